@@ -1,0 +1,114 @@
+"""Every exception lineage-engine raises on purpose.
+
+::
+
+    LineageEngineError                  base; ``str()`` says what failed and what to do
+    ├── ConfigError                     invalid configuration (``key_path``, ``reason``); fatal at start-up
+    ├── InputError                      a user-supplied file or argument is unusable (``input``)
+    │   ├── RegistryImportError         a classification file row is invalid (``input``, ``row``)
+    │   └── UnknownTraceError           no saved trace by that name (``name``, ``suggestion``)
+    ├── SourceError                     a query-history source failed (``source``)
+    ├── GraphError                      the graph store failed (``backend``)
+    ├── RegistryError                   the registry database failed
+    └── DeliveryError                   an alert could not be delivered (``channel``)
+
+    Transient                           marker mixin: safe to retry (network, busy, locked).
+                                        ``isinstance(err, Transient)`` drives the retry policy.
+
+Raw query text and secrets never appear in messages or attributes.
+"""
+
+from __future__ import annotations
+
+
+class LineageEngineError(Exception):
+    """Base class: the message says what failed, quotes identifying values, says what to do."""
+
+
+class Transient:
+    """Mixin marking an error as transient: the operation may succeed if retried."""
+
+
+class ConfigError(LineageEngineError):
+    """Invalid configuration.
+
+    Attributes:
+        key_path: dotted path of the offending key, e.g. ``graph.type``.
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, key_path: str, reason: str) -> None:
+        self.key_path = key_path
+        self.reason = reason
+        super().__init__(f"invalid configuration at '{key_path}': {reason}")
+
+
+class InputError(LineageEngineError):
+    """A user-supplied file or argument is unusable. ``input`` names it."""
+
+    def __init__(self, input: str, reason: str) -> None:  # noqa: A002 - the field's word
+        self.input = input
+        self.reason = reason
+        super().__init__(f"{input}: {reason}")
+
+
+class RegistryImportError(InputError):
+    """A classification file row is invalid; nothing from the file was applied.
+
+    Attributes:
+        row: 1-based row (CSV line or YAML list index) of the offending entry.
+    """
+
+    def __init__(self, input: str, row: int, reason: str) -> None:  # noqa: A002
+        self.row = row
+        super().__init__(f"{input} row {row}", f"{reason}; nothing from this file was imported")
+        self.input = input
+
+
+class UnknownTraceError(InputError):
+    """No saved trace by that name. ``suggestion`` holds the closest name, if any."""
+
+    def __init__(self, name: str, suggestion: str | None) -> None:
+        self.name = name
+        self.suggestion = suggestion
+        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"trace '{name}'", f"no saved trace by that name{hint} (see 'lineage-engine trace --list')")
+
+
+class SourceError(LineageEngineError):
+    """A query-history source failed. ``source`` names it (never with secrets)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"query-history source '{source}': {reason}")
+
+
+class TransientSourceError(SourceError, Transient):
+    """A query-history source failed in a way that may pass (network, warehouse busy)."""
+
+
+class GraphError(LineageEngineError):
+    """The graph store failed. ``backend`` is ``embedded`` or ``neo4j``."""
+
+    def __init__(self, backend: str, reason: str) -> None:
+        self.backend = backend
+        self.reason = reason
+        super().__init__(f"graph store ({backend}): {reason}")
+
+
+class TransientGraphError(GraphError, Transient):
+    """The graph store is busy or unreachable; retry."""
+
+
+class RegistryError(LineageEngineError):
+    """The registry database failed."""
+
+
+class DeliveryError(LineageEngineError, Transient):
+    """An alert could not be delivered; it stays in the outbox. ``channel`` names the target."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel = channel
+        self.reason = reason
+        super().__init__(f"alert delivery to {channel} failed: {reason}")

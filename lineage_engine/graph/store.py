@@ -1,0 +1,94 @@
+"""The ``GraphStore`` protocol: datasets, columns and temporal ``DERIVES_FROM`` edges.
+
+Written for implementers. Both backends (embedded LadybugDB, Neo4j 5) hold the same model
+(design §4) and run the same portable Cypher for traces; only DDL, transactions and value
+conversion differ.
+
+Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in event order:
+
+- An edge interval is keyed by ``(downstream, upstream, valid_from)``; ``valid_to`` is null
+  while current. One relationship per interval.
+- ``INSERT``/``MERGE``/``UPDATE``/``COPY``/``UNLOAD``/``VIEW``-without-replace add: an open
+  interval is re-observed (``last_seen``, ``observations``, ``last_query_id``), else one opens
+  at the event's ``at``.
+- ``replaces=True`` (CREATE OR REPLACE, CTAS, INSERT OVERWRITE): the target's open incoming
+  intervals whose upstream is not among the event's sources close at ``at``; those that are
+  re-derived stay open (contiguous intervals are coalesced, which is exact for as-of reads).
+- ``DROP`` closes the target's open incoming intervals and sets ``dropped_at``.
+- ``RENAME a -> b`` closes a's open incoming intervals and opens the same upstreams on b;
+  ``SWAP a, b`` exchanges the two open sets (an upstream equal to the other side is replaced
+  by that side's own upstreams, so a clone-and-swap never creates a self-loop).
+- Self-loops are never stored. Replaying a batch already applied changes nothing: counts,
+  intervals and ``observations`` stay the same (observations only count events newer than
+  the interval's ``last_seen``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """Datasets, columns and DERIVES_FROM edges. Every write is idempotent and safe to retry."""
+
+    backend: str
+    """``embedded`` or ``neo4j``."""
+
+    def migrate(self) -> None:
+        """Create node/relationship tables (embedded) or constraints and indexes (Neo4j).
+
+        Idempotent: safe on an already-migrated graph.
+
+        Raises:
+            GraphError: the schema could not be created.
+        """
+
+    def apply_events(self, events: Sequence[LineageEvent]) -> MergeReport:
+        """Fold lineage events, in the given order, into temporal edges in one transaction.
+
+        Creates missing ``Dataset`` nodes (``first_seen``/``last_seen`` = event time, ``kind``
+        from the ref). All-or-nothing: on error nothing from the batch is stored.
+
+        Raises:
+            GraphError: the write failed (TransientGraphError when a retry may pass).
+        """
+
+    def sync_classifications(self, assets: Sequence[Asset]) -> int:
+        """Copy registry facts onto Dataset/Column nodes; clear them where no asset remains.
+
+        Sets ``classification``, ``tags`` (list of regulatory tags), ``steward``,
+        ``masking_policy`` on nodes whose id equals an asset's ``catalog_path``; nodes that
+        carry such properties but have no asset any more get them reset to null. Assets
+        with no node yet are skipped (they sync on a later crawl). Idempotent.
+
+        Returns:
+            The number of nodes whose properties changed.
+        """
+
+    def run_trace(self, trace: SavedTrace, params: Mapping[str, object]) -> list[dict[str, object]]:
+        """Run a saved Cypher trace read-only; rows as plain Python values, in the trace's order.
+
+        Nodes come back as dicts of their properties (no engine-internal keys), paths'
+        ``nodes(p)`` / ``relationships(p)`` as lists of such dicts, datetimes as aware UTC.
+
+        Raises:
+            GraphError: the trace failed (the message names the trace).
+        """
+
+    def iter_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
+        """Yield dataset-level edge intervals, ordered by downstream, upstream, valid_from.
+
+        With ``as_of`` only intervals valid at that instant
+        (``valid_from <= as_of < coalesce(valid_to, +inf)``).
+        """
+
+    def counts(self) -> GraphCounts:
+        """Return node and relationship totals."""
+
+    def close(self) -> None:
+        """Release the database; idempotent."""

@@ -1,0 +1,390 @@
+"""Domain values shared by every layer: frozen dataclasses, no I/O.
+
+Identifiers follow design §4: a dataset id is the lower-case ``database.schema.name``
+(Snowflake folds unquoted identifiers to one case, so case-folding is the canonical key;
+the display spelling is kept in ``name``). A stage id is ``@database.schema.stage``.
+A column id is ``database.schema.table.column``. All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class Operation(str, enum.Enum):
+    """What a materializing statement does to its target.
+
+    ``replaces`` on :class:`StatementLineage` says whether the statement supersedes the
+    target's content (CREATE OR REPLACE, CTAS, INSERT OVERWRITE); the operation says how.
+    """
+
+    CREATE = "create"  # CREATE TABLE ... AS SELECT (or plain CREATE TABLE: no sources)
+    REPLACE = "replace"  # CREATE OR REPLACE TABLE ... AS SELECT
+    INSERT = "insert"  # INSERT [OVERWRITE] INTO ... SELECT / INSERT ALL
+    MERGE = "merge"
+    UPDATE = "update"  # UPDATE ... FROM
+    DELETE = "delete"  # DELETE ... USING (sources filter the target; indirect)
+    VIEW = "view"  # CREATE [OR REPLACE] VIEW
+    COPY = "copy"  # COPY INTO table FROM @stage
+    UNLOAD = "unload"  # COPY INTO @stage FROM table/query (egress)
+    CLONE = "clone"  # CREATE ... CLONE
+    RENAME = "rename"  # ALTER TABLE a RENAME TO b
+    SWAP = "swap"  # ALTER TABLE a SWAP WITH b
+    DROP = "drop"  # DROP TABLE/VIEW
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRef:
+    """A dataset (table, view, stage, external table, share).
+
+    Attributes:
+        id: canonical key, lower-case ``db.schema.name`` (``@db.schema.stage`` for stages).
+        name: display spelling, e.g. ``PROD_DB.RAW.CUSTOMERS`` (quoted parts keep their case).
+        kind: ``table`` | ``view`` | ``stage`` | ``external`` | ``share``.
+    """
+
+    id: str
+    name: str
+    kind: str = "table"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Return the id split into (database, schema, name); fewer parts if unqualified."""
+        return tuple(self.id.lstrip("@").split("."))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the extractor could not see or did not understand.
+
+    ``message`` never quotes query text (it may hold PII in literals); it names the error
+    kind and the position instead.
+
+    Attributes:
+        code: short stable code, e.g. ``parse_error``, ``truncated``, ``unsupported``,
+            ``unqualified_name``, ``dynamic_sql``.
+        message: human-readable reason without query text.
+        statement_index: 0-based index of the statement in a multi-statement text, if known.
+        line, column: 1-based position in the text, if known.
+    """
+
+    code: str
+    message: str
+    statement_index: int | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLineage:
+    """One column-level lineage edge (issue 5 fills these; empty at table level).
+
+    ``source`` / ``target`` are column ids ``db.schema.table.column``; ``transform`` is
+    ``identity`` | ``expression`` | ``aggregation`` | ``masked``; ``kind`` DIRECT | INDIRECT.
+    """
+
+    source: str
+    target: str
+    transform: str = "identity"
+    kind: str = "DIRECT"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLineage:
+    """Lineage of one SQL statement, before temp-table resolution.
+
+    Attributes:
+        operation: what the statement does to ``target``.
+        target: the dataset written (for RENAME the old name, for SWAP one side); None
+            for a statement that writes nothing we track.
+        sources: datasets read, deduplicated, in first-seen order; CTE names never appear.
+        replaces: the statement supersedes the target's content (closes its earlier
+            incoming edges, design §6).
+        temporary: the target is session-scoped (TEMPORARY / dbt ``__dbt_tmp``) and must
+            never become a graph node.
+        counterpart: the new name for RENAME, the other side for SWAP, else None.
+        columns: column-level lineage (empty until issue 5).
+        index: 0-based position of the statement in the query text.
+    """
+
+    operation: Operation
+    target: DatasetRef | None
+    sources: tuple[DatasetRef, ...] = ()
+    replaces: bool = False
+    temporary: bool = False
+    counterpart: DatasetRef | None = None
+    columns: tuple[ColumnLineage, ...] = ()
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionResult:
+    """What :func:`lineage_engine.parsing.extract.extract_lineage` returns for one text.
+
+    Attributes:
+        statements: materializing statements in text order (non-materializing ones, such as
+            SELECT or USE, are omitted).
+        problems: everything not understood; empty when the whole text was understood.
+        confidence: 0.0-1.0; 1.0 when every statement parsed fully and every name was
+            qualified.
+        fingerprint: stable hex digest of the text with literals redacted and whitespace and
+            case normalised; equal fingerprints mean equal lineage (used as a parse cache key).
+        redacted_text: the text with every literal replaced by ``?``; safe to store.
+    """
+
+    statements: tuple[StatementLineage, ...]
+    problems: tuple[Problem, ...] = ()
+    confidence: float = 1.0
+    fingerprint: str = ""
+    redacted_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRecord:
+    """One row of query history, in Snowflake ``QUERY_HISTORY`` column shape.
+
+    Source: docs.snowflake.com/en/sql-reference/account-usage/query_history (see
+    ``shared/reference/snowflake-query-history.md`` §1). ``query_text`` is sensitive: it
+    may hold PII in literals; never log or store it.
+
+    Attributes:
+        start_time, end_time: timezone-aware UTC.
+        session_id: Snowflake SESSION_ID as text; None when the export lacks it.
+        position: where the row came from, for messages and quarantine (``file:line``).
+    """
+
+    query_id: str
+    query_text: str
+    query_type: str
+    start_time: datetime
+    end_time: datetime
+    execution_status: str = "SUCCESS"
+    database_name: str | None = None
+    schema_name: str | None = None
+    session_id: str | None = None
+    user_name: str | None = None
+    role_name: str | None = None
+    warehouse_name: str | None = None
+    query_tag: str | None = None
+    query_parameterized_hash: str | None = None
+    position: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEvent:
+    """One change to dataset lineage at one instant, after temp-table resolution.
+
+    The graph store folds events, in order, into temporal ``DERIVES_FROM`` edges
+    (design §6). Temporary objects never appear here: their upstreams are already
+    substituted and their ids listed in ``via``.
+
+    Attributes:
+        at: when the change took effect (the statement's end_time, UTC).
+        query_id, query_type: the statement that caused it.
+        operation: see :class:`Operation`.
+        target: the dataset changed (for RENAME the old name).
+        sources: resolved upstream datasets (never temporary, never ``target`` itself).
+        replaces: close the target's earlier incoming edges not re-derived here.
+        counterpart: RENAME's new name or SWAP's other side.
+        via: ids of temporary objects collapsed into these edges, sorted.
+        columns: resolved column lineage (issue 5).
+    """
+
+    at: datetime
+    query_id: str
+    query_type: str
+    operation: Operation
+    target: DatasetRef
+    sources: tuple[DatasetRef, ...] = ()
+    replaces: bool = False
+    counterpart: DatasetRef | None = None
+    via: tuple[str, ...] = ()
+    columns: tuple[ColumnLineage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    """A dataset-level ``DERIVES_FROM`` interval as read back from the graph.
+
+    One row per validity interval: an edge that closed and later reopened is two rows.
+    ``valid_to`` is None while the edge is current.
+    """
+
+    downstream: str
+    upstream: str
+    valid_from: datetime
+    valid_to: datetime | None
+    first_seen: datetime
+    last_seen: datetime
+    observations: int
+    last_query_id: str
+    query_type: str
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeReport:
+    """What one :meth:`GraphStore.apply_events` call changed.
+
+    ``edges_created`` counts new intervals, ``edges_closed`` intervals given a valid_to,
+    ``edges_updated`` existing open intervals re-observed.
+    """
+
+    datasets_created: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_closed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCounts:
+    """Node and relationship totals, for idempotency checks and reports."""
+
+    datasets: int
+    columns: int
+    dataset_edges: int
+    column_edges: int
+
+
+CLASSIFICATION_LEVELS: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
+"""Registry classifications, least to most sensitive (design §8)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A classification-registry entry for a dataset or a column (design §8).
+
+    Attributes:
+        catalog_path: lower-case ``db.schema.table`` or ``db.schema.table.column``.
+        asset_type: ``dataset`` | ``column``.
+        classification: one of :data:`CLASSIFICATION_LEVELS`.
+        regulatory_tags: e.g. ``("pii", "gdpr")``, lower-case, sorted.
+        steward: person or team responsible; None when unassigned.
+        masking_policy: name of the masking policy protecting it; None or ``NONE`` = unmasked.
+        reviewed_at: last classification review (UTC), None when never reviewed.
+    """
+
+    catalog_path: str
+    asset_type: str = "dataset"
+    classification: str = "internal"
+    regulatory_tags: tuple[str, ...] = ()
+    steward: str | None = None
+    masking_policy: str | None = None
+    reviewed_at: datetime | None = None
+
+    @property
+    def is_masked(self) -> bool:
+        """Return True when a masking policy other than ``NONE`` protects the asset."""
+        return bool(self.masking_policy) and self.masking_policy.upper() != "NONE"
+
+
+@dataclass(frozen=True, slots=True)
+class ExposurePath:
+    """A downstream walk from a sensitive origin to an unmasked dataset (design §7).
+
+    Attributes:
+        origin, terminal: dataset (or column) ids.
+        path: ids from terminal to origin, following DERIVES_FROM (downstream first).
+        hops: number of lineage edges on the path.
+        regulatory_tags, classification: of the origin.
+        severity: from ``compliance.risk_thresholds`` (``HIGH`` | ``MEDIUM`` | ``LOW``).
+        level: ``table`` when column lineage was unknown for the walk, else ``column``.
+        steward: the origin's steward, None when missing.
+    """
+
+    origin: str
+    terminal: str
+    path: tuple[str, ...]
+    hops: int
+    regulatory_tags: tuple[str, ...]
+    classification: str
+    severity: str
+    level: str = "table"
+    steward: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An exposure path the service tracks over time (one per origin and terminal)."""
+
+    id: int
+    origin: str
+    terminal: str
+    severity: str
+    status: str  # open | resolved
+    opened_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None = None
+    path: tuple[str, ...] = ()
+    regulatory_tags: tuple[str, ...] = ()
+    level: str = "table"
+    steward: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """The last query-history position fully merged into the graph, per source.
+
+    Keyset order is ``(end_time, query_id)``; ``end_time`` is UTC.
+    """
+
+    source: str
+    end_time: datetime
+    query_id: str
+    rows_total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """A statement or row that could not be processed, with its reason (never raw text).
+
+    Attributes:
+        source: query-history source key.
+        query_id: Snowflake query id, or None when the row itself was unreadable.
+        position: ``file:line`` or another locator.
+        reason_code: ``malformed_row`` | ``parse_error`` | ``truncated`` | ``unsupported``.
+        reason: description without query text.
+        fingerprint: fingerprint of the redacted text, when there was text.
+        redacted_text: the text with literals redacted, capped at 4,000 characters.
+        seen_at: UTC.
+    """
+
+    source: str
+    query_id: str | None
+    position: str
+    reason_code: str
+    reason: str
+    fingerprint: str | None = None
+    redacted_text: str | None = None
+    seen_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceParam:
+    """One declared parameter of a saved trace: ``// params: $name (type, doc)``."""
+
+    name: str
+    type: str  # string | int | datetime | list
+    doc: str = ""
+    default: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedTrace:
+    """A saved Cypher trace from ``cypher/NAME.cypher`` with its parsed header.
+
+    Attributes:
+        name: file stem, e.g. ``unmasked_pii_paths``.
+        text: the Cypher text (portable, design §4), comments included.
+        description: first header comment line.
+        params: declared parameters, in header order.
+        returns: the header's ``returns:`` line.
+    """
+
+    name: str
+    text: str
+    description: str = ""
+    params: tuple[TraceParam, ...] = ()
+    returns: str = ""
