@@ -1,0 +1,309 @@
+"""The ``lineage-engine`` command line: parse arguments, call one function, render output.
+
+No logic here: each command calls :mod:`lineage_engine.services` (or the trace/registry API)
+and renders the result. Errors of the :class:`LineageEngineError` family print one line that
+says what failed and what to do, and exit 2 for configuration and input errors, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
+
+from lineage_engine import __version__, services
+from lineage_engine.errors import ConfigError, InputError, LineageEngineError
+from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
+from lineage_engine.scan import ScanReport
+from lineage_engine.settings import Settings, load_settings
+from lineage_engine.sources.file import RowError, parse_timestamp
+
+app = typer.Typer(
+    name="lineage-engine",
+    help="Data lineage from warehouse query history, with masking-aware PII exposure paths.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+export_app = typer.Typer(help="Export lineage as data.", no_args_is_help=True)
+registry_app = typer.Typer(help="The classification registry: import and list assets.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(registry_app, name="registry")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class _State:
+    config: Optional[Path] = None
+    settings: Optional[Settings] = None
+
+
+state = _State()
+
+
+def settings() -> Settings:
+    """Load the configuration once per invocation (fails fast with the key path)."""
+    if state.settings is None:
+        state.settings = load_settings(state.config)
+    return state.settings
+
+
+def masked_url(url: str) -> str:
+    """Return a database URL with its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must still not leak
+        return "<registry url>"
+
+
+def parse_as_of(value: Optional[str]) -> Optional[datetime]:
+    """Parse ``--as-of`` (ISO 8601; no offset means UTC).
+
+    Raises:
+        InputError: not an ISO 8601 timestamp.
+    """
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, "--as-of")
+    except RowError:
+        raise InputError("--as-of", f"'{value}' is not ISO 8601; write e.g. 2026-11-14 or 2026-11-14T09:30:00Z") from None
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", "-c", envvar="LINEAGE_ENGINE_CONFIG", help="Config file (default: ./lineage-engine.config.yaml, else the shipped default)."),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Data lineage from warehouse query history, with masking-aware PII exposure paths."""
+    if version:
+        console.print(f"lineage-engine {__version__}")
+        raise typer.Exit()
+    state.config = config
+    state.settings = None
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the graph schema and the registry tables (idempotent)."""
+    s = settings()
+    services.migrate(s)
+    console.print(f"[green]migrated[/] graph ({s.graph.type}: {s.graph.path if s.graph.type == 'embedded' else s.graph.uri}) "
+                  f"and registry ({masked_url(s.registry_url)})")
+
+
+def _crawl(s: Settings, path: Optional[Path]) -> services.CrawlOutcome:
+    show_bar = console.is_terminal
+    if not show_bar:
+        return services.crawl(s, path_override=path)
+    with Progress(SpinnerColumn(), TextColumn("crawling query history"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("crawl", total=None)
+        return services.crawl(s, path_override=path, progress=lambda n: bar.update(task, completed=n))
+
+
+def _print_crawl(outcome: services.CrawlOutcome) -> None:
+    r = outcome.report
+    skipped = sum(r.skipped.values())
+    console.print(
+        f"[green]crawled[/] {r.rows_read} rows in {r.elapsed_seconds:.1f} s: {r.statements_parsed} statements parsed "
+        f"({r.cache_hits} repeats from cache), {skipped} skipped, {r.events} lineage events, "
+        f"{r.edges_created} edges opened, {r.edges_updated} re-observed, {r.edges_closed} closed, "
+        f"{r.datasets_created} new datasets"
+    )
+    if r.skipped:
+        console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    console.print(
+        f"  quarantined: {r.quarantined} this crawl, {outcome.quarantined_total} in total "
+        "(see 'lineage-engine quarantine')"
+    )
+    if r.unresolved_temp_reads:
+        console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
+                      "could not be resolved[/]")
+    if r.watermark:
+        console.print(f"  watermark: {r.watermark.end_time.isoformat()} / {r.watermark.query_id}")
+    console.print(f"  classification sync: {outcome.nodes_synced} nodes updated")
+
+
+@app.command()
+def crawl(
+    path: Annotated[Optional[Path], typer.Option("--path", help="Crawl this query-history file instead of telemetry.path.")] = None,
+) -> None:
+    """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
+    _print_crawl(_crawl(settings(), path))
+
+
+def _print_scan(report: ScanReport) -> None:
+    outcome = report.outcome
+    console.print(
+        f"[green]scanned[/] {len(report.origins)} sensitive origins: {len(report.paths)} exposure paths; "
+        f"findings {len(outcome.opened)} opened, {len(outcome.resolved)} resolved, "
+        f"{len(outcome.still_open)} still open; alerts {report.delivery.delivered} delivered, "
+        f"{report.delivery.failed} failed, {report.delivery.pending} pending"
+    )
+    if report.origins_missing_from_graph:
+        console.print("  [yellow]not in the graph (no lineage seen yet):[/] " + ", ".join(report.origins_missing_from_graph))
+    if report.paths:
+        rows = [
+            {"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "hops": p.hops,
+             "tags": ", ".join(p.regulatory_tags), "level": p.level, "steward": p.steward or "(none)",
+             "path": " <- ".join(p.path)}
+            for p in report.paths
+        ]
+        console.print(rows_table(rows, title="Unmasked exposure paths"))
+
+
+@app.command()
+def scan() -> None:
+    """Find unmasked exposure paths, update the findings ledger, deliver new alerts."""
+    _print_scan(services.scan(settings(), console=console))
+
+
+@export_app.command("edges")
+def export_edges(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Only edges valid at this instant (ISO 8601, UTC).")] = None,
+    format: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",  # noqa: A002
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export dataset-level lineage edges, one JSON line per edge interval."""
+    if format != "jsonl":
+        raise InputError("--format", f"'{format}' is not supported; use jsonl")
+    when = parse_as_of(as_of)
+    with services.graph_store(settings(), read_only=True) as store:
+        lines = json_lines(
+            {"downstream": e.downstream, "upstream": e.upstream, "valid_from": e.valid_from, "valid_to": e.valid_to,
+             "query_type": e.query_type, "via": list(e.via), "observations": e.observations,
+             "last_query_id": e.last_query_id}
+            for e in store.iter_edges(when)
+        )
+        handle = output.open("w", encoding="utf-8") if output else sys.stdout
+        try:
+            handle.writelines(lines)
+        finally:
+            if output:
+                handle.close()
+
+
+@app.command()
+def trace(
+    name: Annotated[Optional[str], typer.Argument(help="Saved trace name (see --list).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="key=value, repeatable.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Lineage as of this instant (ISO 8601, UTC).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
+    list_: Annotated[bool, typer.Option("--list", help="List saved traces and their parameters.")] = False,
+) -> None:
+    """Run a saved Cypher trace from cypher/ read-only and print its rows."""
+    from lineage_engine.traces import coerce_params, list_traces, load_trace
+
+    if list_ or name is None:
+        rows = [{"trace": t.name, "params": ", ".join(f"${p.name} ({p.type})" for p in t.params),
+                 "description": t.description} for t in list_traces()]
+        console.print(rows_table(rows, title="Saved traces"))
+        return
+    if format not in ("table", "json", "csv"):
+        raise InputError("--format", f"'{format}' is not supported; use table, json or csv")
+    saved = load_trace(name)
+    raw: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError("--param", f"'{item}' is not key=value")
+        raw[key.strip()] = value
+    if as_of is not None:
+        raw["as_of"] = as_of
+    params = coerce_params(saved, raw)
+    with services.graph_store(settings(), read_only=True) as store:
+        rows = store.run_trace(saved, params)
+    if format == "json":
+        sys.stdout.write(rows_json(rows) + "\n")
+    elif format == "csv":
+        sys.stdout.write(rows_csv(rows))
+    else:
+        console.print(rows_table(rows, title=f"{saved.name} ({len(rows)} rows)"))
+
+
+@registry_app.command("import")
+def registry_import(file: Annotated[Path, typer.Argument(help="Classifications, YAML or CSV.")]) -> None:
+    """Upsert classifications from a YAML or CSV file (all rows or none)."""
+    report = services.import_registry(settings(), file)
+    console.print(f"[green]imported[/] {file}: {report.created} created, {report.updated} updated, "
+                  f"{report.unchanged} unchanged")
+
+
+@registry_app.command("list")
+def registry_list(
+    asset_type: Annotated[Optional[str], typer.Option("--type", help="dataset | column")] = None,
+) -> None:
+    """List classified assets."""
+    with services.registry(settings()) as reg:
+        assets = reg.list_assets(asset_type)
+    rows = [{"catalog_path": a.catalog_path, "type": a.asset_type, "classification": a.classification,
+             "tags": ", ".join(a.regulatory_tags), "steward": a.steward or "(none)",
+             "masking_policy": a.masking_policy or "NONE",
+             "reviewed_at": a.reviewed_at.date().isoformat() if a.reviewed_at else ""} for a in assets]
+    console.print(rows_table(rows, title=f"Classification registry ({len(rows)} assets)"))
+
+
+@app.command()
+def findings(
+    status: Annotated[Optional[str], typer.Option("--status", help="open | resolved")] = None,
+) -> None:
+    """List exposure findings from the ledger."""
+    with services.registry(settings()) as reg:
+        items = reg.list_findings(status)
+    rows = [{"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
+             "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward or "(none)"} for f in items]
+    console.print(rows_table(rows, title=f"Findings ({len(rows)})"))
+
+
+@app.command()
+def quarantine(limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 50) -> None:
+    """List quarantined rows and statements with their reasons (query text is never shown)."""
+    with services.registry(settings()) as reg:
+        entries = reg.list_quarantine(limit)
+    rows = [{"position": e.position, "query_id": e.query_id or "", "reason_code": e.reason_code, "reason": e.reason}
+            for e in entries]
+    console.print(rows_table(rows, title=f"Quarantine ({len(rows)} shown)"))
+
+
+@app.command()
+def demo() -> None:
+    """Migrate, import the sample classifications, crawl the bundled sample, scan, and show findings."""
+    s = settings()
+    console.rule("lineage-engine demo: Northwind Pay sample warehouse")
+    services.migrate(s)
+    history, classifications = services.sample_history_path(), services.sample_classifications_path()
+    imported = services.import_registry(s, classifications)
+    console.print(f"[green]classifications[/] {classifications.name}: {imported.created} created, "
+                  f"{imported.updated} updated, {imported.unchanged} unchanged")
+    _print_crawl(_crawl(s, history))
+    _print_scan(services.scan(s, console=console))
+    console.rule("where the data lives")
+    where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
+    console.print(f"graph ({s.graph.type}): {where}")
+    console.print(f"registry: {masked_url(s.registry_url)}")
+    console.print("next: lineage-engine trace --list | lineage-engine trace downstream_of -p dataset=prod_db.raw.customer_profiles"
+                  " | lineage-engine export edges --as-of 2026-11-01")
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning known errors into one-line messages."""
+    try:
+        app()
+    except (ConfigError, InputError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except LineageEngineError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+

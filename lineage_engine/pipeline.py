@@ -1,0 +1,233 @@
+"""``crawl_once``: query history -> lineage extraction -> graph merge -> watermark.
+
+One pass from the stored watermark to the end of the source, committed in batches. Each batch
+is committed in this order: graph events (one transaction), quarantine entries, then the
+watermark together with the temp-table resolver state (one registry transaction). A crash
+anywhere re-runs at most the last uncommitted batch, and replaying a batch is idempotent
+(graph merges are keyed; quarantine entries are deduplicated), so a killed crawl re-run ends
+with the same graph as one clean run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from lineage_engine.graph.store import GraphStore
+from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.parsing.extract import DEFAULT_TEMP_PATTERNS, extract_lineage
+from lineage_engine.parsing.filter import should_parse
+from lineage_engine.parsing.temp_tables import SessionResolver
+from lineage_engine.registry.repository import Registry
+from lineage_engine.sources.base import QueryHistorySource
+
+if TYPE_CHECKING:
+    from lineage_engine.settings import TelemetrySettings
+
+QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported"})
+"""Problem codes that send a statement to quarantine (others only lower confidence)."""
+
+REDACTED_TEXT_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How a crawl filters, parses and batches.
+
+    Attributes:
+        dialect: sqlglot dialect of the query text.
+        allowed_query_types: ``telemetry.query_filters``; None = every materializing type.
+        own_user, own_query_tag_prefix: our own queries, never lineage.
+        temp_patterns: regexes of temporary objects (added to the defaults).
+        batch_size: rows per commit.
+        parse_cache_size: distinct (text, database, schema) results kept; repeats cost nothing.
+    """
+
+    dialect: str = "snowflake"
+    allowed_query_types: frozenset[str] | None = None
+    own_user: str | None = None
+    own_query_tag_prefix: str = "lineage-svc"
+    temp_patterns: tuple[str, ...] = ()
+    batch_size: int = 1000
+    parse_cache_size: int = 20_000
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did. Counts are for this crawl only."""
+
+    source: str
+    rows_read: int = 0
+    statements_parsed: int = 0
+    cache_hits: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+    quarantined: int = 0
+    unresolved_temp_reads: int = 0
+    batches: int = 0
+    datasets_created: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_closed: int = 0
+    watermark: Watermark | None = None
+    elapsed_seconds: float = 0.0
+
+
+class _ParseCache:
+    """A bounded LRU of extraction results keyed by text and session defaults."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, str | None, str | None], ExtractionResult] = OrderedDict()
+
+    def get_or_extract(self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...]) -> tuple[ExtractionResult, bool]:
+        key = (record.query_text, record.database_name, record.schema_name)
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+            return hit, True
+        result = extract_lineage(
+            record.query_text,
+            dialect=options.dialect,
+            default_database=record.database_name,
+            default_schema=record.schema_name,
+            temp_patterns=patterns,
+        )
+        self.entries[key] = result
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return result, False
+
+
+def quarantine_for(source: str, record: QueryRecord, result: ExtractionResult, now: datetime) -> QuarantineEntry | None:
+    """Return a quarantine entry when the statement could not be understood, else None.
+
+    The entry carries the problems' codes and messages (never raw text), the fingerprint and
+    the literal-redacted text capped at 4,000 characters.
+    """
+    bad = [p for p in result.problems if p.code in QUARANTINE_CODES]
+    if not bad:
+        return None
+    reason = "; ".join(sorted({f"{p.code}: {p.message}" for p in bad}))
+    return QuarantineEntry(
+        source=source,
+        query_id=record.query_id,
+        position=record.position,
+        reason_code=bad[0].code,
+        reason=reason[:1000],
+        fingerprint=result.fingerprint or None,
+        redacted_text=(result.redacted_text or "")[:REDACTED_TEXT_LIMIT] or None,
+        seen_at=now,
+    )
+
+
+def crawl_once(
+    source: QueryHistorySource,
+    store: GraphStore,
+    registry: Registry,
+    options: CrawlOptions = CrawlOptions(),
+    *,
+    progress: Callable[[int], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> CrawlReport:
+    """Crawl one source from its watermark to its end.
+
+    Args:
+        source: where query-history rows come from.
+        store: the graph to merge into (migrated).
+        registry: crawl state, quarantine (migrated).
+        options: filtering, parsing and batching.
+        progress: called with the number of rows read so far, after each row.
+        clock: UTC now, for quarantine timestamps.
+
+    Returns:
+        A CrawlReport; ``watermark`` is the position committed last (None if nothing new).
+
+    Raises:
+        SourceError, GraphError, RegistryError: the crawl stopped; everything committed before
+            stays, the watermark marks where the next crawl resumes.
+    """
+    started = time.perf_counter()
+    report = CrawlReport(source=source.key)
+    watermark, state = registry.get_crawl_state(source.key)
+    resolver = SessionResolver.from_state(state) if state else SessionResolver()
+    patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
+    cache = _ParseCache(options.parse_cache_size)
+    events: list[LineageEvent] = []
+    quarantine: list[QuarantineEntry] = []
+    pending_rows = 0
+    last: QueryRecord | None = None
+    rows_total = watermark.rows_total if watermark else 0
+
+    def commit() -> None:
+        nonlocal events, quarantine, pending_rows
+        if last is None or (pending_rows == 0 and not quarantine):
+            return
+        merged = store.apply_events(events)
+        report.datasets_created += merged.datasets_created
+        report.edges_created += merged.edges_created
+        report.edges_updated += merged.edges_updated
+        report.edges_closed += merged.edges_closed
+        if quarantine:
+            registry.add_quarantine(quarantine)
+        mark = Watermark(source=source.key, end_time=last.end_time, query_id=last.query_id, rows_total=rows_total)
+        registry.set_crawl_state(mark, resolver.to_state())
+        report.watermark = mark
+        report.events += len(events)
+        report.quarantined += len(quarantine)
+        report.batches += 1
+        events, quarantine, pending_rows = [], [], 0
+
+    for item in source.fetch_records(watermark):
+        if isinstance(item, QuarantineEntry):
+            quarantine.append(item if item.seen_at else replace(item, seen_at=clock()))
+            continue
+        report.rows_read += 1
+        rows_total += 1
+        pending_rows += 1
+        last = item
+        keep, reason = should_parse(
+            item,
+            allowed_query_types=options.allowed_query_types,
+            own_user=options.own_user,
+            own_query_tag_prefix=options.own_query_tag_prefix,
+        )
+        if keep:
+            result, hit = cache.get_or_extract(item, options, patterns)
+            report.statements_parsed += 1
+            report.cache_hits += hit
+            entry = quarantine_for(source.key, item, result, clock())
+            if entry is not None:
+                quarantine.append(entry)
+            events.extend(resolver.feed(item, result))
+        else:
+            report.skipped[reason] += 1
+        if progress is not None:
+            progress(report.rows_read)
+        if pending_rows >= options.batch_size:
+            commit()
+    commit()
+    report.unresolved_temp_reads = len(resolver.unresolved)
+    report.elapsed_seconds = time.perf_counter() - started
+    return report
+
+
+def sync_classifications(store: GraphStore, registry: Registry) -> int:
+    """Copy every registry asset onto graph nodes, clearing removed ones; return nodes changed."""
+    return store.sync_classifications(registry.list_assets())
+
+
+def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
+    """Build CrawlOptions from ``settings.telemetry``."""
+    return CrawlOptions(
+        dialect=telemetry.dialect,
+        allowed_query_types=frozenset(telemetry.query_filters) if telemetry.query_filters else None,
+        own_user=telemetry.own_user,
+        own_query_tag_prefix=telemetry.query_tag,
+        temp_patterns=tuple(telemetry.temp_patterns),
+        batch_size=telemetry.batch_size,
+    )

@@ -1,0 +1,347 @@
+"""Configuration: ``lineage-engine.config.yaml`` + environment, validated at start-up.
+
+The only module that reads the environment or YAML. Sections follow the guide's template
+(``telemetry``, ``graph``, ``compliance``, ``monitoring``); our own keys extend them.
+
+Precedence, highest first: environment variables ``LINEAGE_ENGINE_<SECTION>__<KEY>`` (e.g.
+``LINEAGE_ENGINE_GRAPH__PATH``), then the YAML file, then defaults. Strings in the YAML may use
+``${VAR}`` (required) and ``${VAR:-default}``; ``$$`` is a literal ``$``. Secrets (passwords,
+webhook URLs, Neo4j credentials, database URLs) are ``SecretStr`` and never printed.
+
+Relative paths resolve against the config file's folder. When no config file is given or found,
+the shipped default is used; its state paths (graph, SQLite registry) then resolve against the
+current directory and its query-history path against the bundled sample.
+
+Which file: ``--config PATH``, else ``$LINEAGE_ENGINE_CONFIG``, else ``./lineage-engine.config.yaml``,
+else the shipped default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from lineage_engine.errors import ConfigError
+from lineage_engine.resources import default_config_path
+
+CONFIG_ENV = "LINEAGE_ENGINE_CONFIG"
+CONFIG_FILENAME = "lineage-engine.config.yaml"
+
+Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+ALERT_KINDS = ("unmasked_pii", "failed_backfill", "steward_missing")
+_ALERT_ALIASES = {
+    "unmasked_pii_path": "unmasked_pii",
+    "unmasked_pii_paths": "unmasked_pii",
+    "pii_exposure": "unmasked_pii",
+    "exposure": "unmasked_pii",
+    "backfill_failure": "failed_backfill",
+    "backfill_failed": "failed_backfill",
+    "missing_steward": "steward_missing",
+    "steward": "steward_missing",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class TelemetrySettings(_Section):
+    """Where query history comes from (``provider``) and which statements count."""
+
+    provider: Literal["file", "snowflake"] = "file"
+    path: Path | None = Field(None, description="Query-history file (JSON Lines or CSV) for provider: file.")
+    format: Literal["auto", "jsonl", "csv"] = "auto"
+    dialect: str = "snowflake"
+    role: str = "LINEAGE_OBSERVER"
+    scan_interval_minutes: int = Field(15, ge=1, le=24 * 60)
+    backfill_days: int = Field(90, ge=1, le=365)
+    query_filters: list[str] = Field(
+        default_factory=list,
+        description="QUERY_TYPE allow-list (the guide's queryTypes); empty = every materializing type.",
+    )
+    own_user: str | None = Field(None, description="Our service user: its queries are never lineage.")
+    query_tag: str = Field("lineage-svc", description="QUERY_TAG we set; tagged queries are excluded.")
+    batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
+    temp_patterns: list[str] = Field(default_factory=list, description="Extra regexes of temporary objects.")
+    # Snowflake connection (issue 3); secrets only through ${VAR}.
+    account: str | None = None
+    user: str | None = None
+    warehouse: str | None = None
+    authenticator: str | None = None
+    password: SecretStr | None = None
+    private_key_path: Path | None = None
+    private_key_passphrase: SecretStr | None = None
+    host: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+
+    @field_validator("query_filters")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [v.strip().upper() for v in value if v.strip()]
+
+    @field_validator("temp_patterns")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"'{pattern}' is not a valid regular expression ({exc})") from None
+        return value
+
+
+class GraphSettings(_Section):
+    """The graph store: ``embedded`` (LadybugDB folder) or ``neo4j``."""
+
+    type: Literal["embedded", "neo4j"] = "embedded"
+    path: Path = Path(".lineage/graph")
+    uri: str | None = None
+    database: str | None = None
+    credentials: SecretStr | None = Field(None, description="Neo4j 'user/password', e.g. ${NEO4J_AUTH}.")
+    indexes: list[str] = Field(default_factory=lambda: ["last_seen", "valid_to"])
+    batch_size: int = Field(5000, ge=1, le=1_000_000)
+
+
+class ComplianceSettings(_Section):
+    """The classification registry and how exposure is judged."""
+
+    classification_db: SecretStr = SecretStr("sqlite:///.lineage/registry.db")
+    steward_enforcement: bool = True
+    review_cycle_days: int = Field(90, ge=1)
+    risk_thresholds: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "pii_exposure": "HIGH",
+            "health_data": "HIGH",
+            "financial_data": "MEDIUM",
+            "restricted": "HIGH",
+        }
+    )
+    sensitive_tags: list[str] = Field(
+        default_factory=lambda: ["pii", "gdpr", "ccpa", "phi", "hipaa", "health", "financial", "pci", "sox"],
+        description="Regulatory tags that make a registry asset a sensitive origin.",
+    )
+    tag_risk_keys: dict[str, str] = Field(
+        default_factory=lambda: {
+            "pii": "pii_exposure",
+            "gdpr": "pii_exposure",
+            "ccpa": "pii_exposure",
+            "phi": "health_data",
+            "hipaa": "health_data",
+            "health": "health_data",
+            "financial": "financial_data",
+            "pci": "financial_data",
+            "sox": "financial_data",
+        },
+        description="Which risk_thresholds key a regulatory tag falls under.",
+    )
+    realert_after_hours: float | None = Field(168, gt=0, description="Re-alert an open finding after this long.")
+
+    @field_validator("risk_thresholds", mode="before")
+    @classmethod
+    def _upper_severity(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v.upper() if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("sensitive_tags")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [v.strip().lower() for v in value if v.strip()]
+
+
+class MonitoringSettings(_Section):
+    """Where alerts go and which kinds are sent."""
+
+    slack_webhook: SecretStr | None = None
+    alert_on: list[str] = Field(default_factory=lambda: list(ALERT_KINDS))
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("slack_webhook", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("alert_on")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        kinds: list[str] = []
+        for raw in value:
+            name = _ALERT_ALIASES.get(raw.strip().lower(), raw.strip().lower())
+            if name not in ALERT_KINDS:
+                close = difflib.get_close_matches(name, [*ALERT_KINDS, *_ALERT_ALIASES], n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"unknown alert kind '{raw}' (known: {', '.join(ALERT_KINDS)}){hint}")
+            if name not in kinds:
+                kinds.append(name)
+        return kinds
+
+
+class Settings(BaseSettings):
+    """The whole configuration tree. Build it with :func:`load_settings`, not directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LINEAGE_ENGINE_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    graph: GraphSettings = Field(default_factory=GraphSettings)
+    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first, then the YAML mapping handed in as init kwargs, then defaults.
+        return (env_settings, init_settings)
+
+    @property
+    def registry_url(self) -> str:
+        """Return the registry SQLAlchemy URL (a secret: may hold a password)."""
+        return self.compliance.classification_db.get_secret_value()
+
+
+_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+def interpolate(value: Any, key_path: str = "", environ: dict[str, str] | None = None) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string of a YAML tree.
+
+    Args:
+        value: the parsed YAML (mappings, lists, scalars).
+        key_path: dotted path of ``value``, for error messages.
+        environ: variables to use; ``os.environ`` by default.
+
+    Returns:
+        The same shape with strings interpolated.
+
+    Raises:
+        ConfigError: a ``${VAR}`` without default names an unset variable.
+    """
+    env = os.environ if environ is None else environ
+    if isinstance(value, dict):
+        return {k: interpolate(v, f"{key_path}.{k}" if key_path else str(k), env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, f"{key_path}[{i}]", env) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, default = match.group(1), match.group(2)
+        if name in env and env[name] != "":
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(key_path, f"environment variable {name} is not set; export it or write ${{{name}:-default}}")
+
+    return _VAR.sub(substitute, value)
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path | None:
+    """Return the config file to use, or None for the shipped default.
+
+    Raises:
+        ConfigError: an explicitly named file (argument or ``$LINEAGE_ENGINE_CONFIG``) is missing.
+    """
+    for origin, candidate in (("--config", explicit), (CONFIG_ENV, os.environ.get(CONFIG_ENV))):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if not path.is_file():
+                raise ConfigError(origin, f"config file '{path}' does not exist")
+            return path.resolve()
+    local = Path.cwd() / CONFIG_FILENAME
+    return local.resolve() if local.is_file() else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load, interpolate, validate and resolve the configuration.
+
+    Args:
+        path: explicit config file; see the module docstring for the search order.
+
+    Returns:
+        Settings with every relative path made absolute.
+
+    Raises:
+        ConfigError: unreadable YAML, unset variable, or invalid value; ``key_path`` names it.
+    """
+    config_path = find_config_path(path)
+    bundled = config_path is None
+    source = default_config_path() if bundled else config_path
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(source), f"cannot read the file ({exc.__class__.__name__})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(str(source), f"not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(source), "the top level must be a mapping of sections (telemetry, graph, ...)")
+    try:
+        settings = Settings(**interpolate(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key_path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        reason = first["msg"]
+        if first["type"] == "extra_forbidden":
+            reason = "unknown key" + _suggest_key(first["loc"])
+        raise ConfigError(key_path, f"{reason} (in {source})") from None
+    state_base = Path.cwd() if bundled else source.parent
+    input_base = source.parent
+    return _resolve_paths(settings, state_base=state_base, input_base=input_base)
+
+
+def _suggest_key(loc: tuple[Any, ...]) -> str:
+    sections = {
+        "telemetry": TelemetrySettings,
+        "graph": GraphSettings,
+        "compliance": ComplianceSettings,
+        "monitoring": MonitoringSettings,
+    }
+    if len(loc) == 1:
+        known = list(sections)
+    elif loc[0] in sections:
+        known = list(sections[loc[0]].model_fields)
+    else:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _resolve_paths(settings: Settings, *, state_base: Path, input_base: Path) -> Settings:
+    def absolute(path: Path | None, base: Path) -> Path | None:
+        if path is None:
+            return None
+        path = path.expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+
+    telemetry = settings.telemetry.model_copy(
+        update={
+            "path": absolute(settings.telemetry.path, input_base),
+            "private_key_path": absolute(settings.telemetry.private_key_path, input_base),
+        }
+    )
+    graph = settings.graph.model_copy(update={"path": absolute(settings.graph.path, state_base)})
+    url = settings.registry_url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        db_path = absolute(Path(url.removeprefix("sqlite:///")), state_base)
+        url = f"sqlite:///{db_path}"
+    compliance = settings.compliance.model_copy(update={"classification_db": SecretStr(url)})
+    return settings.model_copy(update={"telemetry": telemetry, "graph": graph, "compliance": compliance})
