@@ -37,7 +37,6 @@ app.add_typer(export_app, name="export")
 app.add_typer(registry_app, name="registry")
 
 console = Console()
-err = Console(stderr=True)
 
 
 class _State:
@@ -156,11 +155,10 @@ def _print_scan(report: ScanReport) -> None:
     if report.paths:
         rows = [
             {"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "hops": p.hops,
-             "tags": ", ".join(p.regulatory_tags), "level": p.level, "steward": p.steward or "(none)",
-             "path": " <- ".join(p.path)}
+             "tags": ", ".join(p.regulatory_tags), "level": p.level, "steward": p.steward or "(none)"}
             for p in report.paths
         ]
-        console.print(rows_table(rows, title="Unmasked exposure paths"))
+        console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
 
 
 @app.command()
@@ -301,9 +299,14 @@ def main() -> None:
     try:
         app()
     except (ConfigError, InputError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _print_error(exc)
         sys.exit(2)
     except LineageEngineError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        _print_error(exc)
         sys.exit(1)
+
+
+def _print_error(exc: Exception) -> None:
+    # Verbatim: no Rich wrapping or markup parsing of messages that quote user values.
+    sys.stderr.write(f"error: {exc}\n")
 

@@ -33,6 +33,7 @@ class Operation(str, enum.Enum):
     RENAME = "rename"  # ALTER TABLE a RENAME TO b
     SWAP = "swap"  # ALTER TABLE a SWAP WITH b
     DROP = "drop"  # DROP TABLE/VIEW
+    QUERY = "query"  # a SELECT: reads only; given only when extract_lineage(queries=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +80,26 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class ColumnLineage:
-    """One column-level lineage edge (issue 5 fills these; empty at table level).
+    """One column-level lineage edge (filled by ``extract_lineage(columns=True)``).
 
-    ``source`` / ``target`` are column ids ``db.schema.table.column``; ``transform`` is
-    ``identity`` | ``expression`` | ``aggregation`` | ``masked``; ``kind`` DIRECT | INDIRECT.
+    ``source`` / ``target`` are column ids ``db.schema.table.column`` (the dataset part is
+    the same canonical id as at table level); ``transform`` is ``identity`` |
+    ``expression`` | ``aggregation`` | ``masked``; ``kind`` DIRECT (the value flows) |
+    INDIRECT (the source chooses rows: filter, join or group key). Markers in ``source``:
+    ``<unresolved>.col`` when the column's dataset cannot be known without a schema, and
+    ``db.schema.table.*`` for a ``SELECT *`` (or ``COUNT(*)``) that could not be expanded;
+    a target ``db.schema.table.*`` receives such a star.
+
+    ``confidence`` (added by issue 5): 1.0 resolved; 0.8 the target column's name was
+    guessed from the query (INSERT without a column list, target columns unknown); 0.5 an
+    ``<unresolved>`` or ``*`` source.
     """
 
     source: str
     target: str
     transform: str = "identity"
     kind: str = "DIRECT"
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

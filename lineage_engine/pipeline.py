@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING
 
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
-from lineage_engine.parsing.extract import DEFAULT_TEMP_PATTERNS, extract_lineage
-from lineage_engine.parsing.filter import should_parse
-from lineage_engine.parsing.temp_tables import SessionResolver
+from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.base import QueryHistorySource
 
@@ -154,8 +152,8 @@ def crawl_once(
     started = time.perf_counter()
     report = CrawlReport(source=source.key)
     watermark, state = registry.get_crawl_state(source.key)
-    resolver = SessionResolver.from_state(state) if state else SessionResolver()
     patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
+    resolver = SessionResolver.from_state(state, patterns) if state else SessionResolver(patterns)
     cache = _ParseCache(options.parse_cache_size)
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []

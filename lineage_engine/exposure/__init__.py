@@ -1,0 +1,30 @@
+"""Exposure logic (design §7), pure: stdlib and :mod:`lineage_engine.model` only.
+
+- :mod:`.origins`: which registry assets are sensitive origins.
+- :mod:`.severity`: how urgent an exposure is, from ``compliance.risk_thresholds``.
+- :mod:`.paths`: which walks of the ``unmasked_pii_paths`` trace are exposure paths.
+"""
+
+from __future__ import annotations
+
+from lineage_engine.exposure.origins import (
+    dataset_id_of,
+    find_origin_datasets,
+    find_sensitive_origins,
+    index_assets,
+)
+from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
+from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
+
+__all__ = [
+    "DEFAULT_TAG_RISK_KEYS",
+    "SEVERITIES",
+    "Coverage",
+    "dataset_id_of",
+    "find_exposure_paths",
+    "find_origin_datasets",
+    "find_sensitive_origins",
+    "index_assets",
+    "severity_for",
+    "summarize_coverage",
+]

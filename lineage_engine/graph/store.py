@@ -25,10 +25,13 @@ Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in ev
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from lineage_engine.errors import ConfigError, GraphError
 from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
 
 
@@ -92,3 +95,46 @@ class GraphStore(Protocol):
 
     def close(self) -> None:
         """Release the database; idempotent."""
+
+
+BACKENDS: tuple[str, ...] = ("embedded", "neo4j")
+
+
+def open_graph_store(
+    kind: str,
+    *,
+    path: Path | None = None,
+    read_only: bool = False,
+    **neo4j_options: object,
+) -> GraphStore:
+    """Open the graph backend named by ``graph.type``; read-write opens are migrated.
+
+    Args:
+        kind: ``embedded`` (LadybugDB file at ``path``) or ``neo4j``.
+        path: the embedded database file; required for ``embedded``.
+        read_only: open for traces only. The embedded engine lets a read-only process
+            open while one read-write process (a crawl) holds the file; see
+            ``graph/embedded.py`` for the exact semantics and limits.
+        neo4j_options: ``uri``, ``user``, ``password``, ``database`` (issue 4).
+
+    Raises:
+        ConfigError: unknown ``kind``, or no ``path`` for the embedded backend.
+        GraphError: the backend could not be opened (TransientGraphError: busy; retry).
+    """
+    if kind == "embedded":
+        if path is None:
+            raise ConfigError("graph.path", "required for the embedded backend (a LadybugDB file path)")
+        from lineage_engine.graph.embedded import EmbeddedGraphStore
+
+        store = EmbeddedGraphStore(path, read_only=read_only)
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+    if kind == "neo4j":
+        raise GraphError("neo4j", "Neo4j backend arrives with issue 4; use graph.type 'embedded' for now")
+    close = difflib.get_close_matches(kind, BACKENDS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ConfigError("graph.type", f"unknown graph backend '{kind}', expected one of {', '.join(BACKENDS)}{hint}")

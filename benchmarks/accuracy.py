@@ -1,0 +1,214 @@
+"""Score batch lineage extraction against the sqllineage test-suite corpus (issue 5).
+
+    python benchmarks/accuracy.py [--cases /work/shared/corpora/sqllineage_cases.jsonl]
+                                  [--predictions OUT.jsonl] [--all-failures]
+
+Runs :func:`lineage_engine.batch.extract_cases` in-process on every case (the corpus's
+sqlfluff dialect names mapped to sqlglot's, see ``DIALECTS``) and prints:
+
+* statement exact match: a case matches when every part it checks is equal as a set
+  (sources and targets unless null, column pairs unless null);
+* table precision / recall / F1 over (case, role, name) items, role source or target;
+* column precision / recall / F1 over (case, source column, target column) pairs, DIRECT
+  edges only (the corpus knows no INDIRECT edges);
+* the same by tag and by dialect, for all cases, the core cases (all but the tags
+  ``no_lineage``, ``path``, ``procedure``, ``multi_statement``, ``setting``), and the core
+  cases without those where tools disagree (detected from the case: an UPDATE statement,
+  a DROP / ALTER / RENAME statement, a self-overwrite where a target is also a source);
+* every failing core case with a one-line reason; a case whose expectation conflicts with
+  the documented design carries that decision as its reason (``CONFLICTS``).
+
+Corpus conventions applied (see sqllineage_cases.README.md): ``<default>.`` stripped on
+both sides; ``<unresolved>.col`` compared as is; null means not checked. The corpus names
+unqualified tables ``<default>.name``; cases carry no default database/schema, so the
+extractor's ids for them are the bare names too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lineage_engine.batch import extract_cases  # noqa: E402
+
+CASES = Path("/work/shared/corpora/sqllineage_cases.jsonl")
+NON_CORE = frozenset({"no_lineage", "path", "procedure", "multi_statement", "setting"})
+DIALECTS = {"sparksql": "spark", "greenplum": "postgres", "mariadb": "mysql", "db2": "",
+            "vertica": "postgres"}
+"""sqlfluff dialect name -> sqlglot dialect name (others are spelled the same)."""
+
+SELF = "design §5 / statements.py: a target is never its own upstream (no self-loop edges)"
+LITERAL = "design §5: literals never become part of an id; unaliased expression names are redacted ('?')"
+CONFLICTS: dict[str, str] = {}
+"""Case id prefix -> documented design decision the expectation conflicts with (filled below)."""
+
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+@dataclass
+class Tally:
+    """Counts for one group of cases."""
+
+    cases: int = 0
+    exact: int = 0
+    table_tp: int = 0
+    table_fp: int = 0
+    table_fn: int = 0
+    col_cases: int = 0
+    col_tp: int = 0
+    col_fp: int = 0
+    col_fn: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def line(self, label: str) -> str:
+        tp, fp, fn = self.table_tp, self.table_fp, self.table_fn
+        ctp, cfp, cfn = self.col_tp, self.col_fp, self.col_fn
+        return (f"{label:34} {self.cases:4} {_ratio(self.exact, self.cases):>7} | "
+                f"{_ratio(tp, tp + fp):>6} {_ratio(tp, tp + fn):>6} {_f1(tp, fp, fn):>6} | {self.col_cases:4} "
+                f"{_ratio(ctp, ctp + cfp):>6} {_ratio(ctp, ctp + cfn):>6} {_f1(ctp, cfp, cfn):>6}")
+
+
+@dataclass
+class Scored:
+    """One case's comparison."""
+
+    case: dict[str, Any]
+    tally: Tally
+    reasons: list[str] = field(default_factory=list)
+
+
+def score_case(case: dict[str, Any], prediction: dict[str, Any]) -> Scored:
+    """Compare one prediction with its case; reasons describe every difference."""
+    tally = Tally(cases=1)
+    reasons: list[str] = []
+    exact = True
+    if case["sources"] is not None:
+        for role, key in (("sources", "sources"), ("targets", "targets")):
+            expected = {_strip(n) for n in case[key]}
+            got = {_strip(n) for n in prediction[key]}
+            tally.table_tp += len(expected & got)
+            tally.table_fp += len(got - expected)
+            tally.table_fn += len(expected - got)
+            if expected != got:
+                exact = False
+                reasons.append(_diff(role, expected, got))
+    if case["column_lineage"] is not None:
+        tally.col_cases = 1
+        expected = {(_strip(s), _strip(t)) for s, t in case["column_lineage"]}
+        got = {(_strip(e["source"]), _strip(e["target"])) for e in prediction["column_lineage"] if e["kind"] == "DIRECT"}
+        tally.col_tp += len(expected & got)
+        tally.col_fp += len(got - expected)
+        tally.col_fn += len(expected - got)
+        if expected != got:
+            exact = False
+            reasons.append(_diff("columns", {f"{s}->{t}" for s, t in expected}, {f"{s}->{t}" for s, t in got}))
+    tally.exact = int(exact)
+    return Scored(case, tally, reasons)
+
+
+def disagreement(case: dict[str, Any]) -> list[str]:
+    """Return the tool-disagreement categories a case falls in (README: UPDATE, DROP/ALTER, self)."""
+    found = []
+    statements = [s.strip().lower() for s in _COMMENT.sub(" ", case["sql"]).split(";")]
+    if any(re.match(r"update\b", s) or (s.startswith("with") and re.search(r"\)\s*update\s", s)) for s in statements):
+        found.append("update")
+    if any(re.match(r"(drop|alter|rename)\b", s) for s in statements):
+        found.append("drop_alter")
+    targets = {_strip(t) for t in case["targets"] or ()}
+    if targets & {_strip(s) for s in case["sources"] or ()} or any(
+        _strip(s).rpartition(".")[0] == _strip(t).rpartition(".")[0] for s, t in case["column_lineage"] or ()
+    ):
+        found.append("self_overwrite")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--predictions", type=Path, help="also write the predictions here (JSON Lines)")
+    parser.add_argument("--all-failures", action="store_true", help="list failing non-core cases too")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)  # sqlglot's Command-fallback warnings
+
+    cases = [json.loads(line) for line in args.cases.read_text(encoding="utf-8").splitlines() if line.strip()]
+    inputs = [json.dumps({**c, "dialect": DIALECTS.get(c["dialect"], c["dialect"])}) for c in cases]
+    predictions = list(extract_cases(inputs, source_name=args.cases.name))
+    if args.predictions:
+        args.predictions.write_text("".join(json.dumps(p) + "\n" for p in predictions), encoding="utf-8")
+
+    groups: dict[str, Tally] = defaultdict(Tally)
+    failures: list[tuple[Scored, bool]] = []
+    for case, prediction in zip(cases, predictions, strict=True):
+        scored = score_case(case, prediction)
+        core = not NON_CORE & set(case["tags"])
+        agree = not disagreement(case)
+        for name in ["all"] + (["core"] + (["core, tools agree"] if agree else [])) * core:
+            groups[name].add(scored.tally)
+        for tag in case["tags"] or ["(untagged)"]:
+            groups[f"tag {tag}"].add(scored.tally)
+        for kind in disagreement(case):
+            groups[f"disagree {kind}"].add(scored.tally)
+        groups[f"dialect {case['dialect']}"].add(scored.tally)
+        if not scored.tally.exact:
+            failures.append((scored, core))
+
+    print(f"{'group':34} {'n':>4} {'exact':>7} | {'tab P':>6} {'tab R':>6} {'tab F1':>6} | {'colN':>4} "
+          f"{'col P':>6} {'col R':>6} {'col F1':>6}")
+    order = ["all", "core", "core, tools agree"]
+    for name in order + sorted(k for k in groups if k not in order):
+        print(groups[name].line(name))
+    column = groups["all"]
+    print(f"\ncolumn cases: {column.col_cases}  column F1 (all column cases): "
+          f"{_f1(column.col_tp, column.col_fp, column.col_fn)}   statement exact (core): "
+          f"{_ratio(groups['core'].exact, groups['core'].cases)}")
+    shown = [(s, core) for s, core in failures if core or args.all_failures]
+    print(f"\nfailing {'' if args.all_failures else 'core '}cases ({len(shown)}):")
+    for scored, core in shown:
+        case = scored.case
+        conflict = next((why for prefix, why in CONFLICTS.items() if case["id"].startswith(prefix)), None)
+        reason = f"CONFLICT {conflict}" if conflict else "; ".join(scored.reasons)
+        print(f"  {'' if core else '(non-core) '}{case['id']} [{case['dialect']}]: {reason}")
+    return 0
+
+
+def _strip(name: str) -> str:
+    return name.replace("<default>.", "").lower()
+
+
+def _diff(role: str, expected: set[str], got: set[str]) -> str:
+    missing, extra = sorted(expected - got), sorted(got - expected)
+    parts = []
+    if missing:
+        parts.append(f"missing {_few(missing)}")
+    if extra:
+        parts.append(f"extra {_few(extra)}")
+    return f"{role}: " + ", ".join(parts)
+
+
+def _few(items: list[str]) -> str:
+    head = ", ".join(items[:3])
+    return head + (f" (+{len(items) - 3})" if len(items) > 3 else "")
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.4f}" if b else "-"
+
+
+def _f1(tp: int, fp: int, fn: int) -> str:
+    return f"{2 * tp / (2 * tp + fp + fn):.4f}" if tp + fp + fn else "-"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

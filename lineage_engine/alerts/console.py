@@ -1,0 +1,46 @@
+"""Print alerts to a terminal: the notifier when no Slack webhook is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from lineage_engine.alerts.render import redact_field, redact_text
+
+_COLOURS = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan"}
+
+
+def _arrows(path: object, origin: object, terminal: object) -> str:
+    ids = list(path) if isinstance(path, list | tuple) and path else [terminal, origin]
+    return " → ".join(str(i) for i in reversed(ids))
+
+
+class ConsoleNotifier:
+    """Print one compact panel per alert on a ``rich`` console."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def send_alert(self, kind: str, payload: Mapping[str, object]) -> None:
+        """Print the alert. Never raises :class:`DeliveryError` (a terminal always takes it)."""
+        if kind == "unmasked_pii":
+            severity = str(payload.get("severity") or "?").upper()
+            steward = payload.get("steward")
+            tags = payload.get("regulatory_tags") or []
+            lines = [
+                _arrows(payload.get("path"), payload.get("origin"), payload.get("terminal")),
+                f"tags: {', '.join(map(str, tags)) if isinstance(tags, list | tuple) else tags or 'none'}"
+                f" · steward: {steward or 'NONE (assign one)'} · level: {payload.get('level') or 'table'}",
+                f"opened: {payload.get('opened_at') or '?'}",
+            ]
+            title = f"{severity} · unmasked PII path"
+            style = _COLOURS.get(severity, "white")
+        else:
+            lines = [f"{k}: {redact_field(k, v)}" for k, v in payload.items()]
+            title = kind
+            style = "magenta"
+        body = escape(redact_text("\n".join(lines)))
+        self._console.print(Panel(body, title=escape(title), border_style=style, expand=False))

@@ -1,0 +1,202 @@
+"""Render outbox alerts as Slack Block Kit messages. Pure: no I/O, no clock.
+
+Every renderer returns ``(text, blocks)``: ``text`` is the notification fallback (shown in
+push notifications and by clients without blocks), ``blocks`` the Block Kit list. Slack's
+limits are kept here so a long lineage path never makes Slack reject the whole message:
+header text 150 characters, section text 3,000, section field 2,000, at most 10 fields.
+
+Values are escaped for ``mrkdwn`` (``&``, ``<``, ``>``) so a dataset name cannot inject a
+link or a mention. Values under secret-looking keys (``password``, ``token``, ``webhook``,
+``secret``, ``query_text`` …) are replaced by ``[redacted]``, and credentials inside URLs
+are masked, so a payload carrying an error message cannot leak a secret into a channel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+MAX_FIELDS = 10
+ID_LIMIT = 200
+
+_SECRET_KEY = re.compile(r"pass(word)?|secret|token|webhook|api[_-]?key|credential|dsn|query_text", re.I)
+_URL_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]{0,30}://)([^/\s:@]{1,256}):([^/\s@]{1,256})@", re.I)
+_SLACK_HOOK = re.compile(r"https://hooks\.slack(?:-gov)?\.com/\S+", re.I)
+_EVENTS = {"opened": "New", "escalated": "Escalated", "realert": "Still open", "realerted": "Still open"}
+
+
+def redact_text(value: str) -> str:
+    """Return ``value`` with URL passwords and Slack webhook URLs masked."""
+    value = _SLACK_HOOK.sub("[redacted webhook]", value)
+    return _URL_USERINFO.sub(r"\1\2:***@", value)
+
+
+def redact_field(key: object, value: object) -> str:
+    """Return ``value`` as display text: ``[redacted]`` under a secret-looking key, else scrubbed."""
+    if _SECRET_KEY.search(str(key)):
+        return "[redacted]"
+    return redact_text(value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def _mrkdwn(value: object) -> str:
+    text = redact_text(value if isinstance(value, str) else json.dumps(value, default=str))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _code(dataset_id: object) -> str:
+    return "`" + _cut(_mrkdwn(str(dataset_id)).replace("`", "'"), ID_LIMIT) + "`"
+
+
+def render_path(path: Sequence[object], limit: int = SECTION_LIMIT - 100) -> str:
+    """Return a path as ``origin → … → terminal`` within ``limit`` characters.
+
+    Args:
+        path: ids terminal first, origin last (the DERIVES_FROM order of the trace).
+        limit: maximum length; when exceeded the middle is replaced by ``… N more hops``
+            (N hidden datasets), keeping the origin side and the terminal.
+    """
+    items = [_code(i) for i in reversed(list(path))]
+    full = " → ".join(items)
+    if len(full) <= limit or len(items) <= 2:
+        return _cut(full, limit)
+    for keep in range(len(items) - 2, 0, -1):
+        hidden = len(items) - 1 - keep
+        text = " → ".join([*items[:keep], f"… {hidden} more hops", items[-1]])
+        if len(text) <= limit:
+            return text
+    return _cut(f"{items[0]} → … {len(items) - 2} more hops → {items[-1]}", limit)
+
+
+def _header(text: str) -> dict[str, object]:
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, HEADER_LIMIT), "emoji": True}}
+
+
+def _section(text: str) -> dict[str, object]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}}
+
+
+def _fields(pairs: Sequence[tuple[str, str]]) -> dict[str, object]:
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": _cut(f"*{k}*\n{v}", FIELD_LIMIT)} for k, v in pairs[:MAX_FIELDS]],
+    }
+
+
+def _context(text: str) -> dict[str, object]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}]}
+
+
+def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render an ``unmasked_pii`` alert (a finding's payload) as fallback text and blocks.
+
+    Args:
+        payload: ``origin``, ``terminal``, ``path`` (terminal first), ``regulatory_tags``,
+            ``steward``, ``severity``, ``level``, ``opened_at`` (ISO-8601 UTC); optional
+            ``event`` (``opened`` | ``escalated`` | ``realert``), ``previous_severity``,
+            ``finding_id``. Missing keys render as ``?``.
+
+    Returns:
+        ``(text, blocks)``: header, facts, path, steward warning if none, context.
+    """
+    severity = str(payload.get("severity") or "?").upper()
+    origin = payload.get("origin") or "?"
+    terminal = payload.get("terminal") or "?"
+    raw_path = payload.get("path")
+    path = list(raw_path) if isinstance(raw_path, Sequence) and not isinstance(raw_path, str) else []
+    if not path:
+        path = [terminal, origin]
+    hops = len(path) - 1
+    tags = payload.get("regulatory_tags") or []
+    tag_text = ", ".join(_mrkdwn(str(t)) for t in tags) if isinstance(tags, Sequence) and tags else "none"
+    if isinstance(tags, str):
+        tag_text = _mrkdwn(tags)
+    steward = payload.get("steward")
+    level = str(payload.get("level") or "table")
+    event = _EVENTS.get(str(payload.get("event") or ""), "")
+
+    title = f"{severity} · {event + ' ' if event else ''}unmasked PII path"
+    steward_text = _mrkdwn(str(steward)) if steward else ":warning: no steward"
+    blocks = [
+        _header(title),
+        _fields(
+            [
+                ("Origin", _code(origin)),
+                ("Terminal (unmasked)", _code(terminal)),
+                ("Severity", _mrkdwn(severity)),
+                ("Regulatory tags", tag_text),
+                ("Steward", steward_text),
+                ("Level", _mrkdwn(level)),
+            ]
+        ),
+        _section(f"*Path* ({hops} {'hop' if hops == 1 else 'hops'}, origin → terminal)\n{render_path(path)}"),
+    ]
+    if not steward:
+        blocks.append(
+            _section(
+                ":warning: *No steward* is assigned to this origin: nobody owns fixing this path. "
+                "Assign one in the classification registry."
+            )
+        )
+    if level == "table":
+        note = "table-level: column lineage unknown; some data of the origin reaches the terminal"
+    else:
+        note = f"{_mrkdwn(level)}-level"
+    context = f"opened {_mrkdwn(str(payload.get('opened_at') or '?'))} · {note}"
+    if payload.get("previous_severity"):
+        context = f"escalated from {_mrkdwn(str(payload['previous_severity']))} · {context}"
+    if payload.get("finding_id") is not None:
+        context = f"finding #{_mrkdwn(str(payload['finding_id']))} · {context}"
+    blocks.append(_context(context))
+    text = _cut(
+        f"{severity}: unmasked PII path {redact_text(str(origin))} → {redact_text(str(terminal))} "
+        f"({hops} {'hop' if hops == 1 else 'hops'}); steward: {redact_text(str(steward)) if steward else 'none'}",
+        SECTION_LIMIT,
+    )
+    return text, blocks
+
+
+def _render_key_values(title: str, payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    pairs: list[tuple[str, str]] = []
+    for key, value in payload.items():
+        shown = _mrkdwn(redact_field(key, value))
+        pairs.append((_mrkdwn(str(key)), shown))
+    blocks: list[dict[str, object]] = [_header(title)]
+    if pairs:
+        blocks.append(_fields(pairs))
+    if len(pairs) > MAX_FIELDS:
+        blocks.append(_context(f"… {len(pairs) - MAX_FIELDS} more fields not shown"))
+    summary = "; ".join(f"{k}={v}" for k, v in pairs[:MAX_FIELDS])
+    return _cut(f"{title}: {summary}" if summary else title, SECTION_LIMIT), blocks
+
+
+def render_failed_backfill_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render a ``failed_backfill`` alert: the window and error, one field per payload key."""
+    return _render_key_values("Backfill window failed", payload)
+
+
+def render_steward_missing_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render a ``steward_missing`` alert: the classified asset without a steward."""
+    return _render_key_values("Classified asset has no steward", payload)
+
+
+RENDERERS: Mapping[str, Callable[[Mapping[str, object]], tuple[str, list[dict[str, object]]]]] = {
+    "unmasked_pii": render_finding_blocks,
+    "failed_backfill": render_failed_backfill_blocks,
+    "steward_missing": render_steward_missing_blocks,
+}
+
+
+def render_alert(kind: str, payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render any outbox alert; an unknown kind gets a generic key/value message naming it."""
+    renderer = RENDERERS.get(kind)
+    if renderer is not None:
+        return renderer(payload)
+    return _render_key_values(f"lineage-engine alert: {kind}", payload)

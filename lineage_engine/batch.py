@@ -1,0 +1,165 @@
+"""Batch lineage extraction for SQL corpora: JSON Lines in, JSON Lines out (issue 5).
+
+``lineage-engine lineage extract --input CASES.jsonl --output PREDICTIONS.jsonl``
+
+Input line: ``{"id", "sql", "dialect" (a sqlglot dialect name, ``ansi`` for sqlglot's
+generic one; default snowflake),
+"default_database", "default_schema", "schema" (optional ``{"db.schema.table": [column,
+...]}``)}``; other fields are ignored. Output line, one per non-blank input line, in
+input order::
+
+    {"id", "targets": [...], "sources": [...],
+     "column_lineage": [{"source", "target", "transform", "kind", "confidence"}],
+     "problems": [{"code", "message", "statement_index", "line", "column"}],
+     "confidence"}
+
+Names are canonical ids: lower case, qualified with the defaults when given, stages as
+``@db.schema.stage``; column ids are ``<dataset id>.<column>``. A case's ``sql`` is one
+script: objects created and consumed inside it drop out, for tables and columns (see
+:mod:`lineage_engine.parsing.script`). Schema keys are qualified with the defaults like
+table names. A line that is not a JSON object, lacks ``sql`` or names an unknown dialect
+gives an output line with a ``bad_input`` problem naming the file and line; the run goes
+on. Problem messages never quote SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lineage_engine.model import Problem
+from lineage_engine.parsing.extract import extract_lineage
+from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
+from lineage_engine.parsing.schema import MappingSchemaProvider
+from lineage_engine.parsing.script import collapse_script
+
+DEFAULT_DIALECT = "snowflake"
+GENERIC_DIALECTS = {"ansi": "", "": ""}
+"""Names of sqlglot's generic (ANSI-leaning) dialect, whose own name is the empty string."""
+
+
+def extract_cases(lines: Iterable[str], *, source_name: str = "<input>") -> Iterator[dict[str, Any]]:
+    """Yield one prediction per non-blank input line, in input order.
+
+    Args:
+        lines: JSON Lines text, one case per line (a file object works).
+        source_name: file name used in ``bad_input`` problems (``name:line``).
+
+    Yields:
+        Output dicts of the shape in the module docstring; never raises for bad input.
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        position = f"{source_name}:{number}"
+        try:
+            case = json.loads(line)
+        except ValueError as error:
+            yield _bad(None, position, f"not valid JSON ({type(error).__name__} at column {getattr(error, 'colno', '?')})")
+            continue
+        yield extract_case(case, position=position)
+
+
+def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
+    """Return the prediction for one decoded input case.
+
+    Args:
+        case: the decoded JSON value of one input line.
+        position: ``file:line`` for problems about the case itself.
+
+    Returns:
+        One output dict (module docstring); a ``bad_input`` problem instead of raising.
+    """
+    if not isinstance(case, Mapping):
+        return _bad(None, position, "the line is not a JSON object")
+    case_id = case.get("id")
+    sql = case.get("sql")
+    if not isinstance(sql, str):
+        return _bad(case_id, position, "field 'sql' is missing or not a string")
+    dialect = case.get("dialect")
+    dialect = DEFAULT_DIALECT if dialect is None else GENERIC_DIALECTS.get(dialect, dialect)
+    database, schema_name = case.get("default_database"), case.get("default_schema")
+    if not all(v is None or isinstance(v, str) for v in (dialect, database, schema_name)):
+        return _bad(case_id, position, "fields 'dialect', 'default_database' and 'default_schema' must be strings")
+    context = NameContext(database=database, schema=schema_name)
+    try:
+        schema = _schema(case.get("schema"), context)
+    except (TypeError, ValueError, AttributeError):
+        return _bad(case_id, position, "field 'schema' is not an object of dataset name -> list of column names")
+    try:
+        result = extract_lineage(
+            sql, dialect=dialect, default_database=database, default_schema=schema_name,
+            columns=True, schema=schema, queries=True,
+        )
+    except ValueError:
+        return _bad(case_id, position, "field 'dialect' is not a sqlglot dialect name")
+    script = collapse_script(result.statements)
+    return {
+        "id": case_id,
+        "targets": [ref.id for ref in script.targets],
+        "sources": [ref.id for ref in script.sources],
+        "column_lineage": [
+            {"source": e.source, "target": e.target, "transform": e.transform, "kind": e.kind,
+             "confidence": e.confidence}
+            for e in script.columns
+        ],
+        "problems": [_problem(p) for p in result.problems],
+        "confidence": result.confidence,
+    }
+
+
+def _schema(raw: Any, context: NameContext) -> MappingSchemaProvider | None:
+    """Qualify the case's schema keys with its defaults, like table names."""
+    if raw is None:
+        return None
+    mapping: dict[str, list[str]] = {}
+    for key, columns in raw.items():
+        parts = split_dotted_name(key)
+        if parts is None or not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ValueError("bad schema entry")
+        ref, _ = qualified_ref(parts, context, "table")
+        if ref is not None:
+            mapping[ref.id] = columns
+    return MappingSchemaProvider(mapping)
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {"code": problem.code, "message": problem.message, "statement_index": problem.statement_index,
+            "line": problem.line, "column": problem.column}
+
+
+def _bad(case_id: Any, position: str, reason: str) -> dict[str, Any]:
+    problem = {"code": "bad_input", "message": f"{position}: {reason}; the case was skipped",
+               "statement_index": None, "line": None, "column": None}
+    return {"id": case_id if isinstance(case_id, (str, int)) else None, "targets": [], "sources": [],
+            "column_lineage": [], "problems": [problem], "confidence": 0.0}
+
+
+lineage_app = typer.Typer(help="Extract lineage from SQL corpora (JSON Lines in, JSON Lines out).",
+                          no_args_is_help=True)
+
+
+@lineage_app.callback()
+def _lineage() -> None:
+    """Extract lineage from SQL corpora."""
+
+
+@lineage_app.command("extract")
+def extract_command(
+    input_path: Annotated[Path, typer.Option("--input", help="Cases, one JSON object per line.", exists=True,
+                                             dir_okay=False, readable=True)],
+    output_path: Annotated[Path, typer.Option("--output", help="Predictions file to write (JSON Lines).",
+                                              dir_okay=False, writable=True)],
+) -> None:
+    """Extract table and column lineage for every case of a JSON Lines file."""
+    cases = bad = 0
+    with input_path.open(encoding="utf-8") as source, output_path.open("w", encoding="utf-8") as sink:
+        for prediction in extract_cases(source, source_name=input_path.name):
+            cases += 1
+            bad += any(p["code"] == "bad_input" for p in prediction["problems"])
+            sink.write(json.dumps(prediction, ensure_ascii=False) + "\n")
+    typer.echo(f"{cases} case(s) written to {output_path}; {bad} bad input line(s)")

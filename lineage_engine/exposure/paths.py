@@ -1,0 +1,194 @@
+"""Keep the exposure paths among the rows of the ``unmasked_pii_paths`` trace (design §7).
+
+Pure: stdlib and :mod:`lineage_engine.model` only. The graph walk happens in Cypher; this
+module applies the registry's facts to what the walk found.
+
+Rules (each with its reason):
+
+1. **Facts**: for every node on a path, the registry asset with the same ``catalog_path``
+   wins over the node's synced properties (``masking_policy``, ``classification``); node
+   properties are used only for datasets the registry does not know. The registry is the
+   source of truth and the graph copy may lag one classification sync.
+2. **Masked terminal**: a terminal with a masking policy (anything but null or ``NONE``)
+   is not an exposure. (The trace already drops terminals masked by node properties; a
+   terminal masked only in the registry is dropped here. A terminal the graph thinks is
+   masked but the registry does not cannot be seen until the next classification sync.)
+3. **Governed terminal**: a terminal classified at the origin's level or above *and* at
+   least ``min_governed_level`` (default ``confidential``) is an equally governed place,
+   not an exposure. The floor keeps a registry default (``internal``) from hiding a PII
+   copy; an unclassified terminal is never governed.
+4. **Masking closes a path**: a path through a masked dataset strictly between origin and
+   terminal is not an exposure. Snowflake masking policies apply when data is *read*, so
+   a dataset built from a masked one holds masked values. Limitation: a role exempt from
+   the policy (typically the ETL owner role) reads and copies clear values, which this
+   rule cannot see; query roles are not on the edges yet. The origin's own masking policy
+   does not close its paths: bypassing that control by a privileged copy is exactly the
+   exposure this scan exists to find.
+5. **One path per (origin, terminal)**: after rules 2-4, the fewest hops win, ties broken by
+   the lexicographically smallest id sequence (terminal first). A path that revisits its
+   origin (a lineage cycle) is ignored.
+6. **Level**: ``table`` for every path: column lineage is not walked yet (a later issue),
+   so a path means "some data of the origin reaches the terminal", not "the PII column".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lineage_engine.exposure.origins import classification_rank
+from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
+from lineage_engine.model import Asset, ExposurePath
+
+TABLE_LEVEL = "table"
+
+
+def _node_id(node: object) -> str:
+    if isinstance(node, Mapping):
+        value = node.get("id")
+    else:  # a bare id, tolerated for hand-written rows
+        value = node
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"trace row has a path node without an 'id': {node!r:.200}")
+    return value
+
+
+def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset]) -> bool:
+    asset = assets_by_path.get(node_id)
+    if asset is not None:
+        return asset.is_masked
+    policy = node.get("masking_policy") if isinstance(node, Mapping) else None
+    return isinstance(policy, str) and bool(policy.strip()) and policy.strip().upper() != "NONE"
+
+
+def _classification(node_id: str, node: object, assets_by_path: Mapping[str, Asset]) -> str | None:
+    asset = assets_by_path.get(node_id)
+    if asset is not None:
+        return asset.classification
+    value = node.get("classification") if isinstance(node, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def find_exposure_paths(
+    rows: Iterable[Mapping[str, object]],
+    origins: Mapping[str, Asset],
+    assets_by_path: Mapping[str, Asset],
+    *,
+    risk_thresholds: Mapping[str, str],
+    tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
+    min_governed_level: str = "confidential",
+) -> list[ExposurePath]:
+    """Return one exposure path per (origin, terminal) from ``unmasked_pii_paths`` rows.
+
+    Args:
+        rows: trace rows with ``origin``, ``terminal`` and ``path`` (node property dicts,
+            terminal first, origin last); ``hops`` is recomputed from ``path``.
+        origins: dataset id -> origin asset (see ``find_origin_datasets``); rows whose
+            origin is not here are ignored.
+        assets_by_path: every registry asset by ``catalog_path``.
+        risk_thresholds: ``compliance.risk_thresholds``.
+        tag_risk_keys: ``compliance.tag_risk_keys``.
+        min_governed_level: lowest classification that can make a terminal governed.
+
+    Returns:
+        Exposure paths sorted by severity (most urgent first), then origin, then terminal.
+
+    Raises:
+        ValueError: a row lacks ``path`` or a node id, or a path does not run from
+            ``terminal`` to ``origin``; or a risk threshold holds an unknown severity.
+    """
+    floor = classification_rank(min_governed_level)
+    best: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
+    for row in rows:
+        origin_id = str(row.get("origin"))
+        origin = origins.get(origin_id)
+        if origin is None:
+            continue
+        nodes = row.get("path")
+        if not isinstance(nodes, Sequence) or isinstance(nodes, str) or len(nodes) < 2:
+            raise ValueError(f"trace row for origin '{origin_id}' has no path of two or more nodes")
+        ids = tuple(_node_id(n) for n in nodes)
+        terminal_id = ids[0]
+        if ids[-1] != origin_id or (row.get("terminal") not in (None, terminal_id)):
+            raise ValueError(
+                f"trace row path {ids[0]!r} .. {ids[-1]!r} does not run from terminal "
+                f"{row.get('terminal')!r} to origin {origin_id!r}; the trace must return nodes(p) "
+                "terminal first"
+            )
+        if origin_id in ids[:-1]:
+            continue  # a cycle back through the origin
+        if _is_masked(terminal_id, nodes[0], assets_by_path):
+            continue
+        terminal_rank = classification_rank(_classification(terminal_id, nodes[0], assets_by_path))
+        if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
+            continue
+        if any(_is_masked(i, n, assets_by_path) for i, n in zip(ids[1:-1], nodes[1:-1], strict=True)):
+            continue
+        candidate = (len(ids) - 1, ids)
+        key = (origin_id, terminal_id)
+        if key not in best or candidate < best[key]:
+            best[key] = candidate
+
+    paths: list[ExposurePath] = []
+    for (origin_id, terminal_id), (hops, ids) in best.items():
+        origin = origins[origin_id]
+        tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
+        paths.append(
+            ExposurePath(
+                origin=origin_id,
+                terminal=terminal_id,
+                path=ids,
+                hops=hops,
+                regulatory_tags=tags,
+                classification=origin.classification,
+                severity=severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys),
+                level=TABLE_LEVEL,
+                steward=origin.steward,
+            )
+        )
+    paths.sort(key=lambda p: (-SEVERITIES.index(p.severity), p.origin, p.terminal))
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What a scan could and could not see, for honest completeness in reports.
+
+    Attributes:
+        origins: dataset-level origins walked, sorted.
+        missing_from_graph: origins with no Dataset node in the graph (no lineage seen
+            yet: never crawled, misspelt in the registry, or outside the crawled account).
+        column_origins: column-level origins folded onto their dataset (walked at table level).
+        level: ``table`` until column lineage is walked.
+    """
+
+    origins: tuple[str, ...]
+    missing_from_graph: tuple[str, ...]
+    column_origins: int = 0
+    level: str = TABLE_LEVEL
+
+    def notes(self) -> tuple[str, ...]:
+        """Return plain-language caveats for a report, empty when there are none."""
+        out: list[str] = []
+        if self.missing_from_graph:
+            out.append(
+                f"{len(self.missing_from_graph)} of {len(self.origins)} sensitive origins are not in the "
+                "lineage graph; their downstream is unknown, not empty"
+            )
+        if self.column_origins:
+            out.append(
+                f"{self.column_origins} column-level origins were walked at table level "
+                "(column lineage is not used yet)"
+            )
+        out.append("paths are table-level: a path shows that data of the origin reaches the terminal")
+        return tuple(out)
+
+
+def summarize_coverage(
+    origin_ids: Iterable[str], present_ids: Iterable[str], *, column_origins: int = 0
+) -> Coverage:
+    """Return the :class:`Coverage` of a scan from the origins and those the graph holds."""
+    origins = tuple(sorted(set(origin_ids)))
+    present = set(present_ids)
+    missing = tuple(o for o in origins if o not in present)
+    return Coverage(origins=origins, missing_from_graph=missing, column_origins=column_origins)

@@ -1,0 +1,268 @@
+"""Backend-neutral :class:`~lineage_engine.graph.store.GraphStore` on portable Cypher.
+
+Every Cypher text the service runs lives here (or in ``cypher/*.cypher``) and runs as-is
+on LadybugDB and Neo4j 5 (design §4). A backend supplies only: executing one statement
+with parameters (:meth:`CypherGraphStore._execute`, which also converts values), a
+transaction scope, its schema statements, and, if it must, a rewrite of saved traces.
+
+Rules kept here (measured on LadybugDB 0.22, see design §4):
+
+- Batch merges are two statements: ``UNWIND $ids AS i MERGE (:Dataset {id: i})``, then
+  ``UNWIND $rows ... MATCH (d ...) MATCH (u ...) MERGE (d)-[...]->(u)`` with separate
+  ``MATCH`` clauses. The one-statement form drops edges when a node repeats in a batch.
+- Reading or updating one edge per row binds both endpoints in separate ``MATCH`` clauses
+  first, then ``MATCH (d)-[e]->(u)``: the single pattern
+  ``MATCH (d {id: r.d})-[e]->(u {id: r.u})`` measured 3x (alone) to 30x (inside a write
+  transaction) slower on LadybugDB 0.22.
+- In ``UNWIND $rows`` a field that is null in *every* row is typed STRING by the embedded
+  engine, so a TIMESTAMP or STRING[] property is never set from a possibly-all-null field:
+  clearing uses a separate statement with a literal ``NULL``.
+- Labels and relationship types are fixed words in this module; user values are only ever
+  parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from lineage_engine.errors import GraphError
+from lineage_engine.graph import sync
+from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
+from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
+
+_EDGE_FIELDS = (
+    "d.id AS downstream, u.id AS upstream, e.valid_from AS valid_from, e.valid_to AS valid_to, "
+    "e.first_seen AS first_seen, e.last_seen AS last_seen, e.observations AS observations, "
+    "e.last_query_id AS last_query_id, e.query_type AS query_type, e.via AS via"
+)
+
+READ_NODES = (
+    "UNWIND $ids AS i MATCH (d:Dataset {id: i}) "
+    "RETURN d.id AS id, d.name AS name, d.kind AS kind, d.first_seen AS first_seen, d.last_seen AS last_seen, "
+    "d.dropped_at AS dropped_at, d.last_event_at AS last_event_at, "
+    "d.last_event_query_id AS last_event_query_id"
+)
+READ_OPEN_INTERVALS = (
+    "UNWIND $ids AS i MATCH (d:Dataset {id: i})-[e:DERIVES_FROM]->(u:Dataset) "
+    f"WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
+)
+READ_OPEN_PAIRS = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
+    f"MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
+)
+MERGE_DATASETS = "UNWIND $ids AS i MERGE (:Dataset {id: i})"
+SET_DATASETS = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) "
+    "SET d.name = coalesce(r.name, d.name), d.kind = coalesce(r.kind, d.kind), "
+    "d.namespace = r.namespace, d.first_seen = r.first_seen, d.last_seen = r.last_seen"
+)
+SET_MARKS = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) "
+    "SET d.last_event_at = r.at, d.last_event_query_id = r.query_id"
+)
+SET_DROPPED = "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) SET d.dropped_at = r.at"
+CLEAR_DROPPED = "UNWIND $ids AS i MATCH (d:Dataset {id: i}) SET d.dropped_at = NULL"
+UPSERT_INTERVALS = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
+    "MERGE (d)-[e:DERIVES_FROM {valid_from: r.valid_from}]->(u) "
+    "SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
+    "e.observations = r.observations, e.last_query_id = r.last_query_id, "
+    "e.query_type = r.query_type, e.via = r.via"
+)
+CLOSE_INTERVALS = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
+    "MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_from = r.valid_from SET e.valid_to = r.valid_to"
+)
+ALL_EDGES = f"MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) RETURN {_EDGE_FIELDS} ORDER BY downstream, upstream, valid_from"
+EDGES_AS_OF = (
+    "WITH $as_of AS as_of MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) "
+    "WHERE e.valid_from <= as_of AND (e.valid_to IS NULL OR e.valid_to > as_of) "
+    f"RETURN {_EDGE_FIELDS} ORDER BY downstream, upstream, valid_from"
+)
+COUNTS = (
+    "MATCH (d:Dataset) RETURN count(d) AS n",
+    "MATCH (c:`Column`) RETURN count(c) AS n",
+    "MATCH (:Dataset)-[e:DERIVES_FROM]->(:Dataset) RETURN count(e) AS n",
+    "MATCH (:`Column`)-[e:DERIVES_FROM]->(:`Column`) RETURN count(e) AS n",
+)
+
+CHUNK = 5_000
+"""Rows per ``UNWIND`` statement; all chunks of one call share its transaction."""
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"//[^\n]*")
+
+
+class CypherGraphStore(ABC):
+    """A GraphStore whose behaviour is Cypher text; subclasses bind it to one engine.
+
+    Thread-safe: calls are serialised by a per-store lock (one connection per store).
+    """
+
+    backend: str = "cypher"
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        self._lock = threading.RLock()
+
+    # -- backend hooks -------------------------------------------------------------------
+
+    @abstractmethod
+    def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
+        """Run one statement; rows as dicts of plain values (aware UTC datetimes, nodes as
+        property dicts). Raises GraphError / TransientGraphError."""
+
+    @abstractmethod
+    def _transaction(self, *, read_only: bool) -> AbstractContextManager[None]:
+        """Scope in which every ``_execute`` belongs to one transaction, rolled back on error."""
+
+    @abstractmethod
+    def _schema_statements(self) -> Sequence[str]:
+        """Idempotent DDL for :meth:`migrate`."""
+
+    def _prepare_trace(self, text: str) -> str:
+        """Adapt a saved trace's text to the engine; identity unless the engine needs it."""
+        return text
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the database; idempotent."""
+
+    def __enter__(self) -> CypherGraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- GraphStore ------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create the schema (idempotent). See :meth:`GraphStore.migrate`."""
+        self._require_writable("migrate the schema")
+        with self._lock:
+            for statement in self._schema_statements():
+                self._execute(statement, {})
+
+    def apply_events(self, events: Sequence[LineageEvent]) -> MergeReport:
+        """Fold events into temporal edges in one transaction. See :meth:`GraphStore.apply_events`."""
+        self._require_writable("apply lineage events")
+        events = list(events)
+        if not events:
+            return MergeReport()
+        reads = reads_for(events)
+        with self._lock, self._transaction(read_only=False):
+            nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
+            open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
+            pairs = [{"downstream": d, "upstream": u} for d, u in reads.pairs]
+            open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
+            plan = fold_events(events, nodes, open_rows)
+            self._write_plan(plan)
+        return plan.report
+
+    def sync_classifications(self, assets: Sequence[Asset]) -> int:
+        """Copy registry facts onto nodes. See :meth:`GraphStore.sync_classifications`."""
+        self._require_writable("sync classifications")
+        changed = 0
+        with self._lock, self._transaction(read_only=False):
+            for label in sync.LABELS:
+                wanted = sync.wanted_properties(assets, label)
+                current = {r["id"]: r for r in self._execute(sync.read_current(label), {})}
+                current.update({r["id"]: r for r in self._run_chunked(sync.read_by_id(label), "ids", sorted(wanted))})
+                rows, clear = sync.diff(wanted, current, label)
+                for chunk in _chunks(rows):
+                    self._execute(sync.set_properties(label), {"rows": chunk})
+                for chunk in _chunks(clear):
+                    self._execute(sync.clear_properties(label), {"ids": chunk})
+                changed += len(rows) + len(clear)
+        return changed
+
+    def run_trace(self, trace: SavedTrace, params: Mapping[str, object]) -> list[dict[str, object]]:
+        """Run a saved trace read-only. See :meth:`GraphStore.run_trace`."""
+        used = sorted(set(_PARAM.findall(_LINE_COMMENT.sub("", trace.text))))
+        missing = [name for name in used if name not in params]
+        if missing:
+            raise GraphError(self.backend, f"trace '{trace.name}' needs parameter(s) "
+                             f"{', '.join('$' + m for m in missing)}; pass them (see 'lineage-engine trace --list')")
+        bound = {name: params[name] for name in used}
+        try:
+            with self._lock, self._transaction(read_only=True):
+                return self._execute(self._prepare_trace(trace.text), bound)
+        except GraphError as err:
+            raise type(err)(self.backend, f"trace '{trace.name}' failed: {err.reason}") from err
+
+    def iter_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
+        """Yield dataset edge intervals by downstream, upstream, valid_from (materialised first)."""
+        with self._lock, self._transaction(read_only=True):
+            rows = self._execute(ALL_EDGES, {}) if as_of is None else self._execute(EDGES_AS_OF, {"as_of": as_of})
+        return iter([edge_row(r) for r in rows])
+
+    def counts(self) -> GraphCounts:
+        """Return node and relationship totals."""
+        with self._lock, self._transaction(read_only=True):
+            totals = [int(self._execute(q, {})[0]["n"]) for q in COUNTS]
+        return GraphCounts(*totals)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _require_writable(self, action: str) -> None:
+        if self.read_only:
+            raise GraphError(self.backend, f"cannot {action}: the graph was opened read-only")
+
+    def _run_chunked(self, query: str, name: str, values: Sequence[object]) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for chunk in _chunks(values):
+            rows.extend(self._execute(query, {name: chunk}))
+        return rows
+
+    def _write_plan(self, plan: TimelinePlan) -> None:
+        statements: list[tuple[str, str, list[object]]] = [
+            (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
+            (SET_DATASETS, "rows", [
+                {"id": n.id, "name": n.name, "kind": n.kind, "namespace": n.namespace,
+                 "first_seen": n.first_seen, "last_seen": n.last_seen} for n in plan.nodes]),
+            (SET_MARKS, "rows", [{"id": i, "at": at, "query_id": q} for i, at, q in plan.marks]),
+            (SET_DROPPED, "rows", [{"id": i, "at": at} for i, at in plan.drops]),
+            (CLEAR_DROPPED, "ids", list(plan.revived)),
+            (UPSERT_INTERVALS, "rows", [_interval_params(r) for r in plan.upserts]),
+            (CLOSE_INTERVALS, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
+                 "valid_to": r.valid_to} for r in plan.closes]),
+        ]
+        for query, name, values in statements:
+            for chunk in _chunks(values):
+                self._execute(query, {name: chunk})
+
+
+def edge_row(row: Mapping[str, object]) -> EdgeRow:
+    """Build an :class:`EdgeRow` from a row holding the ``_EDGE_FIELDS`` columns."""
+    valid_from = row["valid_from"]
+    return EdgeRow(
+        downstream=str(row["downstream"]),
+        upstream=str(row["upstream"]),
+        valid_from=valid_from,  # type: ignore[arg-type]
+        valid_to=row["valid_to"],  # type: ignore[arg-type]
+        first_seen=row["first_seen"] or valid_from,  # type: ignore[arg-type]
+        last_seen=row["last_seen"] or valid_from,  # type: ignore[arg-type]
+        observations=int(row["observations"] or 0),  # type: ignore[call-overload]
+        last_query_id=str(row["last_query_id"] or ""),
+        query_type=str(row["query_type"] or ""),
+        via=tuple(row["via"] or ()),  # type: ignore[arg-type]
+    )
+
+
+def _interval_params(row: EdgeRow) -> dict[str, object]:
+    return {
+        "downstream": row.downstream, "upstream": row.upstream, "valid_from": row.valid_from,
+        "first_seen": row.first_seen, "last_seen": row.last_seen, "observations": row.observations,
+        "last_query_id": row.last_query_id, "query_type": row.query_type, "via": list(row.via),
+    }
+
+
+def _chunks(values: Sequence[object]) -> Iterator[list[object]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start:start + CHUNK])

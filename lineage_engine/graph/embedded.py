@@ -1,0 +1,219 @@
+"""``EmbeddedGraphStore``: the GraphStore on LadybugDB (PyPI ``ladybug``), in-process.
+
+Only engine specifics live here: opening the database, transactions, value conversion,
+error mapping, and one rewrite of saved traces. All Cypher is in ``cypher_store``.
+
+Concurrency (LadybugDB 0.22, measured; see ``tests/graph/test_embedded_concurrency.py``):
+
+- One read-write process per database file. A second read-write open fails at once with
+  "Could not set lock on file ... (Lock is held by PID n)": mapped to
+  :class:`TransientGraphError` telling the user to wait for the other process.
+- Read-only opens do coexist with a writer process: the reader replays the committed WAL
+  into memory and sees a snapshot as of its open (later commits are not visible to it).
+  While the writer appends to the WAL or checkpoints, the open can fail ("checkpoint
+  recovery is pending", "Checksum verification failed, the WAL file is corrupted", ...);
+  these are retried here with back-off and, if they persist, raised as
+  :class:`TransientGraphError`. Upstream reports (LadybugDB issues #615, #666, #766,
+  #1007) also describe rare crashes of a reader racing a checkpoint; a reader must be
+  short-lived (one ``lineage-engine trace``), and production deployments that need
+  readers concurrent with a writer should use Neo4j.
+
+Variable-length patterns: LadybugDB walks ``*1..10`` with WALK semantics (repeated edges
+allowed; the ``recursive_pattern_semantic`` setting is accepted but ignored in 0.22),
+Neo4j with TRAIL semantics. Saved traces keep the portable text; :meth:`_prepare_trace`
+inserts LadybugDB's ``TRAIL`` keyword so both backends return the same paths on cycles.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lineage_engine.errors import GraphError, TransientGraphError
+from lineage_engine.graph.cypher_store import CypherGraphStore
+from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
+
+_TRANSIENT = (
+    "could not set lock on file",
+    "checkpoint recovery is pending",
+    "checkpoint is in progress",
+    "checksum verification failed",
+    "couldn't replay shadow pages",
+    "cannot start a new write transaction",
+    "interrupted",
+)
+# Seen only when a read-only open races a writer's WAL append or checkpoint; in a
+# read-write process the same words mean a real fault.
+_READ_ONLY_OPEN_TRANSIENT = ("invalid local node offset", "found duplicated primary key value")
+_VAR_LENGTH = re.compile(r"(\[[^\[\]]*?\*)\s*(\d+)\s*\.\.\s*(\d+)")
+_INTERNAL_KEYS = ("_ID", "_LABEL", "_SRC", "_DST")
+
+
+class EmbeddedGraphStore(CypherGraphStore):
+    """A lineage graph in a LadybugDB database file.
+
+    Args:
+        path: the database file (created with its parent folder on a read-write open).
+        read_only: open without the write lock; writes raise GraphError.
+        open_attempts: read-only opens retried this many times on transient errors.
+
+    Raises:
+        GraphError: the file is missing (read-only) or not a LadybugDB database.
+        TransientGraphError: another process holds the write lock, or a read-only open
+            kept racing the writer's checkpoint.
+    """
+
+    backend = "embedded"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6) -> None:
+        super().__init__(read_only=read_only)
+        self.path = Path(path)
+        self._db: Any = None
+        self._conn: Any = None
+        if read_only and not self.path.exists():
+            raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
+                             "('lineage-engine crawl') or check graph.path")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._open(max(1, open_attempts) if read_only else 1)
+
+    def _open(self, attempts: int) -> None:
+        import ladybug  # lazy: only the embedded backend needs the engine
+
+        for attempt in range(attempts):
+            try:
+                self._db = ladybug.Database(str(self.path), read_only=self.read_only)
+                self._conn = ladybug.Connection(self._db)
+                self._conn.execute("RETURN 1")
+                return
+            except RuntimeError as exc:
+                self.close()
+                error = self._map(exc, opening=True)
+                if not isinstance(error, TransientGraphError) or attempt == attempts - 1:
+                    raise error from exc
+                time.sleep(0.1 * 2**attempt)
+
+    def _map(self, exc: BaseException, *, opening: bool = False) -> GraphError:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        lowered = message.lower()
+        if "could not set lock on file" in lowered:
+            holder = re.search(r"pid (\d+)", lowered)
+            who = f" (PID {holder.group(1)})" if holder else ""
+            return TransientGraphError(
+                self.backend, f"{self.path} is open for writing by another process{who}; wait until "
+                "it finishes (a crawl or 'lineage-engine run'), open it read-only for traces, or "
+                "use the Neo4j backend for concurrent writers")
+        transient = _TRANSIENT + (_READ_ONLY_OPEN_TRANSIENT if opening and self.read_only else ())
+        if any(word in lowered for word in transient):
+            advice = ("another process is writing this graph; retry after its crawl finishes, "
+                      "or use the Neo4j backend for reads concurrent with writes") if self.read_only \
+                else "the engine is busy; retry"
+            return TransientGraphError(self.backend, f"{message} ({self.path}): {advice}")
+        return GraphError(self.backend, f"{message} ({self.path})")
+
+    # -- CypherGraphStore hooks ------------------------------------------------------------
+
+    def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
+        if self._conn is None:
+            raise GraphError(self.backend, f"the graph at {self.path} is closed")
+        try:
+            result = self._conn.execute(query, {k: _to_engine(v) for k, v in params.items()})
+            names = result.get_column_names()
+            rows = []
+            while result.has_next():
+                rows.append({n: _from_engine(v) for n, v in zip(names, result.get_next(), strict=True)})
+            result.close()
+            return rows
+        except (RuntimeError, TypeError, ValueError) as exc:
+            raise self._map(exc) from exc
+
+    @contextmanager
+    def _transaction(self, *, read_only: bool) -> Iterator[None]:
+        if self.read_only:  # a read-only database admits no write transaction at all
+            yield
+            return
+        self._execute("BEGIN TRANSACTION READ ONLY" if read_only else "BEGIN TRANSACTION", {})
+        try:
+            yield
+        except BaseException:
+            try:
+                self._execute("ROLLBACK", {})
+            except GraphError:
+                pass  # the engine may have rolled back already; the original error matters
+            raise
+        try:
+            self._execute("COMMIT", {})
+        except GraphError:
+            try:
+                self._execute("ROLLBACK", {})
+            except GraphError:
+                pass
+            raise
+
+    def _schema_statements(self) -> Sequence[str]:
+        return migrate_statements("embedded")
+
+    def _prepare_trace(self, text: str) -> str:
+        return _VAR_LENGTH.sub(r"\1 TRAIL \2..\3", text)
+
+    def migrate(self) -> None:
+        """Create the typed tables; on a read-only store only check that they exist."""
+        if not self.read_only:
+            super().migrate()
+            return
+        with self._lock:
+            tables = {row["name"] for row in self._execute("CALL show_tables() RETURN name", {})}
+        if not {"Dataset", "Column", "DERIVES_FROM"} <= tables:
+            raise GraphError(self.backend, f"{self.path} holds no lineage graph yet; run a crawl first")
+
+    def close(self) -> None:
+        """Close the connection and the database; idempotent."""
+        for handle in (self._conn, self._db):
+            if handle is not None:
+                try:
+                    handle.close()
+                except RuntimeError:
+                    pass
+        self._conn = self._db = None
+
+
+def _to_engine(value: object) -> object:
+    """Parameters: aware datetimes to UTC (the engine drops offsets without converting)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise GraphError("embedded", f"naive datetime {value.isoformat()} passed as a parameter; "
+                             "pass a timezone-aware datetime (UTC)")
+        return value.astimezone(UTC)
+    if isinstance(value, (list, tuple)):
+        return [_to_engine(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_engine(v) for k, v in value.items()}
+    return value
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _from_engine(value: object) -> object:
+    """Results: naive engine timestamps are UTC; nodes/rels become their own properties."""
+    if type(value) in _PLAIN:  # the common case, kept cheap: results can hold millions of values
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, list):
+        return [_from_engine(v) for v in value]
+    if isinstance(value, dict):
+        if "_nodes" in value and "_rels" in value:  # a path returned whole
+            return {"nodes": _from_engine(value["_nodes"]), "relationships": _from_engine(value["_rels"])}
+        label = value.get("_LABEL")
+        own = PROPERTIES_BY_LABEL.get(label) if isinstance(label, str) and "_ID" in value else None
+        return {
+            k: _from_engine(v) for k, v in value.items()
+            if k not in _INTERNAL_KEYS and (own is None or k in own)
+        }
+    return value

@@ -1,0 +1,109 @@
+"""The graph schema (design §4) as data: property lists, embedded DDL, Neo4j constraints.
+
+Both backends hold the same labels and properties. The embedded engine (LadybugDB) needs
+typed node and relationship tables; Neo4j gets uniqueness constraints and indexes. Every
+statement here is idempotent (``IF NOT EXISTS``), so :func:`migrate_statements` can run
+on every start.
+
+``Column`` is a reserved word in LadybugDB 0.22 (``CREATE NODE TABLE Column`` and
+``MATCH (c:Column)`` are parse errors), so every Cypher text spells the label with
+backticks, `` `Column` ``, which Neo4j accepts too.
+
+Two node properties extend design §4 for exact replays (see ``graph/timeline.py``):
+``last_event_at`` and ``last_event_query_id`` hold the keyset position of the last
+lineage event applied to the dataset as a target.
+"""
+
+from __future__ import annotations
+
+DATASET_PROPERTIES: dict[str, str] = {
+    "id": "STRING",
+    "name": "STRING",
+    "namespace": "STRING",
+    "kind": "STRING",
+    "object_id": "STRING",
+    "classification": "STRING",
+    "tags": "STRING[]",
+    "steward": "STRING",
+    "masking_policy": "STRING",
+    "first_seen": "TIMESTAMP",
+    "last_seen": "TIMESTAMP",
+    "dropped_at": "TIMESTAMP",
+    "last_event_at": "TIMESTAMP",
+    "last_event_query_id": "STRING",
+}
+"""``Dataset`` properties and their embedded types, in declaration order."""
+
+COLUMN_PROPERTIES: dict[str, str] = {
+    "id": "STRING",
+    "dataset_id": "STRING",
+    "name": "STRING",
+    "classification": "STRING",
+    "tags": "STRING[]",
+    "masking_policy": "STRING",
+}
+"""``Column`` properties and their embedded types."""
+
+DERIVES_FROM_PROPERTIES: dict[str, str] = {
+    "valid_from": "TIMESTAMP",
+    "valid_to": "TIMESTAMP",
+    "first_seen": "TIMESTAMP",
+    "last_seen": "TIMESTAMP",
+    "observations": "INT64",
+    "last_query_id": "STRING",
+    "query_type": "STRING",
+    "via": "STRING[]",
+    "transform": "STRING",
+    "kind": "STRING",
+}
+"""``DERIVES_FROM`` properties (``transform``/``kind`` are used on column edges only)."""
+
+PROPERTIES_BY_LABEL: dict[str, frozenset[str]] = {
+    "Dataset": frozenset(DATASET_PROPERTIES),
+    "Column": frozenset(COLUMN_PROPERTIES),
+    "DERIVES_FROM": frozenset(DERIVES_FROM_PROPERTIES),
+    "HAS_COLUMN": frozenset(),
+}
+"""Which keys belong to a node or relationship of each label.
+
+The embedded engine returns a node bound by a multi-table pattern (a variable-length
+``DERIVES_FROM`` walk spans the Dataset and Column tables) with the union of both tables'
+properties; result conversion keeps only the keys of the node's own label.
+"""
+
+
+def _columns(properties: dict[str, str]) -> str:
+    return ", ".join(f"{name} {type_}" for name, type_ in properties.items())
+
+
+EMBEDDED_SCHEMA: tuple[str, ...] = (
+    f"CREATE NODE TABLE IF NOT EXISTS Dataset({_columns(DATASET_PROPERTIES)}, PRIMARY KEY(id))",
+    f"CREATE NODE TABLE IF NOT EXISTS `Column`({_columns(COLUMN_PROPERTIES)}, PRIMARY KEY(id))",
+    "CREATE REL TABLE IF NOT EXISTS HAS_COLUMN(FROM Dataset TO `Column`)",
+    # One relationship table group with two FROM/TO pairs: dataset and column lineage share
+    # the type name, so traces read `DERIVES_FROM` on both backends.
+    "CREATE REL TABLE IF NOT EXISTS DERIVES_FROM("
+    f"FROM Dataset TO Dataset, FROM `Column` TO `Column`, {_columns(DERIVES_FROM_PROPERTIES)})",
+)
+"""LadybugDB DDL: typed tables, created idempotently, in dependency order."""
+
+NEO4J_SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (d:Dataset) REQUIRE d.id IS UNIQUE",
+    "CREATE CONSTRAINT column_id IF NOT EXISTS FOR (c:`Column`) REQUIRE c.id IS UNIQUE",
+    "CREATE INDEX derives_from_valid_from IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_from)",
+    "CREATE INDEX derives_from_valid_to IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_to)",
+)
+"""Neo4j 5 constraints and indexes (used by the Neo4j backend, issue 4)."""
+
+
+def migrate_statements(backend: str) -> tuple[str, ...]:
+    """Return the idempotent schema statements for ``backend`` (``embedded`` | ``neo4j``).
+
+    Raises:
+        ValueError: unknown backend name.
+    """
+    if backend == "embedded":
+        return EMBEDDED_SCHEMA
+    if backend == "neo4j":
+        return NEO4J_SCHEMA
+    raise ValueError(f"unknown graph backend {backend!r}; expected 'embedded' or 'neo4j'")

@@ -1,0 +1,140 @@
+"""Split a token stream into statements and prepare each one for the parser.
+
+Token-level work done before parsing, each step cheap and explicit:
+
+* :func:`split_statements` cuts at semicolons, so one bad statement does not hide the
+  others (sqlglot's own ``parse`` raises for the whole text).
+* :func:`needs_parse` skips statements that can never change lineage (SELECT, SHOW,
+  DESCRIBE, COMMIT, GRANT, CALL, ..., and ALTER without RENAME or SWAP): parse errors in
+  them are not reported, since they would not change the lineage either.
+* :func:`trim_merge` is the table-level fast path for MERGE: when the WHEN clauses hold no
+  subquery and no ``IDENTIFIER``/``TABLE`` name function they cannot reference a dataset,
+  so they are replaced by a stub clause before parsing (dbt's merges spend most of their
+  tokens in long ``UPDATE SET`` / ``INSERT`` column lists). A syntax error inside those
+  clauses then goes unreported, which cannot change table-level lineage. Column-level
+  lineage (issue 5) needs the full clauses and must not use it.
+* :func:`rewrite_for_retry` drops object-flavour words sqlglot 30.22 does not know in some
+  positions but that do not change table-level lineage, for a second parse attempt after
+  an opaque-Command fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import Token, TokenType
+
+_NO_LINEAGE_HEADS = frozenset(
+    {"SELECT", "SHOW", "DESCRIBE", "DESC", "COMMIT", "ROLLBACK", "GRANT", "REVOKE", "EXPLAIN",
+     "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "CALL", "TRUNCATE", "COMMENT", "SET", "UNSET"}
+)
+_IDENTITY_WORDS = frozenset({"RENAME", "SWAP"})
+_NAME_FUNCTIONS = frozenset({"IDENTIFIER", "TABLE"})
+_TEMP_WORDS = frozenset({"TEMPORARY", "TEMP", "VOLATILE"})
+_FLAVOURS = frozenset({"DYNAMIC", "EXTERNAL", "ICEBERG", "HYBRID", "MATERIALIZED", "EVENT"})
+_SUBQUERY_TYPES = frozenset({TokenType.SELECT, TokenType.WITH})
+_MERGE_STUB = "WHEN MATCHED THEN DELETE"
+
+
+def split_statements(text: str, tokens: list[Token]) -> list[list[Token]]:
+    """Split a token list at semicolons into non-empty statements.
+
+    Args:
+        text: the text the tokens came from (a text without ``;`` is one statement).
+        tokens: the whole text's tokens.
+
+    Returns:
+        One token list per statement, in text order; empty statements dropped.
+    """
+    if ";" not in text:
+        return [tokens] if tokens else []
+    semi = TokenType.SEMICOLON
+    cuts = [i for i, tok in enumerate(tokens) if tok.token_type == semi]
+    if not cuts:
+        return [tokens] if tokens else []
+    chunks: list[list[Token]] = []
+    start = 0
+    for cut in [*cuts, len(tokens)]:
+        if cut > start:
+            chunks.append(tokens[start:cut])
+        start = cut + 1
+    return chunks
+
+
+def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
+    """Return False for a statement that cannot change lineage or dataset identity.
+
+    Args:
+        chunk: one statement's tokens (non-empty).
+        queries: SELECT statements are wanted too (their reads; batch extraction).
+    """
+    head = chunk[0].text.upper()
+    if queries and head == "SELECT":
+        return True
+    if head in _NO_LINEAGE_HEADS:
+        return False
+    if head == "ALTER":
+        return any(tok.text.upper() in _IDENTITY_WORDS for tok in chunk)
+    if head == "BEGIN" or head == "START":
+        return len(chunk) > 2  # BEGIN [TRANSACTION|WORK] alone is a transaction
+    return True
+
+
+def trim_merge(engine: Dialect, chunk: list[Token]) -> list[Token]:
+    """Replace a MERGE's WHEN clauses by a stub when they cannot reference a dataset.
+
+    Args:
+        engine: the dialect (to tokenize the stub).
+        chunk: one statement's tokens.
+
+    Returns:
+        The tokens to parse: ``chunk`` unchanged unless it is a MERGE whose clauses from
+        the first top-level WHEN on contain no SELECT/WITH and no IDENTIFIER()/TABLE().
+    """
+    if chunk[0].token_type != TokenType.MERGE:
+        return chunk
+    depth = 0  # parentheses and CASE ... END both nest WHEN
+    l_paren, r_paren, when = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.WHEN
+    case, end = TokenType.CASE, TokenType.END
+    for i, tok in enumerate(chunk):
+        kind = tok.token_type
+        if kind == l_paren or kind == case:
+            depth += 1
+        elif kind == r_paren or kind == end:
+            depth -= 1
+        elif kind == when and depth == 0:
+            tail = chunk[i:]
+            subquery = _SUBQUERY_TYPES
+            if any(t.token_type in subquery or t.text.upper() in _NAME_FUNCTIONS for t in tail):
+                return chunk
+            return chunk[:i] + engine.tokenize(_MERGE_STUB)
+    return chunk
+
+
+def rewrite_for_retry(chunk: list[Token]) -> list[Token] | None:
+    """Drop object-flavour words that make sqlglot 30.22 fall back to an opaque Command.
+
+    Handles ``CREATE LOCAL|GLOBAL TEMPORARY ...`` (Snowflake synonyms of TEMPORARY),
+    ``CREATE HYBRID TABLE``, ``DROP DYNAMIC|EXTERNAL TABLE``, ``ALTER DYNAMIC TABLE ...
+    RENAME TO``, ``ALTER MATERIALIZED VIEW ... RENAME TO`` and the like: for lineage such
+    an object is a table or a view all the same.
+
+    Returns:
+        The rewritten tokens, or None when no rewrite applies.
+    """
+    if len(chunk) < 3 or chunk[0].token_type not in (TokenType.CREATE, TokenType.DROP, TokenType.ALTER):
+        return None
+    drop: list[int] = []
+    for i in range(1, min(len(chunk) - 1, 8)):
+        word = chunk[i].text.upper()
+        if word in ("TABLE", "VIEW"):
+            break
+        following = chunk[i + 1].text.upper()
+        if word in _FLAVOURS or (word in ("LOCAL", "GLOBAL") and following in _TEMP_WORDS):
+            drop.append(i)
+    else:
+        return None
+    if not drop:
+        return None
+    return [tok for i, tok in enumerate(chunk) if i not in drop]

@@ -1,0 +1,302 @@
+"""Column-level lineage of one writing statement: which target column derives from which.
+
+One function per statement shape, each returning a :class:`ColumnOutcome`:
+
+* :func:`create_columns`: CTAS and views; target columns are the query's output names, or
+  the statement's column list (``CREATE VIEW v (a, b) AS``) position by position.
+* :func:`insert_columns`: ``INSERT [OVERWRITE] INTO t [(cols)] SELECT | VALUES``; without a
+  column list the target's columns come from the schema provider (minus static partition
+  columns), else the query's output names are taken as the target's (confidence 0.8).
+* :func:`multi_insert_columns`: ``INSERT ALL | FIRST``: per branch, its ``VALUES`` over the
+  source query's columns, or all of them by position; branch conditions are INDIRECT.
+* :func:`merge_columns`: ``WHEN MATCHED THEN UPDATE SET`` and ``WHEN NOT MATCHED THEN
+  INSERT (cols) VALUES (...)``; ``ON`` and ``WHEN ... AND`` conditions are INDIRECT.
+* :func:`update_columns`: ``UPDATE t SET c = expr [FROM ...] [WHERE ...]``.
+
+Edge rules: a source column of the target itself is dropped (as at table level, a
+target is never its own upstream); an INDIRECT edge goes from every row-choosing column
+to every target column, unless the same pair already has a DIRECT edge; edges are
+deduplicated and sorted by (target, source, kind). A source that could not be tied to a
+dataset is ``<unresolved>.col`` and an unexpanded star is ``db.schema.table.*``: both
+edges get confidence 0.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from lineage_engine.model import ColumnLineage, DatasetRef
+from lineage_engine.parsing.column_sources import UNRESOLVED, DerivedRelation, Output, Scope, TableRelation
+from lineage_engine.parsing.normalize import NameContext
+from lineage_engine.parsing.query_columns import QueryColumns, output_name
+from lineage_engine.parsing.schema import SchemaProvider
+from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES
+
+_GUESSED_TARGET = 0.8
+_UNCERTAIN_SOURCE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnOptions:
+    """What column extraction needs besides the statement.
+
+    Attributes:
+        schema: known columns per dataset id (None: none known).
+        is_masking: True for an upper-case function name that masks its argument.
+        lateral_aliases: the dialect lets a select item use an earlier item's alias.
+    """
+
+    schema: SchemaProvider | None
+    is_masking: Callable[[str], bool]
+    lateral_aliases: bool = False
+
+
+@dataclass(slots=True)
+class ColumnOutcome:
+    """Column lineage of one statement target.
+
+    Attributes:
+        edges: the target's column edges, sorted.
+        unresolved: column references that could not be tied to one dataset.
+        columns: the target's column names as the statement defines them (CTAS, views,
+            ``CREATE TABLE (cols)``), for later statements of the same text; else empty.
+    """
+
+    edges: tuple[ColumnLineage, ...] = ()
+    unresolved: int = 0
+    columns: list[str] = field(default_factory=list)
+
+
+def create_columns(
+    node: exp.Create | exp.Query, target: DatasetRef, context: NameContext, options: ColumnOptions
+) -> ColumnOutcome:
+    """Return the column lineage of CTAS, a view, ``CREATE TABLE t (cols)`` or ``SELECT ... INTO t``."""
+    if not isinstance(node, exp.Create):  # SELECT ... INTO t [UNION ...]: the query without INTO
+        query = node.copy()
+        first = query
+        while isinstance(first, exp.SetOperation):
+            first = first.this
+        first.set("into", None)
+        node = exp.Create(this=None, expression=query)
+    declared = _declared_columns(node.this)
+    query = node.expression
+    if query is None or isinstance(query, exp.Table):  # CREATE TABLE t (cols) / LIKE / CLONE
+        return ColumnOutcome(columns=declared)
+    resolver = _resolver(context, options)
+    outputs = resolver.query(query, {})
+    if declared:
+        outputs = _rename(outputs, declared)
+    return _outcome(resolver, target, outputs, 1.0, learn=True)
+
+
+def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+    """Return the column lineage of ``INSERT ... SELECT`` (or ``VALUES`` with subqueries)."""
+    resolver = _resolver(context, options)
+    env = _env(resolver, node)
+    outputs = resolver.query(node.expression, env)
+    names, confidence = _target_names(node.this, target, options, len(outputs))
+    if names:
+        outputs = _rename(outputs, names)
+    return _outcome(resolver, target, outputs, confidence)
+
+
+def multi_insert_columns(
+    node: exp.MultitableInserts, branches: Sequence[tuple[DatasetRef, exp.Insert, exp.Expr | None]],
+    context: NameContext, options: ColumnOptions,
+) -> dict[str, ColumnOutcome]:
+    """Return per target id the column lineage of ``INSERT ALL | FIRST``.
+
+    Args:
+        node: the statement.
+        branches: ``(target, INTO clause, WHEN condition or None)`` per branch, in order.
+    """
+    resolver = _resolver(context, options)
+    source = resolver.query(node.args.get("source"), _env(resolver, node))
+    scope = Scope(lateral_aliases=False)
+    scope.add("", DerivedRelation(source))
+    for _, _, condition in branches:
+        if condition is not None:
+            for key in resolver.expression(condition, scope, {}):
+                resolver.indirect.setdefault(key, None)
+    per_target: dict[str, list[Output]] = {}
+    confidence = 1.0
+    for target, insert, _ in branches:
+        values = insert.expression
+        if isinstance(values, exp.Values) and values.expressions:
+            row = values.expressions[0].expressions if isinstance(values.expressions[0], exp.Tuple) else []
+            outputs = [Output(output_name(v), resolver.expression(v, scope, {})) for v in row]
+        else:
+            outputs = source
+        names, named = _target_names(insert.this, target, options, len(outputs))
+        confidence = min(confidence, named)
+        per_target.setdefault(target.id, []).extend(_rename(outputs, names) if names else outputs)
+    return {
+        target.id: _outcome(resolver, target, per_target[target.id], confidence)
+        for target, _, _ in branches
+    }
+
+
+def merge_columns(node: exp.Merge, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+    """Return the column lineage of MERGE: UPDATE SET and INSERT VALUES branches."""
+    resolver = _resolver(context, options)
+    env: dict = {}
+    source_scope = Scope()
+    resolver.add_relation(node.args.get("using"), source_scope, env)
+    scope = Scope(relations=dict(source_scope.relations), alternates=dict(source_scope.alternates))
+    _add_target(scope, node.this, target, options)
+    for part in (node.args.get("on"),):
+        if part is not None:
+            for key in resolver.expression(part, scope, env):
+                resolver.indirect.setdefault(key, None)
+    outputs: list[Output] = []
+    confidence = 1.0
+    whens = node.args.get("whens")
+    for when in whens.expressions if isinstance(whens, exp.Whens) else ():
+        condition = when.args.get("condition")
+        if condition is not None:
+            for key in resolver.expression(condition, scope, env):
+                resolver.indirect.setdefault(key, None)
+        then = when.args.get("then")
+        if isinstance(then, exp.Update):
+            outputs.extend(_assignments(resolver, then.expressions, scope, env))
+        elif isinstance(then, exp.Insert):
+            values = then.expression
+            items = values.expressions if isinstance(values, exp.Tuple) else ([values] if isinstance(values, exp.Expr) else [])
+            names = [c.name.lower() for c in then.this.expressions] if isinstance(then.this, exp.Tuple) else []
+            if not names and items:
+                known = options.schema.columns_of(target.id) if options.schema is not None else None
+                names = list(known) if known else [_value_name(v) for v in items]
+                confidence = min(confidence, 1.0 if known else _GUESSED_TARGET)
+            outputs.extend(Output(name, resolver.expression(v, source_scope, env)) for name, v in zip(names, items))
+    return _outcome(resolver, target, outputs, confidence)
+
+
+def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+    """Return the column lineage of ``UPDATE t SET c = expr [FROM ...] [WHERE ...]``."""
+    resolver = _resolver(context, options)
+    env = _env(resolver, node)
+    scope = Scope()
+    from_ = node.args.get("from_")
+    if isinstance(from_, exp.From):
+        resolver.add_relation(from_.this, scope, env)
+    joins = [*(node.args.get("joins") or ()), *(node.this.args.get("joins") or () if node.this else ())]
+    for join in joins:
+        resolver.join(join, scope, env)
+    _add_target(scope, node.this, target, options)
+    outputs = _assignments(resolver, node.expressions, scope, env)
+    where = node.args.get("where")
+    if where is not None:
+        for key in resolver.expression(where, scope, env, aliases=False):
+            resolver.indirect.setdefault(key, None)
+    return _outcome(resolver, target, outputs, 1.0)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+class _TargetRelation(TableRelation):
+    """The written table inside MERGE/UPDATE: claims an unqualified name only when known."""
+
+    __slots__ = ()
+
+    def has(self, name: str) -> bool | None:
+        return bool(self._known and name in self._known)
+
+
+def _add_target(scope: Scope, table: exp.Expr | None, target: DatasetRef, options: ColumnOptions) -> None:
+    columns = options.schema.columns_of(target.id) if options.schema is not None else None
+    relation = _TargetRelation(target.id, columns)
+    alias = table.alias.lower() if isinstance(table, exp.Table) else ""
+    name = table.name.lower() if isinstance(table, exp.Table) else ""
+    scope.add(alias or name, relation, name, ".".join(target.parts[-2:]), target.id)
+
+
+def _assignments(resolver: QueryColumns, items: Sequence[exp.Expr], scope: Scope, env: dict) -> list[Output]:
+    outputs = []
+    for item in items:
+        if isinstance(item, exp.EQ) and isinstance(item.this, exp.Column):
+            outputs.append(Output(item.this.name.lower(), resolver.expression(item.expression, scope, env)))
+    return outputs
+
+
+def _value_name(value: exp.Expr) -> str:
+    return value.name.lower() if isinstance(value, exp.Column) else ""
+
+
+def _resolver(context: NameContext, options: ColumnOptions) -> QueryColumns:
+    return QueryColumns(context, options.schema, options.is_masking, lateral_aliases=options.lateral_aliases)
+
+
+def _env(resolver: QueryColumns, node: exp.Expr) -> dict:
+    with_ = node.args.get("with_")
+    return resolver.with_env(with_, {}) if isinstance(with_, exp.With) else {}
+
+
+def _declared_columns(node: exp.Expr | None) -> list[str]:
+    if not isinstance(node, exp.Schema):
+        return []
+    return [c.name.lower() for c in node.expressions if isinstance(c, (exp.ColumnDef, exp.Identifier, exp.Column))]
+
+
+def _target_names(
+    table: exp.Expr | None, target: DatasetRef, options: ColumnOptions, width: int
+) -> tuple[list[str], float]:
+    """Return the target's column names for an INSERT, and the confidence in them."""
+    declared = _declared_columns(table)
+    if declared:
+        return declared, 1.0
+    known = options.schema.columns_of(target.id) if options.schema is not None else None
+    if known:
+        partition = table.args.get("partition") if isinstance(table, exp.Table) else None
+        static = {p.this.name.lower() for p in partition.expressions if isinstance(p, exp.EQ)} if partition else set()
+        names = [c for c in known if c not in static]
+        if len(names) >= width:
+            return names, 1.0
+    return [], _GUESSED_TARGET
+
+
+def _rename(outputs: list[Output], names: Sequence[str]) -> list[Output]:
+    return [Output(names[i], o.deps) for i, o in enumerate(outputs) if i < len(names)]
+
+
+def _outcome(
+    resolver: QueryColumns, target: DatasetRef, outputs: list[Output], confidence: float, *, learn: bool = False
+) -> ColumnOutcome:
+    prefix = target.id + "."
+    edges: dict[tuple[str, str, str], ColumnLineage] = {}
+    target_columns: list[str] = []
+    for output in outputs:
+        if not output.name:
+            continue
+        column = prefix + output.name
+        target_columns.append(output.name)
+        for source, rank in output.deps.items():
+            if source.startswith(prefix):
+                continue
+            # An unexpanded SELECT * passes ``table.*`` as identity; COUNT(*) aggregates it.
+            uncertain = source.startswith(UNRESOLVED) or (source.endswith(".*") and rank == IDENTITY)
+            edges[(column, source, "DIRECT")] = ColumnLineage(
+                source=source, target=column, transform=TRANSFORM_NAMES[rank], kind="DIRECT",
+                confidence=_UNCERTAIN_SOURCE if uncertain else confidence,
+            )
+    for source in resolver.indirect:
+        if source.startswith(prefix):
+            continue
+        for name in dict.fromkeys(target_columns):
+            column = prefix + name
+            if (column, source, "DIRECT") not in edges:
+                edges[(column, source, "INDIRECT")] = ColumnLineage(
+                    source=source, target=column, transform=TRANSFORM_NAMES[EXPRESSION], kind="INDIRECT",
+                    confidence=confidence,
+                )
+    ordered = tuple(edges[key] for key in sorted(edges))
+    return ColumnOutcome(edges=ordered, unresolved=resolver.unresolved, columns=target_columns if learn else [])
+
+
+__all__ = [
+    "ColumnOptions", "ColumnOutcome", "create_columns", "insert_columns", "merge_columns",
+    "multi_insert_columns", "update_columns",
+]

@@ -1,0 +1,193 @@
+"""Extract table-level lineage from one query text: the pure core of design §5.
+
+The text is tokenized once; the tokens serve the redaction, the fingerprint and the
+parser. Statements are split at semicolons and parsed one by one (see
+:mod:`lineage_engine.parsing.chunks`), so one bad statement does not hide the others, and
+``USE`` statements change the name context for the ones after them. No I/O, clock or
+shared state; bad SQL becomes :class:`Problem` values.
+
+With ``columns=True`` each writing statement also gets its column-level lineage (see
+:mod:`lineage_engine.parsing.columns`); the MERGE fast path is then off, and the columns
+a CTAS, view or ``CREATE TABLE (cols)`` defines are known to the later statements of the
+same text (a layer over the schema provider).
+
+Confidence is the lowest statement score: 1.0 parsed and every name qualified; 0.8 (column
+mode) a column reference could not be tied to one dataset (``unresolved_column``: a
+``SELECT *`` or an unqualified column over several relations without a schema); 0.7 a
+name was unqualified, dynamic (``IDENTIFIER($var)``) or an external literal location;
+0.3 a statement that looks materializing was only parsed as an opaque command
+(``unsupported``), or did not parse (``parse_error`` / ``truncated``) but its table-level
+lineage was recovered from its tokens (see :mod:`lineage_engine.parsing.fallback`); 0.0 a
+statement (or the whole text) did not parse and nothing was recovered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token
+
+from lineage_engine.model import ExtractionResult, Operation, Problem, StatementLineage
+from lineage_engine.parsing.chunks import needs_parse, rewrite_for_retry, split_statements, trim_merge
+from lineage_engine.parsing.columns import ColumnOptions
+from lineage_engine.parsing.fallback import recover_lineage
+from lineage_engine.parsing.normalize import NameContext
+from lineage_engine.parsing.problems import TRUNCATION_LENGTH, parse_problem, token_problem, unresolved_column_problem
+from lineage_engine.parsing.redact import fingerprint_untokenized, redact_tokens, redact_untokenized
+from lineage_engine.parsing.schema import LayeredSchema, SchemaProvider
+from lineage_engine.parsing.statements import statement_lineage
+from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns
+from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, masking_matcher
+
+_SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
+           "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
+_RECOVERED = 0.3
+# Dialects where a select item may use an earlier item's alias (``a + 1 AS b, b * 2 AS c``).
+LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "duckdb", "redshift", "teradata"})
+
+
+def extract_lineage(
+    text: str,
+    *,
+    dialect: str = "snowflake",
+    default_database: str | None = None,
+    default_schema: str | None = None,
+    temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS,
+    columns: bool = False,
+    schema: SchemaProvider | None = None,
+    masking_functions: frozenset[str] = DEFAULT_MASKING_FUNCTIONS,
+    queries: bool = False,
+) -> ExtractionResult:
+    """Return the lineage of every materializing statement in ``text``.
+
+    Args:
+        text: one query-history ``QUERY_TEXT``; may hold several statements, may be
+            truncated. Never copied into the result except redacted.
+        dialect: sqlglot dialect name.
+        default_database: the row's ``DATABASE_NAME`` (session context), display spelling.
+        default_schema: the row's ``SCHEMA_NAME``.
+        temp_patterns: regular expressions naming temporary objects by their lower-case
+            id (see :mod:`lineage_engine.parsing.temp_names`).
+        columns: also fill :attr:`StatementLineage.columns` (column-level lineage).
+        schema: known columns per dataset id, for ``SELECT *`` and unqualified columns
+            (column mode only); None: only what the text itself defines.
+        masking_functions: function names (``*`` patterns allowed) whose result masks
+            their input (see :mod:`lineage_engine.parsing.transforms`).
+        queries: also report each SELECT's reads as a StatementLineage with operation
+            :attr:`Operation.QUERY` and no target (batch extraction of corpora).
+
+    Returns:
+        :class:`ExtractionResult`: materializing statements in text order (INSERT ALL
+        gives one per target, sharing ``index``), problems in text order, confidence,
+        fingerprint and redacted text. Idempotent: equal inputs give equal results.
+
+    Raises:
+        ValueError: ``dialect`` is not a sqlglot dialect (a configuration error).
+        re.error: a temp pattern is not a valid regular expression (configuration).
+        Bad SQL never raises.
+    """
+    engine = Dialect.get_or_raise(dialect)  # a fresh instance per call: safe to adjust
+    # sqlglot logs an invalid JSON path (GET_PATH(x, '...')) with its text, a literal that
+    # may hold PII; non-strict parsing keeps the path as is and logs nothing. The parser's
+    # other log line (Command fallback) quotes no text with error_message_context=0.
+    engine.STRICT_JSON_PATH_SYNTAX = False
+    temp_re = compile_temp_patterns(temp_patterns)
+    truncated = len(text) >= TRUNCATION_LENGTH
+    try:
+        tokens = engine.tokenize(text)
+    except (SqlglotError, ValueError, IndexError):
+        return ExtractionResult(
+            statements=(),
+            problems=(token_problem(truncated=truncated),),
+            confidence=0.0,
+            fingerprint=fingerprint_untokenized(text),
+            redacted_text=redact_untokenized(text),
+        )
+    redacted, digest = redact_tokens(text, tokens)
+    statements: list[StatementLineage] = []
+    problems: list[Problem] = []
+    scores: list[float] = []
+    context = NameContext(database=default_database, schema=default_schema)
+    layered = LayeredSchema(schema) if columns else None
+    options = None
+    if layered is not None:
+        lateral = dialect.lower() in LATERAL_ALIAS_DIALECTS
+        options = ColumnOptions(layered, masking_matcher(frozenset(masking_functions)), lateral_aliases=lateral)
+    chunks = split_statements(text, tokens)
+    for index, chunk in enumerate(chunks):
+        if not needs_parse(chunk, queries=queries):
+            continue
+        nodes, error = _parse(engine, chunk, text, trim=not columns)
+        if error is not None:
+            last = index == len(chunks) - 1
+            recovered = recover_lineage(chunk, index=index, context=context, temp_re=temp_re)
+            statements.extend(recovered)
+            problems.append(
+                parse_problem(error, statement_index=index, truncated=truncated and last, recovered=bool(recovered))
+            )
+            scores.append(_RECOVERED if recovered else 0.0)
+            continue
+        for node in nodes:
+            outcome = statement_lineage(
+                node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries
+            )
+            statements.extend(outcome.lineage)
+            if outcome.unresolved_columns:
+                outcome.problems.append(unresolved_column_problem(statement_index=index, count=outcome.unresolved_columns))
+            problems.extend(outcome.problems)
+            scores.extend(_SCORES.get(p.code, 0.7) for p in outcome.problems)
+            context = outcome.context
+            if layered is not None:
+                _learn(layered, outcome.lineage, outcome.defined_columns)
+    confidence = min(scores, default=1.0)
+    return ExtractionResult(
+        statements=tuple(statements),
+        problems=tuple(problems),
+        confidence=confidence,
+        fingerprint=digest,
+        redacted_text=redacted,
+    )
+
+
+def _learn(layered: LayeredSchema, lineage: list[StatementLineage], defined: dict[str, list[str]]) -> None:
+    """Keep the local column layer in step with what the statement did to datasets."""
+    for st in lineage:
+        if st.target is None:
+            continue
+        if st.operation is Operation.DROP:
+            layered.forget(st.target.id)
+        elif st.operation is Operation.RENAME and st.counterpart is not None:
+            known = layered.columns_of(st.target.id)
+            layered.forget(st.target.id)
+            if known:
+                layered.learn(st.counterpart.id, known)
+    for dataset_id, names in defined.items():
+        layered.learn(dataset_id, names)
+
+
+def _parse(engine: Dialect, chunk: list[Token], text: str, *, trim: bool) -> tuple[list[exp.Expr], Exception | None]:
+    """Parse one statement; retry once with a token rewrite after a Command fallback."""
+    trimmed = trim_merge(engine, chunk) if trim else chunk
+    try:
+        parsed = engine.parser(error_message_context=0).parse(trimmed, text)
+    except Exception as error:  # noqa: BLE001 - sqlglot may raise anything on odd input
+        if trimmed is chunk:
+            return [], error
+        try:  # the MERGE fast path cut somewhere unexpected: parse the full statement
+            parsed = engine.parser(error_message_context=0).parse(chunk, text)
+        except Exception as full_error:  # noqa: BLE001
+            return [], full_error
+    nodes = [n for n in parsed if n is not None]
+    if len(nodes) == 1 and isinstance(nodes[0], exp.Command):
+        rewritten = rewrite_for_retry(chunk)
+        if rewritten is not None:
+            try:
+                retry = [n for n in engine.parser(error_message_context=0).parse(rewritten, text) if n]
+            except Exception:  # noqa: BLE001 - keep the Command
+                return nodes, None
+            if retry and not isinstance(retry[0], exp.Command):
+                return retry, None
+    return nodes, None

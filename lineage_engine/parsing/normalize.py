@@ -1,0 +1,201 @@
+"""Turn a sqlglot ``Table`` node into a canonical :class:`DatasetRef`.
+
+Snowflake name rules applied here:
+
+* Unqualified parts are completed from the session context (the query-history row's
+  ``database_name`` / ``schema_name``, or a ``USE`` earlier in the same text).
+* Unquoted identifiers fold to upper case in Snowflake, so their display spelling in
+  ``DatasetRef.name`` is upper case; the canonical ``id`` is lower case (design §4).
+* Quoted identifiers keep their case in ``name``; their ``id`` part is lower-cased too.
+  Chosen so that ``"FOO"`` and ``FOO`` (the same object in Snowflake) share one id; the
+  price is that ``"Foo"`` and ``FOO`` collide, which mixed-case quoted names rarely risk.
+  Quotes are not kept in ``name``.
+* ``IDENTIFIER('db.s.t')`` (and ``TABLE('db.s.t')``) with a string literal is resolved like
+  the name written without quotes; with a session variable it cannot be resolved.
+* Stages ``@db.schema.stage/path`` become ``@db.schema.stage`` with kind ``stage``; the
+  user stage is ``@~`` and a table stage ``@db.schema.%table``.
+* A literal location (``'s3://bucket/path'``) is never returned: it is a literal and may
+  be sensitive, so it is reported as ``external_location`` instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from lineage_engine.model import DatasetRef
+
+UNQUALIFIED = "unqualified_name"
+DYNAMIC = "dynamic_sql"
+EXTERNAL = "external_location"
+INVALID = "invalid_name"
+_UNQUOTED_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+@dataclass(frozen=True, slots=True)
+class NameContext:
+    """Session defaults used to qualify names (display spelling, as Snowflake reports it).
+
+    Attributes:
+        database: current database, e.g. ``PROD_DB``; None when the session has none.
+        schema: current schema, e.g. ``RAW``; None when the session has none.
+    """
+
+    database: str | None = None
+    schema: str | None = None
+
+
+def table_ref(
+    table: exp.Table, context: NameContext, *, kind: str = "table"
+) -> tuple[DatasetRef | None, str | None]:
+    """Return the dataset a ``Table`` node names, qualified from ``context``.
+
+    Args:
+        table: a sqlglot ``exp.Table`` node.
+        context: session defaults.
+        kind: kind to give a table-like dataset (``table``, ``view``, ``external``).
+
+    Returns:
+        ``(ref, problem_code)``. ``ref`` is None when the node is not a dataset (a table
+        function) or cannot be named (``problem_code`` ``dynamic_sql``, ``invalid_name``
+        or ``external_location``). ``problem_code`` is ``unqualified_name`` when the ref is
+        returned with fewer than three parts because the session lacked a default.
+    """
+    this = table.this
+    if isinstance(this, exp.Identifier):
+        parts = [_ident_part(table.args.get("catalog")), _ident_part(table.args.get("db")), _ident_part(this)]
+        return qualified_ref([p for p in parts if p is not None], context, kind)
+    if isinstance(this, exp.DynamicIdentifier):
+        inner = this.this
+        if isinstance(inner, exp.Literal) and inner.is_string:
+            split = split_dotted_name(inner.this)
+            if split:
+                return qualified_ref(split, context, kind)
+            return None, INVALID
+        return None, DYNAMIC
+    if isinstance(this, exp.Var) and this.name.startswith("@"):
+        return stage_ref(this.name, context)
+    if isinstance(this, exp.Literal) and this.is_string:
+        return None, EXTERNAL
+    return None, None
+
+
+def stage_ref(location: str, context: NameContext) -> tuple[DatasetRef | None, str | None]:
+    """Return the stage a ``@stage/path`` location names.
+
+    Args:
+        location: text starting with ``@``; a path after the stage name is ignored.
+        context: session defaults for an unqualified stage name.
+
+    Returns:
+        ``(ref, problem_code)`` as :func:`table_ref`; kind ``stage``, id starting ``@``.
+    """
+    body = location[1:]
+    if body.startswith("~"):
+        return DatasetRef(id="@~", name="@~", kind="stage"), None
+    head, dot, last = _cut_path(body).rpartition(".")
+    table_stage = last.startswith("%")  # @[db.schema.]%table: the table's own stage
+    parts = split_dotted_name(head + dot + last.lstrip("%"))
+    if not parts:
+        return None, INVALID
+    ref, problem = qualified_ref(parts, context, "stage")
+    if ref is None:
+        return None, problem
+    mark = "%" if table_stage else ""
+    prefix_id, _, last_id = ref.id.rpartition(".")
+    prefix_name, _, last_name = ref.name.rpartition(".")
+    ref_id = f"@{prefix_id}.{mark}{last_id}" if prefix_id else f"@{mark}{last_id}"
+    ref_name = f"@{prefix_name}.{mark}{last_name}" if prefix_name else f"@{mark}{last_name}"
+    return DatasetRef(id=ref_id, name=ref_name, kind="stage"), problem
+
+
+def split_dotted_name(text: str) -> list[tuple[str, bool]] | None:
+    """Split ``db."My Schema".t`` into parts, honouring double quotes.
+
+    Args:
+        text: a dotted name as written inside ``IDENTIFIER('...')`` or after ``@``.
+
+    Returns:
+        ``[(part, quoted), ...]`` with quotes removed and ``""`` unescaped, or None when
+        the text is empty, has more than three parts, an empty part, or an unquoted part
+        that is not a valid identifier (letters, digits, ``_``, ``$``).
+    """
+    parts: list[tuple[str, bool]] = []
+    i, n = 0, len(text.strip())
+    text = text.strip()
+    while i < n:
+        if text[i] == '"':
+            j = i + 1
+            buf: list[str] = []
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(text[j])
+                j += 1
+            parts.append(("".join(buf), True))
+            i = j + 1
+        else:
+            j = text.find(".", i)
+            j = n if j < 0 else j
+            parts.append((text[i:j].strip(), False))
+            i = j
+        if i < n:
+            if text[i] != ".":
+                return None
+            i += 1
+            if i == n:
+                return None
+    if not parts or len(parts) > 3 or any(not p for p, _ in parts):
+        return None
+    if any(not quoted and not _UNQUOTED_PART.fullmatch(p) for p, quoted in parts):
+        return None
+    return parts
+
+
+def _ident_part(node: exp.Expr | None) -> tuple[str, bool] | None:
+    if node is None:
+        return None
+    if isinstance(node, exp.Identifier):
+        return node.this, bool(node.args.get("quoted"))
+    return node.name, False
+
+
+def _cut_path(body: str) -> str:
+    in_quotes = False
+    for i, ch in enumerate(body):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "/" and not in_quotes:
+            return body[:i]
+    return body
+
+
+def qualified_ref(
+    parts: list[tuple[str, bool]], context: NameContext, kind: str
+) -> tuple[DatasetRef | None, str | None]:
+    """Return the dataset named by 1-3 ``(part, quoted)`` pairs, qualified from ``context``.
+
+    Returns:
+        ``(ref, problem_code)``; ``problem_code`` is ``unqualified_name`` when a default
+        was missing (the ref then has fewer than three parts).
+    """
+    display = [p if quoted else p.upper() for p, quoted in parts]
+    problem = None
+    if len(display) == 1:
+        if context.schema is None:
+            problem = UNQUALIFIED
+        else:
+            display.insert(0, context.schema)
+    if len(display) == 2:
+        if context.database is None:
+            problem = UNQUALIFIED
+        else:
+            display.insert(0, context.database)
+    name = ".".join(display)
+    return DatasetRef(id=name.lower(), name=name, kind=kind), problem

@@ -1,0 +1,302 @@
+"""Collapse session-scoped temporary objects out of lineage (design §5).
+
+``target <- tmp <- upstream`` becomes ``target <- upstream`` with ``via: [tmp]``; a
+temporary object never becomes a :class:`LineageEvent` target or upstream. Dropping temp
+statements instead (a common peer bug) would cut PII paths.
+
+Session key: ``record.session_id`` when the export has it, else ``(user_name,
+database_name)`` of the row, i.e. "same user and session database within a run". The
+fallback can merge two concurrent sessions of one user; temp names are per model in
+practice (dbt's ``X__dbt_tmp``), so collisions are rare.
+
+Temporary objects are TEMPORARY / VOLATILE ones, names matching the temp patterns, and any
+object created as temporary earlier in the same session (later INSERTs into it name it
+without the keyword). Upstreams of a temp object are resolved when it is written
+(a snapshot): a temp built from temps carries their upstreams and their ids in ``via``.
+Writes to a temp (create/replace reset its upstreams, insert/merge/update/delete/copy add
+to them) emit nothing; DROP forgets it. RENAME / SWAP between two temps move entries; a
+temp renamed (or swapped) onto a persistent name gives that name a REPLACE event with the
+temp's upstreams, which is how rename-based materializations (``X__dbt_tmp`` renamed to
+``X``) keep their lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lineage_engine.model import (
+    DatasetRef,
+    ExtractionResult,
+    LineageEvent,
+    Operation,
+    QueryRecord,
+    StatementLineage,
+)
+from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
+
+_RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
+_IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedTempRead:
+    """A read of a temporary object this resolver never saw written (never a node).
+
+    Typical cause: the temp was created before the crawl window or in a row filtered out.
+
+    Attributes:
+        query_id: the reading statement.
+        temp_id: lower-case id of the temporary object.
+        target_id: the dataset the statement wrote.
+    """
+
+    query_id: str
+    temp_id: str
+    target_id: str
+
+
+@dataclass(slots=True)
+class _Temp:
+    upstreams: dict[str, DatasetRef] = field(default_factory=dict)  # id -> ref, insertion order
+    via: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Session:
+    temps: dict[str, _Temp] = field(default_factory=dict)
+    last_seen: datetime | None = None
+
+
+class SessionResolver:
+    """Fold extraction results, row by row in execution order, into lineage events.
+
+    Stateful but pure: no I/O, no clock; state is the per-session map of temp objects.
+    Feed rows in execution (end_time) order.
+
+    Attributes:
+        unresolved: reads of temp objects unknown in their session, in feed order. The
+            caller may report and clear it.
+    """
+
+    def __init__(self, temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS) -> None:
+        """Create a resolver.
+
+        Args:
+            temp_patterns: name patterns of temporary objects (see ``temp_names``).
+
+        Raises:
+            re.error: a pattern is not a valid regular expression.
+        """
+        self._temp_re = compile_temp_patterns(temp_patterns)
+        self._sessions: dict[object, _Session] = {}
+        self.unresolved: list[UnresolvedTempRead] = []
+
+    def feed(self, record: QueryRecord, result: ExtractionResult) -> list[LineageEvent]:
+        """Apply one row's statements; return the events for its persistent targets.
+
+        Args:
+            record: the query-history row (session, time and id come from it).
+            result: ``extract_lineage`` of ``record.query_text``.
+
+        Returns:
+            Events in statement order, at ``record.end_time``; none for statements that
+            write a temporary object (they update the session's temp map instead).
+        """
+        session = self._sessions.setdefault(session_key(record), _Session())
+        session.last_seen = record.end_time
+        events: list[LineageEvent] = []
+        for st in result.statements:
+            target = st.target
+            if target is None:
+                continue
+            sources, via = self._resolve(session, record, st.sources, target)
+            target_temp = self._is_temp(session, target, st.temporary)
+            other = st.counterpart
+            if st.operation in _IDENTITY_MOVES and other is not None:
+                other_temp = self._is_temp(session, other, False)
+                if target_temp != other_temp:
+                    events.extend(self._move_across(session, record, st, target_temp))
+                    continue
+            if target_temp:
+                self._write_temp(session, st.operation, target, sources, via, other)
+                continue
+            events.append(_event(record, st.operation, target, sources, via, st.replaces, other, st))
+        return events
+
+    def evict_idle(self, before: datetime) -> int:
+        """Forget sessions not seen since ``before`` (their temp objects are gone).
+
+        Args:
+            before: UTC instant; sessions whose last row ended earlier are dropped.
+
+        Returns:
+            The number of sessions forgotten.
+        """
+        stale = [k for k, s in self._sessions.items() if s.last_seen is not None and s.last_seen < before]
+        for key in stale:
+            del self._sessions[key]
+        return len(stale)
+
+    def to_state(self) -> dict[str, object]:
+        """Return the live temp objects of every session as a JSON-able mapping.
+
+        Stored with the watermark, so a crawl resumed after a crash still resolves temp
+        objects created before it (exact resume, design §10). Shape:
+        ``{"sessions": [{"key": [...], "last_seen": ISO-8601 | None, "temps": {temp_id:
+        {"upstreams": [[id, name, kind], ...], "via": [ids]}}}]}``; sessions without
+        temps are left out.
+        """
+        sessions = []
+        for key, session in self._sessions.items():
+            if not session.temps:
+                continue
+            sessions.append({
+                "key": list(key) if isinstance(key, tuple) else [key],
+                "last_seen": session.last_seen.isoformat() if session.last_seen else None,
+                "temps": {
+                    temp_id: {
+                        "upstreams": [[r.id, r.name, r.kind] for r in temp.upstreams.values()],
+                        "via": sorted(temp.via),
+                    }
+                    for temp_id, temp in session.temps.items()
+                },
+            })
+        return {"sessions": sessions}
+
+    @classmethod
+    def from_state(
+        cls, state: Mapping[str, Any], temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS
+    ) -> SessionResolver:
+        """Rebuild a resolver from :meth:`to_state` output.
+
+        Raises:
+            ValueError: the state is not of the documented shape.
+        """
+        resolver = cls(temp_patterns)
+        try:
+            for item in state.get("sessions", []):
+                session = _Session()
+                last_seen = item.get("last_seen")
+                session.last_seen = datetime.fromisoformat(last_seen) if last_seen else None
+                for temp_id, temp in item["temps"].items():
+                    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]))
+                resolver._sessions[tuple(item["key"])] = session
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
+        return resolver
+
+    def _move_across(
+        self, session: _Session, record: QueryRecord, st: StatementLineage, target_is_temp: bool
+    ) -> list[LineageEvent]:
+        """RENAME or SWAP between a temporary and a persistent object.
+
+        The persistent side ends up with the temp's content: a REPLACE event with the
+        temp's upstreams (dbt's rename-based materializations). The temp side's new
+        content (the persistent object's old one) is unknown here, so it is forgotten;
+        a persistent object renamed to a temp name disappears: a DROP event.
+        """
+        if st.target is None or st.counterpart is None:
+            return []
+        temp, persistent = (st.target, st.counterpart) if target_is_temp else (st.counterpart, st.target)
+        entry = session.temps.pop(temp.id, None)
+        if st.operation is Operation.RENAME and not target_is_temp:
+            return [_event(record, Operation.DROP, persistent, [], set(), False, None, st)]
+        if entry is None:
+            self.unresolved.append(UnresolvedTempRead(record.query_id, temp.id, persistent.id))
+            return []
+        sources = [ref for ref in entry.upstreams.values() if ref.id != persistent.id]
+        via = {temp.id, *entry.via}
+        return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, st)]
+
+    def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
+        return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
+
+    def _resolve(
+        self, session: _Session, record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef
+    ) -> tuple[list[DatasetRef], set[str]]:
+        resolved: dict[str, DatasetRef] = {}
+        via: set[str] = set()
+        for src in sources:
+            temp = session.temps.get(src.id)
+            if temp is not None:
+                via.add(src.id)
+                via.update(temp.via)
+                for ref in temp.upstreams.values():
+                    resolved.setdefault(ref.id, ref)
+            elif is_temp_name(src.id, self._temp_re):
+                self.unresolved.append(UnresolvedTempRead(record.query_id, src.id, target.id))
+            else:
+                resolved.setdefault(src.id, src)
+        resolved.pop(target.id, None)
+        return list(resolved.values()), via
+
+    def _write_temp(
+        self,
+        session: _Session,
+        operation: Operation,
+        target: DatasetRef,
+        sources: list[DatasetRef],
+        via: set[str],
+        counterpart: DatasetRef | None,
+    ) -> None:
+        temps = session.temps
+        if operation is Operation.DROP:
+            temps.pop(target.id, None)
+        elif operation is Operation.RENAME:
+            moved = temps.pop(target.id, None)
+            if moved is not None and counterpart is not None:
+                temps[counterpart.id] = moved
+        elif operation is Operation.SWAP:
+            mine = temps.pop(target.id, None)
+            other = temps.pop(counterpart.id, None) if counterpart is not None else None
+            if other is not None:
+                temps[target.id] = other
+            if mine is not None and counterpart is not None:
+                temps[counterpart.id] = mine
+        elif operation in _RESETS:
+            temps[target.id] = _Temp({s.id: s for s in sources}, set(via))
+        else:
+            entry = temps.setdefault(target.id, _Temp())
+            for src in sources:
+                entry.upstreams.setdefault(src.id, src)
+            entry.via.update(via)
+
+
+def _event(
+    record: QueryRecord,
+    operation: Operation,
+    target: DatasetRef,
+    sources: Sequence[DatasetRef],
+    via: set[str],
+    replaces: bool,
+    counterpart: DatasetRef | None,
+    st: StatementLineage,
+) -> LineageEvent:
+    return LineageEvent(
+        at=record.end_time,
+        query_id=record.query_id,
+        query_type=record.query_type,
+        operation=operation,
+        target=target,
+        sources=tuple(sources),
+        replaces=replaces,
+        counterpart=counterpart,
+        via=tuple(sorted(via)),
+        columns=st.columns,
+    )
+
+
+def session_key(record: QueryRecord) -> object:
+    """Return the key that scopes temporary objects for ``record``.
+
+    Returns:
+        ``("session", session_id)`` when present, else ``("user_db", user_name,
+        database_name)`` with names upper-cased.
+    """
+    if record.session_id:
+        return ("session", record.session_id)
+    return ("user_db", (record.user_name or "").upper(), (record.database_name or "").upper())

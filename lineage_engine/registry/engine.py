@@ -1,0 +1,165 @@
+"""Registry database engines and the translation of driver errors into ``RegistryError``.
+
+Two backends: ``sqlite:///path/registry.db`` (embedded) and
+``postgresql+psycopg://user:pw@host:port/db`` (``postgresql://`` and ``postgres://`` are
+read as psycopg 3). The password never appears in a message: URLs are rendered with
+:func:`mask_url`, and driver messages are scrubbed of it as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import exc as sa_exc
+
+from lineage_engine.errors import RegistryError, Transient
+
+MIGRATE_HINT = "run 'lineage-engine migrate' to create or upgrade the registry tables"
+_SQLITE_BUSY_TIMEOUT_S = 30.0
+_PG_CONNECT_TIMEOUT_S = 10
+
+
+class TransientRegistryError(RegistryError, Transient):
+    """The registry database is unreachable, busy or locked; retry."""
+
+
+def parse_registry_url(url: str | URL) -> URL:
+    """Parse and normalise a registry URL (psycopg 3 for PostgreSQL).
+
+    Raises:
+        RegistryError: not a URL, or neither SQLite nor PostgreSQL.
+    """
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        raise RegistryError(
+            "the registry URL is not a valid database URL; expected sqlite:///path/registry.db "
+            "or postgresql+psycopg://user:password@host:port/database"
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise RegistryError(
+            f"registry URL {mask_url(parsed)}: unsupported database '{parsed.get_backend_name()}'; "
+            "use sqlite:///path/registry.db or postgresql+psycopg://..."
+        )
+    return parsed
+
+
+def mask_url(url: URL) -> str:
+    """Return the URL as text with its password (also a ``?password=`` query) replaced by ``***``."""
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True)
+
+
+def create_registry_engine(url: URL) -> Engine:
+    """Create an engine for the registry; for SQLite, create the file's parent folders.
+
+    PostgreSQL connections time out after 10 s unless the URL sets ``connect_timeout``.
+    SQLite transactions start with ``BEGIN IMMEDIATE`` (reads included) so that a
+    read-then-write transaction such as ``record_scan`` is isolated from other writers;
+    the busy timeout is 30 s.
+
+    Raises:
+        RegistryError: the SQLite folder cannot be created.
+    """
+    if url.get_backend_name() != "sqlite":
+        # Fail in seconds, not after the TCP timeout, when the server is unreachable.
+        connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RegistryError(
+                f"registry {mask_url(url)}: cannot create the folder for the SQLite file ({err.strerror}); "
+                "check the path and its permissions"
+            ) from None
+    engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+
+    # SQLAlchemy's documented recipe: let SQLAlchemy, not pysqlite, begin transactions.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _scrub(text: str, url: URL) -> str:
+    secrets = [url.password, url.query.get("password")]
+    for secret in secrets:
+        if isinstance(secret, str) and secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _driver_message(err: sa_exc.SQLAlchemyError, url: URL) -> str:
+    """Return the driver's own message, first line only, without SQL text or parameters."""
+    orig = getattr(err, "orig", None)
+    text = str(orig) if orig is not None else str(err).split("\n[SQL:", 1)[0]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(err).__name__)
+    return _scrub(first, url)
+
+
+def _missing_table(message: str) -> bool:
+    lowered = message.lower()
+    return "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered)
+
+
+def translate_error(err: sa_exc.SQLAlchemyError, url: URL, action: str) -> RegistryError:
+    """Turn a SQLAlchemy error into a ``RegistryError`` that says what to do.
+
+    ``action`` names the operation, e.g. ``upsert assets``. The result carries ``url``
+    (masked) and ``action`` as attributes; connection and lock errors are transient.
+    """
+    where = mask_url(url)
+    detail = _driver_message(err, url)
+    error: RegistryError
+    if _missing_table(detail):
+        error = RegistryError(f"registry {where}: cannot {action}: {detail}; {MIGRATE_HINT}")
+    elif "authentication failed" in detail.lower():
+        error = RegistryError(f"registry {where}: cannot {action}: {detail}; check the user and password in the URL")
+    elif "database" in detail.lower() and "does not exist" in detail.lower():
+        error = RegistryError(
+            f"registry {where}: cannot {action}: {detail}; create the database (createdb) or fix the URL"
+        )
+    elif "locked" in detail.lower() or "busy" in detail.lower():
+        error = TransientRegistryError(
+            f"registry {where}: cannot {action}: {detail}; another process holds the database, retry later"
+        )
+    elif isinstance(err, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)):
+        error = TransientRegistryError(
+            f"registry {where}: cannot {action}: {detail}; check that the database server is running "
+            "and reachable, and the registry URL (host, port, user, password, database)"
+        )
+    elif isinstance(err, sa_exc.IntegrityError):
+        error = RegistryError(
+            f"registry {where}: cannot {action}: constraint violated ({detail}); "
+            f"if the schema is older than this version, {MIGRATE_HINT}"
+        )
+    elif isinstance(err, sa_exc.ProgrammingError):
+        error = RegistryError(f"registry {where}: cannot {action}: {detail}; {MIGRATE_HINT}")
+    else:
+        error = RegistryError(f"registry {where}: cannot {action}: {detail}")
+    error.url = where  # type: ignore[attr-defined]
+    error.action = action  # type: ignore[attr-defined]
+    return error
+
+
+@contextlib.contextmanager
+def translating(url: URL, action: str) -> Iterator[None]:
+    """Raise SQLAlchemy errors inside the block as ``RegistryError`` (see :func:`translate_error`)."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as err:
+        raise translate_error(err, url, action) from err

@@ -1,0 +1,116 @@
+"""Plain results of registry operations, and conversions from table rows to domain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lineage_engine.model import Asset, Finding, QuarantineEntry
+from lineage_engine.registry.tables import AlertOutboxRow, AssetRow, FindingRow, QuarantineRow
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertReport:
+    """How many assets an upsert created, changed, and found already as given."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """What one exposure scan changed in the findings ledger; each list by (origin, terminal).
+
+    Attributes:
+        opened: findings opened for the first time or reopened after being resolved.
+        escalated: open findings whose severity rose above the last alerted severity.
+        realerted: open findings alerted again because the re-alert period had passed.
+        resolved: findings whose path disappeared in this scan.
+        still_open: every finding open before and after the scan (includes ``escalated``
+            and ``realerted``).
+    """
+
+    opened: list[Finding] = field(default_factory=list)
+    escalated: list[Finding] = field(default_factory=list)
+    realerted: list[Finding] = field(default_factory=list)
+    resolved: list[Finding] = field(default_factory=list)
+    still_open: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxAlert:
+    """An alert waiting in the outbox. Datetimes are aware UTC; ``payload`` is JSON-able.
+
+    ``last_attempt_at`` is the time of the last delivery attempt (None before the first),
+    for back-off decisions by the sender.
+    """
+
+    id: int
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+    last_attempt_at: datetime | None = None
+
+
+def asset_from_row(row: AssetRow) -> Asset:
+    """Return the domain value of an ``assets`` row."""
+    return Asset(
+        catalog_path=row.catalog_path,
+        asset_type=row.asset_type,
+        classification=row.classification,
+        regulatory_tags=tuple(row.regulatory_tags),
+        steward=row.steward,
+        masking_policy=row.masking_policy,
+        reviewed_at=row.reviewed_at,
+    )
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    """Return the domain value of a ``findings`` row."""
+    return Finding(
+        id=row.id,
+        origin=row.origin,
+        terminal=row.terminal,
+        severity=row.severity,
+        status=row.status,
+        opened_at=row.opened_at,
+        last_seen_at=row.last_seen_at,
+        resolved_at=row.resolved_at,
+        path=tuple(row.path),
+        regulatory_tags=tuple(row.regulatory_tags),
+        level=row.level,
+        steward=row.steward,
+    )
+
+
+def quarantine_from_row(row: QuarantineRow) -> QuarantineEntry:
+    """Return the domain value of a ``quarantine`` row; ``seen_at`` is the last sighting."""
+    return QuarantineEntry(
+        source=row.source,
+        query_id=row.query_id,
+        position=row.position,
+        reason_code=row.reason_code,
+        reason=row.reason,
+        fingerprint=row.fingerprint,
+        redacted_text=row.redacted_text,
+        seen_at=row.last_seen_at,
+    )
+
+
+def alert_from_row(row: AlertOutboxRow) -> OutboxAlert:
+    """Return the domain value of an ``alert_outbox`` row."""
+    return OutboxAlert(
+        id=row.id,
+        kind=row.kind,
+        dedupe_key=row.dedupe_key,
+        payload=dict(row.payload),
+        created_at=row.created_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        last_attempt_at=row.last_attempt_at,
+    )

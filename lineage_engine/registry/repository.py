@@ -1,0 +1,321 @@
+"""The registry repository: classifications, watermarks, quarantine, findings, alert outbox.
+
+Every public method is one transaction: it applies fully or not at all. Datetimes going in
+must be timezone-aware; datetimes coming out are aware UTC. Database failures raise
+:class:`~lineage_engine.errors.RegistryError` (``TransientRegistryError`` for connection
+and lock problems) whose message shows the URL with its password masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lineage_engine.errors import RegistryError
+from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, Watermark
+from lineage_engine.registry import assets as _assets
+from lineage_engine.registry import findings as _findings
+from lineage_engine.registry import quarantine as _quarantine
+from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
+from lineage_engine.registry.migrate import upgrade_engine
+from lineage_engine.registry.records import (
+    OutboxAlert,
+    ScanOutcome,
+    UpsertReport,
+    alert_from_row,
+    asset_from_row,
+    finding_from_row,
+    quarantine_from_row,
+)
+from lineage_engine.registry.tables import (
+    ASSET_TYPES,
+    FINDING_STATUSES,
+    AlertOutboxRow,
+    AssetRow,
+    CrawlStateRow,
+    FindingRow,
+    QuarantineRow,
+)
+
+__all__ = ["OutboxAlert", "Registry", "ScanOutcome", "UpsertReport"]
+
+_ERROR_TEXT_MAX = 2000
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"'{name}' must be a timezone-aware UTC datetime, got naive {value.isoformat()}")
+
+
+class Registry:
+    """The registry database at ``url`` (SQLite or PostgreSQL); connects lazily.
+
+    Use as a context manager, or call :meth:`close`. Create or upgrade the schema with
+    :meth:`migrate` first; other methods on a database without tables raise a
+    ``RegistryError`` saying to run ``lineage-engine migrate``.
+
+    Raises:
+        RegistryError: ``url`` is not a SQLite or PostgreSQL URL.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = parse_registry_url(url)
+        self._engine = create_registry_engine(self._url)
+
+    @property
+    def url(self) -> str:
+        """The registry URL with its password masked, safe to print."""
+        return mask_url(self._url)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.url!r})"
+
+    def close(self) -> None:
+        """Close every pooled connection. Idempotent."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self, action: str) -> Iterator[Session]:
+        with translating(self._url, action), Session(self._engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    # -- schema -----------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest revision; idempotent.
+
+        Raises:
+            RegistryError: unreachable database or failed migration.
+        """
+        upgrade_engine(self._engine, self._url)
+
+    # -- classification registry ------------------------------------------------------
+
+    def upsert_assets(self, assets: Sequence[Asset]) -> UpsertReport:
+        """Insert or update assets by ``catalog_path`` in one transaction.
+
+        Paths and tags are lower-cased, tags deduplicated and sorted. An asset equal to
+        the stored one counts as unchanged and keeps its ``updated_at``.
+
+        Raises:
+            ValueError: an invalid asset (type, classification, path, naive reviewed_at) or
+                a path given twice; nothing is written.
+            RegistryError: the database failed; nothing is written.
+        """
+        normalized = _assets.normalize_assets(assets)
+        with self._transaction("upsert assets") as session:
+            return _assets.upsert(session, normalized, _utcnow())
+
+    def list_assets(self, asset_type: str | None = None) -> list[Asset]:
+        """Return every asset, or those of one ``asset_type``, ordered by catalog_path.
+
+        Raises:
+            ValueError: ``asset_type`` is neither ``dataset`` nor ``column``.
+        """
+        query = select(AssetRow).order_by(AssetRow.catalog_path)
+        if asset_type is not None:
+            if asset_type not in ASSET_TYPES:
+                raise ValueError(f"unknown asset_type '{asset_type}'; use one of {', '.join(ASSET_TYPES)}")
+            query = query.where(AssetRow.asset_type == asset_type)
+        with self._transaction("list assets") as session:
+            return [asset_from_row(row) for row in session.scalars(query)]
+
+    def remove_assets(self, paths: Sequence[str]) -> int:
+        """Delete the assets at ``paths`` (case-insensitive); return how many existed."""
+        wanted = sorted({p.strip().lower() for p in paths})
+        removed = 0
+        with self._transaction("remove assets") as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                result = session.execute(delete(AssetRow).where(AssetRow.catalog_path.in_(chunk)))
+                removed += result.rowcount
+        return removed
+
+    # -- crawl state ------------------------------------------------------------------
+
+    def get_watermark(self, source: str) -> Watermark | None:
+        """Return the watermark of ``source`` (``end_time`` aware UTC), None before the first crawl."""
+        return self.get_crawl_state(source)[0]
+
+    def set_watermark(self, wm: Watermark) -> None:
+        """Store the watermark of ``wm.source``, replacing the previous one; keep its resolver state.
+
+        Raises:
+            ValueError: ``wm.end_time`` is naive.
+        """
+        self._store_crawl_state(wm, None, keep_state=True)
+
+    def get_crawl_state(self, source: str) -> tuple[Watermark | None, dict[str, Any]]:
+        """Return the watermark of ``source`` and the resolver state stored with it.
+
+        The state is ``{}`` when none was stored; the watermark None before the first crawl.
+        """
+        with self._transaction("read the crawl state") as session:
+            row = session.get(CrawlStateRow, source)
+            if row is None:
+                return None, {}
+            mark = Watermark(source=row.source, end_time=row.end_time, query_id=row.query_id, rows_total=row.rows_total)
+            return mark, dict(row.resolver_state or {})
+
+    def set_crawl_state(self, wm: Watermark, state: Mapping[str, Any]) -> None:
+        """Store the watermark and the resolver state (JSON-able) together, in one transaction.
+
+        Raises:
+            ValueError: ``wm.end_time`` is naive, or ``state`` is not JSON-serialisable.
+        """
+        try:
+            json.dumps(state)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"crawl state of '{wm.source}' is not JSON-serialisable: {err}") from None
+        self._store_crawl_state(wm, dict(state), keep_state=False)
+
+    def _store_crawl_state(self, wm: Watermark, state: dict[str, Any] | None, *, keep_state: bool) -> None:
+        _require_aware(wm.end_time, "end_time")
+        with self._transaction("set the watermark") as session:
+            row = session.get(CrawlStateRow, wm.source) or CrawlStateRow(source=wm.source)
+            row.end_time, row.query_id, row.rows_total = wm.end_time, wm.query_id, wm.rows_total
+            if not keep_state:
+                row.resolver_state = state or None
+            row.updated_at = _utcnow()
+            session.add(row)
+
+    # -- quarantine -------------------------------------------------------------------
+
+    def add_quarantine(self, entries: Sequence[QuarantineEntry]) -> int:
+        """Record unprocessable statements; return how many were new.
+
+        An entry is identified by (source, query_id or else position, reason_code); a
+        repeat increments ``occurrences``, moves ``last_seen_at`` and takes the newer
+        reason, fingerprint and redacted text. ``seen_at`` defaults to now; redacted text
+        is cut to 4,000 characters.
+        """
+        with self._transaction("add quarantine entries") as session:
+            return _quarantine.add(session, entries, _utcnow())
+
+    def count_quarantine(self, source: str | None = None) -> int:
+        """Return the number of distinct quarantined entries, for one source or all."""
+        query = select(func.count()).select_from(QuarantineRow)
+        if source is not None:
+            query = query.where(QuarantineRow.source == source)
+        with self._transaction("count quarantine entries") as session:
+            return int(session.scalar(query) or 0)
+
+    def list_quarantine(self, limit: int = 100) -> list[QuarantineEntry]:
+        """Return up to ``limit`` entries, most recently seen first (``seen_at`` = last seen)."""
+        query = select(QuarantineRow).order_by(QuarantineRow.last_seen_at.desc(), QuarantineRow.id.desc())
+        with self._transaction("list quarantine entries") as session:
+            return [quarantine_from_row(row) for row in session.scalars(query.limit(limit))]
+
+    # -- findings and alerts ----------------------------------------------------------
+
+    def record_scan(
+        self, paths: Sequence[ExposurePath], now: datetime, *, realert_after: timedelta | None = None
+    ) -> ScanOutcome:
+        """Fold a complete exposure scan into the findings ledger and the alert outbox.
+
+        One transaction: opens a finding per new (origin, terminal) and reopens resolved
+        ones (new ``opened_at``); updates severity, path and ``last_seen_at`` of open ones;
+        resolves open findings absent from ``paths``. Enqueues one ``unmasked_pii`` alert
+        per opened finding, per escalation above the last alerted severity
+        (LOW < MEDIUM < HIGH < CRITICAL), and per open finding last alerted at least
+        ``realert_after`` ago (None: never re-alert). Lists in the outcome are ordered by
+        (origin, terminal).
+
+        Raises:
+            ValueError: ``now`` is naive or a severity is unknown; nothing is written.
+            RegistryError: the database failed; nothing is written.
+        """
+        with self._transaction("record the exposure scan") as session:
+            return _findings.record_scan(session, paths, now, realert_after)
+
+    def list_findings(self, status: str | None = None) -> list[Finding]:
+        """Return findings, all or with ``status`` open | resolved, ordered by (origin, terminal).
+
+        Raises:
+            ValueError: unknown status.
+        """
+        query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
+        if status is not None:
+            if status not in FINDING_STATUSES:
+                raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}")
+            query = query.where(FindingRow.status == status)
+        with self._transaction("list findings") as session:
+            return [finding_from_row(row) for row in session.scalars(query)]
+
+    def enqueue_alert(self, kind: str, dedupe_key: str, payload: dict[str, Any]) -> bool:
+        """Add an alert to the outbox; return False (and change nothing) if ``dedupe_key`` exists.
+
+        Raises:
+            ValueError: ``payload`` is not JSON-serialisable.
+        """
+        try:
+            json.dumps(payload)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"alert payload for '{dedupe_key}' is not JSON-serialisable: {err}") from None
+        with self._transaction("enqueue an alert") as session:
+            return _findings.insert_alert(session, kind, dedupe_key, payload, _utcnow())
+
+    def pending_alerts(self, limit: int = 100) -> list[OutboxAlert]:
+        """Return up to ``limit`` undelivered alerts, oldest first (created_at, then id)."""
+        query = (
+            select(AlertOutboxRow)
+            .where(AlertOutboxRow.delivered_at.is_(None))
+            .order_by(AlertOutboxRow.created_at, AlertOutboxRow.id)
+            .limit(limit)
+        )
+        with self._transaction("list pending alerts") as session:
+            return [alert_from_row(row) for row in session.scalars(query)]
+
+    def mark_alert_delivered(self, alert_id: int, at: datetime) -> None:
+        """Mark an alert delivered at ``at`` (aware); it leaves :meth:`pending_alerts`.
+
+        Raises:
+            RegistryError: no alert with that id.
+        """
+        _require_aware(at, "at")
+        with self._transaction("mark an alert delivered") as session:
+            row = self._alert(session, alert_id)
+            row.attempts += 1
+            row.last_attempt_at = row.delivered_at = at
+
+    def mark_alert_failed(self, alert_id: int, error: str, at: datetime) -> None:
+        """Record a failed delivery attempt; the alert stays pending.
+
+        ``error`` (cut to 2,000 characters) becomes ``last_error``, ``at`` becomes
+        ``last_attempt_at``; ``attempts`` grows by one.
+
+        Raises:
+            RegistryError: no alert with that id.
+        """
+        _require_aware(at, "at")
+        with self._transaction("mark an alert failed") as session:
+            row = self._alert(session, alert_id)
+            row.attempts += 1
+            row.last_error = error[:_ERROR_TEXT_MAX]
+            row.last_attempt_at = at
+
+    def _alert(self, session: Session, alert_id: int) -> AlertOutboxRow:
+        row = session.get(AlertOutboxRow, alert_id)
+        if row is None:
+            raise RegistryError(f"registry {self.url}: no outbox alert with id {alert_id}")
+        return row

@@ -1,0 +1,189 @@
+"""SQLAlchemy tables of the classification registry and the service state (design §8).
+
+One schema for PostgreSQL (production) and SQLite (embedded); Alembic revisions under
+``migrations/versions/`` create it and must match these models exactly (a test compares
+them). Every datetime column is :class:`UTCDateTime`: it accepts only aware datetimes,
+stores UTC, and always returns aware UTC, also on SQLite, which keeps naive values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from lineage_engine.model import CLASSIFICATION_LEVELS
+
+REDACTED_TEXT_MAX = 4000
+"""Longest redacted query text kept in quarantine, in characters."""
+
+ASSET_TYPES: tuple[str, ...] = ("dataset", "column")
+FINDING_STATUSES: tuple[str, ...] = ("open", "resolved")
+
+# Deterministic constraint names, so migrations can refer to them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    Binding a naive datetime raises ``ValueError`` (the caller's time zone is unknown);
+    aware values are converted to UTC. SQLite returns naive values, read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; pass a timezone-aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; ``Base.metadata`` is the registry schema."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class AssetRow(Base):
+    """A classified dataset or column; ``catalog_path`` is its lower-case id."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint("catalog_path = lower(catalog_path)", name="catalog_path_lower"),
+        CheckConstraint(_in("asset_type", ASSET_TYPES), name="asset_type"),
+        CheckConstraint(_in("classification", CLASSIFICATION_LEVELS), name="classification"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog_path: Mapped[str] = mapped_column(String(1024), unique=True)
+    asset_type: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(16))
+    regulatory_tags: Mapped[list[Any]]
+    steward: Mapped[str | None] = mapped_column(String(256))
+    masking_policy: Mapped[str | None] = mapped_column(String(256))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CrawlStateRow(Base):
+    """The watermark of one query-history source: keyset ``(end_time, query_id)``.
+
+    ``resolver_state`` is the temp-table resolver's JSON state at the watermark
+    (``SessionResolver.to_state()``), stored with it so a resumed crawl is exact.
+    """
+
+    __tablename__ = "crawl_state"
+
+    source: Mapped[str] = mapped_column(String(256), primary_key=True)
+    end_time: Mapped[datetime]
+    query_id: Mapped[str] = mapped_column(String(256))
+    rows_total: Mapped[int] = mapped_column(Integer)
+    resolver_state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    updated_at: Mapped[datetime]
+
+
+class QuarantineRow(Base):
+    """A statement or row that could not be processed; one row per (source, query, reason)."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(256))
+    query_id: Mapped[str | None] = mapped_column(String(256))
+    position: Mapped[str] = mapped_column(String(1024))
+    reason_code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    redacted_text: Mapped[str | None] = mapped_column(String(REDACTED_TEXT_MAX))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    occurrences: Mapped[int] = mapped_column(Integer)
+
+
+# Re-crawling the same window must not duplicate quarantine rows: a row without a query id
+# (unreadable) is identified by its position instead.
+QUARANTINE_KEY = (
+    QuarantineRow.source,
+    func.coalesce(QuarantineRow.query_id, QuarantineRow.position),
+    QuarantineRow.reason_code,
+)
+Index("uq_quarantine_source_key_reason", *QUARANTINE_KEY, unique=True)
+
+
+class FindingRow(Base):
+    """One exposure path tracked over time, keyed by (origin, terminal) (design §7)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("origin", "terminal"),
+        CheckConstraint(_in("status", FINDING_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(1024))
+    terminal: Mapped[str] = mapped_column(String(1024))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    opened_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    path: Mapped[list[Any]]
+    regulatory_tags: Mapped[list[Any]]
+    level: Mapped[str] = mapped_column(String(16))
+    steward: Mapped[str | None] = mapped_column(String(256))
+    last_alerted_at: Mapped[datetime | None]
+    last_alerted_severity: Mapped[str | None] = mapped_column(String(16))
+
+
+class AlertOutboxRow(Base):
+    """An alert waiting for delivery (``delivered_at`` null) or delivered."""
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,0 +1,126 @@
+"""scan_once on a real embedded graph, a real SQLite registry and a real local webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lineage_engine.alerts.slack import SlackNotifier
+from lineage_engine.errors import GraphError
+from lineage_engine.graph.embedded import EmbeddedGraphStore
+from lineage_engine.model import Asset, DatasetRef, LineageEvent, Operation
+from lineage_engine.scan import scan_once
+
+T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+THRESHOLDS = {"pii_exposure": "HIGH", "financial_data": "MEDIUM", "health_data": "HIGH", "restricted": "HIGH"}
+PII_TAGS = frozenset({"pii", "gdpr", "sox"})
+
+
+def ref(i: str) -> DatasetRef:
+    return DatasetRef(i, i.upper())
+
+
+def ctas(at: datetime, target: str, *sources: str, n: int = 0) -> LineageEvent:
+    return LineageEvent(at=at, query_id=f"q-{target}-{n}", query_type="CREATE_TABLE_AS_SELECT",
+                        operation=Operation.REPLACE, target=ref(target),
+                        sources=tuple(ref(s) for s in sources), replaces=True)
+
+
+ASSETS = [
+    Asset("db.raw.customers", classification="confidential", regulatory_tags=("pii",), steward="dpo"),
+    Asset("db.raw.ghost", classification="confidential", regulatory_tags=("gdpr",)),  # never crawled
+    Asset("db.raw.accounts.iban", asset_type="column", classification="confidential", regulatory_tags=("sox",)),
+    Asset("db.stg.masked", masking_policy="PII_MASK"),
+    Asset("db.gov.vault", classification="restricted"),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = EmbeddedGraphStore(tmp_path / "graph")
+    s.migrate()
+    s.apply_events([
+        ctas(T0, "db.stg.customers", "db.raw.customers"),
+        ctas(T0, "db.mart.c360", "db.stg.customers"),
+        ctas(T0, "db.stg.masked", "db.raw.customers"),
+        ctas(T0, "db.mart.from_masked", "db.stg.masked"),
+        ctas(T0, "db.gov.vault", "db.raw.customers"),
+        ctas(T0, "db.mart.old", "db.raw.customers"),
+        ctas(T0 + timedelta(days=1), "db.mart.old", "db.raw.products", n=1),  # PII edge closed
+        ctas(T0, "db.mart.fin", "db.raw.accounts"),
+    ])
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def scan(store, registry, notifier, now):
+    return scan_once(store, registry, notifier, now=now, pii_tags=PII_TAGS, risk_thresholds=THRESHOLDS,
+                     realert_after=None, alert_kinds_enabled={"unmasked_pii"})
+
+
+def test_scan_finds_records_alerts_and_resolves(store, registry, webhook):
+    registry.upsert_assets(ASSETS)
+    store.sync_classifications(registry.list_assets())
+    notifier = SlackNotifier(webhook.url)
+    now = T0 + timedelta(days=7)
+
+    report = scan(store, registry, notifier, now)
+    # the restricted vault is an origin too (with no downstream), and a governed terminal
+    assert report.origins == ("db.gov.vault", "db.raw.accounts", "db.raw.customers", "db.raw.ghost")
+    assert report.origins_missing_from_graph == ("db.raw.ghost",)
+    assert [(p.severity, p.origin, p.terminal, p.path) for p in report.paths] == [
+        ("HIGH", "db.raw.customers", "db.mart.c360", ("db.mart.c360", "db.stg.customers", "db.raw.customers")),
+        ("HIGH", "db.raw.customers", "db.stg.customers", ("db.stg.customers", "db.raw.customers")),
+        ("MEDIUM", "db.raw.accounts", "db.mart.fin", ("db.mart.fin", "db.raw.accounts")),
+    ]
+    assert all(p.level == "table" for p in report.paths)
+    assert len(report.outcome.opened) == 3
+    assert (report.delivery.delivered, report.delivery.pending) == (3, 0)
+    assert sorted(b["text"].split(" (")[0] for b in webhook.accepted) == [
+        "HIGH: unmasked PII path db.raw.customers → db.mart.c360",
+        "HIGH: unmasked PII path db.raw.customers → db.stg.customers",
+        "MEDIUM: unmasked PII path db.raw.accounts → db.mart.fin",
+    ]
+    assert any("1 column-level origins" in n for n in report.notes)
+
+    again = scan(store, registry, notifier, now + timedelta(hours=1))
+    assert again.outcome.opened == [] and len(again.outcome.still_open) == 3
+    assert again.delivery.delivered == 0 and len(webhook.posts) == 3
+
+    store.apply_events([ctas(now + timedelta(hours=2), "db.mart.c360", "db.raw.products", n=2)])
+    later = scan(store, registry, notifier, now + timedelta(hours=3))
+    assert [(f.origin, f.terminal) for f in later.outcome.resolved] == [("db.raw.customers", "db.mart.c360")]
+    assert {f.terminal for f in registry.list_findings("open")} == {"db.stg.customers", "db.mart.fin"}
+
+
+
+def test_registry_masking_wins_over_stale_graph_properties(store, registry, webhook):
+    registry.upsert_assets(ASSETS)
+    store.sync_classifications(registry.list_assets())
+    registry.upsert_assets([Asset("db.mart.c360", masking_policy="EMAIL_MASK")])  # not synced yet
+    report = scan(store, registry, SlackNotifier(webhook.url), T0 + timedelta(days=7))
+    assert "db.mart.c360" not in {p.terminal for p in report.paths}
+
+
+def test_no_origins_resolves_everything_without_touching_the_graph(store, registry, webhook):
+    report = scan(store, registry, SlackNotifier(webhook.url), T0 + timedelta(days=7))
+    assert (report.origins, report.paths, report.origins_missing_from_graph) == ((), [], ())
+    assert webhook.posts == []
+
+
+def test_empty_graph_never_resolves_open_findings(store, registry, webhook, tmp_path):
+    registry.upsert_assets(ASSETS)
+    notifier = SlackNotifier(webhook.url)
+    scan(store, registry, notifier, T0 + timedelta(days=7))
+    assert len(registry.list_findings("open")) == 3
+    empty = EmbeddedGraphStore(tmp_path / "empty-graph")
+    empty.migrate()
+    try:
+        with pytest.raises(GraphError, match="refusing to resolve them all"):
+            scan(empty, registry, notifier, T0 + timedelta(days=8))
+    finally:
+        empty.close()
+    assert len(registry.list_findings("open")) == 3

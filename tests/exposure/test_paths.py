@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import pytest
+
+from lineage_engine.exposure.paths import find_exposure_paths, summarize_coverage
+from lineage_engine.model import Asset
+
+THRESHOLDS = {"pii_exposure": "HIGH", "financial_data": "MEDIUM", "restricted": "CRITICAL"}
+ORIGIN = Asset("db.raw.customers", classification="confidential", regulatory_tags=("pii",), steward="dpo")
+FIN = Asset("db.raw.ledger", classification="confidential", regulatory_tags=("sox",))
+
+
+def node(i, **props):
+    return {"id": i, "name": i.upper(), "kind": "table", "classification": None, "tags": None,
+            "steward": None, "masking_policy": None, **props}
+
+
+def row(*ids, **props_by_id):
+    """Build a trace row from ids listed origin first (as one reads lineage)."""
+    nodes = [props_by_id.get(i.replace(".", "_"), node(i)) for i in reversed(ids)]
+    return {"origin": ids[0], "terminal": ids[-1], "hops": len(ids) - 1, "path": nodes}
+
+
+def find(rows, registry=(), origins=(ORIGIN,)):
+    return find_exposure_paths(
+        rows,
+        {o.catalog_path: o for o in origins},
+        {a.catalog_path: a for a in [*origins, *registry]},
+        risk_thresholds=THRESHOLDS,
+    )
+
+
+def test_unmasked_terminal_is_an_exposure_with_origin_facts():
+    [p] = find([row("db.raw.customers", "db.stg.c", "db.mart.c360")])
+    assert (p.origin, p.terminal, p.hops) == ("db.raw.customers", "db.mart.c360", 2)
+    assert p.path == ("db.mart.c360", "db.stg.c", "db.raw.customers")  # terminal first
+    assert (p.severity, p.level, p.steward, p.regulatory_tags) == ("HIGH", "table", "dpo", ("pii",))
+    assert p.classification == "confidential"
+
+
+def test_terminal_masked_in_registry_is_not_an_exposure():
+    masked = Asset("db.mart.c360", masking_policy="EMAIL_MASK")
+    assert find([row("db.raw.customers", "db.mart.c360")], registry=[masked]) == []
+
+
+def test_registry_none_policy_wins_over_node_property():
+    unmasked = Asset("db.mart.c360", masking_policy="NONE")
+    r = row("db.raw.customers", "db.mart.c360", db_mart_c360=node("db.mart.c360", masking_policy="OLD_MASK"))
+    assert len(find([r], registry=[unmasked])) == 1
+
+
+def test_node_masking_used_when_registry_does_not_know_the_dataset():
+    r = row("db.raw.customers", "db.stg.m", "db.mart.x", db_stg_m=node("db.stg.m", masking_policy="M"))
+    assert find([r]) == []
+
+
+def test_masked_intermediate_closes_the_path():
+    masked = Asset("db.stg.masked", masking_policy="PII_MASK")
+    assert find([row("db.raw.customers", "db.stg.masked", "db.mart.x")], registry=[masked]) == []
+
+
+def test_longer_open_path_survives_when_shortest_passes_masking():
+    masked = Asset("db.stg.masked", masking_policy="PII_MASK")
+    rows = [
+        row("db.raw.customers", "db.stg.masked", "db.mart.x"),
+        row("db.raw.customers", "db.stg.a", "db.stg.b", "db.mart.x"),
+    ]
+    [p] = find(rows, registry=[masked])
+    assert p.hops == 3 and "db.stg.masked" not in p.path
+
+
+def test_masked_origin_does_not_close_its_paths():
+    origin = Asset("db.raw.customers", classification="confidential", regulatory_tags=("pii",), masking_policy="M")
+    assert len(find([row("db.raw.customers", "db.mart.x")], origins=[origin])) == 1
+
+
+@pytest.mark.parametrize(("cls", "exposed"), [
+    ("confidential", False),  # equally classified: governed
+    ("restricted", False),  # above: governed
+    ("internal", True),  # below
+    (None, True),  # unclassified
+])
+def test_terminal_classification(cls, exposed):
+    registry = [Asset("db.mart.x", classification=cls)] if cls else []
+    assert bool(find([row("db.raw.customers", "db.mart.x")], registry=registry)) is exposed
+
+
+def test_internal_default_never_governs_even_an_internal_origin():
+    origin = Asset("db.raw.c", classification="internal", regulatory_tags=("pii",))
+    terminal = Asset("db.mart.x", classification="internal")
+    assert len(find([row("db.raw.c", "db.mart.x")], registry=[terminal], origins=[origin])) == 1
+
+
+def test_node_classification_used_when_registry_silent():
+    r = row("db.raw.customers", "db.mart.x", db_mart_x=node("db.mart.x", classification="restricted"))
+    assert find([r]) == []
+
+
+def test_one_path_per_pair_shortest_then_lexicographic():
+    rows = [
+        row("db.raw.customers", "db.s.b", "db.s.c", "db.mart.x"),
+        row("db.raw.customers", "db.s.z", "db.mart.x"),
+        row("db.raw.customers", "db.s.a", "db.mart.x"),
+        row("db.raw.customers", "db.s.a", "db.mart.x"),  # duplicate row
+    ]
+    [p] = find(rows)
+    assert p.path == ("db.mart.x", "db.s.a", "db.raw.customers")
+
+
+def test_cycle_through_origin_ignored_and_unknown_origin_skipped():
+    rows = [row("db.raw.customers", "db.s.a", "db.raw.customers"), row("db.other.t", "db.mart.x")]
+    assert find(rows) == []
+
+
+def test_sorted_by_severity_then_origin_then_terminal():
+    rows = [
+        row("db.raw.ledger", "db.mart.a"),
+        row("db.raw.customers", "db.mart.z"),
+        row("db.raw.customers", "db.mart.b"),
+    ]
+    got = [(p.severity, p.origin, p.terminal) for p in find(rows, origins=[ORIGIN, FIN])]
+    assert got == [
+        ("HIGH", "db.raw.customers", "db.mart.b"),
+        ("HIGH", "db.raw.customers", "db.mart.z"),
+        ("MEDIUM", "db.raw.ledger", "db.mart.a"),
+    ]
+
+
+def test_path_not_ending_at_origin_raises():
+    bad = {"origin": "db.raw.customers", "terminal": "db.mart.x", "path": [node("db.raw.customers"), node("db.mart.x")]}
+    with pytest.raises(ValueError, match="terminal first"):
+        find([bad])
+
+
+def test_coverage_lists_missing_origins_and_notes():
+    cov = summarize_coverage(["b", "a", "c"], ["a"], column_origins=2)
+    assert cov.missing_from_graph == ("b", "c")
+    notes = " ".join(cov.notes())
+    assert "2 of 3 sensitive origins are not in the lineage graph" in notes
+    assert "2 column-level origins" in notes

@@ -1,0 +1,209 @@
+"""Embedded (LadybugDB) specifics: opening, concurrency between processes, value conversion,
+TRAIL semantics, read-only traces, and open_graph_store errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
+from lineage_engine.graph.embedded import EmbeddedGraphStore
+from lineage_engine.graph.migrate import DATASET_PROPERTIES
+from lineage_engine.graph.store import GraphStore, open_graph_store
+from lineage_engine.model import DatasetRef, LineageEvent, Operation, SavedTrace
+from lineage_engine.traces import coerce_params, load_trace
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def insert(hours: float, target: str, *sources: str) -> LineageEvent:
+    return LineageEvent(T0 + timedelta(hours=hours), f"q{hours}", "INSERT", Operation.INSERT,
+                        DatasetRef(target, target), tuple(DatasetRef(s, s) for s in sources))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> GraphStore:
+    graph = open_graph_store("embedded", path=tmp_path / "g.lbug")
+    yield graph
+    graph.close()
+
+
+# -- another process holds the file -------------------------------------------------------------
+
+WRITER = textwrap.dedent("""
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+    from lineage_engine.graph.store import open_graph_store
+    from lineage_engine.model import DatasetRef, LineageEvent, Operation
+    store = open_graph_store("embedded", path=Path(sys.argv[1]))
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    store.apply_events([LineageEvent(t0, "q", "INSERT", Operation.INSERT, DatasetRef("d.s.b", "b"),
+                                     (DatasetRef("d.s.a", "a"),))])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    store.close()
+""")
+
+
+def _spawn(script: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PYTHONPATH": str(ROOT), "PATH": ""})
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> subprocess.Popen[str]:
+    """A separate process holding ``tmp_path/g.lbug`` open read-write, one edge committed."""
+    process = _spawn(WRITER, str(tmp_path / "g.lbug"))
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.strip() == "ready", process.stderr.read() if process.stderr else line
+    yield process
+    process.communicate("\n", timeout=30)
+
+
+def test_second_writer_gets_a_transient_error_naming_the_holder(tmp_path: Path, writer: subprocess.Popen[str]) -> None:
+    with pytest.raises(TransientGraphError, match=rf"open for writing by another process \(PID {writer.pid}\)"):
+        open_graph_store("embedded", path=tmp_path / "g.lbug")
+
+
+def test_reader_runs_traces_while_a_writer_holds_the_file(tmp_path: Path, writer: subprocess.Popen[str]) -> None:
+    reader = open_graph_store("embedded", path=tmp_path / "g.lbug", read_only=True)
+    try:
+        assert reader.counts().dataset_edges == 1
+        trace = load_trace("upstream_of")
+        rows = reader.run_trace(trace, coerce_params(trace, {"dataset": "d.s.b"}))
+        assert [r["dataset"] for r in rows] == ["d.s.a"]
+        with pytest.raises(GraphError, match="opened read-only"):
+            reader.apply_events([insert(1, "d.s.c", "d.s.b")])
+    finally:
+        reader.close()
+
+
+READER_LOOP = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from lineage_engine.errors import TransientGraphError
+    from lineage_engine.graph.store import open_graph_store
+    ok = transient = inconsistent = 0
+    end = time.time() + float(sys.argv[2])
+    while time.time() < end:
+        try:
+            store = open_graph_store("embedded", path=Path(sys.argv[1]), read_only=True)
+        except TransientGraphError:
+            transient += 1
+            continue
+        try:
+            c = store.counts()
+            ok += 1
+            inconsistent += c.dataset_edges % 50 != 0 or c.datasets != c.dataset_edges + c.dataset_edges // 50
+        except TransientGraphError:
+            transient += 1
+        finally:
+            store.close()
+    print(json.dumps({"ok": ok, "transient": transient, "inconsistent": inconsistent}))
+""")
+WRITER_LOOP = textwrap.dedent("""
+    import sys, time
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+    from lineage_engine.graph.store import open_graph_store
+    from lineage_engine.model import DatasetRef, LineageEvent, Operation
+    store = open_graph_store("embedded", path=Path(sys.argv[1]))
+    t0, i = datetime(2024, 1, 1, tzinfo=UTC), 0
+    print("ready", flush=True)
+    end = time.time() + float(sys.argv[2])
+    while time.time() < end:  # each batch: 50 new edges from one new upstream, atomically
+        up = DatasetRef(f"d.s.u{i}", "u")
+        store.apply_events([LineageEvent(t0 + timedelta(seconds=i), f"q{i}", "INSERT", Operation.INSERT,
+                                         DatasetRef(f"d.s.t{i}_{k}", "t"), (up,)) for k in range(50)])
+        i += 1
+    store.close()
+    print(i, flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_readers_see_whole_batches_while_a_writer_commits(tmp_path: Path) -> None:
+    path = str(tmp_path / "g.lbug")
+    writer = _spawn(WRITER_LOOP, path, "6")
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    reader = _spawn(READER_LOOP, path, "4")  # its own process: an engine crash cannot take pytest down
+    out, err = reader.communicate(timeout=60)
+    writer.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    result = json.loads(out)
+    assert result["inconsistent"] == 0, result
+    assert result["ok"] > 0, result
+
+
+def test_read_only_open_of_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(GraphError, match="no embedded graph at .*run a crawl first"):
+        open_graph_store("embedded", path=tmp_path / "none.lbug", read_only=True)
+    assert not (tmp_path / "none.lbug").exists()
+
+
+# -- conversion, semantics -----------------------------------------------------------------------
+
+
+def test_path_nodes_hold_only_their_own_properties(store: GraphStore) -> None:
+    store.apply_events([insert(1, "d.s.b", "d.s.a")])
+    trace = load_trace("upstream_of")
+    [row] = store.run_trace(trace, coerce_params(trace, {"dataset": "d.s.b"}))
+    for node in row["path"]:  # type: ignore[attr-defined]
+        assert set(node) == set(DATASET_PROPERTIES)  # no _ID/_LABEL, no Column-only dataset_id
+        assert node["first_seen"].tzinfo is UTC
+
+
+def test_variable_length_walks_are_trails_on_cycles(store: GraphStore) -> None:
+    # a and b feed each other; c reads a. Trails (Neo4j's semantics) never reuse an edge.
+    store.apply_events([insert(1, "d.s.a", "d.s.b"), insert(1, "d.s.b", "d.s.a"), insert(1, "d.s.c", "d.s.a")])
+    trace = load_trace("unmasked_pii_paths")
+    rows = store.run_trace(trace, coerce_params(trace, {"origins": "d.s.a"}))
+    assert [(r["terminal"], r["hops"]) for r in rows] == [("d.s.b", 1), ("d.s.c", 1), ("d.s.c", 3)]
+    down = load_trace("downstream_of")
+    rows = store.run_trace(down, coerce_params(down, {"dataset": "d.s.a"}))
+    assert [(r["dataset"], r["hops"]) for r in rows] == [("d.s.b", 1), ("d.s.c", 1)]
+
+
+def test_traces_run_read_only(store: GraphStore) -> None:
+    write = SavedTrace(name="sneaky", text="MERGE (d:Dataset {id: 'x'}) RETURN d.id AS id")
+    with pytest.raises(GraphError, match="trace 'sneaky' failed"):
+        store.run_trace(write, {})
+    assert store.counts().datasets == 0
+
+
+def test_trace_without_its_parameter_fails_instead_of_returning_nothing(store: GraphStore) -> None:
+    with pytest.raises(GraphError, match=r"trace 'upstream_of' needs parameter\(s\) \$as_of, \$dataset"):
+        store.run_trace(load_trace("upstream_of"), {})
+
+
+def test_naive_datetimes_are_rejected(store: GraphStore) -> None:
+    with pytest.raises(GraphError, match="naive datetime"):
+        list(store.iter_edges(datetime(2024, 1, 1)))
+
+
+def test_migrate_is_idempotent(tmp_path: Path) -> None:
+    for _ in range(2):
+        with EmbeddedGraphStore(tmp_path / "g.lbug") as graph:
+            graph.migrate()
+            graph.migrate()
+            graph.apply_events([insert(1, "d.s.b", "d.s.a")])
+            assert graph.counts().dataset_edges == 1
+
+
+def test_open_graph_store_names_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(GraphError, match="Neo4j backend arrives with issue 4"):
+        open_graph_store("neo4j", uri="neo4j://localhost:7687")
+    with pytest.raises(ConfigError, match="did you mean 'embedded'"):
+        open_graph_store("embeded", path=tmp_path / "g.lbug")
+    with pytest.raises(ConfigError, match="graph.path"):
+        open_graph_store("embedded")

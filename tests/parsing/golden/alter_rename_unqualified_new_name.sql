@@ -1,0 +1,1 @@
+alter table PROD_DB.staging.customers rename to customers_old

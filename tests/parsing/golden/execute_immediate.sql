@@ -1,0 +1,1 @@
+execute immediate 'insert into analytics.t select * from raw.s'

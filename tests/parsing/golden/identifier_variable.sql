@@ -1,0 +1,1 @@
+create table analytics.from_var as select * from identifier($source_table)

@@ -1,0 +1,2 @@
+-- golden: database= schema=
+create table orders_copy as select * from orders

@@ -1,0 +1,11 @@
+select * from raw.customers where email = 'jane@example.com';
+show terse objects in schema PROD_DB.raw limit 10000;
+describe table PROD_DB.raw.customers;
+alter session set query_tag = '{"app": "dbt"}';
+use warehouse TRANSFORM_WH;
+grant select on table PROD_DB.raw.customers to role analyst;
+alter table PROD_DB.raw.customers add search optimization on equality(email);
+alter table PROD_DB.raw.customers cluster by (created_at);
+alter view PROD_DB.raw.v set change_tracking = true;
+truncate table PROD_DB.raw.scratch;
+call PROD_DB.raw.refresh_all();

@@ -1,0 +1,1 @@
+insert into analytics.events select * from raw.events where ts > (select max(ts) from analytics.events)

@@ -1,0 +1,71 @@
+"""Token-level preparation: statement split, parse skipping, the MERGE fast path."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot.dialects.dialect import Dialect
+
+from lineage_engine.parsing.chunks import needs_parse, rewrite_for_retry, split_statements, trim_merge
+from lineage_engine.parsing.extract import extract_lineage
+
+SNOWFLAKE = Dialect.get_or_raise("snowflake")
+
+
+def chunks(text: str) -> list[str]:
+    return [" ".join(t.text for t in c) for c in split_statements(text, SNOWFLAKE.tokenize(text))]
+
+
+def test_split_ignores_semicolons_in_strings_and_empty_statements() -> None:
+    assert chunks("select ';' ;; insert into t select 1;") == ["select ;", "insert into t select 1"]
+    assert chunks("select 1") == ["select 1"]
+    assert chunks("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("select 1", False), ("show tables", False), ("commit", False), ("begin", False), ("call p()", False),
+        ("alter table t cluster by (a)", False), ("alter table t rename to u", True),
+        ("alter table t swap with u", True), ("use schema s", True), ("merge into t using s on 1=1", True),
+    ],
+)
+def test_needs_parse(text: str, expected: bool) -> None:
+    assert needs_parse(SNOWFLAKE.tokenize(text)) is expected
+
+
+def test_merge_fast_path_drops_plain_when_clauses() -> None:
+    tokens = SNOWFLAKE.tokenize("merge into t using s on (t.a = s.a) when matched then update set t.b = s.b")
+    assert " ".join(t.text for t in trim_merge(SNOWFLAKE, tokens)) == (
+        "merge into t using s on ( t . a = s . a ) WHEN MATCHED THEN DELETE"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "merge into t using s on t.a = s.a when matched then update set t.b = (select max(b) from u)",
+        "merge into t using s on t.a = s.a when not matched then insert (a) select a from identifier('u')",
+    ],
+)
+def test_merge_fast_path_keeps_clauses_that_may_read_datasets(text: str) -> None:
+    tokens = SNOWFLAKE.tokenize(text)
+    assert trim_merge(SNOWFLAKE, tokens) is tokens
+
+
+def test_case_when_in_the_on_clause_is_not_a_merge_clause() -> None:
+    text = "merge into t using s on t.a = case when s.x then 1 else 2 end when matched then delete"
+    result = extract_lineage(text, default_database="D", default_schema="S")
+    assert [(s.target.id, [x.id for x in s.sources]) for s in result.statements] == [("d.s.t", ["d.s.s"])]
+    assert result.problems == ()
+
+
+def test_rewrite_for_retry_drops_flavour_words_only_before_table_or_view() -> None:
+    def words(text: str) -> str | None:
+        out = rewrite_for_retry(SNOWFLAKE.tokenize(text))
+        return None if out is None else " ".join(t.text for t in out)
+
+    assert words("create local temporary table t as select 1") == "create temporary table t as select 1"
+    assert words("drop dynamic table t") == "drop table t"
+    assert words("alter materialized view v rename to w") == "alter view v rename to w"
+    assert words("create or replace procedure p() as 'x'") is None
+    assert words("select 1") is None

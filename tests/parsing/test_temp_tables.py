@@ -1,0 +1,206 @@
+"""SessionResolver: temporary objects collapse into ``via`` (design §5), shapes from solana."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from lineage_engine.model import LineageEvent, Operation, QueryRecord
+from lineage_engine.parsing.extract import extract_lineage
+from lineage_engine.parsing.temp_tables import SessionResolver, UnresolvedTempRead, session_key
+
+T0 = datetime(2026, 8, 23, 6, 0, tzinfo=timezone.utc)
+
+
+class Session:
+    """Feed texts through extract + resolver as consecutive rows of one session."""
+
+    def __init__(self, resolver: SessionResolver | None = None, session_id: str | None = "s1") -> None:
+        self.resolver = resolver or SessionResolver()
+        self.session_id = session_id
+        self.n = 0
+
+    def run(self, text: str, query_type: str = "MERGE", **row: object) -> list[LineageEvent]:
+        self.n += 1
+        fields: dict[str, object] = {
+            "query_id": f"q{self.n}", "query_text": text, "query_type": query_type,
+            "start_time": T0 + timedelta(seconds=self.n), "end_time": T0 + timedelta(seconds=self.n, milliseconds=5),
+            "database_name": "SOLANA", "schema_name": "SILVER", "session_id": self.session_id, "user_name": "DBT_PROD",
+        }
+        fields.update(row)
+        record = QueryRecord(**fields)  # type: ignore[arg-type]
+        result = extract_lineage(record.query_text, default_database=record.database_name,
+                                 default_schema=record.schema_name)
+        return self.resolver.feed(record, result)
+
+
+def edges(events: list[LineageEvent]) -> list[tuple[str, str, list[str], tuple[str, ...]]]:
+    return [(e.operation.value, e.target.id, [s.id for s in e.sources], e.via) for e in events]
+
+
+def test_temp_view_then_merge_collapses_the_view() -> None:
+    s = Session()
+    assert s.run("create or replace temporary view SOLANA.silver.x__dbt_tmp as "
+                 "(select * from SOLANA.bronze.a join SOLANA.bronze.b using (id))", "CREATE_VIEW") == []
+    events = s.run("merge into SOLANA.silver.x as DBT_INTERNAL_DEST using SOLANA.silver.x__dbt_tmp as "
+                   "DBT_INTERNAL_SOURCE on (FALSE) when not matched then insert (id) values (id)")
+    assert edges(events) == [("merge", "solana.silver.x", ["solana.bronze.a", "solana.bronze.b"],
+                              ("solana.silver.x__dbt_tmp",))]
+    assert s.run("drop view if exists SOLANA.silver.x__dbt_tmp cascade", "DROP") == []
+    assert s.resolver.unresolved == []
+
+
+def test_event_carries_row_time_id_and_type() -> None:
+    s = Session()
+    [event] = s.run("create or replace view SOLANA.core.v copy grants as (select * from SOLANA.silver.x)",
+                    "CREATE_VIEW")
+    assert (event.at, event.query_id, event.query_type) == (T0 + timedelta(seconds=1, milliseconds=5), "q1",
+                                                            "CREATE_VIEW")
+    assert (event.operation, event.replaces, event.via) == (Operation.VIEW, True, ())
+
+
+def test_delete_insert_as_separate_rows() -> None:
+    s = Session()
+    s.run("create or replace temporary table SOLANA.silver.blocks__dbt_tmp as (select * from SOLANA.bronze.raw)",
+          "CREATE_TABLE_AS_SELECT")
+    assert s.run("begin", "BEGIN_TRANSACTION") == []
+    deleted = s.run("delete from SOLANA.silver.blocks as DBT_INTERNAL_DEST where (block_id) in "
+                    "(select distinct block_id from SOLANA.silver.blocks__dbt_tmp as DBT_INTERNAL_SOURCE)", "DELETE")
+    inserted = s.run('insert into SOLANA.silver.blocks ("BLOCK_ID") (select "BLOCK_ID" from '
+                     "SOLANA.silver.blocks__dbt_tmp)", "INSERT")
+    assert s.run("commit", "COMMIT") == []
+    via = ("solana.silver.blocks__dbt_tmp",)
+    assert edges(deleted) == [("delete", "solana.silver.blocks", ["solana.bronze.raw"], via)]
+    assert edges(inserted) == [("insert", "solana.silver.blocks", ["solana.bronze.raw"], via)]
+
+
+def test_delete_insert_in_one_multi_statement_text() -> None:
+    s = Session()
+    s.run("create or replace temporary view SOLANA.silver.e__dbt_tmp as (select * from SOLANA.bronze.ev)",
+          "CREATE_VIEW")
+    events = s.run("begin; delete from SOLANA.silver.e using SOLANA.silver.e__dbt_tmp where e.id = e__dbt_tmp.id; "
+                   "insert into SOLANA.silver.e (id) (select id from SOLANA.silver.e__dbt_tmp); commit;", "DELETE")
+    assert [(e.operation, [x.id for x in e.sources]) for e in events] == [
+        (Operation.DELETE, ["solana.bronze.ev"]), (Operation.INSERT, ["solana.bronze.ev"])
+    ]
+
+
+def test_incremental_self_read_is_not_a_self_loop() -> None:
+    s = Session()
+    s.run("create or replace temporary view SOLANA.silver.x__dbt_tmp as (select * from SOLANA.bronze.a "
+          "where ts > (select max(ts) from SOLANA.silver.x))", "CREATE_VIEW")
+    events = s.run("merge into SOLANA.silver.x d using SOLANA.silver.x__dbt_tmp s on d.id = s.id "
+                   "when matched then update set d.v = s.v")
+    assert edges(events) == [("merge", "solana.silver.x", ["solana.bronze.a"], ("solana.silver.x__dbt_tmp",))]
+
+
+def test_temps_built_from_temps_resolve_recursively() -> None:
+    s = Session()
+    s.run("CREATE OR REPLACE TEMPORARY TABLE silver.pools__intermediate_tmp AS SELECT * FROM SOLANA.bronze.logs",
+          "CREATE_TABLE_AS_SELECT")
+    s.run("create or replace temporary view SOLANA.silver.pools__dbt_tmp as (select * from "
+          "silver.pools__intermediate_tmp join SOLANA.silver.tokens using (mint))", "CREATE_VIEW")
+    [event] = s.run("merge into SOLANA.silver.pools d using SOLANA.silver.pools__dbt_tmp s on d.id = s.id "
+                    "when matched then delete")
+    assert [x.id for x in event.sources] == ["solana.bronze.logs", "solana.silver.tokens"]
+    assert event.via == ("solana.silver.pools__dbt_tmp", "solana.silver.pools__intermediate_tmp")
+
+
+def test_create_or_replace_resets_a_temp_and_insert_adds_to_it() -> None:
+    s = Session()
+    s.run("create temporary table SOLANA.silver.t1 as select * from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    s.run("insert into SOLANA.silver.t1 select * from SOLANA.bronze.b", "INSERT")  # no TEMPORARY keyword here
+    [event] = s.run("create table SOLANA.gold.g as select * from SOLANA.silver.t1", "CREATE_TABLE_AS_SELECT")
+    assert [x.id for x in event.sources] == ["solana.bronze.a", "solana.bronze.b"]
+    s.run("create or replace temporary table SOLANA.silver.t1 as select * from SOLANA.bronze.c",
+          "CREATE_TABLE_AS_SELECT")
+    [event] = s.run("insert into SOLANA.gold.g select * from SOLANA.silver.t1", "INSERT")
+    assert ([x.id for x in event.sources], event.via) == (["solana.bronze.c"], ("solana.silver.t1",))
+
+
+def test_unknown_temp_read_is_noted_never_a_node() -> None:
+    s = Session()
+    events = s.run("merge into SOLANA.silver.x d using SOLANA.silver.x__dbt_tmp s on d.id = s.id "
+                   "when matched then delete")
+    assert edges(events) == [("merge", "solana.silver.x", [], ())]
+    assert s.resolver.unresolved == [UnresolvedTempRead("q1", "solana.silver.x__dbt_tmp", "solana.silver.x")]
+
+
+def test_dropped_temp_is_forgotten() -> None:
+    s = Session()
+    s.run("create or replace temporary view SOLANA.silver.x__dbt_tmp as (select * from SOLANA.bronze.a)",
+          "CREATE_VIEW")
+    s.run("drop view if exists SOLANA.silver.x__dbt_tmp cascade", "DROP")
+    s.run("insert into SOLANA.silver.x select * from SOLANA.silver.x__dbt_tmp", "INSERT")
+    assert [u.temp_id for u in s.resolver.unresolved] == ["solana.silver.x__dbt_tmp"]
+
+
+def test_temp_objects_are_scoped_to_their_session() -> None:
+    resolver = SessionResolver()
+    one, two = Session(resolver, "s1"), Session(resolver, "s2")
+    one.run("create temporary table SOLANA.silver.t as select * from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    [event] = two.run("create table SOLANA.gold.g as select * from SOLANA.silver.t", "CREATE_TABLE_AS_SELECT")
+    # In session s2, t is not a temp: it is read as the persistent table of that name.
+    assert [x.id for x in event.sources] == ["solana.silver.t"]
+
+
+def test_fallback_session_key_is_user_and_database() -> None:
+    record = QueryRecord(query_id="q", query_text="", query_type="SELECT", start_time=T0, end_time=T0,
+                         database_name="solana", user_name="dbt_prod")
+    assert session_key(record) == ("user_db", "DBT_PROD", "SOLANA")
+    resolver = SessionResolver()
+    a, b = Session(resolver, None), Session(resolver, None)
+    a.run("create temporary table SOLANA.silver.t as select * from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    [event] = b.run("create table SOLANA.gold.g as select * from SOLANA.silver.t", "CREATE_TABLE_AS_SELECT")
+    assert [x.id for x in event.sources] == ["solana.bronze.a"]
+
+
+def test_persistent_statements_map_one_to_one() -> None:
+    s = Session()
+    texts = [
+        ("create or replace table SOLANA.gov.f_swap clone SOLANA.gov.f", "CREATE_TABLE"),
+        ("alter table SOLANA.gov.f swap with SOLANA.gov.f_swap", "ALTER_TABLE"),
+        ("alter table SOLANA.gov.old rename to SOLANA.gov.new", "RENAME_TABLE"),
+        ("drop table if exists SOLANA.gov.f_swap", "DROP"),
+    ]
+    got = [edges(s.run(text, qt)) for text, qt in texts]
+    assert got == [
+        [("clone", "solana.gov.f_swap", ["solana.gov.f"], ())],
+        [("swap", "solana.gov.f", [], ())],
+        [("rename", "solana.gov.old", [], ())],
+        [("drop", "solana.gov.f_swap", [], ())],
+    ]
+
+
+def test_temp_renamed_onto_a_persistent_name_replaces_it() -> None:
+    s = Session()
+    s.run("create table SOLANA.silver.x__dbt_tmp as select * from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    assert edges(s.run("alter table SOLANA.silver.x rename to SOLANA.silver.x__dbt_tmp_old", "RENAME_TABLE")) == [
+        ("rename", "solana.silver.x", [], ())
+    ]
+    events = s.run("alter table SOLANA.silver.x__dbt_tmp rename to SOLANA.silver.x", "RENAME_TABLE")
+    assert edges(events) == [("replace", "solana.silver.x", ["solana.bronze.a"], ("solana.silver.x__dbt_tmp",))]
+    assert events[0].replaces is True
+
+
+def test_no_event_ever_names_a_temporary_object() -> None:
+    s = Session()
+    texts = [
+        "create or replace temporary view SOLANA.silver.x__dbt_tmp as (select * from SOLANA.bronze.a)",
+        "create temporary table SOLANA.silver.scratch as select * from SOLANA.silver.x__dbt_tmp",
+        "merge into SOLANA.silver.x d using SOLANA.silver.scratch s on d.id = s.id when matched then delete",
+        "alter table SOLANA.silver.keep rename to SOLANA.silver.keep__dbt_tmp",
+        "insert into SOLANA.silver.y select * from SOLANA.silver.unknown__dbt_tmp",
+    ]
+    events = [e for text in texts for e in s.run(text)]
+    names = {e.target.id for e in events} | {x.id for e in events for x in e.sources}
+    names |= {e.counterpart.id for e in events if e.counterpart}
+    assert not any("__dbt_tmp" in n or n.endswith("scratch") for n in names)
+
+
+def test_evict_idle_forgets_old_sessions() -> None:
+    s = Session()
+    s.run("create temporary table SOLANA.silver.t as select * from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    assert s.resolver.evict_idle(T0) == 0
+    assert s.resolver.evict_idle(T0 + timedelta(hours=1)) == 1
+    [event] = s.run("create table SOLANA.gold.g as select * from SOLANA.silver.t", "CREATE_TABLE_AS_SELECT")
+    assert [x.id for x in event.sources] == ["solana.silver.t"]

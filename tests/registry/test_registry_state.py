@@ -1,0 +1,104 @@
+"""Crawl state: watermarks in aware UTC; quarantine deduplicated across re-crawls."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from lineage_engine.model import QuarantineEntry, Watermark
+from lineage_engine.registry import Registry
+from lineage_engine.registry.engine import parse_registry_url
+from lineage_engine.registry.tables import QuarantineRow
+
+T0 = datetime(2024, 3, 14, 9, 0, tzinfo=timezone.utc)
+CET = timezone(timedelta(hours=1))
+
+
+def test_watermark_roundtrip_in_aware_utc(registry: Registry) -> None:
+    assert registry.get_watermark("snowflake") is None
+    local = datetime(2024, 3, 14, 10, 0, 0, 123456, tzinfo=CET)
+    registry.set_watermark(Watermark("snowflake", local, "01b2-q1", rows_total=10))
+    stored = registry.get_watermark("snowflake")
+    assert stored == Watermark("snowflake", T0.replace(microsecond=123456), "01b2-q1", rows_total=10)
+    assert stored is not None and stored.end_time.tzinfo == timezone.utc
+
+    registry.set_watermark(Watermark("snowflake", T0 + timedelta(hours=1), "01b2-q9", rows_total=25))
+    registry.set_watermark(Watermark("file", T0, "f-1"))
+    assert registry.get_watermark("snowflake") == Watermark("snowflake", T0 + timedelta(hours=1), "01b2-q9", 25)
+    assert registry.get_watermark("file") == Watermark("file", T0, "f-1", 0)
+
+
+def test_crawl_state_keeps_resolver_state_with_the_watermark(registry: Registry) -> None:
+    assert registry.get_crawl_state("snowflake") == (None, {})
+    state = {"sessions": [{"key": ["42"], "last_seen": T0.isoformat(), "temps": {"db.s.tmp": {"via": []}}}]}
+    registry.set_crawl_state(Watermark("snowflake", T0, "q1", 5), state)
+    assert registry.get_crawl_state("snowflake") == (Watermark("snowflake", T0, "q1", 5), state)
+    registry.set_watermark(Watermark("snowflake", T0 + timedelta(minutes=1), "q2", 6))  # state kept
+    assert registry.get_crawl_state("snowflake")[1] == state
+    registry.set_crawl_state(Watermark("snowflake", T0 + timedelta(minutes=2), "q3", 7), {})
+    assert registry.get_crawl_state("snowflake") == (Watermark("snowflake", T0 + timedelta(minutes=2), "q3", 7), {})
+    with pytest.raises(ValueError, match="not JSON-serialisable"):
+        registry.set_crawl_state(Watermark("snowflake", T0, "q4"), {"at": T0})
+
+
+def test_naive_watermark_is_refused(registry: Registry) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        registry.set_watermark(Watermark("snowflake", datetime(2024, 3, 14), "q"))
+    assert registry.get_watermark("snowflake") is None
+
+
+def _entry(query_id: str | None, position: str, code: str = "parse_error", **kw: object) -> QuarantineEntry:
+    return QuarantineEntry("snowflake", query_id, position, code, "cannot parse statement 1 at line 1",
+                           **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_quarantine_repeats_bump_occurrences(registry: Registry) -> None:
+    first = [
+        _entry("q1", "page:1", seen_at=T0, fingerprint="f1", redacted_text="select ?"),
+        _entry("q1", "page:1", code="truncated", seen_at=T0),
+        _entry(None, "history.csv:7", code="malformed_row", seen_at=T0),
+        _entry("q1", "page:1", seen_at=T0 + timedelta(minutes=1)),  # repeat within the batch
+    ]
+    assert registry.add_quarantine(first) == 3
+    recrawl = [
+        _entry("q1", "page:2", seen_at=T0 + timedelta(hours=1), fingerprint="f2", redacted_text="x" * 5000),
+        _entry(None, "history.csv:7", code="malformed_row", seen_at=T0 + timedelta(hours=1)),
+        _entry(None, "history.csv:8", code="malformed_row", seen_at=T0 + timedelta(hours=1)),
+        QuarantineEntry("file", "q1", "page:1", "parse_error", "other source"),
+    ]
+    assert registry.add_quarantine(recrawl) == 2
+    assert registry.count_quarantine() == 5
+    assert registry.count_quarantine("snowflake") == 4
+    assert registry.count_quarantine("nothing") == 0
+
+    listed = registry.list_quarantine(limit=10)
+    assert len(listed) == 5
+    assert listed[0].source == "file" and listed[0].seen_at is not None  # seen now: newest
+    q1 = next(e for e in listed if e.query_id == "q1" and e.reason_code == "parse_error" and e.source == "snowflake")
+    assert q1.seen_at == T0 + timedelta(hours=1)
+    assert q1.position == "page:2" and q1.fingerprint == "f2"
+    assert q1.redacted_text == "x" * 4000
+    # most recently seen first; ties by newest row
+    assert [(e.source, e.position, e.reason_code) for e in listed] == [
+        ("file", "page:1", "parse_error"),
+        ("snowflake", "history.csv:8", "malformed_row"),
+        ("snowflake", "page:2", "parse_error"),
+        ("snowflake", "history.csv:7", "malformed_row"),
+        ("snowflake", "page:1", "truncated"),
+    ]
+    assert registry.list_quarantine(limit=2) == listed[:2]
+
+
+def test_quarantine_occurrences_are_counted(registry: Registry, registry_url: str) -> None:
+    registry.add_quarantine([_entry("q1", "p", seen_at=T0)] * 3)
+    registry.add_quarantine([_entry("q1", "p", seen_at=T0 + timedelta(minutes=5))])
+    engine = create_engine(parse_registry_url(registry_url))
+    try:
+        with Session(engine) as session:
+            row = session.scalars(select(QuarantineRow)).one()
+    finally:
+        engine.dispose()
+    assert (row.occurrences, row.first_seen_at, row.last_seen_at) == (4, T0, T0 + timedelta(minutes=5))
