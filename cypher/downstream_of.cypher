@@ -1,8 +1,8 @@
 // Everything derived from a dataset as of an instant (erasure requests): each dataset within
-// 10 hops downstream, with its shortest lineage path; a dataset reached by several equally
-// short paths appears once per path.
+// 10 hops downstream, with its shortest distance, how many shortest paths reach it, and one
+// of them.
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
-// returns: dataset, hops (shortest), kind, steward, path (nodes(p), the given dataset first); ordered by hops, dataset
+// returns: one row per dataset: dataset, hops (shortest), kind, steward, routes (shortest paths), path (one of them: nodes(p), the given dataset first); ordered by hops, dataset
 WITH $as_of AS as_of
 MATCH (o:Dataset {id: toLower($dataset)})
 MATCH p = (o)<-[:DERIVES_FROM*1..10]-(d:Dataset)
@@ -12,5 +12,6 @@ WITH as_of, o, d, min(length(p)) AS hops
 MATCH p = (o)<-[:DERIVES_FROM*1..10]-(d)
 WHERE length(p) = hops
   AND all(r IN relationships(p) WHERE r.valid_from <= as_of AND (r.valid_to IS NULL OR r.valid_to > as_of))
-RETURN d.id AS dataset, hops, d.kind AS kind, d.steward AS steward, nodes(p) AS path
+WITH d, hops, count(p) AS routes, collect(nodes(p))[-1] AS path
+RETURN d.id AS dataset, hops, d.kind AS kind, d.steward AS steward, routes, path
 ORDER BY hops, dataset

@@ -153,6 +153,34 @@ class ExtractionResult:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessWrite:
+    """One object a statement wrote, as ``ACCOUNT_USAGE.ACCESS_HISTORY`` recorded it (issue 3).
+
+    Attributes:
+        target: the written dataset (canonical id, as the parser would name it).
+        sources: datasets it derives from, deduplicated, in first-seen order.
+        columns: column lineage from ``objects_modified[].columns[].directSources``.
+    """
+
+    target: DatasetRef
+    sources: tuple[DatasetRef, ...] = ()
+    columns: tuple[ColumnLineage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLineage:
+    """Authoritative lineage of one statement from ``ACCOUNT_USAGE.ACCESS_HISTORY``.
+
+    Source: docs.snowflake.com/en/sql-reference/account-usage/access_history (reference §3).
+    ``truncated`` is True when Snowflake cut the record (``"TRUNCATED"`` / ``-1`` markers):
+    the lineage is then unknown and the statement's parsed lineage is used instead.
+    """
+
+    writes: tuple[AccessWrite, ...] = ()
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class QueryRecord:
     """One row of query history, in Snowflake ``QUERY_HISTORY`` column shape.
 
@@ -164,6 +192,8 @@ class QueryRecord:
         start_time, end_time: timezone-aware UTC.
         session_id: Snowflake SESSION_ID as text; None when the export lacks it.
         position: where the row came from, for messages and quarantine (``file:line``).
+        access_lineage: the statement's ACCESS_HISTORY lineage when the source was asked
+            for it and Snowflake has a record (issue 3); None otherwise.
     """
 
     query_id: str
@@ -181,6 +211,7 @@ class QueryRecord:
     query_tag: str | None = None
     query_parameterized_hash: str | None = None
     position: str = ""
+    access_lineage: AccessLineage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +232,8 @@ class LineageEvent:
         counterpart: RENAME's new name or SWAP's other side.
         via: ids of temporary objects collapsed into these edges, sorted.
         columns: resolved column lineage (issue 5).
+        provenance: how the sources were obtained: ``parsed`` (from the query text) or
+            ``access_history`` (from Snowflake's ACCESS_HISTORY, which wins; issue 3).
     """
 
     at: datetime
@@ -213,6 +246,7 @@ class LineageEvent:
     counterpart: DatasetRef | None = None
     via: tuple[str, ...] = ()
     columns: tuple[ColumnLineage, ...] = ()
+    provenance: str = "parsed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,20 @@ class TelemetrySettings(_Section):
     host: str | None = None
     port: int | None = None
     protocol: str | None = None
+    database: str | None = Field(None, description="Session database (optional; the crawler's SQL is fully qualified).")
+    lag_minutes: int = Field(
+        60, ge=0, le=7 * 24 * 60,
+        description="Read QUERY_HISTORY only up to now minus this (ACCOUNT_USAGE latency is up to 45 min).",
+    )
+    overlap_minutes: int = Field(
+        30, ge=0, le=24 * 60,
+        description="Each incremental read starts this long before the watermark; the keyset drops rows already merged.",
+    )
+    page_size: int = Field(10_000, ge=1, le=1_000_000, description="QUERY_HISTORY rows per keyset page.")
+    login_timeout_seconds: int = Field(60, ge=1, le=3600, description="Give up connecting to Snowflake after this long.")
+    access_history: bool = Field(
+        False, description="Enrich lineage from ACCOUNT_USAGE.ACCESS_HISTORY (Enterprise Edition; up to 3 h latency)."
+    )
 
     @field_validator("query_filters")
     @classmethod
@@ -164,6 +178,16 @@ class MonitoringSettings(_Section):
     slack_webhook: SecretStr | None = None
     alert_on: list[str] = Field(default_factory=lambda: list(ALERT_KINDS))
     log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_host: str = Field("127.0.0.1", description="Address of the /healthz and /metrics endpoint of 'run'.")
+    metrics_port: int | None = Field(
+        9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 picks a free port, null turns it off."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("slack_webhook", mode="before")
     @classmethod
@@ -185,6 +209,21 @@ class MonitoringSettings(_Section):
         return kinds
 
 
+class SchedulerSettings(_Section):
+    """How ``lineage-engine run`` schedules jobs and how every command retries transient errors."""
+
+    crawl_interval_seconds: int | None = Field(
+        None, ge=1, description="Overrides telemetry.scan_interval_minutes (seconds; for tests and demos)."
+    )
+    classification_sync_minutes: float = Field(15, gt=0, description="Registry -> graph classification sync period.")
+    steward_check_hours: float = Field(24, gt=0, description="Steward and review check period.")
+    misfire_grace_seconds: int = Field(300, ge=1, description="A job later than this is skipped (coalesced).")
+    retry_attempts: int = Field(3, ge=1, le=100, description="Attempts per job or backfill window on transient errors.")
+    retry_backoff_seconds: float = Field(5, ge=0, description="Wait between attempts (the first wait when exponential).")
+    retry_exponential: bool = Field(False, description="Double the wait after each failed attempt.")
+    retry_max_backoff_seconds: float = Field(300, ge=0, description="Upper bound of one wait when exponential.")
+
+
 class Settings(BaseSettings):
     """The whole configuration tree. Build it with :func:`load_settings`, not directly."""
 
@@ -196,6 +235,7 @@ class Settings(BaseSettings):
     graph: GraphSettings = Field(default_factory=GraphSettings)
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -314,6 +354,7 @@ def _suggest_key(loc: tuple[Any, ...]) -> str:
         "graph": GraphSettings,
         "compliance": ComplianceSettings,
         "monitoring": MonitoringSettings,
+        "scheduler": SchedulerSettings,
     }
     if len(loc) == 1:
         known = list(sections)

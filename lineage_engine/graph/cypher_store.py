@@ -154,6 +154,10 @@ class CypherGraphStore(ABC):
         events = list(events)
         if not events:
             return MergeReport()
+        naive = next((e for e in events if e.at.tzinfo is None or e.at.utcoffset() is None), None)
+        if naive is not None:
+            raise GraphError(self.backend, f"lineage event of query {naive.query_id} has a naive 'at' "
+                             f"({naive.at.isoformat()}); events need timezone-aware UTC datetimes")
         reads = reads_for(events)
         with self._lock, self._transaction(read_only=False):
             nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}

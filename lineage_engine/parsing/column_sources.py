@@ -98,7 +98,7 @@ class DerivedRelation(Relation):
         star: Deps = {}
         for out in outputs:
             if out.name == "*":
-                _merge(star, out.deps)
+                merge_deps(star, out.deps)
             elif out.name not in self._by_name:
                 self._by_name[out.name] = out.deps
         self._star = star
@@ -157,6 +157,8 @@ class Scope:
         parent: the enclosing query's scope, for correlated references.
         aliases: select-list aliases resolved so far, name -> deps.
         lateral_aliases: the dialect lets a select-list item use an earlier item's alias.
+        using: ``JOIN ... USING (c)`` columns -> the relations joined on them; an
+            unqualified ``c`` is the coalesced value of all of them.
     """
 
     relations: dict[str, Relation] = field(default_factory=dict)
@@ -164,6 +166,18 @@ class Scope:
     parent: Scope | None = None
     aliases: dict[str, Deps] = field(default_factory=dict)
     lateral_aliases: bool = False
+    using: dict[str, list[Relation]] = field(default_factory=dict)
+
+    def join_using(self, name: str, joined: Relation) -> None:
+        """Record that ``joined`` is joined to the relations before it on column ``name``."""
+        prior = self.using.get(name)
+        if prior is None:
+            left = [r for r in self.relations.values() if r is not joined]
+            definite = [r for r in left if r.has(name)]
+            unknown = [r for r in left if r.has(name) is None]
+            prior = definite or (unknown if len(unknown) == 1 else [])
+        if prior:
+            self.using[name] = [*prior, joined]
 
     def add(self, alias: str, relation: Relation, *alternates: str) -> None:
         """Register ``relation`` under ``alias`` (and extra qualifiers that may name it)."""
@@ -187,6 +201,12 @@ class Scope:
         scope: Scope | None = self
         first = True
         while scope is not None:
+            joined = scope.using.get(name)
+            if joined:
+                merged_using: Deps = {}
+                for relation in joined:
+                    merge_deps(merged_using, relation.lookup(name))
+                return merged_using
             definite: list[Relation] = []
             unknown: list[Relation] = []
             for relation in scope.relations.values():
@@ -200,7 +220,7 @@ class Scope:
             if definite:
                 merged: Deps = {}
                 for relation in definite:
-                    _merge(merged, relation.lookup(name))
+                    merge_deps(merged, relation.lookup(name))
                 return merged
             if first and (use_aliases or scope.lateral_aliases) and name in scope.aliases:
                 return scope.aliases[name]
@@ -212,7 +232,7 @@ class Scope:
         return None
 
 
-def _merge(into: Deps, deps: Deps) -> None:
+def merge_deps(into: Deps, deps: Deps) -> None:
     """Add alternative paths: keep the most revealing transform per upstream column."""
     for key, rank in deps.items():
         if into.get(key, -1) < rank:
@@ -221,6 +241,3 @@ def _merge(into: Deps, deps: Deps) -> None:
 
 def _star_to(key: str, name: str) -> str:
     return key[:-1] + name if key.endswith(".*") else key
-
-
-merge_deps = _merge

@@ -2,6 +2,7 @@
 
 One function per statement shape, each returning a :class:`ColumnOutcome`:
 
+* :func:`clone_columns`: ``CREATE ... CLONE``: every column, copied as is.
 * :func:`create_columns`: CTAS and views; target columns are the query's output names, or
   the statement's column list (``CREATE VIEW v (a, b) AS``) position by position.
 * :func:`insert_columns`: ``INSERT [OVERWRITE] INTO t [(cols)] SELECT | VALUES``; without a
@@ -23,7 +24,7 @@ edges get confidence 0.5.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -33,8 +34,10 @@ from lineage_engine.parsing.column_sources import UNRESOLVED, DerivedRelation, O
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.query_columns import QueryColumns, output_name
 from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES
+from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES, MaskingMatcher
 
+_RANKS = {name: rank for rank, name in enumerate(TRANSFORM_NAMES)}
+_INDIRECT = TRANSFORM_NAMES[EXPRESSION]
 _GUESSED_TARGET = 0.8
 _UNCERTAIN_SOURCE = 0.5
 
@@ -45,12 +48,12 @@ class ColumnOptions:
 
     Attributes:
         schema: known columns per dataset id (None: none known).
-        is_masking: True for an upper-case function name that masks its argument.
+        is_masking: decides which functions mask their input (see :mod:`.transforms`).
         lateral_aliases: the dialect lets a select item use an earlier item's alias.
     """
 
     schema: SchemaProvider | None
-    is_masking: Callable[[str], bool]
+    is_masking: MaskingMatcher
     lateral_aliases: bool = False
 
 
@@ -90,6 +93,22 @@ def create_columns(
     if declared:
         outputs = _rename(outputs, declared)
     return _outcome(resolver, target, outputs, 1.0, learn=True)
+
+
+def clone_columns(
+    source: DatasetRef, target: DatasetRef, context: NameContext, options: ColumnOptions
+) -> ColumnOutcome:
+    """Return the column lineage of ``CREATE t CLONE s``: every column copied as is.
+
+    Per column when the schema knows ``s``, else one certain ``s.* -> t.*`` edge.
+    """
+    known = options.schema.columns_of(source.id) if options.schema is not None else None
+    names = list(known) if known else ["*"]
+    edges = tuple(
+        ColumnLineage(f"{source.id}.{name}", f"{target.id}.{name}", TRANSFORM_NAMES[IDENTITY], "DIRECT")
+        for name in sorted(names)
+    )
+    return ColumnOutcome(edges=edges, columns=names if known else [])
 
 
 def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
@@ -266,37 +285,36 @@ def _outcome(
     resolver: QueryColumns, target: DatasetRef, outputs: list[Output], confidence: float, *, learn: bool = False
 ) -> ColumnOutcome:
     prefix = target.id + "."
-    edges: dict[tuple[str, str, str], ColumnLineage] = {}
-    target_columns: list[str] = []
+    direct: dict[str, dict[str, ColumnLineage]] = {}  # target column name -> source -> edge
     for output in outputs:
-        if not output.name:
+        name = output.name
+        if not name:
             continue
-        column = prefix + output.name
-        target_columns.append(output.name)
+        by_source = direct.setdefault(name, {})
+        column = prefix + name
         for source, rank in output.deps.items():
             if source.startswith(prefix):
                 continue
+            old = by_source.get(source)
+            if old is not None and _RANKS[old.transform] >= rank:
+                continue
             # An unexpanded SELECT * passes ``table.*`` as identity; COUNT(*) aggregates it.
-            uncertain = source.startswith(UNRESOLVED) or (source.endswith(".*") and rank == IDENTITY)
-            edges[(column, source, "DIRECT")] = ColumnLineage(
-                source=source, target=column, transform=TRANSFORM_NAMES[rank], kind="DIRECT",
-                confidence=_UNCERTAIN_SOURCE if uncertain else confidence,
+            uncertain = source.startswith(UNRESOLVED) or (rank == IDENTITY and source.endswith(".*"))
+            by_source[source] = ColumnLineage(
+                source, column, TRANSFORM_NAMES[rank], "DIRECT", _UNCERTAIN_SOURCE if uncertain else confidence
             )
-    for source in resolver.indirect:
-        if source.startswith(prefix):
-            continue
-        for name in dict.fromkeys(target_columns):
-            column = prefix + name
-            if (column, source, "DIRECT") not in edges:
-                edges[(column, source, "INDIRECT")] = ColumnLineage(
-                    source=source, target=column, transform=TRANSFORM_NAMES[EXPRESSION], kind="INDIRECT",
-                    confidence=confidence,
-                )
-    ordered = tuple(edges[key] for key in sorted(edges))
-    return ColumnOutcome(edges=ordered, unresolved=resolver.unresolved, columns=target_columns if learn else [])
+    indirect = {source for source in resolver.indirect if not source.startswith(prefix)}
+    edges: list[ColumnLineage] = []
+    for name in sorted(direct):
+        by_source = direct[name]
+        column = prefix + name
+        for source in sorted(by_source.keys() | indirect):
+            edge = by_source.get(source)
+            edges.append(edge if edge is not None else ColumnLineage(source, column, _INDIRECT, "INDIRECT", confidence))
+    return ColumnOutcome(edges=tuple(edges), unresolved=resolver.unresolved, columns=list(direct) if learn else [])
 
 
 __all__ = [
-    "ColumnOptions", "ColumnOutcome", "create_columns", "insert_columns", "merge_columns",
+    "ColumnOptions", "ColumnOutcome", "clone_columns", "create_columns", "insert_columns", "merge_columns",
     "multi_insert_columns", "update_columns",
 ]

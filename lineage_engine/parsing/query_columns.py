@@ -13,14 +13,10 @@ apply to every target column of the statement (row selection propagates through 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlglot import exp
 
 from lineage_engine.parsing.column_sources import (
-    UNRESOLVED,
     DerivedRelation,
-    Deps,
     FunctionRelation,
     Output,
     Relation,
@@ -28,12 +24,10 @@ from lineage_engine.parsing.column_sources import (
     TableRelation,
     merge_deps,
 )
-from lineage_engine.parsing.normalize import NameContext, table_ref
-from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.parsing.transforms import AGGREGATION, EXPRESSION, IDENTITY, MASKED, function_name, masking_branches
+from lineage_engine.parsing.expression_columns import ExpressionColumns, output_name
+from lineage_engine.parsing.normalize import table_ref
+from lineage_engine.parsing.transforms import function_name
 
-_KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
-_QUERY = (exp.Select, exp.SetOperation, exp.Subquery)
 _INDIRECT_CLAUSES = ("where", "having", "qualify", "group")
 _FUNCTION_RELATIONS = (exp.Lateral, exp.Unnest, exp.TableFromRows)
 
@@ -48,28 +42,12 @@ class _Cte:
         self.busy = False
 
 
-class QueryColumns:
+class QueryColumns(ExpressionColumns):
     """Column resolver for one statement (not reusable across statements).
 
-    Attributes:
-        indirect: upstream column ids used to choose rows, in first-seen order.
-        unresolved: how many column references could not be tied to one dataset.
+    Construct it as :class:`ExpressionColumns`; :attr:`indirect` and :attr:`unresolved`
+    accumulate over every query and expression resolved with it.
     """
-
-    def __init__(
-        self,
-        context: NameContext,
-        schema: SchemaProvider | None,
-        is_masking: Callable[[str], bool],
-        *,
-        lateral_aliases: bool,
-    ) -> None:
-        self.context = context
-        self.schema = schema
-        self.is_masking = is_masking
-        self.lateral_aliases = lateral_aliases
-        self.indirect: dict[str, None] = {}
-        self.unresolved = 0
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -154,19 +132,25 @@ class QueryColumns:
         for clause in _INDIRECT_CLAUSES:
             part = select.args.get(clause)
             if part is not None:
-                self._indirect(part, scope, env, outputs if clause == "group" else None)
+                self.indirect_from(part, scope, env, outputs if clause == "group" else None)
         return outputs
 
     # -- relations -------------------------------------------------------------------------
 
     def join(self, join: exp.Join, scope: Scope, env: dict[str, _Cte]) -> None:
         """Add a joined relation to ``scope``; its ON / USING columns are INDIRECT."""
+        before = len(scope.relations)
         self.add_relation(join.this, scope, env)
         on = join.args.get("on")
         if on is not None:
-            self._indirect(on, scope, env)
-        for ident in join.args.get("using") or ():
-            for key in (scope.find(ident.name.lower(), use_aliases=False) or {}):
+            self.indirect_from(on, scope, env)
+        using = join.args.get("using") or ()
+        joined = list(scope.relations.values())[before:] if using else []
+        for ident in using:
+            name = ident.name.lower()
+            if len(joined) == 1:
+                scope.join_using(name, joined[0])
+            for key in (scope.find(name, use_aliases=False) or {}):
                 self.indirect.setdefault(key, None)
 
     def add_relation(self, node: exp.Expr | None, scope: Scope, env: dict[str, _Cte]) -> None:
@@ -214,91 +198,10 @@ class QueryColumns:
         key = (alias.name if alias is not None else "").lower() or f"#{len(scope.relations)}"
         scope.add(key, FunctionRelation(columns, inputs, flatten=flatten))
 
-    # -- expressions -----------------------------------------------------------------------
-
-    def expression(self, node: exp.Expr, scope: Scope, env: dict[str, _Cte], *, aliases: bool = False) -> Deps:
-        """Return the upstream columns of one expression, with the transform of each."""
-        out: Deps = {}
-        self._walk(node, IDENTITY, scope, env, out, aliases)
-        return out
-
-    def _walk(self, node: exp.Expr, level: int, scope: Scope, env: dict[str, _Cte], out: Deps, aliases: bool) -> None:
-        if isinstance(node, exp.Column):
-            if isinstance(node.this, exp.Star):
-                relation = scope.qualified(node.table.lower())
-                deps = relation.star() if relation is not None else {}
-            else:
-                deps = self.column(node, scope, aliases)
-            _add(out, deps, level)
-            return
-        if isinstance(node, exp.Star):  # COUNT(*): every relation's rows
-            for relation in scope.relations.values():
-                _add(out, relation.star(), level)
-            return
-        if isinstance(node, _QUERY):
-            for output in self.query(node, env, scope):
-                _add(out, output.deps, level)
-            return
-        if isinstance(node, exp.Window):
-            self._walk(node.this, level, scope, env, out, aliases)
-            inner = min(level, EXPRESSION)
-            for part in node.args.get("partition_by") or ():
-                self._walk(part, inner, scope, env, out, aliases)
-            order = node.args.get("order")
-            if order is not None:
-                self._walk(order, inner, scope, env, out, aliases)
-            return
-        if isinstance(node, (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath)):
-            return
-        if not isinstance(node, _KEEPS_VALUE):
-            name = function_name(node)
-            if name is not None and self.is_masking(name):
-                level = MASKED
-            elif isinstance(node, (exp.AggFunc, exp.WithinGroup)):
-                level = min(level, AGGREGATION)
-            elif level > MASKED and masking_branches(node):
-                level = MASKED
-            else:
-                level = min(level, EXPRESSION)
-        for child in node.iter_expressions():
-            self._walk(child, level, scope, env, out, aliases)
-
-    def column(self, node: exp.Column, scope: Scope, aliases: bool = False) -> Deps:
-        """Resolve one column reference in ``scope`` (see :mod:`.column_sources`)."""
-        name = node.name.lower()
-        qualifier = node.table.lower()
-        if qualifier:
-            relation = scope.qualified(qualifier)
-            if relation is None and node.args.get("db") is not None:
-                relation = scope.qualified(f"{node.args['db'].name.lower()}.{qualifier}")
-            if relation is not None:
-                return relation.lookup(name)
-            struct = scope.find(qualifier, use_aliases=aliases)  # ``s.field``: a struct column s
-            if struct is not None and not any(k.startswith(UNRESOLVED) for k in struct):
-                return {key: min(rank, EXPRESSION) for key, rank in struct.items()}
-            self.unresolved += 1
-            return {f"{UNRESOLVED}.{name}": IDENTITY}
-        found = scope.find(name, use_aliases=aliases)
-        if found is None or (len(found) == 1 and next(iter(found)).startswith(UNRESOLVED)):
-            self.unresolved += 1
-            return found if found is not None else {f"{UNRESOLVED}.{name}": IDENTITY}
-        return found
-
-    def _indirect(self, node: exp.Expr, scope: Scope, env: dict[str, _Cte], outputs: list[Output] | None = None) -> None:
-        parts = node.expressions if isinstance(node, exp.Group) else [node]
-        for part in parts:
-            if outputs is not None and isinstance(part, exp.Literal) and part.is_int:
-                position = int(part.this) - 1  # GROUP BY 2: the second select item
-                deps = outputs[position].deps if 0 <= position < len(outputs) else {}
-            else:
-                deps = self.expression(part, scope, env, aliases=True)
-            for key in deps:
-                self.indirect.setdefault(key, None)
-
     def _expand(self, star: exp.Star, item: exp.Expr, scope: Scope) -> list[Output]:
         qualifier = item.table.lower() if isinstance(item, exp.Column) else ""
         relations = [scope.qualified(qualifier)] if qualifier else list(scope.relations.values())
-        excluded = {c.name.lower() for c in star.args.get("except") or ()}
+        excluded = {c.name.lower() for c in star.args.get("except_") or star.args.get("except") or ()}
         renamed = {a.this.name.lower(): a.alias.lower() for a in star.args.get("rename") or () if isinstance(a, exp.Alias)}
         outputs: list[Output] = []
         for relation in relations:
@@ -316,28 +219,6 @@ class QueryColumns:
         return outputs
 
 
-def output_name(item: exp.Expr) -> str:
-    """Return the lower-case name a select item gets.
-
-    An alias, else the column's name (also through a ``::`` cast, as PostgreSQL and
-    sqllineage name it), else the item's SQL text, lower-cased (``count(*)``,
-    ``cast(col1 as timestamp)``), with every literal replaced by ``?``: a literal may hold
-    PII and must not become part of a column id (design §5).
-    """
-    if isinstance(item, exp.Alias):
-        return item.alias.lower()
-    inner = item
-    # sqlglot 30.22 builds ``x::t`` with only this/to args; CAST(x AS t) also has "format".
-    while isinstance(inner, exp.Cast) and "format" not in inner.args:
-        inner = inner.this
-    if isinstance(inner, (exp.Column, exp.Dot)) and inner.output_name:
-        return inner.output_name.lower()
-    if not isinstance(item, exp.Literal) and item.find(exp.Literal) is None:
-        return item.sql(comments=False).lower()
-    redacted = item.transform(lambda n: exp.Placeholder() if isinstance(n, exp.Literal) else n, copy=True)
-    return redacted.sql(comments=False).lower()
-
-
 def _joined_tables(node: exp.Subquery) -> bool:
     """Return True for parentheses around tables and joins, not around a query."""
     inner: exp.Expr | None = node
@@ -352,13 +233,6 @@ def _star_of(item: exp.Expr) -> exp.Star | None:
     if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
         return item.this
     return None
-
-
-def _add(out: Deps, deps: Deps, level: int) -> None:
-    for key, rank in deps.items():
-        rank = rank if rank < level else level
-        if out.get(key, -1) < rank:
-            out[key] = rank
 
 
 def _union(left: list[Output], right: list[Output]) -> list[Output]:
@@ -378,9 +252,4 @@ def _renamed(outputs: list[Output], alias: exp.Expr | None) -> list[Output]:
     return [Output(names[i], o.deps) if i < len(names) else o for i, o in enumerate(outputs)]
 
 
-def unresolved_key(key: str) -> bool:
-    """Return True for a source column id whose dataset is unresolved."""
-    return key.startswith(UNRESOLVED)
-
-
-__all__ = ["Deps", "Output", "QueryColumns", "output_name", "unresolved_key"]
+__all__ = ["QueryColumns"]

@@ -60,34 +60,49 @@ def function_name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous):
         return str(node.expression.this).upper()
     if isinstance(node, exp.Func):
-        cls = type(node)
-        known = _CLASS_NAMES.get(cls)
-        return known if known is not None else cls.sql_name()
+        return class_function_name(type(node))
     return None
 
 
+def class_function_name(cls: type[exp.Func]) -> str:
+    """Return the SQL name of a sqlglot function class (``exp.SHA2`` -> ``SHA2``)."""
+    known = _CLASS_NAMES.get(cls)
+    return known if known is not None else cls.sql_name()
+
+
 @lru_cache(maxsize=32)
-def masking_matcher(functions: frozenset[str]) -> _Matcher:
-    """Return a name matcher for a set of masking function names and patterns.
+def masking_matcher(functions: frozenset[str]) -> MaskingMatcher:
+    """Return the matcher for a set of masking function names and patterns.
 
     Memoized on the (immutable) set: a pure function, so the cache changes no result.
     """
-    return _Matcher(functions)
+    return MaskingMatcher(functions)
 
 
-class _Matcher:
-    __slots__ = ("_exact", "_pattern")
+class MaskingMatcher:
+    """Decide whether a function masks its input, by name; call it with an upper-case name."""
+
+    __slots__ = ("_exact", "_pattern", "_classes")
 
     def __init__(self, functions: frozenset[str]) -> None:
+        """Compile ``functions`` (names, or shell-style patterns with ``*``)."""
         self._exact = frozenset(f.upper() for f in functions if "*" not in f and "?" not in f)
         patterns = [fnmatch.translate(f.upper()) for f in functions if "*" in f or "?" in f]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
+        self._classes: dict[type, bool] = {}  # memo per sqlglot function class; same answers
 
     def __call__(self, name: str) -> bool:
         """Return True when ``name`` (upper case) is a masking function."""
         if name not in self._exact and (self._pattern is None or self._pattern.match(name) is None):
             return False
         return _UNDO.search(name) is None
+
+    def masks_class(self, cls: type[exp.Func]) -> bool:
+        """Return True when sqlglot function class ``cls`` is a masking function."""
+        found = self._classes.get(cls)
+        if found is None:
+            found = self._classes[cls] = issubclass(cls, exp.Func) and self(class_function_name(cls))
+        return found
 
 
 def is_mask_literal(node: exp.Expr | None) -> bool:

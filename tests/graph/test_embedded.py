@@ -174,6 +174,29 @@ def test_variable_length_walks_are_trails_on_cycles(store: GraphStore) -> None:
     assert [(r["dataset"], r["hops"]) for r in rows] == [("d.s.b", 1), ("d.s.c", 1)]
 
 
+def test_reach_traces_give_one_row_per_dataset_with_its_shortest_routes(store: GraphStore) -> None:
+    # a diamond: b and c read a; d reads b and c; e reads d and a
+    store.apply_events([insert(1, "d.s.b", "d.s.a"), insert(1, "d.s.c", "d.s.a"),
+                        insert(1, "d.s.d", "d.s.b", "d.s.c"), insert(1, "d.s.e", "d.s.d", "d.s.a")])
+    down = load_trace("downstream_of")
+    rows = store.run_trace(down, coerce_params(down, {"dataset": "d.s.a"}))
+    assert [(r["dataset"], r["hops"], r["routes"]) for r in rows] == [
+        ("d.s.b", 1, 1), ("d.s.c", 1, 1), ("d.s.e", 1, 1), ("d.s.d", 2, 2)]
+    assert [n["id"] for n in rows[3]["path"]] in (["d.s.a", "d.s.b", "d.s.d"], ["d.s.a", "d.s.c", "d.s.d"])
+    up = load_trace("upstream_of")
+    rows = store.run_trace(up, coerce_params(up, {"dataset": "d.s.e"}))
+    assert [(r["dataset"], r["hops"], r["routes"]) for r in rows] == [
+        ("d.s.a", 1, 1), ("d.s.d", 1, 1), ("d.s.b", 2, 1), ("d.s.c", 2, 1)]
+
+
+def test_events_with_naive_times_are_refused(store: GraphStore) -> None:
+    naive = LineageEvent(datetime(2024, 1, 1), "q1", "INSERT", Operation.INSERT,
+                         DatasetRef("d.s.b", "b"), (DatasetRef("d.s.a", "a"),))
+    with pytest.raises(GraphError, match="query q1 has a naive 'at'"):
+        store.apply_events([naive])
+    assert store.counts().datasets == 0
+
+
 def test_traces_run_read_only(store: GraphStore) -> None:
     write = SavedTrace(name="sneaky", text="MERGE (d:Dataset {id: 'x'}) RETURN d.id AS id")
     with pytest.raises(GraphError, match="trace 'sneaky' failed"):

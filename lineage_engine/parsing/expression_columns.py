@@ -1,0 +1,234 @@
+"""The expression half of column resolution: which upstream columns an expression uses, how.
+
+:class:`ExpressionColumns` walks one expression of a SELECT (a select item, a WHERE or
+JOIN condition, a MERGE assignment) and returns ``{upstream column id: transform rank}``
+(see :mod:`.transforms`): a column reference resolves through the SELECT's
+:class:`~.column_sources.Scope`; a function, CASE or aggregate on the way lowers the
+transform; a subquery inside the expression is resolved by :meth:`query`, which
+:class:`~.query_columns.QueryColumns` provides. Columns used to choose rows are added
+to :attr:`indirect` by :meth:`indirect_from`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from lineage_engine.parsing.column_sources import UNRESOLVED, Deps, Output, Scope
+from lineage_engine.parsing.normalize import NameContext
+from lineage_engine.parsing.schema import SchemaProvider
+from lineage_engine.parsing.transforms import (
+    AGGREGATION,
+    EXPRESSION,
+    IDENTITY,
+    MASKED,
+    MaskingMatcher,
+    function_name,
+    masking_branches,
+)
+
+_KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
+QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
+_LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp.Null, exp.Boolean, exp.Placeholder)
+# How an expression node class changes a column's transform, decided once per class.
+_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE = range(11)
+_KINDS: dict[type, int] = {}
+
+
+class ExpressionColumns:
+    """Column resolver state for one statement, and the expression walk.
+
+    Attributes:
+        indirect: upstream column ids used to choose rows, in first-seen order.
+        unresolved: how many column references could not be tied to one dataset.
+    """
+
+    def __init__(
+        self,
+        context: NameContext,
+        schema: SchemaProvider | None,
+        is_masking: MaskingMatcher,
+        *,
+        lateral_aliases: bool,
+    ) -> None:
+        """Start an empty resolver.
+
+        Args:
+            context: session defaults for table names.
+            schema: known columns per dataset id, or None.
+            is_masking: decides which functions mask their input.
+            lateral_aliases: a select item may use an earlier item's alias (dialect).
+        """
+        self.context = context
+        self.schema = schema
+        self.is_masking = is_masking
+        self.lateral_aliases = lateral_aliases
+        self.indirect: dict[str, None] = {}
+        self.unresolved = 0
+
+    def query(self, node: exp.Expr | None, env: dict[str, Any], parent: Scope | None = None) -> list[Output]:
+        """Return a query's output columns; provided by :class:`~.query_columns.QueryColumns`."""
+        raise NotImplementedError
+
+    def expression(self, node: exp.Expr, scope: Scope, env: dict[str, Any], *, aliases: bool = False) -> Deps:
+        """Return the upstream columns of one expression, with the transform of each."""
+        bare = node.this if type(node) is exp.Alias else node
+        if type(bare) is exp.Column and type(bare.this) is not exp.Star:  # the common case: a copy
+            return dict(self.column(bare, scope, aliases))
+        out: Deps = {}
+        self._walk(node, IDENTITY, scope, env, out, aliases)
+        return out
+
+    def _walk(self, node: exp.Expr, level: int, scope: Scope, env: dict[str, Any], out: Deps, aliases: bool) -> None:
+        cls = type(node)
+        kind = _KINDS.get(cls)
+        if kind is None:
+            kind = _KINDS[cls] = _kind_of(cls)
+        if kind == _SKIP:
+            return
+        if kind == _COLUMN:
+            if type(node.this) is exp.Star:
+                relation = scope.qualified(node.table.lower())
+                deps = relation.star() if relation is not None else {}
+            else:
+                deps = self.column(node, scope, aliases)
+            for key, rank in deps.items():
+                if rank > level:
+                    rank = level
+                if out.get(key, -1) < rank:
+                    out[key] = rank
+            return
+        if kind == _STAR:  # COUNT(*): every relation's rows
+            for relation in scope.relations.values():
+                _add(out, relation.star(), level)
+            return
+        if kind == _QUERY_KIND:
+            for output in self.query(node, env, scope):
+                _add(out, output.deps, level)
+            return
+        if kind == _WINDOW:
+            self._walk(node.this, level, scope, env, out, aliases)
+            inner = min(level, EXPRESSION)
+            for part in node.args.get("partition_by") or ():
+                self._walk(part, inner, scope, env, out, aliases)
+            order = node.args.get("order")
+            if order is not None:
+                self._walk(order, inner, scope, env, out, aliases)
+            return
+        if kind == _FUNCTION:
+            level = MASKED if self.is_masking.masks_class(cls) else min(level, EXPRESSION)
+        elif kind == _NAMED:  # a UDF: masking by name?
+            name = function_name(node)
+            level = MASKED if name is not None and self.is_masking(name) else min(level, EXPRESSION)
+        elif kind == _AGGREGATE:
+            level = MASKED if self.is_masking.masks_class(cls) else min(level, AGGREGATION)
+        elif kind == _BRANCHES:
+            level = MASKED if level > MASKED and masking_branches(node) else min(level, EXPRESSION)
+        elif kind == _COMPUTE:
+            level = min(level, EXPRESSION)
+        for child in node.iter_expressions():
+            child_kind = _KINDS.get(type(child))
+            if child_kind == _SKIP:  # identifiers, literals, types: most children
+                continue
+            if child_kind == _COLUMN and type(child.this) is not exp.Star:
+                for key, rank in self.column(child, scope, aliases).items():
+                    if rank > level:
+                        rank = level
+                    if out.get(key, -1) < rank:
+                        out[key] = rank
+                continue
+            self._walk(child, level, scope, env, out, aliases)
+
+    def column(self, node: exp.Column, scope: Scope, aliases: bool = False) -> Deps:
+        """Resolve one column reference in ``scope`` (see :mod:`.column_sources`)."""
+        ident = node.this
+        name = (ident.this if type(ident) is exp.Identifier else node.name).lower()
+        table = node.args.get("table")
+        qualifier = (table.this if type(table) is exp.Identifier else node.table).lower() if table is not None else ""
+        if qualifier:
+            relation = scope.qualified(qualifier)
+            if relation is None and node.args.get("db") is not None:
+                relation = scope.qualified(f"{node.args['db'].name.lower()}.{qualifier}")
+            if relation is not None:
+                return relation.lookup(name)
+            struct = scope.find(qualifier, use_aliases=aliases)  # ``s.field``: a struct column s
+            if struct is not None and not any(k.startswith(UNRESOLVED) for k in struct):
+                return {key: min(rank, EXPRESSION) for key, rank in struct.items()}
+            self.unresolved += 1
+            return {f"{UNRESOLVED}.{name}": IDENTITY}
+        found = scope.find(name, use_aliases=aliases)
+        if found is None or (len(found) == 1 and next(iter(found)).startswith(UNRESOLVED)):
+            self.unresolved += 1
+            return found if found is not None else {f"{UNRESOLVED}.{name}": IDENTITY}
+        return found
+
+    def indirect_from(self, node: exp.Expr, scope: Scope, env: dict[str, Any], outputs: list[Output] | None = None) -> None:
+        """Add the columns of a row-choosing clause to :attr:`indirect` (GROUP BY 2: item 2)."""
+        parts = node.expressions if isinstance(node, exp.Group) else [node]
+        for part in parts:
+            if outputs is not None and isinstance(part, exp.Literal) and part.is_int:
+                position = int(part.this) - 1  # GROUP BY 2: the second select item
+                deps = outputs[position].deps if 0 <= position < len(outputs) else {}
+            else:
+                deps = self.expression(part, scope, env, aliases=True)
+            for key in deps:
+                self.indirect.setdefault(key, None)
+
+def output_name(item: exp.Expr) -> str:
+    """Return the lower-case name a select item gets.
+
+    An alias, else the column's name (also through a ``::`` cast, as PostgreSQL and
+    sqllineage name it), else the item's SQL text, lower-cased (``count(*)``,
+    ``cast(col1 as timestamp)``), with every literal replaced by ``?``: a literal may hold
+    PII and must not become part of a column id (design §5).
+    """
+    if isinstance(item, exp.Alias):
+        return item.alias.lower()
+    inner = item
+    # sqlglot 30.22 builds ``x::t`` with only this/to args; CAST(x AS t) also has "format".
+    while isinstance(inner, exp.Cast) and "format" not in inner.args:
+        inner = inner.this
+    if isinstance(inner, (exp.Column, exp.Dot)) and inner.output_name:
+        return inner.output_name.lower()
+    if not isinstance(item, exp.Literal) and item.find(exp.Literal) is None:
+        return item.sql(comments=False).lower()
+    redacted = item.transform(lambda n: exp.Placeholder() if isinstance(n, exp.Literal) else n, copy=True)
+    return redacted.sql(comments=False).lower()
+
+
+def _kind_of(cls: type) -> int:
+    """Classify an AST node class for :meth:`QueryColumns._walk` (memoized in ``_KINDS``).
+
+    The class decides everything but masking, which depends on the masking set: sqlglot
+    function classes ask :meth:`MaskingMatcher.masks_class` (memoized per set), UDF
+    calls are checked by name each time.
+    """
+    if issubclass(cls, exp.Column):
+        return _COLUMN
+    if issubclass(cls, exp.Star):
+        return _STAR
+    if issubclass(cls, QUERY_NODES):
+        return _QUERY_KIND
+    if issubclass(cls, exp.Window):
+        return _WINDOW
+    if issubclass(cls, _LEAVES):
+        return _SKIP
+    if issubclass(cls, _KEEPS_VALUE):
+        return _KEEP
+    if issubclass(cls, (exp.Anonymous, exp.Dot)):
+        return _NAMED
+    if issubclass(cls, (exp.AggFunc, exp.WithinGroup)):
+        return _AGGREGATE
+    if issubclass(cls, (exp.Case, exp.If)):
+        return _BRANCHES
+    if issubclass(cls, exp.Func):
+        return _FUNCTION
+    return _COMPUTE
+
+
+def _add(out: Deps, deps: Deps, level: int) -> None:
+    for key, rank in deps.items():
+        rank = rank if rank < level else level
+        if out.get(key, -1) < rank:
+            out[key] = rank

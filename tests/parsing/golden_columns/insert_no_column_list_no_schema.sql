@@ -1,0 +1,2 @@
+insert into mart.contacts
+select id, email from raw.customers

@@ -1,0 +1,2 @@
+create temporary table mart.stage as select id, email from raw.customers;
+insert into mart.contacts select * from mart.stage

@@ -1,0 +1,2 @@
+create table mart.customers_copy as
+select * from raw.customers
