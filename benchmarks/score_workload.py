@@ -40,7 +40,7 @@ from lineage_engine.parsing.redact import redact_literals  # noqa: E402
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name  # noqa: E402
 from lineage_engine.parsing.temp_tables import SessionResolver  # noqa: E402
 
-CORPUS = Path("/work/shared/corpora/solana-models")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "solana-models"
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
@@ -166,10 +166,42 @@ def explain_false_positive(run: Run | None, gt_targets: set[str], target: str, u
     return f"hard-coded name of {kind} read in the SQL{through} (not via ref/source, so not in dbt graph){where}"
 
 
+def crawl_and_export(history: Path) -> Path:
+    """Crawl ``history`` with the CLI into a fresh embedded graph; print time and peak RSS.
+
+    Returns:
+        The exported edges file (JSON Lines).
+    """
+    import resource
+    import subprocess
+    import tempfile
+    import time
+
+    work = Path(tempfile.mkdtemp(prefix="score-workload-"))
+    config = work / "lineage-engine.config.yaml"
+    config.write_text(
+        f"telemetry: {{provider: file, path: '{history}'}}\n"
+        "graph: {type: embedded, path: .lineage/graph}\n"
+        'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "lineage_engine", "--config", str(config)]
+    started = time.perf_counter()
+    subprocess.run([*command, "crawl"], check=True, cwd=work, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    edges = work / "edges.jsonl"
+    subprocess.run([*command, "export", "edges", "--output", str(edges)], check=True, cwd=work)
+    print(f"crawl: {elapsed:.1f} s wall for {history.name} (process start included); peak RSS {peak:.0f} MiB")
+    return edges
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=Path, help="exported edges (JSON Lines)")
     parser.add_argument("--direct", action="store_true", help="extract in-process (default without --edges)")
+    parser.add_argument("--crawl", action="store_true",
+                        help="run the real 'lineage-engine crawl' + 'export edges' in a temp folder, then score")
     parser.add_argument("--no-diagnose", action="store_true", help="with --edges: skip the in-process run")
     parser.add_argument("--history", type=Path, default=CORPUS / "query_history.jsonl")
     parser.add_argument("--ground-truth", type=Path, default=CORPUS / "ground_truth.jsonl")
@@ -181,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     nodes = {row["target"]: row.get("dbt_unique_id") for row in truth}
     allowed = {(row["target"], s) for row in truth for s in row["sources"] + row["sources_dynamic_not_in_dbt_graph"]}
 
+    if args.crawl:
+        args.edges = crawl_and_export(args.history)
     exported = args.edges is not None and not args.direct
     run: Run | None = None
     if not (exported and args.no_diagnose):

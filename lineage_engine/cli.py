@@ -7,6 +7,7 @@ says what failed and what to do, and exit 2 for configuration and input errors, 
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -296,6 +297,8 @@ def demo() -> None:
 
 def main() -> None:
     """Console-script entry point: run the app, turning known errors into one-line messages."""
+    # sqlglot warns about unsupported syntax with SQL excerpts; query text must never be logged.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:
         app()
     except (ConfigError, InputError) as exc:

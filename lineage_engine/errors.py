@@ -8,8 +8,11 @@
     │   ├── RegistryImportError         a classification file row is invalid (``input``, ``row``)
     │   └── UnknownTraceError           no saved trace by that name (``name``, ``suggestion``)
     ├── SourceError                     a query-history source failed (``source``)
+    │   └── TransientSourceError        network, warehouse busy (Transient)
     ├── GraphError                      the graph store failed (``backend``)
+    │   └── TransientGraphError         busy, locked, unreachable (Transient)
     ├── RegistryError                   the registry database failed
+    │   └── TransientRegistryError      unreachable, busy or locked (Transient)
     └── DeliveryError                   an alert could not be delivered (``channel``)
 
     Transient                           marker mixin: safe to retry (network, busy, locked).
@@ -103,6 +106,10 @@ class TransientGraphError(GraphError, Transient):
 
 class RegistryError(LineageEngineError):
     """The registry database failed."""
+
+
+class TransientRegistryError(RegistryError, Transient):
+    """The registry database is unreachable, busy or locked; retry."""
 
 
 class DeliveryError(LineageEngineError, Transient):

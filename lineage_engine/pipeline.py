@@ -21,6 +21,7 @@ from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.registry.repository import Registry
+from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
 
 if TYPE_CHECKING:
@@ -73,17 +74,30 @@ class CrawlReport:
     edges_closed: int = 0
     watermark: Watermark | None = None
     elapsed_seconds: float = 0.0
+    enriched: int = 0
+    stopped: bool = False
 
 
 class _ParseCache:
-    """A bounded LRU of extraction results keyed by text and session defaults."""
+    """A bounded LRU of extraction results keyed by statement and session defaults.
+
+    The statement key is Snowflake's ``QUERY_PARAMETERIZED_HASH`` when the row has one, else
+    the text. The hash parameterises only constants in binary predicates and keeps every
+    identifier (docs.snowflake.com, aggregate_query_history; reference §1), so equal hashes
+    mean equal lineage: an hourly INSERT with a new date literal is parsed once per crawl.
+    Our own fingerprint is not used as a key: it redacts every literal, including
+    ``IDENTIFIER('db.s.t')`` and ``COPY`` locations, which name datasets.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, str | None, str | None], ExtractionResult] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, str, str | None, str | None], ExtractionResult] = OrderedDict()
 
     def get_or_extract(self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...]) -> tuple[ExtractionResult, bool]:
-        key = (record.query_text, record.database_name, record.schema_name)
+        if record.query_parameterized_hash:
+            key = ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
+        else:
+            key = ("text", record.query_text, record.database_name, record.schema_name)
         hit = self.entries.get(key)
         if hit is not None:
             self.entries.move_to_end(key)
@@ -131,6 +145,7 @@ def crawl_once(
     *,
     progress: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    stop: Callable[[], bool] | None = None,
 ) -> CrawlReport:
     """Crawl one source from its watermark to its end.
 
@@ -141,9 +156,14 @@ def crawl_once(
         options: filtering, parsing and batching.
         progress: called with the number of rows read so far, after each row.
         clock: UTC now, for quarantine timestamps.
+        stop: checked after every row; when it returns True the rows read so far are
+            committed (graph, then watermark) and the crawl returns with ``stopped`` set.
 
     Returns:
         A CrawlReport; ``watermark`` is the position committed last (None if nothing new).
+        Records carrying ACCESS_HISTORY lineage have it win over their parsed lineage
+        (:func:`~lineage_engine.sources.access_history.apply_access_lineage`); their
+        events get ``provenance="access_history"`` and count in ``enriched``.
 
     Raises:
         SourceError, GraphError, RegistryError: the crawl stopped; everything committed before
@@ -180,7 +200,11 @@ def crawl_once(
         report.batches += 1
         events, quarantine, pending_rows = [], [], 0
 
-    for item in source.fetch_records(watermark):
+    records = source.fetch_records(watermark)
+    for item in records:
+        if stop is not None and stop():
+            report.stopped = True
+            break
         if isinstance(item, QuarantineEntry):
             quarantine.append(item if item.seen_at else replace(item, seen_at=clock()))
             continue
@@ -201,13 +225,21 @@ def crawl_once(
             entry = quarantine_for(source.key, item, result, clock())
             if entry is not None:
                 quarantine.append(entry)
-            events.extend(resolver.feed(item, result))
+            result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
+            fed = resolver.feed(item, result)
+            if authoritative:
+                report.enriched += 1
+                fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]
+            events.extend(fed)
         else:
             report.skipped[reason] += 1
         if progress is not None:
             progress(report.rows_read)
         if pending_rows >= options.batch_size:
             commit()
+    close = getattr(records, "close", None)
+    if close is not None:
+        close()  # a generator stopped early releases its cursor now
     commit()
     report.unresolved_temp_reads = len(resolver.unresolved)
     report.elapsed_seconds = time.perf_counter() - started

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from lineage_engine.registry.engine import TransientRegistryError
+from lineage_engine.errors import TransientRegistryError
 from lineage_engine.registry.importer import import_classifications, load_classifications
 from lineage_engine.registry.migrate import upgrade_registry
 from lineage_engine.registry.records import OutboxAlert, ScanOutcome, UpsertReport

@@ -16,15 +16,11 @@ from typing import Any
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 
-from lineage_engine.errors import RegistryError, Transient
+from lineage_engine.errors import RegistryError, TransientRegistryError
 
 MIGRATE_HINT = "run 'lineage-engine migrate' to create or upgrade the registry tables"
 _SQLITE_BUSY_TIMEOUT_S = 30.0
 _PG_CONNECT_TIMEOUT_S = 10
-
-
-class TransientRegistryError(RegistryError, Transient):
-    """The registry database is unreachable, busy or locked; retry."""
 
 
 def parse_registry_url(url: str | URL) -> URL:

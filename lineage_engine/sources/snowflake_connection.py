@@ -34,7 +34,7 @@ _TRANSIENT_CLASSES = frozenset({
     "OtherHTTPRetryableError", "RequestExceedMaxRetryError", "TokenExpiredError",
 })
 _NOT_AUTHORIZED = 2003  # "Object ... does not exist or not authorized"
-_AUTH_FAILED = frozenset({390100, 390144, 250001 + 1_000_000})  # incorrect credentials / bad JWT
+_AUTH_FAILED = frozenset({390100, 390144})  # incorrect user or password / invalid JWT (key pair)
 
 
 @dataclass(frozen=True)

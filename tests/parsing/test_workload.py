@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path("/work/shared/corpora/solana-models")
+from tests.corpora import corpus
+
+CORPUS = corpus("solana-models")
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (CORPUS / "query_history.jsonl").exists(), reason="solana-models corpus not present"),
-]
+pytestmark = [pytest.mark.slow]
 
 
 def _scorer():  # type: ignore[no-untyped-def]

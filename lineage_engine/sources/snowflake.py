@@ -1,0 +1,264 @@
+"""Query history from ``SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY`` (issue 3).
+
+Facts from ``shared/reference/snowflake-query-history.md`` (citing docs.snowflake.com):
+the view holds finished statements for 365 days with a latency of up to 45 minutes (§1);
+``END_TIME`` is the window column, ``START_TIME`` a pruning floor; pages are read with a
+keyset on ``(END_TIME, QUERY_ID)``, never OFFSET (§0, §6).
+
+What one :meth:`SnowflakeQueryHistorySource.fetch_records` reads, all times UTC:
+
+* the END_TIME range ``[position - overlap, min(window end, now - lag))``, where
+  ``position`` is the later of the watermark and the window start. The lag keeps the read
+  behind Snowflake's ingestion latency; the overlap re-scans the last minutes before the
+  watermark, and the keyset predicate (not the range) decides what is new, so no row at or
+  before the watermark is yielded again;
+* ``START_TIME >= range start - 2 days`` (Snowflake's default statement timeout,
+  STATEMENT_TIMEOUT_IN_SECONDS = 172800, bounds how long a statement can have run);
+* successful statements of the query types worth parsing, not run by our user and not
+  carrying our QUERY_TAG (the same rules as :func:`lineage_engine.parsing.should_parse`,
+  pushed down; see ``sql/query_history.sql``).
+
+With ``access_history=True`` each page is joined, by query id, with
+``ACCOUNT_USAGE.ACCESS_HISTORY`` (Enterprise Edition, up to 3 h latency, §3) and each record
+carries its :class:`~lineage_engine.model.AccessLineage` (see :mod:`.access_history`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+from typing import Any
+
+from lineage_engine.errors import SourceError
+from lineage_engine.model import AccessLineage, QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
+from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
+from lineage_engine.sources.file import RowError, is_after, parse_timestamp
+from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
+
+MAX_RUNTIME = timedelta(days=2)
+"""START_TIME floor below the END_TIME range (Snowflake's default statement timeout, 2 days)."""
+RETENTION = timedelta(days=365)
+"""ACCOUNT_USAGE keeps 365 days of query history (reference §1)."""
+ACCESS_HISTORY_CHUNK = 1000
+"""Query ids per ACCESS_HISTORY statement."""
+
+
+def load_sql(name: str) -> str:
+    """Return the text of ``sources/sql/<name>.sql`` (comments kept; bind parameters only)."""
+    return resources.files("lineage_engine.sources").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _utc(value: Any, field: str) -> datetime:
+    return parse_timestamp(value, field)
+
+
+def floor_day(moment: datetime) -> datetime:
+    """Return midnight UTC of the day of ``moment`` (aware)."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class SnowflakeQueryHistorySource:
+    """``ACCOUNT_USAGE.QUERY_HISTORY`` of one account, read with a lag and a keyset.
+
+    Args:
+        config: connection settings (``telemetry``).
+        lag: read only statements that ended before ``now - lag``.
+        overlap: re-scan this long before the watermark on every read.
+        backfill_days: without a watermark or window, read from midnight UTC this many
+            days back.
+        page_size: rows per keyset page.
+        query_types: QUERY_TYPE names to read; default: every materializing type.
+        own_user: our user (default ``config.user``); its statements are skipped.
+        access_history: attach ACCESS_HISTORY lineage to each record.
+        clock: UTC now.
+        connect_fn: the driver's ``connect`` (tests wrap it); default the real one.
+        window: ``(start, end)`` bounds of END_TIME, see :meth:`in_window`.
+
+    The source holds one connection, opened on first use and shared by its windows;
+    :meth:`close` releases it. A failed statement drops the connection, so a retry
+    reconnects.
+    """
+
+    def __init__(
+        self,
+        config: SnowflakeConnectionConfig,
+        *,
+        lag: timedelta = timedelta(minutes=60),
+        overlap: timedelta = timedelta(minutes=30),
+        backfill_days: int = 90,
+        page_size: int = 10_000,
+        query_types: Sequence[str] | None = None,
+        own_user: str | None = None,
+        access_history: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        connect_fn: Any = None,
+        window: tuple[datetime, datetime] | None = None,
+        _shared: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.key = config.source_key
+        self.lag, self.overlap, self.backfill_days = lag, overlap, backfill_days
+        self.page_size = page_size
+        self.query_types = sorted({t.upper() for t in (query_types or MATERIALIZING_QUERY_TYPES)})
+        self.own_user = own_user if own_user is not None else config.user
+        self.access_history = access_history
+        self.clock = clock
+        self.window = window
+        self._connect_fn = connect_fn
+        self._shared = _shared if _shared is not None else {"conn": None}
+        self.statements_run = 0
+
+    # -- windows and connection ----------------------------------------------------------
+
+    def in_window(self, start: datetime, end: datetime) -> SnowflakeQueryHistorySource:
+        """Return a view of this source limited to END_TIME in ``[start, end)`` (same key, same connection)."""
+        view = SnowflakeQueryHistorySource(
+            self.config, lag=self.lag, overlap=self.overlap, backfill_days=self.backfill_days,
+            page_size=self.page_size, query_types=self.query_types, own_user=self.own_user,
+            access_history=self.access_history, clock=self.clock, connect_fn=self._connect_fn,
+            window=(start, end), _shared=self._shared,
+        )
+        return view
+
+    def close(self) -> None:
+        """Close the shared connection; idempotent."""
+        conn, self._shared["conn"] = self._shared.get("conn"), None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
+                pass
+
+    def __enter__(self) -> SnowflakeQueryHistorySource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, sql: str, params: Mapping[str, object], action: str) -> list[dict[str, Any]]:
+        """Run one statement; rows as dicts with lower-case keys.
+
+        Raises:
+            SourceError / TransientSourceError: see :func:`translate_error`.
+        """
+        if self._shared.get("conn") is None:
+            self._shared["conn"] = connect(self.config, self._connect_fn)
+        conn = self._shared["conn"]
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(sql, dict(params))
+                names = [d[0].lower() for d in cursor.description]
+                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+        except SourceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - driver errors are mapped; the connection is dropped
+            self.close()
+            raise translate_error(exc, self.config, action) from None
+        self.statements_run += 1
+        return rows
+
+    # -- QueryHistorySource ----------------------------------------------------------------
+
+    def bounds(self, after: Watermark | None) -> tuple[datetime, datetime]:
+        """Return the END_TIME range ``[start, end)`` a read after ``after`` covers (before the overlap)."""
+        now = self.clock()
+        end = now - self.lag
+        if self.window is not None:
+            start, end = self.window[0], min(self.window[1], end)
+        else:
+            start = after.end_time if after else floor_day(now - timedelta(days=self.backfill_days))
+        if after is not None and after.end_time > start:
+            start = after.end_time
+        return start, end
+
+    def fetch_records(self, after: Watermark | None) -> Iterator[QueryRecord | QuarantineEntry]:
+        """Yield rows strictly after ``after`` in ``(end_time, query_id)`` order, page by page.
+
+        Raises:
+            SourceError: terminal failure (credentials, grants, SQL).
+            TransientSourceError: network, timeout or expired session; rows yielded before
+                stay valid and the keyset resumes after the last committed one.
+        """
+        start, end = self.bounds(after)
+        if start >= end:
+            return
+        position: tuple[datetime, str] = (start, "")
+        if after is not None and (after.end_time, after.query_id) > position:
+            position = (after.end_time, after.query_id)
+        win_start = position[0] - self.overlap
+        sql = load_sql("query_history")
+        while True:
+            params = {
+                "win_start": win_start, "win_end": end, "start_floor": win_start - MAX_RUNTIME,
+                "query_types": self.query_types, "own_user": self.own_user or None,
+                "own_tag_prefix": (self.config.query_tag or "").lower() or None,
+                "after_end": position[0], "after_id": position[1], "page_size": self.page_size,
+            }
+            rows = self._run(sql, params, "read ACCOUNT_USAGE.QUERY_HISTORY")
+            items = [self._record(row) for row in rows]
+            if self.access_history:
+                items = self._with_access_history(items)
+            for item in items:
+                # The driver's datetimes have microseconds, Snowflake's nanoseconds: the SQL
+                # keyset may return the watermark row itself again; the exact check drops it.
+                if isinstance(item, QuarantineEntry) or is_after(item, after):
+                    yield item
+            if len(rows) < self.page_size:
+                return
+            last = rows[-1]
+            position = (_utc(last["end_time"], "end_time"), str(last["query_id"]))
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def _record(self, row: Mapping[str, Any]) -> QueryRecord | QuarantineEntry:
+        query_id = str(row.get("query_id") or "")
+        position = f"QUERY_HISTORY {query_id}"
+        try:
+            if not query_id:
+                raise RowError("query_id is missing")
+            if not isinstance(row.get("query_text"), str):
+                raise RowError("query_text is missing")
+            end_time = _utc(row.get("end_time"), "end_time")
+            start_time = _utc(row["start_time"], "start_time") if row.get("start_time") else end_time
+        except RowError as exc:
+            return QuarantineEntry(source=self.key, query_id=query_id or None, position=position,
+                                   reason_code="malformed_row", reason=str(exc))
+        text = {k: (str(row[k]).strip() or None) if row.get(k) is not None else None
+                for k in ("database_name", "schema_name", "session_id", "user_name", "role_name",
+                          "warehouse_name", "query_tag", "query_parameterized_hash")}
+        return QueryRecord(
+            query_id=query_id,
+            query_text=row["query_text"],
+            query_type=str(row.get("query_type") or "UNKNOWN").upper(),
+            start_time=start_time,
+            end_time=end_time,
+            execution_status=str(row.get("execution_status") or "SUCCESS").upper(),
+            position=position,
+            **text,
+        )
+
+    def _with_access_history(self, items: list[QueryRecord | QuarantineEntry]) -> list[QueryRecord | QuarantineEntry]:
+        records = [i for i in items if isinstance(i, QueryRecord)]
+        if not records:
+            return items
+        found: dict[str, AccessLineage] = {}
+        floor = min(r.start_time for r in records) - timedelta(seconds=1)
+        ceiling = max(r.start_time for r in records) + timedelta(seconds=1)
+        sql = load_sql("access_history")
+        ids = [r.query_id for r in records]
+        for offset in range(0, len(ids), ACCESS_HISTORY_CHUNK):
+            params = {"start_floor": floor, "start_ceiling": ceiling,
+                      "query_ids": ids[offset:offset + ACCESS_HISTORY_CHUNK]}
+            for row in self._run(sql, params, "read ACCOUNT_USAGE.ACCESS_HISTORY"):
+                lineage = access_lineage_from_row(row.get("objects_modified"), row.get("direct_objects_accessed"))
+                query_id = str(row["query_id"])
+                found[query_id] = merge_access_lineage(found.get(query_id), lineage)
+        return [replace(i, access_lineage=found[i.query_id])
+                if isinstance(i, QueryRecord) and i.query_id in found else i for i in items]

@@ -1,0 +1,94 @@
+"""Batch extraction (``lineage extract``): JSON Lines in, JSON Lines out, never a crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lineage_engine.batch import extract_case, extract_cases, lineage_app
+
+EMAIL = "jane.doe@example.com"
+
+
+def run(*cases: object) -> list[dict]:
+    return list(extract_cases([json.dumps(c) if not isinstance(c, str) else c for c in cases], source_name="c.jsonl"))
+
+
+def test_a_script_is_one_unit_for_tables_and_columns() -> None:
+    [out] = run({
+        "id": "s1", "default_database": "Prod", "default_schema": "Raw",
+        "sql": "create temporary table stage as select id, sha2(email) as h from customers;\n"
+               "insert into mart.feed (id, email_hash) select id, h from stage;\n"
+               "drop table stage",
+        "ignored_field": [1, 2],
+    })
+    assert (out["id"], out["targets"], out["sources"]) == ("s1", ["prod.mart.feed"], ["prod.raw.customers"])
+    direct = {(e["source"], e["target"], e["transform"]) for e in out["column_lineage"] if e["kind"] == "DIRECT"}
+    assert direct == {("prod.raw.customers.id", "prod.mart.feed.id", "identity"),
+                      ("prod.raw.customers.email", "prod.mart.feed.email_hash", "masked")}
+    assert out["problems"] == [] and out["confidence"] == 1.0
+
+
+def test_defaults_are_optional_names_lower_case_and_stages_prefixed() -> None:
+    [plain, staged] = run(
+        {"id": 1, "sql": "INSERT INTO Sch.T SELECT A FROM S2.U"},
+        {"id": 2, "sql": "copy into t from @stg/path/", "default_database": "D", "default_schema": "S"},
+    )
+    assert (plain["targets"], plain["sources"]) == (["sch.t"], ["s2.u"])
+    assert (staged["targets"], staged["sources"]) == (["d.s.t"], ["@d.s.stg"])
+
+
+def test_schema_keys_are_qualified_with_the_defaults() -> None:
+    [out] = run({"id": "x", "sql": "create table t as select * from u", "default_database": "D",
+                 "default_schema": "S", "schema": {"u": ["A", "B"]}})
+    assert {e["target"] for e in out["column_lineage"]} == {"d.s.t.a", "d.s.t.b"}
+    assert out["problems"] == []
+
+
+def test_dialect_defaults_to_snowflake_and_ansi_names_the_generic_dialect() -> None:
+    sql = "select v:a::string as x from t"  # a Snowflake variant path
+    [snow, generic] = run({"id": 1, "sql": f"create table o as {sql}"}, {"id": 2, "sql": "insert into o select a from t",
+                                                                         "dialect": "ansi"})
+    assert snow["column_lineage"][0]["source"] == "t.v" and generic["targets"] == ["o"]
+
+
+def test_bad_lines_give_a_problem_with_file_and_line_and_the_run_goes_on() -> None:
+    outs = run("{not json", "[1, 2]", {"id": "n"}, {"id": "d", "sql": "select 1", "dialect": "no_such"},
+               {"id": "s", "sql": "select", "schema": {"a": "not a list"}}, {"id": "ok", "sql": "select * from t"})
+    assert [o["id"] for o in outs] == [None, None, "n", "d", "s", "ok"]
+    for number, out in enumerate(outs[:5], start=1):
+        [problem] = out["problems"]
+        assert problem["code"] == "bad_input" and problem["message"].startswith(f"c.jsonl:{number}:")
+    assert outs[5]["sources"] == ["t"] and [p["code"] for p in outs[5]["problems"]] == ["unqualified_name"]
+
+
+def test_problem_messages_never_quote_sql() -> None:
+    out = extract_case({"id": 1, "sql": f"insert into t select * from a join b on a.x = b.x where e = '{EMAIL}'; "
+                                        f"insert into t values ('{EMAIL}', ((", "default_database": "D", "default_schema": "S"})
+    assert {p["code"] for p in out["problems"]} >= {"unresolved_column", "parse_error"}
+    assert all(EMAIL not in p["message"] for p in out["problems"])
+
+
+def test_blank_lines_are_skipped() -> None:
+    assert [o["id"] for o in run("", "  ", {"id": 7, "sql": "select 1"})] == [7]
+
+
+def test_cli_writes_one_prediction_per_case(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "a", "sql": "create table t as select x from u"}) + "\n{oops\n",
+                     encoding="utf-8")
+    output = tmp_path / "predictions.jsonl"
+    result = CliRunner().invoke(lineage_app, ["extract", "--input", str(cases), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "2 case(s)" in result.output and "1 bad input line(s)" in result.output
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["targets"] == ["t"] and lines[0]["column_lineage"][0]["target"] == "t.x"
+    assert lines[1]["problems"][0]["message"].startswith("cases.jsonl:2:")
+
+
+def test_cli_refuses_a_missing_input_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(lineage_app, ["extract", "--input", str(tmp_path / "nope.jsonl"), "--output",
+                                              str(tmp_path / "o.jsonl")])
+    assert result.exit_code != 0 and not (tmp_path / "o.jsonl").exists()
