@@ -18,8 +18,9 @@ Names are canonical ids: lower case, qualified with the defaults when given, sta
 script: objects created and consumed inside it drop out, for tables and columns (see
 :mod:`lineage_engine.parsing.script`). Schema keys are qualified with the defaults like
 table names. A line that is not a JSON object, lacks ``sql`` or names an unknown dialect
-gives an output line with a ``bad_input`` problem naming the file and line; the run goes
-on. Problem messages never quote SQL.
+gives an output line with a ``bad_input`` problem naming the file and line; an unexpected
+failure of the extractor itself gives ``internal_error`` the same way; the run goes on.
+Problem messages never quote SQL.
 """
 
 from __future__ import annotations
@@ -95,9 +96,12 @@ def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
             sql, dialect=dialect, default_database=database, default_schema=schema_name,
             columns=True, schema=schema, queries=True,
         )
+        script = collapse_script(result.statements)
     except ValueError:
         return _bad(case_id, position, "field 'dialect' is not a sqlglot dialect name")
-    script = collapse_script(result.statements)
+    except Exception as error:  # noqa: BLE001 - a defect must cost one case, not the run
+        return _bad(case_id, position, f"extraction failed ({type(error).__name__}); please report it",
+                    code="internal_error")
     return {
         "id": case_id,
         "targets": [ref.id for ref in script.targets],
@@ -132,8 +136,8 @@ def _problem(problem: Problem) -> dict[str, Any]:
             "line": problem.line, "column": problem.column}
 
 
-def _bad(case_id: Any, position: str, reason: str) -> dict[str, Any]:
-    problem = {"code": "bad_input", "message": f"{position}: {reason}; the case was skipped",
+def _bad(case_id: Any, position: str, reason: str, *, code: str = "bad_input") -> dict[str, Any]:
+    problem = {"code": code, "message": f"{position}: {reason}; the case was skipped",
                "statement_index": None, "line": None, "column": None}
     return {"id": case_id if isinstance(case_id, (str, int)) else None, "targets": [], "sources": [],
             "column_lineage": [], "problems": [problem], "confidence": 0.0}

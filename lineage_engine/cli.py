@@ -8,7 +8,9 @@ says what failed and what to do, and exit 2 for configuration and input errors, 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -20,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from lineage_engine import __version__, services
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
+from lineage_engine.observability import configure_logging
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.scan import ScanReport
 from lineage_engine.settings import Settings, load_settings
@@ -102,14 +105,19 @@ def migrate() -> None:
                   f"and registry ({masked_url(s.registry_url)})")
 
 
-def _crawl(s: Settings, path: Optional[Path]) -> services.CrawlOutcome:
+def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = None) -> services.CrawlOutcome:
     show_bar = console.is_terminal
     if not show_bar:
-        return services.crawl(s, path_override=path)
-    with Progress(SpinnerColumn(), TextColumn("crawling query history"), BarColumn(), MofNCompleteColumn(),
+        return services.crawl(s, path_override=path, stop=stop, console=console)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("crawl", total=None)
-        return services.crawl(s, path_override=path, progress=lambda n: bar.update(task, completed=n))
+        task = bar.add_task("crawling query history", total=None)
+
+        def windows(done: int, total: int) -> None:  # Snowflake: one step per one-day window
+            bar.update(task, completed=done, total=total, description="crawling query history, day windows")
+
+        return services.crawl(s, path_override=path, progress=lambda n: bar.update(task, completed=n),
+                              window_progress=windows, stop=stop, console=console)
 
 
 def _print_crawl(outcome: services.CrawlOutcome) -> None:
@@ -130,6 +138,12 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     if r.unresolved_temp_reads:
         console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
                       "could not be resolved[/]")
+    if outcome.windows is not None:
+        w = outcome.windows
+        console.print(f"  windows: {len(w.completed)} of {len(w.planned)} committed"
+                      + (" (backfill)" if outcome.backfill else ""))
+    if r.stopped:
+        console.print("  [yellow]stopped by a signal after committing the rows read; run crawl again to go on[/]")
     if r.watermark:
         console.print(f"  watermark: {r.watermark.end_time.isoformat()} / {r.watermark.query_id}")
     console.print(f"  classification sync: {outcome.nodes_synced} nodes updated")
@@ -140,7 +154,54 @@ def crawl(
     path: Annotated[Optional[Path], typer.Option("--path", help="Crawl this query-history file instead of telemetry.path.")] = None,
 ) -> None:
     """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
-    _print_crawl(_crawl(settings(), path))
+    s = settings()
+    configure_logging(s.monitoring.log_format, "WARNING")  # retries and retention warnings
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        outcome = _crawl(s, path, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _print_crawl(outcome)
+
+
+class _WindowBar:
+    """A progress bar on stderr for the backfill windows of ``run`` (in a terminal only)."""
+
+    def __init__(self) -> None:
+        self.progress: Optional[Progress] = None
+        self.task: Optional[int] = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == 0 and total > 1 and self.progress is None:
+            self.progress = Progress(SpinnerColumn(), TextColumn("backfill, day windows"), BarColumn(),
+                                     MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                                     transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("backfill", total=total)
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=done)
+            if done >= total:
+                self.progress.stop()
+                self.progress = None
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once, then exit (cron, Kubernetes jobs).")] = False,
+) -> None:
+    """Run the service in the foreground: backfill, crawls, scans, classification sync, steward checks.
+
+    Stops gracefully on SIGTERM or SIGINT (after the current batch commits). Health and
+    metrics: http://127.0.0.1:9464/healthz and /metrics (monitoring.metrics_port).
+    """
+    from lineage_engine.scheduler import run_service
+
+    s = settings()
+    configure_logging(s.monitoring.log_format, s.monitoring.log_level)
+    bar = _WindowBar() if sys.stderr.isatty() and s.monitoring.log_format == "text" else None
+    raise typer.Exit(run_service(s, once=once, console=console, window_progress=bar))
 
 
 def _print_scan(report: ScanReport) -> None:

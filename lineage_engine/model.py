@@ -116,7 +116,8 @@ class StatementLineage:
         temporary: the target is session-scoped (TEMPORARY / dbt ``__dbt_tmp``) and must
             never become a graph node.
         counterpart: the new name for RENAME, the other side for SWAP, else None.
-        columns: column-level lineage (empty until issue 5).
+        columns: column-level lineage; filled only by ``extract_lineage(columns=True)``,
+            sorted by (target, source); empty at table level.
         index: 0-based position of the statement in the query text.
     """
 

@@ -14,8 +14,8 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Protocol
 
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
@@ -78,7 +78,7 @@ class CrawlReport:
     stopped: bool = False
 
 
-class _ParseCache:
+class ParseCache:
     """A bounded LRU of extraction results keyed by statement and session defaults.
 
     The statement key is Snowflake's ``QUERY_PARAMETERIZED_HASH`` when the row has one, else
@@ -146,6 +146,7 @@ def crawl_once(
     progress: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     stop: Callable[[], bool] | None = None,
+    parse_cache: ParseCache | None = None,
 ) -> CrawlReport:
     """Crawl one source from its watermark to its end.
 
@@ -158,6 +159,8 @@ def crawl_once(
         clock: UTC now, for quarantine timestamps.
         stop: checked after every row; when it returns True the rows read so far are
             committed (graph, then watermark) and the crawl returns with ``stopped`` set.
+        parse_cache: reuse extraction results across calls (the windows of one backfill);
+            default: a fresh cache of ``options.parse_cache_size`` entries.
 
     Returns:
         A CrawlReport; ``watermark`` is the position committed last (None if nothing new).
@@ -171,10 +174,13 @@ def crawl_once(
     """
     started = time.perf_counter()
     report = CrawlReport(source=source.key)
+    if stop is not None and stop():
+        report.stopped = True
+        return report
     watermark, state = registry.get_crawl_state(source.key)
     patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
     resolver = SessionResolver.from_state(state, patterns) if state else SessionResolver(patterns)
-    cache = _ParseCache(options.parse_cache_size)
+    cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
     pending_rows = 0
@@ -246,6 +252,157 @@ def crawl_once(
     return report
 
 
+BACKFILL_WINDOW = timedelta(days=1)
+"""Backfill and catch-up read query history one UTC day at a time (reference §0)."""
+RETENTION = timedelta(days=365)
+"""Snowflake keeps 365 days of ACCOUNT_USAGE query history (reference §1)."""
+
+
+class WindowedSource(QueryHistorySource, Protocol):
+    """A source that can be limited to an END_TIME window (the Snowflake source)."""
+
+    def in_window(self, start: datetime, end: datetime) -> QueryHistorySource:
+        """Return the same source (same key) limited to END_TIME in ``[start, end)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlWindow:
+    """An END_TIME window ``[start, end)`` of query history, aware UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __str__(self) -> str:
+        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+def floor_day(moment: datetime) -> datetime:
+    """Return midnight UTC of the day of ``moment``."""
+    return moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, backfill_days: int) -> list[CrawlWindow]:
+    """Return the windows from the watermark to ``now - lag``, oldest first.
+
+    Without a watermark the first window starts at midnight UTC ``backfill_days`` before
+    ``now``. Windows end at UTC midnights (the first may start mid-day, at the watermark;
+    the last ends at ``now - lag``), so a resumed backfill reuses the same day windows.
+    Steady state (watermark minutes behind) is one short window.
+    """
+    end = now - lag
+    start = watermark.end_time if watermark is not None else floor_day(now - timedelta(days=backfill_days))
+    windows: list[CrawlWindow] = []
+    while start < end:
+        stop_at = min(floor_day(start) + BACKFILL_WINDOW, end)
+        windows.append(CrawlWindow(start, stop_at))
+        start = stop_at
+    return windows
+
+
+def outside_retention(windows: list[CrawlWindow], now: datetime) -> list[CrawlWindow]:
+    """Return the windows that start before Snowflake's 365-day retention (they read less)."""
+    return [w for w in windows if w.start < now - RETENTION]
+
+
+def advance_watermark(registry: Registry, source_key: str, end: datetime) -> Watermark:
+    """Mark everything before ``end`` as merged: the watermark becomes ``(end, "")`` if later.
+
+    ``(end, "")`` sorts before every real row at ``end`` (query ids are never empty), so a
+    half-open window ``[start, end)`` is complete exactly when the watermark reaches it. The
+    resolver state stored with the watermark is kept.
+    """
+    mark, _ = registry.get_crawl_state(source_key)
+    if mark is not None and (mark.end_time, mark.query_id) >= (end, ""):
+        return mark
+    new = Watermark(source=source_key, end_time=end, query_id="", rows_total=mark.rows_total if mark else 0)
+    registry.set_watermark(new)
+    return new
+
+
+@dataclass
+class WindowsReport:
+    """What :func:`crawl_windows` did, window by window.
+
+    Attributes:
+        planned: windows planned for this run, oldest first.
+        completed: windows merged and committed, each with its crawl report.
+        failed: the window whose crawl raised (``error``); it and later ones stay pending.
+        stopped: a stop request ended the run after a commit; the current window stays pending.
+    """
+
+    planned: list[CrawlWindow]
+    completed: list[tuple[CrawlWindow, CrawlReport]] = field(default_factory=list)
+    failed: CrawlWindow | None = None
+    error: Exception | None = None
+    stopped: bool = False
+
+    def total(self, source: str) -> CrawlReport:
+        """Return the sum of the completed (and the stopped) windows' reports."""
+        total = CrawlReport(source=source)
+        for _, report in self.completed:
+            for name in ("rows_read", "statements_parsed", "cache_hits", "events", "quarantined",
+                         "unresolved_temp_reads", "batches", "datasets_created", "edges_created",
+                         "edges_updated", "edges_closed", "enriched"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.skipped.update(report.skipped)
+            total.elapsed_seconds += report.elapsed_seconds
+            total.watermark = report.watermark or total.watermark
+        total.stopped = self.stopped
+        return total
+
+
+def crawl_windows(
+    source: WindowedSource,
+    store: GraphStore,
+    registry: Registry,
+    options: CrawlOptions,
+    windows: list[CrawlWindow],
+    *,
+    attempt: Callable[[Callable[[], CrawlReport], CrawlWindow], CrawlReport] = lambda crawl, _window: crawl(),
+    on_window: Callable[[int, CrawlWindow, CrawlReport], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> WindowsReport:
+    """Crawl ``windows`` in order: each merged (batches as :func:`crawl_once`), then its end committed.
+
+    Per window: :func:`crawl_once` over ``source.in_window(...)`` (graph commit, then
+    watermark + resolver state, batch by batch), then :func:`advance_watermark` to the
+    window's end. A crash anywhere resumes at the first window not fully committed, after
+    the last committed row (keyset), so a killed backfill re-run ends with the same graph.
+
+    Args:
+        attempt: runs one window's crawl (given the crawl and its window), e.g. with
+            retries (:mod:`lineage_engine.retry`).
+        on_window: called with (index, window, report) after each committed window.
+        stop: checked between rows and windows; see :func:`crawl_once`.
+
+    Returns:
+        The :class:`WindowsReport`. A window whose crawl raised ends the run: the error is
+        returned in ``error`` (not raised), the window stays pending for the next run.
+    """
+    report = WindowsReport(planned=list(windows))
+    cache = ParseCache(options.parse_cache_size)  # repeats across days are parsed once per run
+    for index, window in enumerate(windows):
+        if stop is not None and stop():
+            report.stopped = True
+            break
+        view = source.in_window(window.start, window.end)
+        try:
+            result = attempt(lambda view=view: crawl_once(view, store, registry, options, stop=stop, parse_cache=cache),
+                             window)
+        except Exception as exc:  # noqa: BLE001 - handed back: the caller alerts and re-raises
+            report.failed, report.error = window, exc
+            break
+        if result.stopped:
+            report.completed.append((window, result))
+            report.stopped = True
+            break
+        advance_watermark(registry, source.key, window.end)
+        report.completed.append((window, result))
+        if on_window is not None:
+            on_window(index, window, result)
+    return report
+
+
 def sync_classifications(store: GraphStore, registry: Registry) -> int:
     """Copy every registry asset onto graph nodes, clearing removed ones; return nodes changed."""
     return store.sync_classifications(registry.list_assets())
@@ -256,7 +413,8 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
     return CrawlOptions(
         dialect=telemetry.dialect,
         allowed_query_types=frozenset(telemetry.query_filters) if telemetry.query_filters else None,
-        own_user=telemetry.own_user,
+        # Our own statements: telemetry.own_user, else (Snowflake) the user we connect as.
+        own_user=telemetry.own_user or (telemetry.user if telemetry.provider == "snowflake" else None),
         own_query_tag_prefix=telemetry.query_tag,
         temp_patterns=tuple(telemetry.temp_patterns),
         batch_size=telemetry.batch_size,

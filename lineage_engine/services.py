@@ -6,25 +6,42 @@ parsing or rendering here (that is ``cli.py``).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from lineage_engine.alerts.console import ConsoleNotifier
 from lineage_engine.alerts.notifier import Notifier
+from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.errors import ConfigError
 from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
+from lineage_engine.pipeline import (
+    CrawlReport,
+    CrawlWindow,
+    WindowsReport,
+    crawl_once,
+    crawl_windows,
+    options_from_settings,
+    outside_retention,
+    plan_windows,
+    sync_classifications,
+)
 from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
+from lineage_engine.retry import call_with_retry
 from lineage_engine.scan import ScanReport, scan_once
 from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
 from lineage_engine.sources.file import FileQueryHistorySource
+
+log = logging.getLogger(__name__)
 
 
 def now_utc() -> datetime:
@@ -73,7 +90,37 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         if path is None:
             raise ConfigError("telemetry.path", "provider 'file' needs a query-history file path")
         return FileQueryHistorySource(path, telemetry.format)
-    raise ConfigError("telemetry.provider", "the Snowflake source arrives with issue 3; use provider: file for now")
+    if not telemetry.account:
+        raise ConfigError("telemetry.account", "provider 'snowflake' needs the account identifier (e.g. myorg-myaccount)")
+    if not telemetry.user:
+        raise ConfigError("telemetry.user", "provider 'snowflake' needs the service user (e.g. LINEAGE_SVC)")
+    from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
+    from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
+
+    return SnowflakeQueryHistorySource(
+        SnowflakeConnectionConfig.from_settings(telemetry),
+        lag=timedelta(minutes=telemetry.lag_minutes),
+        overlap=timedelta(minutes=telemetry.overlap_minutes),
+        backfill_days=telemetry.backfill_days,
+        page_size=telemetry.page_size,
+        query_types=_pushdown_types(telemetry.query_filters),
+        own_user=telemetry.own_user,
+        access_history=telemetry.access_history,
+    )
+
+
+def _pushdown_types(query_filters: list[str]) -> list[str] | None:
+    """Return the QUERY_TYPEs to read: materializing ones, limited by ``telemetry.query_filters``."""
+    from lineage_engine.parsing import MATERIALIZING_QUERY_TYPES
+
+    if not query_filters:
+        return None
+    return sorted(MATERIALIZING_QUERY_TYPES & {t.upper() for t in query_filters}) or ["NONE"]
+
+
+def is_windowed(source: QueryHistorySource) -> bool:
+    """Return True for sources read in END_TIME windows (Snowflake), False for files."""
+    return callable(getattr(source, "in_window", None))
 
 
 def notifier(settings: Settings, console: object | None = None) -> Notifier:
@@ -94,11 +141,20 @@ def migrate(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class CrawlOutcome:
-    """A crawl's report plus the classification sync that followed it."""
+    """A crawl's report plus the classification sync that followed it.
+
+    Attributes:
+        windows: for a windowed source (Snowflake), what each END_TIME window did.
+        backfill: the crawl started without a watermark or more than one day behind.
+        delivery: the outbox run after a ``failed_backfill`` alert was queued, if any.
+    """
 
     report: CrawlReport
     nodes_synced: int
     quarantined_total: int
+    windows: WindowsReport | None = None
+    backfill: bool = False
+    delivery: DeliveryReport | None = None
 
 
 def crawl(
@@ -106,16 +162,152 @@ def crawl(
     *,
     path_override: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    window_progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
+    clock: Callable[[], datetime] = now_utc,
+    console: object | None = None,
 ) -> CrawlOutcome:
-    """Migrate (idempotent), crawl the source from its watermark, then sync classifications."""
+    """Migrate (idempotent), crawl the source from its watermark, then sync classifications.
+
+    A file source is read in one pass. A windowed source (Snowflake) is read from the
+    watermark (without one: ``telemetry.backfill_days`` back) to ``now - lag`` in one-day
+    windows, each committed before the next (:func:`~lineage_engine.pipeline.crawl_windows`);
+    windows older than Snowflake's 365-day retention are logged as a warning. Transient
+    errors are retried per window (``scheduler.retry_*``); when a backfill window exhausts
+    its retries a ``failed_backfill`` alert is queued and delivered, and the error raised:
+    the window stays pending for the next run.
+
+    Args:
+        progress: called with rows read so far (file source).
+        window_progress: called with (windows done, windows planned), first with (0, n).
+        stop: when set, the crawl commits what it read and returns (``report.stopped``).
+        console: where console alerts print (no Slack webhook).
+
+    Raises:
+        SourceError, GraphError, RegistryError: after retries; committed work stays.
+    """
     source = query_history_source(settings, path_override)
-    with graph_store(settings) as store, registry(settings) as reg:
-        store.migrate()
-        reg.migrate()
-        report = crawl_once(source, store, reg, options_from_settings(settings.telemetry), progress=progress)
+    policy = settings.scheduler
+    stopped = stop.is_set if stop is not None else None
+    with ExitStack() as stack:
+        if hasattr(source, "close"):
+            stack.callback(source.close)
+        store = call_with_retry(lambda: stack.enter_context(graph_store(settings)), policy, stop=stop,
+                                what="open the graph")
+        reg = stack.enter_context(registry(settings))
+        call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
+        options = options_from_settings(settings.telemetry)
+        if not is_windowed(source):
+            report = call_with_retry(
+                lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped),
+                policy, stop=stop, what=f"crawl {source.key}")
+            outcome_windows, backfill, delivery = None, False, None
+        else:
+            outcome_windows, backfill, delivery = _crawl_windowed(
+                settings, source, store, reg, options, window_progress=window_progress, stop=stop,
+                clock=clock, console=console)
+            report = outcome_windows.total(source.key)
         synced = sync_classifications(store, reg)
         total = reg.count_quarantine(source.key)
-    return CrawlOutcome(report=report, nodes_synced=synced, quarantined_total=total)
+    return CrawlOutcome(report=report, nodes_synced=synced, quarantined_total=total, windows=outcome_windows,
+                        backfill=backfill, delivery=delivery)
+
+
+def _crawl_windowed(
+    settings: Settings, source: Any, store: GraphStore, reg: Registry, options: Any, *,
+    window_progress: Callable[[int, int], None] | None, stop: threading.Event | None,
+    clock: Callable[[], datetime], console: object | None,
+) -> tuple[WindowsReport, bool, DeliveryReport | None]:
+    telemetry, policy = settings.telemetry, settings.scheduler
+    now = clock()
+    watermark = reg.get_watermark(source.key)
+    windows = plan_windows(watermark, now=now, lag=timedelta(minutes=telemetry.lag_minutes),
+                           backfill_days=telemetry.backfill_days)
+    backfill = watermark is None or len(windows) > 1
+    for window in outside_retention(windows, now):
+        log.warning("window %s starts more than 365 days ago: Snowflake keeps 365 days of ACCOUNT_USAGE "
+                    "query history, so its oldest part is gone", window,
+                    extra={"event": "window_outside_retention", "source": source.key,
+                           "window_start": window.start.isoformat()})
+    if backfill:
+        log.info("backfill of %d window(s) from %s", len(windows), windows[0].start.isoformat() if windows else "-",
+                 extra={"event": "backfill_planned", "source": source.key, "windows": len(windows)})
+    if window_progress is not None:
+        window_progress(0, len(windows))
+
+    def committed(index: int, window: CrawlWindow, report: CrawlReport) -> None:
+        log.info("window %d/%d %s committed: %d rows, %d statements parsed, %d edges opened",
+                 index + 1, len(windows), window, report.rows_read, report.statements_parsed, report.edges_created,
+                 extra={"event": "window_committed", "source": source.key, "backfill": backfill,
+                        "window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
+                        "index": index + 1, "windows": len(windows), "rows_read": report.rows_read,
+                        "statements_parsed": report.statements_parsed, "cache_hits": report.cache_hits,
+                        "quarantined": report.quarantined, "edges_created": report.edges_created,
+                        "enriched": report.enriched})
+        if window_progress is not None:
+            window_progress(index + 1, len(windows))
+
+    result = crawl_windows(
+        source, store, reg, options, windows,
+        attempt=lambda crawl, window: call_with_retry(crawl, policy, stop=stop, what=f"crawl {source.key} window {window}"),
+        on_window=committed, stop=stop.is_set if stop is not None else None)
+    delivery = None
+    if result.error is not None:
+        if backfill and result.failed is not None:
+            delivery = alert_failed_backfill(settings, reg, source_key=source.key, window=result.failed,
+                                             error=result.error, now=clock(), console=console)
+        raise result.error
+    return result, backfill, delivery
+
+
+def alert_failed_backfill(
+    settings: Settings, reg: Registry, *, source_key: str, window: CrawlWindow, error: Exception,
+    now: datetime, console: object | None = None,
+) -> DeliveryReport | None:
+    """Queue a ``failed_backfill`` alert (once per window and day) and deliver the outbox.
+
+    Returns None (and queues nothing) when ``failed_backfill`` is not in
+    ``monitoring.alert_on`` or the registry itself is unavailable (logged).
+    """
+    if "failed_backfill" not in settings.monitoring.alert_on:
+        return None
+    payload = {
+        "source": source_key,
+        "window_start": window.start.isoformat(),
+        "window_end": window.end.isoformat(),
+        "attempts": settings.scheduler.retry_attempts,
+        "error": str(error)[:1000],
+        "next_step": "the window stays pending; the next run retries it",
+    }
+    key = f"failed_backfill:{source_key}:{window.start.isoformat()}:{now.date().isoformat()}"
+    try:
+        reg.enqueue_alert("failed_backfill", key, payload)
+        return deliver_outbox(reg, notifier(settings, console), now=now,
+                              kinds_enabled=frozenset(settings.monitoring.alert_on))
+    except Exception as exc:  # noqa: BLE001 - the crawl error matters more; this one is logged
+        log.error("could not queue the failed_backfill alert for window %s: %s", window, exc,
+                  extra={"event": "alert_failed", "source": source_key})
+        return None
+
+
+def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_utc) -> bool:
+    """Return True when a windowed source has no watermark or is more than one window behind."""
+    source = query_history_source(settings)
+    if not is_windowed(source):
+        return False
+    with registry(settings) as reg:
+        reg.migrate()
+        watermark = reg.get_watermark(source.key)
+    windows = plan_windows(watermark, now=clock(), lag=timedelta(minutes=settings.telemetry.lag_minutes),
+                           backfill_days=settings.telemetry.backfill_days)
+    return watermark is None or len(windows) > 1
+
+
+def sync_registry(settings: Settings) -> int:
+    """Copy the registry's classifications onto graph nodes; return the nodes changed."""
+    with graph_store(settings) as store, registry(settings) as reg:
+        reg.migrate()
+        return sync_classifications(store, reg)
 
 
 def scan(settings: Settings, *, console: object | None = None, now: datetime | None = None) -> ScanReport:

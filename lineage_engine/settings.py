@@ -118,11 +118,23 @@ class GraphSettings(_Section):
 
     type: Literal["embedded", "neo4j"] = "embedded"
     path: Path = Path(".lineage/graph")
-    uri: str | None = None
-    database: str | None = None
+    uri: str | None = Field(None, description="Neo4j URI: neo4j:// (routing: clusters, Aura) or bolt:// (one server).")
+    database: str | None = Field(None, description="Neo4j database name; none = the server's default database.")
     credentials: SecretStr | None = Field(None, description="Neo4j 'user/password', e.g. ${NEO4J_AUTH}.")
-    indexes: list[str] = Field(default_factory=lambda: ["last_seen", "valid_to"])
-    batch_size: int = Field(5000, ge=1, le=1_000_000)
+    indexes: list[str] = Field(
+        default_factory=lambda: ["last_seen", "valid_to"],
+        description="Extra Neo4j indexes: a property ('last_seen') or 'Label.property' ('DERIVES_FROM.valid_to').",
+    )
+    batch_size: int = Field(5000, ge=1, le=1_000_000, description="Neo4j: rows per UNWIND write/read statement.")
+    # Neo4j driver pool and timeouts (seconds); the defaults are the driver's own.
+    max_connection_pool_size: int = Field(100, ge=1, le=10_000, description="Neo4j connections per server.")
+    connection_timeout_seconds: float = Field(30, gt=0, le=3600, description="Give up opening one connection after this long.")
+    connection_acquisition_timeout_seconds: float = Field(
+        60, gt=0, le=3600, description="Wait this long for a free pooled connection."
+    )
+    max_transaction_retry_seconds: float = Field(
+        30, ge=0, le=3600, description="The driver retries a transient transaction failure for this long."
+    )
 
 
 class ComplianceSettings(_Section):

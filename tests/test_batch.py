@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from lineage_engine import batch
 from lineage_engine.batch import extract_case, extract_cases, lineage_app
 
 EMAIL = "jane.doe@example.com"
@@ -62,6 +64,16 @@ def test_bad_lines_give_a_problem_with_file_and_line_and_the_run_goes_on() -> No
         [problem] = out["problems"]
         assert problem["code"] == "bad_input" and problem["message"].startswith(f"c.jsonl:{number}:")
     assert outs[5]["sources"] == ["t"] and [p["code"] for p in outs[5]["problems"]] == ["unqualified_name"]
+
+
+def test_an_extractor_defect_costs_one_case_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError(EMAIL)
+
+    monkeypatch.setattr(batch, "extract_lineage", broken)
+    [out] = run({"id": "x", "sql": "select 1"})
+    assert [p["code"] for p in out["problems"]] == ["internal_error"]
+    assert EMAIL not in out["problems"][0]["message"] and "c.jsonl:1" in out["problems"][0]["message"]
 
 
 def test_problem_messages_never_quote_sql() -> None:

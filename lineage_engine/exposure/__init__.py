@@ -2,7 +2,9 @@
 
 - :mod:`.origins`: which registry assets are sensitive origins.
 - :mod:`.severity`: how urgent an exposure is, from ``compliance.risk_thresholds``.
-- :mod:`.paths`: which walks of the ``unmasked_pii_paths`` trace are exposure paths.
+- :mod:`.walk`: the time-respecting downstream walk: which datasets hold an origin's data
+  as of an instant (the definition of "exposure as of T").
+- :mod:`.paths`: which walk results (or ``unmasked_pii_paths`` trace rows) are exposure paths.
 """
 
 from __future__ import annotations
@@ -15,16 +17,22 @@ from lineage_engine.exposure.origins import (
 )
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
+from lineage_engine.exposure.walk import EdgeIndex, Holding, build_edge_index, find_holdings, walk_origin
 
 __all__ = [
     "DEFAULT_TAG_RISK_KEYS",
     "SEVERITIES",
     "Coverage",
+    "EdgeIndex",
+    "Holding",
+    "build_edge_index",
     "dataset_id_of",
     "find_exposure_paths",
+    "find_holdings",
     "find_origin_datasets",
     "find_sensitive_origins",
     "index_assets",
     "severity_for",
     "summarize_coverage",
+    "walk_origin",
 ]

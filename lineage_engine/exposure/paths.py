@@ -1,14 +1,17 @@
-"""Keep the exposure paths among the rows of the ``unmasked_pii_paths`` trace (design §7).
+"""Keep the exposure paths among walk results or trace rows (design §7).
 
-Pure: stdlib and :mod:`lineage_engine.model` only. The graph walk happens in Cypher; this
-module applies the registry's facts to what the walk found.
+Pure: stdlib and :mod:`lineage_engine.model` only. The walk happens elsewhere: the scan's
+time-respecting walk (:mod:`.walk`, rows from :meth:`.walk.Holding.as_row`, nodes as bare
+ids) or the ``unmasked_pii_paths`` Cypher trace (nodes as property dicts); this module
+applies the registry's facts to what the walk found.
 
 Rules (each with its reason):
 
 1. **Facts**: for every node on a path, the registry asset with the same ``catalog_path``
    wins over the node's synced properties (``masking_policy``, ``classification``); node
-   properties are used only for datasets the registry does not know. The registry is the
-   source of truth and the graph copy may lag one classification sync.
+   properties are used only for datasets the registry does not know (the walk's rows carry
+   bare ids, so for them the registry is the only source). The registry is the source of
+   truth and the graph copy may lag one classification sync.
 2. **Masked terminal**: a terminal with a masking policy (anything but null or ``NONE``)
    is not an exposure. (The trace already drops terminals masked by node properties; a
    terminal masked only in the registry is dropped here. A terminal the graph thinks is
@@ -78,11 +81,11 @@ def find_exposure_paths(
     tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
     min_governed_level: str = "confidential",
 ) -> list[ExposurePath]:
-    """Return one exposure path per (origin, terminal) from ``unmasked_pii_paths`` rows.
+    """Return one exposure path per (origin, terminal) from walk or trace rows.
 
     Args:
-        rows: trace rows with ``origin``, ``terminal`` and ``path`` (node property dicts,
-            terminal first, origin last); ``hops`` is recomputed from ``path``.
+        rows: rows with ``origin``, ``terminal`` and ``path`` (node property dicts or bare
+            ids, terminal first, origin last); ``hops`` is recomputed from ``path``.
         origins: dataset id -> origin asset (see ``find_origin_datasets``); rows whose
             origin is not here are ignored.
         assets_by_path: every registry asset by ``catalog_path``.

@@ -92,7 +92,8 @@ COUNTS = (
 )
 
 CHUNK = 5_000
-"""Rows per ``UNWIND`` statement; all chunks of one call share its transaction."""
+"""Default rows per ``UNWIND`` statement (``CypherGraphStore.chunk_size``); all chunks of one
+call share its transaction."""
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_COMMENT = re.compile(r"//[^\n]*")
@@ -105,6 +106,8 @@ class CypherGraphStore(ABC):
     """
 
     backend: str = "cypher"
+    chunk_size: int = CHUNK
+    """Rows per ``UNWIND`` statement; a backend may set it from ``graph.batch_size``."""
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only
@@ -178,9 +181,9 @@ class CypherGraphStore(ABC):
                 current = {r["id"]: r for r in self._execute(sync.read_current(label), {})}
                 current.update({r["id"]: r for r in self._run_chunked(sync.read_by_id(label), "ids", sorted(wanted))})
                 rows, clear = sync.diff(wanted, current, label)
-                for chunk in _chunks(rows):
+                for chunk in _chunks(rows, self.chunk_size):
                     self._execute(sync.set_properties(label), {"rows": chunk})
-                for chunk in _chunks(clear):
+                for chunk in _chunks(clear, self.chunk_size):
                     self._execute(sync.clear_properties(label), {"ids": chunk})
                 changed += len(rows) + len(clear)
         return changed
@@ -219,7 +222,7 @@ class CypherGraphStore(ABC):
 
     def _run_chunked(self, query: str, name: str, values: Sequence[object]) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
-        for chunk in _chunks(values):
+        for chunk in _chunks(values, self.chunk_size):
             rows.extend(self._execute(query, {name: chunk}))
         return rows
 
@@ -238,7 +241,7 @@ class CypherGraphStore(ABC):
                  "valid_to": r.valid_to} for r in plan.closes]),
         ]
         for query, name, values in statements:
-            for chunk in _chunks(values):
+            for chunk in _chunks(values, self.chunk_size):
                 self._execute(query, {name: chunk})
 
 
@@ -267,6 +270,6 @@ def _interval_params(row: EdgeRow) -> dict[str, object]:
     }
 
 
-def _chunks(values: Sequence[object]) -> Iterator[list[object]]:
-    for start in range(0, len(values), CHUNK):
-        yield list(values[start:start + CHUNK])
+def _chunks(values: Sequence[object], size: int = CHUNK) -> Iterator[list[object]]:
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])

@@ -16,6 +16,11 @@ lineage event applied to the dataset as a target.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
+from lineage_engine.errors import ConfigError
+
 DATASET_PROPERTIES: dict[str, str] = {
     "id": "STRING",
     "name": "STRING",
@@ -93,7 +98,54 @@ NEO4J_SCHEMA: tuple[str, ...] = (
     "CREATE INDEX derives_from_valid_from IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_from)",
     "CREATE INDEX derives_from_valid_to IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_to)",
 )
-"""Neo4j 5 constraints and indexes (used by the Neo4j backend, issue 4)."""
+"""Neo4j 5 constraints and indexes the Neo4j backend always creates; ``graph.indexes`` adds more."""
+
+_INDEX_TARGETS: dict[str, tuple[str, dict[str, str]]] = {
+    "Dataset": ("(n:Dataset)", DATASET_PROPERTIES),
+    "Column": ("(n:`Column`)", COLUMN_PROPERTIES),
+    "DERIVES_FROM": ("()-[n:DERIVES_FROM]-()", DERIVES_FROM_PROPERTIES),
+}
+
+
+def neo4j_index_statements(indexes: Sequence[str]) -> tuple[str, ...]:
+    """Return ``CREATE INDEX ... IF NOT EXISTS`` statements for the ``graph.indexes`` entries.
+
+    An entry is ``Label.property`` (``Dataset.last_seen``, ``DERIVES_FROM.valid_to``) or a bare
+    property, indexed on every node label that declares it, else on ``DERIVES_FROM``
+    (``last_seen`` -> ``Dataset``, ``valid_to`` -> ``DERIVES_FROM``). Labels and property names
+    are checked against the schema above, so no configured text reaches Cypher unchecked.
+    Indexes :data:`NEO4J_SCHEMA` already creates (``id``, ``valid_from``, ``valid_to``) and
+    repeated entries are skipped. Index names are ``<label>_<property>`` in lower case.
+
+    Raises:
+        ConfigError: ``graph.indexes`` names an unknown label or property (with the closest match).
+    """
+    done = {"dataset_id", "column_id", "derives_from_valid_from", "derives_from_valid_to"}
+    statements: list[str] = []
+    for entry in indexes:
+        label, _, prop = entry.strip().rpartition(".")
+        if label and label not in _INDEX_TARGETS:
+            raise ConfigError("graph.indexes", f"'{entry}': unknown label '{label}' (expected one of "
+                              f"{', '.join(_INDEX_TARGETS)}){_closest(label, list(_INDEX_TARGETS))}")
+        candidates = [label] if label else ["Dataset", "Column"]
+        targets = [name for name in candidates if prop in _INDEX_TARGETS[name][1]]
+        if not label and not targets and prop in DERIVES_FROM_PROPERTIES:
+            targets = ["DERIVES_FROM"]
+        if not targets:
+            known = sorted({p for name in (candidates if label else _INDEX_TARGETS) for p in _INDEX_TARGETS[name][1]})
+            raise ConfigError("graph.indexes", f"'{entry}': no property '{prop}' on "
+                              f"{label or 'Dataset, Column or DERIVES_FROM'}{_closest(prop, known)}")
+        for target in targets:
+            name = f"{target.lower()}_{prop}"
+            if name not in done:
+                done.add(name)
+                statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR {_INDEX_TARGETS[target][0]} ON (n.{prop})")
+    return tuple(statements)
+
+
+def _closest(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def migrate_statements(backend: str) -> tuple[str, ...]:

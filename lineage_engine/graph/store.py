@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from lineage_engine.errors import ConfigError, GraphError
+from lineage_engine.errors import ConfigError
 from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
 
 
@@ -98,6 +98,10 @@ class GraphStore(Protocol):
 
 
 BACKENDS: tuple[str, ...] = ("embedded", "neo4j")
+_NEO4J_OPTIONS = frozenset({
+    "uri", "database", "credentials", "indexes", "batch_size", "max_connection_pool_size",
+    "connection_timeout", "connection_acquisition_timeout", "max_transaction_retry_time",
+})
 
 
 def open_graph_store(
@@ -115,11 +119,15 @@ def open_graph_store(
         read_only: open for traces only. The embedded engine lets a read-only process
             open while one read-write process (a crawl) holds the file; see
             ``graph/embedded.py`` for the exact semantics and limits.
-        neo4j_options: ``uri``, ``user``, ``password``, ``database`` (issue 4).
+        neo4j_options: for ``neo4j``: ``uri``, ``database``, ``credentials`` (``user/password``),
+            ``indexes``, ``batch_size``, ``max_connection_pool_size``, ``connection_timeout``,
+            ``connection_acquisition_timeout``, ``max_transaction_retry_time`` (seconds); see
+            :class:`~lineage_engine.graph.neo4j.Neo4jGraphStore`. The embedded backend ignores them.
 
     Raises:
-        ConfigError: unknown ``kind``, or no ``path`` for the embedded backend.
-        GraphError: the backend could not be opened (TransientGraphError: busy; retry).
+        ConfigError: unknown ``kind``, no ``path`` for the embedded backend, or a bad Neo4j
+            ``uri``/``credentials``/``indexes``.
+        GraphError: the backend could not be opened (TransientGraphError: busy or unreachable; retry).
     """
     if kind == "embedded":
         if path is None:
@@ -134,7 +142,19 @@ def open_graph_store(
             raise
         return store
     if kind == "neo4j":
-        raise GraphError("neo4j", "Neo4j backend arrives with issue 4; use graph.type 'embedded' for now")
+        from lineage_engine.graph.neo4j import Neo4jGraphStore
+
+        unknown = sorted(set(neo4j_options) - _NEO4J_OPTIONS)
+        if unknown:
+            raise ConfigError("graph", f"unknown Neo4j option(s) {', '.join(unknown)}")
+        options = dict(neo4j_options)
+        neo4j_store = Neo4jGraphStore(options.pop("uri", None), read_only=read_only, **options)  # type: ignore[arg-type]
+        try:
+            neo4j_store.migrate()  # a read-only store skips it
+        except BaseException:
+            neo4j_store.close()
+            raise
+        return neo4j_store
     close = difflib.get_close_matches(kind, BACKENDS, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise ConfigError("graph.type", f"unknown graph backend '{kind}', expected one of {', '.join(BACKENDS)}{hint}")

@@ -20,7 +20,8 @@ Modules, one concern each:
   :mod:`.builder` (per-statement lineage), :mod:`.references` (dataset reads),
   :mod:`.fallback` (token-level recovery), :mod:`.problems` (safe Problem messages);
   column level: :mod:`.columns` (per statement shape), :mod:`.query_columns` and
-  :mod:`.expression_columns` (the AST walk), :mod:`.column_sources` (name resolution).
+  :mod:`.expression_columns` (the AST walk), :mod:`.column_sources` (name resolution),
+  :mod:`.column_edges` (edge rules), :mod:`.merge_clauses` (dbt MERGE fast path).
 """
 
 from __future__ import annotations

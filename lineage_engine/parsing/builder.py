@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from lineage_engine.model import ColumnLineage, DatasetRef, Operation, Problem, StatementLineage
 from lineage_engine.parsing import columns as col
+from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext, table_ref
 from lineage_engine.parsing.problems import column_error_problem, name_problem
 from lineage_engine.parsing.references import read_tables, resolve_tables
@@ -44,18 +45,29 @@ class StatementOutcome:
 
 @dataclass(slots=True)
 class StatementBuilder:
-    """Build the lineage of one statement; see the module docstring."""
+    """Build the lineage of one statement; see the module docstring.
+
+    Attributes:
+        index: 0-based position of the statement in the text.
+        context: session defaults for names.
+        temp_re: compiled temporary-name patterns.
+        columns: column-mode options; None at table level.
+        merge_clauses: a MERGE's plain WHEN clauses read from tokens (column mode).
+        outcome: what the statement contributed so far.
+    """
 
     index: int
     context: NameContext
     temp_re: re.Pattern[str] | None
     columns: col.ColumnOptions | None = None
+    merge_clauses: tuple[PlainClause, ...] | None = None
     outcome: StatementOutcome = field(init=False)
 
     def __post_init__(self) -> None:
         self.outcome = StatementOutcome(context=self.context)
 
     def ref(self, table: exp.Expr | None, *, kind: str = "table", role: str = "target") -> DatasetRef | None:
+        """Return the dataset a ``Table`` (or ``Schema``) node names; record a name problem."""
         while isinstance(table, exp.Schema):
             table = table.this
         if not isinstance(table, exp.Table):
@@ -66,6 +78,7 @@ class StatementBuilder:
         return ref
 
     def upstreams(self, root: exp.Expr | None, *, skip: Sequence[exp.Expr] = ()) -> list[DatasetRef]:
+        """Return the datasets read under ``root`` (minus ``skip``), first-seen order, deduplicated."""
         if root is None:
             return []
         refs, problems = resolve_tables(read_tables(root, skip=skip), self.context)
@@ -84,6 +97,7 @@ class StatementBuilder:
         counterpart: DatasetRef | None = None,
         columns: col.ColumnOutcome | None = None,
     ) -> None:
+        """Append a StatementLineage for ``target`` (nothing when None); the target leaves its upstreams."""
         if target is None:
             return
         edges: tuple[ColumnLineage, ...] = ()

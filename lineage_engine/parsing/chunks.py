@@ -5,7 +5,7 @@ Token-level work done before parsing, each step cheap and explicit:
 * :func:`split_statements` cuts at semicolons, so one bad statement does not hide the
   others (sqlglot's own ``parse`` raises for the whole text).
 * :func:`needs_parse` skips statements that can never change lineage (SELECT, SHOW,
-  DESCRIBE, COMMIT, GRANT, CALL, ..., and ALTER without RENAME or SWAP): parse errors in
+  DESCRIBE, COMMIT, GRANT, CALL, ..., and ALTER without RENAME, SWAP or EXCHANGE): parse errors in
   them are not reported, since they would not change the lineage either.
 * :func:`trim_merge` is the table-level fast path for MERGE: when the WHEN clauses hold no
   subquery and no ``IDENTIFIER``/``TABLE`` name function they cannot reference a dataset,
@@ -21,6 +21,7 @@ Token-level work done before parsing, each step cheap and explicit:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
@@ -29,7 +30,7 @@ _NO_LINEAGE_HEADS = frozenset(
     {"SELECT", "SHOW", "DESCRIBE", "DESC", "COMMIT", "ROLLBACK", "GRANT", "REVOKE", "EXPLAIN",
      "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "CALL", "TRUNCATE", "COMMENT", "SET", "UNSET"}
 )
-_IDENTITY_WORDS = frozenset({"RENAME", "SWAP"})
+_IDENTITY_WORDS = frozenset({"RENAME", "SWAP", "EXCHANGE"})
 _NAME_FUNCTIONS = frozenset({"IDENTIFIER", "TABLE"})
 _TEMP_WORDS = frozenset({"TEMPORARY", "TEMP", "VOLATILE"})
 _FLAVOURS = frozenset({"DYNAMIC", "EXTERNAL", "ICEBERG", "HYBRID", "MATERIALIZED", "EVENT"})
@@ -92,8 +93,20 @@ def trim_merge(engine: Dialect, chunk: list[Token]) -> list[Token]:
         The tokens to parse: ``chunk`` unchanged unless it is a MERGE whose clauses from
         the first top-level WHEN on contain no SELECT/WITH and no IDENTIFIER()/TABLE().
     """
-    if chunk[0].token_type != TokenType.MERGE:
+    start = merge_clauses_start(chunk)
+    if start is None:
         return chunk
+    tail = chunk[start:]
+    subquery = _SUBQUERY_TYPES
+    if any(t.token_type in subquery or t.text.upper() in _NAME_FUNCTIONS for t in tail):
+        return chunk
+    return merge_head(engine, chunk, start)
+
+
+def merge_clauses_start(chunk: Sequence[Token]) -> int | None:
+    """Return the index of a MERGE's first top-level WHEN, or None (not a MERGE, or none)."""
+    if chunk[0].token_type != TokenType.MERGE:
+        return None
     depth = 0  # parentheses and CASE ... END both nest WHEN
     l_paren, r_paren, when = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.WHEN
     case, end = TokenType.CASE, TokenType.END
@@ -104,12 +117,19 @@ def trim_merge(engine: Dialect, chunk: list[Token]) -> list[Token]:
         elif kind == r_paren or kind == end:
             depth -= 1
         elif kind == when and depth == 0:
-            tail = chunk[i:]
-            subquery = _SUBQUERY_TYPES
-            if any(t.token_type in subquery or t.text.upper() in _NAME_FUNCTIONS for t in tail):
-                return chunk
-            return chunk[:i] + engine.tokenize(_MERGE_STUB)
-    return chunk
+            return i
+    return None
+
+
+def merge_head(engine: Dialect, chunk: list[Token], start: int) -> list[Token]:
+    """Return the MERGE's tokens before ``start`` followed by a stub WHEN clause."""
+    return chunk[:start] + list(_stub_tokens(type(engine)))
+
+
+@lru_cache(maxsize=64)
+def _stub_tokens(dialect: type[Dialect]) -> tuple[Token, ...]:
+    # Memoized per dialect class: the stub's tokens never change and the parser only reads them.
+    return tuple(dialect().tokenize(_MERGE_STUB))
 
 
 def rewrite_for_retry(chunk: list[Token]) -> list[Token] | None:

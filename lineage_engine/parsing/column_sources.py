@@ -9,8 +9,8 @@ included), in text order, keyed by alias. Each relation answers three questions:
 * ``lookup(name)``: the column's upstream dependencies ``{source column id: transform}``;
 * ``names()``: its column names in order, for ``SELECT *``; None when unknown.
 
-A name resolves, in order: to the one relation that has it (several: all of them, as a
-``JOIN ... USING`` column is); to a select-list alias (a lateral alias reference, or an
+A name resolves, in order: a ``JOIN ... USING`` column to every relation joined on it;
+to the one relation that has it (several: all of them); to a select-list alias (a lateral alias reference, or an
 alias in QUALIFY / GROUP BY / HAVING); to the one relation whose columns are unknown;
 then to the enclosing scope (a correlated subquery). Two or more relations with unknown
 columns make the name ambiguous: it resolves to ``<unresolved>.name``.

@@ -14,32 +14,27 @@ One function per statement shape, each returning a :class:`ColumnOutcome`:
   INSERT (cols) VALUES (...)``; ``ON`` and ``WHEN ... AND`` conditions are INDIRECT.
 * :func:`update_columns`: ``UPDATE t SET c = expr [FROM ...] [WHERE ...]``.
 
-Edge rules: a source column of the target itself is dropped (as at table level, a
-target is never its own upstream); an INDIRECT edge goes from every row-choosing column
-to every target column, unless the same pair already has a DIRECT edge; edges are
-deduplicated and sorted by (target, source, kind). A source that could not be tied to a
-dataset is ``<unresolved>.col`` and an unexpanded star is ``db.schema.table.*``: both
-edges get confidence 0.5.
+The outputs become edges in :func:`.column_edges.column_edges` (self references dropped,
+INDIRECT fan-out, confidence, order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlglot import exp
 
 from lineage_engine.model import ColumnLineage, DatasetRef
-from lineage_engine.parsing.column_sources import UNRESOLVED, DerivedRelation, Output, Scope, TableRelation
+from lineage_engine.parsing.column_edges import ColumnOutcome, column_edges
+from lineage_engine.parsing.column_sources import DerivedRelation, Output, Scope, TableRelation
+from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.query_columns import QueryColumns, output_name
 from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES, MaskingMatcher
+from lineage_engine.parsing.transforms import IDENTITY, TRANSFORM_NAMES, MaskingMatcher
 
-_RANKS = {name: rank for rank, name in enumerate(TRANSFORM_NAMES)}
-_INDIRECT = TRANSFORM_NAMES[EXPRESSION]
 _GUESSED_TARGET = 0.8
-_UNCERTAIN_SOURCE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,22 +50,6 @@ class ColumnOptions:
     schema: SchemaProvider | None
     is_masking: MaskingMatcher
     lateral_aliases: bool = False
-
-
-@dataclass(slots=True)
-class ColumnOutcome:
-    """Column lineage of one statement target.
-
-    Attributes:
-        edges: the target's column edges, sorted.
-        unresolved: column references that could not be tied to one dataset.
-        columns: the target's column names as the statement defines them (CTAS, views,
-            ``CREATE TABLE (cols)``), for later statements of the same text; else empty.
-    """
-
-    edges: tuple[ColumnLineage, ...] = ()
-    unresolved: int = 0
-    columns: list[str] = field(default_factory=list)
 
 
 def create_columns(
@@ -92,7 +71,7 @@ def create_columns(
     outputs = resolver.query(query, {})
     if declared:
         outputs = _rename(outputs, declared)
-    return _outcome(resolver, target, outputs, 1.0, learn=True)
+    return column_edges(resolver, target, outputs, 1.0, learn=True)
 
 
 def clone_columns(
@@ -119,7 +98,7 @@ def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, o
     names, confidence = _target_names(node.this, target, options, len(outputs))
     if names:
         outputs = _rename(outputs, names)
-    return _outcome(resolver, target, outputs, confidence)
+    return column_edges(resolver, target, outputs, confidence)
 
 
 def multi_insert_columns(
@@ -153,31 +132,40 @@ def multi_insert_columns(
         confidence = min(confidence, named)
         per_target.setdefault(target.id, []).extend(_rename(outputs, names) if names else outputs)
     return {
-        target.id: _outcome(resolver, target, per_target[target.id], confidence)
+        target.id: column_edges(resolver, target, per_target[target.id], confidence)
         for target, _, _ in branches
     }
 
 
-def merge_columns(node: exp.Merge, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
-    """Return the column lineage of MERGE: UPDATE SET and INSERT VALUES branches."""
+def merge_columns(
+    node: exp.Merge, target: DatasetRef, context: NameContext, options: ColumnOptions,
+    plain: tuple[PlainClause, ...] | None = None,
+) -> ColumnOutcome:
+    """Return the column lineage of MERGE: UPDATE SET and INSERT VALUES branches.
+
+    Args:
+        plain: the WHEN clauses read from tokens when ``node`` carries only a stub
+            (:mod:`.merge_clauses`); resolved exactly like parsed plain clauses.
+    """
     resolver = _resolver(context, options)
     env: dict = {}
     source_scope = Scope()
     resolver.add_relation(node.args.get("using"), source_scope, env)
     scope = Scope(relations=dict(source_scope.relations), alternates=dict(source_scope.alternates))
     _add_target(scope, node.this, target, options)
-    for part in (node.args.get("on"),):
-        if part is not None:
-            for key in resolver.expression(part, scope, env):
-                resolver.indirect.setdefault(key, None)
+    on = node.args.get("on")
+    if on is not None:
+        resolver.indirect_from(on, scope, env)
     outputs: list[Output] = []
     confidence = 1.0
+    for clause in plain or ():
+        used = scope if clause.matched else source_scope
+        outputs.extend(Output(name, dict(resolver.resolve(src[1], src[0], used))) for name, src in clause.pairs)
     whens = node.args.get("whens")
-    for when in whens.expressions if isinstance(whens, exp.Whens) else ():
+    for when in whens.expressions if isinstance(whens, exp.Whens) and plain is None else ():
         condition = when.args.get("condition")
         if condition is not None:
-            for key in resolver.expression(condition, scope, env):
-                resolver.indirect.setdefault(key, None)
+            resolver.indirect_from(condition, scope, env)
         then = when.args.get("then")
         if isinstance(then, exp.Update):
             outputs.extend(_assignments(resolver, then.expressions, scope, env))
@@ -190,7 +178,7 @@ def merge_columns(node: exp.Merge, target: DatasetRef, context: NameContext, opt
                 names = list(known) if known else [_value_name(v) for v in items]
                 confidence = min(confidence, 1.0 if known else _GUESSED_TARGET)
             outputs.extend(Output(name, resolver.expression(v, source_scope, env)) for name, v in zip(names, items))
-    return _outcome(resolver, target, outputs, confidence)
+    return column_edges(resolver, target, outputs, confidence)
 
 
 def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
@@ -210,7 +198,7 @@ def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, o
     if where is not None:
         for key in resolver.expression(where, scope, env, aliases=False):
             resolver.indirect.setdefault(key, None)
-    return _outcome(resolver, target, outputs, 1.0)
+    return column_edges(resolver, target, outputs, 1.0)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -279,39 +267,6 @@ def _target_names(
 
 def _rename(outputs: list[Output], names: Sequence[str]) -> list[Output]:
     return [Output(names[i], o.deps) for i, o in enumerate(outputs) if i < len(names)]
-
-
-def _outcome(
-    resolver: QueryColumns, target: DatasetRef, outputs: list[Output], confidence: float, *, learn: bool = False
-) -> ColumnOutcome:
-    prefix = target.id + "."
-    direct: dict[str, dict[str, ColumnLineage]] = {}  # target column name -> source -> edge
-    for output in outputs:
-        name = output.name
-        if not name:
-            continue
-        by_source = direct.setdefault(name, {})
-        column = prefix + name
-        for source, rank in output.deps.items():
-            if source.startswith(prefix):
-                continue
-            old = by_source.get(source)
-            if old is not None and _RANKS[old.transform] >= rank:
-                continue
-            # An unexpanded SELECT * passes ``table.*`` as identity; COUNT(*) aggregates it.
-            uncertain = source.startswith(UNRESOLVED) or (rank == IDENTITY and source.endswith(".*"))
-            by_source[source] = ColumnLineage(
-                source, column, TRANSFORM_NAMES[rank], "DIRECT", _UNCERTAIN_SOURCE if uncertain else confidence
-            )
-    indirect = {source for source in resolver.indirect if not source.startswith(prefix)}
-    edges: list[ColumnLineage] = []
-    for name in sorted(direct):
-        by_source = direct[name]
-        column = prefix + name
-        for source in sorted(by_source.keys() | indirect):
-            edge = by_source.get(source)
-            edges.append(edge if edge is not None else ColumnLineage(source, column, _INDIRECT, "INDIRECT", confidence))
-    return ColumnOutcome(edges=tuple(edges), unresolved=resolver.unresolved, columns=list(direct) if learn else [])
 
 
 __all__ = [

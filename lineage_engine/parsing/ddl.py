@@ -3,6 +3,8 @@
 * ``ALTER TABLE|VIEW a RENAME TO b`` -> :attr:`Operation.RENAME`; ``SWAP WITH`` -> SWAP.
 * ``DROP TABLE|VIEW`` -> :attr:`Operation.DROP`, one per table.
 * ``USE [DATABASE|SCHEMA] x`` changes the name context of the statements after it.
+* ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
+  from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
 * An opaque sqlglot ``Command`` that looks materializing is reported ``unsupported``;
   ``EXECUTE IMMEDIATE`` is reported ``dynamic_sql``.
 """
@@ -13,19 +15,24 @@ import re
 
 from sqlglot import exp
 
-from lineage_engine.model import Operation, Problem
+from lineage_engine.model import DatasetRef, Operation, Problem
 from lineage_engine.parsing.builder import StatementBuilder as _Builder
-from lineage_engine.parsing.normalize import NameContext
-from lineage_engine.parsing.problems import unsupported_problem
+from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
+from lineage_engine.parsing.problems import name_problem, unsupported_problem
 
 _RENAME_OR_SWAP = re.compile(r"\b(rename\s+to|swap\s+with)\b", re.IGNORECASE)
 _DML_COMMANDS = frozenset({"INSERT", "MERGE", "UPDATE", "DELETE", "COPY"})
 _DDL_COMMANDS = frozenset({"CREATE", "DROP", "ALTER"})
+_EXCHANGE = re.compile(
+    r"\s*TABLE\s+([\w$.`\"]+)\s+EXCHANGE\s+PARTITION\s*\(.*\)\s*WITH\s+TABLE\s+([\w$.`\"]+)\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
 _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNORECASE)
 
 
 def alter(b: _Builder, node: exp.Alter) -> None:
+    """ALTER TABLE|VIEW ... RENAME TO / SWAP WITH (one action); other ALTERs give nothing."""
     kind = str(node.args.get("kind") or "").upper()
     actions = node.args.get("actions") or []
     if kind not in ("TABLE", "VIEW") or len(actions) != 1:
@@ -45,6 +52,7 @@ def alter(b: _Builder, node: exp.Alter) -> None:
 
 
 def drop(b: _Builder, node: exp.Drop) -> None:
+    """DROP TABLE|VIEW: one DROP per table."""
     kind = str(node.args.get("kind") or "").upper()
     if kind not in ("TABLE", "VIEW"):
         return
@@ -53,6 +61,7 @@ def drop(b: _Builder, node: exp.Drop) -> None:
 
 
 def use(b: _Builder, node: exp.Use) -> None:
+    """USE [DATABASE|SCHEMA]: change the name context of the statements after it."""
     kind = str(node.args.get("kind") or "").upper()
     table = node.this
     if kind not in ("", "DATABASE", "SCHEMA") or not isinstance(table, exp.Table):
@@ -70,9 +79,16 @@ def use(b: _Builder, node: exp.Use) -> None:
 
 
 def command(b: _Builder, node: exp.Command) -> None:
+    """An opaque command: Hive partition exchange, or a problem when it looks materializing."""
     keyword = str(node.this or "").upper()
     rest = node.expression
     text = rest.name if isinstance(rest, exp.Expr) else str(rest or "")
+    exchange = _EXCHANGE.match(text) if keyword == "ALTER" else None
+    if exchange is not None:  # Hive: the partition's rows move from the second table into the first
+        target, source = (_named(b, exchange.group(i)) for i in (1, 2))
+        if target is not None and source is not None:
+            b.emit(Operation.INSERT, target, [source])
+        return
     if keyword in _DML_COMMANDS or (
         keyword in _DDL_COMMANDS and _TABLE_OR_VIEW.match(text) and (keyword != "ALTER" or _RENAME_OR_SWAP.search(text))
     ):
@@ -86,3 +102,13 @@ def command(b: _Builder, node: exp.Command) -> None:
                 statement_index=b.index,
             )
         )
+
+
+def _named(b: _Builder, text: str) -> DatasetRef | None:
+    parts = split_dotted_name(text.replace("`", '"'))
+    if parts is None:
+        return None
+    ref, problem = qualified_ref(parts, b.context, "table")
+    if problem is not None:
+        b.outcome.problems.append(name_problem(problem, statement_index=b.index, role="target"))
+    return ref

@@ -146,10 +146,21 @@ class ExpressionColumns:
         name = (ident.this if type(ident) is exp.Identifier else node.name).lower()
         table = node.args.get("table")
         qualifier = (table.this if type(table) is exp.Identifier else node.table).lower() if table is not None else ""
+        db = node.args.get("db")
+        return self.resolve(name, qualifier, scope, aliases, db.name.lower() if db is not None else None)
+
+    def resolve(self, name: str, qualifier: str, scope: Scope, aliases: bool = False, db: str | None = None) -> Deps:
+        """Resolve column ``[db.]qualifier.name`` (lower case; qualifier may be empty) in ``scope``.
+
+        Returns:
+            ``{upstream column id: transform}``; the caller must not mutate it. An
+            unresolvable reference gives ``<unresolved>.name`` and counts in
+            :attr:`unresolved`.
+        """
         if qualifier:
             relation = scope.qualified(qualifier)
-            if relation is None and node.args.get("db") is not None:
-                relation = scope.qualified(f"{node.args['db'].name.lower()}.{qualifier}")
+            if relation is None and db is not None:
+                relation = scope.qualified(f"{db}.{qualifier}")
             if relation is not None:
                 return relation.lookup(name)
             struct = scope.find(qualifier, use_aliases=aliases)  # ``s.field``: a struct column s

@@ -7,7 +7,8 @@ parser. Statements are split at semicolons and parsed one by one (see
 shared state; bad SQL becomes :class:`Problem` values.
 
 With ``columns=True`` each writing statement also gets its column-level lineage (see
-:mod:`lineage_engine.parsing.columns`); the MERGE fast path is then off, and the columns
+:mod:`lineage_engine.parsing.columns`); the table-level MERGE fast path is then off (only
+plain column-copy clauses are read from tokens, :mod:`.merge_clauses`), and the columns
 a CTAS, view or ``CREATE TABLE (cols)`` defines are known to the later statements of the
 same text (a layer over the schema provider).
 
@@ -31,9 +32,17 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token
 
 from lineage_engine.model import ExtractionResult, Operation, Problem, StatementLineage
-from lineage_engine.parsing.chunks import needs_parse, rewrite_for_retry, split_statements, trim_merge
+from lineage_engine.parsing.chunks import (
+    merge_clauses_start,
+    merge_head,
+    needs_parse,
+    rewrite_for_retry,
+    split_statements,
+    trim_merge,
+)
 from lineage_engine.parsing.columns import ColumnOptions
 from lineage_engine.parsing.fallback import recover_lineage
+from lineage_engine.parsing.merge_clauses import PlainClause, plain_merge_clauses
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.problems import TRUNCATION_LENGTH, parse_problem, token_problem, unresolved_column_problem
 from lineage_engine.parsing.redact import fingerprint_untokenized, redact_tokens, redact_untokenized
@@ -45,6 +54,7 @@ from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, masking
 _SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
            "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
 _RECOVERED = 0.3
+Plain = tuple[PlainClause, ...] | None
 # Dialects where a select item may use an earlier item's alias (``a + 1 AS b, b * 2 AS c``).
 LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "duckdb", "redshift", "teradata"})
 
@@ -120,7 +130,7 @@ def extract_lineage(
     for index, chunk in enumerate(chunks):
         if not needs_parse(chunk, queries=queries):
             continue
-        nodes, error = _parse(engine, chunk, text, trim=not columns)
+        nodes, error, plain = _parse(engine, chunk, text, trim=not columns)
         if error is not None:
             last = index == len(chunks) - 1
             recovered = recover_lineage(chunk, index=index, context=context, temp_re=temp_re)
@@ -132,7 +142,8 @@ def extract_lineage(
             continue
         for node in nodes:
             outcome = statement_lineage(
-                node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries
+                node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries,
+                merge_clauses=plain,
             )
             statements.extend(outcome.lineage)
             if outcome.unresolved_columns:
@@ -168,18 +179,35 @@ def _learn(layered: LayeredSchema, lineage: list[StatementLineage], defined: dic
         layered.learn(dataset_id, names)
 
 
-def _parse(engine: Dialect, chunk: list[Token], text: str, *, trim: bool) -> tuple[list[exp.Expr], Exception | None]:
-    """Parse one statement; retry once with a token rewrite after a Command fallback."""
-    trimmed = trim_merge(engine, chunk) if trim else chunk
+def _parse(engine: Dialect, chunk: list[Token], text: str, *, trim: bool) -> tuple[list[exp.Expr], Exception | None, Plain]:
+    """Parse one statement; retry once with a token rewrite after a Command fallback.
+
+    MERGE fast paths: at table level the WHEN clauses are cut when they cannot name a
+    dataset (:func:`trim_merge`); in column mode they are cut only when they are plain
+    column copies, which are then returned read from their tokens (:mod:`.merge_clauses`).
+
+    Returns:
+        ``(nodes, error, plain MERGE clauses or None)``.
+    """
+    plain = None
+    if trim:
+        trimmed = trim_merge(engine, chunk)
+    else:
+        start = merge_clauses_start(chunk)
+        plain = plain_merge_clauses(chunk[start:]) if start is not None else None
+        trimmed = merge_head(engine, chunk, start) if plain is not None and start is not None else chunk
     try:
         parsed = engine.parser(error_message_context=0).parse(trimmed, text)
+        if plain is not None and (len(parsed) != 1 or not isinstance(parsed[0], exp.Merge)):
+            raise ValueError("the MERGE fast path gave an unexpected shape")
     except Exception as error:  # noqa: BLE001 - sqlglot may raise anything on odd input
         if trimmed is chunk:
-            return [], error
+            return [], error, None
+        plain = None
         try:  # the MERGE fast path cut somewhere unexpected: parse the full statement
             parsed = engine.parser(error_message_context=0).parse(chunk, text)
         except Exception as full_error:  # noqa: BLE001
-            return [], full_error
+            return [], full_error, None
     nodes = [n for n in parsed if n is not None]
     if len(nodes) == 1 and isinstance(nodes[0], exp.Command):
         rewritten = rewrite_for_retry(chunk)
@@ -187,7 +215,7 @@ def _parse(engine: Dialect, chunk: list[Token], text: str, *, trim: bool) -> tup
             try:
                 retry = [n for n in engine.parser(error_message_context=0).parse(rewritten, text) if n]
             except Exception:  # noqa: BLE001 - keep the Command
-                return nodes, None
+                return nodes, None, None
             if retry and not isinstance(retry[0], exp.Command):
-                return retry, None
-    return nodes, None
+                return retry, None, None
+    return nodes, None, plain

@@ -7,7 +7,8 @@ subqueries in expressions are resolved with the enclosing scope as parent (corre
 
 Alongside the DIRECT dependencies of each output column, the walk collects the columns a
 statement uses to choose rows (WHERE, HAVING, QUALIFY, JOIN ... ON / USING, GROUP BY,
-MERGE ON, and every column of a subquery used as a predicate): :attr:`indirect`. They
+ORDER BY with LIMIT, MERGE ON and WHEN conditions, and every column of a subquery used as
+a predicate): :attr:`indirect`. They
 apply to every target column of the statement (row selection propagates through joins).
 """
 
@@ -133,6 +134,9 @@ class QueryColumns(ExpressionColumns):
             part = select.args.get(clause)
             if part is not None:
                 self.indirect_from(part, scope, env, outputs if clause == "group" else None)
+        order = select.args.get("order")
+        if order is not None and (select.args.get("limit") is not None or select.args.get("fetch") is not None):
+            self.indirect_from(order, scope, env)  # ORDER BY ... LIMIT n chooses rows
         return outputs
 
     # -- relations -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ ALTER, DROP, USE and opaque commands are handled in :mod:`.ddl`.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from sqlglot import exp
 
@@ -31,6 +32,7 @@ from lineage_engine.model import DatasetRef, Operation, StatementLineage
 from lineage_engine.parsing import columns as col
 from lineage_engine.parsing import ddl
 from lineage_engine.parsing.builder import StatementBuilder, StatementOutcome
+from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext, stage_ref
 from lineage_engine.parsing.problems import name_problem
 
@@ -46,6 +48,7 @@ def statement_lineage(
     temp_re: re.Pattern[str] | None,
     columns: col.ColumnOptions | None = None,
     queries: bool = False,
+    merge_clauses: tuple[PlainClause, ...] | None = None,
 ) -> StatementOutcome:
     """Return the lineage of one parsed statement.
 
@@ -56,12 +59,15 @@ def statement_lineage(
         temp_re: compiled temporary-name patterns (see ``temp_names``).
         columns: column-level options; None for table level only.
         queries: also report a SELECT's reads, as :attr:`Operation.QUERY` with no target.
+        merge_clauses: a MERGE's WHEN clauses read from tokens (column mode fast path,
+            :mod:`.merge_clauses`) when ``node`` carries only a stub clause.
 
     Returns:
         A :class:`StatementOutcome`; never raises for unexpected node shapes (they give
         no lineage).
     """
-    builder = StatementBuilder(index=index, context=context, temp_re=temp_re, columns=columns)
+    builder = StatementBuilder(index=index, context=context, temp_re=temp_re, columns=columns,
+                               merge_clauses=merge_clauses)
     if queries and isinstance(node, _QUERIES):
         first = node
         while isinstance(first, exp.SetOperation):
@@ -154,8 +160,8 @@ def _multi_insert(b: StatementBuilder, node: exp.MultitableInserts) -> None:
 
 def _merge(b: StatementBuilder, node: exp.Merge) -> None:
     target = b.ref(node.this)
-    b.emit(Operation.MERGE, target, b.upstreams(node, skip=[node.this]),
-           columns=b.column_outcome(col.merge_columns, node, target))
+    compute = partial(col.merge_columns, plain=b.merge_clauses)
+    b.emit(Operation.MERGE, target, b.upstreams(node, skip=[node.this]), columns=b.column_outcome(compute, node, target))
 
 
 def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> None:

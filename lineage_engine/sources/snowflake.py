@@ -40,8 +40,6 @@ from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfi
 
 MAX_RUNTIME = timedelta(days=2)
 """START_TIME floor below the END_TIME range (Snowflake's default statement timeout, 2 days)."""
-RETENTION = timedelta(days=365)
-"""ACCOUNT_USAGE keeps 365 days of query history (reference §1)."""
 ACCESS_HISTORY_CHUNK = 1000
 """Query ids per ACCESS_HISTORY statement."""
 
@@ -51,16 +49,6 @@ def load_sql(name: str) -> str:
     return resources.files("lineage_engine.sources").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _utc(value: Any, field: str) -> datetime:
-    return parse_timestamp(value, field)
-
-
-def floor_day(moment: datetime) -> datetime:
-    """Return midnight UTC of the day of ``moment`` (aware)."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 class SnowflakeQueryHistorySource:
     """``ACCOUNT_USAGE.QUERY_HISTORY`` of one account, read with a lag and a keyset.
 
@@ -68,8 +56,7 @@ class SnowflakeQueryHistorySource:
         config: connection settings (``telemetry``).
         lag: read only statements that ended before ``now - lag``.
         overlap: re-scan this long before the watermark on every read.
-        backfill_days: without a watermark or window, read from midnight UTC this many
-            days back.
+        backfill_days: without a watermark or window, read from this many days back.
         page_size: rows per keyset page.
         query_types: QUERY_TYPE names to read; default: every materializing type.
         own_user: our user (default ``config.user``); its statements are skipped.
@@ -173,7 +160,7 @@ class SnowflakeQueryHistorySource:
         if self.window is not None:
             start, end = self.window[0], min(self.window[1], end)
         else:
-            start = after.end_time if after else floor_day(now - timedelta(days=self.backfill_days))
+            start = after.end_time if after else now - timedelta(days=self.backfill_days)
         if after is not None and after.end_time > start:
             start = after.end_time
         return start, end
@@ -213,7 +200,7 @@ class SnowflakeQueryHistorySource:
             if len(rows) < self.page_size:
                 return
             last = rows[-1]
-            position = (_utc(last["end_time"], "end_time"), str(last["query_id"]))
+            position = (parse_timestamp(last["end_time"], "end_time"), str(last["query_id"]))
 
     # -- rows ---------------------------------------------------------------------------------
 
@@ -225,8 +212,8 @@ class SnowflakeQueryHistorySource:
                 raise RowError("query_id is missing")
             if not isinstance(row.get("query_text"), str):
                 raise RowError("query_text is missing")
-            end_time = _utc(row.get("end_time"), "end_time")
-            start_time = _utc(row["start_time"], "start_time") if row.get("start_time") else end_time
+            end_time = parse_timestamp(row.get("end_time"), "end_time")
+            start_time = parse_timestamp(row["start_time"], "start_time") if row.get("start_time") else end_time
         except RowError as exc:
             return QuarantineEntry(source=self.key, query_id=query_id or None, position=position,
                                    reason_code="malformed_row", reason=str(exc))

@@ -11,6 +11,7 @@ from lineage_engine.errors import GraphError
 from lineage_engine.graph.embedded import EmbeddedGraphStore
 from lineage_engine.model import Asset, DatasetRef, LineageEvent, Operation
 from lineage_engine.scan import scan_once
+from lineage_engine.traces import load_trace
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
 THRESHOLDS = {"pii_exposure": "HIGH", "financial_data": "MEDIUM", "health_data": "HIGH", "restricted": "HIGH"}
@@ -96,7 +97,6 @@ def test_scan_finds_records_alerts_and_resolves(store, registry, webhook):
     assert {f.terminal for f in registry.list_findings("open")} == {"db.stg.customers", "db.mart.fin"}
 
 
-
 def test_registry_masking_wins_over_stale_graph_properties(store, registry, webhook):
     registry.upsert_assets(ASSETS)
     store.sync_classifications(registry.list_assets())
@@ -124,3 +124,46 @@ def test_empty_graph_never_resolves_open_findings(store, registry, webhook, tmp_
     finally:
         empty.close()
     assert len(registry.list_findings("open")) == 3
+
+
+def event(at: datetime, op: Operation, target: DatasetRef, *sources: str, n: int = 0) -> LineageEvent:
+    return LineageEvent(at=at, query_id=f"q-{target.id}-{n}", query_type=op.name, operation=op, target=target,
+                        sources=tuple(ref(s) for s in sources), replaces=op is Operation.REPLACE)
+
+
+def test_copy_through_a_dropped_intermediate_is_still_an_exposure(registry, webhook, tmp_path):
+    """customers -> tmp_copy -> export, then tmp_copy dropped: export still holds the PII."""
+    s = EmbeddedGraphStore(tmp_path / "gap-graph")
+    s.migrate()
+    try:
+        s.apply_events([
+            event(T0, Operation.REPLACE, ref("db.stg.tmp_copy"), "db.raw.customers"),
+            event(T0 + timedelta(hours=1), Operation.INSERT, ref("db.out.export"), "db.stg.tmp_copy"),
+            event(T0 + timedelta(hours=2), Operation.DROP, ref("db.stg.tmp_copy")),
+            # a view created over mid before mid was loaded with PII shows it now (views are live)
+            event(T0, Operation.VIEW, DatasetRef("db.out.v_mid", "DB.OUT.V_MID", "view"), "db.stg.mid"),
+            event(T0 + timedelta(hours=3), Operation.INSERT, ref("db.stg.mid"), "db.raw.customers"),
+        ])
+        registry.upsert_assets(ASSETS)
+        notifier = SlackNotifier(webhook.url)
+        # as of 30 minutes in, only tmp_copy held the PII (export copied it at 1 h)
+        past = scan(s, registry, notifier, T0 + timedelta(minutes=30))
+        assert [p.terminal for p in past.paths] == ["db.stg.tmp_copy"]
+
+        now = T0 + timedelta(days=7)
+        # the "every edge valid now" trace loses export: tmp_copy's incoming edge closed at the drop
+        traced = s.run_trace(load_trace("unmasked_pii_paths"), {"origins": ["db.raw.customers"], "as_of": now})
+        assert "db.out.export" not in {r["terminal"] for r in traced}
+
+        report = scan(s, registry, notifier, now)
+        assert [(p.terminal, p.path) for p in report.paths] == [
+            ("db.out.export", ("db.out.export", "db.stg.tmp_copy", "db.raw.customers")),
+            ("db.out.v_mid", ("db.out.v_mid", "db.stg.mid", "db.raw.customers")),
+            ("db.stg.mid", ("db.stg.mid", "db.raw.customers")),
+        ]
+        assert {(f.origin, f.terminal) for f in registry.list_findings("open")} == {
+            ("db.raw.customers", "db.out.export"), ("db.raw.customers", "db.out.v_mid"),
+            ("db.raw.customers", "db.stg.mid")}
+        assert [(f.origin, f.terminal) for f in report.outcome.resolved] == [("db.raw.customers", "db.stg.tmp_copy")]
+    finally:
+        s.close()

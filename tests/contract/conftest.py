@@ -1,20 +1,26 @@
 """Fixtures for the GraphStore contract suite: one fresh, migrated store per test, per backend.
 
-Backends:
+Backends (design §3: each one a real engine, none a mock):
 
 - ``embedded``: always; a LadybugDB file under ``tmp_path``.
-- ``neo4j``: skipped until ``lineage_engine/graph/neo4j.py`` exists (issue 4). Once it
-  does, it runs against ``NEO4J_URI`` (``NEO4J_USER`` / ``NEO4J_PASSWORD``, database
-  emptied before each test) or a throw-away ``neo4j:5`` container when a Docker engine is
-  reachable (testcontainers), and is skipped with that reason otherwise; under ``CI`` with
-  ``NEO4J_URI`` set, an unavailable backend fails instead of skipping.
+- ``neo4j``: a real Neo4j 5 server, the first of
+  1. ``NEO4J_URI`` (with ``NEO4J_AUTH`` as ``user/password``, default ``neo4j/password``, and
+     optionally ``NEO4J_DATABASE``): an existing server. Setting it is an explicit request,
+     so it wins over Docker, and an unreachable server fails the tests instead of skipping
+     them. The tests empty that database: never point it at data you keep.
+  2. a reachable Docker engine: one throw-away ``neo4j:5`` container for the session
+     (testcontainers, ``bolt://``; a container's advertised address does not survive the
+     port mapping, so ``neo4j://`` routing is not exercised this way).
+  3. otherwise every ``neo4j`` case skips with one reason, :data:`NEO4J_UNAVAILABLE`.
+
+A test's Neo4j graph "lives" in its ``tmp_path`` like the embedded file does: the first open
+in a test empties the database, and so does the next open after the test deleted the files
+in ``tmp_path`` (how a test asks for a fresh graph).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,45 +29,65 @@ import pytest
 from lineage_engine.graph.store import GraphStore, open_graph_store
 
 BACKENDS = ("embedded", "neo4j")
-NEO4J_NOT_IMPLEMENTED = "Neo4j backend not implemented yet (issue 4)"
-NEO4J_UNAVAILABLE = "no Neo4j: set NEO4J_URI (and NEO4J_USER/NEO4J_PASSWORD) or start a Docker engine"
+NEO4J_UNAVAILABLE = (
+    "Neo4j backend not tested: NEO4J_URI is not set and no Docker engine is reachable for a "
+    "neo4j:5 container; set NEO4J_URI (and NEO4J_AUTH=user/password) or start Docker"
+)
+NEO4J_IMAGE = "neo4j:5"
+_CONTAINER_PASSWORD = "lineage-engine-test"  # Neo4j 5 wants at least 8 characters
 
 StoreFactory = Callable[..., GraphStore]
 
 
 def _docker_reachable() -> bool:
-    if os.environ.get("DOCKER_HOST"):
-        return True
-    return Path("/var/run/docker.sock").exists() and shutil.which("docker") is not None
-
-
-def _neo4j_options(request: pytest.FixtureRequest) -> dict[str, object]:
-    """Return open_graph_store options for a reachable Neo4j, or skip with the reason."""
-    if importlib.util.find_spec("lineage_engine.graph.neo4j") is None:
-        pytest.skip(NEO4J_NOT_IMPLEMENTED)
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        return {"uri": uri, "credentials": f"{os.environ.get('NEO4J_USER', 'neo4j')}:{os.environ.get('NEO4J_PASSWORD', '')}"}
-    if not _docker_reachable():
-        pytest.skip(NEO4J_UNAVAILABLE)
-    container = request.getfixturevalue("neo4j_container")
-    return {"uri": container.get_connection_url(), "credentials": "neo4j:password"}
+    """Return True when a Docker engine answers a ping within a few seconds."""
+    try:
+        import docker
+    except ImportError:
+        return False
+    try:
+        client = docker.from_env(timeout=5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # no socket, no permission, engine down: all mean "no Docker here"
+        return False
 
 
 @pytest.fixture(scope="session")
-def neo4j_container() -> Iterator[object]:
-    """A Neo4j 5 container for the session (only requested when Docker is reachable)."""
-    testcontainers = pytest.importorskip("testcontainers.neo4j", reason="pip install testcontainers[neo4j]")
-    with testcontainers.Neo4jContainer("neo4j:5", password="password") as container:
-        yield container
+def neo4j_server() -> Iterator[dict[str, object]]:
+    """``open_graph_store("neo4j", ...)`` options for a reachable server, or skip (see module doc)."""
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        yield {"uri": uri, "credentials": os.environ.get("NEO4J_AUTH", "neo4j/password"),
+               "database": os.environ.get("NEO4J_DATABASE") or None}
+        return
+    if not _docker_reachable():
+        pytest.skip(NEO4J_UNAVAILABLE)
+    try:
+        from testcontainers.community.neo4j import Neo4jContainer
+    except ImportError:  # testcontainers before the community/ split
+        from testcontainers.neo4j import Neo4jContainer
+    with Neo4jContainer(NEO4J_IMAGE, password=_CONTAINER_PASSWORD) as container:
+        yield {"uri": container.get_connection_url(), "credentials": f"neo4j/{_CONTAINER_PASSWORD}"}
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """The backend under test; the ``neo4j`` case skips with its reason when unavailable."""
+    """The backend under test; ``neo4j`` skips with :data:`NEO4J_UNAVAILABLE` when there is none."""
     if request.param == "neo4j":
-        request.node.neo4j_options = _neo4j_options(request)
+        request.getfixturevalue("neo4j_server")
     return request.param
+
+
+def empty_neo4j(options: dict[str, object]) -> None:
+    """Delete every node and relationship of the Neo4j test database (constraints stay)."""
+    store = open_graph_store("neo4j", **options)
+    try:
+        store._execute("MATCH (n) DETACH DELETE n", {})  # type: ignore[attr-defined]
+    finally:
+        store.close()
 
 
 @pytest.fixture
@@ -73,7 +99,12 @@ def open_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
         if backend == "embedded":
             store = open_graph_store("embedded", path=tmp_path / "graph.lbug", read_only=read_only)
         else:
-            store = open_graph_store("neo4j", read_only=read_only, **request.node.neo4j_options)
+            options = request.getfixturevalue("neo4j_server")
+            marker = tmp_path / "neo4j-graph"
+            if not marker.exists():
+                empty_neo4j(options)
+                marker.touch()
+            store = open_graph_store("neo4j", read_only=read_only, **options)
         opened.append(store)
         return store
 
@@ -85,7 +116,4 @@ def open_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
 @pytest.fixture
 def store(open_store: StoreFactory) -> GraphStore:
     """A fresh, migrated, writable graph store."""
-    graph = open_store()
-    if graph.backend == "neo4j":  # a shared server: start from an empty database
-        graph._execute("MATCH (n) DETACH DELETE n", {})  # type: ignore[attr-defined]
-    return graph
+    return open_store()

@@ -1,0 +1,150 @@
+"""Measure the exposure scan's time-respecting walk (lineage_engine/exposure/walk.py).
+
+``synthetic`` (default): builds random temporal lineage (DATASETS datasets, EDGES intervals:
+mostly downstream-pointing with a few back edges for cycles, a third of the intervals
+closed by a replace, some views and some rename-moved intervals), takes the first ORIGINS
+datasets as origins and times :func:`build_edge_index` plus one walk per origin as of the
+end of the history. Each size runs in its own process so the peak RSS is that size's own.
+The saved Cypher trace enumerating the same paths ran out of memory at 500 / 1,600 on
+the embedded engine (see ``benchmarks/graph_merge.py paths``).
+
+``graph``: opens an existing embedded graph read-only (for example one crawled from the
+solana-models workload with ``lineage-engine --config X crawl``) and times what the scan
+does against it: ``iter_edges(None)``, the views read, and the walk from ORIGINS origins
+(given with ``--origin``, else the datasets with the most downstream intervals).
+
+    python benchmarks/exposure_walk.py synthetic [--sizes 500:1600,5000:20000] [--origins 50] [--timeless]
+    python benchmarks/exposure_walk.py graph --graph PATH [--origins 10] [--origin ID ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lineage_engine.exposure.walk import build_edge_index, walk_origin  # noqa: E402
+from lineage_engine.model import EdgeRow, SavedTrace  # noqa: E402
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+HOURS = 24 * 90
+VIEWS = SavedTrace(name="_views", text="MATCH (d:Dataset) WHERE d.kind = 'view' RETURN d.id AS id ORDER BY id")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synthetic_edges(datasets: int, edges: int, seed: int = 11, *, timeless: bool = False) -> tuple[list[EdgeRow], set[str]]:
+    """Return random temporal intervals over ids ``db.s.tNNNNN`` and the ids that are views.
+
+    ``timeless``: every interval opens at the start and stays open (the worst case for the
+    walk: everything reachable holds origin data, as in a path-enumerating trace).
+    """
+    rng = random.Random(seed)
+    ids = [f"db.s.t{i:05d}" for i in range(datasets)]
+    views = {i for i in ids if rng.random() < 0.1}
+    rows: list[EdgeRow] = []
+    keys: set[tuple[int, int, int]] = set()
+    while len(rows) < edges:
+        a, b = rng.sample(range(datasets), 2)
+        down, up = (max(a, b), min(a, b)) if rng.random() < 0.95 else (min(a, b), max(a, b))
+        start = 0 if timeless else rng.randrange(HOURS)
+        if (down, up, start) in keys:
+            continue
+        keys.add((down, up, start))
+        end = start + rng.randrange(1, HOURS // 4) if rng.random() < 0.33 and not timeless else None
+        last = rng.randrange(start, min(end or HOURS, HOURS) + 1)
+        query_type = "ALTER_TABLE" if rng.random() < 0.05 else "INSERT"
+        rows.append(EdgeRow(ids[down], ids[up], T0 + timedelta(hours=start),
+                            T0 + timedelta(hours=end) if end is not None else None,
+                            T0 + timedelta(hours=start), T0 + timedelta(hours=last), 1, "q", query_type))
+    return rows, views
+
+
+def walk_all(rows: list[EdgeRow], views: set[str], origins: list[str], as_of: datetime,
+             max_hops: int) -> tuple[float, float, int, int]:
+    """Return (index seconds, walk seconds, holdings, longest path) for ``origins``."""
+    started = time.perf_counter()
+    index = build_edge_index(rows, as_of=as_of, live=views)
+    built = time.perf_counter()
+    holdings = [h for o in origins for h in walk_origin(index, o, max_hops=max_hops)]
+    walked = time.perf_counter()
+    return built - started, walked - built, len(holdings), max((h.hops for h in holdings), default=0)
+
+
+def bench_one(datasets: int, edges: int, origins: int, max_hops: int, timeless: bool) -> None:
+    rows, views = synthetic_edges(datasets, edges, timeless=timeless)
+    ids = sorted({r.upstream for r in rows} | {r.downstream for r in rows})
+    built, walked, held, longest = walk_all(rows, views, ids[:origins], T0 + timedelta(hours=HOURS), max_hops)
+    print(f"{'timeless' if timeless else 'temporal'} {datasets:>6} datasets {edges:>7} intervals {origins:>3} origins: index {built:6.3f} s, "
+          f"walk {walked:6.3f} s ({walked / origins * 1000:7.1f} ms/origin), {held} holdings, "
+          f"longest path {longest} hops, peak RSS {peak_rss_mb():.0f} MiB")
+
+
+def bench_synthetic(args: argparse.Namespace) -> None:
+    for size in args.sizes.split(","):
+        datasets, edges = (int(x) for x in size.split(":"))
+        subprocess.run([sys.executable, __file__, "_one", str(datasets), str(edges), str(args.origins),
+                        str(args.max_hops), str(int(args.timeless))], check=True)
+
+
+def bench_graph(args: argparse.Namespace) -> None:
+    from lineage_engine.graph.embedded import EmbeddedGraphStore
+
+    store = EmbeddedGraphStore(Path(args.graph), read_only=True)
+    try:
+        started = time.perf_counter()
+        rows = list(store.iter_edges(None))
+        read = time.perf_counter()
+        views = {str(r["id"]) for r in store.run_trace(VIEWS, {})}
+        viewed = time.perf_counter()
+    finally:
+        store.close()
+    origins = args.origin or [u for u, _ in Counter(r.upstream for r in rows).most_common(args.origins)]
+    as_of = max([r.valid_from for r in rows] + [r.valid_to for r in rows if r.valid_to], default=T0)
+    as_of += timedelta(seconds=1)
+    built, walked, held, longest = walk_all(rows, views, origins, as_of, args.max_hops)
+    print(f"{len(rows)} intervals ({sum(r.valid_to is None for r in rows)} open), {len(views)} views, "
+          f"{len(origins)} origins as of {as_of.isoformat()}")
+    print(f"iter_edges(None) {read - started:.3f} s, views {viewed - read:.3f} s, index {built:.3f} s, "
+          f"walk {walked:.3f} s; {held} holdings, longest path {longest} hops, peak RSS {peak_rss_mb():.0f} MiB")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_one":
+        datasets, edges, origins, max_hops, timeless = (int(x) for x in sys.argv[2:7])
+        bench_one(datasets, edges, origins, max_hops, bool(timeless))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="mode")
+    syn = sub.add_parser("synthetic")
+    syn.add_argument("--sizes", default="500:1600,5000:20000", help="DATASETS:EDGES,...")
+    syn.add_argument("--origins", type=int, default=50)
+    syn.add_argument("--max-hops", type=int, default=10)
+    syn.add_argument("--timeless", action="store_true", help="every interval open from the start (worst case)")
+    graph = sub.add_parser("graph")
+    graph.add_argument("--graph", required=True, help="embedded graph file (graph.path)")
+    graph.add_argument("--origins", type=int, default=10)
+    graph.add_argument("--origin", action="append", help="origin dataset id (repeatable)")
+    graph.add_argument("--max-hops", type=int, default=10)
+    args = parser.parse_args(sys.argv[1:] or ["synthetic"])
+    if args.mode is None:
+        parser.error("choose a mode: synthetic or graph")
+    if args.mode == "graph":
+        bench_graph(args)
+    else:
+        bench_synthetic(args)
+
+
+if __name__ == "__main__":
+    main()
