@@ -149,7 +149,7 @@ def to_driver(value: object) -> object:
         if value.tzinfo is None or value.utcoffset() is None:
             raise GraphError("neo4j", f"naive datetime {value.isoformat()} passed as a parameter; "
                              "pass a timezone-aware datetime (UTC)")
-        return value
+        return value.astimezone(UTC)
     if isinstance(value, (list, tuple)):
         return [to_driver(v) for v in value]
     if isinstance(value, dict):
@@ -200,7 +200,7 @@ def from_driver(value: object) -> object:
 
 def _properties(entity: Mapping[str, object], label: str | None) -> dict[str, object]:
     own = _OWN_PROPERTIES.get(label or "", ())
-    values = {key: from_driver(entity.get(key)) for key in own if key in entity}
+    values = {key: from_driver(entity.get(key)) for key in own}
     values.update({key: from_driver(v) for key, v in entity.items() if key not in values})
     return values
 
