@@ -243,7 +243,7 @@ def export_edges(
         lines = json_lines(
             {"downstream": e.downstream, "upstream": e.upstream, "valid_from": e.valid_from, "valid_to": e.valid_to,
              "query_type": e.query_type, "via": list(e.via), "observations": e.observations,
-             "last_query_id": e.last_query_id}
+             "last_query_id": e.last_query_id, "provenance": e.provenance}
             for e in store.iter_edges(when)
         )
         handle = output.open("w", encoding="utf-8") if output else sys.stdout

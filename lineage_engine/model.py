@@ -255,7 +255,8 @@ class EdgeRow:
     """A dataset-level ``DERIVES_FROM`` interval as read back from the graph.
 
     One row per validity interval: an edge that closed and later reopened is two rows.
-    ``valid_to`` is None while the edge is current.
+    ``valid_to`` is None while the edge is current. ``provenance`` tells how the lineage of
+    ``last_query_id`` was obtained: ``parsed`` or ``access_history`` (issue 3).
     """
 
     downstream: str
@@ -268,6 +269,7 @@ class EdgeRow:
     last_query_id: str
     query_type: str
     via: tuple[str, ...] = ()
+    provenance: str = "parsed"
 
 
 @dataclass(frozen=True, slots=True)

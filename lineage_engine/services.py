@@ -61,6 +61,11 @@ def graph_store(settings: Settings, *, read_only: bool = False) -> Iterator[Grap
         database=graph.database,
         credentials=graph.credentials.get_secret_value() if graph.credentials else None,
         indexes=tuple(graph.indexes),
+        batch_size=graph.batch_size,
+        max_connection_pool_size=graph.max_connection_pool_size,
+        connection_timeout=graph.connection_timeout_seconds,
+        connection_acquisition_timeout=graph.connection_acquisition_timeout_seconds,
+        max_transaction_retry_time=graph.max_transaction_retry_seconds,
     )
     try:
         yield store

@@ -38,7 +38,7 @@ from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, Merg
 _EDGE_FIELDS = (
     "d.id AS downstream, u.id AS upstream, e.valid_from AS valid_from, e.valid_to AS valid_to, "
     "e.first_seen AS first_seen, e.last_seen AS last_seen, e.observations AS observations, "
-    "e.last_query_id AS last_query_id, e.query_type AS query_type, e.via AS via"
+    "e.last_query_id AS last_query_id, e.query_type AS query_type, e.via AS via, e.provenance AS provenance"
 )
 
 READ_NODES = (
@@ -72,7 +72,7 @@ UPSERT_INTERVALS = (
     "MERGE (d)-[e:DERIVES_FROM {valid_from: r.valid_from}]->(u) "
     "SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
     "e.observations = r.observations, e.last_query_id = r.last_query_id, "
-    "e.query_type = r.query_type, e.via = r.via"
+    "e.query_type = r.query_type, e.via = r.via, e.provenance = r.provenance"
 )
 CLOSE_INTERVALS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
@@ -259,6 +259,7 @@ def edge_row(row: Mapping[str, object]) -> EdgeRow:
         last_query_id=str(row["last_query_id"] or ""),
         query_type=str(row["query_type"] or ""),
         via=tuple(row["via"] or ()),  # type: ignore[arg-type]
+        provenance=str(row.get("provenance") or "parsed"),  # edges stored before issue 3: parsed
     )
 
 
@@ -267,6 +268,7 @@ def _interval_params(row: EdgeRow) -> dict[str, object]:
         "downstream": row.downstream, "upstream": row.upstream, "valid_from": row.valid_from,
         "first_seen": row.first_seen, "last_seen": row.last_seen, "observations": row.observations,
         "last_query_id": row.last_query_id, "query_type": row.query_type, "via": list(row.via),
+        "provenance": row.provenance,
     }
 
 

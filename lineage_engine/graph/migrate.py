@@ -58,6 +58,7 @@ DERIVES_FROM_PROPERTIES: dict[str, str] = {
     "last_query_id": "STRING",
     "query_type": "STRING",
     "via": "STRING[]",
+    "provenance": "STRING",
     "transform": "STRING",
     "kind": "STRING",
 }
@@ -89,6 +90,8 @@ EMBEDDED_SCHEMA: tuple[str, ...] = (
     # the type name, so traces read `DERIVES_FROM` on both backends.
     "CREATE REL TABLE IF NOT EXISTS DERIVES_FROM("
     f"FROM Dataset TO Dataset, FROM `Column` TO `Column`, {_columns(DERIVES_FROM_PROPERTIES)})",
+    # Added by issue 3: upgrades a graph created before ``provenance`` existed (idempotent).
+    "ALTER TABLE DERIVES_FROM ADD IF NOT EXISTS provenance STRING",
 )
 """LadybugDB DDL: typed tables, created idempotently, in dependency order."""
 

@@ -24,6 +24,7 @@ writes even when a cluster routes it to a follower.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -370,7 +371,8 @@ class Neo4jGraphStore(CypherGraphStore):
                 tx.commit()
             finally:
                 self._tx = None
-                tx.close()  # rolls back unless committed
+                with contextlib.suppress(Exception):  # the block's own error, if any, matters more
+                    tx.close()  # rolls back unless committed
         except Exception as exc:
             if _is_driver_error(exc):
                 raise self._map(exc, "transaction failed") from exc
@@ -426,6 +428,8 @@ class Neo4jGraphStore(CypherGraphStore):
         if code == "Neo.ClientError.Database.DatabaseNotFound":
             return GraphError(self.backend, f"{action}: Neo4j at {self.where} has no database "
                               f"'{self.database}'; check graph.database")
+        # ServiceUnavailable includes IncompleteCommit (the commit may have happened): retrying is
+        # still right, as every write is idempotent and a replay changes nothing.
         busy = (nx.ServiceUnavailable, nx.SessionExpired, nx.TransientError,
                 getattr(nx, "ConnectionAcquisitionTimeoutError", nx.ServiceUnavailable))
         if isinstance(exc, busy) or _retryable(exc):

@@ -184,13 +184,13 @@ class _Fold:
             current = self._reopen(downstream, upstream, event.at)
         if current is None:
             row = EdgeRow(downstream, upstream, event.at, None, event.at, event.at, 1,
-                          event.query_id, event.query_type, tuple(sorted(set(via))))
+                          event.query_id, event.query_type, tuple(sorted(set(via))), event.provenance)
             self._track(_Interval(row, stored=False))
             return
         row = current.row
         if event.at > row.last_seen:
             row = replace(row, last_seen=event.at, observations=row.observations + 1,
-                          last_query_id=event.query_id, query_type=event.query_type)
+                          last_query_id=event.query_id, query_type=event.query_type, provenance=event.provenance)
         merged_via = tuple(sorted(set(row.via) | set(via)))
         if merged_via != row.via:
             row = replace(row, via=merged_via)

@@ -87,12 +87,21 @@ def build(store: GraphStore) -> GraphStore:
 
 
 def canonical(row: dict[str, object]) -> str:
-    """A row as text; of several shortest routes the trace picks one, so keep only its ends."""
+    """A row as text, key order aside; of several shortest routes a reach trace returns one of
+    them, so keep only that path's ends and length."""
     row = dict(row)
     if isinstance(row.get("routes"), int) and row["routes"] > 1 and isinstance(row.get("path"), list):  # type: ignore[operator]
         path = row["path"]
         row["path"] = (path[0]["id"], path[-1]["id"], len(path))  # type: ignore[index]
-    return repr(sorted(row.items()))
+    return repr(_sorted(row))
+
+
+def _sorted(value: object) -> object:
+    if isinstance(value, dict):
+        return sorted((k, _sorted(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def scalars(row: dict[str, object]) -> tuple[object, ...]:

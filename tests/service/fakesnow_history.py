@@ -143,10 +143,14 @@ def fakesnow_server(port: int | None = None, timeout: float = 30.0) -> Iterator[
 
 
 def server_connection(port: int) -> Any:
-    """Connect the real driver to a ``fakesnow -s`` server (for loading data)."""
+    """Connect the real driver to a ``fakesnow -s`` server (for loading data).
+
+    The session's current database is SNOWFLAKE: fakesnow's FLATTEN needs one (reference §9).
+    """
     import snowflake.connector
 
     return snowflake.connector.connect(
         account="fakesnow", user="loader", password="snow", host="127.0.0.1", port=port, protocol="http",
+        database="SNOWFLAKE", schema="ACCOUNT_USAGE",
         session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False}, login_timeout=10,
     )
