@@ -129,6 +129,8 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
         f"{r.edges_created} edges opened, {r.edges_updated} re-observed, {r.edges_closed} closed, "
         f"{r.datasets_created} new datasets"
     )
+    console.print(f"  column edges: {r.column_edges_created} opened, {r.column_edges_updated} re-observed, "
+                  f"{r.column_edges_closed} closed")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
     console.print(
@@ -214,6 +216,8 @@ def _print_scan(report: ScanReport) -> None:
     )
     if report.origins_missing_from_graph:
         console.print("  [yellow]not in the graph (no lineage seen yet):[/] " + ", ".join(report.origins_missing_from_graph))
+    for note in report.notes:
+        console.print(f"  {note}", markup=False)
     if report.paths:
         rows = [
             {"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "hops": p.hops,
@@ -234,17 +238,23 @@ def export_edges(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Only edges valid at this instant (ISO 8601, UTC).")] = None,
     format: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",  # noqa: A002
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    level: Annotated[str, typer.Option("--level", help="dataset (default) or column: column-level edges, "
+                                                        "with transform and kind.")] = "dataset",
 ) -> None:
-    """Export dataset-level lineage edges, one JSON line per edge interval."""
+    """Export lineage edges, one JSON line per edge interval (dataset level, or --level column)."""
     if format != "jsonl":
         raise InputError("--format", f"'{format}' is not supported; use jsonl")
+    if level not in ("dataset", "column"):
+        raise InputError("--level", f"'{level}' is not a level; use dataset or column")
     when = parse_as_of(as_of)
     with services.graph_store(settings(), read_only=True) as store:
+        edges = store.iter_edges(when) if level == "dataset" else store.iter_column_edges(when)
         lines = json_lines(
             {"downstream": e.downstream, "upstream": e.upstream, "valid_from": e.valid_from, "valid_to": e.valid_to,
              "query_type": e.query_type, "via": list(e.via), "observations": e.observations,
-             "last_query_id": e.last_query_id, "provenance": e.provenance}
-            for e in store.iter_edges(when)
+             "last_query_id": e.last_query_id, "provenance": e.provenance,
+             **({"transform": e.transform, "kind": e.kind} if level == "column" else {})}
+            for e in edges
         )
         handle = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
@@ -322,7 +332,8 @@ def findings(
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)
     rows = [{"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
-             "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward or "(none)"} for f in items]
+             "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at,
+             "steward": f.steward or "(none)"} for f in items]
     console.print(rows_table(rows, title=f"Findings ({len(rows)})"))
 
 
@@ -348,11 +359,20 @@ def demo() -> None:
                   f"{imported.updated} updated, {imported.unchanged} unchanged")
     _print_crawl(_crawl(s, history))
     _print_scan(services.scan(s, console=console))
+    column = services.DEMO_MASKED_COLUMN
+    console.rule(f"masking at column level: where {column} comes from")
+    rows = [{"upstream": r["upstream"], "hops": r["hops"], "transforms (downstream first)":
+             " → ".join(str(e["transform"]) for e in r["edges"]), "masked on the way": r["masked"]}  # type: ignore[union-attr]
+            for r in services.column_upstream(s, column)]
+    console.print(rows_table(rows, title="saved trace column_upstream_of"))
+    console.print(f"{column} holds sha2(lower(email)): the e-mail reaches it only through a masking function, "
+                  "so it is not an exposure path (no finding above; compare the e-mail columns that are).")
     console.rule("where the data lives")
     where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
     console.print(f"graph ({s.graph.type}): {where}")
     console.print(f"registry: {masked_url(s.registry_url)}")
     console.print("next: lineage-engine trace --list | lineage-engine trace downstream_of -p dataset=prod_db.raw.customer_profiles"
+                  " | lineage-engine trace unmasked_pii_columns -p origins=prod_db.raw.customer_profiles.email"
                   " | lineage-engine export edges --as-of 2026-11-01")
 
 

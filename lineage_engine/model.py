@@ -102,6 +102,22 @@ class ColumnLineage:
     confidence: float = 1.0
 
 
+TRANSFORMS: tuple[str, ...] = ("masked", "aggregation", "expression", "identity")
+"""Column-edge transforms from least to most revealing (their rank is the index).
+
+Along a path transforms combine with ``min`` (masked anywhere stays masked); across
+alternatives for one edge with ``max`` (a clear copy beside a hashed one exposes the value).
+"""
+
+
+def transform_rank(transform: str) -> int:
+    """Return the rank of ``transform`` in :data:`TRANSFORMS`; ``expression``'s for unknown names."""
+    try:
+        return TRANSFORMS.index(transform)
+    except ValueError:
+        return 2
+
+
 @dataclass(frozen=True, slots=True)
 class StatementLineage:
     """Lineage of one SQL statement, before temp-table resolution.
@@ -119,6 +135,9 @@ class StatementLineage:
         columns: column-level lineage; filled only by ``extract_lineage(columns=True)``,
             sorted by (target, source); empty at table level.
         index: 0-based position of the statement in the query text.
+        defined_columns: the target's column names in table order when the statement
+            defines them (CTAS, view, ``CREATE TABLE (cols)``, CLONE of a known table);
+            empty otherwise and at table level. A crawl learns schemas from them.
     """
 
     operation: Operation
@@ -129,6 +148,7 @@ class StatementLineage:
     counterpart: DatasetRef | None = None
     columns: tuple[ColumnLineage, ...] = ()
     index: int = 0
+    defined_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +252,8 @@ class LineageEvent:
         replaces: close the target's earlier incoming edges not re-derived here.
         counterpart: RENAME's new name or SWAP's other side.
         via: ids of temporary objects collapsed into these edges, sorted.
-        columns: resolved column lineage (issue 5).
+        columns: resolved column lineage (issue 5): sources never in a temporary object
+            (composed through it, see :mod:`lineage_engine.parsing.column_compose`).
         provenance: how the sources were obtained: ``parsed`` (from the query text) or
             ``access_history`` (from Snowflake's ACCESS_HISTORY, which wins; issue 3).
     """
@@ -252,11 +273,13 @@ class LineageEvent:
 
 @dataclass(frozen=True, slots=True)
 class EdgeRow:
-    """A dataset-level ``DERIVES_FROM`` interval as read back from the graph.
+    """A ``DERIVES_FROM`` interval as read back from the graph, between datasets or columns.
 
     One row per validity interval: an edge that closed and later reopened is two rows.
     ``valid_to`` is None while the edge is current. ``provenance`` tells how the lineage of
-    ``last_query_id`` was obtained: ``parsed`` or ``access_history`` (issue 3).
+    ``last_query_id`` was obtained: ``parsed`` or ``access_history`` (issue 3). On column
+    edges (ids ``db.schema.table.column``) ``transform`` is one of :data:`TRANSFORMS` and
+    ``kind`` is ``DIRECT`` | ``INDIRECT``; both are empty on dataset edges.
     """
 
     downstream: str
@@ -270,20 +293,26 @@ class EdgeRow:
     query_type: str
     via: tuple[str, ...] = ()
     provenance: str = "parsed"
+    transform: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class MergeReport:
     """What one :meth:`GraphStore.apply_events` call changed.
 
-    ``edges_created`` counts new intervals, ``edges_closed`` intervals given a valid_to,
-    ``edges_updated`` existing open intervals re-observed.
+    ``edges_created`` counts new dataset-edge intervals, ``edges_closed`` intervals given a
+    valid_to, ``edges_updated`` existing open intervals re-observed; the ``column_edges_*``
+    counts are the same for column edges.
     """
 
     datasets_created: int = 0
     edges_created: int = 0
     edges_updated: int = 0
     edges_closed: int = 0
+    column_edges_created: int = 0
+    column_edges_updated: int = 0
+    column_edges_closed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,15 +359,18 @@ class Asset:
 
 @dataclass(frozen=True, slots=True)
 class ExposurePath:
-    """A downstream walk from a sensitive origin to an unmasked dataset (design §7).
+    """A downstream walk from a sensitive origin to an unmasked dataset or column (design §7).
 
     Attributes:
-        origin, terminal: dataset (or column) ids.
+        origin, terminal: dataset or column ids (a column origin's table-level path ends at
+            a dataset).
         path: ids from terminal to origin, following DERIVES_FROM (downstream first).
         hops: number of lineage edges on the path.
         regulatory_tags, classification: of the origin.
         severity: from ``compliance.risk_thresholds`` (``HIGH`` | ``MEDIUM`` | ``LOW``).
-        level: ``table`` when column lineage was unknown for the walk, else ``column``.
+        level: ``column`` when the origin column's value was followed column by column to
+            the terminal column; ``table`` for a dataset origin, or when column lineage was
+            unknown on a hop (see :mod:`lineage_engine.exposure.column_walk`).
         steward: the origin's steward, None when missing.
     """
 

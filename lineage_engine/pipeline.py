@@ -2,10 +2,15 @@
 
 One pass from the stored watermark to the end of the source, committed in batches. Each batch
 is committed in this order: graph events (one transaction), quarantine entries, then the
-watermark together with the temp-table resolver state (one registry transaction). A crash
+watermark together with the temp-table resolver state and the learned column schema (one
+registry transaction; see :mod:`lineage_engine.parsing.learned_schema`). A crash
 anywhere re-runs at most the last uncommitted batch, and replaying a batch is idempotent
 (graph merges are keyed; quarantine entries are deduplicated), so a killed crawl re-run ends
 with the same graph as one clean run.
+
+``crawl_windows`` (issue 3) runs ``crawl_once`` over a windowed source (Snowflake) one END_TIME
+window at a time, oldest first, and after each window commits the window's end as the
+watermark: the backfill in one-day windows and the catch-up after downtime.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import TYPE_CHECKING, Protocol
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
+from lineage_engine.parsing.column_compose import columns_for_graph
+from lineage_engine.parsing.learned_schema import LearnedSchema, RecordingSchema, same_answers
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
@@ -44,6 +51,9 @@ class CrawlOptions:
         temp_patterns: regexes of temporary objects (added to the defaults).
         batch_size: rows per commit.
         parse_cache_size: distinct (text, database, schema) results kept; repeats cost nothing.
+        store_indirect_column_edges: also store INDIRECT column edges (filters, joins, group
+            keys); off by default: they outnumber DIRECT ones several times and exposure
+            does not use them (``telemetry.store_indirect_column_edges``).
     """
 
     dialect: str = "snowflake"
@@ -53,6 +63,7 @@ class CrawlOptions:
     temp_patterns: tuple[str, ...] = ()
     batch_size: int = 1000
     parse_cache_size: int = 20_000
+    store_indirect_column_edges: bool = False
 
 
 @dataclass
@@ -72,6 +83,9 @@ class CrawlReport:
     edges_created: int = 0
     edges_updated: int = 0
     edges_closed: int = 0
+    column_edges_created: int = 0
+    column_edges_updated: int = 0
+    column_edges_closed: int = 0
     watermark: Watermark | None = None
     elapsed_seconds: float = 0.0
     enriched: int = 0
@@ -87,29 +101,43 @@ class ParseCache:
     mean equal lineage: an hourly INSERT with a new date literal is parsed once per crawl.
     Our own fingerprint is not used as a key: it redacts every literal, including
     ``IDENTIFIER('db.s.t')`` and ``COPY`` locations, which name datasets.
+
+    With a schema (column lineage), an entry also keeps the schema answers its extraction
+    used, and is served only while the schema still gives them: a cached result is always
+    the one a fresh extraction would give, so a resumed crawl matches a clean one.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, str, str | None, str | None], ExtractionResult] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, str, str | None, str | None],
+                                  tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
 
-    def get_or_extract(self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...]) -> tuple[ExtractionResult, bool]:
+    def get_or_extract(
+        self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...], schema: LearnedSchema | None = None
+    ) -> tuple[ExtractionResult, bool]:
         if record.query_parameterized_hash:
             key = ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
         else:
             key = ("text", record.query_text, record.database_name, record.schema_name)
         hit = self.entries.get(key)
-        if hit is not None:
+        if hit is not None and (schema is None or same_answers(schema, hit[1])):
             self.entries.move_to_end(key)
-            return hit, True
+            return hit[0], True
+        recording = RecordingSchema(schema) if schema is not None else None
         result = extract_lineage(
             record.query_text,
             dialect=options.dialect,
             default_database=record.database_name,
             default_schema=record.schema_name,
             temp_patterns=patterns,
+            columns=schema is not None,
+            schema=recording,
         )
-        self.entries[key] = result
+        if schema is not None:  # keep only what the graph stores: repeats cost nothing, the cache stays small
+            result = replace(result, statements=columns_for_graph(
+                result.statements, indirect=options.store_indirect_column_edges))
+        self.entries[key] = (result, recording.answers if recording is not None else {})
+        self.entries.move_to_end(key)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
         return result, False
@@ -180,6 +208,7 @@ def crawl_once(
     watermark, state = registry.get_crawl_state(source.key)
     patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
     resolver = SessionResolver.from_state(state, patterns) if state else SessionResolver(patterns)
+    schema = LearnedSchema.from_state((state or {}).get("schema"))  # column lineage (issue 5)
     cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
@@ -196,10 +225,13 @@ def crawl_once(
         report.edges_created += merged.edges_created
         report.edges_updated += merged.edges_updated
         report.edges_closed += merged.edges_closed
+        report.column_edges_created += merged.column_edges_created
+        report.column_edges_updated += merged.column_edges_updated
+        report.column_edges_closed += merged.column_edges_closed
         if quarantine:
             registry.add_quarantine(quarantine)
         mark = Watermark(source=source.key, end_time=last.end_time, query_id=last.query_id, rows_total=rows_total)
-        registry.set_crawl_state(mark, resolver.to_state())
+        registry.set_crawl_state(mark, {**resolver.to_state(), "schema": schema.to_state()})
         report.watermark = mark
         report.events += len(events)
         report.quarantined += len(quarantine)
@@ -225,12 +257,13 @@ def crawl_once(
             own_query_tag_prefix=options.own_query_tag_prefix,
         )
         if keep:
-            result, hit = cache.get_or_extract(item, options, patterns)
+            result, hit = cache.get_or_extract(item, options, patterns, schema)
             report.statements_parsed += 1
             report.cache_hits += hit
             entry = quarantine_for(source.key, item, result, clock())
             if entry is not None:
                 quarantine.append(entry)
+            schema.learn(result.statements)
             result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
             fed = resolver.feed(item, result)
             if authoritative:
@@ -299,6 +332,11 @@ def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, 
     return windows
 
 
+def is_backfill(watermark: Watermark | None, windows: list[CrawlWindow]) -> bool:
+    """Return True when the crawl starts without a watermark or more than one window behind."""
+    return watermark is None or (bool(windows) and windows[-1].end - windows[0].start > BACKFILL_WINDOW)
+
+
 def outside_retention(windows: list[CrawlWindow], now: datetime) -> list[CrawlWindow]:
     """Return the windows that start before Snowflake's 365-day retention (they read less)."""
     return [w for w in windows if w.start < now - RETENTION]
@@ -327,7 +365,8 @@ class WindowsReport:
         planned: windows planned for this run, oldest first.
         completed: windows merged and committed, each with its crawl report.
         failed: the window whose crawl raised (``error``); it and later ones stay pending.
-        stopped: a stop request ended the run after a commit; the current window stays pending.
+        stopped: a stop request ended the run after a commit; the current window stays
+            pending, its committed part is in ``partial``.
     """
 
     planned: list[CrawlWindow]
@@ -335,14 +374,17 @@ class WindowsReport:
     failed: CrawlWindow | None = None
     error: Exception | None = None
     stopped: bool = False
+    partial: CrawlReport | None = None
 
     def total(self, source: str) -> CrawlReport:
-        """Return the sum of the completed (and the stopped) windows' reports."""
+        """Return the sum of the completed windows' reports and the stopped window's part."""
         total = CrawlReport(source=source)
-        for _, report in self.completed:
+        reports = [r for _, r in self.completed] + ([self.partial] if self.partial else [])
+        for report in reports:
             for name in ("rows_read", "statements_parsed", "cache_hits", "events", "quarantined",
                          "unresolved_temp_reads", "batches", "datasets_created", "edges_created",
-                         "edges_updated", "edges_closed", "enriched"):
+                         "edges_updated", "edges_closed", "enriched", "column_edges_created",
+                         "column_edges_updated", "column_edges_closed"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.skipped.update(report.skipped)
             total.elapsed_seconds += report.elapsed_seconds
@@ -393,8 +435,7 @@ def crawl_windows(
             report.failed, report.error = window, exc
             break
         if result.stopped:
-            report.completed.append((window, result))
-            report.stopped = True
+            report.partial, report.stopped = result, True
             break
         advance_watermark(registry, source.key, window.end)
         report.completed.append((window, result))
@@ -418,4 +459,5 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
         own_query_tag_prefix=telemetry.query_tag,
         temp_patterns=tuple(telemetry.temp_patterns),
         batch_size=telemetry.batch_size,
+        store_indirect_column_edges=telemetry.store_indirect_column_edges,
     )

@@ -3,12 +3,18 @@
 :func:`scan_once` is what the scheduler's exposure job and ``lineage-engine scan`` call. The
 deciding logic is pure (:mod:`lineage_engine.exposure`); this module only wires I/O:
 
-1. list registry assets; pick sensitive origins; fold column-level origins onto their
-   dataset (walks are dataset-level until column lineage lands: every path is ``table``);
-2. ask the graph which origins it holds at all (the rest are reported, not guessed at);
-3. read every edge interval once (``iter_edges(None)``) and the ids of views, and walk
-   downstream from each origin as of ``now`` (:func:`find_holdings`, time-respecting:
-   see :mod:`lineage_engine.exposure.walk` for the definition of "exposure as of T");
+1. list registry assets; pick sensitive origins and split them (:func:`split_origins`):
+   sensitive columns are walked at column level, datasets without sensitive columns at
+   table level;
+2. ask the graph which origins' datasets it holds at all (the rest are reported, not
+   guessed at);
+3. read every edge interval once (``iter_edges(None)``, and ``iter_column_edges(None)``
+   when there are column origins) and the ids of views, and walk downstream from each
+   origin as of ``now``, time-respecting: :func:`find_holdings` for datasets (see
+   :mod:`lineage_engine.exposure.walk` for the definition of "exposure as of T"),
+   :func:`walk_column_origin` for columns (:mod:`lineage_engine.exposure.column_walk`:
+   masked column edges close a path; a hop without column lineage falls back to table
+   level and says so);
 4. keep the exposure paths (:func:`find_exposure_paths`: registry facts, governed rule,
    severity);
 5. ``registry.record_scan``: opens, escalates, re-alerts and resolves findings and queues
@@ -43,16 +49,11 @@ from typing import Any
 from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
-from lineage_engine.exposure.origins import (
-    column_origin_count,
-    find_origin_datasets,
-    find_sensitive_origins,
-    index_assets,
-    is_column_asset,
-)
+from lineage_engine.exposure.column_walk import build_column_index, dataset_of, walk_column_origin
+from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
-from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, find_holdings
+from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, build_edge_index, walk_origin
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExposurePath, SavedTrace
 
@@ -74,13 +75,14 @@ class ScanReport:
     """What one :func:`scan_once` found and did.
 
     Attributes:
-        origins: dataset ids walked as sensitive origins, sorted.
+        origins: origins walked, sorted: dataset ids (table level) and column ids
+            (column level).
         paths: exposure paths, most severe first (see :func:`find_exposure_paths`).
         outcome: the registry's ``ScanOutcome`` (opened, escalated, realerted, resolved,
             still_open findings).
         delivery: the outbox run after recording.
-        origins_missing_from_graph: origins with no Dataset node: their downstream is
-            unknown, not empty.
+        origins_missing_from_graph: origins whose dataset has no node: their downstream
+            is unknown, not empty.
         coverage: the same facts plus the caveats (:meth:`Coverage.notes`) for reports.
         at: the scan's ``now`` (UTC); also the walk's ``as_of``.
     """
@@ -142,21 +144,16 @@ def scan_once(
     assets = registry.list_assets()
     by_path = index_assets(assets)
     sensitive = find_sensitive_origins(assets, pii_tags=frozenset(pii_tags))
-    origins = find_origin_datasets(sensitive, by_path)
+    table_origins, column_origins = split_origins(sensitive, by_path)
+    origins = {**table_origins, **column_origins}
     origin_ids = sorted(origins)
 
-    rows: list[dict[str, object]] = []
     present: list[str] = []
     if origin_ids:
-        present = [str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": origin_ids})]
-    if present:
-        views = [str(r["id"]) for r in store.run_trace(_VIEWS, {})]
-        masked = {a.catalog_path for a in assets if a.is_masked and not is_column_asset(a)}
-        holdings = find_holdings(
-            store.iter_edges(None), present, as_of=now, masked=masked, live=views, max_hops=max_hops
-        )
-        rows = [h.as_row() for h in holdings]
-    coverage = summarize_coverage(origin_ids, present, column_origins=column_origin_count(sensitive))
+        home = {o: dataset_of(o) if o in column_origins else o for o in origin_ids}  # the origin's dataset
+        found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
+        present = [o for o in origin_ids if home[o] in found]
+    rows = _walk(store, assets, present, column_origins, now, max_hops) if present else []
     if origin_ids and not present:
         open_findings = registry.list_findings("open")
         if open_findings:
@@ -170,6 +167,7 @@ def scan_once(
     paths = find_exposure_paths(
         rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys
     )
+    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=paths)
     outcome = registry.record_scan(paths, now, realert_after=realert_after)
     delivery = deliver_outbox(
         registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled
@@ -183,3 +181,26 @@ def scan_once(
         coverage=coverage,
         at=now,
     )
+
+
+def _walk(
+    store: GraphStore, assets: list[Any], present: list[str], column_origins: Collection[str], now: datetime,
+    max_hops: int,
+) -> list[dict[str, object]]:
+    """Walk every present origin as of ``now``; return the walk rows (bare ids, with levels)."""
+    views = [str(r["id"]) for r in store.run_trace(_VIEWS, {})]
+    masked = {a.catalog_path for a in assets if a.is_masked and not is_column_asset(a)}
+    edges = list(store.iter_edges(None))
+    tables = build_edge_index(edges, as_of=now, live=views)
+    rows: list[dict[str, object]] = []
+    for origin in (o for o in present if o not in column_origins):
+        rows.extend(h.as_row() for h in walk_origin(tables, origin, masked=masked, max_hops=max_hops))
+    columns = [o for o in present if o in column_origins]
+    if columns:
+        index = build_column_index(edges, store.iter_column_edges(None), as_of=now, live=views, tables=tables)
+        masked_columns = {a.catalog_path for a in assets if a.is_masked and is_column_asset(a)}
+        for origin in columns:
+            rows.extend(h.as_row() for h in walk_column_origin(
+                index, origin, masked_columns=masked_columns.__contains__, masked_datasets=masked.__contains__,
+                max_hops=max_hops))
+    return rows

@@ -17,13 +17,14 @@ inside the job (:mod:`lineage_engine.retry`); a job that still fails is logged, 
 shown by ``/healthz``, and the next run tries again.
 
 SIGTERM and SIGINT: the running job commits the batch it holds (graph, then watermark),
-stops, and the process exits 0; nothing is half-written. ``run --once`` runs every job
+stops, and the process exits 0; nothing is half-written. A second signal exits at once. ``run --once`` runs every job
 once, in the table's order, and exits 0 when all succeeded, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -88,6 +89,9 @@ class Service:
         if outcome.delivery is not None:
             self.metrics.alert_delivery_failures.inc(outcome.delivery.failed)
         mark = report.watermark
+        if not report.stopped:  # /healthz knows before the log line says so
+            self.metrics.last_successful_crawl.set(time.time())
+            self.health.job_finished("crawl", True)
         log.info("%s read %d rows: %d statements parsed, %d edges opened, %d re-observed", job, report.rows_read,
                  report.statements_parsed, report.edges_created, report.edges_updated,
                  extra={"event": "crawl_finished", "job": job, "source": report.source, "backfill": outcome.backfill,
@@ -97,10 +101,8 @@ class Service:
                         "edges_created": report.edges_created, "edges_updated": report.edges_updated,
                         "edges_closed": report.edges_closed, "enriched": report.enriched,
                         "stopped": report.stopped, "watermark": mark.end_time.isoformat() if mark else None})
-        if report.stopped:
-            return
-        self.metrics.last_successful_crawl.set(time.time())
-        self._run("exposure_scan", self._scan)
+        if not report.stopped:
+            self._run("exposure_scan", self._scan)
 
     def _scan(self) -> None:
         report = call_with_retry(lambda: services.scan(self.settings, console=self.console, now=self.clock()),
@@ -170,11 +172,20 @@ class Service:
         return run
 
     def request_stop(self, signum: int | None = None, _frame: object = None) -> None:
-        """Stop after the running job commits its current batch (signal handler)."""
+        """Stop after the running job commits its current batch (signal handler).
+
+        A second signal exits at once with 128 + its number: like SIGKILL, the batch being
+        written is discarded by its transaction, and the next run reads it again.
+        """
         name = signal.Signals(signum).name if signum else "stop request"
-        if not self.stop.is_set():
-            log.info("%s: stopping after the current batch commits", name,
-                     extra={"event": "stopping", "signal": name})
+        if self.stop.is_set():
+            if signum:
+                log.warning("%s again: exiting now; the uncommitted batch is read again next run", name,
+                            extra={"event": "forced_exit", "signal": name})
+                logging.shutdown()
+                os._exit(128 + signum)
+            return
+        log.info("%s: stopping after the current batch commits", name, extra={"event": "stopping", "signal": name})
         self.stop.set()
         self.health.state = "stopping"
         scheduler = self._scheduler

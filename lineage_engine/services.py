@@ -27,6 +27,7 @@ from lineage_engine.pipeline import (
     WindowsReport,
     crawl_once,
     crawl_windows,
+    is_backfill,
     options_from_settings,
     outside_retention,
     plan_windows,
@@ -150,7 +151,8 @@ class CrawlOutcome:
 
     Attributes:
         windows: for a windowed source (Snowflake), what each END_TIME window did.
-        backfill: the crawl started without a watermark or more than one day behind.
+        backfill: the crawl started without a watermark or more than one day behind
+            (:func:`~lineage_engine.pipeline.is_backfill`).
         delivery: the outbox run after a ``failed_backfill`` alert was queued, if any.
     """
 
@@ -228,7 +230,7 @@ def _crawl_windowed(
     watermark = reg.get_watermark(source.key)
     windows = plan_windows(watermark, now=now, lag=timedelta(minutes=telemetry.lag_minutes),
                            backfill_days=telemetry.backfill_days)
-    backfill = watermark is None or len(windows) > 1
+    backfill = is_backfill(watermark, windows)
     for window in outside_retention(windows, now):
         log.warning("window %s starts more than 365 days ago: Snowflake keeps 365 days of ACCOUNT_USAGE "
                     "query history, so its oldest part is gone", window,
@@ -305,7 +307,7 @@ def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_
         watermark = reg.get_watermark(source.key)
     windows = plan_windows(watermark, now=clock(), lag=timedelta(minutes=settings.telemetry.lag_minutes),
                            backfill_days=settings.telemetry.backfill_days)
-    return watermark is None or len(windows) > 1
+    return is_backfill(watermark, windows)
 
 
 def sync_registry(settings: Settings) -> int:
@@ -332,6 +334,19 @@ def scan(settings: Settings, *, console: object | None = None, now: datetime | N
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
         )
+
+
+DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"
+"""The sample's partner feed column built from ``sha2(lower(email), 256)`` (the demo shows it)."""
+
+
+def column_upstream(settings: Settings, column_id: str) -> list[dict[str, object]]:
+    """Run the saved trace ``column_upstream_of`` for ``column_id`` as of now (read-only)."""
+    from lineage_engine.traces import coerce_params, load_trace
+
+    trace = load_trace("column_upstream_of")
+    with graph_store(settings, read_only=True) as store:
+        return store.run_trace(trace, coerce_params(trace, {"column_id": column_id}))
 
 
 def import_registry(settings: Settings, path: Path) -> UpsertReport:

@@ -71,6 +71,9 @@ class TelemetrySettings(_Section):
     query_tag: str = Field("lineage-svc", description="QUERY_TAG we set; tagged queries are excluded.")
     batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
     temp_patterns: list[str] = Field(default_factory=list, description="Extra regexes of temporary objects.")
+    store_indirect_column_edges: bool = Field(
+        False, description="Also store INDIRECT column edges (filters, joins, group keys); exposure uses DIRECT only.",
+    )
     # Snowflake connection (issue 3); secrets only through ${VAR}.
     account: str | None = None
     user: str | None = None

@@ -77,10 +77,18 @@ def test_crawl_builds_lineage_collapses_temp_objects_and_is_idempotent(tmp_path:
     ids = {i for pair in found for i in pair}
     assert not [i for i in ids if "__dbt_tmp" in i or i.endswith("vip_candidates")]
     assert all(d != u for d, u in found)
+    # Column lineage (issue 5) goes through the same temp objects, collapsed the same way.
+    columns = export(config, "--level", "column")
+    email = [e for e in columns if e["downstream"] == "prod_db.analytics.customer_360.email"]
+    assert [(e["upstream"], e["transform"], e["kind"], e["via"]) for e in email] == [
+        ("prod_db.staging.stg_customers.email", "identity", "DIRECT", ["prod_db.analytics.customer_360__dbt_tmp"])]
+    assert ("prod_db.marts.vip_customers.email", "prod_db.analytics.customer_360.email") in pairs(columns)
+    assert not [e for e in columns if "__dbt_tmp" in e["downstream"] + e["upstream"] or "vip_candidates" in e["upstream"]]
     # Crawling the same file again changes nothing.
     second = cli(config, "crawl")
     assert "crawled 0 rows" in second
     assert export(config) == edges
+    assert export(config, "--level", "column") == columns
 
 
 def test_as_of_export_reads_lineage_at_a_past_instant(tmp_path: Path) -> None:
@@ -153,6 +161,7 @@ def test_killed_crawl_resumes_to_the_same_graph(tmp_path: Path) -> None:
     out = cli(crashed, "crawl")
     assert "crawled" in out
     assert export(crashed) == expected
+    assert export(crashed, "--level", "column") == export(clean, "--level", "column")
 
 
 def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
@@ -165,10 +174,26 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert "Unmasked exposure paths" in out
     assert "prod_db.analytics.customer_360" in out
     assert "@prod_db.exports.s3_crm_export" in out
-    # MARKETING_AUDIENCE has a masking policy: masking closes that path.
-    table = out.split("Unmasked exposure paths", 1)[1]
-    terminals = {line.split("│")[3].strip() for line in table.splitlines() if line.count("│") > 4}
-    assert "prod_db.marts.marketing_audience" not in terminals
+    table = out.split("Unmasked exposure paths", 1)[1].split("masking at column level", 1)[0]
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.splitlines() if line.count("│") > 4]
+    found = {(origin, terminal, level) for _, origin, terminal, _, _, level, _ in rows}
+    terminals = {terminal for _, terminal, _ in found}
+    # MARKETING_AUDIENCE has a masking policy: masking closes that path (at either level).
+    assert not [t for t in terminals if t.startswith("prod_db.marts.marketing_audience")]
+    # Column level (issue 5): the customer e-mail reaches customer_360.email unmasked ...
+    email = "prod_db.raw.customer_profiles.email"
+    assert (email, "prod_db.analytics.customer_360.email", "column") in found
+    assert (email, "prod_db.staging.stg_customers.email", "column") in found
+    # ... but reaches the partner feed only as sha2(lower(email)): not flagged, from any column of
+    # customer_profiles. (Before issue 5 the table-level path customer_profiles -> partner_feed was
+    # flagged; customer_profiles is now walked from its classified columns.)
+    assert not [(o, t) for o, t, _ in found if o.startswith("prod_db.raw.customer_profiles")
+                and t.startswith("prod_db.share.partner_feed")]
+    # the unload has no column lineage: that hop falls back to table level, and says so
+    assert (email, "@prod_db.exports.s3_crm_export", "table") in found
+    assert "coverage: 2 origins walked at column level" in out
+    masked = out.split("masking at column level", 1)[1]
+    assert "prod_db.analytics.customer_360.email" in masked and "masked" in masked and "True" in masked
     assert (tmp_path / ".lineage" / "graph").exists() and (tmp_path / ".lineage" / "registry.db").exists()
     # Run twice: the findings stay open, nothing is re-alerted.
     again = subprocess.run([sys.executable, "-m", "lineage_engine", "demo"], cwd=tmp_path, env=env,

@@ -4,8 +4,13 @@ Pure: stdlib and :mod:`lineage_engine.model` only.
 
 A **sensitive origin** is a registry asset (dataset or column) whose regulatory tags meet
 the configured PII tags (``compliance.sensitive_tags``), or whose classification is
-``restricted`` (configurable). Until column lineage lands (a later issue), walks start at
-datasets: :func:`find_origin_datasets` folds column-level origins onto their dataset.
+``restricted`` (configurable).
+
+Which level a walk starts at (issue 5, :func:`split_origins`): a sensitive *column* is walked
+at column level from that column. A dataset that has sensitive columns is walked from them
+only: its sensitivity is taken to live in those columns (column-level knowledge wins), so a
+copy of its other columns is not an exposure. A sensitive dataset without sensitive
+columns keeps table-level behaviour (:func:`find_origin_datasets`).
 """
 
 from __future__ import annotations
@@ -124,8 +129,60 @@ def find_origin_datasets(
 
 
 def column_origin_count(origins: Iterable[Asset]) -> int:
-    """Return how many origins are column-level (reported: they are walked at table level)."""
+    """Return how many origins are column-level assets."""
     return sum(1 for a in origins if is_column_asset(a))
+
+
+def find_column_origins(
+    origins: Iterable[Asset], assets_by_path: Mapping[str, Asset] | None = None
+) -> dict[str, Asset]:
+    """Return the column-level origins, keyed by column id, for column walks.
+
+    Each sensitive column asset stands for itself, enriched with its dataset's registry
+    entry when there is one (the column holds part of the dataset's data, so the dataset's
+    rules apply to it too): regulatory tags unioned, the more sensitive classification, and
+    the dataset's steward when the column has none.
+
+    Args:
+        origins: from :func:`find_sensitive_origins` (dataset assets are ignored here).
+        assets_by_path: every registry asset by ``catalog_path``.
+
+    Returns:
+        column id -> column-type :class:`Asset`, keys in sorted order.
+    """
+    found: dict[str, Asset] = {}
+    for asset in sorted((a for a in origins if is_column_asset(a)), key=lambda a: a.catalog_path):
+        own = (assets_by_path or {}).get(dataset_id_of(asset))
+        if own is None or is_column_asset(own):
+            found[asset.catalog_path] = replace(asset, asset_type="column")
+            continue
+        found[asset.catalog_path] = replace(
+            asset,
+            asset_type="column",
+            regulatory_tags=tuple(sorted({t.strip().lower() for t in (*asset.regulatory_tags, *own.regulatory_tags)})),
+            classification=max((asset.classification, own.classification), key=classification_rank),
+            steward=asset.steward or own.steward,
+        )
+    return found
+
+
+def split_origins(
+    origins: Sequence[Asset], assets_by_path: Mapping[str, Asset] | None = None
+) -> tuple[dict[str, Asset], dict[str, Asset]]:
+    """Split sensitive origins into table-level and column-level walks (see the module doc).
+
+    Args:
+        origins: from :func:`find_sensitive_origins`.
+        assets_by_path: every registry asset by ``catalog_path``.
+
+    Returns:
+        ``(dataset origins, column origins)``: dataset id -> dataset asset for the datasets
+        without sensitive columns (:func:`find_origin_datasets`), and column id -> column
+        asset for every sensitive column (:func:`find_column_origins`).
+    """
+    refined = {dataset_id_of(a) for a in origins if is_column_asset(a)}
+    table = [a for a in origins if not is_column_asset(a) and a.catalog_path not in refined]
+    return find_origin_datasets(table, assets_by_path), find_column_origins(origins, assets_by_path)
 
 
 def index_assets(assets: Iterable[Asset]) -> dict[str, Asset]:

@@ -1,9 +1,9 @@
 """Keep the exposure paths among walk results or trace rows (design §7).
 
 Pure: stdlib and :mod:`lineage_engine.model` only. The walk happens elsewhere: the scan's
-time-respecting walk (:mod:`.walk`, rows from :meth:`.walk.Holding.as_row`, nodes as bare
-ids) or the ``unmasked_pii_paths`` Cypher trace (nodes as property dicts); this module
-applies the registry's facts to what the walk found.
+time-respecting walks (:mod:`.walk` and :mod:`.column_walk`, rows from ``as_row()``, nodes
+as bare ids) or the ``unmasked_pii_paths`` Cypher trace (nodes as property dicts); this
+module applies the registry's facts to what the walk found.
 
 Rules (each with its reason):
 
@@ -11,7 +11,9 @@ Rules (each with its reason):
    wins over the node's synced properties (``masking_policy``, ``classification``); node
    properties are used only for datasets the registry does not know (the walk's rows carry
    bare ids, so for them the registry is the only source). The registry is the source of
-   truth and the graph copy may lag one classification sync.
+   truth and the graph copy may lag one classification sync. A column (the last
+   ``columns`` ids of a column walk's path) is masked when its own asset or its dataset's
+   has a masking policy, and is classified as its own asset says, else as its dataset.
 2. **Masked terminal**: a terminal with a masking policy (anything but null or ``NONE``)
    is not an exposure. (The trace already drops terminals masked by node properties; a
    terminal masked only in the registry is dropped here. A terminal the graph thinks is
@@ -30,8 +32,10 @@ Rules (each with its reason):
 5. **One path per (origin, terminal)**: after rules 2-4, the fewest hops win, ties broken by
    the lexicographically smallest id sequence (terminal first). A path that revisits its
    origin (a lineage cycle) is ignored.
-6. **Level**: ``table`` for every path: column lineage is not walked yet (a later issue),
-   so a path means "some data of the origin reaches the terminal", not "the PII column".
+6. **Level**: the row's ``level`` (column walks say ``column`` or ``table``; other rows are
+   ``table``). A ``column`` path means "the origin column's value reaches that column";
+   a ``table`` path means "some data of the origin reaches the terminal dataset": the
+   origin is a whole dataset, or column lineage was unknown on a hop.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ def _node_id(node: object) -> str:
     return value
 
 
-def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset]) -> bool:
+def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset], column: bool = False) -> bool:
+    if column and _is_masked(node_id.rpartition(".")[0], None, assets_by_path):
+        return True  # a masking policy on the dataset masks its columns
     asset = assets_by_path.get(node_id)
     if asset is not None:
         return asset.is_masked
@@ -64,10 +70,12 @@ def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset]) 
     return isinstance(policy, str) and bool(policy.strip()) and policy.strip().upper() != "NONE"
 
 
-def _classification(node_id: str, node: object, assets_by_path: Mapping[str, Asset]) -> str | None:
+def _classification(node_id: str, node: object, assets_by_path: Mapping[str, Asset], column: bool = False) -> str | None:
     asset = assets_by_path.get(node_id)
     if asset is not None:
         return asset.classification
+    if column:
+        return _classification(node_id.rpartition(".")[0], None, assets_by_path)
     value = node.get("classification") if isinstance(node, Mapping) else None
     return value if isinstance(value, str) else None
 
@@ -85,9 +93,11 @@ def find_exposure_paths(
 
     Args:
         rows: rows with ``origin``, ``terminal`` and ``path`` (node property dicts or bare
-            ids, terminal first, origin last); ``hops`` is recomputed from ``path``.
-        origins: dataset id -> origin asset (see ``find_origin_datasets``); rows whose
-            origin is not here are ignored.
+            ids, terminal first, origin last); ``hops`` is recomputed from ``path``;
+            optional ``level`` (default ``table``) and ``columns`` (how many ids at the
+            origin end of the path are columns, default 0).
+        origins: origin id (dataset or column) -> origin asset (see ``split_origins``);
+            rows whose origin is not here are ignored.
         assets_by_path: every registry asset by ``catalog_path``.
         risk_thresholds: ``compliance.risk_thresholds``.
         tag_risk_keys: ``compliance.tag_risk_keys``.
@@ -101,7 +111,7 @@ def find_exposure_paths(
             ``terminal`` to ``origin``; or a risk threshold holds an unknown severity.
     """
     floor = classification_rank(min_governed_level)
-    best: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
+    best: dict[tuple[str, str], tuple[int, tuple[str, ...], str]] = {}
     for row in rows:
         origin_id = str(row.get("origin"))
         origin = origins.get(origin_id)
@@ -120,20 +130,22 @@ def find_exposure_paths(
             )
         if origin_id in ids[:-1]:
             continue  # a cycle back through the origin
-        if _is_masked(terminal_id, nodes[0], assets_by_path):
+        first_column = len(ids) - int(row.get("columns") or 0)  # type: ignore[call-overload]
+        if _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
             continue
-        terminal_rank = classification_rank(_classification(terminal_id, nodes[0], assets_by_path))
+        terminal_rank = classification_rank(_classification(terminal_id, nodes[0], assets_by_path, first_column <= 0))
         if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
             continue
-        if any(_is_masked(i, n, assets_by_path) for i, n in zip(ids[1:-1], nodes[1:-1], strict=True)):
+        if any(_is_masked(i, n, assets_by_path, k >= first_column)
+               for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)):
             continue
-        candidate = (len(ids) - 1, ids)
+        candidate = (len(ids) - 1, ids, str(row.get("level") or TABLE_LEVEL))
         key = (origin_id, terminal_id)
         if key not in best or candidate < best[key]:
             best[key] = candidate
 
     paths: list[ExposurePath] = []
-    for (origin_id, terminal_id), (hops, ids) in best.items():
+    for (origin_id, terminal_id), (hops, ids, level) in best.items():
         origin = origins[origin_id]
         tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
         paths.append(
@@ -145,7 +157,7 @@ def find_exposure_paths(
                 regulatory_tags=tags,
                 classification=origin.classification,
                 severity=severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys),
-                level=TABLE_LEVEL,
+                level=level,
                 steward=origin.steward,
             )
         )
@@ -158,40 +170,51 @@ class Coverage:
     """What a scan could and could not see, for honest completeness in reports.
 
     Attributes:
-        origins: dataset-level origins walked, sorted.
-        missing_from_graph: origins with no Dataset node in the graph (no lineage seen
+        origins: origins walked (dataset ids and column ids), sorted.
+        missing_from_graph: origins whose dataset has no node in the graph (no lineage seen
             yet: never crawled, misspelt in the registry, or outside the crawled account).
-        column_origins: column-level origins folded onto their dataset (walked at table level).
-        level: ``table`` until column lineage is walked.
+        column_origins: origins walked at column level (sensitive columns); the others are
+            datasets without sensitive columns, walked at table level.
+        column_paths, table_paths: exposure paths found at each level.
     """
 
     origins: tuple[str, ...]
     missing_from_graph: tuple[str, ...]
     column_origins: int = 0
-    level: str = TABLE_LEVEL
+    column_paths: int = 0
+    table_paths: int = 0
 
     def notes(self) -> tuple[str, ...]:
-        """Return plain-language caveats for a report, empty when there are none."""
+        """Return plain-language caveats and the column/table split, for a report."""
         out: list[str] = []
         if self.missing_from_graph:
             out.append(
                 f"{len(self.missing_from_graph)} of {len(self.origins)} sensitive origins are not in the "
                 "lineage graph; their downstream is unknown, not empty"
             )
-        if self.column_origins:
-            out.append(
-                f"{self.column_origins} column-level origins were walked at table level "
-                "(column lineage is not used yet)"
-            )
-        out.append("paths are table-level: a path shows that data of the origin reaches the terminal")
+        table_origins = len(self.origins) - self.column_origins
+        out.append(
+            f"coverage: {self.column_origins} origins walked at column level (sensitive columns), "
+            f"{table_origins} at table level (datasets without sensitive columns); paths: "
+            f"{self.column_paths} column-level, {self.table_paths} table-level"
+        )
+        if self.table_paths:
+            out.append("table-level paths show that some data of the origin reaches the terminal dataset "
+                       "(a whole-dataset origin, or column lineage unknown on a hop)")
         return tuple(out)
 
 
 def summarize_coverage(
-    origin_ids: Iterable[str], present_ids: Iterable[str], *, column_origins: int = 0
+    origin_ids: Iterable[str],
+    present_ids: Iterable[str],
+    *,
+    column_origins: int = 0,
+    paths: Iterable[ExposurePath] = (),
 ) -> Coverage:
-    """Return the :class:`Coverage` of a scan from the origins and those the graph holds."""
+    """Return the :class:`Coverage` of a scan from its origins, those in the graph, and its paths."""
     origins = tuple(sorted(set(origin_ids)))
     present = set(present_ids)
     missing = tuple(o for o in origins if o not in present)
-    return Coverage(origins=origins, missing_from_graph=missing, column_origins=column_origins)
+    levels = [p.level for p in paths]
+    return Coverage(origins=origins, missing_from_graph=missing, column_origins=column_origins,
+                    column_paths=levels.count("column"), table_paths=len(levels) - levels.count("column"))

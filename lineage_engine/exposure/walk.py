@@ -65,8 +65,9 @@ enumerated; cycles terminate (windows only grow, and rounds are bounded).
 Limits, all on the side of reporting more: an interval stores only its first and last
 derivation, so any instant between them counts as a derivation; an interval opened by a
 rename and later re-observed by an INSERT loses its move marker (its start becomes the
-rename instant); walks are table-level (column lineage and ``masked`` column transforms are
-not used yet), and masking comes from the registry only (the scan passes registry facts).
+rename instant); and masking comes from the registry only (the scan passes registry facts).
+This module walks datasets; :mod:`.column_walk` applies the same rules to column edges (and
+their ``masked`` transforms), falling back to this walk where column lineage is unknown.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def _micros(value: datetime) -> int:
     return (value - _EPOCH) // _US
 
 
-def _datetime(value: float) -> datetime | None:
+def from_micros(value: float) -> datetime | None:
+    """Return a walk instant (UTC microseconds) as an aware datetime; None for an infinity."""
     return None if math.isinf(value) else _EPOCH + timedelta(microseconds=int(value))
 
 
@@ -222,47 +224,82 @@ def walk_origin(
     is_masked = masked if callable(masked) else frozenset(masked).__contains__
     steps = index.steps
     # dataset -> [arrive, leave, path]; path terminal first, origin last.
-    state: dict[str, tuple[float, float, tuple[str, ...]]] = {origin: (_NEG, _POS, (origin,))}
-    held: dict[str, tuple[int, tuple[str, ...], float]] = {}  # routes whose last interval holds at T
+    state: dict[str, Window] = {origin: (_NEG, _POS, (origin,))}
+    held: dict[str, Held] = {}  # routes whose last interval holds at T
     frontier = [origin]
     for _ in range(max_hops):
-        updates: dict[str, tuple[float, float, tuple[str, ...]]] = {}
+        updates: dict[str, Window] = {}
         for upstream in frontier:
-            arrive_u, leave_u, path_u = state[upstream]
-            for downstream, start, end, leave, live in steps.get(upstream, ()):
-                if downstream == origin or start > leave_u or end < arrive_u:
-                    continue
-                arrive = arrive_u if arrive_u > start else start
-                if live and leave_u < leave:
-                    leave = leave_u
-                path = (downstream, *path_u)
-                if leave == _POS:
-                    best = held.get(downstream)
-                    if best is None or (len(path), path) < (best[0], best[1]):
-                        held[downstream] = (len(path), path, arrive if best is None else min(arrive, best[2]))
-                    elif arrive < best[2]:
-                        held[downstream] = (best[0], best[1], arrive)
-                old = updates.get(downstream) or state.get(downstream)
-                updates[downstream] = _merge(old, arrive, leave, path)
-        frontier = []
-        for dataset, new in updates.items():
-            if state.get(dataset) != new:
-                state[dataset] = new
-                if not is_masked(dataset):
-                    frontier.append(dataset)
+            relax(steps.get(upstream, ()), state[upstream], origin, state, updates, held)
+        frontier = advance(state, updates, is_masked)
         if not frontier:
             break
-        frontier.sort()
     return [
-        Holding(origin=origin, dataset=d, path=held[d][1], arrived=_datetime(held[d][2]))
+        Holding(origin=origin, dataset=d, path=held[d][1], arrived=from_micros(held[d][2]))
         for d in sorted(held)
         if not is_masked(d)
     ]
 
 
-def _merge(
-    old: tuple[float, float, tuple[str, ...]] | None, arrive: float, leave: float, path: tuple[str, ...]
-) -> tuple[float, float, tuple[str, ...]]:
+Window = tuple[float, float, tuple[str, ...]]
+"""A node's holding window during a walk: (arrive, leave, best path terminal first), UTC µs."""
+Held = tuple[int, tuple[str, ...], float]
+"""A node holding at T: (hops + 1, best path, earliest arrival)."""
+
+
+def relax(
+    steps: Iterable[_Step],
+    window: Window,
+    skip: str,
+    state: dict[str, Window],
+    updates: dict[str, Window],
+    held: dict[str, Held],
+    rename: Callable[[str], str] | None = None,
+) -> None:
+    """Relax the intervals ``steps`` out of a node holding during ``window`` (one walk round).
+
+    A downstream is reached when the interval's derivation window meets ``window``; its
+    window joins ``updates`` (hull of routes, see :func:`merge_routes`) and, when it still
+    holds at T, ``held``. ``skip`` (the origin) is never reached; ``rename`` maps a
+    downstream id first (a column walk's ``t.*`` onto the column's name).
+    """
+    arrive_u, leave_u, path_u = window
+    for downstream, start, end, leave, live in steps:
+        if rename is not None:
+            downstream = rename(downstream)
+        if downstream == skip or start > leave_u or end < arrive_u:
+            continue
+        arrive = arrive_u if arrive_u > start else start
+        if live and leave_u < leave:
+            leave = leave_u
+        path = (downstream, *path_u)
+        if leave == _POS:
+            best = held.get(downstream)
+            if best is None or (len(path), path) < (best[0], best[1]):
+                held[downstream] = (len(path), path, arrive if best is None else min(arrive, best[2]))
+            elif arrive < best[2]:
+                held[downstream] = (best[0], best[1], arrive)
+        old = updates.get(downstream) or state.get(downstream)
+        updates[downstream] = merge_routes(old, arrive, leave, path)
+
+
+def advance(state: dict[str, Window], updates: dict[str, Window], masked: Callable[[str], bool]) -> list[str]:
+    """Apply one round's updates to ``state``; return the nodes to expand next, sorted.
+
+    A node is expanded again when its window or path changed and it is not masked (masked
+    nodes are reached but never expanded).
+    """
+    frontier = []
+    for node, new in updates.items():
+        if state.get(node) != new:
+            state[node] = new
+            if not masked(node):
+                frontier.append(node)
+    frontier.sort()
+    return frontier
+
+
+def merge_routes(old: Window | None, arrive: float, leave: float, path: tuple[str, ...]) -> Window:
     """Hull of the holding windows; the fewest-hops, then lexicographically smallest path."""
     if old is None:
         return (arrive, leave, path)

@@ -1,7 +1,7 @@
 """Backend-neutral :class:`~lineage_engine.graph.store.GraphStore` on portable Cypher.
 
-Every Cypher text the service runs lives here (or in ``cypher/*.cypher``) and runs as-is
-on LadybugDB and Neo4j 5 (design §4). A backend supplies only: executing one statement
+Every Cypher text the service runs lives here (column lineage: :mod:`.column_cypher`; saved
+traces: ``cypher/*.cypher``) and runs as-is on LadybugDB and Neo4j 5 (design §4). A backend supplies only: executing one statement
 with parameters (:meth:`CypherGraphStore._execute`, which also converts values), a
 transaction scope, its schema statements, and, if it must, a rewrite of saved traces.
 
@@ -32,6 +32,17 @@ from datetime import datetime
 
 from lineage_engine.errors import GraphError
 from lineage_engine.graph import sync
+from lineage_engine.graph.column_cypher import (
+    ALL_COLUMN_EDGES,
+    CLOSE_COLUMN_INTERVALS,
+    COLUMN_EDGES_AS_OF,
+    LINK_COLUMNS,
+    MERGE_COLUMNS,
+    READ_OPEN_COLUMN_INTERVALS,
+    SET_COLUMN_VIA,
+    UPDATE_COLUMN_INTERVALS,
+    UPSERT_COLUMN_INTERVALS,
+)
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
 from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
 
@@ -167,7 +178,9 @@ class CypherGraphStore(ABC):
             open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
             pairs = [{"downstream": d, "upstream": u} for d, u in reads.pairs]
             open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
-            plan = fold_events(events, nodes, open_rows)
+            column_rows = [edge_row(r) for r in
+                           self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
+            plan = fold_events(events, nodes, open_rows, column_rows)
             self._write_plan(plan)
         return plan.report
 
@@ -208,6 +221,13 @@ class CypherGraphStore(ABC):
             rows = self._execute(ALL_EDGES, {}) if as_of is None else self._execute(EDGES_AS_OF, {"as_of": as_of})
         return iter([edge_row(r) for r in rows])
 
+    def iter_column_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
+        """Yield column edge intervals by downstream, upstream, kind, valid_from (materialised first)."""
+        with self._lock, self._transaction(read_only=True):
+            rows = self._execute(ALL_COLUMN_EDGES, {}) if as_of is None else \
+                self._execute(COLUMN_EDGES_AS_OF, {"as_of": as_of})
+        return iter([edge_row(r) for r in rows])
+
     def counts(self) -> GraphCounts:
         """Return node and relationship totals."""
         with self._lock, self._transaction(read_only=True):
@@ -239,6 +259,21 @@ class CypherGraphStore(ABC):
             (CLOSE_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to} for r in plan.closes]),
+            (MERGE_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id, "name": c.name} for c in plan.columns]),
+            (LINK_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id} for c in plan.columns]),
+            (UPSERT_COLUMN_INTERVALS, "rows", [
+                {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in plan.column_creates]),
+            (UPDATE_COLUMN_INTERVALS, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
+                 "last_seen": r.last_seen, "observations": r.observations, "last_query_id": r.last_query_id,
+                 "query_type": r.query_type, "provenance": r.provenance}
+                for r in plan.column_updates]),
+            (SET_COLUMN_VIA, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
+                 "via": list(r.via)} for r in plan.column_via]),
+            (CLOSE_COLUMN_INTERVALS, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
+                 "valid_to": r.valid_to, "kind": r.kind} for r in plan.column_closes]),
         ]
         for query, name, values in statements:
             for chunk in _chunks(values, self.chunk_size):
@@ -260,6 +295,8 @@ def edge_row(row: Mapping[str, object]) -> EdgeRow:
         query_type=str(row["query_type"] or ""),
         via=tuple(row["via"] or ()),  # type: ignore[arg-type]
         provenance=str(row.get("provenance") or "parsed"),  # edges stored before issue 3: parsed
+        transform=str(row.get("transform") or ""),
+        kind=str(row.get("kind") or ""),
     )
 
 

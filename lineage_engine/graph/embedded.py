@@ -184,6 +184,8 @@ class EmbeddedGraphStore(CypherGraphStore):
 
 def _to_engine(value: object) -> object:
     """Parameters: aware datetimes to UTC (the engine drops offsets without converting)."""
+    if type(value) in _PLAIN:  # the common case, kept cheap: a batch sends hundreds of thousands
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise GraphError("embedded", f"naive datetime {value.isoformat()} passed as a parameter; "

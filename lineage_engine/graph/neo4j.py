@@ -323,6 +323,11 @@ class Neo4jGraphStore(CypherGraphStore):
         base = super().iter_edges
         return self._managed(lambda: base(as_of), write=False, action="could not read lineage edges")
 
+    def iter_column_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
+        """Yield column edge intervals by downstream, upstream, kind, valid_from (see GraphStore)."""
+        base = super().iter_column_edges
+        return self._managed(lambda: base(as_of), write=False, action="could not read column lineage edges")
+
     def counts(self) -> GraphCounts:
         """Return node and relationship totals, read in one transaction."""
         base = super().counts

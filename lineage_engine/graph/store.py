@@ -21,6 +21,18 @@ Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in ev
 - Self-loops are never stored. Replaying a batch already applied changes nothing: counts,
   intervals and ``observations`` stay the same (observations only count events newer than
   the interval's ``last_seen``).
+
+Column edges (issue 5) follow the same contract, event by event (``LineageEvent.columns``):
+``(:Column {id, dataset_id, name})`` nodes (id ``db.schema.table.column``) linked from their
+dataset by ``HAS_COLUMN``, and ``(:Column)-[:DERIVES_FROM {transform, kind, ...}]->(:Column)``
+intervals keyed by ``(downstream, upstream, kind, valid_from)``. A column edge is stored only
+along a dataset edge of the same event (its source column in one of the event's sources,
+its target column in the target). ``replaces=True`` closes the open edges into *any* column
+of the target that the event does not re-derive; DROP closes every edge into the target's
+columns; RENAME moves them to the same column names of the new name; SWAP exchanges them.
+An add-only event widens an open interval's ``transform`` to the more revealing one
+(``identity`` over ``masked``); a change of transform closes the interval and opens a new
+one at the event's instant, so an as-of read sees the transform of that instant.
 """
 
 from __future__ import annotations
@@ -55,7 +67,8 @@ class GraphStore(Protocol):
         """Fold lineage events, in the given order, into temporal edges in one transaction.
 
         Creates missing ``Dataset`` nodes (``first_seen``/``last_seen`` = event time, ``kind``
-        from the ref). All-or-nothing: on error nothing from the batch is stored.
+        from the ref), and ``Column`` nodes with their ``HAS_COLUMN`` at the ends of new
+        column edges. All-or-nothing: on error nothing from the batch is stored.
 
         Raises:
             GraphError: the write failed (TransientGraphError when a retry may pass).
@@ -90,8 +103,15 @@ class GraphStore(Protocol):
         (``valid_from <= as_of < coalesce(valid_to, +inf)``).
         """
 
+    def iter_column_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
+        """Yield column-level edge intervals, ordered by downstream, upstream, kind, valid_from.
+
+        Rows carry ``transform`` and ``kind``; with ``as_of`` only intervals valid at that
+        instant (``valid_from <= as_of < coalesce(valid_to, +inf)``).
+        """
+
     def counts(self) -> GraphCounts:
-        """Return node and relationship totals."""
+        """Return node and relationship totals (datasets, columns, dataset and column edges)."""
 
     def close(self) -> None:
         """Release the database; idempotent."""

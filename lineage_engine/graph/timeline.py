@@ -20,13 +20,26 @@ This assumes batches arrive in keyset order, as the crawler's watermark delivers
 event older than what is stored for its target (a late backfill) is skipped, not merged
 into the past. Within a batch events apply strictly in the given order, and an interval's
 ``observations`` counts only events newer than its ``last_seen``.
+
+Column edges (issue 5) fold with the same code and the same events
+(:mod:`.intervals`): a column interval is keyed by ``(downstream, upstream, kind,
+valid_from)``; a replace closes every open edge into the target's columns that it does not
+re-derive, DROP closes them, RENAME moves them to the new name's columns, SWAP exchanges
+them. Column nodes are written for the endpoints of new column intervals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from lineage_engine.graph.intervals import (
+    Intervals,
+    column_group,
+    column_wants,
+    dataset_group,
+    dataset_wants,
+)
 from lineage_engine.model import EdgeRow, LineageEvent, MergeReport, Operation
 
 
@@ -61,8 +74,18 @@ class NodeWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnWrite:
+    """A Column node to create (idempotently) with its ``HAS_COLUMN`` from its dataset."""
+
+    id: str
+    dataset_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class TimelinePlan:
-    """Everything one batch writes; apply in this order: nodes, marks, drops, upserts, closes.
+    """Everything one batch writes; apply in this order: nodes, marks, drops, upserts, closes,
+    then columns, column creates, column updates, column closes.
 
     Attributes:
         nodes: datasets named by the batch that are new or whose values change, by id.
@@ -71,6 +94,10 @@ class TimelinePlan:
         upserts: intervals to create or update, all properties except ``valid_to`` (an
             upsert writes ``valid_to = null``; ``closes`` then set it).
         closes: intervals whose ``valid_to`` becomes set, ``valid_to`` filled in.
+        columns: Column nodes at the ends of new column intervals, by id.
+        column_creates, column_updates: column intervals to create, and stored (open) ones
+            re-observed or given more ``via`` (``column_via``: those whose ``via`` grew).
+        column_closes: as ``closes``, for column edges.
         report: what the batch changed; ``skipped``: events recognised as already applied.
     """
 
@@ -80,6 +107,11 @@ class TimelinePlan:
     revived: tuple[str, ...] = ()
     upserts: tuple[EdgeRow, ...] = ()
     closes: tuple[EdgeRow, ...] = ()
+    columns: tuple[ColumnWrite, ...] = ()
+    column_creates: tuple[EdgeRow, ...] = ()
+    column_updates: tuple[EdgeRow, ...] = ()
+    column_via: tuple[EdgeRow, ...] = ()
+    column_closes: tuple[EdgeRow, ...] = ()
     report: MergeReport = field(default_factory=MergeReport)
     skipped: int = 0
 
@@ -97,14 +129,20 @@ class Reads:
     Attributes:
         named: every dataset id an event names (their :class:`NodeState`).
         full: datasets whose *every* open incoming interval matters: targets and
-            counterparts of replacing, DROP, RENAME and SWAP events.
+            counterparts of replacing, DROP, RENAME and SWAP events (for column edges:
+            every open interval into any of their columns).
         pairs: ``(downstream, upstream)`` of add-only events outside ``full``: only that
             one open interval matters (an INSERT never touches the target's other edges).
+        column_targets: datasets whose open incoming column intervals (into any of their
+            columns) the fold reads: every target and counterpart. Reading a dataset's
+            column edges at once measured cheaper than one lookup per column pair on the
+            embedded engine; the add-only events still touch only the pairs they name.
     """
 
     named: tuple[str, ...]
     full: tuple[str, ...]
     pairs: tuple[tuple[str, str], ...]
+    column_targets: tuple[str, ...] = ()
 
 
 def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
@@ -112,9 +150,14 @@ def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
     named: set[str] = set()
     full: set[str] = set()
     pairs: set[tuple[str, str]] = set()
+    column_targets: set[str] = set()
     for event in events:
         named.add(event.target.id)
         named.update(source.id for source in event.sources)
+        if event.columns or event.replaces or event.operation in _STRUCTURAL:
+            column_targets.add(event.target.id)
+            if event.counterpart is not None:
+                column_targets.add(event.counterpart.id)
         if event.counterpart is not None:
             named.add(event.counterpart.id)
         if event.replaces or event.operation in _STRUCTURAL:
@@ -124,7 +167,8 @@ def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
         else:
             pairs.update((event.target.id, source.id) for source in event.sources)
     return Reads(tuple(sorted(named)), tuple(sorted(full)),
-                 tuple(sorted(p for p in pairs if p[0] not in full and p[0] != p[1])))
+                 tuple(sorted(p for p in pairs if p[0] not in full and p[0] != p[1])),
+                 tuple(sorted(column_targets)))
 
 
 def namespace_of(dataset_id: str) -> str:
@@ -132,33 +176,13 @@ def namespace_of(dataset_id: str) -> str:
     return dataset_id.lstrip("@").split(".", 1)[0]
 
 
-class _Interval:
-    """A mutable working copy of one interval during the fold."""
+class _Marks:
+    """Per-dataset replay positions and drop times while a batch is folded."""
 
-    __slots__ = ("row", "stored", "stored_open", "dirty")
-
-    def __init__(self, row: EdgeRow, *, stored: bool) -> None:
-        self.row = row
-        self.stored = stored
-        self.stored_open = stored and row.valid_to is None
-        self.dirty = not stored
-
-
-class _Fold:
-    def __init__(self, nodes: dict[str, NodeState], open_intervals: list[EdgeRow]) -> None:
+    def __init__(self, nodes: dict[str, NodeState]) -> None:
         self.nodes = nodes
-        self.open: dict[str, dict[str, _Interval]] = {}
-        self.all: dict[tuple[str, str, datetime], _Interval] = {}
-        self.closed_here: dict[tuple[str, str], _Interval] = {}
-        for row in open_intervals:
-            if row.valid_to is None and row.downstream != row.upstream:
-                self._track(_Interval(row, stored=True))
         self.dropped = {i: n.dropped_at for i, n in nodes.items()}
         self.marks: dict[str, tuple[datetime, str]] = {}
-
-    def _track(self, interval: _Interval) -> None:
-        self.all[_key(interval.row)] = interval
-        self.open.setdefault(interval.row.downstream, {})[interval.row.upstream] = interval
 
     def stale(self, event: LineageEvent) -> bool:
         position = (event.at, event.query_id)
@@ -176,102 +200,28 @@ class _Fold:
         if revive and self.dropped.get(dataset_id) is not None:
             self.dropped[dataset_id] = None
 
-    def add(self, downstream: str, upstream: str, event: LineageEvent, via: tuple[str, ...]) -> None:
-        if downstream == upstream:
-            return
-        current = self.open.setdefault(downstream, {}).get(upstream)
-        if current is None:
-            current = self._reopen(downstream, upstream, event.at)
-        if current is None:
-            row = EdgeRow(downstream, upstream, event.at, None, event.at, event.at, 1,
-                          event.query_id, event.query_type, tuple(sorted(set(via))), event.provenance)
-            self._track(_Interval(row, stored=False))
-            return
-        row = current.row
-        if event.at > row.last_seen:
-            row = replace(row, last_seen=event.at, observations=row.observations + 1,
-                          last_query_id=event.query_id, query_type=event.query_type, provenance=event.provenance)
-        merged_via = tuple(sorted(set(row.via) | set(via)))
-        if merged_via != row.via:
-            row = replace(row, via=merged_via)
-        if row != current.row:
-            current.row = row
-            current.dirty = True
-
-    def _reopen(self, downstream: str, upstream: str, at: datetime) -> _Interval | None:
-        """Undo a close made by this batch at the same instant (contiguous intervals)."""
-        interval = self.closed_here.get((downstream, upstream))
-        if interval is None or interval.row.valid_to != at:
-            return None
-        del self.closed_here[(downstream, upstream)]
-        interval.row = replace(interval.row, valid_to=None)
-        self.open[downstream][upstream] = interval
-        return interval
-
-    def close(self, downstream: str, upstream: str, at: datetime) -> None:
-        interval = self.open[downstream].pop(upstream)
-        if not interval.stored and interval.row.valid_from == at:
-            del self.all[_key(interval.row)]  # opened and closed at one instant: never valid
-            return
-        interval.row = replace(interval.row, valid_to=at)
-        self.closed_here[(downstream, upstream)] = interval
-
-    def replace_with(self, downstream: str, upstreams: dict[str, tuple[str, ...]], event: LineageEvent) -> None:
-        for upstream in list(self.open.get(downstream, {})):
-            if upstream not in upstreams:
-                self.close(downstream, upstream, event.at)
-        for upstream, via in upstreams.items():
-            self.add(downstream, upstream, event, via)
-
-    def open_set(self, dataset_id: str) -> dict[str, tuple[str, ...]]:
-        return {u: i.row.via for u, i in self.open.get(dataset_id, {}).items()}
-
     def apply(self, event: LineageEvent) -> None:
         target = event.target.id
         other = event.counterpart.id if event.counterpart is not None else None
         if event.operation is Operation.DROP:
-            for upstream in list(self.open.get(target, {})):
-                self.close(target, upstream, event.at)
             self.dropped[target] = event.at
             self.mark(target, event, revive=False)
         elif event.operation is Operation.RENAME and other is not None:
-            moved = {u: tuple(sorted(set(v) | set(event.via))) for u, v in self.open_set(target).items()}
-            self.replace_with(target, {}, event)
             self.dropped[target] = event.at
             self.mark(target, event, revive=False)
-            moved.pop(other, None)
-            self.replace_with(other, moved, event)
             self.mark(other, event, revive=True)
         elif event.operation is Operation.SWAP and other is not None:
-            mine, theirs = self.open_set(target), self.open_set(other)
-            self.replace_with(target, _swapped(theirs, mine, target), event)
-            self.replace_with(other, _swapped(mine, theirs, other), event)
             self.mark(target, event, revive=True)
             self.mark(other, event, revive=True)
         else:
-            upstreams = {s.id: event.via for s in event.sources if s.id != target}
-            if event.replaces:
-                self.replace_with(target, upstreams, event)
-            else:
-                for upstream, via in upstreams.items():
-                    self.add(target, upstream, event, via)
             self.mark(target, event, revive=True)
-
-
-def _swapped(incoming: dict[str, tuple[str, ...]], own: dict[str, tuple[str, ...]], side: str) -> dict[str, tuple[str, ...]]:
-    """Upstreams ``side`` gets in a swap: the other side's, with ``side`` replaced by its own."""
-    result = {u: v for u, v in incoming.items() if u != side}
-    if side in incoming:
-        for upstream, via in own.items():
-            result.setdefault(upstream, via)
-    result.pop(side, None)
-    return result
 
 
 def fold_events(
     events: list[LineageEvent] | tuple[LineageEvent, ...],
     nodes: dict[str, NodeState],
     open_intervals: list[EdgeRow],
+    open_column_intervals: list[EdgeRow] | tuple[EdgeRow, ...] = (),
 ) -> TimelinePlan:
     """Fold ``events``, in order, over the stored state into the writes that realise them.
 
@@ -281,17 +231,21 @@ def fold_events(
             missing ids are new datasets.
         open_intervals: the stored *open* incoming intervals of ``reads_for(events).full``
             and the open intervals of ``reads_for(events).pairs``.
+        open_column_intervals: the stored open intervals into any column of
+            ``reads_for(events).column_targets``.
 
     Returns:
         The plan; applying it to the store makes the store equal to the folded state.
         Folding the same events again over the resulting state yields an empty plan
         (apart from node rows, which rewrite the same values).
     """
-    fold = _Fold(nodes, open_intervals)
+    marks = _Marks(nodes)
+    datasets = Intervals(open_intervals, dataset_group)
+    columns = Intervals(open_column_intervals, column_group)
     seen: dict[str, NodeWrite] = {}
     skipped = 0
     for event in events:
-        stale = fold.stale(event)
+        stale = marks.stale(event)
         describes = not stale and event.operation in _DEFINING
         _note_node(seen, nodes, event.target.id, event.target.name, event.target.kind, event.at, describes)
         for ref in event.sources:
@@ -302,25 +256,34 @@ def fold_events(
         if stale:
             skipped += 1
             continue
-        fold.apply(event)
+        datasets.apply(event, dataset_wants(event))
+        columns.apply(event, column_wants(event))
+        marks.apply(event)
 
-    intervals = list(fold.all.values())
-    upserts = [i.row for i in intervals if i.dirty]
-    closes = [i.row for i in intervals if i.row.valid_to is not None and (not i.stored or i.stored_open)]
+    dataset_changes, column_changes = datasets.results(), columns.results()
     report = MergeReport(
         datasets_created=sum(1 for i in seen if i not in nodes),
-        edges_created=sum(1 for i in intervals if not i.stored),
-        edges_updated=sum(1 for i in intervals if i.stored and i.dirty),
-        edges_closed=len(closes),
+        edges_created=len(dataset_changes.created),
+        edges_updated=len(dataset_changes.updated),
+        edges_closed=len(dataset_changes.closes),
+        column_edges_created=len(column_changes.created),
+        column_edges_updated=len(column_changes.updated),
+        column_edges_closed=len(column_changes.closes),
     )
-    changed_drop = {i: d for i, d in fold.dropped.items() if nodes.get(i, NodeState(i)).dropped_at != d}
+    changed_drop = {i: d for i, d in marks.dropped.items() if nodes.get(i, NodeState(i)).dropped_at != d}
+    new_columns = {i for r in column_changes.created for i in (r.downstream, r.upstream)}
     return TimelinePlan(
         nodes=tuple(seen[i] for i in sorted(seen) if _changes(seen[i], nodes.get(i))),
-        marks=tuple((i, at, q) for i, (at, q) in sorted(fold.marks.items())),
+        marks=tuple((i, at, q) for i, (at, q) in sorted(marks.marks.items())),
         drops=tuple(sorted((i, d) for i, d in changed_drop.items() if d is not None)),
         revived=tuple(sorted(i for i, d in changed_drop.items() if d is None)),
-        upserts=tuple(sorted(upserts, key=_key)),
-        closes=tuple(sorted(closes, key=_key)),
+        upserts=tuple(dataset_changes.upserts),
+        closes=tuple(dataset_changes.closes),
+        columns=tuple(ColumnWrite(i, column_group(i), i.rpartition(".")[2]) for i in sorted(new_columns)),
+        column_creates=tuple(column_changes.created),
+        column_updates=tuple(column_changes.updated),
+        column_via=tuple(column_changes.via_grown),
+        column_closes=tuple(column_changes.closes),
         report=report,
         skipped=skipped,
     )
@@ -332,10 +295,6 @@ def _changes(write: NodeWrite, stored: NodeState | None) -> bool:
     return (write.first_seen, write.last_seen) != (stored.first_seen, stored.last_seen) \
         or (write.name is not None and write.name != stored.name) \
         or (write.kind is not None and write.kind != stored.kind)
-
-
-def _key(row: EdgeRow) -> tuple[str, str, datetime]:
-    return (row.downstream, row.upstream, row.valid_from)
 
 
 def _note_node(seen: dict[str, NodeWrite], nodes: dict[str, NodeState], dataset_id: str,

@@ -12,7 +12,11 @@ Modules, one concern each:
 * :mod:`.schema` -- ``SchemaProvider`` (column lookup protocol) and ``MappingSchemaProvider``.
 * :mod:`.transforms` -- column-edge transforms and ``DEFAULT_MASKING_FUNCTIONS``.
 * :mod:`.script` -- ``collapse_script``: a multi-statement script as one unit (batch).
-* :mod:`.temp_tables` -- ``SessionResolver``: collapse temporary objects into ``via``.
+* :mod:`.temp_tables` -- ``SessionResolver``: collapse temporary objects into ``via``
+  (dataset and column edges).
+* :mod:`.column_compose` -- column edges composed through intermediates (shared by the two
+  above) and ``columns_for_graph`` (which column edges a crawl stores).
+* :mod:`.learned_schema` -- ``LearnedSchema``: the columns a crawl has seen datasets take.
 * :mod:`.redact` -- ``redact_literals`` and ``fingerprint``.
 * :mod:`.normalize` -- sqlglot ``Table`` -> canonical :class:`~lineage_engine.model.DatasetRef`.
 * :mod:`.temp_names` -- temporary-object name patterns.

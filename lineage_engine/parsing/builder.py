@@ -101,11 +101,13 @@ class StatementBuilder:
         if target is None:
             return
         edges: tuple[ColumnLineage, ...] = ()
+        defined: tuple[str, ...] = ()
         if columns is not None:
             edges = columns.edges
             self.outcome.unresolved_columns += columns.unresolved
             if columns.columns:
                 self.outcome.defined_columns[target.id] = columns.columns
+                defined = tuple(columns.columns)
         sources = tuple(u for u in upstreams if u.id != target.id)
         temporary = temporary or is_temp_name(target.id, self.temp_re)
         self.outcome.lineage.append(
@@ -118,6 +120,7 @@ class StatementBuilder:
                 counterpart=counterpart,
                 columns=edges,
                 index=self.index,
+                defined_columns=defined,
             )
         )
 

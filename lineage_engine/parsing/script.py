@@ -26,11 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lineage_engine.model import ColumnLineage, DatasetRef, Operation, StatementLineage
-from lineage_engine.parsing.transforms import TRANSFORM_NAMES
+from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns, merge_columns
 
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
-_RANK = {name: rank for rank, name in enumerate(TRANSFORM_NAMES)}
-_Edge = tuple[int, str, float]  # (transform rank, kind, confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +50,7 @@ class ScriptLineage:
 @dataclass(slots=True)
 class _Local:
     upstreams: dict[str, DatasetRef] = field(default_factory=dict)
-    columns: dict[str, dict[tuple[str, str], _Edge]] = field(default_factory=dict)  # col -> (src, kind) -> edge
+    columns: ColumnMap = field(default_factory=dict)
     ref: DatasetRef | None = None
 
 
@@ -86,17 +84,16 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
         if st.operation is Operation.SWAP and st.counterpart is not None:
             _swap(target, st.counterpart, local, sources)
             continue
-        columns = _resolve_columns(target.id, st.columns, local, intermediate)
+        columns, through = compose_columns(
+            target.id, st.columns, lambda i: local[i].columns if i in local else None)
+        intermediate |= through
         entry = local.get(target.id)
         if entry is None or st.operation in _RESETS:
             entry = local[target.id] = _Local(ref=target)
         for ref in reads:
             if ref.id != target.id:
                 entry.upstreams.setdefault(ref.id, ref)
-        for column, edges in columns.items():
-            into = entry.columns.setdefault(column, {})
-            for key, edge in edges.items():
-                into[key] = _better(into.get(key), edge)
+        merge_columns(entry.columns, columns)
     targets = [entry for dataset_id, entry in local.items() if dataset_id not in intermediate]
     return ScriptLineage(
         targets=tuple(entry.ref for entry in targets if entry.ref is not None),
@@ -120,39 +117,6 @@ def _resolve_reads(
     return resolved
 
 
-def _resolve_columns(
-    target_id: str, edges: Iterable[ColumnLineage], local: dict[str, _Local], intermediate: set[str]
-) -> dict[str, dict[tuple[str, str], _Edge]]:
-    """Group a statement's edges by target column, sources through script objects."""
-    out: dict[str, dict[tuple[str, str], _Edge]] = {}
-    for edge in edges:
-        column = edge.target[len(target_id) + 1 :]
-        into = out.setdefault(column, {})
-        rank = _RANK.get(edge.transform, 2)
-        dataset, _, name = edge.source.rpartition(".")
-        entry = local.get(dataset)
-        if entry is None:
-            key = (edge.source, edge.kind)
-            into[key] = _better(into.get(key), (rank, edge.kind, edge.confidence))
-            continue
-        intermediate.add(dataset)
-        for (source, kind), (up_rank, _, confidence) in _upstream_of(entry, name).items():
-            merged_kind = "DIRECT" if edge.kind == "DIRECT" and kind == "DIRECT" else "INDIRECT"
-            key = (source, merged_kind)
-            into[key] = _better(into.get(key), (min(rank, up_rank), merged_kind, min(confidence, edge.confidence)))
-    return out
-
-
-def _upstream_of(entry: _Local, name: str) -> dict[tuple[str, str], _Edge]:
-    found = entry.columns.get(name)
-    if found is not None:
-        return found
-    star = entry.columns.get("*")  # the object was made by an unexpanded SELECT *: t.* stands for t.name
-    if star is None:
-        return {}
-    return {(_star_to(source, name), kind): edge for (source, kind), edge in star.items()}
-
-
 def _swap(a: DatasetRef, b: DatasetRef, local: dict[str, _Local], sources: dict[str, DatasetRef]) -> None:
     first, second = local.pop(a.id, None), local.pop(b.id, None)
     for ref, content, other in ((a, second, b), (b, first, a)):
@@ -163,28 +127,7 @@ def _swap(a: DatasetRef, b: DatasetRef, local: dict[str, _Local], sources: dict[
         local[ref.id] = entry
 
 
-def _better(old: _Edge | None, new: _Edge) -> _Edge:
-    if old is None:
-        return new
-    return (max(old[0], new[0]), new[1], max(old[2], new[2]))
-
-
-def _star_to(source: str, name: str) -> str:
-    return source[:-1] + name if source.endswith(".*") else source
-
-
 def _edges(targets: Iterable[_Local]) -> Iterable[ColumnLineage]:
     for entry in targets:
-        if entry.ref is None:
-            continue
-        for column, edges in entry.columns.items():
-            direct = {source for (source, kind) in edges if kind == "DIRECT"}
-            for (source, kind), (rank, _, confidence) in edges.items():
-                if kind == "INDIRECT" and source in direct:
-                    continue
-                if source.rpartition(".")[0] == entry.ref.id:
-                    continue
-                yield ColumnLineage(
-                    source=source, target=f"{entry.ref.id}.{column}", transform=TRANSFORM_NAMES[rank], kind=kind,
-                    confidence=confidence,
-                )
+        if entry.ref is not None:
+            yield from column_lineage(entry.ref.id, entry.columns)

@@ -18,6 +18,12 @@ to them) emit nothing; DROP forgets it. RENAME / SWAP between two temps move ent
 temp renamed (or swapped) onto a persistent name gives that name a REPLACE event with the
 temp's upstreams, which is how rename-based materializations (``X__dbt_tmp`` renamed to
 ``X``) keep their lineage.
+
+Column lineage is resolved the same way (issue 5): a temp object keeps, per column, the
+upstream column edges it was written with, and ``target.c <- tmp.c <- source.c`` becomes
+``target.c <- source.c`` with the transforms composed (masked anywhere stays masked; see
+:mod:`.column_compose`, shared with script collapsing). Column edges from a temp this
+resolver never saw written are dropped, as its dataset-level read is.
 """
 
 from __future__ import annotations
@@ -28,12 +34,21 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.model import (
+    ColumnLineage,
     DatasetRef,
     ExtractionResult,
     LineageEvent,
     Operation,
     QueryRecord,
     StatementLineage,
+)
+from lineage_engine.parsing.column_compose import (
+    ColumnMap,
+    column_lineage,
+    columns_from_state,
+    columns_to_state,
+    compose_columns,
+    merge_columns,
 )
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 
@@ -62,6 +77,7 @@ class UnresolvedTempRead:
 class _Temp:
     upstreams: dict[str, DatasetRef] = field(default_factory=dict)  # id -> ref, insertion order
     via: set[str] = field(default_factory=set)
+    columns: ColumnMap = field(default_factory=dict)  # column name -> upstream column edges
 
 
 @dataclass(slots=True)
@@ -113,6 +129,7 @@ class SessionResolver:
             if target is None:
                 continue
             sources, via = self._resolve(session, record, st.sources, target)
+            columns = self._resolve_columns(session, st, target)
             target_temp = self._is_temp(session, target, st.temporary)
             other = st.counterpart
             if st.operation in _IDENTITY_MOVES and other is not None:
@@ -121,9 +138,10 @@ class SessionResolver:
                     events.extend(self._move_across(session, record, st, target_temp))
                     continue
             if target_temp:
-                self._write_temp(session, st.operation, target, sources, via, other)
+                self._write_temp(session, st.operation, target, sources, via, other, columns)
                 continue
-            events.append(_event(record, st.operation, target, sources, via, st.replaces, other, st))
+            events.append(
+                _event(record, st.operation, target, sources, via, st.replaces, other, _edges(target, columns)))
         return events
 
     def evict_idle(self, before: datetime) -> int:
@@ -146,8 +164,9 @@ class SessionResolver:
         Stored with the watermark, so a crawl resumed after a crash still resolves temp
         objects created before it (exact resume, design §10). Shape:
         ``{"sessions": [{"key": [...], "last_seen": ISO-8601 | None, "temps": {temp_id:
-        {"upstreams": [[id, name, kind], ...], "via": [ids]}}}]}``; sessions without
-        temps are left out.
+        {"upstreams": [[id, name, kind], ...], "via": [ids], "columns": {column:
+        [[source, kind, rank, confidence], ...]}}}}]}`` (``columns`` only when the temp
+        has column lineage); sessions without temps are left out.
         """
         sessions = []
         for key, session in self._sessions.items():
@@ -156,13 +175,7 @@ class SessionResolver:
             sessions.append({
                 "key": list(key) if isinstance(key, tuple) else [key],
                 "last_seen": session.last_seen.isoformat() if session.last_seen else None,
-                "temps": {
-                    temp_id: {
-                        "upstreams": [[r.id, r.name, r.kind] for r in temp.upstreams.values()],
-                        "via": sorted(temp.via),
-                    }
-                    for temp_id, temp in session.temps.items()
-                },
+                "temps": {temp_id: _temp_state(temp) for temp_id, temp in session.temps.items()},
             })
         return {"sessions": sessions}
 
@@ -183,7 +196,8 @@ class SessionResolver:
                 session.last_seen = datetime.fromisoformat(last_seen) if last_seen else None
                 for temp_id, temp in item["temps"].items():
                     upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]))
+                    columns = columns_from_state(temp.get("columns") or {})
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns)
                 resolver._sessions[tuple(item["key"])] = session
         except (KeyError, TypeError, IndexError, ValueError) as exc:
             raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
@@ -204,16 +218,36 @@ class SessionResolver:
         temp, persistent = (st.target, st.counterpart) if target_is_temp else (st.counterpart, st.target)
         entry = session.temps.pop(temp.id, None)
         if st.operation is Operation.RENAME and not target_is_temp:
-            return [_event(record, Operation.DROP, persistent, [], set(), False, None, st)]
+            return [_event(record, Operation.DROP, persistent, [], set(), False, None, ())]
         if entry is None:
             self.unresolved.append(UnresolvedTempRead(record.query_id, temp.id, persistent.id))
             return []
         sources = [ref for ref in entry.upstreams.values() if ref.id != persistent.id]
         via = {temp.id, *entry.via}
-        return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, st)]
+        columns = _edges(persistent, entry.columns)
+        return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns)]
 
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
+
+    def _resolve_columns(
+        self, session: _Session, st: StatementLineage, target: DatasetRef
+    ) -> ColumnMap | tuple[ColumnLineage, ...]:
+        """Return the statement's column edges with temp sources composed through the temps.
+
+        The statement's own edges, unchanged, when it reads no temporary object (the
+        common case, kept cheap); else a column map (see :mod:`.column_compose`).
+        """
+        if not st.columns or not any(s.id in session.temps or is_temp_name(s.id, self._temp_re) for s in st.sources):
+            return st.columns
+
+        def lookup(dataset_id: str) -> ColumnMap | None:
+            temp = session.temps.get(dataset_id)
+            if temp is not None:
+                return temp.columns
+            return {} if is_temp_name(dataset_id, self._temp_re) else None  # unknown temp: dropped
+
+        return compose_columns(target.id, st.columns, lookup)[0]
 
     def _resolve(
         self, session: _Session, record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef
@@ -242,6 +276,7 @@ class SessionResolver:
         sources: list[DatasetRef],
         via: set[str],
         counterpart: DatasetRef | None,
+        columns: ColumnMap | tuple[ColumnLineage, ...],
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -258,12 +293,13 @@ class SessionResolver:
             if mine is not None and counterpart is not None:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
-            temps[target.id] = _Temp({s.id: s for s in sources}, set(via))
+            temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns))
         else:
             entry = temps.setdefault(target.id, _Temp())
             for src in sources:
                 entry.upstreams.setdefault(src.id, src)
             entry.via.update(via)
+            merge_columns(entry.columns, _column_map(target, columns))
 
 
 def _event(
@@ -274,7 +310,7 @@ def _event(
     via: set[str],
     replaces: bool,
     counterpart: DatasetRef | None,
-    st: StatementLineage,
+    columns: tuple[ColumnLineage, ...],
 ) -> LineageEvent:
     return LineageEvent(
         at=record.end_time,
@@ -286,8 +322,32 @@ def _event(
         replaces=replaces,
         counterpart=counterpart,
         via=tuple(sorted(via)),
-        columns=st.columns,
+        columns=columns,
     )
+
+
+def _column_map(target: DatasetRef, columns: ColumnMap | tuple[ColumnLineage, ...]) -> ColumnMap:
+    """Return column edges as a column map (a temp keeps its lineage in that shape)."""
+    if isinstance(columns, dict):
+        return columns
+    return compose_columns(target.id, columns, lambda _dataset_id: None)[0]
+
+
+def _edges(target: DatasetRef, columns: ColumnMap | tuple[ColumnLineage, ...]) -> tuple[ColumnLineage, ...]:
+    """Return the column edges of an event into ``target``, sorted by (target, source, kind)."""
+    if not isinstance(columns, dict):
+        return columns
+    return tuple(sorted(column_lineage(target.id, columns), key=lambda e: (e.target, e.source, e.kind)))
+
+
+def _temp_state(temp: _Temp) -> dict[str, object]:
+    state: dict[str, object] = {
+        "upstreams": [[r.id, r.name, r.kind] for r in temp.upstreams.values()],
+        "via": sorted(temp.via),
+    }
+    if temp.columns:
+        state["columns"] = columns_to_state(temp.columns)
+    return state
 
 
 def session_key(record: QueryRecord) -> object:

@@ -27,9 +27,11 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from lineage_engine.model import TRANSFORMS
+
 MASKED, AGGREGATION, EXPRESSION, IDENTITY = 0, 1, 2, 3
-TRANSFORM_NAMES: tuple[str, ...] = ("masked", "aggregation", "expression", "identity")
-"""Transform names indexed by rank."""
+TRANSFORM_NAMES: tuple[str, ...] = TRANSFORMS
+"""Transform names indexed by rank (the model's :data:`~lineage_engine.model.TRANSFORMS`)."""
 
 DEFAULT_MASKING_FUNCTIONS: frozenset[str] = frozenset(
     {

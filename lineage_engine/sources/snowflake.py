@@ -31,7 +31,6 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
-from lineage_engine.errors import SourceError
 from lineage_engine.model import AccessLineage, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
@@ -143,8 +142,6 @@ class SnowflakeQueryHistorySource:
                 rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             finally:
                 cursor.close()
-        except SourceError:
-            raise
         except Exception as exc:  # noqa: BLE001 - driver errors are mapped; the connection is dropped
             self.close()
             raise translate_error(exc, self.config, action) from None

@@ -9,7 +9,7 @@ import pytest
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.errors import GraphError
 from lineage_engine.graph.embedded import EmbeddedGraphStore
-from lineage_engine.model import Asset, DatasetRef, LineageEvent, Operation
+from lineage_engine.model import Asset, ColumnLineage, DatasetRef, LineageEvent, Operation
 from lineage_engine.scan import scan_once
 from lineage_engine.traces import load_trace
 
@@ -69,13 +69,15 @@ def test_scan_finds_records_alerts_and_resolves(store, registry, webhook):
     now = T0 + timedelta(days=7)
 
     report = scan(store, registry, notifier, now)
-    # the restricted vault is an origin too (with no downstream), and a governed terminal
-    assert report.origins == ("db.gov.vault", "db.raw.accounts", "db.raw.customers", "db.raw.ghost")
+    # the restricted vault is an origin too (with no downstream), and a governed terminal; the
+    # sensitive column iban is walked from the column (issue 5): no column lineage was crawled
+    # for accounts -> fin, so that hop falls back to table level
+    assert report.origins == ("db.gov.vault", "db.raw.accounts.iban", "db.raw.customers", "db.raw.ghost")
     assert report.origins_missing_from_graph == ("db.raw.ghost",)
     assert [(p.severity, p.origin, p.terminal, p.path) for p in report.paths] == [
         ("HIGH", "db.raw.customers", "db.mart.c360", ("db.mart.c360", "db.stg.customers", "db.raw.customers")),
         ("HIGH", "db.raw.customers", "db.stg.customers", ("db.stg.customers", "db.raw.customers")),
-        ("MEDIUM", "db.raw.accounts", "db.mart.fin", ("db.mart.fin", "db.raw.accounts")),
+        ("MEDIUM", "db.raw.accounts.iban", "db.mart.fin", ("db.mart.fin", "db.raw.accounts.iban")),
     ]
     assert all(p.level == "table" for p in report.paths)
     assert len(report.outcome.opened) == 3
@@ -83,9 +85,9 @@ def test_scan_finds_records_alerts_and_resolves(store, registry, webhook):
     assert sorted(b["text"].split(" (")[0] for b in webhook.accepted) == [
         "HIGH: unmasked PII path db.raw.customers → db.mart.c360",
         "HIGH: unmasked PII path db.raw.customers → db.stg.customers",
-        "MEDIUM: unmasked PII path db.raw.accounts → db.mart.fin",
+        "MEDIUM: unmasked PII path db.raw.accounts.iban → db.mart.fin",
     ]
-    assert any("1 column-level origins" in n for n in report.notes)
+    assert any("1 origins walked at column level" in n and "0 column-level, 3 table-level" in n for n in report.notes)
 
     again = scan(store, registry, notifier, now + timedelta(hours=1))
     assert again.outcome.opened == [] and len(again.outcome.still_open) == 3
@@ -167,3 +169,41 @@ def test_copy_through_a_dropped_intermediate_is_still_an_exposure(registry, webh
         assert [(f.origin, f.terminal) for f in report.outcome.resolved] == [("db.raw.customers", "db.stg.tmp_copy")]
     finally:
         s.close()
+
+
+def col_event(at: datetime, target: str, *edges: tuple[str, str, str], op: Operation = Operation.REPLACE) -> LineageEvent:
+    """An event with column edges ``(source column, target column name, transform)``."""
+    sources = sorted({e[0].rpartition(".")[0] for e in edges})
+    return LineageEvent(at=at, query_id=f"q-{target}-{at.isoformat()}", query_type=op.name, operation=op,
+                        target=ref(target), sources=tuple(ref(s) for s in sources),
+                        replaces=op is Operation.REPLACE,
+                        columns=tuple(ColumnLineage(s, f"{target}.{n}", t) for s, n, t in edges))
+
+
+def test_column_level_scan_flags_the_clear_copy_not_the_hashed_one(tmp_path, registry, webhook):
+    store = EmbeddedGraphStore(tmp_path / "graph")
+    store.migrate()
+    store.apply_events([
+        col_event(T0, "db.stg.c", ("db.raw.p.email", "email", "expression"), ("db.raw.p.country", "country", "identity")),
+        col_event(T0, "db.mart.c360", ("db.stg.c.email", "email", "identity"), ("db.stg.c.country", "country", "identity")),
+        col_event(T0, "db.share.feed", ("db.mart.c360.email", "email_hash", "masked"),
+                  ("db.mart.c360.country", "country", "identity"), op=Operation.INSERT),
+        ctas(T0, "@db.exp.s3", "db.mart.c360"),  # an unload: no column lineage
+    ])
+    registry.upsert_assets([
+        Asset("db.raw.p", classification="restricted", regulatory_tags=("pii",), steward="dpo"),
+        Asset("db.raw.p.email", asset_type="column", classification="restricted", regulatory_tags=("pii",)),
+    ])
+    try:
+        report = scan(store, registry, SlackNotifier(webhook.url), T0 + timedelta(days=1))
+    finally:
+        store.close()
+    assert report.origins == ("db.raw.p.email",)  # the table is walked from its sensitive column
+    assert [(p.terminal, p.level, p.path) for p in report.paths] == [
+        ("@db.exp.s3", "table", ("@db.exp.s3", "db.mart.c360.email", "db.stg.c.email", "db.raw.p.email")),
+        ("db.mart.c360.email", "column", ("db.mart.c360.email", "db.stg.c.email", "db.raw.p.email")),
+        ("db.stg.c.email", "column", ("db.stg.c.email", "db.raw.p.email")),
+    ]  # db.share.feed holds only sha2(email) (and the unclassified country): not flagged
+    assert all(p.steward == "dpo" for p in report.paths)  # the dataset's steward covers its column
+    assert {f.level for f in registry.list_findings("open")} == {"column", "table"}
+    assert any("paths: 2 column-level, 1 table-level" in n for n in report.notes)

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from lineage_engine import services
 from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.model import Asset, DatasetRef, LineageEvent, Operation
+from lineage_engine.model import Asset, ColumnLineage, DatasetRef, LineageEvent, Operation
 from lineage_engine.settings import load_settings
 from lineage_engine.traces import list_traces
 
@@ -36,22 +36,29 @@ def backend(neo4j_server: dict[str, object]) -> str:
 
 
 def ev(hours: float, target: str, *sources: str, op: Operation = Operation.REPLACE, kind: str = "table",
-       counterpart: str | None = None) -> LineageEvent:
+       counterpart: str | None = None, columns: tuple[tuple[str, str, str], ...] = ()) -> LineageEvent:
+    """An event; ``columns``: column edges ``(source column, target column name, transform)``."""
     def ref(name: str, k: str = "table") -> DatasetRef:
         return DatasetRef(name, name.upper(), "stage" if name.startswith("@") else k)
 
     return LineageEvent(at(hours), f"q{hours}", op.name, op, ref(target, kind), tuple(ref(s) for s in sources),
                         replaces=op in (Operation.REPLACE, Operation.VIEW),
-                        counterpart=ref(counterpart) if counterpart else None)
+                        counterpart=ref(counterpart) if counterpart else None,
+                        columns=tuple(ColumnLineage(c, f"{target}.{n}", t) for c, n, t in columns))
 
 
 EVENTS = [
     ev(1, "prod.raw.customers", "@prod.raw.landing", op=Operation.INSERT),
-    ev(2, "prod.stg.customers_clean", "prod.raw.customers"),
-    ev(3, "prod.mart.customer_360", "prod.stg.customers_clean", "prod.raw.orders"),
-    ev(3, "prod.mart.customer_masked", "prod.stg.customers_clean"),
-    ev(4, "prod.rpt.daily", "prod.mart.customer_360", op=Operation.VIEW, kind="view"),
-    ev(5, "prod.mart.customer_360", "prod.raw.orders"),  # stops reading customers
+    ev(2, "prod.stg.customers_clean", "prod.raw.customers",
+       columns=(("prod.raw.customers.email", "email", "expression"), ("prod.raw.customers.id", "id", "identity"))),
+    ev(3, "prod.mart.customer_360", "prod.stg.customers_clean", "prod.raw.orders",
+       columns=(("prod.stg.customers_clean.email", "email", "identity"), ("prod.raw.orders.total", "ltv", "aggregation"))),
+    ev(3, "prod.mart.customer_masked", "prod.stg.customers_clean",
+       columns=(("prod.stg.customers_clean.email", "email_hash", "masked"),)),
+    ev(4, "prod.rpt.daily", "prod.mart.customer_360", op=Operation.VIEW, kind="view",
+       columns=(("prod.mart.customer_360.email", "email", "identity"),)),
+    ev(5, "prod.mart.customer_360", "prod.raw.orders",  # stops reading customers
+       columns=(("prod.raw.orders.total", "ltv", "aggregation"),)),
     ev(6, "prod.rpt.daily", "prod.mart.customer_masked", op=Operation.INSERT),
     # a cycle (trails: no edge twice) and a diamond (two shortest routes)
     ev(1, "prod.loop.a", "prod.loop.b", "prod.raw.customers", op=Operation.INSERT),
@@ -74,7 +81,9 @@ ASSETS = [
 SAMPLES: dict[str, list[object]] = {
     "dataset": ["PROD.RAW.CUSTOMERS", "prod.mart.customer_360", "prod.rpt.daily", "prod.loop.a",
                 "prod.diamond.a", "prod.diamond.e", "no.such.dataset"],
-    "origins": [["prod.raw.customers"], ["PROD.RAW.ORDERS", "prod.loop.a", "prod.diamond.a"]],
+    "origins": [["prod.raw.customers"], ["PROD.RAW.ORDERS", "prod.loop.a", "prod.diamond.a"],
+                ["prod.raw.customers.email", "PROD.RAW.CUSTOMERS.ID"]],
+    "column_id": ["prod.rpt.daily.email", "PROD.MART.CUSTOMER_MASKED.EMAIL_HASH", "no.such.table.column"],
     "as_of": [at(0.5), at(3.5), at(4.5), at(7.5), at(100)],
     "since": [at(0), at(5), at(100)],
 }
@@ -134,8 +143,10 @@ def test_graph_reads_match_the_embedded_graph(open_store, tmp_path: Path) -> Non
     try:
         assert neo4j.counts() == reference.counts()
         assert list(neo4j.iter_edges()) == list(reference.iter_edges())
+        assert list(neo4j.iter_column_edges()) == list(reference.iter_column_edges())
         for instant in SAMPLES["as_of"]:
             assert list(neo4j.iter_edges(instant)) == list(reference.iter_edges(instant))  # type: ignore[arg-type]
+            assert list(neo4j.iter_column_edges(instant)) == list(reference.iter_column_edges(instant))  # type: ignore[arg-type]
         assert neo4j.apply_events(EVENTS) == reference.apply_events(EVENTS)  # replay: nothing changes
     finally:
         reference.close()
@@ -167,7 +178,7 @@ def test_demo_finds_the_same_exposure_on_neo4j(open_store, neo4j_server: dict[st
         with services.registry(settings) as reg:
             findings = sorted((f.origin, f.terminal, f.severity, f.status) for f in reg.list_findings())
         with services.graph_store(settings, read_only=True) as store:
-            edges = list(store.iter_edges())
+            edges = list(store.iter_edges()), list(store.iter_column_edges())
         results[name] = (findings, edges)
     assert results["embedded"][0], "the demo found nothing on the embedded graph"
     assert results["neo4j"] == results["embedded"]

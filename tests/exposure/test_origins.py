@@ -5,6 +5,7 @@ from lineage_engine.exposure.origins import (
     find_origin_datasets,
     find_sensitive_origins,
     index_assets,
+    split_origins,
 )
 from lineage_engine.model import Asset
 
@@ -71,3 +72,22 @@ def test_fold_without_dataset_asset_takes_column_steward():
 def test_four_part_path_counts_as_column_like_the_graph_sync():
     folded = find_origin_datasets([Asset("db.s.t.c", regulatory_tags=("pii",))])
     assert list(folded) == ["db.s.t"]
+
+
+def test_split_origins_walks_sensitive_columns_and_keeps_datasets_without_them_at_table_level():
+    profiles = Asset("db.raw.customers", classification="restricted", regulatory_tags=("ccpa", "pii"), steward="dpo")
+    email = Asset("db.raw.customers.email", asset_type="column", classification="confidential",
+                  regulatory_tags=("gdpr",))
+    public = Asset("db.raw.customers.country", asset_type="column", classification="public")
+    payments = Asset("db.raw.payments", classification="confidential", regulatory_tags=("pii",))
+    orphan = Asset("db.raw.leads.phone", regulatory_tags=("pii",), steward="sales")  # no dataset asset
+    everything = [profiles, email, public, payments, orphan]
+    tables, columns = split_origins(find_sensitive_origins(everything, pii_tags=PII), index_assets(everything))
+    # customers has a sensitive column: walked from it only (its public column is not an origin)
+    assert list(tables) == ["db.raw.payments"]
+    assert list(columns) == ["db.raw.customers.email", "db.raw.leads.phone"]
+    e = columns["db.raw.customers.email"]
+    # the dataset's rules apply to its column: tags unioned, the stricter classification, its steward
+    assert (e.asset_type, e.regulatory_tags, e.classification, e.steward) == (
+        "column", ("ccpa", "gdpr", "pii"), "restricted", "dpo")
+    assert columns["db.raw.leads.phone"].steward == "sales"

@@ -132,9 +132,39 @@ def test_path_not_ending_at_origin_raises():
         find([bad])
 
 
-def test_coverage_lists_missing_origins_and_notes():
-    cov = summarize_coverage(["b", "a", "c"], ["a"], column_origins=2)
-    assert cov.missing_from_graph == ("b", "c")
+def test_coverage_lists_missing_origins_and_the_column_table_split():
+    paths = find([row("db.raw.customers", "db.mart.a")]) + find(
+        [column_row(("db.raw.customers.email", "db.mart.a.email"), level="column")], origins=(EMAIL,))
+    cov = summarize_coverage(["b", "a", "c.x.y.z"], ["a"], column_origins=1, paths=paths)
+    assert cov.missing_from_graph == ("b", "c.x.y.z")
+    assert (cov.column_origins, cov.column_paths, cov.table_paths) == (1, 1, 1)
     notes = " ".join(cov.notes())
     assert "2 of 3 sensitive origins are not in the lineage graph" in notes
-    assert "2 column-level origins" in notes
+    assert "1 origins walked at column level (sensitive columns), 2 at table level" in notes
+    assert "paths: 1 column-level, 1 table-level" in notes
+
+
+EMAIL = Asset("db.raw.customers.email", asset_type="column", classification="restricted", regulatory_tags=("pii",),
+              steward="dpo")
+
+
+def column_row(ids, level="column", columns=None):
+    """A column walk row from ids listed origin first; ``columns``: how many (from the origin) are columns."""
+    path = list(reversed(ids))
+    return {"origin": ids[0], "terminal": ids[-1], "hops": len(ids) - 1, "path": path, "level": level,
+            "columns": len(ids) if columns is None else columns}
+
+
+def test_column_rows_keep_their_level_and_use_column_then_dataset_facts():
+    rows = [column_row(("db.raw.customers.email", "db.stg.c.email", "db.mart.m.email")),  # dataset masked
+            column_row(("db.raw.customers.email", "db.stg.c.email", "db.mart.x.email")),  # column masked
+            column_row(("db.raw.customers.email", "db.gov.v.email")),  # governed by its dataset
+            column_row(("db.raw.customers.email", "db.stg.c.email", "db.mart.k.e")),
+            column_row(("db.raw.customers.email", "db.stg.m2.email", "db.mart.k.e2")),  # masked dataset on the way
+            column_row(("db.raw.customers.email", "db.stg.c.email", "@db.exp.stage"), level="table", columns=2)]
+    registry = [Asset("db.mart.m", masking_policy="EMAIL_MASK"), Asset("db.mart.x.email", masking_policy="M"),
+                Asset("db.gov.v", classification="restricted"), Asset("db.stg.m2", masking_policy="M"),
+                Asset("db.mart.k.e", classification="public")]
+    got = [(p.terminal, p.level, p.hops) for p in find(rows, registry, origins=(EMAIL,))]
+    assert got == [("@db.exp.stage", "table", 2), ("db.mart.k.e", "column", 2)]
+

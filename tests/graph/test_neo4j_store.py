@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from lineage_engine.graph.embedded import EmbeddedGraphStore
 from lineage_engine.graph.migrate import NEO4J_SCHEMA, PROPERTIES_BY_LABEL, migrate_statements, neo4j_index_statements
 from lineage_engine.graph.neo4j import Neo4jGraphStore
 from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.model import Asset, DatasetRef, LineageEvent, MergeReport, Operation, SavedTrace
+from lineage_engine.model import Asset, ColumnLineage, DatasetRef, LineageEvent, MergeReport, Operation, SavedTrace
 from lineage_engine.traces import coerce_params, list_traces
 
 SECRET = "pa/ss:w0rd-never-shown"
@@ -45,6 +45,9 @@ SHARED_TEXT = {
     cypher_store.MERGE_DATASETS, cypher_store.SET_DATASETS, cypher_store.SET_MARKS, cypher_store.SET_DROPPED,
     cypher_store.CLEAR_DROPPED, cypher_store.UPSERT_INTERVALS, cypher_store.CLOSE_INTERVALS,
     cypher_store.ALL_EDGES, cypher_store.EDGES_AS_OF, *cypher_store.COUNTS,
+    cypher_store.READ_OPEN_COLUMN_INTERVALS, cypher_store.MERGE_COLUMNS, cypher_store.LINK_COLUMNS, cypher_store.UPSERT_COLUMN_INTERVALS, cypher_store.UPDATE_COLUMN_INTERVALS,
+    cypher_store.SET_COLUMN_VIA, cypher_store.CLOSE_COLUMN_INTERVALS, cypher_store.ALL_COLUMN_EDGES,
+    cypher_store.COLUMN_EDGES_AS_OF,
     *(f(label) for label in sync.LABELS for f in (sync.read_current, sync.read_by_id, sync.set_properties,
                                                    sync.clear_properties)),
 }
@@ -247,13 +250,25 @@ def ev(hours: float, op: Operation, target: str, *sources: str, counterpart: str
                         counterpart=DatasetRef(counterpart, counterpart.upper()) if counterpart else None)
 
 
+def cols(event: LineageEvent, *edges: tuple[str, str, str]) -> LineageEvent:
+    """The event with column edges ``(source, target, transform)`` (issue 5)."""
+    return replace(event, columns=tuple(ColumnLineage(s, t, transform) for s, t, transform in edges))
+
+
 HISTORY = [
     ev(1, Operation.INSERT, "prod.raw.customers", "@prod.raw.landing"),
-    ev(2, Operation.REPLACE, "prod.stg.clean", "prod.raw.customers"),
-    ev(3, Operation.REPLACE, "prod.mart.c360", "prod.stg.clean", "prod.raw.orders"),
-    ev(3, Operation.REPLACE, "prod.mart.masked", "prod.stg.clean"),
-    ev(4, Operation.VIEW, "prod.rpt.daily", "prod.mart.c360", kind="view"),
-    ev(5, Operation.REPLACE, "prod.mart.c360", "prod.raw.orders"),
+    cols(ev(2, Operation.REPLACE, "prod.stg.clean", "prod.raw.customers"),
+         ("prod.raw.customers.email", "prod.stg.clean.email", "expression"),
+         ("prod.raw.customers.id", "prod.stg.clean.id", "identity")),
+    cols(ev(3, Operation.REPLACE, "prod.mart.c360", "prod.stg.clean", "prod.raw.orders"),
+         ("prod.stg.clean.email", "prod.mart.c360.email", "identity"),
+         ("prod.raw.orders.total", "prod.mart.c360.total", "aggregation")),
+    cols(ev(3, Operation.REPLACE, "prod.mart.masked", "prod.stg.clean"),
+         ("prod.stg.clean.email", "prod.mart.masked.email_hash", "masked")),
+    cols(ev(4, Operation.VIEW, "prod.rpt.daily", "prod.mart.c360", kind="view"),
+         ("prod.mart.c360.email", "prod.rpt.daily.email", "identity")),
+    cols(ev(5, Operation.REPLACE, "prod.mart.c360", "prod.raw.orders"),
+         ("prod.raw.orders.total", "prod.mart.c360.total", "aggregation")),
     ev(6, Operation.INSERT, "prod.rpt.daily", "prod.mart.masked"),
     ev(6, Operation.INSERT, "prod.loop.a", "prod.loop.b", "prod.raw.customers"),
     ev(6, Operation.INSERT, "prod.loop.b", "prod.loop.a"),
@@ -280,7 +295,8 @@ def build(store: GraphStore) -> MergeReport:
 def snapshot(store: GraphStore) -> tuple[object, ...]:
     nodes = [store.run_trace(NODE, {"id": i})[0]["node"] for i in ("prod.raw.customers", "prod.mart.masked",
                                                                     "prod.loop.c", "prod.loop.b")]
-    return store.counts(), list(store.iter_edges()), list(store.iter_edges(at(4.5))), nodes
+    return (store.counts(), list(store.iter_edges()), list(store.iter_edges(at(4.5))), nodes,
+            list(store.iter_column_edges()), list(store.iter_column_edges(at(4.5))))
 
 
 # -- writes --------------------------------------------------------------------------------------
@@ -378,7 +394,9 @@ def test_every_saved_trace_is_sent_as_written_and_returns_the_embedded_rows(
     build(store)
     build(reference)
     samples = {"dataset": ["PROD.RAW.CUSTOMERS", "prod.rpt.daily", "prod.loop.a"],
-               "origins": ["prod.raw.customers,PROD.LOOP.A"], "as_of": ["2024-03-01T04:30:00Z", "now"],
+               "origins": ["prod.raw.customers,PROD.LOOP.A,prod.raw.customers.email"],
+               "column_id": ["PROD.RPT.DAILY.EMAIL", "prod.mart.masked.email_hash"],
+               "as_of": ["2024-03-01T04:30:00Z", "now"],
                "since": ["2024-03-01T05:00:00Z"]}
     for trace in list_traces():
         names = [p.name for p in trace.params]

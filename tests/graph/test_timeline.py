@@ -6,9 +6,10 @@ import ast
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lineage_engine.graph import timeline
-from lineage_engine.graph.timeline import NodeState, Reads, _swapped, fold_events, namespace_of, reads_for
-from lineage_engine.model import DatasetRef, EdgeRow, LineageEvent, MergeReport, Operation
+from lineage_engine.graph import intervals, timeline
+from lineage_engine.graph.intervals import dataset_group, swapped
+from lineage_engine.graph.timeline import NodeState, Reads, fold_events, namespace_of, reads_for
+from lineage_engine.model import ColumnLineage, DatasetRef, EdgeRow, LineageEvent, MergeReport, Operation
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -28,26 +29,54 @@ def open_row(downstream: str, upstream: str, hours: float, last: float | None = 
     return EdgeRow(downstream, upstream, at(hours), None, at(hours), at(last or hours), 1, "q", "INSERT")
 
 
+def cev(hours: float, op: Operation, target: str, *edges: tuple[str, ...], replaces: bool = False,
+        counterpart: str | None = None, query_id: str | None = None) -> LineageEvent:
+    """An event whose sources are the datasets of its column edges ``(source, target[, transform])``."""
+    sources = sorted({e[0].rpartition(".")[0] for e in edges})
+    columns = tuple(ColumnLineage(e[0], e[1], e[2] if len(e) > 2 else "identity") for e in edges)
+    return LineageEvent(at(hours), query_id or f"q{hours}", op.name, op, DatasetRef(target, target),
+                        tuple(DatasetRef(s, s) for s in sources), replaces,
+                        DatasetRef(counterpart, counterpart) if counterpart else None, columns=columns)
+
+
+def col_row(downstream: str, upstream: str, hours: float, transform: str = "identity") -> EdgeRow:
+    return EdgeRow(downstream, upstream, at(hours), None, at(hours), at(hours), 1, "q", "INSERT",
+                   transform=transform, kind="DIRECT")
+
+
+def spans(rows: tuple[EdgeRow, ...]) -> list[tuple[str, str, str, datetime, datetime | None]]:
+    return [(r.downstream, r.upstream, r.transform, r.valid_from, r.valid_to) for r in rows]
+
+
 def test_timeline_imports_only_the_stdlib_and_model() -> None:
-    tree = ast.parse(Path(timeline.__file__).read_text())
-    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert modules <= {"__future__", "dataclasses", "datetime", "lineage_engine.model"}
+    # The interval machinery moved to graph/intervals.py (issue 5: shared by dataset and
+    # column edges); both modules stay pure.
+    for module in (timeline, intervals):
+        tree = ast.parse(Path(module.__file__).read_text())
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert modules <= {"__future__", "collections.abc", "dataclasses", "datetime", "lineage_engine.model",
+                           "lineage_engine.graph.intervals"}
 
 
 def test_reads_and_namespace() -> None:
     events = [ev(1, Operation.INSERT, "d.s.t", "d.s.a", "d.s.t"), ev(1, Operation.INSERT, "d.s.x", "d.s.a"),
               ev(2, Operation.SWAP, "d.s.x", counterpart="d.s.y")]
     assert reads_for(events) == Reads(named=("d.s.a", "d.s.t", "d.s.x", "d.s.y"), full=("d.s.x", "d.s.y"),
-                                      pairs=(("d.s.t", "d.s.a"),))
+                                      pairs=(("d.s.t", "d.s.a"),), column_targets=("d.s.x", "d.s.y"))
+    with_columns = [cev(1, Operation.INSERT, "d.s.t", ("d.s.a.x", "d.s.t.x"))]
+    assert reads_for(with_columns).column_targets == ("d.s.t",)  # an INSERT with column lineage reads its target
     assert namespace_of("@prod_db.raw.landing") == "prod_db"
     assert namespace_of("prod_db.raw.customers") == "prod_db"
 
 
 def test_swap_replaces_the_other_side_by_its_upstreams() -> None:
-    prod, clone = {"src": ()}, {"prod": (), "staging": ("tmp",)}
-    assert _swapped(clone, prod, "prod") == {"staging": ("tmp",), "src": ()}
-    assert _swapped(prod, clone, "clone") == {"src": ()}
+    # Edges are keyed (downstream, upstream, kind) and carry (via, transform) since issue 5.
+    prod = {("prod", "src", ""): ((), "")}
+    clone = {("clone", "prod", ""): ((), ""), ("clone", "staging", ""): (("tmp",), "")}
+    assert swapped(clone, prod, "clone", "prod", dataset_group) == {
+        ("prod", "staging", ""): (("tmp",), ""), ("prod", "src", ""): ((), "")}
+    assert swapped(prod, clone, "prod", "clone", dataset_group) == {("clone", "src", ""): ((), "")}
 
 
 def test_replace_plan_against_stored_state() -> None:
@@ -89,3 +118,72 @@ def test_drop_then_recreate_in_one_batch_revives() -> None:
     assert plan.drops == () and plan.revived == ()
     assert [(r.valid_from, r.valid_to) for r in plan.closes] == [(at(1), at(2))]
     assert [(r.valid_from, r.valid_to) for r in plan.upserts] == [(at(3), None)]
+
+
+# -- column edges (issue 5): the same fold, grouped by the downstream column's dataset ---------
+
+
+def test_column_replace_closes_edges_into_any_column_not_rederived() -> None:
+    stored = [col_row("t.x", "a.x", 1), col_row("t.y", "a.y", 1), col_row("t.z", "b.z", 1)]
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a", "b")}
+    plan = fold_events([cev(2, Operation.REPLACE, "t", ("a.x", "t.x"), ("a.y", "t.w"), replaces=True)],
+                       nodes, [open_row("t", "a", 1), open_row("t", "b", 1)], stored)
+    # t.x <- a.x re-derived: stays open (re-observed); t.y and t.z (column gone) close; t.w opens
+    assert spans(plan.column_closes) == [("t.y", "a.y", "identity", at(1), at(2)), ("t.z", "b.z", "identity", at(1), at(2))]
+    assert spans(plan.column_creates) == [("t.w", "a.y", "identity", at(2), None)]
+    assert [(r.downstream, r.observations) for r in plan.column_updates] == [("t.x", 2)]
+    assert [(c.id, c.dataset_id, c.name) for c in plan.columns] == [("a.y", "a", "y"), ("t.w", "t", "w")]
+    assert (plan.report.column_edges_created, plan.report.column_edges_updated, plan.report.column_edges_closed) \
+        == (1, 1, 2)
+    assert [r.upstream for r in plan.closes] == ["b"]  # the dataset edge to b closes with its columns
+
+
+def test_column_transform_changes_open_a_new_interval_adds_widen_replaces_set() -> None:
+    stored = [col_row("t.h", "a.e", 1, "masked")]
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a")}
+    widened = fold_events([cev(2, Operation.INSERT, "t", ("a.e", "t.h", "identity"))], nodes,
+                          [open_row("t", "a", 1)], stored)
+    assert spans(widened.column_closes) == [("t.h", "a.e", "masked", at(1), at(2))]
+    assert spans(widened.column_creates) == [("t.h", "a.e", "identity", at(2), None)]
+    kept = fold_events([cev(2, Operation.INSERT, "t", ("a.e", "t.h", "masked"))], nodes, [open_row("t", "a", 1)],
+                       [col_row("t.h", "a.e", 1, "identity")])
+    assert kept.column_closes == () and kept.column_creates == ()  # a hashed copy beside a clear one stays clear
+    assert [r.transform for r in kept.column_updates] == ["identity"]
+    narrowed = fold_events([cev(2, Operation.REPLACE, "t", ("a.e", "t.h", "masked"), replaces=True)], nodes,
+                           [open_row("t", "a", 1)], [col_row("t.h", "a.e", 1, "identity")])
+    assert spans(narrowed.column_closes) == [("t.h", "a.e", "identity", at(1), at(2))]
+    assert spans(narrowed.column_creates) == [("t.h", "a.e", "masked", at(2), None)]
+
+
+def test_column_edges_off_the_dataset_edges_of_their_event_are_not_stored() -> None:
+    event = LineageEvent(at(1), "q", "INSERT", Operation.INSERT, DatasetRef("t", "t"), (DatasetRef("a", "a"),),
+                         columns=(ColumnLineage("a.x", "t.x"), ColumnLineage("z.x", "t.y"),
+                                  ColumnLineage("a.x", "u.x"), ColumnLineage("t.q", "t.x")))
+    plan = fold_events([event], {}, [])
+    assert spans(plan.column_creates) == [("t.x", "a.x", "identity", at(1), None)]
+
+
+def test_column_rename_moves_and_swap_exchanges_columns() -> None:
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("v2", "p", "c", "s")}
+    moved = fold_events([ev(2, Operation.RENAME, "v2", counterpart="v")], nodes, [open_row("v2", "s", 1)],
+                        [col_row("v2.e", "s.e", 1)])
+    assert spans(moved.column_closes) == [("v2.e", "s.e", "identity", at(1), at(2))]
+    assert spans(moved.column_creates) == [("v.e", "s.e", "identity", at(2), None)]
+    # clone-and-swap: c (a per-column clone of p) swaps with p; p keeps its own upstreams, no self-loop
+    swap = fold_events([ev(2, Operation.SWAP, "p", counterpart="c")], nodes,
+                       [open_row("p", "s", 1), open_row("c", "p", 1)],
+                       [col_row("p.e", "s.e", 1, "expression"), col_row("c.e", "p.e", 1)])
+    assert spans(swap.column_creates) == [("c.e", "s.e", "expression", at(2), None)]
+    assert spans(swap.column_closes) == [("c.e", "p.e", "identity", at(1), at(2))]
+    # p.e <- s.e stays open, re-observed by the swap (as its dataset edge p <- s is)
+    assert [(r.downstream, r.upstream, r.transform, r.observations) for r in swap.column_updates] == [
+        ("p.e", "s.e", "expression", 2)]
+
+
+def test_column_replay_is_skipped_like_the_dataset_events() -> None:
+    event = cev(2, Operation.REPLACE, "t", ("a.x", "t.x"), replaces=True)
+    first = fold_events([event], {}, [])
+    nodes = {i: NodeState(i, i, "table", at(2), at(2), last_event_at=at(2), last_event_query_id="q2") for i in "ta"}
+    again = fold_events([event], nodes, [open_row("t", "a", 2)], first.column_creates)
+    assert len(first.column_creates) == 1
+    assert (again.skipped, again.column_creates, again.column_updates, again.column_closes) == (1, (), (), ())

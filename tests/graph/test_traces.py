@@ -9,7 +9,7 @@ import pytest
 
 from lineage_engine.errors import InputError, UnknownTraceError
 from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.model import Asset, DatasetRef, LineageEvent, Operation
+from lineage_engine.model import Asset, ColumnLineage, DatasetRef, LineageEvent, Operation
 from lineage_engine.resources import cypher_dir
 from lineage_engine.traces import coerce_params, list_traces, load_trace, parse_trace
 
@@ -21,25 +21,38 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def ev(hours: float, target: str, *sources: str, replaces: bool = True, kind: str = "table") -> LineageEvent:
+def ev(hours: float, target: str, *sources: str, replaces: bool = True, kind: str = "table",
+       columns: tuple[tuple[str, str, str], ...] = ()) -> LineageEvent:
+    """An event; ``columns``: column edges ``(source column, target column name, transform)``."""
     op = Operation.REPLACE if replaces else Operation.INSERT
     return LineageEvent(at(hours), f"q{hours}", op.name, op, DatasetRef(target, target.upper(), kind),
                         tuple(DatasetRef(s, s.upper(), "stage" if s.startswith("@") else "table") for s in sources),
-                        replaces=replaces)
+                        replaces=replaces,
+                        columns=tuple(ColumnLineage(c, f"{target}.{n}", t) for c, n, t in columns))
 
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
-    """A small warehouse: customer PII flows raw -> stg -> marts -> report, then re-routes."""
+    """A small warehouse: customer PII flows raw -> stg -> marts -> report, then re-routes; with
+    column lineage (the phone is hashed on its way to customer_360)."""
     store = open_graph_store("embedded", path=tmp_path_factory.mktemp("traces") / "g.lbug")
     store.apply_events([
         ev(1, "prod.raw.customers", "@prod.raw.landing", replaces=False),
-        ev(2, "prod.stg.customers_clean", "prod.raw.customers"),
-        ev(3, "prod.mart.customer_360", "prod.stg.customers_clean", "prod.raw.orders"),
-        ev(3, "prod.mart.customer_masked", "prod.stg.customers_clean"),
-        ev(4, "prod.rpt.daily", "prod.mart.customer_360", kind="view"),
-        ev(5, "prod.mart.customer_360", "prod.raw.orders"),  # stops reading customers
-        ev(6, "prod.rpt.daily", "prod.mart.customer_masked", replaces=False),
+        ev(2, "prod.stg.customers_clean", "prod.raw.customers", columns=(
+            ("prod.raw.customers.email", "email", "expression"), ("prod.raw.customers.phone", "phone", "identity"))),
+        ev(3, "prod.mart.customer_360", "prod.stg.customers_clean", "prod.raw.orders", columns=(
+            ("prod.stg.customers_clean.email", "email", "identity"),
+            ("prod.stg.customers_clean.phone", "phone_hash", "masked"),
+            ("prod.raw.orders.total", "ltv", "aggregation"))),
+        ev(3, "prod.mart.customer_masked", "prod.stg.customers_clean", columns=(
+            ("prod.stg.customers_clean.email", "email", "identity"),)),
+        ev(4, "prod.rpt.daily", "prod.mart.customer_360", kind="view", columns=(
+            ("prod.mart.customer_360.email", "email", "identity"),
+            ("prod.mart.customer_360.phone_hash", "phone_hash", "identity"))),
+        ev(5, "prod.mart.customer_360", "prod.raw.orders", columns=(  # stops reading customers
+            ("prod.raw.orders.total", "ltv", "aggregation"),)),
+        ev(6, "prod.rpt.daily", "prod.mart.customer_masked", replaces=False, columns=(
+            ("prod.mart.customer_masked.email", "email", "identity"),)),
     ])
     store.sync_classifications([
         Asset("prod.raw.customers", classification="restricted", regulatory_tags=("gdpr", "pii"), steward="dpo"),
@@ -66,8 +79,9 @@ def ids(path: object) -> list[str]:
 def test_every_shipped_trace_has_a_header_and_runs(graph: GraphStore, name: str) -> None:
     trace = load_trace(name)
     assert trace.description and trace.returns and trace.params
-    samples = {"origins": "prod.raw.customers", "dataset": "prod.mart.customer_360",
-               "as_of": "2024-03-01T04:30:00Z", "since": "2024-03-01T00:00:00Z"}
+    samples = {"origins": "prod.raw.customers,prod.raw.customers.email", "dataset": "prod.mart.customer_360",
+               "as_of": "2024-03-01T04:30:00Z", "since": "2024-03-01T00:00:00Z",
+               "column_id": "prod.rpt.daily.email"}
     raw = {p.name: samples[p.name] for p in trace.params}
     assert graph.run_trace(trace, coerce_params(trace, raw)), f"{name} returned no rows on the golden graph"
 
@@ -142,8 +156,42 @@ def test_dataset_history(graph: GraphStore) -> None:
     ]
 
 
+def test_unmasked_pii_columns(graph: GraphStore) -> None:
+    rows = run(graph, "unmasked_pii_columns", origins="PROD.RAW.CUSTOMERS.EMAIL,prod.raw.customers.phone",
+               as_of="2024-03-01T04:30:00Z")
+    assert [(r["origin"], r["terminal"], r["dataset"], r["hops"]) for r in rows] == [
+        ("prod.raw.customers.email", "prod.stg.customers_clean.email", "prod.stg.customers_clean", 1),
+        ("prod.raw.customers.email", "prod.mart.customer_360.email", "prod.mart.customer_360", 2),
+        ("prod.raw.customers.email", "prod.rpt.daily.email", "prod.rpt.daily", 3),
+        # phone -> customer_360.phone_hash is masked: neither it nor the view's copy of it is reached
+        ("prod.raw.customers.phone", "prod.stg.customers_clean.phone", "prod.stg.customers_clean", 1),
+    ]  # customer_masked.email: its dataset has a masking policy
+    assert ids(rows[2]["path"]) == ["prod.rpt.daily.email", "prod.mart.customer_360.email",
+                                    "prod.stg.customers_clean.email", "prod.raw.customers.email"]
+    assert [(e["transform"], e["kind"]) for e in rows[1]["edges"]] == [  # type: ignore[union-attr]
+        ("identity", "DIRECT"), ("expression", "DIRECT")]
+    later = run(graph, "unmasked_pii_columns", origins="prod.raw.customers.email", as_of="2024-03-01T05:30:00Z")
+    assert [r["terminal"] for r in later] == ["prod.stg.customers_clean.email"]  # customer_360 stopped reading it
+
+
+def test_column_upstream_of(graph: GraphStore) -> None:
+    rows = run(graph, "column_upstream_of", column_id="PROD.RPT.DAILY.PHONE_HASH", as_of="2024-03-01T04:30:00Z")
+    assert [(r["upstream"], r["dataset"], r["hops"], r["routes"], r["masked"]) for r in rows] == [
+        ("prod.mart.customer_360.phone_hash", "prod.mart.customer_360", 1, 1, False),
+        ("prod.stg.customers_clean.phone", "prod.stg.customers_clean", 2, 1, True),
+        ("prod.raw.customers.phone", "prod.raw.customers", 3, 1, True),
+    ]
+    assert ids(rows[2]["path"]) == ["prod.rpt.daily.phone_hash", "prod.mart.customer_360.phone_hash",
+                                    "prod.stg.customers_clean.phone", "prod.raw.customers.phone"]
+    assert [e["transform"] for e in rows[2]["edges"]] == ["identity", "masked", "identity"]  # type: ignore[union-attr]
+    now = run(graph, "column_upstream_of", column_id="prod.rpt.daily.email")  # the view still reads c360.email
+    assert [(r["upstream"], r["hops"]) for r in now] == [
+        ("prod.mart.customer_360.email", 1), ("prod.mart.customer_masked.email", 1),
+        ("prod.stg.customers_clean.email", 2), ("prod.raw.customers.email", 3)]
+
+
 GOLDEN = {"unmasked_pii_paths", "exposure_for_dataset", "downstream_of", "upstream_of",
-          "edges_changed_since", "dataset_history"}
+          "edges_changed_since", "dataset_history", "unmasked_pii_columns", "column_upstream_of"}
 
 
 # -- loading and parameters -----------------------------------------------------------------------

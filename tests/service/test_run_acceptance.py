@@ -131,11 +131,14 @@ def _export(config: Path) -> str:
 class Service:
     """``lineage-engine run`` as a subprocess, its JSON log lines parsed as they come."""
 
+    started: list[Service] = []
+
     def __init__(self, config: Path, *args: str) -> None:
         self.log_path = config.parent / f"run-{time.monotonic_ns()}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen([EXE, "--config", str(config), "run", *args], stdout=subprocess.DEVNULL,
                                      stderr=self._log, cwd=config.parent, env=_env())
+        Service.started.append(self)
 
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
         lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
@@ -161,6 +164,18 @@ class Service:
 
 def _crawls(events: list[dict[str, Any]], job: str) -> list[dict[str, Any]]:
     return [e for e in events if e.get("event") == "crawl_finished" and e.get("job") == job]
+
+
+@pytest.fixture(autouse=True)
+def _no_service_left_running() -> Iterator[None]:
+    """A failed assertion must not leave a service process behind."""
+    yield
+    while Service.started:
+        service = Service.started.pop()
+        if service.proc.poll() is None:
+            service.proc.kill()
+            service.proc.wait(timeout=30)
+        service._log.close()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from snowflake.connector.errors import OperationalError
 from lineage_engine.errors import SourceError, TransientSourceError
 from lineage_engine.graph.store import open_graph_store
 from lineage_engine.model import QueryRecord, Watermark
-from lineage_engine.pipeline import CrawlOptions, crawl_once, crawl_windows, plan_windows
+from lineage_engine.pipeline import CrawlOptions, crawl_once, crawl_windows, is_backfill, plan_windows
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.file import FileQueryHistorySource
 from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
@@ -209,6 +209,10 @@ def test_backfill_windows_commit_day_by_day_and_resume_after_a_failed_window(sno
     assert rest == windows[5:]  # the failed day is pending, and the first one planned
     second = crawl_windows(_source(), store, registry, options, rest)
     assert second.error is None and len(second.completed) == 26
+    assert is_backfill(None, windows) and is_backfill(mark, rest)
+    caught_up = registry.get_watermark(source.key)
+    later = plan_windows(caught_up, now=NOW + timedelta(minutes=15), lag=timedelta(minutes=60), backfill_days=30)
+    assert len(later) == 1 and not is_backfill(caught_up, later)  # steady state: one short window
 
     file_store, file_registry = _stores(tmp_path, "file")
     history = tmp_path / "history.jsonl"

@@ -1,0 +1,23 @@
+// Every path by which the value of a sensitive column reaches an unmasked column, as of an
+// instant (column lineage, issue 5). A path walks DIRECT column edges valid at $as_of (1 to
+// 10 hops) whose transform is not 'masked', from a column with no masking policy (unset or
+// NONE) in a dataset with none either (the terminal) up to an origin column. Limits: only
+// edges valid at $as_of count (the exposure scan also follows history), masking policies
+// of intermediate columns are not checked (the scan applies them), and an unexpanded star
+// edge (db.schema.table.*) is followed only as written.
+// params:  $origins (list, origin column ids db.schema.table.column; case-insensitive),
+//          $as_of (datetime, UTC; default now)
+// returns: one row per path: origin, terminal (column id), dataset (the terminal's), hops, path (nodes(p), terminal first, origin last), edges (relationships(p): transform, kind, valid_from ...); ordered by origin, hops, terminal
+WITH $as_of AS as_of, $origins AS origins
+MATCH (o:`Column`)
+WHERE any(x IN origins WHERE toLower(x) = o.id)
+MATCH p = (c:`Column`)-[:DERIVES_FROM*1..10]->(o)
+WHERE c.id <> o.id
+  AND coalesce(c.masking_policy, 'NONE') = 'NONE'
+  AND all(r IN relationships(p) WHERE r.valid_from <= as_of AND (r.valid_to IS NULL OR r.valid_to > as_of)
+                                  AND r.kind = 'DIRECT' AND r.transform <> 'masked')
+MATCH (d:Dataset)-[:HAS_COLUMN]->(c)
+WHERE coalesce(d.masking_policy, 'NONE') = 'NONE'
+RETURN o.id AS origin, c.id AS terminal, d.id AS dataset, length(p) AS hops, nodes(p) AS path,
+       relationships(p) AS edges
+ORDER BY origin, hops, terminal

@@ -1,0 +1,277 @@
+"""Walk lineage downstream from a sensitive *column*, respecting time (design §7, issue 5).
+
+Pure: stdlib and :mod:`lineage_engine.model` only. The time rules are those of
+:mod:`.walk` (holding windows, live views, identity moves, hulls over routes), applied to
+column edge intervals; read that module first. This one adds what columns change:
+
+* **Column edges.** From a column ``U.x`` the walk follows the DIRECT column intervals out
+  of ``U.x`` (and out of ``U.*``: an unexpanded ``SELECT *`` or ``COUNT(*)`` stands for every
+  column; a ``T.*`` target stands for ``T.x``). INDIRECT edges (filters, joins) carry no
+  value and are not followed. A ``masked`` edge (the value passed through a hash, mask or
+  tokenize function) is not followed either: masked anywhere on a path stays masked.
+* **Unknown column lineage: table-level fallback.** A dataset interval ``D <- U`` is
+  *column-known* while some column interval between a column of ``D`` and a column of ``U``
+  is valid (any kind, any transform, masked included: a statement whose column lineage was
+  understood). The parts of it where none is (a statement parsed only at table level, a
+  stage unload, a clone of an unknown table; or a later re-derivation whose column lineage
+  was not understood, which closes the column intervals while the coalesced dataset
+  interval stays open) are unknown: the walk cannot tell which columns moved then, so from
+  ``U.x`` it continues at table level to ``D`` and from there along every dataset interval,
+  as :mod:`.walk` does. An unknown part derives from its start to the interval's
+  ``last_seen`` (clipped to the part's end) and holds until the interval's ``valid_to``.
+  Such results are ``level: table`` and their terminal is a dataset. Once table-level, a
+  route stays table-level (conservative: it may report more).
+* **Masking policies.** A column whose own registry asset, or whose dataset's, has a
+  masking policy is reached but neither expanded nor returned; a masked dataset at table
+  level likewise.
+* **Column wins.** A dataset reached at table level from an origin is not returned when
+  columns of it are returned at column level from the same origin: the dataset is already
+  reported, precisely.
+
+Results are :class:`ColumnHolding` rows: column-level terminals are column ids, table-level
+ones dataset ids; paths run terminal first, origin column last, column ids after the
+dataset ids of a table-level tail.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from lineage_engine.exposure.walk import (
+    DEFAULT_MAX_HOPS,
+    MOVE_QUERY_TYPES,
+    EdgeIndex,
+    Held,
+    Window,
+    advance,
+    build_edge_index,
+    from_micros,
+    relax,
+)
+from lineage_engine.model import EdgeRow
+
+COLUMN_LEVEL = "column"
+TABLE_LEVEL = "table"
+
+
+def dataset_of(column_id: str) -> str:
+    """Return the dataset id of a column id (``db.s.t.col`` -> ``db.s.t``)."""
+    return column_id.rpartition(".")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnHolding:
+    """A column (or, at table level, a dataset) holding a sensitive column's data at T.
+
+    Attributes:
+        origin: the origin column id.
+        terminal: a column id (``level == "column"``) or a dataset id (``"table"``).
+        path: ids terminal first, origin last; the last ``columns`` ids are column ids.
+        arrived: earliest instant (UTC) the data can have reached the terminal; None when
+            unbounded.
+        level: ``column`` or ``table``.
+        columns: how many ids at the origin end of ``path`` are columns.
+    """
+
+    origin: str
+    terminal: str
+    path: tuple[str, ...]
+    arrived: datetime | None
+    level: str
+    columns: int
+
+    @property
+    def hops(self) -> int:
+        """Return the number of lineage edges on :attr:`path`."""
+        return len(self.path) - 1
+
+    def as_row(self) -> dict[str, object]:
+        """Return the row shape :func:`.paths.find_exposure_paths` reads (bare ids, level, columns)."""
+        return {"origin": self.origin, "terminal": self.terminal, "hops": self.hops, "path": list(self.path),
+                "level": self.level, "columns": self.columns}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnIndex:
+    """Column and dataset intervals prepared for column walks as of one instant.
+
+    Attributes:
+        columns: walkable column intervals (DIRECT, not masked).
+        tables: every dataset interval (table-level continuation).
+        unknown: the parts of dataset intervals that are not column-known (the fallback
+            hops; see :func:`unknown_parts`).
+    """
+
+    columns: EdgeIndex
+    tables: EdgeIndex
+    unknown: EdgeIndex
+
+    @property
+    def as_of(self) -> datetime:
+        """Return the walk's instant."""
+        return self.tables.as_of
+
+
+def build_column_index(
+    dataset_edges: Iterable[EdgeRow],
+    column_edges: Iterable[EdgeRow],
+    *,
+    as_of: datetime,
+    live: Collection[str] = (),
+    move_query_types: Collection[str] = MOVE_QUERY_TYPES,
+    tables: EdgeIndex | None = None,
+) -> ColumnIndex:
+    """Prepare intervals for :func:`walk_column_origin` as of ``as_of``.
+
+    Args:
+        dataset_edges: every dataset interval (``iter_edges(None)``).
+        column_edges: every column interval (``iter_column_edges(None)``).
+        as_of: the instant T, aware UTC.
+        live: dataset ids of views (their columns are live too).
+        move_query_types: see :func:`.walk.build_edge_index`.
+        tables: the dataset index already built for the same instant, to reuse.
+
+    Raises:
+        ValueError: ``as_of`` is naive.
+    """
+    dataset_rows = list(dataset_edges)
+    column_rows = list(column_edges)
+    if tables is None:
+        tables = build_edge_index(dataset_rows, as_of=as_of, live=live, move_query_types=move_query_types)
+    spans: dict[tuple[str, str], list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for row in column_rows:
+        spans[(dataset_of(row.downstream), dataset_of(row.upstream))].append((row.valid_from, row.valid_to))
+    unknown = [part for r in dataset_rows for part in unknown_parts(r, spans.get((r.downstream, r.upstream), ()))]
+    views = frozenset(live)
+    walkable = [r for r in column_rows if r.kind == "DIRECT" and r.transform != "masked"]
+    live_columns = {r.downstream for r in walkable if dataset_of(r.downstream) in views}
+    return ColumnIndex(
+        columns=build_edge_index(walkable, as_of=as_of, live=live_columns, move_query_types=move_query_types),
+        tables=tables,
+        unknown=build_edge_index(unknown, as_of=as_of, live=live, move_query_types=move_query_types),
+    )
+
+
+def unknown_parts(row: EdgeRow, spans: Iterable[tuple[datetime, datetime | None]]) -> list[EdgeRow]:
+    """Return the parts of dataset interval ``row`` that no column interval covers, as rows.
+
+    Args:
+        row: a dataset interval ``D <- U``.
+        spans: ``(valid_from, valid_to)`` of every column interval between ``D`` and ``U``.
+
+    Returns:
+        One row per uncovered part, oldest first: ``valid_from`` and ``first_seen`` at the
+        part's start, ``last_seen`` clipped to its end, ``valid_to`` the interval's own
+        (the data copied then stays until the dataset edge closes); the identity-move
+        ``query_type`` kept only on a part that starts with the interval. Parts without a
+        derivation (``last_seen`` before their start) are left out.
+    """
+    parts: list[EdgeRow] = []
+    cursor: datetime | None = row.valid_from  # start of the part not yet covered; None: covered to the end
+    for start, end in sorted(spans, key=lambda s: s[0]):
+        if cursor is None:
+            break
+        if end is not None and end <= cursor:
+            continue
+        if row.valid_to is not None and start >= row.valid_to:
+            break
+        if start > cursor:
+            parts.append(_part(row, cursor, start))
+        cursor = end if end is None or row.valid_to is None or end < row.valid_to else None
+    if cursor is not None and (row.valid_to is None or cursor < row.valid_to):
+        parts.append(_part(row, cursor, None))
+    return [p for p in parts if p.last_seen >= p.valid_from]
+
+
+def _part(row: EdgeRow, start: datetime, end: datetime | None) -> EdgeRow:
+    last_seen = row.last_seen if end is None or row.last_seen < end else end
+    query_type = row.query_type if start == row.valid_from else ""
+    return replace(row, valid_from=start, first_seen=start, last_seen=last_seen, query_type=query_type)
+
+
+def walk_column_origin(
+    index: ColumnIndex,
+    origin: str,
+    *,
+    masked_columns: Callable[[str], bool] = lambda _id: False,
+    masked_datasets: Callable[[str], bool] = lambda _id: False,
+    max_hops: int = DEFAULT_MAX_HOPS,
+) -> list[ColumnHolding]:
+    """Return what holds ``origin``'s data at ``index.as_of`` (see the module docstring).
+
+    Args:
+        index: from :func:`build_column_index`.
+        origin: the origin column id ``db.schema.table.column``.
+        masked_columns: column ids with their own masking policy.
+        masked_datasets: dataset ids with a masking policy (their columns count as masked).
+        max_hops: longest route, in lineage edges (column and dataset edges together).
+
+    Returns:
+        Column-level holdings sorted by column id, then table-level ones sorted by dataset
+        id; the governed-terminal rule is not applied here.
+
+    Raises:
+        ValueError: ``max_hops`` is below 1.
+    """
+    if max_hops < 1:
+        raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+    home = dataset_of(origin)
+    column_steps = index.columns.steps
+    cstate: dict[str, Window] = {origin: (float("-inf"), float("inf"), (origin,))}
+    dstate: dict[str, Window] = {}
+    cheld: dict[str, Held] = {}
+    dheld: dict[str, Held] = {}
+    cfrontier, dfrontier = [origin], []
+    for _ in range(max_hops):
+        cupdates: dict[str, Window] = {}
+        dupdates: dict[str, Window] = {}
+        for column in cfrontier:
+            window = cstate[column]
+            dataset = dataset_of(column)
+            name = column[len(dataset) + 1:]
+            relax(column_steps.get(column, ()), window, origin, cstate, cupdates, cheld)
+            star = column_steps.get(dataset + ".*")
+            if star:
+                relax(star, window, origin, cstate, cupdates, cheld,
+                      rename=lambda down, name=name: down[:-1] + name if down.endswith(".*") else down)
+            relax(index.unknown.steps.get(dataset, ()), window, home, dstate, dupdates, dheld)
+        for dataset in dfrontier:
+            relax(index.tables.steps.get(dataset, ()), dstate[dataset], home, dstate, dupdates, dheld)
+        cfrontier = advance(cstate, cupdates, lambda c: masked_columns(c) or masked_datasets(dataset_of(c)))
+        dfrontier = advance(dstate, dupdates, masked_datasets)
+        if not cfrontier and not dfrontier:
+            break
+    columns = [c for c in sorted(cheld) if not masked_columns(c) and not masked_datasets(dataset_of(c))]
+    reported = {dataset_of(c) for c in columns}
+    out = [ColumnHolding(origin, c, cheld[c][1], from_micros(cheld[c][2]), COLUMN_LEVEL, len(cheld[c][1]))
+           for c in columns]
+    for dataset in sorted(dheld):
+        if masked_datasets(dataset) or dataset in reported:
+            continue
+        path = dheld[dataset][1]
+        out.append(ColumnHolding(origin, dataset, path, from_micros(dheld[dataset][2]), TABLE_LEVEL,
+                                 sum(1 for i in path if i in cstate)))
+    return out
+
+
+def find_column_holdings(
+    dataset_edges: Iterable[EdgeRow],
+    column_edges: Iterable[EdgeRow],
+    origins: Iterable[str],
+    *,
+    as_of: datetime,
+    masked_columns: Callable[[str], bool] = lambda _id: False,
+    masked_datasets: Callable[[str], bool] = lambda _id: False,
+    live: Collection[str] = (),
+    max_hops: int = DEFAULT_MAX_HOPS,
+) -> list[ColumnHolding]:
+    """Walk every origin column (see :func:`walk_column_origin`); results by origin, then level, then id."""
+    index = build_column_index(dataset_edges, column_edges, as_of=as_of, live=live)
+    out: list[ColumnHolding] = []
+    for origin in sorted(set(origins)):
+        out.extend(walk_column_origin(index, origin, masked_columns=masked_columns,
+                                      masked_datasets=masked_datasets, max_hops=max_hops))
+    return out

@@ -1,0 +1,127 @@
+"""The columns a crawl has seen datasets take: a :class:`~.schema.SchemaProvider` (issue 5).
+
+Column lineage needs a dataset's columns to expand ``SELECT *``, to map ``INSERT INTO t
+SELECT ...`` without a column list, and to place unqualified columns in joins. A crawl
+learns them from earlier statements' outputs, in execution order: a CTAS, view, ``CREATE
+TABLE (cols)`` or CLONE states its target's columns (``StatementLineage.defined_columns``),
+DROP forgets them, RENAME moves them, SWAP exchanges them. Temporary objects are learned
+too (dbt's ``INSERT INTO t SELECT * FROM t__dbt_tmp`` needs the temp's columns).
+
+Exact resume. What was learned is stored with the watermark (:meth:`LearnedSchema.to_state`),
+so a crawl resumed after a crash extracts every statement with the same knowledge a clean
+run had at that point. It is bounded: at most ``limit`` datasets, the ones learned longest
+ago forgotten first (a forgotten dataset's ``SELECT *`` stays unexpanded: lower confidence,
+not a wrong edge). The graph's ``Column`` nodes are not used as a source: they carry no
+column order, and reading them at start-up would make a resumed crawl see columns a clean
+run had not learned yet at the same row.
+
+A parse cache must not serve a result extracted with different schema answers:
+:class:`RecordingSchema` records the answers one extraction used, and
+:func:`same_answers` tells whether a provider still gives them.
+
+Pure: stdlib and :mod:`lineage_engine.model` only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+
+from lineage_engine.model import Operation, StatementLineage
+
+DEFAULT_LIMIT = 20_000
+"""Datasets remembered by default (about 1 MB of crawl state at ~15 columns each)."""
+
+
+class LearnedSchema:
+    """Columns per dataset id, learned from statements in execution order; bounded."""
+
+    __slots__ = ("_columns", "limit")
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        """Create an empty schema remembering at most ``limit`` datasets (at least 1)."""
+        self.limit = max(1, limit)
+        self._columns: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def columns_of(self, dataset_id: str) -> Sequence[str] | None:
+        """Return the learned columns of ``dataset_id`` in table order, or None."""
+        return self._columns.get(dataset_id)
+
+    def learn(self, statements: Iterable[StatementLineage]) -> None:
+        """Apply one row's statements, in order (see the module docstring)."""
+        for st in statements:
+            target = st.target
+            if target is None:
+                continue
+            if st.operation is Operation.DROP:
+                self._columns.pop(target.id, None)
+            elif st.operation is Operation.RENAME and st.counterpart is not None:
+                known = self._columns.pop(target.id, None)
+                self._columns.pop(st.counterpart.id, None)
+                if known is not None:
+                    self._set(st.counterpart.id, known)
+            elif st.operation is Operation.SWAP and st.counterpart is not None:
+                mine = self._columns.pop(target.id, None)
+                theirs = self._columns.pop(st.counterpart.id, None)
+                if theirs is not None:
+                    self._set(target.id, theirs)
+                if mine is not None:
+                    self._set(st.counterpart.id, mine)
+            elif st.defined_columns and "*" not in st.defined_columns:
+                self._set(target.id, st.defined_columns)
+
+    def _set(self, dataset_id: str, columns: Sequence[str]) -> None:
+        self._columns.pop(dataset_id, None)
+        self._columns[dataset_id] = tuple(columns)
+        while len(self._columns) > self.limit:
+            self._columns.popitem(last=False)
+
+    def __len__(self) -> int:
+        """Return the number of datasets known."""
+        return len(self._columns)
+
+    def to_state(self) -> list[list[object]]:
+        """Return what was learned as JSON-able data: ``[[dataset_id, [columns]], ...]``, oldest first."""
+        return [[dataset_id, list(columns)] for dataset_id, columns in self._columns.items()]
+
+    @classmethod
+    def from_state(cls, state: object, limit: int = DEFAULT_LIMIT) -> LearnedSchema:
+        """Rebuild from :meth:`to_state` output (None or empty: an empty schema).
+
+        Raises:
+            ValueError: the state is not of the documented shape.
+        """
+        schema = cls(limit)
+        if not state:
+            return schema
+        try:
+            for dataset_id, columns in state:  # type: ignore[attr-defined]
+                if not isinstance(dataset_id, str) or not all(isinstance(c, str) for c in columns):
+                    raise TypeError("not a string")
+                schema._set(dataset_id, columns)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"learned schema state is not of the documented shape ({exc})") from None
+        return schema
+
+
+class RecordingSchema:
+    """A provider that answers from ``base`` and records each answer, for cache validation."""
+
+    __slots__ = ("_base", "answers")
+
+    def __init__(self, base: LearnedSchema) -> None:
+        """Wrap ``base``; :attr:`answers` maps each dataset id asked to the answer given."""
+        self._base = base
+        self.answers: dict[str, tuple[str, ...] | None] = {}
+
+    def columns_of(self, dataset_id: str) -> Sequence[str] | None:
+        """Return ``base``'s answer and record it."""
+        found = self._base.columns_of(dataset_id)
+        answer = tuple(found) if found is not None else None
+        self.answers[dataset_id] = answer
+        return answer
+
+
+def same_answers(schema: LearnedSchema, answers: Mapping[str, tuple[str, ...] | None]) -> bool:
+    """Return True when ``schema`` still gives every recorded answer (a cached result stays exact)."""
+    return all(schema.columns_of(dataset_id) == answer for dataset_id, answer in answers.items())
