@@ -1,6 +1,6 @@
 """Score batch lineage extraction against the sqllineage test-suite corpus (issue 5).
 
-    python benchmarks/accuracy.py [--cases /work/shared/corpora/sqllineage_cases.jsonl]
+    python benchmarks/accuracy.py [--cases ../shared/corpora/sqllineage_cases.jsonl]
                                   [--predictions OUT.jsonl] [--all-failures]
 
 Runs :func:`lineage_engine.batch.extract_cases` in-process on every case (the corpus's
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage_engine.batch import extract_cases  # noqa: E402
 
-CASES = Path("/work/shared/corpora/sqllineage_cases.jsonl")
+CASES = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "sqllineage_cases.jsonl"
 NON_CORE = frozenset({"no_lineage", "path", "procedure", "multi_statement", "setting"})
 DIALECTS = {"sparksql": "spark", "greenplum": "postgres", "mariadb": "mysql", "db2": "",
             "vertica": "postgres"}

@@ -9,7 +9,7 @@ statements per second and the process's peak RSS.
 With ``--repeat N`` each pass is also timed alone and the best pass printed (on a shared
 machine, noise only ever slows a pass down).
 
-Default history: /work/shared/corpora/solana-models/query_history.jsonl. Targets: at least
+Default history: ../shared/corpora/solana-models/query_history.jsonl. Targets: at least
 1,000 materializing statements/s at table level (issue 2); at least 800/s with column
 lineage (``--columns``, issue 5). ``--cached`` then replays every materializing row of the
 history, in order, through a parse cache keyed like the crawl's (text, database, schema),
@@ -38,7 +38,7 @@ from lineage_engine.parsing.chunks import split_statements  # noqa: E402
 from lineage_engine.parsing.extract import extract_lineage  # noqa: E402
 from lineage_engine.parsing.filter import should_parse  # noqa: E402
 
-DEFAULT_HISTORY = Path("/work/shared/corpora/solana-models/query_history.jsonl")
+DEFAULT_HISTORY = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "solana-models" / "query_history.jsonl"
 
 
 def load_records(path: Path) -> Iterator[QueryRecord]:

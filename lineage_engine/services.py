@@ -21,18 +21,7 @@ from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.errors import ConfigError
 from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.pipeline import (
-    CrawlReport,
-    CrawlWindow,
-    WindowsReport,
-    crawl_once,
-    crawl_windows,
-    is_backfill,
-    options_from_settings,
-    outside_retention,
-    plan_windows,
-    sync_classifications,
-)
+from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
 from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
@@ -41,6 +30,7 @@ from lineage_engine.scan import ScanReport, scan_once
 from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
 from lineage_engine.sources.file import FileQueryHistorySource
+from lineage_engine.windows import CrawlWindow, WindowsReport, crawl_windows, is_backfill, outside_retention, plan_windows
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +142,7 @@ class CrawlOutcome:
     Attributes:
         windows: for a windowed source (Snowflake), what each END_TIME window did.
         backfill: the crawl started without a watermark or more than one day behind
-            (:func:`~lineage_engine.pipeline.is_backfill`).
+            (:func:`~lineage_engine.windows.is_backfill`).
         delivery: the outbox run after a ``failed_backfill`` alert was queued, if any.
     """
 
@@ -178,7 +168,7 @@ def crawl(
 
     A file source is read in one pass. A windowed source (Snowflake) is read from the
     watermark (without one: ``telemetry.backfill_days`` back) to ``now - lag`` in one-day
-    windows, each committed before the next (:func:`~lineage_engine.pipeline.crawl_windows`);
+    windows, each committed before the next (:func:`~lineage_engine.windows.crawl_windows`);
     windows older than Snowflake's 365-day retention are logged as a warning. Transient
     errors are retried per window (``scheduler.retry_*``); when a backfill window exhausts
     its retries a ``failed_backfill`` alert is queued and delivered, and the error raised:

@@ -21,7 +21,8 @@ from snowflake.connector.errors import OperationalError
 from lineage_engine.errors import SourceError, TransientSourceError
 from lineage_engine.graph.store import open_graph_store
 from lineage_engine.model import QueryRecord, Watermark
-from lineage_engine.pipeline import CrawlOptions, crawl_once, crawl_windows, is_backfill, plan_windows
+from lineage_engine.pipeline import CrawlOptions, crawl_once
+from lineage_engine.windows import crawl_windows, is_backfill, plan_windows
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.file import FileQueryHistorySource
 from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
