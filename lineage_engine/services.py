@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from lineage_engine.alerts.console import ConsoleNotifier
 from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
@@ -119,12 +121,15 @@ def is_windowed(source: QueryHistorySource) -> bool:
     return callable(getattr(source, "in_window", None))
 
 
-def notifier(settings: Settings, console: object | None = None) -> Notifier:
-    """Return the Slack notifier when ``monitoring.slack_webhook`` is set, else the console."""
+def notifier(settings: Settings, console: Console | None = None) -> Notifier:
+    """Return the Slack notifier when ``monitoring.slack_webhook`` is set, else the console.
+
+    Without a ``console`` (the scheduler run headless), console alerts go to standard output.
+    """
     webhook = settings.monitoring.slack_webhook
     if webhook is not None:
         return SlackNotifier(webhook.get_secret_value())
-    return ConsoleNotifier(console)  # type: ignore[arg-type]
+    return ConsoleNotifier(console if console is not None else Console())
 
 
 def migrate(settings: Settings) -> None:
@@ -162,7 +167,7 @@ def crawl(
     window_progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = now_utc,
-    console: object | None = None,
+    console: Console | None = None,
 ) -> CrawlOutcome:
     """Migrate (idempotent), crawl the source from its watermark, then sync classifications.
 
@@ -213,7 +218,7 @@ def crawl(
 def _crawl_windowed(
     settings: Settings, source: Any, store: GraphStore, reg: Registry, options: Any, *,
     window_progress: Callable[[int, int], None] | None, stop: threading.Event | None,
-    clock: Callable[[], datetime], console: object | None,
+    clock: Callable[[], datetime], console: Console | None,
 ) -> tuple[WindowsReport, bool, DeliveryReport | None]:
     telemetry, policy = settings.telemetry, settings.scheduler
     now = clock()
@@ -259,7 +264,7 @@ def _crawl_windowed(
 
 def alert_failed_backfill(
     settings: Settings, reg: Registry, *, source_key: str, window: CrawlWindow, error: Exception,
-    now: datetime, console: object | None = None,
+    now: datetime, console: Console | None = None,
 ) -> DeliveryReport | None:
     """Queue a ``failed_backfill`` alert (once per window and day) and deliver the outbox.
 
@@ -307,7 +312,7 @@ def sync_registry(settings: Settings) -> int:
         return sync_classifications(store, reg)
 
 
-def scan(settings: Settings, *, console: object | None = None, now: datetime | None = None) -> ScanReport:
+def scan(settings: Settings, *, console: Console | None = None, now: datetime | None = None) -> ScanReport:
     """Sync classifications, find exposure paths, update findings, deliver pending alerts."""
     compliance = settings.compliance
     realert = timedelta(hours=compliance.realert_after_hours) if compliance.realert_after_hours else None
