@@ -50,18 +50,13 @@ DIALECTS = {"sparksql": "spark", "greenplum": "postgres", "mariadb": "mysql", "d
             "vertica": "postgres"}
 """sqlfluff dialect name -> sqlglot dialect name (others are spelled the same)."""
 
-_SELF = ("design", "a target is never its own upstream (parsing/statements.py): no self-loop edge, table or column")
 _PARSER = "parser gap"
 KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_case_when::test_select_column_using_case_when#1": (
         "design", "design §5: literals never become part of an id; the unaliased CASE's column name is redacted "
         "('case when col1 = ? then ? ...')"),
-    "sqll:column/test_column_select_from_join::test_insert_overwrite_from_self_with_join#1": _SELF,
-    "sqll:table/test_insert_dialect_specific::test_insert_overwrite_from_self": _SELF,
     "sqll:table/test_create::test_create_like#1": (
         "design", "CREATE TABLE ... LIKE copies a structure, no data: DERIVES_FROM is data flow (design §4)"),
-    "sqll:table/test_update::test_update#1": (
-        "design", "an UPDATE that reads no other dataset derives nothing (parsing/statements.py): no target reported"),
     "sqll:table/test_other_with_lineage_dialect_specific::test_alter_table_swap_partition[snowflake]": (
         "design", "SWAP exchanges contents, so each side derives from the other (design §6 moves identity both "
         "ways); the corpus expects one direction"),

@@ -95,6 +95,8 @@ def run_direct(history: Path) -> Run:
             for temp in event.via:
                 run.texts_by_target[event.target.id].extend(temp_texts.get(temp, [])[-3:])
             for src in event.sources:
+                if src.id == event.target.id:
+                    continue  # a statement reading its own target: the graph stores no self-loop
                 run.edges.add((event.target.id, src.id))
                 run.via[(event.target.id, src.id)].update(event.via)
         run.unresolved.extend((u.temp_id, u.target_id) for u in resolver.unresolved[before:])

@@ -248,7 +248,8 @@ class LineageEvent:
         query_id, query_type: the statement that caused it.
         operation: see :class:`Operation`.
         target: the dataset changed (for RENAME the old name).
-        sources: resolved upstream datasets (never temporary, never ``target`` itself).
+        sources: resolved upstream datasets (never temporary; ``target`` itself when the
+            statement read it: the graph then keeps its old upstreams, see ``graph.intervals``).
         replaces: close the target's earlier incoming edges not re-derived here.
         counterpart: RENAME's new name or SWAP's other side.
         via: ids of temporary objects collapsed into these edges, sorted.

@@ -7,8 +7,11 @@ empty on dataset edges, ``DIRECT``/``INDIRECT`` on column edges) and belongs to 
 of its downstream: the dataset itself, or the dataset a column is in. What an event does
 acts on groups: a replace closes every open edge of the target's group that it does not
 re-derive (for columns: into any column of the target), DROP closes the group, RENAME moves
-it, SWAP exchanges two groups. An edge whose upstream is in its own group is never stored
-(no self-loops; for columns, a dataset is never its own upstream, as at table level).
+it, SWAP exchanges two groups. A replace that reads its own target (``INSERT OVERWRITE t
+SELECT ... FROM t``, ``CREATE OR REPLACE TABLE t AS SELECT ... FROM t``) is applied as an
+add: the new content derives from the old, so the old upstreams stay open (a superset,
+never a lost path). An edge whose upstream is in its own group is never stored (no
+self-loops; for columns, an edge inside one dataset, ``t.a <- t.b``, is not stored either).
 
 Transforms (column edges). An add-only event (INSERT, MERGE) widens an open interval's
 transform to the most revealing of the old and the new one (rows copied clear stay clear
@@ -101,7 +104,7 @@ class Intervals:
             mine, theirs = self.open_set(target), self.open_set(other)
             self.replace_with(target, swapped(theirs, mine, other, target, self.group_of), event)
             self.replace_with(other, swapped(mine, theirs, target, other, self.group_of), event)
-        elif event.replaces:
+        elif event.replaces and not reads_itself(event):
             self.replace_with(target, wanted, event)
         else:
             for key, (via, transform) in wanted.items():
@@ -242,6 +245,12 @@ def along(a: str, b: str) -> str:
     if a == b or not a or not b:
         return a or b
     return TRANSFORMS[min(transform_rank(a), transform_rank(b))]
+
+
+def reads_itself(event: LineageEvent) -> bool:
+    """Return True when the event's target is also one of its sources."""
+    target = event.target.id
+    return any(source.id == target for source in event.sources)
 
 
 def dataset_wants(event: LineageEvent) -> dict[EdgeKey, Want]:

@@ -97,7 +97,12 @@ class StatementBuilder:
         counterpart: DatasetRef | None = None,
         columns: col.ColumnOutcome | None = None,
     ) -> None:
-        """Append a StatementLineage for ``target`` (nothing when None); the target leaves its upstreams."""
+        """Append a StatementLineage for ``target`` (nothing when None).
+
+        A target the statement also reads stays among its sources (``INSERT OVERWRITE t
+        SELECT ... FROM t``): the extraction reports what the statement did; the graph
+        stores no self-loop and keeps the target's earlier upstreams (:mod:`lineage_engine.graph.intervals`).
+        """
         if target is None:
             return
         edges: tuple[ColumnLineage, ...] = ()
@@ -108,7 +113,7 @@ class StatementBuilder:
             if columns.columns:
                 self.outcome.defined_columns[target.id] = columns.columns
                 defined = tuple(columns.columns)
-        sources = tuple(u for u in upstreams if u.id != target.id)
+        sources = tuple({u.id: u for u in upstreams}.values())
         temporary = temporary or is_temp_name(target.id, self.temp_re)
         self.outcome.lineage.append(
             StatementLineage(

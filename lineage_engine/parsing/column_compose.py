@@ -99,16 +99,15 @@ def better(old: Edge | None, new: Edge) -> Edge:
 def column_lineage(target_id: str, columns: Mapping[str, Mapping[tuple[str, str], Edge]]) -> Iterator[ColumnLineage]:
     """Yield the edges of a column map as :class:`ColumnLineage` into ``target_id``.
 
-    An INDIRECT edge is left out when the same source also flows DIRECT into the column,
-    and so is any edge from a column of ``target_id`` itself (as at table level, a target
-    is never its own upstream). Order: columns and sources as stored.
+    An INDIRECT edge is left out when the same source also flows DIRECT into the column.
+    Edges from other columns of ``target_id`` itself stay (``UPDATE t SET a = b``); the
+    graph does not store them (:mod:`lineage_engine.graph.intervals`). Order: columns and
+    sources as stored.
     """
     for column, edges in columns.items():
         direct = {source for (source, kind) in edges if kind == "DIRECT"}
         for (source, kind), (rank, _, confidence) in edges.items():
             if kind == "INDIRECT" and source in direct:
-                continue
-            if source.rpartition(".")[0] == target_id:
                 continue
             yield ColumnLineage(source=source, target=f"{target_id}.{column}", transform=TRANSFORMS[rank], kind=kind,
                                 confidence=confidence)

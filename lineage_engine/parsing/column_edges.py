@@ -67,8 +67,6 @@ def column_edges(
         by_source = direct.setdefault(name, {})
         column = prefix + name
         for source, rank in output.deps.items():
-            if source.startswith(prefix):
-                continue
             old = by_source.get(source)
             if old is not None and _RANKS[old.transform] >= rank:
                 continue
@@ -77,7 +75,7 @@ def column_edges(
             by_source[source] = ColumnLineage(
                 source, column, TRANSFORM_NAMES[rank], "DIRECT", _UNCERTAIN_SOURCE if uncertain else confidence
             )
-    indirect = {source for source in resolver.indirect if not source.startswith(prefix)}
+    indirect = set(resolver.indirect)
     edges: list[ColumnLineage] = []
     for name in sorted(direct):
         by_source = direct[name]

@@ -192,7 +192,7 @@ def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, o
     joins = [*(node.args.get("joins") or ()), *(node.this.args.get("joins") or () if node.this else ())]
     for join in joins:
         resolver.join(join, scope, env)
-    _add_target(scope, node.this, target, options)
+    _add_target(scope, node.this, target, options, only=not isinstance(from_, exp.From) and not joins)
     outputs = _assignments(resolver, node.expressions, scope, env)
     where = node.args.get("where")
     if where is not None:
@@ -213,9 +213,12 @@ class _TargetRelation(TableRelation):
         return bool(self._known and name in self._known)
 
 
-def _add_target(scope: Scope, table: exp.Expr | None, target: DatasetRef, options: ColumnOptions) -> None:
+def _add_target(
+    scope: Scope, table: exp.Expr | None, target: DatasetRef, options: ColumnOptions, *, only: bool = False
+) -> None:
+    """Put the written table in ``scope``; ``only``: it is the sole relation (it owns every name)."""
     columns = options.schema.columns_of(target.id) if options.schema is not None else None
-    relation = _TargetRelation(target.id, columns)
+    relation = TableRelation(target.id, columns) if only else _TargetRelation(target.id, columns)
     alias = table.alias.lower() if isinstance(table, exp.Table) else ""
     name = table.name.lower() if isinstance(table, exp.Table) else ""
     scope.add(alias or name, relation, name, ".".join(target.parts[-2:]), target.id)

@@ -68,7 +68,7 @@ def recover_lineage(
         if len(parts) == 1 and parts[0][0].lower() in ctes:
             continue
         ref = _ref(parts, context, "table")
-        if ref is None or ref.id == target.id:
+        if ref is None:
             continue
         if len(ref.parts) >= 2 and ref.parts[-2] in SYSTEM_SCHEMAS:
             continue

@@ -9,7 +9,9 @@ transforms composed: masked anywhere stays masked). This is the session resoluti
 Rules, in statement order:
 
 * a read of an object written earlier in the script is replaced by that object's
-  upstreams at that point, and marks the object intermediate;
+  upstreams at that point, and marks the object intermediate, unless the reading
+  statement writes that object itself (``INSERT INTO t SELECT ... FROM t``: t keeps its
+  upstreams and stays a target);
 * CREATE / REPLACE / VIEW / CLONE reset the object's upstreams; INSERT / MERGE / UPDATE /
   DELETE / COPY add to them;
 * DROP of a script object forgets it (created and dropped: no lineage); DROP of an object
@@ -68,8 +70,8 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
     intermediate: set[str] = set()
     sources: dict[str, DatasetRef] = {}
     for st in statements:
-        reads = _resolve_reads(st.sources, local, intermediate, sources)
         target = st.target
+        reads = _resolve_reads(st.sources, local, intermediate, sources, target.id if target is not None else None)
         if target is None:
             continue
         if st.operation is Operation.DROP:
@@ -86,7 +88,7 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
             continue
         columns, through = compose_columns(
             target.id, st.columns, lambda i: local[i].columns if i in local else None)
-        intermediate |= through
+        intermediate |= through - {target.id}
         entry = local.get(target.id)
         if entry is None or st.operation in _RESETS:
             entry = local[target.id] = _Local(ref=target)
@@ -103,7 +105,8 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
 
 
 def _resolve_reads(
-    refs: Iterable[DatasetRef], local: dict[str, _Local], intermediate: set[str], sources: dict[str, DatasetRef]
+    refs: Iterable[DatasetRef], local: dict[str, _Local], intermediate: set[str], sources: dict[str, DatasetRef],
+    writer: str | None,
 ) -> list[DatasetRef]:
     resolved: list[DatasetRef] = []
     for ref in refs:
@@ -112,7 +115,8 @@ def _resolve_reads(
             sources.setdefault(ref.id, ref)
             resolved.append(ref)
         else:
-            intermediate.add(ref.id)
+            if ref.id != writer:
+                intermediate.add(ref.id)
             resolved.extend(entry.upstreams.values())
     return resolved
 

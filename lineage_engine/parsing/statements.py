@@ -5,13 +5,17 @@ change lineage or dataset identity (SELECT, SHOW, DESCRIBE, transactions, grants
 ... SET, TRUNCATE ...) give no :class:`StatementLineage`; ``USE`` changes the name context
 for the statements after it. Rules kept in one place:
 
-* A target never appears among its own upstreams (an incremental model reads itself).
+* A target the statement reads (an incremental model reading itself, ``INSERT OVERWRITE t
+  ... FROM t``) is also one of its sources: the statement's new content derives from the
+  old. UPDATE / DELETE are the exception: the rows they change in place are not a read
+  (``UPDATE t SET a = b`` has no upstream dataset; its column edges ``t.a <- t.b`` stay).
 * ``replaces`` is True for CREATE [OR REPLACE] (table, view, clone) unless ``IF NOT
   EXISTS`` (then nothing may have happened), and for INSERT OVERWRITE.
 * CREATE OR REPLACE gives :attr:`Operation.REPLACE`, CREATE gives :attr:`Operation.CREATE`,
   also for a plain ``CREATE TABLE t (cols)`` with no upstreams (so the node exists).
-* UPDATE and DELETE give lineage only when they read another dataset (``FROM`` /
-  ``USING`` / a subquery); a plain ``DELETE FROM x`` changes no lineage.
+* UPDATE always names its target (its column edges may lie inside it); DELETE gives
+  lineage only when it reads another dataset (``USING`` / a subquery): a plain
+  ``DELETE FROM x`` changes no lineage.
 * ``temporary``: TEMPORARY / TEMP / VOLATILE objects, or a name matching the temp patterns.
   TRANSIENT objects are persistent.
 * In column mode each writing statement also gets its column edges (:mod:`.columns`).
@@ -172,11 +176,10 @@ def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> Non
     for join in node.this.args.get("joins") or () if isinstance(node.this, exp.Table) else ():
         found.extend(b.upstreams(join))  # MySQL: UPDATE a JOIN b ON ... SET ...
     upstreams = list({u.id: u for u in found if u.id != target.id}.values())
-    if upstreams:
-        if isinstance(node, exp.Update):
-            b.emit(Operation.UPDATE, target, upstreams, columns=b.column_outcome(col.update_columns, node, target))
-        else:
-            b.emit(Operation.DELETE, target, upstreams)
+    if isinstance(node, exp.Update):
+        b.emit(Operation.UPDATE, target, upstreams, columns=b.column_outcome(col.update_columns, node, target))
+    elif upstreams:
+        b.emit(Operation.DELETE, target, upstreams)
 
 
 def _aliased_target(node: exp.Update | exp.Delete) -> exp.Table | None:

@@ -138,7 +138,8 @@ class SessionResolver:
                     events.extend(self._move_across(session, record, st, target_temp))
                     continue
             if target_temp:
-                self._write_temp(session, st.operation, target, sources, via, other, columns)
+                own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
+                self._write_temp(session, st.operation, target, own, via, other, columns)
                 continue
             events.append(
                 _event(record, st.operation, target, sources, via, st.replaces, other, _edges(target, columns)))
@@ -265,7 +266,6 @@ class SessionResolver:
                 self.unresolved.append(UnresolvedTempRead(record.query_id, src.id, target.id))
             else:
                 resolved.setdefault(src.id, src)
-        resolved.pop(target.id, None)
         return list(resolved.values()), via
 
     def _write_temp(

@@ -187,3 +187,27 @@ def test_column_replay_is_skipped_like_the_dataset_events() -> None:
     again = fold_events([event], nodes, [open_row("t", "a", 2)], first.column_creates)
     assert len(first.column_creates) == 1
     assert (again.skipped, again.column_creates, again.column_updates, again.column_closes) == (1, (), (), ())
+
+
+def test_a_replace_that_reads_its_own_target_keeps_the_old_upstreams_and_stores_no_self_loop() -> None:
+    # CREATE OR REPLACE TABLE t AS SELECT ... FROM t JOIN d: the new t derives from the old t,
+    # so a (the old t's upstream) stays open beside d; nothing is stored from t to t.
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a")}
+    plan = fold_events([cev(2, Operation.REPLACE, "t", ("t.x", "t.x"), ("d.y", "t.y"), replaces=True)], nodes,
+                       [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
+    assert plan.closes == () and plan.column_closes == ()
+    assert [(r.downstream, r.upstream, r.valid_from) for r in plan.upserts] == [("t", "d", at(2))]
+    assert spans(plan.column_creates) == [("t.y", "d.y", "identity", at(2), None)]
+    # the same replace without the self-read closes a (the contrast that makes the rule visible)
+    plain = fold_events([cev(2, Operation.REPLACE, "t", ("d.y", "t.y"), replaces=True)], nodes,
+                        [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
+    assert [r.upstream for r in plain.closes] == ["a"] and [r.upstream for r in plain.column_closes] == ["a.x"]
+
+
+def test_an_update_with_no_upstream_marks_its_target_and_changes_no_edge() -> None:
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a")}
+    event = LineageEvent(at(2), "q2", "UPDATE", Operation.UPDATE, DatasetRef("t", "t"), (),
+                         columns=(ColumnLineage("t.email", "t.notes"),))
+    plan = fold_events([event], nodes, [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
+    assert (plan.upserts, plan.closes, plan.column_creates, plan.column_closes) == ((), (), (), ())
+    assert plan.marks == (("t", at(2), "q2"),)

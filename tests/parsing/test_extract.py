@@ -68,9 +68,23 @@ def test_update_from_and_delete_using() -> None:
     assert (st.operation, ids(st)) == (Operation.DELETE, ["prod_db.raw.s"])
 
 
-def test_plain_delete_and_plain_update_have_no_lineage() -> None:
-    for text in ("delete from t", "delete from t where a = 1", "update t set a = 1"):
+def test_plain_delete_has_no_lineage() -> None:
+    for text in ("delete from t", "delete from t where a = 1"):
         assert extract_lineage(text, default_database="D", default_schema="S").statements == ()
+
+
+def test_plain_update_names_its_target_with_no_upstream_and_keeps_its_column_flows() -> None:
+    st = one("update t set a = 1")
+    assert (st.operation, st.target.id, ids(st)) == (Operation.UPDATE, "prod_db.raw.t", [])
+    result = extract_lineage("update t set notes = email, flag = 1 where id = 7", default_database="D",
+                             default_schema="S", columns=True)
+    [st] = result.statements
+    assert st.sources == ()
+    assert sorted((c.source, c.target, c.kind) for c in st.columns) == [
+        ("d.s.t.email", "d.s.t.notes", "DIRECT"),  # PII copied into another column of the same table
+        ("d.s.t.id", "d.s.t.flag", "INDIRECT"),
+        ("d.s.t.id", "d.s.t.notes", "INDIRECT"),
+    ]
 
 
 def test_copy_reads_a_stage_and_unload_writes_one() -> None:
@@ -99,9 +113,13 @@ def test_cte_names_are_never_datasets_but_shadowed_tables_are() -> None:
     assert ids(one("create table t as with c as (select * from c) select * from c")) == ["prod_db.raw.c"]
 
 
-def test_target_is_never_its_own_upstream() -> None:
+def test_a_target_its_statement_reads_is_also_a_source() -> None:
     st = one("insert into t select * from x where ts > (select max(ts) from t)")
-    assert ids(st) == ["prod_db.raw.x"]
+    assert ids(st) == ["prod_db.raw.x", "prod_db.raw.t"]
+    st = one("insert overwrite into t select * from t join x using (id)")
+    assert (st.replaces, ids(st)) == (True, ["prod_db.raw.t", "prod_db.raw.x"])
+    st = one("merge into t using x on t.id = x.id when matched then update set v = x.v")
+    assert ids(st) == ["prod_db.raw.x"]  # the MERGE target itself is written, not read
 
 
 def test_sources_are_deduplicated_in_text_order() -> None:

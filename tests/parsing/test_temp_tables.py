@@ -84,13 +84,24 @@ def test_delete_insert_in_one_multi_statement_text() -> None:
     ]
 
 
-def test_incremental_self_read_is_not_a_self_loop() -> None:
+def test_incremental_self_read_through_a_temp_is_reported_as_a_self_read() -> None:
+    # The temp view reads the target (dbt's incremental filter); the event keeps that read so
+    # the graph knows the new rows derive from the old ones (it stores no self-loop).
     s = Session()
     s.run("create or replace temporary view SOLANA.silver.x__dbt_tmp as (select * from SOLANA.bronze.a "
           "where ts > (select max(ts) from SOLANA.silver.x))", "CREATE_VIEW")
     events = s.run("merge into SOLANA.silver.x d using SOLANA.silver.x__dbt_tmp s on d.id = s.id "
                    "when matched then update set d.v = s.v")
-    assert edges(events) == [("merge", "solana.silver.x", ["solana.bronze.a"], ("solana.silver.x__dbt_tmp",))]
+    assert edges(events) == [
+        ("merge", "solana.silver.x", ["solana.bronze.a", "solana.silver.x"], ("solana.silver.x__dbt_tmp",))]
+
+
+def test_a_temp_reading_itself_keeps_its_upstreams_and_never_lists_itself() -> None:
+    s = Session()
+    s.run("create temporary table db.s.t as select * from db.s.a")
+    s.run("create or replace temporary table db.s.t as select * from db.s.t where x > 1")
+    events = s.run("insert into db.s.out select * from db.s.t")
+    assert edges(events) == [("insert", "db.s.out", ["db.s.a"], ("db.s.t",))]
 
 
 def test_temps_built_from_temps_resolve_recursively() -> None:
