@@ -189,8 +189,11 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     # flagged; customer_profiles is now walked from its classified columns.)
     assert not [(o, t) for o, t, _ in found if o.startswith("prod_db.raw.customer_profiles")
                 and t.startswith("prod_db.share.partner_feed")]
-    # the unload has no column lineage: that hop falls back to table level, and says so
-    assert (email, "@prod_db.exports.s3_crm_export", "table") in found
+    # the unload to S3 has column lineage too: the e-mail and phone columns leave in clear
+    assert (email, "@prod_db.exports.s3_crm_export.email", "column") in found
+    assert ("prod_db.raw.customer_profiles.phone", "@prod_db.exports.s3_crm_export.phone", "column") in found
+    assert not [(o, t) for o, t, level in found if t == "@prod_db.exports.s3_crm_export" and o.startswith(
+        "prod_db.raw.customer_profiles")]  # column knowledge wins over the table-level hop
     assert "coverage: 2 origins walked at column level" in out
     masked = out.split("masking at column level", 1)[1]
     assert "prod_db.analytics.customer_360.email" in masked and "masked" in masked and "True" in masked

@@ -13,9 +13,12 @@ One function per statement shape, each returning a :class:`ColumnOutcome`:
 * :func:`merge_columns`: ``WHEN MATCHED THEN UPDATE SET`` and ``WHEN NOT MATCHED THEN
   INSERT (cols) VALUES (...)``; ``ON`` and ``WHEN ... AND`` conditions are INDIRECT.
 * :func:`update_columns`: ``UPDATE t SET c = expr [FROM ...] [WHERE ...]``.
+* :func:`unload_columns`: ``COPY INTO @stage FROM (SELECT ...)``: the files get the query's
+  output names (Snowflake writes them as Parquet column names / the CSV header), so a
+  stage's "columns" are ``@db.schema.stage.name``.
 
-The outputs become edges in :func:`.column_edges.column_edges` (self references dropped,
-INDIRECT fan-out, confidence, order).
+The outputs become edges in :func:`.column_edges.column_edges` (INDIRECT fan-out,
+confidence, order; edges inside the target itself are kept, the graph drops them).
 """
 
 from __future__ import annotations
@@ -199,6 +202,19 @@ def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, o
         for key in resolver.expression(where, scope, env, aliases=False):
             resolver.indirect.setdefault(key, None)
     return column_edges(resolver, target, outputs, 1.0)
+
+
+def unload_columns(query: exp.Expr, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+    """Return the column lineage of ``COPY INTO @stage FROM (query)`` (an unload).
+
+    Args:
+        query: the unloaded query (the ``FROM ( ... )`` subquery's inner query).
+        target: the stage, ``@db.schema.stage``; its columns are the query's output names
+            (Snowflake, COPY INTO <location>: Parquet columns and the CSV ``HEADER`` take
+            the select list's names).
+    """
+    resolver = _resolver(context, options)
+    return column_edges(resolver, target, resolver.query(query, {}), 1.0)
 
 
 # -- helpers ---------------------------------------------------------------------------------

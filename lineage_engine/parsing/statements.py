@@ -203,7 +203,12 @@ def _copy(b: StatementBuilder, node: exp.Copy) -> None:
     upstreams: list[DatasetRef] = []
     for item in files:
         upstreams.extend(b.upstreams(item))
-    b.emit(Operation.UNLOAD if is_stage else Operation.COPY, target, upstreams)
+    columns = None
+    if is_stage and len(files) == 1 and isinstance(files[0], exp.Subquery):  # COPY INTO @s FROM (SELECT ...)
+        columns = b.column_outcome(col.unload_columns, files[0].this, target)
+    elif is_stage and len(upstreams) == 1 and isinstance(files[0], exp.Table):  # COPY INTO @s FROM t: every column
+        columns = b.column_outcome(col.clone_columns, upstreams[0], target)
+    b.emit(Operation.UNLOAD if is_stage else Operation.COPY, target, upstreams, columns=columns)
 
 
 _HANDLERS = {

@@ -270,3 +270,19 @@ def test_confidence_drops_with_unqualified_names() -> None:
     assert {p.code for p in result.problems} == {"unqualified_name"}
     assert result.confidence == 0.7
     assert extract_lineage("create table d.s.t as select * from d.s.x").confidence == 1.0
+
+
+def test_an_unload_carries_column_lineage_into_the_stage() -> None:
+    result = extract_lineage(
+        "copy into @exports.s3_out/customers/ from (select id, sha2(email) as email_hash, phone from mart.c) "
+        "file_format = (type = parquet) header = true", default_database="D", default_schema="S", columns=True)
+    [st] = result.statements
+    assert (st.operation, st.target.id) == (Operation.UNLOAD, "@d.exports.s3_out")
+    assert sorted((c.source, c.target, c.transform) for c in st.columns) == [
+        ("d.mart.c.email", "@d.exports.s3_out.email_hash", "masked"),
+        ("d.mart.c.id", "@d.exports.s3_out.id", "identity"),
+        ("d.mart.c.phone", "@d.exports.s3_out.phone", "identity"),
+    ]
+    [st] = extract_lineage("copy into @exports.s3_out from mart.c", default_database="D", default_schema="S",
+                           columns=True).statements
+    assert [(c.source, c.target) for c in st.columns] == [("d.mart.c.*", "@d.exports.s3_out.*")]
