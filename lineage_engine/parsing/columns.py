@@ -98,6 +98,8 @@ def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, o
     resolver = _resolver(context, options)
     env = _env(resolver, node)
     outputs = resolver.query(node.expression, env)
+    if node.args.get("by_name"):  # INSERT INTO t BY NAME SELECT ...: matched on the select list's names
+        return column_edges(resolver, target, outputs, 1.0)
     names, confidence = _target_names(node.this, target, options, len(outputs))
     if names:
         outputs = _rename(outputs, names)
@@ -146,6 +148,11 @@ def merge_columns(
 ) -> ColumnOutcome:
     """Return the column lineage of MERGE: UPDATE SET and INSERT VALUES branches.
 
+    ``UPDATE SET *`` / ``INSERT *`` (Databricks) and ``UPDATE ALL BY NAME`` / ``INSERT ALL
+    BY NAME`` (Snowflake, read as the former) copy each source column into the target
+    column of the same name: per column when the source's columns are known, else
+    ``source.* -> target.*``.
+
     Args:
         plain: the WHEN clauses read from tokens when ``node`` carries only a stub
             (:mod:`.merge_clauses`); resolved exactly like parsed plain clauses.
@@ -170,7 +177,9 @@ def merge_columns(
         if condition is not None:
             resolver.indirect_from(condition, scope, env)
         then = when.args.get("then")
-        if isinstance(then, exp.Update):
+        if _by_name(then):  # UPDATE SET * / INSERT * (Databricks), UPDATE|INSERT ALL BY NAME (Snowflake)
+            outputs.extend(resolver.expand_star(source_scope))
+        elif isinstance(then, exp.Update):
             outputs.extend(_assignments(resolver, then.expressions, scope, env))
         elif isinstance(then, exp.Insert):
             values = then.expression
@@ -182,6 +191,13 @@ def merge_columns(
                 confidence = min(confidence, 1.0 if known else _GUESSED_TARGET)
             outputs.extend(Output(name, resolver.expression(v, source_scope, env)) for name, v in zip(names, items))
     return column_edges(resolver, target, outputs, confidence)
+
+
+def _by_name(then: exp.Expr | None) -> bool:
+    """Return True for a MERGE action that copies every source column to the same-named target column."""
+    if isinstance(then, exp.Update):
+        return len(then.expressions) == 1 and isinstance(then.expressions[0], exp.Star)
+    return isinstance(then, exp.Insert) and isinstance(then.this, exp.Star)
 
 
 def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:

@@ -202,6 +202,11 @@ class QueryColumns(ExpressionColumns):
         key = (alias.name if alias is not None else "").lower() or f"#{len(scope.relations)}"
         scope.add(key, FunctionRelation(columns, inputs, flatten=flatten))
 
+    def expand_star(self, scope: Scope) -> list[Output]:
+        """Return the outputs of an unqualified ``*`` over ``scope``'s relations (``relation.*`` when unknown)."""
+        star = exp.Star()
+        return self._expand(star, star, scope)
+
     def _expand(self, star: exp.Star, item: exp.Expr, scope: Scope) -> list[Output]:
         qualifier = item.table.lower() if isinstance(item, exp.Column) else ""
         relations = [scope.qualified(qualifier)] if qualifier else list(scope.relations.values())

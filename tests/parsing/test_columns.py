@@ -221,3 +221,23 @@ def test_column_lineage_is_a_frozen_value_with_a_default_confidence() -> None:
     assert (edge.transform, edge.kind, edge.confidence) == ("identity", "DIRECT", 1.0)
     with pytest.raises(AttributeError):
         edge.kind = "INDIRECT"  # type: ignore[misc]
+
+
+def test_insert_by_name_matches_on_names_not_positions() -> None:
+    schema = MappingSchemaProvider({"d.s.t": ["id", "email"]})
+    st = one("insert into t by name select email, id from src", schema=schema)
+    # by position the e-mail would land in t.id: a wrong, PII-hiding edge
+    assert direct(st) == {("d.s.t.email", "d.s.src.email"): "identity", ("d.s.t.id", "d.s.src.id"): "identity"}
+
+
+@pytest.mark.parametrize("dialect", ["databricks", "snowflake"])
+def test_merge_star_actions_copy_every_source_column_by_name(dialect: str) -> None:
+    text = ("merge into t using src s on t.id = s.id "
+            "when matched then update set * when not matched then insert *")
+    known = one(text, dialect=dialect, schema=MappingSchemaProvider({"d.s.src": ["id", "email"]}))
+    assert direct(known) == {("d.s.t.email", "d.s.src.email"): "identity", ("d.s.t.id", "d.s.src.id"): "identity"}
+    unknown = one(text, dialect=dialect)
+    assert direct(unknown) == {("d.s.t.*", "d.s.src.*"): "identity"}
+    hashed = one("merge into t using (select id, sha2(email) as email from src) s on t.id = s.id "
+                 "when not matched then insert *", dialect=dialect)
+    assert direct(hashed) == {("d.s.t.email", "d.s.src.email"): "masked", ("d.s.t.id", "d.s.src.id"): "identity"}
