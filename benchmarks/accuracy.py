@@ -66,17 +66,8 @@ KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_union::test_union_where_later_branch_introduces_new_output_columns#1": (
         "odd expectation", "UNION branches of different widths (invalid SQL): output names come from the first "
         "branch, by position"),
-    "sqll:column/test_column_select_column_dialect_specific::test_teradata_title_phrase[teradata]#1": (
-        _PARSER, "sqlglot 30.22 rejects Teradata's '(TITLE ...)' phrase; table lineage is recovered from tokens, "
-        "columns are lost"),
     "sqll:table/test_other_with_lineage_dialect_specific::test_swapping_partitions[vertica]#1": (
         _PARSER, "Vertica's SWAP_PARTITIONS_BETWEEN_TABLES() is a function call inside a SELECT; not modelled"),
-    "sqll:table/test_select_dialect_specific::test_select_with_table_name_in_backtick[athena]#1": (
-        _PARSER, "sqlglot 30.22's athena dialect does not tokenize backticks in queries"),
-    "sqll:table/test_select_dialect_specific::test_select_with_schema_in_backtick[athena]#1": (
-        _PARSER, "sqlglot 30.22's athena dialect does not tokenize backticks in queries"),
-    "sqll:table/test_update_dialect_specific::test_update_with_specifying_a_table_alias_as_the_target_object[tsql]#1": (
-        _PARSER, "sqlglot 30.22 rejects T-SQL's compound assignment 'SET x += ...'"),
 }
 """Case id prefix -> (category, reason) for failures explained by a decision or a known gap."""
 KNOWN_TAGS: dict[str, tuple[str, str]] = {

@@ -25,7 +25,9 @@ Modules, one concern each:
   :mod:`.fallback` (token-level recovery), :mod:`.problems` (safe Problem messages);
   column level: :mod:`.columns` (per statement shape), :mod:`.query_columns` and
   :mod:`.expression_columns` (the AST walk), :mod:`.column_sources` (name resolution),
-  :mod:`.column_edges` (edge rules), :mod:`.merge_clauses` (dbt MERGE fast path).
+  :mod:`.column_edges` (edge rules), :mod:`.merge_clauses` (dbt MERGE fast path);
+  :mod:`.dialect_fixes` and :mod:`.teradata_phrases` (token rewrites for syntax sqlglot
+  30.22 does not parse).
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 The text is tokenized once; the tokens serve the redaction, the fingerprint and the
 parser. Statements are split at semicolons and parsed one by one (see
 :mod:`lineage_engine.parsing.chunks`), so one bad statement does not hide the others, and
-``USE`` statements change the name context for the ones after them. No I/O, clock or
-shared state; bad SQL becomes :class:`Problem` values.
+``USE`` statements change the name context for the ones after them. Athena, T-SQL and
+Teradata statements first go through their dialect's token fix (syntax sqlglot 30.22 does
+not parse, see :mod:`lineage_engine.parsing.dialect_fixes`). No I/O, clock or shared
+state; bad SQL becomes :class:`Problem` values.
 
 With ``columns=True`` each writing statement also gets its column-level lineage (see
 :mod:`lineage_engine.parsing.columns`); the table-level MERGE fast path is then off (only
@@ -41,6 +43,7 @@ from lineage_engine.parsing.chunks import (
     trim_merge,
 )
 from lineage_engine.parsing.columns import ColumnOptions
+from lineage_engine.parsing.dialect_fixes import TokenFix, dialect_fix
 from lineage_engine.parsing.fallback import recover_lineage
 from lineage_engine.parsing.merge_clauses import PlainClause, plain_merge_clauses
 from lineage_engine.parsing.normalize import NameContext
@@ -127,10 +130,11 @@ def extract_lineage(
         lateral = dialect.lower() in LATERAL_ALIAS_DIALECTS
         options = ColumnOptions(layered, masking_matcher(frozenset(masking_functions)), lateral_aliases=lateral)
     chunks = split_statements(text, tokens)
+    fix = dialect_fix(engine)
     for index, chunk in enumerate(chunks):
         if not needs_parse(chunk, queries=queries):
             continue
-        nodes, error, plain = _parse(engine, chunk, text, trim=not columns)
+        nodes, error, plain = _parse(engine, chunk, text, trim=not columns, fix=fix)
         if error is not None:
             last = index == len(chunks) - 1
             recovered = recover_lineage(chunk, index=index, context=context, temp_re=temp_re)
@@ -179,7 +183,33 @@ def _learn(layered: LayeredSchema, lineage: list[StatementLineage], defined: dic
         layered.learn(dataset_id, names)
 
 
-def _parse(engine: Dialect, chunk: list[Token], text: str, *, trim: bool) -> tuple[list[exp.Expr], Exception | None, Plain]:
+def _parse(
+    engine: Dialect, chunk: list[Token], text: str, *, trim: bool, fix: TokenFix | None
+) -> tuple[list[exp.Expr], Exception | None, Plain]:
+    """Parse one statement, first with the dialect's token fix applied if it changes anything.
+
+    The fixed tokens (:mod:`.dialect_fixes`: syntax sqlglot 30.22 does not parse) are tried
+    first; if they fail too, the original tokens are parsed, so a reported error is always
+    about the text as written.
+
+    Returns:
+        ``(nodes, error, plain MERGE clauses or None)``, as :func:`_parse_tokens`.
+    """
+    if fix is not None:
+        try:
+            fixed = fix(chunk, text)
+        except Exception:  # noqa: BLE001 - a bug in a fix must cost the fix, never the statement
+            fixed = chunk
+        if fixed is not chunk:
+            outcome = _parse_tokens(engine, fixed, text, trim=trim)
+            if outcome[1] is None:
+                return outcome
+    return _parse_tokens(engine, chunk, text, trim=trim)
+
+
+def _parse_tokens(
+    engine: Dialect, chunk: list[Token], text: str, *, trim: bool
+) -> tuple[list[exp.Expr], Exception | None, Plain]:
     """Parse one statement; retry once with a token rewrite after a Command fallback.
 
     MERGE fast paths: at table level the WHEN clauses are cut when they cannot name a

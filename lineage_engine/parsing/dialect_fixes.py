@@ -1,0 +1,254 @@
+"""Token rewrites for dialect syntax sqlglot 30.22 does not parse, applied before parsing.
+
+Each fix works on one statement's sqlglot tokens, never on raw text, so string literals,
+quoted identifiers and comments are out of reach (they are single tokens, or no token at
+all). A fix returns the very same list when it does not apply, and the extractor parses the
+original tokens again when the rewritten ones fail, so a fix can only turn a parse error
+into a parse, never the reverse. Each applies to one sqlglot dialect class exactly
+(subclasses such as Fabric's T-SQL are not assumed to share the syntax):
+
+* ``athena`` -- :func:`quote_backticks`: a backtick-quoted name in a statement sqlglot's
+  Athena tokenizer routes to Trino (DML, CTAS, views) becomes the quoted identifier it is
+  in Athena's Hive-routed DDL.
+* ``tsql`` -- :func:`expand_compound_assignments`: ``x += e`` becomes ``x = x + (e)``.
+* ``teradata`` -- :func:`~lineage_engine.parsing.teradata_phrases.drop_attribute_phrases`:
+  ``expr (TITLE 'x')``, ``(FORMAT ...)``, ``(NAMED n)``, ``(CHAR(10))`` ... in a select list.
+* ``snowflake`` -- :func:`merge_all_by_name`: MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL
+  BY NAME`` become ``UPDATE SET *`` / ``INSERT *``, which sqlglot parses and which mean the
+  same (every source column into the target column of the same name). Any statement but
+  a MERGE returns at its first token, so the hot path pays one comparison.
+
+Fixes are pure, linear in the statement's tokens and never raise; dialects without a fix
+cost one cached lookup per extraction (:func:`dialect_fix`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache, partial
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import Token, TokenType
+
+from lineage_engine.parsing.teradata_phrases import drop_attribute_phrases
+
+TokenFix = Callable[[list[Token], str], list[Token]]
+"""``fix(chunk, text) -> tokens``: ``chunk`` itself when nothing applies."""
+
+_BACKTICK = "`"
+_COMPOUND_OPERATORS = frozenset(
+    {TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD, TokenType.AMP,
+     TokenType.PIPE, TokenType.CARET}
+)
+_NAME_TYPES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_LITERALS = frozenset({TokenType.NUMBER, TokenType.STRING})
+_ASSIGNMENT_STARTS = frozenset({TokenType.SET, TokenType.COMMA, TokenType.SELECT})
+# Words that end a SET item's expression at nesting depth 0 (clauses of UPDATE / SELECT /
+# MERGE, or the head of a next statement, as T-SQL needs no semicolon between them).
+_TSQL_STOP_WORDS = frozenset(
+    {"FROM", "WHERE", "OUTPUT", "OPTION", "WHEN", "GROUP", "GROUP BY", "ORDER", "ORDER BY", "HAVING", "UNION",
+     "EXCEPT", "INTERSECT", "INTO", "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "SET", "DECLARE", "IF",
+     "ELSE", "BEGIN", "RETURN", "EXEC", "EXECUTE", "WHILE", "PRINT", "CREATE", "DROP", "ALTER", "TRUNCATE",
+     "WITH", "GO", "THROW", "RAISERROR", "COMMIT", "ROLLBACK"}
+)
+
+
+def dialect_fix(engine: Dialect) -> TokenFix | None:
+    """Return the token fix for ``engine``'s dialect, or None (most dialects, Snowflake).
+
+    Cached per dialect class, so the hot path pays one dictionary lookup per extraction.
+    """
+    return _fix_for_class(type(engine))
+
+
+@lru_cache(maxsize=32)
+def _fix_for_class(dialect: type[Dialect]) -> TokenFix | None:
+    if dialect is type(Dialect.get_or_raise("athena")):
+        return quote_backticks
+    if dialect is type(Dialect.get_or_raise("tsql")):
+        return expand_compound_assignments
+    if dialect is type(Dialect.get_or_raise("snowflake")):
+        return merge_all_by_name
+    if dialect is type(Dialect.get_or_raise("teradata")):
+        parser = dialect.parser_class
+        known = frozenset(parser.FUNCTIONS) | frozenset(parser.FUNCTION_PARSERS)
+        return partial(_teradata_fix, functions=known)
+    return None
+
+
+def _teradata_fix(chunk: list[Token], text: str, *, functions: frozenset[str]) -> list[Token]:
+    return drop_attribute_phrases(chunk, functions=functions)
+
+
+def quote_backticks(chunk: list[Token], text: str) -> list[Token]:
+    """Merge each backtick-quoted name into one quoted-identifier token (Athena).
+
+    Athena sends DDL without a query to its Hive engine, where backticks quote identifiers,
+    and the rest to Trino, which quotes with double quotes (AWS, *Athena User Guide*,
+    "Escape reserved keywords in queries"; sqlglot's ``athena`` module docstring). sqlglot
+    30.22's Athena tokenizer therefore leaves a backtick in a Trino-routed statement as an
+    UNKNOWN token and the parse fails. AWS documents backticks for DDL only, but text that
+    uses them in queries exists (sqlfluff's ``athena`` dialect and the sqllineage corpus
+    accept it), and a backtick pair there has no reading but a quoted identifier. The
+    merged token is the one a double-quoted name gives, so ids and display names come out
+    exactly as for ``"name"`` (Athena folds both to lower case).
+
+    Args:
+        chunk: one statement's tokens, as the Athena tokenizer produced them from ``text``.
+        text: the whole text the tokens' offsets point into.
+
+    Returns:
+        ``chunk`` unchanged when it holds no backtick token, or a backtick is unmatched or
+        doubled (Hive's escape), or a quoted name would be empty or hold a quote or comment;
+        else the tokens with each `` `name` `` span replaced by one IDENTIFIER token spanning
+        the same characters.
+    """
+    unknown = TokenType.UNKNOWN
+    opens = [i for i, tok in enumerate(chunk) if tok.token_type == unknown and tok.text == _BACKTICK]
+    if not opens or len(opens) % 2:
+        return chunk
+    out: list[Token] = []
+    last = 0
+    if any(chunk[a].end + 1 == chunk[b].start for a, b in zip(opens, opens[1:], strict=False)):
+        return chunk  # ``a``b``: a doubled backtick escapes one inside the name
+    for a, b in zip(opens[::2], opens[1::2], strict=True):
+        first, close = chunk[a], chunk[b]
+        inner = text[first.end + 1 : close.start]
+        if not inner or any(q in inner for q in ("'", '"', "--", "/*")) or any(t.comments for t in chunk[a + 1 : b]):
+            return chunk
+        out.extend(chunk[last:a])
+        out.append(Token(TokenType.IDENTIFIER, inner, close.line, close.col, first.start, close.end,
+                         [*first.comments, *close.comments]))
+        last = b + 1
+    out.extend(chunk[last:])
+    return out
+
+
+def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:
+    """Rewrite Snowflake MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL BY NAME`` (sqlglot 30.22 rejects them).
+
+    Snowflake, *SQL command reference*, MERGE: ``WHEN MATCHED ... THEN UPDATE ALL BY NAME``
+    and ``WHEN NOT MATCHED ... THEN INSERT ALL BY NAME`` set or insert every target column
+    from the source column of the same name. ``UPDATE SET *`` / ``INSERT *`` say the same
+    and parse; :func:`lineage_engine.parsing.columns.merge_columns` maps them by name.
+
+    Args:
+        chunk: one statement's tokens (Snowflake tokenizer).
+        text: the whole text (unused; part of the fix signature).
+
+    Returns:
+        ``chunk`` unchanged unless it is a MERGE holding such an action; else the rewritten
+        tokens (new tokens carry the offsets of the words they replace).
+    """
+    if not chunk or chunk[0].token_type != TokenType.MERGE:
+        return chunk
+    out: list[Token] = []
+    last = 0
+    for i in range(len(chunk) - 3):
+        action, all_, by, name = chunk[i : i + 4]
+        if action.token_type not in (TokenType.UPDATE, TokenType.INSERT) or all_.token_type != TokenType.ALL \
+                or by.text.upper() != "BY" or name.text.upper() != "NAME" or i < last:
+            continue
+        out.extend(chunk[last : i + 1])
+        if action.token_type == TokenType.UPDATE:
+            out.append(Token(TokenType.SET, "SET", all_.line, all_.col, all_.start, all_.end))
+        out.append(Token(TokenType.STAR, "*", name.line, name.col, name.start, name.end))
+        last = i + 4
+    if not out:
+        return chunk
+    out.extend(chunk[last:])
+    return out
+
+
+def expand_compound_assignments(chunk: list[Token], text: str) -> list[Token]:
+    """Rewrite T-SQL compound assignments ``x op= e`` as ``x = x op (e)``.
+
+    T-SQL's compound operators are ``+= -= *= /= %= &= ^= |=`` (Microsoft, *Transact-SQL
+    reference*, "Compound operators"), allowed in ``SET`` of UPDATE and MERGE and for
+    variables; sqlglot 30.22 rejects them. The target ``x`` is a (dotted) name or ``@var``
+    right after ``SET``, ``SELECT`` or a comma, and the operator must touch its ``=`` (two
+    tokens, no space between). ``e`` runs to the first comma, closing parenthesis or clause
+    or statement keyword outside parentheses and CASE ... END. For lineage the columns read
+    are what matters; the rewrite reads exactly ``x`` and the columns of ``e``.
+
+    Args:
+        chunk: one statement's tokens (T-SQL tokenizer).
+        text: the whole text (unused; part of the fix signature).
+
+    Returns:
+        ``chunk`` unchanged when no assignment could be rewritten; else the rewritten tokens.
+        New tokens carry the offsets of the operator they come from, so any parser message
+        still points into ``text``.
+    """
+    eq = TokenType.EQ
+    n = len(chunk)
+    ops = [i for i in range(1, n - 2) if chunk[i].token_type in _COMPOUND_OPERATORS
+           and chunk[i + 1].token_type == eq and chunk[i].end + 1 == chunk[i + 1].start]
+    if not ops:
+        return chunk
+    out: list[Token] = []
+    last = 0
+    for op in ops:
+        if op < last:
+            continue
+        start = _assignment_target(chunk, op)
+        end = _expression_end(chunk, op + 2)
+        if start is None or start < last or end == op + 2:
+            continue
+        target = chunk[start:op]
+        operator, equals, tail = chunk[op], chunk[op + 1], chunk[end - 1]
+        out.extend(chunk[last:op])
+        out.append(equals)
+        out.extend(Token(t.token_type, t.text, t.line, t.col, t.start, t.end) for t in target)
+        out.append(operator)
+        out.append(Token(TokenType.L_PAREN, "(", operator.line, operator.col, operator.start, operator.end))
+        out.extend(chunk[op + 2 : end])
+        out.append(Token(TokenType.R_PAREN, ")", tail.line, tail.col, tail.start, tail.end))
+        last = end
+    if not out:
+        return chunk
+    out.extend(chunk[last:])
+    return out
+
+
+def _assignment_target(chunk: list[Token], op: int) -> int | None:
+    """Return where the assigned name before ``chunk[op]`` starts, or None if it is not one."""
+    k = op - 1
+    if not _is_name(chunk[k]):
+        return None
+    while k >= 2 and chunk[k - 1].token_type == TokenType.DOT and _is_name(chunk[k - 2]):
+        k -= 2
+    if k >= 1 and chunk[k - 1].token_type == TokenType.PARAMETER:
+        k -= 1
+    if k < 1 or chunk[k - 1].token_type not in _ASSIGNMENT_STARTS:
+        return None
+    return k
+
+
+def _is_name(tok: Token) -> bool:
+    # A keyword spelled like a word can name a column (``sr.Name``, ``t.Date``).
+    if tok.token_type in _NAME_TYPES:
+        return True
+    return tok.token_type not in _LITERALS and tok.text.replace("_", "a").isalnum()
+
+
+def _expression_end(chunk: list[Token], start: int) -> int:
+    """Return the index just past the expression starting at ``start`` (``start``: none)."""
+    depth = 0
+    opening = (TokenType.L_PAREN, TokenType.CASE)
+    closing = (TokenType.R_PAREN, TokenType.END)
+    quoted = (TokenType.STRING, TokenType.IDENTIFIER)
+    for j in range(start, len(chunk)):
+        tok = chunk[j]
+        kind = tok.token_type
+        if kind in opening:
+            depth += 1
+        elif kind in closing:
+            if depth == 0:
+                return j
+            depth -= 1
+        elif depth == 0 and (
+            kind == TokenType.COMMA or (j > start and kind not in quoted and tok.text.upper() in _TSQL_STOP_WORDS)
+        ):
+            return j
+    return len(chunk)
