@@ -14,6 +14,8 @@ Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in ev
 - ``replaces=True`` (CREATE OR REPLACE, CTAS, INSERT OVERWRITE): the target's open incoming
   intervals whose upstream is not among the event's sources close at ``at``; those that are
   re-derived stay open (contiguous intervals are coalesced, which is exact for as-of reads).
+  A replace whose sources include its own target (``INSERT OVERWRITE t SELECT ... FROM t``)
+  closes nothing: the new content derives from the old, so it is applied as an add.
 - ``DROP`` closes the target's open incoming intervals and sets ``dropped_at``.
 - ``RENAME a -> b`` closes a's open incoming intervals and opens the same upstreams on b;
   ``SWAP a, b`` exchanges the two open sets (an upstream equal to the other side is replaced
