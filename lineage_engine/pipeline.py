@@ -8,6 +8,11 @@ anywhere re-runs at most the last uncommitted batch, and replaying a batch is id
 (graph merges are keyed; quarantine entries are deduplicated), so a killed crawl re-run ends
 with the same graph as one clean run.
 
+Column lineage asks a :class:`~lineage_engine.parsing.learned_schema.CrawlSchema`: the
+columns learned from earlier statements first, then an optional catalog snapshot (Snowflake's
+``ACCOUNT_USAGE.COLUMNS``, :mod:`lineage_engine.sources.snowflake_columns`) handed in by the
+caller. The snapshot is not stored with the watermark; the learned part is.
+
 Windowed crawls (Snowflake backfill and catch-up) live in :mod:`lineage_engine.windows`.
 """
 
@@ -24,7 +29,8 @@ from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.column_compose import columns_for_graph
-from lineage_engine.parsing.learned_schema import LearnedSchema, RecordingSchema, same_answers
+from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, RecordingSchema, same_answers
+from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
@@ -101,8 +107,9 @@ class ParseCache:
     ``IDENTIFIER('db.s.t')`` and ``COPY`` locations, which name datasets.
 
     With a schema (column lineage), an entry also keeps the schema answers its extraction
-    used, and is served only while the schema still gives them: a cached result is always
-    the one a fresh extraction would give, so a resumed crawl matches a clean one.
+    used (learned or catalog alike), and is served only while the schema still gives them: a
+    cached result is always the one a fresh extraction would give, so a resumed crawl matches
+    a clean one, and a catalog reloaded between two windows of one backfill is honoured.
     """
 
     def __init__(self, size: int) -> None:
@@ -111,8 +118,14 @@ class ParseCache:
                                   tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
 
     def get_or_extract(
-        self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...], schema: LearnedSchema | None = None
+        self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...],
+        schema: SchemaProvider | None = None,
     ) -> tuple[ExtractionResult, bool]:
+        """Return ``(result, hit)``: the cached extraction when still valid, else a fresh one (cached).
+
+        Args:
+            schema: the column schema (None: table-level lineage only).
+        """
         if record.query_parameterized_hash:
             key = ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
         else:
@@ -173,6 +186,7 @@ def crawl_once(
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     stop: Callable[[], bool] | None = None,
     parse_cache: ParseCache | None = None,
+    catalog: SchemaProvider | None = None,
 ) -> CrawlReport:
     """Crawl one source from its watermark to its end.
 
@@ -187,6 +201,9 @@ def crawl_once(
             committed (graph, then watermark) and the crawl returns with ``stopped`` set.
         parse_cache: reuse extraction results across calls (the windows of one backfill);
             default: a fresh cache of ``options.parse_cache_size`` entries.
+        catalog: the warehouse's current columns, asked only about datasets the crawl has
+            not learned (:class:`~lineage_engine.parsing.learned_schema.CrawlSchema`); never
+            stored in the crawl state. None: the learned schema alone.
 
     Returns:
         A CrawlReport; ``watermark`` is the position committed last (None if nothing new).
@@ -207,6 +224,7 @@ def crawl_once(
     patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
     resolver = SessionResolver.from_state(state, patterns) if state else SessionResolver(patterns)
     schema = LearnedSchema.from_state((state or {}).get("schema"))  # column lineage (issue 5)
+    columns = CrawlSchema(schema, catalog)  # learned first; the catalog is not persisted
     cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
@@ -255,7 +273,7 @@ def crawl_once(
             own_query_tag_prefix=options.own_query_tag_prefix,
         )
         if keep:
-            result, hit = cache.get_or_extract(item, options, patterns, schema)
+            result, hit = cache.get_or_extract(item, options, patterns, columns)
             report.statements_parsed += 1
             report.cache_hits += hit
             entry = quarantine_for(source.key, item, result, clock())

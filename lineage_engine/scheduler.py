@@ -11,6 +11,11 @@ job                    what                                                     
 ``steward_check``      ``steward_missing`` alerts (:mod:`lineage_engine.stewards`)  every 24 h, at start
 =====================  ==========================================================  =====================
 
+With ``telemetry.sync_columns`` the crawl jobs share one column catalog
+(:class:`~lineage_engine.services.ColumnCatalog`): ``ACCOUNT_USAGE.COLUMNS`` is read by the
+first crawl and again by the first crawl after ``telemetry.columns_refresh_minutes``, not on
+every 15-minute pass; a failed read is a warning and the crawl goes on.
+
 Jobs run one at a time (one worker thread: the embedded graph admits one writer), with
 ``coalesce``, ``max_instances=1`` and ``misfire_grace_time``. Transient errors are retried
 inside the job (:mod:`lineage_engine.retry`); a job that still fails is logged, counted and
@@ -72,6 +77,7 @@ class Service:
         self.stop = threading.Event()
         self._running = threading.Lock()
         self._scheduler: Any = None
+        self.columns = services.ColumnCatalog()
 
     @property
     def interval_seconds(self) -> int:
@@ -83,7 +89,7 @@ class Service:
 
     def _crawl(self, job: str) -> None:
         outcome = services.crawl(self.settings, stop=self.stop, window_progress=self.window_progress,
-                                 clock=self.clock, console=self.console)
+                                 clock=self.clock, console=self.console, columns=self.columns)
         report = outcome.report
         self.metrics.record_crawl(report)
         if outcome.delivery is not None:

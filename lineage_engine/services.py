@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from lineage_engine.alerts.console import ConsoleNotifier
 from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
-from lineage_engine.errors import ConfigError
+from lineage_engine.errors import ConfigError, SourceError, Transient
 from lineage_engine.graph.store import GraphStore, open_graph_store
+from lineage_engine.parsing.schema import MappingSchemaProvider, SchemaProvider
 from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
 from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
@@ -116,6 +118,86 @@ def _pushdown_types(query_filters: list[str]) -> list[str] | None:
     return sorted(MATERIALIZING_QUERY_TYPES & {t.upper() for t in query_filters}) or ["NONE"]
 
 
+class ColumnCatalog:
+    """The synced catalog columns (``telemetry.sync_columns``) of one process, reused while fresh.
+
+    The CLI's ``crawl`` builds one per run (one load); the service keeps one for its
+    lifetime, so a crawl every 15 minutes reloads ``ACCOUNT_USAGE.COLUMNS`` only when the
+    last load is older than ``telemetry.columns_refresh_minutes`` (the view itself lags up
+    to 90 minutes, :mod:`lineage_engine.sources.snowflake_columns`). After a failed reload
+    the previous snapshot, if any, stays in use and the next crawl tries again. Never stored
+    in the crawl state.
+
+    Args:
+        fetch: reads the catalog (tests wrap it); default
+            :func:`~lineage_engine.sources.snowflake_columns.fetch_catalog_columns`.
+        monotonic: seconds clock for the age of a load.
+    """
+
+    def __init__(self, fetch: Callable[..., Any] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._fetch = fetch
+        self._monotonic = monotonic
+        self._provider: MappingSchemaProvider | None = None
+        self._loaded_at: float | None = None
+        self.loads = 0
+
+    def get(self, settings: Settings) -> SchemaProvider | None:
+        """Return the catalog snapshot, (re)loading it when older than the refresh period.
+
+        Returns None when ``telemetry.sync_columns`` is off (no statement is run) or when
+        the first load failed. A failed load logs a warning (the error names account and
+        host, never a secret or SQL text) and the crawl goes on without the catalog (or with
+        the previous snapshot): ``SELECT *`` over datasets the crawl has not learned stays
+        unexpanded, with lower confidence.
+        """
+        telemetry = settings.telemetry
+        if not telemetry.sync_columns:
+            return None
+        max_age = telemetry.columns_refresh_minutes * 60
+        now = self._monotonic()
+        if self._provider is not None and self._loaded_at is not None and now - self._loaded_at < max_age:
+            return self._provider
+        provider = self._load(settings, stale=self._provider is not None)
+        if provider is None:
+            return self._provider
+        self._provider, self._loaded_at = provider, now
+        return provider
+
+    def _load(self, settings: Settings, *, stale: bool) -> MappingSchemaProvider | None:
+        from lineage_engine.sources import snowflake_columns
+        from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
+
+        telemetry = settings.telemetry
+        started = time.perf_counter()
+        self.loads += 1
+        fallback = ("crawling with the previous snapshot" if stale else
+                    "crawling without it (SELECT * over tables the history never defined stays unexpanded)")
+        try:
+            config = SnowflakeConnectionConfig.from_settings(telemetry)
+            fetch = self._fetch or snowflake_columns.fetch_catalog_columns
+            catalog = fetch(config, databases=telemetry.columns_databases)
+        except SourceError as exc:
+            log.warning("column catalog not loaded, %s: %s", fallback, exc,
+                        extra={"event": "column_catalog_failed", "error_type": type(exc).__name__,
+                               "transient": isinstance(exc, Transient)})
+            return None
+        except Exception as exc:  # noqa: BLE001 - optional input: a bug here must not stop the crawl
+            log.warning("column catalog not loaded, %s: internal error (%s)", fallback, type(exc).__name__,
+                        exc_info=True, extra={"event": "column_catalog_failed", "error_type": type(exc).__name__})
+            return None
+        provider = MappingSchemaProvider(catalog.columns)
+        log.info("column catalog loaded: %d datasets, %d columns from ACCOUNT_USAGE.COLUMNS in %.1f s",
+                 len(provider), catalog.rows_read, time.perf_counter() - started,
+                 extra={"event": "column_catalog_loaded", "datasets": len(provider), "columns": catalog.rows_read,
+                        "ambiguous": len(catalog.ambiguous), "seconds": round(time.perf_counter() - started, 3)})
+        if catalog.ambiguous:
+            log.warning("%d dataset id(s) left out of the column catalog: names differ only in case, e.g. %s",
+                        len(catalog.ambiguous), catalog.ambiguous[0],
+                        extra={"event": "column_catalog_ambiguous", "ambiguous": len(catalog.ambiguous)})
+        return provider
+
+
 def is_windowed(source: QueryHistorySource) -> bool:
     """Return True for sources read in END_TIME windows (Snowflake), False for files."""
     return callable(getattr(source, "in_window", None))
@@ -168,6 +250,7 @@ def crawl(
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = now_utc,
     console: Console | None = None,
+    columns: ColumnCatalog | None = None,
 ) -> CrawlOutcome:
     """Migrate (idempotent), crawl the source from its watermark, then sync classifications.
 
@@ -184,6 +267,8 @@ def crawl(
         window_progress: called with (windows done, windows planned), first with (0, n).
         stop: when set, the crawl commits what it read and returns (``report.stopped``).
         console: where console alerts print (no Slack webhook).
+        columns: the column catalog holder (``telemetry.sync_columns``); default a fresh
+            one, i.e. one load for this crawl. A load failure is a warning, never an error.
 
     Raises:
         SourceError, GraphError, RegistryError: after retries; committed work stays.
@@ -199,15 +284,16 @@ def crawl(
         reg = stack.enter_context(registry(settings))
         call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
         options = options_from_settings(settings.telemetry)
+        catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
         if not is_windowed(source):
             report = call_with_retry(
-                lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped),
+                lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped, catalog=catalog),
                 policy, stop=stop, what=f"crawl {source.key}")
             outcome_windows, backfill, delivery = None, False, None
         else:
             outcome_windows, backfill, delivery = _crawl_windowed(
                 settings, source, store, reg, options, window_progress=window_progress, stop=stop,
-                clock=clock, console=console)
+                clock=clock, console=console, catalog=catalog)
             report = outcome_windows.total(source.key)
         synced = sync_classifications(store, reg)
         total = reg.count_quarantine(source.key)
@@ -218,7 +304,7 @@ def crawl(
 def _crawl_windowed(
     settings: Settings, source: Any, store: GraphStore, reg: Registry, options: Any, *,
     window_progress: Callable[[int, int], None] | None, stop: threading.Event | None,
-    clock: Callable[[], datetime], console: Console | None,
+    clock: Callable[[], datetime], console: Console | None, catalog: SchemaProvider | None = None,
 ) -> tuple[WindowsReport, bool, DeliveryReport | None]:
     telemetry, policy = settings.telemetry, settings.scheduler
     now = clock()
@@ -252,7 +338,7 @@ def _crawl_windowed(
     result = crawl_windows(
         source, store, reg, options, windows,
         attempt=lambda crawl, window: call_with_retry(crawl, policy, stop=stop, what=f"crawl {source.key} window {window}"),
-        on_window=committed, stop=stop.is_set if stop is not None else None)
+        on_window=committed, stop=stop.is_set if stop is not None else None, catalog=catalog)
     delivery = None
     if result.error is not None:
         if backfill and result.failed is not None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lineage_engine.errors import ConfigError
@@ -99,11 +99,35 @@ class TelemetrySettings(_Section):
     access_history: bool = Field(
         False, description="Enrich lineage from ACCOUNT_USAGE.ACCESS_HISTORY (Enterprise Edition; up to 3 h latency)."
     )
+    # Column schema from the catalog (issue 5); see lineage_engine.sources.snowflake_columns.
+    sync_columns: bool = Field(
+        False, description="Read SNOWFLAKE.ACCOUNT_USAGE.COLUMNS to expand SELECT * over tables the crawled history "
+        "never defined (role needs SNOWFLAKE.OBJECT_VIEWER); needs telemetry.account.",
+    )
+    columns_databases: list[str] = Field(
+        default_factory=list, description="Databases whose columns sync_columns reads; empty = every database.",
+    )
+    columns_refresh_minutes: int = Field(
+        60, ge=1, le=7 * 24 * 60,
+        description="The service reloads the synced columns when older than this (ACCOUNT_USAGE.COLUMNS lags up to 90 min).",
+    )
 
     @field_validator("query_filters")
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
         return [v.strip().upper() for v in value if v.strip()]
+
+    @field_validator("columns_databases")
+    @classmethod
+    def _database_names(cls, value: list[str]) -> list[str]:
+        return [v.strip() for v in value if v.strip()]
+
+    @model_validator(mode="after")
+    def _columns_need_an_account(self) -> TelemetrySettings:
+        if self.sync_columns and not self.account:
+            raise ValueError("sync_columns reads SNOWFLAKE.ACCOUNT_USAGE.COLUMNS and needs telemetry.account "
+                             "(and telemetry.user); set them or turn sync_columns off")
+        return self
 
     @field_validator("temp_patterns")
     @classmethod

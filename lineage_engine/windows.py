@@ -15,6 +15,7 @@ from typing import Protocol
 
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import Watermark
+from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.pipeline import CrawlOptions, CrawlReport, ParseCache, crawl_once
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.base import QueryHistorySource
@@ -137,6 +138,7 @@ def crawl_windows(
     attempt: Callable[[Callable[[], CrawlReport], CrawlWindow], CrawlReport] = lambda crawl, _window: crawl(),
     on_window: Callable[[int, CrawlWindow, CrawlReport], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    catalog: SchemaProvider | None = None,
 ) -> WindowsReport:
     """Crawl ``windows`` in order: each merged (batches as :func:`crawl_once`), then its end committed.
 
@@ -150,6 +152,8 @@ def crawl_windows(
             retries (:mod:`lineage_engine.retry`).
         on_window: called with (index, window, report) after each committed window.
         stop: checked between rows and windows; see :func:`crawl_once`.
+        catalog: the warehouse's current columns, shared by every window (loaded once per
+            run by the caller); see :func:`crawl_once`.
 
     Returns:
         The :class:`WindowsReport`. A window whose crawl raised ends the run: the error is
@@ -163,8 +167,8 @@ def crawl_windows(
             break
         view = source.in_window(window.start, window.end)
         try:
-            result = attempt(lambda view=view: crawl_once(view, store, registry, options, stop=stop, parse_cache=cache),
-                             window)
+            result = attempt(lambda view=view: crawl_once(view, store, registry, options, stop=stop, parse_cache=cache,
+                                                          catalog=catalog), window)
         except Exception as exc:  # noqa: BLE001 - handed back: the caller alerts and re-raises
             report.failed, report.error = window, exc
             break

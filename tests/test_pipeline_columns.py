@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from lineage_engine.graph.store import GraphStore, open_graph_store
@@ -11,6 +10,7 @@ from lineage_engine.pipeline import CrawlOptions, crawl_once, options_from_setti
 from lineage_engine.registry.repository import Registry
 from lineage_engine.settings import TelemetrySettings
 from lineage_engine.sources.file import FileQueryHistorySource
+from tests.history_file import write_history
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
 
@@ -26,15 +26,7 @@ ROWS = [
 
 
 def history(path: Path) -> Path:
-    lines = []
-    for n, (query_type, text) in enumerate(ROWS):
-        end = T0 + timedelta(minutes=n)
-        lines.append(json.dumps({"query_id": f"q{n}", "query_text": text, "query_type": query_type,
-                                 "start_time": end.isoformat(), "end_time": end.isoformat(),
-                                 "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "S",
-                                 "session_id": "7", "user_name": "DBT"}))
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_history(path, ROWS, T0)
 
 
 def crawl(folder: Path, source: Path, *, options: CrawlOptions = CrawlOptions(batch_size=2),

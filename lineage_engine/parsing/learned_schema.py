@@ -15,11 +15,18 @@ not a wrong edge). The graph's ``Column`` nodes are not used as a source: they c
 column order, and reading them at start-up would make a resumed crawl see columns a clean
 run had not learned yet at the same row.
 
+A catalog snapshot (the warehouse's columns *now*, e.g. Snowflake's synced
+``ACCOUNT_USAGE.COLUMNS``) may back the learned schema: :class:`CrawlSchema` answers from
+what was learned first (it is time-accurate for the history being replayed) and asks the
+catalog only about datasets the crawl has not learned. The catalog is never part of
+:meth:`LearnedSchema.to_state`: it is reloaded at crawl start, so the learned part of a
+resumed crawl stays exact and the catalog part is as fresh as its last load.
+
 A parse cache must not serve a result extracted with different schema answers:
-:class:`RecordingSchema` records the answers one extraction used, and
+:class:`RecordingSchema` records the answers one extraction used (learned or catalog), and
 :func:`same_answers` tells whether a provider still gives them.
 
-Pure: stdlib and :mod:`lineage_engine.model` only.
+Pure: stdlib, :mod:`lineage_engine.model` and the :class:`~.schema.SchemaProvider` protocol only.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 from lineage_engine.model import Operation, StatementLineage
+from lineage_engine.parsing.schema import SchemaProvider
 
 DEFAULT_LIMIT = 20_000
 """Datasets remembered by default (about 1 MB of crawl state at ~15 columns each)."""
@@ -104,12 +112,43 @@ class LearnedSchema:
         return schema
 
 
+class CrawlSchema:
+    """The provider a crawl hands the extractor: learned columns first, then a catalog snapshot.
+
+    Args:
+        learned: what the crawl learned from the history so far (persisted with the watermark).
+        catalog: the warehouse's current columns (e.g. ``ACCOUNT_USAGE.COLUMNS``); None: no
+            catalog, a dataset the crawl has not learned is unknown (``SELECT *`` stays
+            unexpanded, lower confidence).
+
+    A dataset the crawl learned is answered from ``learned`` even when the catalog knows it
+    too: the catalog says how the table looks now, ``learned`` how it looked when the
+    statement being replayed ran. A dataset the crawl forgot (DROP, RENAME, or the
+    ``limit``) falls back to the catalog. Catalog answers are lower-cased tuples.
+    """
+
+    __slots__ = ("catalog", "learned")
+
+    def __init__(self, learned: LearnedSchema, catalog: SchemaProvider | None = None) -> None:
+        """Layer ``learned`` over ``catalog``; neither is copied."""
+        self.learned = learned
+        self.catalog = catalog
+
+    def columns_of(self, dataset_id: str) -> Sequence[str] | None:
+        """Return the learned columns of ``dataset_id``, else the catalog's, else None."""
+        found = self.learned.columns_of(dataset_id)
+        if found is not None or self.catalog is None:
+            return found
+        other = self.catalog.columns_of(dataset_id)
+        return None if other is None else tuple(c.lower() for c in other)
+
+
 class RecordingSchema:
     """A provider that answers from ``base`` and records each answer, for cache validation."""
 
     __slots__ = ("_base", "answers")
 
-    def __init__(self, base: LearnedSchema) -> None:
+    def __init__(self, base: SchemaProvider) -> None:
         """Wrap ``base``; :attr:`answers` maps each dataset id asked to the answer given."""
         self._base = base
         self.answers: dict[str, tuple[str, ...] | None] = {}
@@ -122,6 +161,10 @@ class RecordingSchema:
         return answer
 
 
-def same_answers(schema: LearnedSchema, answers: Mapping[str, tuple[str, ...] | None]) -> bool:
+def same_answers(schema: SchemaProvider, answers: Mapping[str, tuple[str, ...] | None]) -> bool:
     """Return True when ``schema`` still gives every recorded answer (a cached result stays exact)."""
-    return all(schema.columns_of(dataset_id) == answer for dataset_id, answer in answers.items())
+    for dataset_id, answer in answers.items():
+        found = schema.columns_of(dataset_id)
+        if (tuple(found) if found is not None else None) != answer:
+            return False
+    return True

@@ -5,6 +5,17 @@ the view holds finished statements for 365 days with a latency of up to 45 minut
 ``END_TIME`` is the window column, ``START_TIME`` a pruning floor; pages are read with a
 keyset on ``(END_TIME, QUERY_ID)``, never OFFSET (§0, §6).
 
+Keyset precision. Snowflake orders ``END_TIME`` at nanoseconds; the driver's datetimes stop
+at microseconds (and may be off by one through float conversion). A keyset on the driver's
+value re-reads rows (or never advances, when a page fills inside one microsecond) and, when a
+later row in the same microsecond has a smaller query id, skips it. So the keyset is the exact
+``DATE_PART(epoch_nanosecond, END_TIME)`` (a NUMBER: docs.snowflake.com, functions/date_part,
+"Supported date and time parts"), selected with every row as ``end_time_ns``. The stored
+watermark keeps its format (the driver's END_TIME and the QUERY_ID, as before): a read after
+a watermark first looks its row up by query id to recover the exact nanoseconds
+(``sql/query_history_position.sql``, one row, pruned to two seconds of END_TIME); a window
+boundary ``(end, "")`` is exact as it is.
+
 What one :meth:`SnowflakeQueryHistorySource.fetch_records` reads, all times UTC:
 
 * the END_TIME range ``[position - overlap, min(window end, now - lag))``, where
@@ -34,13 +45,27 @@ from typing import Any
 from lineage_engine.model import AccessLineage, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
-from lineage_engine.sources.file import RowError, is_after, parse_timestamp
+from lineage_engine.sources.file import RowError, parse_timestamp
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
 
 MAX_RUNTIME = timedelta(days=2)
 """START_TIME floor below the END_TIME range (Snowflake's default statement timeout, 2 days)."""
 ACCESS_HISTORY_CHUNK = 1000
 """Query ids per ACCESS_HISTORY statement."""
+POSITION_SLACK = timedelta(seconds=1)
+"""A watermark's row is looked up this far either side of its stored END_TIME (pruning)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def epoch_ns(moment: datetime) -> int:
+    """Return an aware datetime as integer nanoseconds since the Unix epoch (exact; UTC)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def from_epoch_ns(nanoseconds: int) -> datetime:
+    """Return the aware UTC datetime at or just before ``nanoseconds`` since the epoch (floor to µs)."""
+    return _EPOCH + timedelta(microseconds=nanoseconds // 1_000)
 
 
 def load_sql(name: str) -> str:
@@ -165,39 +190,60 @@ class SnowflakeQueryHistorySource:
     def fetch_records(self, after: Watermark | None) -> Iterator[QueryRecord | QuarantineEntry]:
         """Yield rows strictly after ``after`` in ``(end_time, query_id)`` order, page by page.
 
+        The order and the keyset are Snowflake's, at nanoseconds (see the module docstring);
+        a record's ``end_time`` is the driver's microsecond value, so two records inside one
+        microsecond keep Snowflake's order, not necessarily their query ids' order.
+
         Raises:
             SourceError: terminal failure (credentials, grants, SQL).
             TransientSourceError: network, timeout or expired session; rows yielded before
                 stay valid and the keyset resumes after the last committed one.
         """
         start, end = self.bounds(after)
-        if start >= end:
+        position: tuple[int, str] = (epoch_ns(start), "")
+        if after is not None and after.end_time + timedelta(microseconds=1) >= start:
+            # The range starts at (or within a driver microsecond of) the watermark: its exact
+            # position decides, bounded below by the window's start only.
+            position = (self._exact_position(after), after.query_id)
+            if self.window is not None:
+                position = max(position, (epoch_ns(self.window[0]), ""))
+        if position[0] >= epoch_ns(end):
             return
-        position: tuple[datetime, str] = (start, "")
-        if after is not None and (after.end_time, after.query_id) > position:
-            position = (after.end_time, after.query_id)
-        win_start = position[0] - self.overlap
+        win_start = from_epoch_ns(position[0]) - self.overlap
         sql = load_sql("query_history")
         while True:
             params = {
                 "win_start": win_start, "win_end": end, "start_floor": win_start - MAX_RUNTIME,
                 "query_types": self.query_types, "own_user": self.own_user or None,
                 "own_tag_prefix": (self.config.query_tag or "").lower() or None,
-                "after_end": position[0], "after_id": position[1], "page_size": self.page_size,
+                "after_floor": from_epoch_ns(position[0]), "after_ns": position[0], "after_id": position[1],
+                "page_size": self.page_size,
             }
             rows = self._run(sql, params, "read ACCOUNT_USAGE.QUERY_HISTORY")
             items = [self._record(row) for row in rows]
             if self.access_history:
                 items = self._with_access_history(items)
-            for item in items:
-                # The driver's datetimes have microseconds, Snowflake's nanoseconds: the SQL
-                # keyset may return the watermark row itself again; the exact check drops it.
-                if isinstance(item, QuarantineEntry) or is_after(item, after):
-                    yield item
+            yield from items
             if len(rows) < self.page_size:
                 return
             last = rows[-1]
-            position = (parse_timestamp(last["end_time"], "end_time"), str(last["query_id"]))
+            position = (int(last["end_time_ns"]), str(last["query_id"]))
+
+    def _exact_position(self, after: Watermark) -> int:
+        """Return the watermark's END_TIME in exact nanoseconds since the epoch.
+
+        ``(end, "")`` (a window boundary) is exact as stored. Otherwise the watermark's row is
+        looked up by query id near its stored END_TIME; when it is not found (it cannot
+        leave the view within the 365-day retention), the stored value is used as it is.
+        """
+        if not after.query_id:
+            return epoch_ns(after.end_time)
+        params = {"query_id": after.query_id, "near_start": after.end_time - POSITION_SLACK,
+                  "near_end": after.end_time + POSITION_SLACK}
+        rows = self._run(load_sql("query_history_position"), params, "read ACCOUNT_USAGE.QUERY_HISTORY")
+        if rows and rows[0].get("end_time_ns") is not None:
+            return int(rows[0]["end_time_ns"])
+        return epoch_ns(after.end_time)
 
     # -- rows ---------------------------------------------------------------------------------
 

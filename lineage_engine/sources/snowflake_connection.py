@@ -180,13 +180,20 @@ def is_transient(exc: BaseException) -> bool:
     return type(exc).__name__ in _TRANSIENT_CLASSES or getattr(exc, "errno", None) in TRANSIENT_ERRNOS
 
 
-def translate_error(exc: BaseException, config: SnowflakeConnectionConfig, action: str) -> SourceError:
+GOVERNANCE_GRANT = "the database role SNOWFLAKE.GOVERNANCE_VIEWER or IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE"
+"""What to grant for QUERY_HISTORY and ACCESS_HISTORY (reference §1)."""
+
+
+def translate_error(
+    exc: BaseException, config: SnowflakeConnectionConfig, action: str, *, grant: str = GOVERNANCE_GRANT
+) -> SourceError:
     """Turn a driver error into a SourceError naming account and host, without secrets.
 
     Args:
         exc: what the driver raised.
         config: the connection (for names and the secrets to scrub).
         action: what was being done, e.g. ``connect`` or ``read QUERY_HISTORY``.
+        grant: what the role lacks when Snowflake says "does not exist or not authorized".
 
     Returns:
         TransientSourceError when :func:`is_transient`, else SourceError; ``account``,
@@ -203,8 +210,7 @@ def translate_error(exc: BaseException, config: SnowflakeConnectionConfig, actio
         error: SourceError = TransientSourceError(config.source_key, f"cannot {action}: {where}: {code}{detail}; {hint}")
     elif errno == _NOT_AUTHORIZED:
         error = SourceError(config.source_key, f"cannot {action}: {where}: {code}{detail}; grant role "
-                            f"'{config.role}' the database role SNOWFLAKE.GOVERNANCE_VIEWER or IMPORTED "
-                            "PRIVILEGES ON DATABASE SNOWFLAKE")
+                            f"'{config.role}' {grant}")
     elif errno in _AUTH_FAILED:
         error = SourceError(config.source_key, f"cannot {action}: {where}: {code}{detail}; check telemetry.user "
                             "and its password or key pair")

@@ -5,14 +5,19 @@
 --   %(query_types)s              list of QUERY_TYPE names worth parsing (pushdown of should_parse)
 --   %(own_user)s                 the service's user (NULL: none); its statements are never lineage
 --   %(own_tag_prefix)s           lower-case prefix of the service's QUERY_TAG (NULL: none), e.g. 'lineage-svc'
---   %(after_end)s, %(after_id)s  keyset position: rows strictly after (END_TIME, QUERY_ID)
+--   %(after_floor)s              aware UTC datetime at or before the keyset position (pruning only)
+--   %(after_ns)s, %(after_id)s   keyset position: rows strictly after (END_TIME, QUERY_ID), END_TIME as
+--                                integer nanoseconds since the epoch (exact; the driver's datetimes
+--                                stop at microseconds while Snowflake orders by nanoseconds)
 --   %(page_size)s                rows per page
 -- The session runs with TIMEZONE=UTC, so TIMESTAMP_LTZ values come back in UTC.
+-- END_TIME_NS is the exact keyset value of each row; END_TIME is kept for the records.
 SELECT query_id,
        query_text,
        query_type,
        start_time,
        end_time,
+       DATE_PART(epoch_nanosecond, end_time) AS end_time_ns,
        execution_status,
        database_name,
        schema_name,
@@ -30,6 +35,8 @@ WHERE end_time >= %(win_start)s
   AND query_type IN (%(query_types)s)
   AND (%(own_user)s IS NULL OR UPPER(COALESCE(user_name, '')) <> UPPER(%(own_user)s))
   AND (%(own_tag_prefix)s IS NULL OR NOT STARTSWITH(LOWER(COALESCE(query_tag, '')), %(own_tag_prefix)s))
-  AND (end_time > %(after_end)s OR (end_time = %(after_end)s AND query_id > %(after_id)s))
+  AND end_time >= %(after_floor)s
+  AND (DATE_PART(epoch_nanosecond, end_time) > %(after_ns)s
+       OR (DATE_PART(epoch_nanosecond, end_time) = %(after_ns)s AND query_id > %(after_id)s))
 ORDER BY end_time, query_id
 LIMIT %(page_size)s
