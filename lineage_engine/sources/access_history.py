@@ -120,11 +120,11 @@ def access_lineage_from_row(objects_modified: Any, direct_objects_accessed: Any)
             writes.append(AccessWrite(target=target, sources=tuple(direct), columns=tuple(columns)))
     except _Truncated:
         return AccessLineage(truncated=True)
-    targets = {w.target.id for w in writes}
     if len(writes) == 1:  # one target: every object the SQL named is its upstream
+        # A target the statement also read (INSERT OVERWRITE t ... FROM t) stays a source, as
+        # in parsed lineage: the graph then keeps t's earlier upstreams and stores no self-loop.
         only = writes[0]
-        sources = _unique([*only.sources, *(r for r in read if r.id not in targets)])
-        writes = [replace(only, sources=tuple(s for s in sources if s.id != only.target.id))]
+        writes = [replace(only, sources=tuple(_unique([*only.sources, *read])))]
     return AccessLineage(writes=tuple(writes))
 
 

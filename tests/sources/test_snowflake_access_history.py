@@ -82,3 +82,15 @@ def test_a_write_the_parser_missed_is_added_and_truncation_keeps_the_parse() -> 
     parsed = extract_lineage("insert into PROD.MART.T select * from PROD.RAW.A", default_database="PROD")
     same, none = apply_access_lineage(parsed, AccessLineage(truncated=True), "INSERT")
     assert same == parsed and none == frozenset()
+
+
+def test_a_target_the_statement_also_read_stays_a_source_as_in_parsed_lineage() -> None:
+    modified = [_obj("PROD.MART.TOTALS", columns=[
+        {"columnName": "TOTAL", "directSources": [_source("PROD.MART.TOTALS", "TOTAL"), _source("PROD.RAW.NEW", "AMT")]},
+    ])]
+    accessed = [_obj("PROD.MART.TOTALS"), _obj("PROD.RAW.NEW")]
+    (write,) = access_lineage_from_row(json.dumps(modified), json.dumps(accessed)).writes
+    assert [s.id for s in write.sources] == ["prod.mart.totals", "prod.raw.new"]
+    parsed = extract_lineage("insert overwrite into prod.mart.totals select t.total + n.amt as total "
+                             "from prod.mart.totals t join prod.raw.new n on t.id = n.id").statements[0]
+    assert {s.id for s in parsed.sources} == {s.id for s in write.sources}
