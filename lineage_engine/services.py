@@ -52,6 +52,7 @@ def graph_store(settings: Settings, *, read_only: bool = False) -> Iterator[Grap
         graph.type,
         path=graph.path,
         read_only=read_only,
+        migrate=graph.migrate_on_open,
         uri=graph.uri,
         database=graph.database,
         credentials=graph.credentials.get_secret_value() if graph.credentials else None,

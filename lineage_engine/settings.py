@@ -153,6 +153,10 @@ class GraphSettings(_Section):
         description="Extra Neo4j indexes: a property ('last_seen') or 'Label.property' ('DERIVES_FROM.valid_to').",
     )
     batch_size: int = Field(5000, ge=1, le=1_000_000, description="Neo4j: rows per UNWIND write/read statement.")
+    migrate_on_open: bool = Field(
+        True, description="Neo4j: create constraints and indexes whenever a crawl opens the graph; "
+        "false: only 'lineage-engine migrate' does (for a service user without schema privileges).",
+    )
     # Neo4j driver pool and timeouts (seconds); the defaults are the driver's own.
     max_connection_pool_size: int = Field(100, ge=1, le=10_000, description="Neo4j connections per server.")
     connection_timeout_seconds: float = Field(30, gt=0, le=3600, description="Give up opening one connection after this long.")

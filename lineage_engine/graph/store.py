@@ -131,6 +131,7 @@ def open_graph_store(
     *,
     path: Path | None = None,
     read_only: bool = False,
+    migrate: bool = True,
     **neo4j_options: object,
 ) -> GraphStore:
     """Open the graph backend named by ``graph.type``; read-write opens are migrated.
@@ -141,6 +142,10 @@ def open_graph_store(
         read_only: open for traces only. The embedded engine lets a read-only process
             open while one read-write process (a crawl) holds the file; see
             ``graph/embedded.py`` for the exact semantics and limits.
+        migrate: Neo4j only (``graph.migrate_on_open``): create the constraints and indexes
+            on a read-write open. False leaves that to ``lineage-engine migrate`` run once by
+            a user with schema privileges (a production service user may lack them). The
+            embedded graph is always migrated: its node and relationship tables must exist.
         neo4j_options: for ``neo4j``: ``uri``, ``database``, ``credentials`` (``user/password``),
             ``indexes``, ``batch_size``, ``max_connection_pool_size``, ``connection_timeout``,
             ``connection_acquisition_timeout``, ``max_transaction_retry_time`` (seconds); see
@@ -172,7 +177,8 @@ def open_graph_store(
         options = dict(neo4j_options)
         neo4j_store = Neo4jGraphStore(options.pop("uri", None), read_only=read_only, **options)  # type: ignore[arg-type]
         try:
-            neo4j_store.migrate()  # a read-only store skips it
+            if migrate:
+                neo4j_store.migrate()  # a read-only store skips it
         except BaseException:
             neo4j_store.close()
             raise

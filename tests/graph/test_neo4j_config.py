@@ -104,6 +104,18 @@ def test_an_unreachable_server_fails_fast_naming_the_host_not_the_password(
     assert SECRET not in message and SECRET not in repr(info.value) and SECRET not in caplog.text
 
 
+def test_migrate_on_open_false_opens_without_touching_the_schema() -> None:
+    # The open itself sends nothing: only migrate() would reach the (closed) server.
+    port = closed_port()
+    store = open_graph_store("neo4j", uri=f"bolt://127.0.0.1:{port}", migrate=False, connection_timeout=2,
+                             max_transaction_retry_time=1)
+    try:
+        with pytest.raises(TransientGraphError):
+            store.migrate()  # what `lineage-engine migrate` runs, by a user with schema privileges
+    finally:
+        store.close()
+
+
 def test_config_errors_come_before_any_connection() -> None:
     with pytest.raises(ConfigError, match="graph.uri"):
         open_graph_store("neo4j")
@@ -143,7 +155,8 @@ def test_graph_settings_reach_the_neo4j_store(tmp_path: Path, monkeypatch: pytes
         "graph:\n  type: neo4j\n  uri: neo4j://db.example:7687\n  database: lineage\n"
         "  credentials: ${NEO4J_AUTH}\n  indexes: [last_seen, valid_to]\n  batch_size: 2000\n"
         "  max_connection_pool_size: 20\n  connection_timeout_seconds: 5\n"
-        "  connection_acquisition_timeout_seconds: 15\n  max_transaction_retry_seconds: 10\n")
+        "  connection_acquisition_timeout_seconds: 15\n  max_transaction_retry_seconds: 10\n"
+        "  migrate_on_open: false\n")
     settings = load_settings(config)
     assert SECRET not in repr(settings) and SECRET not in str(settings.graph)
     seen: dict[str, object] = {}
@@ -160,7 +173,8 @@ def test_graph_settings_reach_the_neo4j_store(tmp_path: Path, monkeypatch: pytes
     with services.graph_store(settings, read_only=True):
         pass
     assert seen == {
-        "kind": "neo4j", "path": settings.graph.path, "read_only": True, "uri": "neo4j://db.example:7687",
+        "kind": "neo4j", "path": settings.graph.path, "read_only": True, "migrate": False,
+        "uri": "neo4j://db.example:7687",
         "database": "lineage", "credentials": f"neo4j/{SECRET}", "indexes": ("last_seen", "valid_to"),
         "batch_size": 2000, "max_connection_pool_size": 20, "connection_timeout": 5.0,
         "connection_acquisition_timeout": 15.0, "max_transaction_retry_time": 10.0,
