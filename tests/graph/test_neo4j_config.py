@@ -104,18 +104,6 @@ def test_an_unreachable_server_fails_fast_naming_the_host_not_the_password(
     assert SECRET not in message and SECRET not in repr(info.value) and SECRET not in caplog.text
 
 
-def test_migrate_on_open_false_opens_without_touching_the_schema() -> None:
-    # The open itself sends nothing: only migrate() would reach the (closed) server.
-    port = closed_port()
-    store = open_graph_store("neo4j", uri=f"bolt://127.0.0.1:{port}", migrate=False, connection_timeout=2,
-                             max_transaction_retry_time=1)
-    try:
-        with pytest.raises(TransientGraphError):
-            store.migrate()  # what `lineage-engine migrate` runs, by a user with schema privileges
-    finally:
-        store.close()
-
-
 def test_config_errors_come_before_any_connection() -> None:
     with pytest.raises(ConfigError, match="graph.uri"):
         open_graph_store("neo4j")

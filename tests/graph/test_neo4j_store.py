@@ -98,6 +98,9 @@ class FakeNeo4j:
     def statements(self, query: str) -> list[Sent]:
         return [s for s in self.sent if s.query == query]
 
+    def verify_connectivity(self) -> None:
+        """The server answers (what ``neo4j.Driver.verify_connectivity`` checks)."""
+
 
 class FakeSession:
     def __init__(self, driver: FakeNeo4j, mode: str) -> None:
@@ -529,3 +532,17 @@ def test_the_stand_in_serves_driver_types() -> None:
     assert isinstance(node["first_seen"], DateTime)
     rel = _served({"_LABEL": "DERIVES_FROM", "_ID": {"table": 2, "offset": 0}, "_SRC": {}, "_DST": {}, "via": []}, graph)
     assert isinstance(rel, Relationship) and rel.type == "DERIVES_FROM"
+
+
+@pytest.mark.parametrize("migrate", [True, False])
+def test_migrate_on_open_decides_whether_opening_sends_schema_statements(
+        fake: FakeNeo4j, monkeypatch: pytest.MonkeyPatch, migrate: bool) -> None:
+    import neo4j
+
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda *args, **kwargs: fake)
+    store = open_graph_store("neo4j", uri=URI, credentials=f"lineage/{SECRET}", migrate=migrate)
+    schema = [s.query for s in fake.sent if s.query.startswith(("CREATE CONSTRAINT", "CREATE INDEX"))]
+    assert bool(schema) is migrate
+    if not migrate:  # `lineage-engine migrate` still creates it, explicitly
+        store.migrate()
+        assert [s.query for s in fake.sent if s.query.startswith("CREATE CONSTRAINT")]
