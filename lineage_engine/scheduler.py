@@ -12,7 +12,7 @@ job                    what                                                     
 =====================  ==========================================================  =====================
 
 With ``telemetry.sync_columns`` the crawl jobs share one column catalog
-(:class:`~lineage_engine.services.ColumnCatalog`): ``ACCOUNT_USAGE.COLUMNS`` is read by the
+(:class:`~lineage_engine.column_catalog.ColumnCatalog`): ``ACCOUNT_USAGE.COLUMNS`` is read by the
 first crawl and again by the first crawl after ``telemetry.columns_refresh_minutes``, not on
 every 15-minute pass; a failed read is a warning and the crawl goes on.
 
@@ -39,6 +39,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lineage_engine import services
+from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import LineageEngineError
 from lineage_engine.observability import Health, Metrics, MetricsServer
 from lineage_engine.retry import call_with_retry
@@ -77,7 +78,7 @@ class Service:
         self.stop = threading.Event()
         self._running = threading.Lock()
         self._scheduler: Any = None
-        self.columns = services.ColumnCatalog()
+        self.columns = ColumnCatalog()
 
     @property
     def interval_seconds(self) -> int:

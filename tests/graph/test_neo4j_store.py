@@ -23,7 +23,7 @@ import ladybug
 import pytest
 import pytz
 from neo4j import Record
-from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, TransientError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, TransientError
 from neo4j.graph import Graph, Node, Relationship
 from neo4j.time import DateTime
 

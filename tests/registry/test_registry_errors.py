@@ -34,7 +34,7 @@ def test_unreachable_postgres_hides_the_password() -> None:
             err = caught.value
             assert isinstance(err, Transient)
             assert SECRET not in _full_text(err)
-            assert f"postgresql+psycopg://lineage:***@127.0.0.1" in str(err)
+            assert "postgresql+psycopg://lineage:***@127.0.0.1" in str(err)
             assert "check that the database server is running" in str(err)
     with pytest.raises(RegistryError) as caught:
         upgrade_registry(url)

@@ -19,6 +19,7 @@ import pytest
 import snowflake.connector
 
 from lineage_engine import services
+from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import ConfigError, TransientSourceError
 from lineage_engine.graph.store import open_graph_store
 from lineage_engine.scheduler import Service
@@ -149,7 +150,7 @@ def test_column_catalog_reloads_when_old_and_keeps_the_last_snapshot_when_a_relo
             raise answer
         return answer
 
-    catalog = services.ColumnCatalog(fetch=fetch, monotonic=lambda: clock[0])
+    catalog = ColumnCatalog(fetch=fetch, monotonic=lambda: clock[0])
     settings = Settings(telemetry=TelemetrySettings(account="acme-test", user="u", sync_columns=True,
                                                     columns_refresh_minutes=60, columns_databases=["PROD_DB"]))
     assert list(catalog.get(settings).columns_of("d.s.t")) == ["a"]
@@ -161,7 +162,7 @@ def test_column_catalog_reloads_when_old_and_keeps_the_last_snapshot_when_a_relo
     assert list(catalog.get(settings).columns_of("d.s.t")) == ["a", "b"]  # the previous snapshot
     assert "previous snapshot" in caplog.text and len(calls) == 3
     off = Settings(telemetry=TelemetrySettings(account="acme-test", sync_columns=False))
-    assert services.ColumnCatalog(fetch=fetch).get(off) is None and len(calls) == 3
+    assert ColumnCatalog(fetch=fetch).get(off) is None and len(calls) == 3
 
 
 def test_sync_columns_without_an_account_fails_at_start_up(tmp_path: Path) -> None:
