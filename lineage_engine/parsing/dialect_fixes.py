@@ -144,10 +144,14 @@ def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:
         return chunk
     out: list[Token] = []
     last = 0
-    for i in range(len(chunk) - 3):
-        action, all_, by, name = chunk[i : i + 4]
-        if action.token_type not in (TokenType.UPDATE, TokenType.INSERT) or all_.token_type != TokenType.ALL \
-                or by.text.upper() != "BY" or name.text.upper() != "NAME" or i < last:
+    alls = [i for i, tok in enumerate(chunk) if tok.token_type == TokenType.ALL]  # rare: scan once, cheaply
+    for j in alls:
+        i = j - 1
+        if i < last or j + 2 >= len(chunk):
+            continue
+        action, all_, by, name = chunk[i], chunk[j], chunk[j + 1], chunk[j + 2]
+        if action.token_type not in (TokenType.UPDATE, TokenType.INSERT) or by.text.upper() != "BY" \
+                or name.text.upper() != "NAME":
             continue
         out.extend(chunk[last : i + 1])
         if action.token_type == TokenType.UPDATE:
