@@ -33,6 +33,7 @@ class Operation(str, enum.Enum):
     RENAME = "rename"  # ALTER TABLE a RENAME TO b
     SWAP = "swap"  # ALTER TABLE a SWAP WITH b
     DROP = "drop"  # DROP TABLE/VIEW
+    TRUNCATE = "truncate"  # TRUNCATE TABLE, or DELETE with no WHERE: every row gone (replaces with nothing)
     QUERY = "query"  # a SELECT: reads only; given only when extract_lineage(queries=True)
 
 

@@ -28,7 +28,7 @@ from sqlglot.tokens import Token, TokenType
 
 _NO_LINEAGE_HEADS = frozenset(
     {"SELECT", "SHOW", "DESCRIBE", "DESC", "COMMIT", "ROLLBACK", "GRANT", "REVOKE", "EXPLAIN",
-     "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "CALL", "TRUNCATE", "COMMENT", "SET", "UNSET"}
+     "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "CALL", "COMMENT", "SET", "UNSET"}
 )
 _IDENTITY_WORDS = frozenset({"RENAME", "SWAP", "EXCHANGE"})
 _NAME_FUNCTIONS = frozenset({"IDENTIFIER", "TABLE"})

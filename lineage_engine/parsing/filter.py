@@ -27,6 +27,7 @@ MATERIALIZING_QUERY_TYPES: frozenset[str] = frozenset(
         "MERGE",
         "UPDATE",
         "DELETE",
+        "TRUNCATE_TABLE",
         "COPY",
         "UNLOAD",
         "RENAME_TABLE",

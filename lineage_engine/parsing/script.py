@@ -16,6 +16,8 @@ Rules, in statement order:
   DELETE / COPY add to them;
 * DROP of a script object forgets it (created and dropped: no lineage); DROP of an object
   the script did not write gives nothing (sqllineage's reading);
+* TRUNCATE (or DELETE with no WHERE) of a script object empties its upstreams; of any
+  other object it gives nothing (no data moved);
 * RENAME of a script object moves it to the new name; RENAME of any other object gives
   nothing; SWAP gives each side the other's content;
 * targets are the written objects that are neither intermediate nor dropped; sources are
@@ -76,6 +78,10 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
             continue
         if st.operation is Operation.DROP:
             local.pop(target.id, None)
+            continue
+        if st.operation is Operation.TRUNCATE:
+            if target.id in local:
+                local[target.id] = _Local(ref=target)
             continue
         if st.operation is Operation.RENAME:
             moved = local.pop(target.id, None)

@@ -2,7 +2,7 @@
 
 :func:`statement_lineage` dispatches on the sqlglot node type. Statements that cannot
 change lineage or dataset identity (SELECT, SHOW, DESCRIBE, transactions, grants, ALTER
-... SET, TRUNCATE ...) give no :class:`StatementLineage`; ``USE`` changes the name context
+... SET ...) give no :class:`StatementLineage`; ``USE`` changes the name context
 for the statements after it. Rules kept in one place:
 
 * A target the statement reads (an incremental model reading itself, ``INSERT OVERWRITE t
@@ -14,8 +14,11 @@ for the statements after it. Rules kept in one place:
 * CREATE OR REPLACE gives :attr:`Operation.REPLACE`, CREATE gives :attr:`Operation.CREATE`,
   also for a plain ``CREATE TABLE t (cols)`` with no upstreams (so the node exists).
 * UPDATE always names its target (its column edges may lie inside it); DELETE gives
-  lineage only when it reads another dataset (``USING`` / a subquery): a plain
-  ``DELETE FROM x`` changes no lineage.
+  lineage only when it reads another dataset (``USING`` / a subquery): ``DELETE FROM x
+  WHERE ...`` changes no lineage.
+* ``TRUNCATE TABLE x`` and ``DELETE FROM x`` with no WHERE empty the target: a
+  :attr:`Operation.TRUNCATE` with no sources and ``replaces`` True, so the graph closes
+  what ``x`` derived from (a truncate-and-reload keeps only the new load's upstreams).
 * ``temporary``: TEMPORARY / TEMP / VOLATILE objects, or a name matching the temp patterns.
   TRANSIENT objects are persistent.
 * In column mode each writing statement also gets its column edges (:mod:`.columns`).
@@ -180,6 +183,15 @@ def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> Non
         b.emit(Operation.UPDATE, target, upstreams, columns=b.column_outcome(col.update_columns, node, target))
     elif upstreams:
         b.emit(Operation.DELETE, target, upstreams)
+    elif node.args.get("where") is None and not node.args.get("limit"):  # every row gone
+        b.emit(Operation.TRUNCATE, target, replaces=True)
+
+
+def _truncate(b: StatementBuilder, node: exp.TruncateTable) -> None:
+    if node.args.get("is_database") or node.args.get("partition"):
+        return  # TRUNCATE DATABASE / one partition: not a whole dataset emptied
+    for table in node.expressions:
+        b.emit(Operation.TRUNCATE, b.ref(table), replaces=True)
 
 
 def _aliased_target(node: exp.Update | exp.Delete) -> exp.Table | None:
@@ -219,6 +231,7 @@ _HANDLERS = {
     exp.Update: _update_or_delete,
     exp.Delete: _update_or_delete,
     exp.Copy: _copy,
+    exp.TruncateTable: _truncate,
     exp.Alter: ddl.alter,
     exp.Drop: ddl.drop,
     exp.Use: ddl.use,

@@ -52,7 +52,7 @@ from lineage_engine.parsing.column_compose import (
 )
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 
-_RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
+_RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE, Operation.TRUNCATE})
 _IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
 
 

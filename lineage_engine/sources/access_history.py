@@ -47,6 +47,7 @@ _OPERATIONS = {
     "DELETE": (Operation.DELETE, False),
     "COPY": (Operation.COPY, False),
     "UNLOAD": (Operation.UNLOAD, False),
+    "TRUNCATE_TABLE": (Operation.TRUNCATE, True),
 }
 """How to apply a write the parser did not see (text unparsable or cut at 100K characters)."""
 

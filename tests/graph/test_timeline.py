@@ -211,3 +211,13 @@ def test_an_update_with_no_upstream_marks_its_target_and_changes_no_edge() -> No
     plan = fold_events([event], nodes, [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
     assert (plan.upserts, plan.closes, plan.column_creates, plan.column_closes) == ((), (), (), ())
     assert plan.marks == (("t", at(2), "q2"),)
+
+
+def test_truncate_then_reload_keeps_only_the_new_loads_upstreams() -> None:
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a")}
+    truncate = LineageEvent(at(2), "q2", "TRUNCATE_TABLE", Operation.TRUNCATE, DatasetRef("t", "t"), (), True)
+    plan = fold_events([truncate, cev(3, Operation.INSERT, "t", ("b.x", "t.x"))], nodes,
+                       [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
+    assert [(r.upstream, r.valid_to) for r in plan.closes] == [("a", at(2))]
+    assert [(r.upstream, r.valid_to) for r in plan.column_closes] == [("a.x", at(2))]
+    assert [(r.upstream, r.valid_from) for r in plan.upserts] == [("b", at(3))]

@@ -68,9 +68,14 @@ def test_update_from_and_delete_using() -> None:
     assert (st.operation, ids(st)) == (Operation.DELETE, ["prod_db.raw.s"])
 
 
-def test_plain_delete_has_no_lineage() -> None:
-    for text in ("delete from t", "delete from t where a = 1"):
-        assert extract_lineage(text, default_database="D", default_schema="S").statements == ()
+def test_a_filtered_delete_has_no_lineage() -> None:
+    assert extract_lineage("delete from t where a = 1", default_database="D", default_schema="S").statements == ()
+
+
+@pytest.mark.parametrize("text", ["truncate table if exists t", "truncate t", "delete from t"])
+def test_truncate_and_an_unfiltered_delete_empty_the_target(text: str) -> None:
+    st = one(text)
+    assert (st.operation, st.target.id, st.sources, st.replaces) == (Operation.TRUNCATE, "prod_db.raw.t", (), True)
 
 
 def test_plain_update_names_its_target_with_no_upstream_and_keeps_its_column_flows() -> None:

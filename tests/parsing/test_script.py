@@ -58,3 +58,16 @@ def test_reads_of_select_statements_are_sources_and_read_before_write_stays() ->
 def test_swap_gives_each_side_the_other() -> None:
     result = script("alter table a swap with b")
     assert (sorted(ids(result.targets)), sorted(ids(result.sources))) == (["d.s.a", "d.s.b"], ["d.s.a", "d.s.b"])
+
+
+def test_truncate_empties_a_script_object_and_gives_nothing_for_others() -> None:
+    assert script("truncate table other") == ScriptLineage((), (), ())
+    result = script("insert into t select a from x; truncate table t; insert into t select a from y")
+    assert (ids(result.targets), ids(result.sources)) == (["d.s.t"], ["d.s.x", "d.s.y"])
+    assert edges(result) == {("d.s.t.a", "d.s.y.a", "identity", "DIRECT")}
+
+
+def test_a_script_object_reading_itself_stays_a_target() -> None:
+    result = script("create table t as select a from x; insert into t select a + 1 as a from t")
+    assert (ids(result.targets), ids(result.sources)) == (["d.s.t"], ["d.s.x"])
+    assert edges(result) == {("d.s.t.a", "d.s.x.a", "identity", "DIRECT")}

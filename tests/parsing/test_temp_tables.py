@@ -215,3 +215,11 @@ def test_evict_idle_forgets_old_sessions() -> None:
     assert s.resolver.evict_idle(T0 + timedelta(hours=1)) == 1
     [event] = s.run("create table SOLANA.gold.g as select * from SOLANA.silver.t", "CREATE_TABLE_AS_SELECT")
     assert [x.id for x in event.sources] == ["solana.silver.t"]
+
+
+def test_truncating_a_temp_forgets_what_it_held() -> None:
+    s = Session()
+    s.run("create temporary table db.s.t as select * from db.s.a")
+    s.run("truncate table db.s.t")
+    s.run("insert into db.s.t select * from db.s.b")
+    assert edges(s.run("insert into db.s.out select * from db.s.t")) == [("insert", "db.s.out", ["db.s.b"], ("db.s.t",))]

@@ -7,5 +7,4 @@ grant select on table PROD_DB.raw.customers to role analyst;
 alter table PROD_DB.raw.customers add search optimization on equality(email);
 alter table PROD_DB.raw.customers cluster by (created_at);
 alter view PROD_DB.raw.v set change_tracking = true;
-truncate table PROD_DB.raw.scratch;
 call PROD_DB.raw.refresh_all();
