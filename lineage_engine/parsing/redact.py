@@ -115,6 +115,17 @@ def redact_tokens(text: str, tokens: Sequence[Token]) -> tuple[str, str]:
     pos = 0
     last = len(tokens) - 1
     for i, tok in marks:
+        if tok.token_type in literal_types and i > 0 and tokens[i - 1].token_type == TokenType.COMMAND:
+            # sqlglot reads the rest of a command (CALL p('x'), ...) as one STRING token whose
+            # offsets do not cover it: redact that rest by pattern (comments in it included),
+            # keeping its names.
+            start = max(pos, tokens[i - 1].end + 1)
+            end = tokens[i + 1].start if i < last else len(text)
+            rest = redact_untokenized(text[start:end])
+            redacted.extend((text[pos:start], rest))
+            canonical.extend((text[pos:start], _FALLBACK_COMMENT.sub(" ", rest)))
+            pos = end
+            continue
         if tok.comments:
             # Comments live in the gaps next to the token they are attached to.
             gap_start = tokens[i - 1].end + 1 if i > 0 else 0
