@@ -126,11 +126,11 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     console.print(
         f"[green]crawled[/] {r.rows_read} rows in {r.elapsed_seconds:.1f} s: {r.statements_parsed} statements parsed "
         f"({r.cache_hits} repeats from cache), {skipped} skipped, {r.events} lineage events, "
-        f"{r.edges_created} edges opened, {r.edges_updated} re-observed, {r.edges_closed} closed, "
-        f"{r.datasets_created} new datasets"
+        f"{r.merge.edges_created} edges opened, {r.merge.edges_updated} re-observed, {r.merge.edges_closed} closed, "
+        f"{r.merge.datasets_created} new datasets"
     )
-    console.print(f"  column edges: {r.column_edges_created} opened, {r.column_edges_updated} re-observed, "
-                  f"{r.column_edges_closed} closed")
+    console.print(f"  column edges: {r.merge.column_edges_created} opened, {r.merge.column_edges_updated} re-observed, "
+                  f"{r.merge.column_edges_closed} closed")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
     console.print(

@@ -9,7 +9,7 @@ A column id is ``database.schema.table.column``. All datetimes are timezone-awar
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 
@@ -315,6 +315,10 @@ class MergeReport:
     column_edges_created: int = 0
     column_edges_updated: int = 0
     column_edges_closed: int = 0
+
+    def __add__(self, other: MergeReport) -> MergeReport:
+        """Return the field-by-field sum (what two batches changed together)."""
+        return MergeReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,9 +123,9 @@ class Metrics:
         self.rows_read.inc(report.rows_read)
         self.statements_parsed.inc(report.statements_parsed)
         self.statements_quarantined.inc(report.quarantined)
-        self.edges_merged.labels("created").inc(report.edges_created)
-        self.edges_merged.labels("updated").inc(report.edges_updated)
-        self.edges_merged.labels("closed").inc(report.edges_closed)
+        self.edges_merged.labels("created").inc(report.merge.edges_created)
+        self.edges_merged.labels("updated").inc(report.merge.edges_updated)
+        self.edges_merged.labels("closed").inc(report.merge.edges_closed)
 
     def render(self) -> bytes:
         """Return the Prometheus text exposition of every metric."""

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import ExtractionResult, LineageEvent, QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.model import ExtractionResult, LineageEvent, MergeReport, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.column_compose import columns_for_graph
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, RecordingSchema, same_answers
@@ -72,7 +72,7 @@ class CrawlOptions:
 
 @dataclass
 class CrawlReport:
-    """What one crawl did. Counts are for this crawl only."""
+    """What one crawl did. Counts are for this crawl only; ``merge`` sums the graph batches' reports."""
 
     source: str
     rows_read: int = 0
@@ -83,13 +83,7 @@ class CrawlReport:
     quarantined: int = 0
     unresolved_temp_reads: int = 0
     batches: int = 0
-    datasets_created: int = 0
-    edges_created: int = 0
-    edges_updated: int = 0
-    edges_closed: int = 0
-    column_edges_created: int = 0
-    column_edges_updated: int = 0
-    column_edges_closed: int = 0
+    merge: MergeReport = field(default_factory=MergeReport)
     watermark: Watermark | None = None
     elapsed_seconds: float = 0.0
     enriched: int = 0
@@ -236,14 +230,7 @@ def crawl_once(
         nonlocal events, quarantine, pending_rows
         if last is None or (pending_rows == 0 and not quarantine):
             return
-        merged = store.apply_events(events)
-        report.datasets_created += merged.datasets_created
-        report.edges_created += merged.edges_created
-        report.edges_updated += merged.edges_updated
-        report.edges_closed += merged.edges_closed
-        report.column_edges_created += merged.column_edges_created
-        report.column_edges_updated += merged.column_edges_updated
-        report.column_edges_closed += merged.column_edges_closed
+        report.merge += store.apply_events(events)
         if quarantine:
             registry.add_quarantine(quarantine)
         mark = Watermark(source=source.key, end_time=last.end_time, query_id=last.query_id, rows_total=rows_total)

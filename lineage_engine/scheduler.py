@@ -100,13 +100,13 @@ class Service:
             self.metrics.last_successful_crawl.set(time.time())
             self.health.job_finished("crawl", True)
         log.info("%s read %d rows: %d statements parsed, %d edges opened, %d re-observed", job, report.rows_read,
-                 report.statements_parsed, report.edges_created, report.edges_updated,
+                 report.statements_parsed, report.merge.edges_created, report.merge.edges_updated,
                  extra={"event": "crawl_finished", "job": job, "source": report.source, "backfill": outcome.backfill,
                         "windows": len(outcome.windows.completed) if outcome.windows else None,
                         "rows_read": report.rows_read, "statements_parsed": report.statements_parsed,
                         "cache_hits": report.cache_hits, "quarantined": report.quarantined,
-                        "edges_created": report.edges_created, "edges_updated": report.edges_updated,
-                        "edges_closed": report.edges_closed, "enriched": report.enriched,
+                        "edges_created": report.merge.edges_created, "edges_updated": report.merge.edges_updated,
+                        "edges_closed": report.merge.edges_closed, "enriched": report.enriched,
                         "stopped": report.stopped, "watermark": mark.end_time.isoformat() if mark else None})
         if not report.stopped:
             self._run("exposure_scan", self._scan)

@@ -246,12 +246,12 @@ def _crawl_windowed(
 
     def committed(index: int, window: CrawlWindow, report: CrawlReport) -> None:
         log.info("window %d/%d %s committed: %d rows, %d statements parsed, %d edges opened",
-                 index + 1, len(windows), window, report.rows_read, report.statements_parsed, report.edges_created,
+                 index + 1, len(windows), window, report.rows_read, report.statements_parsed, report.merge.edges_created,
                  extra={"event": "window_committed", "source": source.key, "backfill": backfill,
                         "window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
                         "index": index + 1, "windows": len(windows), "rows_read": report.rows_read,
                         "statements_parsed": report.statements_parsed, "cache_hits": report.cache_hits,
-                        "quarantined": report.quarantined, "edges_created": report.edges_created,
+                        "quarantined": report.quarantined, "edges_created": report.merge.edges_created,
                         "enriched": report.enriched})
         if window_progress is not None:
             window_progress(index + 1, len(windows))

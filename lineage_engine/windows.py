@@ -117,10 +117,9 @@ class WindowsReport:
         reports = [r for _, r in self.completed] + ([self.partial] if self.partial else [])
         for report in reports:
             for name in ("rows_read", "statements_parsed", "cache_hits", "events", "quarantined",
-                         "unresolved_temp_reads", "batches", "datasets_created", "edges_created",
-                         "edges_updated", "edges_closed", "enriched", "column_edges_created",
-                         "column_edges_updated", "column_edges_closed"):
+                         "unresolved_temp_reads", "batches", "enriched"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.merge += report.merge
             total.skipped.update(report.skipped)
             total.elapsed_seconds += report.elapsed_seconds
             total.watermark = report.watermark or total.watermark

@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from lineage_engine.model import MergeReport
 from lineage_engine.observability import Health, JsonFormatter, Metrics, MetricsServer, TextFormatter
 from lineage_engine.pipeline import CrawlReport
 
@@ -28,7 +29,7 @@ def test_metrics_and_health_endpoint_on_a_local_port() -> None:
     try:
         assert _get(f"{base}/healthz")[0] == 200
         metrics.record_crawl(CrawlReport(source="s", rows_read=12, statements_parsed=7, quarantined=2,
-                                         edges_created=3, edges_updated=4, edges_closed=1))
+                                         merge=MergeReport(edges_created=3, edges_updated=4, edges_closed=1)))
         metrics.last_successful_crawl.set(1_700_000_000)
         metrics.findings_open.set(5)
         metrics.alert_delivery_failures.inc(2)
