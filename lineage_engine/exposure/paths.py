@@ -22,6 +22,12 @@ Rules (each with its reason):
    least ``min_governed_level`` (default ``confidential``) is an equally governed place,
    not an exposure. The floor keeps a registry default (``internal``) from hiding a PII
    copy; an unclassified terminal is never governed.
+3b. **Inside the origin's table**: a column of the origin's own dataset (``UPDATE t SET
+   notes = email``) is governed by that table's access, so rule 3 does not apply to it and
+   it is an exposure only when the origin column has its own masking policy and the
+   terminal does not: a **masking bypass** (everyone who reads the table reads the masked
+   value in clear). Without a policy on the origin column there is nothing to bypass. As
+   an intermediate such a column carries the value on (``t.notes -> mart.notes``).
 4. **Masking closes a path**: a path through a masked dataset strictly between origin and
    terminal is not an exposure. Snowflake masking policies apply when data is *read*, so
    a dataset built from a masked one holds masked values. Limitation: a role exempt from
@@ -133,9 +139,15 @@ def find_exposure_paths(
         first_column = len(ids) - int(row.get("columns") or 0)  # type: ignore[call-overload]
         if _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
             continue
-        terminal_rank = classification_rank(_classification(terminal_id, nodes[0], assets_by_path, first_column <= 0))
-        if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
-            continue
+        if first_column <= 0 and terminal_id.rpartition(".")[0] == origin_id.rpartition(".")[0]:
+            own = assets_by_path.get(origin_id)
+            if own is None or not own.is_masked:
+                continue  # rule 3b: same table, same access, no masking to bypass
+        else:
+            terminal_rank = classification_rank(
+                _classification(terminal_id, nodes[0], assets_by_path, first_column <= 0))
+            if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
+                continue
         if any(_is_masked(i, n, assets_by_path, k >= first_column)
                for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)):
             continue

@@ -10,8 +10,11 @@ re-derive (for columns: into any column of the target), DROP closes the group, R
 it, SWAP exchanges two groups. A replace that reads its own target (``INSERT OVERWRITE t
 SELECT ... FROM t``, ``CREATE OR REPLACE TABLE t AS SELECT ... FROM t``) is applied as an
 add: the new content derives from the old, so the old upstreams stay open (a superset,
-never a lost path). An edge whose upstream is in its own group is never stored (no
-self-loops; for columns, an edge inside one dataset, ``t.a <- t.b``, is not stored either).
+never a lost path). No self-loops: a dataset edge whose upstream is its own dataset is
+never stored. A column edge *inside* one dataset (``UPDATE t SET notes = email``: ``t.notes
+<- t.email``) is stored (``inside=True``, the column family): it is how a value reaches an
+unmasked column of a table whose own column is masked. It belongs to its dataset's group
+like any edge into it; RENAME and SWAP move both of its ends.
 
 Transforms (column edges). An add-only event (INSERT, MERGE) widens an open interval's
 transform to the most revealing of the old and the new one (rows copied clear stay clear
@@ -68,10 +71,13 @@ class Intervals:
     Args:
         open_rows: the stored *open* intervals the batch may touch (see ``reads_for``).
         group_of: :func:`dataset_group` or :func:`column_group`.
+        inside: store edges whose two ends are in one group (column edges inside a
+            dataset); an edge from a node to itself is never stored.
     """
 
-    def __init__(self, open_rows: Iterable[EdgeRow], group_of: GroupOf) -> None:
+    def __init__(self, open_rows: Iterable[EdgeRow], group_of: GroupOf, *, inside: bool = False) -> None:
         self.group_of = group_of
+        self.inside = inside
         self.open: dict[str, dict[EdgeKey, _Interval]] = {}
         self.all: dict[tuple[str, str, str, datetime], _Interval] = {}
         self.closed_here: dict[EdgeKey, _Interval] = {}
@@ -80,7 +86,9 @@ class Intervals:
                 self._track(_Interval(row, stored=True))
 
     def storable(self, downstream: str, upstream: str) -> bool:
-        """Return False for an edge whose upstream is in its own group (a self-loop)."""
+        """Return False for a self-loop: an edge from a node to itself, or (``inside`` off) into its own group."""
+        if self.inside:
+            return downstream != upstream
         return self.group_of(downstream) != self.group_of(upstream)
 
     def _track(self, interval: _Interval) -> None:
@@ -96,7 +104,8 @@ class Intervals:
             for key in list(self.open.get(target, {})):
                 self.close(key, event.at)
         elif event.operation is Operation.RENAME and other is not None:
-            moved = {(other + d[len(target):], u, k): (tuple(sorted(set(via) | set(event.via))), t)
+            moved = {(other + d[len(target):], other + u[len(target):] if self.group_of(u) == target else u, k):
+                     (tuple(sorted(set(via) | set(event.via))), t)
                      for (d, u, k), (via, t) in self.open_set(target).items() if self.group_of(u) != other}
             self.replace_with(target, {}, event)
             self.replace_with(other, moved, event)
@@ -211,11 +220,16 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
     An upstream inside ``side`` itself (``source`` was a clone of ``side``) is replaced by
     ``side``'s own upstreams of that node (for a ``*`` column: all of them), so a
     clone-and-swap never creates a self-loop; transforms and kinds combine as along a path.
+    A column edge inside ``source`` moves inside ``side`` (both ends renamed).
     """
     result: dict[EdgeKey, Want] = {}
     inherited: dict[EdgeKey, Want] = {}
+    inside: dict[EdgeKey, Want] = {}
     for (down, up, kind), (via, transform) in incoming.items():
         moved = side + down[len(source):]
+        if group_of(up) == source:  # an edge inside ``source`` (columns) stays inside, on ``side``
+            inside[(moved, side + up[len(source):], kind)] = (via, transform)
+            continue
         if group_of(up) != side:
             result[(moved, up, kind)] = (via, transform)
             continue
@@ -230,7 +244,9 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
             inherited.setdefault(key, (own_via, along(transform, own_transform)))
     for key, want in inherited.items():
         result.setdefault(key, want)
-    return {key: want for key, want in result.items() if group_of(key[1]) != side}
+    kept = {key: want for key, want in result.items() if group_of(key[1]) != side}
+    kept.update((key, want) for key, want in inside.items() if key[0] != key[1])
+    return kept
 
 
 def reveal(a: str, b: str) -> str:
@@ -262,14 +278,15 @@ def dataset_wants(event: LineageEvent) -> dict[EdgeKey, Want]:
 def column_wants(event: LineageEvent) -> dict[EdgeKey, Want]:
     """Return the column edges a data-moving event derives: ``(target column, source column, kind)``.
 
-    Only edges into a column of the event's target from a column of one of its sources
-    are kept, so a column edge always lies along a dataset edge of the same event. One
-    event naming an edge twice keeps the more revealing transform.
+    Only edges into a column of the event's target from a column of one of its sources,
+    or of the target itself (an edge inside it), are kept, so a column edge always lies
+    along a dataset edge of the same event or inside its target. One event naming an edge
+    twice keeps the more revealing transform.
     """
     if not event.columns:
         return {}
     target = event.target.id
-    sources = {s.id for s in event.sources}
+    sources = {s.id for s in event.sources} | {target}
     wants: dict[EdgeKey, Want] = {}
     for edge in event.columns:
         if edge.target.rpartition(".")[0] != target or edge.source.rpartition(".")[0] not in sources:

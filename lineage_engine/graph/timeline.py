@@ -241,7 +241,7 @@ def fold_events(
     """
     marks = _Marks(nodes)
     datasets = Intervals(open_intervals, dataset_group)
-    columns = Intervals(open_column_intervals, column_group)
+    columns = Intervals(open_column_intervals, column_group, inside=True)
     seen: dict[str, NodeWrite] = {}
     skipped = 0
     for event in events:

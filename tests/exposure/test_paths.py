@@ -168,3 +168,17 @@ def test_column_rows_keep_their_level_and_use_column_then_dataset_facts():
     got = [(p.terminal, p.level, p.hops) for p in find(rows, registry, origins=(EMAIL,))]
     assert got == [("@db.exp.stage", "table", 2), ("db.mart.k.e", "column", 2)]
 
+
+
+def test_a_column_inside_the_origins_table_is_an_exposure_only_when_it_bypasses_the_origins_masking():
+    rows = [column_row(("db.raw.customers.email", "db.raw.customers.notes")),
+            column_row(("db.raw.customers.email", "db.raw.customers.notes", "db.mart.m.notes"))]
+    table = Asset("db.raw.customers", classification="restricted")  # governs any other copy in the table
+    masked = Asset("db.raw.customers.email", asset_type="column", classification="restricted",
+                   regulatory_tags=("pii",), masking_policy="EMAIL_MASK")
+    got = [(p.terminal, p.hops) for p in find(rows, [table], origins=(masked,))]
+    assert got == [("db.mart.m.notes", 2), ("db.raw.customers.notes", 1)]  # the bypass, and the copy beyond it
+    clear = [(p.terminal, p.hops) for p in find(rows, [table], origins=(EMAIL,))]
+    assert clear == [("db.mart.m.notes", 2)]  # nothing to bypass inside the table; the copy out still counts
+    notes_masked = Asset("db.raw.customers.notes", masking_policy="NOTES_MASK")
+    assert [p.terminal for p in find(rows[:1], [table, notes_masked], origins=(masked,))] == []

@@ -158,9 +158,10 @@ def test_column_transform_changes_open_a_new_interval_adds_widen_replaces_set() 
 def test_column_edges_off_the_dataset_edges_of_their_event_are_not_stored() -> None:
     event = LineageEvent(at(1), "q", "INSERT", Operation.INSERT, DatasetRef("t", "t"), (DatasetRef("a", "a"),),
                          columns=(ColumnLineage("a.x", "t.x"), ColumnLineage("z.x", "t.y"),
-                                  ColumnLineage("a.x", "u.x"), ColumnLineage("t.q", "t.x")))
+                                  ColumnLineage("a.x", "u.x"), ColumnLineage("t.q", "t.x"), ColumnLineage("t.x", "t.x")))
     plan = fold_events([event], {}, [])
-    assert spans(plan.column_creates) == [("t.x", "a.x", "identity", at(1), None)]
+    # z is no source and u no target: dropped; t.x <- t.q lies inside t: kept; t.x <- t.x is a self-loop
+    assert spans(plan.column_creates) == [("t.x", "a.x", "identity", at(1), None), ("t.x", "t.q", "identity", at(1), None)]
 
 
 def test_column_rename_moves_and_swap_exchanges_columns() -> None:
@@ -204,13 +205,25 @@ def test_a_replace_that_reads_its_own_target_keeps_the_old_upstreams_and_stores_
     assert [r.upstream for r in plain.closes] == ["a"] and [r.upstream for r in plain.column_closes] == ["a.x"]
 
 
-def test_an_update_with_no_upstream_marks_its_target_and_changes_no_edge() -> None:
+def test_an_update_with_no_upstream_adds_only_its_column_edge_inside_the_target() -> None:
     nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "a")}
     event = LineageEvent(at(2), "q2", "UPDATE", Operation.UPDATE, DatasetRef("t", "t"), (),
                          columns=(ColumnLineage("t.email", "t.notes"),))
     plan = fold_events([event], nodes, [open_row("t", "a", 1)], [col_row("t.x", "a.x", 1)])
-    assert (plan.upserts, plan.closes, plan.column_creates, plan.column_closes) == ((), (), (), ())
+    assert (plan.upserts, plan.closes, plan.column_closes) == ((), (), ())
+    assert spans(plan.column_creates) == [("t.notes", "t.email", "identity", at(2), None)]
     assert plan.marks == (("t", at(2), "q2"),)
+
+
+def test_column_edges_inside_a_dataset_move_with_rename_and_swap() -> None:
+    nodes = {i: NodeState(i, i, "table", at(1), at(1)) for i in ("t", "u", "a")}
+    stored = [col_row("t.notes", "t.email", 1), col_row("t.email", "a.email", 1)]
+    renamed = fold_events([ev(2, Operation.RENAME, "t", counterpart="t2")], nodes, [open_row("t", "a", 1)], stored)
+    assert sorted((r.downstream, r.upstream) for r in renamed.column_creates) == [
+        ("t2.email", "a.email"), ("t2.notes", "t2.email")]
+    swapped_plan = fold_events([ev(2, Operation.SWAP, "t", counterpart="u")], nodes, [open_row("t", "a", 1)], stored)
+    assert sorted((r.downstream, r.upstream) for r in swapped_plan.column_creates) == [
+        ("u.email", "a.email"), ("u.notes", "u.email")]
 
 
 def test_truncate_then_reload_keeps_only_the_new_loads_upstreams() -> None:
