@@ -367,6 +367,9 @@ def demo() -> None:
     console.print(rows_table(rows, title="saved trace column_upstream_of"))
     console.print(f"{column} holds sha2(lower(email)): the e-mail reaches it only through a masking function, "
                   "so it is not an exposure path (no finding above; compare the e-mail columns that are).")
+    console.print("prod_db.raw.customer_profiles.support_note is a finding inside the e-mail's own table: the e-mail "
+                  "has a masking policy (EMAIL_MASK) and an UPDATE copied it into that unmasked column, so every "
+                  "reader of the table sees it in clear (a masking bypass).")
     console.rule("where the data lives")
     where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
     console.print(f"graph ({s.graph.type}): {where}")

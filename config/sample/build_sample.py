@@ -4,7 +4,8 @@
 raw PII loaded from a landing stage, dbt staging views, a dbt incremental model built through
 ``__dbt_tmp`` relations, a marketing mart protected by a masking policy, a partner share fed
 with hashed e-mails, an unload of customer data to an S3 stage, a renamed table, a
-clone-and-swap maintenance, a session temporary table, and the noise a crawler must skip
+clone-and-swap maintenance, a session temporary table, a masked e-mail copied into a free-text
+column of its own table, and the noise a crawler must skip
 (SELECTs with PII literals, SHOW/DESCRIBE/USE, failed and our own queries, one statement that
 does not parse). Deterministic: the same file every run.
 """
@@ -123,6 +124,10 @@ where t.priority = 'urgent'"""
 CLONE = "create or replace table PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD clone PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE"
 SWAP = "alter table PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE swap with PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD"
 DROP_CLONE = "drop table if exists PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD"
+# a support engineer copies the (masked) e-mail into a free-text column of the same table
+NOTE_FILL = """update PROD_DB.RAW.CUSTOMER_PROFILES
+set support_note = 'reach at ' || email
+where support_note is null and is_test_account = false"""
 BROKEN = "create or replace table PROD_DB.SCRATCH.BROKEN_REPORT as select customer_id, from where ((("
 
 NOISE = [
@@ -206,6 +211,8 @@ def build() -> list[dict[str, object]]:
         if day == 25:  # maintenance: clone, swap, drop
             for query_type, text in (("CREATE_TABLE", CLONE), ("ALTER", SWAP), ("DROP", DROP_CLONE)):
                 w.add(query_type, text, user="DBA", role="SYSADMIN", session="8400", schema="ANALYTICS")
+        if day == 26:  # masking bypass inside one table (issue 5)
+            w.add("UPDATE", NOTE_FILL, user="SUPPORT_DAN", role="SUPPORT_ADMIN", session="8500", schema="RAW")
         if day == 27:
             w.add("CREATE_TABLE_AS_SELECT", BROKEN, user="DS_BOB", role="DATA_SCIENCE", session="8301",
                   schema="SCRATCH")
