@@ -251,7 +251,8 @@ class LineageEvent:
         target: the dataset changed (for RENAME the old name).
         sources: resolved upstream datasets (never temporary; ``target`` itself when the
             statement read it: the graph then keeps its old upstreams, see ``graph.intervals``).
-        replaces: close the target's earlier incoming edges not re-derived here.
+        replaces: close the target's earlier incoming edges not re-derived here (TRUNCATE:
+            all of them), unless ``sources`` include the target itself.
         counterpart: RENAME's new name or SWAP's other side.
         via: ids of temporary objects collapsed into these edges, sorted.
         columns: resolved column lineage (issue 5): sources never in a temporary object

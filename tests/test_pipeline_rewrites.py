@@ -47,3 +47,59 @@ def test_self_reads_keep_upstreams_and_truncate_closes_them(tmp_path: Path) -> N
     assert ("db.s.t.email", "db.s.a.email", "identity") in columns
     assert {c for c in columns if c[0].startswith("db.s.u.")} == {
         ("db.s.u.id", "db.s.d.id", "identity"), ("db.s.u.email", "db.s.d.email", "masked")}
+
+
+def crawl_edges(tmp_path: Path, rows: list[tuple[str, str]]) -> tuple[dict, set]:
+    source = write_history(tmp_path / "h.jsonl", rows, T0)
+    store = open_graph_store("embedded", path=tmp_path / "graph")
+    registry = Registry(f"sqlite:///{tmp_path / 'registry.db'}")
+    registry.migrate()
+    try:
+        crawl_once(FileQueryHistorySource(source), store, registry, CrawlOptions(batch_size=2))
+        edges = {(e.downstream, e.upstream): e.valid_to for e in store.iter_edges()}
+        columns = {(e.downstream, e.upstream) for e in store.iter_column_edges() if e.valid_to is None}
+    finally:
+        store.close()
+        registry.close()
+    return edges, columns
+
+
+def test_back_up_to_a_temp_empty_and_reload_keeps_the_upstreams(tmp_path: Path) -> None:
+    edges, columns = crawl_edges(tmp_path, [
+        ("CREATE_TABLE_AS_SELECT", "create table db.s.t as select id, email from db.s.a"),
+        ("CREATE_TABLE_AS_SELECT", "create temporary table db.s.keep as select distinct id, email from db.s.t"),
+        ("TRUNCATE_TABLE", "truncate table db.s.t"),
+        ("INSERT", "insert into db.s.t select id, email from db.s.keep"),
+    ])
+    assert edges == {("db.s.t", "db.s.a"): None}
+    assert ("db.s.t.email", "db.s.a.email") in columns
+
+
+def test_a_temp_swapped_onto_the_table_it_read_keeps_that_tables_upstreams(tmp_path: Path) -> None:
+    edges, _ = crawl_edges(tmp_path, [
+        ("CREATE_TABLE_AS_SELECT", "create table db.s.t as select id, email from db.s.a"),
+        ("CREATE_TABLE_AS_SELECT", "create table db.s.t__dbt_tmp as select id, email from db.s.t "
+                                   "union all select id, email from db.s.b"),
+        ("ALTER_TABLE", "alter table db.s.t__dbt_tmp swap with db.s.t"),
+    ])
+    assert edges == {("db.s.t", "db.s.a"): None, ("db.s.t", "db.s.b"): None}
+
+
+def test_an_update_inside_a_temp_is_resolved_through_the_temp(tmp_path: Path) -> None:
+    _, columns = crawl_edges(tmp_path, [
+        ("CREATE_TABLE_AS_SELECT", "create temporary table db.s.tmp as select id, email, '' as notes from db.s.a"),
+        ("UPDATE", "update db.s.tmp set notes = email"),
+        ("INSERT", "insert into db.s.mart select id, notes from db.s.tmp"),
+    ])
+    assert columns == {("db.s.mart.id", "db.s.a.id"), ("db.s.mart.notes", "db.s.a.email")}
+
+
+def test_clone_and_swap_keeps_the_column_edges_inside_the_table(tmp_path: Path) -> None:
+    _, columns = crawl_edges(tmp_path, [
+        ("CREATE_TABLE_AS_SELECT", "create table db.s.t as select id, email, notes from db.s.a"),
+        ("UPDATE", "update db.s.t set notes = email"),
+        ("CREATE_TABLE", "create table db.s.t_new clone db.s.t"),
+        ("ALTER_TABLE", "alter table db.s.t_new swap with db.s.t"),
+    ])
+    assert ("db.s.t.notes", "db.s.t.email") in columns  # inherited through the clone
+    assert ("db.s.t_new.notes", "db.s.t_new.email") in columns  # the old t's own edge, moved

@@ -13,7 +13,7 @@ column edge intervals; read that module first. This one adds what columns change
   *column-known* while some column interval between a column of ``D`` and a column of ``U``
   is valid (any kind, any transform, masked included: a statement whose column lineage was
   understood). The parts of it where none is (a statement parsed only at table level, a
-  stage unload, a clone of an unknown table; or a later re-derivation whose column lineage
+  COPY load from files, a clone of an unknown table; or a later re-derivation whose column lineage
   was not understood, which closes the column intervals while the coalesced dataset
   interval stays open) are unknown: the walk cannot tell which columns moved then, so from
   ``U.x`` it continues at table level to ``D`` and from there along every dataset interval,

@@ -244,9 +244,8 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
             inherited.setdefault(key, (own_via, along(transform, own_transform)))
     for key, want in inherited.items():
         result.setdefault(key, want)
-    kept = {key: want for key, want in result.items() if group_of(key[1]) != side}
-    kept.update((key, want) for key, want in inside.items() if key[0] != key[1])
-    return kept
+    result.update(inside)
+    return {key: want for key, want in result.items() if key[0] != key[1]}  # no self-loop
 
 
 def reveal(a: str, b: str) -> str:

@@ -16,11 +16,12 @@ Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in ev
   re-derived stay open (contiguous intervals are coalesced, which is exact for as-of reads).
   A replace whose sources include its own target (``INSERT OVERWRITE t SELECT ... FROM t``)
   closes nothing: the new content derives from the old, so it is applied as an add.
+  TRUNCATE (and DELETE without WHERE) is a replace with no sources: it closes them all.
 - ``DROP`` closes the target's open incoming intervals and sets ``dropped_at``.
 - ``RENAME a -> b`` closes a's open incoming intervals and opens the same upstreams on b;
   ``SWAP a, b`` exchanges the two open sets (an upstream equal to the other side is replaced
   by that side's own upstreams, so a clone-and-swap never creates a self-loop).
-- Self-loops are never stored. Replaying a batch already applied changes nothing: counts,
+- Self-loops are never stored (column edges between two columns of one dataset are, see below). Replaying a batch already applied changes nothing: counts,
   intervals and ``observations`` stay the same (observations only count events newer than
   the interval's ``last_seen``).
 
@@ -32,7 +33,8 @@ along a dataset edge of the same event (its source column in one of the event's 
 its target column in the target). ``replaces=True`` closes the open edges into *any* column
 of the target that the event does not re-derive; DROP closes every edge into the target's
 columns; RENAME moves them to the same column names of the new name; SWAP exchanges them.
-An add-only event widens an open interval's ``transform`` to the more revealing one
+A column edge inside one dataset (``t.notes <- t.email``) is stored too and moves with
+RENAME and SWAP (both ends). An add-only event widens an open interval's ``transform`` to the more revealing one
 (``identity`` over ``masked``); a change of transform closes the interval and opens a new
 one at the event's instant, so an as-of read sees the transform of that instant.
 """

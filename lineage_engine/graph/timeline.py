@@ -213,6 +213,8 @@ class _Marks:
         elif event.operation is Operation.SWAP and other is not None:
             self.mark(target, event, revive=True)
             self.mark(other, event, revive=True)
+        elif event.operation is Operation.TRUNCATE:  # TRUNCATE IF EXISTS of a dropped table creates nothing
+            self.mark(target, event, revive=False)
         else:
             self.mark(target, event, revive=True)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from lineage_engine.model import TRANSFORMS, ColumnLineage, StatementLineage, transform_rank
+from lineage_engine.model import TRANSFORMS, ColumnLineage, DatasetRef, Operation, StatementLineage, transform_rank
 from lineage_engine.parsing.column_sources import UNRESOLVED
 
 Edge = tuple[int, str, float]
@@ -101,8 +101,8 @@ def column_lineage(target_id: str, columns: Mapping[str, Mapping[tuple[str, str]
 
     An INDIRECT edge is left out when the same source also flows DIRECT into the column.
     Edges from other columns of ``target_id`` itself stay (``UPDATE t SET a = b``); the
-    graph does not store them (:mod:`lineage_engine.graph.intervals`). Order: columns and
-    sources as stored.
+    graph stores them too, minus a column to itself (:mod:`lineage_engine.graph.intervals`).
+    Order: columns and sources as stored.
     """
     for column, edges in columns.items():
         direct = {source for (source, kind) in edges if kind == "DIRECT"}
@@ -143,8 +143,9 @@ def columns_for_graph(statements: Sequence[StatementLineage], *, indirect: bool)
     * INDIRECT edges (filters, joins, group keys) are kept only when ``indirect`` is True:
       they are several times as many as DIRECT ones and exposure does not use them.
     * A source ``<unresolved>.x`` (an unqualified column over several relations, no schema
-      known) becomes one candidate edge per dataset the statement reads, ``S.x``: the
-      column is one of them, and exposure must not lose it (over-reporting, never under).
+      known) becomes one candidate edge per dataset the statement reads, ``S.x`` (for
+      UPDATE and MERGE also the target, whose columns are in scope): the column is one of
+      them, and exposure must not lose it (over-reporting, never under).
 
     Statements without such edges are returned as they are (the same objects).
     """
@@ -159,8 +160,17 @@ def columns_for_graph(statements: Sequence[StatementLineage], *, indirect: bool)
                 continue
             if edge.source.startswith(UNRESOLVED_PREFIX):
                 name = edge.source[len(UNRESOLVED_PREFIX):]
-                kept.extend(replace(edge, source=f"{s.id}.{name}") for s in st.sources)
+                kept.extend(replace(edge, source=f"{s.id}.{name}") for s in _in_scope(st))
             else:
                 kept.append(edge)
         out.append(replace(st, columns=tuple(kept)))
     return tuple(out)
+
+
+def _in_scope(st: StatementLineage) -> list[DatasetRef]:
+    """Return the datasets an unqualified column of ``st`` may belong to."""
+    scope = list(st.sources)
+    if st.operation in (Operation.UPDATE, Operation.MERGE) and st.target is not None \
+            and all(s.id != st.target.id for s in scope):
+        scope.append(st.target)
+    return scope

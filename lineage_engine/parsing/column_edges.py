@@ -2,8 +2,9 @@
 
 Edge rules, kept in one place:
 
-* a source column of the target itself is dropped (as at table level, a target is never
-  its own upstream);
+* a source column of the target itself is kept (``UPDATE t SET notes = email`` gives
+  ``t.notes <- t.email``; ``INSERT OVERWRITE t SELECT ... FROM t`` gives ``t.a <- t.a``); the
+  graph stores edges between two columns of one dataset, never a column to itself;
 * one DIRECT edge per (target column, source column), with the most revealing transform
   when several paths lead there;
 * an INDIRECT edge from every row-choosing column of the statement to every target

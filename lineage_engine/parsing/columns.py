@@ -18,7 +18,8 @@ One function per statement shape, each returning a :class:`ColumnOutcome`:
   stage's "columns" are ``@db.schema.stage.name``.
 
 The outputs become edges in :func:`.column_edges.column_edges` (INDIRECT fan-out,
-confidence, order; edges inside the target itself are kept, the graph drops them).
+confidence, order; edges inside the target itself are kept: the graph stores them, minus
+a column to itself).
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_tem
 
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE, Operation.TRUNCATE})
 _IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
+_IN_PLACE = frozenset({Operation.UPDATE, Operation.DELETE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +142,13 @@ class SessionResolver:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 self._write_temp(session, st.operation, target, own, via, other, columns)
                 continue
+            replaces = st.replaces
+            if st.operation is Operation.TRUNCATE and any(target.id in t.upstreams for t in session.temps.values()):
+                # a live temp holds a copy of what is emptied (back up, empty, reload): the data
+                # may come back through it, so nothing closes (superset, never a lost path)
+                replaces = False
             events.append(
-                _event(record, st.operation, target, sources, via, st.replaces, other, _edges(target, columns)))
+                _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns)))
         return events
 
     def evict_idle(self, before: datetime) -> int:
@@ -223,7 +229,7 @@ class SessionResolver:
         if entry is None:
             self.unresolved.append(UnresolvedTempRead(record.query_id, temp.id, persistent.id))
             return []
-        sources = [ref for ref in entry.upstreams.values() if ref.id != persistent.id]
+        sources = list(entry.upstreams.values())  # the persistent side itself when the temp read it
         via = {temp.id, *entry.via}
         columns = _edges(persistent, entry.columns)
         return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns)]
@@ -239,7 +245,8 @@ class SessionResolver:
         The statement's own edges, unchanged, when it reads no temporary object (the
         common case, kept cheap); else a column map (see :mod:`.column_compose`).
         """
-        if not st.columns or not any(s.id in session.temps or is_temp_name(s.id, self._temp_re) for s in st.sources):
+        if not st.columns or not (target.id in session.temps or any(
+                s.id in session.temps or is_temp_name(s.id, self._temp_re) for s in st.sources)):
             return st.columns
 
         def lookup(dataset_id: str) -> ColumnMap | None:
@@ -294,6 +301,8 @@ class SessionResolver:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
             temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns))
+        elif operation in _IN_PLACE and target.id not in temps:
+            return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
             entry = temps.setdefault(target.id, _Temp())
             for src in sources:

@@ -50,6 +50,8 @@ _OPERATIONS = {
     "TRUNCATE_TABLE": (Operation.TRUNCATE, True),
 }
 """How to apply a write the parser did not see (text unparsable or cut at 100K characters)."""
+_KEEP_PARSED = frozenset({Operation.DROP, Operation.RENAME, Operation.SWAP, Operation.TRUNCATE})
+"""Parsed operations ACCESS_HISTORY never overrides: they move identity or empty a table."""
 
 
 class _Truncated(Exception):
@@ -173,9 +175,12 @@ def apply_access_lineage(
     A parsed statement whose target ACCESS_HISTORY records keeps its operation, ``replaces``
     and ``temporary`` flags (the text says CREATE OR REPLACE; the record does not) and takes
     the record's sources and column lineage (a parsed column edge of the same pair keeps
-    its ``transform``; others are ``expression``). A recorded target the parser did not
-    see (text cut or unparsable) is added with the operation its query type implies.
-    Targets only the parser saw, and truncated or empty records, keep the parsed lineage.
+    its ``transform``; others are ``expression``); a record without column lineage (a stage
+    written by an unload) leaves the parsed column edges. A recorded target the parser did
+    not see (text cut or unparsable) is added with the operation its query type implies.
+    Targets only the parser saw, truncated or empty records, and identity or emptying
+    statements (DROP, RENAME, SWAP, TRUNCATE: nothing is derived) keep the parsed lineage;
+    an unparsed TRUNCATE_TABLE derives from nothing.
 
     Returns:
         ``(result, target ids whose lineage came from ACCESS_HISTORY)``.
@@ -187,17 +192,19 @@ def apply_access_lineage(
     used: set[str] = set()
     for statement in result.statements:
         write = writes.get(statement.target.id) if statement.target is not None else None
-        if write is None or statement.operation in (Operation.DROP, Operation.RENAME, Operation.SWAP):
+        if write is None or statement.operation in _KEEP_PARSED:
             statements.append(statement)
             continue
         transforms = {(c.source, c.target): c.transform for c in statement.columns}
         columns = tuple(replace(c, transform=transforms.get((c.source, c.target), c.transform)) for c in write.columns)
-        statements.append(replace(statement, sources=write.sources, columns=columns))
+        statements.append(replace(statement, sources=write.sources, columns=columns or statement.columns))
         used.add(write.target.id)
     operation, replaces = _OPERATIONS.get(query_type.upper(), (Operation.INSERT, False))
     for target_id, write in writes.items():
         if target_id not in used and not any(s.target is not None and s.target.id == target_id for s in statements):
-            statements.append(StatementLineage(operation=operation, target=write.target, sources=write.sources,
-                                               replaces=replaces, columns=write.columns, index=len(statements)))
+            emptied = operation is Operation.TRUNCATE  # the record lists the table it emptied, nothing flowed
+            statements.append(StatementLineage(operation=operation, target=write.target,
+                                               sources=() if emptied else write.sources, replaces=replaces,
+                                               columns=() if emptied else write.columns, index=len(statements)))
             used.add(target_id)
     return replace(result, statements=tuple(statements)), frozenset(used)

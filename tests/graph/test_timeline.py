@@ -234,3 +234,10 @@ def test_truncate_then_reload_keeps_only_the_new_loads_upstreams() -> None:
     assert [(r.upstream, r.valid_to) for r in plan.closes] == [("a", at(2))]
     assert [(r.upstream, r.valid_to) for r in plan.column_closes] == [("a.x", at(2))]
     assert [(r.upstream, r.valid_from) for r in plan.upserts] == [("b", at(3))]
+
+
+def test_a_truncate_of_a_dropped_table_does_not_bring_it_back() -> None:
+    nodes = {"t": NodeState("t", "t", "table", at(1), at(1))}
+    truncate = LineageEvent(at(2), "q2", "TRUNCATE_TABLE", Operation.TRUNCATE, DatasetRef("t", "t"), (), True)
+    plan = fold_events([ev(1.5, Operation.DROP, "t"), truncate], nodes, [])
+    assert plan.drops == (("t", at(1.5)),) and plan.revived == ()

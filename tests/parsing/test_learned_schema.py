@@ -79,3 +79,10 @@ def test_columns_for_graph_keeps_direct_edges_and_spreads_unresolved_sources() -
     assert [c.kind for c in everything.columns] == ["INDIRECT", "DIRECT", "DIRECT", "DIRECT"]
     plain = StatementLineage(Operation.INSERT, DatasetRef("d.s.t", "d.s.t"), columns=(ColumnLineage("d.s.a.x", "d.s.t.x"),))
     assert columns_for_graph([plain], indirect=True)[0] is plain
+
+
+def test_an_unresolved_column_of_an_update_may_also_be_the_targets_own() -> None:
+    [st] = extract_lineage("update t set notes = email from s, u where t.id = s.id and s.k = u.k",
+                           default_database="D", default_schema="S", columns=True).statements
+    [kept] = columns_for_graph([st], indirect=False)
+    assert {c.source for c in kept.columns} == {"d.s.s.email", "d.s.u.email", "d.s.t.email"}

@@ -223,3 +223,10 @@ def test_truncating_a_temp_forgets_what_it_held() -> None:
     s.run("truncate table db.s.t")
     s.run("insert into db.s.t select * from db.s.b")
     assert edges(s.run("insert into db.s.out select * from db.s.t")) == [("insert", "db.s.out", ["db.s.b"], ("db.s.t",))]
+
+
+def test_an_in_place_write_to_an_unknown_temp_leaves_a_later_read_unresolved() -> None:
+    s = Session()
+    s.run("update db.s.x__dbt_tmp set a = 1")
+    assert edges(s.run("insert into db.s.out select * from db.s.x__dbt_tmp")) == [("insert", "db.s.out", [], ())]
+    assert [u.temp_id for u in s.resolver.unresolved] == ["db.s.x__dbt_tmp"]

@@ -94,3 +94,24 @@ def test_a_target_the_statement_also_read_stays_a_source_as_in_parsed_lineage() 
     parsed = extract_lineage("insert overwrite into prod.mart.totals select t.total + n.amt as total "
                              "from prod.mart.totals t join prod.raw.new n on t.id = n.id").statements[0]
     assert {s.id for s in parsed.sources} == {s.id for s in write.sources}
+
+
+def test_a_truncate_keeps_its_parsed_lineage_and_an_unparsed_one_derives_from_nothing() -> None:
+    record = access_lineage_from_row(json.dumps([_obj("PROD.MART.T")]),
+                                     json.dumps([_obj("PROD.MART.T"), _obj("PROD.RAW.X")]))
+    parsed = extract_lineage("truncate table prod.mart.t")
+    applied, _ = apply_access_lineage(parsed, record, "TRUNCATE_TABLE")
+    [st] = applied.statements
+    assert (st.operation, st.sources, st.replaces) == (Operation.TRUNCATE, (), True)
+    unparsed = extract_lineage("truncate table prod.mart.t ((( cut")
+    applied, used = apply_access_lineage(unparsed, record, "TRUNCATE_TABLE")
+    assert [(s.operation, s.sources, s.replaces) for s in applied.statements] == [(Operation.TRUNCATE, (), True)]
+
+
+def test_an_unload_record_without_columns_keeps_the_parsed_column_lineage() -> None:
+    parsed = extract_lineage("copy into @prod.exp.st from (select id, email from prod.mart.t)", columns=True)
+    record = access_lineage_from_row(json.dumps([_obj("PROD.EXP.ST", "Stage")]), json.dumps([_obj("PROD.MART.T")]))
+    applied, used = apply_access_lineage(parsed, record, "UNLOAD")
+    assert used == {"@prod.exp.st"}
+    assert {(c.source, c.target) for c in applied.statements[0].columns} == {
+        ("prod.mart.t.id", "@prod.exp.st.id"), ("prod.mart.t.email", "@prod.exp.st.email")}
