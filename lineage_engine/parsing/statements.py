@@ -175,7 +175,10 @@ def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> Non
     target = b.ref(_aliased_target(node) or node.this)
     if target is None:
         return
-    found = b.upstreams(node, skip=[node.this])
+    # DELETE's ``tables`` are what it deletes from (MySQL ``DELETE t1 FROM t1 JOIN t2``), never
+    # a read; sqlglot 30.22 also puts T-SQL's ``DELETE TOP (10) FROM t`` there as a table TOP.
+    deleted = list(node.args.get("tables") or ()) if isinstance(node, exp.Delete) else []
+    found = b.upstreams(node, skip=[node.this, *deleted])
     for join in node.this.args.get("joins") or () if isinstance(node.this, exp.Table) else ():
         found.extend(b.upstreams(join))  # MySQL: UPDATE a JOIN b ON ... SET ...
     upstreams = list({u.id: u for u in found if u.id != target.id}.values())
@@ -183,7 +186,7 @@ def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> Non
         b.emit(Operation.UPDATE, target, upstreams, columns=b.column_outcome(col.update_columns, node, target))
     elif upstreams:
         b.emit(Operation.DELETE, target, upstreams)
-    elif node.args.get("where") is None and not node.args.get("limit"):  # every row gone
+    elif node.args.get("where") is None and not node.args.get("limit") and not deleted:  # every row gone
         b.emit(Operation.TRUNCATE, target, replaces=True)
 
 

@@ -291,3 +291,11 @@ def test_an_unload_carries_column_lineage_into_the_stage() -> None:
     [st] = extract_lineage("copy into @exports.s3_out from mart.c", default_database="D", default_schema="S",
                            columns=True).statements
     assert [(c.source, c.target) for c in st.columns] == [("d.mart.c.*", "@d.exports.s3_out.*")]
+
+
+def test_delete_targets_are_not_reads_and_a_limited_delete_is_no_truncate() -> None:
+    for text, dialect in (("DELETE TOP (10) FROM t WHERE x = 1", "tsql"), ("DELETE TOP (10) FROM t", "tsql")):
+        assert extract_lineage(text, dialect=dialect, default_database="D", default_schema="S").statements == ()
+    [st] = extract_lineage("DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id WHERE t2.x = 1", dialect="mysql",
+                           default_database="D", default_schema="S").statements
+    assert (st.operation, st.target.id, [s.id for s in st.sources]) == (Operation.DELETE, "d.s.t1", ["d.s.t2"])
