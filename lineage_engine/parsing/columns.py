@@ -179,7 +179,8 @@ def merge_columns(
             resolver.indirect_from(condition, scope, env)
         then = when.args.get("then")
         if _by_name(then):  # UPDATE SET * / INSERT * (Databricks), UPDATE|INSERT ALL BY NAME (Snowflake)
-            outputs.extend(resolver.expand_star(source_scope))
+            known = options.schema.columns_of(target.id) if options.schema is not None else None
+            outputs.extend(o for o in resolver.expand_star(source_scope) if not known or o.name in known)
         elif isinstance(then, exp.Update):
             outputs.extend(_assignments(resolver, then.expressions, scope, env))
         elif isinstance(then, exp.Insert):

@@ -236,6 +236,9 @@ def test_merge_star_actions_copy_every_source_column_by_name(dialect: str) -> No
             "when matched then update set * when not matched then insert *")
     known = one(text, dialect=dialect, schema=MappingSchemaProvider({"d.s.src": ["id", "email"]}))
     assert direct(known) == {("d.s.t.email", "d.s.src.email"): "identity", ("d.s.t.id", "d.s.src.id"): "identity"}
+    both = one(text, dialect=dialect, schema=MappingSchemaProvider({"d.s.src": ["id", "email", "extra"],
+                                                                     "d.s.t": ["id", "email"]}))
+    assert direct(both) == direct(known)  # only the target's own names are matched
     unknown = one(text, dialect=dialect)
     assert direct(unknown) == {("d.s.t.*", "d.s.src.*"): "identity"}
     hashed = one("merge into t using (select id, sha2(email) as email from src) s on t.id = s.id "
