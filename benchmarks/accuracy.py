@@ -71,8 +71,8 @@ KNOWN: dict[str, tuple[str, str]] = {
 }
 """Case id prefix -> (category, reason) for failures explained by a decision or a known gap."""
 KNOWN_TAGS: dict[str, tuple[str, str]] = {
-    "path": ("design", "a literal location ('s3://...') is never returned as a dataset (it may be sensitive; "
-             "parsing/normalize.py): reported as an external_location problem"),
+    "path": ("design", "a literal cloud location is its bucket ('s3://bucket', kind external; the path is a literal "
+             "and is dropped, parsing/normalize.py); relative paths are an external_location problem"),
     "procedure": ("scope", "procedure bodies (CREATE PROCEDURE ... BEGIN ... END) are not extracted; their "
                   "statements run later and appear in query history themselves"),
     "setting": ("scope", "sqllineage settings (lateral alias in ANSI, T-SQL without semicolons) are not "

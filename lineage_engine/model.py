@@ -42,7 +42,8 @@ class DatasetRef:
     """A dataset (table, view, stage, external table, share).
 
     Attributes:
-        id: canonical key, lower-case ``db.schema.name`` (``@db.schema.stage`` for stages).
+        id: canonical key, lower-case ``db.schema.name`` (``@db.schema.stage`` for stages,
+            ``s3://bucket`` for a literal cloud location, see ``parsing.normalize``).
         name: display spelling, e.g. ``PROD_DB.RAW.CUSTOMERS`` (quoted parts keep their case).
         kind: ``table`` | ``view`` | ``stage`` | ``external`` | ``share``.
     """

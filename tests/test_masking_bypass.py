@@ -1,4 +1,4 @@
-"""End to end: a masked column copied into another column of its own table is a finding (issue 5).
+"""End to end: a masked column copied inside its own table, or unloaded straight to a bucket, is a finding.
 
 Real components: the file source, the embedded graph, the SQLite registry, the scan.
 """
@@ -18,6 +18,8 @@ ROWS = [
     ("UPDATE", "update db.s.customers set notes = 'contact: ' || email where notes is null"),
     ("CREATE_TABLE_AS_SELECT", "create table db.s.support_export as select id, notes from db.s.customers"),
     ("CREATE_TABLE_AS_SELECT", "create table db.s.hashed as select id, sha2(notes) as notes_hash from db.s.customers"),
+    ("UNLOAD", "copy into 's3://partner-drop/daily/2026-03-02/' from (select id, email, sha2(email) as email_hash "
+               "from db.s.customers) file_format = (type = parquet) header = true"),
 ]
 REGISTRY = """assets:
   - catalog_path: DB.S.CUSTOMERS
@@ -50,9 +52,11 @@ def test_a_masked_column_copied_inside_its_table_is_a_masking_bypass(tmp_path: P
     assert found == {
         ("db.s.customers.email", "db.s.customers.notes", "column"),  # readers of the table see it in clear
         ("db.s.customers.email", "db.s.support_export.notes", "column"),  # and it travels on through notes
-    }  # sha2(notes) is masked: hashed.notes_hash is not an exposure
+        ("db.s.customers.email", "s3://partner-drop.email", "column"),  # unloaded straight to a bucket
+    }  # sha2(...) is masked: hashed.notes_hash and the bucket's email_hash are not exposures
 
 
 def test_without_a_policy_on_the_origin_the_copy_inside_the_table_is_not_a_finding(tmp_path: Path) -> None:
     found = scan(tmp_path, "NONE")
-    assert found == {("db.s.customers.email", "db.s.support_export.notes", "column")}
+    assert found == {("db.s.customers.email", "db.s.support_export.notes", "column"),
+                     ("db.s.customers.email", "s3://partner-drop.email", "column")}

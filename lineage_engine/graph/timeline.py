@@ -172,7 +172,10 @@ def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
 
 
 def namespace_of(dataset_id: str) -> str:
-    """Return the database part of a dataset id (``@db.schema.stage`` -> ``db``)."""
+    """Return the database part of a dataset id (``@db.schema.stage`` -> ``db``); an external
+    location is its own namespace (``s3://bucket``)."""
+    if "://" in dataset_id:
+        return dataset_id
     return dataset_id.lstrip("@").split(".", 1)[0]
 
 

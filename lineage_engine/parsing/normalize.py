@@ -14,8 +14,13 @@ Snowflake name rules applied here:
   the name written without quotes; with a session variable it cannot be resolved.
 * Stages ``@db.schema.stage/path`` become ``@db.schema.stage`` with kind ``stage``; the
   user stage is ``@~`` and a table stage ``@db.schema.%table``.
-* A literal location (``'s3://bucket/path'``) is never returned: it is a literal and may
-  be sensitive, so it is reported as ``external_location`` instead.
+* A literal cloud location (``COPY INTO 's3://bucket/path' FROM t``, ``COPY INTO t FROM
+  'azure://acct.blob.core.windows.net/container/x'``) becomes the external dataset of its
+  bucket, ``s3://bucket`` (Azure and HTTPS: ``scheme://host/container``), kind ``external``:
+  data leaving for a bucket is an exposure to find, and the bucket is a stable identity
+  (a dated path per day would make a dataset per day). The path is dropped: it is a
+  literal and may carry values (dates, customer keys). Any other literal location is
+  reported as ``external_location``.
 """
 
 from __future__ import annotations
@@ -78,8 +83,40 @@ def table_ref(
     if isinstance(this, exp.Var) and this.name.startswith("@"):
         return stage_ref(this.name, context)
     if isinstance(this, exp.Literal) and this.is_string:
-        return None, EXTERNAL
+        ref = location_ref(this.name)
+        return (ref, None) if ref is not None else (None, EXTERNAL)
     return None, None
+
+
+_LOCATION = re.compile(
+    r"(?P<scheme>s3|s3a|s3n|s3gov|gcs|gs|azure|wasbs?|abfss?|hdfs|https?)://(?P<host>[^/?#\s]+)(?P<path>/[^?#\s]*)?",
+    re.IGNORECASE,
+)
+_CONTAINER_SCHEMES = frozenset({"azure", "wasb", "wasbs", "abfs", "abfss", "http", "https"})
+
+
+def location_ref(location: str) -> DatasetRef | None:
+    """Return the external dataset a literal cloud location names, or None.
+
+    Args:
+        location: e.g. ``s3://bucket/exports/2026/``, ``gcs://bucket/x``,
+            ``azure://acct.blob.core.windows.net/container/path``.
+
+    Returns:
+        ``DatasetRef(id="s3://bucket", kind="external")``: scheme and bucket (host), plus
+        the container (first path segment) for Azure and HTTPS URLs; lower case; the rest
+        of the path dropped (see the module docstring). None for anything else (a relative
+        path, an unknown scheme).
+    """
+    match = _LOCATION.fullmatch(location.strip())
+    if match is None:
+        return None
+    scheme, host = match["scheme"].lower(), match["host"].lower()
+    base = f"{scheme}://{host}"
+    container = (match["path"] or "").strip("/").split("/", 1)[0]
+    if scheme in _CONTAINER_SCHEMES and container:
+        base = f"{base}/{container.lower()}"
+    return DatasetRef(id=base, name=base, kind="external")
 
 
 def stage_ref(location: str, context: NameContext) -> tuple[DatasetRef | None, str | None]:

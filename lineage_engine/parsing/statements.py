@@ -213,8 +213,8 @@ def _aliased_target(node: exp.Update | exp.Delete) -> exp.Table | None:
 def _copy(b: StatementBuilder, node: exp.Copy) -> None:
     this = node.this
     files = node.args.get("files") or []
-    is_stage = isinstance(this, exp.Table) and isinstance(this.this, exp.Var) and this.name.startswith("@")
     target = b.ref(this, role="target")
+    is_stage = target is not None and target.kind in ("stage", "external")  # an unload: into files
     upstreams: list[DatasetRef] = []
     for item in files:
         upstreams.extend(b.upstreams(item))

@@ -212,7 +212,7 @@ BROKEN_WITH_PII = [
     f"merge into t using s on (s.email = '{EMAIL}' when",
     f"insert into t values ('{EMAIL}'",  # cannot be tokenized
     f"update t set email = '{EMAIL}' from s where (",
-    f"copy into 's3://bucket/{EMAIL}/' from t",
+    f"copy into 'file:///exports/{EMAIL}/' from t",  # not a cloud location: a problem, no dataset
     f"create table t as select * from identifier('{EMAIL}')",
     f"alter table t rename to u, add column c varchar default '{EMAIL}'",
     f"execute immediate 'insert into t select ''{EMAIL}'''",
@@ -225,8 +225,21 @@ def test_problems_and_results_never_contain_literals(text: str) -> None:
     result = extract_lineage(text, default_database="D", default_schema="S")
     assert result.problems, "each case should report something"
     rendered = repr(result.problems) + repr(result.statements) + result.redacted_text
-    for secret in (EMAIL, "jane.doe", PHONE, "bucket"):
+    for secret in (EMAIL, "jane.doe", PHONE, "exports"):
         assert secret not in rendered
+
+
+def test_a_cloud_location_is_its_bucket_and_its_path_is_never_kept() -> None:
+    result = extract_lineage(f"copy into 's3://Partner-Drop/{EMAIL}/2026-11-20/' from (select id, email from t)",
+                             default_database="D", default_schema="S", columns=True)
+    [st] = result.statements
+    assert (st.operation, st.target.id, st.target.kind) == (Operation.UNLOAD, "s3://partner-drop", "external")
+    assert {c.target for c in st.columns} == {"s3://partner-drop.id", "s3://partner-drop.email"}
+    rendered = repr(result.problems) + repr(result.statements) + result.redacted_text
+    assert EMAIL not in rendered and "jane.doe" not in rendered and "2026-11-20" not in rendered
+    [load] = extract_lineage("copy into t from 'azure://acct.blob.core.windows.net/Landing/2026/x.csv'",
+                             default_database="D", default_schema="S").statements
+    assert [(s.id, s.kind) for s in load.sources] == [("azure://acct.blob.core.windows.net/landing", "external")]
 
 
 @pytest.mark.parametrize("text", BROKEN_WITH_PII)
