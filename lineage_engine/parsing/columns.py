@@ -213,7 +213,7 @@ def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, o
     joins = [*(node.args.get("joins") or ()), *(node.this.args.get("joins") or () if node.this else ())]
     for join in joins:
         resolver.join(join, scope, env)
-    _add_target(scope, node.this, target, options, only=not isinstance(from_, exp.From) and not joins)
+    _add_target(scope, node.this, target, options)
     outputs = _assignments(resolver, node.expressions, scope, env)
     where = node.args.get("where")
     if where is not None:
@@ -238,21 +238,12 @@ def unload_columns(query: exp.Expr, target: DatasetRef, context: NameContext, op
 # -- helpers ---------------------------------------------------------------------------------
 
 
-class _TargetRelation(TableRelation):
-    """The written table inside MERGE/UPDATE: claims an unqualified name only when known."""
-
-    __slots__ = ()
-
-    def has(self, name: str) -> bool | None:
-        return bool(self._known and name in self._known)
-
-
-def _add_target(
-    scope: Scope, table: exp.Expr | None, target: DatasetRef, options: ColumnOptions, *, only: bool = False
-) -> None:
-    """Put the written table in ``scope``; ``only``: it is the sole relation (it owns every name)."""
+def _add_target(scope: Scope, table: exp.Expr | None, target: DatasetRef, options: ColumnOptions) -> None:
+    """Put the written table of MERGE/UPDATE in ``scope``, like any relation: an unqualified name
+    that it may have (its columns unknown) and another relation may have too is ambiguous
+    (``<unresolved>.x``, spread over both in the graph), never silently the other's."""
     columns = options.schema.columns_of(target.id) if options.schema is not None else None
-    relation = TableRelation(target.id, columns) if only else _TargetRelation(target.id, columns)
+    relation = TableRelation(target.id, columns)
     alias = table.alias.lower() if isinstance(table, exp.Table) else ""
     name = table.name.lower() if isinstance(table, exp.Table) else ""
     scope.add(alias or name, relation, name, ".".join(target.parts[-2:]), target.id)

@@ -244,3 +244,10 @@ def test_merge_star_actions_copy_every_source_column_by_name(dialect: str) -> No
     hashed = one("merge into t using (select id, sha2(email) as email from src) s on t.id = s.id "
                  "when not matched then insert *", dialect=dialect)
     assert direct(hashed) == {("d.s.t.email", "d.s.src.email"): "masked", ("d.s.t.id", "d.s.src.id"): "identity"}
+
+
+def test_an_unqualified_name_in_update_from_is_ambiguous_until_a_schema_says_whose_it_is() -> None:
+    text = "update t set notes = email from s where t.id = s.id"
+    assert direct(one(text)) == {("d.s.t.notes", "<unresolved>.email"): "identity"}  # t's or s's: not s's silently
+    known = one(text, schema=MappingSchemaProvider({"d.s.t": ["id", "email", "notes"], "d.s.s": ["id", "k"]}))
+    assert direct(known) == {("d.s.t.notes", "d.s.t.email"): "identity"}
