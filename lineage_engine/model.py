@@ -4,11 +4,21 @@ Identifiers follow design §4: a dataset id is the lower-case ``database.schema.
 (Snowflake folds unquoted identifiers to one case, so case-folding is the canonical key;
 the display spelling is kept in ``name``). A stage id is ``@database.schema.stage``.
 A column id is ``database.schema.table.column``. All datetimes are timezone-aware UTC.
+
+Ids are the serialized form of :class:`DatasetRef` and :class:`ColumnRef` (what the graph
+stores and every export prints). **Quoting rule**: an id part is written bare unless it
+contains a dot or a double quote; then it is double-quoted, with ``"`` doubled inside
+(``db.s."a.b"``, column ``db.s."a.b"."x.y"``). Every other part, so every id of an
+ordinary name, is spelled exactly as before the rule existed. Build ids with
+:func:`join_id` / :meth:`ColumnRef.id` and take them apart with :func:`split_id` /
+:meth:`ColumnRef.parse`; never split an id on dots yourself. A literal cloud location
+(``s3://bucket``) is one part, whatever its dots.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -37,6 +47,63 @@ class Operation(str, enum.Enum):
     QUERY = "query"  # a SELECT: reads only; given only when extract_lineage(queries=True)
 
 
+def quote_part(part: str) -> str:
+    """Return one id part as an id spells it: bare, or double-quoted when it holds ``.`` or ``"``.
+
+    Examples: ``orders`` -> ``orders``; ``a.b`` -> ``"a.b"``; ``x"y`` -> ``"x""y"``.
+    """
+    if "." in part or '"' in part:
+        return '"' + part.replace('"', '""') + '"'
+    return part
+
+
+def join_id(parts: Iterable[str]) -> str:
+    """Return the id of the given parts, each quoted by :func:`quote_part`, joined by dots."""
+    return ".".join(quote_part(p) for p in parts)
+
+
+def split_id(text: str) -> tuple[str, ...]:
+    """Return the parts of a dotted id, quotes removed (the inverse of :func:`join_id`).
+
+    ``db.s."a.b"`` -> ``("db", "s", "a.b")``. A leading ``@`` (stage) stays on the first
+    part. A malformed quote (never produced by :func:`join_id`) is kept as text.
+    """
+    if '"' not in text:
+        return tuple(text.split("."))
+    parts: list[str] = []
+    buf: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"' and not buf:
+            j = i + 1
+            while j < n:
+                if text[j] == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(text[j])
+                j += 1
+            if j >= n or (j + 1 < n and text[j + 1] != "."):  # not a well-formed quoted part
+                buf = list(text[i:j + 1])
+            i = j + 1
+            continue
+        if ch == ".":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    parts.append("".join(buf))
+    return tuple(parts)
+
+
+def _is_location(dataset_id: str) -> bool:
+    return "://" in dataset_id
+
+
 @dataclass(frozen=True, slots=True)
 class DatasetRef:
     """A dataset (table, view, stage, external table, share).
@@ -52,10 +119,93 @@ class DatasetRef:
     name: str
     kind: str = "table"
 
+    @classmethod
+    def of(cls, parts: Sequence[str], *, display: Sequence[str] | None = None, kind: str = "table") -> DatasetRef:
+        """Return the dataset named by unquoted ``parts`` (any case), ids per the quoting rule.
+
+        Args:
+            parts: name parts, outermost first, e.g. ``("PROD", "RAW", "a.b")``.
+            display: the display spelling of each part (default: ``parts``).
+            kind: see the class docstring.
+
+        Returns:
+            A ref whose ``id`` is :func:`join_id` of the lower-cased parts and whose
+            ``name`` is :func:`join_id` of the display parts.
+        """
+        return cls(id=join_id(p.lower() for p in parts), name=join_id(display if display is not None else parts),
+                   kind=kind)
+
     @property
     def parts(self) -> tuple[str, ...]:
-        """Return the id split into (database, schema, name); fewer parts if unqualified."""
-        return tuple(self.id.lstrip("@").split("."))
+        """Return the id split into (database, schema, name), quotes removed; fewer parts if unqualified.
+
+        A stage's ``@`` is dropped; a literal cloud location is one part.
+        """
+        if _is_location(self.id):
+            return (self.id,)
+        return split_id(self.id.lstrip("@"))
+
+    def column(self, name: str) -> ColumnRef:
+        """Return the column ``name`` (lower-case, unquoted) of this dataset."""
+        return ColumnRef(self.id, name)
+
+
+UNRESOLVED_DATASET = "<unresolved>"
+"""Dataset id of a column whose dataset cannot be known without a schema (``<unresolved>.col``)."""
+SELECT_DATASET = "<select>"
+"""Pseudo-dataset id of a plain SELECT's output columns (``<select>.col``): what a query returned."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRef:
+    """A column of a dataset; its id is ``<dataset id>.<name>`` with the name quoted per the rule.
+
+    Attributes:
+        dataset_id: the canonical dataset id (:attr:`DatasetRef.id`), or a marker:
+            :data:`UNRESOLVED_DATASET`, :data:`SELECT_DATASET`.
+        name: the lower-case column name, unquoted; ``*`` for an unexpanded star.
+    """
+
+    dataset_id: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        """Return the column id, e.g. ``db.s.t.email`` or ``db.s."a.b"."x.y"``."""
+        return f"{self.dataset_id}.{quote_part(self.name)}"
+
+    @property
+    def is_star(self) -> bool:
+        """Return True for ``dataset.*`` (every column of a dataset whose columns are unknown)."""
+        return self.name == "*"
+
+    @property
+    def is_unresolved(self) -> bool:
+        """Return True for ``<unresolved>.col`` (the column's dataset is unknown)."""
+        return self.dataset_id == UNRESOLVED_DATASET
+
+    @classmethod
+    def parse(cls, column_id: str) -> ColumnRef:
+        """Return the column a column id names (the inverse of :attr:`id`).
+
+        The last part is the column name (quotes removed); everything before its dot is the
+        dataset id, kept as spelled: ``db.s."a.b"."x.y"`` -> dataset ``db.s."a.b"``, name ``x.y``.
+        """
+        if not column_id.endswith('"'):
+            dataset_id, _, name = column_id.rpartition(".")
+            return cls(dataset_id, name)
+        name = split_id(column_id)[-1]
+        return cls(column_id[: len(column_id) - len(quote_part(name)) - 1], name)
+
+
+def column_id(dataset_id: str, name: str) -> str:
+    """Return the id of column ``name`` of ``dataset_id`` (shorthand for ``ColumnRef(...).id``)."""
+    return f"{dataset_id}.{quote_part(name)}"
+
+
+def dataset_of(column: str) -> str:
+    """Return the dataset id of a column id (shorthand for ``ColumnRef.parse(column).dataset_id``)."""
+    return ColumnRef.parse(column).dataset_id
 
 
 @dataclass(frozen=True, slots=True)
