@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
-from lineage_engine.model import Asset
+from lineage_engine.model import Asset, dataset_of
 
 if TYPE_CHECKING:
     from lineage_engine.settings import Settings
@@ -110,7 +110,7 @@ def find_steward_issues(
     for asset in sorted(assets, key=lambda a: a.catalog_path):
         if not is_classified(asset):
             continue
-        inherited = stewards.get(asset.catalog_path.rsplit(".", 1)[0]) if asset.asset_type == "column" else None
+        inherited = stewards.get(dataset_of(asset.catalog_path)) if asset.asset_type == "column" else None
         if steward_enforcement and not (asset.steward or inherited):
             issues.append(StewardIssue(asset, NO_STEWARD, period))
         if asset.reviewed_at is not None and now - asset.reviewed_at > timedelta(days=review_cycle_days):

@@ -51,15 +51,10 @@ from lineage_engine.exposure.walk import (
     from_micros,
     relax,
 )
-from lineage_engine.model import EdgeRow
+from lineage_engine.model import ColumnRef, EdgeRow, dataset_of, quote_part
 
 COLUMN_LEVEL = "column"
 TABLE_LEVEL = "table"
-
-
-def dataset_of(column_id: str) -> str:
-    """Return the dataset id of a column id (``db.s.t.col`` -> ``db.s.t``)."""
-    return column_id.rpartition(".")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +225,8 @@ def walk_column_origin(
         dupdates: dict[str, Window] = {}
         for column in cfrontier:
             window = cstate[column]
-            dataset = dataset_of(column)
-            name = column[len(dataset) + 1:]
+            ref = ColumnRef.parse(column)
+            dataset, name = ref.dataset_id, quote_part(ref.name)
             relax(column_steps.get(column, ()), window, origin, cstate, cupdates, cheld)
             star = column_steps.get(dataset + ".*")
             if star:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from lineage_engine.model import CLASSIFICATION_LEVELS, Asset
+from lineage_engine.model import CLASSIFICATION_LEVELS, Asset, dataset_of, split_id
 
 
 def classification_rank(classification: str | None) -> int:
@@ -69,10 +69,10 @@ def dataset_id_of(asset: Asset) -> str:
     """Return the dataset id an asset belongs to: itself for a dataset, the table for a column.
 
     A column's ``catalog_path`` is ``db.schema.table.column``; its dataset is the first three
-    parts. (Identifiers containing dots are not supported by the registry's dotted paths.)
+    parts (a part holding a dot is double-quoted, the id quoting rule of :mod:`lineage_engine.model`).
     """
     if is_column_asset(asset):
-        return asset.catalog_path.rpartition(".")[0]
+        return dataset_of(asset.catalog_path)
     return asset.catalog_path
 
 
@@ -82,7 +82,7 @@ def is_column_asset(asset: Asset) -> bool:
     The same rule as the classification sync (``graph/sync.py``), restated here to keep
     this package pure.
     """
-    return asset.asset_type == "column" or len(asset.catalog_path.lstrip("@").split(".")) == 4
+    return asset.asset_type == "column" or len(split_id(asset.catalog_path.lstrip("@"))) == 4
 
 
 def find_origin_datasets(

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from lineage_engine.exposure.origins import classification_rank
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
-from lineage_engine.model import Asset, ExposurePath
+from lineage_engine.model import Asset, ExposurePath, dataset_of
 
 TABLE_LEVEL = "table"
 
@@ -67,7 +67,7 @@ def _node_id(node: object) -> str:
 
 
 def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset], column: bool = False) -> bool:
-    if column and _is_masked(node_id.rpartition(".")[0], None, assets_by_path):
+    if column and _is_masked(dataset_of(node_id), None, assets_by_path):
         return True  # a masking policy on the dataset masks its columns
     asset = assets_by_path.get(node_id)
     if asset is not None:
@@ -81,7 +81,7 @@ def _classification(node_id: str, node: object, assets_by_path: Mapping[str, Ass
     if asset is not None:
         return asset.classification
     if column:
-        return _classification(node_id.rpartition(".")[0], None, assets_by_path)
+        return _classification(dataset_of(node_id), None, assets_by_path)
     value = node.get("classification") if isinstance(node, Mapping) else None
     return value if isinstance(value, str) else None
 
@@ -139,7 +139,7 @@ def find_exposure_paths(
         first_column = len(ids) - int(row.get("columns") or 0)  # type: ignore[call-overload]
         if _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
             continue
-        if first_column <= 0 and terminal_id.rpartition(".")[0] == origin_id.rpartition(".")[0]:
+        if first_column <= 0 and dataset_of(terminal_id) == dataset_of(origin_id):
             own = assets_by_path.get(origin_id)
             if own is None or not own.is_masked:
                 continue  # rule 3b: same table, same access, no masking to bypass

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lineage_engine.model import TRANSFORMS, EdgeRow, LineageEvent, Operation, transform_rank
+from lineage_engine.model import TRANSFORMS, EdgeRow, LineageEvent, Operation, dataset_of, transform_rank
 
 EdgeKey = tuple[str, str, str]
 """(downstream, upstream, kind); kind is empty on dataset edges."""
@@ -43,8 +43,8 @@ def dataset_group(node_id: str) -> str:
 
 
 def column_group(node_id: str) -> str:
-    """Group of a column edge endpoint: its dataset (``db.s.t.col`` -> ``db.s.t``)."""
-    return node_id.rpartition(".")[0]
+    """Group of a column edge endpoint: its dataset (``db.s.t.col`` -> ``db.s.t``, quoting honoured)."""
+    return dataset_of(node_id)
 
 
 def row_key(row: EdgeRow) -> tuple[str, str, str, datetime]:
@@ -288,7 +288,7 @@ def column_wants(event: LineageEvent) -> dict[EdgeKey, Want]:
     sources = {s.id for s in event.sources} | {target}
     wants: dict[EdgeKey, Want] = {}
     for edge in event.columns:
-        if edge.target.rpartition(".")[0] != target or edge.source.rpartition(".")[0] not in sources:
+        if dataset_of(edge.target) != target or dataset_of(edge.source) not in sources:
             continue
         key = (edge.target, edge.source, edge.kind)
         old = wants.get(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from lineage_engine.model import Asset
+from lineage_engine.model import Asset, split_id
 
 LABELS: tuple[str, ...] = ("Dataset", "Column")
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -51,7 +51,7 @@ def clear_properties(label: str) -> str:
 
 def is_column_asset(asset: Asset) -> bool:
     """Return True for a column-level asset (declared, or a four-part catalog path)."""
-    return asset.asset_type == "column" or len(asset.catalog_path.lstrip("@").split(".")) == 4
+    return asset.asset_type == "column" or len(split_id(asset.catalog_path.lstrip("@"))) == 4
 
 
 def wanted_properties(assets: Sequence[Asset], label: str) -> dict[str, dict[str, object]]:

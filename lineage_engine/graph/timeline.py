@@ -40,7 +40,7 @@ from lineage_engine.graph.intervals import (
     dataset_group,
     dataset_wants,
 )
-from lineage_engine.model import EdgeRow, LineageEvent, MergeReport, Operation
+from lineage_engine.model import ColumnRef, EdgeRow, LineageEvent, MergeReport, Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +284,7 @@ def fold_events(
         revived=tuple(sorted(i for i, d in changed_drop.items() if d is None)),
         upserts=tuple(dataset_changes.upserts),
         closes=tuple(dataset_changes.closes),
-        columns=tuple(ColumnWrite(i, column_group(i), i.rpartition(".")[2]) for i in sorted(new_columns)),
+        columns=tuple(ColumnWrite(i, column_group(i), ColumnRef.parse(i).name) for i in sorted(new_columns)),
         column_creates=tuple(column_changes.created),
         column_updates=tuple(column_changes.updated),
         column_via=tuple(column_changes.via_grown),

@@ -26,8 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from lineage_engine.model import TRANSFORMS, ColumnLineage, DatasetRef, Operation, StatementLineage, transform_rank
-from lineage_engine.parsing.column_sources import UNRESOLVED
+from lineage_engine.model import (
+    TRANSFORMS,
+    ColumnLineage,
+    ColumnRef,
+    DatasetRef,
+    Operation,
+    StatementLineage,
+    column_id,
+    quote_part,
+    transform_rank,
+)
 
 Edge = tuple[int, str, float]
 """One upstream edge of a column: (transform rank, kind, confidence)."""
@@ -52,11 +61,11 @@ def compose_columns(target_id: str, edges: Iterable[ColumnLineage], lookup: Look
     """
     out: ColumnMap = {}
     used: set[str] = set()
-    prefix = len(target_id) + 1
     for edge in edges:
-        into = out.setdefault(edge.target[prefix:], {})
+        into = out.setdefault(ColumnRef.parse(edge.target).name, {})
         rank = transform_rank(edge.transform)
-        dataset, _, name = edge.source.rpartition(".")
+        source_ref = ColumnRef.parse(edge.source)
+        dataset, name = source_ref.dataset_id, source_ref.name
         upstream = lookup(dataset)
         if upstream is None:
             key = (edge.source, edge.kind)
@@ -109,7 +118,7 @@ def column_lineage(target_id: str, columns: Mapping[str, Mapping[tuple[str, str]
         for (source, kind), (rank, _, confidence) in edges.items():
             if kind == "INDIRECT" and source in direct:
                 continue
-            yield ColumnLineage(source=source, target=f"{target_id}.{column}", transform=TRANSFORMS[rank], kind=kind,
+            yield ColumnLineage(source=source, target=column_id(target_id, column), transform=TRANSFORMS[rank], kind=kind,
                                 confidence=confidence)
 
 
@@ -131,10 +140,7 @@ def columns_from_state(data: Mapping[str, Sequence[Sequence[object]]]) -> Column
 
 
 def _star_to(source: str, name: str) -> str:
-    return source[:-1] + name if source.endswith(".*") else source
-
-
-UNRESOLVED_PREFIX = f"{UNRESOLVED}."
+    return source[:-1] + quote_part(name) if source.endswith(".*") else source
 
 
 def columns_for_graph(statements: Sequence[StatementLineage], *, indirect: bool) -> tuple[StatementLineage, ...]:
@@ -151,16 +157,16 @@ def columns_for_graph(statements: Sequence[StatementLineage], *, indirect: bool)
     """
     out: list[StatementLineage] = []
     for st in statements:
-        if not st.columns or (indirect and not any(c.source.startswith(UNRESOLVED_PREFIX) for c in st.columns)):
+        if not st.columns or (indirect and not any(ColumnRef.parse(c.source).is_unresolved for c in st.columns)):
             out.append(st)
             continue
         kept: list[ColumnLineage] = []
         for edge in st.columns:
             if edge.kind != "DIRECT" and not indirect:
                 continue
-            if edge.source.startswith(UNRESOLVED_PREFIX):
-                name = edge.source[len(UNRESOLVED_PREFIX):]
-                kept.extend(replace(edge, source=f"{s.id}.{name}") for s in _in_scope(st))
+            source = ColumnRef.parse(edge.source)
+            if source.is_unresolved:
+                kept.extend(replace(edge, source=s.column(source.name).id) for s in _in_scope(st))
             else:
                 kept.append(edge)
         out.append(replace(st, columns=tuple(kept)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lineage_engine.model import ColumnLineage, DatasetRef
+from lineage_engine.model import ColumnLineage, DatasetRef, column_id
 from lineage_engine.parsing.column_sources import UNRESOLVED, Output
 from lineage_engine.parsing.expression_columns import ExpressionColumns
 from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES
@@ -59,14 +59,13 @@ def column_edges(
     Returns:
         A :class:`ColumnOutcome`; edges sorted by (target, source).
     """
-    prefix = target.id + "."
     direct: dict[str, dict[str, ColumnLineage]] = {}  # target column name -> source -> edge
     for output in outputs:
         name = output.name
         if not name:
             continue
         by_source = direct.setdefault(name, {})
-        column = prefix + name
+        column = column_id(target.id, name)
         for source, rank in output.deps.items():
             old = by_source.get(source)
             if old is not None and _RANKS[old.transform] >= rank:
@@ -80,7 +79,7 @@ def column_edges(
     edges: list[ColumnLineage] = []
     for name in sorted(direct):
         by_source = direct[name]
-        column = prefix + name
+        column = column_id(target.id, name)
         for source in sorted(by_source.keys() | indirect):
             edge = by_source.get(source)
             edges.append(edge if edge is not None else ColumnLineage(source, column, _INDIRECT, "INDIRECT", confidence))

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lineage_engine.model import UNRESOLVED_DATASET, column_id, quote_part
 from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY
 
 Deps = dict[str, int]
 """Upstream column id -> transform rank (see :mod:`.transforms`)."""
 
-UNRESOLVED = "<unresolved>"
+UNRESOLVED = UNRESOLVED_DATASET
 """Table part of a source column id whose dataset cannot be known without a schema."""
 
 FLATTEN_COLUMNS: tuple[str, ...] = ("seq", "key", "path", "index", "value", "this")
@@ -78,7 +79,7 @@ class TableRelation(Relation):
         return None if self._known is None else name in self._known
 
     def lookup(self, name: str) -> Deps:
-        return {f"{self.dataset_id}.{name}": IDENTITY}
+        return {column_id(self.dataset_id, name): IDENTITY}
 
     def names(self) -> Sequence[str] | None:
         return self.columns
@@ -227,7 +228,7 @@ class Scope:
             if len(unknown) == 1:
                 return unknown[0].lookup(name)
             if unknown:
-                return {f"{UNRESOLVED}.{name}": IDENTITY}
+                return {column_id(UNRESOLVED, name): IDENTITY}
             scope, first = scope.parent, False
         return None
 
@@ -240,4 +241,4 @@ def merge_deps(into: Deps, deps: Deps) -> None:
 
 
 def _star_to(key: str, name: str) -> str:
-    return key[:-1] + name if key.endswith(".*") else key
+    return key[:-1] + quote_part(name) if key.endswith(".*") else key

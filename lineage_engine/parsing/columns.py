@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from lineage_engine.model import ColumnLineage, DatasetRef
+from lineage_engine.model import ColumnLineage, DatasetRef, column_id
 from lineage_engine.parsing.column_edges import ColumnOutcome, column_edges
 from lineage_engine.parsing.column_sources import DerivedRelation, Output, Scope, TableRelation
 from lineage_engine.parsing.merge_clauses import PlainClause
@@ -88,7 +88,7 @@ def clone_columns(
     known = options.schema.columns_of(source.id) if options.schema is not None else None
     names = list(known) if known else ["*"]
     edges = tuple(
-        ColumnLineage(f"{source.id}.{name}", f"{target.id}.{name}", TRANSFORM_NAMES[IDENTITY], "DIRECT")
+        ColumnLineage(column_id(source.id, name), column_id(target.id, name), TRANSFORM_NAMES[IDENTITY], "DIRECT")
         for name in sorted(names)
     )
     return ColumnOutcome(edges=edges, columns=names if known else [])

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from lineage_engine.model import column_id
 from lineage_engine.parsing.column_sources import UNRESOLVED, Deps, Output, Scope
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.schema import SchemaProvider
@@ -167,11 +168,11 @@ class ExpressionColumns:
             if struct is not None and not any(k.startswith(UNRESOLVED) for k in struct):
                 return {key: min(rank, EXPRESSION) for key, rank in struct.items()}
             self.unresolved += 1
-            return {f"{UNRESOLVED}.{name}": IDENTITY}
+            return {column_id(UNRESOLVED, name): IDENTITY}
         found = scope.find(name, use_aliases=aliases)
         if found is None or (len(found) == 1 and next(iter(found)).startswith(UNRESOLVED)):
             self.unresolved += 1
-            return found if found is not None else {f"{UNRESOLVED}.{name}": IDENTITY}
+            return found if found is not None else {column_id(UNRESOLVED, name): IDENTITY}
         return found
 
     def indirect_from(self, node: exp.Expr, scope: Scope, env: dict[str, Any], outputs: list[Output] | None = None) -> None:

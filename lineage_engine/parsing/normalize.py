@@ -9,7 +9,11 @@ Snowflake name rules applied here:
 * Quoted identifiers keep their case in ``name``; their ``id`` part is lower-cased too.
   Chosen so that ``"FOO"`` and ``FOO`` (the same object in Snowflake) share one id; the
   price is that ``"Foo"`` and ``FOO`` collide, which mixed-case quoted names rarely risk.
-  Quotes are not kept in ``name``.
+  Quotes are not kept in ``name``, except the id quoting rule of :mod:`lineage_engine.model`:
+  a part holding a dot or a double quote is double-quoted in ``id`` and ``name``
+  (``create table db.s."a.b"`` is the dataset ``db.s."a.b"``, three parts, not four).
+* Names of four or more parts (a T-SQL linked server ``srv.db.s.t``, a BigQuery
+  ``project.dataset.table.x`` spelling) keep every part.
 * ``IDENTIFIER('db.s.t')`` (and ``TABLE('db.s.t')``) with a string literal is resolved like
   the name written without quotes; with a session variable it cannot be resolved.
 * Stages ``@db.schema.stage/path`` become ``@db.schema.stage`` with kind ``stage``; the
@@ -71,6 +75,10 @@ def table_ref(
     this = table.this
     if isinstance(this, exp.Identifier):
         parts = [_ident_part(table.args.get("catalog")), _ident_part(table.args.get("db")), _ident_part(this)]
+        return qualified_ref([p for p in parts if p is not None], context, kind)
+    if isinstance(this, exp.Dot):  # four or more parts: ``srv.db.s.t``
+        tail = [_ident_part(p) for p in this.flatten()]
+        parts = [_ident_part(table.args.get("catalog")), _ident_part(table.args.get("db")), *tail]
         return qualified_ref([p for p in parts if p is not None], context, kind)
     if isinstance(this, exp.DynamicIdentifier):
         inner = this.this
@@ -137,15 +145,11 @@ def stage_ref(location: str, context: NameContext) -> tuple[DatasetRef | None, s
     parts = split_dotted_name(head + dot + last.lstrip("%"))
     if not parts:
         return None, INVALID
-    ref, problem = qualified_ref(parts, context, "stage")
-    if ref is None:
-        return None, problem
-    mark = "%" if table_stage else ""
-    prefix_id, _, last_id = ref.id.rpartition(".")
-    prefix_name, _, last_name = ref.name.rpartition(".")
-    ref_id = f"@{prefix_id}.{mark}{last_id}" if prefix_id else f"@{mark}{last_id}"
-    ref_name = f"@{prefix_name}.{mark}{last_name}" if prefix_name else f"@{mark}{last_name}"
-    return DatasetRef(id=ref_id, name=ref_name, kind="stage"), problem
+    display, problem = qualified_parts(parts, context)
+    if table_stage:
+        display[-1] = "%" + display[-1]
+    stage = DatasetRef.of(display, display=display, kind="stage")
+    return DatasetRef(id="@" + stage.id, name="@" + stage.name, kind="stage"), problem
 
 
 def split_dotted_name(text: str) -> list[tuple[str, bool]] | None:
@@ -216,11 +220,22 @@ def _cut_path(body: str) -> str:
 def qualified_ref(
     parts: list[tuple[str, bool]], context: NameContext, kind: str
 ) -> tuple[DatasetRef | None, str | None]:
-    """Return the dataset named by 1-3 ``(part, quoted)`` pairs, qualified from ``context``.
+    """Return the dataset named by ``(part, quoted)`` pairs, qualified from ``context``.
 
     Returns:
         ``(ref, problem_code)``; ``problem_code`` is ``unqualified_name`` when a default
-        was missing (the ref then has fewer than three parts).
+        was missing (the ref then has fewer than three parts). Ids follow the quoting rule
+        of :mod:`lineage_engine.model`.
+    """
+    display, problem = qualified_parts(parts, context)
+    return DatasetRef.of(display, display=display, kind=kind), problem
+
+
+def qualified_parts(parts: list[tuple[str, bool]], context: NameContext) -> tuple[list[str], str | None]:
+    """Return the display parts of a name completed from ``context``, and a problem code or None.
+
+    Unquoted parts fold to upper case (Snowflake); one part gets the session schema and
+    database, two parts the database; ``unqualified_name`` when a needed default is missing.
     """
     display = [p if quoted else p.upper() for p, quoted in parts]
     problem = None
@@ -234,5 +249,4 @@ def qualified_ref(
             problem = UNQUALIFIED
         else:
             display.insert(0, context.database)
-    name = ".".join(display)
-    return DatasetRef(id=name.lower(), name=name, kind=kind), problem
+    return display, problem

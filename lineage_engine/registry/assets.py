@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import CLASSIFICATION_LEVELS, Asset
+from lineage_engine.model import CLASSIFICATION_LEVELS, Asset, split_id
 from lineage_engine.registry.records import UpsertReport, asset_from_row
 from lineage_engine.registry.tables import ASSET_TYPES, AssetRow
 
@@ -28,7 +28,7 @@ def path_problem(path: str, asset_type: str | None) -> str | None:
     """Return why ``path`` is not a valid catalog path for ``asset_type``, or None if it is."""
     if not path:
         return "catalog_path is empty; give db.schema.table or db.schema.table.column"
-    parts = path.split(".")
+    parts = split_id(path)
     if any(not p.strip() for p in parts) or len(parts) not in (3, 4):
         return (
             f"catalog_path '{path}' has {len(parts)} dotted part(s) or an empty part; give "

@@ -29,6 +29,7 @@ from lineage_engine.model import (
     ExtractionResult,
     Operation,
     StatementLineage,
+    column_id,
 )
 from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
 
@@ -146,8 +147,8 @@ def _column_lineage(target: DatasetRef, columns: Iterable[Any]) -> tuple[list[Co
             if ref is None or not isinstance(source_column, str) or not isinstance(name, str):
                 continue
             upstreams.append(ref)
-            edges.append(ColumnLineage(source=f"{ref.id}.{source_column.lower()}",
-                                       target=f"{target.id}.{name.lower()}", transform="expression"))
+            edges.append(ColumnLineage(source=column_id(ref.id, source_column.lower()),
+                                       target=column_id(target.id, name.lower()), transform="expression"))
     return list(dict.fromkeys(edges)), _unique(upstreams)
 
 

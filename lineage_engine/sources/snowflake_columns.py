@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_engine.model import join_id
 from lineage_engine.sources.snowflake import load_sql
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
 
@@ -138,7 +139,7 @@ class _CatalogBuilder:
             return
         key, pending = self._key, self._pending
         self._pending = []
-        dataset_id = ".".join(part.lower() for part in key)
+        dataset_id = join_id(part.lower() for part in key)
         if dataset_id in self.ambiguous:
             return
         if dataset_id in self.columns:
