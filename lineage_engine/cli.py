@@ -22,11 +22,12 @@ from sqlalchemy.engine import make_url
 
 from lineage_engine import __version__, services
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
+from lineage_engine.model import Watermark
 from lineage_engine.observability import configure_logging
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.scan import ScanReport
 from lineage_engine.settings import Settings, load_settings
-from lineage_engine.sources.file import RowError, parse_timestamp
+from lineage_engine.sources.rows import RowError, parse_timestamp
 
 app = typer.Typer(
     name="lineage-engine",
@@ -120,6 +121,14 @@ def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = 
                               window_progress=windows, stop=stop, console=console)
 
 
+def describe_watermark(mark: Watermark) -> str:
+    """Return a watermark as one line: a file's line and byte offset, else ``end_time / query_id``."""
+    last = f"{mark.end_time.isoformat()} / {mark.query_id}" if mark.end_time is not None else "no row read yet"
+    if mark.position and mark.position.get("kind") == "file":
+        return f"line {mark.position.get('line')} (byte {mark.position.get('offset')}); last row {last}"
+    return last
+
+
 def _print_crawl(outcome: services.CrawlOutcome) -> None:
     r = outcome.report
     skipped = sum(r.skipped.values())
@@ -137,6 +146,9 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
         f"  quarantined: {r.quarantined} this crawl, {outcome.quarantined_total} in total "
         "(see 'lineage-engine quarantine')"
     )
+    if r.internal_errors:
+        console.print(f"  [yellow]{r.internal_errors} statements hit an unexpected error and were quarantined as "
+                      "internal_error (please report them; the crawl went on)[/]")
     if r.unresolved_temp_reads:
         console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
                       "could not be resolved[/]")
@@ -147,7 +159,7 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     if r.stopped:
         console.print("  [yellow]stopped by a signal after committing the rows read; run crawl again to go on[/]")
     if r.watermark:
-        console.print(f"  watermark: {r.watermark.end_time.isoformat()} / {r.watermark.query_id}")
+        console.print(f"  watermark: {describe_watermark(r.watermark)}")
     console.print(f"  classification sync: {outcome.nodes_synced} nodes updated")
 
 

@@ -21,6 +21,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 
 class Operation(str, enum.Enum):
@@ -367,6 +368,7 @@ class QueryRecord:
         position: where the row came from, for messages and quarantine (``file:line``).
         access_lineage: the statement's ACCESS_HISTORY lineage when the source was asked
             for it and Snowflake has a record (issue 3); None otherwise.
+        cursor: file sources: where reading resumes after this row (see ``Watermark``).
     """
 
     query_id: str
@@ -385,6 +387,7 @@ class QueryRecord:
     query_parameterized_hash: str | None = None
     position: str = ""
     access_lineage: AccessLineage | None = None
+    cursor: SourceCursor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,16 +565,35 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceCursor:
+    """Where a file source resumes right after one row (not stored as such).
+
+    Attributes:
+        offset: byte offset in the file just after the row's last line (its newline).
+        line: number of the row's last physical line (1-based); the next row starts after it.
+    """
+
+    offset: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Watermark:
     """The last query-history position fully merged into the graph, per source.
 
-    Keyset order is ``(end_time, query_id)``; ``end_time`` is UTC.
+    Keyset sources (Snowflake) resume after ``(end_time, query_id)``; ``end_time`` is UTC.
+    File sources resume at ``position``, a JSON-able mapping the source made with its
+    ``checkpoint`` (byte offset, line and a fingerprint of the bytes before the offset):
+    rows are taken in file order whatever their times, so a row dated in the future or out
+    of order cannot hide the rows after it. ``end_time`` / ``query_id`` then describe the
+    last row read (None / ``""`` while only unreadable rows were read).
     """
 
     source: str
-    end_time: datetime
+    end_time: datetime | None
     query_id: str
     rows_total: int = 0
+    position: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,11 +604,16 @@ class QuarantineEntry:
         source: query-history source key.
         query_id: Snowflake query id, or None when the row itself was unreadable.
         position: ``file:line`` or another locator.
-        reason_code: ``malformed_row`` | ``parse_error`` | ``truncated`` | ``unsupported``.
+        reason_code: ``malformed_row`` (the source could not read the row; the reason
+            names the field) | ``end_time_in_future`` | ``too_large`` | ``timeout`` |
+            ``parse_error`` | ``truncated`` | ``unsupported`` | ``internal_error`` (an
+            unexpected exception on this row; the reason names its type, never its text).
         reason: description without query text.
         fingerprint: fingerprint of the redacted text, when there was text.
         redacted_text: the text with literals redacted, capped at 4,000 characters.
         seen_at: UTC.
+        cursor: file sources, for a row the source itself could not read: where reading
+            resumes after it (not stored; the crawl commits it with the watermark).
     """
 
     source: str
@@ -597,6 +624,7 @@ class QuarantineEntry:
     fingerprint: str | None = None
     redacted_text: str | None = None
     seen_at: datetime | None = None
+    cursor: SourceCursor | None = None
 
 
 @dataclass(frozen=True, slots=True)

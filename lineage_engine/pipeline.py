@@ -22,11 +22,19 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import ExtractionResult, LineageEvent, MergeReport, QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.model import (
+    ExtractionResult,
+    LineageEvent,
+    MergeReport,
+    QuarantineEntry,
+    QueryRecord,
+    SourceCursor,
+    Watermark,
+)
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.column_compose import columns_for_graph
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, RecordingSchema, same_answers
@@ -58,6 +66,8 @@ class CrawlOptions:
         store_indirect_column_edges: also store INDIRECT column edges (filters, joins, group
             keys); off by default: they outnumber DIRECT ones several times and exposure
             does not use them (``telemetry.store_indirect_column_edges``).
+        future_tolerance: a statement that ended later than now plus this is quarantined
+            as ``end_time_in_future`` (``telemetry.future_tolerance_minutes``).
     """
 
     dialect: str = "snowflake"
@@ -68,6 +78,7 @@ class CrawlOptions:
     batch_size: int = 1000
     parse_cache_size: int = 20_000
     store_indirect_column_edges: bool = False
+    future_tolerance: timedelta = timedelta(minutes=60)
 
 
 @dataclass
@@ -88,6 +99,7 @@ class CrawlReport:
     elapsed_seconds: float = 0.0
     enriched: int = 0
     stopped: bool = False
+    internal_errors: int = 0
 
 
 class ParseCache:
@@ -220,22 +232,31 @@ def crawl_once(
     schema = LearnedSchema.from_state((state or {}).get("schema"))  # column lineage (issue 5)
     columns = CrawlSchema(schema, catalog)  # learned first; the catalog is not persisted
     cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
+    checkpoint = getattr(source, "checkpoint", None)  # file sources: a position, not a time
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
     pending_rows = 0
     last: QueryRecord | None = None
+    cursor: SourceCursor | None = None
     rows_total = watermark.rows_total if watermark else 0
+    latest = watermark
 
     def commit() -> None:
-        nonlocal events, quarantine, pending_rows
-        if last is None or (pending_rows == 0 and not quarantine):
+        nonlocal events, quarantine, pending_rows, latest
+        if pending_rows == 0 and not quarantine:
             return
         report.merge += store.apply_events(events)
         if quarantine:
             registry.add_quarantine(quarantine)
-        mark = Watermark(source=source.key, end_time=last.end_time, query_id=last.query_id, rows_total=rows_total)
-        registry.set_crawl_state(mark, {**resolver.to_state(), "schema": schema.to_state()})
-        report.watermark = mark
+        if last is not None or cursor is not None:
+            position = checkpoint(cursor) if checkpoint is not None and cursor is not None else None
+            mark = Watermark(
+                source=source.key,
+                end_time=last.end_time if last is not None else (latest.end_time if latest else None),
+                query_id=last.query_id if last is not None else (latest.query_id if latest else ""),
+                rows_total=rows_total, position=position)
+            registry.set_crawl_state(mark, {**resolver.to_state(), "schema": schema.to_state()})
+            report.watermark = latest = mark
         report.events += len(events)
         report.quarantined += len(quarantine)
         report.batches += 1
@@ -246,37 +267,28 @@ def crawl_once(
         if stop is not None and stop():
             report.stopped = True
             break
+        pending_rows += 1
+        if item.cursor is not None:
+            cursor = item.cursor
         if isinstance(item, QuarantineEntry):
             quarantine.append(item if item.seen_at else replace(item, seen_at=clock()))
-            continue
-        report.rows_read += 1
-        rows_total += 1
-        pending_rows += 1
-        last = item
-        keep, reason = should_parse(
-            item,
-            allowed_query_types=options.allowed_query_types,
-            own_user=options.own_user,
-            own_query_tag_prefix=options.own_query_tag_prefix,
-        )
-        if keep:
-            result, hit = cache.get_or_extract(item, options, patterns, columns)
-            report.statements_parsed += 1
-            report.cache_hits += hit
-            entry = quarantine_for(source.key, item, result, clock())
-            if entry is not None:
-                quarantine.append(entry)
-            schema.learn(result.statements)
-            result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
-            fed = resolver.feed(item, result)
-            if authoritative:
-                report.enriched += 1
-                fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]
-            events.extend(fed)
         else:
-            report.skipped[reason] += 1
-        if progress is not None:
-            progress(report.rows_read)
+            report.rows_read += 1
+            rows_total += 1
+            last = item
+            now = clock()
+            rejected = admit(source.key, item, options, now)
+            if rejected is not None:
+                quarantine.append(rejected)
+            else:
+                try:
+                    events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
+                                              resolver, report, quarantine, now))
+                except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
+                    report.internal_errors += 1
+                    quarantine.append(internal_error(source.key, item, exc, now))
+            if progress is not None:
+                progress(report.rows_read)
         if pending_rows >= options.batch_size:
             commit()
     close = getattr(records, "close", None)
@@ -286,6 +298,62 @@ def crawl_once(
     report.unresolved_temp_reads = len(resolver.unresolved)
     report.elapsed_seconds = time.perf_counter() - started
     return report
+
+
+def admit(source: str, record: QueryRecord, options: CrawlOptions, now: datetime) -> QuarantineEntry | None:
+    """Return a quarantine entry for a record the crawl must not merge, else None.
+
+    A statement that ended after ``now + options.future_tolerance`` cannot have run yet
+    (a bad export or clock): merged, it would put its targets' lineage in the future and
+    make every real statement about them look already applied.
+    """
+    if record.end_time > now + options.future_tolerance:
+        return QuarantineEntry(
+            source=source, query_id=record.query_id, position=record.position, reason_code="end_time_in_future",
+            reason=f"end_time {record.end_time.isoformat()} is more than "
+                   f"{options.future_tolerance.total_seconds() / 60:g} minutes after now ({now.isoformat()}); "
+                   "check the export's time zone (telemetry.future_tolerance_minutes)",
+            seen_at=now)
+    return None
+
+
+def internal_error(source: str, record: QueryRecord, exc: BaseException, now: datetime) -> QuarantineEntry:
+    """Return the quarantine entry for an unexpected exception on one row (its type only, never its text)."""
+    return QuarantineEntry(
+        source=source, query_id=record.query_id, position=record.position, reason_code="internal_error",
+        reason=f"unexpected {type(exc).__name__} while processing this statement; please report it "
+               "(the crawl went on)",
+        seen_at=now)
+
+
+def _lineage_of(
+    item: QueryRecord, source: str, options: CrawlOptions, patterns: tuple[str, ...], cache: ParseCache,
+    columns: CrawlSchema, schema: LearnedSchema, resolver: SessionResolver, report: CrawlReport,
+    quarantine: list[QuarantineEntry], now: datetime,
+) -> list[LineageEvent]:
+    """Filter, parse and resolve one record; return its lineage events (statement problems quarantined)."""
+    keep, reason = should_parse(
+        item,
+        allowed_query_types=options.allowed_query_types,
+        own_user=options.own_user,
+        own_query_tag_prefix=options.own_query_tag_prefix,
+    )
+    if not keep:
+        report.skipped[reason] += 1
+        return []
+    result, hit = cache.get_or_extract(item, options, patterns, columns)
+    report.statements_parsed += 1
+    report.cache_hits += hit
+    entry = quarantine_for(source, item, result, now)
+    schema.learn(result.statements)
+    result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
+    fed = resolver.feed(item, result)
+    if authoritative:
+        report.enriched += 1
+        fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]
+    if entry is not None:
+        quarantine.append(entry)
+    return fed
 
 
 def sync_classifications(store: GraphStore, registry: Registry) -> int:
@@ -304,4 +372,5 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
         temp_patterns=tuple(telemetry.temp_patterns),
         batch_size=telemetry.batch_size,
         store_indirect_column_edges=telemetry.store_indirect_column_edges,
+        future_tolerance=timedelta(minutes=telemetry.future_tolerance_minutes),
     )

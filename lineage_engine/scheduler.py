@@ -107,7 +107,7 @@ class Service:
                         "cache_hits": report.cache_hits, "quarantined": report.quarantined,
                         "edges_created": report.merge.edges_created, "edges_updated": report.merge.edges_updated,
                         "edges_closed": report.merge.edges_closed, "enriched": report.enriched,
-                        "stopped": report.stopped, "watermark": mark.end_time.isoformat() if mark else None})
+                        "stopped": report.stopped, "watermark": mark.end_time.isoformat() if mark and mark.end_time else None})
         if not report.stopped:
             self._run("exposure_scan", self._scan)
 

@@ -71,6 +71,10 @@ class TelemetrySettings(_Section):
     query_tag: str = Field("lineage-svc", description="QUERY_TAG we set; tagged queries are excluded.")
     batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
     temp_patterns: list[str] = Field(default_factory=list, description="Extra regexes of temporary objects.")
+    future_tolerance_minutes: int = Field(
+        60, ge=0, le=7 * 24 * 60,
+        description="A statement that ended later than now plus this is quarantined (end_time_in_future).",
+    )
     store_indirect_column_edges: bool = Field(
         False, description="Also store INDIRECT column edges (filters, joins, group keys); exposure uses DIRECT only.",
     )

@@ -58,7 +58,7 @@ def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, 
     Steady state (watermark minutes behind) is one short window.
     """
     end = now - lag
-    start = watermark.end_time if watermark is not None else floor_day(now - timedelta(days=backfill_days))
+    start = watermark.end_time if watermark is not None and watermark.end_time is not None else floor_day(now - timedelta(days=backfill_days))
     windows: list[CrawlWindow] = []
     while start < end:
         stop_at = min(floor_day(start) + BACKFILL_WINDOW, end)
@@ -85,7 +85,7 @@ def advance_watermark(registry: Registry, source_key: str, end: datetime) -> Wat
     resolver state stored with the watermark is kept.
     """
     mark, _ = registry.get_crawl_state(source_key)
-    if mark is not None and (mark.end_time, mark.query_id) >= (end, ""):
+    if mark is not None and mark.end_time is not None and (mark.end_time, mark.query_id) >= (end, ""):
         return mark
     new = Watermark(source=source_key, end_time=end, query_id="", rows_total=mark.rows_total if mark else 0)
     registry.set_watermark(new)

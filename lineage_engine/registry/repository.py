@@ -154,14 +154,15 @@ class Registry:
     # -- crawl state ------------------------------------------------------------------
 
     def get_watermark(self, source: str) -> Watermark | None:
-        """Return the watermark of ``source`` (``end_time`` aware UTC), None before the first crawl."""
+        """Return the watermark of ``source`` (``end_time`` aware UTC or None, ``position`` for
+        file sources), None before the first crawl."""
         return self.get_crawl_state(source)[0]
 
     def set_watermark(self, wm: Watermark) -> None:
         """Store the watermark of ``wm.source``, replacing the previous one; keep its resolver state.
 
         Raises:
-            ValueError: ``wm.end_time`` is naive.
+            ValueError: ``wm.end_time`` is naive, or neither it nor ``wm.position`` is set.
         """
         self._store_crawl_state(wm, None, keep_state=True)
 
@@ -174,7 +175,8 @@ class Registry:
             row = session.get(CrawlStateRow, source)
             if row is None:
                 return None, {}
-            mark = Watermark(source=row.source, end_time=row.end_time, query_id=row.query_id, rows_total=row.rows_total)
+            mark = Watermark(source=row.source, end_time=row.end_time, query_id=row.query_id, rows_total=row.rows_total,
+                             position=dict(row.position) if row.position else None)
             return mark, dict(row.resolver_state or {})
 
     def set_crawl_state(self, wm: Watermark, state: Mapping[str, Any]) -> None:
@@ -190,10 +192,19 @@ class Registry:
         self._store_crawl_state(wm, dict(state), keep_state=False)
 
     def _store_crawl_state(self, wm: Watermark, state: dict[str, Any] | None, *, keep_state: bool) -> None:
-        _require_aware(wm.end_time, "end_time")
+        if wm.end_time is not None:
+            _require_aware(wm.end_time, "end_time")
+        elif wm.position is None:
+            raise ValueError(f"watermark of '{wm.source}' needs an end_time or a position")
+        if wm.position is not None:
+            try:
+                json.dumps(wm.position)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"position of '{wm.source}' is not JSON-serialisable: {err}") from None
         with self._transaction("set the watermark") as session:
             row = session.get(CrawlStateRow, wm.source) or CrawlStateRow(source=wm.source)
             row.end_time, row.query_id, row.rows_total = wm.end_time, wm.query_id, wm.rows_total
+            row.position = dict(wm.position) if wm.position is not None else None
             if not keep_state:
                 row.resolver_state = state or None
             row.updated_at = _utcnow()

@@ -104,8 +104,11 @@ class AssetRow(Base):
 
 
 class CrawlStateRow(Base):
-    """The watermark of one query-history source: keyset ``(end_time, query_id)``.
+    """The watermark of one query-history source.
 
+    Keyset sources resume after ``(end_time, query_id)``; file sources at ``position``
+    (byte offset, line and identity digests; ``end_time`` / ``query_id`` then describe the
+    last row read and ``end_time`` is null while only unreadable rows were read).
     ``resolver_state`` is the temp-table resolver's JSON state at the watermark
     (``SessionResolver.to_state()``), stored with it so a resumed crawl is exact.
     """
@@ -113,9 +116,10 @@ class CrawlStateRow(Base):
     __tablename__ = "crawl_state"
 
     source: Mapped[str] = mapped_column(String(256), primary_key=True)
-    end_time: Mapped[datetime]
+    end_time: Mapped[datetime | None]
     query_id: Mapped[str] = mapped_column(String(256))
     rows_total: Mapped[int] = mapped_column(Integer)
+    position: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     resolver_state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     updated_at: Mapped[datetime]
 

@@ -7,115 +7,87 @@ query_parameterized_hash. Timestamps are ISO 8601; a timestamp without an offset
 UTC (set the session ``TIMEZONE=UTC`` before exporting from Snowflake).
 
 Reading is streaming (one row in memory at a time). A row that cannot be read (bad JSON,
-missing query_id/query_text, bad timestamp, bytes that are not UTF-8) is yielded as a
-:class:`QuarantineEntry` with ``file:line``; the crawl goes on. Rows must be in end_time order,
-as Snowflake exports ordered by END_TIME are: the watermark skips rows at or before it.
+a missing or mistyped field, bad timestamp, bytes that are not UTF-8; see
+:mod:`lineage_engine.sources.rows`) is yielded as a :class:`QuarantineEntry` with
+``file:line``; the crawl goes on.
+
+**Position, not time.** Rows are read in file order and every item carries a
+:class:`~lineage_engine.model.SourceCursor` (byte offset and line just after it). The
+crawl stores :meth:`FileQueryHistorySource.checkpoint` of the last row it committed as the
+watermark's ``position``: the byte offset, the line, and SHA-256 digests of the first and
+of the last 4 KiB before the offset (the file's identity at that point). The next read
+seeks there when the file still starts and continues with the same bytes (it may have
+grown), so rows out of time order, or dated far in the future, never hide the rows after
+them, and an unreadable row is quarantined once. A file that was replaced or rewritten
+before the position (shorter, or other bytes) is read again from its start, with a warning;
+rows already merged are then recognised by the graph (replays are idempotent).
+
+A last line without a newline that does not hold a complete row (JSON that does not
+parse, a CSV record with fewer fields than the header) is left for the next read: an
+exporter may still be writing it.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lineage_engine.errors import SourceError
-from lineage_engine.model import QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.model import QuarantineEntry, QueryRecord, SourceCursor, Watermark
+from lineage_engine.sources.rows import RowError, has_surrogates, parse_timestamp, record_from_mapping, valid_query_id
 
-_REQUIRED = ("query_id", "query_text", "end_time")
-_OPTIONAL_TEXT = (
-    "query_type",
-    "execution_status",
-    "database_name",
-    "schema_name",
-    "session_id",
-    "user_name",
-    "role_name",
-    "warehouse_name",
-    "query_tag",
-    "query_parameterized_hash",
-)
+__all__ = ["FileQueryHistorySource", "RowError", "is_after", "parse_timestamp", "record_from_mapping"]
+
+log = logging.getLogger(__name__)
+
+POSITION_KIND = "file"
+IDENTITY_BYTES = 4096
+"""Bytes hashed at the start of the file and just before the position (the file's identity)."""
 csv.field_size_limit(16 * 1024 * 1024)  # Snowflake caps query_text at 100K characters; be generous.
 
 
-class RowError(ValueError):
-    """A row is unusable; the message names the field and never quotes query text."""
-
-
-def parse_timestamp(value: Any, field: str) -> datetime:
-    """Parse an ISO 8601 timestamp into an aware UTC datetime.
-
-    Raises:
-        RowError: the value is missing or not ISO 8601.
-    """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip().replace(" ", "T", 1)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise RowError(f"{field} is not an ISO 8601 timestamp") from None
-    else:
-        raise RowError(f"{field} is missing")
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def record_from_mapping(row: Mapping[str, Any], position: str) -> QueryRecord:
-    """Build a QueryRecord from a QUERY_HISTORY-shaped mapping (keys in any case).
-
-    Raises:
-        RowError: a required field is missing or a timestamp is invalid.
-    """
-    fields = {str(k).strip().lower(): v for k, v in row.items()}
-    for name in _REQUIRED:
-        value = fields.get(name)
-        if value is None or (isinstance(value, str) and not value.strip() and name != "query_text"):
-            raise RowError(f"{name} is missing")
-    if not isinstance(fields["query_text"], str):
-        raise RowError("query_text is not a string")
-    end_time = parse_timestamp(fields["end_time"], "end_time")
-    start_raw = fields.get("start_time")
-    start_time = parse_timestamp(start_raw, "start_time") if start_raw not in (None, "") else end_time
-    text = {name: _text_or_none(fields.get(name)) for name in _OPTIONAL_TEXT}
-    return QueryRecord(
-        query_id=str(fields["query_id"]).strip(),
-        query_text=fields["query_text"],
-        query_type=(text["query_type"] or "UNKNOWN").upper(),
-        start_time=start_time,
-        end_time=end_time,
-        execution_status=(text["execution_status"] or "SUCCESS").upper(),
-        database_name=text["database_name"],
-        schema_name=text["schema_name"],
-        session_id=text["session_id"],
-        user_name=text["user_name"],
-        role_name=text["role_name"],
-        warehouse_name=text["warehouse_name"],
-        query_tag=text["query_tag"],
-        query_parameterized_hash=text["query_parameterized_hash"],
-        position=position,
-    )
-
-
-def _text_or_none(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def is_after(record: QueryRecord, after: Watermark | None) -> bool:
-    """Return True when the record's keyset ``(end_time, query_id)`` is after the watermark."""
-    if after is None:
+    """Return True when the record's keyset ``(end_time, query_id)`` is after the watermark.
+
+    Used only for a watermark stored before file positions existed (no ``position``).
+    """
+    if after is None or after.end_time is None:
         return True
     return (record.end_time, record.query_id) > (after.end_time, after.query_id)
+
+
+@dataclass
+class _Reader:
+    """Bytes consumed so far: the offset after the last line read and its line number."""
+
+    handle: BinaryIO
+    offset: int = 0
+    line: int = 0
+    terminated: bool = True
+
+    def readline(self) -> bytes:
+        raw = self.handle.readline()
+        if raw:
+            self.offset += len(raw)
+            self.line += 1
+            self.terminated = raw.endswith(b"\n")
+        return raw
+
+    def text_lines(self) -> Iterator[str]:
+        """Decoded lines for the csv module (it pulls exactly the lines one record needs)."""
+        while raw := self.readline():
+            yield raw.decode("utf-8", errors="surrogateescape")
+
+    @property
+    def cursor(self) -> SourceCursor:
+        return SourceCursor(offset=self.offset, line=self.line)
 
 
 class FileQueryHistorySource:
@@ -135,7 +107,15 @@ class FileQueryHistorySource:
         self.key = f"file:{self.path.resolve()}"
 
     def fetch_records(self, after: Watermark | None) -> Iterator[QueryRecord | QuarantineEntry]:
-        """Yield rows after ``after`` in file order, and a QuarantineEntry per unreadable row."""
+        """Yield rows after the watermark's position in file order, a QuarantineEntry per unreadable row.
+
+        Every item carries its cursor. Without a position (no watermark, or one stored by an
+        older version as ``(end_time, query_id)``) the file is read from its start; an old
+        keyset watermark then skips the rows at or before it, once.
+
+        Raises:
+            SourceError: the file is missing or cannot be opened.
+        """
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
@@ -145,72 +125,132 @@ class FileQueryHistorySource:
         except OSError as exc:
             raise SourceError(str(self.path), f"cannot open the file ({exc.strerror})") from None
         with handle:
-            rows = self._csv_rows(handle) if self.format == "csv" else self._jsonl_rows(handle)
+            start = self._resume_point(handle, after)
+            legacy = after if after is not None and start is None else None
+            reader = _Reader(handle)
+            rows = self._csv_rows(reader, start) if self.format == "csv" else self._jsonl_rows(reader, start)
             for item in rows:
-                if isinstance(item, QuarantineEntry) or is_after(item, after):
+                if legacy is None or isinstance(item, QuarantineEntry) or is_after(item, legacy):
                     yield item
 
-    def _quarantine(self, line: int, reason: str, query_id: str | None = None) -> QuarantineEntry:
+    def checkpoint(self, cursor: SourceCursor) -> dict[str, Any]:
+        """Return the JSON-able watermark position just after ``cursor`` (see the module docstring).
+
+        Raises:
+            SourceError: the file cannot be read any more.
+        """
+        try:
+            with self.path.open("rb") as handle:
+                head, tail = _identity(handle, cursor.offset)
+        except OSError as exc:
+            raise SourceError(str(self.path), f"cannot read the file ({exc.strerror})") from None
+        return {"kind": POSITION_KIND, "offset": cursor.offset, "line": cursor.line, "head": head, "tail": tail}
+
+    def _resume_point(self, handle: BinaryIO, after: Watermark | None) -> SourceCursor | None:
+        """Return where to start: the stored position when the file still matches it, else the start.
+
+        None means "no usable position": read from the start (and apply a legacy keyset).
+        """
+        position = after.position if after is not None else None
+        if not position or position.get("kind") != POSITION_KIND:
+            return None
+        offset, line = int(position.get("offset", 0)), int(position.get("line", 0))
+        size = handle.seek(0, io.SEEK_END)
+        same = size >= offset and _identity(handle, offset) == (position.get("head"), position.get("tail"))
+        if not same:
+            log.warning("query-history file %s changed before the stored position (line %d): it was replaced or "
+                        "rewritten, so it is read again from its start", self.path, line,
+                        extra={"event": "source_file_replaced", "source": self.key, "line": line})
+            return SourceCursor(offset=0, line=0)
+        return SourceCursor(offset=offset, line=line)
+
+    def _quarantine(self, line: int, reason: str, cursor: SourceCursor, query_id: str | None = None) -> QuarantineEntry:
         return QuarantineEntry(
             source=self.key,
             query_id=query_id,
             position=f"{self.path.name}:{line}",
             reason_code="malformed_row",
             reason=reason,
+            cursor=cursor,
         )
 
-    def _jsonl_rows(self, handle: io.BufferedReader) -> Iterator[QueryRecord | QuarantineEntry]:
-        for number, raw in enumerate(handle, start=1):
+    def _jsonl_rows(self, reader: _Reader, start: SourceCursor | None) -> Iterator[QueryRecord | QuarantineEntry]:
+        if start is not None:
+            reader.handle.seek(start.offset)
+            reader.offset, reader.line = start.offset, start.line
+        else:
+            reader.handle.seek(0)
+        while raw := reader.readline():
+            number = reader.line
             if not raw.strip():
                 continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield self._quarantine(number, f"not UTF-8 (byte {exc.start})")
+                yield self._quarantine(number, f"not UTF-8 (byte {exc.start})", reader.cursor)
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield self._quarantine(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                if not reader.terminated:
+                    return  # an unfinished last line: left for the next read
+                yield self._quarantine(number, f"not valid JSON ({exc.msg} at column {exc.colno})", reader.cursor)
                 continue
             if not isinstance(row, dict):
-                yield self._quarantine(number, "a line must hold one JSON object")
+                yield self._quarantine(number, "a line must hold one JSON object", reader.cursor)
                 continue
-            yield self._record_or_quarantine(row, number)
+            yield self._record_or_quarantine(row, number, reader.cursor)
 
-    def _csv_rows(self, handle: io.BufferedReader) -> Iterator[QueryRecord | QuarantineEntry]:
-        text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(text)
-        if reader.fieldnames is None:
+    def _csv_rows(self, reader: _Reader, start: SourceCursor | None) -> Iterator[QueryRecord | QuarantineEntry]:
+        reader.handle.seek(0)
+        lines = reader.text_lines()
+        try:
+            header = next(csv.reader(lines))
+        except (StopIteration, csv.Error):
             return
+        if start is not None and start.offset > reader.offset:
+            reader.handle.seek(start.offset)
+            reader.offset, reader.line = start.offset, start.line
+        records = csv.reader(reader.text_lines())
         while True:
-            line = reader.line_num + 1
+            first_line = reader.line + 1
             try:
-                row = next(reader)
+                values = next(records)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield self._quarantine(line, f"not valid CSV ({exc})")
+                if not reader.terminated:
+                    return
+                yield self._quarantine(first_line, f"not valid CSV ({exc})", reader.cursor)
                 continue
-            if any(isinstance(v, str) and _has_surrogates(v) for v in row.values()):
-                yield self._quarantine(line, "not UTF-8")
+            if not values:
+                continue  # a blank line
+            if not reader.terminated and len(values) < len(header):
+                return  # an unfinished last record: left for the next read
+            if any(has_surrogates(v) for v in values):
+                yield self._quarantine(first_line, "not UTF-8", reader.cursor)
                 continue
-            if None in row:  # more fields than header columns
-                yield self._quarantine(line, "more fields than the header has columns")
+            if len(values) > len(header):
+                yield self._quarantine(first_line, "more fields than the header has columns", reader.cursor)
                 continue
-            yield self._record_or_quarantine(row, line)
+            yield self._record_or_quarantine(dict(zip(header, values)), first_line, reader.cursor)
 
-    def _record_or_quarantine(self, row: Mapping[str, Any], line: int) -> QueryRecord | QuarantineEntry:
+    def _record_or_quarantine(
+        self, row: Mapping[str, Any], line: int, cursor: SourceCursor
+    ) -> QueryRecord | QuarantineEntry:
         try:
-            return record_from_mapping(row, f"{self.path.name}:{line}")
+            return record_from_mapping(row, f"{self.path.name}:{line}", cursor)
         except RowError as exc:
-            query_id = row.get("query_id") or row.get("QUERY_ID")
-            return self._quarantine(line, str(exc), str(query_id) if query_id else None)
+            query_id = next((v for k, v in row.items() if str(k).strip().lower() == "query_id"), None)
+            return self._quarantine(line, str(exc), cursor, valid_query_id(query_id))
 
 
-def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _identity(handle: BinaryIO, offset: int) -> tuple[str, str]:
+    """Return SHA-256 hex digests of the first and of the last :data:`IDENTITY_BYTES` before ``offset``."""
+    handle.seek(0)
+    head = hashlib.sha256(handle.read(min(offset, IDENTITY_BYTES))).hexdigest()
+    begin = max(0, offset - IDENTITY_BYTES)
+    handle.seek(begin)
+    tail = hashlib.sha256(handle.read(offset - begin)).hexdigest()
+    return head, tail
+

@@ -45,7 +45,7 @@ from typing import Any
 from lineage_engine.model import AccessLineage, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
-from lineage_engine.sources.file import RowError, parse_timestamp
+from lineage_engine.sources.rows import RowError, record_from_mapping, valid_query_id
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
 
 MAX_RUNTIME = timedelta(days=2)
@@ -248,31 +248,14 @@ class SnowflakeQueryHistorySource:
     # -- rows ---------------------------------------------------------------------------------
 
     def _record(self, row: Mapping[str, Any]) -> QueryRecord | QuarantineEntry:
-        query_id = str(row.get("query_id") or "")
-        position = f"QUERY_HISTORY {query_id}"
+        """Judge one row like every source does (:func:`~lineage_engine.sources.rows.record_from_mapping`)."""
+        query_id = valid_query_id(row.get("query_id"))
+        position = f"QUERY_HISTORY {query_id or '?'}"
         try:
-            if not query_id:
-                raise RowError("query_id is missing")
-            if not isinstance(row.get("query_text"), str):
-                raise RowError("query_text is missing")
-            end_time = parse_timestamp(row.get("end_time"), "end_time")
-            start_time = parse_timestamp(row["start_time"], "start_time") if row.get("start_time") else end_time
+            return record_from_mapping(row, position)
         except RowError as exc:
-            return QuarantineEntry(source=self.key, query_id=query_id or None, position=position,
+            return QuarantineEntry(source=self.key, query_id=query_id, position=position,
                                    reason_code="malformed_row", reason=str(exc))
-        text = {k: (str(row[k]).strip() or None) if row.get(k) is not None else None
-                for k in ("database_name", "schema_name", "session_id", "user_name", "role_name",
-                          "warehouse_name", "query_tag", "query_parameterized_hash")}
-        return QueryRecord(
-            query_id=query_id,
-            query_text=row["query_text"],
-            query_type=str(row.get("query_type") or "UNKNOWN").upper(),
-            start_time=start_time,
-            end_time=end_time,
-            execution_status=str(row.get("execution_status") or "SUCCESS").upper(),
-            position=position,
-            **text,
-        )
 
     def _with_access_history(self, items: list[QueryRecord | QuarantineEntry]) -> list[QueryRecord | QuarantineEntry]:
         records = [i for i in items if isinstance(i, QueryRecord)]

@@ -38,7 +38,7 @@ def test_migrate_is_idempotent_and_reaches_head(registry_url: str) -> None:
     engine = create_engine(parse_registry_url(registry_url))
     try:
         assert set(inspect(engine).get_table_names()) == TABLES
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() is not None
     finally:
         engine.dispose()
 

@@ -1,0 +1,52 @@
+"""Run the installed ``lineage-engine`` command in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+COMMAND = shutil.which("lineage-engine", path=str(Path(sys.executable).parent)) or "lineage-engine"
+"""The console script installed next to this interpreter (the venv's ``bin``)."""
+
+
+def file_config(folder: Path, history: Path, *, batch_size: int = 1000, extra: str = "") -> Path:
+    """Write a config for the file source, embedded graph and SQLite registry under ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "lineage-engine.config.yaml"
+    config.write_text(
+        f"telemetry: {{provider: file, path: '{history}', batch_size: {batch_size}}}\n"
+        "graph: {type: embedded, path: .lineage/graph}\n"
+        'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
+        "monitoring: {slack_webhook: ''}\n" + extra,
+        encoding="utf-8",
+    )
+    return config
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """Return the environment for a CLI run: ours without config or webhook overrides, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LINEAGE_ENGINE_CONFIG", "SLACK_WEBHOOK_URL") and not k.startswith("LINEAGE_ENGINE_")}
+    env["COLUMNS"] = "250"
+    env.update(extra)
+    return env
+
+
+def run_cli(config: Path, *args: str, check: bool = True, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``lineage-engine --config CONFIG ARGS``; with ``check`` assert exit code 0."""
+    result = subprocess.run([COMMAND, "--config", str(config), *args], cwd=config.parent, capture_output=True,
+                            text=True, timeout=timeout, env=env or environment())
+    if check:
+        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def export_edges(config: Path, *extra: str) -> str:
+    """Return ``export edges`` output (JSON Lines) for the config's graph."""
+    out = config.parent / "edges.jsonl"
+    run_cli(config, "export", "edges", "--output", str(out), *extra)
+    return out.read_text(encoding="utf-8")
