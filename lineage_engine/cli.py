@@ -146,6 +146,9 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
         f"  quarantined: {r.quarantined} this crawl, {outcome.quarantined_total} in total "
         "(see 'lineage-engine quarantine')"
     )
+    if r.merge.events_skipped:
+        console.print(f"  [yellow]{r.merge.events_skipped} lineage events not merged: at or before the last event "
+                      "already applied to their dataset (replayed after a crash, or rows out of END_TIME order)[/]")
     if r.internal_errors:
         console.print(f"  [yellow]{r.internal_errors} statements hit an unexpected error and were quarantined as "
                       "internal_error (please report them; the crawl went on)[/]")

@@ -460,7 +460,9 @@ class MergeReport:
 
     ``edges_created`` counts new dataset-edge intervals, ``edges_closed`` intervals given a
     valid_to, ``edges_updated`` existing open intervals re-observed; the ``column_edges_*``
-    counts are the same for column edges.
+    counts are the same for column edges. ``events_skipped`` counts events at or before the
+    last event already applied to their dataset: a replay after a crash, or a row out of
+    ``END_TIME`` order (its lineage is not merged into the past; see the README).
     """
 
     datasets_created: int = 0
@@ -470,6 +472,7 @@ class MergeReport:
     column_edges_created: int = 0
     column_edges_updated: int = 0
     column_edges_closed: int = 0
+    events_skipped: int = 0
 
     def __add__(self, other: MergeReport) -> MergeReport:
         """Return the field-by-field sum (what two batches changed together)."""

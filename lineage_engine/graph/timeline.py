@@ -274,6 +274,7 @@ def fold_events(
         column_edges_created=len(column_changes.created),
         column_edges_updated=len(column_changes.updated),
         column_edges_closed=len(column_changes.closes),
+        events_skipped=skipped,
     )
     changed_drop = {i: d for i, d in marks.dropped.items() if nodes.get(i, NodeState(i)).dropped_at != d}
     new_columns = {i for r in column_changes.created for i in (r.downstream, r.upstream)}
