@@ -10,17 +10,31 @@ input order::
 
     {"id", "targets": [...], "sources": [...],
      "column_lineage": [{"source", "target", "transform", "kind", "confidence"}],
+     "operations": [{"index", "operation", "target", "counterpart"}],
      "problems": [{"code", "message", "statement_index", "line", "column"}],
      "confidence"}
 
 Names are canonical ids: lower case, qualified with the defaults when given, stages as
-``@db.schema.stage``; column ids are ``<dataset id>.<column>``. A case's ``sql`` is one
+``@db.schema.stage``; column ids are ``<dataset id>.<column>`` (a part holding a dot is
+double-quoted, the quoting rule of :mod:`lineage_engine.model`). A case's ``sql`` is one
 script: objects created and consumed inside it drop out, for tables and columns (see
-:mod:`lineage_engine.parsing.script`). Schema keys are qualified with the defaults like
-table names. A line that is not a JSON object, lacks ``sql`` or names an unknown dialect
-gives an output line with a ``bad_input`` problem naming the file and line; an unexpected
-failure of the extractor itself gives ``internal_error`` the same way; the run goes on.
-Problem messages never quote SQL.
+:mod:`lineage_engine.parsing.script`). A plain SELECT's output columns are column lineage
+into the pseudo-dataset ``<select>`` (``<select>.total <- db.s.orders.amount``), never a
+target. ``operations`` lists every statement the extractor understood, in text order, with
+its operation (``create``, ``insert``, ``query``, ``drop``, ``alter``, ``rename`` ...),
+target and counterpart (RENAME's new name, SWAP's other side): DROP and ALTER appear there
+and nowhere else (they move no data).
+
+Schema keys are table names in the case's dialect (BigQuery ``my-project.ds.t`` or
+backticks, T-SQL brackets, quoted parts, four or more parts), parsed with sqlglot and
+qualified with the defaults like table names in the SQL. A key that cannot be parsed, or
+an entry whose value is not a list of column names, is a ``bad_schema`` problem on the
+case, and the rest of the schema still applies; the case is never skipped for its schema.
+
+A line that is not a JSON object, lacks ``sql`` or names an unknown dialect gives an output
+line with a ``bad_input`` problem naming the file and line; an unexpected failure of the
+extractor itself gives ``internal_error`` the same way; the run goes on. Problem messages
+never quote SQL.
 """
 
 from __future__ import annotations
@@ -32,9 +46,13 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage_engine.model import Problem
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+
+from lineage_engine.model import DatasetRef, Problem
 from lineage_engine.parsing.extract import extract_lineage
-from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
+from lineage_engine.parsing.normalize import NameContext, table_ref
 from lineage_engine.parsing.schema import MappingSchemaProvider
 from lineage_engine.parsing.script import collapse_script
 
@@ -86,11 +104,11 @@ def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
     database, schema_name = case.get("default_database"), case.get("default_schema")
     if not all(v is None or isinstance(v, str) for v in (dialect, database, schema_name)):
         return _bad(case_id, position, "fields 'dialect', 'default_database' and 'default_schema' must be strings")
-    context = NameContext(database=database, schema=schema_name)
+    context = NameContext(database=database, schema=schema_name, dialect=dialect.lower())
     try:
-        schema = _schema(case.get("schema"), context)
-    except (TypeError, ValueError, AttributeError):
-        return _bad(case_id, position, "field 'schema' is not an object of dataset name -> list of column names")
+        schema, schema_problems = _schema(case.get("schema"), context)
+    except ValueError:
+        return _bad(case_id, position, "field 'dialect' is not a sqlglot dialect name")
     try:
         result = extract_lineage(
             sql, dialect=dialect, default_database=database, default_schema=schema_name,
@@ -111,24 +129,63 @@ def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
              "confidence": e.confidence}
             for e in script.columns
         ],
-        "problems": [_problem(p) for p in result.problems],
-        "confidence": result.confidence,
+        "operations": [
+            {"index": st.index, "operation": st.operation.value, "target": st.target.id if st.target else None,
+             "counterpart": st.counterpart.id if st.counterpart else None}
+            for st in result.statements
+        ],
+        "problems": [_problem(p) for p in (*schema_problems, *result.problems)],
+        "confidence": result.confidence if not schema_problems else min(result.confidence, 0.7),
     }
 
 
-def _schema(raw: Any, context: NameContext) -> MappingSchemaProvider | None:
-    """Qualify the case's schema keys with its defaults, like table names."""
+def _schema(raw: Any, context: NameContext) -> tuple[MappingSchemaProvider | None, list[Problem]]:
+    """Parse the case's schema keys as table names of its dialect, qualified with its defaults.
+
+    Returns:
+        ``(provider or None, problems)``: one ``bad_schema`` problem per entry left out
+        (a key that is not a table name, a value that is not a list of strings), or one
+        for a schema that is not an object; the other entries still apply.
+
+    Raises:
+        ValueError: the context's dialect is not a sqlglot dialect.
+    """
     if raw is None:
-        return None
+        return None, []
+    if not isinstance(raw, Mapping):
+        return None, [_schema_problem("field 'schema' is not an object of dataset name -> list of column names; "
+                                      "the case was extracted without a schema")]
+    engine = Dialect.get_or_raise(context.dialect)
     mapping: dict[str, list[str]] = {}
-    for key, columns in raw.items():
-        parts = split_dotted_name(key)
-        if parts is None or not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise ValueError("bad schema entry")
-        ref, _ = qualified_ref(parts, context, "table")
-        if ref is not None:
-            mapping[ref.id] = columns
-    return MappingSchemaProvider(mapping)
+    problems: list[Problem] = []
+    for number, (key, columns) in enumerate(raw.items(), start=1):
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            problems.append(_schema_problem(f"schema entry {number}: the value is not a list of column names; "
+                                            "the entry was left out"))
+            continue
+        ref = _schema_key(key, engine, context)
+        if ref is None:
+            problems.append(_schema_problem(f"schema entry {number}: the key is not a table name in this dialect; "
+                                            "the entry was left out"))
+            continue
+        mapping[ref.id] = columns
+    return MappingSchemaProvider(mapping), problems
+
+
+def _schema_key(key: Any, engine: Dialect, context: NameContext) -> DatasetRef | None:
+    """Return the dataset a schema key names (parsed by sqlglot in the case's dialect), or None."""
+    if not isinstance(key, str) or not key.strip():
+        return None
+    try:
+        table = exp.to_table(key.strip(), dialect=engine)
+    except (SqlglotError, ValueError, TypeError):
+        return None
+    ref, _problem = table_ref(table, context) if isinstance(table, exp.Table) else (None, None)
+    return ref
+
+
+def _schema_problem(message: str) -> Problem:
+    return Problem(code="bad_schema", message=message)
 
 
 def _problem(problem: Problem) -> dict[str, Any]:
@@ -140,7 +197,7 @@ def _bad(case_id: Any, position: str, reason: str, *, code: str = "bad_input") -
     problem = {"code": code, "message": f"{position}: {reason}; the case was skipped",
                "statement_index": None, "line": None, "column": None}
     return {"id": case_id if isinstance(case_id, (str, int)) else None, "targets": [], "sources": [],
-            "column_lineage": [], "problems": [problem], "confidence": 0.0}
+            "column_lineage": [], "operations": [], "problems": [problem], "confidence": 0.0}
 
 
 lineage_app = typer.Typer(help="Extract lineage from SQL corpora (JSON Lines in, JSON Lines out).",

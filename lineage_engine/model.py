@@ -46,6 +46,7 @@ class Operation(str, enum.Enum):
     DROP = "drop"  # DROP TABLE/VIEW
     TRUNCATE = "truncate"  # TRUNCATE TABLE, or DELETE with no WHERE: every row gone (replaces with nothing)
     QUERY = "query"  # a SELECT: reads only; given only when extract_lineage(queries=True)
+    ALTER = "alter"  # ALTER TABLE/VIEW other than RENAME/SWAP: no data moves; only with queries=True
 
 
 def quote_part(part: str) -> str:
@@ -317,6 +318,11 @@ class ExtractionResult:
         fingerprint: stable hex digest of the text with literals redacted and whitespace and
             case normalised; equal fingerprints mean equal lineage (used as a parse cache key).
         redacted_text: the text with every literal replaced by ``?``; safe to store.
+        reads: column ids the text read, sorted, deduplicated (column mode only): every
+            upstream column of every statement's column edges, DIRECT and INDIRECT (a
+            filter reads its column too), a plain SELECT's included (``queries=True``);
+            markers as in :class:`ColumnLineage` (``<unresolved>.c``, ``t.*``). Access
+            history ("who read which columns") is built from them.
     """
 
     statements: tuple[StatementLineage, ...]
@@ -324,6 +330,7 @@ class ExtractionResult:
     confidence: float = 1.0
     fingerprint: str = ""
     redacted_text: str = ""
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

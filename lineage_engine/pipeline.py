@@ -149,6 +149,7 @@ class ParseCache:
             temp_patterns=patterns,
             columns=schema is not None,
             schema=recording,
+            queries=True,  # SELECTs inside a text keep their reads (ExtractionResult.reads: access history)
         )
         if schema is not None:  # keep only what the graph stores: repeats cost nothing, the cache stays small
             result = replace(result, statements=columns_for_graph(

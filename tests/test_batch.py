@@ -58,12 +58,37 @@ def test_dialect_defaults_to_snowflake_and_ansi_names_the_generic_dialect() -> N
 
 def test_bad_lines_give_a_problem_with_file_and_line_and_the_run_goes_on() -> None:
     outs = run("{not json", "[1, 2]", {"id": "n"}, {"id": "d", "sql": "select 1", "dialect": "no_such"},
-               {"id": "s", "sql": "select", "schema": {"a": "not a list"}}, {"id": "ok", "sql": "select * from t"})
-    assert [o["id"] for o in outs] == [None, None, "n", "d", "s", "ok"]
-    for number, out in enumerate(outs[:5], start=1):
+               {"id": "ok", "sql": "select * from t"})
+    assert [o["id"] for o in outs] == [None, None, "n", "d", "ok"]
+    for number, out in enumerate(outs[:4], start=1):
         [problem] = out["problems"]
         assert problem["code"] == "bad_input" and problem["message"].startswith(f"c.jsonl:{number}:")
-    assert outs[5]["sources"] == ["t"] and [p["code"] for p in outs[5]["problems"]] == ["unqualified_name"]
+    assert outs[4]["sources"] == ["t"]
+    assert [p["code"] for p in outs[4]["problems"]] == ["unqualified_name", "unresolved_column"]
+
+
+def test_a_bad_schema_entry_is_a_problem_on_the_case_and_the_rest_of_the_schema_applies() -> None:
+    [out] = run({"id": "s", "sql": "insert into o select * from t", "default_database": "D", "default_schema": "S",
+                 "schema": {"a": "not a list", "1.2.3.4.": ["x"], "t": ["c1", "c2"]}})
+    assert [p["code"] for p in out["problems"]] == ["bad_schema", "bad_schema"]
+    assert all("entry" in p["message"] and "left out" in p["message"] for p in out["problems"])
+    assert {e["source"] for e in out["column_lineage"]} == {"d.s.t.c1", "d.s.t.c2"}
+    [other] = run({"id": "s", "sql": "select a from t", "schema": ["not", "an", "object"]})
+    assert other["sources"] == ["t"] and other["problems"][0]["code"] == "bad_schema"
+
+
+def test_schema_keys_are_table_names_of_the_case_dialect() -> None:
+    schema = {"`my-proj`.ds.t1": ["a"], "my-proj.ds.t2_yyyymmdd": ["b"], "proj.ds.t3": ["c"],
+              "srv.db.s.t4": ["d"]}
+    [out] = run({"id": "bq", "dialect": "bigquery", "schema": schema,
+                 "sql": "select * from `my-proj.ds.t1` join `my-proj`.ds.t2_20230101 on true "
+                        "join proj.ds.t3 on true join srv.db.s.t4 on true"})
+    assert out["problems"] == []
+    assert {e["source"] for e in out["column_lineage"]} == {
+        "my-proj.ds.t1.a", "my-proj.ds.t2_yyyymmdd.b", "proj.ds.t3.c", "srv.db.s.t4.d"}
+    [tsql] = run({"id": "ms", "dialect": "tsql", "default_database": "Db", "schema": {"[Db].[dbo].[T]": ["x"]},
+                  "sql": "use Db; select * from dbo.T"})
+    assert [e["source"] for e in tsql["column_lineage"]] == ["db.dbo.t.x"]
 
 
 def test_an_extractor_defect_costs_one_case_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,3 +86,16 @@ def test_indirect_column_edges_are_stored_only_when_configured(tmp_path: Path) -
     indirect = {(e.downstream, e.upstream) for e in store.iter_column_edges() if e.kind == "INDIRECT"}
     assert ("db.s.b.id", "db.s.a.country") in indirect  # the WHERE clause chooses b's rows
     store.close()
+
+
+def test_the_crawl_parse_keeps_every_column_read_for_access_history() -> None:
+    from lineage_engine.model import QueryRecord
+    from lineage_engine.parsing.schema import MappingSchemaProvider
+    from lineage_engine.pipeline import ParseCache
+
+    record = QueryRecord("q1", "insert into db.s.t select id, email from db.s.src where country = 'x'; "
+                         "select phone from db.s.src", "INSERT", T0, T0, database_name="DB", schema_name="S")
+    result, _ = ParseCache(10).get_or_extract(record, CrawlOptions(), (), schema=MappingSchemaProvider({}))
+    # the graph keeps DIRECT edges only (store_indirect_column_edges: false); the reads keep the filter and the SELECT
+    assert {c.source for st in result.statements if st.target for c in st.columns} == {"db.s.src.id", "db.s.src.email"}
+    assert result.reads == ("db.s.src.country", "db.s.src.email", "db.s.src.id", "db.s.src.phone")

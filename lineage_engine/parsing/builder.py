@@ -53,6 +53,7 @@ class StatementBuilder:
         temp_re: compiled temporary-name patterns.
         columns: column-mode options; None at table level.
         merge_clauses: a MERGE's plain WHEN clauses read from tokens (column mode).
+        queries: also report statements that move no data (SELECT, ALTER) as operations.
         outcome: what the statement contributed so far.
     """
 
@@ -61,6 +62,7 @@ class StatementBuilder:
     temp_re: re.Pattern[str] | None
     columns: col.ColumnOptions | None = None
     merge_clauses: tuple[PlainClause, ...] | None = None
+    queries: bool = False
     outcome: StatementOutcome = field(init=False)
 
     def __post_init__(self) -> None:

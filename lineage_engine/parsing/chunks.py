@@ -68,15 +68,16 @@ def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
 
     Args:
         chunk: one statement's tokens (non-empty).
-        queries: SELECT statements are wanted too (their reads; batch extraction).
+        queries: SELECT statements are wanted too (their reads; batch extraction), and
+            every ALTER (reported as an operation).
     """
     head = chunk[0].text.upper()
     if queries and head == "SELECT":
         return True
     if head in _NO_LINEAGE_HEADS:
         return False
-    if head == "ALTER":
-        return any(tok.text.upper() in _IDENTITY_WORDS for tok in chunk)
+    if head == "ALTER":  # only RENAME / SWAP move identity; with ``queries`` every ALTER is an operation
+        return queries or any(tok.text.upper() in _IDENTITY_WORDS for tok in chunk)
     if head == "BEGIN" or head == "START":
         return len(chunk) > 2  # BEGIN [TRANSACTION|WORK] alone is a transaction
     return True

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from lineage_engine.model import ColumnLineage, DatasetRef, column_id
+from lineage_engine.model import SELECT_DATASET, ColumnLineage, DatasetRef, column_id
 from lineage_engine.parsing.column_edges import ColumnOutcome, column_edges
 from lineage_engine.parsing.column_sources import DerivedRelation, Output, Scope, TableRelation
 from lineage_engine.parsing.merge_clauses import PlainClause
@@ -39,6 +39,8 @@ from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.parsing.transforms import IDENTITY, TRANSFORM_NAMES, MaskingMatcher
 
 _GUESSED_TARGET = 0.8
+SELECT_REF = DatasetRef(id=SELECT_DATASET, name=SELECT_DATASET, kind="query")
+"""The pseudo-dataset of a plain SELECT's output columns (``<select>.col``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +225,17 @@ def update_columns(node: exp.Update, target: DatasetRef, context: NameContext, o
 
 
 def unload_columns(query: exp.Expr, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
-    """Return the column lineage of ``COPY INTO @stage FROM (query)`` (an unload).
+    """Return the column lineage of a query's output columns into ``target``, by output name.
+
+    Used for ``COPY INTO @stage FROM (query)`` (an unload) and for a plain SELECT (the
+    pseudo-dataset ``<select>``: what the query returned, read for access history).
 
     Args:
-        query: the unloaded query (the ``FROM ( ... )`` subquery's inner query).
+        query: the unloaded query (the ``FROM ( ... )`` subquery's inner query), or the
+            SELECT statement itself.
         target: the stage, ``@db.schema.stage``; its columns are the query's output names
             (Snowflake, COPY INTO <location>: Parquet columns and the CSV ``HEADER`` take
-            the select list's names).
+            the select list's names); or :data:`SELECT_REF`.
     """
     resolver = _resolver(context, options)
     return column_edges(resolver, target, resolver.query(query, {}), 1.0)

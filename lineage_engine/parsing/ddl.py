@@ -1,8 +1,10 @@
 """Statements that move dataset identity or change the session: ALTER, DROP, USE, commands.
 
-* ``ALTER TABLE|VIEW a RENAME TO b`` -> :attr:`Operation.RENAME`; ``SWAP WITH`` -> SWAP.
+* ``ALTER TABLE|VIEW a RENAME TO b`` -> :attr:`Operation.RENAME`; ``SWAP WITH`` -> SWAP; any
+  other ALTER of a table or view -> :attr:`Operation.ALTER` (no data moves), only when the
+  extraction reports operations (``queries=True``).
 * ``DROP TABLE|VIEW`` -> :attr:`Operation.DROP`, one per table.
-* ``USE [DATABASE|SCHEMA] x`` changes the name context of the statements after it.
+* ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
 * An opaque sqlglot ``Command`` that looks materializing is reported ``unsupported``;
@@ -12,12 +14,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sqlglot import exp
 
 from lineage_engine.model import DatasetRef, Operation, Problem
 from lineage_engine.parsing.builder import StatementBuilder as _Builder
-from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
+from lineage_engine.parsing.normalize import qualified_ref, split_dotted_name
 from lineage_engine.parsing.problems import name_problem, unsupported_problem
 
 _RENAME_OR_SWAP = re.compile(r"\b(rename\s+to|swap\s+with)\b", re.IGNORECASE)
@@ -27,18 +30,22 @@ _EXCHANGE = re.compile(
     r"\s*TABLE\s+([\w$.`\"]+)\s+EXCHANGE\s+PARTITION\s*\(.*\)\s*WITH\s+TABLE\s+([\w$.`\"]+)\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_ALTERED = re.compile(r"\s*(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)", re.IGNORECASE)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
 _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNORECASE)
 
 
 def alter(b: _Builder, node: exp.Alter) -> None:
-    """ALTER TABLE|VIEW ... RENAME TO / SWAP WITH (one action); other ALTERs give nothing."""
+    """ALTER TABLE|VIEW ... RENAME TO / SWAP WITH (one action); other ALTERs are operations only."""
     kind = str(node.args.get("kind") or "").upper()
     actions = node.args.get("actions") or []
-    if kind not in ("TABLE", "VIEW") or len(actions) != 1:
+    if kind not in ("TABLE", "VIEW"):
         return
-    action = actions[0]
     ds_kind = "view" if kind == "VIEW" else "table"
+    action = actions[0] if len(actions) == 1 else None
+    if b.queries and not isinstance(action, (exp.AlterRename, exp.SwapTable)):
+        b.emit(Operation.ALTER, b.ref(node.this, kind=ds_kind))
+        return
     if isinstance(action, exp.AlterRename):
         target = b.ref(node.this, kind=ds_kind)
         new = b.ref(action.this, kind=ds_kind, role="target")
@@ -60,21 +67,41 @@ def drop(b: _Builder, node: exp.Drop) -> None:
         b.emit(Operation.DROP, b.ref(table, kind="view" if kind == "VIEW" else "table"))
 
 
+# ``USE x`` names a schema here (Hive and MySQL databases are schemas: ``db.table``).
+_USE_SETS_SCHEMA = frozenset({"hive", "spark", "spark2", "databricks", "mysql", "doris", "starrocks", "trino",
+                              "presto", "athena", "clickhouse", "singlestore"})
+# Schema a database starts in when ``USE`` names only the database.
+_DEFAULT_SCHEMA = {"tsql": "dbo", "fabric": "dbo", "duckdb": "main", "snowflake": "PUBLIC"}
+
+
 def use(b: _Builder, node: exp.Use) -> None:
-    """USE [DATABASE|SCHEMA]: change the name context of the statements after it."""
+    """USE: change the name context of the statements after it, per dialect.
+
+    * Snowflake (and dialects without a rule of their own): ``USE [DATABASE] db`` sets the
+      database, schema ``PUBLIC``; ``USE SCHEMA s`` the schema; ``USE [SCHEMA] db.s`` both.
+    * T-SQL: ``USE db`` sets the database, schema ``dbo``; DuckDB: schema ``main``.
+    * Hive, Spark, Databricks, MySQL, Trino, Presto, Athena: ``USE x`` and ``USE
+      DATABASE|SCHEMA x`` set the schema (the database, or catalog, is unchanged);
+      ``USE c.s`` both; Databricks ``USE CATALOG c`` sets the catalog and resets the
+      schema to ``default`` (Databricks SQL reference, USE CATALOG).
+    * ``USE WAREHOUSE|ROLE|SECONDARY ROLES``: nothing.
+    """
     kind = str(node.args.get("kind") or "").upper()
     table = node.this
-    if kind not in ("", "DATABASE", "SCHEMA") or not isinstance(table, exp.Table):
+    if kind not in ("", "DATABASE", "SCHEMA", "CATALOG") or not isinstance(table, exp.Table):
         return
     parts = [p for p in (table.args.get("catalog"), table.args.get("db"), table.this) if p is not None]
     names = [p.this if isinstance(p, exp.Identifier) and p.args.get("quoted") else p.name.upper() for p in parts]
     ctx = b.context
-    if kind == "DATABASE" or (kind == "" and len(names) == 1):
-        new = NameContext(database=names[-1], schema="PUBLIC")
+    dialect = ctx.dialect
+    if kind == "CATALOG":
+        new = replace(ctx, database=names[-1], schema="DEFAULT")
     elif len(names) >= 2:
-        new = NameContext(database=names[-2], schema=names[-1])
+        new = replace(ctx, database=names[-2], schema=names[-1])
+    elif kind == "SCHEMA" or dialect in _USE_SETS_SCHEMA:
+        new = replace(ctx, schema=names[-1])
     else:
-        new = NameContext(database=ctx.database, schema=names[-1])
+        new = replace(ctx, database=names[-1], schema=_DEFAULT_SCHEMA.get(dialect, "PUBLIC"))
     b.outcome.context = new
 
 
@@ -89,7 +116,10 @@ def command(b: _Builder, node: exp.Command) -> None:
         if target is not None and source is not None:
             b.emit(Operation.INSERT, target, [source])
         return
-    if keyword in _DML_COMMANDS or (
+    altered = _ALTERED.match(text) if keyword == "ALTER" and b.queries else None
+    if altered is not None and not _RENAME_OR_SWAP.search(text):
+        b.emit(Operation.ALTER, _named(b, altered.group(2)))
+    elif keyword in _DML_COMMANDS or (
         keyword in _DDL_COMMANDS and _TABLE_OR_VIEW.match(text) and (keyword != "ALTER" or _RENAME_OR_SWAP.search(text))
     ):
         b.outcome.problems.append(unsupported_problem(statement_index=b.index, keyword=keyword))

@@ -17,6 +17,9 @@ into a parse, never the reverse. Each applies to one sqlglot dialect class exact
   BY NAME`` become ``UPDATE SET *`` / ``INSERT *``, which sqlglot parses and which mean the
   same (every source column into the target column of the same name). Any statement but
   a MERGE returns at its first token, so the hot path pays one comparison.
+* ``databricks``, ``spark`` -- :func:`identifier_literals`: ``IDENTIFIER('cat.sch.tbl')``
+  with a string literal becomes the name it holds, wherever a name may stand (sqlglot 30.22
+  parses it as a function call, a table named ``identifier`` or not at all).
 
 Fixes are pure, linear in the statement's tokens and never raise; dialects without a fix
 cost one cached lookup per extraction (:func:`dialect_fix`).
@@ -69,6 +72,8 @@ def _fix_for_class(dialect: type[Dialect]) -> TokenFix | None:
         return expand_compound_assignments
     if dialect is type(Dialect.get_or_raise("snowflake")):
         return merge_all_by_name
+    if dialect in (type(Dialect.get_or_raise("databricks")), type(Dialect.get_or_raise("spark"))):
+        return identifier_literals
     if dialect is type(Dialect.get_or_raise("teradata")):
         parser = dialect.parser_class
         known = frozenset(parser.FUNCTIONS) | frozenset(parser.FUNCTION_PARSERS)
@@ -122,6 +127,88 @@ def quote_backticks(chunk: list[Token], text: str) -> list[Token]:
         last = b + 1
     out.extend(chunk[last:])
     return out
+
+
+def identifier_literals(chunk: list[Token], text: str) -> list[Token]:
+    """Replace Databricks' ``IDENTIFIER('a.b.`c d`')`` by the name it holds (Databricks, Spark).
+
+    Databricks SQL reference, "IDENTIFIER clause": ``IDENTIFIER(strExpr)`` turns a constant
+    string into a (qualified) table, view, column or function name; parts are separated by
+    dots and may be quoted with backticks. A string literal argument is rewritten into the
+    name's tokens; a parameter marker or any other expression is left alone.
+
+    Args:
+        chunk: one statement's tokens (Databricks or Spark tokenizer).
+        text: the whole text (unused; part of the fix signature).
+
+    Returns:
+        ``chunk`` unchanged when it holds no ``IDENTIFIER ( 'string' )``, or a string is not
+        a name; else the tokens with each such clause replaced by the name's tokens
+        (positions within the string's span).
+    """
+    out: list[Token] = []
+    last = 0
+    for i, tok in enumerate(chunk):
+        if tok.token_type != TokenType.VAR or len(tok.text) != 10 or tok.text.upper() != "IDENTIFIER":
+            continue
+        if i + 3 >= len(chunk):
+            break
+        open_, value, close = chunk[i + 1], chunk[i + 2], chunk[i + 3]
+        if open_.token_type != TokenType.L_PAREN or value.token_type != TokenType.STRING \
+                or close.token_type != TokenType.R_PAREN:
+            continue
+        parts = _backtick_parts(value.text)
+        if parts is None:
+            return chunk
+        out.extend(chunk[last:i])
+        for n, (part, quoted) in enumerate(parts):
+            if n:
+                out.append(Token(TokenType.DOT, ".", value.line, value.col, value.start, value.start))
+            kind = TokenType.IDENTIFIER if quoted else TokenType.VAR
+            out.append(Token(kind, part, value.line, value.col, value.start, value.end))
+        last = i + 4
+    if not out:
+        return chunk
+    out.extend(chunk[last:])
+    return out
+
+
+def _backtick_parts(name: str) -> list[tuple[str, bool]] | None:
+    """Split ``a.`b c`.d`` into ``[(part, quoted)]`` (backticks doubled inside a quoted part); None if not a name."""
+    parts: list[tuple[str, bool]] = []
+    i, n = 0, len(name)
+    while i < n:
+        if name[i] == "`":
+            buf: list[str] = []
+            j = i + 1
+            while j < n:
+                if name[j] == "`":
+                    if j + 1 < n and name[j + 1] == "`":
+                        buf.append("`")
+                        j += 2
+                        continue
+                    break
+                buf.append(name[j])
+                j += 1
+            if j >= n or not buf:
+                return None
+            parts.append(("".join(buf), True))
+            i = j + 1
+        else:
+            j = name.find(".", i)
+            j = n if j < 0 else j
+            part = name[i:j].strip()
+            if not part or not all(c.isalnum() or c in "_$" for c in part):
+                return None
+            parts.append((part, False))
+            i = j
+        if i < n:
+            if name[i] != ".":
+                return None
+            i += 1
+            if i == n:
+                return None
+    return parts or None
 
 
 def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:

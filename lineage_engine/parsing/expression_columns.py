@@ -35,6 +35,9 @@ _LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp
 # How an expression node class changes a column's transform, decided once per class.
 _SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE = range(11)
 _KINDS: dict[type, int] = {}
+# BigQuery pseudo-columns: the shard suffix of a wildcard table and ingestion-time partitions
+# (BigQuery docs, "Querying multiple tables using a wildcard table", "Partitioned tables").
+_BIGQUERY_PSEUDO_COLUMNS = frozenset({"_table_suffix", "_partitiontime", "_partitiondate"})
 
 
 class ExpressionColumns:
@@ -100,9 +103,7 @@ class ExpressionColumns:
                 if out.get(key, -1) < rank:
                     out[key] = rank
             return
-        if kind == _STAR:  # COUNT(*): every relation's rows
-            for relation in scope.relations.values():
-                _add(out, relation.star(), level)
+        if kind == _STAR:  # COUNT(*) counts rows: it carries no column (README, "Lineage semantics")
             return
         if kind == _QUERY_KIND:
             for output in self.query(node, env, scope):
@@ -156,8 +157,12 @@ class ExpressionColumns:
         Returns:
             ``{upstream column id: transform}``; the caller must not mutate it. An
             unresolvable reference gives ``<unresolved>.name`` and counts in
-            :attr:`unresolved`.
+            :attr:`unresolved`. A BigQuery pseudo-column (``_TABLE_SUFFIX`` of a wildcard
+            table, ``_PARTITIONTIME`` ...) names no stored column: no dependency.
         """
+        if name in _BIGQUERY_PSEUDO_COLUMNS and self.context.dialect == "bigquery" and (
+                not qualifier or scope.find(name, use_aliases=False) is None):
+            return {}
         if qualifier:
             relation = scope.qualified(qualifier)
             if relation is None and db is not None:

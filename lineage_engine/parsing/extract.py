@@ -89,8 +89,10 @@ def extract_lineage(
             (column mode only); None: only what the text itself defines.
         masking_functions: function names (``*`` patterns allowed) whose result masks
             their input (see :mod:`lineage_engine.parsing.transforms`).
-        queries: also report each SELECT's reads as a StatementLineage with operation
-            :attr:`Operation.QUERY` and no target (batch extraction of corpora).
+        queries: also report each SELECT as a StatementLineage with operation
+            :attr:`Operation.QUERY`, no target, its reads as sources and (column mode) its
+            output columns as edges into ``<select>``; and every ALTER of a table or view
+            as :attr:`Operation.ALTER` (batch extraction, access history).
 
     Returns:
         :class:`ExtractionResult`: materializing statements in text order (INSERT ALL
@@ -123,7 +125,7 @@ def extract_lineage(
     statements: list[StatementLineage] = []
     problems: list[Problem] = []
     scores: list[float] = []
-    context = NameContext(database=default_database, schema=default_schema)
+    context = NameContext(database=default_database, schema=default_schema, dialect=dialect.lower())
     layered = LayeredSchema(schema) if columns else None
     options = None
     if layered is not None:
@@ -164,6 +166,7 @@ def extract_lineage(
         confidence=confidence,
         fingerprint=digest,
         redacted_text=redacted,
+        reads=tuple(sorted({c.source for st in statements for c in st.columns})) if columns else (),
     )
 
 

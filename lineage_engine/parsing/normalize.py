@@ -25,6 +25,16 @@ Snowflake name rules applied here:
   (a dated path per day would make a dataset per day). The path is dropped: it is a
   literal and may carry values (dates, customer keys). Any other literal location is
   reported as ``external_location``.
+
+BigQuery name rules (``NameContext.dialect == "bigquery"``), so that one logical table is
+one dataset (BigQuery docs, "Introduction to partitioned tables" and "Querying multiple
+tables using a wildcard table"):
+
+* a partition decorator is dropped: ``t$20230101`` and ``t$__UNPARTITIONED__`` are ``t``;
+* a date-sharded table is its shard family: ``events_20230101`` is ``events_yyyymmdd``
+  (a valid ``YYYYMMDD`` date at the end of the name, after at least one character);
+* a wildcard table is the same family: ``events_2023*`` and ``events_*`` are
+  ``events_yyyymmdd`` (the digits before ``*`` are a date prefix).
 """
 
 from __future__ import annotations
@@ -50,10 +60,13 @@ class NameContext:
     Attributes:
         database: current database, e.g. ``PROD_DB``; None when the session has none.
         schema: current schema, e.g. ``RAW``; None when the session has none.
+        dialect: the sqlglot dialect name (lower case), for dialect name rules (BigQuery
+            shards and decorators, ``USE``).
     """
 
     database: str | None = None
     schema: str | None = None
+    dialect: str = "snowflake"
 
 
 def table_ref(
@@ -88,6 +101,8 @@ def table_ref(
                 return qualified_ref(split, context, kind)
             return None, INVALID
         return None, DYNAMIC
+    if isinstance(this, exp.Anonymous) and str(this.this).upper() == "IDENTIFIER":
+        return None, DYNAMIC  # Databricks IDENTIFIER(:param) (string literals are rewritten before parsing)
     if isinstance(this, exp.Var) and this.name.startswith("@"):
         return stage_ref(this.name, context)
     if isinstance(this, exp.Literal) and this.is_string:
@@ -238,6 +253,8 @@ def qualified_parts(parts: list[tuple[str, bool]], context: NameContext) -> tupl
     database, two parts the database; ``unqualified_name`` when a needed default is missing.
     """
     display = [p if quoted else p.upper() for p, quoted in parts]
+    if context.dialect == "bigquery" and display:
+        display[-1] = bigquery_table_name(display[-1])
     problem = None
     if len(display) == 1:
         if context.schema is None:
@@ -250,3 +267,24 @@ def qualified_parts(parts: list[tuple[str, bool]], context: NameContext) -> tupl
         else:
             display.insert(0, context.database)
     return display, problem
+
+
+_SHARD = re.compile(r"(.+?)(\d{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))")
+_WILDCARD = re.compile(r"(.*?)\d*\*")
+SHARD_SUFFIX = "yyyymmdd"
+
+
+def bigquery_table_name(name: str) -> str:
+    """Return a BigQuery table name without its partition decorator, shards as their family.
+
+    ``t$20230101`` -> ``t``; ``events_20230101`` -> ``events_yyyymmdd``; ``events_2023*``
+    -> ``events_yyyymmdd`` (see the module docstring). The case of the rest is kept.
+    """
+    base = name.split("$", 1)[0] or name
+    wildcard = _WILDCARD.fullmatch(base)
+    if wildcard is not None and wildcard.group(1):
+        return wildcard.group(1) + SHARD_SUFFIX
+    shard = _SHARD.fullmatch(base)
+    if shard is not None:
+        return shard.group(1) + SHARD_SUFFIX
+    return base

@@ -14,6 +14,7 @@ Rules, in statement order:
   upstreams and stays a target);
 * CREATE / REPLACE / VIEW / CLONE reset the object's upstreams; INSERT / MERGE / UPDATE /
   DELETE / COPY add to them;
+* ALTER (other than RENAME / SWAP) gives nothing: no data moves;
 * DROP of a script object forgets it (created and dropped: no lineage); DROP of an object
   the script did not write gives nothing (sqllineage's reading);
 * TRUNCATE (or DELETE with no WHERE) of a script object empties its upstreams; of any
@@ -21,7 +22,10 @@ Rules, in statement order:
 * RENAME of a script object moves it to the new name; RENAME of any other object gives
   nothing; SWAP gives each side the other's content;
 * targets are the written objects that are neither intermediate nor dropped; sources are
-  every dataset read from outside the script, in first-seen order.
+  every dataset read from outside the script, in first-seen order;
+* a plain SELECT's output columns (``<select>.c``, column mode with ``queries``) are
+  composed through the script's objects like any read and kept, all SELECTs of the script
+  in the one pseudo-dataset ``<select>``; ``<select>`` is never a target.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lineage_engine.model import ColumnLineage, DatasetRef, Operation, StatementLineage
+from lineage_engine.model import SELECT_DATASET, ColumnLineage, DatasetRef, Operation, StatementLineage
 from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns, merge_columns
 
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
@@ -71,14 +75,20 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
     local: dict[str, _Local] = {}
     intermediate: set[str] = set()
     sources: dict[str, DatasetRef] = {}
+    selected: ColumnMap = {}
     for st in statements:
         target = st.target
         reads = _resolve_reads(st.sources, local, intermediate, sources, target.id if target is not None else None)
         if target is None:
+            if st.operation is Operation.QUERY and st.columns:
+                merge_columns(selected, compose_columns(
+                    SELECT_DATASET, st.columns, lambda i: local[i].columns if i in local else None)[0])
             continue
         if st.operation is Operation.DROP:
             local.pop(target.id, None)
             continue
+        if st.operation is Operation.ALTER:
+            continue  # an operation, not lineage
         if st.operation is Operation.TRUNCATE:
             if target.id in local:
                 local[target.id] = _Local(ref=target)
@@ -106,7 +116,8 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
     return ScriptLineage(
         targets=tuple(entry.ref for entry in targets if entry.ref is not None),
         sources=tuple(sources.values()),
-        columns=tuple(sorted(_edges(targets), key=lambda e: (e.target, e.source, e.kind))),
+        columns=tuple(sorted([*_edges(targets), *column_lineage(SELECT_DATASET, selected)],
+                             key=lambda e: (e.target, e.source, e.kind))),
     )
 
 

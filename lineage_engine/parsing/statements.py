@@ -7,8 +7,9 @@ for the statements after it. Rules kept in one place:
 
 * A target the statement reads (an incremental model reading itself, ``INSERT OVERWRITE t
   ... FROM t``) is also one of its sources: the statement's new content derives from the
-  old. UPDATE / DELETE are the exception: the rows they change in place are not a read
-  (``UPDATE t SET a = b`` has no upstream dataset; its column edges ``t.a <- t.b`` stay).
+  old. An UPDATE lists its target as a source when its SET values read the target's own
+  columns (``SET a = a + 1``, ``SET notes = email``: the value flows from old to new), not
+  when it only filters on them; DELETE never does (the rows it removes are not a read).
 * ``replaces`` is True for CREATE [OR REPLACE] (table, view, clone) unless ``IF NOT
   EXISTS`` (then nothing may have happened), and for INSERT OVERWRITE.
 * CREATE OR REPLACE gives :attr:`Operation.REPLACE`, CREATE gives :attr:`Operation.CREATE`,
@@ -22,8 +23,10 @@ for the statements after it. Rules kept in one place:
 * ``temporary``: TEMPORARY / TEMP / VOLATILE objects, or a name matching the temp patterns.
   TRANSIENT objects are persistent.
 * In column mode each writing statement also gets its column edges (:mod:`.columns`).
-* With ``queries``, a SELECT gives :attr:`Operation.QUERY` with its reads and no target,
-  and ``SELECT ... INTO t`` (PostgreSQL, T-SQL, Redshift) is a CTAS of ``t``.
+* With ``queries``, a SELECT gives :attr:`Operation.QUERY` with its reads and no target
+  (in column mode its output columns are the pseudo-dataset ``<select>``: ``<select>.c <-
+  db.s.t.c``, what the query returned, for access history), and ``SELECT ... INTO t``
+  (PostgreSQL, T-SQL, Redshift) is a CTAS of ``t``.
 
 ALTER, DROP, USE and opaque commands are handled in :mod:`.ddl`.
 """
@@ -35,7 +38,7 @@ from functools import partial
 
 from sqlglot import exp
 
-from lineage_engine.model import DatasetRef, Operation, StatementLineage
+from lineage_engine.model import DatasetRef, Operation, StatementLineage, dataset_of
 from lineage_engine.parsing import columns as col
 from lineage_engine.parsing import ddl
 from lineage_engine.parsing.builder import StatementBuilder, StatementOutcome
@@ -74,7 +77,7 @@ def statement_lineage(
         no lineage).
     """
     builder = StatementBuilder(index=index, context=context, temp_re=temp_re, columns=columns,
-                               merge_clauses=merge_clauses)
+                               merge_clauses=merge_clauses, queries=queries)
     if queries and isinstance(node, _QUERIES):
         first = node
         while isinstance(first, exp.SetOperation):
@@ -87,8 +90,12 @@ def statement_lineage(
                          columns=builder.column_outcome(col.create_columns, node, target))
             return builder.outcome
         refs = builder.upstreams(node)
-        if refs:
-            builder.outcome.lineage.append(StatementLineage(Operation.QUERY, None, tuple(refs), index=index))
+        outcome = builder.column_outcome(col.unload_columns, node, col.SELECT_REF)
+        if outcome is not None:
+            builder.outcome.unresolved_columns += outcome.unresolved
+        if refs or (outcome is not None and outcome.edges):
+            builder.outcome.lineage.append(StatementLineage(Operation.QUERY, None, tuple(refs), index=index,
+                                                            columns=outcome.edges if outcome is not None else ()))
         return builder.outcome
     handler = _HANDLERS.get(type(node))
     if handler is not None:
@@ -172,22 +179,98 @@ def _merge(b: StatementBuilder, node: exp.Merge) -> None:
 
 
 def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> None:
-    target = b.ref(_aliased_target(node) or node.this)
-    if target is None:
-        return
     # DELETE's ``tables`` are what it deletes from (MySQL ``DELETE t1 FROM t1 JOIN t2``), never
     # a read; sqlglot 30.22 also puts T-SQL's ``DELETE TOP (10) FROM t`` there as a table TOP.
     deleted = list(node.args.get("tables") or ()) if isinstance(node, exp.Delete) else []
+    named = _deleted_tables(node, deleted) if isinstance(node, exp.Delete) else []
+    if len(named) > 1:
+        _multi_delete(b, node, named, deleted)
+        return
+    target = b.ref(named[0] if named else (_aliased_target(node) or node.this))
+    if target is None:
+        return
     found = b.upstreams(node, skip=[node.this, *deleted])
     for join in node.this.args.get("joins") or () if isinstance(node.this, exp.Table) else ():
         found.extend(b.upstreams(join))  # MySQL: UPDATE a JOIN b ON ... SET ...
     upstreams = list({u.id: u for u in found if u.id != target.id}.values())
     if isinstance(node, exp.Update):
-        b.emit(Operation.UPDATE, target, upstreams, columns=b.column_outcome(col.update_columns, node, target))
+        columns = b.column_outcome(col.update_columns, node, target)
+        if _update_reads_target(node, target, columns):
+            upstreams.append(target)  # the new value derives from the old (README, Lineage semantics)
+        b.emit(Operation.UPDATE, target, upstreams, columns=columns)
     elif upstreams:
         b.emit(Operation.DELETE, target, upstreams)
     elif node.args.get("where") is None and not node.args.get("limit") and not deleted:  # every row gone
         b.emit(Operation.TRUNCATE, target, replaces=True)
+
+
+def _update_reads_target(node: exp.Update, target: DatasetRef, columns: col.ColumnOutcome | None) -> bool:
+    """Return True when an UPDATE's SET values read columns of its own target (``SET a = a + 1``).
+
+    Column mode decides from the DIRECT column edges (a source column of the target); at
+    table level a SET value's column counts when qualified by the target's name or alias,
+    or unqualified while the target is the only relation (no FROM, no JOIN). Columns used
+    only in WHERE choose rows and carry no value: they do not count.
+    """
+    if columns is not None:
+        return any(e.kind == "DIRECT" and dataset_of(e.source) == target.id for e in columns.edges)
+    this = node.this
+    names = {this.name.lower(), this.alias.lower()} - {""} if isinstance(this, exp.Table) else set()
+    alone = node.args.get("from_") is None and not node.args.get("joins") and not (
+        isinstance(this, exp.Table) and this.args.get("joins"))
+    for item in node.expressions:
+        value = item.expression if isinstance(item, exp.EQ) else None
+        for column in value.find_all(exp.Column) if value is not None else ():
+            if column.find_ancestor(exp.Subquery, exp.Select) is not None:
+                continue
+            qualifier = column.table.lower()
+            if qualifier in names or (not qualifier and alone):
+                return True
+    return False
+
+
+def _multi_delete(b: StatementBuilder, node: exp.Delete, named: list[exp.Table], deleted: list[exp.Expr]) -> None:
+    """MySQL ``DELETE t1, t2 FROM t1 JOIN t2 JOIN t3 ...``: one DELETE per table deleted from.
+
+    Each names as sources the tables read that are not deleted from (the rows to delete
+    are chosen by them; the co-deleted tables are targets of the same statement, not
+    upstreams of one another).
+    """
+    targets = list({r.id: r for r in (b.ref(t) for t in named) if r is not None}.values())
+    found = b.upstreams(node, skip=[node.this, *deleted])
+    for join in node.this.args.get("joins") or () if isinstance(node.this, exp.Table) else ():
+        found.extend(b.upstreams(join))
+    written = {t.id for t in targets}
+    upstreams = list({u.id: u for u in found if u.id not in written}.values())
+    for target in targets:
+        b.emit(Operation.DELETE, target, upstreams)
+
+
+def _deleted_tables(node: exp.Delete, deleted: list[exp.Expr]) -> list[exp.Table]:
+    """Return the tables a MySQL multi-table DELETE deletes from, as their FROM-clause nodes.
+
+    ``DELETE a, b FROM t1 a JOIN t2 b ...``: the names are aliases or names of the joined
+    tables; ``DELETE FROM t1, t2 USING t1 JOIN t2 ...``: the tables before USING. A single
+    table, or a name not found among the joined tables, gives an empty list (the caller
+    keeps its one-target reading).
+    """
+    this = node.this
+    if not isinstance(this, exp.Table):
+        return []
+    joined = [this, *(j.this for j in this.args.get("joins") or () if isinstance(j.this, exp.Table))]
+    if not deleted:
+        return joined if node.args.get("using") and len(joined) > 1 else []
+    found: list[exp.Table] = []
+    for item in deleted:
+        if not isinstance(item, exp.Table) or not isinstance(item.this, exp.Identifier):
+            return []
+        name = item.name.lower()
+        match = next((t for t in joined if (t.alias or "").lower() == name), None) or next(
+            (t for t in joined if not t.alias and t.name.lower() == name and item.args.get("db") is None), None)
+        if match is None:
+            return []
+        found.append(match)
+    return found if len(found) > 1 else []
 
 
 def _truncate(b: StatementBuilder, node: exp.TruncateTable) -> None:

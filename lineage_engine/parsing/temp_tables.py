@@ -127,8 +127,8 @@ class SessionResolver:
         events: list[LineageEvent] = []
         for st in result.statements:
             target = st.target
-            if target is None:
-                continue
+            if target is None or st.operation is Operation.ALTER:
+                continue  # a SELECT or an ALTER (queries=True) moves no data
             sources, via = self._resolve(session, record, st.sources, target)
             columns = self._resolve_columns(session, st, target)
             target_temp = self._is_temp(session, target, st.temporary)

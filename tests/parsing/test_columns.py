@@ -133,9 +133,16 @@ def test_problem_messages_quote_no_query_text() -> None:
 
 
 def test_unaliased_expression_names_never_carry_literals() -> None:
-    st = one(f"create table t as select concat(name, '{EMAIL}'), count(*) from customers")
+    st = one(f"create table t as select concat(name, '{EMAIL}'), count(*) over (partition by name) from customers")
     targets = {c.target for c in st.columns}
-    assert targets == {"d.s.t.concat(name, ?)", "d.s.t.count(*)"}
+    assert targets == {"d.s.t.concat(name, ?)", "d.s.t.count(*) over (partition by name)"}
+    assert st.defined_columns == ("concat(name, ?)", "count(*) over (partition by name)")
+
+
+def test_count_star_carries_no_column() -> None:
+    st = one("create table t as select region, count(*) as n, count(*) + 1 as m from customers group by region")
+    assert {c.target for c in st.columns if c.kind == "DIRECT"} == {"d.s.t.region"}
+    assert st.defined_columns == ("region", "n", "m")
 
 
 def test_insert_with_column_list_maps_by_position() -> None:

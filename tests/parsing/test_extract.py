@@ -78,13 +78,16 @@ def test_truncate_and_an_unfiltered_delete_empty_the_target(text: str) -> None:
     assert (st.operation, st.target.id, st.sources, st.replaces) == (Operation.TRUNCATE, "prod_db.raw.t", (), True)
 
 
-def test_plain_update_names_its_target_with_no_upstream_and_keeps_its_column_flows() -> None:
-    st = one("update t set a = 1")
+def test_plain_update_names_its_target_and_lists_it_as_a_source_only_when_it_reads_its_own_values() -> None:
+    st = one("update t set a = 1 where b = 2")
     assert (st.operation, st.target.id, ids(st)) == (Operation.UPDATE, "prod_db.raw.t", [])
+    assert ids(one("update t set a = a + 1")) == ["prod_db.raw.t"]
+    assert ids(one("update t x set a = s.v from s where x.id = s.id")) == ["prod_db.raw.s"]
+    assert ids(one("update t x set a = x.b || s.v from s where x.id = s.id")) == ["prod_db.raw.s", "prod_db.raw.t"]
     result = extract_lineage("update t set notes = email, flag = 1 where id = 7", default_database="D",
                              default_schema="S", columns=True)
     [st] = result.statements
-    assert st.sources == ()
+    assert [s.id for s in st.sources] == ["d.s.t"]  # the value of email flows from old rows to new
     assert sorted((c.source, c.target, c.kind) for c in st.columns) == [
         ("d.s.t.email", "d.s.t.notes", "DIRECT"),  # PII copied into another column of the same table
         ("d.s.t.id", "d.s.t.flag", "INDIRECT"),

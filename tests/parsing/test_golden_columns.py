@@ -3,7 +3,8 @@
 Regenerate after an intended change with ``UPDATE_GOLDENS=1 pytest tests/parsing`` and
 review the JSON diff. Session defaults are ``PROD_DB`` / ``RAW``, dialect snowflake.
 Optional header lines: ``-- schema: {JSON object id -> [columns]}`` hands the extractor a
-:class:`MappingSchemaProvider`; ``-- dialect: NAME`` changes the dialect.
+:class:`MappingSchemaProvider`; ``-- dialect: NAME`` changes the dialect; ``-- queries: true``
+also extracts plain SELECTs (``<select>`` columns) and ALTER operations, as ``lineage extract``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ GOLDEN = Path(__file__).parent / "golden_columns"
 CASES = sorted(GOLDEN.glob("*.sql"))
 _SCHEMA = re.compile(r"--\s*schema:\s*(\{.*\})\s*\n")
 _DIALECT = re.compile(r"--\s*dialect:\s*(\S*)\s*\n")
+_QUERIES = re.compile(r"--\s*queries:\s*(true|false)\s*\n")
 
 
 def test_enough_column_shapes() -> None:
@@ -33,18 +35,21 @@ def test_enough_column_shapes() -> None:
 @pytest.mark.parametrize("sql_path", CASES, ids=[p.stem for p in CASES])
 def test_golden_columns(sql_path: Path) -> None:
     text = sql_path.read_text(encoding="utf-8")
-    schema, dialect = None, "snowflake"
+    schema, dialect, queries = None, "snowflake", False
     while True:
-        header = _SCHEMA.match(text) or _DIALECT.match(text)
+        header = _SCHEMA.match(text) or _DIALECT.match(text) or _QUERIES.match(text)
         if header is None:
             break
         if header.re is _SCHEMA:
             schema = MappingSchemaProvider(json.loads(header.group(1)))
+        elif header.re is _QUERIES:
+            queries = header.group(1) == "true"
         else:
             dialect = header.group(1)
         text = text[header.end() :]
     result = extract_lineage(
-        text, dialect=dialect, default_database="PROD_DB", default_schema="RAW", columns=True, schema=schema
+        text, dialect=dialect, default_database="PROD_DB", default_schema="RAW", columns=True, schema=schema,
+        queries=queries,
     )
     actual = to_json(result)
     expected_path = sql_path.with_suffix(".json")

@@ -1,0 +1,2 @@
+-- queries: true
+select name, amount from raw.customers c join raw.orders o on c.id = o.customer_id
