@@ -18,9 +18,10 @@ Windowed crawls (Snowflake backfill and catch-up) live in :mod:`lineage_engine.w
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -35,9 +36,9 @@ from lineage_engine.model import (
     SourceCursor,
     Watermark,
 )
-from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
-from lineage_engine.parsing.column_compose import columns_for_graph
-from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, RecordingSchema, same_answers
+from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
+from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, should_parse
+from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
@@ -45,6 +46,8 @@ from lineage_engine.sources.base import QueryHistorySource
 
 if TYPE_CHECKING:
     from lineage_engine.settings import TelemetrySettings
+
+_log = logging.getLogger(__name__)
 
 QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported"})
 """Problem codes that send a statement to quarantine (others only lower confidence)."""
@@ -68,6 +71,9 @@ class CrawlOptions:
             does not use them (``telemetry.store_indirect_column_edges``).
         future_tolerance: a statement that ended later than now plus this is quarantined
             as ``end_time_in_future`` (``telemetry.future_tolerance_minutes``).
+        parse_workers: processes parsing each batch (``telemetry.parse_workers``); 1 parses
+            in the crawl's own process. The graph is identical either way
+            (:mod:`lineage_engine.parse_pool`).
     """
 
     dialect: str = "snowflake"
@@ -79,6 +85,7 @@ class CrawlOptions:
     parse_cache_size: int = 20_000
     store_indirect_column_edges: bool = False
     future_tolerance: timedelta = timedelta(minutes=60)
+    parse_workers: int = 1
 
 
 @dataclass
@@ -100,6 +107,7 @@ class CrawlReport:
     enriched: int = 0
     stopped: bool = False
     internal_errors: int = 0
+    prefetched: int = 0
 
 
 class ParseCache:
@@ -120,41 +128,40 @@ class ParseCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.prefetched = 0  # rows whose worker extraction was used (parse_workers > 1)
         self.entries: OrderedDict[tuple[str, str, str | None, str | None],
                                   tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
 
+    @staticmethod
+    def key(record: QueryRecord) -> tuple[str, str, str | None, str | None]:
+        """Return the cache key of a row: its parameterized hash when it has one, else its text."""
+        if record.query_parameterized_hash:
+            return ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
+        return ("text", record.query_text, record.database_name, record.schema_name)
+
     def get_or_extract(
         self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...],
-        schema: SchemaProvider | None = None,
+        schema: SchemaProvider | None = None, prefetched: Extracted | None = None,
     ) -> tuple[ExtractionResult, bool]:
         """Return ``(result, hit)``: the cached extraction when still valid, else a fresh one (cached).
 
         Args:
             schema: the column schema (None: table-level lineage only).
+            prefetched: a worker's extraction of this row and the schema answers it used
+                (:mod:`lineage_engine.parse_pool`); taken only while ``schema`` gives the
+                same answers, else the row is extracted here.
         """
-        if record.query_parameterized_hash:
-            key = ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
-        else:
-            key = ("text", record.query_text, record.database_name, record.schema_name)
+        key = self.key(record)
         hit = self.entries.get(key)
         if hit is not None and (schema is None or same_answers(schema, hit[1])):
             self.entries.move_to_end(key)
             return hit[0], True
-        recording = RecordingSchema(schema) if schema is not None else None
-        result = extract_lineage(
-            record.query_text,
-            dialect=options.dialect,
-            default_database=record.database_name,
-            default_schema=record.schema_name,
-            temp_patterns=patterns,
-            columns=schema is not None,
-            schema=recording,
-            queries=True,  # SELECTs inside a text keep their reads (ExtractionResult.reads: access history)
-        )
-        if schema is not None:  # keep only what the graph stores: repeats cost nothing, the cache stays small
-            result = replace(result, statements=columns_for_graph(
-                result.statements, indirect=options.store_indirect_column_edges))
-        self.entries[key] = (result, recording.answers if recording is not None else {})
+        if prefetched is not None and (schema is None or same_answers(schema, prefetched[1])):
+            result, answers = prefetched  # parsed by a worker against a schema that still answers the same
+            self.prefetched += 1
+        else:
+            result, answers = extract_record(record, options, patterns, schema)
+        self.entries[key] = (result, answers)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
@@ -263,35 +270,67 @@ def crawl_once(
         report.batches += 1
         events, quarantine, pending_rows = [], [], 0
 
-    records = source.fetch_records(watermark)
-    for item in records:
-        if stop is not None and stop():
-            report.stopped = True
-            break
-        pending_rows += 1
-        if item.cursor is not None:
-            cursor = item.cursor
-        if isinstance(item, QuarantineEntry):
-            quarantine.append(item if item.seen_at else replace(item, seen_at=clock()))
-        else:
-            report.rows_read += 1
-            rows_total += 1
-            last = item
-            now = clock()
-            rejected = admit(source.key, item, options, now)
-            if rejected is not None:
-                quarantine.append(rejected)
+    def crawl_rows(batch: list[QueryRecord | QuarantineEntry],
+                   prefetched: dict[tuple[str, str, str | None, str | None], Extracted]) -> bool:
+        """Process rows in history order; return True when ``stop`` asked to stop."""
+        nonlocal pending_rows, last, rows_total, cursor
+        for item in batch:
+            if stop is not None and stop():
+                report.stopped = True
+                return True
+            pending_rows += 1
+            if item.cursor is not None:
+                cursor = item.cursor
+            if isinstance(item, QuarantineEntry):
+                quarantine.append(item if item.seen_at else replace(item, seen_at=clock()))
             else:
+                report.rows_read += 1
+                rows_total += 1
+                last = item
+                now = clock()
+                rejected = admit(source.key, item, options, now)
+                if rejected is not None:
+                    quarantine.append(rejected)
+                else:
+                    try:
+                        events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
+                                                  resolver, report, quarantine, now,
+                                                  prefetched.get(ParseCache.key(item))))
+                    except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
+                        report.internal_errors += 1
+                        quarantine.append(internal_error(source.key, item, exc, now))
+                if progress is not None:
+                    progress(report.rows_read)
+            if pending_rows >= options.batch_size:
+                commit()
+        return False
+
+    records = source.fetch_records(watermark)
+    pool: ParsePool | None = None
+    parallel = options.parse_workers > 1
+    prefetched_before = cache.prefetched
+    try:
+        for batch in _batches(records, options.batch_size if parallel else 1):
+            prefetched: dict[tuple[str, str, str | None, str | None], Extracted] = {}
+            if parallel:
+                wanted = _to_prefetch(batch, cache, options)
                 try:
-                    events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
-                                              resolver, report, quarantine, now))
-                except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
-                    report.internal_errors += 1
-                    quarantine.append(internal_error(source.key, item, exc, now))
-            if progress is not None:
-                progress(report.rows_read)
-        if pending_rows >= options.batch_size:
-            commit()
+                    if pool is None and len(wanted) >= MIN_POOL_ROWS:
+                        pool = ParsePool(options.parse_workers, options, patterns, catalog, columns=True)
+                    if pool is not None and wanted:
+                        futures = pool.submit(wanted, schema.to_state())
+                        done = [extracted for future in futures for extracted in future.result()]
+                        prefetched = {ParseCache.key(r): e for r, e in zip(wanted, done, strict=True)}
+                except Exception as error:  # noqa: BLE001 - workers only save time: parse here instead
+                    _log.warning("parse workers failed (%s); parsing in the crawl's process", type(error).__name__)
+                    parallel = False
+            if crawl_rows(batch, prefetched):
+                break
+    finally:
+        if pool is not None:
+            pool.close()
+        report.prefetched = cache.prefetched - prefetched_before
+
     close = getattr(records, "close", None)
     if close is not None:
         close()  # a generator stopped early releases its cursor now
@@ -330,9 +369,12 @@ def internal_error(source: str, record: QueryRecord, exc: BaseException, now: da
 def _lineage_of(
     item: QueryRecord, source: str, options: CrawlOptions, patterns: tuple[str, ...], cache: ParseCache,
     columns: CrawlSchema, schema: LearnedSchema, resolver: SessionResolver, report: CrawlReport,
-    quarantine: list[QuarantineEntry], now: datetime,
+    quarantine: list[QuarantineEntry], now: datetime, prefetched: Extracted | None = None,
 ) -> list[LineageEvent]:
-    """Filter, parse and resolve one record; return its lineage events (statement problems quarantined)."""
+    """Filter, parse and resolve one record; return its lineage events (statement problems quarantined).
+
+    ``prefetched``: a parse worker's extraction of the row (see :meth:`ParseCache.get_or_extract`).
+    """
     keep, reason = should_parse(
         item,
         allowed_query_types=options.allowed_query_types,
@@ -342,7 +384,7 @@ def _lineage_of(
     if not keep:
         report.skipped[reason] += 1
         return []
-    result, hit = cache.get_or_extract(item, options, patterns, columns)
+    result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
     report.statements_parsed += 1
     report.cache_hits += hit
     entry = quarantine_for(source, item, result, now)
@@ -355,6 +397,39 @@ def _lineage_of(
     if entry is not None:
         quarantine.append(entry)
     return fed
+
+
+MIN_POOL_ROWS = 32
+"""Rows to parse in one batch before a crawl starts its worker processes (start-up costs ~1 s)."""
+
+
+def _batches(items: Iterable[QueryRecord | QuarantineEntry], size: int) -> Iterator[list[QueryRecord | QuarantineEntry]]:
+    """Yield ``items`` in lists of up to ``size``, in order (read ahead one batch at most)."""
+    batch: list[QueryRecord | QuarantineEntry] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], cache: ParseCache,
+                 options: CrawlOptions) -> list[QueryRecord]:
+    """Return the rows of ``batch`` worth handing to workers: parsed, not cached, one per cache key."""
+    wanted: dict[tuple[str, str, str | None, str | None], QueryRecord] = {}
+    for item in batch:
+        if isinstance(item, QuarantineEntry):
+            continue
+        key = ParseCache.key(item)
+        if key in wanted or key in cache.entries:
+            continue
+        keep, _ = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
+                               own_query_tag_prefix=options.own_query_tag_prefix)
+        if keep:
+            wanted[key] = item
+    return list(wanted.values())
 
 
 def sync_classifications(store: GraphStore, registry: Registry) -> int:
@@ -374,4 +449,5 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
         batch_size=telemetry.batch_size,
         store_indirect_column_edges=telemetry.store_indirect_column_edges,
         future_tolerance=timedelta(minutes=telemetry.future_tolerance_minutes),
+        parse_workers=telemetry.parse_workers or default_workers(),
     )

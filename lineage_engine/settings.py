@@ -70,6 +70,10 @@ class TelemetrySettings(_Section):
     own_user: str | None = Field(None, description="Our service user: its queries are never lineage.")
     query_tag: str = Field("lineage-svc", description="QUERY_TAG we set; tagged queries are excluded.")
     batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
+    parse_workers: int | None = Field(
+        None, ge=1, le=256,
+        description="Processes that parse each batch (default: the cores this process may use); 1 = no pool.",
+    )
     temp_patterns: list[str] = Field(default_factory=list, description="Extra regexes of temporary objects.")
     future_tolerance_minutes: int = Field(
         60, ge=0, le=7 * 24 * 60,
