@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -50,16 +50,18 @@ def default_workers() -> int:
 
 
 def extract_record(
-    record: QueryRecord, options: CrawlOptions, patterns: Sequence[str], schema: SchemaProvider | None
+    record: QueryRecord, options: CrawlOptions, patterns: Sequence[str], schema: SchemaProvider | None,
+    extract: Callable[..., ExtractionResult] = extract_lineage,
 ) -> Extracted:
     """Extract one row as a crawl does; return the result and the schema answers it used.
 
     With a schema the result keeps only the column edges the graph stores
     (:func:`~lineage_engine.parsing.column_compose.columns_for_graph`); its ``reads`` keep
-    every column read. Pure; never raises for bad SQL.
+    every column read. Pure; never raises for bad SQL. ``extract`` is the extractor
+    (:func:`~lineage_engine.parsing.extract_lineage`; the crawl passes the one it imported).
     """
     recording = RecordingSchema(schema) if schema is not None else None
-    result = extract_lineage(
+    result = extract(
         record.query_text,
         dialect=options.dialect,
         default_database=record.database_name,

@@ -37,7 +37,7 @@ from lineage_engine.model import (
     Watermark,
 )
 from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
-from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, should_parse
+from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.registry.repository import Registry
@@ -160,7 +160,7 @@ class ParseCache:
             result, answers = prefetched  # parsed by a worker against a schema that still answers the same
             self.prefetched += 1
         else:
-            result, answers = extract_record(record, options, patterns, schema)
+            result, answers = extract_record(record, options, patterns, schema, extract_lineage)
         self.entries[key] = (result, answers)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:
