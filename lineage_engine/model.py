@@ -317,7 +317,8 @@ class ExtractionResult:
             qualified.
         fingerprint: stable hex digest of the text with literals redacted and whitespace and
             case normalised; equal fingerprints mean equal lineage (used as a parse cache key).
-        redacted_text: the text with every literal replaced by ``?``; safe to store.
+        redacted_text: the text with every literal replaced by ``?`` and every comment by
+            ``/* … */``; safe to store.
         reads: column ids the text read, sorted, deduplicated (column mode only): every
             upstream column of every statement's column edges, DIRECT and INDIRECT (a
             filter reads its column too), a plain SELECT's included (``queries=True``);

@@ -1,8 +1,9 @@
 """Redact literals from SQL text and fingerprint it, so query text can be stored safely.
 
 Literals in SQL often hold PII (``WHERE email = 'jane@example.com'``). The redacted text
-replaces every string and number literal by ``?``, also inside comments (a commented-out
-predicate is still PII). The sqlglot tokenizer finds the literals; when the text cannot be
+replaces every string and number literal by ``?`` and every comment, whole, by the marker
+``/* … */`` (a comment is free text: ``-- customer jane.doe@… asked`` is PII even without
+a quote, and a commented-out predicate holds literals). The sqlglot tokenizer finds the literals; when the text cannot be
 tokenized (e.g. cut off by Snowflake inside a string) a conservative regular expression
 takes over, which redacts an unterminated string up to the end of the text.
 
@@ -57,6 +58,9 @@ _FALLBACK = re.compile(
 )
 _FALLBACK_COMMENT = re.compile(r"--[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 
+COMMENT_MARKER = "/* … */"
+"""What a comment becomes in redacted text: its place is kept, none of its text."""
+
 
 def redact_literals(text: str, *, dialect: str = "snowflake") -> str:
     """Return ``text`` with every string and number literal replaced by ``?``.
@@ -70,8 +74,7 @@ def redact_literals(text: str, *, dialect: str = "snowflake") -> str:
         dialect: sqlglot dialect name.
 
     Returns:
-        The redacted text; layout and comments are kept, literals inside comments are
-        redacted too.
+        The redacted text; layout is kept, each comment is replaced by :data:`COMMENT_MARKER`.
     """
     tokens = _tokenize(text, dialect)
     if tokens is None:
@@ -162,8 +165,9 @@ def redact_untokenized(text: str) -> str:
         text: SQL text, e.g. cut off inside a string literal.
 
     Returns:
-        The text with comments' literals, strings, dollar-quoted strings and numbers
-        replaced by ``?``; an unterminated string or comment is redacted to the end.
+        The text with strings, dollar-quoted strings and numbers replaced by ``?`` and
+        comments by :data:`COMMENT_MARKER`; an unterminated string or comment is redacted
+        to the end.
     """
     return _FALLBACK.sub(_fallback_replacement, text)
 
@@ -190,12 +194,16 @@ def _canonical_literal(text: str, tokens: Sequence[Token], i: int) -> str:
 
 
 def _redact_comment_gap(gap: str) -> str:
-    return _COMMENT_LITERALS.sub("?", gap) if gap and not gap.isspace() else gap
+    # A gap between tokens holds only whitespace and comments; any other leftover text
+    # (the tokenizer skipped it) is redacted like a comment's content.
+    if not gap or gap.isspace():
+        return gap
+    return _COMMENT_LITERALS.sub("?", _FALLBACK_COMMENT.sub(COMMENT_MARKER, gap))
 
 
 def _fallback_replacement(match: re.Match[str]) -> str:
     if match.lastgroup == "comment":
-        return _COMMENT_LITERALS.sub("?", match.group())
+        return COMMENT_MARKER
     if match.lastgroup == "ident":
         return match.group()
     return "?"
