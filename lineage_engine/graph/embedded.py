@@ -37,6 +37,7 @@ from typing import Any
 from lineage_engine.errors import GraphError, TransientGraphError
 from lineage_engine.graph.cypher_store import CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
+from lineage_engine.private_files import prepare_private_file
 
 _TRANSIENT = (
     "could not set lock on file",
@@ -58,7 +59,8 @@ class EmbeddedGraphStore(CypherGraphStore):
     """A lineage graph in a LadybugDB database file.
 
     Args:
-        path: the database file (created with its parent folder on a read-write open).
+        path: the database file (created, mode 0600, with its folders, mode 0700, on a
+            read-write open; see :mod:`lineage_engine.private_files`).
         read_only: open without the write lock; writes raise GraphError.
         open_attempts: read-only opens retried this many times on transient errors.
 
@@ -79,7 +81,11 @@ class EmbeddedGraphStore(CypherGraphStore):
             raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
                              "('lineage-engine crawl') or check graph.path")
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:  # owner-only: folders 0700, a new file 0600 (lineage_engine.private_files)
+                prepare_private_file(self.path, what="embedded graph", folder_too=True)
+            except OSError as err:
+                raise GraphError(self.backend, f"cannot create {self.path} or its folder ({err.strerror}); "
+                                 "check graph.path and its permissions") from None
         self._open(max(1, open_attempts) if read_only else 1)
 
     def _open(self, attempts: int) -> None:

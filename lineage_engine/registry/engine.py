@@ -17,6 +17,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 
 from lineage_engine.errors import RegistryError, TransientRegistryError
+from lineage_engine.private_files import prepare_private_file
 
 MIGRATE_HINT = "run 'lineage-engine migrate' to create or upgrade the registry tables"
 _SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -54,7 +55,7 @@ def mask_url(url: URL) -> str:
 
 
 def create_registry_engine(url: URL) -> Engine:
-    """Create an engine for the registry; for SQLite, create the file's parent folders.
+    """Create an engine for the registry; for SQLite, create the file (0600) and its folders (0700).
 
     PostgreSQL connections time out after 10 s unless the URL sets ``connect_timeout``.
     SQLite transactions start with ``BEGIN IMMEDIATE`` (reads included) so that a
@@ -70,11 +71,11 @@ def create_registry_engine(url: URL) -> Engine:
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:  # owner-only: folders 0700, a new file 0600 (lineage_engine.private_files)
+            prepare_private_file(Path(database), what="registry")
         except OSError as err:
             raise RegistryError(
-                f"registry {mask_url(url)}: cannot create the folder for the SQLite file ({err.strerror}); "
+                f"registry {mask_url(url)}: cannot create the SQLite file or its folder ({err.strerror}); "
                 "check the path and its permissions"
             ) from None
     engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
