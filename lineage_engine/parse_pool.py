@@ -27,8 +27,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lineage_engine.model import ExtractionResult, QueryRecord
+from lineage_engine.model import ExtractionResult, Problem, QueryRecord
+from lineage_engine.parse_budget import call_with_budget
 from lineage_engine.parsing import extract_lineage
+from lineage_engine.parsing.redact import fingerprint_untokenized, redact_untokenized
 from lineage_engine.parsing.column_compose import columns_for_graph
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, RecordingSchema
 from lineage_engine.parsing.schema import SchemaProvider
@@ -59,9 +61,12 @@ def extract_record(
     (:func:`~lineage_engine.parsing.column_compose.columns_for_graph`); its ``reads`` keep
     every column read. Pure; never raises for bad SQL. ``extract`` is the extractor
     (:func:`~lineage_engine.parsing.extract_lineage`; the crawl passes the one it imported).
+    An extraction longer than ``options.parse_timeout_seconds`` is stopped
+    (:mod:`lineage_engine.parse_budget`) and gives :func:`timeout_result`, which the crawl
+    quarantines as ``timeout``.
     """
     recording = RecordingSchema(schema) if schema is not None else None
-    result = extract(
+    result, timed_out = call_with_budget(lambda: extract(
         record.query_text,
         dialect=options.dialect,
         default_database=record.database_name,
@@ -70,11 +75,34 @@ def extract_record(
         columns=schema is not None,
         schema=recording,
         queries=True,  # SELECTs inside a text keep their reads (ExtractionResult.reads: access history)
-    )
+    ), options.parse_timeout_seconds)
+    if timed_out or result is None:
+        return timeout_result(record.query_text, options.parse_timeout_seconds), {}
     if schema is not None:  # keep only what the graph stores: repeats cost nothing, the cache stays small
         result = replace(result, statements=columns_for_graph(
             result.statements, indirect=options.store_indirect_column_edges))
     return result, (recording.answers if recording is not None else {})
+
+
+_REDACTED_PREFIX = 8000
+"""Characters of a timed-out text kept (redacted by pattern) for the quarantine."""
+
+
+def timeout_result(text: str, seconds: float | None) -> ExtractionResult:
+    """Return the result of a statement whose extraction ran out of time: no lineage, one ``timeout`` problem.
+
+    The fingerprint and redacted text come from the pattern redaction (linear in the text),
+    not from the tokenizer that may be what ran out of time.
+    """
+    return ExtractionResult(
+        statements=(),
+        problems=(Problem(code="timeout", message=(
+            f"parsing this statement took longer than {seconds:g} s and was stopped; its lineage is unknown "
+            "(telemetry.parse_timeout_seconds)")),),
+        confidence=0.0,
+        fingerprint=fingerprint_untokenized(text),
+        redacted_text=redact_untokenized(text[:_REDACTED_PREFIX]),
+    )
 
 
 class ParsePool:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
-QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported"})
+QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported", "timeout"})
 """Problem codes that send a statement to quarantine (others only lower confidence)."""
 
 REDACTED_TEXT_LIMIT = 4000
@@ -74,6 +74,10 @@ class CrawlOptions:
         parse_workers: processes parsing each batch (``telemetry.parse_workers``); 1 parses
             in the crawl's own process. The graph is identical either way
             (:mod:`lineage_engine.parse_pool`).
+        max_statement_chars: a longer ``query_text`` is quarantined as ``too_large`` before
+            parsing (``telemetry.max_statement_chars``).
+        parse_timeout_seconds: one row's extraction budget; a longer one is stopped and
+            quarantined as ``timeout`` (``telemetry.parse_timeout_seconds``; None: no budget).
     """
 
     dialect: str = "snowflake"
@@ -86,6 +90,8 @@ class CrawlOptions:
     store_indirect_column_edges: bool = False
     future_tolerance: timedelta = timedelta(minutes=60)
     parse_workers: int = 1
+    max_statement_chars: int = 1_000_000
+    parse_timeout_seconds: float | None = 10.0
 
 
 @dataclass
@@ -343,10 +349,18 @@ def crawl_once(
 def admit(source: str, record: QueryRecord, options: CrawlOptions, now: datetime) -> QuarantineEntry | None:
     """Return a quarantine entry for a record the crawl must not merge, else None.
 
-    A statement that ended after ``now + options.future_tolerance`` cannot have run yet
+    A text longer than ``options.max_statement_chars`` is ``too_large``: parsing it could
+    hold the crawl for minutes and its memory grows with it. A statement that ended after
+    ``now + options.future_tolerance`` cannot have run yet
     (a bad export or clock): merged, it would put its targets' lineage in the future and
     make every real statement about them look already applied.
     """
+    if len(record.query_text) > options.max_statement_chars:
+        return QuarantineEntry(
+            source=source, query_id=record.query_id, position=record.position, reason_code="too_large",
+            reason=f"query_text is {len(record.query_text):,} characters long, over the "
+                   f"{options.max_statement_chars:,} of telemetry.max_statement_chars; not parsed",
+            seen_at=now)
     if record.end_time > now + options.future_tolerance:
         return QuarantineEntry(
             source=source, query_id=record.query_id, position=record.position, reason_code="end_time_in_future",
@@ -450,4 +464,6 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
         store_indirect_column_edges=telemetry.store_indirect_column_edges,
         future_tolerance=timedelta(minutes=telemetry.future_tolerance_minutes),
         parse_workers=telemetry.parse_workers or default_workers(),
+        max_statement_chars=telemetry.max_statement_chars,
+        parse_timeout_seconds=telemetry.parse_timeout_seconds or None,
     )

@@ -82,6 +82,12 @@ class TelemetrySettings(_Section):
     store_indirect_column_edges: bool = Field(
         False, description="Also store INDIRECT column edges (filters, joins, group keys); exposure uses DIRECT only.",
     )
+    max_statement_chars: int = Field(
+        1_000_000, ge=1, description="A longer query_text is quarantined as too_large, never parsed.",
+    )
+    parse_timeout_seconds: float = Field(
+        10, ge=0, description="Parse budget per statement (seconds); a longer parse is quarantined as timeout. 0: none.",
+    )
     # Snowflake connection (issue 3); secrets only through ${VAR}.
     account: str | None = None
     user: str | None = None
