@@ -286,18 +286,22 @@ def trace(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Lineage as of this instant (ISO 8601, UTC).")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
     list_: Annotated[bool, typer.Option("--list", help="List saved traces and their parameters.")] = False,
+    file: Annotated[Optional[Path], typer.Option(
+        "--file", help="Run your own trace file (same header format); it may only read.")] = None,
 ) -> None:
     """Run a saved Cypher trace from cypher/ read-only and print its rows."""
-    from lineage_engine.traces import coerce_params, list_traces, load_trace
+    from lineage_engine.traces import coerce_params, list_traces, load_trace, load_trace_file
 
-    if list_ or name is None:
+    if file is not None:
+        name = name or file.stem
+    if (list_ or name is None) and file is None:
         rows = [{"trace": t.name, "params": ", ".join(f"${p.name} ({p.type})" for p in t.params),
                  "description": t.description} for t in list_traces()]
         console.print(rows_table(rows, title="Saved traces"))
         return
     if format not in ("table", "json", "csv"):
         raise InputError("--format", f"'{format}' is not supported; use table, json or csv")
-    saved = load_trace(name)
+    saved = load_trace_file(file) if file is not None else load_trace(name)
     raw: dict[str, str] = {}
     for item in param or []:
         key, sep, value = item.partition("=")

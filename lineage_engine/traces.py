@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lineage_engine.errors import InputError, UnknownTraceError
+from lineage_engine.graph.read_only_cypher import find_write_clause
 from lineage_engine.model import SavedTrace, TraceParam
 from lineage_engine.resources import cypher_dir
 
@@ -50,6 +51,21 @@ def load_trace(name: str, directory: Path | None = None) -> SavedTrace:
     return parse_trace(stem, path.read_text(encoding="utf-8"), source=str(path))
 
 
+def load_trace_file(path: Path) -> SavedTrace:
+    """Load a user's trace file (any name, same header format as the saved traces).
+
+    Raises:
+        InputError: the file cannot be read, or its header or clauses are invalid
+            (see :func:`parse_trace`: a trace may only read).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+        raise InputError(str(path), f"cannot read the trace file ({reason})") from None
+    return parse_trace(path.stem, text, source=str(path))
+
+
 def list_traces(directory: Path | None = None) -> list[SavedTrace]:
     """Return every saved trace in ``directory`` (default: the shipped ones), by name.
 
@@ -65,8 +81,10 @@ def parse_trace(name: str, text: str, *, source: str = "") -> SavedTrace:
     """Parse a trace's header into a :class:`SavedTrace`.
 
     Raises:
-        InputError: unknown parameter type, a duplicate parameter, or a ``$name`` used in
-            the query but not declared in ``params:``.
+        InputError: the text holds a clause that is not a read
+            (:func:`~lineage_engine.graph.read_only_cypher.find_write_clause`), an unknown
+            parameter type, a duplicate parameter, or a ``$name`` used in the query but not
+            declared in ``params:``.
     """
     where = source or f"trace '{name}'"
     description: list[str] = []
@@ -94,6 +112,10 @@ def parse_trace(name: str, text: str, *, source: str = "") -> SavedTrace:
             params_text.append(body)
         elif section == "returns" and body:
             returns = f"{returns} {body}".strip()
+    clause = find_write_clause(text)
+    if clause is not None:
+        raise InputError(where, f"holds {clause}, which is not a read; traces may only read the graph "
+                         "(MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN, CALL subqueries), so it is not run")
     params = _parse_params(" ".join(params_text), where)
     declared = {p.name for p in params}
     used = set(_USED.findall(_COMMENT.sub("", text)))

@@ -43,6 +43,7 @@ from lineage_engine.graph.column_cypher import (
     UPDATE_COLUMN_INTERVALS,
     UPSERT_COLUMN_INTERVALS,
 )
+from lineage_engine.graph.read_only_cypher import find_write_clause
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
 from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
 
@@ -202,7 +203,15 @@ class CypherGraphStore(ABC):
         return changed
 
     def run_trace(self, trace: SavedTrace, params: Mapping[str, object]) -> list[dict[str, object]]:
-        """Run a saved trace read-only. See :meth:`GraphStore.run_trace`."""
+        """Run a saved trace read-only. See :meth:`GraphStore.run_trace`.
+
+        A text holding anything but reads is refused before it runs (GraphError naming the
+        clause; :func:`~lineage_engine.graph.read_only_cypher.find_write_clause`).
+        """
+        clause = find_write_clause(trace.text)
+        if clause is not None:
+            raise GraphError(self.backend, f"trace '{trace.name}' holds {clause}, which is not a read; "
+                             "traces may only read the graph, so it was not run")
         used = sorted(set(_PARAM.findall(_LINE_COMMENT.sub("", trace.text))))
         missing = [name for name in used if name not in params]
         if missing:

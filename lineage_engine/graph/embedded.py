@@ -11,7 +11,8 @@ Concurrency (LadybugDB 0.22, measured; see ``tests/graph/test_embedded_concurren
 - Read-only opens do coexist with a writer process: the reader replays the committed WAL
   into memory and sees a snapshot as of its open (later commits are not visible to it).
   While the writer appends to the WAL or checkpoints, the open can fail ("checkpoint
-  recovery is pending", "Checksum verification failed, the WAL file is corrupted", ...);
+  recovery is pending", "Checksum verification failed, the WAL file is corrupted",
+  "IO exception: Cannot read from file … graph.wal", ...);
   these are retried here with back-off and, if they persist, raised as
   :class:`TransientGraphError`. Upstream reports (LadybugDB issues #615, #666, #766,
   #1007) also describe rare crashes of a reader racing a checkpoint; a reader must be
@@ -115,7 +116,10 @@ class EmbeddedGraphStore(CypherGraphStore):
                 "it finishes (a crawl or 'lineage-engine run'), open it read-only for traces, or "
                 "use the Neo4j backend for concurrent writers")
         transient = _TRANSIENT + (_READ_ONLY_OPEN_TRANSIENT if opening and self.read_only else ())
-        if any(word in lowered for word in transient):
+        # A reader replaying the WAL while the writer commits can find it mid-rewrite
+        # ("IO exception: Cannot read from file: …/graph.wal …"): a race, not damage.
+        wal_race = self.read_only and "cannot read from file" in lowered and ".wal" in lowered
+        if wal_race or any(word in lowered for word in transient):
             advice = ("another process is writing this graph; retry after its crawl finishes, "
                       "or use the Neo4j backend for reads concurrent with writes") if self.read_only \
                 else "the engine is busy; retry"

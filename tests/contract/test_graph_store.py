@@ -300,3 +300,19 @@ def test_failed_batch_stores_nothing(store: GraphStore, monkeypatch: pytest.Monk
     monkeypatch.setattr(store, "_execute", real)
     assert (store.counts(), list(store.iter_edges()), node(store, "d.s.t")) == before
     assert store.apply_events(batch).edges_created == 2  # the retry applies it whole
+
+
+@pytest.mark.parametrize("text", [
+    "MATCH (d:Dataset) SET d.kind = 'view' RETURN d.id AS id",
+    "CREATE (:Dataset {id: 'intruder'})",
+    "MATCH (d:Dataset) DETACH DELETE d",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "CALL db.createLabel('X')",
+])
+def test_run_trace_refuses_anything_but_reads_before_running(store: GraphStore, text: str) -> None:
+    """Issue 11 §4: on every backend, whatever builds the SavedTrace."""
+    store.apply_events([event(0, Operation.CREATE, "db.s.a", "db.s.src")])
+    before = store.counts()
+    with pytest.raises(GraphError, match="which is not a read"):
+        store.run_trace(SavedTrace(name="evil", text=text), {})
+    assert store.counts() == before

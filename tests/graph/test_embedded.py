@@ -242,3 +242,14 @@ def test_open_graph_store_names_what_is_wrong(tmp_path: Path) -> None:
         open_graph_store("embeded", path=tmp_path / "g.lbug")
     with pytest.raises(ConfigError, match="graph.path"):
         open_graph_store("embedded")
+
+
+def test_a_reader_meeting_the_wal_mid_commit_gets_a_transient_error(tmp_path: Path, writer: subprocess.Popen[str]) -> None:
+    """Issue 11 §4: the message a read-only open gets when the writer rewrites graph.wal under it."""
+    reader = open_graph_store("embedded", path=tmp_path / "g.lbug", read_only=True)
+    try:
+        message = f"IO exception: Cannot read from file: {tmp_path}/g.lbug.wal fd 12 bytes read 0 (expected 4096)"
+        assert isinstance(reader._map(RuntimeError(message), opening=True), TransientGraphError)  # type: ignore[attr-defined]
+        assert isinstance(reader._map(RuntimeError(message)), TransientGraphError)  # type: ignore[attr-defined]
+    finally:
+        reader.close()
