@@ -211,7 +211,7 @@ def test_events_with_naive_times_are_refused(store: GraphStore) -> None:
 
 def test_traces_run_read_only(store: GraphStore) -> None:
     write = SavedTrace(name="sneaky", text="MERGE (d:Dataset {id: 'x'}) RETURN d.id AS id")
-    with pytest.raises(GraphError, match="trace 'sneaky' failed"):
+    with pytest.raises(GraphError, match="trace 'sneaky' holds MERGE, which is not a read"):
         store.run_trace(write, {})
     assert store.counts().datasets == 0
 

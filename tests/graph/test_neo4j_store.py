@@ -429,7 +429,7 @@ def test_reads_are_read_transactions(fake: FakeNeo4j) -> None:
 def test_a_trace_that_writes_fails_and_names_the_trace(fake: FakeNeo4j) -> None:
     store = open_fake(fake)
     sneaky = SavedTrace(name="sneaky", text="MERGE (d:Dataset {id: 'x'}) RETURN d.id AS id")
-    with pytest.raises(GraphError, match="trace 'sneaky' failed") as info:
+    with pytest.raises(GraphError, match="trace 'sneaky' holds MERGE, which is not a read") as info:
         store.run_trace(sneaky, {})
     assert not isinstance(info.value, TransientGraphError)
     assert store.counts().datasets == 0
