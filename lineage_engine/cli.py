@@ -229,6 +229,11 @@ def _print_scan(report: ScanReport) -> None:
         f"{len(outcome.still_open)} still open; alerts {report.delivery.delivered} delivered, "
         f"{report.delivery.failed} failed, {report.delivery.pending} pending"
     )
+    delivery = report.delivery
+    if delivery.deferred or delivery.rate_limited_for or delivery.uncertain:
+        console.print(f"  [yellow]alerts: {delivery.deferred} left for the next run (monitoring.alert_budget_seconds "
+                      f"or Slack's Retry-After {delivery.rate_limited_for:g} s); {delivery.uncertain} sent again after "
+                      "a post whose outcome was unknown (may show twice)[/]")
     if report.origins_missing_from_graph:
         console.print("  [yellow]not in the graph (no lineage seen yet):[/] " + ", ".join(report.origins_missing_from_graph))
     for note in report.notes:

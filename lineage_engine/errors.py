@@ -14,6 +14,7 @@
     ├── RegistryError                   the registry database failed
     │   └── TransientRegistryError      unreachable, busy or locked (Transient)
     └── DeliveryError                   an alert could not be delivered (``channel``)
+        └── RateLimitedError            the channel said "slow down" (429, ``retry_after`` s)
 
     Transient                           marker mixin: safe to retry (network, busy, locked).
                                         ``isinstance(err, Transient)`` drives the retry policy.
@@ -119,3 +120,15 @@ class DeliveryError(LineageEngineError, Transient):
         self.channel = channel
         self.reason = reason
         super().__init__(f"alert delivery to {channel} failed: {reason}")
+
+
+class RateLimitedError(DeliveryError):
+    """The channel refused the alert for now (HTTP 429); send nothing to it for ``retry_after`` seconds.
+
+    ``retry_after`` comes from the ``Retry-After`` header (Slack: docs.slack.com "Rate
+    limits"; 1 s when the header is missing or unreadable).
+    """
+
+    def __init__(self, channel: str, reason: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(channel, reason)

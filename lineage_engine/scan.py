@@ -47,7 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lineage_engine.alerts.notifier import Notifier
-from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
+from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import build_column_index, dataset_of, walk_column_origin
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
@@ -114,6 +114,7 @@ def scan_once(
     alert_kinds_enabled: Collection[str] | None = None,
     max_attempts: int | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
+    alert_budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
 ) -> ScanReport:
     """Run one exposure scan as of ``now`` and deliver the alerts it queued.
 
@@ -129,6 +130,8 @@ def scan_once(
         alert_kinds_enabled: ``monitoring.alert_on``; None sends every kind.
         max_attempts: give up sending an alert after this many failures (None: never).
         max_hops: longest lineage route walked from an origin, in edges.
+        alert_budget_seconds: time the outbox run may spend sending
+            (``monitoring.alert_budget_seconds``; see :func:`deliver_outbox`).
 
     Returns:
         The :class:`ScanReport`.
@@ -170,7 +173,8 @@ def scan_once(
     coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=paths)
     outcome = registry.record_scan(paths, now, realert_after=realert_after)
     delivery = deliver_outbox(
-        registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled
+        registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
+        budget_seconds=alert_budget_seconds,
     )
     return ScanReport(
         origins=tuple(origin_ids),

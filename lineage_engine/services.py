@@ -131,7 +131,9 @@ def notifier(settings: Settings, console: Console | None = None) -> Notifier:
     """
     webhook = settings.monitoring.slack_webhook
     if webhook is not None:
-        return SlackNotifier(webhook.get_secret_value())
+        # One request never takes longer than the whole delivery budget (monitoring.alert_budget_seconds).
+        timeout = max(1, int(min(10, settings.monitoring.alert_budget_seconds)))
+        return SlackNotifier(webhook.get_secret_value(), timeout=timeout)
     return ConsoleNotifier(console if console is not None else Console())
 
 
@@ -292,7 +294,8 @@ def alert_failed_backfill(
     try:
         reg.enqueue_alert("failed_backfill", key, payload)
         return deliver_outbox(reg, notifier(settings, console), now=now,
-                              kinds_enabled=frozenset(settings.monitoring.alert_on))
+                              kinds_enabled=frozenset(settings.monitoring.alert_on),
+                              budget_seconds=settings.monitoring.alert_budget_seconds)
     except Exception as exc:  # noqa: BLE001 - the crawl error matters more; this one is logged
         log.error("could not queue the failed_backfill alert for window %s: %s", window, exc,
                   extra={"event": "alert_failed", "source": source_key})
@@ -335,6 +338,7 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             tag_risk_keys=dict(compliance.tag_risk_keys),
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
+            alert_budget_seconds=settings.monitoring.alert_budget_seconds,
         )
 
 

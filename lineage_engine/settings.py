@@ -237,6 +237,10 @@ class MonitoringSettings(_Section):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics_host: str = Field("127.0.0.1", description="Address of the /healthz and /metrics endpoint of 'run'.")
+    alert_budget_seconds: float = Field(
+        30, gt=0, le=3600,
+        description="Longest time one run spends sending alerts (plus one request's timeout); the rest stay pending.",
+    )
     metrics_port: int | None = Field(
         9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 picks a free port, null turns it off."
     )

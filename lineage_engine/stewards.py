@@ -148,5 +148,6 @@ def check_stewards(settings: Settings, *, now: datetime, console: object | None 
             for issue in issues:
                 queued += reg.enqueue_alert(KIND, issue.dedupe_key, issue.payload(compliance.review_cycle_days))
         delivery = deliver_outbox(reg, services.notifier(settings, console), now=now,
-                                  kinds_enabled=frozenset(settings.monitoring.alert_on))
+                                  kinds_enabled=frozenset(settings.monitoring.alert_on),
+                                  budget_seconds=settings.monitoring.alert_budget_seconds)
     return StewardReport(issues=tuple(issues), queued=queued, delivery=delivery)

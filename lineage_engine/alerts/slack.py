@@ -10,13 +10,14 @@ so an alert's ``attempts`` counts real posts.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 
 from slack_sdk.webhook import WebhookClient
 
 from lineage_engine.alerts.render import redact_text, render_alert
-from lineage_engine.errors import DeliveryError
+from lineage_engine.errors import DeliveryError, RateLimitedError
 
 CHANNEL = "slack"
 
@@ -36,6 +37,8 @@ class SlackNotifier:
             timeout: seconds to wait for Slack per request.
         """
         self._url = webhook_url
+        # One pause per webhook when Slack answers 429 (the outbox keeps it); no secret in it.
+        self.rate_limit_key = "slack:" + hashlib.sha256(webhook_url.encode()).hexdigest()[:16]
         self._client = WebhookClient(webhook_url, timeout=timeout, logger=_SDK_LOGGER, retry_handlers=[])
 
     def __repr__(self) -> str:
@@ -49,16 +52,53 @@ class SlackNotifier:
     def send_alert(self, kind: str, payload: Mapping[str, object]) -> None:
         """Render and post one alert.
 
+        The message ends with the finding id and the alert id (:func:`alert_ids`), in its
+        fallback text and as a context block.
+
         Raises:
+            RateLimitedError: Slack answered 429; ``retry_after`` from its ``Retry-After``.
             DeliveryError: ``channel='slack'``; Slack answered outside 2xx (reason
                 ``HTTP <status>: <body>``) or the request failed (timeout, refused, TLS).
                 The reason never contains the webhook URL.
         """
         text, blocks = render_alert(kind, payload)
+        ids = alert_ids(payload)
+        if ids:  # who received it can quote them; duplicates (see the outbox) show the same ids
+            text = f"{text} · {ids}"
+            blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": ids}]}]
         try:
             response = self._client.send(text=text, blocks=blocks)
         except Exception as exc:  # noqa: BLE001 - any transport failure is a failed delivery
             raise DeliveryError(CHANNEL, self._scrub(f"{type(exc).__name__}: {exc}")) from None
+        if response.status_code == 429:
+            wait = _retry_after(response.headers)
+            raise RateLimitedError(CHANNEL, f"HTTP 429: rate limited; retry after {wait:g} s", wait)
         if not 200 <= response.status_code < 300:
             body = (response.body or "").strip()
             raise DeliveryError(CHANNEL, self._scrub(f"HTTP {response.status_code}: {body or 'no body'}"))
+
+
+def alert_ids(payload: Mapping[str, object]) -> str:
+    """Return ``alert #34 · finding #12 · opened`` from an outbox payload, or "" when it names neither.
+
+    ``finding_id`` is the findings ledger's id, ``alert_id`` the outbox entry's id (one per
+    finding event: opened, escalated, realert; :func:`lineage_engine.alerts.outbox.deliver_outbox`
+    adds it), ``event`` the event's kind.
+    """
+    parts = [f"{label} #{payload[key]}" for key, label in (("alert_id", "alert"), ("finding_id", "finding"))
+             if payload.get(key) is not None]
+    if not parts:
+        return ""
+    event = payload.get("event")
+    return " · ".join([*parts, *([event] if isinstance(event, str) and event else [])])
+
+
+def _retry_after(headers: Mapping[str, object] | None) -> float:
+    """Seconds to wait from a 429's ``Retry-After`` (seconds form; 1 s when absent or unreadable)."""
+    raw = headers.get("retry-after") or headers.get("Retry-After") if headers else None
+    if isinstance(raw, list | tuple):
+        raw = raw[0] if raw else None
+    try:
+        return max(0.0, min(float(str(raw)), 3600.0))
+    except (TypeError, ValueError):
+        return 1.0

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.errors import RegistryError
 from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, Watermark
 from lineage_engine.registry import assets as _assets
@@ -297,8 +298,29 @@ class Registry:
         with self._transaction("list pending alerts") as session:
             return [alert_from_row(row) for row in session.scalars(query)]
 
-    def mark_alert_delivered(self, alert_id: int, at: datetime) -> None:
+    def begin_alert_attempt(self, alert_id: int, at: datetime) -> None:
+        """Record, before posting, that a delivery attempt starts; committed at once.
+
+        ``attempts`` grows by one, ``last_attempt_at`` becomes ``at`` and ``last_error``
+        becomes :data:`ATTEMPT_IN_FLIGHT` until the outcome is marked. An alert found
+        pending with that marker was being posted when its process died (or the mark
+        failed): Slack may have shown it.
+
+        Raises:
+            RegistryError: no alert with that id.
+        """
+        _require_aware(at, "at")
+        with self._transaction("record an alert attempt") as session:
+            row = self._alert(session, alert_id)
+            row.attempts += 1
+            row.last_error = ATTEMPT_IN_FLIGHT
+            row.last_attempt_at = at
+
+    def mark_alert_delivered(self, alert_id: int, at: datetime, *, attempted: bool = False) -> None:
         """Mark an alert delivered at ``at`` (aware); it leaves :meth:`pending_alerts`.
+
+        ``attempted``: the attempt was already counted by :meth:`begin_alert_attempt`
+        (``attempts`` stays, the in-flight marker is cleared); otherwise ``attempts`` grows by one.
 
         Raises:
             RegistryError: no alert with that id.
@@ -306,14 +328,17 @@ class Registry:
         _require_aware(at, "at")
         with self._transaction("mark an alert delivered") as session:
             row = self._alert(session, alert_id)
-            row.attempts += 1
+            row.attempts += 0 if attempted else 1
+            if row.last_error == ATTEMPT_IN_FLIGHT:
+                row.last_error = None
             row.last_attempt_at = row.delivered_at = at
 
-    def mark_alert_failed(self, alert_id: int, error: str, at: datetime) -> None:
+    def mark_alert_failed(self, alert_id: int, error: str, at: datetime, *, attempted: bool = False) -> None:
         """Record a failed delivery attempt; the alert stays pending.
 
         ``error`` (cut to 2,000 characters) becomes ``last_error``, ``at`` becomes
-        ``last_attempt_at``; ``attempts`` grows by one.
+        ``last_attempt_at``; ``attempts`` grows by one unless ``attempted`` (already counted
+        by :meth:`begin_alert_attempt`).
 
         Raises:
             RegistryError: no alert with that id.
@@ -321,7 +346,7 @@ class Registry:
         _require_aware(at, "at")
         with self._transaction("mark an alert failed") as session:
             row = self._alert(session, alert_id)
-            row.attempts += 1
+            row.attempts += 0 if attempted else 1
             row.last_error = error[:_ERROR_TEXT_MAX]
             row.last_attempt_at = at
 

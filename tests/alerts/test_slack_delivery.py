@@ -30,7 +30,7 @@ PAYLOAD = {
 
 EXPECTED_BODY = {
     "text": "HIGH: unmasked PII path prod_db.raw.customer_profiles → analytics.mart.customer_360 (2 hops); "
-    "steward: none",
+    "steward: none · alert #1 · finding #1 · opened",
     "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": "HIGH · New unmasked PII path", "emoji": True}},
         {
@@ -70,6 +70,7 @@ EXPECTED_BODY = {
                 }
             ],
         },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "alert #1 · finding #1 · opened"}]},
     ],
 }
 
@@ -146,7 +147,8 @@ def test_disabled_kind_is_suppressed_not_sent(webhook, registry):
     registry.enqueue_alert("unmasked_pii", "unmasked_pii:1:opened", PAYLOAD)
     report = deliver_outbox(registry, SlackNotifier(webhook.url), now=NOW, kinds_enabled={"unmasked_pii"})
     assert (report.delivered, report.suppressed, report.pending) == (1, 1, 0)
-    assert webhook.accepted == [EXPECTED_BODY]
+    [body] = webhook.accepted
+    assert body["text"] == EXPECTED_BODY["text"].replace("alert #1", "alert #2")  # the second outbox entry
 
 
 def test_max_attempts_leaves_exhausted_alerts_pending(webhook, registry):
