@@ -75,7 +75,7 @@ def create_registry_engine(url: URL) -> Engine:
             prepare_private_file(Path(database), what="registry")
         except OSError as err:
             raise RegistryError(
-                f"registry {mask_url(url)}: cannot create the SQLite file or its folder ({err.strerror}); "
+                f"registry {mask_url(url)}: cannot create the folder for the SQLite file, or the file ({err.strerror}); "
                 "check the path and its permissions"
             ) from None
     engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
