@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from lineage_engine import __version__, services
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
-from lineage_engine.model import Watermark
+from lineage_engine.model import ExposurePath, Watermark
 from lineage_engine.observability import configure_logging
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.scan import ScanReport
@@ -247,10 +247,65 @@ def _print_scan(report: ScanReport) -> None:
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
 
 
+FORMATS = ("table", "json", "csv")
+
+
+def _check_format(value: str) -> str:
+    if value not in FORMATS:
+        raise InputError("--format", f"'{value}' is not supported; use table, json or csv")
+    return value
+
+
+def _arrows(ids: object) -> object:
+    return " → ".join(str(i) for i in ids) if isinstance(ids, (list, tuple)) else ids
+
+
+def _emit(rows: list[dict[str, object]], fmt: str, title: str) -> None:
+    """Print rows as a table, a JSON array or CSV; ``path`` lists print as ``origin → terminal``."""
+    if fmt == "json":
+        sys.stdout.write(rows_json(rows) + "\n")
+        return
+    flat = [{k: (_arrows(v) if k == "path" else v) for k, v in row.items()} for row in rows]
+    if fmt == "csv":
+        sys.stdout.write(rows_csv(flat))
+    else:
+        console.print(rows_table(flat, title=title))
+
+
+def exposure_rows(paths: list[ExposurePath]) -> list[dict[str, object]]:
+    """Return exposure paths as output rows; ``path`` runs origin first, terminal last."""
+    return [{"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "level": p.level, "hops": p.hops,
+             "tags": list(p.regulatory_tags), "steward": p.steward, "path": list(reversed(p.path))} for p in paths]
+
+
 @app.command()
-def scan() -> None:
-    """Find unmasked exposure paths, update the findings ledger, deliver new alerts."""
-    _print_scan(services.scan(settings(), console=console))
+def scan(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Answer the exposure as of this instant (ISO 8601, "
+                                                 "UTC): lineage and registry facts of then; read-only, the findings "
+                                                 "ledger and the alert outbox are not touched.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv (json and csv print the "  # noqa: A002
+                                        "exposure paths only)")] = "table",
+) -> None:
+    """Find unmasked exposure paths, update the findings ledger, deliver new alerts (or, with --as-of, only answer)."""
+    fmt = _check_format(format)
+    when = parse_as_of(as_of)
+    if when is not None:
+        exposure = services.scan_as_of(settings(), when)
+        if fmt == "table":
+            console.print(f"exposure as of {when.isoformat()}: {len(exposure.origins)} sensitive origins, "
+                          f"{len(exposure.paths)} exposure paths (read-only: findings and alerts unchanged)")
+            if exposure.coverage.missing_from_graph:
+                console.print("  not in the graph (no lineage seen by then): "
+                              + ", ".join(exposure.coverage.missing_from_graph), markup=False)
+            for note in exposure.notes:
+                console.print(f"  {note}", markup=False)
+        _emit(exposure_rows(exposure.paths), fmt, f"Exposure paths as of {when.isoformat()}")
+        return
+    report = services.scan(settings(), console=console if fmt == "table" else Console(stderr=True))
+    if fmt == "table":
+        _print_scan(report)
+    else:
+        _emit(exposure_rows(report.paths), fmt, "Exposure paths")
 
 
 @export_app.command("edges")
@@ -351,14 +406,20 @@ def registry_list(
 @app.command()
 def findings(
     status: Annotated[Optional[str], typer.Option("--status", help="open | resolved")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
 ) -> None:
     """List exposure findings from the ledger."""
+    fmt = _check_format(format)
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)
-    rows = [{"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
-             "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at,
-             "steward": f.steward or "(none)"} for f in items]
-    console.print(rows_table(rows, title=f"Findings ({len(rows)})"))
+    rows: list[dict[str, object]] = [
+        {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
+         "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
+         "tags": list(f.regulatory_tags), "path": list(reversed(f.path))} for f in items]
+    if fmt == "table":
+        for row in rows:
+            row["steward"] = row["steward"] or "(none)"
+    _emit(rows, fmt, f"Findings ({len(rows)})")
 
 
 @app.command()

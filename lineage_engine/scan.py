@@ -54,6 +54,7 @@ from lineage_engine.exposure.origins import find_sensitive_origins, index_assets
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, build_edge_index, walk_origin
+from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import ExposurePath, SavedTrace
 
@@ -101,6 +102,72 @@ class ScanReport:
         return self.coverage.notes()
 
 
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """The exposure as of one instant, before any ledger change (what ``scan --as-of`` prints).
+
+    Attributes:
+        origins: origins walked, sorted: dataset ids (table level) and column ids.
+        present: the origins whose dataset is in the graph (the others are not walked).
+        paths: exposure paths, most severe first (:func:`find_exposure_paths`).
+        coverage: the origins, those missing from the graph, and the column/table split.
+        at: the instant ``T`` (aware UTC) of the walk and of the registry facts.
+    """
+
+    origins: tuple[str, ...]
+    present: tuple[str, ...]
+    paths: list[ExposurePath]
+    coverage: Coverage
+    at: datetime
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Return the coverage caveats, in plain language."""
+        return self.coverage.notes()
+
+
+def assess_exposure(
+    store: GraphStore,
+    assets: list[Any],
+    *,
+    as_of: datetime,
+    pii_tags: Collection[str],
+    risk_thresholds: Mapping[str, str],
+    tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
+    max_hops: int = DEFAULT_MAX_HOPS,
+) -> Exposure:
+    """Return the exposure paths as of ``as_of`` from the graph and registry facts; read-only.
+
+    Steps 1-4 of the module docstring: pick the sensitive origins among ``assets`` (the
+    registry facts valid at ``as_of``), check which are in the graph, walk each one
+    time-respecting as of ``as_of`` (lineage as it stood then: edges opened later are not
+    seen, copies made earlier still hold what they copied) and keep the exposure paths.
+    Nothing is written: the scan records the result, ``scan --as-of`` only prints it.
+
+    Raises:
+        ValueError: ``as_of`` is naive, or a risk threshold is not a severity.
+        GraphError: the graph could not be read.
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("assess_exposure needs an aware UTC 'as_of'")
+    by_path = index_assets(assets)
+    sensitive = find_sensitive_origins(assets, pii_tags=frozenset(pii_tags))
+    table_origins, column_origins = split_origins(sensitive, by_path)
+    origins = {**table_origins, **column_origins}
+    origin_ids = sorted(origins)
+    present: list[str] = []
+    if origin_ids:
+        home = {o: dataset_of(o) if o in column_origins else o for o in origin_ids}  # the origin's dataset
+        found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
+        present = [o for o in origin_ids if home[o] in found]
+    rows = _walk(store, assets, present, column_origins, as_of, max_hops) if present else []
+    paths = find_exposure_paths(
+        rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys
+    )
+    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=paths)
+    return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=paths, coverage=coverage, at=as_of)
+
+
 def scan_once(
     store: GraphStore,
     registry: Any,
@@ -144,40 +211,25 @@ def scan_once(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("scan_once needs an aware UTC 'now'")
-    assets = registry.list_assets()
-    by_path = index_assets(assets)
-    sensitive = find_sensitive_origins(assets, pii_tags=frozenset(pii_tags))
-    table_origins, column_origins = split_origins(sensitive, by_path)
-    origins = {**table_origins, **column_origins}
-    origin_ids = sorted(origins)
-
-    present: list[str] = []
-    if origin_ids:
-        home = {o: dataset_of(o) if o in column_origins else o for o in origin_ids}  # the origin's dataset
-        found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
-        present = [o for o in origin_ids if home[o] in found]
-    rows = _walk(store, assets, present, column_origins, now, max_hops) if present else []
-    if origin_ids and not present:
+    exposure = assess_exposure(store, registry_facts(registry, now), as_of=now, pii_tags=pii_tags,
+                               risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, max_hops=max_hops)
+    if exposure.origins and not exposure.present:
         open_findings = registry.list_findings("open")
         if open_findings:
             raise GraphError(
                 store.backend,
-                f"none of the {len(origin_ids)} sensitive origins is in the lineage graph, yet "
+                f"none of the {len(exposure.origins)} sensitive origins is in the lineage graph, yet "
                 f"{len(open_findings)} findings are open; refusing to resolve them all. Check "
                 "graph.path / graph.uri points at the crawled graph, or run 'lineage-engine crawl'",
             )
-
-    paths = find_exposure_paths(
-        rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys
-    )
-    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=paths)
+    paths, coverage = exposure.paths, exposure.coverage
     outcome = registry.record_scan(paths, now, realert_after=realert_after)
     delivery = deliver_outbox(
         registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
         budget_seconds=alert_budget_seconds,
     )
     return ScanReport(
-        origins=tuple(origin_ids),
+        origins=exposure.origins,
         paths=paths,
         outcome=outcome,
         delivery=delivery,

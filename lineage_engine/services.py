@@ -23,6 +23,7 @@ from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import ConfigError
+from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore, open_graph_store
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
@@ -30,7 +31,7 @@ from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
 from lineage_engine.retry import call_with_retry
-from lineage_engine.scan import ScanReport, scan_once
+from lineage_engine.scan import Exposure, ScanReport, assess_exposure, scan_once
 from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
 from lineage_engine.sources.file import FileQueryHistorySource
@@ -339,6 +340,30 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
             alert_budget_seconds=settings.monitoring.alert_budget_seconds,
+        )
+
+
+def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
+    """Return the exposure as of ``as_of`` (aware UTC) without changing anything.
+
+    The lineage, classifications and masking policies of that instant
+    (:func:`~lineage_engine.scan.assess_exposure`, :func:`~lineage_engine.facts.registry_facts`);
+    the graph is opened read-only, the registry only read: no classification sync, no
+    migration, the findings ledger and the alert outbox are not touched.
+
+    Raises:
+        ValueError: ``as_of`` is naive.
+        GraphError, RegistryError: a store could not be read (e.g. not migrated yet).
+    """
+    compliance = settings.compliance
+    with graph_store(settings, read_only=True) as store, registry(settings) as reg:
+        return assess_exposure(
+            store,
+            registry_facts(reg, as_of),
+            as_of=as_of,
+            pii_tags=frozenset(compliance.sensitive_tags),
+            risk_thresholds=dict(compliance.risk_thresholds),
+            tag_risk_keys=dict(compliance.tag_risk_keys),
         )
 
 

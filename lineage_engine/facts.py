@@ -1,0 +1,34 @@
+"""Registry facts as of an instant: the one switch between today's facts and dated facts.
+
+Every as-of answer (``scan --as-of``, the walk-answered traces) and the scan itself read the
+registry's classifications, tags, stewards and masking policies through
+:func:`registry_facts`, so one place decides which facts an instant sees.
+
+Today the registry keeps only the current value of each fact, so every instant sees
+today's facts (documented in the README, "As of any instant"). When the registry keeps
+facts with ``valid_from`` / ``valid_to`` (issue 10 §2), this function asks for the facts of
+``as_of`` and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lineage_engine.model import Asset
+
+
+def registry_facts(registry: Any, as_of: datetime) -> list[Asset]:
+    """Return the registry assets that hold at ``as_of`` (aware UTC), by ``catalog_path``.
+
+    Args:
+        registry: a :class:`lineage_engine.registry.Registry` (read only).
+        as_of: the instant; facts are today's until the registry keeps their history.
+
+    Raises:
+        ValueError: ``as_of`` is naive.
+        RegistryError: the registry could not be read.
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("registry_facts needs an aware UTC 'as_of'")
+    return list(registry.list_assets())
