@@ -1,5 +1,8 @@
-// Every path by which the value of a sensitive column reaches an unmasked column, as of an
-// instant (column lineage, issue 5). A path walks DIRECT column edges valid at $as_of (1 to
+// What holds the value of a sensitive column unmasked, as of an instant (column lineage).
+// `lineage-engine trace` answers it with the exposure scan's time-respecting column walk
+// (lineage_engine/walk_traces.py; masking policies from the registry facts of $as_of), so it
+// gives the same terminals as `scan --as-of`, table-level ones included (level: table).
+// The Cypher below is the instant-only reading for a Cypher console: a path walks DIRECT column edges valid at $as_of (1 to
 // 10 hops) whose transform is not 'masked', from a column with no masking policy (unset or
 // NONE) in a dataset with none either (the terminal) up to an origin column. Limits: only
 // edges valid at $as_of count (the exposure scan also follows history), masking policies
@@ -7,7 +10,7 @@
 // edge (db.schema.table.*) is followed only as written.
 // params:  $origins (list, origin column ids db.schema.table.column; case-insensitive),
 //          $as_of (datetime, UTC; default now)
-// returns: one row per path: origin, terminal (column id), dataset (the terminal's), hops, path (nodes(p), terminal first, origin last), edges (relationships(p): transform, kind, valid_from ...); ordered by origin, hops, terminal
+// returns: one row per terminal: origin, terminal (column id), dataset (the terminal's), level (walk), hops, path (nodes, terminal first, origin last), edges (transform, kind, valid_from ...); ordered by origin, hops, terminal
 WITH $as_of AS as_of, $origins AS origins
 MATCH (o:`Column`)
 WHERE any(x IN origins WHERE toLower(x) = o.id)

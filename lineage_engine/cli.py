@@ -371,8 +371,7 @@ def trace(
     if as_of is not None:
         raw["as_of"] = as_of
     params = coerce_params(saved, raw)
-    with services.graph_store(settings(), read_only=True) as store:
-        rows = store.run_trace(saved, params)
+    rows = services.run_trace(settings(), saved, params)  # downstream_of, unmasked_pii_columns: the scan's walk
     if format == "json":
         sys.stdout.write(rows_json(rows) + "\n")
     elif format == "csv":

@@ -49,14 +49,14 @@ from typing import Any
 from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
-from lineage_engine.exposure.column_walk import build_column_index, dataset_of, walk_column_origin
+from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
-from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, build_edge_index, walk_origin
+from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding, build_edge_index, walk_origin
 from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import ExposurePath, SavedTrace
+from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
@@ -160,7 +160,8 @@ def assess_exposure(
         home = {o: dataset_of(o) if o in column_origins else o for o in origin_ids}  # the origin's dataset
         found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
         present = [o for o in origin_ids if home[o] in found]
-    rows = _walk(store, assets, present, column_origins, as_of, max_hops) if present else []
+    lineage = load_lineage(store, columns=any(o in column_origins for o in present)) if present else Lineage((), ())
+    rows = _walk(lineage, assets, present, column_origins, as_of, max_hops) if present else []
     paths = find_exposure_paths(
         rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys
     )
@@ -239,24 +240,72 @@ def scan_once(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Everything the walks read from the graph, read once per answer.
+
+    Attributes:
+        views: ids of datasets that are views (live: they show their upstreams' content).
+        edges: every dataset interval (``iter_edges(None)``).
+        column_edges: every column interval (``iter_column_edges(None)``); empty unless asked.
+    """
+
+    views: tuple[str, ...]
+    edges: tuple[EdgeRow, ...]
+    column_edges: tuple[EdgeRow, ...] = ()
+
+
+def load_lineage(store: GraphStore, *, columns: bool) -> Lineage:
+    """Read views and edge intervals (and column intervals when ``columns``) from the graph.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    views = tuple(str(r["id"]) for r in store.run_trace(_VIEWS, {}))
+    edges = tuple(store.iter_edges(None))
+    return Lineage(views, edges, tuple(store.iter_column_edges(None)) if columns else ())
+
+
+def masked_ids(assets: Collection[Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """Return (masked dataset ids, masked column ids) from registry facts (a policy other than NONE)."""
+    datasets = frozenset(a.catalog_path for a in assets if a.is_masked and not is_column_asset(a))
+    columns = frozenset(a.catalog_path for a in assets if a.is_masked and is_column_asset(a))
+    return datasets, columns
+
+
+def walk_tables(lineage: Lineage, origins: Collection[str], *, as_of: datetime, masked: Collection[str] = (),
+                max_hops: int = DEFAULT_MAX_HOPS) -> list[Holding]:
+    """Walk dataset origins as of ``as_of`` (:func:`walk_origin`); holdings by origin, then dataset."""
+    tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
+    out: list[Holding] = []
+    for origin in sorted(set(origins)):
+        out.extend(walk_origin(tables, origin, masked=frozenset(masked), max_hops=max_hops))
+    return out
+
+
+def walk_columns(lineage: Lineage, origins: Collection[str], *, as_of: datetime,
+                 masked_datasets: Collection[str] = (), masked_columns: Collection[str] = (),
+                 max_hops: int = DEFAULT_MAX_HOPS) -> list[ColumnHolding]:
+    """Walk column origins as of ``as_of`` (:func:`walk_column_origin`); holdings by origin."""
+    index = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views)
+    datasets, columns = frozenset(masked_datasets), frozenset(masked_columns)
+    out: list[ColumnHolding] = []
+    for origin in sorted(set(origins)):
+        out.extend(walk_column_origin(index, origin, masked_columns=columns.__contains__,
+                                      masked_datasets=datasets.__contains__, max_hops=max_hops))
+    return out
+
+
 def _walk(
-    store: GraphStore, assets: list[Any], present: list[str], column_origins: Collection[str], now: datetime,
+    lineage: Lineage, assets: list[Any], present: list[str], column_origins: Collection[str], now: datetime,
     max_hops: int,
 ) -> list[dict[str, object]]:
     """Walk every present origin as of ``now``; return the walk rows (bare ids, with levels)."""
-    views = [str(r["id"]) for r in store.run_trace(_VIEWS, {})]
-    masked = {a.catalog_path for a in assets if a.is_masked and not is_column_asset(a)}
-    edges = list(store.iter_edges(None))
-    tables = build_edge_index(edges, as_of=now, live=views)
-    rows: list[dict[str, object]] = []
-    for origin in (o for o in present if o not in column_origins):
-        rows.extend(h.as_row() for h in walk_origin(tables, origin, masked=masked, max_hops=max_hops))
+    masked, masked_columns = masked_ids(assets)
+    tables = [o for o in present if o not in column_origins]
     columns = [o for o in present if o in column_origins]
+    rows = [h.as_row() for h in walk_tables(lineage, tables, as_of=now, masked=masked, max_hops=max_hops)]
     if columns:
-        index = build_column_index(edges, store.iter_column_edges(None), as_of=now, live=views, tables=tables)
-        masked_columns = {a.catalog_path for a in assets if a.is_masked and is_column_asset(a)}
-        for origin in columns:
-            rows.extend(h.as_row() for h in walk_column_origin(
-                index, origin, masked_columns=masked_columns.__contains__, masked_datasets=masked.__contains__,
-                max_hops=max_hops))
+        rows.extend(h.as_row() for h in walk_columns(lineage, columns, as_of=now, masked_datasets=masked,
+                                                      masked_columns=masked_columns, max_hops=max_hops))
     return rows

@@ -25,6 +25,7 @@ from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import ConfigError
 from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore, open_graph_store
+from lineage_engine.model import SavedTrace
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
 from lineage_engine.registry.importer import import_classifications
@@ -365,6 +366,27 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
             risk_thresholds=dict(compliance.risk_thresholds),
             tag_risk_keys=dict(compliance.tag_risk_keys),
         )
+
+
+def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object]) -> list[dict[str, object]]:
+    """Run a saved trace read-only: through the exposure walk for the traces it answers
+    (``downstream_of``, ``unmasked_pii_columns``: see :mod:`lineage_engine.walk_traces`),
+    else its Cypher.
+
+    Raises:
+        GraphError, RegistryError: a store could not be read.
+    """
+    from lineage_engine.walk_traces import answered_by_walk, run_walk_trace
+
+    with graph_store(settings, read_only=True) as store:
+        if not answered_by_walk(trace.name):
+            return store.run_trace(trace, params)
+
+        def facts(as_of: datetime) -> list[Any]:
+            with registry(settings) as reg:
+                return registry_facts(reg, as_of)
+
+        return run_walk_trace(store, trace, params, facts)
 
 
 DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"

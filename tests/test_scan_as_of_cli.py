@@ -113,3 +113,33 @@ def test_findings_format(crawled: Path) -> None:
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["terminal"] == "db.s.kept.email" and parsed[0]["path"].endswith("→ db.s.kept.email")
     assert "db.s.kept.email" in run_cli(crawled, "findings").stdout
+
+
+# -- observations 6 and 7: the traces answer with the scan's walk ------------------------------------
+
+
+def test_erasure_trace_finds_copies_made_through_a_dropped_intermediate(crawled: Path) -> None:
+    """Observation 6: stage was dropped at 09:03, export (copied from it at 09:02) still holds the data."""
+    out = run_cli(crawled, "trace", "downstream_of", "-p", "dataset=db.s.customers", "--as-of",
+                  "2026-03-02T09:03:30Z", "--format", "json").stdout
+    rows = json.loads(out)
+    assert [(r["dataset"], r["hops"], [n["id"] for n in r["path"]]) for r in rows] == [
+        ("db.s.export", 2, ["db.s.customers", "db.s.stage", "db.s.export"])]
+    assert [e["query_id"] for e in rows[0]["edges"]] == ["q1", "q2"]  # stage <- customers, export <- stage
+    later = json.loads(run_cli(crawled, "trace", "downstream_of", "-p", "dataset=db.s.customers", "--as-of",
+                               "2026-03-02T09:05:30Z", "--format", "json").stdout)
+    assert [(r["dataset"], r["hops"]) for r in later] == [("db.s.export", 1), ("db.s.kept", 1)]
+
+
+def test_unmasked_columns_trace_as_of_a_past_instant(crawled: Path) -> None:
+    """Observation 7: as of 09:03:30 the e-mail was held by export.email (copied through the dropped stage)."""
+    for instant, expected in EXPECTED.items():
+        out = run_cli(crawled, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
+                      "--as-of", instant, "--format", "json").stdout
+        rows = json.loads(out)
+        assert sorted((r["terminal"], r["level"], [n["id"] for n in reversed(r["path"])]) for r in rows) == \
+            expected, instant
+    rows = json.loads(run_cli(crawled, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
+                              "--as-of", "2026-03-02T09:03:30Z", "--format", "json").stdout)
+    assert [(e["transform"], e["kind"], e["query_id"]) for e in rows[0]["edges"]] == [
+        ("identity", "DIRECT", "q2"), ("identity", "DIRECT", "q1")]  # terminal end first, as the path

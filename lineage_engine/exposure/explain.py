@@ -1,0 +1,131 @@
+"""Explain a walked path hop by hop: which lineage interval carried each hop (issue 10 §6).
+
+Pure: stdlib and :mod:`lineage_engine.model` only. The walks (:mod:`.walk`,
+:mod:`.column_walk`) return paths as ids; a finding, an alert and the walk-answered traces
+show each hop with the interval that carried it: its transform and kind (column hops), the
+statement that last derived it (query id and type) and its validity.
+
+Which interval: a hop ``downstream <- upstream`` may have several intervals (closed and
+reopened). The one shown is the interval open at ``as_of`` when there is one, else the
+latest one that opened by ``as_of`` (a copy whose edge closed since, e.g. an intermediate
+dropped after the copy). A column hop reached through an unexpanded star (``t.*``) falls back
+to the star's interval. A hop from a column to a dataset (column lineage unknown there) is a
+dataset hop between the two datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lineage_engine.model import EdgeRow, dataset_of
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One hop of an exposure path, downstream end first.
+
+    Attributes:
+        downstream, upstream: ids (columns for a column hop, datasets for a table hop).
+        level: ``column`` or ``table``.
+        transform, kind: of the column interval (``identity``, ``expression``, … and
+            ``DIRECT``/``INDIRECT``); empty on a table hop.
+        query_id, query_type: the statement that last derived the interval (empty when no
+            interval was found: the path came from a rename whose interval is not kept).
+        valid_from, valid_to: the interval's validity (UTC; ``valid_to`` None while open).
+    """
+
+    downstream: str
+    upstream: str
+    level: str
+    transform: str = ""
+    kind: str = ""
+    query_id: str = ""
+    query_type: str = ""
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-able shape used in findings, alerts and trace rows (times ISO 8601)."""
+        return {
+            "downstream": self.downstream, "upstream": self.upstream, "level": self.level,
+            "transform": self.transform, "kind": self.kind, "query_id": self.query_id,
+            "query_type": self.query_type,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+        }
+
+
+class IntervalIndex:
+    """Edge intervals by (downstream, upstream), for :func:`explain_path` (build once per answer)."""
+
+    def __init__(self, dataset_edges: Iterable[EdgeRow], column_edges: Iterable[EdgeRow] = ()) -> None:
+        self._tables: dict[tuple[str, str], list[EdgeRow]] = {}
+        self._columns: dict[tuple[str, str], list[EdgeRow]] = {}
+        for row in dataset_edges:
+            self._tables.setdefault((row.downstream, row.upstream), []).append(row)
+        for row in column_edges:
+            self._columns.setdefault((row.downstream, row.upstream), []).append(row)
+
+    def table(self, downstream: str, upstream: str, as_of: datetime) -> EdgeRow | None:
+        """Return the dataset interval shown for a table hop (see the module doc)."""
+        return _pick(self._tables.get((downstream, upstream), ()), as_of)
+
+    def column(self, downstream: str, upstream: str, as_of: datetime) -> EdgeRow | None:
+        """Return the column interval shown for a column hop, through stars when needed."""
+        star_down = dataset_of(downstream) + ".*"
+        star_up = dataset_of(upstream) + ".*"
+        for key in ((downstream, upstream), (star_down, upstream), (downstream, star_up), (star_down, star_up)):
+            found = _pick(self._columns.get(key, ()), as_of)
+            if found is not None:
+                return found
+        return None
+
+
+def _pick(rows: Sequence[EdgeRow], as_of: datetime) -> EdgeRow | None:
+    opened = [r for r in rows if r.valid_from <= as_of]
+    current = [r for r in opened if r.valid_to is None or r.valid_to > as_of]
+    pool = current or opened
+    return max(pool, key=lambda r: r.valid_from) if pool else None
+
+
+def explain_path(path: Sequence[str], columns: int, index: IntervalIndex, as_of: datetime) -> list[Hop]:
+    """Return the hops of a walked path, terminal end first (the path's own order).
+
+    Args:
+        path: ids terminal first, origin last (as the walks return them).
+        columns: how many ids at the origin end of ``path`` are column ids (0: all datasets).
+        index: the graph's intervals.
+        as_of: the walk's instant (aware UTC).
+
+    Returns:
+        ``len(path) - 1`` hops; a hop whose interval is unknown has empty statement fields.
+    """
+    first_column = len(path) - columns
+    hops: list[Hop] = []
+    for k in range(len(path) - 1):
+        down, up = path[k], path[k + 1]
+        if k >= first_column:
+            row = index.column(down, up, as_of)
+            level = "column"
+        else:
+            row = index.table(down, dataset_of(up) if k + 1 >= first_column else up, as_of)
+            level = "table"
+        if row is None:
+            hops.append(Hop(down, up, level))
+            continue
+        hops.append(Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
+                        query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to))
+    return hops
+
+
+def opening_hop(hops: Sequence[Hop]) -> Hop | None:
+    """Return the hop whose statement put the data into the terminal (the first hop), if known."""
+    return hops[0] if hops and hops[0].query_id else None
+
+
+def hops_as_dicts(hops: Iterable[Hop]) -> list[Mapping[str, Any]]:
+    """Return hops as JSON-able dicts, in the given order."""
+    return [h.as_dict() for h in hops]

@@ -1,0 +1,80 @@
+"""The erasure and unmasked-columns traces give the scan's answers for the same instant (issue 10 §5).
+
+One semantics, two renderings: over a history with a rename, a swap, a drop and replaces,
+``trace downstream_of`` (a dataset origin, walked at table level by the scan) and ``trace
+unmasked_pii_columns`` (a column origin) name the same datasets and columns as ``scan
+--as-of`` at every instant; each through the installed command.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.cli_run import file_config, run_cli
+from tests.history_file import write_history
+
+T0 = datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc)
+ROWS = [
+    ("CREATE_TABLE", "create table db.s.customers (id int, email varchar)"),                          # 08:00
+    ("CREATE_TABLE", "create table db.s.orders (id int, amount number)"),                             # 08:01
+    ("CREATE_TABLE_AS_SELECT", "create table db.s.a as select c.id, c.email, o.amount from db.s.customers c "
+                               "join db.s.orders o on c.id = o.id"),                                   # 08:02
+    ("CREATE_TABLE_AS_SELECT", "create table db.s.b as select id, email, amount from db.s.a"),        # 08:03
+    ("ALTER_TABLE", "alter table db.s.a rename to db.s.a2"),                                          # 08:04
+    ("CREATE_TABLE_AS_SELECT", "create table db.s.c as select id, email from db.s.a2"),               # 08:05
+    ("CREATE_TABLE_AS_SELECT", "create table db.s.d as select id from db.s.customers"),               # 08:06
+    ("ALTER_TABLE", "alter table db.s.c swap with db.s.d"),                                           # 08:07
+    ("DROP", "drop table db.s.a2"),                                                                    # 08:08
+    ("CREATE_TABLE_AS_SELECT", "create or replace table db.s.b as select id from db.s.c"),            # 08:09
+    ("CREATE_TABLE_AS_SELECT", "create table db.s.e as select email, amount from db.s.d"),            # 08:10
+]
+REGISTRY = """assets:
+  - catalog_path: DB.S.CUSTOMERS.EMAIL
+    classification: restricted
+    regulatory_tags: [pii]
+  - catalog_path: DB.S.ORDERS
+    classification: confidential
+    regulatory_tags: [financial]
+"""
+INSTANTS = ["2026-04-01T08:03:30Z", "2026-04-01T08:07:30Z", "2026-04-01T08:08:30Z", "2026-04-01T08:10:30Z"]
+LAST = {  # the last instant, exactly: a2 (renamed from a) is dropped; b was replaced from c (after the
+    # swap: the old d, ids only); d holds the old c (copied from a2), and e copied from d.
+    "orders": {"db.s.d", "db.s.e"},
+    "email": {"db.s.d.email", "db.s.e.email"},
+}
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("agree")
+    history = write_history(folder / "history.jsonl", ROWS, T0)
+    (folder / "registry.yaml").write_text(REGISTRY)
+    config = file_config(folder, history)
+    run_cli(config, "migrate")
+    run_cli(config, "registry", "import", str(folder / "registry.yaml"))
+    run_cli(config, "crawl")
+    return config
+
+
+def answers(config: Path, instant: str) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(scan terminals of orders, downstream_of orders, scan terminals of the e-mail, unmasked_pii_columns)."""
+    scan = json.loads(run_cli(config, "scan", "--as-of", instant, "--format", "json").stdout)
+    down = json.loads(run_cli(config, "trace", "downstream_of", "-p", "dataset=db.s.orders", "--as-of", instant,
+                              "--format", "json").stdout)
+    cols = json.loads(run_cli(config, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
+                              "--as-of", instant, "--format", "json").stdout)
+    return ({r["terminal"] for r in scan if r["origin"] == "db.s.orders"}, {r["dataset"] for r in down},
+            {r["terminal"] for r in scan if r["origin"] == "db.s.customers.email"}, {r["terminal"] for r in cols})
+
+
+@pytest.mark.parametrize("instant", INSTANTS)
+def test_traces_name_what_the_scan_names(crawled: Path, instant: str) -> None:
+    scan_orders, downstream, scan_email, unmasked = answers(crawled, instant)
+    assert downstream == scan_orders
+    assert unmasked == scan_email
+    if instant == INSTANTS[-1]:
+        assert (scan_orders, scan_email) == (LAST["orders"], LAST["email"])
