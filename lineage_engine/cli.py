@@ -371,7 +371,8 @@ def trace(
     if as_of is not None:
         raw["as_of"] = as_of
     params = coerce_params(saved, raw)
-    rows = services.run_trace(settings(), saved, params)  # downstream_of, unmasked_pii_columns: the scan's walk
+    # the shipped downstream_of and unmasked_pii_columns are answered by the scan's walk (README)
+    rows = services.run_trace(settings(), saved, params, walk=file is None)
     if format == "json":
         sys.stdout.write(rows_json(rows) + "\n")
     elif format == "csv":

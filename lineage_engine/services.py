@@ -368,10 +368,11 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
         )
 
 
-def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object]) -> list[dict[str, object]]:
-    """Run a saved trace read-only: through the exposure walk for the traces it answers
-    (``downstream_of``, ``unmasked_pii_columns``: see :mod:`lineage_engine.walk_traces`),
-    else its Cypher.
+def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], *,
+              walk: bool = True) -> list[dict[str, object]]:
+    """Run a saved trace read-only: through the exposure walk for the shipped traces it
+    answers (``downstream_of``, ``unmasked_pii_columns``: see :mod:`lineage_engine.walk_traces`;
+    ``walk=False`` for a user's own trace file), else its Cypher.
 
     Raises:
         GraphError, RegistryError: a store could not be read.
@@ -379,7 +380,7 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object]) 
     from lineage_engine.walk_traces import answered_by_walk, run_walk_trace
 
     with graph_store(settings, read_only=True) as store:
-        if not answered_by_walk(trace.name):
+        if not walk or not answered_by_walk(trace.name):
             return store.run_trace(trace, params)
 
         def facts(as_of: datetime) -> list[Any]:
