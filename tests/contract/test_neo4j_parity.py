@@ -1,7 +1,8 @@
 """Neo4j returns what the embedded graph returns: every saved trace, and the demo's findings.
 
 The embedded results are pinned by golden tests (tests/graph/test_traces.py, the demo tests);
-here a real Neo4j 5 server (see conftest: NEO4J_URI or Docker) must match them row for row.
+here a real Neo4j 5 server (tests/conftest.py: NEO4J_URI, `eval "$(bash .ci/neo4j.sh)"`) must match
+them row for row.
 Without a server every test here skips with the conftest's one reason.
 """
 

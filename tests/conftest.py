@@ -1,0 +1,124 @@
+"""Fixtures shared by every test folder: the Neo4j test server (issue 12).
+
+The Neo4j tests run on a real Neo4j 5 server named by ``NEO4J_URI`` (with ``NEO4J_AUTH`` as
+``user/password`` or ``none``, and optionally ``NEO4J_DATABASE``). ``.ci/neo4j.sh`` starts
+a Neo4j Community test server without Docker and prints those variables::
+
+    eval "$(bash .ci/neo4j.sh)"     # then run pytest; `bash .ci/neo4j.sh stop` stops it
+
+``.ci/run`` does this before the tests. Without ``NEO4J_URI`` the Neo4j cases skip with
+:data:`NEO4J_UNAVAILABLE`, except with ``CI=true``, where a missing or unreachable server fails
+them: CI must never pass with the Neo4j backend untested.
+
+Sharing one server: Neo4j Community has one user database, so the tests EMPTY it. Every test
+that uses :func:`neo4j_graph` holds an exclusive lock (a file lock named after the server's
+host and port, under the temporary folder) for its whole duration and empties the graph
+first, so several pytest runs on one machine can share one server: their Neo4j tests take
+turns. Never point ``NEO4J_URI`` at a database whose data you keep.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+NEO4J_UNAVAILABLE = (
+    "Neo4j backend not tested: NEO4J_URI is not set; start the test server with "
+    "`eval \"$(bash .ci/neo4j.sh)\"` (or point NEO4J_URI and NEO4J_AUTH=user/password at a Neo4j 5 "
+    "server whose data may be deleted)"
+)
+_BASE_SCHEMA = {"dataset_id", "column_id", "derives_from_valid_from", "derives_from_valid_to"}
+
+
+def in_ci() -> bool:
+    """True when ``CI`` is set to a true value (``.ci/run`` runs with ``CI=true``)."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def neo4j_missing(reason: str) -> None:
+    """Skip the test for ``reason``, or fail it under ``CI=true``."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> dict[str, object]:
+    """``open_graph_store("neo4j", **options)`` options of the test server (see module doc).
+
+    Skips (fails with ``CI=true``) without ``NEO4J_URI``; fails when the server named does not
+    answer (setting ``NEO4J_URI`` is an explicit request).
+    """
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        neo4j_missing(NEO4J_UNAVAILABLE)
+    options: dict[str, object] = {"uri": uri, "credentials": os.environ.get("NEO4J_AUTH") or "none",
+                                  "database": os.environ.get("NEO4J_DATABASE") or None}
+    from lineage_engine.graph.store import open_graph_store
+
+    try:
+        open_graph_store("neo4j", migrate=False, **options).close()
+    except Exception as exc:  # noqa: BLE001 - any failure here means "no usable server"
+        pytest.fail(f"NEO4J_URI is set but the server does not answer: {exc}", pytrace=False)
+    return options
+
+
+@dataclass
+class Neo4jGraph:
+    """The test's turn on the shared server: ``options`` to open stores, ``empty()`` to start over."""
+
+    options: dict[str, object]
+    emptied: int = field(default=0)
+
+    def driver(self):  # type: ignore[no-untyped-def]
+        """A plain driver for checks the GraphStore API does not offer (close it)."""
+        import neo4j
+
+        from lineage_engine.graph.neo4j import parse_credentials
+
+        creds = parse_credentials(self.options.get("credentials"))
+        auth = None if creds is None else (creds.user, creds.password)
+        return neo4j.GraphDatabase.driver(str(self.options["uri"]), auth=auth, notifications_min_severity="OFF")
+
+    def run(self, query: str, **params: object) -> list[dict[str, object]]:
+        """Run one auto-commit statement on the test database; return its rows as dicts."""
+        with self.driver() as driver, driver.session(database=self.options.get("database")) as session:  # type: ignore[arg-type]
+            return [record.data() for record in session.run(query, params)]  # type: ignore[arg-type]
+
+    def empty(self) -> None:
+        """Delete every node and relationship, and every constraint or index that the
+        backend's own schema does not create (``graph.indexes`` of an earlier test)."""
+        with self.driver() as driver, driver.session(database=self.options.get("database")) as session:  # type: ignore[arg-type]
+            session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            for record in session.run("SHOW CONSTRAINTS YIELD name"):
+                if record["name"] not in _BASE_SCHEMA:
+                    session.run(f"DROP CONSTRAINT `{record['name']}` IF EXISTS").consume()
+            for record in session.run("SHOW INDEXES YIELD name, type, owningConstraint"):
+                if record["type"] != "LOOKUP" and record["owningConstraint"] is None and record["name"] not in _BASE_SCHEMA:
+                    session.run(f"DROP INDEX `{record['name']}` IF EXISTS").consume()
+        self.emptied += 1
+
+
+def _lock_path(uri: str) -> Path:
+    where = re.sub(r"[^A-Za-z0-9.]+", "_", uri.split("://", 1)[-1])
+    return Path(tempfile.gettempdir()) / f"lineage-neo4j-tests-{where}.lock"
+
+
+@pytest.fixture
+def neo4j_graph(neo4j_server: dict[str, object]) -> Iterator[Neo4jGraph]:
+    """The test's own, empty Neo4j graph: holds the server's test lock for the whole test."""
+    with open(_lock_path(str(neo4j_server["uri"])), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another pytest run's Neo4j test may hold it: wait our turn
+        try:
+            graph = Neo4jGraph(dict(neo4j_server))
+            graph.empty()
+            yield graph
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
