@@ -18,6 +18,7 @@
 #   LINEAGE_NEO4J_PORT      Bolt port on 127.0.0.1 (default: a free one)
 #   LINEAGE_NEO4J_PASSWORD  turn auth on, user neo4j with this password (default: auth off)
 #   LINEAGE_NEO4J_HEAP      the JVM's -Xmx (default 768m)
+#   LINEAGE_NEO4J_SETTINGS  more neo4j.conf settings, key=value;key=value
 #   LINEAGE_NEO4J_START_TIMEOUT  seconds to wait for Bolt (default 300)
 # Messages go to standard error; only the export lines go to standard output.
 set -euo pipefail

@@ -24,6 +24,8 @@ import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
  *   <li>{@code LINEAGE_NEO4J_PASSWORD}: turns authentication on for user {@code neo4j} with this
  *       password (at least 8 characters); unset or empty: no authentication.</li>
  *   <li>{@code LINEAGE_NEO4J_PAGECACHE}: page cache size; default {@code 128m}.</li>
+ *   <li>{@code LINEAGE_NEO4J_SETTINGS}: more {@code neo4j.conf} settings, {@code key=value;key=value}
+ *       (e.g. {@code db.memory.transaction.max=8m}); they win over the ones above.</li>
  * </ul>
  * The heap is capped by the caller's {@code -Xmx} (see {@code .ci/neo4j.sh}).
  *
@@ -57,6 +59,12 @@ public final class TestNeo4jServer {
         config.put("server.memory.pagecache.size", env("LINEAGE_NEO4J_PAGECACHE", "128m"));
         config.put("db.tx_log.rotation.retention_policy", "1 files");
         config.put("dbms.usage_report.enabled", "false");
+        for (String setting : env("LINEAGE_NEO4J_SETTINGS", "").split(";")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0) {
+                config.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            }
+        }
 
         StringBuilder conf = new StringBuilder();
         config.forEach((key, value) -> conf.append(key).append('=').append(value).append('\n'));
@@ -69,15 +77,30 @@ public final class TestNeo4jServer {
             stopped.countDown();
         }, "neo4j-test-server-shutdown"));
 
-        if (!password.isEmpty()) {
-            // The embedded API runs with full rights, so it can set the initial password.
-            dbms.database("system").executeTransactionally(
-                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        try {
+            if (!password.isEmpty()) {
+                setPassword(dbms, password);
+            }
+            dbms.database("neo4j").executeTransactionally("RETURN 1");
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);  // runs the shutdown hook
         }
-        dbms.database("neo4j").executeTransactionally("RETURN 1");
         System.out.println("NEO4J_URI=bolt://" + address);
         System.out.flush();
         stopped.await();
+    }
+
+    /** Sets user neo4j's password through the embedded API (full rights); a restart keeps it. */
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     private static String env(String name, String fallback) {
