@@ -39,6 +39,7 @@ TokenFix = Callable[[list[Token], str], list[Token]]
 """``fix(chunk, text) -> tokens``: ``chunk`` itself when nothing applies."""
 
 _BACKTICK = "`"
+_DATABRICKS = Dialect.get_or_raise("databricks")
 _COMPOUND_OPERATORS = frozenset(
     {TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD, TokenType.AMP,
      TokenType.PIPE, TokenType.CARET}
@@ -157,15 +158,11 @@ def identifier_literals(chunk: list[Token], text: str) -> list[Token]:
         if open_.token_type != TokenType.L_PAREN or value.token_type != TokenType.STRING \
                 or close.token_type != TokenType.R_PAREN:
             continue
-        parts = _backtick_parts(value.text)
-        if parts is None:
+        name = _name_tokens(value.text, value)
+        if name is None:
             return chunk
         out.extend(chunk[last:i])
-        for n, (part, quoted) in enumerate(parts):
-            if n:
-                out.append(Token(TokenType.DOT, ".", value.line, value.col, value.start, value.start))
-            kind = TokenType.IDENTIFIER if quoted else TokenType.VAR
-            out.append(Token(kind, part, value.line, value.col, value.start, value.end))
+        out.extend(name)
         last = i + 4
     if not out:
         return chunk
@@ -173,42 +170,33 @@ def identifier_literals(chunk: list[Token], text: str) -> list[Token]:
     return out
 
 
-def _backtick_parts(name: str) -> list[tuple[str, bool]] | None:
-    """Split ``a.`b c`.d`` into ``[(part, quoted)]`` (backticks doubled inside a quoted part); None if not a name."""
-    parts: list[tuple[str, bool]] = []
-    i, n = 0, len(name)
-    while i < n:
-        if name[i] == "`":
-            buf: list[str] = []
-            j = i + 1
-            while j < n:
-                if name[j] == "`":
-                    if j + 1 < n and name[j + 1] == "`":
-                        buf.append("`")
-                        j += 2
-                        continue
-                    break
-                buf.append(name[j])
-                j += 1
-            if j >= n or not buf:
+def _name_tokens(name: str, at: Token) -> list[Token] | None:
+    """Return the tokens of the dotted name in ``IDENTIFIER('...')``, placed at ``at``; None if not a name.
+
+    The string is tokenized by sqlglot's Databricks tokenizer (backticks quote a part,
+    doubled inside it); a name is parts separated by dots, each a backtick-quoted
+    identifier or a bare word of letters, digits, ``_`` and ``$`` (kept as a plain name
+    token, keywords such as ``default`` included).
+    """
+    try:
+        tokens = _DATABRICKS.tokenize(name)
+    except Exception:  # noqa: BLE001 - an odd string is simply not a name
+        return None
+    if not tokens or len(tokens) % 2 == 0:
+        return None
+    out: list[Token] = []
+    for n, tok in enumerate(tokens):
+        if n % 2:
+            if tok.token_type != TokenType.DOT:
                 return None
-            parts.append(("".join(buf), True))
-            i = j + 1
+            out.append(Token(TokenType.DOT, ".", at.line, at.col, at.start, at.start))
+        elif tok.token_type == TokenType.IDENTIFIER and tok.text:
+            out.append(Token(TokenType.IDENTIFIER, tok.text, at.line, at.col, at.start, at.end))
+        elif tok.token_type != TokenType.IDENTIFIER and tok.text and all(c.isalnum() or c in "_$" for c in tok.text):
+            out.append(Token(TokenType.VAR, tok.text, at.line, at.col, at.start, at.end))
         else:
-            j = name.find(".", i)
-            j = n if j < 0 else j
-            part = name[i:j].strip()
-            if not part or not all(c.isalnum() or c in "_$" for c in part):
-                return None
-            parts.append((part, False))
-            i = j
-        if i < n:
-            if name[i] != ".":
-                return None
-            i += 1
-            if i == n:
-                return None
-    return parts or None
+            return None
+    return out
 
 
 def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:
