@@ -75,6 +75,8 @@ KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_union::test_union_where_later_branch_introduces_new_output_columns#1": (
         "odd expectation", "UNION branches of different widths (invalid SQL): output names come from the first "
         "branch, by position"),
+    "sqll:column/test_column_procedure_dialect_specific::test_procedure_column_oracle#1": (
+        _PARSER, "PL/SQL's cursor attribute SQL%ROWCOUNT is read as 'sql % rowcount' (two columns) into <select>"),
     "sqll:table/test_other_with_lineage_dialect_specific::test_swapping_partitions[vertica]#1": (
         _PARSER, "Vertica's SWAP_PARTITIONS_BETWEEN_TABLES() is a function call inside a SELECT; not modelled"),
 }
@@ -82,8 +84,6 @@ KNOWN: dict[str, tuple[str, str]] = {
 KNOWN_TAGS: dict[str, tuple[str, str]] = {
     "path": ("design", "a literal cloud location is its bucket ('s3://bucket', kind external; the path is a literal "
              "and is dropped, parsing/normalize.py); relative paths are an external_location problem"),
-    "procedure": ("scope", "procedure bodies (CREATE PROCEDURE ... BEGIN ... END) are not extracted; their "
-                  "statements run later and appear in query history themselves"),
     "setting": ("scope", "sqllineage settings (lateral alias in ANSI, T-SQL without semicolons) are not "
                 "modelled; the dialect decides"),
 }

@@ -4,6 +4,12 @@ Token-level work done before parsing, each step cheap and explicit:
 
 * :func:`split_statements` cuts at semicolons, so one bad statement does not hide the
   others (sqlglot's own ``parse`` raises for the whole text).
+* :func:`body_statement` reads the first statement of an inline routine body as a
+  statement of its own: ``CREATE PROCEDURE p() [AS] BEGIN INSERT ...;`` (T-SQL, Oracle,
+  BigQuery, Snowflake Scripting without ``$$``) and a block's ``BEGIN [TRY] INSERT ...``.
+  The body's later statements are chunks of their own already (they follow a semicolon),
+  so without it the first one alone was lost. A body in a string (``AS $$ ... $$``) is
+  not read: its statements appear in the query history when the routine is called.
 * :func:`needs_parse` skips statements that can never change lineage (SELECT, SHOW,
   DESCRIBE, COMMIT, GRANT, CALL, ..., and ALTER without RENAME, SWAP or EXCHANGE): parse errors in
   them are not reported, since they would not change the lineage either.
@@ -61,6 +67,59 @@ def split_statements(text: str, tokens: list[Token]) -> list[list[Token]]:
             chunks.append(tokens[start:cut])
         start = cut + 1
     return chunks
+
+
+_ROUTINE_WORDS = frozenset({"PROCEDURE", "PROC", "FUNCTION"})
+_BLOCK_WORDS = frozenset({"BEGIN", "TRY"})
+_STATEMENT_HEADS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "CREATE", "TRUNCATE", "COPY", "DROP", "ALTER",
+     "UNLOAD"}
+)
+
+
+def body_statement(chunk: list[Token]) -> list[Token]:
+    """Return the statement a routine header or block opening word stands before, or ``chunk``.
+
+    ``CREATE [OR REPLACE|OR ALTER] PROCEDURE|PROC|FUNCTION name (...) [...] [AS] BEGIN
+    [TRY] <statement>``: the tokens of ``<statement>`` (the header itself moves no data).
+    ``BEGIN [TRY] <statement>``: the same. The statement must start with a word that can
+    carry lineage (INSERT, UPDATE, DELETE, MERGE, SELECT, WITH, CREATE, TRUNCATE, COPY,
+    DROP, ALTER, UNLOAD); anything else (``BEGIN TRANSACTION``, ``AS $$...$$``, ``AS
+    RETURN``, a DECLARE) gives ``chunk`` unchanged.
+
+    Args:
+        chunk: one statement's tokens (non-empty).
+    """
+    if chunk[0].text.upper() == "BEGIN":  # BigQuery tokenizes BEGIN as a COMMAND: compare words
+        rest = _after_block_words(chunk, 0)
+        return rest if rest is not None else chunk
+    if chunk[0].token_type != TokenType.CREATE or not any(t.text.upper() in _ROUTINE_WORDS for t in chunk[1:6]):
+        return chunk
+    depth = 0
+    l_paren, r_paren = TokenType.L_PAREN, TokenType.R_PAREN
+    for i, tok in enumerate(chunk):
+        kind = tok.token_type
+        if kind == l_paren:
+            depth += 1
+        elif kind == r_paren:
+            depth -= 1
+        elif depth == 0 and (word := tok.text.upper()) in ("BEGIN", "AS"):
+            rest = _after_block_words(chunk, i if word == "BEGIN" else i + 1)
+            if rest is not None:
+                return rest
+            if word == "BEGIN":
+                return chunk
+    return chunk
+
+
+def _after_block_words(chunk: list[Token], at: int) -> list[Token] | None:
+    """Return the tokens after the BEGIN / TRY words from ``at`` when a lineage statement starts there."""
+    i = at
+    while i < len(chunk) and chunk[i].text.upper() in _BLOCK_WORDS:
+        i += 1
+    if i < len(chunk) and chunk[i].text.upper() in _STATEMENT_HEADS:
+        return chunk[i:]
+    return None
 
 
 def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:

@@ -35,6 +35,7 @@ from sqlglot.tokens import Token
 
 from lineage_engine.model import ExtractionResult, Operation, Problem, StatementLineage
 from lineage_engine.parsing.chunks import (
+    body_statement,
     merge_clauses_start,
     merge_head,
     needs_parse,
@@ -134,6 +135,7 @@ def extract_lineage(
     chunks = split_statements(text, tokens)
     fix = dialect_fix(engine)
     for index, chunk in enumerate(chunks):
+        chunk = body_statement(chunk)
         if not needs_parse(chunk, queries=queries):
             continue
         nodes, error, plain = _parse(engine, chunk, text, trim=not columns, fix=fix)

@@ -14,6 +14,11 @@ Rules, in statement order:
   upstreams and stays a target);
 * CREATE / REPLACE / VIEW / CLONE reset the object's upstreams; INSERT / MERGE / UPDATE /
   DELETE / COPY add to them;
+* an object the script first writes by adding to it (INSERT / MERGE / UPDATE / DELETE /
+  COPY, no CREATE before) existed before the script and keeps its earlier rows: a later
+  read of it reads those too, so it stays a source (table and columns) besides standing
+  for what the script wrote into it, and it stays a target (``INSERT INTO t2 ... FROM t1;
+  INSERT INTO t3 ... FROM t2`` gives sources t1, t2 and targets t2, t3);
 * ALTER (other than RENAME / SWAP) gives nothing: no data moves;
 * DROP of a script object forgets it (created and dropped: no lineage); DROP of an object
   the script did not write gives nothing (sqllineage's reading);
@@ -30,11 +35,19 @@ Rules, in statement order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from lineage_engine.model import SELECT_DATASET, ColumnLineage, DatasetRef, Operation, StatementLineage
-from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns, merge_columns
+from lineage_engine.model import (
+    SELECT_DATASET,
+    ColumnLineage,
+    DatasetRef,
+    Operation,
+    StatementLineage,
+    column_id,
+    transform_rank,
+)
+from lineage_engine.parsing.column_compose import ColumnMap, Edge, column_lineage, compose_columns, merge_columns
 
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
 
@@ -60,6 +73,7 @@ class _Local:
     upstreams: dict[str, DatasetRef] = field(default_factory=dict)
     columns: ColumnMap = field(default_factory=dict)
     ref: DatasetRef | None = None
+    existed: bool = False  # first written by an add: it had rows before the script
 
 
 def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
@@ -81,8 +95,7 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
         reads = _resolve_reads(st.sources, local, intermediate, sources, target.id if target is not None else None)
         if target is None:
             if st.operation is Operation.QUERY and st.columns:
-                merge_columns(selected, compose_columns(
-                    SELECT_DATASET, st.columns, lambda i: local[i].columns if i in local else None)[0])
+                merge_columns(selected, compose_columns(SELECT_DATASET, st.columns, lambda i: _columns_of(local, i))[0])
             continue
         if st.operation is Operation.DROP:
             local.pop(target.id, None)
@@ -102,12 +115,11 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
         if st.operation is Operation.SWAP and st.counterpart is not None:
             _swap(target, st.counterpart, local, sources)
             continue
-        columns, through = compose_columns(
-            target.id, st.columns, lambda i: local[i].columns if i in local else None)
-        intermediate |= through - {target.id}
+        columns, through = compose_columns(target.id, st.columns, lambda i: _columns_of(local, i))
+        intermediate |= through - {target.id} - _existing(local)
         entry = local.get(target.id)
         if entry is None or st.operation in _RESETS:
-            entry = local[target.id] = _Local(ref=target)
+            entry = local[target.id] = _Local(ref=target, existed=entry is None and st.operation not in _RESETS)
         for ref in reads:
             if ref.id != target.id:
                 entry.upstreams.setdefault(ref.id, ref)
@@ -132,10 +144,42 @@ def _resolve_reads(
             sources.setdefault(ref.id, ref)
             resolved.append(ref)
         else:
-            if ref.id != writer:
+            if entry.existed:  # its rows from before the script are read too
+                sources.setdefault(ref.id, ref)
+                resolved.append(ref)
+            elif ref.id != writer:
                 intermediate.add(ref.id)
             resolved.extend(entry.upstreams.values())
     return resolved
+
+
+def _existing(local: dict[str, _Local]) -> set[str]:
+    return {dataset_id for dataset_id, entry in local.items() if entry.existed}
+
+
+def _columns_of(local: dict[str, _Local], dataset_id: str) -> Mapping[str, Mapping[tuple[str, str], Edge]] | None:
+    """Return the column map a read of ``dataset_id`` goes through, or None (an outside dataset)."""
+    entry = local.get(dataset_id)
+    if entry is None:
+        return None
+    return _WithEarlierRows(entry.columns, dataset_id) if entry.existed else entry.columns
+
+
+class _WithEarlierRows(Mapping[str, Mapping[tuple[str, str], Edge]]):
+    """The column map of an object that existed before the script: each column also derives from itself."""
+
+    def __init__(self, columns: ColumnMap, dataset_id: str) -> None:
+        self._columns, self._id = columns, dataset_id
+
+    def __getitem__(self, name: str) -> Mapping[tuple[str, str], Edge]:
+        own = {(column_id(self._id, name), "DIRECT"): (transform_rank("identity"), "DIRECT", 1.0)}
+        return {**own, **self._columns.get(name, {})}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 def _swap(a: DatasetRef, b: DatasetRef, local: dict[str, _Local], sources: dict[str, DatasetRef]) -> None:

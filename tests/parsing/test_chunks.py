@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlglot.dialects.dialect import Dialect
 
-from lineage_engine.parsing.chunks import needs_parse, rewrite_for_retry, split_statements, trim_merge
+from lineage_engine.parsing.chunks import body_statement, needs_parse, rewrite_for_retry, split_statements, trim_merge
 from lineage_engine.parsing.extract import extract_lineage
 
 SNOWFLAKE = Dialect.get_or_raise("snowflake")
@@ -69,3 +69,33 @@ def test_rewrite_for_retry_drops_flavour_words_only_before_table_or_view() -> No
     assert words("alter materialized view v rename to w") == "alter view v rename to w"
     assert words("create or replace procedure p() as 'x'") is None
     assert words("select 1") is None
+
+
+@pytest.mark.parametrize(
+    ("dialect", "text", "expected"),
+    [
+        ("tsql", "CREATE PROCEDURE p @a INT AS BEGIN INSERT INTO t SELECT 1", "INSERT INTO t SELECT 1"),
+        ("oracle", "CREATE OR REPLACE PROCEDURE p() AS BEGIN INSERT INTO t SELECT 1", "INSERT INTO t SELECT 1"),
+        ("bigquery", "CREATE PROCEDURE d.p() BEGIN INSERT INTO t SELECT 1", "INSERT INTO t SELECT 1"),
+        ("tsql", "BEGIN TRY INSERT INTO t SELECT 1", "INSERT INTO t SELECT 1"),
+        ("tsql", "BEGIN TRANSACTION", "BEGIN TRANSACTION"),
+        ("tsql", "CREATE PROCEDURE p AS BEGIN SET NOCOUNT ON", "CREATE PROCEDURE p AS BEGIN SET NOCOUNT ON"),
+        ("snowflake", "CREATE PROCEDURE p() RETURNS INT LANGUAGE SQL AS $$ BEGIN INSERT INTO t SELECT 1; END $$",
+         "CREATE PROCEDURE p ( ) RETURNS INT LANGUAGE SQL AS  BEGIN INSERT INTO t SELECT 1; END "),
+        ("snowflake", "CREATE TABLE t AS SELECT 1", "CREATE TABLE t AS SELECT 1"),
+    ],
+)
+def test_body_statement_reads_the_first_statement_of_an_inline_routine_body(
+    dialect: str, text: str, expected: str
+) -> None:
+    engine = Dialect.get_or_raise(dialect)
+    (chunk,) = split_statements(text, engine.tokenize(text)) if ";" not in text or "$$" in text else [None]
+    assert " ".join(t.text for t in body_statement(chunk)) == expected
+
+
+def test_first_statement_of_a_procedure_body_has_lineage_like_the_others() -> None:
+    text = ("CREATE PROCEDURE etl.p AS BEGIN INSERT INTO db.s.a SELECT x FROM db.s.src; "
+            "INSERT INTO db.s.b SELECT x FROM db.s.a; END")
+    result = extract_lineage(text, dialect="tsql")
+    assert [(st.target.id, [u.id for u in st.sources]) for st in result.statements] == [
+        ("db.s.a", ["db.s.src"]), ("db.s.b", ["db.s.a"])]
