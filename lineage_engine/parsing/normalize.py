@@ -26,6 +26,12 @@ Snowflake name rules applied here:
   literal and may carry values (dates, customer keys). Any other literal location is
   reported as ``external_location``.
 
+Spark, Databricks and Hive read files directly as ``format.`path``` (``parquet``, ``delta``,
+``csv``, ``json``, ``orc``, ``avro``, ``text``, ``binaryFile``; Spark SQL guide, "Run SQL
+on files directly"): the quoted part is a location, named like a literal location
+(``delta.`s3://bucket/x``` is ``s3://bucket``; a DBFS, local or relative path is
+``external_location``), never a table of a schema named after the format.
+
 BigQuery name rules (``NameContext.dialect == "bigquery"``), so that one logical table is
 one dataset (BigQuery docs, "Introduction to partitioned tables" and "Querying multiple
 tables using a wildcard table"):
@@ -87,6 +93,9 @@ def table_ref(
     """
     this = table.this
     if isinstance(this, exp.Identifier):
+        if this.quoted and context.dialect in _FILE_DIALECTS and _is_file_read(table):
+            ref = location_ref(this.this)
+            return (ref, None) if ref is not None else (None, EXTERNAL)
         parts = [_ident_part(table.args.get("catalog")), _ident_part(table.args.get("db")), _ident_part(this)]
         return qualified_ref([p for p in parts if p is not None], context, kind)
     if isinstance(this, exp.Dot):  # four or more parts: ``srv.db.s.t``
@@ -109,6 +118,18 @@ def table_ref(
         ref = location_ref(this.name)
         return (ref, None) if ref is not None else (None, EXTERNAL)
     return None, None
+
+
+_FILE_DIALECTS = frozenset({"spark", "spark2", "databricks", "hive"})
+_FILE_FORMATS = frozenset({"parquet", "delta", "csv", "json", "orc", "avro", "text", "binaryfile"})
+
+
+def _is_file_read(table: exp.Table) -> bool:
+    """Return True for ``format.`path```: a file format as the only qualifier, a path-like name."""
+    db = table.args.get("db")
+    name = table.this.this
+    return (isinstance(db, exp.Identifier) and not db.quoted and db.this.lower() in _FILE_FORMATS
+            and table.args.get("catalog") is None and ("/" in name or ":" in name))
 
 
 _LOCATION = re.compile(

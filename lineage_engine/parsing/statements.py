@@ -37,13 +37,15 @@ import re
 from functools import partial
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
 
 from lineage_engine.model import DatasetRef, Operation, StatementLineage, dataset_of
 from lineage_engine.parsing import columns as col
 from lineage_engine.parsing import ddl
 from lineage_engine.parsing.builder import StatementBuilder, StatementOutcome
 from lineage_engine.parsing.merge_clauses import PlainClause
-from lineage_engine.parsing.normalize import NameContext, stage_ref
+from lineage_engine.parsing.normalize import EXTERNAL, NameContext, location_ref, stage_ref
 from lineage_engine.parsing.problems import name_problem
 
 _TEMP_PROPERTIES = (exp.TemporaryProperty, exp.VolatileProperty)
@@ -145,6 +147,9 @@ def _location(b: StatementBuilder, value: exp.Expr | None) -> list[DatasetRef]:
 
 def _insert(b: StatementBuilder, node: exp.Insert) -> None:
     target_node = node.this
+    if isinstance(target_node, exp.Directory):  # Hive / Spark INSERT OVERWRITE [LOCAL] DIRECTORY 'path'
+        _unload(b, node.expression, [target_node])
+        return
     target = b.ref(target_node)
     upstreams = b.upstreams(node, skip=[target_node] if target_node is not None else [])
     b.emit(Operation.INSERT, target, upstreams, replaces=bool(node.args.get("overwrite")),
@@ -296,11 +301,17 @@ def _aliased_target(node: exp.Update | exp.Delete) -> exp.Table | None:
 def _copy(b: StatementBuilder, node: exp.Copy) -> None:
     this = node.this
     files = node.args.get("files") or []
+    if node.args.get("kind") is False:  # PostgreSQL / Redshift ``COPY t|(query) TO 'location'``: an unload
+        _unload(b, this, files)
+        return
     target = b.ref(this, role="target")
     is_stage = target is not None and target.kind in ("stage", "external")  # an unload: into files
     upstreams: list[DatasetRef] = []
     for item in files:
-        upstreams.extend(b.upstreams(item))
+        if isinstance(item, exp.Literal):  # PostgreSQL / Redshift / T-SQL ``COPY [INTO] t FROM 'location'``
+            upstreams.extend(file_refs(b, [item], role="upstream"))
+        else:
+            upstreams.extend(b.upstreams(item))
     columns = None
     if is_stage and len(files) == 1 and isinstance(files[0], exp.Subquery):  # COPY INTO @s FROM (SELECT ...)
         columns = b.column_outcome(col.unload_columns, files[0].this, target)
@@ -309,6 +320,72 @@ def _copy(b: StatementBuilder, node: exp.Copy) -> None:
     b.emit(Operation.UNLOAD if is_stage else Operation.COPY, target, upstreams, columns=columns)
 
 
+def _unload(b: StatementBuilder, source: exp.Expr | None, locations: list[exp.Expr]) -> None:
+    """Emit an UNLOAD of a table or query (``source``) into the first literal location named.
+
+    PostgreSQL / Redshift ``COPY t TO 's3://...'``, Hive / Spark ``INSERT OVERWRITE
+    DIRECTORY 'hdfs://...' SELECT ...``, Redshift ``UNLOAD ('query') TO 's3://...'``. The
+    location is named as any literal location (its bucket, :func:`.normalize.location_ref`);
+    a local or relative path is an ``external_location`` problem and gives no lineage.
+    """
+    targets = file_refs(b, locations, role="target")
+    if not targets:
+        return
+    target = targets[0]
+    query = source.this if isinstance(source, exp.Subquery) else source
+    upstreams = b.upstreams(query)
+    if isinstance(query, exp.Table):
+        columns = b.column_outcome(col.clone_columns, upstreams[0], target) if upstreams else None
+    else:
+        columns = b.column_outcome(col.unload_columns, query, target) if query is not None else None
+    b.emit(Operation.UNLOAD, target, upstreams, columns=columns)
+
+
+def file_refs(b: StatementBuilder, items: list[exp.Expr], *, role: str) -> list[DatasetRef]:
+    """Return the datasets string literals name as locations (``@stage/path`` or a cloud URL).
+
+    A literal that names neither (a local or relative path) is an ``external_location``
+    problem on the statement.
+    """
+    refs: list[DatasetRef] = []
+    for item in items:
+        text = item.this if isinstance(item, exp.Literal) and item.is_string else None
+        if isinstance(item, exp.Directory):
+            text = item.this.this if isinstance(item.this, exp.Literal) else None
+        if text is None:
+            continue
+        ref, problem = stage_ref(text, b.context) if text.startswith("@") else (location_ref(text), None)
+        if ref is None and problem is None:
+            problem = EXTERNAL
+        if problem is not None:
+            b.outcome.problems.append(name_problem(problem, statement_index=b.index, role=role))
+        if ref is not None:
+            refs.append(ref)
+    return refs
+
+
+def _command(b: StatementBuilder, node: exp.Command) -> None:
+    """Redshift ``UNLOAD ('query') TO 's3://...' ...``: an unload of the quoted query; else :func:`.ddl.command`."""
+    if str(node.this or "").upper() == "UNLOAD" and isinstance(node.expression, exp.Literal):
+        engine = Dialect.get_or_raise(b.context.dialect or "")
+        engine.STRICT_JSON_PATH_SYNTAX = False  # as in extract_lineage: sqlglot logs nothing of the text
+        try:
+            tokens = engine.tokenize(node.expression.this)
+            kinds = [t.token_type for t in tokens[:5]]  # ( 'query' ) TO 'location'
+            if kinds != _UNLOAD_SHAPE or tokens[3].text.upper() != "TO":
+                raise ValueError("not UNLOAD ('query') TO 'location'")
+            inner = tokens[1].text
+            query = engine.parser(error_message_context=0).parse(engine.tokenize(inner), inner)[0]
+        except Exception:  # noqa: BLE001 - an odd UNLOAD is reported like any opaque command
+            ddl.command(b, node)
+            return
+        if isinstance(query, _QUERIES):
+            _unload(b, query, [exp.Literal.string(tokens[4].text)])
+            return
+    ddl.command(b, node)
+
+
+_UNLOAD_SHAPE = [TokenType.L_PAREN, TokenType.STRING, TokenType.R_PAREN, TokenType.VAR, TokenType.STRING]
 _HANDLERS = {
     exp.Create: _create,
     exp.Insert: _insert,
@@ -321,5 +398,5 @@ _HANDLERS = {
     exp.Alter: ddl.alter,
     exp.Drop: ddl.drop,
     exp.Use: ddl.use,
-    exp.Command: ddl.command,
+    exp.Command: _command,
 }
