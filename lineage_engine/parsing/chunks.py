@@ -10,6 +10,10 @@ Token-level work done before parsing, each step cheap and explicit:
   The body's later statements are chunks of their own already (they follow a semicolon),
   so without it the first one alone was lost. A body in a string (``AS $$ ... $$``) is
   not read: its statements appear in the query history when the routine is called.
+* :func:`split_unterminated` cuts a T-SQL statement run that has no semicolons (T-SQL does
+  not require them: ``insert into a select ... insert into b select ...``) before each
+  word that can only start a new statement; the extractor uses it only after the whole
+  chunk failed to parse, and only when every piece parses.
 * :func:`needs_parse` skips statements that can never change lineage (SELECT, SHOW,
   DESCRIBE, COMMIT, GRANT, CALL, ..., and ALTER without RENAME, SWAP or EXCHANGE): parse errors in
   them are not reported, since they would not change the lineage either.
@@ -120,6 +124,45 @@ def _after_block_words(chunk: list[Token], at: int) -> list[Token] | None:
     if i < len(chunk) and chunk[i].text.upper() in _STATEMENT_HEADS:
         return chunk[i:]
     return None
+
+
+_NEW_STATEMENT_WORDS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "DECLARE", "EXEC", "EXECUTE",
+     "PRINT", "USE", "GO"}
+)
+# A statement word right after these is part of the statement before it (MERGE's ``THEN
+# UPDATE``, a trigger's ``AFTER INSERT``, ``FOR UPDATE``, ``ON DELETE``, ``INSTEAD OF
+# INSERT``, a list ``INSERT, UPDATE``).
+_CONTINUES = frozenset({"THEN", "AFTER", "BEFORE", "FOR", "OF", "ON", ",", "INSTEAD", "(", "OR"})
+
+
+def split_unterminated(chunk: list[Token]) -> list[list[Token]]:
+    """Cut a statement run without semicolons before each top-level statement word.
+
+    Args:
+        chunk: the tokens of what the semicolon split took for one statement.
+
+    Returns:
+        The pieces in text order (``[chunk]`` when there is nothing to cut); a statement
+        word counts at parenthesis depth 0, not first, and not after a word that makes it
+        part of the statement before (:data:`_CONTINUES`).
+    """
+    cuts: list[int] = []
+    depth = 0
+    l_paren, r_paren = TokenType.L_PAREN, TokenType.R_PAREN
+    for i, tok in enumerate(chunk):
+        kind = tok.token_type
+        if kind == l_paren:
+            depth += 1
+        elif kind == r_paren:
+            depth -= 1
+        elif i and depth == 0 and tok.text.upper() in _NEW_STATEMENT_WORDS \
+                and chunk[i - 1].text.upper() not in _CONTINUES:
+            cuts.append(i)
+    if not cuts:
+        return [chunk]
+    bounds = [0, *cuts, len(chunk)]
+    return [chunk[a:b] for a, b in zip(bounds, bounds[1:]) if chunk[a].text.upper() != "GO" or b - a > 1]
 
 
 def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:

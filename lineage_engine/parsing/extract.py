@@ -41,6 +41,7 @@ from lineage_engine.parsing.chunks import (
     needs_parse,
     rewrite_for_retry,
     split_statements,
+    split_unterminated,
     trim_merge,
 )
 from lineage_engine.parsing.columns import ColumnOptions
@@ -58,6 +59,7 @@ from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, masking
 _SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
            "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
 _RECOVERED = 0.3
+_TSQL = type(Dialect.get_or_raise("tsql"))
 Plain = tuple[PlainClause, ...] | None
 # Dialects where a select item may use an earlier item's alias (``a + 1 AS b, b * 2 AS c``).
 LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "duckdb", "redshift", "teradata"})
@@ -209,7 +211,33 @@ def _parse(
             outcome = _parse_tokens(engine, fixed, text, trim=trim)
             if outcome[1] is None:
                 return outcome
-    return _parse_tokens(engine, chunk, text, trim=trim)
+    outcome = _parse_tokens(engine, chunk, text, trim=trim)
+    if outcome[1] is not None and isinstance(engine, _TSQL):
+        return _parse_unterminated(engine, chunk, text, trim=trim, fix=fix) or outcome
+    return outcome
+
+
+def _parse_unterminated(
+    engine: Dialect, chunk: list[Token], text: str, *, trim: bool, fix: TokenFix | None
+) -> tuple[list[exp.Expr], Exception | None, Plain] | None:
+    """Parse a T-SQL run of statements without semicolons piece by piece; None unless every piece parses.
+
+    T-SQL does not require a semicolon between statements (Microsoft, "Transact-SQL syntax
+    conventions"), so ``insert into a select ... insert into b select ...`` is two
+    statements; sqlglot 30.22 parses only semicolon-separated ones.
+    """
+    pieces = split_unterminated(chunk)
+    if len(pieces) < 2:
+        return None
+    nodes: list[exp.Expr] = []
+    for piece in pieces:
+        if not needs_parse(piece, queries=True):
+            continue
+        found, error, _ = _parse(engine, piece, text, trim=trim, fix=fix)
+        if error is not None:
+            return None
+        nodes.extend(found)
+    return nodes, None, None
 
 
 def _parse_tokens(

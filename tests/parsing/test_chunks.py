@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlglot.dialects.dialect import Dialect
 
-from lineage_engine.parsing.chunks import body_statement, needs_parse, rewrite_for_retry, split_statements, trim_merge
+from lineage_engine.parsing.chunks import body_statement, needs_parse, split_unterminated, rewrite_for_retry, split_statements, trim_merge
 from lineage_engine.parsing.extract import extract_lineage
 
 SNOWFLAKE = Dialect.get_or_raise("snowflake")
@@ -99,3 +99,22 @@ def test_first_statement_of_a_procedure_body_has_lineage_like_the_others() -> No
     result = extract_lineage(text, dialect="tsql")
     assert [(st.target.id, [u.id for u in st.sources]) for st in result.statements] == [
         ("db.s.a", ["db.s.src"]), ("db.s.b", ["db.s.a"])]
+
+
+def test_split_unterminated_cuts_before_statement_words_only_at_top_level() -> None:
+    tsql = Dialect.get_or_raise("tsql")
+    text = ("insert into a select x from (select x from s) q\nupdate a set x = 1\nGO\n"
+            "merge into t using s on t.id = s.id when matched then update set x = s.x "
+            "when not matched then insert (x) values (s.x)")
+    pieces = [" ".join(t.text for t in p) for p in split_unterminated(tsql.tokenize(text))]
+    assert pieces == ["insert into a select x from ( select x from s ) q", "update a set x = 1",
+                      "merge into t using s on t . id = s . id when matched then update set x = s . x "
+                      "when not matched then insert ( x ) values ( s . x )"]
+
+
+def test_tsql_statements_without_semicolons_each_have_lineage() -> None:
+    result = extract_lineage("insert into db.s.a select * from db.s.f\ninsert into db.s.b select * from db.s.g",
+                             dialect="tsql")
+    assert [(st.target.id, [u.id for u in st.sources]) for st in result.statements] == [
+        ("db.s.a", ["db.s.f"]), ("db.s.b", ["db.s.g"])]
+    assert result.problems == ()
