@@ -26,7 +26,10 @@ statement (or the whole text) did not parse and nothing was recovered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import gc
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, TypeVar
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -59,12 +62,38 @@ from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, masking
 _SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
            "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
 _RECOVERED = 0.3
+P = ParamSpec("P")
+R = TypeVar("R")
 _TSQL = type(Dialect.get_or_raise("tsql"))
 Plain = tuple[PlainClause, ...] | None
 # Dialects where a select item may use an earlier item's alias (``a + 1 AS b, b * 2 AS c``).
 LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "databricks", "spark", "duckdb", "redshift", "teradata"})
 
 
+def _gc_paused(function: Callable[P, R]) -> Callable[P, R]:
+    """Pause the cyclic garbage collector during each call (resumed after, if it was running).
+
+    A parse tree is built of cycles (parent links) that are all garbage when the call
+    returns: one collection afterwards replaces many that walked the growing tree again
+    and again (about a fifth of the extraction time on the solana statements). Only the
+    timing of collections changes, never a result.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        running = gc.isenabled()
+        if running:
+            gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if running:
+                gc.enable()
+
+    return paused
+
+
+@_gc_paused
 def extract_lineage(
     text: str,
     *,
@@ -106,6 +135,8 @@ def extract_lineage(
         ValueError: ``dialect`` is not a sqlglot dialect (a configuration error).
         re.error: a temp pattern is not a valid regular expression (configuration).
         Bad SQL never raises.
+
+    The cyclic garbage collector is paused for the call (:func:`_gc_paused`).
     """
     engine = Dialect.get_or_raise(dialect)  # a fresh instance per call: safe to adjust
     # sqlglot logs an invalid JSON path (GET_PATH(x, '...')) with its text, a literal that
