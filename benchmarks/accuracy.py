@@ -84,8 +84,6 @@ KNOWN: dict[str, tuple[str, str]] = {
 KNOWN_TAGS: dict[str, tuple[str, str]] = {
     "path": ("design", "a literal cloud location is its bucket ('s3://bucket', kind external; the path is a literal "
              "and is dropped, parsing/normalize.py); relative paths are an external_location problem"),
-    "setting": ("design", "sqllineage settings are not modelled, the dialect decides: a lateral column alias "
-                "is read in Snowflake, Databricks, Spark, DuckDB, Redshift, Teradata, not in ANSI SQL"),
 }
 """Tag -> (category, reason) for non-core cases, when no case id matches."""
 

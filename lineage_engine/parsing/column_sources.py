@@ -12,7 +12,9 @@ included), in text order, keyed by alias. Each relation answers three questions:
 A name resolves, in order: a ``JOIN ... USING`` column to every relation joined on it;
 to the one relation that has it (several: all of them); to a select-list alias (a lateral alias reference, or an
 alias in QUALIFY / GROUP BY / HAVING); to the one relation whose columns are unknown;
-then to the enclosing scope (a correlated subquery). Two or more relations with unknown
+then to the enclosing scope (a correlated subquery); last, when no relation in any scope
+has or may have it, to an earlier select-list alias in any dialect (the name can be
+nothing else). Two or more relations with unknown
 columns make the name ambiguous: it resolves to ``<unresolved>.name``.
 """
 
@@ -230,7 +232,9 @@ class Scope:
             if unknown:
                 return {column_id(UNRESOLVED, name): IDENTITY}
             scope, first = scope.parent, False
-        return None
+        # No relation has or may have the name (every schema is known): in any dialect the
+        # only thing it can be is an earlier select-list alias (a lateral reference).
+        return self.aliases.get(name)
 
 
 def merge_deps(into: Deps, deps: Deps) -> None:
