@@ -40,6 +40,9 @@ _NO_LINEAGE_HEADS = frozenset(
     {"SELECT", "SHOW", "DESCRIBE", "DESC", "COMMIT", "ROLLBACK", "GRANT", "REVOKE", "EXPLAIN",
      "LIST", "LS", "PUT", "GET", "REMOVE", "RM", "CALL", "COMMENT", "SET", "UNSET"}
 )
+PARTITION_FUNCTIONS = frozenset({"COPY_PARTITIONS_TO_TABLE", "MOVE_PARTITIONS_TO_TABLE",
+                                 "SWAP_PARTITIONS_BETWEEN_TABLES"})
+"""Vertica functions that move partitions between tables, called in a SELECT (:func:`.ddl.partition_function`)."""
 _IDENTITY_WORDS = frozenset({"RENAME", "SWAP", "EXCHANGE"})
 _NAME_FUNCTIONS = frozenset({"IDENTIFIER", "TABLE"})
 _TEMP_WORDS = frozenset({"TEMPORARY", "TEMP", "VOLATILE"})
@@ -174,8 +177,8 @@ def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
             every ALTER (reported as an operation).
     """
     head = chunk[0].text.upper()
-    if queries and head == "SELECT":
-        return True
+    if head == "SELECT" and (queries or (len(chunk) > 1 and chunk[1].text.upper() in PARTITION_FUNCTIONS)):
+        return True  # with ``queries`` its reads; else a Vertica partition function moves data
     if head in _NO_LINEAGE_HEADS:
         return False
     if head == "ALTER":  # only RENAME / SWAP move identity; with ``queries`` every ALTER is an operation

@@ -7,6 +7,10 @@
 * ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
+* Vertica's partition functions, called in a SELECT with table names as strings:
+  ``COPY_PARTITIONS_TO_TABLE`` / ``MOVE_PARTITIONS_TO_TABLE(source, min, max, target)``
+  -> an INSERT into ``target`` from ``source``; ``SWAP_PARTITIONS_BETWEEN_TABLES(staging,
+  min, max, target)`` -> an INSERT each way (the partitions are exchanged, as SWAP WITH).
 * An opaque sqlglot ``Command`` that looks materializing is reported ``unsupported``;
   ``EXECUTE IMMEDIATE`` is reported ``dynamic_sql``.
 """
@@ -20,6 +24,7 @@ from sqlglot import exp
 
 from lineage_engine.model import DatasetRef, Operation, Problem
 from lineage_engine.parsing.builder import StatementBuilder as _Builder
+from lineage_engine.parsing.chunks import PARTITION_FUNCTIONS
 from lineage_engine.parsing.normalize import qualified_ref, split_dotted_name
 from lineage_engine.parsing.problems import name_problem, unsupported_problem
 
@@ -132,6 +137,27 @@ def command(b: _Builder, node: exp.Command) -> None:
                 statement_index=b.index,
             )
         )
+
+
+def partition_function(b: _Builder, node: exp.Select) -> bool:
+    """Emit the lineage of ``SELECT <Vertica partition function>(...)``; False when it is not one.
+
+    Vertica SQL reference, "Partition functions": the first argument names the table the
+    partitions come from, the fourth the table they go to; SWAP exchanges them.
+    """
+    call = node.expressions[0] if len(node.expressions) == 1 else None
+    if not isinstance(call, exp.Anonymous) or str(call.this).upper() not in PARTITION_FUNCTIONS:
+        return False
+    args = call.expressions
+    if len(args) < 4 or not all(isinstance(a, exp.Literal) and a.is_string for a in (args[0], args[3])):
+        return True  # names built at run time: nothing to name
+    source, target = _named(b, args[0].name), _named(b, args[3].name)
+    if source is None or target is None:
+        return True
+    b.emit(Operation.INSERT, target, [source])
+    if str(call.this).upper() == "SWAP_PARTITIONS_BETWEEN_TABLES":
+        b.emit(Operation.INSERT, source, [target])
+    return True
 
 
 def _named(b: _Builder, text: str) -> DatasetRef | None:

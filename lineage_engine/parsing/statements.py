@@ -80,6 +80,8 @@ def statement_lineage(
     """
     builder = StatementBuilder(index=index, context=context, temp_re=temp_re, columns=columns,
                                merge_clauses=merge_clauses, queries=queries)
+    if isinstance(node, exp.Select) and node.expressions and ddl.partition_function(builder, node):
+        return builder.outcome
     if queries and isinstance(node, _QUERIES):
         first = node
         while isinstance(first, exp.SetOperation):
