@@ -43,7 +43,7 @@ _NO_LINEAGE_HEADS = frozenset(
 PARTITION_FUNCTIONS = frozenset({"COPY_PARTITIONS_TO_TABLE", "MOVE_PARTITIONS_TO_TABLE",
                                  "SWAP_PARTITIONS_BETWEEN_TABLES"})
 """Vertica functions that move partitions between tables, called in a SELECT (:func:`.ddl.partition_function`)."""
-_IDENTITY_WORDS = frozenset({"RENAME", "SWAP", "EXCHANGE"})
+_IDENTITY_WORDS = frozenset({"RENAME", "SWAP", "EXCHANGE", "APPEND"})  # ALTERs that move data or identity
 _NAME_FUNCTIONS = frozenset({"IDENTIFIER", "TABLE"})
 _TEMP_WORDS = frozenset({"TEMPORARY", "TEMP", "VOLATILE"})
 _FLAVOURS = frozenset({"DYNAMIC", "EXTERNAL", "ICEBERG", "HYBRID", "MATERIALIZED", "EVENT"})
@@ -171,14 +171,18 @@ def split_unterminated(chunk: list[Token]) -> list[list[Token]]:
 def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
     """Return False for a statement that cannot change lineage or dataset identity.
 
+    A SELECT is parsed when it has an INTO (``SELECT ... INTO t``, a CTAS in T-SQL,
+    PostgreSQL, Redshift) or calls a Vertica partition function.
+
     Args:
         chunk: one statement's tokens (non-empty).
         queries: SELECT statements are wanted too (their reads; batch extraction), and
             every ALTER (reported as an operation).
     """
     head = chunk[0].text.upper()
-    if head == "SELECT" and (queries or (len(chunk) > 1 and chunk[1].text.upper() in PARTITION_FUNCTIONS)):
-        return True  # with ``queries`` its reads; else a Vertica partition function moves data
+    if head == "SELECT" and (queries or (len(chunk) > 1 and chunk[1].text.upper() in PARTITION_FUNCTIONS)
+                             or any(tok.token_type == TokenType.INTO for tok in chunk)):
+        return True  # its reads (``queries``), a Vertica partition function, or SELECT ... INTO t (a CTAS)
     if head in _NO_LINEAGE_HEADS:
         return False
     if head == "ALTER":  # only RENAME / SWAP move identity; with ``queries`` every ALTER is an operation

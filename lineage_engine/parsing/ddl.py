@@ -7,6 +7,8 @@
 * ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
+* ``ALTER TABLE t APPEND FROM s`` (Redshift: moves the rows of ``s`` into ``t``) -> an
+  INSERT into ``t`` from ``s``.
 * Vertica's partition functions, called in a SELECT with table names as strings:
   ``COPY_PARTITIONS_TO_TABLE`` / ``MOVE_PARTITIONS_TO_TABLE(source, min, max, target)``
   -> an INSERT into ``target`` from ``source``; ``SWAP_PARTITIONS_BETWEEN_TABLES(staging,
@@ -35,6 +37,7 @@ _EXCHANGE = re.compile(
     r"\s*TABLE\s+([\w$.`\"]+)\s+EXCHANGE\s+PARTITION\s*\(.*\)\s*WITH\s+TABLE\s+([\w$.`\"]+)\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_APPEND = re.compile(r"\s*TABLE\s+([\w$.`\"]+)\s+APPEND\s+FROM\s+([\w$.`\"]+)(\s+\w+)?\s*$", re.IGNORECASE)
 _ALTERED = re.compile(r"\s*(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)", re.IGNORECASE)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
 _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNORECASE)
@@ -118,6 +121,12 @@ def command(b: _Builder, node: exp.Command) -> None:
     exchange = _EXCHANGE.match(text) if keyword == "ALTER" else None
     if exchange is not None:  # Hive: the partition's rows move from the second table into the first
         target, source = (_named(b, exchange.group(i)) for i in (1, 2))
+        if target is not None and source is not None:
+            b.emit(Operation.INSERT, target, [source])
+        return
+    append = _APPEND.match(text) if keyword == "ALTER" else None
+    if append is not None:  # Redshift: the source's rows move into the target
+        target, source = (_named(b, append.group(i)) for i in (1, 2))
         if target is not None and source is not None:
             b.emit(Operation.INSERT, target, [source])
         return

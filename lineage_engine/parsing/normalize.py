@@ -32,6 +32,13 @@ on files directly"): the quoted part is a location, named like a literal locatio
 (``delta.`s3://bucket/x``` is ``s3://bucket``; a DBFS, local or relative path is
 ``external_location``), never a table of a schema named after the format.
 
+T-SQL session objects (Microsoft, "CREATE TABLE", temporary tables; "DECLARE
+@local_variable", table variables) live outside every database and schema: a local
+temporary table ``#t`` is the dataset ``#t``, a global one ``##t`` is ``##t`` and a table
+variable ``@t`` is ``#@t`` (display name ``@t``; ``@`` alone would read as a stage), never
+``db.dbo.t``, the real table they do not name. An id starting with ``#`` is always
+temporary (:func:`lineage_engine.parsing.temp_names.is_temp_name`).
+
 BigQuery name rules (``NameContext.dialect == "bigquery"``), so that one logical table is
 one dataset (BigQuery docs, "Introduction to partitioned tables" and "Querying multiple
 tables using a wildcard table"):
@@ -92,6 +99,12 @@ def table_ref(
         returned with fewer than three parts because the session lacked a default.
     """
     this = table.this
+    if isinstance(this, exp.Identifier) and (this.args.get("temporary") or this.args.get("global_")):
+        name = ("##" if this.args.get("global_") else "#") + this.this
+        return DatasetRef(id=name.lower(), name=name), None
+    if isinstance(this, exp.Parameter) and isinstance(this.this, exp.Var) and context.dialect == "tsql":
+        name = "@" + this.this.name
+        return DatasetRef(id="#" + name.lower(), name=name), None
     if isinstance(this, exp.Identifier):
         if this.quoted and context.dialect in _FILE_DIALECTS and _is_file_read(table):
             ref = location_ref(this.this)

@@ -119,7 +119,8 @@ def collapse_script(statements: Iterable[StatementLineage]) -> ScriptLineage:
         intermediate |= through - {target.id} - _existing(local)
         entry = local.get(target.id)
         if entry is None or st.operation in _RESETS:
-            entry = local[target.id] = _Local(ref=target, existed=entry is None and st.operation not in _RESETS)
+            existed = entry is None and st.operation not in _RESETS and not st.temporary  # a temp starts empty
+            entry = local[target.id] = _Local(ref=target, existed=existed)
         for ref in reads:
             if ref.id != target.id:
                 entry.upstreams.setdefault(ref.id, ref)

@@ -23,10 +23,11 @@ for the statements after it. Rules kept in one place:
 * ``temporary``: TEMPORARY / TEMP / VOLATILE objects, or a name matching the temp patterns.
   TRANSIENT objects are persistent.
 * In column mode each writing statement also gets its column edges (:mod:`.columns`).
-* With ``queries``, a SELECT gives :attr:`Operation.QUERY` with its reads and no target
+* ``SELECT ... INTO t`` (PostgreSQL, T-SQL, Redshift; any dialect with ``queries``) is a
+  CTAS of ``t``; with
+  ``queries``, any other SELECT gives :attr:`Operation.QUERY` with its reads and no target
   (in column mode its output columns are the pseudo-dataset ``<select>``: ``<select>.c <-
-  db.s.t.c``, what the query returned, for access history), and ``SELECT ... INTO t``
-  (PostgreSQL, T-SQL, Redshift) is a CTAS of ``t``.
+  db.s.t.c``, what the query returned, for access history).
 
 ALTER, DROP, USE and opaque commands are handled in :mod:`.ddl`.
 """
@@ -50,6 +51,9 @@ from lineage_engine.parsing.problems import name_problem
 
 _TEMP_PROPERTIES = (exp.TemporaryProperty, exp.VolatileProperty)
 _QUERIES = (exp.Select, exp.SetOperation, exp.Subquery)
+# Dialects where ``SELECT ... INTO t`` creates a table (elsewhere, e.g. Snowflake Scripting,
+# INTO names variables); with ``queries`` (batch extraction) it is read as a CTAS anywhere.
+_SELECT_INTO_DIALECTS = frozenset({"tsql", "fabric", "postgres", "redshift", "materialize", "risingwave"})
 
 
 def statement_lineage(
@@ -82,16 +86,19 @@ def statement_lineage(
                                merge_clauses=merge_clauses, queries=queries)
     if isinstance(node, exp.Select) and node.expressions and ddl.partition_function(builder, node):
         return builder.outcome
-    if queries and isinstance(node, _QUERIES):
+    if isinstance(node, _QUERIES):
         first = node
         while isinstance(first, exp.SetOperation):
             first = first.this
         into = first.args.get("into") if isinstance(first, exp.Select) else None
-        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):  # SELECT ... INTO t: a CTAS
+        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table) and (
+                queries or context.dialect in _SELECT_INTO_DIALECTS):  # SELECT ... INTO t: a CTAS
             target = builder.ref(into.this)
             builder.emit(Operation.CREATE, target, builder.upstreams(node, skip=[into]),
                          replaces=True, temporary=bool(into.args.get("temporary")),
                          columns=builder.column_outcome(col.create_columns, node, target))
+            return builder.outcome
+        if not queries:
             return builder.outcome
         refs = builder.upstreams(node)
         outcome = builder.column_outcome(col.unload_columns, node, col.SELECT_REF)
@@ -366,6 +373,16 @@ def file_refs(b: StatementBuilder, items: list[exp.Expr], *, role: str) -> list[
     return refs
 
 
+def _cache(b: StatementBuilder, node: exp.Cache) -> None:
+    """Spark ``CACHE [LAZY] TABLE c AS query``: a temporary view ``c`` of the query (session-scoped)."""
+    query = node.args.get("expression")
+    if query is None:
+        return  # CACHE TABLE t: caches an existing table, no new dataset
+    target = b.ref(node.this, kind="view")
+    b.emit(Operation.VIEW, target, b.upstreams(query), replaces=True, temporary=True,
+           columns=b.column_outcome(col.unload_columns, query, target))
+
+
 def _command(b: StatementBuilder, node: exp.Command) -> None:
     """Redshift ``UNLOAD ('query') TO 's3://...' ...``: an unload of the quoted query; else :func:`.ddl.command`."""
     if str(node.this or "").upper() == "UNLOAD" and isinstance(node.expression, exp.Literal):
@@ -401,4 +418,5 @@ _HANDLERS = {
     exp.Drop: ddl.drop,
     exp.Use: ddl.use,
     exp.Command: _command,
+    exp.Cache: _cache,
 }

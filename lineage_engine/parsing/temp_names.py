@@ -45,10 +45,12 @@ def compile_temp_patterns(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def is_temp_name(dataset_id: str, compiled: re.Pattern[str] | None) -> bool:
-    """Return True when ``dataset_id`` matches a temporary-object pattern.
+    """Return True when ``dataset_id`` matches a temporary-object pattern, or is a T-SQL session object.
 
     Args:
         dataset_id: lower-case ``db.schema.name``.
         compiled: the result of :func:`compile_temp_patterns`.
     """
+    if dataset_id[:1] == "#":  # T-SQL #temp, ##global temp and table variables (parsing.normalize)
+        return True
     return compiled is not None and compiled.match(dataset_id) is not None

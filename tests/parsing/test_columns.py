@@ -206,6 +206,9 @@ def test_queries_mode_reports_select_reads_and_select_into() -> None:
     assert [(s.operation, s.target.id if s.target else None, [r.id for r in s.sources]) for s in result.statements] == [
         (Operation.QUERY, None, ["d.s.x", "d.s.y"]), (Operation.CREATE, "d.s.z", ["d.s.w"])
     ]
+    crawl = extract_lineage(text, dialect="tsql", default_database="D", default_schema="S")  # a CTAS in T-SQL
+    assert [(s.operation, s.target.id, [r.id for r in s.sources]) for s in crawl.statements] == [
+        (Operation.CREATE, "d.s.z", ["d.s.w"])]
 
 
 def test_tsql_update_of_an_alias_writes_the_aliased_table() -> None:

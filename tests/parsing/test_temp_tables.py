@@ -230,3 +230,19 @@ def test_an_in_place_write_to_an_unknown_temp_leaves_a_later_read_unresolved() -
     s.run("update db.s.x__dbt_tmp set a = 1")
     assert edges(s.run("insert into db.s.out select * from db.s.x__dbt_tmp")) == [("insert", "db.s.out", [], ())]
     assert [u.temp_id for u in s.resolver.unresolved] == ["db.s.x__dbt_tmp"]
+
+
+def test_tsql_temp_tables_and_table_variables_are_session_objects_not_real_tables() -> None:
+    resolver = SessionResolver()
+    events: list[LineageEvent] = []
+    texts = ["SELECT id, email INTO #stage FROM dbo.customers",
+             "DECLARE @ids TABLE (id int); INSERT INTO @ids SELECT id FROM dbo.orders",
+             "INSERT INTO dbo.export (id, email) SELECT s.id, s.email FROM #stage s JOIN @ids i ON s.id = i.id"]
+    for n, text in enumerate(texts, start=1):
+        record = QueryRecord(query_id=f"q{n}", query_text=text, query_type="INSERT", start_time=T0,
+                             end_time=T0 + timedelta(seconds=n), database_name="DW", schema_name="DBO",
+                             session_id="s1")
+        events.extend(resolver.feed(record, extract_lineage(text, dialect="tsql", default_database="DW",
+                                                            default_schema="DBO")))
+    assert edges(events) == [("insert", "dw.dbo.export", ["dw.dbo.customers", "dw.dbo.orders"], ("#@ids", "#stage"))]
+    assert resolver.unresolved == []

@@ -1,0 +1,3 @@
+-- dialect: redshift
+-- defaults: dev public
+ALTER TABLE sales APPEND FROM sales_staging FILLTARGET
