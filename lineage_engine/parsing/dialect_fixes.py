@@ -17,6 +17,9 @@ into a parse, never the reverse. Each applies to one sqlglot dialect class exact
   BY NAME`` become ``UPDATE SET *`` / ``INSERT *``, which sqlglot parses and which mean the
   same (every source column into the target column of the same name). Any statement but
   a MERGE returns at its first token, so the hot path pays one comparison.
+* ``mysql`` (and SQLite) -- :func:`replace_as_insert`: ``REPLACE [INTO] t ...`` (an insert
+  that first deletes rows with the same key) is read as ``INSERT INTO t ...``: the same rows
+  flow from the same sources.
 * ``databricks``, ``spark`` -- :func:`identifier_literals`: ``IDENTIFIER('cat.sch.tbl')``
   with a string literal becomes the name it holds, wherever a name may stand (sqlglot 30.22
   parses it as a function call, a table named ``identifier`` or not at all).
@@ -40,6 +43,7 @@ TokenFix = Callable[[list[Token], str], list[Token]]
 
 _BACKTICK = "`"
 _DATABRICKS = Dialect.get_or_raise("databricks")
+_MYSQL = Dialect.get_or_raise("mysql")
 _COMPOUND_OPERATORS = frozenset(
     {TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH, TokenType.MOD, TokenType.AMP,
      TokenType.PIPE, TokenType.CARET}
@@ -75,6 +79,8 @@ def _fix_for_class(dialect: type[Dialect]) -> TokenFix | None:
         return merge_all_by_name
     if dialect in (type(Dialect.get_or_raise("databricks")), type(Dialect.get_or_raise("spark"))):
         return identifier_literals
+    if dialect in (type(Dialect.get_or_raise("mysql")), type(Dialect.get_or_raise("sqlite"))):
+        return replace_as_insert
     if dialect is type(Dialect.get_or_raise("teradata")):
         parser = dialect.parser_class
         known = frozenset(parser.FUNCTIONS) | frozenset(parser.FUNCTION_PARSERS)
@@ -197,6 +203,31 @@ def _name_tokens(name: str, at: Token) -> list[Token] | None:
         else:
             return None
     return out
+
+
+def replace_as_insert(chunk: list[Token], text: str) -> list[Token]:
+    """Rewrite MySQL / SQLite ``REPLACE [INTO] t ...`` as ``INSERT INTO t ...`` (sqlglot 30.22 keeps a Command).
+
+    MySQL reference, "REPLACE Statement": it works like INSERT, except that an old row with
+    the same primary or unique key is deleted first; for lineage the rows flow the same way.
+    The tokenizer reads everything after ``REPLACE`` as one command string: it is tokenized
+    again by the MySQL tokenizer, positions shifted to the text's.
+    """
+    if len(chunk) != 2 or chunk[0].text.upper() != "REPLACE" or chunk[1].token_type != TokenType.STRING:
+        return chunk
+    head, rest = chunk
+    try:
+        tokens = _MYSQL.tokenize(rest.text)
+    except Exception:  # noqa: BLE001 - not tokenizable: leave the statement as it was
+        return chunk
+    if not tokens:
+        return chunk
+    at = rest.start
+    shifted = [Token(t.token_type, t.text, t.line, t.col, t.start + at, t.end + at, t.comments) for t in tokens]
+    out = [Token(TokenType.INSERT, "INSERT", head.line, head.col, head.start, head.end, head.comments)]
+    if shifted[0].token_type != TokenType.INTO:
+        out.append(Token(TokenType.INTO, "INTO", head.line, head.col, head.end, head.end))
+    return out + shifted
 
 
 def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:

@@ -39,6 +39,10 @@ variable ``@t`` is ``#@t`` (display name ``@t``; ``@`` alone would read as a sta
 ``db.dbo.t``, the real table they do not name. An id starting with ``#`` is always
 temporary (:func:`lineage_engine.parsing.temp_names.is_temp_name`).
 
+A file read by a table function (DuckDB ``read_parquet('s3://...')``, ``read_csv``,
+Databricks ``read_files``, ClickHouse ``s3('https://...')`` ...) or by a quoted location in
+a FROM clause (DuckDB ``FROM 's3://b/x.parquet'``) reads that location like any literal one.
+
 BigQuery name rules (``NameContext.dialect == "bigquery"``), so that one logical table is
 one dataset (BigQuery docs, "Introduction to partitioned tables" and "Querying multiple
 tables using a wildcard table"):
@@ -106,6 +110,9 @@ def table_ref(
         name = "@" + this.this.name
         return DatasetRef(id="#" + name.lower(), name=name), None
     if isinstance(this, exp.Identifier):
+        if this.quoted and "://" in this.this and table.args.get("db") is None:  # DuckDB: FROM 's3://b/x.parquet'
+            ref = location_ref(this.this)
+            return (ref, None) if ref is not None else (None, EXTERNAL)
         if this.quoted and context.dialect in _FILE_DIALECTS and _is_file_read(table):
             ref = location_ref(this.this)
             return (ref, None) if ref is not None else (None, EXTERNAL)
@@ -130,7 +137,38 @@ def table_ref(
     if isinstance(this, exp.Literal) and this.is_string:
         ref = location_ref(this.name)
         return (ref, None) if ref is not None else (None, EXTERNAL)
+    location = file_function_location(this)
+    if location is not None:
+        ref = location_ref(location)
+        return (ref, None) if ref is not None else (None, EXTERNAL)
     return None, None
+
+
+_FILE_FUNCTIONS = frozenset(
+    {"read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson",
+     "read_ndjson_auto", "delta_scan", "iceberg_scan", "read_files", "s3", "s3cluster", "gcs", "url", "hdfs",
+     "azureblobstorage", "deltalake", "iceberg"}
+)
+
+
+def file_function_location(node: exp.Expr | None) -> str | None:
+    """Return the literal location a file-reading table function reads, or None.
+
+    DuckDB ``read_parquet('s3://...')``, ``read_csv``, ``read_json``, ``delta_scan`` ...;
+    Databricks ``read_files('s3://...')``; ClickHouse ``s3('https://...', 'CSV')``,
+    ``url(...)``, ``hdfs(...)``: the first argument, when it is a string literal.
+    """
+    if isinstance(node, exp.Anonymous):
+        name, args = str(node.this).lower(), list(node.expressions)
+    elif isinstance(node, exp.Func):
+        name = node.sql_name().lower()
+        args = [node.this, *node.expressions] if isinstance(node.this, exp.Expr) else list(node.expressions)
+    else:
+        return None
+    if name not in _FILE_FUNCTIONS or not args:
+        return None
+    first = args[0]
+    return first.this if isinstance(first, exp.Literal) and first.is_string else None
 
 
 _FILE_DIALECTS = frozenset({"spark", "spark2", "databricks", "hive"})

@@ -26,7 +26,7 @@ from lineage_engine.parsing.column_sources import (
     merge_deps,
 )
 from lineage_engine.parsing.expression_columns import ExpressionColumns, output_name
-from lineage_engine.parsing.normalize import table_ref
+from lineage_engine.parsing.normalize import file_function_location, table_ref
 from lineage_engine.parsing.transforms import function_name
 
 _INDIRECT_CLAUSES = ("where", "having", "qualify", "group")
@@ -182,8 +182,8 @@ class QueryColumns(ExpressionColumns):
             scope.add(alias, DerivedRelation(_renamed(outputs, table.args.get("alias"))), name)
             return
         if not isinstance(table.this, exp.Identifier):
-            if isinstance(table.this, exp.Func):
-                self._add_function(table, scope, env)
+            if isinstance(table.this, exp.Func) and file_function_location(table.this) is None:
+                self._add_function(table, scope, env)  # a file read (read_parquet('s3://...')) is a dataset
                 return
         ref, _problem = table_ref(table, self.context)
         if ref is None:
