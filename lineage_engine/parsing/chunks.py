@@ -30,7 +30,7 @@ Token-level work done before parsing, each step cheap and explicit:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from sqlglot.dialects.dialect import Dialect
@@ -102,6 +102,18 @@ def body_statement(chunk: list[Token]) -> list[Token]:
         return rest if rest is not None else chunk
     if chunk[0].token_type != TokenType.CREATE or not any(t.text.upper() in _ROUTINE_WORDS for t in chunk[1:6]):
         return chunk
+    for i, tok in _top_level(chunk):
+        if (word := tok.text.upper()) in ("BEGIN", "AS"):
+            rest = _after_block_words(chunk, i if word == "BEGIN" else i + 1)
+            if rest is not None:
+                return rest
+            if word == "BEGIN":
+                return chunk
+    return chunk
+
+
+def _top_level(chunk: list[Token]) -> Iterator[tuple[int, Token]]:
+    """Yield ``(index, token)`` for the tokens outside every parenthesis (the parentheses left out)."""
     depth = 0
     l_paren, r_paren = TokenType.L_PAREN, TokenType.R_PAREN
     for i, tok in enumerate(chunk):
@@ -110,13 +122,8 @@ def body_statement(chunk: list[Token]) -> list[Token]:
             depth += 1
         elif kind == r_paren:
             depth -= 1
-        elif depth == 0 and (word := tok.text.upper()) in ("BEGIN", "AS"):
-            rest = _after_block_words(chunk, i if word == "BEGIN" else i + 1)
-            if rest is not None:
-                return rest
-            if word == "BEGIN":
-                return chunk
-    return chunk
+        elif depth == 0:
+            yield i, tok
 
 
 def _after_block_words(chunk: list[Token], at: int) -> list[Token] | None:
@@ -150,18 +157,8 @@ def split_unterminated(chunk: list[Token]) -> list[list[Token]]:
         word counts at parenthesis depth 0, not first, and not after a word that makes it
         part of the statement before (:data:`_CONTINUES`).
     """
-    cuts: list[int] = []
-    depth = 0
-    l_paren, r_paren = TokenType.L_PAREN, TokenType.R_PAREN
-    for i, tok in enumerate(chunk):
-        kind = tok.token_type
-        if kind == l_paren:
-            depth += 1
-        elif kind == r_paren:
-            depth -= 1
-        elif i and depth == 0 and tok.text.upper() in _NEW_STATEMENT_WORDS \
-                and chunk[i - 1].text.upper() not in _CONTINUES:
-            cuts.append(i)
+    cuts = [i for i, tok in _top_level(chunk)
+            if i and tok.text.upper() in _NEW_STATEMENT_WORDS and chunk[i - 1].text.upper() not in _CONTINUES]
     if not cuts:
         return [chunk]
     bounds = [0, *cuts, len(chunk)]
