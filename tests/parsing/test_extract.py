@@ -315,3 +315,17 @@ def test_delete_targets_are_not_reads_and_a_limited_delete_is_no_truncate() -> N
     [st] = extract_lineage("DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id WHERE t2.x = 1", dialect="mysql",
                            default_database="D", default_schema="S").statements
     assert (st.operation, st.target.id, [s.id for s in st.sources]) == (Operation.DELETE, "d.s.t1", ["d.s.t2"])
+
+
+def test_extraction_pauses_the_garbage_collector_only_during_the_call() -> None:
+    import gc
+
+    try:
+        assert gc.isenabled()
+        extract_lineage("insert into db.s.t select a from db.s.u")
+        assert gc.isenabled()  # resumed
+        gc.disable()
+        extract_lineage("insert into db.s.t select a from db.s.u")
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()
