@@ -320,9 +320,17 @@ def test_delete_targets_are_not_reads_and_a_limited_delete_is_no_truncate() -> N
 def test_extraction_pauses_the_garbage_collector_only_during_the_call() -> None:
     import gc
 
+    during: list[bool] = []
+
+    class Recording:
+        def columns_of(self, dataset_id: str) -> list[str] | None:
+            during.append(gc.isenabled())
+            return None
+
     try:
         assert gc.isenabled()
-        extract_lineage("insert into db.s.t select a from db.s.u")
+        extract_lineage("insert into db.s.t select a from db.s.u", columns=True, schema=Recording())
+        assert during and not any(during)  # paused while extracting
         assert gc.isenabled()  # resumed
         gc.disable()
         extract_lineage("insert into db.s.t select a from db.s.u")
