@@ -76,7 +76,7 @@ def split_statements(text: str, tokens: list[Token]) -> list[list[Token]]:
     return chunks
 
 
-_ROUTINE_WORDS = frozenset({"PROCEDURE", "PROC", "FUNCTION"})
+_ROUTINE_WORDS = frozenset({"PROCEDURE", "PROC", "FUNCTION", "TASK"})
 _BLOCK_WORDS = frozenset({"BEGIN", "TRY"})
 _STATEMENT_HEADS = frozenset(
     {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "CREATE", "TRUNCATE", "COPY", "DROP", "ALTER",
@@ -88,7 +88,8 @@ def body_statement(chunk: list[Token]) -> list[Token]:
     """Return the statement a routine header or block opening word stands before, or ``chunk``.
 
     ``CREATE [OR REPLACE|OR ALTER] PROCEDURE|PROC|FUNCTION name (...) [...] [AS] BEGIN
-    [TRY] <statement>``: the tokens of ``<statement>`` (the header itself moves no data).
+    [TRY] <statement>``, Snowflake ``CREATE TASK t ... AS <statement>``: the tokens of
+    ``<statement>`` (the header itself moves no data).
     ``BEGIN [TRY] <statement>``: the same. The statement must start with a word that can
     carry lineage (INSERT, UPDATE, DELETE, MERGE, SELECT, WITH, CREATE, TRUNCATE, COPY,
     DROP, ALTER, UNLOAD); anything else (``BEGIN TRANSACTION``, ``AS $$...$$``, ``AS

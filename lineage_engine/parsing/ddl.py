@@ -7,6 +7,8 @@
 * ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
+* Snowflake ``CREATE [OR REPLACE] STREAM st ON TABLE|VIEW s`` -> a view ``st`` of ``s``:
+  a stream returns the changed rows of its source, so reading it reads ``s``.
 * ``ALTER TABLE t APPEND FROM s`` (Redshift: moves the rows of ``s`` into ``t``) -> an
   INSERT into ``t`` from ``s``.
 * Vertica's partition functions, called in a SELECT with table names as strings:
@@ -25,6 +27,7 @@ from dataclasses import replace
 from sqlglot import exp
 
 from lineage_engine.model import DatasetRef, Operation, Problem
+from lineage_engine.parsing import columns as col
 from lineage_engine.parsing.builder import StatementBuilder as _Builder
 from lineage_engine.parsing.chunks import PARTITION_FUNCTIONS
 from lineage_engine.parsing.normalize import qualified_ref, split_dotted_name
@@ -38,6 +41,9 @@ _EXCHANGE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _APPEND = re.compile(r"\s*TABLE\s+([\w$.`\"]+)\s+APPEND\s+FROM\s+([\w$.`\"]+)(\s+\w+)?\s*$", re.IGNORECASE)
+_STREAM = re.compile(
+    r"\s*(?:OR\s+REPLACE\s+)?STREAM\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w$.`\"]+)(?:\s+COPY\s+GRANTS)?"
+    r"\s+ON\s+(?:EXTERNAL\s+TABLE|TABLE|VIEW|DYNAMIC\s+TABLE)\s+([\w$.`\"]+)", re.IGNORECASE)
 _ALTERED = re.compile(r"\s*(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)", re.IGNORECASE)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
 _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNORECASE)
@@ -123,6 +129,14 @@ def command(b: _Builder, node: exp.Command) -> None:
         target, source = (_named(b, exchange.group(i)) for i in (1, 2))
         if target is not None and source is not None:
             b.emit(Operation.INSERT, target, [source])
+        return
+    stream = _STREAM.match(text) if keyword == "CREATE" else None
+    if stream is not None:  # Snowflake: a stream's rows are the changes of its table
+        target, source = (_named(b, stream.group(i)) for i in (1, 2))
+        if target is not None and source is not None:
+            target = replace(target, kind="view")
+            b.emit(Operation.VIEW, target, [source], replaces=True,
+                   columns=b.column_outcome(col.clone_columns, source, target))
         return
     append = _APPEND.match(text) if keyword == "ALTER" else None
     if append is not None:  # Redshift: the source's rows move into the target
