@@ -138,11 +138,7 @@ def extract_lineage(
 
     The cyclic garbage collector is paused for the call (:func:`_gc_paused`).
     """
-    engine = Dialect.get_or_raise(dialect)  # a fresh instance per call: safe to adjust
-    # sqlglot logs an invalid JSON path (GET_PATH(x, '...')) with its text, a literal that
-    # may hold PII; non-strict parsing keeps the path as is and logs nothing. The parser's
-    # other log line (Command fallback) quotes no text with error_message_context=0.
-    engine.STRICT_JSON_PATH_SYNTAX = False
+    engine = _engine(dialect)
     temp_re = compile_temp_patterns(temp_patterns)
     truncated = len(text) >= TRUNCATION_LENGTH
     try:
@@ -203,6 +199,21 @@ def extract_lineage(
         redacted_text=redacted,
         reads=tuple(sorted({c.source for st in statements for c in st.columns})) if columns else (),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _engine(dialect: str) -> Dialect:
+    """Return the sqlglot dialect for ``dialect``, configured once and shared (only read after).
+
+    Raises:
+        ValueError: ``dialect`` is not a sqlglot dialect.
+    """
+    engine = Dialect.get_or_raise(dialect)  # a fresh instance: safe to adjust before sharing it
+    # sqlglot logs an invalid JSON path (GET_PATH(x, '...')) with its text, a literal that
+    # may hold PII; non-strict parsing keeps the path as is and logs nothing. The parser's
+    # other log line (Command fallback) quotes no text with error_message_context=0.
+    engine.STRICT_JSON_PATH_SYNTAX = False
+    return engine
 
 
 def _learn(layered: LayeredSchema, lineage: list[StatementLineage], defined: dict[str, list[str]]) -> None:
