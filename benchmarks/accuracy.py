@@ -78,8 +78,6 @@ KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_union::test_union_where_later_branch_introduces_new_output_columns#1": (
         "odd expectation", "UNION branches of different widths (invalid SQL): output names come from the first "
         "branch, by position"),
-    "sqll:column/test_column_procedure_dialect_specific::test_procedure_column_oracle#1": (
-        _PARSER, "PL/SQL's cursor attribute SQL%ROWCOUNT is read as 'sql % rowcount' (two columns) into <select>"),
     "sqll:table/test_other_with_lineage_dialect_specific::test_swapping_partitions[vertica]#1": (
         "design", "Vertica's SWAP_PARTITIONS_BETWEEN_TABLES exchanges partitions, so each table derives from the "
         "other (as SWAP WITH); the corpus expects one direction"),

@@ -20,6 +20,9 @@ into a parse, never the reverse. Each applies to one sqlglot dialect class exact
 * ``mysql`` (and SQLite) -- :func:`replace_as_insert`: ``REPLACE [INTO] t ...`` (an insert
   that first deletes rows with the same key) is read as ``INSERT INTO t ...``: the same rows
   flow from the same sources.
+* ``oracle`` -- :func:`plsql_attributes`: a PL/SQL cursor attribute (``SQL%ROWCOUNT``,
+  ``c%FOUND``, ``%NOTFOUND``, ``%ISOPEN``, ``%BULK_ROWCOUNT``) is a run-time value, not the
+  modulo of two columns: it becomes ``NULL``.
 * ``databricks``, ``spark`` -- :func:`identifier_literals`: ``IDENTIFIER('cat.sch.tbl')``
   with a string literal becomes the name it holds, wherever a name may stand (sqlglot 30.22
   parses it as a function call, a table named ``identifier`` or not at all).
@@ -79,6 +82,8 @@ def _fix_for_class(dialect: type[Dialect]) -> TokenFix | None:
         return merge_all_by_name
     if dialect in (type(Dialect.get_or_raise("databricks")), type(Dialect.get_or_raise("spark"))):
         return identifier_literals
+    if dialect is type(Dialect.get_or_raise("oracle")):
+        return plsql_attributes
     if dialect in (type(Dialect.get_or_raise("mysql")), type(Dialect.get_or_raise("sqlite"))):
         return replace_as_insert
     if dialect is type(Dialect.get_or_raise("teradata")):
@@ -202,6 +207,31 @@ def _name_tokens(name: str, at: Token) -> list[Token] | None:
             out.append(Token(TokenType.VAR, tok.text, at.line, at.col, at.start, at.end))
         else:
             return None
+    return out
+
+
+_CURSOR_ATTRIBUTES = frozenset({"ROWCOUNT", "FOUND", "NOTFOUND", "ISOPEN", "BULK_ROWCOUNT", "BULK_EXCEPTIONS"})
+
+
+def plsql_attributes(chunk: list[Token], text: str) -> list[Token]:
+    """Replace PL/SQL cursor attributes ``name%ROWCOUNT`` (and FOUND, NOTFOUND ...) by ``NULL`` (Oracle).
+
+    Oracle PL/SQL reference, "Cursor attributes": ``SQL%ROWCOUNT`` is the row count of the
+    last statement, a run-time value; sqlglot reads it as ``sql % rowcount``, two columns.
+    """
+    hits = [i for i in range(1, len(chunk) - 1)
+            if chunk[i].token_type == TokenType.MOD and chunk[i + 1].text.upper() in _CURSOR_ATTRIBUTES
+            and chunk[i - 1].token_type in _NAME_TYPES]
+    if not hits:
+        return chunk
+    out: list[Token] = []
+    last = 0
+    for i in hits:
+        name = chunk[i - 1]
+        out.extend(chunk[last:i - 1])
+        out.append(Token(TokenType.NULL, "NULL", name.line, name.col, name.start, chunk[i + 1].end, name.comments))
+        last = i + 2
+    out.extend(chunk[last:])
     return out
 
 

@@ -250,3 +250,13 @@ def test_snowflake_fix_leaves_other_statements_and_literals_alone() -> None:
                  "merge into t using s on t.id = s.id when matched then update set v = 'insert all by name'"):
         chunk = tokens("snowflake", text)
         assert fix(chunk, text) is chunk
+
+
+def test_oracle_cursor_attributes_are_values_not_columns() -> None:
+    from lineage_engine.parsing.extract import extract_lineage
+
+    text = "SELECT SQL%ROWCOUNT AS aff_rows, c.id FROM s.customers c"
+    result = extract_lineage(text, dialect="oracle", default_database="db", columns=True, queries=True)
+    [query] = result.statements
+    assert sorted((e.source, e.target) for e in query.columns if e.kind == "DIRECT") == [
+        ("db.s.customers.id", "<select>.id")]
