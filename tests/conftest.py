@@ -34,7 +34,7 @@ NEO4J_UNAVAILABLE = (
     "`eval \"$(bash .ci/neo4j.sh)\"` (or point NEO4J_URI and NEO4J_AUTH=user/password at a Neo4j 5 "
     "server whose data may be deleted)"
 )
-_BASE_SCHEMA = {"dataset_id", "column_id", "derives_from_valid_from", "derives_from_valid_to"}
+_BASE_SCHEMA = {"dataset_id", "column_id", "derives_from_valid_from", "derives_from_valid_to", "lineage_write_lock"}
 
 
 def in_ci() -> bool:
@@ -122,3 +122,64 @@ def neo4j_graph(neo4j_server: dict[str, object]) -> Iterator[Neo4jGraph]:
             yield graph
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_RAN_ON_NEO4J: dict[str, int] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Count the tests that ran on a Neo4j server (used ``neo4j_server``, even through another fixture)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call":
+        return
+    request = getattr(item, "_request", None)
+    used = set(getattr(item, "fixturenames", ())) | set(getattr(request, "_fixture_defs", {}) or {})
+    if "neo4j_server" in used:
+        _RAN_ON_NEO4J[report.outcome] = _RAN_ON_NEO4J.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line: how many tests ran on the Neo4j server (the issue 12 count)."""
+    if _RAN_ON_NEO4J:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_RAN_ON_NEO4J.items()))
+        terminalreporter.write_line(f"Neo4j: tests that ran on the Neo4j server at {os.environ.get('NEO4J_URI')}: {counts}")
+
+
+@pytest.fixture(params=("embedded", "neo4j"))
+def graph_backend(request: pytest.FixtureRequest) -> str:
+    """A test that takes this runs on both graph backends; ``neo4j`` needs the test server."""
+    if request.param == "neo4j":
+        request.getfixturevalue("neo4j_server")
+    return request.param
+
+
+@pytest.fixture
+def graph_config(graph_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """The ``graph:`` section of a config for the backend under test: an embedded folder in
+    ``tmp_path``, or the Neo4j test server (emptied, and locked for this test)."""
+    if graph_backend == "embedded":
+        return {"type": "embedded", "path": str(tmp_path / "graph")}
+    options = request.getfixturevalue("neo4j_graph").options
+    config: dict[str, object] = {"type": "neo4j", "uri": options["uri"], "credentials": options["credentials"]}
+    if options.get("database"):
+        config["database"] = options["database"]
+    return config
+
+
+@pytest.fixture
+def graph_store(graph_config: dict[str, object]) -> Iterator[object]:
+    """A fresh, migrated, writable store of the backend under test (see :func:`graph_config`)."""
+    from lineage_engine.graph.store import open_graph_store
+
+    options = dict(graph_config)
+    kind = str(options.pop("type"))
+    if kind == "embedded":
+        store = open_graph_store(kind, path=Path(str(options["path"])))
+    else:
+        store = open_graph_store(kind, **options)
+    try:
+        yield store
+    finally:
+        store.close()

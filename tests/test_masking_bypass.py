@@ -1,10 +1,11 @@
 """End to end: a masked column copied inside its own table, or unloaded straight to a bucket, is a finding.
 
-Real components: the file source, the embedded graph, the SQLite registry, the scan.
+Real components: the file source, the graph (embedded and the Neo4j test server), the SQLite registry, the scan.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,11 +34,11 @@ REGISTRY = """assets:
 """
 
 
-def scan(tmp_path: Path, policy: str) -> set[tuple[str, str, str]]:
+def scan(tmp_path: Path, policy: str, graph: dict[str, object]) -> set[tuple[str, str, str]]:
     write_history(tmp_path / "history.jsonl", ROWS, T0)
     (tmp_path / "registry.yaml").write_text(REGISTRY.format(policy=policy))
     config = tmp_path / "lineage-engine.config.yaml"
-    config.write_text("telemetry: {path: history.jsonl}\ngraph: {path: graph}\n"
+    config.write_text(f"telemetry: {{path: history.jsonl}}\ngraph: {json.dumps(graph)}\n"
                       "compliance: {classification_db: 'sqlite:///registry.db'}\nmonitoring: {slack_webhook: ''}\n")
     settings = load_settings(config)
     services.migrate(settings)
@@ -47,8 +48,8 @@ def scan(tmp_path: Path, policy: str) -> set[tuple[str, str, str]]:
     return {(p.origin, p.terminal, p.level) for p in report.paths}
 
 
-def test_a_masked_column_copied_inside_its_table_is_a_masking_bypass(tmp_path: Path) -> None:
-    found = scan(tmp_path, "EMAIL_MASK")
+def test_a_masked_column_copied_inside_its_table_is_a_masking_bypass(tmp_path: Path, graph_config: dict[str, object]) -> None:
+    found = scan(tmp_path, "EMAIL_MASK", graph_config)
     assert found == {
         ("db.s.customers.email", "db.s.customers.notes", "column"),  # readers of the table see it in clear
         ("db.s.customers.email", "db.s.support_export.notes", "column"),  # and it travels on through notes
@@ -56,7 +57,7 @@ def test_a_masked_column_copied_inside_its_table_is_a_masking_bypass(tmp_path: P
     }  # sha2(...) is masked: hashed.notes_hash and the bucket's email_hash are not exposures
 
 
-def test_without_a_policy_on_the_origin_the_copy_inside_the_table_is_not_a_finding(tmp_path: Path) -> None:
-    found = scan(tmp_path, "NONE")
+def test_without_a_policy_on_the_origin_the_copy_inside_the_table_is_not_a_finding(tmp_path: Path, graph_config: dict[str, object]) -> None:
+    found = scan(tmp_path, "NONE", graph_config)
     assert found == {("db.s.customers.email", "db.s.support_export.notes", "column"),
                      ("db.s.customers.email", "s3://partner-drop.email", "column")}

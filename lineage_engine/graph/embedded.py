@@ -38,6 +38,7 @@ from typing import Any
 from lineage_engine.errors import GraphError, TransientGraphError
 from lineage_engine.graph.cypher_store import CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
+from lineage_engine.graph.var_length import bounded_message, with_trail
 from lineage_engine.private_files import prepare_private_file
 
 _TRANSIENT = (
@@ -52,7 +53,6 @@ _TRANSIENT = (
 # Seen only when a read-only open races a writer's WAL append or checkpoint; in a
 # read-write process the same words mean a real fault.
 _READ_ONLY_OPEN_TRANSIENT = ("invalid local node offset", "found duplicated primary key value")
-_VAR_LENGTH = re.compile(r"(\[[^\[\]]*?\*)\s*(\d+)\s*\.\.\s*(\d+)")
 _INTERNAL_KEYS = ("_ID", "_LABEL", "_SRC", "_DST")
 
 
@@ -169,7 +169,11 @@ class EmbeddedGraphStore(CypherGraphStore):
         return migrate_statements("embedded")
 
     def _prepare_trace(self, text: str) -> str:
-        return _VAR_LENGTH.sub(r"\1 TRAIL \2..\3", text)
+        """Refuse unbounded variable-length patterns, mark bounded ones ``TRAIL`` (``graph/var_length.py``)."""
+        refusal = bounded_message(text)
+        if refusal:
+            raise GraphError(self.backend, refusal)
+        return with_trail(text)
 
     def migrate(self) -> None:
         """Create the typed tables; on a read-only store only check that they exist."""

@@ -19,13 +19,30 @@ work again: reads, the pure timeline fold and the writes, which is safe because 
 has no other side effects. What still fails is raised as :class:`TransientGraphError`
 (the service's retry policy takes over; every write is idempotent) or :class:`GraphError`.
 The sessions of one store share a bookmark manager, so a read sees the store's earlier
-writes even when a cluster routes it to a follower.
+writes even when a cluster routes it to a follower. The current transaction is kept per
+thread, so a call from another thread never joins it (it waits for the store's lock).
+
+One writer at a time: Neo4j runs transactions at read-committed isolation, and
+``apply_events`` reads the open intervals, folds, then writes, so two crawls writing at once
+could each open the same interval. Every write call therefore first takes the write lock of
+the graph (it sets a property on the one ``LineageWriteLock`` node, so Neo4j holds that node's
+write lock until commit): a second writer waits for the first to commit, then reads what it
+wrote. Readers (traces, scans) never wait.
+
+A transaction that outgrows the server's memory limit (``db.memory.transaction.max``,
+``Neo.TransientError.General.MemoryPoolOutOfMemoryError``) would fail the same way on every
+retry, so it is not retried: it raises :class:`GraphError` saying to write smaller batches.
+
+Notifications: the server's UNRECOGNIZED (a property or label not stored yet, e.g.
+``dropped_at`` before any DROP) and PERFORMANCE (cartesian products) notifications are turned
+off, so the driver does not log a warning for each statement of a crawl.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +53,7 @@ from urllib.parse import urlsplit
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
 from lineage_engine.graph.cypher_store import CHUNK, CypherGraphStore
+from lineage_engine.graph.var_length import bounded_message
 from lineage_engine.graph.migrate import (
     COLUMN_PROPERTIES,
     DATASET_PROPERTIES,
@@ -54,6 +72,24 @@ _OWN_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 _PLAIN = (str, int, float, bool, type(None))
 _T = TypeVar("_T")
+WRITE_LOCK = "MERGE (l:LineageWriteLock {id: 'graph'}) SET l.taken_at = datetime() RETURN l.id AS id"
+"""Taken first in every write transaction: serialises writers (see the module doc)."""
+WRITE_LOCK_SCHEMA = ("CREATE CONSTRAINT lineage_write_lock IF NOT EXISTS "
+                     "FOR (l:LineageWriteLock) REQUIRE l.id IS UNIQUE")
+"""Makes the lock node's MERGE atomic, so two first writers cannot create two lock nodes."""
+MEMORY_CODES = frozenset({
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+    "Neo.TransientError.General.TransactionMemoryLimit",
+    "Neo.TransientError.General.OutOfMemoryError",
+})
+"""Server codes of a transaction that ran out of memory: retrying the same work cannot help."""
+DISABLED_NOTIFICATIONS = ("UNRECOGNIZED", "PERFORMANCE")
+SCHEMA_ALREADY_THERE = frozenset({
+    "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+    "Neo.ClientError.Schema.IndexAlreadyExists",
+    "Neo.ClientError.Schema.ConstraintAlreadyExists",
+})
+"""``CREATE ... IF NOT EXISTS`` racing another writer's identical statement: the schema is there."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -256,7 +292,7 @@ class Neo4jGraphStore(CypherGraphStore):
             raise ConfigError("graph.batch_size", f"must be at least 1, got {batch_size}")
         self.chunk_size = batch_size
         self._indexes = neo4j_index_statements(indexes)
-        self._tx: Any = None
+        self._local = threading.local()
         self._driver: Any = None
 
         import neo4j  # lazy: only the Neo4j backend needs the driver
@@ -269,6 +305,7 @@ class Neo4jGraphStore(CypherGraphStore):
                     max_connection_pool_size=max_connection_pool_size, connection_timeout=connection_timeout,
                     connection_acquisition_timeout=connection_acquisition_timeout,
                     max_transaction_retry_time=max_transaction_retry_time,
+                    notifications_disabled_classifications=list(DISABLED_NOTIFICATIONS),
                 )
             except (neo4j.exceptions.ConfigurationError, ValueError) as exc:
                 raise ConfigError("graph.uri", f"{self.where}: {self._scrub(_describe(exc))}") from None
@@ -282,6 +319,15 @@ class Neo4jGraphStore(CypherGraphStore):
         self._driver = driver
         self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
 
+    @property
+    def _tx(self) -> Any:
+        """The managed or explicit transaction of the calling thread, or None."""
+        return getattr(self._local, "tx", None)
+
+    @_tx.setter
+    def _tx(self, tx: Any) -> None:
+        self._local.tx = tx
+
     def __repr__(self) -> str:
         user = self.credentials.user if self.credentials else None
         return (f"Neo4jGraphStore(uri={self.where!r}, database={self.database!r}, user={user!r}, "
@@ -291,12 +337,19 @@ class Neo4jGraphStore(CypherGraphStore):
 
     def migrate(self) -> None:
         """Create the constraints and indexes (``IF NOT EXISTS``: idempotent), each in its own
-        write transaction, as Neo4j requires for schema changes. A read-only store skips it."""
+        write transaction, as Neo4j requires for schema changes. A read-only store skips it.
+        An "equivalent rule already exists" error (another process created the same index at
+        the same moment: ``IF NOT EXISTS`` is not atomic across transactions) counts as done."""
         if self.read_only:
             return
         for statement in self._schema_statements():
-            self._managed(functools.partial(self._execute, statement, {}), write=True,
-                          action="could not migrate the schema")
+            try:
+                self._managed(functools.partial(self._execute, statement, {}), write=True,
+                              action="could not migrate the schema")
+            except GraphError as err:
+                # Two crawls opening at once: the other one created it between our check and ours.
+                if getattr(err.__cause__, "code", None) not in SCHEMA_ALREADY_THERE:
+                    raise
 
     def apply_events(self, events: Sequence[LineageEvent]) -> MergeReport:
         """Fold events into temporal edges in one managed write transaction (see GraphStore)."""
@@ -305,13 +358,13 @@ class Neo4jGraphStore(CypherGraphStore):
         if not events:
             return MergeReport()
         base = super().apply_events
-        return self._managed(lambda: base(events), write=True, action="could not apply lineage events")
+        return self._managed(self._locked(lambda: base(events)), write=True, action="could not apply lineage events")
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:
         """Copy registry facts onto nodes in one managed write transaction (see GraphStore)."""
         self._require_writable("sync classifications")
         base = super().sync_classifications
-        return self._managed(lambda: base(assets), write=True, action="could not sync classifications")
+        return self._managed(self._locked(lambda: base(assets)), write=True, action="could not sync classifications")
 
     def run_trace(self, trace: SavedTrace, params: Mapping[str, object]) -> list[dict[str, object]]:
         """Run a saved trace, as written, in a managed read transaction (see GraphStore)."""
@@ -386,7 +439,21 @@ class Neo4jGraphStore(CypherGraphStore):
             session.close()
 
     def _schema_statements(self) -> Sequence[str]:
-        return (*NEO4J_SCHEMA, *self._indexes)
+        return (*NEO4J_SCHEMA, WRITE_LOCK_SCHEMA, *self._indexes)
+
+    def _prepare_trace(self, text: str) -> str:
+        """Refuse unbounded variable-length patterns (see ``graph/var_length.py``); else as written."""
+        refusal = bounded_message(text)
+        if refusal:
+            raise GraphError(self.backend, refusal)
+        return text
+
+    def _locked(self, work: Callable[[], _T]) -> Callable[[], _T]:
+        """``work`` preceded, in its transaction, by taking the graph's write lock."""
+        def locked() -> _T:
+            self._execute(WRITE_LOCK, {})
+            return work()
+        return locked
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -407,6 +474,10 @@ class Neo4jGraphStore(CypherGraphStore):
             self._tx = tx
             try:
                 return work()
+            except Exception as exc:
+                if getattr(exc, "code", None) in MEMORY_CODES:
+                    raise _OutOfMemory(exc) from exc  # not a driver error: the driver does not retry it
+                raise
             finally:
                 self._tx = None
 
@@ -414,6 +485,8 @@ class Neo4jGraphStore(CypherGraphStore):
             try:
                 with self._session() as session:
                     return session.execute_write(unit) if write else session.execute_read(unit)
+            except _OutOfMemory as exc:
+                raise self._map(exc.error, action) from exc.error
             except Exception as exc:
                 if _is_driver_error(exc):
                     raise self._map(exc, action) from exc
@@ -430,6 +503,11 @@ class Neo4jGraphStore(CypherGraphStore):
             who = f"user '{self.credentials.user}'" if self.credentials else "no credentials"
             return GraphError(self.backend, f"{action}: Neo4j at {where} refused {who} ({detail}); check "
                               "graph.credentials ('user/password', e.g. ${NEO4J_AUTH})")
+        if code in MEMORY_CODES:
+            return GraphError(self.backend, f"{action}: the transaction ran out of memory on Neo4j at {where} "
+                              f"({detail}); write smaller transactions: lower telemetry.batch_size (rows per "
+                              "graph commit) and graph.batch_size (rows per UNWIND statement), or raise the "
+                              "server's db.memory.transaction.max")
         if code == "Neo.ClientError.Database.DatabaseNotFound":
             return GraphError(self.backend, f"{action}: Neo4j at {self.where} has no database "
                               f"'{self.database}'; check graph.database")
@@ -446,6 +524,14 @@ class Neo4jGraphStore(CypherGraphStore):
         if self.credentials is not None and self.credentials.password:
             text = text.replace(self.credentials.password, "***")
         return text
+
+
+class _OutOfMemory(Exception):
+    """Carries a server out-of-memory error out of a managed transaction without a retry."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _is_driver_error(exc: BaseException) -> bool:

@@ -1,4 +1,4 @@
-"""scan_once on a real embedded graph, a real SQLite registry and a real local webhook."""
+"""scan_once on a real graph (embedded, and Neo4j where ``store`` is used), a real SQLite registry and a real local webhook."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ ASSETS = [
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = EmbeddedGraphStore(tmp_path / "graph")
-    s.migrate()
+def store(graph_store):
+    """The scan's graph, on both backends (tests/conftest.py ``graph_store``)."""
+    s = graph_store
     s.apply_events([
         ctas(T0, "db.stg.customers", "db.raw.customers"),
         ctas(T0, "db.mart.c360", "db.stg.customers"),
@@ -51,10 +51,7 @@ def store(tmp_path):
         ctas(T0 + timedelta(days=1), "db.mart.old", "db.raw.products", n=1),  # PII edge closed
         ctas(T0, "db.mart.fin", "db.raw.accounts"),
     ])
-    try:
-        yield s
-    finally:
-        s.close()
+    return s
 
 
 def scan(store, registry, notifier, now):

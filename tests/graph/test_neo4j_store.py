@@ -31,6 +31,7 @@ from lineage_engine.errors import GraphError, TransientGraphError
 from lineage_engine.graph import cypher_store, sync
 from lineage_engine.graph.cypher_store import CypherGraphStore
 from lineage_engine.graph.embedded import EmbeddedGraphStore
+from lineage_engine.graph.neo4j import WRITE_LOCK, WRITE_LOCK_SCHEMA
 from lineage_engine.graph.migrate import NEO4J_SCHEMA, PROPERTIES_BY_LABEL, migrate_statements, neo4j_index_statements
 from lineage_engine.graph.neo4j import Neo4jGraphStore
 from lineage_engine.graph.store import GraphStore, open_graph_store
@@ -159,6 +160,8 @@ class FakeTransaction:
         if query.startswith(("CREATE CONSTRAINT", "CREATE INDEX")):
             assert " IF NOT EXISTS " in query, query
             return []
+        if query == WRITE_LOCK:  # Neo4j's node lock; the server tests (test_neo4j_server.py) show it works
+            return [Record([("id", "graph")])]
         # Neo4j matches *1..10 as trails; LadybugDB needs the keyword (graph/embedded.py).
         text = EmbeddedGraphStore._prepare_trace(None, query)  # type: ignore[arg-type]
         try:
@@ -309,7 +312,8 @@ def test_history_gives_the_embedded_graph_with_shared_text_only(fake: FakeNeo4j,
     store = open_fake(fake)
     assert build(store) == build(reference)
     assert snapshot(store) == snapshot(reference)
-    assert {s.query for s in fake.sent} <= SHARED_TEXT | {NODE.text}  # no Neo4j-only Cypher
+    # no Neo4j-only Cypher but the writers' lock (module doc of graph/neo4j.py)
+    assert {s.query for s in fake.sent} <= SHARED_TEXT | {NODE.text, WRITE_LOCK}
     assert store.apply_events(HISTORY) == MergeReport(events_skipped=len(HISTORY))  # replay changes nothing
     assert snapshot(store) == snapshot(reference)
 
@@ -449,7 +453,7 @@ def test_migrate_sends_constraints_and_configured_indexes_each_in_its_own_write_
     store = Neo4jGraphStore(URI, driver=fake, indexes=["last_seen", "valid_to", "Column.classification"])
     store.migrate()
     store.migrate()  # idempotent: the same IF NOT EXISTS statements again
-    expected = [*NEO4J_SCHEMA, *neo4j_index_statements(["last_seen", "Column.classification"])]
+    expected = [*NEO4J_SCHEMA, WRITE_LOCK_SCHEMA, *neo4j_index_statements(["last_seen", "Column.classification"])]
     assert [s.query for s in fake.sent] == expected * 2
     assert "CREATE INDEX dataset_last_seen IF NOT EXISTS FOR (n:Dataset) ON (n.last_seen)" in expected
     assert fake.transactions == [("managed", "WRITE", "committed")] * len(expected) * 2
