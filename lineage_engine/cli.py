@@ -25,6 +25,7 @@ from lineage_engine.errors import ConfigError, InputError, LineageEngineError
 from lineage_engine.model import ExposurePath, Watermark
 from lineage_engine.observability import configure_logging
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
+from lineage_engine.profiling import Profile
 from lineage_engine.scan import ScanReport
 from lineage_engine.settings import Settings, load_settings
 from lineage_engine.sources.rows import RowError, parse_timestamp
@@ -106,10 +107,12 @@ def migrate() -> None:
                   f"and registry ({masked_url(s.registry_url)})")
 
 
-def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = None) -> services.CrawlOutcome:
+def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = None,
+           profile: Optional[Profile] = None) -> services.CrawlOutcome:
     show_bar = console.is_terminal
+    extra = {"profile": profile} if profile is not None else {}
     if not show_bar:
-        return services.crawl(s, path_override=path, stop=stop, console=console)
+        return services.crawl(s, path_override=path, stop=stop, console=console, **extra)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("crawling query history", total=None)
@@ -118,7 +121,7 @@ def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = 
             bar.update(task, completed=done, total=total, description="crawling query history, day windows")
 
         return services.crawl(s, path_override=path, progress=lambda n: bar.update(task, completed=n),
-                              window_progress=windows, stop=stop, console=console)
+                              window_progress=windows, stop=stop, console=console, **extra)
 
 
 def describe_watermark(mark: Watermark) -> str:
@@ -169,6 +172,8 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
 @app.command()
 def crawl(
     path: Annotated[Optional[Path], typer.Option("--path", help="Crawl this query-history file instead of telemetry.path.")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="Print where the crawl spent its time: seconds (wall and "
+                                          "CPU) per kind of work and per graph statement.")] = False,
 ) -> None:
     """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
     s = settings()
@@ -176,11 +181,14 @@ def crawl(
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        outcome = _crawl(s, path, stop)
+        outcome = _crawl(s, path, stop, Profile() if profile else None)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     _print_crawl(outcome)
+    if outcome.report.profile is not None:
+        console.print(rows_table(outcome.report.profile.rows(), title="Where the crawl spent its time "
+                                 "(seconds; CPU of this process, parse workers excluded)"))
 
 
 class _WindowBar:

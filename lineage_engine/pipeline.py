@@ -40,6 +40,7 @@ from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, ext
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
+from lineage_engine.profiling import NO_PROFILE, Profile
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
@@ -114,6 +115,8 @@ class CrawlReport:
     stopped: bool = False
     internal_errors: int = 0
     prefetched: int = 0
+    profile: Profile | None = None
+    """Seconds per kind of work when the crawl was profiled (``crawl --profile``), else None."""
 
 
 class ParseCache:
@@ -207,6 +210,7 @@ def crawl_once(
     stop: Callable[[], bool] | None = None,
     parse_cache: ParseCache | None = None,
     catalog: SchemaProvider | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> CrawlReport:
     """Crawl one source from its watermark to its end.
 
@@ -224,6 +228,8 @@ def crawl_once(
         catalog: the warehouse's current columns, asked only about datasets the crawl has
             not learned (:class:`~lineage_engine.parsing.learned_schema.CrawlSchema`); never
             stored in the crawl state. None: the learned schema alone.
+        profile: accumulates seconds per kind of work (:mod:`lineage_engine.profiling`);
+            also set on the store as ``store.profile`` for the crawl's duration.
 
     Returns:
         A CrawlReport; ``watermark`` is the position committed last (None if nothing new).
@@ -236,7 +242,7 @@ def crawl_once(
             stays, the watermark marks where the next crawl resumes.
     """
     started = time.perf_counter()
-    report = CrawlReport(source=source.key)
+    report = CrawlReport(source=source.key, profile=profile if profile.enabled else None)
     if stop is not None and stop():
         report.stopped = True
         return report
@@ -261,7 +267,8 @@ def crawl_once(
             return
         report.merge += store.apply_events(events)
         if quarantine:
-            registry.add_quarantine(quarantine)
+            with profile.timed("registry.quarantine"):
+                registry.add_quarantine(quarantine)
         if last is not None or cursor is not None:
             position = checkpoint(cursor) if checkpoint is not None and cursor is not None else None
             mark = Watermark(
@@ -269,7 +276,12 @@ def crawl_once(
                 end_time=last.end_time if last is not None else (latest.end_time if latest else None),
                 query_id=last.query_id if last is not None else (latest.query_id if latest else ""),
                 rows_total=rows_total, position=position)
-            registry.set_crawl_state(mark, {**resolver.to_state(), "schema": schema.to_state()})
+            with profile.timed("registry.state.sessions"):
+                sessions = resolver.to_state()
+            with profile.timed("registry.state.schema"):
+                learned = schema.to_state()
+            with profile.timed("registry.state.write"):
+                registry.set_crawl_state(mark, {**sessions, "schema": learned})
             report.watermark = latest = mark
         report.events += len(events)
         report.quarantined += len(quarantine)
@@ -301,7 +313,7 @@ def crawl_once(
                     try:
                         events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                                   resolver, report, quarantine, now,
-                                                  prefetched.get(ParseCache.key(item))))
+                                                  prefetched.get(ParseCache.key(item)), profile))
                     except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
                         report.internal_errors += 1
                         quarantine.append(internal_error(source.key, item, exc, now))
@@ -312,6 +324,11 @@ def crawl_once(
         return False
 
     records = source.fetch_records(watermark)
+    if profile.enabled:
+        records = _timed_rows(records, profile)
+    profiled_store = hasattr(store, "profile") and profile.enabled
+    if profiled_store:
+        store.profile = profile  # type: ignore[attr-defined]
     pool: ParsePool | None = None
     parallel = options.parse_workers > 1
     prefetched_before = cache.prefetched
@@ -324,8 +341,9 @@ def crawl_once(
                     if pool is None and len(wanted) >= MIN_POOL_ROWS:
                         pool = ParsePool(options.parse_workers, options, patterns, catalog, columns=True)
                     if pool is not None and wanted:
-                        futures = pool.submit(wanted, schema.to_state())
-                        done = [extracted for future in futures for extracted in future.result()]
+                        with profile.timed("parse.workers"):
+                            futures = pool.submit(wanted, schema.to_state())
+                            done = [extracted for future in futures for extracted in future.result()]
                         prefetched = {ParseCache.key(r): e for r, e in zip(wanted, done, strict=True)}
                 except Exception as error:  # noqa: BLE001 - workers only save time: parse here instead
                     _log.warning("parse workers failed (%s); parsing in the crawl's process", type(error).__name__)
@@ -340,7 +358,11 @@ def crawl_once(
     close = getattr(records, "close", None)
     if close is not None:
         close()  # a generator stopped early releases its cursor now
-    commit()
+    try:
+        commit()
+    finally:
+        if profiled_store:
+            del store.profile  # type: ignore[attr-defined]  # back to the class default
     report.unresolved_temp_reads = len(resolver.unresolved)
     report.elapsed_seconds = time.perf_counter() - started
     return report
@@ -384,6 +406,7 @@ def _lineage_of(
     item: QueryRecord, source: str, options: CrawlOptions, patterns: tuple[str, ...], cache: ParseCache,
     columns: CrawlSchema, schema: LearnedSchema, resolver: SessionResolver, report: CrawlReport,
     quarantine: list[QuarantineEntry], now: datetime, prefetched: Extracted | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> list[LineageEvent]:
     """Filter, parse and resolve one record; return its lineage events (statement problems quarantined).
 
@@ -398,19 +421,39 @@ def _lineage_of(
     if not keep:
         report.skipped[reason] += 1
         return []
-    result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
+    with profile.timed("parse"):
+        result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
     report.statements_parsed += 1
     report.cache_hits += hit
     entry = quarantine_for(source, item, result, now)
-    schema.learn(result.statements)
+    with profile.timed("resolve.schema"):
+        schema.learn(result.statements)
     result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
-    fed = resolver.feed(item, result)
+    with profile.timed("resolve.sessions"):
+        fed = resolver.feed(item, result)
     if authoritative:
         report.enriched += 1
         fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]
     if entry is not None:
         quarantine.append(entry)
     return fed
+
+
+def _timed_rows(records: Iterable[QueryRecord | QuarantineEntry], profile: Profile,
+                ) -> Iterator[QueryRecord | QuarantineEntry]:
+    """Yield ``records``, adding the time spent producing each to ``source`` in ``profile``."""
+    iterator = iter(records)
+    try:
+        while True:
+            with profile.timed("source"):
+                item = next(iterator, None)
+            if item is None:
+                return
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 MIN_POOL_ROWS = 32

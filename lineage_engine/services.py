@@ -28,6 +28,7 @@ from lineage_engine.graph.store import GraphStore, open_graph_store
 from lineage_engine.model import SavedTrace
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
+from lineage_engine.profiling import NO_PROFILE, Profile
 from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
@@ -176,6 +177,7 @@ def crawl(
     clock: Callable[[], datetime] = now_utc,
     console: Console | None = None,
     columns: ColumnCatalog | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> CrawlOutcome:
     """Migrate (idempotent), crawl the source from its watermark, then sync classifications.
 
@@ -194,6 +196,8 @@ def crawl(
         console: where console alerts print (no Slack webhook).
         columns: the column catalog holder (``telemetry.sync_columns``); default a fresh
             one, i.e. one load for this crawl. A load failure is a warning, never an error.
+        profile: accumulates seconds per kind of work of a file-source crawl
+            (``crawl --profile``; :mod:`lineage_engine.profiling`).
 
     Raises:
         SourceError, GraphError, RegistryError: after retries; committed work stays.
@@ -212,7 +216,8 @@ def crawl(
         catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
         if not is_windowed(source):
             report = call_with_retry(
-                lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped, catalog=catalog),
+                lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped, catalog=catalog,
+                                   profile=profile),
                 policy, stop=stop, what=f"crawl {source.key}")
             outcome_windows, backfill, delivery = None, False, None
         else:

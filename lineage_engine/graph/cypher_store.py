@@ -46,6 +46,7 @@ from lineage_engine.graph.column_cypher import (
 from lineage_engine.graph.read_only_cypher import find_write_clause
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
 from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
+from lineage_engine.profiling import NO_PROFILE, Profile
 
 _EDGE_FIELDS = (
     "d.id AS downstream, u.id AS upstream, e.valid_from AS valid_from, e.valid_to AS valid_to, "
@@ -120,6 +121,8 @@ class CypherGraphStore(ABC):
     backend: str = "cypher"
     chunk_size: int = CHUNK
     """Rows per ``UNWIND`` statement; a backend may set it from ``graph.batch_size``."""
+    profile: Profile = NO_PROFILE
+    """Where :meth:`apply_events` adds seconds per statement (``graph.<name>``); set by a profiled crawl."""
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only
@@ -174,6 +177,7 @@ class CypherGraphStore(ABC):
             raise GraphError(self.backend, f"lineage event of query {naive.query_id} has a naive 'at' "
                              f"({naive.at.isoformat()}); events need timezone-aware UTC datetimes")
         reads = reads_for(events)
+        profile = self.profile
         with self._lock, self._transaction(read_only=False):
             nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
             open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
@@ -181,7 +185,8 @@ class CypherGraphStore(ABC):
             open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
             column_rows = [edge_row(r) for r in
                            self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
-            plan = fold_events(events, nodes, open_rows, column_rows)
+            with profile.timed("graph.fold"):
+                plan = fold_events(events, nodes, open_rows, column_rows)
             self._write_plan(plan)
         return plan.report
 
@@ -252,7 +257,8 @@ class CypherGraphStore(ABC):
     def _run_chunked(self, query: str, name: str, values: Sequence[object]) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
         for chunk in _chunks(values, self.chunk_size):
-            rows.extend(self._execute(query, {name: chunk}))
+            with self.profile.timed(_statement_kind(query)):
+                rows.extend(self._execute(query, {name: chunk}))
         return rows
 
     def _write_plan(self, plan: TimelinePlan) -> None:
@@ -286,7 +292,25 @@ class CypherGraphStore(ABC):
         ]
         for query, name, values in statements:
             for chunk in _chunks(values, self.chunk_size):
-                self._execute(query, {name: chunk})
+                with self.profile.timed(_statement_kind(query)):
+                    self._execute(query, {name: chunk})
+
+
+def _statement_kind(query: str) -> str:
+    """Return ``graph.<NAME>`` for a statement of this module or :mod:`.column_cypher` (profiles)."""
+    name = _STATEMENT_NAMES.get(query)
+    if name is None:
+        import lineage_engine.graph.column_cypher as column_cypher
+
+        for module in (globals(), vars(column_cypher)):
+            for key, value in module.items():
+                if value == query and key.isupper():
+                    name = key.lower()
+        _STATEMENT_NAMES[query] = name = name or "other"
+    return f"graph.{name}"
+
+
+_STATEMENT_NAMES: dict[str, str] = {}
 
 
 def edge_row(row: Mapping[str, object]) -> EdgeRow:

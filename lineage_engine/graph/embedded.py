@@ -157,7 +157,8 @@ class EmbeddedGraphStore(CypherGraphStore):
                 pass  # the engine may have rolled back already; the original error matters
             raise
         try:
-            self._execute("COMMIT", {})
+            with self.profile.timed("graph.commit"):
+                self._execute("COMMIT", {})
         except GraphError:
             try:
                 self._execute("ROLLBACK", {})

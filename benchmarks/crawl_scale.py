@@ -1,0 +1,184 @@
+"""Crawl a large query history on the embedded default and print where the time goes.
+
+Generates ROWS rows with ``benchmarks/scale_history.py`` (the solana-models workload
+replicated under distinct database names when the corpus is present, else the bundled
+sample), or takes ``--history FILE``, and crawls it through ``services.crawl`` (the code of
+``lineage-engine crawl``) on a fresh embedded graph + SQLite registry, with a profile
+(:mod:`lineage_engine.profiling`). Prints:
+
+- rows/s per SEGMENT-row segment, wall and CPU (CPU of this process: it survives a loaded
+  machine better than wall time; ``--workers 1``, the default, keeps parsing in-process so
+  its CPU is counted);
+- peak RSS of the crawl's process;
+- the per-kind breakdown (source, parse, resolve, graph, registry) and the top graph and
+  registry statements, wall and CPU seconds;
+- with ``--replay``: the same file crawled again from the start (the watermark removed):
+  what changed (nothing expected) and its cost against the first crawl;
+- with ``--traces N``: ``downstream_of`` / ``upstream_of`` p50/p95 over N datasets.
+
+Also the machine's load average at start and end: figures on a shared machine need it.
+
+    python benchmarks/crawl_scale.py --rows 100000 [--segment 50000] [--workers 1] [--replay] [--traces 20]
+    python benchmarks/crawl_scale.py --history /tmp/history.jsonl --keep /tmp/crawl-100k
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scale_history  # noqa: E402
+
+from lineage_engine import services  # noqa: E402
+from lineage_engine.profiling import Profile  # noqa: E402
+from lineage_engine.settings import load_settings  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_config(folder: Path, history: Path, workers: int, batch: int) -> Path:
+    config = folder / "crawl.config.yaml"
+    config.write_text(
+        f"telemetry: {{provider: file, path: '{history}', parse_workers: {workers}, batch_size: {batch}}}\n"
+        f"graph: {{type: embedded, path: '{folder / 'graph'}'}}\n"
+        f"compliance: {{classification_db: 'sqlite:///{folder / 'registry.db'}'}}\n",
+        encoding="utf-8")
+    return config
+
+
+class Segments:
+    """Progress callback: wall and CPU seconds at every ``size`` rows."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.marks: list[tuple[int, float, float]] = [(0, time.perf_counter(), time.process_time())]
+
+    def __call__(self, rows: int) -> None:
+        if rows % self.size == 0:
+            self.marks.append((rows, time.perf_counter(), time.process_time()))
+
+    def finish(self, rows: int) -> None:
+        if self.marks[-1][0] != rows:
+            self.marks.append((rows, time.perf_counter(), time.process_time()))
+
+    def print(self) -> None:
+        print(f"{'rows':>16} {'rows/s wall':>12} {'rows/s cpu':>11}")
+        for (r0, w0, c0), (r1, w1, c1) in zip(self.marks, self.marks[1:]):
+            print(f"{r0:>7}-{r1:<8} {(r1 - r0) / max(w1 - w0, 1e-9):>12.0f} {(r1 - r0) / max(c1 - c0, 1e-9):>11.0f}")
+
+
+def print_profile(profile: Profile, rows: int, top: int) -> None:
+    print(f"{'stage':<28} {'wall s':>9} {'cpu s':>9} {'cpu us/row':>11}")
+    for stage, (wall, cpu) in sorted(profile.by_stage().items(), key=lambda kv: -kv[1][0]):
+        print(f"{stage:<28} {wall:>9.1f} {cpu:>9.1f} {cpu / max(rows, 1) * 1e6:>11.0f}")
+    print(f"{'statement':<36} {'calls':>6} {'wall s':>9} {'cpu s':>9}")
+    for row in [r for r in profile.rows() if str(r["kind"]).startswith(("graph.", "registry."))][:top]:
+        print(f"{row['kind']:<36} {row['calls']:>6} {row['wall_s']:>9.1f} {row['cpu_s']:>9.1f}")
+
+
+def crawl(config: Path, segment: int) -> tuple[services.CrawlOutcome, Profile, Segments, float, float]:
+    settings = load_settings(config)
+    profile = Profile()
+    segments = Segments(segment)
+    wall, cpu = time.perf_counter(), time.process_time()
+    outcome = services.crawl(settings, progress=segments, profile=profile)
+    segments.finish(outcome.report.rows_read)
+    return outcome, profile, segments, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def describe(outcome: services.CrawlOutcome) -> str:
+    r = outcome.report
+    return (f"{r.rows_read} rows, {r.statements_parsed} parsed, {r.events} events; datasets +{r.merge.datasets_created}, "
+            f"edges +{r.merge.edges_created} ~{r.merge.edges_updated} x{r.merge.edges_closed}, column edges "
+            f"+{r.merge.column_edges_created} ~{r.merge.column_edges_updated} x{r.merge.column_edges_closed}, "
+            f"{r.merge.events_skipped} events skipped as already applied")
+
+
+def trace_latencies(config: Path, count: int, seed: int = 5) -> None:
+    from lineage_engine.traces import coerce_params, load_trace
+
+    settings = load_settings(config)
+    with services.graph_store(settings, read_only=True) as store:
+        ids = sorted({r.downstream for r in store.iter_edges()})  # datasets with lineage
+        picks = random.Random(seed).sample(ids, min(count, len(ids)))
+        for name in ("downstream_of", "upstream_of"):
+            trace = load_trace(name)
+            times = []
+            for dataset in picks:
+                params = coerce_params(trace, {"dataset": dataset})
+                started = time.perf_counter()
+                store.run_trace(trace, params)
+                times.append(time.perf_counter() - started)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            print(f"trace {name}: {len(times)} datasets, p50 {statistics.median(times) * 1000:.0f} ms, "
+                  f"p95 {p95 * 1000:.0f} ms, peak RSS {peak_rss_mb():.0f} MiB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--history", type=Path, help="crawl this file instead of generating ROWS rows")
+    parser.add_argument("--base", default=None, help="scale_history base: solana (default when present) or sample")
+    parser.add_argument("--segment", type=int, default=50_000)
+    parser.add_argument("--workers", type=int, default=1, help="telemetry.parse_workers (1: parse in-process)")
+    parser.add_argument("--batch", type=int, default=1000, help="telemetry.batch_size")
+    parser.add_argument("--replay", action="store_true", help="crawl the same file again from its start")
+    parser.add_argument("--traces", type=int, default=0, help="time downstream_of/upstream_of on N datasets")
+    parser.add_argument("--top", type=int, default=12, help="statements shown in the breakdown")
+    parser.add_argument("--keep", type=Path, help="crawl into this folder (kept) instead of a temporary one")
+    args = parser.parse_args(argv)
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fallback warnings, one per odd statement
+
+    with tempfile.TemporaryDirectory(prefix="crawl-scale-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        history = args.history
+        if history is None:
+            history = folder / "history.jsonl"
+            base = args.base or ("solana" if scale_history.SOLANA_SHARED.exists() else "sample")
+            started = time.perf_counter()
+            scale_history.main([str(args.rows), "--base", base, "-o", str(history)])
+            print(f"history: {history} ({history.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
+        config = write_config(folder, history, args.workers, args.batch)
+        print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+        outcome, profile, segments, wall, cpu = crawl(config, args.segment)
+        rows = outcome.report.rows_read
+        print(f"crawl: {describe(outcome)}")
+        print(f"crawl: {wall:.1f} s wall, {cpu:.1f} s CPU ({rows / max(wall, 1e-9):.0f} rows/s wall, "
+              f"{rows / max(cpu, 1e-9):.0f} rows/s CPU), peak RSS {peak_rss_mb():.0f} MiB, "
+              f"workers {args.workers}, batch {args.batch}")
+        segments.print()
+        print_profile(profile, rows, args.top)
+        if args.replay:
+            import sqlite3
+
+            with sqlite3.connect(folder / "registry.db") as db:
+                db.execute("DELETE FROM crawl_state")
+            again, replay_profile, _, replay_wall, replay_cpu = crawl(config, args.segment)
+            print(f"replay: {describe(again)}")
+            print(f"replay: {replay_wall:.1f} s wall ({replay_wall / max(wall, 1e-9):.2f} of the first), "
+                  f"{replay_cpu:.1f} s CPU ({replay_cpu / max(cpu, 1e-9):.2f} of the first)")
+            print_profile(replay_profile, again.report.rows_read, args.top)
+        if args.traces:
+            trace_latencies(config, args.traces)
+        print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
