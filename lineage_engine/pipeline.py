@@ -38,9 +38,11 @@ from lineage_engine.model import (
 )
 from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
+from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
+from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
@@ -79,6 +81,8 @@ class CrawlOptions:
             parsing (``telemetry.max_statement_chars``).
         parse_timeout_seconds: one row's extraction budget; a longer one is stopped and
             quarantined as ``timeout`` (``telemetry.parse_timeout_seconds``; None: no budget).
+        session_idle: a session idle longer than this has ended and its temporary objects
+            with it (``telemetry.session_idle_hours``; :mod:`lineage_engine.parsing.temp_tables`).
     """
 
     dialect: str = "snowflake"
@@ -93,6 +97,7 @@ class CrawlOptions:
     parse_workers: int = 1
     max_statement_chars: int = 1_000_000
     parse_timeout_seconds: float | None = 10.0
+    session_idle: timedelta = DEFAULT_SESSION_IDLE
 
 
 @dataclass
@@ -248,8 +253,10 @@ def crawl_once(
         return report
     watermark, state = registry.get_crawl_state(source.key)
     patterns = (*DEFAULT_TEMP_PATTERNS, *options.temp_patterns)
-    resolver = SessionResolver.from_state(state, patterns) if state else SessionResolver(patterns)
-    schema = LearnedSchema.from_state((state or {}).get("schema"))  # column lineage (issue 5)
+    resolver = SessionResolver.from_state(state, patterns, options.session_idle)
+    schema = LearnedSchema.from_rows(  # column lineage (issue 5)
+        (d, seq, columns) for (d, columns), seq in zip(state.get("schema") or [], state.get("schema_order") or [],
+                                                       strict=True))
     columns = CrawlSchema(schema, catalog)  # learned first; the catalog is not persisted
     cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
     checkpoint = getattr(source, "checkpoint", None)  # file sources: a position, not a time
@@ -277,11 +284,15 @@ def crawl_once(
                 query_id=last.query_id if last is not None else (latest.query_id if latest else ""),
                 rows_total=rows_total, position=position)
             with profile.timed("registry.state.sessions"):
-                sessions = resolver.to_state()
+                if mark.end_time is not None:  # sessions idle since before the idle time have ended
+                    resolver.evict_idle(mark.end_time - options.session_idle)
+                sessions = resolver.take_changes()
             with profile.timed("registry.state.schema"):
-                learned = schema.to_state()
+                learned, forgotten = schema.take_changes()
             with profile.timed("registry.state.write"):
-                registry.set_crawl_state(mark, {**sessions, "schema": learned})
+                registry.commit_crawl_state(mark, CrawlStateChanges(
+                    sessions=sessions.sessions, temps=sessions.temps, gone_temps=sessions.gone_temps,
+                    gone_sessions=sessions.gone_sessions, learned=learned, forgotten=forgotten))
             report.watermark = latest = mark
         report.events += len(events)
         report.quarantined += len(quarantine)
@@ -420,6 +431,7 @@ def _lineage_of(
     )
     if not keep:
         report.skipped[reason] += 1
+        resolver.seen(item)  # the session is active: its temps live on
         return []
     with profile.timed("parse"):
         result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
@@ -509,4 +521,5 @@ def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
         parse_workers=telemetry.parse_workers or default_workers(),
         max_statement_chars=telemetry.max_statement_chars,
         parse_timeout_seconds=telemetry.parse_timeout_seconds or None,
+        session_idle=timedelta(hours=telemetry.session_idle_hours),
     )

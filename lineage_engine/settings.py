@@ -88,6 +88,11 @@ class TelemetrySettings(_Section):
     parse_timeout_seconds: float = Field(
         10, ge=0, description="Parse budget per statement (seconds); a longer parse is quarantined as timeout. 0: none.",
     )
+    session_idle_hours: float = Field(
+        24, gt=0, le=24 * 30,
+        description="A session idle longer than this has ended: its temporary objects are forgotten "
+                    "(Snowflake's default idle timeout is 4 hours; keep-alive clients stay longer).",
+    )
     # Snowflake connection (issue 3); secrets only through ${VAR}.
     account: str | None = None
     user: str | None = None

@@ -7,8 +7,9 @@ TABLE (cols)`` or CLONE states its target's columns (``StatementLineage.defined_
 DROP forgets them, RENAME moves them, SWAP exchanges them. Temporary objects are learned
 too (dbt's ``INSERT INTO t SELECT * FROM t__dbt_tmp`` needs the temp's columns).
 
-Exact resume. What was learned is stored with the watermark (:meth:`LearnedSchema.to_state`),
-so a crawl resumed after a crash extracts every statement with the same knowledge a clean
+Exact resume. What was learned is stored with the watermark, one registry row per dataset
+written only when it changed (:meth:`LearnedSchema.take_changes`, :meth:`LearnedSchema.from_rows`),
+so a batch commit costs the same at any point of a long history, and a crawl resumed after a crash extracts every statement with the same knowledge a clean
 run had at that point. It is bounded: at most ``limit`` datasets, the ones learned longest
 ago forgotten first (a forgotten dataset's ``SELECT *`` stays unexpanded: lower confidence,
 not a wrong edge). The graph's ``Column`` nodes are not used as a source: they carry no
@@ -44,12 +45,15 @@ DEFAULT_LIMIT = 20_000
 class LearnedSchema:
     """Columns per dataset id, learned from statements in execution order; bounded."""
 
-    __slots__ = ("_columns", "limit")
+    __slots__ = ("_changed", "_columns", "_next", "_seq", "limit")
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         """Create an empty schema remembering at most ``limit`` datasets (at least 1)."""
         self.limit = max(1, limit)
         self._columns: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._seq: dict[str, int] = {}  # learning order, persisted with each entry
+        self._next = 0
+        self._changed: set[str] = set()  # learned or forgotten since take_changes
 
     def columns_of(self, dataset_id: str) -> Sequence[str] | None:
         """Return the learned columns of ``dataset_id`` in table order, or None."""
@@ -62,15 +66,15 @@ class LearnedSchema:
             if target is None:
                 continue
             if st.operation is Operation.DROP:
-                self._columns.pop(target.id, None)
+                self._pop(target.id)
             elif st.operation is Operation.RENAME and st.counterpart is not None:
-                known = self._columns.pop(target.id, None)
-                self._columns.pop(st.counterpart.id, None)
+                known = self._pop(target.id)
+                self._pop(st.counterpart.id)
                 if known is not None:
                     self._set(st.counterpart.id, known)
             elif st.operation is Operation.SWAP and st.counterpart is not None:
-                mine = self._columns.pop(target.id, None)
-                theirs = self._columns.pop(st.counterpart.id, None)
+                mine = self._pop(target.id)
+                theirs = self._pop(st.counterpart.id)
                 if theirs is not None:
                     self._set(target.id, theirs)
                 if mine is not None:
@@ -78,11 +82,44 @@ class LearnedSchema:
             elif st.defined_columns and "*" not in st.defined_columns:
                 self._set(target.id, st.defined_columns)
 
-    def _set(self, dataset_id: str, columns: Sequence[str]) -> None:
-        self._columns.pop(dataset_id, None)
+    def _pop(self, dataset_id: str) -> tuple[str, ...] | None:
+        known = self._columns.pop(dataset_id, None)
+        if known is not None:
+            del self._seq[dataset_id]
+            self._changed.add(dataset_id)
+        return known
+
+    def _set(self, dataset_id: str, columns: Sequence[str], seq: int | None = None) -> None:
+        self._pop(dataset_id)
         self._columns[dataset_id] = tuple(columns)
+        self._seq[dataset_id] = self._next if seq is None else seq
+        self._next = max(self._next, self._seq[dataset_id]) + 1
+        self._changed.add(dataset_id)
         while len(self._columns) > self.limit:
-            self._columns.popitem(last=False)
+            self._pop(next(iter(self._columns)))
+
+    def take_changes(self) -> tuple[dict[str, tuple[int, tuple[str, ...]]], set[str]]:
+        """Return ``(learned, forgotten)`` since the last call and start afresh.
+
+        ``learned`` maps dataset id to ``(order, columns)`` (``order`` increases with learning
+        time: :meth:`from_rows` restores the forgetting order from it); ``forgotten`` holds
+        the ids dropped, renamed away or forgotten at the ``limit``.
+        """
+        learned = {d: (self._seq[d], self._columns[d]) for d in self._changed if d in self._columns}
+        forgotten = {d for d in self._changed if d not in self._columns}
+        self._changed = set()
+        return learned, forgotten
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, int, Sequence[str]]], limit: int = DEFAULT_LIMIT) -> LearnedSchema:
+        """Rebuild from stored ``(dataset_id, order, columns)`` rows (no pending changes)."""
+        schema = cls(limit)
+        ids = []
+        for dataset_id, seq, columns in sorted(rows, key=lambda r: r[1]):
+            schema._set(dataset_id, columns, seq)
+            ids.append(dataset_id)
+        schema._changed = {d for d in ids if d not in schema._columns}  # past a lowered limit: delete them
+        return schema
 
     def __len__(self) -> int:
         """Return the number of datasets known."""
@@ -109,6 +146,7 @@ class LearnedSchema:
                 schema._set(dataset_id, columns)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"learned schema state is not of the documented shape ({exc})") from None
+        schema._changed = set()
         return schema
 
 

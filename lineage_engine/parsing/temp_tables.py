@@ -24,13 +24,24 @@ upstream column edges it was written with, and ``target.c <- tmp.c <- source.c``
 ``target.c <- source.c`` with the transforms composed (masked anywhere stays masked; see
 :mod:`.column_compose`, shared with script collapsing). Column edges from a temp this
 resolver never saw written are dropped, as its dataset-level read is.
+
+Sessions end (issue 13). A Snowflake session that stayed idle longer than its idle timeout
+is closed, and its temporary objects with it; a row of a session idle for more than
+``session_idle`` (default :data:`DEFAULT_SESSION_IDLE`) therefore starts that session
+afresh, and :meth:`SessionResolver.evict_idle` forgets such sessions. The decision is made
+per row from the rows' own times, so a crawl resumed anywhere resolves exactly as a clean
+one. A read of a temp that expired this way is an unresolved read, reported as such.
+
+Incremental state. :meth:`SessionResolver.take_changes` returns what changed since its
+last call (sessions seen, temps written or gone, sessions forgotten) so a crawl can persist
+only that at each batch commit, at a cost that does not grow with the history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lineage_engine.model import (
@@ -51,6 +62,12 @@ from lineage_engine.parsing.column_compose import (
     merge_columns,
 )
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
+
+DEFAULT_SESSION_IDLE = timedelta(hours=24)
+"""Idle time after which a session is taken as ended. Snowflake closes a session after 4
+hours without activity by default (session policies, ``SESSION_IDLE_TIMEOUT_MINS``: 240);
+clients with ``CLIENT_SESSION_KEEP_ALIVE`` may keep it longer, hence a day by default
+(``telemetry.session_idle_hours``): too long costs memory, too short loses lineage."""
 
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE, Operation.TRUNCATE})
 _IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
@@ -87,6 +104,24 @@ class _Session:
     last_seen: datetime | None = None
 
 
+@dataclass(slots=True)
+class StateChanges:
+    """What changed in a resolver since the last :meth:`SessionResolver.take_changes`.
+
+    Attributes:
+        sessions: ``{key: last_seen}`` of sessions that hold temps and were seen (upsert).
+        temps: ``{(key, temp_id): state}`` of temps written (upsert; state as in
+            :meth:`SessionResolver.to_state`).
+        gone_temps: ``(key, temp_id)`` of temps dropped, renamed away or expired (delete).
+        gone_sessions: keys of sessions forgotten with all their temps (delete).
+    """
+
+    sessions: dict[tuple[object, ...], datetime | None] = field(default_factory=dict)
+    temps: dict[tuple[tuple[object, ...], str], dict[str, object]] = field(default_factory=dict)
+    gone_temps: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
+    gone_sessions: set[tuple[object, ...]] = field(default_factory=set)
+
+
 class SessionResolver:
     """Fold extraction results, row by row in execution order, into lineage events.
 
@@ -98,18 +133,24 @@ class SessionResolver:
             caller may report and clear it.
     """
 
-    def __init__(self, temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS) -> None:
+    def __init__(self, temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS,
+                 session_idle: timedelta = DEFAULT_SESSION_IDLE) -> None:
         """Create a resolver.
 
         Args:
             temp_patterns: name patterns of temporary objects (see ``temp_names``).
+            session_idle: a session idle longer than this has ended (its temps are gone).
 
         Raises:
             re.error: a pattern is not a valid regular expression.
         """
         self._temp_re = compile_temp_patterns(temp_patterns)
+        self.session_idle = session_idle
         self._sessions: dict[object, _Session] = {}
         self.unresolved: list[UnresolvedTempRead] = []
+        self._touched: set[object] = set()  # sessions seen since take_changes
+        self._touched_temps: set[tuple[object, str]] = set()
+        self._gone: set[object] = set()
 
     def feed(self, record: QueryRecord, result: ExtractionResult) -> list[LineageEvent]:
         """Apply one row's statements; return the events for its persistent targets.
@@ -122,8 +163,9 @@ class SessionResolver:
             Events in statement order, at ``record.end_time``; none for statements that
             write a temporary object (they update the session's temp map instead).
         """
-        session = self._sessions.setdefault(session_key(record), _Session())
-        session.last_seen = record.end_time
+        key, session = self._session_of(record)
+        named = {n for st in result.statements for n in _names(st)}
+        held = {n for n in named if n in session.temps}  # temps this row may rewrite or remove
         events: list[LineageEvent] = []
         for st in result.statements:
             target = st.target
@@ -149,7 +191,27 @@ class SessionResolver:
                 replaces = False
             events.append(
                 _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns)))
+        # temps written, moved or dropped by this row (only targets and counterparts change)
+        self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
+
+    def seen(self, record: QueryRecord) -> None:
+        """Note a row of the session that writes nothing (a query, a skipped row): the session
+        is active, so its temps stay alive."""
+        self._session_of(record)
+
+    def _session_of(self, record: QueryRecord) -> tuple[object, _Session]:
+        key = session_key(record)
+        session = self._sessions.get(key)
+        if session is not None and session.last_seen is not None and \
+                record.end_time - session.last_seen > self.session_idle:
+            self._forget(key)  # the session ended while idle: its temps are gone
+            session = None
+        if session is None:
+            session = self._sessions[key] = _Session()
+        session.last_seen = record.end_time
+        self._touched.add(key)
+        return key, session
 
     def evict_idle(self, before: datetime) -> int:
         """Forget sessions not seen since ``before`` (their temp objects are gone).
@@ -162,8 +224,41 @@ class SessionResolver:
         """
         stale = [k for k, s in self._sessions.items() if s.last_seen is not None and s.last_seen < before]
         for key in stale:
-            del self._sessions[key]
+            self._forget(key)
         return len(stale)
+
+    def _forget(self, key: object) -> None:
+        del self._sessions[key]
+        self._gone.add(key)
+        self._touched.discard(key)
+        self._touched_temps = {t for t in self._touched_temps if t[0] != key}
+
+    def take_changes(self) -> StateChanges:
+        """Return what changed since the last call (or since creation) and start afresh.
+
+        Persisting every :class:`StateChanges` in order, on top of the :meth:`to_state` of
+        the start, gives the :meth:`to_state` of now.
+        """
+        changes = StateChanges(gone_sessions={_key_tuple(k) for k in self._gone})
+        for key in self._touched:
+            session = self._sessions.get(key)
+            if session is not None and session.temps:
+                changes.sessions[_key_tuple(key)] = session.last_seen
+            else:
+                changes.gone_sessions.add(_key_tuple(key))  # nothing left to keep
+        for key, temp_id in self._touched_temps:
+            session = self._sessions.get(key)
+            temp = session.temps.get(temp_id) if session is not None else None
+            if temp is not None:
+                changes.temps[(_key_tuple(key), temp_id)] = _temp_state(temp)
+            else:
+                changes.gone_temps.add((_key_tuple(key), temp_id))
+        self._touched, self._touched_temps, self._gone = set(), set(), set()
+        return changes
+
+    def live_temps(self) -> int:
+        """Return the number of live temporary objects over every session."""
+        return sum(len(s.temps) for s in self._sessions.values())
 
     def to_state(self) -> dict[str, object]:
         """Return the live temp objects of every session as a JSON-able mapping.
@@ -188,14 +283,15 @@ class SessionResolver:
 
     @classmethod
     def from_state(
-        cls, state: Mapping[str, Any], temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS
+        cls, state: Mapping[str, Any], temp_patterns: Sequence[str] = DEFAULT_TEMP_PATTERNS,
+        session_idle: timedelta = DEFAULT_SESSION_IDLE,
     ) -> SessionResolver:
-        """Rebuild a resolver from :meth:`to_state` output.
+        """Rebuild a resolver from :meth:`to_state` output (no pending changes).
 
         Raises:
             ValueError: the state is not of the documented shape.
         """
-        resolver = cls(temp_patterns)
+        resolver = cls(temp_patterns, session_idle)
         try:
             for item in state.get("sessions", []):
                 session = _Session()
@@ -357,6 +453,15 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
     if temp.columns:
         state["columns"] = columns_to_state(temp.columns)
     return state
+
+
+def _names(st: StatementLineage) -> tuple[str, ...]:
+    """Return the ids a statement may write or move: its target and counterpart."""
+    return tuple(ref.id for ref in (st.target, st.counterpart) if ref is not None)
+
+
+def _key_tuple(key: object) -> tuple[object, ...]:
+    return tuple(key) if isinstance(key, tuple) else (key,)
 
 
 def session_key(record: QueryRecord) -> object:

@@ -22,8 +22,10 @@ from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.errors import RegistryError
 from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, Watermark
 from lineage_engine.registry import assets as _assets
+from lineage_engine.registry import crawl_state as _crawl_state
 from lineage_engine.registry import findings as _findings
 from lineage_engine.registry import quarantine as _quarantine
+from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
 from lineage_engine.registry.migrate import upgrade_engine
 from lineage_engine.registry.records import (
@@ -168,9 +170,12 @@ class Registry:
         self._store_crawl_state(wm, None, keep_state=True)
 
     def get_crawl_state(self, source: str) -> tuple[Watermark | None, dict[str, Any]]:
-        """Return the watermark of ``source`` and the resolver state stored with it.
+        """Return the watermark of ``source`` and the crawl state stored with it.
 
-        The state is ``{}`` when none was stored; the watermark None before the first crawl.
+        The state has the shape of ``SessionResolver.to_state()`` (``sessions``) plus the
+        learned schema (``schema``: ``[[dataset_id, [columns]], ...]`` oldest first, and
+        ``schema_order``: their learning order numbers); empty parts are left out, so it is
+        ``{}`` when none was stored. The watermark is None before the first crawl.
         """
         with self._transaction("read the crawl state") as session:
             row = session.get(CrawlStateRow, source)
@@ -178,10 +183,11 @@ class Registry:
                 return None, {}
             mark = Watermark(source=row.source, end_time=row.end_time, query_id=row.query_id, rows_total=row.rows_total,
                              position=dict(row.position) if row.position else None)
-            return mark, dict(row.resolver_state or {})
+            return mark, _crawl_state.load(session, source)
 
     def set_crawl_state(self, wm: Watermark, state: Mapping[str, Any]) -> None:
-        """Store the watermark and the resolver state (JSON-able) together, in one transaction.
+        """Store the watermark and replace the whole crawl state (the shape of
+        :meth:`get_crawl_state`), in one transaction.
 
         Raises:
             ValueError: ``wm.end_time`` is naive, or ``state`` is not JSON-serialisable.
@@ -192,7 +198,18 @@ class Registry:
             raise ValueError(f"crawl state of '{wm.source}' is not JSON-serialisable: {err}") from None
         self._store_crawl_state(wm, dict(state), keep_state=False)
 
-    def _store_crawl_state(self, wm: Watermark, state: dict[str, Any] | None, *, keep_state: bool) -> None:
+    def commit_crawl_state(self, wm: Watermark, changes: CrawlStateChanges) -> None:
+        """Store the watermark and what a batch changed in the crawl state, in one transaction.
+
+        The cost depends on ``changes`` only, not on the state already stored (issue 13).
+
+        Raises:
+            ValueError: ``wm.end_time`` or a session's ``last_seen`` is naive.
+        """
+        self._store_crawl_state(wm, None, keep_state=True, changes=changes)
+
+    def _store_crawl_state(self, wm: Watermark, state: dict[str, Any] | None, *, keep_state: bool,
+                           changes: CrawlStateChanges | None = None) -> None:
         if wm.end_time is not None:
             _require_aware(wm.end_time, "end_time")
         elif wm.position is None:
@@ -207,7 +224,10 @@ class Registry:
             row.end_time, row.query_id, row.rows_total = wm.end_time, wm.query_id, wm.rows_total
             row.position = dict(wm.position) if wm.position is not None else None
             if not keep_state:
-                row.resolver_state = state or None
+                _crawl_state.replace(session, wm.source, state or {})
+            if changes is not None:
+                _crawl_state.apply(session, wm.source, changes)
+            row.resolver_state = None  # moved to its own tables (revision 0003)
             row.updated_at = _utcnow()
             session.add(row)
 

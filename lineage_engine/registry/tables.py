@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -109,8 +110,9 @@ class CrawlStateRow(Base):
     Keyset sources resume after ``(end_time, query_id)``; file sources at ``position``
     (byte offset, line and identity digests; ``end_time`` / ``query_id`` then describe the
     last row read and ``end_time`` is null while only unreadable rows were read).
-    ``resolver_state`` is the temp-table resolver's JSON state at the watermark
-    (``SessionResolver.to_state()``), stored with it so a resumed crawl is exact.
+    ``resolver_state`` is unused since revision 0003 (its content moved to
+    :class:`CrawlSessionRow`, :class:`CrawlTempRow` and :class:`CrawlLearnedRow`, which a
+    batch commit updates row by row, in the watermark's transaction).
     """
 
     __tablename__ = "crawl_state"
@@ -122,6 +124,44 @@ class CrawlStateRow(Base):
     position: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     resolver_state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     updated_at: Mapped[datetime]
+
+
+class CrawlSessionRow(Base):
+    """A query-history session of one source that holds live temporary objects (issue 13).
+
+    ``session_key`` is the resolver's key as JSON text (``["session", "42"]`` or
+    ``["user_db", user, database]``); ``last_seen`` the end time of its last row (UTC).
+    """
+
+    __tablename__ = "crawl_session"
+
+    source: Mapped[str] = mapped_column(String(256), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(768), primary_key=True)
+    last_seen: Mapped[datetime | None]
+
+
+class CrawlTempRow(Base):
+    """One live temporary object of a session: its upstreams, via and column lineage (JSON,
+    the shape of ``SessionResolver.to_state()``'s temps)."""
+
+    __tablename__ = "crawl_temp"
+
+    source: Mapped[str] = mapped_column(String(256), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(768), primary_key=True)
+    temp_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    state: Mapped[dict[str, Any]]
+
+
+class CrawlLearnedRow(Base):
+    """The columns a crawl learned for one dataset, in table order; ``seq`` is the learning
+    order (the oldest is forgotten first, :class:`~lineage_engine.parsing.learned_schema.LearnedSchema`)."""
+
+    __tablename__ = "crawl_learned_columns"
+
+    source: Mapped[str] = mapped_column(String(256), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    columns: Mapped[list[Any]]
 
 
 class QuarantineRow(Base):

@@ -15,7 +15,8 @@ from lineage_engine.registry.engine import parse_registry_url
 from lineage_engine.registry.migrate import current_revision, head_revision
 from lineage_engine.registry.tables import Base
 
-TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "alert_outbox"}
+TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "alert_outbox",
+          "crawl_session", "crawl_temp", "crawl_learned_columns"}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:

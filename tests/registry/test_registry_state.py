@@ -102,3 +102,52 @@ def test_quarantine_occurrences_are_counted(registry: Registry, registry_url: st
     finally:
         engine.dispose()
     assert (row.occurrences, row.first_seen_at, row.last_seen_at) == (4, T0, T0 + timedelta(minutes=5))
+
+
+def test_commit_crawl_state_writes_changes_row_by_row(registry: Registry) -> None:
+    from lineage_engine.registry.crawl_state import CrawlStateChanges
+
+    s1, s2 = ("session", "1"), ("user_db", "DBT", "DB")
+    registry.commit_crawl_state(Watermark("f", T0, "q1", 1), CrawlStateChanges(
+        sessions={s1: T0, s2: T0}, temps={(s1, "db.s.a"): {"upstreams": [["db.s.x", "X", "table"]], "via": []},
+                                           (s2, "db.s.b"): {"upstreams": [], "via": ["db.s.c"]}},
+        learned={"db.s.t": (0, ("id", "email")), "db.s.u": (1, ("k",))}))
+    registry.commit_crawl_state(Watermark("f", T0 + timedelta(minutes=1), "q2", 2), CrawlStateChanges(
+        sessions={s1: T0 + timedelta(minutes=1)}, temps={(s1, "db.s.a2"): {"upstreams": [], "via": []}},
+        gone_temps={(s1, "db.s.a")}, gone_sessions={s2}, learned={"db.s.t": (2, ("id",))}, forgotten={"db.s.u"}))
+    mark, state = registry.get_crawl_state("f")
+    assert mark == Watermark("f", T0 + timedelta(minutes=1), "q2", 2)
+    assert state == {
+        "sessions": [{"key": ["session", "1"], "last_seen": (T0 + timedelta(minutes=1)).isoformat(),
+                      "temps": {"db.s.a2": {"upstreams": [], "via": []}}}],
+        "schema": [["db.s.t", ["id"]]], "schema_order": [2]}
+    registry.set_crawl_state(Watermark("f", T0, "q3", 3), {})  # a full replace clears everything
+    assert registry.get_crawl_state("f")[1] == {}
+
+
+def test_revision_0003_moves_a_stored_json_state_into_rows(registry_url: str) -> None:
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from lineage_engine.registry.engine import create_registry_engine
+    from lineage_engine.registry.migrate import alembic_config
+
+    url = parse_registry_url(registry_url)
+    engine = create_registry_engine(url)
+    state = {"sessions": [{"key": ["session", "9"], "last_seen": T0.isoformat(),
+                           "temps": {"db.s.tmp": {"upstreams": [["db.s.x", "X", "table"]], "via": []}}}],
+             "schema": [["db.s.t", ["id", "email"]]]}
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(text("INSERT INTO crawl_state (source, end_time, query_id, rows_total, resolver_state, "
+                                "updated_at) VALUES ('f', :t, 'q1', 1, :s, :t)"),
+                           {"t": T0 if url.get_backend_name() != "sqlite" else T0.replace(tzinfo=None),
+                            "s": json.dumps(state)})
+    engine.dispose()
+    registry = Registry(registry_url)
+    registry.migrate()
+    assert registry.get_crawl_state("f") == (Watermark("f", T0, "q1", 1), {**state, "schema_order": [0]})
