@@ -42,9 +42,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -200,27 +198,23 @@ def _bad(case_id: Any, position: str, reason: str, *, code: str = "bad_input") -
             "column_lineage": [], "operations": [], "problems": [problem], "confidence": 0.0}
 
 
-lineage_app = typer.Typer(help="Extract lineage from SQL corpora (JSON Lines in, JSON Lines out).",
-                          no_args_is_help=True)
+def extract_file(input_path: Path, output_path: Path) -> tuple[int, int]:
+    """Extract every case of a JSON Lines file into a predictions file (``lineage extract``).
 
+    Args:
+        input_path: cases, one JSON object per line (UTF-8).
+        output_path: predictions file, written (replaced) as JSON Lines, one line per case.
 
-@lineage_app.callback()
-def _lineage() -> None:
-    """Extract lineage from SQL corpora."""
+    Returns:
+        ``(cases written, bad input lines)``.
 
-
-@lineage_app.command("extract")
-def extract_command(
-    input_path: Annotated[Path, typer.Option("--input", help="Cases, one JSON object per line.", exists=True,
-                                             dir_okay=False, readable=True)],
-    output_path: Annotated[Path, typer.Option("--output", help="Predictions file to write (JSON Lines).",
-                                              dir_okay=False, writable=True)],
-) -> None:
-    """Extract table and column lineage for every case of a JSON Lines file."""
+    Raises:
+        OSError: the input cannot be read or the output cannot be written.
+    """
     cases = bad = 0
     with input_path.open(encoding="utf-8") as source, output_path.open("w", encoding="utf-8") as sink:
         for prediction in extract_cases(source, source_name=input_path.name):
             cases += 1
             bad += any(p["code"] == "bad_input" for p in prediction["problems"])
             sink.write(json.dumps(prediction, ensure_ascii=False) + "\n")
-    typer.echo(f"{cases} case(s) written to {output_path}; {bad} bad input line(s)")
+    return cases, bad

@@ -7,28 +7,45 @@ says what failed and what to do, and exit 2 for configuration and input errors, 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
 
-from lineage_engine import __version__, services
+from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
-from lineage_engine.model import ExposurePath, Watermark
-from lineage_engine.observability import configure_logging
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
-from lineage_engine.profiling import Profile
-from lineage_engine.scan import ScanReport
-from lineage_engine.settings import Settings, load_settings
-from lineage_engine.sources.rows import RowError, parse_timestamp
+from lineage_engine.profiling import Profile  # stdlib only
+
+
+class _LazyModule:
+    """A module imported on first attribute access (keeps ``--help`` free of SQLAlchemy and drivers)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module: ModuleType = importlib.import_module(self._name)
+        return getattr(module, attr)
+
+
+if TYPE_CHECKING:
+    from lineage_engine import services
+    from lineage_engine.model import ExposurePath, Watermark
+    from lineage_engine.scan import ScanReport
+    from lineage_engine.settings import Settings
+else:
+    # Start-up speed: `--help`, `--version` and `trace --list` must not import the registry
+    # (SQLAlchemy, Alembic), the graph drivers or the Snowflake connector (tests/test_cli_imports.py).
+    services = _LazyModule("lineage_engine.services")
 
 app = typer.Typer(
     name="lineage-engine",
@@ -39,8 +56,11 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Export lineage as data.", no_args_is_help=True)
 registry_app = typer.Typer(help="The classification registry: import and list assets.", no_args_is_help=True)
+lineage_app = typer.Typer(help="Extract lineage from SQL corpora (JSON Lines in, JSON Lines out).",
+                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(registry_app, name="registry")
+app.add_typer(lineage_app, name="lineage")
 
 console = Console()
 
@@ -56,12 +76,16 @@ state = _State()
 def settings() -> Settings:
     """Load the configuration once per invocation (fails fast with the key path)."""
     if state.settings is None:
+        from lineage_engine.settings import load_settings
+
         state.settings = load_settings(state.config)
     return state.settings
 
 
 def masked_url(url: str) -> str:
     """Return a database URL with its password hidden."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - a malformed URL must still not leak
@@ -74,6 +98,8 @@ def parse_as_of(value: Optional[str]) -> Optional[datetime]:
     Raises:
         InputError: not an ISO 8601 timestamp.
     """
+    from lineage_engine.sources.rows import RowError, parse_timestamp
+
     if value is None:
         return None
     try:
@@ -82,18 +108,22 @@ def parse_as_of(value: Optional[str]) -> Optional[datetime]:
         raise InputError("--as-of", f"'{value}' is not ISO 8601; write e.g. 2026-11-14 or 2026-11-14T09:30:00Z") from None
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lineage-engine {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     config: Annotated[
         Optional[Path],
         typer.Option("--config", "-c", envvar="LINEAGE_ENGINE_CONFIG", help="Config file (default: ./lineage-engine.config.yaml, else the shipped default)."),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
 ) -> None:
     """Data lineage from warehouse query history, with masking-aware PII exposure paths."""
-    if version:
-        console.print(f"lineage-engine {__version__}")
-        raise typer.Exit()
     state.config = config
     state.settings = None
 
@@ -113,6 +143,8 @@ def _crawl(s: Settings, path: Optional[Path], stop: Optional[threading.Event] = 
     extra = {"profile": profile} if profile is not None else {}
     if not show_bar:
         return services.crawl(s, path_override=path, stop=stop, console=console, **extra)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("crawling query history", total=None)
@@ -176,6 +208,8 @@ def crawl(
                                           "CPU) per kind of work and per graph statement.")] = False,
 ) -> None:
     """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
+    from lineage_engine.observability import configure_logging
+
     s = settings()
     configure_logging(s.monitoring.log_format, "WARNING")  # retries and retention warnings
     stop = threading.Event()
@@ -195,10 +229,12 @@ class _WindowBar:
     """A progress bar on stderr for the backfill windows of ``run`` (in a terminal only)."""
 
     def __init__(self) -> None:
-        self.progress: Optional[Progress] = None
+        self.progress: Any = None  # a rich.progress.Progress while the bar shows
         self.task: Optional[int] = None
 
     def __call__(self, done: int, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         if done == 0 and total > 1 and self.progress is None:
             self.progress = Progress(SpinnerColumn(), TextColumn("backfill, day windows"), BarColumn(),
                                      MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
@@ -221,6 +257,7 @@ def run(
     Stops gracefully on SIGTERM or SIGINT (after the current batch commits). Health and
     metrics: http://127.0.0.1:9464/healthz and /metrics (monitoring.metrics_port).
     """
+    from lineage_engine.observability import configure_logging
     from lineage_engine.scheduler import run_service
 
     s = settings()
@@ -229,12 +266,12 @@ def run(
     raise typer.Exit(run_service(s, once=once, console=console, window_progress=bar))
 
 
-def _print_scan(report: ScanReport) -> None:
+def _print_scan(report: ScanReport, destination: str) -> None:
     outcome = report.outcome
     console.print(
         f"[green]scanned[/] {len(report.origins)} sensitive origins: {len(report.paths)} exposure paths; "
         f"findings {len(outcome.opened)} opened, {len(outcome.resolved)} resolved, "
-        f"{len(outcome.still_open)} still open; alerts {report.delivery.delivered} delivered, "
+        f"{len(outcome.still_open)} still open; alerts to {destination}: {report.delivery.delivered} delivered, "
         f"{report.delivery.failed} failed, {report.delivery.pending} pending"
     )
     delivery = report.delivery
@@ -294,7 +331,10 @@ def scan(
     format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv (json and csv print the "  # noqa: A002
                                         "exposure paths only)")] = "table",
 ) -> None:
-    """Find unmasked exposure paths, update the findings ledger, deliver new alerts (or, with --as-of, only answer)."""
+    """Find unmasked exposure paths, update the findings ledger, deliver new alerts (or, with --as-of, only answer).
+
+    Exits 1 when an alert could not be delivered (it stays pending for the next scan).
+    """
     fmt = _check_format(format)
     when = parse_as_of(as_of)
     if when is not None:
@@ -309,11 +349,24 @@ def scan(
                 console.print(f"  {note}", markup=False)
         _emit(exposure_rows(exposure.paths), fmt, f"Exposure paths as of {when.isoformat()}")
         return
-    report = services.scan(settings(), console=console if fmt == "table" else Console(stderr=True))
+    s = settings()
+    report = services.scan(s, console=console if fmt == "table" else Console(stderr=True))
     if fmt == "table":
-        _print_scan(report)
+        _print_scan(report, services.alert_destination(s))
     else:
         _emit(exposure_rows(report.paths), fmt, "Exposure paths")
+    _exit_if_undelivered(report, services.alert_destination(s))
+
+
+def _exit_if_undelivered(report: ScanReport, destination: str) -> None:
+    """Exit 1 with one line on stderr when alerts failed to deliver (they stay pending)."""
+    delivery = report.delivery
+    failed = delivery.failed + delivery.exhausted
+    if failed:
+        first = f"; first error: {delivery.errors[0]}" if delivery.errors else ""
+        _print_error(f"{failed} alert(s) could not be delivered to {destination}; they stay pending and the next "
+                     f"scan retries them (check monitoring.slack_webhook){first}")
+        raise typer.Exit(1)
 
 
 @export_app.command("edges")
@@ -345,6 +398,25 @@ def export_edges(
         finally:
             if output:
                 handle.close()
+
+
+@lineage_app.callback()
+def _lineage() -> None:
+    """Extract lineage from SQL corpora."""
+
+
+@lineage_app.command("extract")
+def lineage_extract(
+    input_path: Annotated[Path, typer.Option("--input", help="Cases, one JSON object per line.", exists=True,
+                                             dir_okay=False, readable=True)],
+    output_path: Annotated[Path, typer.Option("--output", help="Predictions file to write (JSON Lines).",
+                                              dir_okay=False, writable=True)],
+) -> None:
+    """Extract table and column lineage for every case of a JSON Lines file (see lineage_engine/batch.py)."""
+    from lineage_engine.batch import extract_file
+
+    cases, bad = extract_file(input_path, output_path)
+    typer.echo(f"{cases} case(s) written to {output_path}; {bad} bad input line(s)")
 
 
 @app.command()
@@ -451,7 +523,7 @@ def demo() -> None:
     console.print(f"[green]classifications[/] {classifications.name}: {imported.created} created, "
                   f"{imported.updated} updated, {imported.unchanged} unchanged")
     _print_crawl(_crawl(s, history))
-    _print_scan(services.scan(s, console=console))
+    _print_scan(services.scan(s, console=console), services.alert_destination(s))
     column = services.DEMO_MASKED_COLUMN
     console.rule(f"masking at column level: where {column} comes from")
     rows = [{"upstream": r["upstream"], "hops": r["hops"], "transforms (downstream first)":
@@ -486,7 +558,7 @@ def main() -> None:
         sys.exit(1)
 
 
-def _print_error(exc: Exception) -> None:
+def _print_error(exc: Exception | str) -> None:
     # Verbatim: no Rich wrapping or markup parsing of messages that quote user values.
     sys.stderr.write(f"error: {exc}\n")
 

@@ -140,6 +140,17 @@ def notifier(settings: Settings, console: Console | None = None) -> Notifier:
     return ConsoleNotifier(console if console is not None else Console())
 
 
+def alert_destination(settings: Settings) -> str:
+    """Return where alerts go, for people: ``Slack (<host>)`` or ``the console`` (never the secret path)."""
+    webhook = settings.monitoring.slack_webhook
+    if webhook is None:
+        return "the console"
+    from urllib.parse import urlsplit
+
+    host = urlsplit(webhook.get_secret_value()).hostname
+    return f"Slack ({host})" if host else "Slack"
+
+
 def migrate(settings: Settings) -> None:
     """Create or upgrade the graph schema and the registry tables (idempotent)."""
     with graph_store(settings) as store:

@@ -234,10 +234,18 @@ class ComplianceSettings(_Section):
         return [v.strip().lower() for v in value if v.strip()]
 
 
+SLACK_WEBHOOK_DEFAULT = "${SLACK_WEBHOOK_URL:-}"
+"""``monitoring.slack_webhook`` when a config leaves it out: the README's variable, so a user's own
+config without the key still alerts to Slack when ``SLACK_WEBHOOK_URL`` is exported."""
+
+
 class MonitoringSettings(_Section):
     """Where alerts go and which kinds are sent."""
 
-    slack_webhook: SecretStr | None = None
+    slack_webhook: SecretStr | None = Field(
+        default_factory=lambda: interpolate(SLACK_WEBHOOK_DEFAULT, "monitoring.slack_webhook") or None,
+        description="Slack incoming webhook; default ${SLACK_WEBHOOK_URL:-} (unset or empty: console alerts).",
+    )
     alert_on: list[str] = Field(default_factory=lambda: list(ALERT_KINDS))
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

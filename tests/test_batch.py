@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lineage_engine import batch
-from lineage_engine.batch import extract_case, extract_cases, lineage_app
+from lineage_engine.batch import extract_case, extract_cases
+from lineage_engine.cli import lineage_app
 
 EMAIL = "jane.doe@example.com"
 

@@ -1,0 +1,195 @@
+"""Every command and option the README shows, run through the INSTALLED console script.
+
+A documented command that the installed ``lineage-engine`` cannot reach fails here: each case
+runs ``.venv/bin/lineage-engine --config CONFIG ARGS`` in a subprocess (as a user would) and
+checks its exit code and one fact about its output, and :func:`test_readme_commands_are_covered`
+fails when the README shows a command or an option that no case runs.
+
+To add a case: append a :class:`Case` to ``CASES``. ``args`` may use the placeholders
+``{classifications}``, ``{cases}``, ``{out}`` (a fresh output file) and ``{history}``. The
+workspace (one config, the demo already run on it) is shared by every case, so cases must
+not depend on each other's side effects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lineage_engine import __version__
+from tests.cli_run import COMMAND, environment
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "config" / "sample"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One invocation: ``args`` after ``--config CONFIG``; ``fact`` a substring of stdout, or a check."""
+
+    args: tuple[str, ...]
+    fact: str | Callable[[subprocess.CompletedProcess[str], Path], object]
+    code: int = 0
+    input: str | None = None
+
+    @property
+    def id(self) -> str:
+        return " ".join(self.args)[:60]
+
+
+def _jsonl_has(key: str) -> Callable[[subprocess.CompletedProcess[str], Path], object]:
+    def check(result: subprocess.CompletedProcess[str], out: Path) -> object:
+        text = out.read_text(encoding="utf-8") if out.exists() else result.stdout
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert rows and all(key in row for row in rows), text[:500]
+        return rows
+    return check
+
+
+CASES: list[Case] = [
+    Case(("--version",), f"lineage-engine {__version__}"),
+    Case(("--help",), "lineage"),
+    Case(("demo",), "next:"),
+    Case(("migrate",), "migrated"),
+    Case(("registry", "import", "{classifications}"), "imported"),
+    Case(("registry", "list"), "customer_profiles"),
+    Case(("registry", "list", "--type", "column"), "email"),
+    Case(("crawl",), "crawled"),
+    Case(("crawl", "--path", "{history}"), "crawled"),
+    Case(("scan",), "alerts to the console"),
+    Case(("findings",), "Findings"),
+    Case(("findings", "--status", "open"), "open"),
+    Case(("quarantine",), "Quarantine"),
+    Case(("quarantine", "--limit", "5"), "Quarantine"),
+    Case(("trace", "--list"), "unmasked_pii_paths"),
+    Case(("trace", "unmasked_pii_paths", "-p", "origins=prod_db.raw.customer_profiles"), "unmasked_pii_paths"),
+    Case(("trace", "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles", "--format", "json"),
+         '"hops"'),
+    Case(("trace", "upstream_of", "--param", "dataset=prod_db.analytics.customer_360", "--as-of", "2026-11-30",
+          "--format", "csv"), "hops"),
+    Case(("trace", "unmasked_pii_columns", "-p", "origins=prod_db.raw.customer_profiles.email"),
+         "unmasked_pii_columns"),
+    Case(("export", "edges"), '"downstream"'),
+    Case(("export", "edges", "--as-of", "2026-11-14", "--format", "jsonl"), _jsonl_has("upstream")),
+    Case(("export", "edges", "--level", "column", "--output", "{out}"), _jsonl_has("transform")),
+    Case(("export", "edges", "-o", "{out}"), _jsonl_has("valid_from")),
+    Case(("lineage", "extract", "--input", "{cases}", "--output", "{out}"), _jsonl_has("column_lineage")),
+    Case(("run", "--once"), "", code=0),
+]
+"""The table of smoke cases, in README order where the README gives one."""
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config (file source on the sample, embedded graph, SQLite) with the demo run on it."""
+    folder = tmp_path_factory.mktemp("smoke")
+    (folder / "lineage-engine.config.yaml").write_text(
+        f"telemetry: {{provider: file, path: '{SAMPLE / 'query_history.jsonl'}'}}\n"
+        "graph: {type: embedded, path: .lineage/graph}\n"
+        'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
+        "monitoring: {slack_webhook: '', metrics_port: 0}\n",
+        encoding="utf-8",
+    )
+    (folder / "cases.jsonl").write_text(
+        json.dumps({"id": "a", "sql": "create table t as select x from u"}) + "\n", encoding="utf-8")
+    result = _run(folder, ("demo",))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder
+
+
+def _run(folder: Path, args: tuple[str, ...], input: str | None = None) -> subprocess.CompletedProcess[str]:
+    # Overall timeout for hangs only; nothing here depends on the machine being fast.
+    return subprocess.run([COMMAND, "--config", str(folder / "lineage-engine.config.yaml"), *args], cwd=folder,
+                          capture_output=True, text=True, timeout=900, env=environment(), input=input)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    values = {"classifications": str(SAMPLE / "classifications.yaml"), "cases": str(workspace / "cases.jsonl"),
+              "out": str(out), "history": str(SAMPLE / "query_history.jsonl")}
+    args = tuple(a.format(**values) if "{" in a and "=" not in a else a for a in case.args)
+    result = _run(workspace, args, case.input)
+    assert result.returncode == case.code, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert "Traceback" not in result.stderr, result.stderr
+    if callable(case.fact):
+        case.fact(result, out)
+    else:
+        assert case.fact in result.stdout, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's commands and options must each be run by some case above.
+
+_INVOCATION = re.compile(r"(?:^|[\s/=])lineage-engine(?=\s|$)((?:[ \t]+[^\s|;&>`]+)*)")
+_WORD = re.compile(r"^[a-z][a-z-]*$")
+
+
+def readme_invocations(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Return ``(command path, options)`` for every ``lineage-engine …`` the README shows.
+
+    Looks in fenced code blocks (line by line) and in inline code spans (which may wrap).
+    ``--config``/``-c`` and their value are left out; the command path is the leading words.
+    """
+    snippets: list[str] = []
+    prose: list[str] = []
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        if fenced:
+            snippets.append(re.sub(r"(^|\s)#.*", "", line))  # shell comments are prose
+        else:
+            prose.append(line)
+    snippets += [m.group(2) for m in re.finditer(r"(`+)(.+?)(?<!`)\1(?!`)", " ".join(prose))]
+    found = []
+    for snippet in snippets:
+        for match in _INVOCATION.finditer(snippet):
+            tokens = match.group(1).split()
+            path: list[str] = []
+            options: list[str] = []
+            skip = False
+            for token in tokens:
+                if skip:
+                    skip = False
+                    continue
+                if token in ("--config", "-c"):
+                    skip = True
+                    continue
+                if token.startswith("-"):
+                    options.append(token.split("=")[0])
+                elif not options and _WORD.match(token):
+                    path.append(token)
+                else:
+                    options.append("")  # an argument: the path ends here
+            found.append((tuple(path), tuple(o for o in options if o)))
+    return found
+
+
+def test_readme_commands_are_covered() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    invocations = readme_invocations(readme)
+    assert any(path == ("lineage", "extract") for path, _ in invocations)  # the parser sees the README
+    missing = []
+    for path, options in invocations:
+        runs = [c.args for c in CASES if _path_of(c.args) == path]
+        if not runs:
+            missing.append(" ".join(path) or "(no command)")
+        missing += [f"{' '.join(path)} {o}" for o in options if not any(o in args for args in runs)]
+    assert not missing, f"README commands/options without a smoke case: {sorted(set(missing))}"
+
+
+def _path_of(args: tuple[str, ...]) -> tuple[str, ...]:
+    path: list[str] = []
+    for token in args:
+        if token.startswith("-") or not _WORD.match(token):
+            break
+        path.append(token)
+    return tuple(path)
