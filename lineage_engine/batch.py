@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -198,21 +198,21 @@ def _bad(case_id: Any, position: str, reason: str, *, code: str = "bad_input") -
             "column_lineage": [], "operations": [], "problems": [problem], "confidence": 0.0}
 
 
-def extract_file(input_path: Path, output_path: Path) -> tuple[int, int]:
-    """Extract every case of a JSON Lines file into a predictions file (``lineage extract``).
+def extract_file(input_path: Path, sink: TextIO) -> tuple[int, int]:
+    """Extract every case of a JSON Lines file into predictions (``lineage extract``).
 
     Args:
         input_path: cases, one JSON object per line (UTF-8).
-        output_path: predictions file, written (replaced) as JSON Lines, one line per case.
+        sink: where the predictions go, one JSON line per case, in input order.
 
     Returns:
         ``(cases written, bad input lines)``.
 
     Raises:
-        OSError: the input cannot be read or the output cannot be written.
+        OSError: the input cannot be read or the sink not written.
     """
     cases = bad = 0
-    with input_path.open(encoding="utf-8") as source, output_path.open("w", encoding="utf-8") as sink:
+    with input_path.open(encoding="utf-8") as source:
         for prediction in extract_cases(source, source_name=input_path.name):
             cases += 1
             bad += any(p["code"] == "bad_input" for p in prediction["problems"])

@@ -22,8 +22,10 @@ from rich.console import Console
 
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
+from lineage_engine.outfile import check_output, open_output
 from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.profiling import Profile  # stdlib only
+from lineage_engine.suggest import check_choice
 
 
 class _LazyModule:
@@ -383,6 +385,8 @@ def export_edges(
     if level not in ("dataset", "column"):
         raise InputError("--level", f"'{level}' is not a level; use dataset or column")
     when = parse_as_of(as_of)
+    if output is not None:
+        check_output(output, "--output")  # before the graph opens
     with services.graph_store(settings(), read_only=True) as store:
         edges = store.iter_edges(when) if level == "dataset" else store.iter_column_edges(when)
         lines = json_lines(
@@ -392,12 +396,11 @@ def export_edges(
              **({"transform": e.transform, "kind": e.kind} if level == "column" else {})}
             for e in edges
         )
-        handle = output.open("w", encoding="utf-8") if output else sys.stdout
-        try:
+        if output is None:
+            sys.stdout.writelines(lines)
+            return
+        with open_output(output, "--output") as handle:
             handle.writelines(lines)
-        finally:
-            if output:
-                handle.close()
 
 
 @lineage_app.callback()
@@ -415,7 +418,8 @@ def lineage_extract(
     """Extract table and column lineage for every case of a JSON Lines file (see lineage_engine/batch.py)."""
     from lineage_engine.batch import extract_file
 
-    cases, bad = extract_file(input_path, output_path)
+    with open_output(output_path, "--output") as sink:
+        cases, bad = extract_file(input_path, sink)
     typer.echo(f"{cases} case(s) written to {output_path}; {bad} bad input line(s)")
 
 
@@ -474,6 +478,9 @@ def registry_list(
     asset_type: Annotated[Optional[str], typer.Option("--type", help="dataset | column")] = None,
 ) -> None:
     """List classified assets."""
+    from lineage_engine.registry.tables import ASSET_TYPES
+
+    check_choice("--type", asset_type, ASSET_TYPES)
     with services.registry(settings()) as reg:
         assets = reg.list_assets(asset_type)
     rows = [{"catalog_path": a.catalog_path, "type": a.asset_type, "classification": a.classification,
@@ -489,6 +496,9 @@ def findings(
     format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
 ) -> None:
     """List exposure findings from the ledger."""
+    from lineage_engine.registry.tables import FINDING_STATUSES
+
+    check_choice("--status", status, FINDING_STATUSES)
     fmt = _check_format(format)
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)

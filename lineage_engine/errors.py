@@ -6,7 +6,8 @@
     ├── ConfigError                     invalid configuration (``key_path``, ``reason``); fatal at start-up
     ├── InputError                      a user-supplied file or argument is unusable (``input``)
     │   ├── RegistryImportError         a classification file row is invalid (``input``, ``row``)
-    │   └── UnknownTraceError           no saved trace by that name (``name``, ``suggestion``)
+    │   ├── UnknownTraceError           no saved trace by that name (``name``, ``suggestion``)
+    │   └── UnknownIdError              a dataset or column id not in the graph (``ids``, ``kind``, ``suggestions``)
     ├── SourceError                     a query-history source failed (``source``)
     │   └── TransientSourceError        network, warehouse busy (Transient)
     ├── GraphError                      the graph store failed (``backend``)
@@ -77,6 +78,37 @@ class UnknownTraceError(InputError):
         self.suggestion = suggestion
         hint = f"; did you mean '{suggestion}'?" if suggestion else ""
         super().__init__(f"trace '{name}'", f"no saved trace by that name{hint} (see 'lineage-engine trace --list')")
+
+
+class UnknownIdError(InputError):
+    """A dataset or column id given by the user is not in the graph (or is of the other kind).
+
+    Attributes:
+        ids: the unknown ids, as given (lower-cased).
+        kind: ``dataset`` or ``column``: what the input expects.
+        suggestions: the closest known ids of that kind, best first (may be empty).
+        other_kind: set when the id exists as the other kind (a dataset id given for a column).
+    """
+
+    def __init__(self, input: str, ids: list[str], kind: str, suggestions: list[str],  # noqa: A002
+                 other_kind: str | None = None) -> None:
+        self.ids = ids
+        self.kind = kind
+        self.suggestions = suggestions
+        self.other_kind = other_kind
+        first = ids[0]
+        if other_kind is not None:
+            example = f" such as '{suggestions[0]}'" if suggestions else f" such as '{first}.<column>'"
+            reason = (f"'{first}' is a {other_kind}, not a {kind}; give a {kind} id{example}"
+                      if kind == "column" else
+                      f"'{first}' is a {other_kind}, not a {kind}; give a {kind} id such as "
+                      f"'{suggestions[0] if suggestions else first.rpartition('.')[0]}'")
+        else:
+            more = f" (and {len(ids) - 1} more)" if len(ids) > 1 else ""
+            near = (f"; closest known: {', '.join(suggestions)}" if suggestions
+                    else f"; no {kind} id is close (list them with 'lineage-engine export edges')")
+            reason = f"no {kind} '{first}'{more} in the graph{near}"
+        super().__init__(input, reason)
 
 
 class SourceError(LineageEngineError):

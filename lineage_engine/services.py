@@ -390,20 +390,36 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
     answers (``downstream_of``, ``unmasked_pii_columns``: see :mod:`lineage_engine.walk_traces`;
     ``walk=False`` for a user's own trace file), else its Cypher.
 
+    First the ids its parameters name are checked: a parameter whose header doc says
+    ``dataset id(s)`` or ``column id(s)`` goes through
+    :func:`~lineage_engine.graph.known_ids.require_known_ids`, so an unknown id is an error
+    with the closest known ids, never an empty answer. Rows come back with ``path`` and
+    ``edges`` in data-flow order, origin first (:func:`~lineage_engine.traces.in_flow_order`).
+
     Raises:
+        UnknownIdError: an id parameter names no node of its kind (``input`` is ``-p NAME``).
         GraphError, RegistryError: a store could not be read.
     """
+    from lineage_engine.graph.known_ids import id_kind, require_known_ids
+    from lineage_engine.traces import in_flow_order
     from lineage_engine.walk_traces import answered_by_walk, run_walk_trace
 
     with graph_store(settings, read_only=True) as store:
+        for param in trace.params:
+            kind = id_kind(param.doc)
+            value = params.get(param.name)
+            if kind is None or value is None:
+                continue
+            values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+            require_known_ids(store, values, kind=kind, input=f"-p {param.name}")
         if not walk or not answered_by_walk(trace.name):
-            return store.run_trace(trace, params)
+            return in_flow_order(trace, store.run_trace(trace, params))
 
         def facts(as_of: datetime) -> list[Any]:
             with registry(settings) as reg:
                 return registry_facts(reg, as_of)
 
-        return run_walk_trace(store, trace, params, facts)
+        return in_flow_order(trace, run_walk_trace(store, trace, params, facts))
 
 
 DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"
@@ -415,8 +431,8 @@ def column_upstream(settings: Settings, column_id: str) -> list[dict[str, object
     from lineage_engine.traces import coerce_params, load_trace
 
     trace = load_trace("column_upstream_of")
-    with graph_store(settings, read_only=True) as store:
-        return store.run_trace(trace, coerce_params(trace, {"column_id": column_id}))
+    return run_trace(settings, trace, coerce_params(trace, {"column_id": column_id}))
+
 
 
 def import_registry(settings: Settings, path: Path) -> UpsertReport:

@@ -125,6 +125,58 @@ def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None
 
 
 # ---------------------------------------------------------------------------------------------
+# User mistakes: one line on stderr naming the input and what to do, exit 2, no traceback.
+
+MISTAKES: list[tuple[tuple[str, ...], str]] = [
+    (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved; did you mean 'open'?"),
+    (("registry", "list", "--type", "tables"), "--type: 'tables' is not one of dataset, column"),
+    (("export", "edges", "--output", "{missing}/edges.jsonl"), "does not exist"),
+    (("export", "edges", "--output", "{file}/edges.jsonl"), "is a file"),
+    (("lineage", "extract", "--input", "{cases}", "--output", "{missing}/p.jsonl"), "does not exist"),
+    (("trace", "downstream_of", "-p", "dataset=prod_db.raw.custmer_profiles"),
+     "-p dataset: no dataset 'prod_db.raw.custmer_profiles' in the graph; closest known: "
+     "prod_db.raw.customer_profiles"),
+    (("trace", "unmasked_pii_columns", "-p", "origins=prod_db.raw.customer_profiles.emial"),
+     "closest known: prod_db.raw.customer_profiles.email"),
+    (("trace", "column_upstream_of", "-p", "column_id=prod_db.raw.customer_profiles"),
+     "'prod_db.raw.customer_profiles' is a dataset, not a column; give a column id such as "
+     "'prod_db.raw.customer_profiles."),
+    (("trace", "upstream_of", "-p", "dataset=prod_db.raw.customer_profiles.email"),
+     "is a column, not a dataset; give a dataset id such as 'prod_db.raw.customer_profiles'"),
+]
+"""``(args, expected part of the one error line)``; placeholders as in ``CASES`` plus ``{missing}``
+(a folder that does not exist) and ``{file}`` (a regular file)."""
+
+
+@pytest.mark.parametrize(("args", "message"), MISTAKES, ids=lambda v: v if isinstance(v, str) else " ".join(v)[:50])
+def test_user_mistake_is_one_line_and_exit_2(args: tuple[str, ...], message: str, workspace: Path,
+                                             tmp_path: Path) -> None:
+    (tmp_path / "regular").write_text("x", encoding="utf-8")
+    values = {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "regular"),
+              "cases": str(workspace / "cases.jsonl")}
+    result = _run(workspace, tuple(a.format(**values) if "{" in a else a for a in args))
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+    assert not list(tmp_path.glob("**/*.jsonl")) and not list(tmp_path.glob("**/.*.partial"))
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "unwritable"])
+def test_graph_path_that_cannot_be_used_is_one_line_and_exit_2(where: str, tmp_path: Path) -> None:
+    (tmp_path / "regular").write_text("x", encoding="utf-8")
+    graph = tmp_path / "regular" / "graph" if where == "under_a_file" else Path("/proc/lineage-engine/graph")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"graph: {{type: embedded, path: '{graph}'}}\n"
+                      f'compliance: {{classification_db: "sqlite:///{tmp_path}/registry.db"}}\n', encoding="utf-8")
+    for args in (("migrate",), ("trace", "downstream_of", "-p", "dataset=a.b.c")):
+        result = subprocess.run([COMMAND, "--config", str(config), *args], cwd=tmp_path, capture_output=True,
+                                text=True, timeout=900, env=environment())
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 or (where == "unwritable" and args[0] == "trace"), result.stderr
+        assert len(lines) == 1 and "graph.path" in lines[0], result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
 # The README's commands and options must each be run by some case above.
 
 _INVOCATION = re.compile(r"(?:^|[\s/=])lineage-engine(?=\s|$)((?:[ \t]+[^\s|;&>`]+)*)")

@@ -27,6 +27,7 @@ inserts LadybugDB's ``TRAIL`` keyword so both backends return the same paths on 
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineage_engine.errors import GraphError, TransientGraphError
+from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
 from lineage_engine.graph.cypher_store import CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
 from lineage_engine.graph.var_length import bounded_message, with_trail
@@ -79,14 +80,11 @@ class EmbeddedGraphStore(CypherGraphStore):
         self._db: Any = None
         self._conn: Any = None
         if read_only and not self.path.exists():
+            _check_not_under_file(self.path)
             raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
                              "('lineage-engine crawl') or check graph.path")
         if not read_only:
-            try:  # owner-only: folders 0700, a new file 0600 (lineage_engine.private_files)
-                prepare_private_file(self.path, what="embedded graph", folder_too=True)
-            except OSError as err:
-                raise GraphError(self.backend, f"cannot create {self.path} or its folder ({err.strerror}); "
-                                 "check graph.path and its permissions") from None
+            _make_parent(self.path)
         self._open(max(1, open_attempts) if read_only else 1)
 
     def _open(self, attempts: int) -> None:
@@ -234,3 +232,31 @@ def _from_engine(value: object) -> object:
             if k not in _INTERNAL_KEYS and (own is None or k in own)
         }
     return value
+
+
+def _check_not_under_file(path: Path) -> None:
+    """Raise ConfigError when an existing ancestor of ``path`` is a regular file."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise ConfigError("graph.path", f"'{path}' is under '{ancestor}', which is a file, not a folder; "
+                                  "set graph.path to a location inside a folder")
+            return
+
+
+def _make_parent(path: Path) -> None:
+    """Create the graph's folder (0700) and file (0600), or say in one line why ``graph.path`` cannot be used.
+
+    Raises:
+        ConfigError: ``graph.path`` is under a regular file, or it or its folder cannot be
+            created or written (permissions, a read-only file system).
+    """
+    _check_not_under_file(path)
+    try:  # owner-only: folders 0700, a new file 0600 (lineage_engine.private_files)
+        prepare_private_file(path, what="embedded graph", folder_too=True)
+    except OSError as exc:
+        raise ConfigError("graph.path", f"cannot create '{path}' or its folder ({exc.strerror or exc}); "
+                          "set graph.path to a location you can write") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError("graph.path", f"'{path}' is not writable by this user; set graph.path to a location "
+                          "you can write, or fix its permissions")
