@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.waiting import HANG_SECONDS
+
 COMMAND = shutil.which("lineage-engine", path=str(Path(sys.executable).parent)) or "lineage-engine"
 """The console script installed next to this interpreter (the venv's ``bin``)."""
 
@@ -35,7 +37,7 @@ def environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(config: Path, *args: str, check: bool = True, timeout: float = 600,
+def run_cli(config: Path, *args: str, check: bool = True, timeout: float = HANG_SECONDS,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``lineage-engine --config CONFIG ARGS``; with ``check`` assert exit code 0."""
     result = subprocess.run([COMMAND, "--config", str(config), *args], cwd=config.parent, capture_output=True,

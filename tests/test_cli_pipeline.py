@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from lineage_engine.cli import app
 from lineage_engine.resources import sample_dir
+from tests.waiting import HANG_SECONDS
 
 SAMPLE = sample_dir() / "query_history.jsonl"
 runner = CliRunner()
@@ -142,8 +143,8 @@ def test_killed_crawl_resumes_to_the_same_graph(tmp_path: Path) -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     registry = crashed.parent / ".lineage" / "registry.db"
     committed = 0
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
+    hang = time.monotonic() + HANG_SECONDS  # a hang guard only: a slow crawl is still polled to the end
+    while proc.poll() is None and time.monotonic() < hang:
         if registry.exists():
             try:
                 with sqlite3.connect(registry, timeout=0.1) as db:
@@ -155,7 +156,7 @@ def test_killed_crawl_resumes_to_the_same_graph(tmp_path: Path) -> None:
                 proc.send_signal(signal.SIGKILL)
                 break
         time.sleep(0.01)
-    proc.wait(timeout=30)
+    proc.wait(timeout=HANG_SECONDS)
     assert proc.returncode == -signal.SIGKILL, "the crawl finished before it could be killed mid-way"
     assert 0 < committed < 596
     out = cli(crashed, "crawl")
@@ -168,7 +169,7 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("LINEAGE_ENGINE_CONFIG", "SLACK_WEBHOOK_URL")}
     env["COLUMNS"] = "250"
     result = subprocess.run([sys.executable, "-m", "lineage_engine", "demo"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=HANG_SECONDS)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Unmasked exposure paths" in out
@@ -202,7 +203,7 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert (tmp_path / ".lineage" / "graph").exists() and (tmp_path / ".lineage" / "registry.db").exists()
     # Run twice: the findings stay open, nothing is re-alerted.
     again = subprocess.run([sys.executable, "-m", "lineage_engine", "demo"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=HANG_SECONDS)
     assert again.returncode == 0, again.stderr
     assert "0 opened" in again.stdout
 

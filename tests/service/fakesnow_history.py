@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from tests.waiting import HANG_SECONDS
+
 QUERY_HISTORY_DDL = """
 CREATE TABLE IF NOT EXISTS snowflake.account_usage.query_history (
   query_id VARCHAR, query_text VARCHAR, query_type VARCHAR, start_time TIMESTAMP_LTZ,
@@ -113,10 +115,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def fakesnow_server(port: int | None = None, timeout: float = 30.0) -> Iterator[int]:
+def fakesnow_server(port: int | None = None, timeout: float = HANG_SECONDS) -> Iterator[int]:
     """Run ``fakesnow -s`` (its console script) as a subprocess; yield its port.
 
     The server keeps one shared in-memory database for every session until it stops.
+    Start-up is awaited while the process lives (a loaded machine starts it slowly);
+    ``timeout`` only catches a hang.
     """
     port = port or free_port()
     exe = Path(sys.executable).with_name("fakesnow")

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.waiting import HANG_SECONDS
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "config" / "sample"
 
 
-def _cli(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _cli(config: Path, *args: str, timeout: float = HANG_SECONDS) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("lineage-engine")
     return subprocess.run([str(exe), "--config", str(config), *args], capture_output=True, text=True,
                           timeout=timeout, cwd=config.parent, env={**os.environ, "COLUMNS": "200"})
