@@ -3,7 +3,7 @@
 // every one of them passes a masking function, and one of them with its edges (transform, kind):
 // an unmasked one when there is one, so the answer does not depend on which route an engine finds first.
 // params:  $column_id (string, column id db.schema.table.column; case-insensitive), $as_of (datetime, UTC; default now)
-// returns: one row per upstream column: upstream (column id), dataset, hops (shortest), routes (shortest paths), masked (every shortest route has a 'masked' edge; false when any has none), path (nodes(p), the given column first), edges (relationships(p)); ordered by hops, upstream
+// returns: one row per upstream column: upstream (column id), dataset, hops (shortest), routes (shortest paths), masked (every shortest route has a 'masked' edge; false when any has none), path (nodes(p), the given column first: downstream first), edges (relationships(p)); ordered by hops, upstream
 WITH $as_of AS as_of
 MATCH (c:`Column` {id: toLower($column_id)})
 MATCH p = (c)-[:DERIVES_FROM*1..10]->(u:`Column`)

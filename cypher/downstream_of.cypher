@@ -5,7 +5,7 @@
 // The Cypher below is the instant-only reading for a Cypher console: only paths whose every
 // edge is valid at $as_of (it misses such copies), with routes (how many shortest paths).
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
-// returns: one row per dataset: dataset, hops (shortest), kind, steward, path (nodes, the given dataset first), edges (hops: transform, query_id, validity; walk) or routes (Cypher); ordered by hops, dataset
+// returns: one row per dataset: dataset, hops (shortest), kind, steward, path (nodes, the given dataset first: upstream first), edges (hops: transform, query_id, validity; walk) or routes (Cypher); ordered by hops, dataset
 WITH $as_of AS as_of
 MATCH (o:Dataset {id: toLower($dataset)})
 MATCH p = (o)<-[:DERIVES_FROM*1..10]-(d:Dataset)

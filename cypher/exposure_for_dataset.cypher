@@ -1,7 +1,7 @@
 // Classified upstreams of a dataset as of an instant: which sensitive data it derives from,
 // within 5 hops, with each upstream's registry facts.
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
-// returns: one row per path: upstream, classification, tags, masking_policy, steward, hops, path (nodes(p), the dataset first); ordered by hops, upstream
+// returns: one row per path: upstream, classification, tags, masking_policy, steward, hops, path (nodes(p), the dataset first: downstream first); ordered by hops, upstream
 WITH $as_of AS as_of
 MATCH (d:Dataset {id: toLower($dataset)})
 MATCH p = (d)-[:DERIVES_FROM*1..5]->(u:Dataset)

@@ -1,7 +1,7 @@
 // Everything a dataset derives from as of an instant: each dataset within 10 hops upstream,
 // with its shortest distance, how many shortest paths reach it, and one of them.
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
-// returns: one row per dataset: dataset, hops (shortest), kind, steward, routes (shortest paths), path (one of them: nodes(p), the given dataset first); ordered by hops, dataset
+// returns: one row per dataset: dataset, hops (shortest), kind, steward, routes (shortest paths), path (one of them: nodes(p), the given dataset first: downstream first); ordered by hops, dataset
 WITH $as_of AS as_of
 MATCH (o:Dataset {id: toLower($dataset)})
 MATCH p = (o)-[:DERIVES_FROM*1..10]->(u:Dataset)

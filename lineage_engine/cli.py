@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -23,7 +24,7 @@ from rich.console import Console
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
 from lineage_engine.outfile import check_output, open_output
-from lineage_engine.output import json_lines, rows_csv, rows_json, rows_table
+from lineage_engine.output import FORMATS, check_format, flow_order, json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.profiling import Profile  # stdlib only
 from lineage_engine.suggest import check_choice
 
@@ -65,6 +66,20 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(lineage_app, name="lineage")
 
 console = Console()
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output: {' | '.join(FORMATS)}.")]
+"""``--format table|json|csv``: the option of every command that prints rows."""
+
+
+def emit_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> None:
+    """Print rows as a table (fits the terminal; ids wrap on dots), a JSON array or CSV on stdout."""
+    fmt = check_format(fmt)
+    if fmt == "json":
+        sys.stdout.write(rows_json(rows) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(rows_csv(rows))
+    else:
+        console.print(rows_table(rows, title=title))
 
 
 class _State:
@@ -294,35 +309,10 @@ def _print_scan(report: ScanReport, destination: str) -> None:
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
 
 
-FORMATS = ("table", "json", "csv")
-
-
-def _check_format(value: str) -> str:
-    if value not in FORMATS:
-        raise InputError("--format", f"'{value}' is not supported; use table, json or csv")
-    return value
-
-
-def _arrows(ids: object) -> object:
-    return " → ".join(str(i) for i in ids) if isinstance(ids, (list, tuple)) else ids
-
-
-def _emit(rows: list[dict[str, object]], fmt: str, title: str) -> None:
-    """Print rows as a table, a JSON array or CSV; ``path`` lists print as ``origin → terminal``."""
-    if fmt == "json":
-        sys.stdout.write(rows_json(rows) + "\n")
-        return
-    flat = [{k: (_arrows(v) if k == "path" else v) for k, v in row.items()} for row in rows]
-    if fmt == "csv":
-        sys.stdout.write(rows_csv(flat))
-    else:
-        console.print(rows_table(flat, title=title))
-
-
 def exposure_rows(paths: list[ExposurePath]) -> list[dict[str, object]]:
     """Return exposure paths as output rows; ``path`` runs origin first, terminal last."""
     return [{"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "level": p.level, "hops": p.hops,
-             "tags": list(p.regulatory_tags), "steward": p.steward, "path": list(reversed(p.path))} for p in paths]
+             "tags": list(p.regulatory_tags), "steward": p.steward, "path": flow_order(p.path)} for p in paths]
 
 
 @app.command()
@@ -337,7 +327,7 @@ def scan(
 
     Exits 1 when an alert could not be delivered (it stays pending for the next scan).
     """
-    fmt = _check_format(format)
+    fmt = check_format(format)
     when = parse_as_of(as_of)
     if when is not None:
         exposure = services.scan_as_of(settings(), when)
@@ -349,14 +339,14 @@ def scan(
                               + ", ".join(exposure.coverage.missing_from_graph), markup=False)
             for note in exposure.notes:
                 console.print(f"  {note}", markup=False)
-        _emit(exposure_rows(exposure.paths), fmt, f"Exposure paths as of {when.isoformat()}")
+        emit_rows(exposure_rows(exposure.paths), fmt, f"Exposure paths as of {when.isoformat()}")
         return
     s = settings()
     report = services.scan(s, console=console if fmt == "table" else Console(stderr=True))
     if fmt == "table":
         _print_scan(report, services.alert_destination(s))
     else:
-        _emit(exposure_rows(report.paths), fmt, "Exposure paths")
+        emit_rows(exposure_rows(report.paths), fmt, "Exposure paths")
     _exit_if_undelivered(report, services.alert_destination(s))
 
 
@@ -428,23 +418,22 @@ def trace(
     name: Annotated[Optional[str], typer.Argument(help="Saved trace name (see --list).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="key=value, repeatable.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Lineage as of this instant (ISO 8601, UTC).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
+    format: FormatOption = "table",  # noqa: A002
     list_: Annotated[bool, typer.Option("--list", help="List saved traces and their parameters.")] = False,
     file: Annotated[Optional[Path], typer.Option(
         "--file", help="Run your own trace file (same header format); it may only read.")] = None,
 ) -> None:
-    """Run a saved Cypher trace from cypher/ read-only and print its rows."""
+    """Run a saved Cypher trace from cypher/ read-only and print its rows (paths origin first)."""
     from lineage_engine.traces import coerce_params, list_traces, load_trace, load_trace_file
 
+    check_format(format)
     if file is not None:
         name = name or file.stem
     if (list_ or name is None) and file is None:
         rows = [{"trace": t.name, "params": ", ".join(f"${p.name} ({p.type})" for p in t.params),
                  "description": t.description} for t in list_traces()]
-        console.print(rows_table(rows, title="Saved traces"))
+        emit_rows(rows, format, "Saved traces")
         return
-    if format not in ("table", "json", "csv"):
-        raise InputError("--format", f"'{format}' is not supported; use table, json or csv")
     saved = load_trace_file(file) if file is not None else load_trace(name)
     raw: dict[str, str] = {}
     for item in param or []:
@@ -457,12 +446,7 @@ def trace(
     params = coerce_params(saved, raw)
     # the shipped downstream_of and unmasked_pii_columns are answered by the scan's walk (README)
     rows = services.run_trace(settings(), saved, params, walk=file is None)
-    if format == "json":
-        sys.stdout.write(rows_json(rows) + "\n")
-    elif format == "csv":
-        sys.stdout.write(rows_csv(rows))
-    else:
-        console.print(rows_table(rows, title=f"{saved.name} ({len(rows)} rows)"))
+    emit_rows(rows, format, f"{saved.name} ({len(rows)} rows)")
 
 
 @registry_app.command("import")
@@ -476,50 +460,66 @@ def registry_import(file: Annotated[Path, typer.Argument(help="Classifications, 
 @registry_app.command("list")
 def registry_list(
     asset_type: Annotated[Optional[str], typer.Option("--type", help="dataset | column")] = None,
+    format: FormatOption = "table",  # noqa: A002
 ) -> None:
     """List classified assets."""
     from lineage_engine.registry.tables import ASSET_TYPES
 
     check_choice("--type", asset_type, ASSET_TYPES)
+    check_format(format)
     with services.registry(settings()) as reg:
         assets = reg.list_assets(asset_type)
     rows = [{"catalog_path": a.catalog_path, "type": a.asset_type, "classification": a.classification,
              "tags": ", ".join(a.regulatory_tags), "steward": a.steward or "(none)",
              "masking_policy": a.masking_policy or "NONE",
              "reviewed_at": a.reviewed_at.date().isoformat() if a.reviewed_at else ""} for a in assets]
-    console.print(rows_table(rows, title=f"Classification registry ({len(rows)} assets)"))
+    emit_rows(rows, format, f"Classification registry ({len(rows)} assets)")
 
 
 @app.command()
 def findings(
     status: Annotated[Optional[str], typer.Option("--status", help="open | resolved")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv")] = "table",  # noqa: A002
+    format: FormatOption = "table",  # noqa: A002
 ) -> None:
     """List exposure findings from the ledger."""
     from lineage_engine.registry.tables import FINDING_STATUSES
 
     check_choice("--status", status, FINDING_STATUSES)
-    fmt = _check_format(format)
+    fmt = check_format(format)
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)
     rows: list[dict[str, object]] = [
         {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
          "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
-         "tags": list(f.regulatory_tags), "path": list(reversed(f.path))} for f in items]
+         "tags": list(f.regulatory_tags), "path": flow_order(f.path)} for f in items]
     if fmt == "table":
         for row in rows:
             row["steward"] = row["steward"] or "(none)"
-    _emit(rows, fmt, f"Findings ({len(rows)})")
+    emit_rows(rows, fmt, f"Findings ({len(rows)}; path: origin → terminal)")
 
 
 @app.command()
-def quarantine(limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 50) -> None:
+def quarantine(
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 50,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
     """List quarantined rows and statements with their reasons (query text is never shown)."""
+    check_format(format)
     with services.registry(settings()) as reg:
         entries = reg.list_quarantine(limit)
     rows = [{"position": e.position, "query_id": e.query_id or "", "reason_code": e.reason_code, "reason": e.reason}
             for e in entries]
-    console.print(rows_table(rows, title=f"Quarantine ({len(rows)} shown)"))
+    emit_rows(rows, format, f"Quarantine ({len(rows)} shown)")
+
+
+DEMO_NEXT = (
+    "trace --list",
+    "trace downstream_of -p dataset=prod_db.raw.customer_profiles",
+    "trace unmasked_pii_columns -p origins=prod_db.raw.customer_profiles.email",
+    "findings --status open --format csv",
+    "export edges --as-of 2026-11-01",
+)
+"""What the demo suggests next (each is run by tests/test_cli_smoke.py)."""
 
 
 @app.command()
@@ -536,9 +536,8 @@ def demo() -> None:
     _print_scan(services.scan(s, console=console), services.alert_destination(s))
     column = services.DEMO_MASKED_COLUMN
     console.rule(f"masking at column level: where {column} comes from")
-    rows = [{"upstream": r["upstream"], "hops": r["hops"], "transforms (downstream first)":
-             " → ".join(str(e["transform"]) for e in r["edges"]), "masked on the way": r["masked"]}  # type: ignore[union-attr]
-            for r in services.column_upstream(s, column)]
+    rows = [{"upstream": r["upstream"], "hops": r["hops"], "transforms (upstream → column)": r["edges"],
+             "masked on the way": r["masked"]} for r in services.column_upstream(s, column)]
     console.print(rows_table(rows, title="saved trace column_upstream_of"))
     console.print(f"{column} holds sha2(lower(email)): the e-mail reaches it only through a masking function, "
                   "so it is not an exposure path (no finding above; compare the e-mail columns that are).")
@@ -549,9 +548,10 @@ def demo() -> None:
     where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
     console.print(f"graph ({s.graph.type}): {where}")
     console.print(f"registry: {masked_url(s.registry_url)}")
-    console.print("next: lineage-engine trace --list | lineage-engine trace downstream_of -p dataset=prod_db.raw.customer_profiles"
-                  " | lineage-engine trace unmasked_pii_columns -p origins=prod_db.raw.customer_profiles.email"
-                  " | lineage-engine export edges --as-of 2026-11-01")
+    console.print("next:")
+    prefix = f"lineage-engine --config {shlex.quote(str(state.config))}" if state.config else "lineage-engine"
+    for command in DEMO_NEXT:  # one line each, never wrapped: copy-pastable
+        console.print(f"  {prefix} {command}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -210,3 +210,20 @@ def parse_instant(text: str, *, where: str = "datetime", now: datetime | None = 
             raise InputError(where, f"'{text}' is not an ISO-8601 date or time, "
                              "e.g. 2024-03-14 or 2024-03-14T09:30:00Z") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_DOWNSTREAM_FIRST = re.compile(r"\b(downstream|terminal) first\b")
+
+
+def in_flow_order(trace: SavedTrace, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Return rows with ``path`` and ``edges`` listed origin first (the direction data flows).
+
+    A trace whose ``returns:`` header says its path is ``downstream first`` or ``terminal
+    first`` (an upstream walk: ``nodes(p)`` starts at the derived object) has both lists
+    reversed, so every trace, the scan, findings and alerts print ``origin → … → terminal``.
+    Other rows are returned unchanged. Pure.
+    """
+    if not _DOWNSTREAM_FIRST.search(trace.returns or ""):
+        return rows
+    return [{k: (list(reversed(v)) if k in ("path", "edges") and isinstance(v, (list, tuple)) else v)
+             for k, v in row.items()} for row in rows]

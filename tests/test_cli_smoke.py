@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,14 +61,19 @@ CASES: list[Case] = [
     Case(("registry", "import", "{classifications}"), "imported"),
     Case(("registry", "list"), "customer_profiles"),
     Case(("registry", "list", "--type", "column"), "email"),
+    Case(("registry", "list", "--format", "csv"), "catalog_path,type,classification"),
     Case(("crawl",), "crawled"),
     Case(("crawl", "--path", "{history}"), "crawled"),
     Case(("scan",), "alerts to the console"),
     Case(("findings",), "Findings"),
     Case(("findings", "--status", "open"), "open"),
+    Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal
+    Case(("findings", "--format", "json"), '"path"'),
     Case(("quarantine",), "Quarantine"),
     Case(("quarantine", "--limit", "5"), "Quarantine"),
+    Case(("quarantine", "--format", "json"), "["),
     Case(("trace", "--list"), "unmasked_pii_paths"),
+    Case(("trace", "--list", "--format", "csv"), "trace,params,description"),
     Case(("trace", "unmasked_pii_paths", "-p", "origins=prod_db.raw.customer_profiles"), "unmasked_pii_paths"),
     Case(("trace", "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles", "--format", "json"),
          '"hops"'),
@@ -85,6 +91,45 @@ CASES: list[Case] = [
 """The table of smoke cases, in README order where the README gives one."""
 
 
+def test_demo_next_commands_are_whole_lines_that_run(workspace: Path) -> None:
+    text = (workspace / "demo.txt").read_text(encoding="utf-8")
+    after = text.split("\nnext:\n", 1)[1].splitlines()
+    commands = [line.strip() for line in after if line.startswith("  lineage-engine ")]
+    assert len(commands) >= 4
+    for command in commands:
+        args = tuple(shlex.split(command)[3:])  # lineage-engine --config FILE ...
+        result = _run(workspace, args)
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+
+
+def test_paths_print_origin_to_terminal_in_traces(workspace: Path) -> None:
+    down = json.loads(_run(workspace, ("trace", "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles",
+                                       "--format", "json")).stdout)
+    up = json.loads(_run(workspace, ("trace", "upstream_of", "-p", "dataset=prod_db.marts.retention_campaign",
+                                     "--format", "json")).stdout)
+    assert down and all(r["path"][0]["id"] == "prod_db.raw.customer_profiles" for r in down)
+    assert up and all(r["path"][-1]["id"] == "prod_db.marts.retention_campaign" for r in up)
+    assert all(r["path"][0]["id"] == r["dataset"] for r in up)
+    csv_text = _run(workspace, ("trace", "upstream_of", "-p", "dataset=prod_db.marts.retention_campaign",
+                                "--format", "csv")).stdout
+    assert "prod_db.analytics.churn_scores → prod_db.marts.retention_campaign" in csv_text
+
+
+def test_tables_fit_the_terminal(workspace: Path) -> None:
+    env = environment(COLUMNS="100")
+    result = subprocess.run([COMMAND, "--config", str(workspace / "lineage-engine.config.yaml"), "trace",
+                             "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles"], cwd=workspace,
+                            capture_output=True, text=True, timeout=900, env=env)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) > 5
+    assert max(len(line) for line in lines) <= 100
+    ids = [r["dataset"] for r in json.loads(_run(workspace, ("trace", "downstream_of", "-p",
+                                                             "dataset=prod_db.raw.customer_profiles",
+                                                             "--format", "json")).stdout)]
+    names = {part for i in ids for part in i.split(".")}
+    assert names and all(name in result.stdout for name in names)  # wrapped after dots, no name cut
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A config (file source on the sample, embedded graph, SQLite) with the demo run on it."""
@@ -100,6 +145,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"id": "a", "sql": "create table t as select x from u"}) + "\n", encoding="utf-8")
     result = _run(folder, ("demo",))
     assert result.returncode == 0, result.stdout + result.stderr
+    (folder / "demo.txt").write_text(result.stdout, encoding="utf-8")
     return folder
 
 
@@ -128,6 +174,7 @@ def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None
 # User mistakes: one line on stderr naming the input and what to do, exit 2, no traceback.
 
 MISTAKES: list[tuple[tuple[str, ...], str]] = [
+    (("findings", "--format", "yaml"), "--format: 'yaml' is not a format; use table, json, csv"),
     (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved; did you mean 'open'?"),
     (("registry", "list", "--type", "tables"), "--type: 'tables' is not one of dataset, column"),
     (("export", "edges", "--output", "{missing}/edges.jsonl"), "does not exist"),
