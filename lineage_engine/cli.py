@@ -200,7 +200,8 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     )
     if r.merge.events_skipped:
         console.print(f"  [yellow]{r.merge.events_skipped} lineage events not merged: at or before the last event "
-                      "already applied to their dataset (replayed after a crash, or rows out of END_TIME order)[/]")
+                      "already applied to their dataset (read again after a crash or --reset-watermark, or rows out of END_TIME "
+                      "order)[/]")
     if r.internal_errors:
         console.print(f"  [yellow]{r.internal_errors} statements hit an unexpected error and were quarantined as "
                       "internal_error (please report them; the crawl went on)[/]")
@@ -223,8 +224,13 @@ def crawl(
     path: Annotated[Optional[Path], typer.Option("--path", help="Crawl this query-history file instead of telemetry.path.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Print where the crawl spent its time: seconds (wall and "
                                           "CPU) per kind of work and per graph statement.")] = False,
+    reset_watermark: Annotated[bool, typer.Option("--reset-watermark", help="Forget the source's watermark first and "
+                                                  "read it again from the start (the graph is kept).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before --reset-watermark.")] = False,
 ) -> None:
     """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
+    if reset_watermark:
+        _reset_watermark(settings(), path, ask=not yes)
     from lineage_engine.observability import configure_logging
 
     s = settings()
@@ -240,6 +246,21 @@ def crawl(
     if outcome.report.profile is not None:
         console.print(rows_table(outcome.report.profile.rows(), title="Where the crawl spent its time "
                                  "(seconds; CPU of this process, parse workers excluded)"))
+
+
+def _reset_watermark(s: Settings, path: Optional[Path], *, ask: bool) -> None:
+    key = services.query_history_source(s, path).key
+    try:
+        confirmed = not ask or typer.confirm(f"Forget the watermark of {key} and read it again from its start? The "
+                                             "graph is kept: lineage already merged is recognised, not doubled",
+                                             err=True)
+    except typer.Abort:  # no answer (stdin closed)
+        confirmed = False
+    if not confirmed:
+        _print_error("--reset-watermark: not confirmed; nothing changed (add --yes to skip the question)")
+        raise typer.Exit(1)
+    key, existed = services.reset_watermark(s, path)
+    console.print(f"watermark of {key} {'reset' if existed else 'was not set'}: reading from the start", markup=False)
 
 
 class _WindowBar:

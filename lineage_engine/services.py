@@ -122,6 +122,22 @@ def _pushdown_types(query_filters: list[str]) -> list[str] | None:
     return sorted(MATERIALIZING_QUERY_TYPES & {t.upper() for t in query_filters}) or ["NONE"]
 
 
+def reset_watermark(settings: Settings, path_override: Path | None = None) -> tuple[str, bool]:
+    """Forget the configured source's watermark so the next crawl reads it from the start.
+
+    Returns:
+        ``(source key, whether a watermark was stored)``. The graph is not touched.
+    """
+    source = query_history_source(settings, path_override)
+    try:
+        with registry(settings) as reg:
+            reg.migrate()
+            return source.key, reg.reset_watermark(source.key)
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+
+
 def is_windowed(source: QueryHistorySource) -> bool:
     """Return True for sources read in END_TIME windows (Snowflake), False for files."""
     return callable(getattr(source, "in_window", None))

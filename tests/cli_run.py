@@ -38,10 +38,10 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def run_cli(config: Path, *args: str, check: bool = True, timeout: float = HANG_SECONDS,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``lineage-engine --config CONFIG ARGS``; with ``check`` assert exit code 0."""
+            env: dict[str, str] | None = None, input: str = "") -> subprocess.CompletedProcess[str]:  # noqa: A002
+    """Run ``lineage-engine --config CONFIG ARGS`` (``input`` on stdin); with ``check`` assert exit code 0."""
     result = subprocess.run([COMMAND, "--config", str(config), *args], cwd=config.parent, capture_output=True,
-                            text=True, timeout=timeout, env=env or environment())
+                            text=True, timeout=timeout, env=env or environment(), input=input)
     if check:
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result

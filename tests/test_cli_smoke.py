@@ -64,6 +64,8 @@ CASES: list[Case] = [
     Case(("registry", "list", "--format", "csv"), "catalog_path,type,classification"),
     Case(("crawl",), "crawled"),
     Case(("crawl", "--path", "{history}"), "crawled"),
+    Case(("crawl", "--reset-watermark", "--yes"), "reading from the start"),
+    Case(("crawl", "--reset-watermark"), "nothing changed", code=1, input="n\n"),
     Case(("scan",), "alerts to the console"),
     Case(("findings",), "Findings"),
     Case(("findings", "--status", "open"), "open"),
@@ -167,7 +169,7 @@ def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None
     if callable(case.fact):
         case.fact(result, out)
     else:
-        assert case.fact in result.stdout, result.stdout + result.stderr
+        assert case.fact in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 # ---------------------------------------------------------------------------------------------

@@ -169,6 +169,19 @@ class Registry:
         """
         self._store_crawl_state(wm, None, keep_state=True)
 
+    def reset_watermark(self, source: str) -> bool:
+        """Forget the watermark (and resolver state) of ``source``; return whether one was stored.
+
+        The next crawl reads the source from its start (a file) or backfills (Snowflake); the
+        graph is untouched, and its merges recognise lineage already applied.
+        """
+        with self._transaction("reset the watermark") as session:
+            row = session.get(CrawlStateRow, source)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
     def get_crawl_state(self, source: str) -> tuple[Watermark | None, dict[str, Any]]:
         """Return the watermark of ``source`` and the crawl state stored with it.
 

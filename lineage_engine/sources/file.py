@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 from lineage_engine.errors import SourceError
 from lineage_engine.model import QuarantineEntry, QueryRecord, SourceCursor, Watermark
+from lineage_engine.sources.encoding import SNIFF_BYTES, UTF8, TextEncoding, UnknownEncodingError, detect_encoding
 from lineage_engine.sources.rows import RowError, has_surrogates, parse_timestamp, record_from_mapping, valid_query_id
 
 __all__ = ["FileQueryHistorySource", "RowError", "is_after", "parse_timestamp", "record_from_mapping"]
@@ -65,25 +66,54 @@ def is_after(record: QueryRecord, after: Watermark | None) -> bool:
 
 @dataclass
 class _Reader:
-    """Bytes consumed so far: the offset after the last line read and its line number."""
+    """Bytes consumed so far: the offset after the last line read and its line number.
+
+    Lines are split on the encoding's line feed (``0A 00`` in UTF-16 LE, on a code-unit
+    boundary), so offsets stay byte offsets of the file whatever its encoding.
+    """
 
     handle: BinaryIO
     offset: int = 0
     line: int = 0
     terminated: bool = True
+    encoding: TextEncoding = UTF8
 
     def readline(self) -> bytes:
-        raw = self.handle.readline()
+        raw = self.handle.readline() if self.encoding.unit == 1 else self._readline_wide()
         if raw:
             self.offset += len(raw)
             self.line += 1
-            self.terminated = raw.endswith(b"\n")
+            self.terminated = raw.endswith(self.encoding.newline) and len(raw) % self.encoding.unit == 0
         return raw
+
+    def _readline_wide(self) -> bytes:
+        """Read one UTF-16 line: up to a line feed code unit, never a 0A byte inside another unit."""
+        big = self.encoding.codec.endswith("be")
+        raw = b""
+        while chunk := self.handle.readline():
+            raw += chunk
+            if not chunk.endswith(b"\n"):
+                break  # end of file
+            at = len(raw) - 1  # lines start on a code-unit boundary, so parity tells the byte's place
+            if big and at % 2 == 1 and raw[at - 1] == 0:
+                break
+            if not big and at % 2 == 0:
+                high = self.handle.read(1)
+                raw += high
+                if high in (b"\x00", b""):
+                    break
+        return raw
+
+    def decode(self, raw: bytes, errors: str = "strict") -> str:
+        """Decode one line in the file's encoding (lone UTF-16 surrogates kept with surrogatepass)."""
+        if self.encoding.unit == 1:
+            return raw.decode("utf-8", errors=errors)
+        return raw.decode(self.encoding.codec, errors="surrogatepass" if errors != "strict" else errors)
 
     def text_lines(self) -> Iterator[str]:
         """Decoded lines for the csv module (it pulls exactly the lines one record needs)."""
         while raw := self.readline():
-            yield raw.decode("utf-8", errors="surrogateescape")
+            yield self.decode(raw, errors="surrogateescape")
 
     @property
     def cursor(self) -> SourceCursor:
@@ -125,13 +155,30 @@ class FileQueryHistorySource:
         except OSError as exc:
             raise SourceError(str(self.path), f"cannot open the file ({exc.strerror})") from None
         with handle:
+            encoding = self._encoding(handle)
             start = self._resume_point(handle, after)
             legacy = after if after is not None and start is None else None
-            reader = _Reader(handle)
+            reader = _Reader(handle, offset=encoding.bom, encoding=encoding)
             rows = self._csv_rows(reader, start) if self.format == "csv" else self._jsonl_rows(reader, start)
             for item in rows:
                 if legacy is None or isinstance(item, QuarantineEntry) or is_after(item, legacy):
                     yield item
+
+    def _encoding(self, handle: BinaryIO) -> TextEncoding:
+        """Return the file's encoding from its first bytes (see :mod:`lineage_engine.sources.encoding`).
+
+        Raises:
+            SourceError: the file is none of UTF-8 (with or without BOM) and UTF-16 with a BOM;
+                nothing is read, so the watermark stays where it is.
+        """
+        handle.seek(0)
+        try:
+            return detect_encoding(handle.read(SNIFF_BYTES))
+        except UnknownEncodingError as exc:
+            raise SourceError(str(self.path), f"cannot read this file: {exc}; export it again as UTF-8 (with or "
+                              "without BOM) or UTF-16 with its BOM") from None
+        finally:
+            handle.seek(0)
 
     def checkpoint(self, cursor: SourceCursor) -> dict[str, Any]:
         """Return the JSON-able watermark position just after ``cursor`` (see the module docstring).
@@ -175,19 +222,19 @@ class FileQueryHistorySource:
         )
 
     def _jsonl_rows(self, reader: _Reader, start: SourceCursor | None) -> Iterator[QueryRecord | QuarantineEntry]:
-        if start is not None:
+        if start is not None and start.offset > reader.offset:
             reader.handle.seek(start.offset)
             reader.offset, reader.line = start.offset, start.line
         else:
-            reader.handle.seek(0)
+            reader.handle.seek(reader.offset)  # the start, after any byte-order mark
         while raw := reader.readline():
             number = reader.line
-            if not raw.strip():
-                continue
             try:
-                line = raw.decode("utf-8")
+                line = reader.decode(raw)
             except UnicodeDecodeError as exc:
-                yield self._quarantine(number, f"not UTF-8 (byte {exc.start})", reader.cursor)
+                yield self._quarantine(number, f"not {reader.encoding.label} (byte {exc.start})", reader.cursor)
+                continue
+            if not line.strip():
                 continue
             try:
                 row = json.loads(line)
@@ -202,7 +249,7 @@ class FileQueryHistorySource:
             yield self._record_or_quarantine(row, number, reader.cursor)
 
     def _csv_rows(self, reader: _Reader, start: SourceCursor | None) -> Iterator[QueryRecord | QuarantineEntry]:
-        reader.handle.seek(0)
+        reader.handle.seek(reader.offset)  # the start, after any byte-order mark
         lines = reader.text_lines()
         try:
             header = next(csv.reader(lines))
@@ -228,7 +275,7 @@ class FileQueryHistorySource:
             if not reader.terminated and len(values) < len(header):
                 return  # an unfinished last record: left for the next read
             if any(has_surrogates(v) for v in values):
-                yield self._quarantine(first_line, "not UTF-8", reader.cursor)
+                yield self._quarantine(first_line, f"not {reader.encoding.label}", reader.cursor)
                 continue
             if len(values) > len(header):
                 yield self._quarantine(first_line, "more fields than the header has columns", reader.cursor)
