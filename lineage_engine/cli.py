@@ -23,7 +23,7 @@ from rich.console import Console
 
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
-from lineage_engine.outfile import check_output, open_output
+from lineage_engine.outfile import check_output, open_output, require_file
 from lineage_engine.output import FORMATS, check_format, flow_order, json_lines, rows_csv, rows_json, rows_table
 from lineage_engine.profiling import Profile  # stdlib only
 from lineage_engine.suggest import check_choice
@@ -229,6 +229,8 @@ def crawl(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before --reset-watermark.")] = False,
 ) -> None:
     """Crawl query history from the watermark into the graph (one pass), then sync classifications."""
+    if path is not None:
+        require_file(path, "--path", "a query-history export (JSON Lines or CSV)")
     if reset_watermark:
         _reset_watermark(settings(), path, ask=not yes)
     from lineage_engine.observability import configure_logging
@@ -421,13 +423,13 @@ def _lineage() -> None:
 
 @lineage_app.command("extract")
 def lineage_extract(
-    input_path: Annotated[Path, typer.Option("--input", help="Cases, one JSON object per line.", exists=True,
-                                             dir_okay=False, readable=True)],
-    output_path: Annotated[Path, typer.Option("--output", help="Predictions file to write (JSON Lines).",
-                                              dir_okay=False, writable=True)],
+    input_path: Annotated[Path, typer.Option("--input", help="Cases, one JSON object per line.")],
+    output_path: Annotated[Path, typer.Option("--output", help="Predictions file to write (JSON Lines).")],
 ) -> None:
     """Extract table and column lineage for every case of a JSON Lines file (see lineage_engine/batch.py)."""
     from lineage_engine.batch import extract_file
+
+    require_file(input_path, "--input", "a JSON Lines file of cases")
 
     with open_output(output_path, "--output") as sink:
         cases, bad = extract_file(input_path, sink)
@@ -526,6 +528,8 @@ def quarantine(
 ) -> None:
     """List quarantined rows and statements with their reasons (query text is never shown)."""
     check_format(format)
+    if limit < 1:
+        raise InputError("--limit", f"{limit} is not a number of rows; give 1 or more")
     with services.registry(settings()) as reg:
         entries = reg.list_quarantine(limit)
     rows = [{"position": e.position, "query_id": e.query_id or "", "reason_code": e.reason_code, "reason": e.reason}

@@ -1,4 +1,4 @@
-"""Write a user-named output file whole or not at all, with one-line errors for bad paths."""
+"""User-named files: inputs that must exist, outputs written whole or not at all; one-line errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from pathlib import Path
 from typing import TextIO
 
 from lineage_engine.errors import InputError
+
+
+def require_file(path: Path, option: str, what: str) -> None:
+    """Fail when ``path`` is not an existing regular file (``what`` says what it should be).
+
+    Raises:
+        InputError: naming ``option`` and the path.
+    """
+    if not path.is_file():
+        state = "is a folder" if path.is_dir() else "does not exist"
+        raise InputError(option, f"'{path}' {state}; give {what}")
 
 
 def check_output(path: Path, option: str) -> None:

@@ -177,6 +177,9 @@ def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None
 
 MISTAKES: list[tuple[tuple[str, ...], str]] = [
     (("findings", "--format", "yaml"), "--format: 'yaml' is not a format; use table, json, csv"),
+    (("crawl", "--path", "{missing}/history.jsonl"), "--path: "),
+    (("quarantine", "--limit", "0"), "--limit: 0 is not a number of rows"),
+    (("lineage", "extract", "--input", "{missing}/cases.jsonl", "--output", "{missing}/p.jsonl"), "--input: "),
     (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved; did you mean 'open'?"),
     (("registry", "list", "--type", "tables"), "--type: 'tables' is not one of dataset, column"),
     (("export", "edges", "--output", "{missing}/edges.jsonl"), "does not exist"),
