@@ -6,7 +6,8 @@ checks its exit code and one fact about its output, and :func:`test_readme_comma
 fails when the README shows a command or an option that no case runs.
 
 To add a case: append a :class:`Case` to ``CASES``. ``args`` may use the placeholders
-``{classifications}``, ``{cases}``, ``{out}`` (a fresh output file) and ``{history}``. The
+``{classifications}``, ``{cases}``, ``{out}`` (a fresh output file), ``{history}`` and
+``{trace_file}`` (a trace file of one's own). The
 workspace (one config, the demo already run on it) is shared by every case, so cases must
 not depend on each other's side effects.
 """
@@ -76,6 +77,7 @@ CASES: list[Case] = [
     Case(("quarantine", "--format", "json"), "["),
     Case(("trace", "--list"), "unmasked_pii_paths"),
     Case(("trace", "--list", "--format", "csv"), "trace,params,description"),
+    Case(("trace", "--file", "{trace_file}", "-p", "dataset=prod_db.raw.customer_profiles"), "customer_profiles"),
     Case(("trace", "unmasked_pii_paths", "-p", "origins=prod_db.raw.customer_profiles"), "unmasked_pii_paths"),
     Case(("trace", "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles", "--format", "json"),
          '"hops"'),
@@ -143,6 +145,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "monitoring: {slack_webhook: '', metrics_port: 0}\n",
         encoding="utf-8",
     )
+    (folder / "my.cypher").write_text(
+        "// One dataset, if the graph holds it.\n// params:  $dataset (string, dataset id db.schema.name)\n"
+        "// returns: id\nMATCH (d:Dataset {id: toLower($dataset)}) RETURN d.id AS id\n", encoding="utf-8")
     (folder / "cases.jsonl").write_text(
         json.dumps({"id": "a", "sql": "create table t as select x from u"}) + "\n", encoding="utf-8")
     result = _run(folder, ("demo",))
@@ -161,7 +166,8 @@ def _run(folder: Path, args: tuple[str, ...], input: str | None = None) -> subpr
 def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     values = {"classifications": str(SAMPLE / "classifications.yaml"), "cases": str(workspace / "cases.jsonl"),
-              "out": str(out), "history": str(SAMPLE / "query_history.jsonl")}
+              "out": str(out), "history": str(SAMPLE / "query_history.jsonl"),
+              "trace_file": str(workspace / "my.cypher")}
     args = tuple(a.format(**values) if "{" in a and "=" not in a else a for a in case.args)
     result = _run(workspace, args, case.input)
     assert result.returncode == case.code, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
