@@ -23,6 +23,7 @@ import pytest
 from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.resources import sample_dir
 from tests.cli_run import environment, file_config, run_cli
+from tests.waiting import HANG_SECONDS
 
 ALERT_ID = re.compile(r"alert #(\d+) · finding #(\d+)")
 Behaviour = Callable[[int, dict], "tuple[int, dict[str, str]]"]
@@ -88,11 +89,16 @@ def config(crawled_template: Path, tmp_path: Path) -> Path:
     return folder / "lineage-engine.config.yaml"
 
 
-def scan(config: Path, slack: Slack, budget: float | None = None) -> str:
+def scan(config: Path, slack: Slack, budget: float | None = None, *, failed: bool = False) -> str:
+    """Run ``scan``; it exits 1, with one error line, exactly when an alert failed to deliver."""
     env = environment(LINEAGE_ENGINE_MONITORING__SLACK_WEBHOOK=slack.url)
     if budget is not None:
         env["LINEAGE_ENGINE_MONITORING__ALERT_BUDGET_SECONDS"] = str(budget)
-    return run_cli(config, "scan", env=env, timeout=300).stdout
+    result = run_cli(config, "scan", env=env, check=False)
+    assert result.returncode == (1 if failed else 0), result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert (errors and "could not be delivered to Slack" in errors[0]) if failed else not errors, result.stderr
+    return result.stdout
 
 
 def outbox(config: Path) -> dict[int, tuple[int, str | None, str | None]]:
@@ -124,7 +130,7 @@ def test_each_message_names_its_alert_and_finding_and_its_attempt_is_recorded_be
 
 def test_a_429_stops_sending_for_its_retry_after_and_keeps_the_rest_pending(config: Path, slack: Slack) -> None:
     slack.behaviour = lambda n, body: (429, {"Retry-After": "3600"}) if n == 1 else (200, {})
-    out = " ".join(scan(config, slack).split())
+    out = " ".join(scan(config, slack, failed=True).split())
     assert len(slack.posts) == 1  # nothing more for an hour: longer than this run's budget
     assert "0 delivered, 1 failed, 18 pending" in out and "17 left for the next run" in out
     assert "Retry-After 3600 s" in out
@@ -147,7 +153,7 @@ def test_a_dead_slack_never_holds_the_scan_past_its_budget(config: Path, slack: 
         return 200, {}
 
     slack.behaviour = hang
-    out = " ".join(scan(config, slack, budget=2).split())
+    out = " ".join(scan(config, slack, budget=2, failed=True).split())
     assert len(slack.posts) == 1  # the first post timed out (2 s) and used the whole budget
     assert "0 delivered, 1 failed, 18 pending" in out and "17 left for the next run" in out
     [attempted] = [row for row in outbox(config).values() if row[0]]
@@ -173,7 +179,7 @@ def test_a_kill_during_a_post_repeats_only_that_alert_and_says_so(config: Path, 
     process = subprocess.Popen([COMMAND, "--config", str(config), "scan"], cwd=config.parent, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert holding.wait(300), "the scan never reached its third post"
+        assert holding.wait(HANG_SECONDS), "the scan never reached its third post"
         process.kill()  # SIGKILL while Slack holds the third post
         process.wait(60)
     finally:
