@@ -82,8 +82,8 @@ def column_cell(name: str, value: Any) -> str:
 def cell(value: Any) -> str:
     """Return a short human rendering of one value.
 
-    A list of nodes (dicts with ``id``) is a path, ``a → b``; a list of lineage edges (dicts
-    with ``transform`` or ``query_type``) prints their labels the same way; other lists are
+    A list of nodes (dicts with ``id``) is a path, ``a → b``; a list of lineage edges prints
+    each edge's ``transform``, else its ``query_type``, else its ``kind`` the same way; other lists are
     comma-joined; a dict prints its ``id`` or compact JSON.
     """
     if value is None:
@@ -95,10 +95,8 @@ def cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, Mapping) and "id" in v for v in value):
             return arrow_path(value)
-        if value and all(isinstance(v, Mapping) for v in value):
-            label = next((k for k in _EDGE_LABEL_KEYS if all(k in v for v in value)), None)
-            if label is not None:
-                return ARROW.join(str(v[label]) for v in value)
+        if value and all(isinstance(v, Mapping) and any(v.get(k) for k in _EDGE_LABEL_KEYS) for v in value):
+            return ARROW.join(str(next(v[k] for k in _EDGE_LABEL_KEYS if v.get(k))) for v in value)
         return ", ".join(cell(v) for v in value)
     return str(value)
 
