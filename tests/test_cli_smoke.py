@@ -68,6 +68,7 @@ CASES: list[Case] = [
     Case(("crawl", "--reset-watermark", "--yes"), "reading from the start"),
     Case(("crawl", "--reset-watermark"), "nothing changed", code=1, input="n\n"),
     Case(("scan",), "alerts to the console"),
+    Case(("scan", "--as-of", "2026-11-14", "--format", "json"), '"path"'),
     Case(("findings",), "Findings"),
     Case(("findings", "--status", "open"), "open"),
     Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal
@@ -120,13 +121,13 @@ def test_paths_print_origin_to_terminal_in_traces(workspace: Path) -> None:
 
 
 def test_tables_fit_the_terminal(workspace: Path) -> None:
-    env = environment(COLUMNS="100")
+    env = environment(COLUMNS="160")
     result = subprocess.run([COMMAND, "--config", str(workspace / "lineage-engine.config.yaml"), "trace",
                              "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles"], cwd=workspace,
                             capture_output=True, text=True, timeout=900, env=env)
     lines = result.stdout.splitlines()
     assert result.returncode == 0 and len(lines) > 5
-    assert max(len(line) for line in lines) <= 100
+    assert max(len(line) for line in lines) <= 160
     ids = [r["dataset"] for r in json.loads(_run(workspace, ("trace", "downstream_of", "-p",
                                                              "dataset=prod_db.raw.customer_profiles",
                                                              "--format", "json")).stdout)]

@@ -137,9 +137,9 @@ def test_unmasked_columns_trace_as_of_a_past_instant(crawled: Path) -> None:
         out = run_cli(crawled, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
                       "--as-of", instant, "--format", "json").stdout
         rows = json.loads(out)
-        assert sorted((r["terminal"], r["level"], [n["id"] for n in reversed(r["path"])]) for r in rows) == \
+        assert sorted((r["terminal"], r["level"], [n["id"] for n in r["path"]]) for r in rows) == \
             expected, instant
     rows = json.loads(run_cli(crawled, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
                               "--as-of", "2026-03-02T09:03:30Z", "--format", "json").stdout)
     assert [(e["transform"], e["kind"], e["query_id"]) for e in rows[0]["edges"]] == [
-        ("identity", "DIRECT", "q2"), ("identity", "DIRECT", "q1")]  # terminal end first, as the path
+        ("identity", "DIRECT", "q1"), ("identity", "DIRECT", "q2")]  # origin end first, as the path (README)
