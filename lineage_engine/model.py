@@ -665,3 +665,68 @@ class SavedTrace:
     description: str = ""
     params: tuple[TraceParam, ...] = ()
     returns: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryFact:
+    """One dated registry fact about a dataset or column (issue 10 §2).
+
+    Attributes:
+        catalog_path: lower-case dataset or column id; it may name an object the graph has
+            not seen yet (a policy set before the first crawl of its table).
+        fact: ``classification`` | ``regulatory_tags`` | ``steward`` | ``masking_policy`` |
+            ``tag`` | ``row_access_policy``.
+        value: text, a tuple of tags (``regulatory_tags``), or None for "explicitly none"
+            (an ``UNSET``, or an import that cleared the field).
+        valid_from, valid_to: the interval ``[valid_from, valid_to)`` the fact held, aware UTC;
+            ``valid_to`` None while it holds.
+        origin: ``import`` (classification file), ``query_history`` (an ``ALTER … SET``
+            statement), ``policy_references`` / ``tag_references`` (Snowflake ACCOUNT_USAGE).
+        key: the tag name of a ``tag`` fact (``governance.pii_type``); empty otherwise.
+        query_id: the statement that stated it, for query-history facts.
+    """
+
+    catalog_path: str
+    fact: str
+    value: Any
+    valid_from: datetime
+    valid_to: datetime | None = None
+    origin: str = "import"
+    key: str = ""
+    query_id: str | None = None
+
+    def holds_at(self, at: datetime) -> bool:
+        """Return True when ``at`` (aware) lies in ``[valid_from, valid_to)``."""
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class MaskingPolicyBody:
+    """What is understood of a masking policy's body (``CREATE MASKING POLICY``), with time.
+
+    Attributes:
+        name: lower-case policy name without database and schema.
+        understood: True when the body is ``CASE WHEN CURRENT_ROLE() IN (...) THEN val
+            ELSE … END`` (or the ``IS_ROLE_IN_SESSION`` form); False otherwise.
+        clear_roles: upper-case roles the policy lets read the value in clear, sorted.
+        valid_from, valid_to: when this body held (aware UTC; None while it holds).
+        query_id: the statement that created it.
+    """
+
+    name: str
+    understood: bool
+    clear_roles: tuple[str, ...]
+    valid_from: datetime
+    valid_to: datetime | None = None
+    query_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRead:
+    """A copy out of a column with a masking policy: who copied it, when (issue 10 §3)."""
+
+    downstream: str
+    upstream: str
+    at: datetime
+    query_id: str
+    role_name: str | None = None

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.errors import RegistryError
-from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, Watermark
+from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, RegistryFact, Watermark
 from lineage_engine.registry import assets as _assets
 from lineage_engine.registry import crawl_state as _crawl_state
+from lineage_engine.registry import facts as _facts
 from lineage_engine.registry import findings as _findings
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
@@ -126,8 +127,10 @@ class Registry:
             RegistryError: the database failed; nothing is written.
         """
         normalized = _assets.normalize_assets(assets)
+        now = _utcnow()
         with self._transaction("upsert assets") as session:
-            return _assets.upsert(session, normalized, _utcnow())
+            _facts.import_history(session, normalized, now)
+            return _assets.upsert(session, normalized, now)
 
     def list_assets(self, asset_type: str | None = None) -> list[Asset]:
         """Return every asset, or those of one ``asset_type``, ordered by catalog_path.
@@ -148,11 +151,54 @@ class Registry:
         wanted = sorted({p.strip().lower() for p in paths})
         removed = 0
         with self._transaction("remove assets") as session:
+            _facts.close_import_facts(session, wanted, _utcnow())
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 result = session.execute(delete(AssetRow).where(AssetRow.catalog_path.in_(chunk)))
                 removed += result.rowcount
         return removed
+
+    # -- registry facts with history (issue 10 §2) ---------------------------------------
+
+    def facts_as_of(self, at: datetime) -> _facts.RegistryFacts:
+        """Return the registry facts holding at ``at``: classifications, masking policies, tags.
+
+        ``result.assets()`` has the shape of :meth:`list_assets` as of ``at``;
+        ``result.masking_policies()`` maps every masked dataset or column id (registry
+        asset or not) to its policy; ``result.tags()`` the warehouse tags. Which statement
+        wins when several origins speak: see :mod:`lineage_engine.registry.facts`.
+
+        Raises:
+            ValueError: ``at`` is naive.
+        """
+        _require_aware(at, "at")
+        with self._transaction("read registry facts") as session:
+            return _facts.facts_as_of(session, at.astimezone(timezone.utc))
+
+    def fact_history(self, *, fact: str | None = None, paths: Sequence[str] | None = None) -> list[RegistryFact]:
+        """Return every stored fact interval (of one kind and/or of some paths).
+
+        Ordered by catalog_path, fact, key, valid_from; each origin's timeline separately.
+        """
+        with self._transaction("read the registry fact history") as session:
+            return _facts.fact_history(session, fact=fact, paths=paths)
+
+    def state_facts(self, facts: Sequence[RegistryFact]) -> int:
+        """Record dated statements ("from valid_from on, the value is V") in one transaction.
+
+        Each goes into its (catalog_path, fact, key, origin) timeline wherever its time falls
+        (see :func:`lineage_engine.registry.facts.state_fact`); idempotent. Returns how many
+        changed a timeline.
+
+        Raises:
+            ValueError: an unknown fact kind or origin, or a naive ``valid_from``; nothing
+                is written.
+        """
+        for fact in facts:
+            _facts.check_fact(fact)
+        now = _utcnow()
+        with self._transaction("record registry facts") as session:
+            return sum(_facts.state_fact(session, f, now) for f in facts)
 
     # -- crawl state ------------------------------------------------------------------
 

@@ -35,6 +35,10 @@ REDACTED_TEXT_MAX = 4000
 
 ASSET_TYPES: tuple[str, ...] = ("dataset", "column")
 FINDING_STATUSES: tuple[str, ...] = ("open", "resolved")
+FACT_KINDS: tuple[str, ...] = (
+    "classification", "regulatory_tags", "steward", "masking_policy", "tag", "row_access_policy",
+)  # fmt: skip
+FACT_ORIGINS: tuple[str, ...] = ("import", "query_history", "policy_references", "tag_references")
 
 # Deterministic constraint names, so migrations can refer to them on both databases.
 NAMING_CONVENTION = {
@@ -215,6 +219,75 @@ class FindingRow(Base):
     steward: Mapped[str | None] = mapped_column(String(256))
     last_alerted_at: Mapped[datetime | None]
     last_alerted_severity: Mapped[str | None] = mapped_column(String(16))
+
+
+class FactRow(Base):
+    """One dated registry fact about a dataset or column (issue 10 §2).
+
+    ``fact`` is one of :data:`FACT_KINDS`; ``key`` names the tag of a ``tag`` fact (empty
+    otherwise); ``value`` is JSON (text, a list of tags, or null for "explicitly none").
+    Each (catalog_path, fact, key, origin) is a timeline: intervals ``[valid_from,
+    valid_to)`` that do not overlap, ``valid_to`` null while current. ``origin`` says who
+    stated it (a registry import, a statement of the query history, or ACCOUNT_USAGE).
+    ``catalog_path`` may name an object the graph has not seen (yet).
+    """
+
+    __tablename__ = "registry_facts"
+    __table_args__ = (
+        UniqueConstraint("catalog_path", "fact", "key", "origin", "valid_from"),
+        CheckConstraint(_in("fact", FACT_KINDS), name="fact"),
+        CheckConstraint(_in("origin", FACT_ORIGINS), name="origin"),
+        Index("ix_registry_facts_fact_valid_from", "fact", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog_path: Mapped[str] = mapped_column(String(1024))
+    fact: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(256))
+    value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    origin: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    query_id: Mapped[str | None] = mapped_column(String(256))
+    recorded_at: Mapped[datetime]
+
+
+class MaskingPolicyRow(Base):
+    """The body of a masking policy as far as it is understood, with its validity (issue 10 §3).
+
+    Only role names are kept from the body (never other literals): ``clear_roles`` are the
+    roles the policy lets read the value in clear; ``understood`` is False when the body is
+    not the ``CASE WHEN CURRENT_ROLE() IN (...) THEN val ELSE ... END`` shape.
+    """
+
+    __tablename__ = "masking_policies"
+    __table_args__ = (UniqueConstraint("name", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    understood: Mapped[bool]
+    clear_roles: Mapped[list[Any]]
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    query_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ColumnReadRow(Base):
+    """Which role copied a masked column into another one, and when (issue 10 §3).
+
+    Recorded by the crawl for column lineage out of a column that has a masking policy
+    fact: the copy holds what ``role_name`` saw through the policy.
+    """
+
+    __tablename__ = "column_reads"
+    __table_args__ = (UniqueConstraint("downstream", "upstream", "query_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    downstream: Mapped[str] = mapped_column(String(1024))
+    upstream: Mapped[str] = mapped_column(String(1024), index=True)
+    at: Mapped[datetime]
+    query_id: Mapped[str] = mapped_column(String(256))
+    role_name: Mapped[str | None] = mapped_column(String(256))
 
 
 class AlertOutboxRow(Base):

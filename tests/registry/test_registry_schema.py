@@ -16,7 +16,8 @@ from lineage_engine.registry.migrate import current_revision, head_revision
 from lineage_engine.registry.tables import Base
 
 TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "alert_outbox",
-          "crawl_session", "crawl_temp", "crawl_learned_columns"}
+          "crawl_session", "crawl_temp", "crawl_learned_columns", "registry_facts", "masking_policies",
+          "column_reads"}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:
