@@ -330,6 +330,11 @@ def _print_scan(report: ScanReport, destination: str) -> None:
             for p in report.paths
         ]
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
+    for window in report.windows:  # masked after the data arrived (issue 10 §2): resolved findings
+        start = window.unmasked_from.isoformat().replace("+00:00", "Z") if window.unmasked_from else "an unknown time"
+        end = window.unmasked_to.isoformat().replace("+00:00", "Z") if window.unmasked_to else ""
+        console.print(f"  resolved: {window.origin} → {window.terminal} unmasked from {start} to {end} "
+                      "(masked since)", markup=False)
 
 
 def exposure_rows(paths: list[ExposurePath]) -> list[dict[str, object]]:
@@ -514,11 +519,16 @@ def findings(
     rows: list[dict[str, object]] = [
         {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
          "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
-         "tags": list(f.regulatory_tags), "path": flow_order(f.path)} for f in items]
+         "tags": list(f.regulatory_tags), "path": flow_order(f.path),
+         "unmasked window": f.window(), **({"note": f.note} if fmt != "table" else {})} for f in items]
     if fmt == "table":
         for row in rows:
             row["steward"] = row["steward"] or "(none)"
     emit_rows(rows, fmt, f"Findings ({len(rows)}; path: origin → terminal)")
+    if fmt == "table":
+        for f in items:  # why a copy under a masking policy counts (issue 10 §3)
+            if f.note:
+                console.print(f"  finding {f.id}: {f.note}", markup=False)
 
 
 @app.command()

@@ -4,10 +4,9 @@ Every as-of answer (``scan --as-of``, the walk-answered traces) and the scan its
 registry's classifications, tags, stewards and masking policies through
 :func:`registry_facts`, so one place decides which facts an instant sees.
 
-Today the registry keeps only the current value of each fact, so every instant sees
-today's facts (documented in the README, "As of any instant"). When the registry keeps
-facts with ``valid_from`` / ``valid_to`` (issue 10 §2), this function asks for the facts of
-``as_of`` and nothing else changes.
+The registry keeps facts with ``valid_from`` / ``valid_to`` (issue 10 §2): this function
+asks for the facts of ``as_of`` (:meth:`Registry.facts_as_of`, README "Masking policies,
+tags and time").
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ def registry_facts(registry: Any, as_of: datetime) -> list[Asset]:
 
     Args:
         registry: a :class:`lineage_engine.registry.Registry` (read only).
-        as_of: the instant; facts are today's until the registry keeps their history.
+        as_of: the instant; the facts holding then (imports, query history, ACCOUNT_USAGE).
 
     Raises:
         ValueError: ``as_of`` is naive.
@@ -31,4 +30,4 @@ def registry_facts(registry: Any, as_of: datetime) -> list[Asset]:
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("registry_facts needs an aware UTC 'as_of'")
-    return list(registry.list_assets())
+    return registry.facts_as_of(as_of).assets()

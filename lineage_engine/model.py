@@ -544,6 +544,12 @@ class ExposurePath:
             the terminal column; ``table`` for a dataset origin, or when column lineage was
             unknown on a hop (see :mod:`lineage_engine.exposure.column_walk`).
         steward: the origin's steward, None when missing.
+        unmasked_to: set when the terminal is masked now: the instant its masking policy
+            began; the path was an exposure only before it (a closed window, issue 10 §2).
+        unmasked_from: the earliest instant the data can have reached the terminal (None:
+            unknown) — with ``unmasked_to``, "unmasked from T1 to T2".
+        note: why the path is an exposure where that is not plain (a copy under a masking
+            policy whose body or copying role is unknown, a copy made before the policy).
     """
 
     origin: str
@@ -555,6 +561,14 @@ class ExposurePath:
     severity: str
     level: str = "table"
     steward: str | None = None
+    unmasked_from: datetime | None = None
+    unmasked_to: datetime | None = None
+    note: str = ""
+
+    @property
+    def closed(self) -> bool:
+        """Return True for a closed window: exposed until a masking policy came, not now."""
+        return self.unmasked_to is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,6 +587,20 @@ class Finding:
     regulatory_tags: tuple[str, ...] = ()
     level: str = "table"
     steward: str | None = None
+    unmasked_from: datetime | None = None
+    unmasked_to: datetime | None = None
+    note: str | None = None
+
+    def window(self) -> str:
+        """Return "unmasked from T1 to T2" for a finding closed by a masking policy, else ""."""
+        if self.unmasked_to is None:
+            return ""
+        start = _iso(self.unmasked_from) if self.unmasked_from is not None else "an unknown time"
+        return f"unmasked from {start} to {_iso(self.unmasked_to)}"
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from lineage_engine.governance import PolicyRecorder, known_views
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import (
     ExtractionResult,
@@ -267,12 +268,15 @@ def crawl_once(
     cursor: SourceCursor | None = None
     rows_total = watermark.rows_total if watermark else 0
     latest = watermark
+    governance = PolicyRecorder(registry, known_views(store))  # policies and tags of the history (issue 10 §2)
 
     def commit() -> None:
         nonlocal events, quarantine, pending_rows, latest
         if pending_rows == 0 and not quarantine:
             return
         report.merge += store.apply_events(events)
+        governance.observe_events(events)
+        governance.flush()
         if quarantine:
             with profile.timed("registry.quarantine"):
                 registry.add_quarantine(quarantine)
@@ -322,6 +326,7 @@ def crawl_once(
                     quarantine.append(rejected)
                 else:
                     try:
+                        governance.observe(item)
                         events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                                   resolver, report, quarantine, now,
                                                   prefetched.get(ParseCache.key(item)), profile))

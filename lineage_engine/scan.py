@@ -42,7 +42,7 @@ Why not the ``unmasked_pii_paths`` trace. The saved trace stays for analysts (it
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,6 +50,7 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
+from lineage_engine.exposure.masking import MaskingView, masking_spans
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
@@ -86,6 +87,8 @@ class ScanReport:
             is unknown, not empty.
         coverage: the same facts plus the caveats (:meth:`Coverage.notes`) for reports.
         at: the scan's ``now`` (UTC); also the walk's ``as_of``.
+        windows: closed windows: paths to terminals masked since the data reached them
+            ("unmasked from T1 to T2"); their findings are resolved, not alerted.
     """
 
     origins: tuple[str, ...]
@@ -95,6 +98,7 @@ class ScanReport:
     origins_missing_from_graph: tuple[str, ...]
     coverage: Coverage
     at: datetime
+    windows: list[ExposurePath] = field(default_factory=list)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -109,9 +113,11 @@ class Exposure:
     Attributes:
         origins: origins walked, sorted: dataset ids (table level) and column ids.
         present: the origins whose dataset is in the graph (the others are not walked).
-        paths: exposure paths, most severe first (:func:`find_exposure_paths`).
+        paths: exposure paths open at ``T``, most severe first (:func:`find_exposure_paths`).
         coverage: the origins, those missing from the graph, and the column/table split.
         at: the instant ``T`` (aware UTC) of the walk and of the registry facts.
+        windows: paths to terminals masked at ``T`` that held the value in clear before
+            their policy came ("unmasked from T1 to T2", issue 10 §2).
     """
 
     origins: tuple[str, ...]
@@ -119,6 +125,7 @@ class Exposure:
     paths: list[ExposurePath]
     coverage: Coverage
     at: datetime
+    windows: list[ExposurePath] = field(default_factory=list)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -135,6 +142,7 @@ def assess_exposure(
     risk_thresholds: Mapping[str, str],
     tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
     max_hops: int = DEFAULT_MAX_HOPS,
+    masking: MaskingInputs | None = None,
 ) -> Exposure:
     """Return the exposure paths as of ``as_of`` from the graph and registry facts; read-only.
 
@@ -143,6 +151,8 @@ def assess_exposure(
     time-respecting as of ``as_of`` (lineage as it stood then: edges opened later are not
     seen, copies made earlier still hold what they copied) and keep the exposure paths.
     Nothing is written: the scan records the result, ``scan --as-of`` only prints it.
+    ``masking`` (:class:`MaskingInputs`, from the registry) applies masking policies with
+    time (:mod:`lineage_engine.exposure.masking`); None: the assets' masking as of ``as_of``.
 
     Raises:
         ValueError: ``as_of`` is naive, or a risk threshold is not a severity.
@@ -161,12 +171,17 @@ def assess_exposure(
         found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
         present = [o for o in origin_ids if home[o] in found]
     lineage = load_lineage(store, columns=any(o in column_origins for o in present)) if present else Lineage((), ())
-    rows = _walk(lineage, assets, present, column_origins, as_of, max_hops) if present else []
+    rows = _walk(lineage, assets, present, column_origins, as_of, max_hops, masking) if present else []
     paths = find_exposure_paths(
-        rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys
+        rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys,
+        masking=masking.view if masking is not None else None, at=as_of,
+        notes=masking.notes if masking is not None else None,
     )
-    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=paths)
-    return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=paths, coverage=coverage, at=as_of)
+    windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
+    live = [p for p in paths if not p.closed]
+    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
+    return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=live, coverage=coverage, at=as_of,
+                    windows=windows)
 
 
 def scan_once(
@@ -213,7 +228,8 @@ def scan_once(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("scan_once needs an aware UTC 'now'")
     exposure = assess_exposure(store, registry_facts(registry, now), as_of=now, pii_tags=pii_tags,
-                               risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, max_hops=max_hops)
+                               risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, max_hops=max_hops,
+                               masking=MaskingInputs(registry))
     if exposure.origins and not exposure.present:
         open_findings = registry.list_findings("open")
         if open_findings:
@@ -224,7 +240,7 @@ def scan_once(
                 "graph.path / graph.uri points at the crawled graph, or run 'lineage-engine crawl'",
             )
     paths, coverage = exposure.paths, exposure.coverage
-    outcome = registry.record_scan(paths, now, realert_after=realert_after)
+    outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after)
     delivery = deliver_outbox(
         registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
         budget_seconds=alert_budget_seconds,
@@ -237,7 +253,53 @@ def scan_once(
         origins_missing_from_graph=coverage.missing_from_graph,
         coverage=coverage,
         at=now,
+        windows=exposure.windows,
     )
+
+
+class MaskingInputs:
+    """Masking policies with time for one answer: registry reads, then the view and the edge notes.
+
+    ``view`` (:class:`~lineage_engine.exposure.masking.MaskingView`) and ``notes`` ((downstream,
+    upstream) -> why a copy under a policy carries the value) are completed by :meth:`judge`.
+
+    Raises:
+        RegistryError: the registry could not be read.
+    """
+
+    def __init__(self, registry: Any) -> None:
+        self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
+        self._registry = registry
+        self.view: MaskingView = MaskingView(self.spans)
+        self.notes: dict[tuple[str, str], str] = {}
+
+    def judge(self, column_rows: Collection[EdgeRow], views: Collection[str], now: datetime) -> list[EdgeRow]:
+        """Return the column intervals with copies that hold masked values marked ``masked``."""
+        live: dict[str, set[str]] = {}
+        for row in column_rows:
+            if row.kind == "DIRECT" and dataset_of(row.downstream) in views and row.valid_from <= now:
+                live.setdefault(row.downstream, set()).add(row.upstream)
+        masked = set(self.spans)
+        if not masked:
+            self.view = MaskingView(self.spans, live_upstreams=live)
+            return list(column_rows)
+        self.view = view = MaskingView(self.spans, self._registry.policy_bodies(), self._registry.column_reads(),
+                                       live_upstreams=live)
+        out = []
+        for row in column_rows:
+            up = row.upstream
+            if (row.kind != "DIRECT" or row.transform == "masked" or dataset_of(row.downstream) in views
+                    or row.valid_from > now or (up not in masked and dataset_of(up) not in masked and up not in live)):
+                out.append(row)
+                continue
+            verdict = view.judge_copy(row)
+            if not verdict.clear:
+                out.append(replace(row, transform="masked"))
+                continue
+            if verdict.note:
+                self.notes[(row.downstream, up)] = verdict.note
+            out.append(row)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,20 +347,28 @@ def walk_tables(lineage: Lineage, origins: Collection[str], *, as_of: datetime, 
 
 def walk_columns(lineage: Lineage, origins: Collection[str], *, as_of: datetime,
                  masked_datasets: Collection[str] = (), masked_columns: Collection[str] = (),
-                 max_hops: int = DEFAULT_MAX_HOPS) -> list[ColumnHolding]:
-    """Walk column origins as of ``as_of`` (:func:`walk_column_origin`); holdings by origin."""
-    index = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views)
-    datasets, columns = frozenset(masked_datasets), frozenset(masked_columns)
+                 max_hops: int = DEFAULT_MAX_HOPS, masking: MaskingInputs | None = None) -> list[ColumnHolding]:
+    """Walk column origins as of ``as_of`` (:func:`walk_column_origin`); holdings by origin.
+
+    With ``masking`` (policies with time), copies out of masked columns are judged on their
+    edges and masked columns are walked and returned (their windows are decided later);
+    ``masked_columns`` is then not used.
+    """
+    column_rows = (masking.judge(lineage.column_edges, frozenset(lineage.views), as_of) if masking is not None
+                   else lineage.column_edges)
+    index = build_column_index(lineage.edges, column_rows, as_of=as_of, live=lineage.views)
+    datasets, columns = frozenset(masked_datasets), frozenset(masked_columns if masking is None else ())
     out: list[ColumnHolding] = []
     for origin in sorted(set(origins)):
         out.extend(walk_column_origin(index, origin, masked_columns=columns.__contains__,
-                                      masked_datasets=datasets.__contains__, max_hops=max_hops))
+                                      masked_datasets=datasets.__contains__, max_hops=max_hops,
+                                      column_masking=masking is None))
     return out
 
 
 def _walk(
     lineage: Lineage, assets: list[Any], present: list[str], column_origins: Collection[str], now: datetime,
-    max_hops: int,
+    max_hops: int, masking: MaskingInputs | None = None,
 ) -> list[dict[str, object]]:
     """Walk every present origin as of ``now``; return the walk rows (bare ids, with levels)."""
     masked, masked_columns = masked_ids(assets)
@@ -307,5 +377,6 @@ def _walk(
     rows = [h.as_row() for h in walk_tables(lineage, tables, as_of=now, masked=masked, max_hops=max_hops)]
     if columns:
         rows.extend(h.as_row() for h in walk_columns(lineage, columns, as_of=now, masked_datasets=masked,
-                                                      masked_columns=masked_columns, max_hops=max_hops))
+                                                      masked_columns=masked_columns, max_hops=max_hops,
+                                                      masking=masking))
     return rows

@@ -86,7 +86,7 @@ class ColumnHolding:
     def as_row(self) -> dict[str, object]:
         """Return the row shape :func:`.paths.find_exposure_paths` reads (bare ids, level, columns)."""
         return {"origin": self.origin, "terminal": self.terminal, "hops": self.hops, "path": list(self.path),
-                "level": self.level, "columns": self.columns}
+                "level": self.level, "columns": self.columns, "arrived": self.arrived}
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +194,7 @@ def walk_column_origin(
     masked_columns: Callable[[str], bool] = lambda _id: False,
     masked_datasets: Callable[[str], bool] = lambda _id: False,
     max_hops: int = DEFAULT_MAX_HOPS,
+    column_masking: bool = True,
 ) -> list[ColumnHolding]:
     """Return what holds ``origin``'s data at ``index.as_of`` (see the module docstring).
 
@@ -203,6 +204,10 @@ def walk_column_origin(
         masked_columns: column ids with their own masking policy.
         masked_datasets: dataset ids with a masking policy (their columns count as masked).
         max_hops: longest route, in lineage edges (column and dataset edges together).
+        column_masking: False when masking of columns is judged by the caller (policies
+            with time, :mod:`.masking`: copies judged on the edges, masked terminals kept
+            for their unmasked window): then ``masked_datasets`` stops only table-level hops
+            and columns of masked datasets are walked and returned.
 
     Returns:
         Column-level holdings sorted by column id, then table-level ones sorted by dataset
@@ -235,11 +240,13 @@ def walk_column_origin(
             relax(index.unknown.steps.get(dataset, ()), window, home, dstate, dupdates, dheld)
         for dataset in dfrontier:
             relax(index.tables.steps.get(dataset, ()), dstate[dataset], home, dstate, dupdates, dheld)
-        cfrontier = advance(cstate, cupdates, lambda c: masked_columns(c) or masked_datasets(dataset_of(c)))
+        cfrontier = advance(cstate, cupdates, lambda c: masked_columns(c) or (
+            column_masking and masked_datasets(dataset_of(c))))
         dfrontier = advance(dstate, dupdates, masked_datasets)
         if not cfrontier and not dfrontier:
             break
-    columns = [c for c in sorted(cheld) if not masked_columns(c) and not masked_datasets(dataset_of(c))]
+    columns = [c for c in sorted(cheld)
+               if not masked_columns(c) and not (column_masking and masked_datasets(dataset_of(c)))]
     reported = {dataset_of(c) for c in columns}
     out = [ColumnHolding(origin, c, cheld[c][1], from_micros(cheld[c][2]), COLUMN_LEVEL, len(cheld[c][1]))
            for c in columns]

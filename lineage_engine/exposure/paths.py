@@ -38,6 +38,14 @@ Rules (each with its reason):
 5. **One path per (origin, terminal)**: after rules 2-4, the fewest hops win, ties broken by
    the lexicographically smallest id sequence (terminal first). A path that revisits its
    origin (a lineage cycle) is ignored.
+7. **Masking policies with time** (issue 10 §2-3, when the scan passes a
+   :class:`~.masking.MaskingView`): a column terminal masked at the scan's instant is not an
+   open exposure; when the data reached it (the row's ``arrived``) before its masking began,
+   the path is a *closed window* (``unmasked_to`` = when the masking began): the finding
+   resolves and says "unmasked from T1 to T2". Rule 4 then no longer applies to columns: a
+   copy out of a masked column was already judged on its edge (:meth:`.MaskingView.judge_copy`)
+   and the walk does not follow a copy that holds masked values; ``notes`` say why a copy
+   made under a policy still counts.
 6. **Level**: the row's ``level`` (column walks say ``column`` or ``table``; other rows are
    ``table``). A ``column`` path means "the origin column's value reaches that column";
    a ``table`` path means "some data of the origin reaches the terminal dataset": the
@@ -48,7 +56,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from lineage_engine.exposure.masking import MaskingView
 from lineage_engine.exposure.origins import classification_rank
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
 from lineage_engine.model import Asset, ExposurePath, dataset_of
@@ -94,6 +104,9 @@ def find_exposure_paths(
     risk_thresholds: Mapping[str, str],
     tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
     min_governed_level: str = "confidential",
+    masking: MaskingView | None = None,
+    at: datetime | None = None,
+    notes: Mapping[tuple[str, str], str] | None = None,
 ) -> list[ExposurePath]:
     """Return one exposure path per (origin, terminal) from walk or trace rows.
 
@@ -108,6 +121,9 @@ def find_exposure_paths(
         risk_thresholds: ``compliance.risk_thresholds``.
         tag_risk_keys: ``compliance.tag_risk_keys``.
         min_governed_level: lowest classification that can make a terminal governed.
+        masking: masking policies with time (rule 7); None: registry masking as of now only.
+        at: the scan's instant (needed with ``masking``).
+        notes: (downstream, upstream) -> why that copy carries the value (rule 7).
 
     Returns:
         Exposure paths sorted by severity (most urgent first), then origin, then terminal.
@@ -116,8 +132,11 @@ def find_exposure_paths(
         ValueError: a row lacks ``path`` or a node id, or a path does not run from
             ``terminal`` to ``origin``; or a risk threshold holds an unknown severity.
     """
+    if masking is not None and at is None:
+        raise ValueError("find_exposure_paths needs 'at' with 'masking'")
     floor = classification_rank(min_governed_level)
     best: dict[tuple[str, str], tuple[int, tuple[str, ...], str]] = {}
+    windows: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
     for row in rows:
         origin_id = str(row.get("origin"))
         origin = origins.get(origin_id)
@@ -137,11 +156,15 @@ def find_exposure_paths(
         if origin_id in ids[:-1]:
             continue  # a cycle back through the origin
         first_column = len(ids) - int(row.get("columns") or 0)  # type: ignore[call-overload]
-        if _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
+        timed = masking is not None and first_column <= 0
+        since = masking.masked_since(terminal_id, at) if timed else None  # type: ignore[union-attr, arg-type]
+        if since is None and _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
             continue
         if first_column <= 0 and dataset_of(terminal_id) == dataset_of(origin_id):
             own = assets_by_path.get(origin_id)
-            if own is None or not own.is_masked:
+            origin_masked = masking.is_masked(origin_id, at) if timed else (  # type: ignore[union-attr, arg-type]
+                own is not None and own.is_masked)
+            if not origin_masked:
                 continue  # rule 3b: same table, same access, no masking to bypass
         else:
             terminal_rank = classification_rank(
@@ -149,10 +172,19 @@ def find_exposure_paths(
             if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
                 continue
         if any(_is_masked(i, n, assets_by_path, k >= first_column)
-               for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)):
+               for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)
+               if masking is None or k < first_column):
             continue
-        candidate = (len(ids) - 1, ids, str(row.get("level") or TABLE_LEVEL))
         key = (origin_id, terminal_id)
+        if since is not None:  # rule 7: masked now; exposed only if the data came before the masking
+            arrived = row.get("arrived")
+            arrived = arrived if isinstance(arrived, datetime) else None
+            if arrived is not None and arrived >= since:
+                continue
+            old = windows.get(key)
+            windows[key] = (None if old is not None and old[0] is None else
+                            min(arrived, old[0]) if old is not None and arrived is not None else arrived, since)
+        candidate = (len(ids) - 1, ids, str(row.get("level") or TABLE_LEVEL))
         if key not in best or candidate < best[key]:
             best[key] = candidate
 
@@ -160,6 +192,8 @@ def find_exposure_paths(
     for (origin_id, terminal_id), (hops, ids, level) in best.items():
         origin = origins[origin_id]
         tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
+        window = windows.get((origin_id, terminal_id))
+        said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if notes and (d, u) in notes]
         paths.append(
             ExposurePath(
                 origin=origin_id,
@@ -171,6 +205,9 @@ def find_exposure_paths(
                 severity=severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys),
                 level=level,
                 steward=origin.steward,
+                unmasked_from=window[0] if window else None,
+                unmasked_to=window[1] if window else None,
+                note="; ".join(dict.fromkeys(said)),
             )
         )
     paths.sort(key=lambda p: (-SEVERITIES.index(p.severity), p.origin, p.terminal))

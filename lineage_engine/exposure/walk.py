@@ -125,7 +125,8 @@ class Holding:
 
     def as_row(self) -> dict[str, object]:
         """Return the trace-row shape :func:`.paths.find_exposure_paths` reads (bare ids)."""
-        return {"origin": self.origin, "terminal": self.dataset, "hops": self.hops, "path": list(self.path)}
+        return {"origin": self.origin, "terminal": self.dataset, "hops": self.hops, "path": list(self.path),
+                "arrived": self.arrived}
 
 
 # One relaxable interval: (downstream, start, end, leave, live); times in UTC microseconds.

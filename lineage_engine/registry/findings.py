@@ -27,7 +27,7 @@ SEVERITY_ORDER: tuple[str, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 ALERT_KIND = "unmasked_pii"
 _SCAN_LOCK_KEY = 0x4C494E45  # PostgreSQL advisory lock: one scan at a time ("LINE")
-_OUTCOME_FIELDS = ("opened", "escalated", "realerted", "resolved", "still_open")
+_OUTCOME_FIELDS = ("opened", "escalated", "realerted", "resolved", "still_open", "windows")
 
 
 def severity_rank(severity: str) -> int:
@@ -49,6 +49,8 @@ def _choose(paths: Sequence[ExposurePath]) -> dict[tuple[str, str], ExposurePath
     """Keep one path per (origin, terminal): most severe, then fewest hops, then lowest path."""
     chosen: dict[tuple[str, str], ExposurePath] = {}
     for path in paths:
+        if path.closed:
+            continue
         key = (path.origin, path.terminal)
         best = chosen.get(key)
         rank = (-severity_rank(path.severity), path.hops, path.path)
@@ -103,6 +105,44 @@ def _apply(row: FindingRow, path: ExposurePath, now: datetime) -> None:
     row.regulatory_tags = list(path.regulatory_tags)
     row.level = path.level
     row.steward = path.steward
+    row.note = path.note or None
+    row.unmasked_from = row.unmasked_to = None
+
+
+def _record_windows(
+    session: Session, paths: Sequence[ExposurePath], rows: dict[tuple[str, str], FindingRow],
+    chosen: dict[tuple[str, str], ExposurePath], now: datetime, outcome: dict[str, list[FindingRow]],
+) -> None:
+    """Record closed windows (issue 10 §2): the terminal was masked after the data reached it.
+
+    A finding that is open is resolved now; one not yet in the ledger is added already
+    resolved; a resolved one takes the window. Windows are not alerted: no exposure is live.
+    Idempotent: the same window again changes nothing.
+    """
+    windows: dict[tuple[str, str], ExposurePath] = {}
+    for path in paths:
+        key = (path.origin, path.terminal)
+        if not path.closed or key in chosen:
+            continue
+        best = windows.get(key)
+        if best is None or (path.hops, path.path) < (best.hops, best.path):
+            windows[key] = path
+    for key in sorted(windows):
+        path, row = windows[key], rows.get(key)
+        if row is not None and row.status == "resolved" and (row.unmasked_from, row.unmasked_to) == (
+                path.unmasked_from, path.unmasked_to):
+            continue
+        if row is None:
+            row = FindingRow(origin=key[0], terminal=key[1], status="resolved", opened_at=now, resolved_at=now)
+            row.last_alerted_at = row.last_alerted_severity = None
+            session.add(row)
+            rows[key] = row
+        elif row.status == "open":
+            row.status, row.resolved_at = "resolved", now
+            outcome["resolved"].append(row)
+        _apply(row, path, now)
+        row.unmasked_from, row.unmasked_to = path.unmasked_from, path.unmasked_to
+        outcome["windows"].append(row)
 
 
 def record_scan(
@@ -125,6 +165,7 @@ def record_scan(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
     origins = sorted({origin for origin, _ in chosen})
+    origins = sorted({*origins, *(p.origin for p in paths if p.closed)})
     query = select(FindingRow).where(or_(FindingRow.status == "open", FindingRow.origin.in_(origins)))
     rows = {(r.origin, r.terminal): r for r in session.scalars(query)}
 
@@ -153,6 +194,7 @@ def record_scan(
         ):
             outcome["realerted"].append(row)
             alerts.append((row, path, "realert", None))
+    _record_windows(session, paths, rows, chosen, now, outcome)
     for key in sorted(rows):
         row = rows[key]
         if row.status == "open" and key not in chosen:

@@ -30,6 +30,9 @@ class ScanOutcome:
         resolved: findings whose path disappeared in this scan.
         still_open: every finding open before and after the scan (includes ``escalated``
             and ``realerted``).
+        windows: findings recorded resolved with an unmasked window ("unmasked from T1 to
+            T2": the terminal was masked after the data reached it), new or changed in this
+            scan; not alerted (no exposure is live).
     """
 
     opened: list[Finding] = field(default_factory=list)
@@ -37,6 +40,7 @@ class ScanOutcome:
     realerted: list[Finding] = field(default_factory=list)
     resolved: list[Finding] = field(default_factory=list)
     still_open: list[Finding] = field(default_factory=list)
+    windows: list[Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,9 @@ def finding_from_row(row: FindingRow) -> Finding:
         regulatory_tags=tuple(row.regulatory_tags),
         level=row.level,
         steward=row.steward,
+        unmasked_from=row.unmasked_from,
+        unmasked_to=row.unmasked_to,
+        note=row.note,
     )
 
 

@@ -20,11 +20,21 @@ from sqlalchemy.orm import Session
 
 from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.errors import RegistryError
-from lineage_engine.model import Asset, ExposurePath, Finding, QuarantineEntry, RegistryFact, Watermark
+from lineage_engine.model import (
+    Asset,
+    ColumnRead,
+    ExposurePath,
+    Finding,
+    MaskingPolicyBody,
+    QuarantineEntry,
+    RegistryFact,
+    Watermark,
+)
 from lineage_engine.registry import assets as _assets
 from lineage_engine.registry import crawl_state as _crawl_state
 from lineage_engine.registry import facts as _facts
 from lineage_engine.registry import findings as _findings
+from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
@@ -199,6 +209,51 @@ class Registry:
         now = _utcnow()
         with self._transaction("record registry facts") as session:
             return sum(_facts.state_fact(session, f, now) for f in facts)
+
+    def record_policies(
+        self,
+        facts: Sequence[RegistryFact] = (),
+        bodies: Sequence[MaskingPolicyBody] = (),
+        dropped: Sequence[tuple[str, datetime]] = (),
+        reads: Sequence[ColumnRead] = (),
+    ) -> int:
+        """Record what a crawl batch learned about governance, in one transaction; idempotent.
+
+        ``facts`` as :meth:`state_facts`; ``bodies`` (masking policy bodies from ``CREATE
+        MASKING POLICY``) and ``dropped`` (policy name, time of ``DROP MASKING POLICY``) in
+        each policy's body timeline; ``reads`` (copies out of masked columns) unless stored.
+        Returns how many rows changed.
+
+        Raises:
+            ValueError: a bad fact (see :meth:`state_facts`) or a naive time; nothing is written.
+        """
+        for fact in facts:
+            _facts.check_fact(fact)
+        for body in bodies:
+            _require_aware(body.valid_from, "valid_from")
+        for read in reads:
+            _require_aware(read.at, "at")
+        now = _utcnow()
+        with self._transaction("record policies") as session:
+            changed = sum(_facts.state_fact(session, f, now) for f in facts)
+            changed += sum(_policies.state_body(session, b) for b in bodies)
+            changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
+            return changed + _policies.add_reads(session, reads)
+
+    def policy_bodies(self) -> list[MaskingPolicyBody]:
+        """Return every masking policy body interval known, by name then valid_from."""
+        with self._transaction("read masking policies") as session:
+            return _policies.list_bodies(session)
+
+    def column_reads(self, upstreams: Sequence[str] | None = None) -> list[ColumnRead]:
+        """Return the recorded copies out of masked columns (all, or out of ``upstreams``)."""
+        with self._transaction("read column reads") as session:
+            return _policies.list_reads(session, upstreams)
+
+    def masked_paths(self) -> set[str]:
+        """Return every dataset or column id that has or had a masking policy fact."""
+        with self._transaction("read masked paths") as session:
+            return _policies.masked_paths(session)
 
     # -- crawl state ------------------------------------------------------------------
 

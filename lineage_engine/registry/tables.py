@@ -219,6 +219,9 @@ class FindingRow(Base):
     steward: Mapped[str | None] = mapped_column(String(256))
     last_alerted_at: Mapped[datetime | None]
     last_alerted_severity: Mapped[str | None] = mapped_column(String(16))
+    unmasked_from: Mapped[datetime | None]
+    unmasked_to: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class FactRow(Base):

@@ -10,7 +10,7 @@ the facts of that instant (issue 10 §2). Existing assets are carried over as im
 valid from the epoch (1970-01-01 UTC): the registry described them without a date, the
 same rule as an asset's first import. ``masking_policies`` keeps what is understood of a
 policy body (roles allowed clear text, never other literals); ``column_reads`` the role of
-each copy out of a masked column. Runs on PostgreSQL and SQLite.
+each copy out of a masked column; findings get the unmasked window and a note. Runs on PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_column_reads_upstream"), "column_reads", ["upstream"])
+    with op.batch_alter_table("findings") as batch:
+        batch.add_column(sa.Column("unmasked_from", _TS, nullable=True))
+        batch.add_column(sa.Column("unmasked_to", _TS, nullable=True))
+        batch.add_column(sa.Column("note", sa.Text(), nullable=True))
     _carry_over_assets(facts)
 
 
@@ -114,6 +118,10 @@ def _carry_over_assets(facts: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("findings") as batch:
+        batch.drop_column("note")
+        batch.drop_column("unmasked_to")
+        batch.drop_column("unmasked_from")
     op.drop_table("column_reads")
     op.drop_table("masking_policies")
     op.drop_index("ix_registry_facts_fact_valid_from", table_name="registry_facts")

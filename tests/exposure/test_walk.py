@@ -40,7 +40,7 @@ def test_chain_reaches_every_downstream_with_terminal_first_paths():
         ("o", "b", ("b", "a", "o"), 2),
     ]
     assert got[1].arrived == at(2)  # b copied a (which held since hour 1) at hour 2
-    assert got[1].as_row() == {"origin": "o", "terminal": "b", "hops": 2, "path": ["b", "a", "o"]}
+    assert got[1].as_row() == {"origin": "o", "terminal": "b", "hops": 2, "path": ["b", "a", "o"], "arrived": at(2)}
 
 
 def test_masked_intermediate_closes_the_path_but_an_open_route_survives():

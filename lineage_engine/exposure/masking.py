@@ -1,0 +1,223 @@
+"""Masking policies with time: when a column is masked, and what a copy out of it holds (issue 10 §2-3).
+
+Pure: stdlib and :mod:`lineage_engine.model` only. Inputs come from the registry: every
+``masking_policy`` fact interval (imports, query history, ACCOUNT_USAGE), the masking
+policy bodies (``CREATE MASKING POLICY``: the roles that see clear text) and the recorded
+copies out of masked columns (:class:`~lineage_engine.model.ColumnRead`: who copied, when).
+
+Rules (Snowflake applies a masking policy when a column is *read*, by anyone, through any
+query or view; its docs: "Understanding Column-level Security"):
+
+1. **Masked at t**: a column is masked at instant t when a masking policy holds on it or on
+   its dataset at t. Several origins of facts: the newest statement holding at t wins (as
+   :mod:`lineage_engine.registry.facts`), ``None``/``NONE`` meaning unmasked.
+2. **Views enforce the base column's policy**: a view column is masked at t when every
+   column it shows (its DIRECT upstream columns through live view edges) is masked at t;
+   its policies are theirs. (One clear input keeps the view column clear: never under-report.)
+3. **A copy holds what the copying role saw** (:meth:`MaskingView.judge_copy`): a copy
+   edge out of a column carries the value in clear when some copy ran while the column was
+   unmasked (before its policy existed, or after it was unset); when every copy ran under a
+   policy, it carries clear text only when one copy's role is allowed clear text by the
+   policy body of that time, or when that cannot be told: the body is unknown or not
+   understood, or the role is unknown (an exposure with the reason said, over-report).
+   Otherwise the copy holds masked values (not an exposure, the edge is not followed).
+4. **A masked terminal was exposed until its policy came**: a column that holds origin data
+   and is masked at T was readable in clear from the instant the data arrived until the
+   start of the masked span holding at T: the finding is resolved and says "unmasked from
+   T1 to T2". Data that arrived after the policy was never readable in clear.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of
+
+_ORIGIN_RANK = {"import": 0, "tag_references": 1, "policy_references": 2, "query_history": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``[start, end)`` during which ``policy`` masked an id (``end`` None: still)."""
+
+    start: datetime
+    end: datetime | None
+    policy: str
+
+    def holds(self, at: datetime) -> bool:
+        """Return True when ``at`` lies in the span."""
+        return self.start <= at and (self.end is None or at < self.end)
+
+
+def _unmasked(value: object) -> bool:
+    return value is None or not str(value).strip() or str(value).strip().upper() == "NONE"
+
+
+def masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
+    """Return id -> masked spans (oldest first) from ``masking_policy`` fact intervals of any origin.
+
+    At each instant the fact with the newest ``valid_from`` holding then wins (ties: the
+    warehouse over the file); a winning None/``NONE`` is unmasked.
+    """
+    by_path: dict[str, list[RegistryFact]] = defaultdict(list)
+    for fact in facts:
+        if fact.fact == "masking_policy" and not fact.key:
+            by_path[fact.catalog_path].append(fact)
+    out: dict[str, list[Span]] = {}
+    for path, rows in by_path.items():
+        bounds = sorted({r.valid_from for r in rows} | {r.valid_to for r in rows if r.valid_to is not None})
+        spans: list[Span] = []
+        for k, start in enumerate(bounds):
+            end = bounds[k + 1] if k + 1 < len(bounds) else None
+            holding = [r for r in rows if r.holds_at(start)]
+            if not holding:
+                continue
+            win = max(holding, key=lambda r: (r.valid_from, _ORIGIN_RANK.get(r.origin, 0)))
+            if _unmasked(win.value):
+                continue
+            policy = str(win.value).strip().lower()
+            if spans and spans[-1].end == start and spans[-1].policy == policy:
+                spans[-1] = Span(spans[-1].start, end, policy)
+            else:
+                spans.append(Span(start, end, policy))
+        if spans:
+            out[path] = spans
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CopyJudgement:
+    """What a copy edge carries: ``clear`` (followed) or not, and why in plain words."""
+
+    clear: bool
+    note: str = ""
+
+
+class MaskingView:
+    """Masking of every dataset and column over time, for one scan (see the module docstring).
+
+    Args:
+        spans: from :func:`masking_spans`.
+        bodies: every policy body interval.
+        reads: every recorded copy out of a masked column.
+        live_upstreams: view column id -> its DIRECT upstream column ids through view edges.
+    """
+
+    def __init__(
+        self,
+        spans: Mapping[str, list[Span]],
+        bodies: Iterable[MaskingPolicyBody] = (),
+        reads: Iterable[ColumnRead] = (),
+        live_upstreams: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self._spans = dict(spans)
+        self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
+        for body in bodies:
+            self._bodies[body.name].append(body)
+        self._reads: dict[tuple[str, str], list[ColumnRead]] = defaultdict(list)
+        for read in reads:
+            self._reads[(read.downstream, read.upstream)].append(read)
+        self._live = {k: tuple(sorted(set(v))) for k, v in (live_upstreams or {}).items()}
+
+    def policies_at(self, node: str, at: datetime, _seen: frozenset[str] = frozenset()) -> list[Span] | None:
+        """Return the spans masking ``node`` (dataset or column id) at ``at``, None when it is clear.
+
+        A column's own spans and its dataset's count; a view column takes its upstreams'
+        (all of them must be masked, rule 2).
+        """
+        found = [s for key in (node, _dataset(node)) if key for s in self._spans.get(key, ()) if s.holds(at)]
+        if found:
+            return found
+        ups = self._live.get(node)
+        if not ups or node in _seen:
+            return None
+        seen = _seen | {node}
+        collected: list[Span] = []
+        for up in ups:
+            spans = self.policies_at(up, at, seen)
+            if spans is None:
+                return None
+            collected.extend(spans)
+        return collected
+
+    def masked_since(self, node: str, at: datetime) -> datetime | None:
+        """Return when the masking of ``node`` holding at ``at`` began (latest span start), else None."""
+        spans = self.policies_at(node, at)
+        return max(s.start for s in spans) if spans else None
+
+    def is_masked(self, node: str, at: datetime) -> bool:
+        """Return True when ``node`` is masked at ``at``."""
+        return self.policies_at(node, at) is not None
+
+    def body_at(self, policy: str, at: datetime) -> MaskingPolicyBody | None:
+        """Return the body of ``policy`` holding at ``at``, None when none is known."""
+        for body in self._bodies.get(policy, ()):
+            if body.valid_from <= at and (body.valid_to is None or at < body.valid_to):
+                return body
+        return None
+
+    def judge_copy(self, edge: EdgeRow) -> CopyJudgement:
+        """Return what the copy interval ``edge`` (downstream column <- upstream column) carries (rule 3)."""
+        up = edge.upstream
+        first = self.policies_at(up, edge.first_seen)
+        last = self.policies_at(up, edge.last_seen)
+        if first is None and last is None:
+            return CopyJudgement(True)
+        if first is None:
+            since = min(s.start for s in last or ())
+            return CopyJudgement(True, f"copied from {up} before its masking policy ({_names(last)}) "
+                                       f"began at {_iso(since)}")
+        if last is None:
+            return CopyJudgement(True, f"copied from {up} after its masking policy was removed")
+        reads = [r for r in self._reads.get((edge.downstream, up), ())
+                 if r.at >= edge.valid_from and (edge.valid_to is None or r.at <= edge.valid_to)]
+        if not reads:
+            return CopyJudgement(True, f"copied from {up} under masking policy {_names(first)}; the copying "
+                                       "role is not recorded, so the copy may hold clear values")
+        for read in sorted(reads, key=lambda r: (r.at, r.query_id)):
+            verdict = self._read_clear(read)
+            if verdict is not None:
+                return CopyJudgement(True, verdict)
+        return CopyJudgement(False, f"copied from {up} by roles its masking policy shows masked values to")
+
+    def _read_clear(self, read: ColumnRead) -> str | None:
+        """Return why ``read`` copied clear values, or None when it copied masked ones."""
+        spans = self.policies_at(read.upstream, read.at)
+        if spans is None:
+            return f"copied from {read.upstream} while it was unmasked (query {read.query_id})"
+        for span in spans:
+            body = self.body_at(span.policy, read.at)
+            if body is None:
+                return (f"copied from {read.upstream} under masking policy {span.policy}, whose body is unknown "
+                        f"(no CREATE MASKING POLICY seen): role {read.role_name or 'unknown'} may have read "
+                        f"clear values (query {read.query_id})")
+            if not body.understood:
+                return (f"copied from {read.upstream} under masking policy {span.policy}, whose body is not "
+                        f"understood: role {read.role_name or 'unknown'} may have read clear values "
+                        f"(query {read.query_id})")
+            if read.role_name is None:
+                return (f"copied from {read.upstream} under masking policy {span.policy} by an unknown role "
+                        f"(query {read.query_id})")
+            if read.role_name.upper() in body.clear_roles:
+                return (f"copied from {read.upstream} by role {read.role_name.upper()}, which masking policy "
+                        f"{span.policy} shows clear values to (query {read.query_id})")
+        return None
+
+
+def _dataset(node: str) -> str | None:
+    try:
+        parent = dataset_of(node)
+    except (ValueError, IndexError):
+        return None
+    return parent if parent and parent != node and "." in parent else None
+
+
+def _names(spans: list[Span] | None) -> str:
+    return ", ".join(sorted({s.policy for s in spans or ()}))
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,117 @@
+"""Governance statements of the query history -> dated registry facts (crawl side, issue 10 §2-3).
+
+:class:`PolicyRecorder` is fed every admitted query-history row and every lineage event of a
+crawl; at each crawl commit (before the watermark moves) it writes what it collected in one
+registry transaction:
+
+* ``ALTER … SET|UNSET MASKING POLICY``, ``SET|UNSET TAG``, ``ADD|DROP ROW ACCESS POLICY``
+  -> facts of origin ``query_history``, effective from the statement's ``end_time``;
+* ``CREATE [OR REPLACE] MASKING POLICY`` / ``ALTER MASKING POLICY … SET BODY`` -> the body
+  (clear roles, understood or not), ``DROP MASKING POLICY`` -> the body ends;
+* column lineage out of a column that has a masking policy fact (or whose dataset has), or
+  out of a view's column (a view shows its base column's policy) -> a
+  :class:`~lineage_engine.model.ColumnRead` with the statement's ``role_name``: the scan
+  decides from it what the copy holds.
+
+Only successful statements count. A statement about an object the graph has not seen is
+stored all the same (facts are keyed by id) and applies when the object appears.
+Crash safety: every write is idempotent and happens before the watermark commit, so a
+crawl killed anywhere and re-run stores the same facts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from lineage_engine.model import (
+    ColumnRead,
+    SavedTrace,
+    LineageEvent,
+    MaskingPolicyBody,
+    QueryRecord,
+    RegistryFact,
+    dataset_of,
+)
+from lineage_engine.graph.store import GraphStore
+from lineage_engine.parsing.policies import extract_policies, might_govern
+from lineage_engine.registry.repository import Registry
+
+_VIEWS = SavedTrace(
+    name="_views_for_policies",
+    text="MATCH (d:Dataset) WHERE d.kind = 'view' RETURN d.id AS id ORDER BY id",
+    description="Datasets that are views (copies out of them are recorded with their role).",
+)
+
+_ROLES_KEPT = 10_000
+"""Statements whose role is remembered for events emitted later (temporary-table chains)."""
+
+
+def known_views(store: GraphStore) -> list[str]:
+    """Return the ids of the views the graph holds (at the start of a crawl)."""
+    return [str(r["id"]) for r in store.run_trace(_VIEWS, {})]
+
+
+class PolicyRecorder:
+    """Collect governance facts during one crawl; :meth:`flush` writes them (idempotent)."""
+
+    def __init__(self, registry: Registry, views: Iterable[str] = ()) -> None:
+        self._registry = registry
+        self._views = set(views)
+        self._facts: list[RegistryFact] = []
+        self._bodies: list[MaskingPolicyBody] = []
+        self._dropped: list[tuple[str, datetime]] = []
+        self._reads: list[ColumnRead] = []
+        self._roles: dict[str, str | None] = {}
+        self._masked: set[str] | None = None
+        self.statements = 0
+
+    def _masked_paths(self) -> set[str]:
+        if self._masked is None:
+            self._masked = self._registry.masked_paths()
+        return self._masked
+
+    def observe(self, record: QueryRecord) -> None:
+        """Read the governance statements of one admitted row; remember its role."""
+        if len(self._roles) >= _ROLES_KEPT:
+            self._roles.pop(next(iter(self._roles)))
+        self._roles[record.query_id] = record.role_name
+        if (record.execution_status or "SUCCESS").upper() != "SUCCESS" or not might_govern(record.query_text):
+            return
+        found = extract_policies(record.query_text, database=record.database_name, schema=record.schema_name)
+        if not found:
+            return
+        self.statements += 1
+        at, qid = record.end_time, record.query_id
+        for change in found.changes:
+            self._facts.append(RegistryFact(change.target, change.fact, change.value, at, origin="query_history",
+                                            key=change.key, query_id=qid))
+            if change.fact == "masking_policy" and change.value is not None:
+                self._masked_paths().add(change.target)
+        for body in found.bodies:
+            self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid))
+        self._dropped.extend((name, at) for name in found.dropped_policies)
+
+    def observe_events(self, events: Iterable[LineageEvent]) -> None:
+        """Remember copies out of masked columns among ``events``' column lineage."""
+        for event in events:
+            if event.target.kind == "view":
+                self._views.add(event.target.id)
+            if not event.columns:
+                continue
+            masked = self._masked_paths()
+            if not masked and not self._views:
+                continue
+            role = self._roles.get(event.query_id)
+            for edge in event.columns:
+                source = dataset_of(edge.source)
+                if edge.source in masked or source in masked or source in self._views:
+                    self._reads.append(ColumnRead(edge.target, edge.source, event.at, event.query_id, role))
+
+    def flush(self) -> int:
+        """Write what was collected since the last flush; return how many registry rows changed."""
+        if not (self._facts or self._bodies or self._dropped or self._reads):
+            return 0
+        changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads)
+        self._facts, self._bodies, self._dropped, self._reads = [], [], [], []
+        return changed

@@ -1,0 +1,393 @@
+"""Masking policies, row access policies and tags set in the query history (issue 10 §2-3).
+
+Pure: stdlib, sqlglot and :mod:`lineage_engine.model`. :func:`extract_policies` reads, from
+statement text, the Snowflake DDL that governs columns (documented in Snowflake's
+``ALTER TABLE … ALTER COLUMN``, ``ALTER TABLE``, ``ALTER VIEW`` and ``CREATE MASKING
+POLICY`` reference pages):
+
+* ``ALTER TABLE|VIEW t MODIFY|ALTER [COLUMN] c SET MASKING POLICY p [USING (...)] [FORCE]``
+  and ``… UNSET MASKING POLICY``, several columns comma-separated;
+* ``ALTER TABLE|VIEW t [MODIFY|ALTER [COLUMN] c] SET TAG a = 'v' [, …]`` / ``UNSET TAG a [, …]``;
+* ``ALTER TABLE|VIEW t ADD ROW ACCESS POLICY p ON (c, …)`` / ``DROP ROW ACCESS POLICY p`` /
+  ``DROP ALL ROW ACCESS POLICIES``;
+* ``CREATE [OR REPLACE] MASKING POLICY [IF NOT EXISTS] p AS (val type, …) RETURNS type ->
+  body`` and ``ALTER MASKING POLICY p SET BODY -> body``: of the body only the roles that
+  see the value in clear are kept, and whether the body was understood (never other
+  literals); ``DROP MASKING POLICY p``.
+
+sqlglot 30 parses none of these statements into an AST (they become opaque commands), so
+the statements are read from sqlglot's Snowflake **tokens** (quoting and string rules are
+sqlglot's); only a policy body is parsed as an expression. Unrecognised text gives
+nothing, never an error. Policy names are kept without database and schema, lower-case.
+
+**A body is understood** when it is ``CASE WHEN <role test> THEN <arg> … ELSE <no arg> END``
+where each role test is ``CURRENT_ROLE() IN ('R', …)``, ``CURRENT_ROLE() = 'R'``,
+``IS_ROLE_IN_SESSION('R')`` (or an ``OR`` of them), each ``THEN`` returns the first argument
+unchanged (clear) or something that does not read it (masked), and the ``ELSE`` does not
+read it. The roles of the clear branches are the policy's clear roles. Any other body (a
+function call, a lookup table, a default that shows the value) is not understood: a copy
+made through it counts as clear (over-report, never under).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from lineage_engine.model import DatasetRef, column_id
+
+TAG_VALUE_MAX = 256
+"""Longest tag value kept, in characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
+    """One governance fact a statement sets or unsets.
+
+    Attributes:
+        target: a column id (masking policy, column tag) or a dataset id (tag, row access
+            policy); unqualified names are completed from the session's database/schema.
+        fact: ``masking_policy`` | ``tag`` | ``row_access_policy``.
+        value: the policy name (lower-case, unqualified) or tag value; None for an unset/drop.
+        key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change.
+    """
+
+    target: str
+    fact: str
+    value: str | None
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBody:
+    """A masking policy created (or its body replaced): name, understood, clear roles (upper-case, sorted)."""
+
+    name: str
+    understood: bool
+    clear_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStatements:
+    """What :func:`extract_policies` found, in statement order."""
+
+    changes: tuple[PolicyChange, ...] = ()
+    bodies: tuple[PolicyBody, ...] = ()
+    dropped_policies: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.bodies or self.dropped_policies)
+
+
+def might_govern(text: str) -> bool:
+    """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
+    upper = text.upper()
+    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper
+
+
+def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
+    """Return the policy and tag statements in ``text`` (Snowflake SQL, one or more statements).
+
+    Args:
+        text: statement text as the query history holds it.
+        database, schema: the session's defaults, to complete unqualified names.
+
+    Returns:
+        The changes, policy bodies and dropped policies, in statement order; empty for
+        anything else, and for text that does not tokenize.
+    """
+    if not might_govern(text):
+        return PolicyStatements()
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("snowflake").tokenize(text)
+    except (SqlglotError, ValueError):
+        return PolicyStatements()
+    out = _Collector(text, database, schema)
+    for statement in _split(tokens):
+        out.statement(statement)
+    return PolicyStatements(tuple(out.changes), tuple(out.bodies), tuple(out.dropped))
+
+
+def _split(tokens: list[Token]) -> list[list[Token]]:
+    statements: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            statements.append([])
+        else:
+            statements[-1].append(token)
+    return [s for s in statements if s]
+
+
+def _word(token: Token | None) -> str:
+    return token.text.upper() if token is not None and token.token_type != TokenType.STRING else ""
+
+
+class _Cursor:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        j = self.i + ahead
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def accept(self, *words: str) -> bool:
+        """Consume the words in sequence when they are next; return whether they were."""
+        if all(_word(self.peek(k)) == w for k, w in enumerate(words)):
+            self.i += len(words)
+            return True
+        return False
+
+    def name(self) -> list[tuple[str, bool]] | None:
+        """Consume a dotted name; return its parts as (text, quoted)."""
+        parts: list[tuple[str, bool]] = []
+        while True:
+            token = self.peek()
+            if token is None or token.token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN,
+                                                     TokenType.R_PAREN, TokenType.EQ, TokenType.DOT):
+                return None
+            parts.append((token.text, token.token_type == TokenType.IDENTIFIER))
+            self.i += 1
+            if self.peek() is None or self.peek().token_type != TokenType.DOT:  # type: ignore[union-attr]
+                return parts
+            self.i += 1
+
+    def skip_parens(self) -> None:
+        if self.peek() is None or self.peek().token_type != TokenType.L_PAREN:  # type: ignore[union-attr]
+            return
+        depth = 0
+        while self.peek() is not None:
+            kind = self.peek().token_type  # type: ignore[union-attr]
+            self.i += 1
+            depth += kind == TokenType.L_PAREN
+            depth -= kind == TokenType.R_PAREN
+            if depth == 0:
+                return
+
+    def at_comma(self) -> bool:
+        if self.peek() is not None and self.peek().token_type == TokenType.COMMA:  # type: ignore[union-attr]
+            self.i += 1
+            return True
+        return False
+
+
+def _policy_name(parts: list[tuple[str, bool]]) -> str:
+    return parts[-1][0].lower()
+
+
+class _Collector:
+    def __init__(self, text: str, database: str | None, schema: str | None) -> None:
+        self.text, self.database, self.schema = text, database, schema
+        self.changes: list[PolicyChange] = []
+        self.bodies: list[PolicyBody] = []
+        self.dropped: list[str] = []
+
+    def dataset(self, parts: list[tuple[str, bool]]) -> str | None:
+        display = [p if quoted else p.upper() for p, quoted in parts]
+        if len(display) == 1 and self.schema:
+            display.insert(0, self.schema)
+        if len(display) == 2 and self.database:
+            display.insert(0, self.database)
+        return DatasetRef.of(display).id if len(display) == 3 else None
+
+    def statement(self, tokens: list[Token]) -> None:
+        cur = _Cursor(tokens)
+        if cur.accept("ALTER", "TABLE") or cur.accept("ALTER", "VIEW") or cur.accept("ALTER", "MATERIALIZED", "VIEW"):
+            cur.accept("IF", "EXISTS")
+            parts = cur.name()
+            target = self.dataset(parts) if parts else None
+            if target is not None:
+                self.alter_object(cur, target)
+        elif cur.accept("CREATE"):
+            cur.accept("OR", "REPLACE")
+            if cur.accept("MASKING", "POLICY"):
+                cur.accept("IF", "NOT", "EXISTS")
+                self.create_policy(cur)
+        elif cur.accept("ALTER", "MASKING", "POLICY"):
+            cur.accept("IF", "EXISTS")
+            parts = cur.name()
+            if parts and cur.accept("SET", "BODY"):
+                self.body(cur, _policy_name(parts), None)
+        elif cur.accept("DROP", "MASKING", "POLICY"):
+            cur.accept("IF", "EXISTS")
+            parts = cur.name()
+            if parts:
+                self.dropped.append(_policy_name(parts))
+
+    def alter_object(self, cur: _Cursor, target: str) -> None:
+        while cur.peek() is not None:
+            if cur.accept("MODIFY") or cur.accept("ALTER"):
+                self.alter_columns(cur, target)
+                return
+            if cur.accept("SET", "TAG"):
+                self.set_tags(cur, target)
+            elif cur.accept("UNSET", "TAG"):
+                self.unset_tags(cur, target)
+            elif cur.accept("ADD", "ROW", "ACCESS", "POLICY"):
+                parts = cur.name()
+                if parts is None:
+                    return
+                self.changes.append(PolicyChange(target, "row_access_policy", _policy_name(parts)))
+                if cur.accept("ON"):
+                    cur.skip_parens()
+            elif cur.accept("DROP", "ROW", "ACCESS", "POLICY"):
+                if cur.name() is None:
+                    return
+                self.changes.append(PolicyChange(target, "row_access_policy", None))
+            elif cur.accept("DROP", "ALL", "ROW", "ACCESS", "POLICIES"):
+                self.changes.append(PolicyChange(target, "row_access_policy", None))
+            else:
+                return
+            if not cur.at_comma():
+                return
+
+    def alter_columns(self, cur: _Cursor, table: str) -> None:
+        while cur.peek() is not None:
+            cur.accept("COLUMN")
+            parts = cur.name()
+            if parts is None or len(parts) != 1:
+                return
+            name = parts[0][0]
+            column = column_id(table, name.lower())
+            if cur.accept("SET", "MASKING", "POLICY"):
+                policy = cur.name()
+                if policy is None:
+                    return
+                self.changes.append(PolicyChange(column, "masking_policy", _policy_name(policy)))
+                if cur.accept("USING"):
+                    cur.skip_parens()
+                cur.accept("FORCE")
+            elif cur.accept("UNSET", "MASKING", "POLICY"):
+                self.changes.append(PolicyChange(column, "masking_policy", None))
+            elif cur.accept("SET", "TAG"):
+                self.set_tags(cur, column)
+            elif cur.accept("UNSET", "TAG"):
+                self.unset_tags(cur, column)
+            else:
+                return
+            if not cur.at_comma():
+                return
+
+    def set_tags(self, cur: _Cursor, target: str) -> None:
+        while True:
+            parts = cur.name()
+            eq, value = cur.peek(), cur.peek(1)
+            if parts is None or eq is None or eq.token_type != TokenType.EQ or value is None \
+                    or value.token_type != TokenType.STRING:
+                return
+            cur.i += 2
+            key = ".".join(p if quoted else p.lower() for p, quoted in parts)
+            self.changes.append(PolicyChange(target, "tag", value.text[:TAG_VALUE_MAX], key))
+            nxt = cur.peek(1)
+            if cur.peek() is None or cur.peek().token_type != TokenType.COMMA or nxt is None \
+                    or _word(nxt) in ("SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"):  # type: ignore[union-attr]
+                return
+            cur.i += 1
+
+    def unset_tags(self, cur: _Cursor, target: str) -> None:
+        while True:
+            parts = cur.name()
+            if parts is None:
+                return
+            key = ".".join(p if quoted else p.lower() for p, quoted in parts)
+            self.changes.append(PolicyChange(target, "tag", None, key))
+            nxt = cur.peek(1)
+            if cur.peek() is None or cur.peek().token_type != TokenType.COMMA or nxt is None \
+                    or _word(nxt) in ("SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"):  # type: ignore[union-attr]
+                return
+            cur.i += 1
+
+    def create_policy(self, cur: _Cursor) -> None:
+        parts = cur.name()
+        if parts is None or not cur.accept("AS"):
+            return
+        start = cur.peek()
+        if start is None or start.token_type != TokenType.L_PAREN:
+            return
+        argument = cur.peek(1)
+        cur.skip_parens()
+        arg = argument.text if argument is not None and argument.token_type != TokenType.R_PAREN else None
+        if not cur.accept("RETURNS"):
+            return
+        while cur.peek() is not None and cur.peek().token_type != TokenType.ARROW:  # type: ignore[union-attr]
+            cur.i += 1
+        self.body(cur, _policy_name(parts), arg)
+
+    def body(self, cur: _Cursor, name: str, arg: str | None) -> None:
+        arrow = cur.peek()
+        if arrow is None or arrow.token_type != TokenType.ARROW:
+            return
+        rest = cur.tokens[cur.i + 1 :]
+        end = next((k for k, t in enumerate(rest) if _word(t) == "COMMENT" and k + 1 < len(rest)
+                    and rest[k + 1].token_type == TokenType.EQ), len(rest))
+        if not rest[:end]:
+            return
+        text = self.text[rest[0].start : rest[end - 1].end + 1]
+        understood, roles = _read_body(text, arg)
+        self.bodies.append(PolicyBody(name, understood, roles))
+
+
+def _read_body(text: str, arg: str | None) -> tuple[bool, tuple[str, ...]]:
+    try:
+        node = sqlglot.parse_one(text, read="snowflake")
+    except (SqlglotError, ValueError):
+        return False, ()
+    if not isinstance(node, exp.Case) or node.this is not None:
+        return False, ()
+
+    def reads_arg(e: exp.Expr | None) -> bool:
+        if e is None:
+            return False
+        if arg is None:
+            return True  # the argument is unknown: any branch may show it
+        return any(c.name.lower() == arg.lower() for c in e.find_all(exp.Column))
+
+    def is_arg(e: exp.Expr | None) -> bool:
+        return isinstance(e, exp.Column) and not e.table and arg is not None and e.name.lower() == arg.lower()
+
+    clear: set[str] = set()
+    for branch in node.args.get("ifs") or []:
+        roles = _role_test(branch.this)
+        if roles is None:
+            return False, ()
+        then = branch.args.get("true")
+        if is_arg(then):
+            clear.update(roles)
+        elif reads_arg(then):
+            return False, ()
+    if reads_arg(node.args.get("default")):
+        return False, ()
+    return True, tuple(sorted(clear))
+
+
+def _role_test(node: exp.Expr | None) -> set[str] | None:
+    """Return the roles a condition admits, or None when it is not a plain role test."""
+    if isinstance(node, exp.Paren):
+        return _role_test(node.this)
+    if isinstance(node, exp.Or):
+        left, right = _role_test(node.this), _role_test(node.expression)
+        return None if left is None or right is None else left | right
+    if isinstance(node, exp.In) and _is_current_role(node.this):
+        values = node.expressions
+        if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
+            return {v.this.upper() for v in values}
+        return None
+    if isinstance(node, exp.EQ):
+        for fn, lit in ((node.this, node.expression), (node.expression, node.this)):
+            if _is_current_role(fn) and isinstance(lit, exp.Literal) and lit.is_string:
+                return {lit.this.upper()}
+        return None
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "IS_ROLE_IN_SESSION":
+        values = node.expressions
+        if len(values) == 1 and isinstance(values[0], exp.Literal) and values[0].is_string:
+            return {values[0].this.upper()}
+    return None
+
+
+def _is_current_role(node: exp.Expr | None) -> bool:
+    if isinstance(node, exp.CurrentRole):
+        return True
+    return isinstance(node, exp.Anonymous) and node.name.upper() == "CURRENT_ROLE"

@@ -1,0 +1,96 @@
+"""Masking policy bodies and copies out of masked columns, in the registry (issue 10 §3).
+
+Session-level helpers for :class:`~lineage_engine.registry.repository.Registry`. A body's
+timeline per policy name: a ``CREATE OR REPLACE`` / ``SET BODY`` at T closes the body that
+held at T and opens the new one; ``DROP MASKING POLICY`` at T closes it. Writes are
+idempotent (a replayed statement changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lineage_engine.model import ColumnRead, MaskingPolicyBody
+from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow
+
+
+def state_body(session: Session, body: MaskingPolicyBody) -> bool:
+    """Put ``body`` (valid from ``body.valid_from``) into its policy's timeline; True when it changed."""
+    name = body.name.strip().lower()
+    rows = list(session.scalars(select(MaskingPolicyRow).where(MaskingPolicyRow.name == name)))
+    if any(r.valid_from == body.valid_from for r in rows):
+        return False
+    prev = max((r for r in rows if r.valid_from < body.valid_from), key=lambda r: r.valid_from, default=None)
+    nxt = min((r for r in rows if r.valid_from > body.valid_from), key=lambda r: r.valid_from, default=None)
+    ends = [nxt.valid_from] if nxt is not None else []
+    if prev is not None and (prev.valid_to is None or prev.valid_to > body.valid_from):
+        if prev.valid_to is not None:
+            ends.append(prev.valid_to)
+        prev.valid_to = body.valid_from
+    session.add(MaskingPolicyRow(name=name, understood=body.understood, clear_roles=sorted(body.clear_roles),
+                                 valid_from=body.valid_from, valid_to=min(ends) if ends else None,
+                                 query_id=body.query_id))
+    session.flush()
+    return True
+
+
+def drop_policy(session: Session, name: str, at: datetime) -> bool:
+    """Close the body of ``name`` holding at ``at``; True when one did."""
+    query = select(MaskingPolicyRow).where(MaskingPolicyRow.name == name.strip().lower(),
+                                           MaskingPolicyRow.valid_from < at)
+    for row in session.scalars(query):
+        if row.valid_to is None or row.valid_to > at:
+            row.valid_to = at
+            return True
+    return False
+
+
+def list_bodies(session: Session) -> list[MaskingPolicyBody]:
+    """Return every body interval, by name then valid_from."""
+    query = select(MaskingPolicyRow).order_by(MaskingPolicyRow.name, MaskingPolicyRow.valid_from)
+    return [MaskingPolicyBody(r.name, r.understood, tuple(r.clear_roles), r.valid_from, r.valid_to, r.query_id)
+            for r in session.scalars(query)]
+
+
+def add_reads(session: Session, reads: Sequence[ColumnRead]) -> int:
+    """Insert copies not stored yet (keyed by downstream, upstream, query_id); return how many were new."""
+    added = 0
+    seen: set[tuple[str, str, str]] = set()
+    for read in reads:
+        key = (read.downstream, read.upstream, read.query_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        query = select(ColumnReadRow.id).where(ColumnReadRow.downstream == read.downstream,
+                                               ColumnReadRow.upstream == read.upstream,
+                                               ColumnReadRow.query_id == read.query_id)
+        if session.scalars(query.limit(1)).first() is None:
+            session.add(ColumnReadRow(downstream=read.downstream, upstream=read.upstream, at=read.at,
+                                      query_id=read.query_id, role_name=read.role_name))
+            added += 1
+    session.flush()
+    return added
+
+
+def list_reads(session: Session, upstreams: Iterable[str] | None = None) -> list[ColumnRead]:
+    """Return stored copies (all, or out of some upstream columns), by upstream, downstream, time."""
+    query = select(ColumnReadRow)
+    rows: list[ColumnReadRow] = []
+    if upstreams is None:
+        rows = list(session.scalars(query))
+    else:
+        wanted = sorted(set(upstreams))
+        for start in range(0, len(wanted), 500):
+            rows.extend(session.scalars(query.where(ColumnReadRow.upstream.in_(wanted[start : start + 500]))))
+    rows.sort(key=lambda r: (r.upstream, r.downstream, r.at, r.query_id))
+    return [ColumnRead(r.downstream, r.upstream, r.at, r.query_id, r.role_name) for r in rows]
+
+
+def masked_paths(session: Session) -> set[str]:
+    """Return every catalog_path that has (or had) a masking policy fact, any origin."""
+    query = select(FactRow.catalog_path).where(FactRow.fact == "masking_policy", FactRow.value.is_not(None))
+    return set(session.scalars(query.distinct()))
