@@ -21,8 +21,12 @@ crawl killed anywhere and re-run stores the same facts once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lineage_engine.errors import SourceError, Transient
 
 from lineage_engine.model import (
     ColumnRead,
@@ -36,6 +40,11 @@ from lineage_engine.model import (
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.parsing.policies import extract_policies, might_govern
 from lineage_engine.registry.repository import Registry
+
+if TYPE_CHECKING:
+    from lineage_engine.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _VIEWS = SavedTrace(
     name="_views_for_policies",
@@ -115,3 +124,28 @@ class PolicyRecorder:
         changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads)
         self._facts, self._bodies, self._dropped, self._reads = [], [], [], []
         return changed
+
+
+def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime, *, fetch: Any = None) -> int | None:
+    """Read POLICY_REFERENCES and TAG_REFERENCES and reconcile the registry (``telemetry.sync_policies``).
+
+    Returns how many registry timelines changed, or None when the read failed: a failure is
+    a warning (account and host named, never a secret), never an error, and the registry
+    keeps the facts of the last successful sync.
+    """
+    from lineage_engine.sources import snowflake_policies
+    from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
+
+    try:
+        config = SnowflakeConnectionConfig.from_settings(settings.telemetry)
+        found = (fetch or snowflake_policies.fetch_warehouse_policies)(config)
+    except SourceError as exc:
+        log.warning("warehouse policies not synced: %s", exc,
+                    extra={"event": "policy_sync_failed", "error_type": type(exc).__name__,
+                           "transient": isinstance(exc, Transient)})
+        return None
+    changed = registry.sync_warehouse_facts(found.policies, found.tags, at)
+    log.info("warehouse policies synced: %d policy and %d tag assignments, %d changes", len(found.policies),
+             len(found.tags), changed, extra={"event": "policy_sync", "policies": len(found.policies),
+                                               "tags": len(found.tags), "changed": changed})
+    return changed

@@ -22,6 +22,7 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.column_catalog import ColumnCatalog
+from lineage_engine.governance import sync_warehouse_policies
 from lineage_engine.errors import ConfigError
 from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore, open_graph_store
@@ -252,6 +253,8 @@ def crawl(
                 settings, source, store, reg, options, window_progress=window_progress, stop=stop,
                 clock=clock, console=console, catalog=catalog)
             report = outcome_windows.total(source.key)
+        if settings.telemetry.sync_policies:  # issue 10 §2: what the warehouse enforces now
+            sync_warehouse_policies(settings, reg, clock())
         synced = sync_classifications(store, reg)
         total = reg.count_quarantine(source.key)
     return CrawlOutcome(report=report, nodes_synced=synced, quarantined_total=total, windows=outcome_windows,

@@ -131,6 +131,12 @@ class TelemetrySettings(_Section):
         description="The service reloads the synced columns when older than this (ACCOUNT_USAGE.COLUMNS lags up to 90 min).",
     )
 
+    # Policies and tags the warehouse enforces (issue 10 §2); see lineage_engine.sources.snowflake_policies.
+    sync_policies: bool = Field(
+        False, description="After each crawl, read SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES and TAG_REFERENCES into "
+        "dated registry facts (role needs SNOWFLAKE.GOVERNANCE_VIEWER); needs telemetry.account.",
+    )
+
     @field_validator("query_filters")
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
@@ -146,6 +152,9 @@ class TelemetrySettings(_Section):
         if self.sync_columns and not self.account:
             raise ValueError("sync_columns reads SNOWFLAKE.ACCOUNT_USAGE.COLUMNS and needs telemetry.account "
                              "(and telemetry.user); set them or turn sync_columns off")
+        if self.sync_policies and not self.account:
+            raise ValueError("sync_policies reads SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES and TAG_REFERENCES and "
+                             "needs telemetry.account (and telemetry.user); set them or turn sync_policies off")
         return self
 
     @field_validator("temp_patterns")

@@ -227,3 +227,26 @@ def facts_as_of(session: Session, at: datetime) -> RegistryFacts:
     facts = tuple(_domain(winners[k]) for k in sorted(winners) if winners[k].value is not None)
     reviewed = {row.catalog_path: row.reviewed_at for row in session.scalars(select(AssetRow))}
     return RegistryFacts(at=at, facts=facts, reviewed=reviewed)
+
+
+def reconcile(
+    session: Session, origin: str, kinds: Sequence[str], current: dict[tuple[str, str, str], Any], at: datetime,
+    now: datetime,
+) -> int:
+    """Make ``origin``'s open facts of ``kinds`` equal ``current`` from ``at`` on; return changes.
+
+    ``current`` maps (catalog_path, fact, key) -> value as the warehouse shows it at ``at``:
+    a new or changed assignment is stated from ``at``; an open one that is gone is ended by
+    an "explicitly none" fact at ``at`` (the policy was unset or the object dropped).
+    Idempotent: the same snapshot again changes nothing.
+    """
+    changed = 0
+    for (path, fact, key), value in sorted(current.items()):
+        changed += state_fact(session, RegistryFact(path, fact, value, at, origin=origin, key=key), now)
+    query = select(FactRow).where(FactRow.origin == origin, FactRow.fact.in_(list(kinds)),
+                                  FactRow.valid_to.is_(None), FactRow.value.is_not(None))
+    gone = [(r.catalog_path, r.fact, r.key) for r in session.scalars(query)
+            if (r.catalog_path, r.fact, r.key) not in current]
+    for path, fact, key in sorted(gone):
+        changed += state_fact(session, RegistryFact(path, fact, None, at, origin=origin, key=key), now)
+    return changed

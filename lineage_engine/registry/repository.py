@@ -240,6 +240,29 @@ class Registry:
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
             return changed + _policies.add_reads(session, reads)
 
+    def sync_warehouse_facts(
+        self,
+        policies: Mapping[tuple[str, str, str], str],
+        tags: Mapping[tuple[str, str, str], str],
+        at: datetime,
+    ) -> int:
+        """Reconcile the registry with what ACCOUNT_USAGE shows at ``at``, in one transaction.
+
+        ``policies``: (id, ``masking_policy`` | ``row_access_policy``, "") -> policy name
+        (origin ``policy_references``); ``tags``: (id, ``tag``, tag name) -> value (origin
+        ``tag_references``). New or changed assignments hold from ``at``; assignments no
+        longer shown end at ``at``. Idempotent. Returns how many timelines changed.
+
+        Raises:
+            ValueError: ``at`` is naive.
+        """
+        _require_aware(at, "at")
+        now = _utcnow()
+        with self._transaction("sync warehouse policies and tags") as session:
+            changed = _facts.reconcile(session, "policy_references", ("masking_policy", "row_access_policy"),
+                                       dict(policies), at, now)
+            return changed + _facts.reconcile(session, "tag_references", ("tag",), dict(tags), at, now)
+
     def policy_bodies(self) -> list[MaskingPolicyBody]:
         """Return every masking policy body interval known, by name then valid_from."""
         with self._transaction("read masking policies") as session:
