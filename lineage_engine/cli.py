@@ -334,7 +334,7 @@ def _print_scan(report: ScanReport, destination: str) -> None:
         start = window.unmasked_from.isoformat().replace("+00:00", "Z") if window.unmasked_from else "an unknown time"
         end = window.unmasked_to.isoformat().replace("+00:00", "Z") if window.unmasked_to else ""
         console.print(f"  resolved: {window.origin} → {window.terminal} unmasked from {start} to {end} "
-                      "(masked since)", markup=False)
+                      "(masked since; resolved, not alerted)", markup=False)
 
 
 def exposure_rows(paths: list[ExposurePath]) -> list[dict[str, object]]:

@@ -59,7 +59,7 @@ def pairs(edges: list[dict[str, object]]) -> set[tuple[object, object]]:
 def test_crawl_builds_lineage_collapses_temp_objects_and_is_idempotent(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     first = cli(config, "crawl")
-    assert "crawled 596 rows" in first
+    assert "crawled 599 rows" in first
     edges = export(config)
     found = pairs(edges)
     # dbt incremental through CUSTOMER_360__dbt_tmp: collapsed, recorded in via.
@@ -158,7 +158,7 @@ def test_killed_crawl_resumes_to_the_same_graph(tmp_path: Path) -> None:
         time.sleep(0.01)
     proc.wait(timeout=HANG_SECONDS)
     assert proc.returncode == -signal.SIGKILL, "the crawl finished before it could be killed mid-way"
-    assert 0 < committed < 596
+    assert 0 < committed < 599
     out = cli(crashed, "crawl")
     assert "crawled" in out
     assert export(crashed) == expected
@@ -199,6 +199,10 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert "coverage: 2 origins walked at column level" in out
     # the masked e-mail copied into a free-text column of its own table: a masking bypass
     assert (email, "prod_db.raw.customer_profiles.support_note", "column") in found
+    # a CRM copy masked three hours after it was made: resolved findings with their unmasked window
+    for column in ("email", "phone"):
+        assert (f"resolved: prod_db.raw.customer_profiles.{column} → prod_db.crm.contacts.{column} unmasked from "
+                "2026-11-20T12:00:03Z to 2026-11-20T15:00:06Z") in out
     masked = out.split("masking at column level", 1)[1]
     assert "prod_db.analytics.customer_360.email" in masked and "masked" in masked and "True" in masked
     assert (tmp_path / ".lineage" / "graph").exists() and (tmp_path / ".lineage" / "registry.db").exists()

@@ -128,6 +128,16 @@ DROP_CLONE = "drop table if exists PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUI
 NOTE_FILL = """update PROD_DB.RAW.CUSTOMER_PROFILES
 set support_note = 'reach at ' || email
 where support_note is null and is_test_account = false"""
+# a CRM sync copies contact columns at noon of the last day; security masks the copy's columns three
+# hours later: the copy was readable in clear in between, a resolved finding "unmasked from T1 to T2"
+# (issue 10 §2). Written after every other row, so the query ids before it stay as they were.
+CRM_CONTACTS = """create or replace table PROD_DB.CRM.CONTACTS as
+select customer_id, email, phone, country_code from PROD_DB.RAW.CUSTOMER_PROFILES"""
+PHONE_MASK = """create or replace masking policy PROD_DB.GOVERNANCE.PHONE_MASK as (val string) returns string ->
+  case when current_role() in ('PII_ADMIN', 'CRM_EXPORTER') then val else '***-***-' || right(val, 4) end"""
+CRM_MASKING = """alter table PROD_DB.CRM.CONTACTS modify
+  column phone set masking policy PROD_DB.GOVERNANCE.PHONE_MASK,
+  column email set masking policy PROD_DB.GOVERNANCE.EMAIL_MASK"""
 BROKEN = "create or replace table PROD_DB.SCRATCH.BROKEN_REPORT as select customer_id, from where ((("
 
 NOISE = [
@@ -222,6 +232,12 @@ def build() -> list[dict[str, object]]:
               user="ANALYST_CAROL", role="ANALYST", session=str(6000 + day), status="FAILED_WITH_ERROR")
         w.add("SELECT", "select query_id from snowflake.account_usage.query_history limit 1",
               user="LINEAGE_SVC", role="LINEAGE_OBSERVER", session=str(9900 + day), tag="lineage-svc")
+    w.clock = START + timedelta(days=DAYS - 1, hours=10)
+    w.add("CREATE_TABLE_AS_SELECT", CRM_CONTACTS, user="CRM_SYNC", role="CRM_EXPORTER", session="9100", schema="CRM")
+    w.clock = START + timedelta(days=DAYS - 1, hours=13)
+    w.add("CREATE_MASKING_POLICY", PHONE_MASK, user="SEC_ERIN", role="SECURITYADMIN", session="9200",
+          schema="GOVERNANCE")
+    w.add("ALTER_TABLE_MODIFY_COLUMN", CRM_MASKING, user="SEC_ERIN", role="SECURITYADMIN", session="9200", schema="CRM")
     return w.rows
 
 
