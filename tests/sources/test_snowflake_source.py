@@ -95,6 +95,25 @@ def test_filters_follow_the_reference_and_exclude_our_own_queries(snow: Any) -> 
     assert _ids(_source(query_types=["MERGE"])) == ["q10"]  # telemetry.query_filters pushed down
 
 
+def test_governance_statements_are_read_whatever_their_query_type(snow: Any) -> None:
+    """Policy and tag DDL becomes dated registry facts (issue 10 §2): read even outside the lineage types."""
+    t = NOW - timedelta(hours=3)
+    load_query_history(snow, [
+        _row("p1", t, query_type="ALTER_TABLE_MODIFY_COLUMN",
+             text="alter table DB.S.A modify column email set masking policy GOV.P.EMAIL_MASK"),
+        _row("p2", t, query_type="CREATE_MASKING_POLICY",
+             text="create masking policy GOV.P.EMAIL_MASK as (v string) returns string -> '***'"),
+        _row("p3", t, query_type="ALTER_TABLE_SET_TAG", text="alter table DB.S.A set tag GOV.T.PII = 'yes'"),
+        _row("p4", t, query_type="ALTER_TABLE_ADD_ROW_ACCESS_POLICY",
+             text="alter table DB.S.A add row access policy GOV.P.RAP on (region)"),
+        _row("p5", t, query_type="SELECT", text="select 'masking policy' from DB.S.A"),
+        _row("p6", t, query_type="ALTER_TABLE_MODIFY_COLUMN", execution_status="FAILED_WITH_ERROR",
+             text="alter table DB.S.A modify column email unset masking policy"),
+        _row("p7", t, query_type="ALTER_TABLE_MODIFY_COLUMN", text="alter table DB.S.A modify column x set not null"),
+    ])
+    assert _ids(_source()) == ["p1", "p2", "p3", "p4"]
+
+
 def test_keyset_pages_in_end_time_then_query_id_order(snow: Any) -> None:
     t = NOW - timedelta(hours=5)
     rows = [_row(f"q{i}", t + timedelta(minutes=i // 2)) for i in (6, 1, 4, 3, 0, 5, 2)]  # ties on end_time

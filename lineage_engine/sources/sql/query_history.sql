@@ -10,6 +10,8 @@
 --                                integer nanoseconds since the epoch (exact; the driver's datetimes
 --                                stop at microseconds while Snowflake orders by nanoseconds)
 --   %(page_size)s                rows per page
+-- Governance statements (ALTER … SET|UNSET MASKING POLICY / TAG, ADD|DROP ROW ACCESS POLICY, CREATE MASKING POLICY)
+-- are read whatever their QUERY_TYPE (Snowflake publishes no list of its names): they become dated registry facts.
 -- The session runs with TIMEZONE=UTC, so TIMESTAMP_LTZ values come back in UTC.
 -- END_TIME_NS is the exact keyset value of each row; END_TIME is kept for the records.
 SELECT query_id,
@@ -32,7 +34,10 @@ WHERE end_time >= %(win_start)s
   AND end_time < %(win_end)s
   AND start_time >= %(start_floor)s
   AND execution_status = 'SUCCESS'
-  AND query_type IN (%(query_types)s)
+  AND (query_type IN (%(query_types)s)
+       OR (query_type NOT IN ('SELECT', 'SHOW', 'DESCRIBE')
+           AND (query_text ILIKE '%%masking polic%%' OR query_text ILIKE '%%row access polic%%'
+                OR query_text ILIKE '%%set tag%%')))
   AND (%(own_user)s IS NULL OR UPPER(COALESCE(user_name, '')) <> UPPER(%(own_user)s))
   AND (%(own_tag_prefix)s IS NULL OR NOT STARTSWITH(LOWER(COALESCE(query_tag, '')), %(own_tag_prefix)s))
   AND end_time >= %(after_floor)s
