@@ -40,6 +40,9 @@ from sqlglot.tokens import Token, TokenType
 
 from lineage_engine.model import DatasetRef, column_id
 
+_ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
+"""Words that start the next action after a comma (not another name of the list)."""
+
 TAG_VALUE_MAX = 256
 """Longest tag value kept, in characters."""
 
@@ -154,6 +157,14 @@ class _Cursor:
             if self.peek() is None or self.peek().token_type != TokenType.DOT:  # type: ignore[union-attr]
                 return parts
             self.i += 1
+
+    def next_in_list(self) -> bool:
+        """Consume a comma that continues a list of names (not one starting the next action)."""
+        token, nxt = self.peek(), self.peek(1)
+        if token is None or token.token_type != TokenType.COMMA or nxt is None or _word(nxt) in _ACTIONS:
+            return False
+        self.i += 1
+        return True
 
     def skip_parens(self) -> None:
         if self.peek() is None or self.peek().token_type != TokenType.L_PAREN:  # type: ignore[union-attr]
@@ -281,11 +292,8 @@ class _Collector:
             cur.i += 2
             key = ".".join(p if quoted else p.lower() for p, quoted in parts)
             self.changes.append(PolicyChange(target, "tag", value.text[:TAG_VALUE_MAX], key))
-            nxt = cur.peek(1)
-            if cur.peek() is None or cur.peek().token_type != TokenType.COMMA or nxt is None \
-                    or _word(nxt) in ("SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"):  # type: ignore[union-attr]
+            if not cur.next_in_list():
                 return
-            cur.i += 1
 
     def unset_tags(self, cur: _Cursor, target: str) -> None:
         while True:
@@ -294,11 +302,8 @@ class _Collector:
                 return
             key = ".".join(p if quoted else p.lower() for p, quoted in parts)
             self.changes.append(PolicyChange(target, "tag", None, key))
-            nxt = cur.peek(1)
-            if cur.peek() is None or cur.peek().token_type != TokenType.COMMA or nxt is None \
-                    or _word(nxt) in ("SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"):  # type: ignore[union-attr]
+            if not cur.next_in_list():
                 return
-            cur.i += 1
 
     def create_policy(self, cur: _Cursor) -> None:
         parts = cur.name()
