@@ -8,6 +8,9 @@ registry transaction:
   -> facts of origin ``query_history``, effective from the statement's ``end_time``;
 * ``CREATE [OR REPLACE] MASKING POLICY`` / ``ALTER MASKING POLICY … SET BODY`` -> the body
   (clear roles, understood or not), ``DROP MASKING POLICY`` -> the body ends;
+* ``CREATE OR REPLACE`` (table or view) and ``DROP`` of a dataset -> its policies and tags from
+  the warehouse end then (Snowflake drops them with the old object; facts from the
+  classification file are declarations and stay);
 * column lineage out of a column that has a masking policy fact (or whose dataset has), or
   out of a view's column (a view shows its base column's policy) -> a
   :class:`~lineage_engine.model.ColumnRead` with the statement's ``role_name``: the scan
@@ -33,6 +36,7 @@ from lineage_engine.model import (
     SavedTrace,
     LineageEvent,
     MaskingPolicyBody,
+    Operation,
     QueryRecord,
     RegistryFact,
     dataset_of,
@@ -51,6 +55,9 @@ _VIEWS = SavedTrace(
     text="MATCH (d:Dataset) WHERE d.kind = 'view' RETURN d.id AS id ORDER BY id",
     description="Datasets that are views (copies out of them are recorded with their role).",
 )
+
+_RECREATES = frozenset({Operation.REPLACE, Operation.CREATE, Operation.VIEW, Operation.DROP})
+"""Operations after which the target is a new object (``replaces``) or gone: its policies and tags end."""
 
 _ROLES_KEPT = 10_000
 """Statements whose role is remembered for events emitted later (temporary-table chains)."""
@@ -71,6 +78,7 @@ class PolicyRecorder:
         self._bodies: list[MaskingPolicyBody] = []
         self._dropped: list[tuple[str, datetime]] = []
         self._reads: list[ColumnRead] = []
+        self._recreated: list[tuple[str, datetime]] = []
         self._roles: dict[str, str | None] = {}
         self._masked: set[str] | None = None
         self.statements = 0
@@ -106,6 +114,8 @@ class PolicyRecorder:
         for event in events:
             if event.target.kind == "view":
                 self._views.add(event.target.id)
+            if event.operation in _RECREATES and (event.replaces or event.operation is Operation.DROP):
+                self._recreated.append((event.target.id, event.at))
             if not event.columns:
                 continue
             masked = self._masked_paths()
@@ -119,10 +129,11 @@ class PolicyRecorder:
 
     def flush(self) -> int:
         """Write what was collected since the last flush; return how many registry rows changed."""
-        if not (self._facts or self._bodies or self._dropped or self._reads):
+        if not (self._facts or self._bodies or self._dropped or self._reads or self._recreated):
             return 0
-        changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads)
-        self._facts, self._bodies, self._dropped, self._reads = [], [], [], []
+        changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads,
+                                                 self._recreated)
+        self._facts, self._bodies, self._dropped, self._reads, self._recreated = [], [], [], [], []
         return changed
 
 

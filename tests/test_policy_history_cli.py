@@ -140,3 +140,16 @@ def test_a_policy_on_a_table_the_graph_has_not_seen_applies_when_it_appears(tmp_
         ("CREATE_TABLE_AS_SELECT", "ETL", "create table db.s.plain as select id, email from db.s.customers"),
     ])
     assert brief(findings) == {("db.s.plain.email", "open", "HIGH", "")}
+
+
+def test_a_masked_copy_replaced_later_is_exposed_again(tmp_path: Path) -> None:
+    """CREATE OR REPLACE makes a new table without the old one's policy (Snowflake): the new copy is open."""
+    findings, _, _ = run(tmp_path, [
+        ("CREATE_TABLE", "ETL", "create table db.s.customers (id int, email varchar)"),
+        ("CREATE_TABLE_AS_SELECT", "ETL", "create table db.s.contacts as select id, email from db.s.customers"),
+        ("ALTER_TABLE_MODIFY_COLUMN", "SECADMIN",
+         "alter table db.s.contacts modify column email set masking policy gov.email_mask"),
+        ("CREATE_TABLE_AS_SELECT", "ETL",
+         "create or replace table db.s.contacts as select id, email from db.s.customers"),
+    ])
+    assert brief(findings) == {("db.s.contacts.email", "open", "HIGH", "")}

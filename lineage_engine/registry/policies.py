@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import ColumnRead, MaskingPolicyBody
+from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of
 from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow
 
 
@@ -88,6 +88,25 @@ def list_reads(session: Session, upstreams: Iterable[str] | None = None) -> list
             rows.extend(session.scalars(query.where(ColumnReadRow.upstream.in_(wanted[start : start + 500]))))
     rows.sort(key=lambda r: (r.upstream, r.downstream, r.at, r.query_id))
     return [ColumnRead(r.downstream, r.upstream, r.at, r.query_id, r.role_name) for r in rows]
+
+
+def end_recreated(session: Session, dataset_id: str, at: datetime, now: datetime) -> int:
+    """End the warehouse facts of ``dataset_id`` and its columns at ``at`` (it was replaced or dropped).
+
+    Snowflake drops a table's policies and tags with the table: ``CREATE OR REPLACE`` makes a
+    new object without them. Facts from the classification file are declarations and stay.
+    Returns how many timelines changed.
+    """
+    from lineage_engine.registry.facts import state_fact
+
+    pattern = dataset_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+    query = select(FactRow).where(
+        (FactRow.catalog_path == dataset_id) | FactRow.catalog_path.like(pattern, escape="\\"),
+        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
+        (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
+    rows = [r for r in session.scalars(query) if r.catalog_path == dataset_id or dataset_of(r.catalog_path) == dataset_id]
+    return sum(state_fact(session, RegistryFact(r.catalog_path, r.fact, None, at, origin=r.origin, key=r.key,
+                                                query_id=None), now) for r in rows)
 
 
 def masked_paths(session: Session) -> set[str]:

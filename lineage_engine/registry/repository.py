@@ -216,12 +216,15 @@ class Registry:
         bodies: Sequence[MaskingPolicyBody] = (),
         dropped: Sequence[tuple[str, datetime]] = (),
         reads: Sequence[ColumnRead] = (),
+        recreated: Sequence[tuple[str, datetime]] = (),
     ) -> int:
         """Record what a crawl batch learned about governance, in one transaction; idempotent.
 
         ``facts`` as :meth:`state_facts`; ``bodies`` (masking policy bodies from ``CREATE
         MASKING POLICY``) and ``dropped`` (policy name, time of ``DROP MASKING POLICY``) in
-        each policy's body timeline; ``reads`` (copies out of masked columns) unless stored.
+        each policy's body timeline; ``reads`` (copies out of masked columns) unless stored;
+        ``recreated`` (dataset id, time of a ``CREATE OR REPLACE`` or ``DROP``) ends the
+        warehouse's policies and tags on the dataset and its columns at that time.
         Returns how many rows changed.
 
         Raises:
@@ -238,6 +241,7 @@ class Registry:
             changed = sum(_facts.state_fact(session, f, now) for f in facts)
             changed += sum(_policies.state_body(session, b) for b in bodies)
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
+            changed += sum(_policies.end_recreated(session, dataset, at, now) for dataset, at in recreated)
             return changed + _policies.add_reads(session, reads)
 
     def sync_warehouse_facts(
