@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of
@@ -57,22 +58,25 @@ def list_bodies(session: Session) -> list[MaskingPolicyBody]:
 
 
 def add_reads(session: Session, reads: Sequence[ColumnRead]) -> int:
-    """Insert copies not stored yet (keyed by downstream, upstream, query_id); return how many were new."""
+    """Insert copies not stored yet (keyed by downstream, upstream, query_id); return how many were new.
+
+    One multi-row ``INSERT … ON CONFLICT DO NOTHING`` per 500 rows (a crawl batch may record
+    thousands).
+    """
+    table = ColumnReadRow.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    unique: dict[tuple[str, str, str], dict[str, object]] = {}
+    for r in reads:  # the first of a repeated key wins, as the stored one does
+        unique.setdefault((r.downstream, r.upstream, r.query_id), {
+            "downstream": r.downstream, "upstream": r.upstream, "at": r.at, "query_id": r.query_id,
+            "role_name": r.role_name})
+    rows = list(unique.values())
     added = 0
-    seen: set[tuple[str, str, str]] = set()
-    for read in reads:
-        key = (read.downstream, read.upstream, read.query_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        query = select(ColumnReadRow.id).where(ColumnReadRow.downstream == read.downstream,
-                                               ColumnReadRow.upstream == read.upstream,
-                                               ColumnReadRow.query_id == read.query_id)
-        if session.scalars(query.limit(1)).first() is None:
-            session.add(ColumnReadRow(downstream=read.downstream, upstream=read.upstream, at=read.at,
-                                      query_id=read.query_id, role_name=read.role_name))
-            added += 1
-    session.flush()
+    for start in range(0, len(rows), 500):
+        statement = (dialect.insert(table).values(rows[start : start + 500])
+                     .on_conflict_do_nothing(index_elements=["downstream", "upstream", "query_id"])
+                     .returning(table.c.id))
+        added += len(session.execute(statement).all())
     return added
 
 

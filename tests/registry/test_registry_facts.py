@@ -135,3 +135,17 @@ def test_cli_import_keeps_history(tmp_path: Path) -> None:
         history = registry.fact_history(fact="masking_policy")
     assert [(f.value, f.valid_from == EPOCH, f.valid_to is None) for f in history] == [
         ("email_mask", True, False), ("strict_mask", False, True)]
+
+
+def test_policy_bodies_reads_and_recreated_tables(registry: Registry) -> None:
+    from lineage_engine.model import ColumnRead, MaskingPolicyBody
+
+    body = MaskingPolicyBody("email_mask", True, ("PII_ADMIN",), T1, query_id="q1")
+    reads = [ColumnRead("db.s.c.email", EMAIL, T2, "q2", "ANALYST"), ColumnRead("db.s.c.email", EMAIL, T2, "q2", "X")]
+    assert registry.record_policies([_policy("email_mask", T1)], [body], reads=reads) == 3  # one read per query
+    assert registry.record_policies([_policy("email_mask", T1)], [body], reads=reads) == 0  # replayed
+    assert registry.column_reads() == [ColumnRead("db.s.c.email", EMAIL, T2, "q2", "ANALYST")]
+    assert registry.masked_paths() == {EMAIL}
+    assert registry.record_policies(dropped=[("email_mask", T3)], recreated=[("prod_db.raw.customers", T2)]) == 2
+    assert [(b.name, b.valid_to) for b in registry.policy_bodies()] == [("email_mask", T3)]
+    assert registry.facts_as_of(T2).masking_policies() == {}  # the table was replaced: its policy went with it
