@@ -34,7 +34,7 @@ from lineage_engine.registry.importer import import_classifications
 from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
 from lineage_engine.retry import call_with_retry
-from lineage_engine.scan import Exposure, ScanReport, assess_exposure, scan_once
+from lineage_engine.scan import Exposure, MaskingInputs, ScanReport, assess_exposure, scan_once
 from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
 from lineage_engine.sources.file import FileQueryHistorySource
@@ -400,6 +400,7 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
             pii_tags=frozenset(compliance.sensitive_tags),
             risk_thresholds=dict(compliance.risk_thresholds),
             tag_risk_keys=dict(compliance.tag_risk_keys),
+            masking=MaskingInputs(reg),  # masking policies with time (issue 10 §2-3)
         )
 
 
