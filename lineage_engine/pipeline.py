@@ -275,8 +275,9 @@ def crawl_once(
         if pending_rows == 0 and not quarantine:
             return
         report.merge += store.apply_events(events)
-        governance.observe_events(events)
-        governance.flush()
+        with profile.timed("registry.policies"):
+            governance.observe_events(events)
+            governance.flush()
         if quarantine:
             with profile.timed("registry.quarantine"):
                 registry.add_quarantine(quarantine)
