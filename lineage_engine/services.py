@@ -22,9 +22,9 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
 from lineage_engine.alerts.slack import SlackNotifier
 from lineage_engine.column_catalog import ColumnCatalog
-from lineage_engine.governance import sync_warehouse_policies
 from lineage_engine.errors import ConfigError
 from lineage_engine.facts import registry_facts
+from lineage_engine.governance import sync_warehouse_policies
 from lineage_engine.graph.store import GraphStore, open_graph_store
 from lineage_engine.model import SavedTrace
 from lineage_engine.parsing.schema import SchemaProvider
