@@ -237,8 +237,7 @@ class ColumnLineage:
     """One column-level lineage edge (filled by ``extract_lineage(columns=True)``).
 
     ``source`` / ``target`` are column ids ``db.schema.table.column`` (the dataset part is
-    the same canonical id as at table level); ``transform`` is ``identity`` |
-    ``expression`` | ``aggregation`` | ``masked``; ``kind`` DIRECT (the value flows) |
+    the same canonical id as at table level); ``transform`` is one of :data:`TRANSFORMS`; ``kind`` DIRECT (the value flows) |
     INDIRECT (the source chooses rows: filter, join or group key). Markers in ``source``:
     ``<unresolved>.col`` when the column's dataset cannot be known without a schema, and
     ``db.schema.table.*`` for a ``SELECT *`` (or ``COUNT(*)``) that could not be expanded;
@@ -256,12 +255,18 @@ class ColumnLineage:
     confidence: float = 1.0
 
 
-TRANSFORMS: tuple[str, ...] = ("masked", "aggregation", "expression", "identity")
-"""Column-edge transforms from least to most revealing (their rank is the index).
+TRANSFORMS: tuple[str, ...] = ("counted", "masked", "partial", "aggregation", "expression", "identity", "unmasked")
+"""Column-edge transforms from least to most revealing (their rank is the index; issue 10).
 
-Along a path transforms combine with ``min`` (masked anywhere stays masked); across
-alternatives for one edge with ``max`` (a clear copy beside a hashed one exposes the value).
+``counted`` carries no value (a count of values), ``masked`` a masked one, ``partial`` a
+fragment, ``aggregation``/``expression``/``identity`` the value, ``unmasked`` the value
+given back by an unmasking function (clear even where the upstream was masked). Across
+alternatives for one edge they combine with ``max``; along a path with
+:func:`transform_along` (the less revealing, except that ``unmasked`` undoes ``masked``).
 """
+
+VALUE_TRANSFORMS: frozenset[str] = frozenset({"aggregation", "expression", "identity", "unmasked"})
+"""Transforms through which the value flows in clear (from a clear upstream)."""
 
 
 def transform_rank(transform: str) -> int:
@@ -269,7 +274,29 @@ def transform_rank(transform: str) -> int:
     try:
         return TRANSFORMS.index(transform)
     except ValueError:
-        return 2
+        return 4
+
+
+def rank_along(outer: int, inner: int) -> int:
+    """Combine two steps of a path by rank: ``outer`` applied after ``inner``.
+
+    The less revealing rank, except: ``unmasked`` (6) over ``masked`` (1) gives
+    ``unmasked`` (DETOKENIZE of a token is the value); ``unmasked`` with a value-carrying
+    step (``aggregation`` 3 and up) or with ``partial`` (2), in either order, stays
+    ``unmasked`` (one label cannot say "a fragment of a value that was masked upstream":
+    it over-reports a fragment as the value, never the reverse). ``counted`` (0) and
+    ranks below 0 (parsing's CONDITION) absorb everything. Associative (tested over every
+    triple), so a walk may combine top-down or bottom-up.
+    """
+    low, high = (outer, inner) if outer <= inner else (inner, outer)
+    if high == 6 and (low >= 2 or (low == 1 and outer == 6)):
+        return 6
+    return low
+
+
+def transform_along(outer: str, inner: str) -> str:
+    """Combine two steps of a path by name (see :func:`rank_along`)."""
+    return TRANSFORMS[rank_along(transform_rank(outer), transform_rank(inner))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ def extract_record(
         columns=schema is not None,
         schema=recording,
         queries=True,  # SELECTs inside a text keep their reads (ExtractionResult.reads: access history)
+        functions=options.functions,
     ), options.parse_timeout_seconds)
     if timed_out or result is None:
         return timeout_result(record.query_text, options.parse_timeout_seconds), {}

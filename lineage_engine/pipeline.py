@@ -47,9 +47,10 @@ from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
+from lineage_engine.transform_lists import TransformFunctions
 
 if TYPE_CHECKING:
-    from lineage_engine.settings import TelemetrySettings
+    from lineage_engine.settings import ComplianceSettings, TelemetrySettings
 
 _log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class CrawlOptions:
             quarantined as ``timeout`` (``telemetry.parse_timeout_seconds``; None: no budget).
         session_idle: a session idle longer than this has ended and its temporary objects
             with it (``telemetry.session_idle_hours``; :mod:`lineage_engine.parsing.temp_tables`).
+        functions: masking, unmasking and counting functions and the partial length that
+            decide column transforms (``compliance.*_functions``, ``partial_max_chars``).
     """
 
     dialect: str = "snowflake"
@@ -99,6 +102,7 @@ class CrawlOptions:
     max_statement_chars: int = 1_000_000
     parse_timeout_seconds: float | None = 10.0
     session_idle: timedelta = DEFAULT_SESSION_IDLE
+    functions: TransformFunctions = TransformFunctions()
 
 
 @dataclass
@@ -512,9 +516,10 @@ def sync_classifications(store: GraphStore, registry: Registry) -> int:
     return store.sync_classifications(registry.list_assets())
 
 
-def options_from_settings(telemetry: TelemetrySettings) -> CrawlOptions:
-    """Build CrawlOptions from ``settings.telemetry``."""
+def options_from_settings(telemetry: TelemetrySettings, compliance: ComplianceSettings | None = None) -> CrawlOptions:
+    """Build CrawlOptions from ``settings.telemetry`` (and the function lists of ``settings.compliance``)."""
     return CrawlOptions(
+        functions=compliance.transform_functions() if compliance is not None else TransformFunctions(),
         dialect=telemetry.dialect,
         allowed_query_types=frozenset(telemetry.query_filters) if telemetry.query_filters else None,
         # Our own statements: telemetry.own_user, else (Snowflake) the user we connect as.

@@ -240,7 +240,7 @@ def crawl(
                                 what="open the graph")
         reg = stack.enter_context(registry(settings))
         call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
-        options = options_from_settings(settings.telemetry)
+        options = options_from_settings(settings.telemetry, settings.compliance)
         catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
         if not is_windowed(source):
             report = call_with_retry(

@@ -29,6 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lineage_engine.errors import ConfigError
+from lineage_engine.transform_lists import (
+    DEFAULT_COUNTING_FUNCTIONS,
+    DEFAULT_MASKING_FUNCTIONS,
+    DEFAULT_PARTIAL_MAX_CHARS,
+    DEFAULT_UNMASKING_FUNCTIONS,
+    TransformFunctions,
+    is_function_name,
+)
 from lineage_engine.resources import default_config_path
 
 CONFIG_ENV = "LINEAGE_ENGINE_CONFIG"
@@ -229,6 +237,41 @@ class ComplianceSettings(_Section):
         description="Which risk_thresholds key a regulatory tag falls under.",
     )
     realert_after_hours: float | None = Field(168, gt=0, description="Re-alert an open finding after this long.")
+    masking_functions: list[str] = Field(
+        default_factory=lambda: sorted(DEFAULT_MASKING_FUNCTIONS),
+        description="Functions whose result masks their input (names; * and ? are wildcards).",
+    )
+    unmasking_functions: list[str] = Field(
+        default_factory=lambda: sorted(DEFAULT_UNMASKING_FUNCTIONS),
+        description="Functions that give a masked value back in clear (DETOKENIZE, DECRYPT ...).",
+    )
+    counting_functions: list[str] = Field(
+        default_factory=lambda: sorted(DEFAULT_COUNTING_FUNCTIONS),
+        description="Aggregates that count values instead of carrying them; other aggregates carry the value.",
+    )
+    partial_max_chars: int = Field(
+        DEFAULT_PARTIAL_MAX_CHARS, ge=0,
+        description="Longest literal RIGHT/LEFT/SUBSTR length that is a partial exposure (a fragment).",
+    )
+
+    @field_validator("masking_functions", "unmasking_functions", "counting_functions")
+    @classmethod
+    def _function_names(cls, value: list[str]) -> list[str]:
+        names = [v.strip() for v in value]
+        for name in names:
+            if not is_function_name(name):
+                raise ValueError(
+                    f"'{name}' is not a function name: use letters, digits, _ and $ (* and ? as "
+                    "wildcards), without schema or arguments"
+                )
+        return names
+
+    def transform_functions(self) -> TransformFunctions:
+        """Return the function lists as the parser takes them."""
+        return TransformFunctions(
+            masking=frozenset(self.masking_functions), unmasking=frozenset(self.unmasking_functions),
+            counting=frozenset(self.counting_functions), partial_max_chars=self.partial_max_chars,
+        )
 
     @field_validator("risk_thresholds", mode="before")
     @classmethod

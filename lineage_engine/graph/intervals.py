@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lineage_engine.model import TRANSFORMS, EdgeRow, LineageEvent, Operation, dataset_of, transform_rank
+from lineage_engine.model import TRANSFORMS, EdgeRow, LineageEvent, Operation, dataset_of, transform_along, transform_rank
 
 EdgeKey = tuple[str, str, str]
 """(downstream, upstream, kind); kind is empty on dataset edges."""
@@ -256,10 +256,10 @@ def reveal(a: str, b: str) -> str:
 
 
 def along(a: str, b: str) -> str:
-    """Combine two steps of a path: the less revealing transform (empty stays empty)."""
+    """Combine two steps of a path, ``a`` after ``b`` (``transform_along``; empty stays empty)."""
     if a == b or not a or not b:
         return a or b
-    return TRANSFORMS[min(transform_rank(a), transform_rank(b))]
+    return transform_along(a, b)
 
 
 def reads_itself(event: LineageEvent) -> bool:

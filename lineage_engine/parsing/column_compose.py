@@ -9,8 +9,9 @@ holds, keyed by ``(source column id, kind)``. When a statement reads column ``x`
 intermediate, each edge into ``x`` is replaced by the intermediate's upstream edges of
 ``x``, combined as along a path:
 
-* transform: the lower rank (:data:`~lineage_engine.model.TRANSFORMS`): masked anywhere
-  stays masked, an aggregate of a copy is an aggregate;
+* transform: :func:`~lineage_engine.model.rank_along`, the lower rank except that an
+  unmasking step undoes masking: masked anywhere stays masked unless unmasked after, an
+  aggregate of a copy is an aggregate;
 * kind: ``DIRECT`` only when both steps are DIRECT (a filter of a copy chooses rows);
 * confidence: the lower one.
 
@@ -35,6 +36,7 @@ from lineage_engine.model import (
     StatementLineage,
     column_id,
     quote_part,
+    rank_along,
     transform_rank,
 )
 
@@ -75,7 +77,7 @@ def compose_columns(target_id: str, edges: Iterable[ColumnLineage], lookup: Look
         for (source, kind), (up_rank, _, confidence) in upstream_of(upstream, name).items():
             merged_kind = "DIRECT" if edge.kind == "DIRECT" and kind == "DIRECT" else "INDIRECT"
             key = (source, merged_kind)
-            into[key] = better(into.get(key), (min(rank, up_rank), merged_kind, min(confidence, edge.confidence)))
+            into[key] = better(into.get(key), (rank_along(rank, up_rank), merged_kind, min(confidence, edge.confidence)))
     return out, used
 
 

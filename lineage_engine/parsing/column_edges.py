@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from lineage_engine.model import ColumnLineage, DatasetRef, column_id
 from lineage_engine.parsing.column_sources import UNRESOLVED, Output
 from lineage_engine.parsing.expression_columns import ExpressionColumns
-from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES
+from lineage_engine.parsing.transforms import CONDITION, EXPRESSION, IDENTITY, TRANSFORM_NAMES
 
 _RANKS = {name: rank for rank, name in enumerate(TRANSFORM_NAMES)}
 _INDIRECT = TRANSFORM_NAMES[EXPRESSION]
@@ -60,6 +60,7 @@ def column_edges(
         A :class:`ColumnOutcome`; edges sorted by (target, source).
     """
     direct: dict[str, dict[str, ColumnLineage]] = {}  # target column name -> source -> edge
+    chooses: dict[str, set[str]] = {}  # target column name -> sources only in constant-result conditions
     for output in outputs:
         name = output.name
         if not name:
@@ -67,6 +68,9 @@ def column_edges(
         by_source = direct.setdefault(name, {})
         column = column_id(target.id, name)
         for source, rank in output.deps.items():
+            if rank <= CONDITION:  # CASE WHEN ssn IS NULL THEN 'n' ELSE 'y' END: INDIRECT (issue 10)
+                chooses.setdefault(name, set()).add(source)
+                continue
             old = by_source.get(source)
             if old is not None and _RANKS[old.transform] >= rank:
                 continue
@@ -80,7 +84,7 @@ def column_edges(
     for name in sorted(direct):
         by_source = direct[name]
         column = column_id(target.id, name)
-        for source in sorted(by_source.keys() | indirect):
+        for source in sorted(by_source.keys() | indirect | chooses.get(name, set())):
             edge = by_source.get(source)
             edges.append(edge if edge is not None else ColumnLineage(source, column, _INDIRECT, "INDIRECT", confidence))
     return ColumnOutcome(edges=tuple(edges), unresolved=resolver.unresolved, columns=list(direct) if learn else [])

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lineage_engine.model import UNRESOLVED_DATASET, column_id, quote_part
-from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY
+from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, along
 
 Deps = dict[str, int]
 """Upstream column id -> transform rank (see :mod:`.transforms`)."""
@@ -132,7 +132,7 @@ class FunctionRelation(Relation):
 
     def __init__(self, columns: Sequence[str], inputs: Deps, *, flatten: bool) -> None:
         self.columns = tuple(columns) if columns else (FLATTEN_COLUMNS if flatten else ())
-        self.inputs = {key: min(rank, EXPRESSION) for key, rank in inputs.items()}
+        self.inputs = {key: along(EXPRESSION, rank) for key, rank in inputs.items()}
         self.flatten = flatten
 
     def has(self, name: str) -> bool | None:
@@ -240,7 +240,7 @@ class Scope:
 def merge_deps(into: Deps, deps: Deps) -> None:
     """Add alternative paths: keep the most revealing transform per upstream column."""
     for key, rank in deps.items():
-        if into.get(key, -1) < rank:
+        if into.get(key, -2) < rank:  # -1 is CONDITION
             into[key] = rank
 
 

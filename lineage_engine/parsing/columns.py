@@ -36,7 +36,7 @@ from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.query_columns import QueryColumns, output_name
 from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.parsing.transforms import IDENTITY, TRANSFORM_NAMES, MaskingMatcher
+from lineage_engine.parsing.transforms import IDENTITY, TRANSFORM_NAMES, FunctionRules
 
 _GUESSED_TARGET = 0.8
 SELECT_REF = DatasetRef(id=SELECT_DATASET, name=SELECT_DATASET, kind="query")
@@ -49,12 +49,13 @@ class ColumnOptions:
 
     Attributes:
         schema: known columns per dataset id (None: none known).
-        is_masking: decides which functions mask their input (see :mod:`.transforms`).
+        is_masking: what functions do to their input: mask, unmask, count, keep a
+            fragment (see :mod:`.transforms`).
         lateral_aliases: the dialect lets a select item use an earlier item's alias.
     """
 
     schema: SchemaProvider | None
-    is_masking: MaskingMatcher
+    is_masking: FunctionRules
     lateral_aliases: bool = False
 
 

@@ -20,13 +20,15 @@ from lineage_engine.parsing.column_sources import UNRESOLVED, Deps, Output, Scop
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.parsing.transforms import (
-    AGGREGATION,
+    CONDITION,
     EXPRESSION,
     IDENTITY,
-    MASKED,
-    MaskingMatcher,
+    FunctionRules,
+    along,
+    branch_conditions,
+    branch_results,
     function_name,
-    masking_branches,
+    is_constant,
 )
 
 _KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
@@ -52,7 +54,7 @@ class ExpressionColumns:
         self,
         context: NameContext,
         schema: SchemaProvider | None,
-        is_masking: MaskingMatcher,
+        is_masking: FunctionRules,
         *,
         lateral_aliases: bool,
     ) -> None:
@@ -61,7 +63,8 @@ class ExpressionColumns:
         Args:
             context: session defaults for table names.
             schema: known columns per dataset id, or None.
-            is_masking: decides which functions mask their input.
+            is_masking: says what each function does to its input (masks, unmasks,
+                counts, keeps a fragment; :mod:`.transforms`).
             lateral_aliases: a select item may use an earlier item's alias (dialect).
         """
         self.context = context
@@ -97,11 +100,7 @@ class ExpressionColumns:
                 deps = relation.star() if relation is not None else {}
             else:
                 deps = self.column(node, scope, aliases)
-            for key, rank in deps.items():
-                if rank > level:
-                    rank = level
-                if out.get(key, -1) < rank:
-                    out[key] = rank
+            _add(out, deps, level)
             return
         if kind == _STAR:  # COUNT(*) counts rows: it carries no column (README, "Lineage semantics")
             return
@@ -111,34 +110,38 @@ class ExpressionColumns:
             return
         if kind == _WINDOW:
             self._walk(node.this, level, scope, env, out, aliases)
-            inner = min(level, EXPRESSION)
+            inner = along(level, EXPRESSION)
             for part in node.args.get("partition_by") or ():
                 self._walk(part, inner, scope, env, out, aliases)
             order = node.args.get("order")
             if order is not None:
                 self._walk(order, inner, scope, env, out, aliases)
             return
-        if kind == _FUNCTION:
-            level = MASKED if self.is_masking.masks_class(cls) else min(level, EXPRESSION)
-        elif kind == _NAMED:  # a UDF: masking by name?
+        if kind == _FUNCTION or kind == _AGGREGATE:
+            level = along(level, self.is_masking.transform_of(node))
+        elif kind == _NAMED:  # a UDF: masking, unmasking or counting by name?
             name = function_name(node)
-            level = MASKED if name is not None and self.is_masking(name) else min(level, EXPRESSION)
-        elif kind == _AGGREGATE:
-            level = MASKED if self.is_masking.masks_class(cls) else min(level, AGGREGATION)
+            level = along(level, EXPRESSION if name is None else self.is_masking.by_name(name, aggregate=False))
         elif kind == _BRANCHES:
-            level = MASKED if level > MASKED and masking_branches(node) else min(level, EXPRESSION)
+            level = along(level, EXPRESSION)
+            # A column only in the conditions of a CASE/IFF whose results are all constants
+            # chooses a constant: it carries no value (INDIRECT, issue 10).
+            results = branch_results(node)
+            chooses = along(level, CONDITION) if all(is_constant(r) for r in results) else level
+            for condition in branch_conditions(node):
+                self._walk(condition, chooses, scope, env, out, aliases)
+            for result in results:
+                if result is not None:
+                    self._walk(result, level, scope, env, out, aliases)
+            return
         elif kind == _COMPUTE:
-            level = min(level, EXPRESSION)
+            level = along(level, EXPRESSION)
         for child in node.iter_expressions():
             child_kind = _KINDS.get(type(child))
             if child_kind == _SKIP:  # identifiers, literals, types: most children
                 continue
             if child_kind == _COLUMN and type(child.this) is not exp.Star:
-                for key, rank in self.column(child, scope, aliases).items():
-                    if rank > level:
-                        rank = level
-                    if out.get(key, -1) < rank:
-                        out[key] = rank
+                _add(out, self.column(child, scope, aliases), level)
                 continue
             self._walk(child, level, scope, env, out, aliases)
 
@@ -171,7 +174,7 @@ class ExpressionColumns:
                 return relation.lookup(name)
             struct = scope.find(qualifier, use_aliases=aliases)  # ``s.field``: a struct column s
             if struct is not None and not any(k.startswith(UNRESOLVED) for k in struct):
-                return {key: min(rank, EXPRESSION) for key, rank in struct.items()}
+                return {key: along(EXPRESSION, rank) for key, rank in struct.items()}
             self.unresolved += 1
             return {column_id(UNRESOLVED, name): IDENTITY}
         found = scope.find(name, use_aliases=aliases)
@@ -217,9 +220,9 @@ def output_name(item: exp.Expr) -> str:
 def _kind_of(cls: type) -> int:
     """Classify an AST node class for :meth:`QueryColumns._walk` (memoized in ``_KINDS``).
 
-    The class decides everything but masking, which depends on the masking set: sqlglot
-    function classes ask :meth:`MaskingMatcher.masks_class` (memoized per set), UDF
-    calls are checked by name each time.
+    The class decides everything but the function rules, which depend on the configured
+    lists: sqlglot function classes ask :meth:`FunctionRules.transform_of` (memoized per
+    class), UDF calls are checked by name each time.
     """
     if issubclass(cls, exp.Column):
         return _COLUMN
@@ -245,7 +248,8 @@ def _kind_of(cls: type) -> int:
 
 
 def _add(out: Deps, deps: Deps, level: int) -> None:
+    """Add ``deps`` seen under ``level`` to ``out``: combined along, the most revealing kept."""
     for key, rank in deps.items():
-        rank = rank if rank < level else level
-        if out.get(key, -1) < rank:
+        rank = along(level, rank)
+        if out.get(key, -2) < rank:
             out[key] = rank

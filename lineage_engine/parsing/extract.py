@@ -57,7 +57,7 @@ from lineage_engine.parsing.redact import fingerprint_untokenized, redact_tokens
 from lineage_engine.parsing.schema import LayeredSchema, SchemaProvider
 from lineage_engine.parsing.statements import statement_lineage
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns
-from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, masking_matcher
+from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, TransformFunctions, function_rules
 
 _SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
            "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
@@ -105,6 +105,7 @@ def extract_lineage(
     schema: SchemaProvider | None = None,
     masking_functions: frozenset[str] = DEFAULT_MASKING_FUNCTIONS,
     queries: bool = False,
+    functions: TransformFunctions | None = None,
 ) -> ExtractionResult:
     """Return the lineage of every materializing statement in ``text``.
 
@@ -120,11 +121,14 @@ def extract_lineage(
         schema: known columns per dataset id, for ``SELECT *`` and unqualified columns
             (column mode only); None: only what the text itself defines.
         masking_functions: function names (``*`` patterns allowed) whose result masks
-            their input (see :mod:`lineage_engine.parsing.transforms`).
+            their input (see :mod:`lineage_engine.parsing.transforms`); ignored when
+            ``functions`` is given.
         queries: also report each SELECT as a StatementLineage with operation
             :attr:`Operation.QUERY`, no target, its reads as sources and (column mode) its
             output columns as edges into ``<select>``; and every ALTER of a table or view
             as :attr:`Operation.ALTER` (batch extraction, access history).
+        functions: the masking, unmasking and counting function lists and the partial
+            length (``compliance.*``); None: the defaults with ``masking_functions``.
 
     Returns:
         :class:`ExtractionResult`: materializing statements in text order (INSERT ALL
@@ -160,7 +164,8 @@ def extract_lineage(
     options = None
     if layered is not None:
         lateral = dialect.lower() in LATERAL_ALIAS_DIALECTS
-        options = ColumnOptions(layered, masking_matcher(frozenset(masking_functions)), lateral_aliases=lateral)
+        rules = function_rules(functions or TransformFunctions(masking=frozenset(masking_functions)))
+        options = ColumnOptions(layered, rules, lateral_aliases=lateral)
     chunks = split_statements(text, tokens)
     fix = dialect_fix(engine)
     for index, chunk in enumerate(chunks):

@@ -1,22 +1,35 @@
-"""Column-edge transforms and how an expression node changes them (design §4, issue 5).
+"""Column-edge transforms and how an expression node changes them (design §4 and §7, issues 5 and 10).
 
-A transform says what happened to a source column's value on its way to a target column.
-Ranked from least to most revealing, so that two facts combine with ``min`` along a path
-(a value hashed anywhere on the path stays masked) and with ``max`` across alternative
-paths (``UNION`` of a hashed and a bare branch exposes the bare value):
+A transform says what happened to an upstream column's value on its way to a downstream
+column. Ranked from least to most revealing (the rank is the index in
+:data:`~lineage_engine.model.TRANSFORMS`):
 
-* ``masked`` (0): the value passed through a masking function (hash, mask, redact,
-  tokenize), or a CASE/IFF branch replaces it with a masking constant (``'***'``,
-  ``'REDACTED'``).
-* ``aggregation`` (1): the value was aggregated (``COUNT``, ``SUM``, ``MAX``, ...).
-* ``expression`` (2): the value was computed from (arithmetic, string functions, a
-  variant path ``col:a.b``, a CASE condition, a window's PARTITION/ORDER key).
-* ``identity`` (3): copied as is; a bare column, its alias, and a ``CAST``/``::`` of it
-  (a cast changes the type, not the information).
+* ``counted`` (0): a counting aggregate (``COUNT``, ``COUNT(DISTINCT)``,
+  ``APPROX_COUNT_DISTINCT``, ``HLL``...): a number of values, not the value.
+* ``masked`` (1): the value passed through a masking function (hash, mask, redact,
+  tokenize) on every branch that can carry it.
+* ``partial`` (2): a fragment flows: ``RIGHT``/``LEFT`` or ``SUBSTR`` with a literal length
+  of at most ``partial_max_chars``, or ``REGEXP_REPLACE`` whose replacement is a literal of
+  mask characters (``'*'``, ``'X'``, ``'#'``): the characters it does not match are kept.
+* ``aggregation`` (3): a value-carrying aggregate (``MIN``, ``MAX``, ``ANY_VALUE``,
+  ``LISTAGG``, ``ARRAY_AGG``, ``OBJECT_AGG``, ``MODE``, and every aggregate that is not
+  counting: ``SUM``, ``AVG``... over-report rather than under).
+* ``expression`` (4): computed from (arithmetic, string functions, a variant path, a
+  CASE/IFF branch, a window's PARTITION/ORDER key).
+* ``identity`` (5): copied as is; a bare column, its alias, a ``CAST``/``::`` of it.
+* ``unmasked`` (6): the value passed through an unmasking function (``DETOKENIZE``,
+  ``DECRYPT``...): a value masked upstream is clear again.
 
-Masking functions are matched by name, case-insensitively; an entry with ``*`` is a
-shell-style pattern (``*MASK*`` matches ``MASK_EMAIL`` and ``DBO.MASK_PII``). Names that
-undo masking (``UNMASK``, ``DETOKENIZE``, ``DECRYPT``...) never count as masking.
+Two facts combine with :func:`along` along a path (the less revealing, except that an
+``unmasked`` step undoes a ``masked`` one and value-carrying or partial steps keep it;
+:func:`~lineage_engine.model.rank_along`) and with
+``max`` across alternatives (``UNION`` of a hashed and a bare branch exposes the bare
+value). :data:`CONDITION` (-1) is internal to parsing: a column used only in a CASE/IFF
+condition whose branches are all constants; it becomes an INDIRECT edge.
+
+Function names are matched case-insensitively; an entry with ``*`` or ``?`` is a
+shell-style pattern (``*MASK*`` matches ``MASK_EMAIL``). An unmasking name never counts
+as masking (``UNMASK_EMAIL`` matches ``*MASK*`` but unmasks).
 """
 
 from __future__ import annotations
@@ -28,28 +41,36 @@ from functools import lru_cache
 from sqlglot import exp
 
 from lineage_engine.model import TRANSFORMS
+from lineage_engine.model import rank_along as along
+from lineage_engine.transform_lists import (
+    DEFAULT_COUNTING_FUNCTIONS,
+    DEFAULT_MASKING_FUNCTIONS,
+    DEFAULT_PARTIAL_MAX_CHARS,
+    DEFAULT_UNMASKING_FUNCTIONS,
+    TransformFunctions,
+)
 
-MASKED, AGGREGATION, EXPRESSION, IDENTITY = 0, 1, 2, 3
+__all__ = [
+    "AGGREGATION", "CONDITION", "COUNTED", "DEFAULT_COUNTING_FUNCTIONS", "DEFAULT_MASKING_FUNCTIONS",
+    "DEFAULT_PARTIAL_MAX_CHARS", "DEFAULT_UNMASKING_FUNCTIONS", "EXPRESSION", "IDENTITY", "MASKED", "PARTIAL",
+    "TRANSFORM_NAMES", "UNMASKED", "FunctionRules", "NameMatcher", "TransformFunctions", "along",
+    "branch_conditions", "branch_results", "class_function_name", "function_name", "function_rules",
+    "is_constant", "masking_matcher",
+]
+
+CONDITION = -1
+COUNTED, MASKED, PARTIAL, AGGREGATION, EXPRESSION, IDENTITY, UNMASKED = range(7)
 TRANSFORM_NAMES: tuple[str, ...] = TRANSFORMS
 """Transform names indexed by rank (the model's :data:`~lineage_engine.model.TRANSFORMS`)."""
 
-DEFAULT_MASKING_FUNCTIONS: frozenset[str] = frozenset(
-    {
-        "SHA", "SHA1", "SHA1_HEX", "SHA1_BINARY", "SHA2", "SHA2_HEX", "SHA2_BINARY", "SHA256",
-        "MD5", "MD5_HEX", "MD5_BINARY", "MD5_DIGEST", "MD5_NUMBER_LOWER64", "MD5_NUMBER_UPPER64",
-        "HASH", "HASH_AGG",
-        "*MASK*", "*REDACT*", "*TOKENIZE*", "*TOKENISE*", "*ANONYMIZ*", "*ANONYMIS*", "*PSEUDONYMI*",
-    }
-)
-"""Default masking functions (issue 5): hashes, and names of masking/tokenization UDFs."""
-
-_UNDO = re.compile(r"UNMASK|DETOKENI|DEANONYMI|UNREDACT|DECRYPT|REIDENTIF", re.IGNORECASE)
-# A string constant that replaces a value in a CASE/IFF branch of a masking expression.
-_MASK_LITERAL = re.compile(r"REDACT|MASK|HIDDEN|CONFIDENTIAL|\*\*|^[X#*]{3,}$", re.IGNORECASE)
+# The replacement of a REGEXP_REPLACE that masks what it matches: mask characters only.
+_MASK_CHARS = re.compile(r"[*xX#•]+")
 # sqlglot parses several spellings into one class; these are the spellings we match.
 _CLASS_NAMES: dict[type, str] = {
     exp.SHA: "SHA1", exp.SHA2: "SHA2", exp.MD5: "MD5", exp.MD5Digest: "MD5_BINARY",
+    exp.ApproxDistinct: "APPROX_COUNT_DISTINCT",
 }
+_CONSTANT_LEAVES = (exp.Literal, exp.Null, exp.Boolean)
 
 
 def function_name(node: exp.Expr) -> str | None:
@@ -72,57 +93,111 @@ def class_function_name(cls: type[exp.Func]) -> str:
     return known if known is not None else cls.sql_name()
 
 
-@lru_cache(maxsize=32)
-def masking_matcher(functions: frozenset[str]) -> MaskingMatcher:
-    """Return the matcher for a set of masking function names and patterns.
+class NameMatcher:
+    """Decide whether an upper-case function name is in a list of names and patterns."""
 
-    Memoized on the (immutable) set: a pure function, so the cache changes no result.
-    """
-    return MaskingMatcher(functions)
-
-
-class MaskingMatcher:
-    """Decide whether a function masks its input, by name; call it with an upper-case name."""
-
-    __slots__ = ("_exact", "_pattern", "_classes")
+    __slots__ = ("_exact", "_pattern")
 
     def __init__(self, functions: frozenset[str]) -> None:
-        """Compile ``functions`` (names, or shell-style patterns with ``*``)."""
+        """Compile ``functions`` (names, or shell-style patterns with ``*``/``?``)."""
         self._exact = frozenset(f.upper() for f in functions if "*" not in f and "?" not in f)
         patterns = [fnmatch.translate(f.upper()) for f in functions if "*" in f or "?" in f]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
-        self._classes: dict[type, bool] = {}  # memo per sqlglot function class; same answers
 
     def __call__(self, name: str) -> bool:
-        """Return True when ``name`` (upper case) is a masking function."""
-        if name not in self._exact and (self._pattern is None or self._pattern.match(name) is None):
-            return False
-        return _UNDO.search(name) is None
-
-    def masks_class(self, cls: type[exp.Func]) -> bool:
-        """Return True when sqlglot function class ``cls`` is a masking function."""
-        found = self._classes.get(cls)
-        if found is None:
-            found = self._classes[cls] = issubclass(cls, exp.Func) and self(class_function_name(cls))
-        return found
+        """Return True when ``name`` (upper case) is listed or matches a pattern."""
+        return name in self._exact or (self._pattern is not None and self._pattern.match(name) is not None)
 
 
-def is_mask_literal(node: exp.Expr | None) -> bool:
-    """Return True for a string constant that reads as a masked value (``'***'``, ``'REDACTED'``)."""
-    return isinstance(node, exp.Literal) and node.is_string and _MASK_LITERAL.search(node.this) is not None
+@lru_cache(maxsize=32)
+def function_rules(functions: TransformFunctions) -> FunctionRules:
+    """Return the rules for a set of function lists (memoized: pure, same answers)."""
+    return FunctionRules(functions)
 
 
-def masking_branches(node: exp.Expr) -> bool:
-    """Return True when a CASE or IFF has a branch that is a masking constant.
+def masking_matcher(functions: frozenset[str]) -> FunctionRules:
+    """Return the rules with these masking functions and the default other lists."""
+    return function_rules(TransformFunctions(masking=frozenset(functions)))
 
-    Such an expression is the shape of a masking policy: ``CASE WHEN is_role_in_session
-    ('PII') THEN email ELSE '***MASKED***' END``; the columns in its other branches reach
-    the target masked.
-    """
+
+class FunctionRules:
+    """Say what a function call does to the value of its arguments, as a transform rank."""
+
+    __slots__ = ("functions", "_masking", "_unmasking", "_counting", "_classes")
+
+    def __init__(self, functions: TransformFunctions) -> None:
+        """Compile the lists of ``functions``."""
+        self.functions = functions
+        self._masking = NameMatcher(functions.masking)
+        self._unmasking = NameMatcher(functions.unmasking)
+        self._counting = NameMatcher(functions.counting)
+        self._classes: dict[type, int] = {}  # memo per sqlglot function class (name rules only)
+
+    def __call__(self, name: str) -> bool:
+        """Return True when ``name`` (upper case) is a masking function (not an unmasking one)."""
+        return self._masking(name) and not self._unmasking(name)
+
+    def by_name(self, name: str, *, aggregate: bool) -> int:
+        """Return the rank a call of ``name`` (upper case) gives its arguments."""
+        if self._unmasking(name):
+            return UNMASKED
+        if self._masking(name):
+            return MASKED
+        if self._counting(name):
+            return COUNTED
+        return AGGREGATION if aggregate else EXPRESSION
+
+    def transform_of(self, node: exp.Func) -> int:
+        """Return the rank a sqlglot function node gives its arguments (shape rules included)."""
+        cls = type(node)
+        rank = self._classes.get(cls)
+        if rank is None:
+            aggregate = issubclass(cls, (exp.AggFunc, exp.WithinGroup))
+            rank = self._classes[cls] = self.by_name(class_function_name(cls), aggregate=aggregate)
+        if rank == EXPRESSION and self.is_partial(node):
+            return PARTIAL
+        return rank
+
+    def is_partial(self, node: exp.Expr) -> bool:
+        """Return True for a call that keeps a fragment of its first argument.
+
+        ``RIGHT(x, n)``, ``LEFT(x, n)`` and ``SUBSTR(x, start, n)`` with a literal ``n`` of
+        at most ``partial_max_chars``; ``REGEXP_REPLACE(x, pattern, r)`` with ``r`` a
+        literal of mask characters only (``'*'``, ``'XXX'``, ``'#'``).
+        """
+        if isinstance(node, (exp.Right, exp.Left)):
+            return _short(node.args.get("expression"), self.functions.partial_max_chars)
+        if isinstance(node, exp.Substring):
+            return _short(node.args.get("length"), self.functions.partial_max_chars)
+        if isinstance(node, exp.RegexpReplace):
+            replacement = node.args.get("replacement")
+            return (isinstance(replacement, exp.Literal) and replacement.is_string
+                    and _MASK_CHARS.fullmatch(replacement.this) is not None)
+        return False
+
+
+def _short(length: exp.Expr | None, most: int) -> bool:
+    return isinstance(length, exp.Literal) and length.is_int and 0 <= int(length.this) <= most
+
+
+def is_constant(node: exp.Expr | None) -> bool:
+    """Return True when a CASE/IFF result carries no column value (a literal, NULL, a
+    function of literals such as ``'***'`` or ``CURRENT_DATE()``); a missing ELSE is NULL."""
+    if node is None or isinstance(node, _CONSTANT_LEAVES):
+        return True
+    return node.find(exp.Column, exp.Star, exp.Select) is None
+
+
+def branch_results(node: exp.Case | exp.If) -> list[exp.Expr | None]:
+    """Return the value branches of a CASE or IFF (THEN values and ELSE), conditions excluded."""
     if isinstance(node, exp.Case):
-        return is_mask_literal(node.args.get("default")) or any(
-            is_mask_literal(branch.args.get("true")) for branch in node.args.get("ifs") or ()
-        )
-    if isinstance(node, exp.If):
-        return is_mask_literal(node.args.get("true")) or is_mask_literal(node.args.get("false"))
-    return False
+        return [branch.args.get("true") for branch in node.args.get("ifs") or ()] + [node.args.get("default")]
+    return [node.args.get("true"), node.args.get("false")]
+
+
+def branch_conditions(node: exp.Case | exp.If) -> list[exp.Expr]:
+    """Return the conditions of a CASE or IFF (a simple CASE's operand and WHEN values too)."""
+    if isinstance(node, exp.Case):
+        out = [node.this] if node.this is not None else []
+        return out + [branch.this for branch in node.args.get("ifs") or () if branch.this is not None]
+    return [node.this] if node.this is not None else []
