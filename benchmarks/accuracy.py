@@ -58,6 +58,15 @@ KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_case_when::test_select_column_using_case_when#1": (
         "design", "design §5: literals never become part of an id; the unaliased CASE's column name is redacted "
         "('case when col1 = ? then ? ...')"),
+    "sqll:column/test_column_select_case_when::test_select_column_using_case_when#2": (
+        "design", "issue 10: a column used only in a CASE/IFF condition whose results are constants chooses a "
+        "constant and carries no value: an INDIRECT edge (README, Exposure semantics); the corpus counts it"),
+    "sqll:column/test_column_select_function::test_select_column_using_function_with_complex_parameter#1": (
+        "design", "issue 10: if(cond, 1, 0): the condition's columns carry no value, INDIRECT (README, Exposure "
+        "semantics)"),
+    "sqll:column/test_column_select_function::test_column_with_ctas_and_func#1": (
+        "design", "issue 10: if(col1 IS NOT NULL, 1, NULL): col1 only chooses a constant, INDIRECT (README, "
+        "Exposure semantics)"),
     "sqll:column/test_column_select_function::test_select_column_using_function#": (
         "design", "count(*) counts rows and carries no column (README, Lineage semantics); the corpus expects "
         "'tab2.* -> count(*)'"),

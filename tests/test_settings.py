@@ -128,3 +128,11 @@ def test_shipped_default_needs_no_secret_and_keeps_state_in_cwd(tmp_path: Path, 
     assert s.registry_url.startswith("sqlite:///") and str(tmp_path) in s.registry_url
     assert s.monitoring.slack_webhook is None
     assert s.telemetry.path is not None and s.telemetry.path.name == "query_history.jsonl" and s.telemetry.path.is_file()
+
+
+def test_the_shipped_function_lists_are_the_documented_defaults() -> None:
+    from lineage_engine.resources import default_config_path
+    from lineage_engine.transform_lists import TransformFunctions
+
+    shipped = load_settings(default_config_path()).compliance.transform_functions()
+    assert shipped == TransformFunctions()

@@ -36,7 +36,7 @@ class ConsoleNotifier:
                 f" · steward: {steward or 'NONE (assign one)'} · level: {payload.get('level') or 'table'}",
                 f"opened: {payload.get('opened_at') or '?'}",
             ]
-            title = f"{severity} · unmasked PII path"
+            title = f"{severity} · {'partial' if payload.get('exposure') == 'partial' else 'unmasked'} PII path"
             style = _COLOURS.get(severity, "white")
         else:
             lines = [f"{k}: {redact_field(k, v)}" for k, v in payload.items()]

@@ -101,7 +101,7 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
         payload: ``origin``, ``terminal``, ``path`` (terminal first), ``regulatory_tags``,
             ``steward``, ``severity``, ``level``, ``opened_at`` (ISO-8601 UTC); optional
             ``event`` (``opened`` | ``escalated`` | ``realert``), ``previous_severity``,
-            ``finding_id``. Missing keys render as ``?``.
+            ``finding_id``, ``exposure`` (``full`` | ``partial``). Missing keys render as ``?``.
 
     Returns:
         ``(text, blocks)``: header, facts, path, steward warning if none, context.
@@ -122,7 +122,9 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
     level = str(payload.get("level") or "table")
     event = _EVENTS.get(str(payload.get("event") or ""), "")
 
-    title = f"{severity} · {event + ' ' if event else ''}unmasked PII path"
+    partial = payload.get("exposure") == "partial"
+    kind = "partial PII exposure" if partial else "unmasked PII path"
+    title = f"{severity} · {event + ' ' if event else ''}{kind}"
     steward_text = _mrkdwn(str(steward)) if steward else ":warning: no steward"
     blocks = [
         _header(title),
@@ -149,6 +151,8 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
         note = "table-level: column lineage unknown; some data of the origin reaches the terminal"
     else:
         note = f"{_mrkdwn(level)}-level"
+    if partial:
+        note += " · partial: only a fragment of the value (first/last characters) reaches the terminal"
     context = f"opened {_mrkdwn(str(payload.get('opened_at') or '?'))} · {note}"
     if payload.get("previous_severity"):
         context = f"escalated from {_mrkdwn(str(payload['previous_severity']))} · {context}"
@@ -156,7 +160,7 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
         context = f"finding #{_mrkdwn(str(payload['finding_id']))} · {context}"
     blocks.append(_context(context))
     text = _cut(
-        f"{severity}: unmasked PII path {redact_text(str(origin))} → {redact_text(str(terminal))} "
+        f"{severity}: {kind} {redact_text(str(origin))} → {redact_text(str(terminal))} "
         f"({hops} {'hop' if hops == 1 else 'hops'}); steward: {redact_text(str(steward)) if steward else 'none'}",
         SECTION_LIMIT,
     )

@@ -7,8 +7,15 @@ column edge intervals; read that module first. This one adds what columns change
 * **Column edges.** From a column ``U.x`` the walk follows the DIRECT column intervals out
   of ``U.x`` (and out of ``U.*``: an unexpanded ``SELECT *`` or ``COUNT(*)`` stands for every
   column; a ``T.*`` target stands for ``T.x``). INDIRECT edges (filters, joins) carry no
-  value and are not followed. A ``masked`` edge (the value passed through a hash, mask or
-  tokenize function) is not followed either: masked anywhere on a path stays masked.
+  value and are not followed, nor are ``counted`` ones (a count of values, not a value).
+* **What a column holds** (issue 10): the walk tracks, per column, whether it holds the
+  origin's value ``clear``, a ``partial`` fragment of it, or a ``masked`` form. The origin
+  is clear. A ``masked`` edge makes it masked; a ``partial`` edge makes a clear value
+  partial; an ``unmasked`` edge (DETOKENIZE, DECRYPT...) makes it clear again, also from
+  masked (a path closed by masking reopens) and from partial (over-report, never under);
+  the other transforms keep it. Clear and partial columns are reported (``exposure`` of
+  the holding: ``full`` or ``partial``; clear wins where both reach a column); masked
+  ones are walked on, never reported.
 * **Unknown column lineage: table-level fallback.** A dataset interval ``D <- U`` is
   *column-known* while some column interval between a column of ``D`` and a column of ``U``
   is valid (any kind, any transform, masked included: a statement whose column lineage was
@@ -21,6 +28,8 @@ column edge intervals; read that module first. This one adds what columns change
   ``last_seen`` (clipped to the part's end) and holds until the interval's ``valid_to``.
   Such results are ``level: table`` and their terminal is a dataset. Once table-level, a
   route stays table-level (conservative: it may report more).
+* Table-level fallback starts from clear and partial columns (a masked column's unknown
+  downstream holds masked values).
 * **Masking policies.** A column whose own registry asset, or whose dataset's, has a
   masking policy is reached but neither expanded nor returned; a masked dataset at table
   level likewise.
@@ -55,6 +64,26 @@ from lineage_engine.model import ColumnRef, EdgeRow, dataset_of, quote_part
 
 COLUMN_LEVEL = "column"
 TABLE_LEVEL = "table"
+FULL = "full"
+PARTIAL = "partial"
+
+_CLEAR, _PARTIAL, _MASKED = "clear", "partial", "masked"
+_STATES = (_CLEAR, _PARTIAL, _MASKED)
+# What a column edge does to the state of the value it carries: edge class -> from -> to.
+_MOVES: dict[str, dict[str, str]] = {
+    "keep": {_CLEAR: _CLEAR, _PARTIAL: _PARTIAL, _MASKED: _MASKED},
+    "unmasked": {_CLEAR: _CLEAR, _PARTIAL: _CLEAR, _MASKED: _CLEAR},
+    "partial": {_CLEAR: _PARTIAL, _PARTIAL: _PARTIAL, _MASKED: _MASKED},
+    "masked": {_CLEAR: _MASKED, _PARTIAL: _MASKED, _MASKED: _MASKED},
+}
+
+
+def edge_class(transform: str) -> str | None:
+    """Return how a column edge's transform moves a value: ``keep`` | ``unmasked`` | ``partial``
+    | ``masked``, or None for ``counted`` (no value). Unknown names keep (over-report)."""
+    if transform == "counted":
+        return None
+    return transform if transform in ("unmasked", "partial", "masked") else "keep"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +98,7 @@ class ColumnHolding:
             unbounded.
         level: ``column`` or ``table``.
         columns: how many ids at the origin end of ``path`` are columns.
+        exposure: ``full`` (the value) or ``partial`` (only a fragment reaches the terminal).
     """
 
     origin: str
@@ -77,6 +107,7 @@ class ColumnHolding:
     arrived: datetime | None
     level: str
     columns: int
+    exposure: str = FULL
 
     @property
     def hops(self) -> int:
@@ -86,7 +117,7 @@ class ColumnHolding:
     def as_row(self) -> dict[str, object]:
         """Return the row shape :func:`.paths.find_exposure_paths` reads (bare ids, level, columns)."""
         return {"origin": self.origin, "terminal": self.terminal, "hops": self.hops, "path": list(self.path),
-                "level": self.level, "columns": self.columns, "arrived": self.arrived}
+                "level": self.level, "columns": self.columns, "arrived": self.arrived, "exposure": self.exposure}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +125,13 @@ class ColumnIndex:
     """Column and dataset intervals prepared for column walks as of one instant.
 
     Attributes:
-        columns: walkable column intervals (DIRECT, not masked).
+        columns: walkable column intervals (DIRECT, not counted) by :func:`edge_class`.
         tables: every dataset interval (table-level continuation).
         unknown: the parts of dataset intervals that are not column-known (the fallback
             hops; see :func:`unknown_parts`).
     """
 
-    columns: EdgeIndex
+    columns: dict[str, EdgeIndex]
     tables: EdgeIndex
     unknown: EdgeIndex
 
@@ -141,10 +172,15 @@ def build_column_index(
         spans[(dataset_of(row.downstream), dataset_of(row.upstream))].append((row.valid_from, row.valid_to))
     unknown = [part for r in dataset_rows for part in unknown_parts(r, spans.get((r.downstream, r.upstream), ()))]
     views = frozenset(live)
-    walkable = [r for r in column_rows if r.kind == "DIRECT" and r.transform != "masked"]
-    live_columns = {r.downstream for r in walkable if dataset_of(r.downstream) in views}
+    walkable: dict[str, list[EdgeRow]] = {name: [] for name in _MOVES}
+    for r in column_rows:
+        kind = edge_class(r.transform) if r.kind == "DIRECT" else None
+        if kind is not None:
+            walkable[kind].append(r)
+    live_columns = {r.downstream for rows in walkable.values() for r in rows if dataset_of(r.downstream) in views}
     return ColumnIndex(
-        columns=build_edge_index(walkable, as_of=as_of, live=live_columns, move_query_types=move_query_types),
+        columns={name: build_edge_index(rows, as_of=as_of, live=live_columns, move_query_types=move_query_types)
+                 for name, rows in walkable.items()},
         tables=tables,
         unknown=build_edge_index(unknown, as_of=as_of, live=live, move_query_types=move_query_types),
     )
@@ -219,43 +255,58 @@ def walk_column_origin(
     if max_hops < 1:
         raise ValueError(f"max_hops must be at least 1, got {max_hops}")
     home = dataset_of(origin)
-    column_steps = index.columns.steps
-    cstate: dict[str, Window] = {origin: (float("-inf"), float("inf"), (origin,))}
+    cstate: dict[str, dict[str, Window]] = {state: {} for state in _STATES}
+    cstate[_CLEAR][origin] = (float("-inf"), float("inf"), (origin,))
+    cheld: dict[str, dict[str, Held]] = {state: {} for state in _STATES}
     dstate: dict[str, Window] = {}
-    cheld: dict[str, Held] = {}
     dheld: dict[str, Held] = {}
-    cfrontier, dfrontier = [origin], []
+    cfrontier: dict[str, list[str]] = {_CLEAR: [origin], _PARTIAL: [], _MASKED: []}
+    dfrontier: list[str] = []
+
+    def stopped(column: str) -> bool:
+        return masked_columns(column) or (column_masking and masked_datasets(dataset_of(column)))
+
     for _ in range(max_hops):
-        cupdates: dict[str, Window] = {}
+        cupdates: dict[str, dict[str, Window]] = {state: {} for state in _STATES}
         dupdates: dict[str, Window] = {}
-        for column in cfrontier:
-            window = cstate[column]
-            ref = ColumnRef.parse(column)
-            dataset, name = ref.dataset_id, quote_part(ref.name)
-            relax(column_steps.get(column, ()), window, origin, cstate, cupdates, cheld)
-            star = column_steps.get(dataset + ".*")
-            if star:
-                relax(star, window, origin, cstate, cupdates, cheld,
-                      rename=lambda down, name=name: down[:-1] + name if down.endswith(".*") else down)
-            relax(index.unknown.steps.get(dataset, ()), window, home, dstate, dupdates, dheld)
+        for state in _STATES:
+            for column in cfrontier[state]:
+                window = cstate[state][column]
+                ref = ColumnRef.parse(column)
+                dataset, name = ref.dataset_id, quote_part(ref.name)
+                for kind, moves in _MOVES.items():
+                    into = moves[state]
+                    steps = index.columns[kind].steps
+                    relax(steps.get(column, ()), window, origin, cstate[into], cupdates[into], cheld[into])
+                    star = steps.get(dataset + ".*")
+                    if star:
+                        relax(star, window, origin, cstate[into], cupdates[into], cheld[into],
+                              rename=lambda down, name=name: down[:-1] + name if down.endswith(".*") else down)
+                if state != _MASKED:
+                    relax(index.unknown.steps.get(dataset, ()), window, home, dstate, dupdates, dheld)
         for dataset in dfrontier:
             relax(index.tables.steps.get(dataset, ()), dstate[dataset], home, dstate, dupdates, dheld)
-        cfrontier = advance(cstate, cupdates, lambda c: masked_columns(c) or (
-            column_masking and masked_datasets(dataset_of(c))))
+        cfrontier = {state: advance(cstate[state], cupdates[state], stopped) for state in _STATES}
         dfrontier = advance(dstate, dupdates, masked_datasets)
-        if not cfrontier and not dfrontier:
+        if not any(cfrontier.values()) and not dfrontier:
             break
-    columns = [c for c in sorted(cheld)
-               if not masked_columns(c) and not (column_masking and masked_datasets(dataset_of(c)))]
-    reported = {dataset_of(c) for c in columns}
-    out = [ColumnHolding(origin, c, cheld[c][1], from_micros(cheld[c][2]), COLUMN_LEVEL, len(cheld[c][1]))
-           for c in columns]
+    out: list[ColumnHolding] = []
+    for state, exposure in ((_CLEAR, FULL), (_PARTIAL, PARTIAL)):
+        held = cheld[state]
+        for c in held:
+            if stopped(c) or (state == _PARTIAL and c in cheld[_CLEAR]):
+                continue
+            out.append(ColumnHolding(origin, c, held[c][1], from_micros(held[c][2]), COLUMN_LEVEL,
+                                     len(held[c][1]), exposure))
+    out.sort(key=lambda h: h.terminal)
+    reported = {dataset_of(h.terminal) for h in out}
+    walked = set().union(*(cstate[state] for state in _STATES))
     for dataset in sorted(dheld):
         if masked_datasets(dataset) or dataset in reported:
             continue
         path = dheld[dataset][1]
         out.append(ColumnHolding(origin, dataset, path, from_micros(dheld[dataset][2]), TABLE_LEVEL,
-                                 sum(1 for i in path if i in cstate)))
+                                 sum(1 for i in path if i in walked)))
     return out
 
 

@@ -46,6 +46,11 @@ Rules (each with its reason):
    copy out of a masked column was already judged on its edge (:meth:`.MaskingView.judge_copy`)
    and the walk does not follow a copy that holds masked values; ``notes`` say why a copy
    made under a policy still counts.
+8. **Partial exposure** (issue 10): a row with ``exposure: partial`` (only a fragment of
+   the origin column reaches the terminal: ``RIGHT(ssn, 4)``) is rated by
+   :func:`.severity.partial_severity`: ``risk_thresholds.partial_exposure`` when set, else
+   one level below the origin's severity. Where both a full and a partial row reach one
+   terminal, the full one wins.
 6. **Level**: the row's ``level`` (column walks say ``column`` or ``table``; other rows are
    ``table``). A ``column`` path means "the origin column's value reaches that column";
    a ``table`` path means "some data of the origin reaches the terminal dataset": the
@@ -60,10 +65,12 @@ from datetime import datetime
 
 from lineage_engine.exposure.masking import MaskingView
 from lineage_engine.exposure.origins import classification_rank
-from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, severity_for
+from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, SEVERITIES, partial_severity, severity_for
 from lineage_engine.model import Asset, ExposurePath, dataset_of
 
 TABLE_LEVEL = "table"
+FULL = "full"
+PARTIAL = "partial"
 
 
 def _node_id(node: object) -> str:
@@ -114,7 +121,8 @@ def find_exposure_paths(
         rows: rows with ``origin``, ``terminal`` and ``path`` (node property dicts or bare
             ids, terminal first, origin last); ``hops`` is recomputed from ``path``;
             optional ``level`` (default ``table``) and ``columns`` (how many ids at the
-            origin end of the path are columns, default 0).
+            origin end of the path are columns, default 0); optional ``exposure``
+            (``full``, the default, or ``partial``).
         origins: origin id (dataset or column) -> origin asset (see ``split_origins``);
             rows whose origin is not here are ignored.
         assets_by_path: every registry asset by ``catalog_path``.
@@ -135,7 +143,7 @@ def find_exposure_paths(
     if masking is not None and at is None:
         raise ValueError("find_exposure_paths needs 'at' with 'masking'")
     floor = classification_rank(min_governed_level)
-    best: dict[tuple[str, str], tuple[int, tuple[str, ...], str]] = {}
+    best: dict[tuple[str, str], tuple[bool, int, tuple[str, ...], str]] = {}
     windows: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
     for row in rows:
         origin_id = str(row.get("origin"))
@@ -184,16 +192,17 @@ def find_exposure_paths(
             old = windows.get(key)
             windows[key] = (None if old is not None and old[0] is None else
                             min(arrived, old[0]) if old is not None and arrived is not None else arrived, since)
-        candidate = (len(ids) - 1, ids, str(row.get("level") or TABLE_LEVEL))
+        candidate = (row.get("exposure") == PARTIAL, len(ids) - 1, ids, str(row.get("level") or TABLE_LEVEL))
         if key not in best or candidate < best[key]:
             best[key] = candidate
 
     paths: list[ExposurePath] = []
-    for (origin_id, terminal_id), (hops, ids, level) in best.items():
+    for (origin_id, terminal_id), (partial, hops, ids, level) in best.items():
         origin = origins[origin_id]
         tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
         window = windows.get((origin_id, terminal_id))
         said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if notes and (d, u) in notes]
+        severity = severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys)
         paths.append(
             ExposurePath(
                 origin=origin_id,
@@ -202,12 +211,13 @@ def find_exposure_paths(
                 hops=hops,
                 regulatory_tags=tags,
                 classification=origin.classification,
-                severity=severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys),
+                severity=partial_severity(severity, risk_thresholds) if partial else severity,
                 level=level,
                 steward=origin.steward,
                 unmasked_from=window[0] if window else None,
                 unmasked_to=window[1] if window else None,
                 note="; ".join(dict.fromkeys(said)),
+                exposure=PARTIAL if partial else FULL,
             )
         )
     paths.sort(key=lambda p: (-SEVERITIES.index(p.severity), p.origin, p.terminal))

@@ -17,6 +17,10 @@ Rules, in order:
    same name, if any (``restricted: HIGH`` rates a restricted origin without tags).
 3. The highest contribution wins (``LOW < MEDIUM < HIGH < CRITICAL``); with none, ``LOW``.
 
+A **partial exposure** (a fragment such as the last four digits reaches the terminal; issue
+10) is rated ``risk_thresholds.partial_exposure`` when that key is set, else one level
+below the full exposure's severity (never below ``LOW``): :func:`partial_severity`.
+
 Keys of ``risk_thresholds`` that no tag or classification reaches are never read, so other
 settings living in that mapping cannot break a scan; a key that *is* read must hold a known
 severity or :func:`severity_for` raises ``ValueError``.
@@ -101,3 +105,25 @@ def severity_for(
             raise ValueError(f"compliance.risk_thresholds.{key}: {exc}") from None
         best = max(best, rank)
     return SEVERITIES[best]
+
+
+PARTIAL_EXPOSURE_KEY = "partial_exposure"
+"""The ``compliance.risk_thresholds`` key that rates partial exposures."""
+
+
+def partial_severity(full: str, risk_thresholds: Mapping[str, str]) -> str:
+    """Return the severity of a partial exposure whose full exposure would be ``full``.
+
+    ``risk_thresholds["partial_exposure"]`` when set (any case), else one level below
+    ``full`` (``HIGH`` -> ``MEDIUM``; ``LOW`` stays ``LOW``).
+
+    Raises:
+        ValueError: ``full`` or the configured value is not a severity (the message names the key).
+    """
+    for key, value in risk_thresholds.items():
+        if str(key).strip().lower() == PARTIAL_EXPOSURE_KEY:
+            try:
+                return SEVERITIES[severity_rank(str(value))]
+            except ValueError as exc:
+                raise ValueError(f"compliance.risk_thresholds.{PARTIAL_EXPOSURE_KEY}: {exc}") from None
+    return SEVERITIES[max(0, severity_rank(full) - 1)]

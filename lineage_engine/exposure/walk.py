@@ -82,7 +82,7 @@ from lineage_engine.model import EdgeRow
 DEFAULT_MAX_HOPS = 10
 
 MOVE_QUERY_TYPES: frozenset[str] = frozenset(
-    {"ALTER_TABLE", "ALTER_VIEW", "RENAME_TABLE", "RENAME_VIEW", "ALTER_TABLE_SWAP", "SWAP", "RENAME"}
+    {"ALTER_TABLE", "ALTER_VIEW", "RENAME_TABLE", "RENAME_VIEW", "ALTER_TABLE_SWAP", "SWAP", "RENAME", "UNDROP"}
 )
 """Snowflake ``QUERY_TYPE`` values of statements that move identity (RENAME, SWAP)."""
 

@@ -77,6 +77,7 @@ def alert_payload(row: FindingRow, path: ExposurePath, event: str, previous: str
         "severity": row.severity,
         "previous_severity": previous,
         "level": row.level,
+        "exposure": path.exposure,
         "steward": row.steward,
         "status": row.status,
         "opened_at": row.opened_at.isoformat(),

@@ -170,3 +170,21 @@ def test_column_rows_are_edge_rows_with_transform_and_kind(store: GraphStore) ->
         EdgeRow("d.s.t.h", "d.s.a.e", at(1), None, at(1), at(1), 1, "q001.00", "INSERT", ("d.s.tmp",), "parsed",
                 "masked", "DIRECT")]
     assert [e.transform for e in store.iter_edges()] == [""]  # dataset edges carry none
+
+
+def test_every_transform_is_stored_and_read_back_and_the_trace_follows_unmasking(store: GraphStore) -> None:
+    """Issue 10: the transform vocabulary round-trips, and unmasked_pii_columns walks it."""
+    from lineage_engine.model import TRANSFORMS
+    from lineage_engine.traces import coerce_params, load_trace
+
+    store.apply_events([
+        ev(1, Operation.REPLACE, "d.s.t", *[("d.s.o.e", f"d.s.t.{name}", name) for name in TRANSFORMS]),
+        ev(2, Operation.REPLACE, "d.s.u", ("d.s.t.masked", "d.s.u.clear", "unmasked"),
+           ("d.s.t.masked", "d.s.u.still_masked", "identity")),
+    ])
+    assert sorted((down, transform) for down, _, transform, _, _ in spans(store)) == sorted(
+        [(f"d.s.t.{name}", name) for name in TRANSFORMS] + [("d.s.u.clear", "unmasked"), ("d.s.u.still_masked", "identity")])
+    trace = load_trace("unmasked_pii_columns")
+    rows = store.run_trace(trace, coerce_params(trace, {"origins": "d.s.o.e", "as_of": at(3).isoformat()}))
+    assert sorted(str(r["terminal"]) for r in rows) == [  # counted and masked carry no clear value
+        "d.s.t.aggregation", "d.s.t.expression", "d.s.t.identity", "d.s.t.partial", "d.s.t.unmasked", "d.s.u.clear"]

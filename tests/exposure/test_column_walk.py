@@ -136,3 +136,37 @@ def test_max_hops_must_be_positive():
     index = build_column_index([], [], as_of=NOW)
     with pytest.raises(ValueError, match="max_hops"):
         walk_column_origin(index, "d.s.o.e", max_hops=0)
+
+
+def exposures(datasets, columns, origin="d.s.o.e") -> list[tuple[str, str, tuple[str, ...]]]:
+    """(terminal, exposure, path) of everything holding ``origin``'s value at NOW."""
+    return [(h.terminal, h.exposure, h.path)
+            for h in find_column_holdings(datasets, columns, [origin], as_of=NOW)]
+
+
+def test_an_unmasking_edge_reopens_a_path_that_masking_closed():
+    datasets = [edge("d.s.t", "d.s.o", 1), edge("d.s.u", "d.s.t", 2), edge("d.s.v", "d.s.u", 3)]
+    columns = [col("d.s.t.tok", "d.s.o.e", 1, transform="masked"), col("d.s.u.tok", "d.s.t.tok", 2),
+               col("d.s.u.e", "d.s.t.tok", 2, transform="unmasked"), col("d.s.v.e", "d.s.u.e", 3, transform="expression")]
+    assert exposures(datasets, columns) == [
+        ("d.s.u.e", "full", ("d.s.u.e", "d.s.t.tok", "d.s.o.e")),
+        ("d.s.v.e", "full", ("d.s.v.e", "d.s.u.e", "d.s.t.tok", "d.s.o.e")),
+    ]  # d.s.t.tok and d.s.u.tok hold tokens: walked on, never reported
+
+
+def test_a_fragment_is_a_partial_exposure_and_a_count_carries_nothing():
+    datasets = [edge("d.s.t", "d.s.o", 1), edge("d.s.u", "d.s.t", 2)]
+    columns = [col("d.s.t.last4", "d.s.o.e", 1, transform="partial"), col("d.s.t.n", "d.s.o.e", 1, transform="counted"),
+               col("d.s.t.e", "d.s.o.e", 1), col("d.s.u.last4", "d.s.t.last4", 2, transform="identity"),
+               col("d.s.u.mix", "d.s.t.last4", 2), col("d.s.u.mix", "d.s.t.e", 2, transform="expression"),
+               col("d.s.u.h", "d.s.t.last4", 2, transform="masked")]
+    assert [(t, e) for t, e, _ in exposures(datasets, columns)] == [
+        ("d.s.t.e", "full"), ("d.s.t.last4", "partial"), ("d.s.u.last4", "partial"),
+        ("d.s.u.mix", "full"),  # full wins where a full and a partial route meet
+    ]
+
+
+def test_an_unmasked_fragment_is_reported_in_full():
+    datasets = [edge("d.s.t", "d.s.o", 1), edge("d.s.u", "d.s.t", 2)]
+    columns = [col("d.s.t.p", "d.s.o.e", 1, transform="partial"), col("d.s.u.p", "d.s.t.p", 2, transform="unmasked")]
+    assert [(t, e) for t, e, _ in exposures(datasets, columns)] == [("d.s.t.p", "partial"), ("d.s.u.p", "full")]

@@ -182,3 +182,12 @@ def test_a_column_inside_the_origins_table_is_an_exposure_only_when_it_bypasses_
     assert clear == [("db.mart.m.notes", 2)]  # nothing to bypass inside the table; the copy out still counts
     notes_masked = Asset("db.raw.customers.notes", masking_policy="NOTES_MASK")
     assert [p.terminal for p in find(rows[:1], [table, notes_masked], origins=(masked,))] == []
+
+
+def test_a_partial_row_is_rated_lower_and_a_full_row_to_the_same_terminal_wins():
+    partial = {**row("db.raw.customers", "db.mart.last4"), "exposure": "partial"}
+    [p] = find([partial])
+    assert (p.severity, p.exposure) == ("MEDIUM", "partial")
+    full = row("db.raw.customers", "db.stg.x", "db.mart.last4")
+    [p] = find([partial, full])
+    assert (p.severity, p.exposure, p.hops) == ("HIGH", "full", 2)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, severity_for, severity_rank
+from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS, partial_severity, severity_for, severity_rank
 
 THRESHOLDS = {"pii_exposure": "HIGH", "financial_data": "MEDIUM", "health_data": "HIGH", "restricted": "CRITICAL"}
 
@@ -47,3 +47,17 @@ def test_unused_odd_threshold_is_ignored():
 
 def test_severity_rank_order():
     assert [severity_rank(s) for s in ("low", "MEDIUM", "High", "CRITICAL")] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("full", "thresholds", "expected"),
+    [("HIGH", {}, "MEDIUM"), ("CRITICAL", {}, "HIGH"), ("LOW", {}, "LOW"),
+     ("HIGH", {"partial_exposure": "low"}, "LOW"), ("MEDIUM", {"Partial_Exposure": "HIGH"}, "HIGH")],
+)
+def test_partial_severity_is_configured_or_one_level_below(full, thresholds, expected):
+    assert partial_severity(full, thresholds) == expected
+
+
+def test_partial_severity_names_the_key_of_a_bad_value():
+    with pytest.raises(ValueError, match="compliance.risk_thresholds.partial_exposure"):
+        partial_severity("HIGH", {"partial_exposure": "URGENT"})
