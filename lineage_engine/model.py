@@ -47,6 +47,17 @@ class Operation(str, enum.Enum):
     TRUNCATE = "truncate"  # TRUNCATE TABLE, or DELETE with no WHERE: every row gone (replaces with nothing)
     QUERY = "query"  # a SELECT: reads only; given only when extract_lineage(queries=True)
     ALTER = "alter"  # ALTER TABLE/VIEW other than RENAME/SWAP: no data moves; only with queries=True
+    UNDROP = "undrop"  # UNDROP TABLE|SCHEMA|DATABASE: what the last drop closed reopens (issue 10)
+
+
+CONTAINER_KINDS: frozenset[str] = frozenset({"schema", "database"})
+"""Kinds of a :class:`DatasetRef` that names a container, not a dataset (issue 10).
+
+DROP, UNDROP and RENAME events may target a schema (id ``db.schema``) or a database (id
+``db``); CREATE OR REPLACE SCHEMA|DATABASE is a DROP of the old contents. The graph store
+applies such an event to every dataset the container holds at that instant
+(:mod:`lineage_engine.graph.containers`); a container never becomes a Dataset node.
+"""
 
 
 def quote_part(part: str) -> str:
@@ -577,6 +588,8 @@ class ExposurePath:
             unknown) — with ``unmasked_to``, "unmasked from T1 to T2".
         note: why the path is an exposure where that is not plain (a copy under a masking
             policy whose body or copying role is unknown, a copy made before the policy).
+        exposure: ``full`` (the value reaches the terminal) or ``partial`` (only a
+            fragment: ``RIGHT(ssn, 4)``; rated lower, issue 10).
     """
 
     origin: str
@@ -591,6 +604,7 @@ class ExposurePath:
     unmasked_from: datetime | None = None
     unmasked_to: datetime | None = None
     note: str = ""
+    exposure: str = "full"
 
     @property
     def closed(self) -> bool:

@@ -31,7 +31,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 
 from lineage_engine.errors import GraphError
-from lineage_engine.graph import sync
+from lineage_engine.graph import containers, sync
 from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
@@ -45,7 +45,17 @@ from lineage_engine.graph.column_cypher import (
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
-from lineage_engine.model import Asset, EdgeRow, GraphCounts, LineageEvent, MergeReport, SavedTrace
+from lineage_engine.model import (
+    CONTAINER_KINDS,
+    Asset,
+    ColumnLineage,
+    EdgeRow,
+    GraphCounts,
+    LineageEvent,
+    MergeReport,
+    Operation,
+    SavedTrace,
+)
 from lineage_engine.profiling import NO_PROFILE, Profile
 
 _EDGE_FIELDS = (
@@ -77,6 +87,19 @@ SET_DATASETS = (
 SET_MARKS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) "
     "SET d.last_event_at = r.at, d.last_event_query_id = r.query_id"
+)
+READ_CONTAINED = (  # what a schema or database holds (issue 10): datasets and stages by id prefix
+    "MATCH (d:Dataset) WHERE d.id STARTS WITH $prefix OR d.id STARTS WITH $stage "
+    "RETURN d.id AS id, d.name AS name, d.kind AS kind, d.dropped_at AS dropped_at ORDER BY id"
+)
+READ_CLOSED_AT = (  # the upstreams whose intervals a drop at $at closed (UNDROP reopens them)
+    "MATCH (d:Dataset {id: $id})-[e:DERIVES_FROM]->(u:Dataset) WHERE e.valid_to = $at "
+    "RETURN DISTINCT u.id AS id, u.name AS name, u.kind AS kind ORDER BY id"
+)
+READ_CLOSED_COLUMNS_AT = (
+    "MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
+    "WHERE e.valid_to = $at RETURN DISTINCT d.id AS downstream, u.id AS upstream, e.transform AS transform, "
+    "e.kind AS kind ORDER BY downstream, upstream, kind"
 )
 SET_DROPPED = "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) SET d.dropped_at = r.at"
 CLEAR_DROPPED = "UNWIND $ids AS i MATCH (d:Dataset {id: i}) SET d.dropped_at = NULL"
@@ -176,18 +199,53 @@ class CypherGraphStore(ABC):
         if naive is not None:
             raise GraphError(self.backend, f"lineage event of query {naive.query_id} has a naive 'at' "
                              f"({naive.at.isoformat()}); events need timezone-aware UTC datetimes")
-        reads = reads_for(events)
-        profile = self.profile
+        report = MergeReport()
         with self._lock, self._transaction(read_only=False):
-            nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
-            open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
-            pairs = [{"downstream": d, "upstream": u} for d, u in reads.pairs]
-            open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
-            column_rows = [edge_row(r) for r in
-                           self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
-            with profile.timed("graph.fold"):
-                plan = fold_events(events, nodes, open_rows, column_rows)
-            self._write_plan(plan)
+            for part in containers.split_batch(events):  # container events read what came before
+                if containers.needs_state(part[0]):
+                    written, part = self._container_events(part[0])
+                    report = report + written
+                if part:
+                    report = report + self._fold_and_write(part)
+        return report
+
+    def _container_events(self, event: LineageEvent) -> tuple[MergeReport, list[LineageEvent]]:
+        """Return the dataset events of a container event or UNDROP (:mod:`.containers`), read in
+        the open write transaction, and what was already written for it (a RENAME moves first)."""
+        container = event.target.id if event.target.kind in CONTAINER_KINDS else event.target.id.rpartition(".")[0]
+        dataset, stage = containers.prefixes(container)
+        rows = self._execute(READ_CONTAINED, {"prefix": dataset, "stage": stage})
+        inside = containers.contained(container, [(r["id"], r["name"], r["kind"], r["dropped_at"]) for r in rows])
+        if event.operation is Operation.RENAME:  # move now, then point moved datasets at moved upstreams
+            moves = containers.expand(event, inside)
+            report = self._fold_and_write(moves) if moves else MergeReport()
+            moved = sorted(e.counterpart.id for e in moves if e.counterpart is not None)
+            rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", moved)]
+            columns = [edge_row(r) for r in self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", moved)]
+            return report, containers.inside_fixups(event, moved, rows, columns)
+        if event.operation is not Operation.UNDROP:
+            return MergeReport(), containers.expand(event, inside)
+        out = []
+        for node in containers.undrop_targets(event, inside):
+            params = {"id": node[0], "at": node[3]}
+            upstreams = [(r["id"], r["name"], r["kind"]) for r in self._execute(READ_CLOSED_AT, params)]
+            columns = [ColumnLineage(str(r["upstream"]), str(r["downstream"]), str(r["transform"] or "expression"),
+                                     str(r["kind"] or "DIRECT")) for r in self._execute(READ_CLOSED_COLUMNS_AT, params)]
+            out.append(containers.undrop_event(event, node, upstreams, columns))
+        return MergeReport(), out
+
+    def _fold_and_write(self, events: list[LineageEvent]) -> MergeReport:
+        """Read what ``events`` need, fold them and write the plan (inside the open transaction)."""
+        reads = reads_for(events)
+        nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
+        open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
+        pairs = [{"downstream": d, "upstream": u} for d, u in reads.pairs]
+        open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
+        column_rows = [edge_row(r) for r in
+                       self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
+        with self.profile.timed("graph.fold"):
+            plan = fold_events(events, nodes, open_rows, column_rows)
+        self._write_plan(plan)
         return plan.report
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:

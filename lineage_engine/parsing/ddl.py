@@ -4,6 +4,11 @@
   other ALTER of a table or view -> :attr:`Operation.ALTER` (no data moves), only when the
   extraction reports operations (``queries=True``).
 * ``DROP TABLE|VIEW`` -> :attr:`Operation.DROP`, one per table.
+* Containers (issue 10): ``DROP SCHEMA|DATABASE`` and ``CREATE OR REPLACE SCHEMA|DATABASE``
+  -> :attr:`Operation.DROP` of a ref of kind ``schema`` (id ``db.s``) or ``database`` (id
+  ``db``); ``UNDROP TABLE|SCHEMA|DATABASE`` -> :attr:`Operation.UNDROP`; ``ALTER
+  SCHEMA|DATABASE a RENAME TO b`` -> :attr:`Operation.RENAME` between containers. The
+  graph applies them to every dataset inside (``CONTAINER_KINDS`` in the model).
 * ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
@@ -44,6 +49,9 @@ _APPEND = re.compile(r"\s*TABLE\s+([\w$.`\"]+)\s+APPEND\s+FROM\s+([\w$.`\"]+)(\s
 _STREAM = re.compile(
     r"\s*(?:OR\s+REPLACE\s+)?STREAM\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w$.`\"]+)(?:\s+COPY\s+GRANTS)?"
     r"\s+ON\s+(?:EXTERNAL\s+TABLE|TABLE|VIEW|DYNAMIC\s+TABLE)\s+([\w$.`\"]+)", re.IGNORECASE)
+_CONTAINER_RENAME = re.compile(
+    r"\s*(SCHEMA|DATABASE)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)\s+RENAME\s+TO\s+([\w$.`\"]+)\s*$", re.IGNORECASE)
+_CONTAINERS = {"SCHEMA": "schema", "DATABASE": "database"}
 _ALTERED = re.compile(r"\s*(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)", re.IGNORECASE)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
 _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNORECASE)
@@ -73,12 +81,68 @@ def alter(b: _Builder, node: exp.Alter) -> None:
 
 
 def drop(b: _Builder, node: exp.Drop) -> None:
-    """DROP TABLE|VIEW: one DROP per table."""
+    """DROP TABLE|VIEW: one DROP per table; DROP SCHEMA|DATABASE: one DROP of the container."""
     kind = str(node.args.get("kind") or "").upper()
+    if kind in _CONTAINERS:
+        for table in node.args.get("tables") or []:
+            b.emit(Operation.DROP, container_ref(b, _parts(table), _CONTAINERS[kind]))
+        return
     if kind not in ("TABLE", "VIEW"):
         return
     for table in node.args.get("tables") or []:
         b.emit(Operation.DROP, b.ref(table, kind="view" if kind == "VIEW" else "table"))
+
+
+def undrop(b: _Builder, node: exp.Undrop) -> None:
+    """UNDROP TABLE|SCHEMA|DATABASE: the latest drop of the object (or container) is undone."""
+    kind = str(node.args.get("kind") or "").upper()
+    if kind in _CONTAINERS:
+        b.emit(Operation.UNDROP, container_ref(b, _parts(node.this), _CONTAINERS[kind]))
+    elif kind in ("TABLE", "VIEW"):
+        b.emit(Operation.UNDROP, b.ref(node.this, kind="view" if kind == "VIEW" else "table"))
+
+
+def replace_container(b: _Builder, node: exp.Create) -> None:
+    """CREATE OR REPLACE SCHEMA|DATABASE: the old contents are dropped (the new one is empty).
+
+    ``CREATE OR REPLACE SCHEMA s CLONE other`` also drops the old contents; the clone's
+    copies of ``other``'s tables are not derived here (left out, documented in the README).
+    """
+    kind = str(node.args.get("kind") or "").upper()
+    if kind in _CONTAINERS and node.args.get("replace"):
+        b.emit(Operation.DROP, container_ref(b, _parts(node.this), _CONTAINERS[kind]))
+
+
+def container_ref(b: _Builder, parts: list[tuple[str, bool]], kind: str) -> DatasetRef | None:
+    """Return the schema (``db.s``) or database (``db``) named by ``(part, quoted)`` pairs.
+
+    A one-part schema takes the session database; a name that cannot be completed (no
+    session database) or has too many parts is a ``unqualified_name``/``invalid_name``
+    problem and no ref.
+    """
+    wanted = 2 if kind == "schema" else 1
+    display = [p if quoted else p.upper() for p, quoted in parts]
+    if len(display) == 1 and wanted == 2:
+        if b.context.database is None:
+            b.outcome.problems.append(name_problem("unqualified_name", statement_index=b.index, role="target"))
+            return None
+        display.insert(0, b.context.database)
+    if len(display) != wanted:
+        b.outcome.problems.append(name_problem("invalid_name", statement_index=b.index, role="target"))
+        return None
+    return DatasetRef.of(display, kind=kind)
+
+
+def _parts(node: exp.Expr | None) -> list[tuple[str, bool]]:
+    """Return the ``(name, quoted)`` parts of a Table node that names a schema or database."""
+    if not isinstance(node, exp.Table):
+        return []
+    out = []
+    for key in ("catalog", "db", "this"):
+        part = node.args.get(key)
+        if isinstance(part, exp.Identifier):
+            out.append((part.this, bool(part.args.get("quoted"))))
+    return out
 
 
 # ``USE x`` names a schema here (Hive and MySQL databases are schemas: ``db.table``).
@@ -143,6 +207,15 @@ def command(b: _Builder, node: exp.Command) -> None:
         target, source = (_named(b, append.group(i)) for i in (1, 2))
         if target is not None and source is not None:
             b.emit(Operation.INSERT, target, [source])
+        return
+    renamed = _CONTAINER_RENAME.match(text) if keyword == "ALTER" else None
+    if renamed is not None:  # ALTER SCHEMA|DATABASE a RENAME TO b (sqlglot keeps it a command)
+        kind = _CONTAINERS[renamed.group(1).upper()]
+        old, new = (split_dotted_name(renamed.group(i).replace("`", '"')) for i in (2, 3))
+        source = container_ref(b, old, kind) if old else None
+        target = container_ref(b, new, kind) if new else None
+        if source is not None and target is not None:
+            b.emit(Operation.RENAME, source, counterpart=target)
         return
     altered = _ALTERED.match(text) if keyword == "ALTER" and b.queries else None
     if altered is not None and not _RENAME_OR_SWAP.search(text):

@@ -36,6 +36,15 @@ MATERIALIZING_QUERY_TYPES: frozenset[str] = frozenset(
         "ALTER_TABLE",
         "ALTER_VIEW",
         "DROP",
+        "UNDROP",  # issue 10: UNDROP TABLE|SCHEMA|DATABASE; containers' DDL below (spellings vary)
+        "RENAME_SCHEMA",
+        "RENAME_DATABASE",
+        "ALTER_SCHEMA",
+        "ALTER_DATABASE",
+        "CREATE_SCHEMA",
+        "CREATE_DATABASE",
+        "DROP_SCHEMA",
+        "DROP_DATABASE",
         "UNKNOWN",
     }
 )

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
-from lineage_engine.model import Operation, StatementLineage
+from lineage_engine.model import CONTAINER_KINDS, Operation, StatementLineage
 from lineage_engine.parsing.schema import SchemaProvider
 
 DEFAULT_LIMIT = 20_000
@@ -65,7 +65,9 @@ class LearnedSchema:
             target = st.target
             if target is None:
                 continue
-            if st.operation is Operation.DROP:
+            if target.kind in CONTAINER_KINDS:  # DROP / RENAME SCHEMA|DATABASE: everything inside
+                self._learn_container(st)
+            elif st.operation is Operation.DROP:
                 self._pop(target.id)
             elif st.operation is Operation.RENAME and st.counterpart is not None:
                 known = self._pop(target.id)
@@ -81,6 +83,18 @@ class LearnedSchema:
                     self._set(st.counterpart.id, mine)
             elif st.defined_columns and "*" not in st.defined_columns:
                 self._set(target.id, st.defined_columns)
+
+    def _learn_container(self, st: StatementLineage) -> None:
+        """Forget a dropped container's datasets; move a renamed one's (UNDROP: nothing known)."""
+        if st.target is None or st.operation not in (Operation.DROP, Operation.RENAME):
+            return
+        prefix = st.target.id + "."
+        inside = [i for i in self._columns if i.startswith(prefix)]
+        moved = {i: self._pop(i) for i in inside}
+        if st.operation is Operation.RENAME and st.counterpart is not None:
+            for dataset_id, columns in moved.items():
+                if columns is not None:
+                    self._set(st.counterpart.id + dataset_id[len(st.target.id):], columns)
 
     def _pop(self, dataset_id: str) -> tuple[str, ...] | None:
         known = self._columns.pop(dataset_id, None)

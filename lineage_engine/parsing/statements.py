@@ -116,8 +116,11 @@ def statement_lineage(
 
 def _create(b: StatementBuilder, node: exp.Create) -> None:
     kind = str(node.args.get("kind") or "").upper()
+    if kind in ("SCHEMA", "DATABASE"):
+        ddl.replace_container(b, node)  # CREATE OR REPLACE: the old contents are dropped
+        return
     if kind not in ("TABLE", "VIEW"):
-        return  # schemas, stages, functions, ...: no dataset lineage
+        return  # stages, functions, ...: no dataset lineage
     props = node.args.get("properties")
     prop_list = props.expressions if isinstance(props, exp.Properties) else []
     temporary = any(isinstance(p, _TEMP_PROPERTIES) for p in prop_list)
@@ -416,6 +419,7 @@ _HANDLERS = {
     exp.TruncateTable: _truncate,
     exp.Alter: ddl.alter,
     exp.Drop: ddl.drop,
+    exp.Undrop: ddl.undrop,
     exp.Use: ddl.use,
     exp.Command: _command,
     exp.Cache: _cache,

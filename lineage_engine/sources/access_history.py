@@ -51,7 +51,7 @@ _OPERATIONS = {
     "TRUNCATE_TABLE": (Operation.TRUNCATE, True),
 }
 """How to apply a write the parser did not see (text unparsable or cut at 100K characters)."""
-_KEEP_PARSED = frozenset({Operation.DROP, Operation.RENAME, Operation.SWAP, Operation.TRUNCATE})
+_KEEP_PARSED = frozenset({Operation.DROP, Operation.RENAME, Operation.SWAP, Operation.TRUNCATE, Operation.UNDROP})
 """Parsed operations ACCESS_HISTORY never overrides: they move identity or empty a table."""
 
 
