@@ -62,6 +62,7 @@ def test_scan_lifecycle_and_outbox(registry: Registry) -> None:
         "severity": "HIGH",
         "previous_severity": None,
         "level": "table",
+        "exposure": "full",
         "steward": "privacy-team",
         "status": "open",
         "opened_at": "2024-03-14T09:00:00+00:00",
