@@ -177,7 +177,7 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert "@prod_db.exports.s3_crm_export" in out
     table = out.split("Unmasked exposure paths", 1)[1].split("masking at column level", 1)[0]
     rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.splitlines() if line.count("│") > 4]
-    found = {(origin, terminal, level) for _, origin, terminal, _, _, level, _ in rows}
+    found = {(origin, terminal, level) for _, origin, terminal, _, _, level, _, _ in rows}
     terminals = {terminal for _, terminal, _ in found}
     # MARKETING_AUDIENCE has a masking policy: masking closes that path (at either level).
     assert not [t for t in terminals if t.startswith("prod_db.marts.marketing_audience")]
