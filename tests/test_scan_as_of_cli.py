@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_run import file_config, run_cli
+from tests.cli_run import run_cli
+from tests.cli_setup import crawled_installation
 from tests.history_file import write_history
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -52,12 +53,7 @@ EXPECTED = {  # instant -> exposure paths (terminal, level, path origin first)
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("asof")
-    history = write_history(folder / "history.jsonl", ROWS, T0)
-    (folder / "registry.yaml").write_text(REGISTRY)
-    config = file_config(folder, history)
-    run_cli(config, "migrate")
-    run_cli(config, "registry", "import", str(folder / "registry.yaml"))
-    run_cli(config, "crawl")
+    config = crawled_installation(folder, write_history(folder / "history.jsonl", ROWS, T0), REGISTRY)
     run_cli(config, "scan")  # now: kept.email is an open finding with an alert in the outbox
     return config
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_run import file_config, run_cli
+from tests.cli_run import run_cli
+from tests.cli_setup import crawled_installation
 from tests.history_file import write_history
 
 T0 = datetime(2026, 4, 1, 8, 0, tzinfo=timezone.utc)
@@ -51,13 +52,7 @@ LAST = {  # the last instant, exactly: a2 (renamed from a) is dropped; b was rep
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("agree")
-    history = write_history(folder / "history.jsonl", ROWS, T0)
-    (folder / "registry.yaml").write_text(REGISTRY)
-    config = file_config(folder, history)
-    run_cli(config, "migrate")
-    run_cli(config, "registry", "import", str(folder / "registry.yaml"))
-    run_cli(config, "crawl")
-    return config
+    return crawled_installation(folder, write_history(folder / "history.jsonl", ROWS, T0), REGISTRY)
 
 
 def answers(config: Path, instant: str) -> tuple[set[str], set[str], set[str], set[str]]:
