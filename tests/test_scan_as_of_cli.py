@@ -15,6 +15,7 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,19 @@ def test_unmasked_columns_trace_as_of_a_past_instant(crawled: Path) -> None:
                               "--as-of", "2026-03-02T09:03:30Z", "--format", "json").stdout)
     assert [(e["transform"], e["kind"], e["query_id"]) for e in rows[0]["edges"]] == [
         ("identity", "DIRECT", "q1"), ("identity", "DIRECT", "q2")]  # origin end first, as the path (README)
+
+
+def test_observations_6_and_7_on_neo4j(neo4j_graph: Any, tmp_path: Path) -> None:
+    """The same history on the Neo4j test server: the same as-of answers."""
+    config = crawled_installation(tmp_path, write_history(tmp_path / "history.jsonl", ROWS, T0), REGISTRY,
+                                  neo4j=neo4j_graph.options)
+    instant = "2026-03-02T09:03:30Z"
+    down = json.loads(run_cli(config, "trace", "downstream_of", "-p", "dataset=db.s.customers", "--as-of", instant,
+                              "--format", "json").stdout)
+    assert [(r["dataset"], r["hops"]) for r in down] == [("db.s.export", 2)]
+    cols = json.loads(run_cli(config, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
+                              "--as-of", instant, "--format", "json").stdout)
+    scan = json.loads(run_cli(config, "scan", "--as-of", instant, "--format", "json").stdout)
+    expected = EXPECTED[instant]
+    assert [(r["terminal"], r["level"], [n["id"] for n in r["path"]]) for r in cols] == expected
+    assert [(r["terminal"], r["level"], r["path"]) for r in scan] == expected

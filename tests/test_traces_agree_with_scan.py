@@ -3,7 +3,8 @@
 One semantics, two renderings: over a history with a rename, a swap, a drop and replaces,
 ``trace downstream_of`` (a dataset origin, walked at table level by the scan) and ``trace
 unmasked_pii_columns`` (a column origin) name the same datasets and columns as ``scan
---as-of`` at every instant; each through the installed command.
+--as-of`` at every instant; each through the installed command, on the embedded graph and
+(last test) on the Neo4j test server.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +75,12 @@ def test_traces_name_what_the_scan_names(crawled: Path, instant: str) -> None:
     assert unmasked == scan_email
     if instant == INSTANTS[-1]:
         assert (scan_orders, scan_email) == (LAST["orders"], LAST["email"])
+
+
+def test_on_neo4j_too(neo4j_graph: Any, tmp_path: Path) -> None:
+    """The same history on the Neo4j test server: the same answers as on the embedded graph."""
+    config = crawled_installation(tmp_path, write_history(tmp_path / "history.jsonl", ROWS, T0), REGISTRY,
+                                  neo4j=neo4j_graph.options)
+    scan_orders, downstream, scan_email, unmasked = answers(config, INSTANTS[-1])
+    assert (scan_orders, downstream) == (LAST["orders"], LAST["orders"])
+    assert (scan_email, unmasked) == (LAST["email"], LAST["email"])
