@@ -3,13 +3,13 @@
 The same shapes as the dataset statements in :mod:`.cypher_store`, on `` `Column` `` nodes
 (backticks: ``Column`` is a reserved word in LadybugDB 0.22; Neo4j accepts them too):
 
-- Nodes first (``UNWIND ... MERGE (:`Column` {id})``), then edges with separate ``MATCH``
-  clauses and a ``MERGE`` (the one-statement form drops edges on the embedded engine).
+- Nodes first (the new ones created, see ``READ_COLUMN_IDS``), then edges with separate
+  ``MATCH`` clauses and a ``MERGE`` (the one-statement form drops edges on the embedded engine).
 - A column interval is keyed by ``(downstream, upstream, kind, valid_from)``: a DIRECT and an
   INDIRECT edge may join one pair of columns.
 - The fold reads the open intervals into every column of the datasets a batch writes, in
   one statement per chunk of dataset ids (``HAS_COLUMN``): measured cheaper on the embedded
-  engine than one lookup per column pair.
+  engine than one lookup per column pair. The ids are unique (``IN`` returns each once).
 - Stored intervals are re-observed far more often than created, so an update sets only what
   an observation changes (``via`` in its own statement, when it grew): stored intervals the
   fold reads are always open, so ``valid_to`` needs no reset there.
@@ -24,17 +24,27 @@ _COLUMN_EDGE_FIELDS = (
     "e.last_query_id AS last_query_id, e.query_type AS query_type, e.via AS via, e.provenance AS provenance, "
     "e.transform AS transform, e.kind AS kind"
 )
+# ``WHERE t.id IN $ids``, not ``UNWIND $ids AS i MATCH (t {id: i})-[:HAS_COLUMN]->...``: on
+# LadybugDB 0.22 the UNWIND form joins by scanning every HAS_COLUMN link, a cost per statement
+# that grows with the graph (130 ms at 100,000 columns whether 1 or 100 datasets are read),
+# the IN form starts from the datasets (12 ms for 100); benchmarks/cypher_forms.py.
 READ_OPEN_COLUMN_INTERVALS = (
-    "UNWIND $ids AS i MATCH (t:Dataset {id: i})-[:HAS_COLUMN]->(d:`Column`) "
+    "MATCH (t:Dataset) WHERE t.id IN $ids MATCH (t)-[:HAS_COLUMN]->(d:`Column`) "
     "MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
     f"WHERE e.valid_to IS NULL RETURN {_COLUMN_EDGE_FIELDS}"
 )
-MERGE_COLUMNS = (  # ids are unique in a plan; dataset_id and name follow from the id
-    "UNWIND $rows AS r MERGE (c:`Column` {id: r.id}) ON CREATE SET c.dataset_id = r.dataset_id, c.name = r.name"
-)
-LINK_COLUMNS = (
+# Column nodes: the stored ones among a plan's are read by id (a plain list: the primary-key
+# index), the others created from a plain id list, then named. On LadybugDB 0.22 a key taken
+# from a map field (``MERGE``/``CREATE (c {id: r.id})``) checks the primary key the slow way:
+# at 300,000 columns MERGE on ``r.id`` costs 1,235 us per row and CREATE 182 us, against 5 us
+# for the read, 7 us for CREATE from ``$ids`` and 20 us for the SET (benchmarks/cypher_forms.py).
+# A stored Column always has its HAS_COLUMN link: both are written in one transaction.
+READ_COLUMN_IDS = "UNWIND $ids AS i MATCH (c:`Column` {id: i}) RETURN c.id AS id"
+CREATE_COLUMNS = "UNWIND $ids AS i CREATE (:`Column` {id: i})"  # ids unique in a plan, known not stored
+NAME_COLUMNS = "UNWIND $rows AS r MATCH (c:`Column` {id: r.id}) SET c.dataset_id = r.dataset_id, c.name = r.name"
+LINK_NEW_COLUMNS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.dataset_id}) MATCH (c:`Column` {id: r.id}) "
-    "MERGE (d)-[:HAS_COLUMN]->(c)"
+    "CREATE (d)-[:HAS_COLUMN]->(c)"
 )
 UPSERT_COLUMN_INTERVALS = (
     "UNWIND $rows AS r MATCH (d:`Column` {id: r.downstream}) MATCH (u:`Column` {id: r.upstream}) "

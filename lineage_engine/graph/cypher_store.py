@@ -36,8 +36,10 @@ from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
     COLUMN_EDGES_AS_OF,
-    LINK_COLUMNS,
-    MERGE_COLUMNS,
+    CREATE_COLUMNS,
+    LINK_NEW_COLUMNS,
+    NAME_COLUMNS,
+    READ_COLUMN_IDS,
     READ_OPEN_COLUMN_INTERVALS,
     SET_COLUMN_VIA,
     UPDATE_COLUMN_INTERVALS,
@@ -245,7 +247,8 @@ class CypherGraphStore(ABC):
                        self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
         with self.profile.timed("graph.fold"):
             plan = fold_events(events, nodes, open_rows, column_rows)
-        self._write_plan(plan)
+        stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
+        self._write_plan(plan, stored)
         return plan.report
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:
@@ -319,7 +322,8 @@ class CypherGraphStore(ABC):
                 rows.extend(self._execute(query, {name: chunk}))
         return rows
 
-    def _write_plan(self, plan: TimelinePlan) -> None:
+    def _write_plan(self, plan: TimelinePlan, stored_columns: set[str]) -> None:
+        new_columns = [c for c in plan.columns if c.id not in stored_columns]
         statements: list[tuple[str, str, list[object]]] = [
             (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
             (SET_DATASETS, "rows", [
@@ -332,8 +336,9 @@ class CypherGraphStore(ABC):
             (CLOSE_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to} for r in plan.closes]),
-            (MERGE_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id, "name": c.name} for c in plan.columns]),
-            (LINK_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id} for c in plan.columns]),
+            (CREATE_COLUMNS, "ids", [c.id for c in new_columns]),
+            (NAME_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id, "name": c.name} for c in new_columns]),
+            (LINK_NEW_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id} for c in new_columns]),
             (UPSERT_COLUMN_INTERVALS, "rows", [
                 {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in plan.column_creates]),
             (UPDATE_COLUMN_INTERVALS, "rows", [
