@@ -72,8 +72,20 @@ _PRESENT = SavedTrace(
 )
 
 
+class _CoverageNotes:
+    """The ``notes`` of a result that carries a :class:`Coverage` as ``coverage``."""
+
+    __slots__ = ()
+    coverage: Coverage
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Return the coverage caveats, in plain language."""
+        return self.coverage.notes()
+
+
 @dataclass(frozen=True, slots=True)
-class ScanReport:
+class ScanReport(_CoverageNotes):
     """What one :func:`scan_once` found and did.
 
     Attributes:
@@ -100,14 +112,9 @@ class ScanReport:
     at: datetime
     windows: list[ExposurePath] = field(default_factory=list)
 
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """Return the coverage caveats, in plain language."""
-        return self.coverage.notes()
-
 
 @dataclass(frozen=True, slots=True)
-class Exposure:
+class Exposure(_CoverageNotes):
     """The exposure as of one instant, before any ledger change (what ``scan --as-of`` prints).
 
     Attributes:
@@ -126,11 +133,6 @@ class Exposure:
     coverage: Coverage
     at: datetime
     windows: list[ExposurePath] = field(default_factory=list)
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """Return the coverage caveats, in plain language."""
-        return self.coverage.notes()
 
 
 def assess_exposure(

@@ -19,6 +19,7 @@ from lineage_engine.graph.migrate import DATASET_PROPERTIES
 from lineage_engine.graph.store import GraphStore, open_graph_store
 from lineage_engine.model import DatasetRef, LineageEvent, Operation, SavedTrace
 from lineage_engine.traces import coerce_params, load_trace
+from tests.waiting import HANG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -68,7 +69,7 @@ def writer(tmp_path: Path) -> subprocess.Popen[str]:
     line = process.stdout.readline()
     assert line.strip() == "ready", process.stderr.read() if process.stderr else line
     yield process
-    process.communicate("\n", timeout=30)
+    process.communicate("\n", timeout=HANG_SECONDS)
 
 
 def test_second_writer_gets_a_transient_error_naming_the_holder(tmp_path: Path, writer: subprocess.Popen[str]) -> None:
@@ -144,12 +145,12 @@ def test_readers_see_whole_batches_while_a_writer_commits(tmp_path: Path) -> Non
     results, crashes = [], []
     for _ in range(3):
         reader = _spawn(READER_LOOP, path, "4")
-        out, err = reader.communicate(timeout=60)
+        out, err = reader.communicate(timeout=HANG_SECONDS)
         if reader.returncode == 0:
             results.append(json.loads(out))
             break
         crashes.append((reader.returncode, err[-500:]))
-    writer.communicate(timeout=60)
+    writer.communicate(timeout=HANG_SECONDS)
     if crashes:
         warnings.warn(f"embedded reader crashed {len(crashes)} time(s) during concurrent writes: {crashes}")
     assert results, f"every reader attempt crashed: {crashes}"
