@@ -143,6 +143,7 @@ class Health:
         self.last_successful_crawl: float | None = None
         self.last_error: str | None = None
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.lease: str | None = None  # "holder" or "standby" (lineage_engine.lease); None before the first claim
 
     def job_finished(self, job: str, ok: bool, error: str | None = None) -> None:
         """Record the outcome of one job run (``crawl`` and ``backfill`` drive the status)."""
@@ -165,6 +166,7 @@ class Health:
                 "last_successful_crawl": _utc(self.last_successful_crawl) if self.last_successful_crawl else None,
                 "last_crawl_error": self.last_error,
                 "jobs": dict(self.jobs),
+                "lease": self.lease,
             }
         return (200 if healthy else 503), body
 

@@ -21,6 +21,12 @@ Jobs run one at a time (one worker thread: the embedded graph admits one writer)
 inside the job (:mod:`lineage_engine.retry`); a job that still fails is logged, counted and
 shown by ``/healthz``, and the next run tries again.
 
+Replicas: every job above writes, so it runs only in the process that holds the ``crawl``
+lease in the registry (:mod:`lineage_engine.lease`); other processes on the same registry are
+standby (``/healthz`` says ``"lease": "standby"``) and one takes over within 3/4 of
+``scheduler.lease_seconds`` after the holder dies, resuming from the watermark. A holder that
+loses the lease stops its running job after the current batch, as on SIGTERM.
+
 SIGTERM and SIGINT: the running job commits the batch it holds (graph, then watermark),
 stops, and the process exits 0; nothing is half-written. A second signal exits at once. ``run --once`` runs every job
 once, in the table's order, and exits 0 when all succeeded, 1 otherwise.
@@ -41,6 +47,7 @@ from typing import Any
 from lineage_engine import services
 from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import LineageEngineError
+from lineage_engine.lease import LeaseKeeper
 from lineage_engine.observability import Health, Metrics, MetricsServer
 from lineage_engine.retry import call_with_retry
 from lineage_engine.settings import Settings
@@ -49,6 +56,30 @@ from lineage_engine.stewards import check_stewards
 log = logging.getLogger(__name__)
 
 JOBS = ("backfill", "crawl", "classification_sync", "steward_check")
+
+
+class _JobStop:
+    """The running job's stop signal: a stop request, or this replica no longer holding the lease.
+
+    Quacks like the :class:`threading.Event` the crawl and the retry loop take (``is_set``,
+    ``wait``); the lease is checked against its local deadline, not a flag set later.
+    """
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    def is_set(self) -> bool:
+        service = self._service
+        return service.stop.is_set() or (service.keeper is not None and not service.keeper.held())
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if left <= 0:
+                break
+            self._service.stop.wait(left)
+        return self.is_set()
 
 
 class Service:
@@ -79,6 +110,8 @@ class Service:
         self._running = threading.Lock()
         self._scheduler: Any = None
         self.columns = ColumnCatalog()
+        self.keeper: LeaseKeeper | None = None
+        self.job_stop = _JobStop(self)
 
     @property
     def interval_seconds(self) -> int:
@@ -89,7 +122,7 @@ class Service:
     # -- jobs -------------------------------------------------------------------------------
 
     def _crawl(self, job: str) -> None:
-        outcome = services.crawl(self.settings, stop=self.stop, window_progress=self.window_progress,
+        outcome = services.crawl(self.settings, stop=self.job_stop, window_progress=self.window_progress,
                                  clock=self.clock, console=self.console, columns=self.columns)
         report = outcome.report
         self.metrics.record_crawl(report)
@@ -113,7 +146,7 @@ class Service:
 
     def _scan(self) -> None:
         report = call_with_retry(lambda: services.scan(self.settings, console=self.console, now=self.clock()),
-                                 self.settings.scheduler, stop=self.stop, what="exposure scan")
+                                 self.settings.scheduler, stop=self.job_stop, what="exposure scan")
         outcome = report.outcome
         self.metrics.findings_open.set(len(outcome.opened) + len(outcome.still_open))
         self.metrics.alert_delivery_failures.inc(report.delivery.failed)
@@ -146,6 +179,11 @@ class Service:
         """Run one job: log, time, count, record health; return True when it succeeded."""
         if self.stop.is_set():
             return False
+        if self.keeper is not None and not self.keeper.held():
+            self.metrics.job_runs.labels(job, "standby").inc()
+            log.debug("job %s skipped: another replica holds the crawl lease", job,
+                      extra={"event": "job_skipped", "job": job, "reason": "standby"})
+            return False
         started = time.perf_counter()
         log.info("job %s started", job, extra={"event": "job_started", "job": job})
         try:
@@ -159,7 +197,7 @@ class Service:
             log.exception("job %s failed with an internal error", job,
                           extra={"event": "job_failed", "job": job, "error_type": type(exc).__name__})
         else:
-            outcome, error = ("stopped" if self.stop.is_set() else "ok"), None
+            outcome, error = ("stopped" if self.job_stop.is_set() else "ok"), None
         elapsed = time.perf_counter() - started
         self.metrics.job_runs.labels(job, outcome).inc()
         self.metrics.job_duration.labels(job).observe(elapsed)
@@ -199,9 +237,44 @@ class Service:
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
 
+    def _start_lease(self) -> LeaseKeeper:
+        keeper = LeaseKeeper(self.settings.registry_url, self.settings.scheduler.lease_seconds,
+                             on_change=self._lease_changed)
+        self.keeper = keeper
+        keeper.start()
+        self.health.lease = "holder" if keeper.held() else "standby"
+        return keeper
+
+    def _lease_changed(self, holder: bool) -> None:
+        self.health.lease = "holder" if holder else "standby"
+        scheduler = self._scheduler
+        if holder and scheduler is not None and scheduler.running:
+            # A take-over resumes from the watermark now, not one interval later.
+            scheduler.modify_job("crawl", next_run_time=self.clock())
+
     def run_once(self) -> int:
-        """Run every job once, in order; return 0 when all succeeded, else 1."""
+        """Run every job once, in order; return 0 when all succeeded, else 1.
+
+        When another replica holds the crawl lease nothing runs and the return is 0 (the
+        holder does the work); a line on stderr names the holder.
+        """
         self.health.state = "running"
+        keeper = self._start_lease()
+        try:
+            if not keeper.held():
+                state = keeper.last_state
+                holder = state.holder if state else "another replica"
+                until = state.expires_at.isoformat(timespec="seconds") if state else "?"
+                log.warning("another replica (%s) holds the crawl lease until %s; nothing ran", holder, until,
+                            extra={"event": "standby", "holder": holder})
+                print(f"standby: another replica ({holder}) holds the crawl lease until {until}; nothing ran",
+                      file=sys.stderr)
+                return 0
+            return self._run_each_once()
+        finally:
+            keeper.stop()
+
+    def _run_each_once(self) -> int:
         ok = True
         if services.backfill_pending(self.settings, clock=self.clock):
             ok &= self._run("backfill", self._jobs()["backfill"])
@@ -238,11 +311,13 @@ class Service:
         scheduler.add_job(self._scheduled("classification_sync"), "interval", seconds=sync.total_seconds(),
                           id="classification_sync", name="classification_sync", next_run_time=now + sync)
         server = self._start_endpoint()
+        keeper = self._start_lease()
         self._scheduler = scheduler
         self.health.state = "running"
-        log.info("service started: crawl every %d s, backfill %s", self.interval_seconds,
-                 "pending" if pending else "not needed",
+        log.info("service started: crawl every %d s, backfill %s, %s", self.interval_seconds,
+                 "pending" if pending else "not needed", "holding the crawl lease" if keeper.held() else "standby",
                  extra={"event": "service_started", "interval_seconds": self.interval_seconds,
+                        "lease": "holder" if keeper.held() else "standby",
                         "backfill_pending": pending, "metrics_port": server.port if server else None})
         try:
             if not self.stop.is_set():
@@ -250,6 +325,7 @@ class Service:
         finally:
             with self._running:  # the running job commits its batch and returns
                 pass
+            keeper.stop()  # a standby takes over at once
             if server is not None:
                 server.stop()
         log.info("service stopped", extra={"event": "service_stopped"})

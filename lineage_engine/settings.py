@@ -348,6 +348,11 @@ class SchedulerSettings(_Section):
     retry_backoff_seconds: float = Field(5, ge=0, description="Wait between attempts (the first wait when exponential).")
     retry_exponential: bool = Field(False, description="Double the wait after each failed attempt.")
     retry_max_backoff_seconds: float = Field(300, ge=0, description="Upper bound of one wait when exponential.")
+    lease_seconds: float = Field(
+        60, ge=2, le=3600,
+        description="Replicas of 'run' sharing one registry: one holds the crawl lease; after it dies another "
+                    "takes over within 3/4 of this (seconds).",
+    )
 
 
 class Settings(BaseSettings):

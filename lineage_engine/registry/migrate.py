@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine
+from sqlalchemy import URL, Engine, text
 from sqlalchemy import exc as sa_exc
 
 from lineage_engine.errors import RegistryError
@@ -49,11 +49,21 @@ def upgrade_registry(url: str) -> None:
         engine.dispose()
 
 
+_MIGRATION_LOCK_KEY = 0x4C494E45  # "LINE": the advisory lock that serialises concurrent upgrades
+
+
 def upgrade_engine(engine: Engine, url: URL) -> None:
-    """Run ``alembic upgrade head`` on ``engine``; see :func:`upgrade_registry`."""
+    """Run ``alembic upgrade head`` on ``engine``; see :func:`upgrade_registry`.
+
+    Several processes may start at once (replicas of ``lineage-engine run``): on PostgreSQL
+    the upgrade holds a transaction-scoped advisory lock, so the second waits and then finds
+    the schema at head; SQLite's ``BEGIN IMMEDIATE`` serialises them already.
+    """
     config = alembic_config()
     with translating(url, "migrate the registry"):
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             try:
                 command.upgrade(config, "head")

@@ -34,6 +34,7 @@ from lineage_engine.registry import assets as _assets
 from lineage_engine.registry import crawl_state as _crawl_state
 from lineage_engine.registry import facts as _facts
 from lineage_engine.registry import findings as _findings
+from lineage_engine.registry import lease as _lease
 from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
@@ -510,6 +511,41 @@ class Registry:
             row.attempts += 0 if attempted else 1
             row.last_error = error[:_ERROR_TEXT_MAX]
             row.last_attempt_at = at
+
+    # -- service lease --------------------------------------------------------------------
+
+    def claim_lease(self, name: str, holder: str, *, now: datetime, expires_at: datetime,
+                    dead_holder: str | None = None) -> _lease.LeaseState:
+        """Take or renew lease ``name`` for ``holder`` until ``expires_at`` (aware UTC).
+
+        Returns the row afterwards: ``held_by(holder, now)`` says whether the claim won. See
+        :func:`lineage_engine.registry.lease.claim` for when a claim wins.
+
+        Raises:
+            RegistryError: the database is unreachable or not migrated.
+        """
+        _require_aware(now, "now")
+        _require_aware(expires_at, "expires_at")
+        with self._transaction("claim the service lease") as session:
+            _lease.claim(session, name, holder, now=now, expires_at=expires_at, dead_holder=dead_holder)
+            state = _lease.read(session, name)
+        assert state is not None  # claim inserts the row
+        return state
+
+    def release_lease(self, name: str, holder: str, *, now: datetime) -> bool:
+        """Give lease ``name`` up when ``holder`` holds it; return True when it did.
+
+        Raises:
+            RegistryError: the database is unreachable or not migrated.
+        """
+        _require_aware(now, "now")
+        with self._transaction("release the service lease") as session:
+            return _lease.release(session, name, holder, now=now)
+
+    def lease(self, name: str) -> _lease.LeaseState | None:
+        """Return lease ``name`` as stored, None when nobody ever claimed it."""
+        with self._transaction("read the service lease") as session:
+            return _lease.read(session, name)
 
     def _alert(self, session: Session, alert_id: int) -> AlertOutboxRow:
         row = session.get(AlertOutboxRow, alert_id)

@@ -307,3 +307,19 @@ class AlertOutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ServiceLeaseRow(Base):
+    """Who holds a named lease (``crawl``: the crawl, scan and alert jobs) and until when.
+
+    One row per lease name. ``holder`` is null when released; ``epoch`` grows by one each
+    time the lease changes hands (a fencing number for logs). See :mod:`lineage_engine.lease`.
+    """
+
+    __tablename__ = "service_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(256))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    acquired_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
