@@ -8,6 +8,7 @@ says what failed and what to do, and exit 2 for configuration and input errors, 
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import shlex
 import signal
@@ -24,7 +25,16 @@ from rich.console import Console
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, InputError, LineageEngineError
 from lineage_engine.outfile import check_output, open_output, require_file
-from lineage_engine.output import FORMATS, check_format, flow_order, json_lines, rows_csv, rows_json, rows_table
+from lineage_engine.output import (
+    FORMATS,
+    check_format,
+    flow_order,
+    json_lines,
+    plain,
+    rows_csv,
+    rows_json,
+    rows_table,
+)
 from lineage_engine.profiling import Profile  # stdlib only
 from lineage_engine.suggest import check_choice
 
@@ -338,10 +348,35 @@ def _print_scan(report: ScanReport, destination: str) -> None:
                       "(masked since; resolved, not alerted)", markup=False)
 
 
-def exposure_rows(paths: list[ExposurePath]) -> list[dict[str, object]]:
-    """Return exposure paths as output rows; ``path`` runs origin first, terminal last."""
-    return [{"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "level": p.level, "hops": p.hops,
-             "tags": list(p.regulatory_tags), "steward": p.steward, "path": flow_order(p.path)} for p in paths]
+def opened_by_text(opened_by: object) -> str:
+    """Return a finding's opening statement as ``query_id (QUERY_TYPE, by user as role, at)``."""
+    if not isinstance(opened_by, dict) or not opened_by.get("query_id"):
+        return ""
+    who = " as ".join(str(v) for v in (opened_by.get("user"), opened_by.get("role")) if v)
+    tail = ", ".join(str(v) for v in (f"by {who}" if who else None, opened_by.get("at")) if v)
+    return f"{opened_by['query_id']} ({opened_by.get('query_type') or '?'}{', ' + tail if tail else ''})"
+
+
+def exposure_rows(paths: list[ExposurePath], explanations: dict[tuple[str, str], dict[str, Any]],
+                  fmt: str) -> list[dict[str, object]]:
+    """Return exposure paths as output rows; ``path`` runs origin first, terminal last.
+
+    JSON rows carry the explanation (``opened_by`` and ``edges``: the hops origin first, with
+    transforms and statements); table and CSV rows the opening statement as text.
+    """
+    rows: list[dict[str, object]] = []
+    for p in paths:
+        why = explanations.get((p.origin, p.terminal)) or {}
+        row: dict[str, object] = {"severity": p.severity, "origin": p.origin, "terminal": p.terminal,
+                                  "level": p.level, "hops": p.hops, "tags": list(p.regulatory_tags),
+                                  "steward": p.steward, "path": flow_order(p.path)}
+        if fmt == "json":
+            row["opened_by"] = why.get("opened_by")
+            row["edges"] = why.get("hops") or []
+        else:
+            row["opened_by"] = opened_by_text(why.get("opened_by"))
+        rows.append(row)
+    return rows
 
 
 @app.command()
@@ -368,14 +403,15 @@ def scan(
                               + ", ".join(exposure.coverage.missing_from_graph), markup=False)
             for note in exposure.notes:
                 console.print(f"  {note}", markup=False)
-        emit_rows(exposure_rows(exposure.paths), fmt, f"Exposure paths as of {when.isoformat()}")
+        emit_rows(exposure_rows(exposure.paths, exposure.explanations, fmt), fmt,
+                  f"Exposure paths as of {when.isoformat()}")
         return
     s = settings()
     report = services.scan(s, console=console if fmt == "table" else Console(stderr=True))
     if fmt == "table":
         _print_scan(report, services.alert_destination(s))
     else:
-        emit_rows(exposure_rows(report.paths), fmt, "Exposure paths")
+        emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
     _exit_if_undelivered(report, services.alert_destination(s))
 
 
@@ -505,15 +541,57 @@ def registry_list(
     emit_rows(rows, format, f"Classification registry ({len(rows)} assets)")
 
 
-@app.command()
+findings_app = typer.Typer(help="Exposure findings: list, show, accept, reopen, verify the event log.",
+                           invoke_without_command=True)
+app.add_typer(findings_app, name="findings")
+
+
+def _actor(by: Optional[str]) -> str:
+    """Return who acts: ``--by`` when given, else the OS user."""
+    import getpass
+
+    if by is not None and by.strip():
+        return by.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return "unknown"
+
+
+def parse_until(value: Optional[str]) -> Optional[datetime]:
+    """Parse ``--until``: a date means the end of that day (UTC), a time is taken as given.
+
+    Raises:
+        InputError: not ISO 8601.
+    """
+    if value is None:
+        return None
+    from datetime import date, timedelta, timezone
+
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        from lineage_engine.sources.rows import RowError, parse_timestamp
+
+        try:
+            return parse_timestamp(value, "--until")
+        except RowError:
+            raise InputError("--until", f"'{value}' is not ISO 8601; write e.g. 2027-03-31") from None
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+
+
+@findings_app.callback()
 def findings(
-    status: Annotated[Optional[str], typer.Option("--status", help="open | resolved")] = None,
+    ctx: typer.Context,
+    status: Annotated[Optional[str], typer.Option("--status", help="open | accepted | resolved")] = None,
     format: FormatOption = "table",  # noqa: A002
 ) -> None:
-    """List exposure findings from the ledger."""
+    """List exposure findings from the ledger (or run a findings subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from lineage_engine.registry.tables import FINDING_STATUSES
 
-    check_choice("--status", status, FINDING_STATUSES)
+    check_choice("--status", status, (*FINDING_STATUSES, "accepted"))
     fmt = check_format(format)
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)
@@ -521,7 +599,10 @@ def findings(
         {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
          "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
          "tags": list(f.regulatory_tags), "path": flow_order(f.path),
-         "unmasked window": f.window(), **({"note": f.note} if fmt != "table" else {})} for f in items]
+         "unmasked window": f.window(),
+         "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
+         else opened_by_text((f.explanation or {}).get("opened_by")),
+         "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {})} for f in items]
     if fmt == "table":
         for row in rows:
             row["steward"] = row["steward"] or "(none)"
@@ -530,6 +611,88 @@ def findings(
         for f in items:  # why a copy under a masking policy counts (issue 10 §3)
             if f.note:
                 console.print(f"  finding {f.id}: {f.note}", markup=False)
+
+
+@findings_app.command("show")
+def findings_show(
+    finding_id: Annotated[int, typer.Argument(help="Finding id (see 'lineage-engine findings').")],
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+) -> None:
+    """Show one finding: its path hop by hop, the statement that opened it, and its event log."""
+    check_choice("--format", format, ("table", "json"))
+    with services.registry(settings()) as reg:
+        finding = reg.get_finding(finding_id)
+        events = reg.finding_events(finding_id)
+    why = dict(finding.explanation or {})
+    event_rows = [{"id": e.id, "event": e.event, "at": e.at, "by": e.actor, "why": e.reason or "",
+                   "details": e.details} for e in events]
+    if format == "json":
+        sys.stdout.write(json.dumps(plain({
+            "id": finding.id, "status": finding.status, "severity": finding.severity, "origin": finding.origin,
+            "terminal": finding.terminal, "level": finding.level, "path": flow_order(finding.path),
+            "tags": list(finding.regulatory_tags), "steward": finding.steward, "opened_at": finding.opened_at,
+            "last_seen_at": finding.last_seen_at, "resolved_at": finding.resolved_at,
+            "accepted_until": finding.accepted_until, "accepted_by": finding.accepted_by,
+            "accepted_reason": finding.accepted_reason, "opened_by": why.get("opened_by"),
+            "edges": why.get("hops") or [], "events": event_rows}), indent=2) + "\n")
+        return
+    console.print(f"finding {finding.id}: {finding.status}, {finding.severity}, level {finding.level}", markup=False)
+    console.print("path: " + " → ".join(flow_order(finding.path)), markup=False)
+    console.print(f"opened by: {opened_by_text(why.get('opened_by')) or 'unknown (found before statements were kept)'}",
+                  markup=False)
+    if finding.status == "accepted":
+        until = finding.accepted_until.isoformat() if finding.accepted_until else "reopened by hand"
+        console.print(f"accepted by {finding.accepted_by} until {until}: {finding.accepted_reason}", markup=False)
+    hops = [{"upstream": h.get("upstream"), "downstream": h.get("downstream"), "level": h.get("level"),
+             "transform": h.get("transform"), "query_id": h.get("query_id"), "user": h.get("user"),
+             "role": h.get("role")} for h in why.get("hops") or []]
+    if hops:
+        console.print(rows_table(hops, title="Hops (origin first)"))
+    for row in event_rows:
+        row["details"] = ", ".join(f"{k}={v}" for k, v in sorted(dict(row["details"]).items()) if v is not None)  # type: ignore[call-overload]
+    console.print(rows_table(event_rows, title=f"Events ({len(event_rows)})"))
+
+
+@findings_app.command("accept")
+def findings_accept(
+    finding_id: Annotated[int, typer.Argument(help="Finding id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the exposure is accepted (stored in the event log).")],
+    until: Annotated[Optional[str], typer.Option("--until", help="Accepted through this date (UTC; a date means "
+                                                 "the whole day); then the finding reopens and alerts. "
+                                                 "Default: until 'findings reopen'.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who accepts (default: the OS user).")] = None,
+) -> None:
+    """Accept an open finding: no alerts for it until --until passes; an event records who, when and why."""
+    when = parse_until(until)
+    with services.registry(settings()) as reg:
+        finding = reg.accept_finding(finding_id, reason=reason, until=when, actor=_actor(by))
+    shown = finding.accepted_until.isoformat() if finding.accepted_until else "reopened by hand"
+    console.print(f"finding {finding.id} accepted by {finding.accepted_by} until {shown}", markup=False)
+
+
+@findings_app.command("reopen")
+def findings_reopen(
+    finding_id: Annotated[int, typer.Argument(help="Finding id.")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (stored in the event log).")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who reopens (default: the OS user).")] = None,
+) -> None:
+    """End a finding's acceptance: it is open again and alerted (delivered by the next scan)."""
+    with services.registry(settings()) as reg:
+        finding = reg.reopen_finding(finding_id, actor=_actor(by), reason=reason)
+    console.print(f"finding {finding.id} reopened; its alert is queued", markup=False)
+
+
+@findings_app.command("verify")
+def findings_verify() -> None:
+    """Check the findings event log's hash chain; name the first event that does not match (exit 1)."""
+    with services.registry(settings()) as reg:
+        check = reg.verify_events()
+    if check.ok:
+        console.print(f"event log intact: {check.checked} events, head {check.last_hash}", markup=False)
+        return
+    sys.stderr.write(f"error: event {check.bad_id} (finding {check.finding_id}) does not match: {check.problem}; "
+                     f"{check.checked - 1} events before it are intact\n")
+    raise typer.Exit(1)
 
 
 @app.command()

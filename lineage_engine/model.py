@@ -18,8 +18,8 @@ ordinary name, is spelled exactly as before the rule existed. Build ids with
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -614,13 +614,19 @@ class ExposurePath:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """An exposure path the service tracks over time (one per origin and terminal)."""
+    """An exposure path the service tracks over time (one per origin and terminal).
+
+    ``status`` is ``open``, ``accepted`` (open, but not alerted until ``accepted_until``
+    passes; None: until reopened by hand) or ``resolved``. ``explanation`` (issue 10 §6):
+    ``hops`` (origin first, each with its transform and statement) and ``opened_by`` (query
+    id, user, role and time of the statement that put the data into the terminal).
+    """
 
     id: int
     origin: str
     terminal: str
     severity: str
-    status: str  # open | resolved
+    status: str  # open | accepted | resolved
     opened_at: datetime
     last_seen_at: datetime
     resolved_at: datetime | None = None
@@ -631,6 +637,10 @@ class Finding:
     unmasked_from: datetime | None = None
     unmasked_to: datetime | None = None
     note: str | None = None
+    explanation: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    accepted_until: datetime | None = None
+    accepted_by: str | None = None
+    accepted_reason: str | None = None
 
     def window(self) -> str:
         """Return "unmasked from T1 to T2" for a finding closed by a masking policy, else ""."""
@@ -642,6 +652,23 @@ class Finding:
 
 def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Who ran a statement that changed lineage, and when (never its text).
+
+    Attributes:
+        query_id, query_type: as in the query history.
+        user_name, role_name: ``USER_NAME`` / ``ROLE_NAME`` of the history row (None if absent).
+        end_time: the statement's end time, aware UTC.
+    """
+
+    query_id: str
+    query_type: str
+    user_name: str | None
+    role_name: str | None
+    end_time: datetime
 
 
 @dataclass(frozen=True, slots=True)

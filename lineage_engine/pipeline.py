@@ -35,6 +35,7 @@ from lineage_engine.model import (
     QuarantineEntry,
     QueryRecord,
     SourceCursor,
+    Statement,
     Watermark,
 )
 from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
@@ -267,6 +268,7 @@ def crawl_once(
     checkpoint = getattr(source, "checkpoint", None)  # file sources: a position, not a time
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
+    statements: dict[str, Statement] = {}  # who ran the statements behind ``events`` (findings name them)
     pending_rows = 0
     last: QueryRecord | None = None
     cursor: SourceCursor | None = None
@@ -275,13 +277,15 @@ def crawl_once(
     governance = PolicyRecorder(registry, known_views(store))  # policies and tags of the history (issue 10 §2)
 
     def commit() -> None:
-        nonlocal events, quarantine, pending_rows, latest
+        nonlocal events, quarantine, pending_rows, latest, statements
         if pending_rows == 0 and not quarantine:
             return
         report.merge += store.apply_events(events)
         with profile.timed("registry.policies"):
             governance.observe_events(events)
             governance.flush()
+        if statements:
+            registry.record_statements(list(statements.values()))
         if quarantine:
             with profile.timed("registry.quarantine"):
                 registry.add_quarantine(quarantine)
@@ -306,7 +310,7 @@ def crawl_once(
         report.events += len(events)
         report.quarantined += len(quarantine)
         report.batches += 1
-        events, quarantine, pending_rows = [], [], 0
+        events, quarantine, pending_rows, statements = [], [], 0, {}
 
     def crawl_rows(batch: list[QueryRecord | QuarantineEntry],
                    prefetched: dict[tuple[str, str, str | None, str | None], Extracted]) -> bool:
@@ -332,9 +336,13 @@ def crawl_once(
                 else:
                     try:
                         governance.observe(item)
-                        events.extend(_lineage_of(item, source.key, options, patterns, cache, columns, schema,
-                                                  resolver, report, quarantine, now,
-                                                  prefetched.get(ParseCache.key(item)), profile))
+                        found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
+                                            resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
+                                            profile)
+                        events.extend(found)
+                        if found:
+                            statements[item.query_id] = Statement(item.query_id, item.query_type, item.user_name,
+                                                                  item.role_name, item.end_time)
                     except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
                         report.internal_errors += 1
                         quarantine.append(internal_error(source.key, item, exc, now))

@@ -41,7 +41,7 @@ Why not the ``unmasked_pii_paths`` trace. The saved trace stays for analysts (it
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +50,7 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
+from lineage_engine.exposure.explain import IntervalIndex, explain_path, opening_hop
 from lineage_engine.exposure.masking import MaskingView, masking_spans
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
@@ -57,7 +58,7 @@ from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding, build_edge_index, walk_origin
 from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace
+from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
@@ -101,6 +102,7 @@ class ScanReport(_CoverageNotes):
         at: the scan's ``now`` (UTC); also the walk's ``as_of``.
         windows: closed windows: paths to terminals masked since the data reached them
             ("unmasked from T1 to T2"); their findings are resolved, not alerted.
+        explanations: each path's (and window's) hops and opening statement (see :class:`Exposure`).
     """
 
     origins: tuple[str, ...]
@@ -111,6 +113,7 @@ class ScanReport(_CoverageNotes):
     coverage: Coverage
     at: datetime
     windows: list[ExposurePath] = field(default_factory=list)
+    explanations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,9 @@ class Exposure(_CoverageNotes):
         at: the instant ``T`` (aware UTC) of the walk and of the registry facts.
         windows: paths to terminals masked at ``T`` that held the value in clear before
             their policy came ("unmasked from T1 to T2", issue 10 §2).
+        explanations: by (origin, terminal), for paths and windows: ``level``, ``hops``
+            (origin first, each with its transform and statement) and ``opened_by``
+            (:func:`explain_paths`).
     """
 
     origins: tuple[str, ...]
@@ -133,6 +139,7 @@ class Exposure(_CoverageNotes):
     coverage: Coverage
     at: datetime
     windows: list[ExposurePath] = field(default_factory=list)
+    explanations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def assess_exposure(
@@ -145,6 +152,7 @@ def assess_exposure(
     tag_risk_keys: Mapping[str, str] = DEFAULT_TAG_RISK_KEYS,
     max_hops: int = DEFAULT_MAX_HOPS,
     masking: MaskingInputs | None = None,
+    statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None = None,
 ) -> Exposure:
     """Return the exposure paths as of ``as_of`` from the graph and registry facts; read-only.
 
@@ -155,6 +163,8 @@ def assess_exposure(
     Nothing is written: the scan records the result, ``scan --as-of`` only prints it.
     ``masking`` (:class:`MaskingInputs`, from the registry) applies masking policies with
     time (:mod:`lineage_engine.exposure.masking`); None: the assets' masking as of ``as_of``.
+    ``statements`` looks up who ran the statements on the paths (the registry's
+    ``get_statements``); without it the explanations carry query ids only.
 
     Raises:
         ValueError: ``as_of`` is naive, or a risk threshold is not a severity.
@@ -182,8 +192,48 @@ def assess_exposure(
     windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
     live = [p for p in paths if not p.closed]
     coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
+    columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
+    explanations = explain_paths(paths, columns, lineage, as_of, statements) if paths else {}
     return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=live, coverage=coverage, at=as_of,
-                    windows=windows)
+                    windows=windows, explanations=explanations)
+
+
+def explain_paths(
+    paths: Sequence[ExposurePath],
+    columns: Mapping[tuple[str, tuple[str, ...]], int],
+    lineage: Lineage,
+    as_of: datetime,
+    statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None = None,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return each path's explanation, by (origin, terminal) (issue 10 §6).
+
+    ``{"level", "hops": [hop, …] origin first, "opened_by": {query_id, query_type, user,
+    role, at} | None}``; a hop is :meth:`Hop.as_dict` plus ``user`` and ``role`` of its
+    statement. ``opened_by`` is the statement of the hop into the terminal: the last one
+    that put the data there by ``as_of``. ``columns``: how many ids at the origin end of each
+    walked path (by origin and path) are columns.
+    """
+    index = IntervalIndex(lineage.edges, lineage.column_edges)
+    walked = {p: explain_path(p.path, columns.get((p.origin, p.path), 0), index, as_of) for p in paths}
+    query_ids = sorted({h.query_id for hops in walked.values() for h in hops if h.query_id})
+    known = dict(statements(query_ids)) if statements is not None and query_ids else {}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for path, hops in walked.items():
+        shown = []
+        for hop in reversed(hops):
+            who = known.get(hop.query_id)
+            shown.append({**hop.as_dict(), "user": who.user_name if who else None,
+                          "role": who.role_name if who else None})
+        first = opening_hop(hops)
+        opened_by = None
+        if first is not None:
+            who = known.get(first.query_id)
+            at = who.end_time if who else first.valid_from
+            opened_by = {"query_id": first.query_id, "query_type": first.query_type,
+                         "user": who.user_name if who else None, "role": who.role_name if who else None,
+                         "at": at.isoformat() if at else None}
+        out[(path.origin, path.terminal)] = {"level": path.level, "hops": shown, "opened_by": opened_by}
+    return out
 
 
 def scan_once(
@@ -231,7 +281,7 @@ def scan_once(
         raise ValueError("scan_once needs an aware UTC 'now'")
     exposure = assess_exposure(store, registry_facts(registry, now), as_of=now, pii_tags=pii_tags,
                                risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, max_hops=max_hops,
-                               masking=MaskingInputs(registry))
+                               masking=MaskingInputs(registry), statements=registry.get_statements)
     if exposure.origins and not exposure.present:
         open_findings = registry.list_findings("open")
         if open_findings:
@@ -242,7 +292,8 @@ def scan_once(
                 "graph.path / graph.uri points at the crawled graph, or run 'lineage-engine crawl'",
             )
     paths, coverage = exposure.paths, exposure.coverage
-    outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after)
+    outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
+                                   explanations=exposure.explanations)
     delivery = deliver_outbox(
         registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
         budget_seconds=alert_budget_seconds,
@@ -256,6 +307,7 @@ def scan_once(
         coverage=coverage,
         at=now,
         windows=exposure.windows,
+        explanations=exposure.explanations,
     )
 
 

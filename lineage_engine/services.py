@@ -401,6 +401,7 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
             risk_thresholds=dict(compliance.risk_thresholds),
             tag_risk_keys=dict(compliance.tag_risk_keys),
             masking=MaskingInputs(reg),  # masking policies with time (issue 10 §2-3)
+            statements=reg.get_statements,
         )
 
 

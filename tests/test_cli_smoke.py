@@ -73,6 +73,10 @@ CASES: list[Case] = [
     Case(("findings", "--status", "open"), "open"),
     Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal
     Case(("findings", "--format", "json"), '"path"'),
+    Case(("findings", "show", "1"), "opened by"),
+    Case(("findings", "accept", "2", "--reason", "smoke test", "--until", "2099-12-31"), "accepted by"),
+    Case(("findings", "reopen", "3", "--reason", "smoke test"), "not accepted", code=2),  # 3 is never accepted
+    Case(("findings", "verify"), "event log intact"),
     Case(("quarantine",), "Quarantine"),
     Case(("quarantine", "--limit", "5"), "Quarantine"),
     Case(("quarantine", "--format", "json"), "["),
@@ -187,7 +191,7 @@ MISTAKES: list[tuple[tuple[str, ...], str]] = [
     (("crawl", "--path", "{missing}/history.jsonl"), "--path: "),
     (("quarantine", "--limit", "0"), "--limit: 0 is not a number of rows"),
     (("lineage", "extract", "--input", "{missing}/cases.jsonl", "--output", "{missing}/p.jsonl"), "--input: "),
-    (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved; did you mean 'open'?"),
+    (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved, accepted; did you mean 'open'?"),
     (("registry", "list", "--type", "tables"), "--type: 'tables' is not one of dataset, column"),
     (("export", "edges", "--output", "{missing}/edges.jsonl"), "does not exist"),
     (("export", "edges", "--output", "{file}/edges.jsonl"), "is a file"),

@@ -26,7 +26,9 @@ ID_LIMIT = 200
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|webhook|api[_-]?key|credential|dsn|query_text", re.I)
 _URL_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]{0,30}://)([^/\s:@]{1,256}):([^/\s@]{1,256})@", re.I)
 _SLACK_HOOK = re.compile(r"https://hooks\.slack(?:-gov)?\.com/\S+", re.I)
-_EVENTS = {"opened": "New", "escalated": "Escalated", "realert": "Still open", "realerted": "Still open"}
+_EVENTS = {"opened": "New", "escalated": "Escalated", "realert": "Still open", "realerted": "Still open",
+           "reopened": "Reopened"}
+MAX_HOPS_SHOWN = 8
 
 
 def redact_text(value: str) -> str:
@@ -100,8 +102,10 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
     Args:
         payload: ``origin``, ``terminal``, ``path`` (terminal first), ``regulatory_tags``,
             ``steward``, ``severity``, ``level``, ``opened_at`` (ISO-8601 UTC); optional
-            ``event`` (``opened`` | ``escalated`` | ``realert``), ``previous_severity``,
-            ``finding_id``, ``exposure`` (``full`` | ``partial``). Missing keys render as ``?``.
+            ``event`` (``opened`` | ``escalated`` | ``realert`` | ``reopened``),
+            ``previous_severity``, ``finding_id``, ``exposure`` (``full`` | ``partial``),
+            ``opened_by`` (query id, type, user, role, time) and ``edges`` (hops origin first
+            with level, transform, query id; at most 8 shown). Missing keys render as ``?``.
 
     Returns:
         ``(text, blocks)``: header, facts, path, steward warning if none, context.
@@ -140,6 +144,9 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
         ),
         _section(f"*Path* ({hops} {'hop' if hops == 1 else 'hops'}, origin → terminal)\n{render_path(path)}"),
     ]
+    explained = _explanation(payload)
+    if explained:
+        blocks.append(_section(explained))
     if not steward:
         blocks.append(
             _section(
@@ -165,6 +172,29 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
         SECTION_LIMIT,
     )
     return text, blocks
+
+
+def _explanation(payload: Mapping[str, object]) -> str:
+    """Return the "how it got there" text: each hop with its transform and statement, and who opened it."""
+    lines: list[str] = []
+    opened_by = payload.get("opened_by")
+    if isinstance(opened_by, Mapping) and opened_by.get("query_id"):
+        who = " as ".join(_mrkdwn(str(v)) for v in (opened_by.get("user"), opened_by.get("role")) if v)
+        lines.append(f"*Opened by* statement {_code(opened_by['query_id'])} "
+                     f"({_mrkdwn(str(opened_by.get('query_type') or '?'))}"
+                     f"{', by ' + who if who else ''}, {_mrkdwn(str(opened_by.get('at') or '?'))})")
+    edges = payload.get("edges")
+    if isinstance(edges, Sequence) and not isinstance(edges, str) and edges:
+        lines.append("*Hops* (origin first)")
+        for edge in list(edges)[:MAX_HOPS_SHOWN]:
+            if not isinstance(edge, Mapping):
+                continue
+            how = ", ".join(_mrkdwn(str(v)) for v in (edge.get("level"), edge.get("transform"), edge.get("query_id"))
+                            if v)
+            lines.append(f"• {_code(edge.get('upstream'))} → {_code(edge.get('downstream'))} ({how})")
+        if len(edges) > MAX_HOPS_SHOWN:
+            lines.append(f"… {len(edges) - MAX_HOPS_SHOWN} more hops")
+    return "\n".join(lines)
 
 
 def _render_key_values(title: str, payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:

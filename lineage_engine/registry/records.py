@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.model import Asset, Finding, QuarantineEntry
-from lineage_engine.registry.tables import AlertOutboxRow, AssetRow, FindingRow, QuarantineRow
+from lineage_engine.registry.tables import AlertOutboxRow, AssetRow, FindingEventRow, FindingRow, QuarantineRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class ScanOutcome:
         windows: findings recorded resolved with an unmasked window ("unmasked from T1 to
             T2": the terminal was masked after the data reached it), new or changed in this
             scan; not alerted (no exposure is live).
+        reopened: accepted findings whose acceptance expired in this scan: open again and
+            alerted (also in ``still_open``).
     """
 
     opened: list[Finding] = field(default_factory=list)
@@ -41,6 +43,7 @@ class ScanOutcome:
     resolved: list[Finding] = field(default_factory=list)
     still_open: list[Finding] = field(default_factory=list)
     windows: list[Finding] = field(default_factory=list)
+    reopened: list[Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,36 @@ class OutboxAlert:
     last_attempt_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FindingEvent:
+    """One event of a finding's log (see :mod:`lineage_engine.registry.events`).
+
+    Attributes:
+        id: position in the installation's chain.
+        event: ``genesis`` | ``opened`` | ``escalated`` | ``resolved`` | ``accepted`` |
+            ``reopened`` | ``alerted``.
+        at: when, aware UTC. actor: who (OS user, ``--by``, or ``lineage-engine scan``).
+        reason: why (acceptance reason, expiry), None when not given.
+        details: what changed (severity, acceptance date, alert key …), JSON-able.
+        hash: SHA-256 of the event, chained to the one before.
+    """
+
+    id: int
+    finding_id: int
+    event: str
+    at: datetime
+    actor: str
+    reason: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+def event_from_row(row: FindingEventRow) -> FindingEvent:
+    """Return the domain value of a ``finding_events`` row."""
+    return FindingEvent(id=row.id, finding_id=row.finding_id, event=row.event, at=row.at, actor=row.actor,
+                        reason=row.reason, details=dict(row.details), hash=row.hash)
+
+
 def asset_from_row(row: AssetRow) -> Asset:
     """Return the domain value of an ``assets`` row."""
     return Asset(
@@ -75,13 +108,13 @@ def asset_from_row(row: AssetRow) -> Asset:
 
 
 def finding_from_row(row: FindingRow) -> Finding:
-    """Return the domain value of a ``findings`` row."""
+    """Return the domain value of a ``findings`` row (an open row with an acceptance is ``accepted``)."""
     return Finding(
         id=row.id,
         origin=row.origin,
         terminal=row.terminal,
         severity=row.severity,
-        status=row.status,
+        status="accepted" if row.status == "open" and row.accepted_at is not None else row.status,
         opened_at=row.opened_at,
         last_seen_at=row.last_seen_at,
         resolved_at=row.resolved_at,
@@ -92,6 +125,10 @@ def finding_from_row(row: FindingRow) -> Finding:
         unmasked_from=row.unmasked_from,
         unmasked_to=row.unmasked_to,
         note=row.note,
+        explanation=dict(row.explanation) if row.explanation else None,
+        accepted_until=row.accepted_until,
+        accepted_by=row.accepted_by,
+        accepted_reason=row.accepted_reason,
     )
 
 

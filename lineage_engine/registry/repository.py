@@ -28,6 +28,7 @@ from lineage_engine.model import (
     MaskingPolicyBody,
     QuarantineEntry,
     RegistryFact,
+    Statement,
     Watermark,
 )
 from lineage_engine.registry import assets as _assets
@@ -38,14 +39,18 @@ from lineage_engine.registry import lease as _lease
 from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
+from lineage_engine.registry import statements as _statements
+from lineage_engine.registry.events import ChainCheck, verify_chain
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
 from lineage_engine.registry.migrate import upgrade_engine
 from lineage_engine.registry.records import (
+    FindingEvent,
     OutboxAlert,
     ScanOutcome,
     UpsertReport,
     alert_from_row,
     asset_from_row,
+    event_from_row,
     finding_from_row,
     quarantine_from_row,
 )
@@ -403,7 +408,8 @@ class Registry:
     # -- findings and alerts ----------------------------------------------------------
 
     def record_scan(
-        self, paths: Sequence[ExposurePath], now: datetime, *, realert_after: timedelta | None = None
+        self, paths: Sequence[ExposurePath], now: datetime, *, realert_after: timedelta | None = None,
+        explanations: Mapping[tuple[str, str], dict[str, Any]] | None = None,
     ) -> ScanOutcome:
         """Fold a complete exposure scan into the findings ledger and the alert outbox.
 
@@ -413,28 +419,93 @@ class Registry:
         per opened finding, per escalation above the last alerted severity
         (LOW < MEDIUM < HIGH < CRITICAL), and per open finding last alerted at least
         ``realert_after`` ago (None: never re-alert). Lists in the outcome are ordered by
-        (origin, terminal).
+        (origin, terminal). Accepted findings are not alerted until their acceptance expires;
+        then they reopen and alert. Every change is also an event in the hash-chained log;
+        ``explanations`` (by (origin, terminal)) are stored on the findings and sent in alerts.
 
         Raises:
             ValueError: ``now`` is naive or a severity is unknown; nothing is written.
             RegistryError: the database failed; nothing is written.
         """
         with self._transaction("record the exposure scan") as session:
-            return _findings.record_scan(session, paths, now, realert_after)
+            return _findings.record_scan(session, paths, now, realert_after, explanations)
 
     def list_findings(self, status: str | None = None) -> list[Finding]:
-        """Return findings, all or with ``status`` open | resolved, ordered by (origin, terminal).
+        """Return findings, all or with ``status`` open | accepted | resolved, by (origin, terminal).
+
+        ``open`` includes accepted findings (they are open exposures; their ``status`` reads
+        ``accepted``); ``accepted`` lists only those.
 
         Raises:
             ValueError: unknown status.
         """
         query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
         if status is not None:
-            if status not in FINDING_STATUSES:
-                raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}")
-            query = query.where(FindingRow.status == status)
+            if status not in (*FINDING_STATUSES, "accepted"):
+                raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}, "
+                                 "accepted")
+            if status == "accepted":
+                query = query.where(FindingRow.status == "open", FindingRow.accepted_at.is_not(None))
+            else:
+                query = query.where(FindingRow.status == status)
         with self._transaction("list findings") as session:
             return [finding_from_row(row) for row in session.scalars(query)]
+
+    def get_finding(self, finding_id: int) -> Finding:
+        """Return one finding.
+
+        Raises:
+            InputError: no such finding (the message names the closest ids).
+        """
+        with self._transaction("read a finding") as session:
+            return finding_from_row(_findings._finding(session, finding_id))
+
+    def accept_finding(self, finding_id: int, *, reason: str, until: datetime | None, actor: str,
+                       now: datetime | None = None) -> Finding:
+        """Accept an open finding with a reason, until an instant (None: until reopened); one event.
+
+        Raises:
+            InputError: no such finding, resolved, empty reason, or ``until`` not in the future.
+        """
+        with self._transaction("accept a finding") as session:
+            return finding_from_row(_findings.accept(session, finding_id, reason=reason, until=until, actor=actor,
+                                                     now=now or _utcnow()))
+
+    def reopen_finding(self, finding_id: int, *, actor: str, reason: str | None = None,
+                       now: datetime | None = None) -> Finding:
+        """End a finding's acceptance and queue its ``reopened`` alert; events ``reopened``, ``alerted``.
+
+        Raises:
+            InputError: no such finding, or it is not accepted.
+        """
+        with self._transaction("reopen a finding") as session:
+            return finding_from_row(_findings.reopen(session, finding_id, actor=actor, now=now or _utcnow(),
+                                                     reason=reason))
+
+    def finding_events(self, finding_id: int) -> list[FindingEvent]:
+        """Return the events of one finding, oldest first.
+
+        Raises:
+            InputError: no such finding.
+        """
+        with self._transaction("read finding events") as session:
+            return [event_from_row(r) for r in _findings.list_events(session, finding_id)]
+
+    def verify_events(self) -> ChainCheck:
+        """Walk the event log's hash chain; the result names the first event that does not match."""
+        with self._transaction("verify the finding events") as session:
+            return verify_chain(session)
+
+    def record_statements(self, statements: Sequence[Statement]) -> None:
+        """Store who ran statements that changed lineage (query id, type, user, role, end time); idempotent."""
+        if statements:
+            with self._transaction("record statements") as session:
+                _statements.insert(session, statements)
+
+    def get_statements(self, query_ids: Sequence[str]) -> dict[str, Statement]:
+        """Return the stored statements among ``query_ids``, by query id (unknown ids are left out)."""
+        with self._transaction("read statements") as session:
+            return _statements.fetch(session, query_ids)
 
     def enqueue_alert(self, kind: str, dedupe_key: str, payload: dict[str, Any]) -> bool:
         """Add an alert to the outbox; return False (and change nothing) if ``dedupe_key`` exists.

@@ -222,6 +222,15 @@ class FindingRow(Base):
     unmasked_from: Mapped[datetime | None]
     unmasked_to: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # Why it exists (issue 10 §6): the path's hops with their transforms and the statement
+    # (query id, user, role, time) that put the data into the terminal.
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # Triage (issue 10 §7): an accepted finding stays open but is not alerted until
+    # accepted_until passes (None: until reopened by hand).
+    accepted_at: Mapped[datetime | None]
+    accepted_until: Mapped[datetime | None]
+    accepted_by: Mapped[str | None] = mapped_column(String(256))
+    accepted_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FactRow(Base):
@@ -293,6 +302,36 @@ class ColumnReadRow(Base):
     role_name: Mapped[str | None] = mapped_column(String(256))
 
 
+FINDING_EVENTS: tuple[str, ...] = ("genesis", "opened", "escalated", "resolved", "accepted", "reopened", "alerted")
+"""Kinds of finding events; ``genesis`` records a finding's state when the event log began."""
+
+
+class FindingEventRow(Base):
+    """One state change of a finding, append-only and hash-chained (issue 10 §7, issue 15 §1).
+
+    ``id`` orders the single chain of the installation; ``prev_hash`` is the ``hash`` of the
+    event before (64 zeros for the first), ``hash`` the SHA-256 of this event's canonical
+    content (see :mod:`lineage_engine.registry.events`). ``prev_hash`` is unique, so two
+    writers can never fork the chain.
+    """
+
+    __tablename__ = "finding_events"
+    __table_args__ = (
+        UniqueConstraint("prev_hash"),
+        CheckConstraint(_in("event", FINDING_EVENTS), name="event"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(256))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class AlertOutboxRow(Base):
     """An alert waiting for delivery (``delivered_at`` null) or delivered."""
 
@@ -323,3 +362,19 @@ class ServiceLeaseRow(Base):
     epoch: Mapped[int] = mapped_column(BigInteger)
     acquired_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
+
+
+class StatementRow(Base):
+    """Who ran a statement that changed lineage, and when (issue 10 §6: findings name it).
+
+    One row per query id that produced lineage events, written by the crawl (idempotent).
+    Never the query text: only its id, type, user, role and end time (UTC).
+    """
+
+    __tablename__ = "statements"
+
+    query_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    query_type: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str | None] = mapped_column(String(256))
+    role_name: Mapped[str | None] = mapped_column(String(256))
+    end_time: Mapped[datetime]

@@ -139,3 +139,18 @@ def test_unknown_kind_and_limits():
     assert len(text) <= SECTION_LIMIT
     _, blocks = render_alert("x" * 400, {})
     assert len(blocks[0]["text"]["text"]) <= HEADER_LIMIT
+
+
+def test_finding_alert_explains_hops_and_the_opening_statement() -> None:
+    payload = {"origin": "db.s.c.email", "terminal": "db.s.x.contact", "path": ["db.s.x.contact", "db.s.c.email"],
+               "severity": "HIGH", "level": "column", "event": "reopened", "steward": "dpo",
+               "opened_by": {"query_id": "q2", "query_type": "CREATE_TABLE_AS_SELECT", "user": "ANALYST_7",
+                             "role": "REPORTING", "at": "2026-03-02T09:02:00+00:00"},
+               "edges": [{"upstream": "db.s.c.email", "downstream": "db.s.x.contact", "level": "column",
+                          "transform": "expression", "query_id": "q2"}] * 10}
+    text, blocks = render_finding_blocks(payload)
+    body = "\n".join(str(b) for b in blocks)
+    assert "Reopened" in str(blocks[0])
+    assert "*Opened by* statement `q2` (CREATE_TABLE_AS_SELECT, by ANALYST_7 as REPORTING, 2026-03-02T09:02:00+00:00)" in body
+    assert "• `db.s.c.email` → `db.s.x.contact` (column, expression, q2)" in body
+    assert "… 2 more hops" in body

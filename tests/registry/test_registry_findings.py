@@ -67,6 +67,8 @@ def test_scan_lifecycle_and_outbox(registry: Registry) -> None:
         "status": "open",
         "opened_at": "2024-03-14T09:00:00+00:00",
         "last_seen_at": "2024-03-14T09:00:00+00:00",
+        "edges": [],
+        "opened_by": None,
     }
     for alert in alerts:
         registry.mark_alert_delivered(alert.id, T0)

@@ -1,0 +1,135 @@
+"""The findings event log: append-only, one SHA-256 hash chain per installation (issue 10 §7).
+
+Every state change of a finding (``opened``, ``escalated``, ``resolved``, ``accepted``,
+``reopened``, ``alerted``; ``genesis`` for findings that existed when the log began) is one
+row of ``finding_events``, written in the same transaction as the change itself. Each row
+stores ``prev_hash``, the ``hash`` of the row before it (by ``id``; 64 zeros for the first),
+and its own ``hash``:
+
+    hash = SHA-256( canonical JSON of {finding_id, event, at, actor, reason, details, prev_hash} )
+
+Canonical JSON: keys sorted, no spaces, UTF-8, ``at`` as ISO 8601 UTC with microseconds.
+Editing any field of a row, deleting a row or inserting one breaks the chain at that row:
+:func:`verify_chain` names the first row that does not match. (Cutting rows off the *end*
+leaves a valid shorter chain; keep the last hash elsewhere to detect that, e.g. in the audit
+export of issue 15.) Appends take a lock (PostgreSQL advisory lock; SQLite writes are
+serialized by ``BEGIN IMMEDIATE``) and ``prev_hash`` is unique, so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from lineage_engine.registry.tables import FindingEventRow
+
+GENESIS_HASH = "0" * 64
+"""``prev_hash`` of the first event of an installation."""
+
+_CHAIN_LOCK_KEY = 0x4C45_5643  # PostgreSQL advisory lock for appends ("LEVC")
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
+    """Return the SHA-256 (hex) of one event's canonical content chained to ``prev_hash``.
+
+    ``event`` holds ``finding_id``, ``event``, ``at`` (aware datetime), ``actor``, ``reason``
+    and ``details`` (JSON-able, no floats).
+    """
+    content = {
+        "finding_id": int(event["finding_id"]),
+        "event": str(event["event"]),
+        "at": _iso(event["at"]),
+        "actor": str(event["actor"]),
+        "reason": event.get("reason"),
+        "details": event.get("details") or {},
+        "prev_hash": prev_hash,
+    }
+    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def chain_rows(prev_hash: str | None, events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Return ``events`` as rows chained after ``prev_hash`` (None: the first of the chain)."""
+    out: list[dict[str, Any]] = []
+    previous = prev_hash or GENESIS_HASH
+    for event in events:
+        row = {"finding_id": int(event["finding_id"]), "event": event["event"], "at": event["at"],
+               "actor": event["actor"], "reason": event.get("reason"), "details": dict(event.get("details") or {})}
+        row["prev_hash"] = previous
+        row["hash"] = previous = event_hash(row, previous)
+        out.append(row)
+    return out
+
+
+def append_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Append events at the end of the chain, inside the caller's transaction.
+
+    Raises:
+        ValueError: an event time is naive.
+    """
+    if not events:
+        return
+    for event in events:
+        if event["at"].tzinfo is None:
+            raise ValueError("finding events need timezone-aware UTC times")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    session.flush()
+    last = session.scalar(select(FindingEventRow.hash).order_by(FindingEventRow.id.desc()).limit(1))
+    for row in chain_rows(last, events):
+        session.add(FindingEventRow(**row))
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The result of :func:`verify_chain`.
+
+    Attributes:
+        checked: events read (in id order) up to and including the first bad one.
+        bad_id: id of the first event that does not match; None when the chain is intact.
+        finding_id: that event's finding.
+        problem: what does not match, in plain words.
+        last_hash: the hash of the last event (the chain's head) when intact.
+    """
+
+    checked: int
+    bad_id: int | None = None
+    finding_id: int | None = None
+    problem: str = ""
+    last_hash: str = GENESIS_HASH
+
+    @property
+    def ok(self) -> bool:
+        """Return True when every event matched."""
+        return self.bad_id is None
+
+
+def verify_chain(session: Session) -> ChainCheck:
+    """Walk the chain in id order; return the first event whose links or content do not match."""
+    previous = GENESIS_HASH
+    checked = 0
+    for row in session.scalars(select(FindingEventRow).order_by(FindingEventRow.id)):
+        checked += 1
+        if row.prev_hash != previous:
+            return ChainCheck(checked, row.id, row.finding_id,
+                              "its prev_hash is not the hash of the event before it (an event was removed, "
+                              "inserted or changed before it)")
+        content = {"finding_id": row.finding_id, "event": row.event, "at": row.at, "actor": row.actor,
+                   "reason": row.reason, "details": row.details}
+        if event_hash(content, previous) != row.hash:
+            return ChainCheck(checked, row.id, row.finding_id,
+                              "its content does not match its hash (the row was edited)")
+        previous = row.hash
+    return ChainCheck(checked, last_hash=previous)
