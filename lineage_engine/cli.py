@@ -683,16 +683,49 @@ def findings_reopen(
 
 
 @findings_app.command("verify")
-def findings_verify() -> None:
+def findings_verify(
+    expect_head: Annotated[Optional[str], typer.Option(
+        "--expect-head", help="EVENT_ID:SHA256 of a former head (an evidence pack's manifest): it must still "
+        "be in the log, unchanged (catches events cut off the end).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+) -> None:
     """Check the findings event log's hash chain; name the first event that does not match (exit 1)."""
+    check_choice("--format", format, ("table", "json"))
+    expected = _parse_head(expect_head)
     with services.registry(settings()) as reg:
-        check = reg.verify_events()
-    if check.ok:
-        console.print(f"event log intact: {check.checked} events, head {check.last_hash}", markup=False)
+        check = reg.verify_events(expected)
+    if format == "json":
+        sys.stdout.write(json.dumps({
+            "ok": check.ok, "events": check.checked,
+            "head": {"event_id": check.last_id, "hash": check.last_hash} if check.ok else None,
+            "bad_event": check.bad_id, "finding_id": check.finding_id, "problem": check.problem or None}) + "\n")
+        if not check.ok:
+            raise typer.Exit(1)
         return
-    sys.stderr.write(f"error: event {check.bad_id} (finding {check.finding_id}) does not match: {check.problem}; "
-                     f"{check.checked - 1} events before it are intact\n")
+    if check.ok:
+        console.print(f"event log intact: {check.checked} events, head event {check.last_id} "
+                      f"sha256 {check.last_hash}", markup=False)
+        return
+    finding = f" (finding {check.finding_id})" if check.finding_id is not None else ""
+    sys.stderr.write(f"error: event {check.bad_id}{finding} does not match: {check.problem}; "
+                     f"{max(check.checked - 1, 0)} events before it are intact\n")
     raise typer.Exit(1)
+
+
+def _parse_head(value: Optional[str]) -> Optional[tuple[int, str]]:
+    """Parse ``--expect-head EVENT_ID:SHA256``.
+
+    Raises:
+        InputError: not ``<integer>:<64 hex characters>``.
+    """
+    if value is None:
+        return None
+    event_id, _, digest = value.strip().partition(":")
+    digest = digest.strip().lower()
+    if not event_id.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InputError("--expect-head", f"'{value}' is not EVENT_ID:SHA256 (e.g. 42:9f86d0…, 64 hex characters); "
+                         "'lineage-engine findings verify' prints the head")
+    return int(event_id), digest
 
 
 @app.command()

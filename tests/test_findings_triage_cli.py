@@ -117,12 +117,42 @@ def test_accept_silences_reopen_alerts_and_every_change_is_an_event(scanned: Pat
     assert "event log intact: 5 events" in run_cli(scanned, "findings", "verify").stdout
 
 
-def test_verify_names_the_event_edited_in_sqlite(scanned: Path) -> None:
-    """Last: it breaks the chain for good."""
+def test_verify_names_an_edited_a_deleted_and_a_cut_off_event(scanned: Path) -> None:
+    """Last: it tampers with the registry file the way someone with write access could."""
     db = scanned.parent / ".lineage" / "registry.db"
+    head = json.loads(run_cli(scanned, "findings", "verify", "--format", "json").stdout)
+    assert head["ok"] and head["events"] == 5 and len(head["head"]["hash"]) == 64
+    expect = f"{head['head']['event_id']}:{head['head']['hash']}"
+    assert f"head event {head['head']['event_id']} sha256 {head['head']['hash']}" in run_cli(
+        scanned, "findings", "verify").stdout
+
+    def verify(*extra: str) -> tuple[int, str]:
+        result = run_cli(scanned, "findings", "verify", *extra, check=False)
+        assert "Traceback" not in result.stderr
+        return result.returncode, result.stderr
+
+    with sqlite3.connect(db) as conn:  # an edited event
+        accepted = conn.execute("select * from finding_events where event = 'accepted'").fetchone()
+        conn.execute("update finding_events set actor = 'bob' where id = ?", (accepted[0],))
+    code, err = verify()
+    assert code == 1 and f"event {accepted[0]} (finding 1) does not match" in err and "edited" in err
+    with sqlite3.connect(db) as conn:  # put it back: intact again
+        conn.execute("update finding_events set actor = ? where id = ?", (accepted[4], accepted[0]))
+    assert verify()[0] == 0
+
+    with sqlite3.connect(db) as conn:  # a deleted event: the one after it is named
+        conn.execute("delete from finding_events where id = ?", (accepted[0],))
+    code, err = verify()
+    assert code == 1 and f"event {accepted[0] + 1} (finding 1) does not match" in err and "removed" in err
+    assert f"ids {accepted[0]}..{accepted[0]} are absent" in err
     with sqlite3.connect(db) as conn:
-        (event_id,) = conn.execute("select id from finding_events where event = 'accepted'").fetchone()
-        conn.execute("update finding_events set actor = 'bob' where id = ?", (event_id,))
-    result = run_cli(scanned, "findings", "verify", check=False)
-    assert result.returncode == 1
-    assert f"event {event_id} (finding 1) does not match" in result.stderr and "edited" in result.stderr
+        conn.execute(f"insert into finding_events values ({', '.join('?' * len(accepted))})", accepted)
+    assert verify("--expect-head", expect)[0] == 0
+
+    with sqlite3.connect(db) as conn:  # the last event cut off: only a kept head shows it
+        conn.execute("delete from finding_events where id = ?", (head["head"]["event_id"],))
+    assert verify()[0] == 0
+    code, err = verify("--expect-head", expect)
+    assert code == 1 and f"event {head['head']['event_id']} does not match" in err and "cut off" in err
+    code, err = verify("--expect-head", "12:nothex")
+    assert code == 2 and "--expect-head" in err

@@ -59,13 +59,15 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return config
 
 
-def registry_state(config: Path) -> tuple[str, list[tuple[object, ...]], list[tuple[object, ...]]]:
+def registry_state(config: Path) -> tuple[str, list[tuple[object, ...]], list[tuple[object, ...]],
+                                          list[tuple[object, ...]]]:
     db = config.parent / ".lineage" / "registry.db"
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     with sqlite3.connect(db) as conn:
         findings = conn.execute("select * from findings order by id").fetchall()
         outbox = conn.execute("select * from alert_outbox order by id").fetchall()
-    return digest, findings, outbox
+        events = conn.execute("select * from finding_events order by id").fetchall()
+    return digest, findings, outbox, events
 
 
 @pytest.mark.parametrize("instant", sorted(EXPECTED))
@@ -79,10 +81,11 @@ def test_scan_as_of_answers_the_exposure_of_that_instant(crawled: Path, instant:
 def test_scan_as_of_is_read_only(crawled: Path) -> None:
     before = registry_state(crawled)
     assert len(before[1]) == 1 and len(before[2]) == 1  # the real scan opened and alerted kept.email
+    assert [e[2] for e in before[3]] == ["opened", "alerted"]  # ... and chained both events
     for instant, fmt in (("2026-03-02T09:02:30Z", "table"), ("2026-03-02T09:03:30Z", "json"),
                          ("2030-01-01", "csv")):
         run_cli(crawled, "scan", "--as-of", instant, "--format", fmt)
-    assert registry_state(crawled) == before  # byte-identical: no ledger change, no alert queued
+    assert registry_state(crawled) == before  # byte-identical: no ledger change, no alert queued, no event
 
 
 def test_scan_as_of_table_and_csv(crawled: Path) -> None:

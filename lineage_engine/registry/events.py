@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lineage_engine.registry.tables import FindingEventRow
@@ -102,6 +102,7 @@ class ChainCheck:
         finding_id: that event's finding.
         problem: what does not match, in plain words.
         last_hash: the hash of the last event (the chain's head) when intact.
+        last_id: the id of the last event when intact (None: the log is empty).
     """
 
     checked: int
@@ -109,6 +110,7 @@ class ChainCheck:
     finding_id: int | None = None
     problem: str = ""
     last_hash: str = GENESIS_HASH
+    last_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,20 +118,72 @@ class ChainCheck:
         return self.bad_id is None
 
 
-def verify_chain(session: Session) -> ChainCheck:
-    """Walk the chain in id order; return the first event whose links or content do not match."""
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The newest event of the findings event log: what an evidence pack pins (issue 15 §2).
+
+    Attributes:
+        event_id: id of the last event (``finding_events.id``); None while the log is empty.
+        hash: its SHA-256 (64 hex characters); :data:`GENESIS_HASH` while the log is empty.
+        events: how many events the log holds.
+
+    Keeping ``(event_id, hash)`` outside the registry lets a later ``findings verify`` (or a
+    reader of the pack) notice events cut off the end, which the chain alone cannot show.
+    """
+
+    event_id: int | None
+    hash: str
+    events: int
+
+    def as_dict(self) -> dict[str, object]:
+        """Return ``{"event_id", "hash", "events"}`` (JSON-able)."""
+        return {"event_id": self.event_id, "hash": self.hash, "events": self.events}
+
+
+def chain_head(session: Session) -> ChainHead:
+    """Return the head of the findings event log as stored (read-only; not verified: see
+    :func:`verify_chain`)."""
+    last = session.execute(select(FindingEventRow.id, FindingEventRow.hash)
+                           .order_by(FindingEventRow.id.desc()).limit(1)).first()
+    count = session.scalar(select(func.count()).select_from(FindingEventRow)) or 0
+    if last is None:
+        return ChainHead(None, GENESIS_HASH, 0)
+    return ChainHead(int(last.id), str(last.hash), int(count))
+
+
+def verify_chain(session: Session, expect_head: tuple[int, str] | None = None) -> ChainCheck:
+    """Walk the chain in id order; return the first event whose links or content do not match.
+
+    ``expect_head`` (event id, hash), e.g. from an evidence pack's manifest: the chain must
+    still hold that event with that hash; a chain cut off before it, or rewritten through it,
+    fails naming it (what the chain alone cannot show: see the module docstring).
+    """
     previous = GENESIS_HASH
     checked = 0
+    last_id: int | None = None
+    seen_expected = False
     for row in session.scalars(select(FindingEventRow).order_by(FindingEventRow.id)):
         checked += 1
         if row.prev_hash != previous:
+            gap = (f"; ids {last_id + 1}..{row.id - 1} are absent" if last_id is not None and row.id > last_id + 1
+                   else "")
             return ChainCheck(checked, row.id, row.finding_id,
                               "its prev_hash is not the hash of the event before it (an event was removed, "
-                              "inserted or changed before it)")
+                              f"inserted or changed before it{gap})")
         content = {"finding_id": row.finding_id, "event": row.event, "at": row.at, "actor": row.actor,
                    "reason": row.reason, "details": row.details}
         if event_hash(content, previous) != row.hash:
             return ChainCheck(checked, row.id, row.finding_id,
                               "its content does not match its hash (the row was edited)")
-        previous = row.hash
-    return ChainCheck(checked, last_hash=previous)
+        if expect_head is not None and row.id == expect_head[0]:
+            seen_expected = True
+            if row.hash != expect_head[1].strip().lower():
+                return ChainCheck(checked, row.id, row.finding_id,
+                                  f"its hash is not the expected head {expect_head[1]} (the chain was rewritten "
+                                  "through it)")
+        previous, last_id = row.hash, row.id
+    if expect_head is not None and not seen_expected:
+        return ChainCheck(checked + 1, expect_head[0], None,  # the missing head is the bad one
+                          f"the expected head event is not in the log (events were cut off the end; the log "
+                          f"ends at event {last_id})")
+    return ChainCheck(checked, last_hash=previous, last_id=last_id)

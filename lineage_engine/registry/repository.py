@@ -40,7 +40,7 @@ from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry import statements as _statements
-from lineage_engine.registry.events import ChainCheck, verify_chain
+from lineage_engine.registry.events import ChainCheck, ChainHead, chain_head, verify_chain
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
 from lineage_engine.registry.migrate import upgrade_engine
 from lineage_engine.registry.records import (
@@ -491,10 +491,26 @@ class Registry:
         with self._transaction("read finding events") as session:
             return [event_from_row(r) for r in _findings.list_events(session, finding_id)]
 
-    def verify_events(self) -> ChainCheck:
-        """Walk the event log's hash chain; the result names the first event that does not match."""
+    def verify_events(self, expect_head: tuple[int, str] | None = None) -> ChainCheck:
+        """Walk the event log's hash chain; the result names the first event that does not match.
+
+        ``expect_head``: (event id, hash) a former head (:meth:`findings_chain_head`) that must
+        still be in the chain unchanged (catches events cut off the end).
+        """
         with self._transaction("verify the finding events") as session:
-            return verify_chain(session)
+            return verify_chain(session, expect_head)
+
+    def findings_chain_head(self) -> ChainHead:
+        """Return the head of the findings event log: last event id, its SHA-256 and the count.
+
+        For the evidence pack's manifest (issue 15 §2); read-only, not verified (use
+        :meth:`verify_events` for that). Empty log: ``event_id`` None, hash 64 zeros.
+
+        Raises:
+            RegistryError: the registry could not be read.
+        """
+        with self._transaction("read the findings chain head") as session:
+            return chain_head(session)
 
     def record_statements(self, statements: Sequence[Statement]) -> None:
         """Store who ran statements that changed lineage (query id, type, user, role, end time); idempotent."""

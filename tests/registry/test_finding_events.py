@@ -159,3 +159,17 @@ def test_a_resolved_window_gets_its_events(registry: Registry) -> None:
     again = registry.record_scan([replace(_path("db.s.late.email"), **window)], T0 + 3 * DAY)
     assert again.windows == [] and len(registry.finding_events(late.id)) == 2  # idempotent
     assert registry.verify_events().ok
+
+
+def test_chain_head_names_the_last_event(registry: Registry) -> None:
+    """``findings_chain_head`` is what an evidence pack pins (issue 15 §2)."""
+    empty = registry.findings_chain_head()
+    assert (empty.event_id, empty.hash, empty.events) == (None, GENESIS_HASH, 0)
+    registry.record_scan([_path("db.s.a.email")], T0)
+    head = registry.findings_chain_head()
+    last = registry.finding_events(1)[-1]
+    assert (head.event_id, head.hash, head.events) == (last.id, last.hash, 2)
+    check = registry.verify_events((head.event_id, head.hash))
+    assert check.ok and (check.last_id, check.last_hash) == (head.event_id, head.hash)
+    assert not registry.verify_events((head.event_id, "0" * 64)).ok
+    assert not registry.verify_events((head.event_id + 1, head.hash)).ok
