@@ -744,6 +744,27 @@ def quarantine(
     emit_rows(rows, format, f"Quarantine ({len(rows)} shown)")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs a token.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free port, printed).")] = 8000,
+    token: Annotated[Optional[str], typer.Option(
+        "--token", help="Token every request must carry (Bearer header, or a browser login); prefer "
+                        "monitoring.web_token: ${VAR}, since other users can read a command line.",
+        show_default=False)] = None,
+) -> None:
+    """Serve the read-only web view and JSON API (findings, lineage pictures, coverage) until stopped."""
+    from lineage_engine.observability import configure_logging
+    from lineage_engine.web.server import serve as run_server
+
+    if not 0 <= port <= 65535:
+        raise InputError("--port", f"{port} is not a TCP port; give 0-65535 (0: any free port)")
+    s = settings()
+    configure_logging(s.monitoring.log_format, s.monitoring.log_level)
+    run_server(s, host=host, port=port, token=token, announce=lambda line: print(line, flush=True))
+
+
 DEMO_NEXT = (
     "trace --list",
     "trace downstream_of -p dataset=prod_db.raw.customer_profiles",

@@ -309,13 +309,17 @@ class MonitoringSettings(_Section):
     metrics_port: int | None = Field(
         9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 picks a free port, null turns it off."
     )
+    web_token: SecretStr | None = Field(
+        None, description="Bearer token of 'lineage-engine serve' (required to bind beyond loopback); a secret: "
+                          "write ${VAR}, never printed.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("slack_webhook", mode="before")
+    @field_validator("slack_webhook", "web_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value in ("", None) else value

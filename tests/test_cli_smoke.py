@@ -96,6 +96,9 @@ CASES: list[Case] = [
     Case(("export", "edges", "-o", "{out}"), _jsonl_has("valid_from")),
     Case(("lineage", "extract", "--input", "{cases}", "--output", "{out}"), _jsonl_has("column_lineage")),
     Case(("run", "--once"), "", code=0),
+    # serve runs until stopped (tests/test_web_api.py serves for real); here: its refusals
+    Case(("serve", "--host", "0.0.0.0", "--port", "0"), "needs a token", code=2),
+    Case(("serve", "--host", "0.0.0.0", "--port", "0", "--token", "short"), "shorter than 16", code=2),
 ]
 """The table of smoke cases, in README order where the README gives one."""
 
