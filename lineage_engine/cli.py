@@ -765,14 +765,75 @@ def serve(
     run_server(s, host=host, port=port, token=token, announce=lambda line: print(line, flush=True))
 
 
+evidence_app = typer.Typer(help="Evidence packs: the exposure as of an instant, as files with a SHA-256 manifest.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.callback(invoke_without_command=True)
+def evidence(
+    ctx: typer.Context,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The instant (ISO 8601, UTC; a date is midnight "
+                                                 "UTC): lineage and registry facts of then.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="New (or empty) folder to write the pack into.")]
+    = None,
+    origin: Annotated[Optional[list[str]], typer.Option("--origin", help="A sensitive origin (dataset or column "
+                                                        "id; repeatable); default: every one as of then.")] = None,
+) -> None:
+    """Write an evidence pack (read-only: the ledger, its events and the outbox are not touched).
+
+    Or check one: lineage-engine evidence verify DIR.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from lineage_engine.evidence.pack import write_evidence
+
+    if as_of is None or out is None:
+        raise InputError("--as-of" if as_of is None else "--out", "missing; write e.g. 'lineage-engine evidence "
+                         "--as-of 2026-03-14 --out evidence-2026-03-14' (or 'evidence verify DIR')")
+    when = parse_as_of(as_of)
+    assert when is not None
+    report = write_evidence(settings(), when, out, tuple(origin or ()))
+    ev = report.evidence
+    open_paths = sum(1 for p, _ in ev.paths if not p.closed)
+    console.print(f"evidence as of {when.isoformat()}: {len(ev.origins)} origins, {open_paths} exposure paths, "
+                  f"{len(ev.paths) - open_paths} closed windows; {report.files} files in {out}", markup=False)
+    head = ev.chain.get("head")
+    console.print(f"findings chain head: {head or 'none'} ({ev.chain.get('events', 0)} events)", markup=False)
+    console.print(f"pack digest (SHA-256 of manifest.json; keep it elsewhere): {report.digest}", markup=False,
+                  soft_wrap=True)
+    console.print(f"open {out / 'index.html'}; check later with: lineage-engine evidence verify {out}",
+                  markup=False, soft_wrap=True)
+
+
+@evidence_app.command("verify")
+def evidence_verify(folder: Annotated[Path, typer.Argument(help="The pack folder.")]) -> None:
+    """Check every file of a pack against its manifest; exit 1 naming each changed, missing or extra file."""
+    from lineage_engine.evidence.manifest import verify_pack
+
+    result = verify_pack(folder)
+    if not result.ok:
+        for line in result.problems():
+            sys.stderr.write(f"{line}\n")
+        _print_error(f"evidence pack '{folder}' does not match its manifest: "
+                     + ", ".join(result.problems()))
+        raise typer.Exit(1)
+    chain = result.meta.get("findings_chain") or {}
+    console.print(f"ok: {result.files} files match manifest.json (as of {result.meta.get('as_of')}; findings chain "
+                  f"head {chain.get('head') or 'none'}; pack digest {result.digest})", markup=False, soft_wrap=True)
+
+
 DEMO_NEXT = (
     "trace --list",
     "trace downstream_of -p dataset=prod_db.raw.customer_profiles",
     "trace unmasked_pii_columns -p origins=prod_db.raw.customer_profiles.email",
     "findings --status open --format csv",
     "export edges --as-of 2026-11-01",
+    "evidence --as-of 2026-11-14 --out evidence-2026-11-14",
 )
 """What the demo suggests next (each is run by tests/test_cli_smoke.py)."""
+
+DEMO_WEB = "serve --port 8000"
+"""The web view the demo suggests (runs until stopped: tests/test_web_api.py serves the demo's data)."""
 
 
 @app.command()
@@ -805,6 +866,8 @@ def demo() -> None:
     prefix = f"lineage-engine --config {shlex.quote(str(state.config))}" if state.config else "lineage-engine"
     for command in DEMO_NEXT:  # one line each, never wrapped: copy-pastable
         console.print(f"  {prefix} {command}", markup=False, highlight=False, soft_wrap=True)
+    console.print("web view (until Ctrl-C; then open http://127.0.0.1:8000/):", markup=False)
+    console.print(f"    {prefix} {DEMO_WEB}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -99,6 +99,9 @@ CASES: list[Case] = [
     # serve runs until stopped (tests/test_web_api.py serves for real); here: its refusals
     Case(("serve", "--host", "0.0.0.0", "--port", "0"), "needs a token", code=2),
     Case(("serve", "--host", "0.0.0.0", "--port", "0", "--token", "short"), "shorter than 16", code=2),
+    Case(("evidence", "--as-of", "2026-11-14", "--out", "{out}"), "pack digest"),
+    Case(("evidence", "--as-of", "2026-11-14", "--out", "{out}", "--origin", "prod_db.raw.payments"), "1 origins"),
+    Case(("evidence", "verify", "{out}"), "is not a folder", code=2),  # tests/test_evidence_cli.py verifies packs
 ]
 """The table of smoke cases, in README order where the README gives one."""
 

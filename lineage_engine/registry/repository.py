@@ -295,6 +295,13 @@ class Registry:
         file sources), None before the first crawl."""
         return self.get_crawl_state(source)[0]
 
+    def list_watermarks(self) -> list[tuple[Watermark, datetime]]:
+        """Return every source's watermark with the time it was committed (aware UTC), by source."""
+        with self._transaction("list watermarks") as session:
+            rows = session.scalars(select(CrawlStateRow).order_by(CrawlStateRow.source)).all()
+            return [(Watermark(source=r.source, end_time=r.end_time, query_id=r.query_id, rows_total=r.rows_total,
+                               position=dict(r.position) if r.position else None), r.updated_at) for r in rows]
+
     def set_watermark(self, wm: Watermark) -> None:
         """Store the watermark of ``wm.source``, replacing the previous one; keep its resolver state.
 
