@@ -73,3 +73,89 @@ def _edge(row: dict[str, Any]) -> EdgeRow:
                    query_type=str(row["query_type"] or ""), via=tuple(row["via"] or ()),
                    provenance=str(row["provenance"] or "parsed"), transform=str(row.get("transform") or ""),
                    kind=str(row.get("kind") or ""))
+
+
+_KIND_OF = SavedTrace(
+    name="_picture_kind_of",
+    text="MATCH (d:Dataset) WHERE d.id IN $ids RETURN d.id AS id, 'dataset' AS kind "
+         "UNION ALL MATCH (c:`Column`) WHERE c.id IN $ids RETURN c.id AS id, 'column' AS kind",
+    description="Whether each given id is a dataset or a column node.",
+)
+
+
+def id_kinds(store: GraphStore, ids: Collection[str]) -> dict[str, str]:
+    """Return ``{id: "dataset" | "column"}`` for the given ids that are nodes (others left out).
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    if not ids:
+        return {}
+    return {str(r["id"]): str(r["kind"]) for r in store.run_trace(_KIND_OF, {"ids": sorted(set(ids))})}
+
+
+def level_of(store: GraphStore, node_id: str, *, input: str = "id") -> tuple[str, str]:  # noqa: A002
+    """Return ``(id lower-cased, "dataset" | "column")`` for a node id the graph holds.
+
+    Raises:
+        UnknownIdError: no such node; suggestions of the kind its shape suggests (three
+            parts: datasets; more: columns).
+        GraphError: the graph could not be read.
+    """
+    from lineage_engine.graph.known_ids import require_known_ids
+
+    value = node_id.strip().lower()
+    kind = id_kinds(store, [value]).get(value)
+    if kind is not None:
+        return value, kind
+    guess = "dataset" if value.count(".") <= 2 else "column"
+    require_known_ids(store, [value], kind=guess, input=input)  # raises with the closest ids
+    return value, guess  # pragma: no cover - require_known_ids raised
+
+
+def _pair_statement(level: str) -> SavedTrace:
+    label = "Dataset" if level == "dataset" else "`Column`"
+    extra = ", e.transform AS transform, e.kind AS kind" if level == "column" else ""
+    return SavedTrace(name=f"_picture_pairs_{level}",
+                      text=f"UNWIND $rows AS r MATCH (d:{label} {{id: r.d}})-[e:DERIVES_FROM]->(u:{label} {{id: r.u}}) "
+                           f"RETURN {_FIELDS}{extra}",
+                      description=f"Every interval of the given {level} edges (downstream d, upstream u).")
+
+
+_PAIRS = {level: _pair_statement(level) for level in ("dataset", "column")}
+
+
+def explain_flow_path(store: GraphStore, path: list[str], as_of: datetime) -> list[dict[str, Any]]:
+    """Return the hops of a path given origin first (as findings list it), origin first.
+
+    Each hop as :meth:`lineage_engine.exposure.explain.Hop.as_dict` (transform, kind, query id
+    and type, validity) of the interval that carried it at ``as_of``; only the intervals of
+    the path's own pairs are read. Column ids at the origin end are read at column level.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as_dicts
+    from lineage_engine.model import dataset_of
+
+    if len(path) < 2:
+        return []
+    kinds = id_kinds(store, path)
+    walked = list(reversed(path))  # terminal first, as the walks give paths
+    columns = 0
+    for node in path:  # origin first: count the column ids at the origin end
+        if kinds.get(node) != "column":
+            break
+        columns += 1
+    table_rows, column_rows = [], []
+    for down, up in zip(walked, walked[1:]):
+        if kinds.get(down) == "column" and kinds.get(up) == "column":
+            column_rows.append({"d": down, "u": up})
+            column_rows.append({"d": dataset_of(down) + ".*", "u": up})
+            column_rows.append({"d": down, "u": dataset_of(up) + ".*"})
+        table_rows.append({"d": dataset_of(down) if kinds.get(down) == "column" else down,
+                           "u": dataset_of(up) if kinds.get(up) == "column" else up})
+    tables = [_edge(r) for r in store.run_trace(_PAIRS["dataset"], {"rows": table_rows})]
+    cols = [_edge(r) for r in store.run_trace(_PAIRS["column"], {"rows": column_rows})] if column_rows else []
+    hops = explain_path(walked, columns, IntervalIndex(tables, cols), as_of)
+    return list(reversed(hops_as_dicts(hops)))

@@ -64,7 +64,7 @@ def test_one_finding_and_unknown_ids(server: Server) -> None:
     _, every = server.json("/api/findings")
     first = every[0]
     status, one = server.json(f"/api/findings/{first['id']}")
-    assert status == 200 and one == first
+    assert status == 200 and {k: v for k, v in one.items() if k != "edges"} == first
     status, body = server.json("/api/findings/987654")
     assert status == 404 and "no finding 987654" in body["detail"]
     status, body = server.json("/api/findings/abc")
@@ -80,7 +80,10 @@ def test_bad_parameters_answer_422_with_a_message(server: Server, query: str, na
 
 def test_openapi_document_lists_the_endpoints(server: Server) -> None:
     status, doc = server.json("/api/openapi.json")
-    assert status == 200 and {"/api/findings", "/api/findings/{finding_id}", "/api/health"} <= set(doc["paths"])
+    assert status == 200 and {"/api/findings", "/api/findings/{finding_id}", "/api/health", "/api/lineage",
+                              "/api/lineage.svg", "/api/findings/{finding_id}/picture.svg",
+                              "/api/datasets/{dataset_id}/history", "/api/coverage"} <= set(doc["paths"])
+    assert not any(p for p in doc["paths"] if not p.startswith("/api/"))  # pages are not in the API document
     status, _, _ = server.get("/docs")  # Swagger would load scripts from a CDN: off
     assert status == 404
 
@@ -133,3 +136,60 @@ def test_token_checked_on_every_request(installation: Path, tmp_path: Path) -> N
         logs = server.logs()
     assert "/api/findings" in logs  # requests are logged, by path only
     assert TOKEN not in logs and TOKEN not in config.read_text()
+
+
+def test_finding_detail_has_each_hop_and_a_picture(server: Server) -> None:
+    _, every = server.json("/api/findings")
+    column = next(r for r in every if r["level"] == "column" and len(r["path"]) > 2)
+    status, one = server.json(f"/api/findings/{column['id']}")
+    assert status == 200 and len(one["edges"]) == len(column["path"]) - 1
+    assert [h["upstream"] for h in one["edges"]] == column["path"][:-1]
+    assert all(h["query_id"] and h["transform"] for h in one["edges"])
+    status, headers, body = server.get(f"/api/findings/{column['id']}/picture.svg")
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml") and body.startswith(b"<svg")
+    assert all(h["query_id"].encode() in body for h in one["edges"])
+    status, _, _ = server.get("/api/findings/987654/picture.svg")
+    assert status == 404
+
+
+def test_lineage_api_as_of_and_errors(server: Server) -> None:
+    status, now = server.json("/api/lineage?id=prod_db.raw.customer_profiles&down=3")
+    assert status == 200 and now["level"] == "dataset"
+    ids = {n["id"] for n in now["nodes"]}
+    assert {"prod_db.crm.contacts", "prod_db.staging.stg_customers"} <= ids
+    assert all(e["last_query_id"] for e in now["edges"])
+    _, before = server.json("/api/lineage?id=prod_db.raw.customer_profiles&down=3&as_of=2026-10-23")
+    assert "prod_db.crm.contacts" not in {n["id"] for n in before["nodes"]}  # created 2026-11-20
+    _, column = server.json("/api/lineage?id=prod_db.raw.customer_profiles.email&down=2")
+    assert column["level"] == "column" and all(e["transform"] for e in column["edges"])
+    _, capped = server.json("/api/lineage?id=prod_db.analytics.customer_360&up=0&down=1&limit=2")
+    more = [n for n in capped["nodes"] if n["role"] == "more"]
+    assert len(more) == 1 and more[0]["hidden"] > 0
+    _, wider = server.json("/api/lineage?id=prod_db.analytics.customer_360&up=0&down=1&limit=2&expand=1:4")
+    assert len(wider["nodes"]) > len(capped["nodes"]) - 1
+    status, headers, body = server.get("/api/lineage.svg?id=prod_db.raw.customer_profiles")
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml") and b"customer_profiles" in body
+    status, body = server.json("/api/lineage?id=prod_db.raw.custmer_profiles")
+    assert status == 404 and "closest known: prod_db.raw.customer_profiles" in body["detail"]
+    for query, named in (("as_of=14%20March", "as_of"), ("up=9", "up"), ("expand=x", "expand"), ("limit=0", "limit")):
+        status, body = server.json(f"/api/lineage?id=prod_db.raw.customer_profiles&{query}")
+        assert status == 422 and named in body["detail"], (query, body)
+
+
+def test_history_and_coverage_api(server: Server) -> None:
+    status, rows = server.json("/api/datasets/prod_db.analytics.customer_360/history")
+    assert status == 200 and rows and all(r["last_query_id"] and r["valid_from"] for r in rows)
+    status, body = server.json("/api/datasets/prod_db.analytics.custmer_360/history")
+    assert status == 404 and "prod_db.analytics.customer_360" in body["detail"]
+    status, coverage = server.json("/api/coverage")
+    assert status == 200 and coverage["sources"][0]["rows_read"] > 0 and coverage["graph"]["datasets"] > 0
+    assert coverage["quarantined_total"] == len(coverage["quarantined_recent"]) >= 1
+    assert all(set(q) == {"query_id", "position", "reason_code", "reason", "seen_at"}
+               for q in coverage["quarantined_recent"])  # never the (redacted) text
+
+
+def test_pages_answer_html_errors(server: Server) -> None:
+    status, headers, body = server.get("/findings/987654")
+    assert status == 404 and headers["content-type"].startswith("text/html") and b"no finding 987654" in body
+    status, _, body = server.get("/lineage?id=prod_db.raw.customer_profiles&as_of=yesterday")
+    assert status == 422 and b"as_of" in body

@@ -22,6 +22,7 @@ from lineage_engine.errors import InputError
 from lineage_engine.exposure.column_walk import dataset_of
 from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as_dicts
 from lineage_engine.facts import registry_facts
+from lineage_engine.lineage_reads import explain_flow_path
 from lineage_engine.model import Asset, EdgeRow, ExposurePath
 from lineage_engine.scan import Exposure, load_lineage, walk_tables
 from lineage_engine.suggest import closest
@@ -115,9 +116,8 @@ def collect(settings: Any, as_of: datetime, origins: Sequence[str] = (), *, now:
                 continue
             explained = explanations.get((path.origin, path.terminal)) or {}
             hops = list(explained.get("hops") or [])
-            if not hops:  # before the ledger explained paths (issue 10 §6): explain from the graph
-                columns = _column_count(path.path, dataset_ids)
-                hops = list(reversed(hops_as_dicts(explain_path(path.path, columns, index, as_of))))
+            if not hops:  # before exposures explained their paths (issue 10 §6): explain from the graph
+                hops = explain_flow_path(store, list(reversed(path.path)), as_of)
             paths.append((path, [dict(h) for h in hops]))
         around = [_around(lineage, index, origin, ds, as_of) for origin in chosen
                   if (ds := dataset_of_origin(origin, dataset_ids)) is not None]
@@ -140,16 +140,6 @@ def dataset_of_origin(origin: str, dataset_ids: set[str]) -> str | None:
     """Return the dataset of an origin (itself, or a column's table) when the graph holds it."""
     ds = origin if origin in dataset_ids else dataset_of(origin)
     return ds if ds in dataset_ids else None
-
-
-def _column_count(path: Sequence[str], dataset_ids: set[str]) -> int:
-    """Return how many ids at the origin end of a walked path (terminal first) are columns."""
-    count = 0
-    for node in reversed(path):
-        if node in dataset_ids:
-            break
-        count += 1
-    return count
 
 
 def _around(lineage: Any, index: IntervalIndex, origin: str, dataset: str, as_of: datetime) -> OriginLineage:

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from lineage_engine import __version__
 from lineage_engine.report_rows import finding_row
-from lineage_engine.suggest import closest
-from lineage_engine.web.context import registry_of
+from lineage_engine.web.context import graph_of, registry_of
 from lineage_engine.web.queries import DEFAULT_SORT, filter_findings
+from lineage_engine.web.views import coverage, dataset_history, finding_view, lineage_view, parse_expand, parse_instant
 
 router = APIRouter(prefix="/api", tags=["api"])
+
+SVG = "image/svg+xml"
+
+AsOf = Annotated[str | None, Query(description="ISO 8601 instant (a date is midnight UTC; no offset: UTC); "
+                                               "default now")]
+Up = Annotated[int, Query(description="hops upstream, 0-6")]
+Down = Annotated[int, Query(description="hops downstream, 0-6")]
+Limit = Annotated[int, Query(description="nodes drawn per layer before the rest collapse into '+N more' (1-200)")]
+Expand = Annotated[list[str] | None, Query(description="LAYER:COUNT, show COUNT nodes of a layer (hops from the "
+                                                       "focus, negative upstream) instead of 12; repeatable")]
 
 
 @router.get("/health", summary="Liveness: the server answers")
@@ -52,14 +63,51 @@ def list_findings(
                            origin=origin, level=level, sort=sort)
 
 
-@router.get("/findings/{finding_id}", summary="One finding")
-def get_finding(finding_id: int, registry: Annotated[Any, Depends(registry_of)]) -> dict[str, Any]:
-    """Return one finding by id; 404 naming the closest ids when there is none."""
-    rows = finding_rows(registry)
-    for row in rows:
-        if row["id"] == finding_id:
-            return row
-    known = [str(r["id"]) for r in rows]
-    near = closest(str(finding_id), known)
-    hint = f"; closest known: {', '.join(near)}" if near else "; list them with GET /api/findings"
-    raise HTTPException(404, f"no finding {finding_id} in the ledger{hint}")
+@router.get("/findings/{finding_id}", summary="One finding, with each hop's transform and query id")
+def get_finding(finding_id: int, registry: Annotated[Any, Depends(registry_of)],
+                store: Annotated[Any, Depends(graph_of)]) -> dict[str, Any]:
+    """Return one finding by id with ``edges`` (hops origin first); 404 naming the closest ids."""
+    view = finding_view(registry, store, finding_id)
+    return {**view.row, "edges": view.hops}
+
+
+@router.get("/findings/{finding_id}/picture.svg", summary="One finding's path as SVG",
+            response_class=Response, responses={200: {"content": {SVG: {}}}})
+def finding_picture(finding_id: int, registry: Annotated[Any, Depends(registry_of)],
+                    store: Annotated[Any, Depends(graph_of)]) -> Response:
+    """Return the path picture of one finding (origin left, each hop labelled)."""
+    return Response(finding_view(registry, store, finding_id).svg, media_type=SVG)
+
+
+@router.get("/lineage", summary="Lineage around a dataset or column, N hops, as of an instant")
+def lineage(store: Annotated[Any, Depends(graph_of)], id: Annotated[str, Query(description="dataset or column id")],  # noqa: A002
+            up: Up = 1, down: Down = 2, as_of: AsOf = None, expand: Expand = None, limit: Limit = 12) -> dict[str, Any]:
+    """Return the drawn neighbourhood: nodes (layer, role, hidden count of a "+N more" node) and edges."""
+    view = lineage_view(store, id, up=up, down=down, as_of=parse_instant(as_of), expand=parse_expand(expand),
+                        limit=limit)
+    return {"id": view.id, "level": view.level, "as_of": view.as_of.isoformat(), "up": view.up, "down": view.down,
+            "nodes": [{"id": n.id, "layer": n.layer, "role": n.role, "hidden": n.hidden} for n in view.picture.nodes],
+            "edges": view.edges, "notes": list(view.picture.notes)}
+
+
+@router.get("/lineage.svg", summary="Lineage around a dataset or column as SVG", response_class=Response,
+            responses={200: {"content": {SVG: {}}}})
+def lineage_svg(store: Annotated[Any, Depends(graph_of)], id: Annotated[str, Query(description="dataset or column id")],  # noqa: A002
+                up: Up = 1, down: Down = 2, as_of: AsOf = None, expand: Expand = None, limit: Limit = 12) -> Response:
+    """Return the neighbourhood picture (the same as the lineage page draws)."""
+    view = lineage_view(store, id, up=up, down=down, as_of=parse_instant(as_of), expand=parse_expand(expand),
+                        limit=limit)
+    return Response(view.svg, media_type=SVG)
+
+
+@router.get("/datasets/{dataset_id}/history", summary="Every incoming lineage interval of a dataset")
+def history(dataset_id: str, store: Annotated[Any, Depends(graph_of)]) -> list[dict[str, Any]]:
+    """Return the dataset's incoming intervals, current and past, with the query that caused each."""
+    return dataset_history(store, dataset_id)[1]
+
+
+@router.get("/coverage", summary="Coverage of the last crawl")
+def crawl_coverage(registry: Annotated[Any, Depends(registry_of)],
+                   store: Annotated[Any, Depends(graph_of)]) -> dict[str, Any]:
+    """Return each source's watermark, the quarantine (ids and reasons, never text) and the graph's size."""
+    return coverage(registry, store)

@@ -98,25 +98,36 @@ def create_app(settings: Settings, token: str | None = None) -> FastAPI:
     return app
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status)
+ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lineage-engine: {status}</title>
+<style>body{{font:15px system-ui,sans-serif;margin:3rem auto;max-width:48rem}}</style></head><body>
+<p><a href="/findings">Findings</a></p><h1>{status}</h1><p class="error">{message}</p></body></html>"""
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    """Answer JSON ``{"detail": message}`` under ``/api/``, a small HTML page elsewhere."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    return HTMLResponse(ERROR_PAGE.format(status=status, message=escape(message)), status_code=status)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    async def unknown(_: Request, exc: Exception) -> Response:
-        return _error(404, str(exc))
+    from lineage_engine.web.views import NotFound
 
-    async def bad_input(_: Request, exc: Exception) -> Response:
-        return _error(422, str(exc))
+    async def unknown(request: Request, exc: Exception) -> Response:
+        return _error(request, 404, str(exc.args[0]) if isinstance(exc, NotFound) and exc.args else str(exc))
 
-    async def unavailable(_: Request, exc: Exception) -> Response:
+    async def bad_input(request: Request, exc: Exception) -> Response:
+        return _error(request, 422, str(exc))
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("store unavailable: %s", exc)
-        return _error(503, str(exc))
+        return _error(request, 503, str(exc))
 
-    async def failed(_: Request, exc: Exception) -> Response:
+    async def failed(request: Request, exc: Exception) -> Response:
         log.warning("request failed: %s", exc)
-        return _error(500, str(exc))
+        return _error(request, 500, str(exc))
 
+    app.add_exception_handler(NotFound, unknown)
     app.add_exception_handler(UnknownIdError, unknown)
     app.add_exception_handler(InputError, bad_input)
     app.add_exception_handler(GraphError, unavailable)

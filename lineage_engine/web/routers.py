@@ -11,5 +11,6 @@ from __future__ import annotations
 
 ROUTERS: list[str] = [
     "lineage_engine.web.api:router",
+    "lineage_engine.web.pages:router",
 ]
 """Routers mounted by :func:`lineage_engine.web.app.create_app`, in this order."""
