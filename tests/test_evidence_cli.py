@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import run_cli
-from tests.web_server import demo_installation
+from tests.web_server import installation  # noqa: F401 - fixture
 
 AS_OF = "2026-11-30"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,11 +20,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _digests(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_installation(tmp_path_factory.mktemp("evidence"))
 
 
 @pytest.fixture(scope="module")

@@ -6,24 +6,12 @@ One server over the demo's data for the module; the token rule on a second one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli_run import run_cli
-from tests.web_server import Server, demo_installation, request, running_server
-
-
-@pytest.fixture(scope="module")
-def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_installation(tmp_path_factory.mktemp("web-api"))
-
-
-@pytest.fixture(scope="module")
-def server(installation: Path) -> Iterator[Server]:
-    with running_server(installation) as running:
-        yield running
+from tests.web_server import Server, installation, request, running_server, server  # noqa: F401 - fixtures
 
 
 def _ledger(config: Path) -> list[dict[str, object]]:

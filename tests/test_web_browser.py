@@ -15,18 +15,7 @@ import pytest
 
 from tests.browser import browser
 from tests.cli_run import environment, run_cli
-from tests.web_server import Server, demo_installation, running_server
-
-
-@pytest.fixture(scope="module")
-def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_installation(tmp_path_factory.mktemp("web-browser"))
-
-
-@pytest.fixture(scope="module")
-def server(installation: Path) -> Iterator[Server]:
-    with running_server(installation) as running:
-        yield running
+from tests.web_server import Server, installation, running_server, server  # noqa: F401 - fixtures
 
 
 @pytest.fixture(scope="module")

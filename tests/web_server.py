@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.cli_run import COMMAND, environment
 from tests.waiting import wait_until
 
@@ -118,3 +120,16 @@ def demo_installation(folder: Path, extra: str = "") -> Path:
     config = file_config(folder, SAMPLE / "query_history.jsonl", extra=extra)
     run_cli(config, "demo")
     return config
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's data in a fresh installation, once per test module that imports this fixture."""
+    return demo_installation(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def server(installation: Path) -> Iterator[Server]:
+    """``lineage-engine serve`` over :func:`installation`, once per test module."""
+    with running_server(installation) as running:
+        yield running

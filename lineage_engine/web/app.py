@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from lineage_engine import __version__
 from lineage_engine.errors import GraphError, InputError, LineageEngineError, RegistryError, UnknownIdError
-from lineage_engine.web.auth import COOKIE, TokenCheck, without_token
+from lineage_engine.web.auth import COOKIE, TokenCheck, session_value, without_token
 
 if TYPE_CHECKING:
     from lineage_engine.settings import Settings
@@ -197,12 +197,5 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
 
 
 def _with_session(response: Response, check: TokenCheck) -> Response:
-    from lineage_engine.web.auth import session_value
-
     response.set_cookie(COOKIE, session_value(str(check.token)), httponly=True, samesite="strict", path="/")
     return response
-
-
-def app_info() -> dict[str, Any]:
-    """Return what ``/api/health`` answers besides the status: the version."""
-    return {"version": __version__}

@@ -48,8 +48,7 @@ def filter_findings(rows: Sequence[dict[str, Any]], *, statuses: Sequence[str], 
            if (status is None or r.get("status") == status)
            and (severity is None or str(r.get("severity", "")).upper() == severity)
            and (level is None or r.get("level") == level)
-           and (wanted is None or str(r.get("origin", "")).lower() in (wanted,)
-                or str(r.get("origin", "")).lower().startswith(wanted + "."))]
+           and (wanted is None or _under(str(r.get("origin", "")).lower(), wanted))]
     out.sort(key=lambda r: (str(r.get("origin", "")), str(r.get("terminal", ""))))
 
     def value(row: dict[str, Any]) -> Any:
@@ -61,3 +60,8 @@ def filter_findings(rows: Sequence[dict[str, Any]], *, statuses: Sequence[str], 
 
     out.sort(key=value, reverse=descending)
     return out
+
+
+def _under(origin: str, wanted: str) -> bool:
+    """Return True when ``origin`` is ``wanted`` or one of its columns."""
+    return origin == wanted or origin.startswith(wanted + ".")
