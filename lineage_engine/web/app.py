@@ -189,9 +189,9 @@ async def _guarded(request: Request, call_next: Callable[[Request], Awaitable[Re
         return await call_next(request)
     if request.method == "GET" and check.token_ok(request.query_params.get("token")):
         rest = without_token(request.url.query)
-        return _with_session(RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303), check)
+        return _with_session(RedirectResponse(_local(path) + (f"?{rest}" if rest else ""), status_code=303), check)
     if _wants_html(request):
-        return RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
+        return RedirectResponse("/login?" + urlencode({"next": _local(path)}), status_code=303)
     return JSONResponse({"detail": "this server needs its token: send 'Authorization: Bearer TOKEN'"},
                         status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
