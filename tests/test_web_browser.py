@@ -125,10 +125,15 @@ def test_history_and_coverage_pages(server: Server, page: Any, tmp_path: Path) -
 TOKEN = "browser-token-0123456789abcdef"
 
 
-def test_token_required_then_login(installation: Path, page: Any, tmp_path: Path) -> None:
+def test_token_required_beyond_loopback_then_login(installation: Path, page: Any, tmp_path: Path) -> None:
     bearer = {"Authorization": f"Bearer {TOKEN}"}
-    with running_server(installation, "--token", TOKEN, folder=tmp_path, headers=bearer) as server:
+    with running_server(installation, "--host", "0.0.0.0", "--token", TOKEN, folder=tmp_path,
+                        headers=bearer) as server:
+        assert "token required" in server.stdout.read_text()
+        status, _, _ = server.get("/api/findings")
+        assert status == 401
         page.goto(server.url + "/findings")
+        page.screenshot(path=str(tmp_path / "login.png"))
         assert "/login" in page.url and page.locator("input[name=token]").count() == 1
         page.fill("input[name=token]", "not-the-token-at-all")
         page.click("button[type=submit]")
