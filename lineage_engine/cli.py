@@ -796,13 +796,19 @@ def evidence(
     ev = report.evidence
     open_paths = sum(1 for p, _ in ev.paths if not p.closed)
     console.print(f"evidence as of {when.isoformat()}: {len(ev.origins)} origins, {open_paths} exposure paths, "
-                  f"{len(ev.paths) - open_paths} closed windows; {report.files} files in {out}", markup=False)
-    head = ev.chain.get("head")
-    console.print(f"findings chain head: {head or 'none'} ({ev.chain.get('events', 0)} events)", markup=False)
+                  f"{len(ev.paths) - open_paths} closed windows; {report.files} files in {out}", markup=False,
+                  soft_wrap=True)
+    chain = ev.chain
+    intact = "" if chain.get("intact") else f"; NOT intact: event {chain.get('first_bad_event')}: {chain.get('problem')}"
+    console.print(f"findings chain head: {chain.get('expect_head') or 'none (empty log)'} ({chain.get('events', 0)} "
+                  f"events{intact})", markup=False, soft_wrap=True)
     console.print(f"pack digest (SHA-256 of manifest.json; keep it elsewhere): {report.digest}", markup=False,
                   soft_wrap=True)
     console.print(f"open {out / 'index.html'}; check later with: lineage-engine evidence verify {out}",
                   markup=False, soft_wrap=True)
+    if chain.get("expect_head"):
+        console.print(f"and the findings log with: lineage-engine findings verify --expect-head {chain['expect_head']}",
+                      markup=False, soft_wrap=True)
 
 
 @evidence_app.command("verify")
@@ -819,7 +825,8 @@ def evidence_verify(folder: Annotated[Path, typer.Argument(help="The pack folder
         raise typer.Exit(1)
     chain = result.meta.get("findings_chain") or {}
     console.print(f"ok: {result.files} files match manifest.json (as of {result.meta.get('as_of')}; findings chain "
-                  f"head {chain.get('head') or 'none'}; pack digest {result.digest})", markup=False, soft_wrap=True)
+                  f"head {chain.get('expect_head') or 'none'}; pack digest {result.digest})", markup=False,
+                  soft_wrap=True)
 
 
 DEMO_NEXT = (

@@ -88,7 +88,12 @@ def test_manifest_lists_every_file_and_verify_passes(pack: Path, installation: P
     files = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file()} - {"manifest.json"}
     assert set(manifest["files"]) == files
     assert all(hashlib.sha256((pack / n).read_bytes()).hexdigest() == e["sha256"] for n, e in manifest["files"].items())
-    assert "findings_chain" in manifest and manifest["as_of"] == "2026-11-30T00:00:00Z"
+    assert manifest["as_of"] == "2026-11-30T00:00:00Z"
+    chain = manifest["findings_chain"]  # the head of the findings event log (issue 15 §1) when written
+    verified = json.loads(run_cli(installation, "findings", "verify", "--format", "json").stdout)
+    assert chain["intact"] is True and chain["events"] > 0
+    assert (chain["event_id"], chain["hash"]) == (verified["head"]["event_id"], verified["head"]["hash"])
+    run_cli(installation, "findings", "verify", "--expect-head", chain["expect_head"])
     result = run_cli(installation, "evidence", "verify", str(pack))
     assert result.stdout.startswith("ok: ") and f"{len(files)} files" in result.stdout
 

@@ -205,13 +205,15 @@ def _sources(marks: Sequence[tuple[Any, datetime]], as_of: datetime) -> list[dic
 
 
 def _chain_head(reg: Any) -> dict[str, Any]:
-    """Return the findings event chain's head (issue 15 §1) as the manifest records it."""
-    verify = getattr(reg, "verify_events", None)
-    if verify is None:
-        # TODO(issue 15 §1, tag 10c): the findings event chain is not on this branch yet; once
-        # Registry.verify_events lands this branch is dead and can go.
-        return {"head": None, "intact": None, "events": 0,
-                "note": "this version keeps no findings event chain"}
-    check = verify()
-    return {"head": check.last_hash if check.ok else None, "intact": check.ok, "events": check.checked,
-            "first_bad_event": check.bad_id, "problem": check.problem or None}
+    """Return the findings event log's head (issue 15 §1) as the manifest records it.
+
+    ``event_id``, ``hash`` and ``events`` (:meth:`Registry.findings_chain_head`), whether the
+    chain verified when the pack was written (``intact``, ``problem``), and ``expect_head``
+    (``EVENT_ID:HASH``) for a later ``lineage-engine findings verify --expect-head``, which
+    catches events cut off the end of the log after the pack was written.
+    """
+    head = reg.findings_chain_head()
+    check = reg.verify_events()
+    return {**head.as_dict(), "intact": check.ok, "problem": check.problem or None,
+            "first_bad_event": check.bad_id,
+            "expect_head": f"{head.event_id}:{head.hash}" if head.event_id is not None else None}

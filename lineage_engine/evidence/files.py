@@ -153,8 +153,10 @@ def index_html(evidence: Evidence, paths: Sequence[Mapping[str, Any]], names: Se
     """Return ``index.html``: the pack's contents for a person, offline (pictures as ``<img>``)."""
     as_of = iso(evidence.as_of) or ""
     chain = evidence.chain
-    head = chain.get("head") or ("(no chain in this version)" if chain.get("intact") is None
-                                  else f"(chain broken at event {chain.get('first_bad_event')})")
+    head = (f"event {chain.get('event_id')}: {chain.get('hash')}" if chain.get("event_id") is not None
+            else "(the findings event log is empty)")
+    if chain.get("intact") is False:
+        head += f" (chain broken at event {chain.get('first_bad_event')}: {chain.get('problem')})"
     out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Evidence as of {escape(as_of)}</title>"
            f"<style>{CSS}</style></head><body>",
            f"<h1>Exposure evidence as of {escape(as_of)}</h1>",
@@ -169,7 +171,8 @@ def index_html(evidence: Evidence, paths: Sequence[Mapping[str, Any]], names: Se
            f"({chain.get('events', 0)} events)</td></tr>",
            "</table>",
            "<p>Every file's SHA-256 is in <code>manifest.json</code>; check the pack with "
-           "<code>lineage-engine evidence verify DIR</code>. Paths run origin → terminal (data flows left to right "
+           "<code>lineage-engine evidence verify DIR</code>, and that the findings log still holds this head with "
+           f"<code>lineage-engine findings verify --expect-head {escape(str(chain.get('expect_head') or ''))}</code>. Paths run origin → terminal (data flows left to right "
            "in the pictures); each hop names its transform and the query id of the statement that made it.</p>"]
     for note in evidence.notes:
         out.append(f"<p>{escape(note)}</p>")
