@@ -226,7 +226,22 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
         console.print("  [yellow]stopped by a signal after committing the rows read; run crawl again to go on[/]")
     if r.watermark:
         console.print(f"  watermark: {describe_watermark(r.watermark)}")
+    for extra in outcome.extra:  # telemetry.extra_sources (issue 16)
+        _print_source(extra)
     console.print(f"  classification sync: {outcome.nodes_synced} nodes updated")
+
+
+def _print_source(r: services.CrawlReport) -> None:
+    """Print what one of ``telemetry.extra_sources`` (or a dbt source) did, in two or three lines."""
+    console.print(f"[green]crawled[/] {r.source}: {r.rows_read} rows, {r.statements_parsed} statements parsed, "
+                  f"{r.events} lineage events, {r.merge.edges_created} edges opened, {r.merge.edges_updated} "
+                  f"re-observed, {r.merge.edges_closed} closed; column edges: {r.merge.column_edges_created} opened, "
+                  f"{r.merge.column_edges_updated} re-observed, {r.merge.column_edges_closed} closed; "
+                  f"{r.quarantined} quarantined")
+    if r.skipped:
+        console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    if r.watermark:
+        console.print(f"  watermark: {describe_watermark(r.watermark)}")
 
 
 @app.command()

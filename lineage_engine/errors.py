@@ -9,7 +9,9 @@
     │   ├── UnknownTraceError           no saved trace by that name (``name``, ``suggestion``)
     │   └── UnknownIdError              a dataset or column id not in the graph (``ids``, ``kind``, ``suggestions``)
     ├── SourceError                     a query-history source failed (``source``)
-    │   └── TransientSourceError        network, warehouse busy (Transient)
+    │   ├── TransientSourceError        network, warehouse busy (Transient)
+    │   └── ArtifactError               a producer's file (dbt artifact) is missing, unreadable or of an
+    │                                   unsupported version (``input``: the file); also an InputError
     ├── GraphError                      the graph store failed (``backend``)
     │   └── TransientGraphError         busy, locked, unreachable (Transient)
     ├── RegistryError                   the registry database failed
@@ -122,6 +124,21 @@ class SourceError(LineageEngineError):
 
 class TransientSourceError(SourceError, Transient):
     """A query-history source failed in a way that may pass (network, warehouse busy)."""
+
+
+class ArtifactError(SourceError, InputError):
+    """A lineage producer's file is unusable: a dbt artifact missing, unreadable or of an
+    unsupported schema version (issue 16). A user-supplied input, so commands exit 2.
+
+    Attributes:
+        source: the source key (``dbt:<folder>``); input: the file or folder; reason: what to do.
+    """
+
+    def __init__(self, source: str, input: str, reason: str) -> None:  # noqa: A002 - the field's word
+        self.source = source
+        self.input = input
+        self.reason = reason
+        LineageEngineError.__init__(self, f"lineage source '{source}': {reason}")
 
 
 class GraphError(LineageEngineError):

@@ -37,6 +37,7 @@ from lineage_engine.retry import call_with_retry
 from lineage_engine.scan import Exposure, MaskingInputs, ScanReport, assess_exposure, scan_once
 from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
+from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
 from lineage_engine.sources.file import FileQueryHistorySource
 from lineage_engine.windows import CrawlWindow, WindowsReport, crawl_windows, is_backfill, outside_retention, plan_windows
 
@@ -90,6 +91,10 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         ConfigError: the provider needs a key that is not set.
     """
     telemetry = settings.telemetry
+    if telemetry.provider == "dbt" and path_override is None:
+        if telemetry.path is None:
+            raise ConfigError("telemetry.path", "provider 'dbt' needs the dbt target folder (where manifest.json is)")
+        return DbtArtifactsSource(telemetry.path)  # type: ignore[return-value]  # merged by crawl_dbt
     if telemetry.provider == "file" or path_override is not None:
         path = path_override or telemetry.path
         if path is None:
@@ -112,6 +117,17 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         own_user=telemetry.own_user,
         access_history=telemetry.access_history,
     )
+
+
+def extra_sources(settings: Settings) -> list[QueryHistorySource | DbtArtifactsSource]:
+    """Build ``telemetry.extra_sources`` in configured order (issue 16); each keeps its own watermark."""
+    out: list[QueryHistorySource | DbtArtifactsSource] = []
+    for extra in settings.telemetry.extra_sources:
+        if extra.provider == "dbt":
+            out.append(DbtArtifactsSource(extra.path, extra.dialect))
+        else:
+            out.append(FileQueryHistorySource(extra.path, extra.format))
+    return out
 
 
 def _pushdown_types(query_filters: list[str]) -> list[str] | None:
@@ -193,6 +209,8 @@ class CrawlOutcome:
     windows: WindowsReport | None = None
     backfill: bool = False
     delivery: DeliveryReport | None = None
+    extra: tuple[CrawlReport, ...] = ()
+    """Reports of ``telemetry.extra_sources``, in configured order (issue 16)."""
 
 
 def crawl(
@@ -242,7 +260,11 @@ def crawl(
         call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
         options = options_from_settings(settings.telemetry, settings.compliance)
         catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
-        if not is_windowed(source):
+        if isinstance(source, DbtArtifactsSource):
+            report = call_with_retry(lambda: crawl_dbt(source, store, reg, options, clock=clock), policy, stop=stop,
+                                     what=f"crawl {source.key}")
+            outcome_windows, backfill, delivery = None, False, None
+        elif not is_windowed(source):
             report = call_with_retry(
                 lambda: crawl_once(source, store, reg, options, progress=progress, stop=stopped, catalog=catalog,
                                    profile=profile),
@@ -253,12 +275,25 @@ def crawl(
                 settings, source, store, reg, options, window_progress=window_progress, stop=stop,
                 clock=clock, console=console, catalog=catalog)
             report = outcome_windows.total(source.key)
+        extra = tuple(_crawl_extra(extra_source, store, reg, options, settings, stop, clock)
+                      for extra_source in (extra_sources(settings) if path_override is None else []))
         if settings.telemetry.sync_policies:  # issue 10 §2: what the warehouse enforces now
             sync_warehouse_policies(settings, reg, clock())
         synced = sync_classifications(store, reg)
         total = reg.count_quarantine(source.key)
     return CrawlOutcome(report=report, nodes_synced=synced, quarantined_total=total, windows=outcome_windows,
-                        backfill=backfill, delivery=delivery)
+                        backfill=backfill, delivery=delivery, extra=extra)
+
+
+def _crawl_extra(source: QueryHistorySource | DbtArtifactsSource, store: GraphStore, reg: Registry, options: Any,
+                 settings: Settings, stop: threading.Event | None, clock: Callable[[], datetime]) -> CrawlReport:
+    """Crawl one of ``telemetry.extra_sources`` from its own watermark (retried like the main source)."""
+    stopped = stop.is_set if stop is not None else None
+    if isinstance(source, DbtArtifactsSource):
+        return call_with_retry(lambda: crawl_dbt(source, store, reg, options, clock=clock), settings.scheduler,
+                               stop=stop, what=f"crawl {source.key}")
+    return call_with_retry(lambda: crawl_once(source, store, reg, options, stop=stopped), settings.scheduler,
+                           stop=stop, what=f"crawl {source.key}")
 
 
 def _crawl_windowed(

@@ -61,11 +61,30 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+class ExtraSourceSettings(_Section):
+    """One more lineage source beside ``telemetry.provider`` (issue 16), with its own watermark.
+
+    ``provider: dbt``: ``path`` is a dbt target folder (manifest.json, run_results.json,
+    catalog.json). ``provider: file``: ``path`` is another query-history file, crawled with the
+    same ``telemetry`` options.
+    """
+
+    provider: Literal["dbt", "file"]
+    path: Path = Field(description="dbt: the target folder; file: a query-history file (JSON Lines or CSV).")
+    format: Literal["auto", "jsonl", "csv"] = "auto"
+    dialect: str | None = Field(None, description="dbt: sqlglot dialect of the compiled SQL; default: from the adapter.")
+
+
 class TelemetrySettings(_Section):
     """Where query history comes from (``provider``) and which statements count."""
 
-    provider: Literal["file", "snowflake"] = "file"
-    path: Path | None = Field(None, description="Query-history file (JSON Lines or CSV) for provider: file.")
+    provider: Literal["file", "snowflake", "dbt"] = "file"
+    path: Path | None = Field(
+        None, description="Query-history file (JSON Lines or CSV) for provider: file; the dbt target folder for provider: dbt.")
+    extra_sources: list[ExtraSourceSettings] = Field(
+        default_factory=list,
+        description="More sources crawled after the provider's, each with its own watermark (dbt target folders, files).",
+    )
     format: Literal["auto", "jsonl", "csv"] = "auto"
     dialect: str = "snowflake"
     role: str = "LINEAGE_OBSERVER"
@@ -163,6 +182,17 @@ class TelemetrySettings(_Section):
         if self.sync_policies and not self.account:
             raise ValueError("sync_policies reads SNOWFLAKE.ACCOUNT_USAGE.POLICY_REFERENCES and TAG_REFERENCES and "
                              "needs telemetry.account (and telemetry.user); set them or turn sync_policies off")
+        return self
+
+    @model_validator(mode="after")
+    def _distinct_sources(self) -> TelemetrySettings:
+        seen = {(self.provider, str(self.path))} if self.path is not None else set()
+        for i, extra in enumerate(self.extra_sources):
+            key = (extra.provider, str(extra.path))
+            if key in seen:
+                raise ValueError(f"extra_sources[{i}] repeats the source {extra.provider} '{extra.path}' (each source "
+                                 "has one watermark); remove the repeat")
+            seen.add(key)
         return self
 
     @field_validator("temp_patterns")
@@ -473,7 +503,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         settings = Settings(**interpolate(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
-        key_path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        key_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".") or "(top level)"
         reason = first["msg"]
         if first["type"] == "extra_forbidden":
             reason = "unknown key" + _suggest_key(first["loc"])
@@ -493,6 +523,8 @@ def _suggest_key(loc: tuple[Any, ...]) -> str:
     }
     if len(loc) == 1:
         known = list(sections)
+    elif tuple(loc[:2]) == ("telemetry", "extra_sources") and len(loc) == 4:
+        known = list(ExtraSourceSettings.model_fields)
     elif loc[0] in sections:
         known = list(sections[loc[0]].model_fields)
     else:
@@ -512,6 +544,8 @@ def _resolve_paths(settings: Settings, *, state_base: Path, input_base: Path) ->
         update={
             "path": absolute(settings.telemetry.path, input_base),
             "private_key_path": absolute(settings.telemetry.private_key_path, input_base),
+            "extra_sources": [e.model_copy(update={"path": absolute(e.path, input_base)})
+                              for e in settings.telemetry.extra_sources],
         }
     )
     graph = settings.graph.model_copy(update={"path": absolute(settings.graph.path, state_base)})

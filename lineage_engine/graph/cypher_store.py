@@ -28,10 +28,11 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
 from lineage_engine.errors import GraphError
-from lineage_engine.graph import containers, sync
+from lineage_engine.graph import containers, lanes, sync
 from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
@@ -207,8 +208,8 @@ class CypherGraphStore(ABC):
                 if containers.needs_state(part[0]):
                     written, part = self._container_events(part[0])
                     report = report + written
-                if part:
-                    report = report + self._fold_and_write(part)
+                for lane, events_of_lane in lanes.split(part):  # issue 16: one timeline per producer
+                    report = report + self._fold_and_write(events_of_lane, lane)
         return report
 
     def _container_events(self, event: LineageEvent) -> tuple[MergeReport, list[LineageEvent]]:
@@ -236,8 +237,12 @@ class CypherGraphStore(ABC):
             out.append(containers.undrop_event(event, node, upstreams, columns))
         return MergeReport(), out
 
-    def _fold_and_write(self, events: list[LineageEvent]) -> MergeReport:
-        """Read what ``events`` need, fold them and write the plan (inside the open transaction)."""
+    def _fold_and_write(self, events: list[LineageEvent], lane: str = lanes.QUERY_HISTORY) -> MergeReport:
+        """Read what ``events`` need, fold them and write the plan (inside the open transaction).
+
+        ``lane``: the events' lane (:mod:`.lanes`); only that lane's open intervals are folded
+        and written, and only the query-history lane uses and writes replay marks and drops.
+        """
         reads = reads_for(events)
         nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
         open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
@@ -245,10 +250,15 @@ class CypherGraphStore(ABC):
         open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
         column_rows = [edge_row(r) for r in
                        self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
+        if lane != lanes.QUERY_HISTORY:
+            nodes = {i: replace(n, last_event_at=None, last_event_query_id=None) for i, n in nodes.items()}
+        open_rows, column_rows = lanes.in_lane(open_rows, lane), lanes.in_lane(column_rows, lane)
         with self.profile.timed("graph.fold"):
             plan = fold_events(events, nodes, open_rows, column_rows)
+        if lane != lanes.QUERY_HISTORY:
+            plan = replace(plan, marks=(), drops=(), revived=())
         stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
-        self._write_plan(plan, stored)
+        self._write_plan(plan, stored, lane)
         return plan.report
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:
@@ -322,7 +332,7 @@ class CypherGraphStore(ABC):
                 rows.extend(self._execute(query, {name: chunk}))
         return rows
 
-    def _write_plan(self, plan: TimelinePlan, stored_columns: set[str]) -> None:
+    def _write_plan(self, plan: TimelinePlan, stored_columns: set[str], lane: str = lanes.QUERY_HISTORY) -> None:
         new_columns = [c for c in plan.columns if c.id not in stored_columns]
         statements: list[tuple[str, str, list[object]]] = [
             (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
@@ -353,10 +363,20 @@ class CypherGraphStore(ABC):
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to, "kind": r.kind} for r in plan.column_closes]),
         ]
+        if lane != lanes.QUERY_HISTORY:  # other lanes key their intervals by provenance too (.lanes)
+            provenance = {"provenance": lane}
+            statements = [(lanes.keyed_by_provenance(q, lane), n,
+                           [{**v, **provenance} for v in values] if n == "rows" else values)
+                          if q in _INTERVAL_STATEMENTS else (q, n, values) for q, n, values in statements]
         for query, name, values in statements:
             for chunk in _chunks(values, self.chunk_size):
                 with self.profile.timed(_statement_kind(query)):
                     self._execute(query, {name: chunk})
+
+
+_INTERVAL_STATEMENTS = frozenset({UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
+                                  SET_COLUMN_VIA, CLOSE_COLUMN_INTERVALS})
+"""Statements that write one lineage interval each (keyed by provenance in lanes other than the query history)."""
 
 
 def _statement_kind(query: str) -> str:
