@@ -68,12 +68,15 @@ app = typer.Typer(
     add_completion=False,
 )
 export_app = typer.Typer(help="Export lineage as data.", no_args_is_help=True)
+openlineage_app = typer.Typer(help="OpenLineage run events received from other producers (issue 16).",
+                              no_args_is_help=True)
 registry_app = typer.Typer(help="The classification registry: import and list assets.", no_args_is_help=True)
 lineage_app = typer.Typer(help="Extract lineage from SQL corpora (JSON Lines in, JSON Lines out).",
                           no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(registry_app, name="registry")
 app.add_typer(lineage_app, name="lineage")
+app.add_typer(openlineage_app, name="openlineage")
 
 console = Console()
 
@@ -471,6 +474,51 @@ def export_edges(
             return
         with open_output(output, "--output") as handle:
             handle.writelines(lines)
+
+
+@export_app.command("openlineage")
+def export_openlineage(
+    since: Annotated[Optional[str], typer.Option("--since", help="Every interval observed at or after this instant "
+                                                 "(ISO 8601, UTC); default: the lineage valid now.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--out", "--output", "-o", help="Write JSON Lines to this file "
+                                                   "instead of stdout.")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Post each event to URL/api/v1/lineage (Marquez, "
+                                               "lineage-engine serve; bearer token: openlineage.api_key).")] = None,
+) -> None:
+    """Export lineage as OpenLineage run events: one COMPLETE run per dataset written and statement, with columnLineage."""
+    if output is not None and url is not None:
+        raise InputError("--out/--url", "give one destination: a file (--out) or an endpoint (--url)")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise InputError("--url", f"'{url}' is not an http(s) URL, e.g. http://marquez:5000")
+    when = parse_as_of(since)
+    if output is not None:
+        check_output(output, "--out")  # before the graph opens
+    from lineage_engine.openlineage_io import graph_run_events, send_http, write_json_lines
+
+    s = settings()
+    with services.graph_store(s, read_only=True) as store:
+        events = graph_run_events(store, s.openlineage_namespace, when)
+    if url is not None:
+        key = s.openlineage.api_key.get_secret_value() if s.openlineage.api_key else None
+        sent = send_http(events, url.rstrip("/") + "/", key)
+        console.print(f"sent {sent} OpenLineage run events to {url}")
+    elif output is not None:
+        with open_output(output, "--out") as handle:
+            written = write_json_lines(events, handle)
+        console.print(f"wrote {written} OpenLineage run events to {output}")
+    else:
+        write_json_lines(events, sys.stdout)
+
+
+@openlineage_app.command("load")
+def openlineage_load(
+    path: Annotated[Path, typer.Argument(help="JSON Lines file: one OpenLineage RunEvent per line.")],
+) -> None:
+    """Store OpenLineage run events from a file (all or none); the next crawl merges them into the graph."""
+    require_file(path, "PATH", "a JSON Lines file of OpenLineage RunEvents")
+    report = services.load_openlineage(settings(), path)
+    console.print(f"stored {report.stored} OpenLineage run events ({report.replayed} already stored); "
+                  "the next crawl merges them")
 
 
 @lineage_app.callback()

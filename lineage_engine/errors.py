@@ -17,6 +17,7 @@
     ├── RegistryError                   the registry database failed
     │   └── TransientRegistryError      unreachable, busy or locked (Transient)
     └── DeliveryError                   an alert could not be delivered (``channel``)
+        ├── ExportDeliveryError         OpenLineage events could not be sent (``channel``: the URL)
         └── RateLimitedError            the channel said "slow down" (429, ``retry_after`` s)
 
     Transient                           marker mixin: safe to retry (network, busy, locked).
@@ -169,6 +170,15 @@ class DeliveryError(LineageEngineError, Transient):
         self.channel = channel
         self.reason = reason
         super().__init__(f"alert delivery to {channel} failed: {reason}")
+
+
+class ExportDeliveryError(DeliveryError):
+    """Lineage could not be sent to an OpenLineage endpoint (issue 16); ``channel`` names it (never the key)."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel = channel
+        self.reason = reason
+        LineageEngineError.__init__(self, f"sending OpenLineage events to {channel} failed: {reason}")
 
 
 class RateLimitedError(DeliveryError):

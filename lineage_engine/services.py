@@ -39,6 +39,7 @@ from lineage_engine.settings import Settings
 from lineage_engine.sources.base import QueryHistorySource
 from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
 from lineage_engine.sources.file import FileQueryHistorySource
+from lineage_engine.sources.openlineage import ReceiveReport, crawl_openlineage, receive_events
 from lineage_engine.windows import CrawlWindow, WindowsReport, crawl_windows, is_backfill, outside_retention, plan_windows
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,43 @@ def extra_sources(settings: Settings) -> list[QueryHistorySource | DbtArtifactsS
         else:
             out.append(FileQueryHistorySource(extra.path, extra.format))
     return out
+
+
+def load_openlineage(settings: Settings, path: Path) -> ReceiveReport:
+    """Store the run events of a JSON Lines file (one RunEvent per line), all or none; the next crawl merges them.
+
+    Raises:
+        InputError: the file cannot be read, or a line is not JSON or not a valid RunEvent (the
+            message names the line and the JSON path of the first error); nothing is stored.
+    """
+    import json
+
+    from lineage_engine.errors import InputError
+    from lineage_engine.openlineage.validate import EventError
+
+    documents: list[object] = []
+    lines: list[int] = []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    documents.append(json.loads(line))
+                    lines.append(number)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{number}", f"not JSON ({exc.msg}); one RunEvent per line") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot be read ({type(exc).__name__})") from None
+    with registry(settings) as reg:
+        reg.migrate()
+        try:
+            return receive_events(reg, documents)
+        except EventError as exc:
+            index = int(exc.path[1:exc.path.index("]")]) if exc.path.startswith("[") else 0
+            path_in_event = "$" + exc.path[exc.path.index("]") + 1:] if exc.path.startswith("[") else exc.path
+            raise InputError(f"{path}:{lines[index] if lines else 1}", f"not a valid OpenLineage RunEvent at {path_in_event}: "
+                             f"{exc.reason}; nothing was stored") from None
 
 
 def _pushdown_types(query_filters: list[str]) -> list[str] | None:
@@ -277,6 +315,9 @@ def crawl(
             report = outcome_windows.total(source.key)
         extra = tuple(_crawl_extra(extra_source, store, reg, options, settings, stop, clock)
                       for extra_source in (extra_sources(settings) if path_override is None else []))
+        received = call_with_retry(lambda: crawl_openlineage(store, reg, settings.openlineage_namespace), policy,
+                                   stop=stop, what="merge received OpenLineage events")
+        extra += (received,) if received.rows_read else ()
         if settings.telemetry.sync_policies:  # issue 10 §2: what the warehouse enforces now
             sync_warehouse_policies(settings, reg, clock())
         synced = sync_classifications(store, reg)

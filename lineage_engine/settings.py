@@ -389,6 +389,31 @@ class SchedulerSettings(_Section):
     )
 
 
+class OpenLineageSettings(_Section):
+    """OpenLineage in and out (issue 16): how dataset names map to ours, and the export endpoint's key."""
+
+    namespace: str | None = Field(
+        None, description="This warehouse's OpenLineage namespace, e.g. snowflake://myorg-myaccount; default: "
+        "snowflake://<telemetry.account>, else snowflake://local.",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="Bearer token for 'export openlineage --url' (from ${VAR} only); none: no Authorization.",
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError(f"'{value}' is not an OpenLineage namespace; write scheme://authority, e.g. "
+                             "snowflake://myorg-myaccount")
+        return value.rstrip("/") if value else value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
 class Settings(BaseSettings):
     """The whole configuration tree. Build it with :func:`load_settings`, not directly."""
 
@@ -401,6 +426,7 @@ class Settings(BaseSettings):
     compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    openlineage: OpenLineageSettings = Field(default_factory=OpenLineageSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -413,6 +439,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment first, then the YAML mapping handed in as init kwargs, then defaults.
         return (env_settings, init_settings)
+
+    @property
+    def openlineage_namespace(self) -> str:
+        """Return this warehouse's OpenLineage namespace (``openlineage.namespace``, else from the account)."""
+        if self.openlineage.namespace:
+            return self.openlineage.namespace
+        account = (self.telemetry.account or "local").lower()
+        return f"snowflake://{account}"
 
     @property
     def registry_url(self) -> str:
@@ -520,6 +554,7 @@ def _suggest_key(loc: tuple[Any, ...]) -> str:
         "compliance": ComplianceSettings,
         "monitoring": MonitoringSettings,
         "scheduler": SchedulerSettings,
+        "openlineage": OpenLineageSettings,
     }
     if len(loc) == 1:
         known = list(sections)

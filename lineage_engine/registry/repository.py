@@ -36,6 +36,7 @@ from lineage_engine.registry import crawl_state as _crawl_state
 from lineage_engine.registry import facts as _facts
 from lineage_engine.registry import findings as _findings
 from lineage_engine.registry import lease as _lease
+from lineage_engine.registry import openlineage_events as _openlineage
 from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
@@ -411,6 +412,18 @@ class Registry:
         query = select(QuarantineRow).order_by(QuarantineRow.last_seen_at.desc(), QuarantineRow.id.desc())
         with self._transaction("list quarantine entries") as session:
             return [quarantine_from_row(row) for row in session.scalars(query.limit(limit))]
+
+    # -- received OpenLineage events (issue 16) ----------------------------------------
+
+    def add_openlineage_events(self, events: Sequence[_openlineage.ReceivedEvent]) -> int:
+        """Store received run events durably, once per digest (a replay stores nothing); return how many were new."""
+        with self._transaction("store OpenLineage events") as session:
+            return _openlineage.add(session, events, _utcnow())
+
+    def openlineage_events_after(self, last_id: int, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+        """Return up to ``limit`` stored run events with id above ``last_id``: (id, body), by id."""
+        with self._transaction("read OpenLineage events") as session:
+            return _openlineage.after(session, last_id, limit)
 
     # -- findings and alerts ----------------------------------------------------------
 

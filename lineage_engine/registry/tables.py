@@ -378,3 +378,23 @@ class StatementRow(Base):
     user_name: Mapped[str | None] = mapped_column(String(256))
     role_name: Mapped[str | None] = mapped_column(String(256))
     end_time: Mapped[datetime]
+
+
+class OpenLineageEventRow(Base):
+    """An OpenLineage run event received (issue 16), stored before the 2xx answer, merged by the crawl.
+
+    ``body`` is the event reduced to what lineage needs (no SQL or other free-text facets);
+    ``digest`` its SHA-256, so a replayed event is stored once. ``id`` orders merging (the
+    ``openlineage:received`` source's watermark is the last id merged).
+    """
+
+    __tablename__ = "openlineage_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(16))
+    event_time: Mapped[datetime]
+    job: Mapped[str] = mapped_column(String(2048))
+    body: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
