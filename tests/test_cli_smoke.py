@@ -95,6 +95,10 @@ CASES: list[Case] = [
     Case(("export", "edges", "--level", "column", "--output", "{out}"), _jsonl_has("transform")),
     Case(("export", "edges", "-o", "{out}"), _jsonl_has("valid_from")),
     Case(("lineage", "extract", "--input", "{cases}", "--output", "{out}"), _jsonl_has("column_lineage")),
+    Case(("export", "openlineage"), '"eventType": "COMPLETE"'),
+    Case(("export", "openlineage", "--since", "2026-11-01", "--out", "{out}"), _jsonl_has("outputs")),
+    Case(("export", "openlineage", "--url", "http://127.0.0.1:9"), "sending OpenLineage events to", code=1),
+    Case(("openlineage", "load", "{ol_events}"), "stored 1 OpenLineage run events"),
     Case(("run", "--once"), "", code=0),
     # serve runs until stopped (tests/test_web_api.py serves for real); here: its refusals
     Case(("serve", "--host", "0.0.0.0", "--port", "0"), "needs a token", code=2),
@@ -161,6 +165,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "// returns: id\nMATCH (d:Dataset {id: toLower($dataset)}) RETURN d.id AS id\n", encoding="utf-8")
     (folder / "cases.jsonl").write_text(
         json.dumps({"id": "a", "sql": "create table t as select x from u"}) + "\n", encoding="utf-8")
+    (folder / "ol_events.jsonl").write_text(json.dumps({  # issue 16: a run event of another producer
+        "eventType": "COMPLETE", "eventTime": "2026-11-20T10:00:00Z", "producer": "https://example.com/spark",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0b5e2f0e-3c5a-4a77-9a3e-1f0e6f1d2c3b"}, "job": {"namespace": "spark", "name": "smoke"},
+        "inputs": [{"namespace": "postgres://db:5432", "name": "shop.public.users"}],
+        "outputs": [{"namespace": "s3://smoke-bucket", "name": "/users"}]}) + "\n", encoding="utf-8")
     result = _run(folder, ("demo",))
     assert result.returncode == 0, result.stdout + result.stderr
     (folder / "demo.txt").write_text(result.stdout, encoding="utf-8")
@@ -178,7 +188,7 @@ def test_documented_command(case: Case, workspace: Path, tmp_path: Path) -> None
     out = tmp_path / "out.jsonl"
     values = {"classifications": str(SAMPLE / "classifications.yaml"), "cases": str(workspace / "cases.jsonl"),
               "out": str(out), "history": str(SAMPLE / "query_history.jsonl"),
-              "trace_file": str(workspace / "my.cypher")}
+              "trace_file": str(workspace / "my.cypher"), "ol_events": str(workspace / "ol_events.jsonl")}
     args = tuple(a.format(**values) if "{" in a and "=" not in a else a for a in case.args)
     result = _run(workspace, args, case.input)
     assert result.returncode == case.code, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
