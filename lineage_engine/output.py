@@ -101,11 +101,13 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-_PIECE = re.compile(r"[^\s.]*(?:\.+\s*|\s+|$)")
+# A piece: names up to and including a dot run or a space; a double-quoted part ("a.b", with ""
+# escapes) is one unbreakable run, since its dots are part of the name (an unclosed quote is a char).
+_PIECE = re.compile(r'(?:"(?:[^"]|"")*"|[^\s."]|")*(?:\.+\s*|\s+|$)')
 
 
 class Wrapped:
-    """Cell text that wraps after a dot, an arrow or a space, never inside a name.
+    """Cell text that wraps after a dot, an arrow or a space, never inside a name (nor a quoted one).
 
     Rich measures it by its longest unbreakable piece, so a table gives the column at least
     that much room when the terminal allows; a piece wider than the column is folded.

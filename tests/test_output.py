@@ -24,6 +24,11 @@ def test_ids_wrap_after_dots_never_inside_a_name(width: int) -> None:
             assert line.endswith(".") or text[position] == " ", (line, text[position:])
 
 
+def test_a_quoted_name_with_dots_is_never_split() -> None:
+    assert Wrapped('db.s."raw.people"."e.mail"').lines(16) == ["db.s.", '"raw.people".', '"e.mail"']
+    assert Wrapped('a."unclosed.b').lines(4) == ["a.", '"unc', "lose", "d.b"]  # an unclosed quote: folded
+
+
 def test_a_name_wider_than_the_column_is_folded() -> None:
     assert Wrapped("a.retention_campaign_with_a_long_name").lines(10) == [
         "a.", "retention_", "campaign_w", "ith_a_long", "_name"]
