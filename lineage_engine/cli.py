@@ -928,6 +928,9 @@ def demo() -> None:
     console.print("prod_db.raw.customer_profiles.support_note is a finding inside the e-mail's own table: the e-mail "
                   "has a masking policy (EMAIL_MASK) and an UPDATE copied it into that unmasked column, so every "
                   "reader of the table sees it in clear (a masking bypass).")
+    console.print("prod_db.support.caller_verification.phone_last4 holds right(phone, 4): a partial exposure, rated "
+                  "one level below the phone's (compliance.risk_thresholds.partial_exposure); its count(distinct "
+                  "email) column counts values and exposes none.")
     console.rule("where the data lives")
     where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
     console.print(f"graph ({s.graph.type}): {where}")

@@ -59,7 +59,7 @@ def pairs(edges: list[dict[str, object]]) -> set[tuple[object, object]]:
 def test_crawl_builds_lineage_collapses_temp_objects_and_is_idempotent(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     first = cli(config, "crawl")
-    assert "crawled 599 rows" in first
+    assert "crawled 600 rows" in first
     edges = export(config)
     found = pairs(edges)
     # dbt incremental through CUSTOMER_360__dbt_tmp: collapsed, recorded in via.
@@ -158,7 +158,7 @@ def test_killed_crawl_resumes_to_the_same_graph(tmp_path: Path) -> None:
         time.sleep(0.01)
     proc.wait(timeout=HANG_SECONDS)
     assert proc.returncode == -signal.SIGKILL, "the crawl finished before it could be killed mid-way"
-    assert 0 < committed < 599
+    assert 0 < committed < 600
     out = cli(crashed, "crawl")
     assert "crawled" in out
     assert export(crashed) == expected
@@ -199,6 +199,13 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert "coverage: 2 origins walked at column level" in out
     # the masked e-mail copied into a free-text column of its own table: a masking bypass
     assert (email, "prod_db.raw.customer_profiles.support_note", "column") in found
+    # right(phone, 4) is a partial exposure, one level below the phone's HIGH; a count is no finding
+    caller = "prod_db.support.caller_verification"
+    assert [(severity, exposure) for severity, origin, terminal, _, _, level, exposure, _ in rows
+            if terminal == f"{caller}.phone_last4"] == [("MEDIUM", "partial")]
+    assert ("prod_db.raw.customer_profiles.phone", f"{caller}.phone_last4", "column") in found
+    assert not [t for t in terminals if t.startswith(caller) and t != f"{caller}.phone_last4"]
+    assert "customers_in_country" not in table
     # a CRM copy masked three hours after it was made: resolved findings with their unmasked window
     for column in ("email", "phone"):
         assert (f"resolved: prod_db.raw.customer_profiles.{column} → prod_db.crm.contacts.{column} unmasked from "

@@ -5,9 +5,9 @@ raw PII loaded from a landing stage, dbt staging views, a dbt incremental model 
 ``__dbt_tmp`` relations, a marketing mart protected by a masking policy, a partner share fed
 with hashed e-mails, an unload of customer data to an S3 stage, a renamed table, a
 clone-and-swap maintenance, a session temporary table, a masked e-mail copied into a free-text
-column of its own table, and the noise a crawler must skip
-(SELECTs with PII literals, SHOW/DESCRIBE/USE, failed and our own queries, one statement that
-does not parse). Deterministic: the same file every run.
+column of its own table, the last four digits of a phone kept for caller checks, and the noise a
+crawler must skip (SELECTs with PII literals, SHOW/DESCRIBE/USE, failed and our own queries, one
+statement that does not parse). Deterministic: the same file every run.
 """
 
 from __future__ import annotations
@@ -121,6 +121,12 @@ select t.ticket_id, t.customer_email, t.body, c.lifetime_value
 from PROD_DB.RAW.SUPPORT_TICKETS t
 join PROD_DB.ANALYTICS.CUSTOMER_360 c on c.email = t.customer_email
 where t.priority = 'urgent'"""
+# support keeps the last four digits of each phone to verify callers (a partial exposure, rated one
+# level below the phone's) and counts e-mails per country (a count carries no value: no finding)
+CALLER_VERIFICATION = """create or replace table PROD_DB.SUPPORT.CALLER_VERIFICATION as
+select customer_id, right(phone, 4) as phone_last4,
+       count(distinct email) over (partition by country_code) as customers_in_country
+from PROD_DB.STAGING.STG_CUSTOMERS"""
 CLONE = "create or replace table PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD clone PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE"
 SWAP = "alter table PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE swap with PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD"
 DROP_CLONE = "drop table if exists PROD_DB.ANALYTICS.FINANCE_DAILY_REVENUE_REBUILD"
@@ -218,6 +224,9 @@ def build() -> list[dict[str, object]]:
         if day == 22:  # drift: sensitive data reaches a new destination
             w.add("CREATE_TABLE_AS_SELECT", SUPPORT, user="DS_BOB", role="DATA_SCIENCE", session="8300",
                   schema="ANALYTICS")
+        if day == 24:  # a partial exposure (issue 10 §1)
+            w.add("CREATE_TABLE_AS_SELECT", CALLER_VERIFICATION, user="SUPPORT_DAN", role="SUPPORT_ADMIN",
+                  session="8450", schema="SUPPORT")
         if day == 25:  # maintenance: clone, swap, drop
             for query_type, text in (("CREATE_TABLE", CLONE), ("ALTER", SWAP), ("DROP", DROP_CLONE)):
                 w.add(query_type, text, user="DBA", role="SYSADMIN", session="8400", schema="ANALYTICS")
