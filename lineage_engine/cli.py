@@ -386,7 +386,8 @@ def exposure_rows(paths: list[ExposurePath], explanations: dict[tuple[str, str],
     for p in paths:
         why = explanations.get((p.origin, p.terminal)) or {}
         row: dict[str, object] = {"severity": p.severity, "origin": p.origin, "terminal": p.terminal,
-                                  "level": p.level, "hops": p.hops, "tags": list(p.regulatory_tags),
+                                  "level": p.level, "exposure": p.exposure, "hops": p.hops,
+                                  "tags": list(p.regulatory_tags),
                                   "steward": p.steward, "path": flow_order(p.path)}
         if fmt == "json":
             row["opened_by"] = why.get("opened_by")
@@ -660,7 +661,7 @@ def findings(
         items = reg.list_findings(status)
     rows: list[dict[str, object]] = [
         {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
-         "level": f.level, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
+         "level": f.level, "exposure": f.exposure, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
          "tags": list(f.regulatory_tags), "path": flow_order(f.path),
          "unmasked window": f.window(),
          "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
@@ -692,14 +693,16 @@ def findings_show(
     if format == "json":
         sys.stdout.write(json.dumps(plain({
             "id": finding.id, "status": finding.status, "severity": finding.severity, "origin": finding.origin,
-            "terminal": finding.terminal, "level": finding.level, "path": flow_order(finding.path),
+            "terminal": finding.terminal, "level": finding.level, "exposure": finding.exposure,
+            "path": flow_order(finding.path),
             "tags": list(finding.regulatory_tags), "steward": finding.steward, "opened_at": finding.opened_at,
             "last_seen_at": finding.last_seen_at, "resolved_at": finding.resolved_at,
             "accepted_until": finding.accepted_until, "accepted_by": finding.accepted_by,
             "accepted_reason": finding.accepted_reason, "opened_by": why.get("opened_by"),
             "edges": why.get("hops") or [], "events": event_rows}), indent=2) + "\n")
         return
-    console.print(f"finding {finding.id}: {finding.status}, {finding.severity}, level {finding.level}", markup=False)
+    console.print(f"finding {finding.id}: {finding.status}, {finding.severity}, level {finding.level}, "
+                  f"exposure {finding.exposure}", markup=False)
     console.print("path: " + " → ".join(flow_order(finding.path)), markup=False)
     console.print(f"opened by: {opened_by_text(why.get('opened_by')) or 'unknown (found before statements were kept)'}",
                   markup=False)

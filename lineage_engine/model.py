@@ -620,6 +620,8 @@ class Finding:
     passes; None: until reopened by hand) or ``resolved``. ``explanation`` (issue 10 §6):
     ``hops`` (origin first, each with its transform and statement) and ``opened_by`` (query
     id, user, role and time of the statement that put the data into the terminal).
+    ``exposure``: ``full`` (the origin's value reaches the terminal) or ``partial`` (only a
+    fragment, ``RIGHT(phone, 4)``: rated lower).
     """
 
     id: int
@@ -637,6 +639,7 @@ class Finding:
     unmasked_from: datetime | None = None
     unmasked_to: datetime | None = None
     note: str | None = None
+    exposure: str = "full"
     explanation: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
     accepted_until: datetime | None = None
     accepted_by: str | None = None

@@ -13,6 +13,7 @@ as stored. Before issue 10 each of these answered wrongly:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -86,6 +87,20 @@ def test_a_fragment_is_a_lower_exposure_and_a_count_is_none(tmp_path: Path) -> N
         ("db.s.people.email", "db.s.firsts.first_email", "HIGH", "column"),  # MIN carries the value
         ("scan says partial",),
     }  # stats counts values: no finding
+    config = tmp_path / "cfg" / "lineage-engine.config.yaml"  # the ledger keeps the exposure (issue 10 §6)
+    with sqlite3.connect(config.parent / ".lineage" / "registry.db") as db:
+        assert dict(db.execute("select terminal, exposure from findings")) == {
+            "db.s.last4.ssn_last4": "partial", "db.s.firsts.first_email": "full"}
+    listed = {r["terminal"]: r for r in json.loads(run_cli(config, "findings", "--format", "json").stdout)}
+    assert {t: r["exposure"] for t, r in listed.items()} == {
+        "db.s.last4.ssn_last4": "partial", "db.s.firsts.first_email": "full"}
+    partial = listed["db.s.last4.ssn_last4"]["id"]
+    assert json.loads(run_cli(config, "findings", "show", str(partial), "--format", "json").stdout)["exposure"] == (
+        "partial")
+    assert "exposure partial" in run_cli(config, "findings", "show", str(partial)).stdout
+    assert "partial" in run_cli(config, "findings").stdout
+    opened = json.loads(run_cli(config, "findings", "show", str(partial), "--format", "json").stdout)["events"][0]
+    assert (opened["event"], opened["details"]["exposure"]) == ("opened", "partial")
 
 
 def test_partial_exposure_severity_is_configurable(tmp_path: Path) -> None:

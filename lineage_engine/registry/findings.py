@@ -123,6 +123,7 @@ def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict
     row.regulatory_tags = list(path.regulatory_tags)
     row.level = path.level
     row.steward = path.steward
+    row.exposure = path.exposure
     row.note = path.note or None
     row.unmasked_from = row.unmasked_to = None
 
@@ -167,7 +168,7 @@ def _record_windows(
         outcome["windows"].append(row)
         if opened:
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
-                                 path=list(reversed(row.path)), again=False))
+                                 exposure=row.exposure, path=list(reversed(row.path)), again=False))
         events.append(_event(row, "resolved", now, SCAN_ACTOR, "masked after the data arrived",
                              severity=row.severity, unmasked_from=_iso(row.unmasked_from),
                              unmasked_to=_iso(row.unmasked_to)))
@@ -234,7 +235,7 @@ def record_scan(
             _apply(row, path, now, explain.get(key))
             outcome["opened"].append(row)
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
-                                 path=list(reversed(row.path)), again=again))
+                                 exposure=row.exposure, path=list(reversed(row.path)), again=again))
             alerts.append((row, path, "opened", None))
             continue
         alerted = row.last_alerted_severity or row.severity  # before the update below
@@ -333,7 +334,7 @@ def reopen(session: Session, finding_id: int, *, actor: str, now: datetime, reas
     events = [_event(row, "reopened", now, actor, reason, severity=row.severity)]
     path = ExposurePath(origin=row.origin, terminal=row.terminal, path=tuple(row.path), hops=len(row.path) - 1,
                         regulatory_tags=tuple(row.regulatory_tags), classification="", severity=row.severity,
-                        level=row.level, steward=row.steward)
+                        level=row.level, steward=row.steward, exposure=row.exposure)
     dedupe = f"{ALERT_KIND}:{row.id}:reopened:{now.isoformat()}"
     if insert_alert(session, ALERT_KIND, dedupe, alert_payload(row, path, "reopened", None), now):
         events.append(_event(row, "alerted", now, actor, alert="reopened", dedupe_key=dedupe, severity=row.severity))

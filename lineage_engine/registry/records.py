@@ -125,6 +125,7 @@ def finding_from_row(row: FindingRow) -> Finding:
         unmasked_from=row.unmasked_from,
         unmasked_to=row.unmasked_to,
         note=row.note,
+        exposure=row.exposure or "full",
         explanation=dict(row.explanation) if row.explanation else None,
         accepted_until=row.accepted_until,
         accepted_by=row.accepted_by,

@@ -222,6 +222,8 @@ class FindingRow(Base):
     unmasked_from: Mapped[datetime | None]
     unmasked_to: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # full: the origin's value reaches the terminal; partial: only a fragment (RIGHT(x, 4)).
+    exposure: Mapped[str] = mapped_column(String(8), server_default="full")
     # Why it exists (issue 10 §6): the path's hops with their transforms and the statement
     # (query id, user, role, time) that put the data into the terminal.
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
