@@ -11,8 +11,9 @@ registry transaction:
 * ``CREATE OR REPLACE`` (table or view) and ``DROP`` of a dataset -> its policies and tags from
   the warehouse end then (Snowflake drops them with the old object; facts from the
   classification file are declarations and stay);
-* column lineage out of a column that has a masking policy fact (or whose dataset has), or
-  out of a view's column (a view shows its base column's policy) -> a
+* ``ALTER TAG t SET|UNSET MASKING POLICY p`` -> a ``tag_masking_policy`` fact of the tag;
+* column lineage out of a column that has a masking policy fact (or whose dataset has, or that
+  carries a tag that has one: tag-based masking), or out of a view's column (a view shows its base column's policy) -> a
   :class:`~lineage_engine.model.ColumnRead` with the statement's ``role_name``: the scan
   decides from it what the copy holds.
 
@@ -42,7 +43,8 @@ from lineage_engine.model import (
     dataset_of,
 )
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.parsing.policies import extract_policies, might_govern
+from lineage_engine.exposure.masking import tag_name
+from lineage_engine.parsing.policies import PolicyChange, extract_policies, might_govern
 from lineage_engine.registry.repository import Registry
 
 if TYPE_CHECKING:
@@ -81,12 +83,30 @@ class PolicyRecorder:
         self._recreated: list[tuple[str, datetime]] = []
         self._roles: dict[str, str | None] = {}
         self._masked: set[str] | None = None
+        self._carriers: dict[str, set[str]] = {}
+        self._masking_tags: set[str] = set()
         self.statements = 0
 
     def _masked_paths(self) -> set[str]:
         if self._masked is None:
             self._masked = self._registry.masked_paths()
+            self._carriers, self._masking_tags = self._registry.tag_carriers()
+            for tag in self._masking_tags:
+                self._masked.update(self._carriers.get(tag, ()))
         return self._masked
+
+    def _tag_change(self, change: PolicyChange) -> None:
+        """Keep the masked ids current when a tag or a tag's masking policy is set (tag-based masking)."""
+        masked = self._masked_paths()
+        if change.fact == "tag":
+            name = tag_name(change.key)
+            self._carriers.setdefault(name, set()).add(change.target)
+            if name in self._masking_tags:
+                masked.add(change.target)
+        else:
+            name = tag_name(change.target)
+            self._masking_tags.add(name)
+            masked.update(self._carriers.get(name, ()))
 
     def observe(self, record: QueryRecord) -> None:
         """Read the governance statements of one admitted row; remember its role."""
@@ -105,6 +125,8 @@ class PolicyRecorder:
                                             key=change.key, query_id=qid))
             if change.fact == "masking_policy" and change.value is not None:
                 self._masked_paths().add(change.target)
+            elif change.fact in ("tag", "tag_masking_policy") and change.value is not None:
+                self._tag_change(change)
         for body in found.bodies:
             self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid))
         self._dropped.extend((name, at) for name in found.dropped_policies)

@@ -51,7 +51,7 @@ from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport,
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
 from lineage_engine.exposure.explain import IntervalIndex, explain_path, opening_hop
-from lineage_engine.exposure.masking import MaskingView, masking_spans
+from lineage_engine.exposure.masking import MaskingView, masking_spans, tag_masking_spans
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
@@ -323,8 +323,10 @@ class MaskingInputs:
 
     def __init__(self, registry: Any) -> None:
         self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
+        on_tags = registry.fact_history(fact="tag_masking_policy")  # tag-based masking (rule 5)
+        self.tag_spans = tag_masking_spans([*on_tags, *registry.fact_history(fact="tag")]) if on_tags else {}
         self._registry = registry
-        self.view: MaskingView = MaskingView(self.spans)
+        self.view: MaskingView = MaskingView(self.spans, tag_spans=self.tag_spans)
         self.notes: dict[tuple[str, str], str] = {}
 
     def judge(self, column_rows: Collection[EdgeRow], views: Collection[str], now: datetime) -> list[EdgeRow]:
@@ -333,12 +335,12 @@ class MaskingInputs:
         for row in column_rows:
             if row.kind == "DIRECT" and dataset_of(row.downstream) in views and row.valid_from <= now:
                 live.setdefault(row.downstream, set()).add(row.upstream)
-        masked = set(self.spans)
+        masked = set(self.spans) | set(self.tag_spans)
         if not masked:
             self.view = MaskingView(self.spans, live_upstreams=live)
             return list(column_rows)
         self.view = view = MaskingView(self.spans, self._registry.policy_bodies(), self._registry.column_reads(),
-                                       live_upstreams=live)
+                                       live_upstreams=live, tag_spans=self.tag_spans)
         out = []
         for row in column_rows:
             up = row.upstream

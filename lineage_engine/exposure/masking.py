@@ -25,12 +25,19 @@ query or view; its docs: "Understanding Column-level Security"):
    and is masked at T was readable in clear from the instant the data arrived until the
    start of the masked span holding at T: the finding is resolved and says "unmasked from
    T1 to T2". Data that arrived after the policy was never readable in clear.
+5. **Tag-based masking** (Snowflake's "Tag-based masking policies" page): a column (or every
+   column of a table) that carries tag ``t`` is masked by ``p`` while ``t`` carries ``p``
+   (``ALTER TAG t SET MASKING POLICY p``), from the later of the two facts' starts on
+   (:func:`tag_masking_spans`). A policy assigned to the column (or its dataset) directly wins
+   over a tag's: its body decides what a copy holds. Tags match on their last name part.
+   The policy's data type is not compared with the column's (types are not kept): a tag
+   policy is taken to mask every column that carries the tag.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,23 +75,68 @@ def masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
             by_path[fact.catalog_path].append(fact)
     out: dict[str, list[Span]] = {}
     for path, rows in by_path.items():
-        bounds = sorted({r.valid_from for r in rows} | {r.valid_to for r in rows if r.valid_to is not None})
-        spans: list[Span] = []
-        for k, start in enumerate(bounds):
-            end = bounds[k + 1] if k + 1 < len(bounds) else None
-            holding = [r for r in rows if r.holds_at(start)]
-            if not holding:
-                continue
-            win = max(holding, key=lambda r: (r.valid_from, _ORIGIN_RANK.get(r.origin, 0)))
-            if _unmasked(win.value):
-                continue
-            policy = str(win.value).strip().lower()
-            if spans and spans[-1].end == start and spans[-1].policy == policy:
-                spans[-1] = Span(spans[-1].start, end, policy)
-            else:
-                spans.append(Span(start, end, policy))
+        spans = [Span(start, end, str(value).strip().lower()) for start, end, value in _timeline(rows, _unmasked)]
         if spans:
             out[path] = spans
+    return out
+
+
+def tag_name(name: str) -> str:
+    """Return the part of a tag's name that tag-based masking matches on: its last part, lower-case
+    unless it was quoted (``governance.tags.pii`` and ``pii`` are the same tag)."""
+    return name.rsplit(".", 1)[-1]
+
+
+def tag_masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
+    """Return id -> spans masked by tag-based masking policies (rule 5), oldest first.
+
+    An id (a column, or a dataset: then all its columns) is masked by policy ``p`` while it
+    carries tag ``t`` (``tag`` facts: ``ALTER … SET TAG``, ``TAG_REFERENCES``) *and* ``t``
+    carries ``p`` (``tag_masking_policy`` facts: ``ALTER TAG t SET MASKING POLICY p``): from
+    the later of the two starts to the earlier of the two ends.
+    """
+    carried: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
+    on_tag: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
+    for fact in facts:
+        if fact.fact == "tag" and fact.key:
+            carried[(fact.catalog_path, tag_name(fact.key))].append(fact)
+        elif fact.fact == "tag_masking_policy" and fact.key:
+            on_tag[(tag_name(fact.catalog_path), fact.key.strip().lower())].append(fact)
+    policies: dict[str, list[tuple[datetime, datetime | None, str]]] = defaultdict(list)
+    for (tag, policy), rows in on_tag.items():
+        policies[tag].extend((start, end, policy) for start, end, _ in _timeline(rows, lambda v: v is None))
+    out: dict[str, list[Span]] = defaultdict(list)
+    for (path, tag), rows in carried.items():
+        for start, end, _ in _timeline(rows, lambda v: v is None):
+            for p_start, p_end, policy in policies.get(tag, ()):
+                begin = max(start, p_start)
+                finish = end if p_end is None else p_end if end is None else min(end, p_end)
+                if finish is None or begin < finish:
+                    out[path].append(Span(begin, finish, policy))
+    return {path: sorted(spans, key=lambda s: (s.start, s.policy)) for path, spans in out.items()}
+
+
+def _timeline(rows: list[RegistryFact], off: Callable[[object], bool]) -> list[tuple[datetime, datetime | None, object]]:
+    """Return the intervals of one fact timeline whose winning value is not ``off``, oldest first.
+
+    At each instant the fact with the newest ``valid_from`` holding then wins (ties: the
+    warehouse over the file); adjacent intervals with the same value are joined.
+    """
+    bounds = sorted({r.valid_from for r in rows} | {r.valid_to for r in rows if r.valid_to is not None})
+    out: list[tuple[datetime, datetime | None, object]] = []
+    for k, start in enumerate(bounds):
+        end = bounds[k + 1] if k + 1 < len(bounds) else None
+        holding = [r for r in rows if r.holds_at(start)]
+        if not holding:
+            continue
+        win = max(holding, key=lambda r: (r.valid_from, _ORIGIN_RANK.get(r.origin, 0)))
+        if off(win.value):
+            continue
+        value = str(win.value).strip().lower() if isinstance(win.value, str) else win.value
+        if out and out[-1][1] == start and out[-1][2] == value:
+            out[-1] = (out[-1][0], end, value)
+        else:
+            out.append((start, end, value))
     return out
 
 
@@ -102,6 +154,7 @@ class MaskingView:
     Args:
         spans: from :func:`masking_spans`.
         bodies: every policy body interval.
+        tag_spans: from :func:`tag_masking_spans` (used where no direct span holds).
         reads: every recorded copy out of a masked column.
         live_upstreams: view column id -> its DIRECT upstream column ids through view edges.
     """
@@ -112,8 +165,10 @@ class MaskingView:
         bodies: Iterable[MaskingPolicyBody] = (),
         reads: Iterable[ColumnRead] = (),
         live_upstreams: Mapping[str, Iterable[str]] | None = None,
+        tag_spans: Mapping[str, list[Span]] | None = None,
     ) -> None:
         self._spans = dict(spans)
+        self._tag_spans = dict(tag_spans or {})
         self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
         for body in bodies:
             self._bodies[body.name].append(body)
@@ -125,12 +180,14 @@ class MaskingView:
     def policies_at(self, node: str, at: datetime, _seen: frozenset[str] = frozenset()) -> list[Span] | None:
         """Return the spans masking ``node`` (dataset or column id) at ``at``, None when it is clear.
 
-        A column's own spans and its dataset's count; a view column takes its upstreams'
-        (all of them must be masked, rule 2).
+        A column's own spans and its dataset's count, direct policies before tag-based ones
+        (rule 5); a view column takes its upstreams' (all of them must be masked, rule 2).
         """
-        found = [s for key in (node, _dataset(node)) if key for s in self._spans.get(key, ()) if s.holds(at)]
-        if found:
-            return found
+        keys = [key for key in (node, _dataset(node)) if key]
+        for spans in (self._spans, self._tag_spans):
+            found = [s for key in keys for s in spans.get(key, ()) if s.holds(at)]
+            if found:
+                return found
         ups = self._live.get(node)
         if not ups or node in _seen:
             return None

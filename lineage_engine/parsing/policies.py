@@ -10,6 +10,9 @@ POLICY`` reference pages):
 * ``ALTER TABLE|VIEW t [MODIFY|ALTER [COLUMN] c] SET TAG a = 'v' [, …]`` / ``UNSET TAG a [, …]``;
 * ``ALTER TABLE|VIEW t ADD ROW ACCESS POLICY p ON (c, …)`` / ``DROP ROW ACCESS POLICY p`` /
   ``DROP ALL ROW ACCESS POLICIES``;
+* ``ALTER TAG [IF EXISTS] a SET MASKING POLICY p [, MASKING POLICY q …] [FORCE]`` and
+  ``… UNSET MASKING POLICY p [, …]`` (tag-based masking: Snowflake's "Tag-based masking
+  policies" page; the ``target`` of such a change is the tag's name);
 * ``CREATE [OR REPLACE] MASKING POLICY [IF NOT EXISTS] p AS (val type, …) RETURNS type ->
   body`` and ``ALTER MASKING POLICY p SET BODY -> body``: of the body only the roles that
   see the value in clear are kept, and whether the body was understood (never other
@@ -54,9 +57,11 @@ class PolicyChange:
     Attributes:
         target: a column id (masking policy, column tag) or a dataset id (tag, row access
             policy); unqualified names are completed from the session's database/schema.
-        fact: ``masking_policy`` | ``tag`` | ``row_access_policy``.
+            For ``tag_masking_policy``: the tag's name (lower-case, as written).
+        fact: ``masking_policy`` | ``tag`` | ``row_access_policy`` | ``tag_masking_policy``.
         value: the policy name (lower-case, unqualified) or tag value; None for an unset/drop.
-        key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change.
+        key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change; the
+            policy name of a ``tag_masking_policy`` change (a tag holds one policy per data type).
     """
 
     target: str
@@ -189,6 +194,10 @@ def _policy_name(parts: list[tuple[str, bool]]) -> str:
     return parts[-1][0].lower()
 
 
+def _tag_name(parts: list[tuple[str, bool]]) -> str:
+    return ".".join(p if quoted else p.lower() for p, quoted in parts)
+
+
 class _Collector:
     def __init__(self, text: str, database: str | None, schema: str | None) -> None:
         self.text, self.database, self.schema = text, database, schema
@@ -217,6 +226,11 @@ class _Collector:
             if cur.accept("MASKING", "POLICY"):
                 cur.accept("IF", "NOT", "EXISTS")
                 self.create_policy(cur)
+        elif cur.accept("ALTER", "TAG"):
+            cur.accept("IF", "EXISTS")
+            parts = cur.name()
+            if parts:
+                self.tag_policies(cur, _tag_name(parts))
         elif cur.accept("ALTER", "MASKING", "POLICY"):
             cur.accept("IF", "EXISTS")
             parts = cur.name()
@@ -282,6 +296,19 @@ class _Collector:
             if not cur.at_comma():
                 return
 
+    def tag_policies(self, cur: _Cursor, tag: str) -> None:
+        setting = cur.accept("SET")
+        if not setting and not cur.accept("UNSET"):
+            return
+        while cur.accept("MASKING", "POLICY"):
+            policy = cur.name()
+            if policy is None:
+                return
+            name = _policy_name(policy)
+            self.changes.append(PolicyChange(tag, "tag_masking_policy", name if setting else None, name))
+            if not cur.at_comma():
+                return
+
     def set_tags(self, cur: _Cursor, target: str) -> None:
         while True:
             parts = cur.name()
@@ -290,7 +317,7 @@ class _Collector:
                     or value.token_type != TokenType.STRING:
                 return
             cur.i += 2
-            key = ".".join(p if quoted else p.lower() for p, quoted in parts)
+            key = _tag_name(parts)
             self.changes.append(PolicyChange(target, "tag", value.text[:TAG_VALUE_MAX], key))
             if not cur.next_in_list():
                 return
@@ -300,7 +327,7 @@ class _Collector:
             parts = cur.name()
             if parts is None:
                 return
-            key = ".".join(p if quoted else p.lower() for p, quoted in parts)
+            key = _tag_name(parts)
             self.changes.append(PolicyChange(target, "tag", None, key))
             if not cur.next_in_list():
                 return

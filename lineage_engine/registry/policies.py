@@ -117,3 +117,17 @@ def masked_paths(session: Session) -> set[str]:
     """Return every catalog_path that has (or had) a masking policy fact, any origin."""
     query = select(FactRow.catalog_path).where(FactRow.fact == "masking_policy", FactRow.value.is_not(None))
     return set(session.scalars(query.distinct()))
+
+
+def tag_carriers(session: Session) -> tuple[dict[str, set[str]], set[str]]:
+    """Return (tag name -> paths that carry or carried it, names of tags that have or had a
+    masking policy); tag names by their last part (:func:`~lineage_engine.exposure.masking.tag_name`)."""
+    from lineage_engine.exposure.masking import tag_name
+
+    masking = {tag_name(p) for p in session.scalars(select(FactRow.catalog_path).where(
+        FactRow.fact == "tag_masking_policy", FactRow.value.is_not(None)).distinct())}
+    carriers: dict[str, set[str]] = {}
+    for path, key in session.execute(select(FactRow.catalog_path, FactRow.key).where(
+            FactRow.fact == "tag", FactRow.value.is_not(None)).distinct()):
+        carriers.setdefault(tag_name(key), set()).add(path)
+    return carriers, masking

@@ -289,6 +289,11 @@ class Registry:
         with self._transaction("read masked paths") as session:
             return _policies.masked_paths(session)
 
+    def tag_carriers(self) -> tuple[dict[str, set[str]], set[str]]:
+        """Return (tag name -> ids that carry or carried it, tags that have or had a masking policy)."""
+        with self._transaction("read tagged paths") as session:
+            return _policies.tag_carriers(session)
+
     # -- crawl state ------------------------------------------------------------------
 
     def get_watermark(self, source: str) -> Watermark | None:

@@ -37,7 +37,10 @@ ASSET_TYPES: tuple[str, ...] = ("dataset", "column")
 FINDING_STATUSES: tuple[str, ...] = ("open", "resolved")
 FACT_KINDS: tuple[str, ...] = (
     "classification", "regulatory_tags", "steward", "masking_policy", "tag", "row_access_policy",
+    "tag_masking_policy",
 )  # fmt: skip
+# tag_masking_policy: catalog_path is a tag's name, key and value the policy it masks with
+# (ALTER TAG ... SET MASKING POLICY; value None once unset): tag-based masking (issue 10).
 FACT_ORIGINS: tuple[str, ...] = ("import", "query_history", "policy_references", "tag_references")
 
 # Deterministic constraint names, so migrations can refer to them on both databases.

@@ -57,3 +57,23 @@ def test_what_a_copy_holds() -> None:
     assert unknown.clear and "whose body is unknown" in unknown.note
     unrecorded = view.judge_copy(copy(3, down="db.s.z.email"))
     assert unrecorded.clear and "role is not recorded" in unrecorded.note
+
+
+def test_tag_spans_overlap_the_tag_and_its_policy_and_a_direct_policy_wins() -> None:
+    """Rule 5: masked while the column carries the tag *and* the tag carries a policy."""
+    from lineage_engine.exposure.masking import tag_masking_spans
+
+    tag = [RegistryFact(EMAIL, "tag", "email", h(2), h(10), origin="query_history", key="gov.tags.pii"),
+           RegistryFact("db.s.orders", "tag", "yes", h(0), origin="tag_references", key="PII")]
+    on_tag = [RegistryFact("pii", "tag_masking_policy", "str_mask", h(4), h(6), key="str_mask"),
+              RegistryFact("pii", "tag_masking_policy", None, h(6), h(8), key="str_mask"),
+              RegistryFact("gov.tags.pii", "tag_masking_policy", "str_mask", h(8), key="str_mask")]
+    spans = tag_masking_spans([*tag, *on_tag])
+    assert spans[EMAIL] == [Span(h(4), h(6), "str_mask"), Span(h(8), h(10), "str_mask")]
+    assert "db.s.orders" not in spans  # "PII" (quoted, other case) is another tag
+    view = MaskingView(masking_spans([fact("direct_mask", 5)]), tag_spans=spans)
+    assert [s.policy for s in view.policies_at(EMAIL, h(4.5))] == ["str_mask"]  # type: ignore[arg-type, union-attr]
+    assert [s.policy for s in view.policies_at(EMAIL, h(5.5))] == ["direct_mask"]  # type: ignore[arg-type, union-attr]
+    assert view.policies_at(EMAIL, h(7)) is None or [s.policy for s in view.policies_at(EMAIL, h(7))] == [  # type: ignore[union-attr]
+        "direct_mask"]
+    assert not view.is_masked("db.s.other.email", h(5))

@@ -94,3 +94,15 @@ def test_other_text_gives_nothing(text: str) -> None:
 
 def test_unqualified_without_session_defaults_is_left_out() -> None:
     assert not extract_policies("ALTER TABLE t MODIFY COLUMN email SET MASKING POLICY m")
+
+
+def test_tag_masking_policies() -> None:
+    """``ALTER TAG … SET|UNSET MASKING POLICY`` (Snowflake's ALTER TAG page): one change per policy."""
+    assert _changes("ALTER TAG governance.tags.pii SET MASKING POLICY gov.str_mask, MASKING POLICY num_mask FORCE") == [
+        PolicyChange("governance.tags.pii", "tag_masking_policy", "str_mask", "str_mask"),
+        PolicyChange("governance.tags.pii", "tag_masking_policy", "num_mask", "num_mask"),
+    ]
+    assert _changes('alter tag if exists "Pii" unset masking policy str_mask') == [
+        PolicyChange("Pii", "tag_masking_policy", None, "str_mask")]
+    assert _changes("ALTER TAG pii SET COMMENT = 'x'") == []  # nothing about masking
+    assert _changes("ALTER TAG pii RENAME TO pii2") == []
