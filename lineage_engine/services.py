@@ -512,11 +512,21 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
         if not walk or not answered_by_walk(trace.name):
             return in_flow_order(trace, store.run_trace(trace, params))
 
-        def facts(as_of: datetime) -> list[Any]:
-            with registry(settings) as reg:
-                return registry_facts(reg, as_of)
+        with ExitStack() as stack:  # the registry is opened (read only) when a trace needs it
+            opened: list[Registry] = []
 
-        return in_flow_order(trace, run_walk_trace(store, trace, params, facts))
+            def reg() -> Registry:
+                if not opened:
+                    opened.append(stack.enter_context(registry(settings)))
+                return opened[0]
+
+            def facts(as_of: datetime) -> list[Any]:
+                return registry_facts(reg(), as_of)
+
+            def masking() -> MaskingInputs:  # as the scan applies it (one semantics)
+                return MaskingInputs(reg())
+
+            return in_flow_order(trace, run_walk_trace(store, trace, params, facts, masking))
 
 
 DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"

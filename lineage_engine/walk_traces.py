@@ -23,7 +23,7 @@ from lineage_engine.exposure.column_walk import dataset_of
 from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as_dicts
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import SavedTrace
-from lineage_engine.scan import load_lineage, masked_ids, walk_columns, walk_tables
+from lineage_engine.scan import MaskingInputs, load_lineage, masked_ids, walk_columns, walk_tables
 
 _NODES = SavedTrace(
     name="_dataset_properties",
@@ -34,6 +34,9 @@ _NODES = SavedTrace(
 FactsLoader = Callable[[datetime], list[Any]]
 """Returns the registry assets that hold at an instant (:func:`lineage_engine.facts.registry_facts`)."""
 
+MaskingLoader = Callable[[], MaskingInputs]
+"""Returns the masking policies with time, as the scan reads them (``MaskingInputs(registry)``)."""
+
 
 def answered_by_walk(name: str) -> bool:
     """Return True for the saved traces the walk answers (see the module docstring)."""
@@ -41,14 +44,19 @@ def answered_by_walk(name: str) -> bool:
 
 
 def run_walk_trace(store: GraphStore, trace: SavedTrace, params: Mapping[str, object],
-                   facts: FactsLoader) -> list[dict[str, object]]:
+                   facts: FactsLoader, masking: MaskingLoader | None = None) -> list[dict[str, object]]:
     """Answer a walk-answered trace; ``params`` as :func:`lineage_engine.traces.coerce_params` made them.
+
+    ``masking`` gives the masking policies with time (policies from the query history, views
+    enforcing their base column's policy, copies holding what their role saw, tag-based
+    masking), exactly as the scan applies them; without it only the registry's masking of
+    ``$as_of`` is used.
 
     Raises:
         KeyError: ``trace`` is not answered by the walk (check :func:`answered_by_walk`).
         GraphError, RegistryError: a store could not be read.
     """
-    return _ANSWERS[trace.name](store, params, facts)
+    return _ANSWERS[trace.name](store, params, facts, masking)
 
 
 def _nodes(store: GraphStore, ids: set[str]) -> dict[str, dict[str, object]]:
@@ -56,8 +64,12 @@ def _nodes(store: GraphStore, ids: set[str]) -> dict[str, dict[str, object]]:
     return {str(r["id"]): {"id": r["id"], "kind": r["kind"], "steward": r["steward"]} for r in rows}
 
 
-def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsLoader) -> list[dict[str, object]]:
+def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsLoader,
+                  masking: MaskingLoader | None = None) -> list[dict[str, object]]:
     """Every dataset holding data of ``$dataset`` as of ``$as_of`` (masked ones too: erasure).
+
+    Masking is not applied on purpose: a masked copy still holds the person's data, which an
+    erasure must reach (the scan, which asks "who can read it in clear", stops at masking).
 
     Rows: dataset, hops, kind, steward, path (node dicts, the given dataset first), edges
     (hops in path order, each with the statement that last derived it); by hops, dataset.
@@ -78,11 +90,14 @@ def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsL
     return rows
 
 
-def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object],
-                         facts: FactsLoader) -> list[dict[str, object]]:
+def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object], facts: FactsLoader,
+                         masking: MaskingLoader | None = None) -> list[dict[str, object]]:
     """What holds each origin column's value unmasked as of ``$as_of`` (the scan's column walk).
 
-    Masking policies are the registry facts of ``$as_of``. Rows: origin, terminal (a column,
+    Masking as the scan applies it at ``$as_of`` (with ``masking``): a copy out of a masked
+    column holds what its role saw, a view over a masked column shows it masked, a column
+    masked at ``$as_of`` (its own policy, its table's, a tag's) is left out, even when it held
+    the value in clear before (the scan's resolved window). Rows: origin, terminal (a column,
     or a dataset where column lineage was unknown on a hop), dataset, level, hops, path
     (node dicts, terminal first, origin last), edges (in path order); by origin, hops, terminal.
     """
@@ -92,7 +107,11 @@ def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object],
     assert isinstance(as_of, datetime)
     masked, masked_columns = masked_ids(facts(as_of))
     lineage = load_lineage(store, columns=True)
-    holdings = walk_columns(lineage, origins, as_of=as_of, masked_datasets=masked, masked_columns=masked_columns)
+    timed = masking() if masking is not None else None
+    holdings = walk_columns(lineage, origins, as_of=as_of, masked_datasets=masked, masked_columns=masked_columns,
+                            masking=timed)
+    if timed is not None:  # masked at $as_of: no open exposure (the scan's rule 7)
+        holdings = [h for h in holdings if h.level != "column" or not timed.view.is_masked(h.terminal, as_of)]
     index = IntervalIndex(lineage.edges, lineage.column_edges)
     rows: list[dict[str, object]] = []
     for h in sorted(holdings, key=lambda h: (h.origin, h.hops, h.terminal)):
@@ -103,7 +122,8 @@ def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object],
     return rows
 
 
-_ANSWERS: dict[str, Callable[[GraphStore, Mapping[str, object], FactsLoader], list[dict[str, object]]]] = {
+_ANSWERS: dict[str, Callable[[GraphStore, Mapping[str, object], FactsLoader, MaskingLoader | None],
+                              list[dict[str, object]]]] = {
     "downstream_of": downstream_of,
     "unmasked_pii_columns": unmasked_pii_columns,
 }

@@ -10,6 +10,7 @@ unmasked_pii_columns`` (a column origin) name the same datasets and columns as `
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,43 @@ def test_on_neo4j_too(neo4j_graph: Any, tmp_path: Path) -> None:
     scan_orders, downstream, scan_email, unmasked = answers(config, INSTANTS[-1])
     assert (scan_orders, downstream) == (LAST["orders"], LAST["orders"])
     assert (scan_email, unmasked) == (LAST["email"], LAST["email"])
+
+
+# -- masking with time: views enforcing their base column's policy, copies by role, tag policies ------
+
+MASKED_ROWS = [  # (query_type, role, text), one a minute from T0
+    ("CREATE_TABLE", "ETL", "create table db.s.customers (id int, email varchar)"),                      # 0
+    ("CREATE_VIEW", "ETL", "create view db.s.v_early as select id, email from db.s.customers"),          # 1
+    ("CREATE_TABLE_AS_SELECT", "ETL", "create table db.s.early as select id, email from db.s.customers"),  # 2
+    ("CREATE_MASKING_POLICY", "SECADMIN", "create masking policy gov.email_mask as (val string) returns string "
+     "-> case when current_role() in ('PII_ADMIN') then val else '***' end"),                             # 3
+    ("ALTER_TABLE", "SECADMIN", "alter table db.s.customers modify column email set masking policy email_mask"),
+    ("CREATE_VIEW", "ETL", "create view db.s.v_late as select id, email from db.s.customers"),           # 5
+    ("CREATE_TABLE_AS_SELECT", "ANALYST", "create table db.s.from_view as select id, email from db.s.v_late"),
+    ("CREATE_TABLE_AS_SELECT", "PII_ADMIN", "create table db.s.admin as select id, email from db.s.customers"),
+    ("ALTER_TABLE", "SECADMIN", "alter table db.s.admin modify column email set tag pii = 'email'"),       # 8
+    ("ALTER_TAG", "SECADMIN", "alter tag pii set masking policy email_mask"),                              # 9
+]
+MASKED_AT = {  # minute -> the e-mail columns exposed then (scan and trace alike)
+    1.5: {"db.s.v_early.email"},
+    3.5: {"db.s.v_early.email", "db.s.early.email"},
+    4.5: {"db.s.early.email"},  # the views show the policy; the copy made before it holds clear values
+    7.5: {"db.s.early.email", "db.s.admin.email"},  # PII_ADMIN copied clear values; ANALYST's copy is masked
+    9.5: {"db.s.early.email"},  # admin.email carries a tag that masks since minute 9
+}
+
+
+def test_traces_apply_masking_with_time_as_the_scan_does(tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(json.dumps({
+        "query_id": f"q{n}", "query_text": text, "query_type": kind,
+        "start_time": (T0 + timedelta(minutes=n)).isoformat(), "end_time": (T0 + timedelta(minutes=n)).isoformat(),
+        "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "S", "session_id": "7",
+        "user_name": "U", "role_name": role}) + "\n" for n, (kind, role, text) in enumerate(MASKED_ROWS)))
+    config = crawled_installation(tmp_path, history, REGISTRY)
+    for minute, expected in MASKED_AT.items():
+        instant = (T0 + timedelta(minutes=minute)).isoformat()
+        scan = json.loads(run_cli(config, "scan", "--as-of", instant, "--format", "json").stdout)
+        cols = json.loads(run_cli(config, "trace", "unmasked_pii_columns", "-p", "origins=db.s.customers.email",
+                                  "--as-of", instant, "--format", "json").stdout)
+        assert ({r["terminal"] for r in scan}, {r["terminal"] for r in cols}) == (expected, expected), minute
