@@ -698,12 +698,17 @@ def findings_show(
             "tags": list(finding.regulatory_tags), "steward": finding.steward, "opened_at": finding.opened_at,
             "last_seen_at": finding.last_seen_at, "resolved_at": finding.resolved_at,
             "accepted_until": finding.accepted_until, "accepted_by": finding.accepted_by,
-            "accepted_reason": finding.accepted_reason, "opened_by": why.get("opened_by"),
+            "accepted_reason": finding.accepted_reason, "unmasked_from": finding.unmasked_from,
+            "unmasked_to": finding.unmasked_to, "note": finding.note, "opened_by": why.get("opened_by"),
             "edges": why.get("hops") or [], "events": event_rows}), indent=2) + "\n")
         return
     console.print(f"finding {finding.id}: {finding.status}, {finding.severity}, level {finding.level}, "
                   f"exposure {finding.exposure}", markup=False)
     console.print("path: " + " → ".join(flow_order(finding.path)), markup=False)
+    if finding.window():  # masked after the data arrived (issue 10 §2)
+        console.print(f"{finding.window()} (masked since: resolved)", markup=False)
+    if finding.note:  # why a copy under a masking policy counts (issue 10 §3)
+        console.print(f"note: {finding.note}", markup=False)
     console.print(f"opened by: {opened_by_text(why.get('opened_by')) or 'unknown (found before statements were kept)'}",
                   markup=False)
     if finding.status == "accepted":

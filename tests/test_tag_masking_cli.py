@@ -47,6 +47,13 @@ def test_a_tag_policy_masks_the_columns_carrying_the_tag_from_its_time(tmp_path:
         "copied from db.s.crm2.email by role PII_ADMIN, which masking policy email_mask shows clear values to "
         "(query q8)")
     assert f"unmasked from {iso(1)} to {iso(6)}" in out.replace("\n", "")
+    crm = next(f for f in findings if f.terminal == "db.s.crm.email")  # findings show explains it
+    shown = json.loads(run_cli(config, "findings", "show", str(crm.id), "--format", "json").stdout)
+    assert (shown["status"], shown["unmasked_from"], shown["unmasked_to"]) == ("resolved", at(1).isoformat(),
+                                                                             at(6).isoformat())
+    assert [e["event"] for e in shown["events"]] == ["opened", "resolved"]
+    assert shown["events"][1]["details"]["unmasked_to"] == at(6).isoformat()
+    assert f"unmasked from {iso(1)} to {iso(6)}" in run_cli(config, "findings", "show", str(crm.id)).stdout
 
     history = tmp_path / "history.jsonl"  # the tag loses its policy: the tagged copies are exposed again
     with history.open("a") as handle:
