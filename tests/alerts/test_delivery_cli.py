@@ -191,3 +191,9 @@ def test_a_kill_during_a_post_repeats_only_that_alert_and_says_so(config: Path, 
     ids = slack.ids()
     assert len(ids) == 19 and len(set(ids)) == 18
     assert ids[2] == ids[3]  # the one in flight, repeated with the same alert and finding ids
+    # the findings event log went through the kill too: intact, one 'alerted' event per queued alert
+    assert "event log intact" in run_cli(config, "findings", "verify").stdout
+    with sqlite3.connect(config.parent / ".lineage" / "registry.db") as db:
+        alerted = db.execute("select count(*), count(distinct finding_id) from finding_events "
+                             "where event = 'alerted'").fetchone()
+    assert alerted == (18, 18)
