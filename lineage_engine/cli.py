@@ -661,15 +661,24 @@ def findings(
         items = reg.list_findings(status)
     rows: list[dict[str, object]] = [
         {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
-         "level": f.level, "exposure": f.exposure, "opened_at": f.opened_at, "resolved_at": f.resolved_at, "steward": f.steward,
-         "tags": list(f.regulatory_tags), "path": flow_order(f.path),
+         "level": f.level, "exposure": f.exposure, "opened_at": f.opened_at, "resolved_at": f.resolved_at,
+         "steward": f.steward, "tags": list(f.regulatory_tags), "path": flow_order(f.path),
          "unmasked window": f.window(),
          "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
          else opened_by_text((f.explanation or {}).get("opened_by")),
          "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {})} for f in items]
     if fmt == "table":
+        # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
+        # the window and acceptance columns only when some finding has one
+        shown_window = any(f.window() for f in items)
+        shown_until = any(f.accepted_until for f in items)
         for row in rows:
             row["steward"] = row["steward"] or "(none)"
+            del row["opened_by"]
+            if not shown_window:
+                del row["unmasked window"]
+            if not shown_until:
+                del row["accepted_until"]
     emit_rows(rows, fmt, f"Findings ({len(rows)}; path: origin → terminal)")
     if fmt == "table":
         for f in items:  # why a copy under a masking policy counts (issue 10 §3)
