@@ -52,8 +52,9 @@ def send_http(events: Iterable[object], url: str, api_key: str | None, *, timeou
     from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport, TokenProvider
 
     auth = ApiKeyTokenProvider({"apiKey": api_key}) if api_key else TokenProvider({})
+    retry = {"total": 2, "backoff_factor": 0.5, "status_forcelist": [502, 503, 504]}
     transport = HttpTransport(HttpConfig(url=url, endpoint="api/v1/lineage", timeout=timeout_seconds, auth=auth,
-                                         retry={"total": 2, "backoff_factor": 0.5, "status_forcelist": [502, 503, 504]}))
+                                         retry=retry))
     count = 0
     for event in events:
         try:

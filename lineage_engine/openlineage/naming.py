@@ -17,6 +17,8 @@ The spec names a Snowflake table ``namespace = snowflake://{organization}-{accou
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lineage_engine.model import DatasetRef, split_id
 
 OBJECT_STORES = ("s3://", "s3a://", "s3n://", "gs://", "gcs://", "abfss://", "wasbs://", "azure://", "hdfs://")
@@ -27,6 +29,7 @@ def normalize_namespace(namespace: str) -> str:
     return namespace.strip().rstrip("/").lower()
 
 
+@lru_cache(maxsize=65_536)  # an event names each dataset once per column edge
 def dataset_of(namespace: str, name: str, warehouse: str) -> DatasetRef:
     """Return the dataset an OpenLineage ``(namespace, name)`` names (see the module docstring).
 

@@ -92,8 +92,8 @@ def load_dbt_artifacts(folder: Path) -> DbtArtifacts:
     """
     source = f"dbt:{folder}"
     if not folder.is_dir():
-        raise ArtifactError(source, str(folder), f"dbt target folder '{folder}' does not exist; point telemetry.path at the "
-                                  "folder dbt writes its artifacts to (target/)")
+        raise ArtifactError(source, str(folder), f"dbt target folder '{folder}' does not exist; point telemetry.path "
+                                                 "at the folder dbt writes its artifacts to (target/)")
     notes: list[str] = []
     manifest = _read(folder / "manifest.json", "manifest", source, notes, required=True)
     assert manifest is not None
@@ -102,8 +102,9 @@ def load_dbt_artifacts(folder: Path) -> DbtArtifacts:
     nodes = manifest.get("nodes")
     sources = manifest.get("sources")
     if not isinstance(nodes, dict) or not isinstance(sources, dict):
-        raise ArtifactError(source, str(folder / 'manifest.json'), f"{folder / 'manifest.json'} has no 'nodes' or 'sources' mapping; is it a dbt "
-                                  f"manifest? Supported: {SUPPORTED_DBT}")
+        manifest_path = folder / "manifest.json"
+        raise ArtifactError(source, str(manifest_path), f"{manifest_path} has no 'nodes' or 'sources' mapping; is it "
+                                                        f"a dbt manifest? Supported: {SUPPORTED_DBT}")
     columns: dict[str, tuple[str, ...]] = {}
     for section in ("nodes", "sources"):
         for unique_id, entry in ((catalog or {}).get(section) or {}).items():
@@ -124,29 +125,30 @@ def _read(path: Path, kind: str, source: str, notes: list[str], *, required: boo
     """Return one artifact's JSON after checking its schema version; None when optional and absent."""
     if not path.is_file():
         if required:
-            raise ArtifactError(source, str(path), f"{path} is missing: run 'dbt compile', 'dbt run' or 'dbt build' first "
-                                      f"(supported: {SUPPORTED_DBT})")
+            raise ArtifactError(source, str(path), f"{path} is missing: run 'dbt compile', 'dbt run' or 'dbt build' "
+                                                   f"first (supported: {SUPPORTED_DBT})")
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(source, str(path), f"{path} cannot be read as JSON ({type(exc).__name__}); "
-                                  f"supported: {SUPPORTED_DBT}") from None
+                                               f"supported: {SUPPORTED_DBT}") from None
     if not isinstance(data, dict):
-        raise ArtifactError(source, str(path), f"{path} is not a dbt artifact (a JSON object); supported: {SUPPORTED_DBT}")
+        raise ArtifactError(source, str(path), f"{path} is not a dbt artifact (a JSON object); "
+                                               f"supported: {SUPPORTED_DBT}")
     schema = str((data.get("metadata") or {}).get("dbt_schema_version") or "")
     match = _VERSION.search(schema)
     if match is None or match.group(1) != kind:
-        raise ArtifactError(source, str(path), f"{path} has no {kind} schema version (metadata.dbt_schema_version is "
-                                  f"'{schema[:80]}'); supported: {SUPPORTED_DBT}")
+        raise ArtifactError(source, str(path), f"{path} has no {kind} schema version (metadata.dbt_schema_version "
+                                               f"is '{schema[:80]}'); supported: {SUPPORTED_DBT}")
     version = int(match.group(2))
     oldest, newest = SUPPORTED[kind]
     if version < oldest:
         dbt_version = (data.get("metadata") or {}).get("dbt_version") or "unknown"
-        raise ArtifactError(source, str(path), f"{path} is {kind} schema v{version} (dbt {dbt_version}), older than supported: "
-                                  f"{SUPPORTED_DBT}; upgrade dbt and build again")
+        raise ArtifactError(source, str(path), f"{path} is {kind} schema v{version} (dbt {dbt_version}), older than "
+                                               f"supported: {SUPPORTED_DBT}; upgrade dbt and build again")
     if version > newest:
-        notes.append(f"{path.name} is {kind} schema v{version}, newer than the v{newest} this version knows; read "
-                     "as v{newest}".replace("{newest}", str(newest)))
+        notes.append(f"{path.name} is {kind} schema v{version}, newer than the v{newest} this version knows; "
+                     f"read as v{newest}")
         log.warning("%s is %s schema v%d, newer than v%d; reading it as v%d", path, kind, version, newest, newest)
     return data
