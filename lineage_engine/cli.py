@@ -924,7 +924,11 @@ DEMO_WEB = "serve --port 8000"
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    with_openlineage: Annotated[bool, typer.Option("--with-openlineage", help="Also receive a Spark job's OpenLineage "
+                                                   "run event copying customer phone numbers to S3 (issue 16).")]
+    = False,
+) -> None:
     """Migrate, import the sample classifications, crawl the bundled sample, scan, and show findings."""
     s = settings()
     console.rule("lineage-engine demo: Northwind Pay sample warehouse")
@@ -933,6 +937,10 @@ def demo() -> None:
     imported = services.import_registry(s, classifications)
     console.print(f"[green]classifications[/] {classifications.name}: {imported.created} created, "
                   f"{imported.updated} updated, {imported.unchanged} unchanged")
+    if with_openlineage:  # merged by the crawl below, like events posted to serve's /api/v1/lineage
+        received = services.receive_demo_openlineage(s)
+        console.print(f"[green]OpenLineage[/] a Spark job's run event copying {services.DEMO_OPENLINEAGE_COLUMN} "
+                      f"to {services.DEMO_OPENLINEAGE_TARGET}: {received.stored} stored")
     _print_crawl(_crawl(s, history))
     _print_scan(services.scan(s, console=console), services.alert_destination(s))
     column = services.DEMO_MASKED_COLUMN

@@ -530,6 +530,38 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
 
 
 DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"
+DEMO_OPENLINEAGE_COLUMN = "prod_db.raw.customer_profiles.phone"
+DEMO_OPENLINEAGE_TARGET = "s3://northwind-partner-exports"
+
+
+def receive_demo_openlineage(settings: Settings) -> ReceiveReport:
+    """Store the demo's OpenLineage run event (``demo --with-openlineage``); the next crawl merges it.
+
+    A Spark job (as its OpenLineage integration reports it) copies the customers' phone numbers
+    in clear, and a SHA-256 of their e-mail, from the warehouse to an S3 bucket: lineage the query
+    history never shows. Named in this installation's ``openlineage.namespace``.
+    """
+    namespace = settings.openlineage_namespace
+
+    def field(column: str, masking: bool) -> dict[str, object]:
+        return {"inputFields": [{"namespace": namespace, "name": "PROD_DB.RAW.CUSTOMER_PROFILES", "field": column,
+                                 "transformations": [{"type": "DIRECT", "masking": masking,
+                                                      "subtype": "TRANSFORMATION" if masking else "IDENTITY"}]}]}
+
+    event = {
+        "eventType": "COMPLETE", "eventTime": "2026-11-19T03:00:00Z", "producer": "https://example.com/spark",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "6f1c2b1e-0d8a-4c55-9d0e-3a1b2c4d5e6f"},
+        "job": {"namespace": "spark://northwind-emr", "name": "partner_export.customers"},
+        "inputs": [{"namespace": namespace, "name": "PROD_DB.RAW.CUSTOMER_PROFILES"}],
+        "outputs": [{"namespace": DEMO_OPENLINEAGE_TARGET, "name": "/customers/2026-11-19", "facets": {
+            "columnLineage": {"_producer": "https://example.com/spark", "_schemaURL":
+                              "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+                              "fields": {"phone": field("PHONE", False), "email_sha256": field("EMAIL", True)}}}}],
+    }
+    with registry(settings) as reg:
+        reg.migrate()
+        return receive_events(reg, [event])
 """The sample's partner feed column built from ``sha2(lower(email), 256)`` (the demo shows it)."""
 
 

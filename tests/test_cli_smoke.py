@@ -99,6 +99,7 @@ CASES: list[Case] = [
     Case(("export", "openlineage", "--since", "2026-11-01", "--out", "{out}"), _jsonl_has("outputs")),
     Case(("export", "openlineage", "--url", "http://127.0.0.1:9"), "sending OpenLineage events to", code=1),
     Case(("openlineage", "load", "{ol_events}"), "stored 1 OpenLineage run events"),
+    Case(("demo", "--with-openlineage"), "s3://northwind-partner-exports.phone"),
     Case(("run", "--once"), "", code=0),
     # serve runs until stopped (tests/test_web_api.py serves for real); here: its refusals
     Case(("serve", "--host", "0.0.0.0", "--port", "0"), "needs a token", code=2),
