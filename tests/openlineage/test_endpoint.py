@@ -22,7 +22,7 @@ from openlineage.client.generated.column_lineage_dataset import (
 )
 from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 
-from tests.cli_run import export_edges, run_cli
+from tests.cli_run import environment, export_edges, file_config, run_cli
 from tests.web_server import request, running_server
 
 TOKEN = "s3cret-token-for-the-openlineage-test"
@@ -88,17 +88,36 @@ def test_run_events_posted_by_the_client_become_lineage_and_findings(tmp_path: P
         assert status == 400 and json.loads(answer)["path"] == "$", answer
         assert _stored(tmp_path) == 2
 
+        # another installation exports its lineage to this server (export openlineage --url, the key from ${VAR})
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "history.jsonl").write_text(json.dumps({
+            "query_id": "q1", "query_type": "CREATE_TABLE_AS_SELECT", "execution_status": "SUCCESS",
+            "query_text": "create table prod.marts.contacts as select email from prod.raw.customers",
+            "start_time": "2026-03-15T10:00:00Z", "end_time": "2026-03-15T10:00:01Z"}) + "\n")
+        other_config = file_config(other, other / "history.jsonl",
+                                   extra=f"openlineage: {{namespace: '{WAREHOUSE}', api_key: '${{OL_TEST_KEY:-}}'}}\n")
+        run_cli(other_config, "crawl")
+        sent = run_cli(other_config, "export", "openlineage", "--url", server.url,
+                       env=environment(OL_TEST_KEY=TOKEN))
+        assert "sent 1 OpenLineage run events" in sent.stdout, sent.stdout + sent.stderr
+        assert TOKEN not in sent.stdout + sent.stderr
+        assert _stored(tmp_path) == 3
+
         crawled = run_cli(config, "crawl")  # the crawler merges what the server stored
-        assert "crawled openlineage:received: 2 rows" in crawled.stdout, crawled.stdout
+        assert "crawled openlineage:received: 3 rows" in crawled.stdout, crawled.stdout
     edges = [json.loads(line) for line in export_edges(config).splitlines()]
     assert [(e["downstream"], e["upstream"], e["provenance"]) for e in edges] == [
+        ("prod.marts.contacts", "prod.raw.customers", "openlineage"),
         ("s3://partner-exports", "prod.raw.customers", "openlineage")]
     columns = {(e["downstream"], e["transform"]) for e in
                (json.loads(line) for line in export_edges(config, "--level", "column").splitlines())}
-    assert columns == {("s3://partner-exports.email", "identity"), ("s3://partner-exports.email_hash", "masked")}
+    assert columns == {("s3://partner-exports.email", "identity"), ("s3://partner-exports.email_hash", "masked"),
+                       ("prod.marts.contacts.email", "identity")}
     run_cli(config, "scan")
     findings = json.loads(run_cli(config, "findings", "--format", "json").stdout)
-    assert [(f["origin"], f["terminal"]) for f in findings] == [
+    assert sorted((f["origin"], f["terminal"]) for f in findings) == [
+        ("prod.raw.customers.email", "prod.marts.contacts.email"),
         ("prod.raw.customers.email", "s3://partner-exports.email")]
     again = run_cli(config, "crawl")
     assert "openlineage:received" not in again.stdout  # nothing new to merge
