@@ -315,8 +315,10 @@ def crawl(
             report = outcome_windows.total(source.key)
         extra = tuple(_crawl_extra(extra_source, store, reg, options, settings, stop, clock)
                       for extra_source in (extra_sources(settings) if path_override is None else []))
-        received = call_with_retry(lambda: crawl_openlineage(store, reg, settings.openlineage_namespace), policy,
-                                   stop=stop, what="merge received OpenLineage events")
+        tolerance = timedelta(minutes=settings.telemetry.future_tolerance_minutes)
+        received = call_with_retry(lambda: crawl_openlineage(store, reg, settings.openlineage_namespace, clock=clock,
+                                                             future_tolerance=tolerance),
+                                   policy, stop=stop, what="merge received OpenLineage events")
         extra += (received,) if received.rows_read else ()
         if settings.telemetry.sync_policies:  # issue 10 §2: what the warehouse enforces now
             sync_warehouse_policies(settings, reg, clock())

@@ -114,7 +114,10 @@ def load_dbt_artifacts(folder: Path) -> DbtArtifacts:
     metadata = manifest.get("metadata") or {}
     artifacts = DbtArtifacts(folder=folder, adapter_type=str(metadata.get("adapter_type") or ""), nodes=nodes,
                              sources=sources, run=run, catalog_columns=columns, notes=tuple(notes))
-    if run is not None and not artifacts.executed:
+    if run is None:
+        notes.append(f"{folder / 'run_results.json'} is missing: no dbt run to read (run 'dbt run' or 'dbt build')")
+        artifacts = DbtArtifacts(**{**artifacts.__dict__, "notes": tuple(notes)})
+    elif not artifacts.executed:
         notes.append(f"run_results.json was written by 'dbt {artifacts.command or 'unknown'}', which builds nothing; "
                      "no model run to read (run 'dbt docs generate --no-write-json' after 'dbt build' to keep it)")
         artifacts = DbtArtifacts(**{**artifacts.__dict__, "notes": tuple(notes)})

@@ -17,12 +17,13 @@ Two halves, so that one process writes the graph (the embedded graph takes one w
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import LineageEvent, QuarantineEntry, Watermark
-from lineage_engine.openlineage.ingest import lineage_events
+from lineage_engine.openlineage.ingest import lineage_events, query_id_of
 from lineage_engine.openlineage.received import digest, reduced
 from lineage_engine.openlineage.validate import EventError, check_run_event
 from lineage_engine.pipeline import CrawlReport
@@ -75,11 +76,16 @@ def receive_events(registry: Registry, documents: Sequence[object]) -> ReceiveRe
     return ReceiveReport(stored=stored, replayed=len(events) - stored)
 
 
-def crawl_openlineage(store: GraphStore, registry: Registry, warehouse: str, *, batch: int = BATCH) -> CrawlReport:
+def crawl_openlineage(store: GraphStore, registry: Registry, warehouse: str, *, batch: int = BATCH,
+                      clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                      future_tolerance: timedelta = timedelta(minutes=60)) -> CrawlReport:
     """Merge the stored run events after the watermark into the graph; return what it did.
 
     ``rows_read`` counts stored events read, ``events`` the lineage events merged (COMPLETE
-    events' outputs); an event that no longer passes the checks is quarantined (none should).
+    events' outputs). An event dated more than ``future_tolerance`` after now (a producer's
+    clock or time zone is wrong; merged, it would make lineage of the future) is quarantined as
+    ``end_time_in_future``, as query-history rows are; so is one that no longer passes the
+    checks (none should).
     """
     started = time.perf_counter()
     report = CrawlReport(source=SOURCE_KEY)
@@ -92,12 +98,22 @@ def crawl_openlineage(store: GraphStore, registry: Registry, warehouse: str, *, 
             break
         events: list[LineageEvent] = []
         bad: list[QuarantineEntry] = []
+        now = clock()
         for row_id, body in rows:
+            where = f"openlineage_events:{row_id}"
             try:
-                events += lineage_events(check_run_event(body), warehouse)
+                event = check_run_event(body)
             except EventError as exc:
-                bad.append(QuarantineEntry(source=SOURCE_KEY, query_id=None, position=f"openlineage_events:{row_id}",
-                                           reason_code="malformed_row", reason=str(exc)[:1000]))
+                bad.append(QuarantineEntry(source=SOURCE_KEY, query_id=None, position=where,
+                                           reason_code="malformed_row", reason=str(exc)[:1000], seen_at=now))
+                continue
+            if event.at > now + future_tolerance:
+                bad.append(QuarantineEntry(
+                    source=SOURCE_KEY, query_id=query_id_of(event), position=where, reason_code="end_time_in_future",
+                    reason=f"eventTime {event.at.isoformat()} is more than {future_tolerance.total_seconds() / 60:g} "
+                           f"minutes after now ({now.isoformat()}); check the producer's clock", seen_at=now))
+                continue
+            events += lineage_events(event, warehouse)
         events.sort(key=lambda e: (e.at, e.query_id))
         report.merge += store.apply_events(events)
         if bad:
