@@ -12,5 +12,6 @@ from __future__ import annotations
 ROUTERS: list[str] = [
     "lineage_engine.web.api:router",
     "lineage_engine.web.pages:router",
+    "lineage_engine.web.openlineage_api:router",  # issue 16: POST /api/v1/lineage, OpenLineage run events in
 ]
 """Routers mounted by :func:`lineage_engine.web.app.create_app`, in this order."""
