@@ -3,8 +3,14 @@
 ``synthetic`` (default): builds random temporal lineage (DATASETS datasets, EDGES intervals:
 mostly downstream-pointing with a few back edges for cycles, a third of the intervals
 closed by a replace, some views and some rename-moved intervals), takes the first ORIGINS
-datasets as origins and times :func:`build_edge_index` plus one walk per origin as of the
-end of the history. Each size runs in its own process so the peak RSS is that size's own.
+datasets as origins and times the scan's dataset walk (``lineage_engine/walk_arrays.py``:
+columns, index, one walk per origin as of the end of the history); ``--reference`` also
+times the pure-Python reference (:func:`build_edge_index` plus :func:`walk_origin`, what
+the scan ran before issue 13 §6) and checks both give the same holdings. ``--graph`` also
+bulk-loads the intervals into an embedded graph (in a temporary folder, by a separate
+process) and times what ``scan`` does with it: ``load_lineage`` (views and the intervals
+read as Arrow columns) and ``walk_tables``, with that process's peak RSS. Each size runs in
+its own process so the peak RSS is that size's own.
 The saved Cypher trace enumerating the same paths ran out of memory at 500 / 1,600 on
 the embedded engine (see ``benchmarks/graph_merge.py paths``).
 
@@ -14,6 +20,7 @@ does against it: ``iter_edges(None)``, the views read, and the walk from ORIGINS
 (given with ``--origin``, else the datasets with the most downstream intervals).
 
     python benchmarks/exposure_walk.py synthetic [--sizes 500:1600,5000:20000] [--origins 50] [--timeless]
+        [--reference] [--graph]
     python benchmarks/exposure_walk.py graph --graph PATH [--origins 10] [--origin ID ...]
 """
 
@@ -24,6 +31,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -33,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lineage_engine.exposure.walk import build_edge_index, walk_origin  # noqa: E402
 from lineage_engine.model import EdgeRow, SavedTrace  # noqa: E402
+from lineage_engine.walk_arrays import WalkEdges, build_array_index, walk_origin_arrays  # noqa: E402
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 HOURS = 24 * 90
@@ -72,30 +81,112 @@ def synthetic_edges(datasets: int, edges: int, seed: int = 11, *, timeless: bool
 
 
 def walk_all(rows: list[EdgeRow], views: set[str], origins: list[str], as_of: datetime,
-             max_hops: int) -> tuple[float, float, int, int]:
-    """Return (index seconds, walk seconds, holdings, longest path) for ``origins``."""
+             max_hops: int) -> tuple[float, float, list]:
+    """The reference walk: return (index seconds, walk seconds, holdings) for ``origins``."""
     started = time.perf_counter()
     index = build_edge_index(rows, as_of=as_of, live=views)
     built = time.perf_counter()
     holdings = [h for o in origins for h in walk_origin(index, o, max_hops=max_hops)]
     walked = time.perf_counter()
-    return built - started, walked - built, len(holdings), max((h.hops for h in holdings), default=0)
+    return built - started, walked - built, holdings
 
 
-def bench_one(datasets: int, edges: int, origins: int, max_hops: int, timeless: bool) -> None:
+def walk_arrays(edges: WalkEdges, views: set[str], origins: list[str], as_of: datetime,
+                max_hops: int) -> tuple[float, float, list]:
+    """The scan's walk: return (index seconds, walk seconds, holdings) for ``origins``."""
+    started = time.perf_counter()
+    index = build_array_index(edges, as_of=as_of, live=views)
+    stop = index.mask_of(())
+    built = time.perf_counter()
+    holdings = [h for o in origins for h in walk_origin_arrays(index, o, masked=stop, max_hops=max_hops)]
+    return built - started, time.perf_counter() - built, holdings
+
+
+def longest(holdings: list) -> int:
+    return max((h.hops for h in holdings), default=0)
+
+
+def bench_one(datasets: int, edges: int, origins: int, max_hops: int, timeless: bool, reference: bool) -> None:
     rows, views = synthetic_edges(datasets, edges, timeless=timeless)
     ids = sorted({r.upstream for r in rows} | {r.downstream for r in rows})
-    built, walked, held, longest = walk_all(rows, views, ids[:origins], T0 + timedelta(hours=HOURS), max_hops)
-    print(f"{'timeless' if timeless else 'temporal'} {datasets:>6} datasets {edges:>7} intervals {origins:>3} origins: index {built:6.3f} s, "
-          f"walk {walked:6.3f} s ({walked / origins * 1000:7.1f} ms/origin), {held} holdings, "
-          f"longest path {longest} hops, peak RSS {peak_rss_mb():.0f} MiB")
+    label = f"{'timeless' if timeless else 'temporal'} {datasets:>6} datasets {edges:>7} intervals {origins:>3} origins"
+    as_of = T0 + timedelta(hours=HOURS)
+    started = time.perf_counter()
+    compact = WalkEdges.from_rows(rows)
+    columns = time.perf_counter() - started
+    built, walked, held = walk_arrays(compact, views, ids[:origins], as_of, max_hops)
+    print(f"{label}: arrays: columns {columns:6.3f} s, index {built:6.3f} s, walk {walked:6.3f} s "
+          f"({walked / origins * 1000:7.1f} ms/origin), {len(held)} holdings, longest path {longest(held)} hops, "
+          f"peak RSS {peak_rss_mb():.0f} MiB", flush=True)
+    if reference:
+        built, walked, expected = walk_all(rows, views, ids[:origins], as_of, max_hops)
+        print(f"{label}: reference: index {built:6.3f} s, walk {walked:6.3f} s "
+              f"({walked / origins * 1000:7.1f} ms/origin), {len(expected)} holdings, "
+              f"same holdings: {'yes' if expected == held else 'NO'}", flush=True)
+
+
+def load_graph(datasets: int, edges: int, timeless: bool, path: str) -> None:
+    """Bulk-load the synthetic intervals into a new embedded graph at ``path``."""
+    from lineage_engine.graph.embedded import EmbeddedGraphStore
+
+    rows, views = synthetic_edges(datasets, edges, timeless=timeless)
+    ids = sorted({r.upstream for r in rows} | {r.downstream for r in rows})
+    store = EmbeddedGraphStore(path)
+    try:
+        store.migrate()
+        conn = store._conn  # bulk CREATE: the synthetic intervals are all new
+        for start in range(0, len(ids), 50_000):
+            conn.execute("UNWIND $rows AS r CREATE (:Dataset {id: r.id, name: r.id, kind: r.kind})",
+                         {"rows": [{"id": i, "kind": "view" if i in views else "table"} for i in ids[start:start + 50_000]]})
+        for start in range(0, len(rows), 50_000):
+            conn.execute(
+                "UNWIND $rows AS r MATCH (d:Dataset {id: r.d}) MATCH (u:Dataset {id: r.u}) "
+                "CREATE (d)-[:DERIVES_FROM {valid_from: r.vf, valid_to: r.vt, first_seen: r.vf, last_seen: r.ls, "
+                "observations: 1, last_query_id: r.q, query_type: r.qt, provenance: 'parsed'}]->(u)",
+                {"rows": [{"d": r.downstream, "u": r.upstream, "vf": r.valid_from.replace(tzinfo=None),
+                           "vt": r.valid_to.replace(tzinfo=None) if r.valid_to else None,
+                           "ls": r.last_seen.replace(tzinfo=None), "q": r.last_query_id, "qt": r.query_type}
+                          for r in rows[start:start + 50_000]]})
+    finally:
+        store.close()
+
+
+def scan_graph(path: str, datasets: int, edges: int, origins: int, max_hops: int) -> None:
+    """Time the scan's graph part on the loaded graph: load_lineage + walk_tables."""
+    from lineage_engine import scan
+    from lineage_engine.graph.embedded import EmbeddedGraphStore
+
+    store = EmbeddedGraphStore(path, read_only=True)
+    try:
+        started = time.perf_counter()
+        lineage = scan.load_lineage(store, columns=False)
+        loaded = time.perf_counter()
+    finally:
+        store.close()
+    assert lineage.walk is not None
+    ids = list(lineage.walk.ids)[:origins]
+    held = scan.walk_tables(lineage, ids, as_of=T0 + timedelta(hours=HOURS), max_hops=max_hops)
+    walked = time.perf_counter()
+    print(f"graph {datasets:>6} datasets {edges:>7} intervals {origins:>3} origins: load_lineage {loaded - started:6.3f} s, "
+          f"walk_tables {walked - loaded:6.3f} s, scan graph part {walked - started:6.3f} s, {len(held)} holdings, "
+          f"peak RSS {peak_rss_mb():.0f} MiB", flush=True)
 
 
 def bench_synthetic(args: argparse.Namespace) -> None:
     for size in args.sizes.split(","):
         datasets, edges = (int(x) for x in size.split(":"))
         subprocess.run([sys.executable, __file__, "_one", str(datasets), str(edges), str(args.origins),
-                        str(args.max_hops), str(int(args.timeless))], check=True)
+                        str(args.max_hops), str(int(args.timeless)), str(int(args.reference))], check=True)
+        if args.graph:
+            with tempfile.TemporaryDirectory(prefix="exposure-walk-") as folder:
+                path = str(Path(folder) / "graph.lbug")
+                started = time.perf_counter()
+                subprocess.run([sys.executable, __file__, "_load", str(datasets), str(edges),
+                                str(int(args.timeless)), path], check=True)
+                print(f"graph {datasets:>6} datasets {edges:>7} intervals: bulk load {time.perf_counter() - started:.1f} s",
+                      flush=True)
+                subprocess.run([sys.executable, __file__, "_scan", path, str(datasets), str(edges), str(args.origins),
+                                str(args.max_hops)], check=True)
 
 
 def bench_graph(args: argparse.Namespace) -> None:
@@ -113,17 +204,24 @@ def bench_graph(args: argparse.Namespace) -> None:
     origins = args.origin or [u for u, _ in Counter(r.upstream for r in rows).most_common(args.origins)]
     as_of = max([r.valid_from for r in rows] + [r.valid_to for r in rows if r.valid_to], default=T0)
     as_of += timedelta(seconds=1)
-    built, walked, held, longest = walk_all(rows, views, origins, as_of, args.max_hops)
+    built, walked, held = walk_arrays(WalkEdges.from_rows(rows), views, origins, as_of, args.max_hops)
     print(f"{len(rows)} intervals ({sum(r.valid_to is None for r in rows)} open), {len(views)} views, "
           f"{len(origins)} origins as of {as_of.isoformat()}")
     print(f"iter_edges(None) {read - started:.3f} s, views {viewed - read:.3f} s, index {built:.3f} s, "
-          f"walk {walked:.3f} s; {held} holdings, longest path {longest} hops, peak RSS {peak_rss_mb():.0f} MiB")
+          f"walk {walked:.3f} s; {len(held)} holdings, longest path {longest(held)} hops, "
+          f"peak RSS {peak_rss_mb():.0f} MiB")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_one":
-        datasets, edges, origins, max_hops, timeless = (int(x) for x in sys.argv[2:7])
-        bench_one(datasets, edges, origins, max_hops, bool(timeless))
+        datasets, edges, origins, max_hops, timeless, reference = (int(x) for x in sys.argv[2:8])
+        bench_one(datasets, edges, origins, max_hops, bool(timeless), bool(reference))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_load":
+        load_graph(int(sys.argv[2]), int(sys.argv[3]), bool(int(sys.argv[4])), sys.argv[5])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_scan":
+        scan_graph(sys.argv[2], *(int(x) for x in sys.argv[3:7]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="mode")
@@ -132,6 +230,8 @@ def main() -> None:
     syn.add_argument("--origins", type=int, default=50)
     syn.add_argument("--max-hops", type=int, default=10)
     syn.add_argument("--timeless", action="store_true", help="every interval open from the start (worst case)")
+    syn.add_argument("--reference", action="store_true", help="also time the pure-Python reference walk and compare")
+    syn.add_argument("--graph", action="store_true", help="also bulk-load an embedded graph and time the scan's read")
     graph = sub.add_parser("graph")
     graph.add_argument("--graph", required=True, help="embedded graph file (graph.path)")
     graph.add_argument("--origins", type=int, default=10)

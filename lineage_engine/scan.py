@@ -55,10 +55,12 @@ from lineage_engine.exposure.masking import MaskingView, masking_spans, tag_mask
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
-from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding, build_edge_index, walk_origin
+from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding
 from lineage_engine.facts import registry_facts
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
+
+from lineage_engine.walk_arrays import WalkEdges, build_array_index, walk_origin_arrays
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
@@ -364,22 +366,35 @@ class Lineage:
 
     Attributes:
         views: ids of datasets that are views (live: they show their upstreams' content).
-        edges: every dataset interval (``iter_edges(None)``).
+        edges: every dataset interval (``iter_edges(None)``); empty when only ``walk`` was read.
         column_edges: every column interval (``iter_column_edges(None)``); empty unless asked.
+        walk: every dataset interval in the walk's compact columns, when read that way.
     """
 
     views: tuple[str, ...]
     edges: tuple[EdgeRow, ...]
     column_edges: tuple[EdgeRow, ...] = ()
+    walk: WalkEdges | None = None
+
+    def walk_edges(self) -> WalkEdges:
+        """Return the dataset intervals as :class:`WalkEdges` (from :attr:`edges` unless read so)."""
+        return self.walk if self.walk is not None else WalkEdges.from_rows(self.edges)
 
 
-def load_lineage(store: GraphStore, *, columns: bool) -> Lineage:
+def load_lineage(store: GraphStore, *, columns: bool, edge_rows: bool = False) -> Lineage:
     """Read views and edge intervals (and column intervals when ``columns``) from the graph.
+
+    Dataset intervals are read as :class:`EdgeRow` when ``columns`` or ``edge_rows`` (the
+    column walk and path explanations read every field); otherwise only the walk's compact
+    columns (``store.walk_edges()``, about 40 bytes per interval; issue 13 §6).
 
     Raises:
         GraphError: the graph could not be read.
     """
     views = tuple(str(r["id"]) for r in store.run_trace(_VIEWS, {}))
+    compact = getattr(store, "walk_edges", None)
+    if compact is not None and not (columns or edge_rows):
+        return Lineage(views, (), walk=compact())
     edges = tuple(store.iter_edges(None))
     return Lineage(views, edges, tuple(store.iter_column_edges(None)) if columns else ())
 
@@ -393,11 +408,18 @@ def masked_ids(assets: Collection[Any]) -> tuple[frozenset[str], frozenset[str]]
 
 def walk_tables(lineage: Lineage, origins: Collection[str], *, as_of: datetime, masked: Collection[str] = (),
                 max_hops: int = DEFAULT_MAX_HOPS) -> list[Holding]:
-    """Walk dataset origins as of ``as_of`` (:func:`walk_origin`); holdings by origin, then dataset."""
-    tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
+    """Walk dataset origins as of ``as_of`` (:func:`.exposure.walk.walk_origin`); holdings by origin, then dataset.
+
+    Computed on arrays (:mod:`lineage_engine.walk_arrays`: the same holdings as
+    :func:`walk_origin`, linear in intervals, no per-path structure).
+    """
+    if not origins:
+        return []
+    tables = build_array_index(lineage.walk_edges(), as_of=as_of, live=lineage.views)
+    stop = tables.mask_of(frozenset(masked))
     out: list[Holding] = []
     for origin in sorted(set(origins)):
-        out.extend(walk_origin(tables, origin, masked=frozenset(masked), max_hops=max_hops))
+        out.extend(walk_origin_arrays(tables, origin, masked=stop, max_hops=max_hops))
     return out
 
 

@@ -77,7 +77,7 @@ def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsL
     origin = str(params["dataset"]).strip().lower()
     as_of = params["as_of"]
     assert isinstance(as_of, datetime)
-    lineage = load_lineage(store, columns=False)
+    lineage = load_lineage(store, columns=False, edge_rows=True)
     holdings = walk_tables(lineage, [origin], as_of=as_of)
     nodes = _nodes(store, {i for h in holdings for i in h.path})
     index = IntervalIndex(lineage.edges)

@@ -1,0 +1,57 @@
+"""Arrow columns read from the embedded graph -> :class:`~lineage_engine.walk_arrays.WalkEdges`.
+
+The embedded engine returns query results as Arrow tables (``QueryResult.get_as_arrow``,
+LadybugDB 0.22); reading the exposure walk's six fields that way costs about 1 µs per
+interval instead of ~30 µs for an :class:`~lineage_engine.model.EdgeRow` built from a row
+dict, and no Python object per interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lineage_engine.exposure.walk import MOVE_QUERY_TYPES
+from lineage_engine.walk_arrays import POS, WalkEdges
+
+
+def _micros(column: Any, fill: Any = None) -> np.ndarray:
+    """A timestamp column as int64 UTC microseconds; nulls from ``fill`` (a column) or POS."""
+    values = pc.cast(column, pa.timestamp("us")).cast(pa.int64())
+    if values.null_count:
+        values = pc.coalesce(values, fill if fill is not None else pa.scalar(POS, pa.int64()))
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[str] = MOVE_QUERY_TYPES) -> WalkEdges:
+    """Build :class:`WalkEdges` from two Arrow tables.
+
+    Args:
+        nodes: columns ``o`` (the engine's node offset) and ``id`` (dataset id), one row
+            per Dataset.
+        edges: columns ``d``, ``u`` (node offsets of downstream and upstream),
+            ``valid_from``, ``valid_to``, ``last_seen`` (timestamps, UTC) and ``query_type``.
+        move_query_types: ``query_type`` values that move identity (any case).
+    """
+    offsets = np.asarray(nodes.column("o").to_numpy(zero_copy_only=False), dtype=np.int64)
+    names = nodes.column("id").to_pylist()
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank_of = np.full(int(offsets.max()) + 1 if offsets.shape[0] else 0, -1, dtype=np.int64)
+    rank_of[offsets[np.asarray(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.int64)
+    valid_from = _micros(edges.column("valid_from"))
+    last_seen = _micros(edges.column("last_seen"), fill=pa.array(valid_from))
+    moves = pc.is_in(pc.utf8_upper(edges.column("query_type")),
+                     value_set=pa.array(sorted({q.upper() for q in move_query_types}), pa.string()))
+    return WalkEdges(
+        ids=tuple(names[i] for i in order),
+        downstream=rank_of[np.asarray(edges.column("d").to_numpy(zero_copy_only=False), dtype=np.int64)],
+        upstream=rank_of[np.asarray(edges.column("u").to_numpy(zero_copy_only=False), dtype=np.int64)],
+        valid_from=valid_from,
+        valid_to=_micros(edges.column("valid_to")),
+        last_seen=last_seen,
+        moves=np.asarray(pc.fill_null(moves, False).to_numpy(zero_copy_only=False), dtype=bool),
+    )
