@@ -14,12 +14,16 @@ sample), or takes ``--history FILE``, and crawls it through ``services.crawl`` (
   registry statements, wall and CPU seconds;
 - with ``--replay``: the same file crawled again from the start (the watermark removed):
   what changed (nothing expected) and its cost against the first crawl;
-- with ``--traces N``: ``downstream_of`` / ``upstream_of`` p50/p95 over N datasets.
+- with ``--traces N``: ``downstream_of`` / ``upstream_of`` p50/p95 over N datasets, in-process,
+  answered as ``lineage-engine trace`` answers them (:mod:`lineage_engine.walk_traces`);
+  ``--cypher`` runs their Cypher text instead (what the graph engine alone does with it);
+  ``--traces-on CONFIG`` times them on an installation already crawled (no crawl).
 
 Also the machine's load average at start and end: figures on a shared machine need it.
 
     python benchmarks/crawl_scale.py --rows 100000 [--segment 50000] [--workers 1] [--replay] [--traces 20]
     python benchmarks/crawl_scale.py --history /tmp/history.jsonl --keep /tmp/crawl-100k
+    python benchmarks/crawl_scale.py --traces-on /tmp/crawl-100k/crawl.config.yaml --traces 100 [--cypher]
 """
 
 from __future__ import annotations
@@ -108,25 +112,30 @@ def describe(outcome: services.CrawlOutcome) -> str:
             f"{r.merge.events_skipped} events skipped as already applied")
 
 
-def trace_latencies(config: Path, count: int, seed: int = 5) -> None:
+def trace_latencies(config: Path, count: int, seed: int = 5, *, cypher: bool = False) -> None:
     from lineage_engine.traces import coerce_params, load_trace
+    from lineage_engine.walk_traces import answered_by_walk, run_walk_trace
 
     settings = load_settings(config)
     with services.graph_store(settings, read_only=True) as store:
-        ids = sorted({r.downstream for r in store.iter_edges()})  # datasets with lineage
+        ids = sorted({r.downstream for r in store.iter_edges()} | {r.upstream for r in store.iter_edges()})
         picks = random.Random(seed).sample(ids, min(count, len(ids)))
         for name in ("downstream_of", "upstream_of"):
             trace = load_trace(name)
+            how = "Cypher" if cypher or not answered_by_walk(name) else "as 'lineage-engine trace' answers it"
             times = []
             for dataset in picks:
                 params = coerce_params(trace, {"dataset": dataset})
                 started = time.perf_counter()
-                store.run_trace(trace, params)
+                if how == "Cypher":
+                    store.run_trace(trace, params)
+                else:
+                    run_walk_trace(store, trace, params, lambda _at: [])
                 times.append(time.perf_counter() - started)
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-            print(f"trace {name}: {len(times)} datasets, p50 {statistics.median(times) * 1000:.0f} ms, "
-                  f"p95 {p95 * 1000:.0f} ms, peak RSS {peak_rss_mb():.0f} MiB")
+            print(f"trace {name} ({how}): {len(times)} datasets, p50 {statistics.median(times) * 1000:.0f} ms, "
+                  f"p95 {p95 * 1000:.0f} ms, peak RSS {peak_rss_mb():.0f} MiB", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,10 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000, help="telemetry.batch_size")
     parser.add_argument("--replay", action="store_true", help="crawl the same file again from its start")
     parser.add_argument("--traces", type=int, default=0, help="time downstream_of/upstream_of on N datasets")
+    parser.add_argument("--cypher", action="store_true", help="time the traces' Cypher text, not the product's answer")
+    parser.add_argument("--traces-on", type=Path, help="time the traces on this crawled installation's config, no crawl")
     parser.add_argument("--top", type=int, default=12, help="statements shown in the breakdown")
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept) instead of a temporary one")
     args = parser.parse_args(argv)
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fallback warnings, one per odd statement
+    if args.traces_on:
+        print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
+        trace_latencies(args.traces_on, args.traces or 100, cypher=args.cypher)
+        print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="crawl-scale-") as tmp:
         folder = args.keep or Path(tmp)
@@ -175,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{replay_cpu:.1f} s CPU ({replay_cpu / max(cpu, 1e-9):.2f} of the first)")
             print_profile(replay_profile, again.report.rows_read, args.top)
         if args.traces:
-            trace_latencies(config, args.traces)
+            trace_latencies(config, args.traces, cypher=args.cypher)
         print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

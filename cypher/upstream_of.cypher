@@ -1,5 +1,8 @@
 // Everything a dataset derives from as of an instant: each dataset within 10 hops upstream,
 // with its shortest distance, how many shortest paths reach it, and one of them.
+// `lineage-engine trace` answers it breadth first, one hop per graph read (lineage_engine/walk_traces.py):
+// the same meaning, with memory bounded by the answer (this variable-length match enumerates every
+// path; on the embedded engine it also answered wrongly on cyclic graphs). The Cypher is for a console.
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
 // returns: one row per dataset: dataset, hops (shortest), kind, steward, routes (shortest paths), path (one of them: nodes(p), the given dataset first: downstream first); ordered by hops, dataset
 WITH $as_of AS as_of

@@ -1,4 +1,4 @@
-"""Saved traces answered by the exposure walk instead of their Cypher (issue 10 §5).
+"""Saved traces answered by the exposure walk or a bounded read instead of their Cypher.
 
 ``downstream_of`` (the erasure trace) and ``unmasked_pii_columns`` ask "what holds this
 data as of T". Portable Cypher can only ask "which paths have every edge valid at T", which
@@ -11,6 +11,13 @@ the instant-only reading for people running them in a Cypher console.
 
 Row shapes keep the traces' documented columns (see each file's ``returns:``), with paths
 as lists of node dicts (``{"id": …}`` plus the dataset's ``kind`` and ``steward``).
+
+Bounded by the answer (issue 13 §5): ``downstream_of`` reads the graph a frontier at a time
+(:mod:`lineage_engine.graph.reach`: the intervals out of the datasets each round of the walk
+expands), not the whole lineage; ``upstream_of`` keeps its Cypher meaning (paths whose every
+edge is valid at ``$as_of``: shortest distance, number of shortest paths, one of them) but is
+answered by a breadth-first read, one hop per round, instead of a variable-length match that
+enumerates every path.
 """
 
 from __future__ import annotations
@@ -21,13 +28,15 @@ from typing import Any
 
 from lineage_engine.exposure.column_walk import dataset_of
 from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as_dicts
+from lineage_engine.exposure.walk import EdgeIndex, build_edge_index, walk_origin
+from lineage_engine.graph.reach import dataset_nodes, intervals_out_of, upstreams_at
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import SavedTrace
-from lineage_engine.scan import MaskingInputs, load_lineage, masked_ids, walk_columns, walk_tables
+from lineage_engine.model import EdgeRow, SavedTrace
+from lineage_engine.scan import MaskingInputs, load_lineage, masked_ids, walk_columns
 
 _NODES = SavedTrace(
     name="_dataset_properties",
-    text="MATCH (d:Dataset) WHERE d.id IN $ids RETURN d.id AS id, d.kind AS kind, d.steward AS steward ORDER BY id",
+    text="UNWIND $ids AS i MATCH (d:Dataset {id: i}) RETURN d.id AS id, d.kind AS kind, d.steward AS steward",
     description="Kind and steward of the given datasets (walk-answered traces).",
 )
 
@@ -77,10 +86,10 @@ def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsL
     origin = str(params["dataset"]).strip().lower()
     as_of = params["as_of"]
     assert isinstance(as_of, datetime)
-    lineage = load_lineage(store, columns=False, edge_rows=True)
-    holdings = walk_tables(lineage, [origin], as_of=as_of)
+    index, read = reading_index(store, as_of)
+    holdings = walk_origin(index, origin, load=read.load)
     nodes = _nodes(store, {i for h in holdings for i in h.path})
-    index = IntervalIndex(lineage.edges)
+    index = IntervalIndex(read.rows)
     rows: list[dict[str, object]] = []
     for h in sorted(holdings, key=lambda h: (h.hops, h.dataset)):
         node = nodes.get(h.dataset, {})
@@ -88,6 +97,85 @@ def downstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsL
                      "path": [nodes.get(i, {"id": i}) for i in reversed(h.path)],
                      "edges": list(reversed(hops_as_dicts(explain_path(h.path, 0, index, as_of))))})
     return rows
+
+
+class _Reader:
+    """Fills an :class:`EdgeIndex` with the intervals out of each frontier, once per dataset."""
+
+    def __init__(self, store: GraphStore, index: EdgeIndex) -> None:
+        self.store, self.index = store, index
+        self.rows: list[EdgeRow] = []
+        self._read: set[str] = set()
+
+    def load(self, frontier: list[str]) -> None:
+        todo = [d for d in frontier if d not in self._read]
+        if not todo:
+            return
+        self._read.update(todo)
+        rows, views = intervals_out_of(self.store, todo)
+        # Steps of an upstream depend only on its own intervals (the move rule looks at
+        # intervals closed from the same upstream), so a partial index is exact for them.
+        self.index.steps.update(build_edge_index(rows, as_of=self.index.as_of, live=views).steps)
+        self.rows.extend(rows)
+
+
+def reading_index(store: GraphStore, as_of: datetime) -> tuple[EdgeIndex, _Reader]:
+    """Return an empty :class:`EdgeIndex` for ``as_of`` and the reader that fills it during a
+    walk (pass ``reader.load`` as :func:`walk_origin`'s ``load``)."""
+    index = EdgeIndex(as_of=as_of, steps={}, intervals=0)
+    return index, _Reader(store, index)
+
+
+def upstream_of(store: GraphStore, params: Mapping[str, object], facts: FactsLoader,
+                masking: MaskingLoader | None = None) -> list[dict[str, object]]:
+    """Everything ``$dataset`` derives from as of ``$as_of`` (``cypher/upstream_of.cypher``).
+
+    The Cypher's meaning, read breadth first: every dataset within 10 hops upstream by
+    intervals valid at ``$as_of``, its shortest distance (hops), how many shortest paths
+    reach it (routes: a pair joined by two valid intervals counts twice, as two
+    relationships do), and one shortest path (node dicts, the given dataset first): the
+    one through the smallest ids, hop by hop from the far end.
+    Rows: dataset, hops, kind, steward, routes, path; by hops, dataset.
+    """
+    origin = str(params["dataset"]).strip().lower()
+    as_of = params["as_of"]
+    assert isinstance(as_of, datetime)
+    hops: dict[str, int] = {origin: 0}
+    routes: dict[str, int] = {origin: 1}
+    via: dict[str, str] = {}  # dataset -> the smallest id one hop nearer the origin on a shortest path
+    frontier = [origin]
+    for hop in range(1, _UPSTREAM_HOPS + 1):
+        reached: list[str] = []
+        for down, up, count in upstreams_at(store, frontier, as_of):
+            if hops.setdefault(up, hop) != hop:
+                continue  # reached by a shorter route
+            if up not in routes:
+                reached.append(up)
+                routes[up] = 0
+            routes[up] += routes[down] * count
+            if up not in via or down < via[up]:
+                via[up] = down
+        if not reached:
+            break
+        frontier = reached
+    found = sorted((d for d in hops if d != origin), key=lambda d: (hops[d], d))
+    paths = {d: _path_to(d, via) for d in found}
+    nodes = dataset_nodes(store, {i for p in paths.values() for i in p} | {origin})
+    return [{"dataset": d, "hops": hops[d], "kind": nodes.get(d, {}).get("kind"),
+             "steward": nodes.get(d, {}).get("steward"), "routes": routes[d],
+             "path": [nodes.get(i, {"id": i}) for i in paths[d]]} for d in found]
+
+
+_UPSTREAM_HOPS = 10
+"""The bound of ``upstream_of.cypher``'s ``*1..10``."""
+
+
+def _path_to(dataset: str, via: Mapping[str, str]) -> list[str]:
+    """Ids from the origin to ``dataset`` along ``via`` (origin first)."""
+    path = [dataset]
+    while path[-1] in via:
+        path.append(via[path[-1]])
+    return path[::-1]
 
 
 def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object], facts: FactsLoader,
@@ -125,5 +213,6 @@ def unmasked_pii_columns(store: GraphStore, params: Mapping[str, object], facts:
 _ANSWERS: dict[str, Callable[[GraphStore, Mapping[str, object], FactsLoader, MaskingLoader | None],
                               list[dict[str, object]]]] = {
     "downstream_of": downstream_of,
+    "upstream_of": upstream_of,
     "unmasked_pii_columns": unmasked_pii_columns,
 }

@@ -203,6 +203,7 @@ def walk_origin(
     *,
     masked: Callable[[str], bool] | Collection[str] = (),
     max_hops: int = DEFAULT_MAX_HOPS,
+    load: Callable[[list[str]], None] | None = None,
 ) -> list[Holding]:
     """Return the datasets holding ``origin``'s data at ``index.as_of`` (see the module doc).
 
@@ -212,6 +213,9 @@ def walk_origin(
         masked: masked dataset ids, or a predicate on an id; masked datasets are neither
             expanded nor returned.
         max_hops: longest route considered, in lineage edges (>= 1).
+        load: called with each round's frontier (the datasets about to be expanded)
+            before their intervals are read from ``index.steps``, so that a caller can
+            fill ``index.steps`` as the walk goes (a trace reading only what it reaches).
 
     Returns:
         One :class:`Holding` per dataset, sorted by dataset id; the governed-terminal rule
@@ -229,6 +233,8 @@ def walk_origin(
     held: dict[str, Held] = {}  # routes whose last interval holds at T
     frontier = [origin]
     for _ in range(max_hops):
+        if load is not None:
+            load(frontier)
         updates: dict[str, Window] = {}
         for upstream in frontier:
             relax(steps.get(upstream, ()), state[upstream], origin, state, updates, held)
