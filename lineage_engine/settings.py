@@ -211,6 +211,10 @@ class GraphSettings(_Section):
 
     type: Literal["embedded", "neo4j"] = "embedded"
     path: Path = Path(".lineage/graph")
+    buffer_pool_mb: int = Field(
+        512, ge=64, le=1_048_576,
+        description="Embedded graph: MiB of pages LadybugDB may cache (its own default is 80% of RAM).",
+    )
     uri: str | None = Field(None, description="Neo4j URI: neo4j:// (routing: clusters, Aura) or bolt:// (one server).")
     database: str | None = Field(None, description="Neo4j database name; none = the server's default database.")
     credentials: SecretStr | None = Field(None, description="Neo4j 'user/password', e.g. ${NEO4J_AUTH}.")

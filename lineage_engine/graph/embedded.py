@@ -77,9 +77,11 @@ class EmbeddedGraphStore(CypherGraphStore):
 
     backend = "embedded"
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6,
+                 buffer_pool_mb: int | None = None) -> None:
         super().__init__(read_only=read_only)
         self.path = Path(path)
+        self.buffer_pool_mb = buffer_pool_mb
         self._db: Any = None
         self._conn: Any = None
         if read_only and not self.path.exists():
@@ -95,7 +97,8 @@ class EmbeddedGraphStore(CypherGraphStore):
 
         for attempt in range(attempts):
             try:
-                self._db = ladybug.Database(str(self.path), read_only=self.read_only)
+                pool = 0 if self.buffer_pool_mb is None else self.buffer_pool_mb * 2**20  # 0: the engine's default
+                self._db = ladybug.Database(str(self.path), read_only=self.read_only, buffer_pool_size=pool)
                 self._conn = ladybug.Connection(self._db)
                 self._conn.execute("RETURN 1")
                 return
@@ -116,6 +119,11 @@ class EmbeddedGraphStore(CypherGraphStore):
                 self.backend, f"{self.path} is open for writing by another process{who}; wait until "
                 "it finishes (a crawl or 'lineage-engine run'), open it read-only for traces, or "
                 "use the Neo4j backend for concurrent writers")
+        if "buffer pool is full" in lowered:
+            pool = f"{self.buffer_pool_mb} MiB" if self.buffer_pool_mb else "the engine's default"
+            return GraphError(self.backend, f"the query needs more memory than the graph's buffer pool "
+                              f"(graph.buffer_pool_mb: {pool}) ({self.path}): raise graph.buffer_pool_mb, or "
+                              "bound the query (a variable-length pattern enumerates every path)")
         transient = _TRANSIENT + (_READ_ONLY_OPEN_TRANSIENT if opening and self.read_only else ())
         # A reader replaying the WAL while the writer commits can find it mid-rewrite
         # ("IO exception: Cannot read from file: …/graph.wal …"): a race, not damage.

@@ -134,6 +134,7 @@ def open_graph_store(
     path: Path | None = None,
     read_only: bool = False,
     migrate: bool = True,
+    buffer_pool_mb: int | None = None,
     **neo4j_options: object,
 ) -> GraphStore:
     """Open the graph backend named by ``graph.type``; read-write opens are migrated.
@@ -148,6 +149,8 @@ def open_graph_store(
             on a read-write open. False leaves that to ``lineage-engine migrate`` run once by
             a user with schema privileges (a production service user may lack them). The
             embedded graph is always migrated: its node and relationship tables must exist.
+        buffer_pool_mb: embedded only (``graph.buffer_pool_mb``): MiB of pages LadybugDB may
+            cache; None: the engine's default (about 80% of the machine's memory).
         neo4j_options: for ``neo4j``: ``uri``, ``database``, ``credentials`` (``user/password``),
             ``indexes``, ``batch_size``, ``max_connection_pool_size``, ``connection_timeout``,
             ``connection_acquisition_timeout``, ``max_transaction_retry_time`` (seconds); see
@@ -163,7 +166,7 @@ def open_graph_store(
             raise ConfigError("graph.path", "required for the embedded backend (a LadybugDB file path)")
         from lineage_engine.graph.embedded import EmbeddedGraphStore
 
-        store = EmbeddedGraphStore(path, read_only=read_only)
+        store = EmbeddedGraphStore(path, read_only=read_only, buffer_pool_mb=buffer_pool_mb)
         try:
             store.migrate()
         except BaseException:
