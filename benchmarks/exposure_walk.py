@@ -20,7 +20,7 @@ does against it: ``iter_edges(None)``, the views read, and the walk from ORIGINS
 (given with ``--origin``, else the datasets with the most downstream intervals).
 
     python benchmarks/exposure_walk.py synthetic [--sizes 500:1600,5000:20000] [--origins 50] [--timeless]
-        [--reference] [--graph]
+        [--reference] [--graph [--keep-graphs DIR] [--no-walk]]
     python benchmarks/exposure_walk.py graph --graph PATH [--origins 10] [--origin ID ...]
 """
 
@@ -175,16 +175,20 @@ def scan_graph(path: str, datasets: int, edges: int, origins: int, max_hops: int
 def bench_synthetic(args: argparse.Namespace) -> None:
     for size in args.sizes.split(","):
         datasets, edges = (int(x) for x in size.split(":"))
-        subprocess.run([sys.executable, __file__, "_one", str(datasets), str(edges), str(args.origins),
-                        str(args.max_hops), str(int(args.timeless)), str(int(args.reference))], check=True)
+        if not args.no_walk:
+            subprocess.run([sys.executable, __file__, "_one", str(datasets), str(edges), str(args.origins),
+                            str(args.max_hops), str(int(args.timeless)), str(int(args.reference))], check=True)
         if args.graph:
             with tempfile.TemporaryDirectory(prefix="exposure-walk-") as folder:
-                path = str(Path(folder) / "graph.lbug")
-                started = time.perf_counter()
-                subprocess.run([sys.executable, __file__, "_load", str(datasets), str(edges),
-                                str(int(args.timeless)), path], check=True)
-                print(f"graph {datasets:>6} datasets {edges:>7} intervals: bulk load {time.perf_counter() - started:.1f} s",
-                      flush=True)
+                keep = Path(args.keep_graphs) if args.keep_graphs else Path(folder)
+                keep.mkdir(parents=True, exist_ok=True)
+                path = str(keep / f"graph-{datasets}-{edges}{'-timeless' if args.timeless else ''}.lbug")
+                if not Path(path).exists():
+                    started = time.perf_counter()
+                    subprocess.run([sys.executable, __file__, "_load", str(datasets), str(edges),
+                                    str(int(args.timeless)), path], check=True)
+                    print(f"graph {datasets:>6} datasets {edges:>7} intervals: bulk load "
+                          f"{time.perf_counter() - started:.1f} s", flush=True)
                 subprocess.run([sys.executable, __file__, "_scan", path, str(datasets), str(edges), str(args.origins),
                                 str(args.max_hops)], check=True)
 
@@ -232,6 +236,8 @@ def main() -> None:
     syn.add_argument("--timeless", action="store_true", help="every interval open from the start (worst case)")
     syn.add_argument("--reference", action="store_true", help="also time the pure-Python reference walk and compare")
     syn.add_argument("--graph", action="store_true", help="also bulk-load an embedded graph and time the scan's read")
+    syn.add_argument("--keep-graphs", help="folder to keep (and reuse) the bulk-loaded graphs in")
+    syn.add_argument("--no-walk", action="store_true", help="skip the in-memory timing (with --graph)")
     graph = sub.add_parser("graph")
     graph.add_argument("--graph", required=True, help="embedded graph file (graph.path)")
     graph.add_argument("--origins", type=int, default=10)
