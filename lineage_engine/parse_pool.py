@@ -14,20 +14,25 @@ time differs.
 
 Workers are separate processes (``spawn``: safe beside the driver threads of Neo4j and the
 scheduler), started once per crawl and given the options, temp patterns and catalog
-snapshot once (pool initializer); each task carries one chunk of rows and the learned
-schema's state.
+snapshot once (pool initializer); each task carries one chunk of rows and the part of the
+learned schema's state that the chunk can ask about (:func:`state_for`: the datasets whose
+name appears in one of its texts), not the whole state (up to the schema's limit, tens of
+thousands of entries, per chunk and batch). A dataset left out that a statement does ask
+about (a name built at run time) is answered "unknown" in the worker; the crawl's check
+then finds a different answer and extracts that row again itself: slower, never different.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lineage_engine.model import ExtractionResult, Problem, QueryRecord
+from lineage_engine.model import ExtractionResult, Problem, QueryRecord, split_id
 from lineage_engine.parse_budget import call_with_budget
 from lineage_engine.parsing import extract_lineage
 from lineage_engine.parsing.redact import fingerprint_untokenized, redact_untokenized
@@ -137,8 +142,8 @@ class ParsePool:
         if not records:
             return []
         size = -(-len(records) // self.workers)
-        return [self._executor.submit(_extract_chunk, list(records[i:i + size]), learned_state)
-                for i in range(0, len(records), size)]
+        chunks = [list(records[i:i + size]) for i in range(0, len(records), size)]
+        return [self._executor.submit(_extract_chunk, chunk, state_for(learned_state, chunk)) for chunk in chunks]
 
     def close(self) -> None:
         """Stop the workers (pending chunks are cancelled)."""
@@ -149,6 +154,22 @@ class ParsePool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_WORD = re.compile(r'"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)')
+
+
+def state_for(learned_state: list[list[object]] | None, records: Sequence[QueryRecord]) -> list[list[object]] | None:
+    """Return the entries of a learned schema's state (``LearnedSchema.to_state()``) whose
+    dataset name (the last part of the id, unquoted, any case) is a word or a quoted
+    identifier of some record's text, in the state's order. Pure."""
+    if not learned_state:
+        return learned_state
+    words: set[str] = set()
+    for record in records:
+        for quoted, bare in _WORD.findall(record.query_text):
+            words.add((quoted.replace('""', '"') if quoted else bare).lower())
+    return [entry for entry in learned_state if split_id(str(entry[0]))[-1].lower() in words]
 
 
 _WORKER: dict[str, Any] = {}
