@@ -57,9 +57,9 @@ from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summari
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding
 from lineage_engine.facts import registry_facts
+from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
-
 from lineage_engine.walk_arrays import WalkEdges, build_array_index, walk_origin_arrays
 
 _VIEWS = SavedTrace(
@@ -195,6 +195,8 @@ def assess_exposure(
     live = [p for p in paths if not p.closed]
     coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
     columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
+    if paths and lineage.walk is not None and not lineage.edges:  # read compactly: the paths' intervals only
+        lineage = replace(lineage, edges=tuple(intervals_out_of(store, sorted({i for p in paths for i in p.path}))[0]))
     explanations = explain_paths(paths, columns, lineage, as_of, statements) if paths else {}
     return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=live, coverage=coverage, at=as_of,
                     windows=windows, explanations=explanations)
