@@ -29,7 +29,8 @@ from tests.registry.conftest import postgres_base_url
 from tests.waiting import wait_until
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config" / "sample"
-LEASE_SECONDS = 4
+LEASE_SECONDS = 20  # long enough that a loaded machine never misses a renewal (L/2); take-over of
+# a killed local holder is immediate at the next try (L/4), so the test does not wait for expiry
 SPLIT = 250  # rows present at start; the rest (with findings of their own) arrive as the holder dies
 pytestmark = pytest.mark.postgres
 
@@ -105,8 +106,9 @@ def test_one_replica_crawls_and_another_takes_over_after_kill_9(
             return (mark is not None and mark.rows_total == total and not registry.pending_alerts()
                     and any(r.events("scan_finished") for r in scanned_by))
 
-        wait_until(lambda: settled(SPLIT, replicas), what="the holder to crawl the first rows, scan and alert", progress=progress,
-                   detail=detail)
+        # settled, and the steward check (run at start) has posted too: no alert is in flight at the kill
+        wait_until(lambda: settled(SPLIT, replicas) and any(r.events("steward_checked") for r in replicas),
+                   what="the holder to crawl the first rows, scan and alert", progress=progress, detail=detail)
         holders = [r for r in replicas if r.events("job_started")]
         assert len(holders) == 1, detail()  # standby replicas run no job (and never open the graph)
         first = holders[0]
