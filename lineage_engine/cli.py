@@ -207,6 +207,8 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
                   f"{r.merge.column_edges_closed} closed")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    if r.reads:  # issue 14: access facts ('lineage-engine access')
+        console.print(f"  reads kept: {r.reads} statements ({r.reads_new} new, {r.reads - r.reads_new} already recorded)")
     console.print(
         f"  quarantined: {r.quarantined} this crawl, {outcome.quarantined_total} in total "
         "(see 'lineage-engine quarantine')"
@@ -907,6 +909,134 @@ def evidence_verify(folder: Annotated[Path, typer.Argument(help="The pack folder
     console.print(f"ok: {result.files} files match manifest.json (as of {result.meta.get('as_of')}; findings chain "
                   f"head {chain.get('expect_head') or 'none'}; pack digest {result.digest})", markup=False,
                   soft_wrap=True)
+
+
+def _instant(value: Optional[str], option: str) -> Optional[datetime]:
+    """Parse an ISO 8601 option (no offset means UTC); InputError naming ``option`` otherwise."""
+    from lineage_engine.sources.rows import RowError, parse_timestamp
+
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, option)
+    except RowError:
+        raise InputError(option, f"'{value}' is not ISO 8601; write e.g. 2026-11-14 or 2026-11-14T09:30:00Z") from None
+
+
+@app.command()
+def access(
+    origin: Annotated[Optional[str], typer.Option("--origin", help="Dataset or column id: who read its data.")] = None,
+    principal: Annotated[Optional[str], typer.Option(
+        "--principal", help="A user: what sensitive data they read (every sensitive origin, or --origin's).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Reads at or after this instant (ISO 8601, UTC).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Reads at or before this instant (ISO 8601, UTC).")] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Who read an origin's data, directly or through any copy that held it at the time of the read."""
+    from lineage_engine.access.service import access_rows
+    from lineage_engine.output import arrow_path
+
+    fmt = check_format(format)
+    start, end = _instant(since, "--since"), _instant(until, "--until")
+    s = settings()
+    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+        found = access_rows(store, reg, origin=origin, principal=principal, since=start, until=end,
+                            now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags))
+    rows: list[dict[str, object]] = []
+    for r in found:
+        row: dict[str, object] = {"origin": r.origin, "principal": r.principal or "(unknown)", "role": r.role,
+                                  "read": r.read, "hops": r.hops,
+                                  "path": arrow_path(r.path) if fmt != "json" else list(r.path),
+                                  "first_read": r.first_at, "last_read": r.last_at, "reads": r.reads,
+                                  "query_ids": ", ".join(r.query_ids) if fmt != "json" else list(r.query_ids),
+                                  "exposure": r.exposure, "note": r.note}
+        if fmt == "table":
+            row.pop("query_ids")
+            row.pop("note")
+            if origin is not None:
+                row.pop("origin")
+        rows.append(row)
+    who = f"principal {principal}" if principal else "principals"
+    emit_rows(rows, fmt, f"Access: {who} who read {origin or 'sensitive data'} ({len(rows)} rows; path: origin → read)")
+    if fmt == "table":
+        for r in found:
+            if r.note:
+                console.print(f"  {r.principal} {r.read}: {r.note} (queries {', '.join(r.query_ids)})", markup=False)
+
+
+@app.command()
+def drift(
+    since: Annotated[str, typer.Option("--since", help="Changes at or after this instant (ISO 8601, UTC).")],
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Every first arrival of sensitive data since T: new places, new egress, new readers."""
+    from lineage_engine.access.service import drift_items
+    from lineage_engine.output import arrow_path
+
+    fmt = check_format(format)
+    start = _instant(since, "--since")
+    s = settings()
+    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+        items = drift_items(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
+                            since=start)
+    rows = [{"at": i.at, "kind": i.kind, "origin": i.origin, "new": i.subject, "query_id": i.query_id,
+             "user": i.user, "role": i.role, "path": arrow_path(i.path) if fmt != "json" else list(i.path)}
+            for i in items]
+    emit_rows(rows, fmt, f"Drift since {since} ({len(rows)} changes; path: origin → new)")
+
+
+@app.command()
+def grants(
+    object_id: Annotated[str, typer.Option("--object", help="Dataset id: who can read it.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Grants as of this instant (ISO 8601, UTC).")] = None,
+    format: FormatOption = "table",  # noqa: A002
+) -> None:
+    """Roles, users and shares able to read a dataset (GRANT/REVOKE history, telemetry.sync_grants)."""
+    from lineage_engine.access.service import can_read
+    from lineage_engine.graph.known_ids import require_known_ids
+
+    fmt = check_format(format)
+    at = _instant(as_of, "--as-of") or services.now_utc()
+    s = settings()
+    with services.graph_store(s, read_only=True) as store:
+        (dataset,) = require_known_ids(store, [object_id], kind="dataset", input="--object")
+    with services.registry(s) as reg:
+        found = can_read(reg, dataset, at=at, broad_members=s.compliance.broad_role_members)
+    rows = [{"kind": r.kind, "name": r.name, "via": " → ".join(r.via) if fmt != "json" else list(r.via),
+             "privilege": r.privilege, "members": r.members if r.kind == "role" else "",
+             "broad": "yes" if r.broad else ""} for r in found]
+    emit_rows(rows, fmt, f"Who can read {dataset} ({len(rows)}; via: the role holding the privilege first)")
+
+
+@app.command()
+def egress(format: FormatOption = "table") -> None:  # noqa: A002
+    """Where sensitive data left the account: unloads to stages and URLs, outbound shares."""
+    from lineage_engine.access.service import egress_rows
+    from lineage_engine.output import arrow_path
+
+    fmt = check_format(format)
+    s = settings()
+    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+        found = egress_rows(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
+                            broad_members=s.compliance.broad_role_members)
+    rows = [{**r, "path": arrow_path(r["path"]) if fmt != "json" else list(r["path"])} for r in found]
+    emit_rows(rows, fmt, f"Egress of sensitive data ({len(rows)}; path: origin → held in)")
+
+
+@app.command()
+def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
+    """Paths that take sensitive data across a compliance.boundaries rule (held there now)."""
+    from lineage_engine.access.service import boundary_crossings
+    from lineage_engine.output import arrow_path
+
+    fmt = check_format(format)
+    s = settings()
+    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+        found = boundary_crossings(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
+                                   rules=s.compliance.boundaries, broad_members=s.compliance.broad_role_members)
+    rows = [{"kind": "boundary", "rule": c.rule, "origin": c.origin, "destination": c.destination,
+             "path": arrow_path(c.path) if fmt != "json" else list(c.path)} for c in found]
+    emit_rows(rows, fmt, f"Boundary crossings ({len(rows)}; {len(s.compliance.boundaries)} rules)")
 
 
 DEMO_NEXT = (

@@ -401,6 +401,26 @@ class AccessLineage:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessReads:
+    """What one statement read, as ``ACCOUNT_USAGE.ACCESS_HISTORY`` recorded it (issue 14 §1).
+
+    Source: docs.snowflake.com/en/sql-reference/account-usage/access_history (reference §3):
+    ``direct_objects_accessed`` (objects named in the SQL, views stay views) and
+    ``base_objects_accessed`` (the underlying tables), each ``{objectDomain, objectName,
+    columns: [{columnName}]}``. Both are kept: a read of a view is a read of its base tables.
+
+    Attributes:
+        datasets: dataset ids read, sorted.
+        columns: column ids read, sorted.
+        truncated: Snowflake cut the record; the parsed reads are used instead.
+    """
+
+    datasets: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class QueryRecord:
     """One row of query history, in Snowflake ``QUERY_HISTORY`` column shape.
 
@@ -415,6 +435,8 @@ class QueryRecord:
         access_lineage: the statement's ACCESS_HISTORY lineage when the source was asked
             for it and Snowflake has a record (issue 3); None otherwise.
         cursor: file sources: where reading resumes after this row (see ``Watermark``).
+        access_reads: the statement's ACCESS_HISTORY reads (issue 14) when the source has
+            them; None otherwise.
     """
 
     query_id: str
@@ -434,6 +456,7 @@ class QueryRecord:
     position: str = ""
     access_lineage: AccessLineage | None = None
     cursor: SourceCursor | None = None
+    access_reads: AccessReads | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from lineage_engine.access.grant_parse import GrantStatement, is_grant_text, parse_grant
+from lineage_engine.access.reads import READ_QUERY_TYPES, ReadFact, read_fact
 from lineage_engine.governance import PolicyRecorder, known_views
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import (
@@ -40,6 +42,8 @@ from lineage_engine.model import (
 )
 from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
+from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
+from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
@@ -88,6 +92,8 @@ class CrawlOptions:
             with it (``telemetry.session_idle_hours``; :mod:`lineage_engine.parsing.temp_tables`).
         functions: masking, unmasking and counting functions and the partial length that
             decide column transforms (``compliance.*_functions``, ``partial_max_chars``).
+        keep_reads: keep the read side of every statement (SELECTs parsed too) as access
+            facts in the registry (``telemetry.keep_reads``; issue 14, :mod:`lineage_engine.access`).
     """
 
     dialect: str = "snowflake"
@@ -104,6 +110,7 @@ class CrawlOptions:
     parse_timeout_seconds: float | None = 10.0
     session_idle: timedelta = DEFAULT_SESSION_IDLE
     functions: TransformFunctions = TransformFunctions()
+    keep_reads: bool = True
 
 
 @dataclass
@@ -128,6 +135,10 @@ class CrawlReport:
     prefetched: int = 0
     profile: Profile | None = None
     """Seconds per kind of work when the crawl was profiled (``crawl --profile``), else None."""
+    reads: int = 0
+    """Statements whose reads were kept as access facts (``keep_reads``), replays included."""
+    reads_new: int = 0
+    """Of those, statements not aggregated before (a replay adds nothing)."""
 
 
 class ParseCache:
@@ -269,6 +280,9 @@ def crawl_once(
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
     statements: dict[str, Statement] = {}  # who ran the statements behind ``events`` (findings name them)
+    reads: list[ReadFact] | None = [] if options.keep_reads else None
+    grants: list[tuple[GrantStatement, datetime, str]] = []  # GRANT / REVOKE of this batch (issue 14 §3)
+    temp_re = compile_temp_patterns(patterns)
     pending_rows = 0
     last: QueryRecord | None = None
     cursor: SourceCursor | None = None
@@ -289,6 +303,15 @@ def crawl_once(
         if quarantine:
             with profile.timed("registry.quarantine"):
                 registry.add_quarantine(quarantine)
+        if grants:  # dated grant facts; a replay changes nothing
+            with profile.timed("registry.grants"):
+                registry.record_grants(grants)
+            grants.clear()
+        if reads:  # idempotent by query id: a replay after a crash adds nothing
+            with profile.timed("registry.reads"):
+                report.reads_new += registry.record_reads(reads)
+            report.reads += len(reads)
+            reads.clear()
         if last is not None or cursor is not None:
             position = checkpoint(cursor) if checkpoint is not None and cursor is not None else None
             mark = Watermark(
@@ -336,9 +359,10 @@ def crawl_once(
                 else:
                     try:
                         governance.observe(item)
+                        _observe_grant(item, source.key, options, grants, quarantine, now)
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
-                                            profile)
+                                            profile, reads=reads, temp_re=temp_re)
                         events.extend(found)
                         if found:
                             statements[item.query_id] = Statement(item.query_id, item.query_type, item.user_name,
@@ -435,11 +459,13 @@ def _lineage_of(
     item: QueryRecord, source: str, options: CrawlOptions, patterns: tuple[str, ...], cache: ParseCache,
     columns: CrawlSchema, schema: LearnedSchema, resolver: SessionResolver, report: CrawlReport,
     quarantine: list[QuarantineEntry], now: datetime, prefetched: Extracted | None = None,
-    profile: Profile = NO_PROFILE,
+    profile: Profile = NO_PROFILE, *, reads: list[ReadFact] | None = None, temp_re: object = None,
 ) -> list[LineageEvent]:
     """Filter, parse and resolve one record; return its lineage events (statement problems quarantined).
 
     ``prefetched``: a parse worker's extraction of the row (see :meth:`ParseCache.get_or_extract`).
+    ``reads``: when given, the row's read side is appended (:func:`~lineage_engine.access.reads.read_fact`);
+    a read-only row (``SELECT``) is then parsed for it, and quarantined when it cannot be.
     """
     keep, reason = should_parse(
         item,
@@ -450,6 +476,16 @@ def _lineage_of(
     if not keep:
         report.skipped[reason] += 1
         resolver.seen(item)  # the session is active: its temps live on
+        if reads is not None and _read_only(item, reason):
+            with profile.timed("parse.reads"):
+                result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
+            report.cache_hits += hit
+            entry = quarantine_for(source, item, result, now)
+            if entry is not None:
+                quarantine.append(entry)
+            fact = read_fact(item, result, temp_re)  # type: ignore[arg-type]
+            if fact is not None:
+                reads.append(fact)
         return []
     with profile.timed("parse"):
         result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
@@ -459,6 +495,10 @@ def _lineage_of(
     with profile.timed("resolve.schema"):
         schema.learn(result.statements)
     result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
+    if reads is not None:
+        fact = read_fact(item, result, temp_re)  # type: ignore[arg-type]
+        if fact is not None:
+            reads.append(fact)
     with profile.timed("resolve.sessions"):
         fed = resolver.feed(item, result)
     if authoritative:
@@ -467,6 +507,30 @@ def _lineage_of(
     if entry is not None:
         quarantine.append(entry)
     return fed
+
+
+def _observe_grant(item: QueryRecord, source: str, options: CrawlOptions,
+                   grants: list[tuple[GrantStatement, datetime, str]], quarantine: list[QuarantineEntry],
+                   now: datetime) -> None:
+    """Keep a successful GRANT / REVOKE of someone else as a dated grant fact; quarantine one not understood."""
+    if (item.query_type or "").upper() not in ("GRANT", "REVOKE") and not is_grant_text(item.query_text):
+        return
+    _, reason = should_parse(item, allowed_query_types=None, own_user=options.own_user,
+                             own_query_tag_prefix=options.own_query_tag_prefix)
+    if reason not in ("", SKIP_NOT_MATERIALIZING):
+        return  # failed, or ours
+    statement = parse_grant(item.query_text, item.database_name, item.schema_name)
+    if statement is None:
+        quarantine.append(QuarantineEntry(
+            source=source, query_id=item.query_id, position=item.position, reason_code="unsupported",
+            reason="GRANT/REVOKE statement not understood (grant facts of issue 14); not applied", seen_at=now))
+        return
+    grants.append((statement, item.end_time, item.query_id))
+
+
+def _read_only(item: QueryRecord, reason: str) -> bool:
+    """Return True for a row skipped for lineage that is parsed for its reads (a SELECT)."""
+    return reason == SKIP_NOT_MATERIALIZING and (item.query_type or "").upper() in READ_QUERY_TYPES
 
 
 def _timed_rows(records: Iterable[QueryRecord | QuarantineEntry], profile: Profile,
@@ -512,9 +576,9 @@ def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], cache: ParseCac
         key = ParseCache.key(item)
         if key in wanted or key in cache.entries:
             continue
-        keep, _ = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
-                               own_query_tag_prefix=options.own_query_tag_prefix)
-        if keep:
+        keep, reason = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
+                                    own_query_tag_prefix=options.own_query_tag_prefix)
+        if keep or (options.keep_reads and _read_only(item, reason)):
             wanted[key] = item
     return list(wanted.values())
 
@@ -541,4 +605,5 @@ def options_from_settings(telemetry: TelemetrySettings, compliance: ComplianceSe
         max_statement_chars=telemetry.max_statement_chars,
         parse_timeout_seconds=telemetry.parse_timeout_seconds or None,
         session_idle=timedelta(hours=telemetry.session_idle_hours),
+        keep_reads=telemetry.keep_reads,
     )

@@ -254,6 +254,7 @@ def scan_once(
     max_attempts: int | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
     alert_budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+    adjust: Callable[[list[ExposurePath], datetime], list[ExposurePath]] | None = None,
 ) -> ScanReport:
     """Run one exposure scan as of ``now`` and deliver the alerts it queued.
 
@@ -271,6 +272,8 @@ def scan_once(
         max_hops: longest lineage route walked from an origin, in edges.
         alert_budget_seconds: time the outbox run may spend sending
             (``monitoring.alert_budget_seconds``; see :func:`deliver_outbox`).
+        adjust: applied to the open paths before they are recorded (issue 14 §3: who can
+            read each terminal, severity raised for a broad one); None: unchanged.
 
     Returns:
         The :class:`ScanReport`.
@@ -296,6 +299,8 @@ def scan_once(
                 "graph.path / graph.uri points at the crawled graph, or run 'lineage-engine crawl'",
             )
     paths, coverage = exposure.paths, exposure.coverage
+    if adjust is not None:
+        paths = adjust(paths, now)
     outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
                                    explanations=exposure.explanations)
     delivery = deliver_outbox(

@@ -115,7 +115,7 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         overlap=timedelta(minutes=telemetry.overlap_minutes),
         backfill_days=telemetry.backfill_days,
         page_size=telemetry.page_size,
-        query_types=_pushdown_types(telemetry.query_filters),
+        query_types=_with_reads(_pushdown_types(telemetry.query_filters), telemetry.keep_reads),
         own_user=telemetry.own_user,
         access_history=telemetry.access_history,
     )
@@ -176,6 +176,16 @@ def _pushdown_types(query_filters: list[str]) -> list[str] | None:
     if not query_filters:
         return None
     return sorted(MATERIALIZING_QUERY_TYPES & {t.upper() for t in query_filters}) or ["NONE"]
+
+
+def _with_reads(types: list[str] | None, keep_reads: bool) -> list[str] | None:
+    """Add the read-only QUERY_TYPEs (SELECT) to the pushdown when reads are kept, and GRANT / REVOKE
+    (grant facts) always (issue 14)."""
+    from lineage_engine.access.reads import READ_QUERY_TYPES
+    from lineage_engine.parsing import MATERIALIZING_QUERY_TYPES
+
+    base = set(types if types is not None else MATERIALIZING_QUERY_TYPES) | {"GRANT", "REVOKE"}  # grant facts
+    return sorted(base | READ_QUERY_TYPES if keep_reads else base)
 
 
 def reset_watermark(settings: Settings, path_override: Path | None = None) -> tuple[str, bool]:
@@ -323,6 +333,10 @@ def crawl(
         extra += (received,) if received.rows_read else ()
         if settings.telemetry.sync_policies:  # issue 10 §2: what the warehouse enforces now
             sync_warehouse_policies(settings, reg, clock())
+        if settings.telemetry.sync_grants:  # issue 14 §3: who can read, dated
+            from lineage_engine.access.service import sync_grants
+
+            sync_grants(settings, reg)
         synced = sync_classifications(store, reg)
         total = reg.count_quarantine(source.key)
     return CrawlOutcome(report=report, nodes_synced=synced, quarantined_total=total, windows=outcome_windows,
@@ -444,6 +458,10 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
     realert = timedelta(hours=compliance.realert_after_hours) if compliance.realert_after_hours else None
     with graph_store(settings) as store, registry(settings) as reg:
         sync_classifications(store, reg)
+        if "drift" in settings.monitoring.alert_on:  # issue 14 §5: queued here, delivered by the scan
+            from lineage_engine.access.service import check_drift
+
+            check_drift(store, reg, now=now or now_utc(), sensitive_tags=list(compliance.sensitive_tags))
         return scan_once(
             store,
             reg,
@@ -455,7 +473,15 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
             alert_budget_seconds=settings.monitoring.alert_budget_seconds,
+            adjust=_grant_adjuster(reg, compliance.broad_role_members),
         )
+
+
+def _grant_adjuster(reg: Registry, broad_members: int) -> Any:
+    """The scan's hook adding who can read each terminal (issue 14 §3; no-op without grant facts)."""
+    from lineage_engine.access.service import grant_adjuster
+
+    return grant_adjuster(reg, broad_members=broad_members)
 
 
 def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:

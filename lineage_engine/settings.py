@@ -44,7 +44,7 @@ CONFIG_FILENAME = "lineage-engine.config.yaml"
 
 Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
-ALERT_KINDS = ("unmasked_pii", "failed_backfill", "steward_missing")
+ALERT_KINDS = ("unmasked_pii", "failed_backfill", "steward_missing", "drift")  # drift: issue 14 §5
 _ALERT_ALIASES = {
     "unmasked_pii_path": "unmasked_pii",
     "unmasked_pii_paths": "unmasked_pii",
@@ -145,6 +145,14 @@ class TelemetrySettings(_Section):
     access_history: bool = Field(
         False, description="Enrich lineage from ACCOUNT_USAGE.ACCESS_HISTORY (Enterprise Edition; up to 3 h latency)."
     )
+    sync_grants: bool = Field(
+        False, description="After each crawl, read SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_ROLES and GRANTS_TO_USERS into "
+        "dated grant facts (issue 14; role needs SNOWFLAKE.GOVERNANCE_VIEWER); needs telemetry.account.",
+    )
+    keep_reads: bool = Field(
+        True, description="Keep the read side of every successful statement (SELECTs too) as access facts: "
+        "per principal, role, dataset or column and UTC day, no query text (issue 14; 'lineage-engine access').",
+    )
     # Column schema from the catalog (issue 5); see lineage_engine.sources.snowflake_columns.
     sync_columns: bool = Field(
         False, description="Read SNOWFLAKE.ACCOUNT_USAGE.COLUMNS to expand SELECT * over tables the crawled history "
@@ -173,6 +181,13 @@ class TelemetrySettings(_Section):
     @classmethod
     def _database_names(cls, value: list[str]) -> list[str]:
         return [v.strip() for v in value if v.strip()]
+
+    @model_validator(mode="after")
+    def _grants_need_an_account(self) -> TelemetrySettings:
+        if self.sync_grants and not self.account:
+            raise ValueError("sync_grants reads SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_ROLES and GRANTS_TO_USERS and needs "
+                             "telemetry.account (and telemetry.user); set them or turn sync_grants off")
+        return self
 
     @model_validator(mode="after")
     def _columns_need_an_account(self) -> TelemetrySettings:
@@ -238,6 +253,35 @@ class GraphSettings(_Section):
     )
 
 
+class BoundaryRule(_Section):
+    """One ``compliance.boundaries`` rule (issue 14 §6): where an origin's data must not go.
+
+    ``origins`` (globs over origin ids, ``eu_db.*``) or ``classification`` (a regulatory tag or a
+    classification level of the origin asset, ``pci``) picks the origins; ``forbidden`` (globs
+    over destinations: dataset or column ids, stages ``@…``, URLs, ``share:NAME``) or ``allowed``
+    (every other destination crosses) says where they must not be held.
+    """
+
+    name: str = Field(min_length=1)
+    origins: list[str] = Field(default_factory=list)
+    classification: str | None = None
+    forbidden: list[str] = Field(default_factory=list)
+    allowed: list[str] | None = None
+
+    @field_validator("origins", "forbidden", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> BoundaryRule:
+        if bool(self.origins) == bool(self.classification):
+            raise ValueError(f"boundary '{self.name}': give either origins (globs) or classification, not both")
+        if bool(self.forbidden) == (self.allowed is not None):
+            raise ValueError(f"boundary '{self.name}': give either forbidden or allowed destinations")
+        return self
+
+
 class ComplianceSettings(_Section):
     """The classification registry and how exposure is judged."""
 
@@ -271,6 +315,13 @@ class ComplianceSettings(_Section):
         description="Which risk_thresholds key a regulatory tag falls under.",
     )
     realert_after_hours: float | None = Field(168, gt=0, description="Re-alert an open finding after this long.")
+    boundaries: list[BoundaryRule] = Field(
+        default_factory=list, description="Where sensitive data must not go (issue 14 §6; 'lineage-engine boundaries').",
+    )
+    broad_role_members: int = Field(
+        50, ge=0, description="A role with more users than this is broad: 'lineage-engine grants' flags it, like PUBLIC "
+        "(issue 14 §3).",
+    )
     masking_functions: list[str] = Field(
         default_factory=lambda: sorted(DEFAULT_MASKING_FUNCTIONS),
         description="Functions whose result masks their input (names; * and ? are wildcards).",

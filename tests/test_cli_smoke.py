@@ -107,6 +107,14 @@ CASES: list[Case] = [
     Case(("evidence", "--as-of", "2026-11-14", "--out", "{out}"), "pack digest"),
     Case(("evidence", "--as-of", "2026-11-14", "--out", "{out}", "--origin", "prod_db.raw.payments"), "1 origins"),
     Case(("evidence", "verify", "{out}"), "is not a folder", code=2),  # tests/test_evidence_cli.py verifies packs
+    Case(("access", "--origin", "prod_db.raw.customer_profiles.email", "--since", "2026-11-01", "--format", "csv"),
+         "prod_db.raw.customer_profiles.email → prod_db.staging.stg_customers.email"),
+    Case(("access", "--origin", "prod_db.raw.customer_profiles", "--until", "2026-11-20"), "ANALYST_CAROL"),
+    Case(("access", "--principal", "DS_ALICE", "--format", "json"), '"path"'),
+    Case(("drift", "--since", "2026-11-15", "--format", "csv"), "new_reader,prod_db.raw.customer_profiles.email"),
+    Case(("grants", "--object", "prod_db.raw.customer_profiles", "--as-of", "2026-11-20", "--format", "json"), "["),
+    Case(("egress", "--format", "csv"), "origin,kind,destination"),
+    Case(("boundaries", "--format", "json"), "["),
 ]
 """The table of smoke cases, in README order where the README gives one."""
 

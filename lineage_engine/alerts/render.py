@@ -221,10 +221,16 @@ def render_steward_missing_blocks(payload: Mapping[str, object]) -> tuple[str, l
     return _render_key_values("Classified asset has no steward", payload)
 
 
+def render_drift_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render a ``drift`` alert (issue 14 §5): what is new, the statement, its user, role and time."""
+    return _render_key_values(f"Drift: {payload.get('what', 'sensitive data reached something new')}", payload)
+
+
 RENDERERS: Mapping[str, Callable[[Mapping[str, object]], tuple[str, list[dict[str, object]]]]] = {
     "unmasked_pii": render_finding_blocks,
     "failed_backfill": render_failed_backfill_blocks,
     "steward_missing": render_steward_missing_blocks,
+    "drift": render_drift_blocks,
 }
 
 

@@ -231,6 +231,7 @@ def walk_column_origin(
     masked_datasets: Callable[[str], bool] = lambda _id: False,
     max_hops: int = DEFAULT_MAX_HOPS,
     column_masking: bool = True,
+    windows: dict[str, dict[str, Window]] | None = None,
 ) -> list[ColumnHolding]:
     """Return what holds ``origin``'s data at ``index.as_of`` (see the module docstring).
 
@@ -244,6 +245,10 @@ def walk_column_origin(
             with time, :mod:`.masking`: copies judged on the edges, masked terminals kept
             for their unmasked window): then ``masked_datasets`` stops only table-level hops
             and columns of masked datasets are walked and returned.
+        windows: when given, filled with the holding windows of everything reached, also
+            what no longer holds at T: ``"clear"``, ``"partial"``, ``"masked"`` (column id ->
+            window per state) and ``"table"`` (dataset id -> window of the table-level
+            fallback); see :func:`.walk.walk_origin` (access history).
 
     Returns:
         Column-level holdings sorted by column id, then table-level ones sorted by dataset
@@ -290,6 +295,8 @@ def walk_column_origin(
         dfrontier = advance(dstate, dupdates, masked_datasets)
         if not any(cfrontier.values()) and not dfrontier:
             break
+    if windows is not None:
+        windows.update({state: dict(cstate[state]) for state in _STATES}, table=dict(dstate))
     out: list[ColumnHolding] = []
     for state, exposure in ((_CLEAR, FULL), (_PARTIAL, PARTIAL)):
         held = cheld[state]

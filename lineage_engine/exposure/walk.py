@@ -204,6 +204,7 @@ def walk_origin(
     masked: Callable[[str], bool] | Collection[str] = (),
     max_hops: int = DEFAULT_MAX_HOPS,
     load: Callable[[list[str]], None] | None = None,
+    windows: dict[str, Window] | None = None,
 ) -> list[Holding]:
     """Return the datasets holding ``origin``'s data at ``index.as_of`` (see the module doc).
 
@@ -216,6 +217,9 @@ def walk_origin(
         load: called with each round's frontier (the datasets about to be expanded)
             before their intervals are read from ``index.steps``, so that a caller can
             fill ``index.steps`` as the walk goes (a trace reading only what it reaches).
+        windows: when given, filled with every dataset reached (the origin included) and
+            its holding window ``(arrive, leave, path)`` in UTC microseconds, also those
+            that no longer hold at T (access history, :mod:`lineage_engine.access.windows`).
 
     Returns:
         One :class:`Holding` per dataset, sorted by dataset id; the governed-terminal rule
@@ -241,6 +245,8 @@ def walk_origin(
         frontier = advance(state, updates, is_masked)
         if not frontier:
             break
+    if windows is not None:
+        windows.update(state)
     return [
         Holding(origin=origin, dataset=d, path=held[d][1], arrived=from_micros(held[d][2]))
         for d in sorted(held)

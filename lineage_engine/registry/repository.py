@@ -294,6 +294,62 @@ class Registry:
         with self._transaction("read tagged paths") as session:
             return _policies.tag_carriers(session)
 
+
+    # -- access facts (issue 14) -------------------------------------------------------
+
+    def record_reads(self, facts: Sequence[Any]) -> int:
+        """Aggregate read facts (:class:`~lineage_engine.access.reads.ReadFact`) in one
+        transaction; return the statements that were new (replayed query ids are skipped)."""
+        from lineage_engine.registry import access as _access
+
+        with self._transaction("record reads") as session:
+            return _access.record_reads(session, facts)
+
+    def list_reads(self, *, objects: Sequence[str] | None = None, principal: str | None = None,
+                   since: datetime | None = None, until: datetime | None = None) -> list[Any]:
+        """Return read aggregates (:class:`~lineage_engine.access.aggregate.AccessRead`); see
+        :func:`lineage_engine.registry.access.list_reads`."""
+        from lineage_engine.registry import access as _access
+
+        with self._transaction("read access facts") as session:
+            return _access.list_reads(session, objects=objects, principal=principal, since=since, until=until)
+
+    def who_ran(self, query_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Return query id -> (user, role) of statements whose reads were recorded (issue 14)."""
+        from lineage_engine.registry import access as _access
+
+        with self._transaction("read access facts") as session:
+            return _access.who_ran(session, query_ids)
+
+    def record_drift(self, items: Sequence[Any], now: datetime, payload: Any) -> tuple[int, bool]:
+        """Store new drift items and queue their alerts in one transaction; see
+        :func:`lineage_engine.registry.access.record_drift`."""
+        from lineage_engine.registry import access as _access
+
+        with self._transaction("record drift") as session:
+            return _access.record_drift(session, items, now, payload)
+
+    def record_grants(self, statements: Sequence[Any]) -> int:
+        """Apply GRANT / REVOKE statements ``(GrantStatement, END_TIME, query id)`` in order (issue 14 §3)."""
+        from lineage_engine.registry import grants as _grants
+
+        with self._transaction("record grants") as session:
+            return _grants.record_statements(session, statements)
+
+    def sync_grants(self, facts: Sequence[Any]) -> int:
+        """Upsert grant intervals read from ``ACCOUNT_USAGE`` (:class:`~lineage_engine.registry.grants.GrantFact`)."""
+        from lineage_engine.registry import grants as _grants
+
+        with self._transaction("sync grants") as session:
+            return _grants.sync(session, facts)
+
+    def grants_at(self, at: datetime) -> list[Any]:
+        """Return the grant facts holding at ``at`` (:class:`~lineage_engine.registry.grants.GrantFact`)."""
+        from lineage_engine.registry import grants as _grants
+
+        with self._transaction("read grants") as session:
+            return _grants.facts_at(session, at)
+
     # -- crawl state ------------------------------------------------------------------
 
     def get_watermark(self, source: str) -> Watermark | None:

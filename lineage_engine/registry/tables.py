@@ -403,3 +403,106 @@ class OpenLineageEventRow(Base):
     job: Mapped[str] = mapped_column(String(2048))
     body: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
+
+
+ACCESS_OBJECT_KINDS: tuple[str, ...] = ("dataset", "column")
+
+
+class AccessReadRow(Base):
+    """Reads of one dataset or column by one principal and role on one UTC day (issue 14 §1).
+
+    An aggregate: ``reads`` statements between ``first_at`` and ``last_at`` (their END_TIME),
+    the first one's query id and a sample of up to five query ids. No query text. Column
+    ``object_id`` ``D.*`` means "every column of D" (columns not known for that read).
+    """
+
+    __tablename__ = "access_reads"
+    __table_args__ = (
+        UniqueConstraint("principal", "role_name", "object_id", "day"),
+        CheckConstraint(_in("object_kind", ACCESS_OBJECT_KINDS), name="object_kind"),
+        Index("ix_access_reads_object_id_day", "object_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(256))
+    role_name: Mapped[str] = mapped_column(String(256))
+    object_kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str] = mapped_column(String(1024))
+    day: Mapped[str] = mapped_column(String(10))
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    reads: Mapped[int] = mapped_column(Integer)
+    first_query_id: Mapped[str] = mapped_column(String(256))
+    sample_query_ids: Mapped[list[Any]]
+    warehouses: Mapped[list[Any]]
+
+
+class AccessQueryRow(Base):
+    """A statement whose reads are in :class:`AccessReadRow` (replays are recognised by it),
+    with who ran it: drift alerts name the user and role of the statement that moved data."""
+
+    __tablename__ = "access_queries"
+
+    query_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    at: Mapped[datetime]
+    principal: Mapped[str | None] = mapped_column(String(256))
+    role_name: Mapped[str | None] = mapped_column(String(256))
+
+
+DRIFT_KINDS: tuple[str, ...] = ("new_terminal", "new_reader", "new_egress")
+
+
+class DriftSeenRow(Base):
+    """A place or principal an origin's data reached, once seen by a drift check (issue 14 §5).
+
+    ``subject`` is the object reached (``new_terminal``, ``new_egress``) or the principal
+    (``new_reader``); a pair not yet here is new, and alerted once.
+    """
+
+    __tablename__ = "drift_seen"
+    __table_args__ = (
+        UniqueConstraint("kind", "origin", "subject"),
+        CheckConstraint(_in("kind", DRIFT_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(String(1024))
+    subject: Mapped[str] = mapped_column(String(1024))
+    first_at: Mapped[datetime | None]
+    query_id: Mapped[str | None] = mapped_column(String(256))
+    recorded_at: Mapped[datetime]
+
+
+GRANT_ORIGINS: tuple[str, ...] = ("query_history", "grants_to_roles", "grants_to_users")
+
+
+class GrantFactRow(Base):
+    """A privilege or role grant with its validity interval (issue 14 §3).
+
+    From GRANT / REVOKE statements of the query history (``valid_from`` the statement's
+    END_TIME) or from ``ACCOUNT_USAGE.GRANTS_TO_ROLES`` / ``GRANTS_TO_USERS`` (CREATED_ON,
+    DELETED_ON). ``privilege`` as written (unknown names kept); ``on_kind`` ``ROLE`` with
+    ``object_id`` a role name is a role grant (``grantee`` inherits it). ``object_id`` of a
+    dataset is its lower-case id; objects never seen in the graph are kept.
+    """
+
+    __tablename__ = "grant_facts"
+    __table_args__ = (
+        UniqueConstraint("privilege", "on_kind", "scope", "object_id", "grantee_kind", "grantee", "origin",
+                         "valid_from", name="uq_grant_facts_key"),  # the generated name exceeds 63 characters
+        CheckConstraint(_in("origin", GRANT_ORIGINS), name="origin"),
+        Index("ix_grant_facts_object_id", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    privilege: Mapped[str] = mapped_column(String(64))
+    on_kind: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str] = mapped_column(String(1024))
+    grantee_kind: Mapped[str] = mapped_column(String(32))
+    grantee: Mapped[str] = mapped_column(String(256))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    origin: Mapped[str] = mapped_column(String(32))
+    query_id: Mapped[str | None] = mapped_column(String(256))

@@ -59,6 +59,15 @@ class _Truncated(Exception):
     pass
 
 
+TruncatedRecord = _Truncated
+"""Raised by :func:`dataset_from_object` on a truncation marker (public name, issue 14)."""
+
+
+def json_value(value: Any) -> Any:
+    """Return a VARIANT value: parsed when it comes as JSON text (None when that text is not JSON)."""
+    return _json(value)
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, (str, bytes)):
         try:

@@ -120,6 +120,11 @@ def record_from_mapping(row: Mapping[str, Any], position: str, cursor: SourceCur
     start_raw = fields.get("start_time")
     start_time = parse_timestamp(start_raw, "start_time") if start_raw not in (None, "") else end_time
     names = {name: _name(fields.get(name), name) for name in OPTIONAL_TEXT}
+    access_reads = None
+    if fields.get("direct_objects_accessed") is not None or fields.get("base_objects_accessed") is not None:
+        from lineage_engine.access.reads import access_reads_from_row  # an ACCESS_HISTORY-joined export (issue 14)
+
+        access_reads = access_reads_from_row(fields.get("direct_objects_accessed"), fields.get("base_objects_accessed"))
     return QueryRecord(
         query_id=query_id,
         query_text=text,
@@ -137,6 +142,7 @@ def record_from_mapping(row: Mapping[str, Any], position: str, cursor: SourceCur
         query_parameterized_hash=names["query_parameterized_hash"],
         position=position,
         cursor=cursor,
+        access_reads=access_reads,
     )
 
 

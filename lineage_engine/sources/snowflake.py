@@ -31,7 +31,9 @@ What one :meth:`SnowflakeQueryHistorySource.fetch_records` reads, all times UTC:
 
 With ``access_history=True`` each page is joined, by query id, with
 ``ACCOUNT_USAGE.ACCESS_HISTORY`` (Enterprise Edition, up to 3 h latency, §3) and each record
-carries its :class:`~lineage_engine.model.AccessLineage` (see :mod:`.access_history`).
+carries its :class:`~lineage_engine.model.AccessLineage` (see :mod:`.access_history`) and its
+:class:`~lineage_engine.model.AccessReads` (``DIRECT_OBJECTS_ACCESSED`` and
+``BASE_OBJECTS_ACCESSED``: what it read, issue 14).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
-from lineage_engine.model import AccessLineage, QuarantineEntry, QueryRecord, Watermark
+from lineage_engine.access.reads import access_reads_from_row, merge_access_reads
+from lineage_engine.model import AccessLineage, AccessReads, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
 from lineage_engine.sources.rows import RowError, record_from_mapping, valid_query_id
@@ -262,6 +265,7 @@ class SnowflakeQueryHistorySource:
         if not records:
             return items
         found: dict[str, AccessLineage] = {}
+        reads: dict[str, AccessReads] = {}
         floor = min(r.start_time for r in records) - timedelta(seconds=1)
         ceiling = max(r.start_time for r in records) + timedelta(seconds=1)
         sql = load_sql("access_history")
@@ -273,5 +277,7 @@ class SnowflakeQueryHistorySource:
                 lineage = access_lineage_from_row(row.get("objects_modified"), row.get("direct_objects_accessed"))
                 query_id = str(row["query_id"])
                 found[query_id] = merge_access_lineage(found.get(query_id), lineage)
-        return [replace(i, access_lineage=found[i.query_id])
+                reads[query_id] = merge_access_reads(reads.get(query_id), access_reads_from_row(
+                    row.get("direct_objects_accessed"), row.get("base_objects_accessed")))
+        return [replace(i, access_lineage=found[i.query_id], access_reads=reads.get(i.query_id))
                 if isinstance(i, QueryRecord) and i.query_id in found else i for i in items]

@@ -47,9 +47,14 @@ SECRET = "hunter2-do-not-print"
 EXE = str(Path(sys.executable).with_name("lineage-engine"))
 
 
+READ_TYPES = MATERIALIZING_QUERY_TYPES | {"SELECT", "GRANT", "REVOKE"}
+"""What the crawler's SQL asks for by default: materializing types, SELECTs (reads kept as access
+facts) and GRANT / REVOKE (grant facts), issue 14."""
+
+
 def _materializing(rows: list[dict[str, Any]]) -> int:
-    """Rows the crawler's SQL returns (and parses): successful, of a materializing type."""
-    return sum(1 for r in rows if r["execution_status"] == "SUCCESS" and r["query_type"] in MATERIALIZING_QUERY_TYPES)
+    """Rows the crawler's SQL returns (and parses): successful, of a type it reads (:data:`READ_TYPES`)."""
+    return sum(1 for r in rows if r["execution_status"] == "SUCCESS" and r["query_type"] in READ_TYPES)
 
 
 def _retime(rows: list[dict[str, Any]], first_end: datetime) -> list[dict[str, Any]]:

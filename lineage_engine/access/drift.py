@@ -1,0 +1,115 @@
+"""Drift: places and principals an origin's data reached for the first time (issue 14 §5).
+
+Pure: stdlib and :mod:`lineage_engine.access`. From one origin's holding windows
+(:mod:`.windows`) and the reads that count (:mod:`.answer`):
+
+* ``new_terminal``: an object (a copy, a view, a column) the data reached, at its first
+  arrival (the start of its holding window), with the lineage statement that brought it
+  there (the interval into it from the previous object on the path: its last statement, which is
+  the one that opened it unless the interval was observed again).
+* ``new_egress``: the same for an object outside the account: a stage (``@…``), a bucket or
+  URL (``s3://``, ``gcs://``, ``azure://``, ``https://``) or a share (``share:…``).
+* ``new_reader``: a principal who read the data for the first time (directly or through a
+  copy, by the time rules of :mod:`.answer`), with the first counted read.
+
+An arrival of unknown time (an identity move with no history: ``-inf``) has no instant and
+is left to the exposure scan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from lineage_engine.access.answer import AccessRow
+from lineage_engine.access.windows import Holdings
+from lineage_engine.model import EdgeRow, dataset_of
+
+EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:")
+"""Ids of objects outside the account (stages, buckets, URLs, outbound shares)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class DriftItem:
+    """One first arrival of an origin's data.
+
+    Attributes:
+        kind: ``new_terminal`` | ``new_egress`` | ``new_reader``.
+        origin: the origin id.
+        subject: the object reached, or the principal (``new_reader``).
+        at: when (aware UTC): the statement's END_TIME.
+        query_id: the statement (a lineage statement, or the first counted read); "" if unknown.
+        user, role: who ran it ("" when unknown: a statement whose reads were not recorded).
+        path: ids from the origin to the object reached (origin first).
+    """
+
+    kind: str
+    origin: str
+    subject: str
+    at: datetime
+    query_id: str
+    user: str
+    role: str
+    path: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Return ``(kind, origin, subject)``: what is new, once."""
+        return (self.kind, self.origin, self.subject)
+
+
+def is_egress(object_id: str) -> bool:
+    """Return True for an object outside the account (its dataset id names a stage, URL or share)."""
+    dataset = dataset_of(object_id) if not object_id.startswith(EGRESS_PREFIXES) else object_id
+    return object_id.startswith(EGRESS_PREFIXES) or dataset.startswith(EGRESS_PREFIXES)
+
+
+def _instant(micros: float) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(micros))
+
+
+def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
+             who: Callable[[str], tuple[str, str]]) -> list[DriftItem]:
+    """Return a ``new_terminal`` / ``new_egress`` item for every object the origin's data reached.
+
+    Args:
+        holdings: from :func:`.windows.dataset_holdings` / :func:`.windows.column_holdings`.
+        edges: lineage intervals by ``(downstream, upstream)``.
+        who: query id -> ``(user, role)`` (``("", "")`` when unknown).
+    """
+    out: list[DriftItem] = []
+    for held in (*holdings.columns.values(), *holdings.datasets.values()):
+        if held.object_id == holdings.origin or len(held.path) < 2 or math.isinf(held.arrive):
+            continue
+        at = _instant(held.arrive)
+        upstream = held.path[-2]
+        rows = edges.get((held.object_id, upstream), []) or edges.get((dataset_of(held.object_id), upstream), [])
+        opening = _interval_at(rows, at)
+        query = opening.last_query_id if opening is not None else ""
+        user, role = who(query) if query else ("", "")
+        kind = "new_egress" if is_egress(held.object_id) else "new_terminal"
+        out.append(DriftItem(kind, holdings.origin, held.object_id, at, query, user, role, held.path))
+    return out
+
+
+def _interval_at(rows: list[EdgeRow], at: datetime) -> EdgeRow | None:
+    """Return the interval holding at ``at`` (the latest opened by then), else the first opened after."""
+    holding = [r for r in rows if r.valid_from <= at and (r.valid_to is None or r.valid_to >= at)]
+    if holding:
+        return max(holding, key=lambda r: r.valid_from)
+    return min((r for r in rows if r.valid_from >= at), key=lambda r: r.valid_from, default=None)
+
+
+def first_readers(rows: Iterable[AccessRow]) -> list[DriftItem]:
+    """Return a ``new_reader`` item per (origin, principal): their first counted read."""
+    first: dict[tuple[str, str], AccessRow] = {}
+    for row in rows:
+        key = (row.origin, row.principal)
+        if key not in first or (row.first_at, row.query_ids) < (first[key].first_at, first[key].query_ids):
+            first[key] = row
+    return [DriftItem("new_reader", r.origin, r.principal, r.first_at, r.query_ids[0] if r.query_ids else "",
+                      r.principal, r.role, r.path) for r in first.values()]

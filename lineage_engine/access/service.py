@@ -1,0 +1,320 @@
+"""``lineage-engine access``: who read an origin's data, or what sensitive data a principal read (issue 14 §2).
+
+I/O around the pure :mod:`.windows` and :mod:`.answer`: the graph (read-only; lineage
+intervals and views) and the registry (read aggregates, classification facts). Nothing is
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from lineage_engine.access.answer import AccessRow, who_read
+from lineage_engine.access.drift import DriftItem, arrivals, first_readers
+from lineage_engine.access.windows import Holdings, column_holdings, dataset_holdings
+from lineage_engine.errors import InputError, UnknownIdError
+from lineage_engine.exposure.column_walk import build_column_index
+from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, split_origins
+from lineage_engine.exposure.walk import build_edge_index
+from lineage_engine.graph.known_ids import require_known_ids
+from lineage_engine.graph.store import GraphStore
+from lineage_engine.model import EdgeRow, dataset_of, split_id
+
+
+def origin_kind(store: GraphStore, origin: str) -> tuple[str, str]:
+    """Return ``(id, "dataset" | "column")`` of an origin the user typed.
+
+    Raises:
+        UnknownIdError: neither a dataset nor a column of the graph; the closest ids of the
+            kind the id looks like (four parts: a column) are suggested.
+    """
+    try:
+        return require_known_ids(store, [origin], kind="dataset", input="--origin")[0], "dataset"
+    except UnknownIdError as exc:
+        if exc.other_kind == "column":
+            return exc.ids[0], "column"
+        if len(split_id(origin.strip().lower())) >= 4:
+            return require_known_ids(store, [origin], kind="column", input="--origin")[0], "column"
+        raise
+
+
+def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: datetime,
+                 lineage: Any = None) -> list[Holdings]:
+    """Walk each ``(origin id, kind)`` as of ``as_of`` and return when every copy held its data.
+
+    ``lineage``: the graph's intervals already read (:func:`lineage_engine.scan.load_lineage`
+    with columns), else read here.
+    """
+    from lineage_engine.scan import load_lineage
+
+    if not origins:
+        return []
+    if lineage is None:
+        lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins))
+    tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
+    columns = None
+    out: list[Holdings] = []
+    for origin, kind in origins:
+        if kind == "dataset":
+            out.append(dataset_holdings(tables, origin))
+        else:
+            if columns is None:
+                columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
+                                             tables=tables)
+            out.append(column_holdings(columns, origin))
+    return out
+
+
+def sensitive_origins(assets: Sequence[Any], sensitive_tags: Sequence[str]) -> list[tuple[str, str]]:
+    """Return the registry's sensitive origins as ``(id, kind)``, as the exposure scan picks them."""
+    sensitive = find_sensitive_origins(list(assets), pii_tags=frozenset(sensitive_tags))
+    tables, columns = split_origins(sensitive, index_assets(assets))
+    return sorted([(o, "dataset") for o in tables] + [(o, "column") for o in columns])
+
+
+def access_rows(store: GraphStore, registry: Any, *, origin: str | None, principal: str | None,
+                since: datetime | None, until: datetime | None, now: datetime,
+                sensitive_tags: Sequence[str]) -> list[AccessRow]:
+    """Answer ``access --origin`` / ``--principal`` (see :mod:`.answer` for the rules).
+
+    Args:
+        origin: a dataset or column id; None with ``principal``: every sensitive origin of
+            the registry (facts as of ``until`` or ``now``).
+        principal: only this USER_NAME's reads (case-insensitive).
+        since, until: read time bounds (aware UTC); the walk is as of ``until`` or ``now``.
+
+    Raises:
+        InputError: neither ``origin`` nor ``principal``, or ``since`` after ``until``.
+        UnknownIdError: ``origin`` is not in the graph.
+    """
+    from lineage_engine.facts import registry_facts
+
+    if origin is None and principal is None:
+        raise InputError("--origin", "give --origin ID (who read its data) or --principal USER (what they read)")
+    if since is not None and until is not None and since > until:
+        raise InputError("--since", f"{since.isoformat()} is after --until {until.isoformat()}")
+    as_of = until if until is not None and until < now else now
+    if origin is not None:
+        origins = [origin_kind(store, origin)]
+    else:
+        origins = sensitive_origins(registry_facts(registry, as_of), sensitive_tags)
+        origins = _present(store, origins)
+    rows: list[AccessRow] = []
+    mine = registry.list_reads(principal=principal, since=since, until=until) if principal is not None else None
+    for holdings in holdings_for(store, origins, as_of):
+        if mine is not None:
+            wanted = set(holdings.object_ids())
+            reads = [r for r in mine if r.object_id in wanted]
+        else:
+            reads = registry.list_reads(objects=holdings.object_ids(), since=since, until=until)
+        rows.extend(who_read(holdings, reads, since=since, until=until))
+    return rows
+
+
+def _present(store: GraphStore, origins: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    from lineage_engine.model import dataset_of
+    from lineage_engine.scan import _PRESENT
+
+    homes = sorted({dataset_of(o) if k == "column" else o for o, k in origins})
+    found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": homes})} if homes else set()
+    return [(o, k) for o, k in origins if (dataset_of(o) if k == "column" else o) in found]
+
+
+def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
+                since: datetime | None = None) -> list[DriftItem]:
+    """Return every first arrival of a sensitive origin's data (:mod:`.drift`), at or after ``since``.
+
+    Origins are the registry's sensitive origins as the scan picks them (facts as of ``now``);
+    sorted by time, then kind, origin and subject.
+    """
+    from lineage_engine.facts import registry_facts
+    from lineage_engine.scan import load_lineage
+
+    origins = _present(store, sensitive_origins(registry_facts(registry, now), sensitive_tags))
+    if not origins:
+        return []
+    lineage = load_lineage(store, columns=True)
+    edges: dict[tuple[str, str], list[EdgeRow]] = {}
+    for row in (*lineage.edges, *lineage.column_edges):
+        edges.setdefault((row.downstream, row.upstream), []).append(row)
+    items: list[DriftItem] = []
+    for holdings in holdings_for(store, origins, now, lineage):
+        items.extend(arrivals(holdings, edges, lambda _q: ("", "")))
+        items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
+    runners = registry.who_ran([i.query_id for i in items if i.kind != "new_reader"])
+    items = [replace(i, user=runners.get(i.query_id, ("", ""))[0], role=runners.get(i.query_id, ("", ""))[1])
+             if i.kind != "new_reader" else i for i in items]
+    if since is not None:
+        items = [i for i in items if i.at >= since]
+    items.sort(key=lambda i: (i.at, i.kind, i.origin, i.subject))
+    return items
+
+
+def drift_payload(item: DriftItem) -> dict[str, Any]:
+    """Return the outbox payload of a drift alert: what is new, the statement, who and when."""
+    what = {"new_terminal": "sensitive data reached a new place", "new_egress": "sensitive data left the account",
+            "new_reader": "a new principal read sensitive data"}[item.kind]
+    return {"what": what, "kind": item.kind, "origin": item.origin, "new": item.subject,
+            "path": " → ".join(item.path), "query_id": item.query_id or "(unknown)",
+            "user": item.user or "(unknown)", "role": item.role or "(unknown)", "at": item.at.isoformat()}
+
+
+def check_drift(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str]) -> tuple[int, bool]:
+    """Queue a ``drift`` alert for every first arrival not seen by an earlier check.
+
+    Returns ``(new items, baseline)``; the first check of a registry is a baseline (no alerts).
+    """
+    return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags), now,
+                                 drift_payload)
+
+
+def sync_grants(settings: Any, registry: Any, *, fetch: Any = None) -> int | None:
+    """Read GRANTS_TO_ROLES and GRANTS_TO_USERS into the registry (``telemetry.sync_grants``).
+
+    Returns the facts changed, or None when the read failed: a failure is a warning naming
+    the account and the grant (never a secret); the registry keeps the facts of the last sync.
+    """
+    import logging
+
+    from lineage_engine.errors import SourceError
+    from lineage_engine.sources import snowflake_grants
+    from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
+
+    try:
+        config = SnowflakeConnectionConfig.from_settings(settings.telemetry)
+        facts = (fetch or snowflake_grants.fetch_grants)(config)
+    except SourceError as exc:
+        logging.getLogger(__name__).warning("grants not synced: %s", exc, extra={"event": "grant_sync_failed"})
+        return None
+    return registry.sync_grants(facts)
+
+
+def can_read(registry: Any, object_id: str, *, at: datetime, broad_members: int) -> list[Any]:
+    """Return who can read ``object_id`` at ``at`` (:func:`lineage_engine.access.readers.who_can_read`)."""
+    from lineage_engine.access.readers import who_can_read
+
+    return who_can_read(object_id, registry.grants_at(at), broad_members=broad_members)
+
+
+def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
+                broad_members: int = 50) -> list[dict[str, Any]]:
+    """Return where sensitive data left the account (issue 14 §4), one row per origin and destination.
+
+    * ``unload``: a stage, bucket or URL that holds an origin's data (``COPY INTO @stage`` /
+      ``'s3://…'`` of a copy; the walk's holdings, as drift's ``new_egress``).
+    * ``share``: an outbound share granted ``SELECT`` (or ``OWNERSHIP`` / ``ALL``) on a
+      dataset that holds an origin's data now (grant facts of the query history or
+      ``telemetry.sync_grants``; :func:`lineage_engine.access.readers.who_can_read`).
+    """
+    from lineage_engine.access.readers import who_can_read
+    from lineage_engine.access.windows import micros
+
+    rows: list[dict[str, Any]] = []
+    for item in drift_items(store, registry, now=now, sensitive_tags=sensitive_tags):
+        if item.kind == "new_egress":
+            rows.append({"origin": item.origin, "kind": "unload", "destination": item.subject, "held_in": item.subject,
+                         "path": item.path, "since": item.at, "query_id": item.query_id, "user": item.user,
+                         "role": item.role})
+    facts = registry.grants_at(now)
+    if any(f.grantee_kind == "SHARE" for f in facts):
+        origins = _present(store, sensitive_origins(_facts(registry, now), sensitive_tags))
+        t = micros(now)
+        for holdings in holdings_for(store, origins, now):
+            held = {**{dataset_of(c): h for c, h in holdings.columns.items()}, **holdings.datasets}
+            for dataset, window in sorted(held.items()):
+                if window.leave < t:
+                    continue  # no longer holds the data: sharing it now shares nothing of it
+                scopes = {dataset, dataset.rsplit(".", 1)[0], dataset.split(".", 1)[0]}
+                for reader in who_can_read(dataset, facts, broad_members=broad_members):
+                    if reader.kind != "share":
+                        continue
+                    grant = min((f for f in facts if f.grantee_kind == "SHARE" and f.grantee == reader.name
+                                 and f.object_id in scopes), key=lambda f: f.valid_from, default=None)
+                    query = (grant.query_id or "") if grant is not None else ""
+                    user, role = registry.who_ran([query]).get(query, ("", "")) if query else ("", "")
+                    rows.append({"origin": holdings.origin, "kind": "share", "destination": f"share:{reader.name}",
+                                 "held_in": window.object_id, "path": window.path,
+                                 "since": grant.valid_from if grant is not None else None, "query_id": query,
+                                 "user": user, "role": role})
+    rows.sort(key=lambda r: (r["origin"], r["kind"], r["destination"]))
+    return rows
+
+
+def _facts(registry: Any, at: datetime) -> list[Any]:
+    from lineage_engine.facts import registry_facts
+
+    return registry_facts(registry, at)
+
+
+def boundary_crossings(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
+                       rules: Sequence[Any], broad_members: int = 50) -> list[Any]:
+    """Return every crossing of ``compliance.boundaries`` now (:mod:`.boundaries`), by rule, origin, destination."""
+    from lineage_engine.access.boundaries import crossings
+    from lineage_engine.access.windows import micros
+    from lineage_engine.exposure.origins import index_assets
+
+    if not rules:
+        return []
+    assets = _facts(registry, now)
+    by_path = index_assets(assets)
+    origins = _present(store, sensitive_origins(assets, sensitive_tags))
+    shares: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    for row in egress_rows(store, registry, now=now, sensitive_tags=sensitive_tags, broad_members=broad_members):
+        if row["kind"] == "share":
+            shares.setdefault(row["origin"], []).append((row["destination"], row["destination"], tuple(row["path"])))
+    t = micros(now)
+    out: list[Any] = []
+    for (origin, kind), holdings in zip(origins, holdings_for(store, origins, now), strict=True):
+        home = dataset_of(origin) if kind == "column" else origin
+        held = [(h.object_id, dataset_of(h.object_id) if h.object_id in holdings.columns else h.object_id, h.path)
+                for h in (*holdings.columns.values(), *holdings.datasets.values()) if h.leave >= t]
+        out.extend(crossings(rules, origin, home, by_path, [*held, *shares.get(origin, [])]))
+    out.sort(key=lambda c: (c.rule, c.origin, c.destination))
+    return out
+
+
+def grant_adjuster(registry: Any, *, broad_members: int) -> Any:
+    """Return the scan's ``adjust`` hook (issue 14 §3): each open path's note lists who can read its
+    terminal, and a terminal readable by ``PUBLIC`` or a broad role raises the severity one level.
+
+    Without any grant fact at the scan's instant the paths are left as they are (nothing known).
+    """
+    from dataclasses import replace as _replace
+
+    from lineage_engine.access.readers import who_can_read
+    from lineage_engine.exposure.severity import SEVERITIES, severity_rank
+
+    def adjust(paths: list[Any], now: datetime) -> list[Any]:
+        facts = registry.grants_at(now)
+        if not facts:
+            return paths
+        out = []
+        for path in paths:
+            terminal = dataset_of(path.terminal) if path.level == "column" else path.terminal
+            readers = who_can_read(terminal, facts, broad_members=broad_members)
+            if not readers:
+                out.append(path)
+                continue
+            note = readable_by(readers)
+            severity = path.severity
+            broad = [r for r in readers if r.broad and r.kind == "role"]
+            if broad:
+                severity = SEVERITIES[min(severity_rank(severity) + 1, len(SEVERITIES) - 1)]
+                note += f"; severity raised one level: readable by {', '.join(r.name for r in broad)}"
+            out.append(_replace(path, severity=severity, note="; ".join(n for n in (path.note, note) if n)))
+        return out
+
+    return adjust
+
+
+def readable_by(readers: Sequence[Any]) -> str:
+    """Return "readable by roles A, B; users x; shares S" for a finding's note."""
+    parts = []
+    for kind, label in (("role", "roles"), ("user", "users"), ("share", "shares")):
+        names = [r.name for r in readers if r.kind == kind]
+        if names:
+            parts.append(f"{label} {', '.join(names)}")
+    return "readable by " + "; ".join(parts) if parts else ""

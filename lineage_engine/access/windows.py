@@ -1,0 +1,123 @@
+"""When each copy held an origin's data: the time-respecting walk, kept whole (issue 14 §2).
+
+Pure: stdlib, :mod:`lineage_engine.model` and :mod:`lineage_engine.exposure`. The exposure
+scan asks "what holds the data *at T*"; access history asks "*when* did each copy hold it",
+because a read counts only while the object read held the origin's data. The holding
+windows are those of :mod:`lineage_engine.exposure.walk` (read its docstring): a copy holds
+from the derivation that brought the data until it is replaced without it, dropped or renamed
+away; a view holds while its upstream holds; several routes give the hull of their windows
+(earliest arrival, latest leave: over-report, never under). Nothing is masked here: every
+copy is walked (a masking policy decides per role what a reader saw, so a read of a masked
+copy is still listed), except values masked by a function on the way (``SHA2(email)``): a
+column holding only a masked form is not the origin's data.
+
+Windows are in UTC microseconds since the epoch, ``-inf`` / ``+inf`` for unbounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from lineage_engine.exposure.column_walk import ColumnIndex, walk_column_origin
+from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, EdgeIndex, Window, walk_origin
+from lineage_engine.model import ColumnRef, dataset_of
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def micros(moment: datetime) -> int:
+    """Return an aware instant as UTC microseconds since the epoch (the walks' unit)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An object that held an origin's data during ``[arrive, leave]``.
+
+    Attributes:
+        object_id: a dataset id or a column id.
+        arrive, leave: UTC microseconds (infinities for unbounded).
+        path: ids from the origin to ``object_id`` (origin first).
+        exposure: ``full`` (the value) or ``partial`` (a fragment, ``RIGHT(ssn, 4)``).
+    """
+
+    object_id: str
+    arrive: float
+    leave: float
+    path: tuple[str, ...]
+    exposure: str = "full"
+
+    def holds_during(self, first: int, last: int) -> bool:
+        """Return True when ``[first, last]`` (µs) meets the window (both ends inclusive)."""
+        return last >= self.arrive and first <= self.leave
+
+    def covers(self, first: int, last: int) -> bool:
+        """Return True when the whole of ``[first, last]`` lies in the window."""
+        return first >= self.arrive and last <= self.leave
+
+
+@dataclass(slots=True)
+class Holdings:
+    """Everything that held one origin's data, and when.
+
+    Attributes:
+        origin: the origin id (dataset or column).
+        columns: column id -> window (column origins: column-level holdings).
+        datasets: dataset id -> window (dataset origins: every dataset; column origins:
+            datasets reached at table level, where column lineage is unknown).
+        by_dataset: dataset id -> its held columns (for reads of ``D.*``).
+    """
+
+    origin: str
+    columns: dict[str, Held] = field(default_factory=dict)
+    datasets: dict[str, Held] = field(default_factory=dict)
+    by_dataset: dict[str, list[Held]] = field(default_factory=dict)
+
+    def object_ids(self) -> list[str]:
+        """Return the ids whose reads may count: held columns, ``D.*`` of their datasets, held datasets."""
+        stars = {f"{d}.*" for d in (*self.by_dataset, *self.datasets)} if self.columns else set()
+        return sorted({*self.columns, *stars, *self.datasets})
+
+
+def _held(object_id: str, window: Window, exposure: str = "full") -> Held:
+    arrive, leave, path = window
+    return Held(object_id, arrive, leave, tuple(reversed(path)), exposure)
+
+
+def dataset_holdings(index: EdgeIndex, origin: str, *, max_hops: int = DEFAULT_MAX_HOPS) -> Holdings:
+    """Return the datasets that held ``origin``'s data and when (the origin itself: always)."""
+    windows: dict[str, Window] = {}
+    walk_origin(index, origin, max_hops=max_hops, windows=windows)
+    windows.setdefault(origin, (float("-inf"), float("inf"), (origin,)))
+    return Holdings(origin, datasets={d: _held(d, w) for d, w in windows.items()})
+
+
+def column_holdings(index: ColumnIndex, origin: str, *, max_hops: int = DEFAULT_MAX_HOPS) -> Holdings:
+    """Return the columns (and table-level datasets) that held ``origin``'s value and when.
+
+    A column reached both in clear and as a fragment is ``full`` with the hull of both
+    windows; columns reached only through a masking function are left out.
+    """
+    windows: dict[str, dict[str, Window]] = {}
+    walk_column_origin(index, origin, max_hops=max_hops, column_masking=False, windows=windows)
+    out = Holdings(origin)
+    for state, exposure in (("clear", "full"), ("partial", "partial")):
+        for column, window in windows.get(state, {}).items():
+            held = _held(column, window, exposure)
+            old = out.columns.get(column)
+            if old is not None:  # clear already: widen to the hull, keep the clear path
+                held = Held(column, min(old.arrive, held.arrive), max(old.leave, held.leave), old.path, old.exposure)
+            out.columns[column] = held
+    out.columns.setdefault(origin, Held(origin, float("-inf"), float("inf"), (origin,)))
+    for dataset, window in windows.get("table", {}).items():
+        out.datasets[dataset] = _held(dataset, window)
+    for column, held in out.columns.items():
+        out.by_dataset.setdefault(dataset_of(column), []).append(held)
+    return out
+
+
+def is_star(column_id: str) -> bool:
+    """Return True for the marker column ``D.*`` ("every column of D")."""
+    return ColumnRef.parse(column_id).name == "*"

@@ -1,0 +1,167 @@
+"""Registry storage of access facts (issue 14 §1): daily read aggregates, idempotent by query id.
+
+Functions take an open SQLAlchemy session (one transaction of
+:class:`~lineage_engine.registry.repository.Registry`). Why the registry and not the graph:
+aggregates are counters updated in place per (principal, role, object, day) and read by id
+and day range, which SQL indexes serve on both registry backends; the graph stays lineage
+only (one writer on the embedded engine, and reads are the bulk of a query history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from lineage_engine.access.aggregate import SAMPLE_SIZE, AccessKey, AccessRead, Delta, aggregate, utc_day
+from lineage_engine.access.reads import ReadFact
+from lineage_engine.registry.tables import AccessQueryRow, AccessReadRow, DriftSeenRow
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for offset in range(0, len(items), _CHUNK):
+        yield items[offset:offset + _CHUNK]
+
+
+def record_reads(session: Session, facts: Sequence[ReadFact]) -> int:
+    """Add ``facts`` to the aggregates; return how many statements were new.
+
+    A query id already aggregated (a replayed batch, a re-read source) is skipped, so
+    replays change nothing. Written with Core statements in bulk (reads are the bulk of a
+    history: ORM objects per aggregate cost more than the parse of the reads).
+    """
+    unique: dict[str, ReadFact] = {}
+    for fact in facts:
+        unique.setdefault(fact.query_id, fact)
+    if not unique:
+        return 0
+    ids = sorted(unique)
+    seen: set[str] = set()
+    for chunk in _chunks(ids):
+        seen.update(session.scalars(select(AccessQueryRow.query_id).where(AccessQueryRow.query_id.in_(chunk))))
+    new = [unique[i] for i in ids if i not in seen]
+    if not new:
+        return 0
+    session.execute(insert(AccessQueryRow), [{"query_id": f.query_id, "at": f.at, "principal": f.principal or None,
+                                              "role_name": f.role or None} for f in new])
+    deltas = aggregate(new)
+    existing = _existing(session, deltas)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for key, delta in deltas.items():
+        row = existing.get(key)
+        if row is None:
+            principal, role, kind, object_id, day = key
+            inserts.append({"principal": principal, "role_name": role, "object_kind": kind, "object_id": object_id,
+                            "day": day, "first_at": delta.first_at, "last_at": delta.last_at, "reads": delta.reads,
+                            "first_query_id": delta.first_query_id, "sample_query_ids": list(delta.samples),
+                            "warehouses": sorted(delta.warehouses)})
+        else:
+            updates.append(_merged(row, delta))
+    if inserts:
+        session.execute(insert(AccessReadRow), inserts)
+    if updates:
+        table = AccessReadRow.__table__
+        session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+            first_at=bindparam("new_first_at"), last_at=bindparam("new_last_at"), reads=bindparam("new_reads"),
+            first_query_id=bindparam("new_first_query_id"), sample_query_ids=bindparam("new_samples"),
+            warehouses=bindparam("new_warehouses")), updates)
+    return len(new)
+
+
+def _existing(session: Session, deltas: dict[AccessKey, Delta]) -> dict[AccessKey, Any]:
+    days = sorted({k[4] for k in deltas})
+    objects = sorted({k[3] for k in deltas})
+    table = AccessReadRow.__table__
+    found: dict[AccessKey, Any] = {}
+    for chunk in _chunks(objects):
+        rows = session.execute(select(table).where(table.c.object_id.in_(chunk), table.c.day.in_(days)))
+        for row in rows:
+            key = (row.principal, row.role_name, row.object_kind, row.object_id, row.day)
+            if key in deltas:
+                found[key] = row
+    return found
+
+
+def _merged(row: Any, delta: Delta) -> dict[str, Any]:
+    first_at, first_query_id = row.first_at, row.first_query_id
+    if delta.first_at < first_at:
+        first_at, first_query_id = delta.first_at, delta.first_query_id
+    samples = list(row.sample_query_ids or [])
+    samples += [q for q in delta.samples if q not in samples][:max(0, SAMPLE_SIZE - len(samples))]
+    return {"row_id": row.id, "new_first_at": first_at, "new_last_at": max(row.last_at, delta.last_at),
+            "new_reads": row.reads + delta.reads, "new_first_query_id": first_query_id, "new_samples": samples,
+            "new_warehouses": sorted(set(row.warehouses or []) | set(delta.warehouses))[:SAMPLE_SIZE]}
+
+
+def _record(row: AccessReadRow) -> AccessRead:
+    return AccessRead(principal=row.principal, role=row.role_name, object_kind=row.object_kind,
+                      object_id=row.object_id, day=row.day, first_at=row.first_at, last_at=row.last_at,
+                      reads=row.reads, first_query_id=row.first_query_id,
+                      sample_query_ids=tuple(row.sample_query_ids or ()), warehouses=tuple(row.warehouses or ()))
+
+
+def list_reads(session: Session, *, objects: Sequence[str] | None = None, principal: str | None = None,
+               since: datetime | None = None, until: datetime | None = None) -> list[AccessRead]:
+    """Return aggregates of the given objects and/or principal whose day meets ``[since, until]``.
+
+    Args:
+        objects: dataset or column ids (None: every object).
+        principal: a USER_NAME, compared case-insensitively (None: every principal).
+        since, until: aware UTC bounds; an aggregate is returned when its day overlaps them
+            (the caller compares ``first_at`` / ``last_at`` exactly).
+    """
+    conditions = []
+    if principal is not None:
+        conditions.append(AccessReadRow.principal == principal.upper())
+    if since is not None:
+        conditions.append(AccessReadRow.day >= utc_day(since))
+    if until is not None:
+        conditions.append(AccessReadRow.day <= utc_day(until))
+    order = (AccessReadRow.day, AccessReadRow.principal, AccessReadRow.role_name, AccessReadRow.object_id)
+    if objects is None:
+        return [_record(r) for r in session.scalars(select(AccessReadRow).where(*conditions).order_by(*order))]
+    out: list[AccessRead] = []
+    for chunk in _chunks(sorted(set(objects))):
+        out.extend(_record(r) for r in session.scalars(
+            select(AccessReadRow).where(AccessReadRow.object_id.in_(chunk), *conditions).order_by(*order)))
+    return out
+
+
+def who_ran(session: Session, query_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Return query id -> (user, role) for the statements whose reads were recorded."""
+    out: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(set(q for q in query_ids if q))):
+        for row in session.execute(select(AccessQueryRow.query_id, AccessQueryRow.principal, AccessQueryRow.role_name)
+                                   .where(AccessQueryRow.query_id.in_(chunk))):
+            out[row[0]] = (row[1] or "", row[2] or "")
+    return out
+
+
+def record_drift(session: Session, items: Sequence[Any], now: datetime,
+                 payload: Callable[[Any], dict[str, Any]]) -> tuple[int, bool]:
+    """Store drift items not seen before and queue one ``drift`` alert for each, in one transaction.
+
+    The first check of a registry (nothing seen yet) is a **baseline**: it stores what it
+    finds without alerting (every reader and copy would otherwise be "new" at once).
+
+    Returns:
+        ``(new items, baseline)``.
+    """
+    from lineage_engine.registry.findings import insert_alert
+
+    baseline = session.scalar(select(DriftSeenRow.id).limit(1)) is None
+    seen = {(r.kind, r.origin, r.subject) for r in session.scalars(select(DriftSeenRow))}
+    new = [i for i in items if i.key not in seen]
+    for item in new:
+        session.add(DriftSeenRow(kind=item.kind, origin=item.origin, subject=item.subject, first_at=item.at,
+                                 query_id=item.query_id or None, recorded_at=now))
+        if not baseline:
+            insert_alert(session, "drift", f"drift:{item.kind}:{item.origin}:{item.subject}"[:512], payload(item), now)
+    session.flush()
+    return len(new), baseline
