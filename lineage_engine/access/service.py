@@ -53,7 +53,7 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
     if not origins:
         return []
     if lineage is None:
-        lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins))
+        lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins), edge_rows=True)
     tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
     columns = None
     out: list[Holdings] = []
