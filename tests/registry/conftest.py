@@ -7,6 +7,7 @@ PostgreSQL cases are skipped, except under ``CI``, where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -36,24 +37,31 @@ def postgres_url() -> str:
     return postgres_base_url()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def registry_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """Yield the URL of an empty registry database (not migrated)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/state/registry.db"
-        return
+@contextlib.contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """Yield a URL of the PostgreSQL test server whose connections use a fresh schema (dropped after)."""
     base = make_url(postgres_base_url())
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        # Every connection of the Registry resolves unqualified names in the test's schema.
+        # Every connection resolves unqualified names in the test's schema.
         yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def registry_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """Yield the URL of an empty registry database (not migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/state/registry.db"
+        return
+    with postgres_schema_url() as url:
+        yield url
 
 
 @pytest.fixture

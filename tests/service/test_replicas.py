@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,7 +24,7 @@ from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.file import FileQueryHistorySource
 from tests.alerts.conftest import Webhook, webhook  # noqa: F401 - the fixture, for this module
 from tests.cli_run import COMMAND, environment, export_edges, file_config, run_cli
-from tests.registry.conftest import postgres_base_url
+from tests.registry.conftest import postgres_schema_url as fresh_postgres_schema
 from tests.waiting import wait_until
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config" / "sample"
@@ -38,17 +37,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def postgres_schema_url() -> Iterator[str]:
     """Yield a PostgreSQL registry URL whose connections use a fresh, empty schema."""
-    base = make_url(postgres_base_url())
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 class Replica:
