@@ -36,12 +36,14 @@ def test_a_statement_over_max_statement_chars_is_quarantined_as_too_large_unpars
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_statement_parsing_past_its_budget_is_quarantined_as_timeout(tmp_path: Path, workers: int) -> None:
-    # 150,000 values parse for many seconds on any machine; a 0.5 s budget stops them.
+    # 1,000,000 values (7 MB) parse for several seconds even on a fast idle core (150,000 once took
+    # under 0.5 s there); a 0.5 s budget stops them. The size limit is raised to let them be parsed.
     small = [row(n, f"create table db.s.t{n} as select * from db.s.src") for n in range(40)]  # enough for the pool
-    history = write_jsonl(tmp_path / "history.jsonl", [*small[:20], row(99, in_list(150_000)), *small[20:]])
+    history = write_jsonl(tmp_path / "history.jsonl", [*small[:20], row(99, in_list(1_000_000)), *small[20:]])
     config = file_config(tmp_path / "cfg", history)
     config.write_text(config.read_text().replace(
-        "batch_size: 1000}", f"batch_size: 1000, parse_timeout_seconds: 0.5, parse_workers: {workers}}}"))
+        "batch_size: 1000}", "batch_size: 1000, parse_timeout_seconds: 0.5, max_statement_chars: 20000000, "
+                             f"parse_workers: {workers}}}"))
     out = run_cli(config, "crawl", timeout=300).stdout
     assert "crawled 41 rows" in out and "quarantined: 1 this crawl" in out
     code, reason = quarantined(config)["q99"]
