@@ -513,9 +513,10 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
 def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], *,
               walk: bool = True) -> list[dict[str, object]]:
     """Run a saved trace read-only: through the exposure walk or a bounded read for the
-    shipped traces answered so (``downstream_of``, ``unmasked_pii_columns``, ``upstream_of``:
-    see :mod:`lineage_engine.walk_traces`; ``walk=False`` for a user's own trace file), else
-    its Cypher.
+    shipped traces answered so (``downstream_of``, ``unmasked_pii_columns``, ``upstream_of``,
+    ``exposure_for_dataset``, ``unmasked_pii_paths``, ``column_upstream_of``: see
+    :mod:`lineage_engine.walk_traces`; ``walk=False`` for a user's own trace file), else its
+    Cypher.
 
     First the ids its parameters name are checked: a parameter whose header doc says
     ``dataset id(s)`` or ``column id(s)`` goes through

@@ -17,7 +17,9 @@ Bounded by the answer (issue 13 §5): ``downstream_of`` reads the graph a fronti
 expands), not the whole lineage; ``upstream_of`` keeps its Cypher meaning (paths whose every
 edge is valid at ``$as_of``: shortest distance, number of shortest paths, one of them) but is
 answered by a breadth-first read, one hop per round, instead of a variable-length match that
-enumerates every path.
+enumerates every path. The traces that list paths (``exposure_for_dataset``,
+``unmasked_pii_paths``, ``column_upstream_of``) are answered by frontier reads too
+(:mod:`lineage_engine.trail_traces`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from lineage_engine import trail_traces
 from lineage_engine.exposure.column_walk import dataset_of
 from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as_dicts
 from lineage_engine.exposure.walk import EdgeIndex, build_edge_index, walk_origin
@@ -215,4 +218,8 @@ _ANSWERS: dict[str, Callable[[GraphStore, Mapping[str, object], FactsLoader, Mas
     "downstream_of": downstream_of,
     "upstream_of": upstream_of,
     "unmasked_pii_columns": unmasked_pii_columns,
+    # listing paths: frontier reads with the Cypher's trail meaning (lineage_engine/trail_traces.py)
+    "exposure_for_dataset": trail_traces.exposure_for_dataset,
+    "unmasked_pii_paths": trail_traces.unmasked_pii_paths,
+    "column_upstream_of": trail_traces.column_upstream_of,
 }

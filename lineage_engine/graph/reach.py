@@ -50,6 +50,26 @@ _UPSTREAMS_AT = SavedTrace(
     description="Upstream datasets of the given datasets by intervals valid at $as_of, with how many.",
 )
 
+_DOWNSTREAMS_AT = SavedTrace(
+    name="_downstreams_at",
+    text=(
+        "MATCH (u:Dataset)<-[e:DERIVES_FROM]-(d:Dataset) WHERE u.id IN $ids "
+        "AND e.valid_from <= $as_of AND (e.valid_to IS NULL OR e.valid_to > $as_of) "
+        "RETURN d.id AS downstream, u.id AS upstream, count(e) AS n"
+    ),
+    description="Downstream datasets of the given datasets by intervals valid at $as_of, with how many.",
+)
+
+_COLUMN_UPSTREAMS_AT = SavedTrace(
+    name="_column_upstreams_at",
+    text=(
+        "MATCH (c:`Column`)-[e:DERIVES_FROM]->(u:`Column`) WHERE c.id IN $ids "
+        "AND e.valid_from <= $as_of AND (e.valid_to IS NULL OR e.valid_to > $as_of) "
+        "RETURN c.id AS downstream, u.id AS upstream, e AS edge"
+    ),
+    description="Column lineage intervals out of the given columns valid at $as_of (relationship properties).",
+)
+
 _NODES = SavedTrace(
     name="_datasets_by_id",
     text="UNWIND $ids AS i MATCH (d:Dataset {id: i}) RETURN d.id AS id, d AS node",
@@ -79,19 +99,59 @@ def intervals_out_of(store: GraphStore, upstreams: Sequence[str]) -> tuple[list[
     return rows, views
 
 
-def upstreams_at(store: GraphStore, datasets: Sequence[str], as_of: datetime) -> list[tuple[str, str, int]]:
+def upstreams_at(store: GraphStore, datasets: Sequence[str], as_of: datetime, *,
+                 loops: bool = False) -> list[tuple[str, str, int]]:
     """Return ``(downstream, upstream, intervals)`` for the intervals out of ``datasets``
-    valid at ``as_of`` (``valid_from <= as_of < valid_to``), self-loops excluded.
+    valid at ``as_of`` (``valid_from <= as_of < valid_to``), self-loops only with ``loops``.
 
     Raises:
         GraphError: the graph could not be read.
     """
+    return _pairs(store, _UPSTREAMS_AT, datasets, as_of, loops)
+
+
+def downstreams_at(store: GraphStore, datasets: Sequence[str], as_of: datetime, *,
+                   loops: bool = False) -> list[tuple[str, str, int]]:
+    """Return ``(downstream, upstream, intervals)`` for the intervals into ``datasets`` (their
+    upstream is one of them) valid at ``as_of``, self-loops only with ``loops``.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    return _pairs(store, _DOWNSTREAMS_AT, datasets, as_of, loops)
+
+
+def _pairs(store: GraphStore, read: SavedTrace, ids: Sequence[str], as_of: datetime,
+           loops: bool) -> list[tuple[str, str, int]]:
     out: list[tuple[str, str, int]] = []
-    for chunk in _chunks(sorted(set(datasets))):
-        for r in store.run_trace(_UPSTREAMS_AT, {"ids": chunk, "as_of": as_of}):
-            if r["downstream"] != r["upstream"]:
+    for chunk in _chunks(sorted(set(ids))):
+        for r in store.run_trace(read, {"ids": chunk, "as_of": as_of}):
+            if loops or r["downstream"] != r["upstream"]:
                 out.append((str(r["downstream"]), str(r["upstream"]), int(r["n"])))  # type: ignore[call-overload]
     return out
+
+
+def column_upstreams_at(store: GraphStore, columns: Sequence[str],
+                        as_of: datetime) -> list[tuple[str, str, dict[str, object]]]:
+    """Return ``(downstream, upstream, edge)`` for every column lineage interval out of
+    ``columns`` valid at ``as_of``, self-loops included; ``edge`` is the relationship's
+    property dict, as ``relationships(p)`` returns it.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    out: list[tuple[str, str, dict[str, object]]] = []
+    for chunk in _chunks(sorted(set(columns))):
+        for r in store.run_trace(_COLUMN_UPSTREAMS_AT, {"ids": chunk, "as_of": as_of}):
+            out.append((str(r["downstream"]), str(r["upstream"]), r["edge"]))  # type: ignore[arg-type]
+    return out
+
+
+_COLUMN_NODES = SavedTrace(
+    name="_columns_by_id",
+    text="UNWIND $ids AS i MATCH (c:`Column` {id: i}) RETURN c.id AS id, c AS node",
+    description="Column nodes (all properties) by id.",
+)
 
 
 def dataset_nodes(store: GraphStore, ids: Iterable[str]) -> dict[str, dict[str, object]]:
@@ -100,8 +160,21 @@ def dataset_nodes(store: GraphStore, ids: Iterable[str]) -> dict[str, dict[str, 
     Raises:
         GraphError: the graph could not be read.
     """
+    return _by_id(store, _NODES, ids)
+
+
+def column_nodes(store: GraphStore, ids: Iterable[str]) -> dict[str, dict[str, object]]:
+    """Return the Column nodes (property dicts, as ``nodes(p)`` returns them) by id.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    return _by_id(store, _COLUMN_NODES, ids)
+
+
+def _by_id(store: GraphStore, read: SavedTrace, ids: Iterable[str]) -> dict[str, dict[str, object]]:
     out: dict[str, dict[str, object]] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for r in store.run_trace(_NODES, {"ids": chunk}):
+        for r in store.run_trace(read, {"ids": chunk}):
             out[str(r["id"])] = r["node"]  # type: ignore[assignment]
     return out
