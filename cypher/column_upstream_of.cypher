@@ -2,6 +2,9 @@
 // within 10 hops upstream, with its shortest distance, how many shortest paths reach it, whether
 // every one of them passes a masking function, and one of them with its edges (transform, kind):
 // an unmasked one when there is one, so the answer does not depend on which route an engine finds first.
+// `lineage-engine trace` answers it hop by hop, one graph read per hop, with the same meaning
+// (lineage_engine/trail_traces.py: trails, each valid relationship on its own), so memory follows
+// the answer; this variable-length match is the portable definition, for a Cypher console.
 // params:  $column_id (string, column id db.schema.table.column; case-insensitive), $as_of (datetime, UTC; default now)
 // returns: one row per upstream column: upstream (column id), dataset, hops (shortest), routes (shortest paths), masked (every shortest route has a 'masked' edge; false when any has none), path (nodes(p), the given column first: downstream first), edges (relationships(p)); ordered by hops, upstream
 WITH $as_of AS as_of

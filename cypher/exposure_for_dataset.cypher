@@ -1,5 +1,8 @@
 // Classified upstreams of a dataset as of an instant: which sensitive data it derives from,
 // within 5 hops, with each upstream's registry facts.
+// `lineage-engine trace` answers it hop by hop, one graph read per hop, with the same meaning
+// (lineage_engine/trail_traces.py: trails, each valid relationship on its own), so memory follows
+// the answer; this variable-length match is the portable definition, for a Cypher console.
 // params:  $dataset (string, dataset id db.schema.name; case-insensitive), $as_of (datetime, UTC; default now)
 // returns: one row per path: upstream, classification, tags, masking_policy, steward, hops, path (nodes(p), the dataset first: downstream first); ordered by hops, upstream
 WITH $as_of AS as_of

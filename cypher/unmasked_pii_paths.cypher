@@ -1,6 +1,9 @@
 // Every path by which data from sensitive origins reaches an unmasked dataset, as of an instant.
 // A path walks DERIVES_FROM edges valid at $as_of (1 to 10 hops) from a dataset whose masking
-// policy is unset or NONE (the terminal) up to an origin. The exposure scan reads these rows.
+// policy is unset or NONE (the terminal) up to an origin. (The exposure scan walks in time instead.)
+// `lineage-engine trace` answers it hop by hop, one graph read per hop, with the same meaning
+// (lineage_engine/trail_traces.py: trails, each valid relationship on its own), so memory follows
+// the answer; this variable-length match is the portable definition, for a Cypher console.
 // params:  $origins (list, origin dataset ids db.schema.name; case-insensitive),
 //          $as_of (datetime, UTC; default now)
 // returns: one row per path: origin, terminal, hops, path (nodes(p), terminal first, origin last); ordered by origin, hops, terminal
