@@ -223,6 +223,10 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     if r.unresolved_temp_reads:
         console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
                       "could not be resolved[/]")
+    if r.late_rows:
+        console.print(f"  [yellow]{r.late_rows} rows came more than telemetry.session_idle_hours after a later row: "
+                      "temporary objects of their sessions were judged in the order read (export the history "
+                      "ORDER BY END_TIME for exact temp-table resolution)[/]")
     if outcome.windows is not None:
         w = outcome.windows
         console.print(f"  windows: {len(w.completed)} of {len(w.planned)} committed"

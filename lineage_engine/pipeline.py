@@ -125,6 +125,8 @@ class CrawlReport:
     events: int = 0
     quarantined: int = 0
     unresolved_temp_reads: int = 0
+    late_rows: int = 0
+    """Rows read more than ``session_idle`` after a later row (temp sessions judged in the order read)."""
     batches: int = 0
     merge: MergeReport = field(default_factory=MergeReport)
     watermark: Watermark | None = None
@@ -320,8 +322,7 @@ def crawl_once(
                 query_id=last.query_id if last is not None else (latest.query_id if latest else ""),
                 rows_total=rows_total, position=position)
             with profile.timed("registry.state.sessions"):
-                if mark.end_time is not None:  # sessions idle since before the idle time have ended
-                    resolver.evict_idle(mark.end_time - options.session_idle)
+                resolver.sweep()  # sessions no later row can continue (a memory bound, never an answer)
                 sessions = resolver.take_changes()
             with profile.timed("registry.state.schema"):
                 learned, forgotten = schema.take_changes()
@@ -417,6 +418,7 @@ def crawl_once(
         if profiled_store:
             del store.profile  # type: ignore[attr-defined]  # back to the class default
     report.unresolved_temp_reads = len(resolver.unresolved)
+    report.late_rows = resolver.late_rows
     report.elapsed_seconds = time.perf_counter() - started
     return report
 

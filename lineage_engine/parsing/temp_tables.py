@@ -28,9 +28,18 @@ resolver never saw written are dropped, as its dataset-level read is.
 Sessions end (issue 13). A Snowflake session that stayed idle longer than its idle timeout
 is closed, and its temporary objects with it; a row of a session idle for more than
 ``session_idle`` (default :data:`DEFAULT_SESSION_IDLE`) therefore starts that session
-afresh, and :meth:`SessionResolver.evict_idle` forgets such sessions. The decision is made
-per row from the rows' own times, so a crawl resumed anywhere resolves exactly as a clean
-one. A read of a temp that expired this way is an unresolved read, reported as such.
+afresh. The decision is made per row from the rows' own times (a session's ``last_seen`` is
+the latest end time of its rows, never moved back by a row read late), so a crawl resumed
+anywhere resolves exactly as a clean one. A read of a temp that expired this way is an
+unresolved read, reported as such.
+
+:meth:`SessionResolver.sweep` bounds memory: at a batch commit it forgets sessions idle for
+more than twice ``session_idle`` before the latest row read. For rows that arrive at most
+``session_idle`` out of end-time order (Snowflake's QUERY_HISTORY read ``ORDER BY end_time``
+has none) no later row can continue such a session, so the sweep never changes an answer and
+where commits fall does not matter. Rows read later than that are counted
+(:attr:`SessionResolver.late_rows`) and reported by the crawl, since for them the per-row
+decision follows the order read.
 
 Incremental state. :meth:`SessionResolver.take_changes` returns what changed since its
 last call (sessions seen, temps written or gone, sessions forgotten) so a crawl can persist
@@ -148,6 +157,10 @@ class SessionResolver:
         self.session_idle = session_idle
         self._sessions: dict[object, _Session] = {}
         self.unresolved: list[UnresolvedTempRead] = []
+        self.clock: datetime | None = None
+        """Latest end time (UTC) of any row fed, or of any session restored."""
+        self.late_rows = 0
+        """Rows read more than ``session_idle`` earlier than :attr:`clock` (out of time order)."""
         self._touched: set[object] = set()  # sessions seen since take_changes
         self._touched_temps: set[tuple[object, str]] = set()
         self._gone: set[object] = set()
@@ -209,7 +222,12 @@ class SessionResolver:
             session = None
         if session is None:
             session = self._sessions[key] = _Session()
-        session.last_seen = record.end_time
+        if session.last_seen is None or record.end_time > session.last_seen:
+            session.last_seen = record.end_time  # a row read late never moves it back
+        if self.clock is None or record.end_time > self.clock:
+            self.clock = record.end_time
+        elif self.clock - record.end_time > self.session_idle:
+            self.late_rows += 1
         self._touched.add(key)
         return key, session
 
@@ -226,6 +244,20 @@ class SessionResolver:
         for key in stale:
             self._forget(key)
         return len(stale)
+
+    def sweep(self) -> int:
+        """Forget sessions idle for more than twice ``session_idle`` before :attr:`clock`.
+
+        A memory bound for batch commits that never changes an answer while rows arrive at
+        most ``session_idle`` out of end-time order: a later row of such a session would end
+        it anyway (see the module docstring).
+
+        Returns:
+            The number of sessions forgotten (0 before any row).
+        """
+        if self.clock is None:
+            return 0
+        return self.evict_idle(self.clock - 2 * self.session_idle)
 
     def _forget(self, key: object) -> None:
         del self._sessions[key]
@@ -302,6 +334,8 @@ class SessionResolver:
                     columns = columns_from_state(temp.get("columns") or {})
                     session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns)
                 resolver._sessions[tuple(item["key"])] = session
+                if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
+                    resolver.clock = session.last_seen
         except (KeyError, TypeError, IndexError, ValueError) as exc:
             raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
         return resolver

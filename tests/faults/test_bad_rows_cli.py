@@ -129,10 +129,10 @@ def test_a_shuffled_history_crawled_in_pieces_gives_the_graph_of_one_clean_crawl
     whole = tmp_path / "shuffled.jsonl"
     whole.write_text("\n".join(lines) + "\n", encoding="utf-8")
     clean = file_config(tmp_path / "clean", whole, batch_size=7)
-    # Shuffled rows move the watermark's time back and forth, and a session idle for
-    # telemetry.session_idle_hours (relative to the last row committed) ends with its temporary
-    # tables: where the commits fall would then decide whether a temp table read later is
-    # resolved. Sessions stay open here (30 days: the whole sample), so the test compares piecing alone.
+    # Shuffled rows come up to 30 days out of end-time order, beyond the 24 h idle time for
+    # which sessions are judged independently of commits (the README's rule; a crawl reports such
+    # rows). Sessions stay open here (720 h: the whole sample), so the test compares piecing alone;
+    # rows late by less than the idle time are covered by test_a_row_read_late_*.
     keep = environment(LINEAGE_ENGINE_TELEMETRY__SESSION_IDLE_HOURS="720")
     run_cli(clean, "crawl", env=keep)
 
@@ -146,6 +146,57 @@ def test_a_shuffled_history_crawled_in_pieces_gives_the_graph_of_one_clean_crawl
         assert f"crawled {end - start} rows" in out
     assert export_edges(pieced) == export_edges(clean)
     assert export_edges(pieced, "--level", "column") == export_edges(clean, "--level", "column")
+
+
+def late_history(tmp_path: Path) -> Path:
+    """Session 7 makes a temp table; session 8 runs 25 h later; session 7's read of the temp
+    comes next in the file though it ran 2 h after the temp was made (23 h late, within the
+    24 h idle time)."""
+    t0 = START
+    return write_jsonl(tmp_path / "late.jsonl", [
+        row(0, "create temporary table db.s.tmp as select * from db.s.src", at=t0),
+        row(1, "create table db.s.other as select * from db.s.x", at=t0 + timedelta(hours=25), session_id=8),
+        row(2, "create table db.s.out as select * from db.s.tmp", at=t0 + timedelta(hours=2)),
+    ])
+
+
+def test_a_row_read_late_still_resolves_its_sessions_temp_table_at_any_batch_size(tmp_path: Path) -> None:
+    history = late_history(tmp_path)
+    results = []
+    for size in (1, 2, 100):  # a commit after the 25 h row must not end session 7
+        config = file_config(tmp_path / f"b{size}", history, batch_size=size)
+        out = run_cli(config, "crawl").stdout
+        assert "unresolved" not in out and "came more than" not in out, out
+        results.append(export_edges(config))
+    assert results[0] == results[1] == results[2]
+    assert ("db.s.out", "db.s.src") in pairs(tmp_path / "b1" / "lineage-engine.config.yaml")
+    assert ("db.s.out", "db.s.tmp") not in pairs(tmp_path / "b1" / "lineage-engine.config.yaml")
+
+
+def test_a_row_read_late_never_moves_its_session_back_in_time(tmp_path: Path) -> None:
+    # session 7 is active at 0 h, 20 h and 40 h (never idle 24 h); a row of 1 h read after
+    # the 20 h one must not make the 40 h read look 39 h idle
+    t0 = START
+    history = write_jsonl(tmp_path / "h.jsonl", [
+        row(0, "create temporary table db.s.tmp as select * from db.s.src", at=t0),
+        row(1, "select 1", at=t0 + timedelta(hours=20), query_type="SELECT"),
+        row(2, "select 2", at=t0 + timedelta(hours=1), query_type="SELECT"),
+        row(3, "create table db.s.out as select * from db.s.tmp", at=t0 + timedelta(hours=40)),
+    ])
+    config = file_config(tmp_path / "cfg", history, batch_size=1)
+    out = run_cli(config, "crawl").stdout
+    assert "unresolved" not in out, out
+    assert ("db.s.out", "db.s.src") in pairs(config)
+
+
+def test_rows_far_out_of_time_order_are_reported(tmp_path: Path) -> None:
+    t0 = START
+    history = write_jsonl(tmp_path / "h.jsonl", [
+        row(0, "create table db.s.a as select * from db.s.src", at=t0 + timedelta(hours=50)),
+        row(1, "create table db.s.b as select * from db.s.src", at=t0),  # 50 h late
+    ])
+    out = run_cli(file_config(tmp_path / "cfg", history), "crawl").stdout
+    assert "1 rows came more than telemetry.session_idle_hours after a later row" in " ".join(out.split())
 
 
 def test_a_malformed_row_is_quarantined_once_by_file_position(tmp_path: Path) -> None:
