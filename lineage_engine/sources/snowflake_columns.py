@@ -41,7 +41,7 @@ from typing import Any
 
 from lineage_engine.model import join_id
 from lineage_engine.sources.snowflake import load_sql
-from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
+from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, session_cursor
 
 FETCH_SIZE = 10_000
 """Rows per ``fetchmany`` while streaming the result."""
@@ -93,23 +93,11 @@ def fetch_catalog_columns(
     wanted = sorted({d.strip().upper() for d in databases if d.strip()})
     params = {"all_databases": not wanted, "databases": wanted or [""]}
     builder = _CatalogBuilder()
-    conn = connect(config, connect_fn)
-    try:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(load_sql("columns"), params)
-            while rows := cursor.fetchmany(fetch_size):
-                for row in rows:
-                    builder.add(*row[:5])
-        finally:
-            cursor.close()
-    except Exception as exc:  # noqa: BLE001 - driver errors are mapped; no SQL text or secret in them
-        raise translate_error(exc, config, "read ACCOUNT_USAGE.COLUMNS", grant=COLUMNS_GRANT) from None
-    finally:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
-            pass
+    with session_cursor(config, "read ACCOUNT_USAGE.COLUMNS", grant=COLUMNS_GRANT, connect_fn=connect_fn) as cursor:
+        cursor.execute(load_sql("columns"), params)
+        while rows := cursor.fetchmany(fetch_size):
+            for row in rows:
+                builder.add(*row[:5])
     return builder.result()
 
 

@@ -14,6 +14,8 @@ of every configured secret.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,6 +222,40 @@ def translate_error(
     error.endpoint = config.endpoint  # type: ignore[attr-defined]
     error.errno = errno  # type: ignore[attr-defined]
     return error
+
+
+@contextmanager
+def session_cursor(config: SnowflakeConnectionConfig, action: str, *, grant: str = GOVERNANCE_GRANT,
+                   connect_fn: Any = None) -> Iterator[Any]:
+    """Open one session for a few reads and yield its cursor; close both at the end.
+
+    Any error inside the block (the driver's, or reading its rows) becomes the
+    :func:`translate_error` of ``action``; closing a broken connection never masks it.
+
+    Args:
+        config: the connection.
+        action: what the block does, e.g. ``read ACCOUNT_USAGE.COLUMNS`` (for the message).
+        grant: what the role lacks when Snowflake says "does not exist or not authorized".
+        connect_fn: a stand-in for ``snowflake.connector.connect`` (fakesnow in tests).
+
+    Raises:
+        SourceError: terminal failure (credentials, missing grant: the message says which).
+        TransientSourceError: network, timeout or expired session.
+    """
+    conn = connect(config, connect_fn)
+    try:
+        cursor = conn.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+    except Exception as exc:  # noqa: BLE001 - driver errors are mapped; no SQL text or secret in them
+        raise translate_error(exc, config, action, grant=grant) from None
+    finally:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
+            pass
 
 
 def _first_line(text: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from lineage_engine.registry.grants import GrantFact
 from lineage_engine.sources.snowflake import load_sql
-from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
+from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, session_cursor
 
 GRANTS_GRANT = ("the database role SNOWFLAKE.GOVERNANCE_VIEWER or IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE "
                 "(or turn telemetry.sync_grants off)")
@@ -67,31 +67,18 @@ def fetch_grants(config: SnowflakeConnectionConfig, *, connect_fn: Any = None) -
         TransientSourceError: network, timeout or expired session.
     """
     out: list[GrantFact] = []
-    conn = connect(config, connect_fn)
-    try:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(load_sql("grants_to_roles"))
-            for row in cursor.fetchall():
-                fact = role_fact(*row)
-                if fact is not None:
-                    out.append(fact)
-            cursor.execute(load_sql("grants_to_users"))
-            for role, user, created_on, deleted_on in cursor.fetchall():
-                start = _utc(created_on)
-                if start is None or role is None or user is None:
-                    continue
-                out.append(GrantFact(privilege="USAGE", on_kind="ROLE", scope="object", object_id=str(role).upper(),
-                                     grantee_kind="USER", grantee=str(user).upper(), valid_from=start,
-                                     valid_to=_utc(deleted_on), origin="grants_to_users"))
-        finally:
-            cursor.close()
-    except Exception as exc:  # noqa: BLE001 - driver errors are mapped; no SQL text or secret in them
-        raise translate_error(exc, config, "read ACCOUNT_USAGE.GRANTS_TO_ROLES and GRANTS_TO_USERS",
-                              grant=GRANTS_GRANT) from None
-    finally:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
-            pass
+    with session_cursor(config, "read ACCOUNT_USAGE.GRANTS_TO_ROLES and GRANTS_TO_USERS", grant=GRANTS_GRANT, connect_fn=connect_fn) as cursor:
+        cursor.execute(load_sql("grants_to_roles"))
+        for row in cursor.fetchall():
+            fact = role_fact(*row)
+            if fact is not None:
+                out.append(fact)
+        cursor.execute(load_sql("grants_to_users"))
+        for role, user, created_on, deleted_on in cursor.fetchall():
+            start = _utc(created_on)
+            if start is None or role is None or user is None:
+                continue
+            out.append(GrantFact(privilege="USAGE", on_kind="ROLE", scope="object", object_id=str(role).upper(),
+                                 grantee_kind="USER", grantee=str(user).upper(), valid_from=start,
+                                 valid_to=_utc(deleted_on), origin="grants_to_users"))
     return out

@@ -23,7 +23,7 @@ from typing import Any
 
 from lineage_engine.model import column_id, join_id
 from lineage_engine.sources.snowflake import load_sql
-from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
+from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, session_cursor
 
 POLICIES_GRANT = ("the database role SNOWFLAKE.GOVERNANCE_VIEWER or IMPORTED PRIVILEGES ON DATABASE SNOWFLAKE "
                   "(or turn telemetry.sync_policies off)")
@@ -60,38 +60,25 @@ def fetch_warehouse_policies(config: SnowflakeConnectionConfig, *, connect_fn: A
         TransientSourceError: network, timeout or expired session.
     """
     out = WarehousePolicies()
-    conn = connect(config, connect_fn)
-    try:
-        cursor = conn.cursor()
-        try:
-            cursor.execute(load_sql("policy_references"))
-            for name, kind, db, schema, entity, column in cursor.fetchall():
-                parts = [_part(db), _part(schema), _part(entity)]
-                if None in parts or _part(name) is None:
-                    continue
-                dataset = join_id(p for p in parts if p is not None)
-                policy = str(name).lower()
-                if str(kind).upper() == "MASKING_POLICY" and _part(column) is not None:
-                    out.policies[(column_id(dataset, str(column).lower()), "masking_policy", "")] = policy
-                elif str(kind).upper() == "ROW_ACCESS_POLICY":
-                    out.policies[(dataset, "row_access_policy", "")] = policy
-            cursor.execute(load_sql("tag_references"))
-            for tag_db, tag_schema, tag, value, db, schema, entity, column in cursor.fetchall():
-                parts = [_part(db), _part(schema), _part(entity)]
-                if None in parts or _part(tag) is None:
-                    continue
-                dataset = join_id(p for p in parts if p is not None)
-                target = column_id(dataset, str(column).lower()) if _part(column) is not None else dataset
-                key = ".".join(p for p in (_part(tag_db), _part(tag_schema), str(tag).lower()) if p)
-                out.tags[(target, "tag", key)] = "" if value is None else str(value)[:TAG_VALUE_MAX]
-        finally:
-            cursor.close()
-    except Exception as exc:  # noqa: BLE001 - driver errors are mapped; no SQL text or secret in them
-        raise translate_error(exc, config, "read ACCOUNT_USAGE.POLICY_REFERENCES and TAG_REFERENCES",
-                              grant=POLICIES_GRANT) from None
-    finally:
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection must not mask the real error
-            pass
+    with session_cursor(config, "read ACCOUNT_USAGE.POLICY_REFERENCES and TAG_REFERENCES", grant=POLICIES_GRANT, connect_fn=connect_fn) as cursor:
+        cursor.execute(load_sql("policy_references"))
+        for name, kind, db, schema, entity, column in cursor.fetchall():
+            parts = [_part(db), _part(schema), _part(entity)]
+            if None in parts or _part(name) is None:
+                continue
+            dataset = join_id(p for p in parts if p is not None)
+            policy = str(name).lower()
+            if str(kind).upper() == "MASKING_POLICY" and _part(column) is not None:
+                out.policies[(column_id(dataset, str(column).lower()), "masking_policy", "")] = policy
+            elif str(kind).upper() == "ROW_ACCESS_POLICY":
+                out.policies[(dataset, "row_access_policy", "")] = policy
+        cursor.execute(load_sql("tag_references"))
+        for tag_db, tag_schema, tag, value, db, schema, entity, column in cursor.fetchall():
+            parts = [_part(db), _part(schema), _part(entity)]
+            if None in parts or _part(tag) is None:
+                continue
+            dataset = join_id(p for p in parts if p is not None)
+            target = column_id(dataset, str(column).lower()) if _part(column) is not None else dataset
+            key = ".".join(p for p in (_part(tag_db), _part(tag_schema), str(tag).lower()) if p)
+            out.tags[(target, "tag", key)] = "" if value is None else str(value)[:TAG_VALUE_MAX]
     return out
