@@ -13,34 +13,34 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from lineage_engine.alerts.console import ConsoleNotifier
-from lineage_engine.alerts.notifier import Notifier
-from lineage_engine.alerts.outbox import DeliveryReport, deliver_outbox
-from lineage_engine.alerts.slack import SlackNotifier
-from lineage_engine.column_catalog import ColumnCatalog
 from lineage_engine.errors import ConfigError
-from lineage_engine.facts import registry_facts
-from lineage_engine.governance import sync_warehouse_policies
-from lineage_engine.graph.store import GraphStore, open_graph_store
-from lineage_engine.model import SavedTrace
-from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.pipeline import CrawlReport, crawl_once, options_from_settings, sync_classifications
+from lineage_engine.graph.store import open_graph_store
 from lineage_engine.profiling import NO_PROFILE, Profile
-from lineage_engine.registry.importer import import_classifications
-from lineage_engine.registry.repository import Registry, UpsertReport
 from lineage_engine.resources import sample_dir
 from lineage_engine.retry import call_with_retry
-from lineage_engine.scan import Exposure, MaskingInputs, ScanReport, assess_exposure, scan_once
-from lineage_engine.settings import Settings
-from lineage_engine.sources.base import QueryHistorySource
-from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
-from lineage_engine.sources.file import FileQueryHistorySource
-from lineage_engine.sources.openlineage import ReceiveReport, crawl_openlineage, receive_events
-from lineage_engine.windows import CrawlWindow, WindowsReport, crawl_windows, is_backfill, outside_retention, plan_windows
+
+if TYPE_CHECKING:
+    # Start-up: a command imports only what it uses (the parser and sqlglot for a crawl, numpy for
+    # a scan, Alembic to migrate, slack_sdk to post), so the imports of the parts live in the
+    # functions that use them (tests/test_cli_imports.py, benchmarks/cli_startup.py).
+    from lineage_engine.alerts.notifier import Notifier
+    from lineage_engine.alerts.outbox import DeliveryReport
+    from lineage_engine.column_catalog import ColumnCatalog
+    from lineage_engine.graph.store import GraphStore
+    from lineage_engine.model import SavedTrace
+    from lineage_engine.parsing.schema import SchemaProvider
+    from lineage_engine.pipeline import CrawlReport
+    from lineage_engine.registry.repository import Registry, UpsertReport
+    from lineage_engine.scan import Exposure, MaskingInputs, ScanReport
+    from lineage_engine.settings import Settings
+    from lineage_engine.sources.base import QueryHistorySource
+    from lineage_engine.sources.dbt import DbtArtifactsSource
+    from lineage_engine.sources.openlineage import ReceiveReport
+    from lineage_engine.windows import CrawlWindow, WindowsReport
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ def graph_store(settings: Settings, *, read_only: bool = False) -> Iterator[Grap
 @contextmanager
 def registry(settings: Settings) -> Iterator[Registry]:
     """Open the configured classification registry; close it on exit."""
+    from lineage_engine.registry.repository import Registry
+
     reg = Registry(settings.registry_url)
     try:
         yield reg
@@ -92,6 +94,9 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
     Raises:
         ConfigError: the provider needs a key that is not set.
     """
+    from lineage_engine.sources.dbt import DbtArtifactsSource
+    from lineage_engine.sources.file import FileQueryHistorySource
+
     telemetry = settings.telemetry
     if telemetry.provider == "dbt" and path_override is None:
         if telemetry.path is None:
@@ -123,6 +128,9 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
 
 def extra_sources(settings: Settings) -> list[QueryHistorySource | DbtArtifactsSource]:
     """Build ``telemetry.extra_sources`` in configured order (issue 16); each keeps its own watermark."""
+    from lineage_engine.sources.dbt import DbtArtifactsSource
+    from lineage_engine.sources.file import FileQueryHistorySource
+
     out: list[QueryHistorySource | DbtArtifactsSource] = []
     for extra in settings.telemetry.extra_sources:
         if extra.provider == "dbt":
@@ -143,6 +151,7 @@ def load_openlineage(settings: Settings, path: Path) -> ReceiveReport:
 
     from lineage_engine.errors import InputError
     from lineage_engine.openlineage.validate import EventError
+    from lineage_engine.sources.openlineage import receive_events
 
     documents: list[object] = []
     lines: list[int] = []
@@ -214,8 +223,12 @@ def notifier(settings: Settings, console: Console | None = None) -> Notifier:
 
     Without a ``console`` (the scheduler run headless), console alerts go to standard output.
     """
+    from lineage_engine.alerts.console import ConsoleNotifier
+
     webhook = settings.monitoring.slack_webhook
     if webhook is not None:
+        from lineage_engine.alerts.slack import SlackNotifier
+
         # One request never takes longer than the whole delivery budget (monitoring.alert_budget_seconds).
         timeout = max(1, int(min(10, settings.monitoring.alert_budget_seconds)))
         return SlackNotifier(webhook.get_secret_value(), timeout=timeout)
@@ -297,6 +310,12 @@ def crawl(
     Raises:
         SourceError, GraphError, RegistryError: after retries; committed work stays.
     """
+    from lineage_engine.column_catalog import ColumnCatalog
+    from lineage_engine.governance import sync_warehouse_policies
+    from lineage_engine.pipeline import crawl_once, options_from_settings, sync_classifications
+    from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
+    from lineage_engine.sources.openlineage import crawl_openlineage
+
     source = query_history_source(settings, path_override)
     policy = settings.scheduler
     stopped = stop.is_set if stop is not None else None
@@ -346,6 +365,9 @@ def crawl(
 def _crawl_extra(source: QueryHistorySource | DbtArtifactsSource, store: GraphStore, reg: Registry, options: Any,
                  settings: Settings, stop: threading.Event | None, clock: Callable[[], datetime]) -> CrawlReport:
     """Crawl one of ``telemetry.extra_sources`` from its own watermark (retried like the main source)."""
+    from lineage_engine.pipeline import crawl_once
+    from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
+
     stopped = stop.is_set if stop is not None else None
     if isinstance(source, DbtArtifactsSource):
         return call_with_retry(lambda: crawl_dbt(source, store, reg, options, clock=clock), settings.scheduler,
@@ -359,6 +381,8 @@ def _crawl_windowed(
     window_progress: Callable[[int, int], None] | None, stop: threading.Event | None,
     clock: Callable[[], datetime], console: Console | None, catalog: SchemaProvider | None = None,
 ) -> tuple[WindowsReport, bool, DeliveryReport | None]:
+    from lineage_engine.windows import crawl_windows, is_backfill, outside_retention, plan_windows
+
     telemetry, policy = settings.telemetry, settings.scheduler
     now = clock()
     watermark = reg.get_watermark(source.key)
@@ -410,6 +434,8 @@ def alert_failed_backfill(
     Returns None (and queues nothing) when ``failed_backfill`` is not in
     ``monitoring.alert_on`` or the registry itself is unavailable (logged).
     """
+    from lineage_engine.alerts.outbox import deliver_outbox
+
     if "failed_backfill" not in settings.monitoring.alert_on:
         return None
     payload = {
@@ -434,6 +460,8 @@ def alert_failed_backfill(
 
 def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_utc) -> bool:
     """Return True when a windowed source has no watermark or is more than one window behind."""
+    from lineage_engine.windows import is_backfill, plan_windows
+
     source = query_history_source(settings)
     if not is_windowed(source):
         return False
@@ -447,6 +475,8 @@ def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_
 
 def sync_registry(settings: Settings) -> int:
     """Copy the registry's classifications onto graph nodes; return the nodes changed."""
+    from lineage_engine.pipeline import sync_classifications
+
     with graph_store(settings) as store, registry(settings) as reg:
         reg.migrate()
         return sync_classifications(store, reg)
@@ -454,10 +484,12 @@ def sync_registry(settings: Settings) -> int:
 
 def scan(settings: Settings, *, console: Console | None = None, now: datetime | None = None) -> ScanReport:
     """Sync classifications, find exposure paths, update findings, deliver pending alerts."""
+    from lineage_engine.scan import scan_once
+
     compliance = settings.compliance
     realert = timedelta(hours=compliance.realert_after_hours) if compliance.realert_after_hours else None
     with graph_store(settings) as store, registry(settings) as reg:
-        sync_classifications(store, reg)
+        store.sync_classifications(reg.list_assets())  # pipeline.sync_classifications, without the parser
         if "drift" in settings.monitoring.alert_on:  # issue 14 §5: queued here, delivered by the scan
             from lineage_engine.access.service import check_drift
 
@@ -496,6 +528,9 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
         ValueError: ``as_of`` is naive.
         GraphError, RegistryError: a store could not be read (e.g. not migrated yet).
     """
+    from lineage_engine.facts import registry_facts
+    from lineage_engine.scan import MaskingInputs, assess_exposure
+
     compliance = settings.compliance
     with graph_store(settings, read_only=True) as store, registry(settings) as reg:
         return assess_exposure(
@@ -531,6 +566,8 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
     from lineage_engine.graph.known_ids import id_kind, require_known_ids
     from lineage_engine.traces import in_flow_order
     from lineage_engine.walk_traces import answered_by_walk, run_walk_trace
+    from lineage_engine.facts import registry_facts
+    from lineage_engine.scan import MaskingInputs
 
     with graph_store(settings, read_only=True) as store:
         for param in trace.params:
@@ -572,6 +609,8 @@ def receive_demo_openlineage(settings: Settings) -> ReceiveReport:
     in clear, and a SHA-256 of their e-mail, from the warehouse to an S3 bucket: lineage the query
     history never shows. Named in this installation's ``openlineage.namespace``.
     """
+    from lineage_engine.sources.openlineage import receive_events
+
     namespace = settings.openlineage_namespace
 
     def field(column: str, masking: bool) -> dict[str, object]:
@@ -607,6 +646,8 @@ def column_upstream(settings: Settings, column_id: str) -> list[dict[str, object
 
 def import_registry(settings: Settings, path: Path) -> UpsertReport:
     """Import a classification file (YAML or CSV) into the registry, all or nothing."""
+    from lineage_engine.registry.importer import import_classifications
+
     with registry(settings) as reg:
         reg.migrate()
         return import_classifications(reg, path)

@@ -30,3 +30,17 @@ def crawled_installation(folder: Path, history: Path, registry_yaml: str,
     run_cli(config, "registry", "import", str(folder / "registry.yaml"))
     run_cli(config, "crawl")
     return config
+
+
+def sample_installation(folder: Path) -> Path:
+    """Run ``lineage-engine demo`` under ``folder`` on the bundled sample (file source, embedded
+    graph and SQLite registry at relative paths, so the folder can be copied); return the config.
+
+    The demo migrates, imports the sample classifications, crawls the sample history and scans:
+    the state every user has after the README's first command.
+    """
+    from lineage_engine.resources import sample_dir
+
+    config = file_config(folder, sample_dir() / "query_history.jsonl")
+    run_cli(config, "demo")
+    return config

@@ -1,4 +1,9 @@
-"""Fixtures shared by every test folder: the Neo4j test server (issue 12).
+"""Fixtures shared by every test folder: the Neo4j test server (issue 12), a crawled sample.
+
+The crawled sample (:func:`crawled_sample`) is built ONCE per test session by the installed
+``lineage-engine demo`` (migrate, import, crawl, scan of the bundled sample) and copied per
+test (:func:`sample_copy`): a test that needs "an installation with the sample crawled" pays a
+file copy, not a crawl. Read it in place only with commands that write nothing.
 
 The Neo4j tests run on a real Neo4j 5 server named by ``NEO4J_URI`` (with ``NEO4J_AUTH`` as
 ``user/password`` or ``none``, and optionally ``NEO4J_DATABASE``). ``.ci/neo4j.sh`` starts
@@ -22,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -183,3 +189,23 @@ def graph_store(graph_config: dict[str, object]) -> Iterator[object]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def crawled_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Config of an installation where ``lineage-engine demo`` ran on the bundled sample (built
+    once per session; embedded graph and SQLite under the config's folder, relative paths).
+
+    Shared by every test that takes it: never write to it (use :func:`sample_copy`).
+    """
+    from tests.cli_setup import sample_installation
+
+    return sample_installation(tmp_path_factory.mktemp("crawled-sample"))
+
+
+@pytest.fixture
+def sample_copy(crawled_sample: Path, tmp_path: Path) -> Path:
+    """Config of this test's own copy of :func:`crawled_sample` (in ``tmp_path / "sample"``): write freely."""
+    folder = tmp_path / "sample"
+    shutil.copytree(crawled_sample.parent, folder)
+    return folder / crawled_sample.name

@@ -32,14 +32,37 @@ Modules, one concern each:
 
 from __future__ import annotations
 
-from lineage_engine.parsing.extract import extract_lineage
-from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES, should_parse
-from lineage_engine.parsing.redact import fingerprint, redact_literals
-from lineage_engine.parsing.schema import MappingSchemaProvider, SchemaProvider
-from lineage_engine.parsing.script import ScriptLineage, collapse_script
-from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS
-from lineage_engine.parsing.temp_tables import SessionResolver, UnresolvedTempRead
-from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS
+from typing import TYPE_CHECKING
+
+from lineage_engine.lazy import lazy_exports
+
+# Each name is imported on first use: importing one parsing module (temp_names, filter) does
+# not load sqlglot (start-up of commands that do not parse; see lineage_engine/lazy.py).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "extract_lineage": "extract",
+    "MATERIALIZING_QUERY_TYPES": "filter",
+    "should_parse": "filter",
+    "fingerprint": "redact",
+    "redact_literals": "redact",
+    "MappingSchemaProvider": "schema",
+    "SchemaProvider": "schema",
+    "ScriptLineage": "script",
+    "collapse_script": "script",
+    "DEFAULT_TEMP_PATTERNS": "temp_names",
+    "SessionResolver": "temp_tables",
+    "UnresolvedTempRead": "temp_tables",
+    "DEFAULT_MASKING_FUNCTIONS": "transforms",
+})
+
+if TYPE_CHECKING:
+    from lineage_engine.parsing.extract import extract_lineage
+    from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES, should_parse
+    from lineage_engine.parsing.redact import fingerprint, redact_literals
+    from lineage_engine.parsing.schema import MappingSchemaProvider, SchemaProvider
+    from lineage_engine.parsing.script import ScriptLineage, collapse_script
+    from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS
+    from lineage_engine.parsing.temp_tables import SessionResolver, UnresolvedTempRead
+    from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS
 
 __all__ = [
     "DEFAULT_MASKING_FUNCTIONS",

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lineage_engine.access.grant_parse import GrantStatement
 from lineage_engine.registry.tables import GrantFactRow
+
+if TYPE_CHECKING:  # annotations only: reading grants needs no SQL parser (start-up)
+    from lineage_engine.access.grant_parse import GrantStatement
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,6 @@ from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry import statements as _statements
 from lineage_engine.registry.events import ChainCheck, ChainHead, chain_head, verify_chain
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
-from lineage_engine.registry.migrate import upgrade_engine
 from lineage_engine.registry.records import (
     FindingEvent,
     OutboxAlert,
@@ -128,6 +127,8 @@ class Registry:
         Raises:
             RegistryError: unreachable database or failed migration.
         """
+        from lineage_engine.registry.migrate import upgrade_engine  # Alembic: only to migrate (start-up)
+
         upgrade_engine(self._engine, self._url)
 
     # -- classification registry ------------------------------------------------------
