@@ -24,7 +24,9 @@ shown by ``/healthz``, and the next run tries again.
 Replicas: every job above writes, so it runs only in the process that holds the ``crawl``
 lease in the registry (:mod:`lineage_engine.lease`); other processes on the same registry are
 standby (``/healthz`` says ``"lease": "standby"``) and one takes over within 3/4 of
-``scheduler.lease_seconds`` after the holder dies, resuming from the watermark. A holder that
+``scheduler.lease_seconds`` after the holder dies, resuming from the watermark. With
+``service.web.enabled`` every replica also serves the read-only web view and JSON API
+(:class:`lineage_engine.web.server.BackgroundServer`), standbys included. A holder that
 loses the lease stops its running job after the current batch, as on SIGTERM.
 
 SIGTERM and SIGINT: the running job commits the batch it holds (graph, then watermark),
@@ -311,6 +313,7 @@ class Service:
         scheduler.add_job(self._scheduled("classification_sync"), "interval", seconds=sync.total_seconds(),
                           id="classification_sync", name="classification_sync", next_run_time=now + sync)
         server = self._start_endpoint()
+        web = self._start_web()
         keeper = self._start_lease()
         self._scheduler = scheduler
         self.health.state = "running"
@@ -326,10 +329,23 @@ class Service:
             with self._running:  # the running job commits its batch and returns
                 pass
             keeper.stop()  # a standby takes over at once
+            if web is not None:
+                web.stop()
             if server is not None:
                 server.stop()
         log.info("service stopped", extra={"event": "service_stopped"})
         return 0
+
+    def _start_web(self) -> Any:
+        """Serve the read-only web view and API when ``service.web.enabled`` (every replica)."""
+        if not self.settings.service.web.enabled:
+            return None
+        from lineage_engine.web.server import BackgroundServer
+
+        web = BackgroundServer(self.settings)
+        log.info("web view and API on %s (read-only%s)", web.url, "; token required" if self.settings.web_token else "",
+                 extra={"event": "web_started", "host": web.host, "port": web.port})
+        return web
 
     def _start_endpoint(self) -> MetricsServer | None:
         monitoring = self.settings.monitoring

@@ -444,6 +444,28 @@ class SchedulerSettings(_Section):
     )
 
 
+class WebServiceSettings(_Section):
+    """The read-only web view and JSON API served by ``lineage-engine run`` (every replica)."""
+
+    enabled: bool = Field(False, description="Serve the web view and API from 'run' (holder and standby alike).")
+    host: str = Field("127.0.0.1", min_length=1, description="Address to bind; anything but loopback needs a token.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port; 0 picks a free one (logged).")
+    token: SecretStr | None = Field(
+        None, description="Token every request must carry; default monitoring.web_token; a secret: write ${VAR}.",
+    )
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
+class ServiceSettings(_Section):
+    """What ``lineage-engine run`` serves besides its jobs."""
+
+    web: WebServiceSettings = Field(default_factory=WebServiceSettings)
+
+
 class OpenLineageSettings(_Section):
     """OpenLineage in and out (issue 16): how dataset names map to ours, and the export endpoint's key."""
 
@@ -482,6 +504,7 @@ class Settings(BaseSettings):
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     openlineage: OpenLineageSettings = Field(default_factory=OpenLineageSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -494,6 +517,28 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment first, then the YAML mapping handed in as init kwargs, then defaults.
         return (env_settings, init_settings)
+
+    @model_validator(mode="after")
+    def _web_token_rule(self) -> Settings:
+        """``service.web`` follows the token rule of ``serve`` (:func:`lineage_engine.web.auth.token_problem`)."""
+        web = self.service.web
+        if web.enabled:
+            from lineage_engine.web.auth import token_problem  # stdlib only
+
+            token = self.web_token
+            problem = token_problem(token, web.host)
+            if problem:
+                raise ConfigError("service.web.token" if token or "loopback" not in problem else "service.web.host",
+                                  problem.replace("pass --token or set monitoring.web_token",
+                                                  "set service.web.token or monitoring.web_token"))
+        return self
+
+    @property
+    def web_token(self) -> str | None:
+        """Return the token of the web view served by ``run``: ``service.web.token``, else
+        ``monitoring.web_token``, else None (a secret: never print it)."""
+        secret = self.service.web.token or self.monitoring.web_token
+        return secret.get_secret_value() if secret is not None else None
 
     @property
     def openlineage_namespace(self) -> str:

@@ -67,3 +67,57 @@ def serve(settings: Settings, *, host: str, port: int, token: str | None,
     server = uvicorn.Server(config)
     announce(f"serving on http://{shown}:{bound_port}/ (read-only{'; token required' if token else ''})")
     server.run(sockets=[sock])
+
+
+class BackgroundServer:
+    """The web app served from a daemon thread of ``lineage-engine run`` (``service.web``).
+
+    Every replica serves it, the lease holder and the standbys alike: the app only reads (the
+    graph opened read-only per request, :mod:`lineage_engine.web.context`), so it never takes
+    the embedded graph's write lock. A read-only open of LadybugDB succeeds while another
+    process holds the graph open for writing, and does not stop that process from writing
+    (measured, LadybugDB 0.22); a request that races the writer's checkpoint is retried when
+    it opens the graph, else answered 503 and the next one reads again.
+
+    Attributes:
+        host, port: the bound address (``port`` the real one when 0 was asked).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        """Bind ``service.web.host``:``service.web.port`` and start serving in a thread.
+
+        Raises:
+            ConfigError: the address cannot be bound (names ``service.web.port``).
+        """
+        import threading
+
+        import uvicorn
+
+        from lineage_engine.errors import ConfigError
+        from lineage_engine.web.app import create_app
+
+        web = settings.service.web
+        try:
+            self._sock = bind(web.host, web.port)
+        except InputError as exc:
+            raise ConfigError("service.web.port", f"{exc.reason}; set service.web.port (0: any free port) or "
+                              "service.web.host") from None
+        self.host, self.port = web.host, int(self._sock.getsockname()[1])
+        app = create_app(settings, token=settings.web_token)
+        config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False, lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
+                                        name="web", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """Return ``http://HOST:PORT/``."""
+        shown = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}/"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving: finish the requests in flight (up to ``timeout`` seconds), close the socket."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._sock.close()
