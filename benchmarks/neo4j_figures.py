@@ -12,9 +12,11 @@ EMPTIED first):
   intervals stored per second, first merge and replay (the replay changes nothing);
 - scan: one full exposure scan's graph part (``scan.load_lineage``: the views and every edge
   interval read; ``scan.walk_tables``: the time-respecting walk from ORIGINS raw datasets);
-- traces: p50 / p95 seconds of the saved ``downstream_of`` and ``upstream_of`` traces over
-  SAMPLES datasets each (raw datasets downstream, report datasets upstream), as of the end,
-  answered as ``lineage-engine trace`` answers them (``--cypher``: their Cypher text).
+- traces: p50 / p95 seconds of the saved ``downstream_of``, ``upstream_of``,
+  ``exposure_for_dataset`` and ``unmasked_pii_paths`` traces over SAMPLES datasets each (raw
+  datasets downstream, report datasets upstream), as of the end, answered as ``lineage-engine
+  trace`` answers them (``--cypher``: their Cypher text). (No column lineage here:
+  ``column_upstream_of`` is timed by ``benchmarks/trace_latency.py`` on a crawled graph.)
 
 It prints each figure per backend and the ratio embedded / Neo4j (for rates: above 1 means
 the embedded graph is faster; for seconds: below 1 means the embedded graph is faster).
@@ -104,11 +106,13 @@ def measure(store: GraphStore, events: list[LineageEvent], args: argparse.Namesp
     figures["exposure scan rows"] = float(len(rows))  # type: ignore[arg-type]
 
     rng = random.Random(5)
-    for name, layer in (("downstream_of", 0), ("upstream_of", LAYERS - 1)):
+    for name, layer in (("downstream_of", 0), ("upstream_of", LAYERS - 1), ("exposure_for_dataset", LAYERS - 1),
+                        ("unmasked_pii_paths", 0)):
         trace = load_trace(name)
         samples = [f"db.l{layer}.t{rng.randrange(width):05d}" for _ in range(args.samples)]
         def answer(d: str, trace=trace) -> object:  # as 'lineage-engine trace' answers it (walk_traces.py)
-            params = {"dataset": d, "as_of": end}
+            params: dict[str, object] = {"origins": [d]} if trace.name == "unmasked_pii_paths" else {"dataset": d}
+            params["as_of"] = end
             if args.cypher or not answered_by_walk(trace.name):
                 return store.run_trace(trace, params)
             return run_walk_trace(store, trace, params, lambda _at: [])
