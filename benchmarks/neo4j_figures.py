@@ -108,6 +108,8 @@ def measure(store: GraphStore, events: list[LineageEvent], args: argparse.Namesp
     rng = random.Random(5)
     for name, layer in (("downstream_of", 0), ("upstream_of", LAYERS - 1), ("exposure_for_dataset", LAYERS - 1),
                         ("unmasked_pii_paths", 0)):
+        if args.traces and name not in args.traces.split(","):
+            continue
         trace = load_trace(name)
         samples = [f"db.l{layer}.t{rng.randrange(width):05d}" for _ in range(args.samples)]
         def answer(d: str, trace=trace) -> object:  # as 'lineage-engine trace' answers it (walk_traces.py)
@@ -144,6 +146,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100, help="trace runs per trace for p50/p95")
     parser.add_argument("--origins", type=int, default=20, help="restricted raw datasets the scan walks from")
     parser.add_argument("--cypher", action="store_true", help="time the traces' Cypher text, not the product's answer")
+    parser.add_argument("--traces", default="", help="comma-separated trace names to time (default: all four)")
     parser.add_argument("--backend", choices=("both", "embedded", "neo4j"), default="both",
                         help="one backend only (two processes on two cores; compare the printed figures)")
     args = parser.parse_args()
