@@ -8,10 +8,12 @@ sample), or takes ``--history FILE``, and crawls it through ``services.crawl`` (
 
 - rows/s per SEGMENT-row segment, wall and CPU (CPU of this process: it survives a loaded
   machine better than wall time; ``--workers 1``, the default, keeps parsing in-process so
-  its CPU is counted);
+  its CPU is counted), and the peak RSS reached by the end of each segment;
 - peak RSS of the crawl's process;
-- the per-kind breakdown (source, parse, resolve, graph, registry) and the top graph and
-  registry statements, wall and CPU seconds;
+- the per-kind breakdown (source, parse, resolve, graph, registry) and the top kinds of
+  work (``parse.reads``, ``graph.<statement>``, ``registry.<what>``), wall and CPU seconds;
+- with ``--save FILE``: the figures as JSON; with ``--before FILE`` (a ``--save`` of an
+  earlier run, e.g. on the commit before a change): a before/after table;
 - with ``--replay``: the same file crawled again from the start (the watermark removed):
   what changed (nothing expected) and its cost against the first crawl;
 - with ``--traces N``: ``downstream_of`` / ``upstream_of`` p50/p95 over N datasets, in-process,
@@ -24,11 +26,13 @@ Also the machine's load average at start and end: figures on a shared machine ne
     python benchmarks/crawl_scale.py --rows 100000 [--segment 50000] [--workers 1] [--replay] [--traces 20]
     python benchmarks/crawl_scale.py --history /tmp/history.jsonl --keep /tmp/crawl-100k
     python benchmarks/crawl_scale.py --traces-on /tmp/crawl-100k/crawl.config.yaml --traces 100 [--cypher]
+    python benchmarks/crawl_scale.py --history H --replay --save after.json --before before.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -69,29 +73,65 @@ class Segments:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.marks: list[tuple[int, float, float]] = [(0, time.perf_counter(), time.process_time())]
+        self.marks: list[tuple[int, float, float, float]] = [(0, time.perf_counter(), time.process_time(),
+                                                               peak_rss_mb())]
 
     def __call__(self, rows: int) -> None:
         if rows % self.size == 0:
-            self.marks.append((rows, time.perf_counter(), time.process_time()))
+            self.marks.append((rows, time.perf_counter(), time.process_time(), peak_rss_mb()))
+            r0, w0, c0, _ = self.marks[-2]
+            print(f"  segment {r0}-{rows}: {(rows - r0) / max(self.marks[-1][1] - w0, 1e-9):.0f} rows/s wall, "
+                  f"{(rows - r0) / max(self.marks[-1][2] - c0, 1e-9):.0f} rows/s CPU, peak RSS "
+                  f"{self.marks[-1][3]:.0f} MiB, load {os.getloadavg()[0]:.1f}", flush=True)
 
     def finish(self, rows: int) -> None:
         if self.marks[-1][0] != rows:
-            self.marks.append((rows, time.perf_counter(), time.process_time()))
+            self.marks.append((rows, time.perf_counter(), time.process_time(), peak_rss_mb()))
+
+    def table(self) -> list[dict[str, float]]:
+        return [{"rows": f"{r0}-{r1}", "rows_s_wall": round((r1 - r0) / max(w1 - w0, 1e-9)),
+                 "rows_s_cpu": round((r1 - r0) / max(c1 - c0, 1e-9)), "peak_rss_mib": round(m1)}
+                for (r0, w0, c0, _), (r1, w1, c1, m1) in zip(self.marks, self.marks[1:])]
 
     def print(self) -> None:
-        print(f"{'rows':>16} {'rows/s wall':>12} {'rows/s cpu':>11}")
-        for (r0, w0, c0), (r1, w1, c1) in zip(self.marks, self.marks[1:]):
-            print(f"{r0:>7}-{r1:<8} {(r1 - r0) / max(w1 - w0, 1e-9):>12.0f} {(r1 - r0) / max(c1 - c0, 1e-9):>11.0f}")
+        print(f"{'rows':>16} {'rows/s wall':>12} {'rows/s cpu':>11} {'peak RSS MiB':>13}")
+        for row in self.table():
+            print(f"{row['rows']:<16} {row['rows_s_wall']:>12} {row['rows_s_cpu']:>11} {row['peak_rss_mib']:>13}")
 
 
 def print_profile(profile: Profile, rows: int, top: int) -> None:
     print(f"{'stage':<28} {'wall s':>9} {'cpu s':>9} {'cpu us/row':>11}")
     for stage, (wall, cpu) in sorted(profile.by_stage().items(), key=lambda kv: -kv[1][0]):
         print(f"{stage:<28} {wall:>9.1f} {cpu:>9.1f} {cpu / max(rows, 1) * 1e6:>11.0f}")
-    print(f"{'statement':<36} {'calls':>6} {'wall s':>9} {'cpu s':>9}")
-    for row in [r for r in profile.rows() if str(r["kind"]).startswith(("graph.", "registry."))][:top]:
+    print(f"{'kind of work':<36} {'calls':>6} {'wall s':>9} {'cpu s':>9}")
+    for row in profile.rows()[:top]:
         print(f"{row['kind']:<36} {row['calls']:>6} {row['wall_s']:>9.1f} {row['cpu_s']:>9.1f}")
+
+
+def figures(outcome: services.CrawlOutcome, profile: Profile, wall: float, cpu: float) -> dict[str, object]:
+    """Return one crawl's figures as JSON-able data (``--save``)."""
+    r = outcome.report
+    return {"rows": r.rows_read, "parsed": r.statements_parsed, "cache_hits": r.cache_hits, "events": r.events,
+            "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_mib": round(peak_rss_mb()),
+            "load": round(os.getloadavg()[0], 1),
+            "stages_cpu_s": {k: round(v[1], 2) for k, v in sorted(profile.by_stage().items())}}
+
+
+def print_before_after(before: dict[str, object], after: dict[str, object]) -> None:
+    """Print the figures of two ``--save`` files side by side."""
+    print(f"{'figure':<28} {'before':>12} {'after':>12}")
+    for run in ("crawl", "replay"):
+        old, new = before.get(run) or {}, after.get(run) or {}
+        for name in ("rows", "parsed", "cache_hits", "wall_s", "cpu_s", "peak_rss_mib", "load"):
+            if name in old or name in new:
+                print(f"{run + ' ' + name:<28} {old.get(name, ''):>12} {new.get(name, ''):>12}")
+        stages = sorted(set(old.get("stages_cpu_s", {})) | set(new.get("stages_cpu_s", {})))
+        for stage in stages:
+            print(f"{run + ' cpu s ' + stage:<28} {old.get('stages_cpu_s', {}).get(stage, ''):>12} "
+                  f"{new.get('stages_cpu_s', {}).get(stage, ''):>12}")
+    for key in ("replay_cpu_ratio",):
+        if key in before or key in after:
+            print(f"{key:<28} {before.get(key, ''):>12} {after.get(key, ''):>12}")
 
 
 def crawl(config: Path, segment: int) -> tuple[services.CrawlOutcome, Profile, Segments, float, float]:
@@ -152,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traces-on", type=Path, help="time the traces on this crawled installation's config, no crawl")
     parser.add_argument("--top", type=int, default=12, help="statements shown in the breakdown")
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept) instead of a temporary one")
+    parser.add_argument("--save", type=Path, help="write the figures (crawl, replay) to this JSON file")
+    parser.add_argument("--before", type=Path, help="a --save file of an earlier run: print before/after")
     args = parser.parse_args(argv)
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fallback warnings, one per odd statement
     if args.traces_on:
@@ -163,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crawl-scale-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        history = args.history
+        folder.chmod(0o700)  # the graph folder must not be readable by others (the crawl refuses it)
+        history = args.history.resolve() if args.history else None
         if history is None:
             history = folder / "history.jsonl"
             base = args.base or ("solana" if scale_history.SOLANA_SHARED.exists() else "sample")
@@ -174,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
         outcome, profile, segments, wall, cpu = crawl(config, args.segment)
         rows = outcome.report.rows_read
-        print(f"crawl: {describe(outcome)}")
+        print(f"crawl: {describe(outcome)}; {outcome.report.cache_hits} parse cache hits")
+        saved: dict[str, object] = {"crawl": figures(outcome, profile, wall, cpu)}
         print(f"crawl: {wall:.1f} s wall, {cpu:.1f} s CPU ({rows / max(wall, 1e-9):.0f} rows/s wall, "
               f"{rows / max(cpu, 1e-9):.0f} rows/s CPU), peak RSS {peak_rss_mb():.0f} MiB, "
               f"workers {args.workers}, batch {args.batch}")
@@ -186,10 +230,16 @@ def main(argv: list[str] | None = None) -> int:
             with sqlite3.connect(folder / "registry.db") as db:
                 db.execute("DELETE FROM crawl_state")
             again, replay_profile, _, replay_wall, replay_cpu = crawl(config, args.segment)
-            print(f"replay: {describe(again)}")
+            print(f"replay: {describe(again)}; {again.report.cache_hits} parse cache hits")
+            saved["replay"] = figures(again, replay_profile, replay_wall, replay_cpu)
+            saved["replay_cpu_ratio"] = round(replay_cpu / max(cpu, 1e-9), 2)
             print(f"replay: {replay_wall:.1f} s wall ({replay_wall / max(wall, 1e-9):.2f} of the first), "
                   f"{replay_cpu:.1f} s CPU ({replay_cpu / max(cpu, 1e-9):.2f} of the first)")
             print_profile(replay_profile, again.report.rows_read, args.top)
+        if args.save:
+            args.save.write_text(json.dumps(saved, indent=1), encoding="utf-8")
+        if args.before:
+            print_before_after(json.loads(args.before.read_text(encoding="utf-8")), saved)
         if args.traces:
             trace_latencies(config, args.traces, cypher=args.cypher)
         print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -17,6 +17,8 @@ lost alerts (never received).
 Usage (figures printed as one JSON object per trial and a summary)::
 
     python benchmarks/fault_trials.py crawl --trials 10 [--batch-sizes 100,1000] [--rows N]
+    python benchmarks/scale_history.py 100000 -o /tmp/h100k.jsonl
+    python benchmarks/fault_trials.py crawl --history /tmp/h100k.jsonl --trials 3 --batch-sizes 1000
     python benchmarks/fault_trials.py alerts --trials 20
 
 Runs minutes (the crawl trial re-crawls the corpus about once per trial): not a CI test.
@@ -96,10 +98,10 @@ def rows_committed(config: Path) -> int | None:
 
 def crawl_trials(args: argparse.Namespace) -> dict[str, object]:
     work = Path(args.keep or tempfile.mkdtemp(prefix="fault-trials-"))
-    history = CORPUS
+    history = args.history.resolve() if args.history else CORPUS
     if args.rows:
         history = work / "history.jsonl"
-        with CORPUS.open(encoding="utf-8") as source, history.open("w", encoding="utf-8") as target:
+        with (args.history or CORPUS).open(encoding="utf-8") as source, history.open("w", encoding="utf-8") as target:
             for _, line in zip(range(args.rows), source, strict=False):
                 target.write(line)
     rng = random.Random(args.seed)
@@ -254,6 +256,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--batch-sizes", default="100,1000", help="crawl: comma-separated telemetry.batch_size values")
     parser.add_argument("--rows", type=int, default=0, help="crawl: only the first N rows of the history (0: all)")
+    parser.add_argument("--history", type=Path, help="crawl: this history file instead of the solana-models corpus "
+                        "(e.g. 100,000 rows from benchmarks/scale_history.py)")
     parser.add_argument("--workers", type=int, default=0, help="crawl: telemetry.parse_workers (0: the default)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
