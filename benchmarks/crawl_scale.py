@@ -228,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             import sqlite3
 
             with sqlite3.connect(folder / "registry.db") as db:
-                db.execute("DELETE FROM crawl_state")
+                for table in ("crawl_state", "crawl_session", "crawl_temp", "crawl_learned_columns"):
+                    db.execute(f"DELETE FROM {table}")  # what 'crawl --reset-watermark' forgets
             again, replay_profile, _, replay_wall, replay_cpu = crawl(config, args.segment)
             print(f"replay: {describe(again)}; {again.report.cache_hits} parse cache hits")
             saved["replay"] = figures(again, replay_profile, replay_wall, replay_cpu)

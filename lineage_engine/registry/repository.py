@@ -377,10 +377,14 @@ class Registry:
         """Forget the watermark (and resolver state) of ``source``; return whether one was stored.
 
         The next crawl reads the source from its start (a file) or backfills (Snowflake); the
-        graph is untouched, and its merges recognise lineage already applied.
+        graph is untouched, and its merges recognise lineage already applied. The crawl state
+        rows (sessions, temps, learned schema) go with the watermark: left behind, the next
+        crawl would commit its changes on top of them, and a crash during that crawl would
+        resume with the previous crawl's sessions and columns.
         """
         with self._transaction("reset the watermark") as session:
             row = session.get(CrawlStateRow, source)
+            _crawl_state.clear(session, source)
             if row is None:
                 return False
             session.delete(row)

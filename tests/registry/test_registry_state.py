@@ -125,6 +125,20 @@ def test_commit_crawl_state_writes_changes_row_by_row(registry: Registry) -> Non
     assert registry.get_crawl_state("f")[1] == {}
 
 
+def test_reset_watermark_forgets_the_crawl_state_rows_too(registry: Registry) -> None:
+    """A crawl after --reset-watermark starts from an empty state, also after a crash (issue 13)."""
+    from lineage_engine.registry.crawl_state import CrawlStateChanges
+
+    s1 = ("session", "1")
+    registry.commit_crawl_state(Watermark("f", T0, "q1", 1), CrawlStateChanges(
+        sessions={s1: T0}, temps={(s1, "db.s.a"): {"upstreams": [], "via": []}},
+        learned={"db.s.t": (0, ("id", "email"))}))
+    assert registry.reset_watermark("f") is True
+    # the next crawl commits its first batch (changes only), then is killed: it resumes from this
+    registry.commit_crawl_state(Watermark("f", T0, "q1", 1), CrawlStateChanges(learned={"db.s.u": (0, ("k",))}))
+    assert registry.get_crawl_state("f")[1] == {"schema": [["db.s.u", ["k"]]], "schema_order": [0]}
+
+
 def test_revision_0003_moves_a_stored_json_state_into_rows(registry_url: str) -> None:
     import json
 
