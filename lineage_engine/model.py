@@ -613,6 +613,10 @@ class ExposurePath:
             policy whose body or copying role is unknown, a copy made before the policy).
         exposure: ``full`` (the value reaches the terminal) or ``partial`` (only a
             fragment: ``RIGHT(ssn, 4)``; rated lower, issue 10).
+        kind: the finding it makes (issue 14): ``exposure``; ``egress`` (the terminal is outside
+            the account: a stage, URL, outbound share or external function); ``boundary`` (the
+            terminal crosses the ``compliance.boundaries`` rule named in ``rule``).
+        rule: the boundary rule's name ("" for the other kinds).
     """
 
     origin: str
@@ -628,6 +632,13 @@ class ExposurePath:
     unmasked_to: datetime | None = None
     note: str = ""
     exposure: str = "full"
+    kind: str = "exposure"
+    rule: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Return ``(kind, rule, origin, terminal)``: the finding this path is (one per key)."""
+        return (self.kind, self.rule, self.origin, self.terminal)
 
     @property
     def closed(self) -> bool:
@@ -667,6 +678,8 @@ class Finding:
     accepted_until: datetime | None = None
     accepted_by: str | None = None
     accepted_reason: str | None = None
+    kind: str = "exposure"  # exposure | egress | boundary (issue 14)
+    rule: str = ""  # the boundary rule of a boundary finding
 
     def window(self) -> str:
         """Return "unmasked from T1 to T2" for a finding closed by a masking policy, else ""."""

@@ -55,13 +55,17 @@ def severity_rank(severity: str) -> int:
         ) from None
 
 
-def _choose(paths: Sequence[ExposurePath]) -> dict[tuple[str, str], ExposurePath]:
-    """Keep one path per (origin, terminal): most severe, then fewest hops, then lowest path."""
-    chosen: dict[tuple[str, str], ExposurePath] = {}
+Key = tuple[str, str, str, str]
+"""A finding's identity: (kind, rule, origin, terminal) (:attr:`ExposurePath.key`)."""
+
+
+def _choose(paths: Sequence[ExposurePath]) -> dict[Key, ExposurePath]:
+    """Keep one path per (kind, rule, origin, terminal): most severe, then fewest hops, then lowest path."""
+    chosen: dict[Key, ExposurePath] = {}
     for path in paths:
         if path.closed:
             continue
-        key = (path.origin, path.terminal)
+        key = path.key
         best = chosen.get(key)
         rank = (-severity_rank(path.severity), path.hops, path.path)
         if best is None or rank < (-severity_rank(best.severity), best.hops, best.path):
@@ -76,7 +80,8 @@ def alert_payload(row: FindingRow, path: ExposurePath, event: str, previous: str
     is the severity last alerted (escalations only). ``edges`` lists the path's hops
     origin first (each with its transform and statement) and ``opened_by`` the statement that
     put the data into the terminal (query id, type, user, role, time); see
-    :mod:`lineage_engine.exposure.explain`. Times are ISO 8601 UTC strings.
+    :mod:`lineage_engine.exposure.explain`. Times are ISO 8601 UTC strings. An egress or
+    boundary finding (issue 14) adds ``finding_kind`` and ``rule`` (the boundary rule's name).
     """
     return {
         "event": event,
@@ -97,6 +102,7 @@ def alert_payload(row: FindingRow, path: ExposurePath, event: str, previous: str
         "last_seen_at": row.last_seen_at.isoformat(),
         "edges": list((row.explanation or {}).get("hops") or []),
         "opened_by": (row.explanation or {}).get("opened_by"),
+        **({"finding_kind": row.kind, "rule": row.rule or None} if (row.kind or "exposure") != "exposure" else {}),
     }
 
 
@@ -129,8 +135,8 @@ def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict
 
 
 def _record_windows(
-    session: Session, paths: Sequence[ExposurePath], rows: dict[tuple[str, str], FindingRow],
-    chosen: dict[tuple[str, str], ExposurePath], now: datetime, outcome: dict[str, list[FindingRow]],
+    session: Session, paths: Sequence[ExposurePath], rows: dict[Key, FindingRow],
+    chosen: dict[Key, ExposurePath], now: datetime, outcome: dict[str, list[FindingRow]],
     explain: Mapping[tuple[str, str], dict[str, Any]], events: list[tuple[FindingRow, dict[str, Any]]],
 ) -> None:
     """Record closed windows (issue 10 §2): the terminal was masked after the data reached it.
@@ -140,9 +146,9 @@ def _record_windows(
     Each change is an event (a new one ``opened`` then ``resolved``; the ``resolved`` event
     carries ``unmasked_from``/``unmasked_to``). Idempotent: the same window again changes nothing.
     """
-    windows: dict[tuple[str, str], ExposurePath] = {}
+    windows: dict[Key, ExposurePath] = {}
     for path in paths:
-        key = (path.origin, path.terminal)
+        key = path.key
         if not path.closed or key in chosen:
             continue
         best = windows.get(key)
@@ -155,7 +161,8 @@ def _record_windows(
             continue
         opened = row is None
         if row is None:
-            row = FindingRow(origin=key[0], terminal=key[1], status="resolved", opened_at=now, resolved_at=now)
+            row = FindingRow(kind=key[0], rule=key[1], origin=key[2], terminal=key[3], status="resolved",
+                             opened_at=now, resolved_at=now)
             row.last_alerted_at = row.last_alerted_severity = None
             session.add(row)
             rows[key] = row
@@ -163,7 +170,7 @@ def _record_windows(
             row.status, row.resolved_at = "resolved", now
             outcome["resolved"].append(row)
         _clear_acceptance(row)
-        _apply(row, path, now, explain.get(key))
+        _apply(row, path, now, explain.get((path.origin, path.terminal)))
         row.unmasked_from, row.unmasked_to = path.unmasked_from, path.unmasked_to
         outcome["windows"].append(row)
         if opened:
@@ -172,6 +179,13 @@ def _record_windows(
         events.append(_event(row, "resolved", now, SCAN_ACTOR, "masked after the data arrived",
                              severity=row.severity, unmasked_from=_iso(row.unmasked_from),
                              unmasked_to=_iso(row.unmasked_to)))
+
+
+def _kind_details(row: FindingRow) -> dict[str, str]:
+    """Return the kind (and boundary rule) an ``opened`` event records; none for an exposure finding."""
+    if (row.kind or "exposure") == "exposure":
+        return {}
+    return {"kind": row.kind, **({"rule": row.rule} if row.rule else {})}
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -214,10 +228,9 @@ def record_scan(
     chosen = _choose(paths)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
-    origins = sorted({origin for origin, _ in chosen})
-    origins = sorted({*origins, *(p.origin for p in paths if p.closed)})
+    origins = sorted({*(key[2] for key in chosen), *(p.origin for p in paths if p.closed)})
     query = select(FindingRow).where(or_(FindingRow.status == "open", FindingRow.origin.in_(origins)))
-    rows = {(r.origin, r.terminal): r for r in session.scalars(query)}
+    rows = {(r.kind or "exposure", r.rule or "", r.origin, r.terminal): r for r in session.scalars(query)}
 
     outcome: dict[str, list[FindingRow]] = {name: [] for name in _OUTCOME_FIELDS}
     alerts: list[tuple[FindingRow, ExposurePath, str, str | None]] = []
@@ -227,20 +240,21 @@ def record_scan(
         if row is None or row.status == "resolved":
             again = row is not None
             if row is None:
-                row = FindingRow(origin=key[0], terminal=key[1])
+                row = FindingRow(kind=key[0], rule=key[1], origin=key[2], terminal=key[3])
                 session.add(row)
             row.status, row.opened_at, row.resolved_at = "open", now, None
             row.last_alerted_at = row.last_alerted_severity = None
             _clear_acceptance(row)
-            _apply(row, path, now, explain.get(key))
+            _apply(row, path, now, explain.get((path.origin, path.terminal)))
             outcome["opened"].append(row)
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
-                                 exposure=row.exposure, path=list(reversed(row.path)), again=again))
+                                 exposure=row.exposure, path=list(reversed(row.path)), again=again,
+                                 **_kind_details(row)))
             alerts.append((row, path, "opened", None))
             continue
         alerted = row.last_alerted_severity or row.severity  # before the update below
         before = row.severity
-        _apply(row, path, now, explain.get(key))
+        _apply(row, path, now, explain.get((path.origin, path.terminal)))
         outcome["still_open"].append(row)
         rose = severity_rank(row.severity) > severity_rank(before)
         if row.accepted_at is not None:
@@ -334,7 +348,8 @@ def reopen(session: Session, finding_id: int, *, actor: str, now: datetime, reas
     events = [_event(row, "reopened", now, actor, reason, severity=row.severity)]
     path = ExposurePath(origin=row.origin, terminal=row.terminal, path=tuple(row.path), hops=len(row.path) - 1,
                         regulatory_tags=tuple(row.regulatory_tags), classification="", severity=row.severity,
-                        level=row.level, steward=row.steward, exposure=row.exposure)
+                        level=row.level, steward=row.steward, exposure=row.exposure, kind=row.kind or "exposure",
+                        rule=row.rule or "")
     dedupe = f"{ALERT_KIND}:{row.id}:reopened:{now.isoformat()}"
     if insert_alert(session, ALERT_KIND, dedupe, alert_payload(row, path, "reopened", None), now):
         events.append(_event(row, "alerted", now, actor, alert="reopened", dedupe_key=dedupe, severity=row.severity))

@@ -130,6 +130,8 @@ def finding_from_row(row: FindingRow) -> Finding:
         accepted_until=row.accepted_until,
         accepted_by=row.accepted_by,
         accepted_reason=row.accepted_reason,
+        kind=row.kind or "exposure",
+        rule=row.rule or "",
     )
 
 

@@ -35,6 +35,9 @@ REDACTED_TEXT_MAX = 4000
 
 ASSET_TYPES: tuple[str, ...] = ("dataset", "column")
 FINDING_STATUSES: tuple[str, ...] = ("open", "resolved")
+FINDING_KINDS: tuple[str, ...] = ("exposure", "egress", "boundary")
+"""``exposure``: unmasked sensitive data (design §7); ``egress``: it left the account; ``boundary``:
+it crossed a ``compliance.boundaries`` rule (issue 14 §4, §6)."""
 FACT_KINDS: tuple[str, ...] = (
     "classification", "regulatory_tags", "steward", "masking_policy", "tag", "row_access_policy",
     "tag_masking_policy",
@@ -200,12 +203,17 @@ Index("uq_quarantine_source_key_reason", *QUARANTINE_KEY, unique=True)
 
 
 class FindingRow(Base):
-    """One exposure path tracked over time, keyed by (origin, terminal) (design §7)."""
+    """One path tracked over time, keyed by (kind, rule, origin, terminal) (design §7, issue 14).
+
+    ``kind`` is one of :data:`FINDING_KINDS`; ``rule`` names the boundary rule of a
+    ``boundary`` finding ("" for the other kinds).
+    """
 
     __tablename__ = "findings"
     __table_args__ = (
-        UniqueConstraint("origin", "terminal"),
+        UniqueConstraint("kind", "rule", "origin", "terminal"),
         CheckConstraint(_in("status", FINDING_STATUSES), name="status"),
+        CheckConstraint(_in("kind", FINDING_KINDS), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -236,6 +244,8 @@ class FindingRow(Base):
     accepted_until: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(256))
     accepted_reason: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), server_default="exposure", default="exposure")
+    rule: Mapped[str] = mapped_column(String(256), server_default="", default="")
 
 
 class FactRow(Base):
@@ -505,4 +515,40 @@ class GrantFactRow(Base):
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]
     origin: Mapped[str] = mapped_column(String(32))
+    query_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ShareAccountRow(Base):
+    """An account an outbound share is shared with, and when (issue 14 §4).
+
+    From ``ALTER SHARE s ADD | SET ACCOUNTS = …`` (``valid_from`` the statement's END_TIME)
+    until ``REMOVE ACCOUNTS``, a ``SET ACCOUNTS`` without it, or ``DROP SHARE``
+    (``valid_to``). ``share`` and ``account`` are upper-case, as Snowflake folds them.
+    """
+
+    __tablename__ = "share_accounts"
+    __table_args__ = (UniqueConstraint("share", "account", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share: Mapped[str] = mapped_column(String(256), index=True)
+    account: Mapped[str] = mapped_column(String(256))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    query_id: Mapped[str | None] = mapped_column(String(256))
+
+
+class ExternalFunctionRow(Base):
+    """An external function of the account (``CREATE [SECURE] EXTERNAL FUNCTION``; issue 14 §4).
+
+    ``function_id`` is the lower-case ``database.schema.name``; ``valid_to`` set by ``DROP
+    FUNCTION`` or a later ``CREATE OR REPLACE FUNCTION`` that is not external.
+    """
+
+    __tablename__ = "external_functions"
+    __table_args__ = (UniqueConstraint("function_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    function_id: Mapped[str] = mapped_column(String(1024))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
     query_id: Mapped[str | None] = mapped_column(String(256))

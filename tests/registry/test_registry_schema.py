@@ -18,7 +18,8 @@ from lineage_engine.registry.tables import Base
 TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "alert_outbox",
           "crawl_session", "crawl_temp", "crawl_learned_columns", "registry_facts", "masking_policies",
           "column_reads", "service_lease", "finding_events", "statements", "openlineage_events",
-          "access_reads", "access_queries", "drift_seen", "grant_facts"}
+          "access_reads", "access_queries", "drift_seen", "grant_facts",
+          "share_accounts", "external_functions"}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:
