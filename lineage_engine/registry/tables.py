@@ -245,7 +245,7 @@ class FindingRow(Base):
     accepted_by: Mapped[str | None] = mapped_column(String(256))
     accepted_reason: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), server_default="exposure", default="exposure")
-    rule: Mapped[str] = mapped_column(String(256), server_default="", default="")
+    rule: Mapped[str] = mapped_column(String(256), default="")
 
 
 class FactRow(Base):

@@ -39,6 +39,8 @@ def upgrade() -> None:
         batch.create_unique_constraint(op.f("uq_findings_kind_rule_origin_terminal"),
                                        ["kind", "rule", "origin", "terminal"])
         batch.create_check_constraint(op.f("ck_findings_kind"), "kind IN ('exposure', 'egress', 'boundary')")
+    with op.batch_alter_table("findings") as batch:  # '' filled the existing rows; new rows say their rule
+        batch.alter_column("rule", existing_type=sa.String(256), existing_nullable=False, server_default=None)
     op.create_table(
         "share_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
