@@ -672,12 +672,14 @@ def findings(
          "unmasked window": f.window(),
          "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
          else opened_by_text((f.explanation or {}).get("opened_by")),
-         "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {})} for f in items]
+         "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {}),
+         "kind": f.kind, "rule": f.rule} for f in items]  # kind: exposure | egress | boundary (issue 14)
     if fmt == "table":
         # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
         # the window and acceptance columns only when some finding has one
         shown_window = any(f.window() for f in items)
         shown_until = any(f.accepted_until for f in items)
+        shown_rule = any(f.rule for f in items)
         for row in rows:
             row["steward"] = row["steward"] or "(none)"
             del row["opened_by"]
@@ -685,6 +687,8 @@ def findings(
                 del row["unmasked window"]
             if not shown_until:
                 del row["accepted_until"]
+            if not shown_rule:
+                del row["rule"]
     emit_rows(rows, fmt, f"Findings ({len(rows)}; path: origin → terminal)")
     if fmt == "table":
         for f in items:  # why a copy under a masking policy counts (issue 10 §3)
@@ -707,7 +711,8 @@ def findings_show(
                    "details": e.details} for e in events]
     if format == "json":
         sys.stdout.write(json.dumps(plain({
-            "id": finding.id, "status": finding.status, "severity": finding.severity, "origin": finding.origin,
+            "id": finding.id, "kind": finding.kind, "rule": finding.rule or None, "status": finding.status,
+            "severity": finding.severity, "origin": finding.origin,
             "terminal": finding.terminal, "level": finding.level, "exposure": finding.exposure,
             "path": flow_order(finding.path),
             "tags": list(finding.regulatory_tags), "steward": finding.steward, "opened_at": finding.opened_at,
@@ -717,8 +722,9 @@ def findings_show(
             "unmasked_to": finding.unmasked_to, "note": finding.note, "opened_by": why.get("opened_by"),
             "edges": why.get("hops") or [], "events": event_rows}), indent=2) + "\n")
         return
-    console.print(f"finding {finding.id}: {finding.status}, {finding.severity}, level {finding.level}, "
-                  f"exposure {finding.exposure}", markup=False)
+    rule = f" (rule {finding.rule})" if finding.rule else ""
+    console.print(f"finding {finding.id}: {finding.kind}{rule}, {finding.status}, {finding.severity}, "
+                  f"level {finding.level}, exposure {finding.exposure}", markup=False)
     console.print("path: " + " → ".join(flow_order(finding.path)), markup=False)
     if finding.window():  # masked after the data arrived (issue 10 §2)
         console.print(f"{finding.window()} (masked since: resolved)", markup=False)

@@ -24,8 +24,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from lineage_engine.access.egress_crawl import EgressObserver
 from lineage_engine.access.grant_parse import GrantStatement, is_grant_text, parse_grant
 from lineage_engine.access.reads import READ_QUERY_TYPES, ReadFact, read_fact
 from lineage_engine.governance import PolicyRecorder, known_views
@@ -291,6 +292,7 @@ def crawl_once(
     rows_total = watermark.rows_total if watermark else 0
     latest = watermark
     governance = PolicyRecorder(registry, known_views(store))  # policies and tags of the history (issue 10 §2)
+    egress = EgressObserver(registry.external_functions())  # shares, external functions (issue 14 §4)
 
     def commit() -> None:
         nonlocal events, quarantine, pending_rows, latest, statements
@@ -361,9 +363,12 @@ def crawl_once(
                     try:
                         governance.observe(item)
                         _observe_grant(item, source.key, options, grants, quarantine, now)
+                        calls = _observe_egress(item, source.key, options, egress, grants, quarantine, now)
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
                                             profile, reads=reads, temp_re=temp_re)
+                        if calls:
+                            found = [*found, *calls]
                         events.extend(found)
                         if found:
                             statements[item.query_id] = Statement(item.query_id, item.query_type, item.user_name,
@@ -528,6 +533,24 @@ def _observe_grant(item: QueryRecord, source: str, options: CrawlOptions,
             reason="GRANT/REVOKE statement not understood (grant facts of issue 14); not applied", seen_at=now))
         return
     grants.append((statement, item.end_time, item.query_id))
+
+
+def _observe_egress(item: QueryRecord, source: str, options: CrawlOptions, egress: EgressObserver,
+                    facts: list[Any], quarantine: list[QuarantineEntry],
+                    now: datetime) -> list[LineageEvent]:
+    """Keep a share or function statement of someone else (with the grant facts, in order) and
+    return the lineage events of the external functions a successful row calls (issue 14 §4)."""
+    _, reason = should_parse(item, allowed_query_types=None, own_user=options.own_user,
+                             own_query_tag_prefix=options.own_query_tag_prefix)
+    if reason not in ("", SKIP_NOT_MATERIALIZING):
+        return []  # failed, or ours
+    statement, rejected = egress.statement(item, source, now)
+    if rejected is not None:
+        quarantine.append(rejected)
+    if statement is not None:
+        facts.append((statement, item.end_time, item.query_id))
+        return []
+    return egress.calls(item, options.dialect)
 
 
 def _read_only(item: QueryRecord, reason: str) -> bool:

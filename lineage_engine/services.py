@@ -505,8 +505,19 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
             alert_budget_seconds=settings.monitoring.alert_budget_seconds,
-            adjust=_grant_adjuster(reg, compliance.broad_role_members),
+            adjust=_finding_adjuster(store, reg, compliance),
         )
+
+
+def _finding_adjuster(store: GraphStore, reg: Registry, compliance: Any) -> Any:
+    """The scan's hook: who can read each terminal (§3), then egress and boundary findings (issue 14 §4, §6)."""
+    from lineage_engine.access.findings import finding_adjuster
+
+    return finding_adjuster(store, reg, sensitive_tags=list(compliance.sensitive_tags),
+                            risk_thresholds=dict(compliance.risk_thresholds),
+                            tag_risk_keys=dict(compliance.tag_risk_keys), rules=list(compliance.boundaries),
+                            broad_members=compliance.broad_role_members,
+                            then=_grant_adjuster(reg, compliance.broad_role_members))
 
 
 def _grant_adjuster(reg: Registry, broad_members: int) -> Any:

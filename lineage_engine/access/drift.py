@@ -27,8 +27,8 @@ from lineage_engine.access.answer import AccessRow
 from lineage_engine.access.windows import Holdings
 from lineage_engine.model import EdgeRow, dataset_of
 
-EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:")
-"""Ids of objects outside the account (stages, buckets, URLs, outbound shares)."""
+EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:", "extfn:")
+"""Ids of objects outside the account (stages, buckets, URLs, outbound shares, external functions)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

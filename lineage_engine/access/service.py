@@ -14,6 +14,7 @@ from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
 from lineage_engine.access.drift import DriftItem, arrivals, first_readers
+from lineage_engine.access.external_calls import EXTERNAL_FUNCTION_PREFIX
 from lineage_engine.access.windows import Holdings, column_holdings, dataset_holdings
 from lineage_engine.errors import InputError, UnknownIdError
 from lineage_engine.exposure.column_walk import build_column_index
@@ -124,7 +125,7 @@ def _present(store: GraphStore, origins: list[tuple[str, str]]) -> list[tuple[st
 
 
 def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
-                since: datetime | None = None) -> list[DriftItem]:
+                since: datetime | None = None, broad_members: int = 50) -> list[DriftItem]:
     """Return every first arrival of a sensitive origin's data (:mod:`.drift`), at or after ``since``.
 
     Origins are the registry's sensitive origins as the scan picks them (facts as of ``now``);
@@ -141,9 +142,11 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     for row in (*lineage.edges, *lineage.column_edges):
         edges.setdefault((row.downstream, row.upstream), []).append(row)
     items: list[DriftItem] = []
-    for holdings in holdings_for(store, origins, now, lineage):
+    walked = holdings_for(store, origins, now, lineage)
+    for holdings in walked:
         items.extend(arrivals(holdings, edges, lambda _q: ("", "")))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
+    items.extend(share_rows(registry, walked, now=now, broad_members=broad_members))
     runners = registry.who_ran([i.query_id for i in items if i.kind != "new_reader"])
     items = [replace(i, user=runners.get(i.query_id, ("", ""))[0], role=runners.get(i.query_id, ("", ""))[1])
              if i.kind != "new_reader" else i for i in items]
@@ -205,42 +208,79 @@ def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
 
     * ``unload``: a stage, bucket or URL that holds an origin's data (``COPY INTO @stage`` /
       ``'s3://…'`` of a copy; the walk's holdings, as drift's ``new_egress``).
-    * ``share``: an outbound share granted ``SELECT`` (or ``OWNERSHIP`` / ``ALL``) on a
-      dataset that holds an origin's data now (grant facts of the query history or
-      ``telemetry.sync_grants``; :func:`lineage_engine.access.readers.who_can_read`).
+    * ``function``: an external function (``extfn:db.schema.name``) called on a column that
+      held an origin's data at the call.
+    * ``share``: an outbound share exporting a dataset that holds an origin's data now
+      (:func:`share_rows`).
+    """
+    rows: list[dict[str, Any]] = []
+    for item in drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, broad_members=broad_members):
+        if item.kind == "new_egress":
+            kind = ("share" if item.subject.startswith("share:") else
+                    "function" if item.subject.startswith(EXTERNAL_FUNCTION_PREFIX) else "unload")
+            rows.append({"origin": item.origin, "kind": kind, "destination": item.subject,
+                         "held_in": item.path[-2] if kind == "share" and len(item.path) > 1 else item.subject,
+                         "path": item.path, "since": item.at, "query_id": item.query_id, "user": item.user,
+                         "role": item.role})
+    rows.sort(key=lambda r: (r["origin"], r["kind"], r["destination"]))
+    return rows
+
+
+def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
+               broad_members: int = 50) -> list[DriftItem]:
+    """Return the outbound shares exporting an origin's data now, as ``new_egress`` items.
+
+    A share exports a dataset while a grant of ``SELECT`` (or ``OWNERSHIP`` / ``ALL``) on it,
+    its schema or database to the share is in force (grant facts of the query history or
+    ``telemetry.sync_grants``; :func:`lineage_engine.access.readers.who_can_read`) **and**
+    the share has a consumer account (``ALTER SHARE … ADD | SET ACCOUNTS``; a share never
+    created or altered in the history counts as having some:
+    :meth:`~lineage_engine.registry.shares.ShareFacts.exporting`). The item's time is
+    when the last of these began (grant, first account, the data's arrival); its statement
+    is the grant's, or the ``ALTER SHARE`` that added the first account when that came later.
     """
     from lineage_engine.access.readers import who_can_read
     from lineage_engine.access.windows import micros
 
-    rows: list[dict[str, Any]] = []
-    for item in drift_items(store, registry, now=now, sensitive_tags=sensitive_tags):
-        if item.kind == "new_egress":
-            rows.append({"origin": item.origin, "kind": "unload", "destination": item.subject, "held_in": item.subject,
-                         "path": item.path, "since": item.at, "query_id": item.query_id, "user": item.user,
-                         "role": item.role})
     facts = registry.grants_at(now)
-    if any(f.grantee_kind == "SHARE" for f in facts):
-        origins = _present(store, sensitive_origins(_facts(registry, now), sensitive_tags))
-        t = micros(now)
-        for holdings in holdings_for(store, origins, now):
-            held = {**{dataset_of(c): h for c, h in holdings.columns.items()}, **holdings.datasets}
-            for dataset, window in sorted(held.items()):
-                if window.leave < t:
-                    continue  # no longer holds the data: sharing it now shares nothing of it
-                scopes = {dataset, dataset.rsplit(".", 1)[0], dataset.split(".", 1)[0]}
-                for reader in who_can_read(dataset, facts, broad_members=broad_members):
-                    if reader.kind != "share":
-                        continue
-                    grant = min((f for f in facts if f.grantee_kind == "SHARE" and f.grantee == reader.name
-                                 and f.object_id in scopes), key=lambda f: f.valid_from, default=None)
-                    query = (grant.query_id or "") if grant is not None else ""
-                    user, role = registry.who_ran([query]).get(query, ("", "")) if query else ("", "")
-                    rows.append({"origin": holdings.origin, "kind": "share", "destination": f"share:{reader.name}",
-                                 "held_in": window.object_id, "path": window.path,
-                                 "since": grant.valid_from if grant is not None else None, "query_id": query,
-                                 "user": user, "role": role})
-    rows.sort(key=lambda r: (r["origin"], r["kind"], r["destination"]))
-    return rows
+    if not any(f.grantee_kind == "SHARE" for f in facts):
+        return []
+    shares = registry.share_facts(now)
+    t = micros(now)
+    out: list[DriftItem] = []
+    for holding in holdings:
+        held = {**{dataset_of(c): h for c, h in holding.columns.items()}, **holding.datasets}
+        seen: set[str] = set()
+        for dataset, window in sorted(held.items()):
+            if window.leave < t:
+                continue  # no longer holds the data: sharing it now shares nothing of it
+            scopes = {dataset, dataset.rsplit(".", 1)[0], dataset.split(".", 1)[0]}
+            for reader in who_can_read(dataset, facts, broad_members=broad_members):
+                if reader.kind != "share" or reader.name in seen or not shares.exporting(reader.name):
+                    continue
+                seen.add(reader.name)
+                grant = min((f for f in facts if f.grantee_kind == "SHARE" and f.grantee == reader.name
+                             and f.object_id in scopes), key=lambda f: f.valid_from, default=None)
+                query = (grant.query_id or "") if grant is not None else ""
+                at = grant.valid_from if grant is not None else now
+                first_account = shares.first_account.get(reader.name)
+                if first_account is not None and first_account[0] > at:
+                    at, query = first_account
+                arrived = _instant_of(window.arrive)
+                if arrived is not None and arrived > at:
+                    at = arrived
+                out.append(DriftItem("new_egress", holding.origin, f"share:{reader.name}", at, query, "", "",
+                                     (*window.path, f"share:{reader.name}")))
+    return out
+
+
+def _instant_of(micros_value: float) -> datetime | None:
+    import math
+    from datetime import timedelta, timezone
+
+    if math.isinf(micros_value):
+        return None
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(micros_value))
 
 
 def _facts(registry: Any, at: datetime) -> list[Any]:
@@ -261,13 +301,13 @@ def boundary_crossings(store: GraphStore, registry: Any, *, now: datetime, sensi
     assets = _facts(registry, now)
     by_path = index_assets(assets)
     origins = _present(store, sensitive_origins(assets, sensitive_tags))
+    walked = holdings_for(store, origins, now)
     shares: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
-    for row in egress_rows(store, registry, now=now, sensitive_tags=sensitive_tags, broad_members=broad_members):
-        if row["kind"] == "share":
-            shares.setdefault(row["origin"], []).append((row["destination"], row["destination"], tuple(row["path"])))
+    for item in share_rows(registry, walked, now=now, broad_members=broad_members):
+        shares.setdefault(item.origin, []).append((item.subject, item.subject, item.path))
     t = micros(now)
     out: list[Any] = []
-    for (origin, kind), holdings in zip(origins, holdings_for(store, origins, now), strict=True):
+    for (origin, kind), holdings in zip(origins, walked, strict=True):
         home = dataset_of(origin) if kind == "column" else origin
         held = [(h.object_id, dataset_of(h.object_id) if h.object_id in holdings.columns else h.object_id, h.path)
                 for h in (*holdings.columns.values(), *holdings.datasets.values()) if h.leave >= t]

@@ -331,11 +331,40 @@ class Registry:
             return _access.record_drift(session, items, now, payload)
 
     def record_grants(self, statements: Sequence[Any]) -> int:
-        """Apply GRANT / REVOKE statements ``(GrantStatement, END_TIME, query id)`` in order (issue 14 §3)."""
+        """Apply GRANT / REVOKE statements ``(GrantStatement, END_TIME, query id)`` in order (issue 14 §3),
+        and share and function statements (``ShareStatement`` / ``FunctionStatement``, §4) among them."""
+        from lineage_engine.access.share_parse import FunctionStatement, ShareStatement
         from lineage_engine.registry import grants as _grants
+        from lineage_engine.registry import shares as _shares
 
         with self._transaction("record grants") as session:
-            return _grants.record_statements(session, statements)
+            changed = 0
+            batch: list[Any] = []
+            for item in statements:  # in history order: a share's grants and accounts interleave
+                statement, at, query_id = item
+                if isinstance(statement, (ShareStatement, FunctionStatement)):
+                    changed += _grants.record_statements(session, batch) if batch else 0
+                    batch = []
+                    record = _shares.record_share if isinstance(statement, ShareStatement) else _shares.record_function
+                    changed += record(session, statement, at, query_id)
+                else:
+                    batch.append(item)
+            return changed + (_grants.record_statements(session, batch) if batch else 0)
+
+    def share_facts(self, at: datetime) -> Any:
+        """Return the outbound shares known by ``at`` and their accounts then
+        (:class:`~lineage_engine.registry.shares.ShareFacts`)."""
+        from lineage_engine.registry import shares as _shares
+
+        with self._transaction("read share accounts") as session:
+            return _shares.share_facts(session, at)
+
+    def external_functions(self) -> list[tuple[str, datetime, datetime | None]]:
+        """Return the external functions of the history: ``(function id, valid_from, valid_to)``."""
+        from lineage_engine.registry import shares as _shares
+
+        with self._transaction("read external functions") as session:
+            return _shares.external_functions(session)
 
     def sync_grants(self, facts: Sequence[Any]) -> int:
         """Upsert grant intervals read from ``ACCOUNT_USAGE`` (:class:`~lineage_engine.registry.grants.GrantFact`)."""

@@ -1,0 +1,150 @@
+"""Calls of external functions: the columns passed as arguments leave the account (issue 14 §4).
+
+Pure: sqlglot and :mod:`lineage_engine.model` / :mod:`lineage_engine.parsing.normalize`.
+An external function (``CREATE EXTERNAL FUNCTION``) sends its arguments to a remote service
+through an API integration (docs.snowflake.com, sql-reference/external-functions): every
+call in any statement (a SELECT, the query of an INSERT, a MERGE …) is egress of the columns
+it is given. Each call becomes a lineage event into the function's destination dataset
+``extfn:<database.schema.name>`` (kind ``function``), one column per argument column, as an
+``INSERT`` (added, never replacing): the function holds what it was sent from the call on.
+
+Argument columns are resolved through sqlglot's scopes to the base tables they come from:
+a column of a derived table or CTE is followed to the columns of its projection; an
+unqualified column of a query over several tables counts for each of them that may hold it
+(more rather than fewer: a false negative is the worse error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from lineage_engine.model import ColumnLineage, ColumnRef, DatasetRef, LineageEvent, Operation, dataset_of
+from lineage_engine.parsing.normalize import NameContext, table_ref
+
+EXTERNAL_FUNCTION_PREFIX = "extfn:"
+"""Id prefix of an external function's destination dataset."""
+
+
+def destination_of(function_id: str) -> DatasetRef:
+    """Return the destination dataset of an external function (``extfn:db.schema.name``)."""
+    return DatasetRef(id=EXTERNAL_FUNCTION_PREFIX + function_id, name=EXTERNAL_FUNCTION_PREFIX + function_id,
+                      kind="function")
+
+
+def mentions(text: str, names: Collection[str]) -> bool:
+    """Return True when ``text`` may call one of the functions (last name parts, lower-case)."""
+    low = text.lower()
+    return any(name in low for name in names)
+
+
+def _function_id(call: exp.Anonymous, context: NameContext) -> str | None:
+    parts: list[str] = [call.name]
+    node: exp.Expr = call
+    while isinstance(node.parent, exp.Dot) and node.parent.expression is node:
+        left = node.parent.this
+        if isinstance(left, exp.Dot):
+            parts = [p.name for p in left.flatten()] + parts
+        else:
+            parts = [left.name, *parts]
+        node = node.parent
+    display = [p.upper() for p in parts]
+    if len(display) == 1 and context.schema:
+        display.insert(0, context.schema.upper())
+    if len(display) == 2 and context.database:
+        display.insert(0, context.database.upper())
+    return ".".join(p.lower() for p in display) if len(display) == 3 else None
+
+
+def _resolve(scope: Scope, column: exp.Column, context: NameContext, depth: int = 0) -> set[str]:
+    """Return the base table column ids ``column`` (in ``scope``) takes its value from."""
+    if depth > 20:
+        return set()
+    name = column.name.lower()
+    if column.table:
+        sources = [scope.sources.get(column.table)]
+    else:
+        sources = list(scope.sources.values()) if len(scope.sources) != 1 else [next(iter(scope.sources.values()))]
+    out: set[str] = set()
+    for source in sources:
+        if isinstance(source, exp.Table):
+            ref, _ = table_ref(source, context)
+            if ref is not None:
+                out.add(ColumnRef(ref.id, name).id)
+        elif isinstance(source, Scope) and isinstance(source.expression, exp.Select):
+            for projection in source.expression.expressions:
+                if isinstance(projection, exp.Star) or projection.alias_or_name.lower() == name:
+                    inner = ([exp.column(name)] if isinstance(projection, exp.Star)
+                             else list(projection.find_all(exp.Column)))
+                    for col in inner:
+                        out |= _resolve(source, col, context, depth + 1)
+    return out
+
+
+def find_external_calls(text: str, functions: Collection[str], *, database: str | None, schema: str | None,
+                        dialect: str = "snowflake") -> dict[str, set[str]]:
+    """Return the column ids passed to each external function called in ``text``.
+
+    Args:
+        functions: ids (``database.schema.name``, lower-case) of the external functions in
+            force when the statement ran.
+
+    Returns:
+        function id -> argument column ids (base tables); empty when the text does not parse
+        or calls none of ``functions``.
+    """
+    import sqlglot
+
+    try:
+        statements = sqlglot.parse(text, read=dialect)
+    except Exception:  # noqa: BLE001 - not parsed here: the lineage parse quarantines it
+        return {}
+    context = NameContext(database, schema, dialect)
+    wanted = set(functions)
+    found: dict[str, set[str]] = {}
+    for statement in statements:
+        if statement is None:
+            continue
+        try:
+            scopes = traverse_scope(statement)
+        except Exception:  # noqa: BLE001 - a statement sqlglot cannot scope: no call found in it
+            continue
+        for scope in scopes:
+            for call in scope.expression.find_all(exp.Anonymous):
+                function = _function_id(call, context)
+                if function not in wanted or _scope_of(call, scopes) is not scope:
+                    continue
+                columns = found.setdefault(function, set())
+                for column in call.find_all(exp.Column):
+                    columns |= _resolve(scope, column, context)
+    return found
+
+
+def _scope_of(node: exp.Expr, scopes: list[Scope]) -> Scope | None:
+    """Return the innermost scope whose expression contains ``node``."""
+    parent = node.parent
+    while parent is not None:
+        for scope in scopes:
+            if scope.expression is parent:
+                return scope
+        parent = parent.parent
+    return None
+
+
+def call_events(calls: dict[str, set[str]], *, at: datetime, query_id: str, query_type: str) -> list[LineageEvent]:
+    """Return one INSERT lineage event per called function: its argument columns flow into it."""
+    events = []
+    for function, columns in sorted(calls.items()):
+        if not columns:
+            continue
+        target = destination_of(function)
+        sources = tuple(sorted({DatasetRef(id=dataset_of(c), name=dataset_of(c)) for c in columns},
+                               key=lambda r: r.id))
+        lineage = tuple(ColumnLineage(source=c, target=f"{target.id}.{c.rsplit('.', 1)[-1]}")
+                        for c in sorted(columns))
+        events.append(LineageEvent(at=at, query_id=query_id, query_type=query_type, operation=Operation.INSERT,
+                                   target=target, sources=sources, columns=lineage))
+    return events
