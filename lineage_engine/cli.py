@@ -342,8 +342,13 @@ def run(
 
 def _print_scan(report: ScanReport, destination: str) -> None:
     outcome = report.outcome
+    from collections import Counter
+
+    kinds = Counter(p.kind for p in report.paths)  # exposure | egress | boundary (issue 14)
+    extra = "".join(f", {kinds[k]} {label}" for k, label in (("egress", "egress"), ("boundary", "boundary crossings"))
+                    if kinds[k])
     console.print(
-        f"[green]scanned[/] {len(report.origins)} sensitive origins: {len(report.paths)} exposure paths; "
+        f"[green]scanned[/] {len(report.origins)} sensitive origins: {kinds['exposure']} exposure paths{extra}; "
         f"findings {len(outcome.opened)} opened, {len(outcome.resolved)} resolved, "
         f"{len(outcome.still_open)} still open; alerts to {destination}: {report.delivery.delivered} delivered, "
         f"{report.delivery.failed} failed, {report.delivery.pending} pending"
@@ -361,7 +366,8 @@ def _print_scan(report: ScanReport, destination: str) -> None:
         rows = [
             {"severity": p.severity, "origin": p.origin, "terminal": p.terminal, "hops": p.hops,
              "tags": ", ".join(p.regulatory_tags), "level": p.level, "exposure": p.exposure,
-             "steward": p.steward or "(none)"}
+             "steward": p.steward or "(none)", **({"kind": p.kind + (f" ({p.rule})" if p.rule else "")}
+                                                 if len(kinds) > 1 else {})}
             for p in report.paths
         ]
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
@@ -1082,6 +1088,11 @@ def demo(
         console.print(f"[green]OpenLineage[/] a Spark job's run event copying {services.DEMO_OPENLINEAGE_COLUMN} "
                       f"to {services.DEMO_OPENLINEAGE_TARGET}: {received.stored} stored")
     _print_crawl(_crawl(s, history))
+    if not s.compliance.boundaries:  # the sample's boundary rule (issue 14 §6), for this run only
+        s.compliance.boundaries.extend(services.demo_boundaries())
+        for rule in s.compliance.boundaries:
+            console.print(f"[green]boundary[/] (sample rule, not in your config) {rule.name}: data tagged "
+                          f"{rule.classification} must not reach {', '.join(rule.forbidden)}", markup=True)
     _print_scan(services.scan(s, console=console), services.alert_destination(s))
     column = services.DEMO_MASKED_COLUMN
     console.rule(f"masking at column level: where {column} comes from")
@@ -1096,6 +1107,10 @@ def demo(
     console.print("prod_db.support.caller_verification.phone_last4 holds right(phone, 4): a partial exposure, rated "
                   "one level below the phone's (compliance.risk_thresholds.partial_exposure); its count(distinct "
                   "email) column counts values and exposes none.")
+    console.print("egress (data that left the account): the S3 unload, share:NORTHWIND_PARTNER (the partner feed, "
+                  "shared with account PARTNERORG.RETAIL_PARTNER) and extfn:prod_db.ml.churn_signal (an external "
+                  "function sent e-mails and phones); 'lineage-engine egress' lists them. The share also crosses "
+                  "the sample boundary rule pci-no-partners: a finding of kind boundary.")
     console.rule("where the data lives")
     where = s.graph.path if s.graph.type == "embedded" else s.graph.uri
     console.print(f"graph ({s.graph.type}): {where}")

@@ -608,6 +608,13 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
             return in_flow_order(trace, run_walk_trace(store, trace, params, facts, masking))
 
 
+def demo_boundaries() -> list[Any]:
+    """Return the sample's boundary rule (issue 14 §6): cardholder data is never shared with partners."""
+    from lineage_engine.settings import BoundaryRule
+
+    return [BoundaryRule(name="pci-no-partners", classification="pci", forbidden=["share:*"])]
+
+
 DEMO_MASKED_COLUMN = "prod_db.share.partner_feed.email_hash"
 DEMO_OPENLINEAGE_COLUMN = "prod_db.raw.customer_profiles.phone"
 DEMO_OPENLINEAGE_TARGET = "s3://northwind-partner-exports"

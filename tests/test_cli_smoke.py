@@ -114,6 +114,8 @@ CASES: list[Case] = [
     Case(("drift", "--since", "2026-11-15", "--format", "csv"), "new_reader,prod_db.raw.customer_profiles.email"),
     Case(("grants", "--object", "prod_db.raw.customer_profiles", "--as-of", "2026-11-20", "--format", "json"), "["),
     Case(("egress", "--format", "csv"), "origin,kind,destination"),
+    Case(("egress", "--format", "csv"), "share,share:NORTHWIND_PARTNER"),  # the demo's share (issue 14 §4)
+    Case(("findings", "--format", "csv"), ",extfn:prod_db.ml.churn_signal.email,"),  # an egress finding
     Case(("boundaries", "--format", "json"), "["),
 ]
 """The table of smoke cases, in README order where the README gives one."""

@@ -5,7 +5,8 @@ raw PII loaded from a landing stage, dbt staging views, a dbt incremental model 
 ``__dbt_tmp`` relations, a marketing mart protected by a masking policy, a partner share fed
 with hashed e-mails, an unload of customer data to an S3 stage, a renamed table, a
 clone-and-swap maintenance, a session temporary table, a masked e-mail copied into a free-text
-column of its own table, the last four digits of a phone kept for caller checks, and the noise a
+column of its own table, the last four digits of a phone kept for caller checks, an outbound share
+with a partner account and an external function sent customer e-mails and phones, and the noise a
 crawler must skip (SELECTs with PII literals, SHOW/DESCRIBE/USE, failed and our own queries, one
 statement that does not parse). Deterministic: the same file every run.
 """
@@ -145,6 +146,20 @@ CRM_MASKING = """alter table PROD_DB.CRM.CONTACTS modify
   column phone set masking policy PROD_DB.GOVERNANCE.PHONE_MASK,
   column email set masking policy PROD_DB.GOVERNANCE.EMAIL_MASK"""
 BROKEN = "create or replace table PROD_DB.SCRATCH.BROKEN_REPORT as select customer_id, from where ((("
+# egress (issue 14 §4): the partner feed goes out through a share with a consumer account, and a data
+# scientist sends e-mails and phones to a remote churn model through an external function. Written
+# after every other row, so the query ids before them stay as they were.
+SHARE = [
+    ("CREATE_SHARE", "create share NORTHWIND_PARTNER comment = 'retail partner feed'"),
+    ("GRANT", "grant usage on database PROD_DB to share NORTHWIND_PARTNER"),
+    ("GRANT", "grant usage on schema PROD_DB.SHARE to share NORTHWIND_PARTNER"),
+    ("GRANT", "grant select on table PROD_DB.SHARE.PARTNER_FEED to share NORTHWIND_PARTNER"),
+    ("ALTER_SHARE", "alter share NORTHWIND_PARTNER add accounts = PARTNERORG.RETAIL_PARTNER"),
+]
+CHURN_FUNCTION = """create or replace secure external function PROD_DB.ML.CHURN_SIGNAL(email varchar, phone varchar)
+returns variant api_integration = ML_API as 'https://ml.northwind.example/churn'"""
+CHURN_CALL = """select customer_id, PROD_DB.ML.CHURN_SIGNAL(email, phone) as signal
+from PROD_DB.ANALYTICS.CUSTOMER_360 where lifetime_value > 1000"""
 
 NOISE = [
     ("USE", "use warehouse TRANSFORM_WH"),
@@ -247,6 +262,12 @@ def build() -> list[dict[str, object]]:
     w.add("CREATE_MASKING_POLICY", PHONE_MASK, user="SEC_ERIN", role="SECURITYADMIN", session="9200",
           schema="GOVERNANCE")
     w.add("ALTER_TABLE_MODIFY_COLUMN", CRM_MASKING, user="SEC_ERIN", role="SECURITYADMIN", session="9200", schema="CRM")
+    w.clock = START + timedelta(days=DAYS - 1, hours=14)
+    for query_type, text in SHARE:
+        w.add(query_type, text, user="PARTNER_OPS", role="ACCOUNTADMIN", session="9300", schema="SHARE")
+    w.clock = START + timedelta(days=DAYS - 1, hours=15)
+    w.add("CREATE_EXTERNAL_FUNCTION", CHURN_FUNCTION, user="DS_ALICE", role="DATA_SCIENCE", session="9400", schema="ML")
+    w.add("SELECT", CHURN_CALL, user="DS_ALICE", role="DATA_SCIENCE", session="9400", schema="ANALYTICS")
     return w.rows
 
 

@@ -37,6 +37,10 @@ class ConsoleNotifier:
                 f"opened: {payload.get('opened_at') or '?'}",
             ]
             title = f"{severity} · {'partial' if payload.get('exposure') == 'partial' else 'unmasked'} PII path"
+            if payload.get("finding_kind") == "egress":  # issue 14 §4
+                title = f"{severity} · egress: sensitive data left the account"
+            elif payload.get("finding_kind") == "boundary":  # issue 14 §6
+                title = f"{severity} · boundary {payload.get('rule') or '?'} crossed"
             style = _COLOURS.get(severity, "white")
         else:
             lines = [f"{k}: {redact_field(k, v)}" for k, v in payload.items()]

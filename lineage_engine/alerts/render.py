@@ -105,7 +105,9 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
             ``event`` (``opened`` | ``escalated`` | ``realert`` | ``reopened``),
             ``previous_severity``, ``finding_id``, ``exposure`` (``full`` | ``partial``),
             ``opened_by`` (query id, type, user, role, time) and ``edges`` (hops origin first
-            with level, transform, query id; at most 8 shown). Missing keys render as ``?``.
+            with level, transform, query id; at most 8 shown); ``finding_kind`` (``egress`` |
+            ``boundary``, issue 14) and ``rule`` name what an egress or boundary finding is.
+            Missing keys render as ``?``.
 
     Returns:
         ``(text, blocks)``: header, facts, path, steward warning if none, context.
@@ -128,6 +130,10 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
 
     partial = payload.get("exposure") == "partial"
     kind = "partial PII exposure" if partial else "unmasked PII path"
+    if payload.get("finding_kind") == "egress":  # issue 14 §4
+        kind = "sensitive data left the account"
+    elif payload.get("finding_kind") == "boundary":  # issue 14 §6
+        kind = f"boundary {payload.get('rule') or '?'} crossed"
     title = f"{severity} · {event + ' ' if event else ''}{kind}"
     steward_text = _mrkdwn(str(steward)) if steward else ":warning: no steward"
     blocks = [

@@ -50,5 +50,6 @@ def test_egress_lists_unloads_and_shares_of_data_held_now(tmp_path: Path) -> Non
         ("share", "share:PARTNER_SHARE", "db.marts.c2.email", "s1", ""),
     }, rows  # not OTHER_SHARE: db.marts.old was replaced without the data before it was shared
     share = next(r for r in rows if r["kind"] == "share")
-    assert share["path"] == ["db.raw.customers.email", "db.marts.c2.email"] and share["since"].startswith("2026-11-04")
+    assert share["path"] == ["db.raw.customers.email", "db.marts.c2.email", "share:PARTNER_SHARE"]
+    assert share["since"].startswith("2026-11-04")
     assert "partner-bucket" in run_cli(config, "egress").stdout
