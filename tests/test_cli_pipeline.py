@@ -201,7 +201,7 @@ def test_demo_prints_findings_and_masking_closes_a_path(tmp_path: Path) -> None:
     assert (email, "prod_db.raw.customer_profiles.support_note", "column") in found
     # right(phone, 4) is a partial exposure, one level below the phone's HIGH; a count is no finding
     caller = "prod_db.support.caller_verification"
-    assert [(severity, exposure) for severity, origin, terminal, _, _, level, exposure, _ in rows
+    assert [(severity, exposure) for severity, origin, terminal, _, _, level, exposure, *_ in rows
             if terminal == f"{caller}.phone_last4"] == [("MEDIUM", "partial")]
     assert ("prod_db.raw.customer_profiles.phone", f"{caller}.phone_last4", "column") in found
     assert not [t for t in terminals if t.startswith(caller) and t != f"{caller}.phone_last4"]
