@@ -30,6 +30,9 @@ from lineage_engine.model import EdgeRow, dataset_of
 EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:", "extfn:")
 """Ids of objects outside the account (stages, buckets, URLs, outbound shares, external functions)."""
 
+EXTERNAL_FUNCTION_PREFIX = "extfn:"
+"""Id prefix of an external function's destination dataset (:mod:`.external_calls`)."""
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

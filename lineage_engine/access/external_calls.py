@@ -22,11 +22,10 @@ from datetime import datetime
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX
 from lineage_engine.model import ColumnLineage, ColumnRef, DatasetRef, LineageEvent, Operation, dataset_of
 from lineage_engine.parsing.normalize import NameContext, table_ref
 
-EXTERNAL_FUNCTION_PREFIX = "extfn:"
-"""Id prefix of an external function's destination dataset."""
 
 
 def destination_of(function_id: str) -> DatasetRef:

@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
-from lineage_engine.access.drift import DriftItem, arrivals, first_readers
-from lineage_engine.access.external_calls import EXTERNAL_FUNCTION_PREFIX
+from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers
 from lineage_engine.access.windows import Holdings, column_holdings, dataset_holdings
 from lineage_engine.errors import InputError, UnknownIdError
 from lineage_engine.exposure.column_walk import build_column_index

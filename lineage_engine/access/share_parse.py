@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lineage_engine.parsing.normalize import NameContext, qualified_parts
-
 SHARE_ACTIONS = ("create", "replace", "drop", "add", "remove", "set", "other")
 
 
@@ -175,6 +173,8 @@ def parse_function(text: str, database: str | None = None, schema: str | None = 
         i += 1
     if not parts or len(parts) > 3:
         return None
+    from lineage_engine.parsing.normalize import NameContext, qualified_parts
+
     display, problem = qualified_parts(parts, NameContext(database, schema))
     if problem is not None:
         return None

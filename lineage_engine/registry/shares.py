@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lineage_engine.access.share_parse import FunctionStatement, ShareStatement
 from lineage_engine.registry.tables import ExternalFunctionRow, GrantFactRow, ShareAccountRow
+
+if TYPE_CHECKING:  # the parser (sqlglot) is not loaded to read the facts
+    from lineage_engine.access.share_parse import FunctionStatement, ShareStatement
 
 SHARE_ITSELF = ""
 """The ``account`` of the row that says a share exists (from CREATE SHARE)."""
