@@ -146,7 +146,11 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
         items.extend(arrivals(holdings, edges, lambda _q: ("", "")))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
     items.extend(share_rows(registry, walked, now=now, broad_members=broad_members))
-    runners = registry.who_ran([i.query_id for i in items if i.kind != "new_reader"])
+    asked = [i.query_id for i in items if i.kind != "new_reader" and i.query_id]
+    runners = registry.who_ran(asked)
+    missing = [q for q in asked if q not in runners]  # a RENAME, a GRANT: no read side recorded
+    if missing:
+        runners.update({q: (st.user_name or "", st.role_name or "") for q, st in registry.get_statements(missing).items()})
     items = [replace(i, user=runners.get(i.query_id, ("", ""))[0], role=runners.get(i.query_id, ("", ""))[1])
              if i.kind != "new_reader" else i for i in items]
     if since is not None:

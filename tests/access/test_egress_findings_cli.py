@@ -181,3 +181,12 @@ def test_boundary_crossing_is_a_finding_alerted_once_and_resolved_when_it_ends(t
     csv = run_cli(config, "findings", "--format", "csv").stdout
     assert "kind" in csv.splitlines()[0] and ",boundary,no-us" in csv
     assert run_cli(config, "findings", "verify").returncode == 0  # the hash chain holds
+
+
+def test_drift_names_who_ran_a_statement_without_reads(tmp_path: Path) -> None:
+    """A RENAME reads nothing: its user and role come from the stored statements (issue 14 §5)."""
+    config = _install(tmp_path, [_row("r1", "2026-11-03T08:00:00Z", "alter table db.marts.c2 rename to db.marts.c3",
+                                      "RENAME_TABLE", "DBA_DAN", "SYSADMIN")])
+    drift = json.loads(run_cli(config, "drift", "--since", "2026-11-01", "--format", "json").stdout)
+    renamed = [d for d in drift if d["query_id"] == "r1"]
+    assert renamed and all((d["user"], d["role"]) == ("DBA_DAN", "SYSADMIN") for d in renamed), drift
