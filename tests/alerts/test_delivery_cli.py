@@ -119,12 +119,12 @@ def test_each_message_names_its_alert_and_finding_and_its_attempt_is_recorded_be
 
     slack.behaviour = behaviour
     out = scan(config, slack)
-    assert "18 delivered, 0 failed, 0 pending" in " ".join(out.split())
+    assert "22 delivered, 0 failed, 0 pending" in " ".join(out.split())
     ids = slack.ids()
-    assert sorted(ids) == sorted(outbox(config)) and len(set(ids)) == 18
+    assert sorted(ids) == sorted(outbox(config)) and len(set(ids)) == 22
     for _, body in slack.posts:
         assert body["blocks"][-1]["elements"][0]["text"] == ALERT_ID.search(body["text"]).group(0) + " · opened"
-    assert seen_in_registry == [(1, ATTEMPT_IN_FLIGHT, None)] * 18
+    assert seen_in_registry == [(1, ATTEMPT_IN_FLIGHT, None)] * 22
     assert all(error is None and delivered for _, error, delivered in outbox(config).values())
 
 
@@ -132,7 +132,7 @@ def test_a_429_stops_sending_for_its_retry_after_and_keeps_the_rest_pending(conf
     slack.behaviour = lambda n, body: (429, {"Retry-After": "3600"}) if n == 1 else (200, {})
     out = " ".join(scan(config, slack, failed=True).split())
     assert len(slack.posts) == 1  # nothing more for an hour: longer than this run's budget
-    assert "0 delivered, 1 failed, 18 pending" in out and "17 left for the next run" in out
+    assert "0 delivered, 1 failed, 22 pending" in out and "21 left for the next run" in out
     assert "Retry-After 3600 s" in out
     first = slack.ids()[0]
     assert outbox(config)[first][:2] == (1, "HTTP 429: rate limited; retry after 3600 s")
@@ -141,10 +141,10 @@ def test_a_429_stops_sending_for_its_retry_after_and_keeps_the_rest_pending(conf
 def test_a_short_retry_after_is_waited_out_within_the_run(config: Path, slack: Slack) -> None:
     slack.behaviour = lambda n, body: (429, {"Retry-After": "2"}) if n == 1 else (200, {})
     out = " ".join(scan(config, slack).split())
-    assert "18 delivered, 0 failed, 0 pending" in out
+    assert "22 delivered, 0 failed, 0 pending" in out
     (first, _), (second, _) = slack.posts[:2]
     assert second - first >= 2.0  # nothing was sent during the pause Slack asked for
-    assert len(slack.posts) == 19 and slack.ids()[0] == slack.ids()[1]  # the refused one first
+    assert len(slack.posts) == 23 and slack.ids()[0] == slack.ids()[1]  # the refused one first
 
 
 def test_a_dead_slack_never_holds_the_scan_past_its_budget(config: Path, slack: Slack) -> None:
@@ -155,7 +155,7 @@ def test_a_dead_slack_never_holds_the_scan_past_its_budget(config: Path, slack: 
     slack.behaviour = hang
     out = " ".join(scan(config, slack, budget=2, failed=True).split())
     assert len(slack.posts) == 1  # the first post timed out (2 s) and used the whole budget
-    assert "0 delivered, 1 failed, 18 pending" in out and "17 left for the next run" in out
+    assert "0 delivered, 1 failed, 22 pending" in out and "21 left for the next run" in out
     [attempted] = [row for row in outbox(config).values() if row[0]]
     assert "timed out" in (attempted[1] or "").lower() or "timeout" in (attempted[1] or "").lower()
 
@@ -189,11 +189,11 @@ def test_a_kill_during_a_post_repeats_only_that_alert_and_says_so(config: Path, 
     out = " ".join(scan(config, slack).split())
     assert "1 sent again after a post whose outcome was unknown" in out
     ids = slack.ids()
-    assert len(ids) == 19 and len(set(ids)) == 18
+    assert len(ids) == 23 and len(set(ids)) == 22
     assert ids[2] == ids[3]  # the one in flight, repeated with the same alert and finding ids
     # the findings event log went through the kill too: intact, one 'alerted' event per queued alert
     assert "event log intact" in run_cli(config, "findings", "verify").stdout
     with sqlite3.connect(config.parent / ".lineage" / "registry.db") as db:
         alerted = db.execute("select count(*), count(distinct finding_id) from finding_events "
                              "where event = 'alerted'").fetchone()
-    assert alerted == (18, 18)
+    assert alerted == (22, 22)
