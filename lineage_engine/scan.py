@@ -60,7 +60,7 @@ from lineage_engine.facts import registry_facts
 from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
-from lineage_engine.walk_arrays import WalkEdges, build_array_index, walk_origin_arrays
+from lineage_engine.walk_arrays import Holdings, WalkEdges, build_array_index, walk_origin_arrays
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
@@ -414,20 +414,19 @@ def masked_ids(assets: Collection[Any]) -> tuple[frozenset[str], frozenset[str]]
 
 
 def walk_tables(lineage: Lineage, origins: Collection[str], *, as_of: datetime, masked: Collection[str] = (),
-                max_hops: int = DEFAULT_MAX_HOPS) -> list[Holding]:
+                max_hops: int = DEFAULT_MAX_HOPS) -> Sequence[Holding]:
     """Walk dataset origins as of ``as_of`` (:func:`.exposure.walk.walk_origin`); holdings by origin, then dataset.
 
     Computed on arrays (:mod:`lineage_engine.walk_arrays`: the same holdings as
-    :func:`walk_origin`, linear in intervals, no per-path structure).
+    :func:`walk_origin`, linear in intervals, no per-path structure), and returned columnar
+    (:class:`~lineage_engine.walk_arrays.Holdings`): each :class:`Holding` is built when read.
     """
     if not origins:
-        return []
+        return Holdings(())
     tables = build_array_index(lineage.walk_edges(), as_of=as_of, live=lineage.views)
     stop = tables.mask_of(frozenset(masked))
-    out: list[Holding] = []
-    for origin in sorted(set(origins)):
-        out.extend(walk_origin_arrays(tables, origin, masked=stop, max_hops=max_hops))
-    return out
+    return Holdings([walk_origin_arrays(tables, origin, masked=stop, max_hops=max_hops)
+                     for origin in sorted(set(origins))])
 
 
 def walk_columns(lineage: Lineage, origins: Collection[str], *, as_of: datetime,
