@@ -325,7 +325,37 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
                           np.concatenate(cell_parent))
 
 
-class HoldingColumns(Sequence[Holding]):
+class _HoldingSequence(Sequence[Holding]):
+    """A read-only sequence of holdings built on demand by ``_holding(i)``; ``==`` any sequence."""
+
+    __slots__ = ()
+
+    def _holding(self, index: int) -> Holding:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Holding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Holding]: ...
+
+    def __getitem__(self, index: int | slice) -> Holding | list[Holding]:
+        if isinstance(index, slice):
+            return [self._holding(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(index)
+        return self._holding(index % n)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class HoldingColumns(_HoldingSequence):
     """The holdings of one origin's walk, kept as arrays until read (issue 13 §6).
 
     A sequence of :class:`~lineage_engine.exposure.walk.Holding`, by dataset id, equal to the
@@ -349,20 +379,6 @@ class HoldingColumns(Sequence[Holding]):
     def __len__(self) -> int:
         return int(self._nodes.shape[0])
 
-    @overload
-    def __getitem__(self, index: int) -> Holding: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Holding]: ...
-
-    def __getitem__(self, index: int | slice) -> Holding | list[Holding]:
-        if isinstance(index, slice):
-            return [self._holding(i) for i in range(*index.indices(len(self)))]
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(index)
-        return self._holding(index % n)
-
     def __iter__(self) -> Iterator[Holding]:
         paused = gc.isenabled()  # many new tuples, none in a cycle: collections would only cost
         gc.disable()
@@ -372,13 +388,6 @@ class HoldingColumns(Sequence[Holding]):
         finally:
             if paused:
                 gc.enable()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"HoldingColumns(origin={self.origin!r}, holdings={len(self)})"
@@ -409,7 +418,7 @@ class HoldingColumns(Sequence[Holding]):
         return tail
 
 
-class Holdings(Sequence[Holding]):
+class Holdings(_HoldingSequence):
     """Several origins' :class:`HoldingColumns` read as one sequence, in the given order."""
 
     __slots__ = ("parts", "_starts")
@@ -421,32 +430,13 @@ class Holdings(Sequence[Holding]):
     def __len__(self) -> int:
         return int(self._starts[-1])
 
-    @overload
-    def __getitem__(self, index: int) -> Holding: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Holding]: ...
-
-    def __getitem__(self, index: int | slice) -> Holding | list[Holding]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(index)
-        index %= n
+    def _holding(self, index: int) -> Holding:
         part = int(np.searchsorted(self._starts, index, side="right")) - 1
         return self.parts[part][index - self._starts[part]]
 
     def __iter__(self) -> Iterator[Holding]:
         for part in self.parts:
             yield from part
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Holdings(origins={len(self.parts)}, holdings={len(self)})"

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +21,9 @@ import pytest
 
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.file import FileQueryHistorySource
-from tests.cli_run import COMMAND, environment, file_config, run_cli
-from tests.registry.conftest import postgres_schema_url as fresh_postgres_schema
+from tests.cli_run import environment, file_config, run_cli
+from tests.service.test_replicas import Replica as BaseReplica
+from tests.service.test_replicas import postgres_schema_url  # noqa: F401 - the fixture, for this module
 from tests.waiting import wait_until
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config" / "sample"
@@ -32,26 +31,8 @@ TOKEN = "replica-web-token-0123456789"
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
-    """Yield a PostgreSQL registry URL whose connections use a fresh, empty schema."""
-    with fresh_postgres_schema() as url:
-        yield url
-
-
-class Replica:
-    """One ``lineage-engine run`` process with its JSON log lines."""
-
-    def __init__(self, config: Path, name: str) -> None:
-        self.log_path = config.parent / f"{name}.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen([COMMAND, "--config", str(config), "run"], stdout=subprocess.DEVNULL,
-                                     stderr=self._log, cwd=config.parent,
-                                     env=environment(REPLICA_WEB_TOKEN=TOKEN))
-
-    def events(self, name: str | None = None) -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
-        return [e for e in lines if name is None or e.get("event") == name]
+class Replica(BaseReplica):
+    """A replica (``tests/service/test_replicas.py``) whose web view and health endpoint answer here."""
 
     def port(self, event: str) -> int:
         return int(self.events(event)[0]["port"])
@@ -72,14 +53,9 @@ class Replica:
             assert r.status == 200
             return json.load(r)  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
 
-
-def test_a_standby_serves_pages_and_the_api_while_the_holder_crawls(tmp_path: Path, postgres_schema_url: str) -> None:
+def test_a_standby_serves_pages_and_the_api_while_the_holder_crawls(
+        tmp_path: Path, postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     history = SAMPLE / "query_history.jsonl"
     total = sum(1 for line in history.read_text(encoding="utf-8").splitlines() if line.strip())
     folder = tmp_path / "replicas"
@@ -90,7 +66,8 @@ def test_a_standby_serves_pages_and_the_api_while_the_holder_crawls(tmp_path: Pa
                                       f'classification_db: "{postgres_schema_url}"')
     config.write_text(text.replace("monitoring: {slack_webhook: ''}",
                                    "monitoring: {slack_webhook: '', log_format: json, metrics_port: 0}"))
-    env = environment(REPLICA_WEB_TOKEN=TOKEN)
+    monkeypatch.setenv("REPLICA_WEB_TOKEN", TOKEN)  # the replicas' environment (config: ${REPLICA_WEB_TOKEN})
+    env = environment()
     run_cli(config, "migrate", env=env)
     run_cli(config, "registry", "import", str(SAMPLE / "classifications.yaml"), env=env)
     key = FileQueryHistorySource(history).key
