@@ -52,7 +52,7 @@ def test_pack_holds_the_exposure_of_the_instant(pack: Path, installation: Path) 
     coverage = json.loads((pack / "coverage.json").read_text(encoding="utf-8"))
     # the sample's last statement ended on 2026-11-20: lineage after it is unknown, and the pack says so
     assert [s["status"] for s in coverage["sources"]] == [
-        "not crawled up to the as-of instant: nothing after 2026-11-20T15:00:06Z was read"]
+        "not crawled up to the as-of instant: nothing after 2026-11-20T17:00:06Z was read"]
     around = json.loads(next((pack / "lineage").glob("*-prod_db.raw.customer_profiles.email.json")).read_text(
         encoding="utf-8"))
     assert around["dataset"] == "prod_db.raw.customer_profiles"
