@@ -142,6 +142,8 @@ class CrawlReport:
     """Statements whose reads were kept as access facts (``keep_reads``), replays included."""
     reads_new: int = 0
     """Of those, statements not aggregated before (a replay adds nothing)."""
+    reads_known: int = 0
+    """Read-only statements not parsed because their reads were already aggregated (a replay)."""
 
 
 class ParseCache:
@@ -339,7 +341,8 @@ def crawl_once(
         events, quarantine, pending_rows, statements = [], [], 0, {}
 
     def crawl_rows(batch: list[QueryRecord | QuarantineEntry],
-                   prefetched: dict[tuple[str, str, str | None, str | None], Extracted]) -> bool:
+                   prefetched: dict[tuple[str, str, str | None, str | None], Extracted],
+                   known: set[str]) -> bool:
         """Process rows in history order; return True when ``stop`` asked to stop."""
         nonlocal pending_rows, last, rows_total, cursor
         for item in batch:
@@ -366,7 +369,7 @@ def crawl_once(
                         calls = _observe_egress(item, source.key, options, egress, grants, quarantine, now)
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
-                                            profile, reads=reads, temp_re=temp_re)
+                                            profile, reads=reads, temp_re=temp_re, known_reads=known)
                         if calls:
                             found = [*found, *calls]
                         events.extend(found)
@@ -392,10 +395,12 @@ def crawl_once(
     parallel = options.parse_workers > 1
     prefetched_before = cache.prefetched
     try:
-        for batch in _batches(records, options.batch_size if parallel else 1):
+        for batch in _batches(records, options.batch_size):
             prefetched: dict[tuple[str, str, str | None, str | None], Extracted] = {}
+            with profile.timed("registry.known_reads"):
+                known = _known_reads(batch, registry, options)
             if parallel:
-                wanted = _to_prefetch(batch, cache, options)
+                wanted = _to_prefetch(batch, cache, options, known)
                 try:
                     if pool is None and len(wanted) >= MIN_POOL_ROWS:
                         pool = ParsePool(options.parse_workers, options, patterns, catalog, columns=True)
@@ -407,7 +412,7 @@ def crawl_once(
                 except Exception as error:  # noqa: BLE001 - workers only save time: parse here instead
                     _log.warning("parse workers failed (%s); parsing in the crawl's process", type(error).__name__)
                     parallel = False
-            if crawl_rows(batch, prefetched):
+            if crawl_rows(batch, prefetched, known):
                 break
     finally:
         if pool is not None:
@@ -467,12 +472,14 @@ def _lineage_of(
     columns: CrawlSchema, schema: LearnedSchema, resolver: SessionResolver, report: CrawlReport,
     quarantine: list[QuarantineEntry], now: datetime, prefetched: Extracted | None = None,
     profile: Profile = NO_PROFILE, *, reads: list[ReadFact] | None = None, temp_re: object = None,
+    known_reads: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[LineageEvent]:
     """Filter, parse and resolve one record; return its lineage events (statement problems quarantined).
 
     ``prefetched``: a parse worker's extraction of the row (see :meth:`ParseCache.get_or_extract`).
     ``reads``: when given, the row's read side is appended (:func:`~lineage_engine.access.reads.read_fact`);
-    a read-only row (``SELECT``) is then parsed for it, and quarantined when it cannot be.
+    a read-only row (``SELECT``) is then parsed for it, and quarantined when it cannot be,
+    unless its query id is in ``known_reads`` (its reads already aggregated: a replay).
     """
     keep, reason = should_parse(
         item,
@@ -484,6 +491,9 @@ def _lineage_of(
         report.skipped[reason] += 1
         resolver.seen(item)  # the session is active: its temps live on
         if reads is not None and _read_only(item, reason):
+            if item.query_id in known_reads:  # stored by an earlier crawl: parsing it adds nothing
+                report.reads_known += 1
+                return []
             with profile.timed("parse.reads"):
                 result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
             report.cache_hits += hit
@@ -591,8 +601,29 @@ def _batches(items: Iterable[QueryRecord | QuarantineEntry], size: int) -> Itera
         yield batch
 
 
+def _known_reads(batch: Sequence[QueryRecord | QuarantineEntry], registry: Registry,
+                 options: CrawlOptions) -> set[str]:
+    """Return the query ids of ``batch``'s read-only rows whose reads the registry already holds.
+
+    Such a row changes nothing when crawled again: a SELECT writes no lineage, no temp table
+    and no learned column (its session's activity is still noted), its read facts are stored
+    and its quarantine entry, if any, was committed before them. One registry read per batch.
+    """
+    if not options.keep_reads:
+        return set()
+    ids = []
+    for item in batch:
+        if isinstance(item, QuarantineEntry):
+            continue
+        keep, reason = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
+                                    own_query_tag_prefix=options.own_query_tag_prefix)
+        if not keep and _read_only(item, reason):
+            ids.append(item.query_id)
+    return registry.known_reads(ids) if ids else set()
+
+
 def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], cache: ParseCache,
-                 options: CrawlOptions) -> list[QueryRecord]:
+                 options: CrawlOptions, known: set[str] = frozenset()) -> list[QueryRecord]:  # type: ignore[assignment]
     """Return the rows of ``batch`` worth handing to workers: parsed, not cached, one per cache key."""
     wanted: dict[tuple[str, str, str | None, str | None], QueryRecord] = {}
     for item in batch:
@@ -603,7 +634,7 @@ def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], cache: ParseCac
             continue
         keep, reason = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
                                     own_query_tag_prefix=options.own_query_tag_prefix)
-        if keep or (options.keep_reads and _read_only(item, reason)):
+        if keep or (options.keep_reads and _read_only(item, reason) and item.query_id not in known):
             wanted[key] = item
     return list(wanted.values())
 

@@ -315,6 +315,21 @@ class Registry:
         with self._transaction("read access facts") as session:
             return _access.list_reads(session, objects=objects, principal=principal, since=since, until=until)
 
+    def known_reads(self, query_ids: Sequence[str]) -> set[str]:
+        """Return the query ids among ``query_ids`` whose reads are already aggregated.
+
+        A crawl reading a source again (a replay after a crash, ``--reset-watermark``) skips
+        parsing those read-only rows: what their parse would add is already stored (issue 13).
+        """
+        from lineage_engine.registry.tables import AccessQueryRow
+
+        found: set[str] = set()
+        with self._transaction("read access facts") as session:
+            for start in range(0, len(query_ids), 500):
+                chunk = list(query_ids[start:start + 500])
+                found.update(session.scalars(select(AccessQueryRow.query_id).where(AccessQueryRow.query_id.in_(chunk))))
+        return found
+
     def who_ran(self, query_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """Return query id -> (user, role) of statements whose reads were recorded (issue 14)."""
         from lineage_engine.registry import access as _access
