@@ -143,7 +143,7 @@ class CrawlReport:
     reads_new: int = 0
     """Of those, statements not aggregated before (a replay adds nothing)."""
     reads_known: int = 0
-    """Read-only statements not parsed because their reads were already aggregated (a replay)."""
+    """Of ``reads``, read-only statements not parsed again: their reads were already aggregated (a replay)."""
 
 
 class ParseCache:
@@ -493,6 +493,7 @@ def _lineage_of(
         if reads is not None and _read_only(item, reason):
             if item.query_id in known_reads:  # stored by an earlier crawl: parsing it adds nothing
                 report.reads_known += 1
+                report.reads += 1  # kept, as recorded before (the crawl says "already recorded")
                 return []
             with profile.timed("parse.reads"):
                 result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
