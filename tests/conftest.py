@@ -131,11 +131,13 @@ def neo4j_graph(neo4j_server: dict[str, object]) -> Iterator[Neo4jGraph]:
 
 
 _RAN_ON_NEO4J: dict[str, int] = {}
+_NEO4J_PROPERTY = "ran_on_neo4j"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """Count the tests that ran on a Neo4j server (used ``neo4j_server``, even through another fixture)."""
+    """Mark the reports of tests that ran on a Neo4j server (used ``neo4j_server``, even through
+    another fixture); the mark travels with the report (also from a pytest-xdist worker)."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.when != "call":
@@ -143,6 +145,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     request = getattr(item, "_request", None)
     used = set(getattr(item, "fixturenames", ())) | set(getattr(request, "_fixture_defs", {}) or {})
     if "neo4j_server" in used:
+        report.user_properties.append((_NEO4J_PROPERTY, True))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the tests that ran on the Neo4j server (in the process that prints the summary)."""
+    if report.when == "call" and any(prop[0] == _NEO4J_PROPERTY for prop in report.user_properties):
         _RAN_ON_NEO4J[report.outcome] = _RAN_ON_NEO4J.get(report.outcome, 0) + 1
 
 
