@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.cli_run import MODULES_PROBE  # noqa: E402 - the repository root is on the path now
+
 HEAVY = ("sqlglot", "numpy", "pyarrow", "sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "jinja2",
          "openlineage", "neo4j", "ladybug", "real_ladybug", "snowflake", "slack_sdk", "apscheduler",
          "pydantic_settings", "psycopg", "prometheus_client")
@@ -49,18 +52,6 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 """Each command as a user types it after ``lineage-engine`` (``{store}``: the installation's folder)."""
 
-PROBE = """
-import json, sys
-sys.argv = ["lineage-engine", *json.loads(sys.argv[1])]
-from lineage_engine.cli import main
-code = 0
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-sys.__stderr__.write("\\nMODULES " + json.dumps(sorted({m.split('.')[0] for m in sys.modules})) + "\\n")
-sys.exit(code)
-"""
 
 
 def _environment(src: Path | None) -> dict[str, str]:
@@ -80,7 +71,7 @@ def run_once(args: tuple[str, ...], store: Path, src: Path | None) -> tuple[floa
     argv = [a.replace("{store}", str(store)) for a in args]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], cwd=store, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", MODULES_PROBE, json.dumps(argv)], cwd=store, capture_output=True,
                             text=True, env=_environment(src), timeout=600)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -88,7 +79,7 @@ def run_once(args: tuple[str, ...], store: Path, src: Path | None) -> tuple[floa
     if result.returncode != 0:
         raise RuntimeError(f"lineage-engine {' '.join(argv)} exited {result.returncode}:\n{result.stderr[-2000:]}")
     line = next(line for line in result.stderr.splitlines() if line.startswith("MODULES "))
-    roots = set(json.loads(line.removeprefix("MODULES ")))
+    roots = {name.split(".")[0] for name in json.loads(line.removeprefix("MODULES "))}
     return wall, cpu, [name for name in HEAVY if name in roots]
 
 

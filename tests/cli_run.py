@@ -14,6 +14,23 @@ COMMAND = shutil.which("lineage-engine", path=str(Path(sys.executable).parent)) 
 """The console script installed next to this interpreter (the venv's ``bin``)."""
 
 
+MODULES_PROBE = """
+import json, sys
+sys.argv = ["lineage-engine", *json.loads(sys.argv[1])]
+from lineage_engine.cli import main
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+sys.__stderr__.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+"""Python source (``python -c MODULES_PROBE '["findings"]'``) that runs ``lineage-engine ARGS`` through its
+entry point, then writes ``MODULES <json list of sys.modules>`` as the last line of stderr and exits
+with the command's exit code: what a command imported (tests/test_cli_imports.py, benchmarks/cli_startup.py)."""
+
+
 def file_config(folder: Path, history: Path, *, batch_size: int = 1000, extra: str = "") -> Path:
     """Write a config for the file source, embedded graph and SQLite registry under ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_run import COMMAND
+from tests.cli_run import COMMAND, MODULES_PROBE
 from tests.waiting import HANG_SECONDS
 
 FORBIDDEN = ("sqlalchemy", "alembic", "snowflake", "neo4j", "ladybug", "real_ladybug", "psycopg", "fakesnow",
@@ -42,18 +42,7 @@ COMMAND_FORBIDS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
 ]
 """``(args, top-level packages the command must not import)`` on a copy of the crawled sample."""
 
-PROBE = """
-import json, sys
-sys.argv = ["lineage-engine", *json.loads(sys.argv[1])]
-from lineage_engine.cli import main
-code = 0
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-sys.__stderr__.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
-sys.exit(code)
-"""
+PROBE = MODULES_PROBE
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["trace", "--list"], ["lineage", "--help"]])
