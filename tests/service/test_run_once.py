@@ -35,7 +35,7 @@ def test_run_once_runs_every_job_and_exits_zero(tmp_path: Path) -> None:
     finished = {line["job"]: line["outcome"] for line in lines if line.get("event") == "job_finished"}
     assert finished == {"crawl": "ok", "exposure_scan": "ok", "classification_sync": "ok", "steward_check": "ok"}
     crawl = next(line for line in lines if line.get("event") == "crawl_finished")
-    assert crawl["rows_read"] == 600 and crawl["edges_created"] > 0
+    assert crawl["rows_read"] == 607 and crawl["edges_created"] > 0
     scan = next(line for line in lines if line.get("event") == "scan_finished")
     assert scan["opened"] > 0  # the sample's unmasked PII paths
     steward = next(line for line in lines if line.get("event") == "steward_checked")
