@@ -111,7 +111,7 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         raise ConfigError("telemetry.account", "provider 'snowflake' needs the account identifier (e.g. myorg-myaccount)")
     if not telemetry.user:
         raise ConfigError("telemetry.user", "provider 'snowflake' needs the service user (e.g. LINEAGE_SVC)")
-    from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
+    from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource, pushdown_query_types
     from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
 
     return SnowflakeQueryHistorySource(
@@ -120,7 +120,7 @@ def query_history_source(settings: Settings, path_override: Path | None = None) 
         overlap=timedelta(minutes=telemetry.overlap_minutes),
         backfill_days=telemetry.backfill_days,
         page_size=telemetry.page_size,
-        query_types=_with_reads(_pushdown_types(telemetry.query_filters), telemetry.keep_reads),
+        query_types=pushdown_query_types(telemetry.query_filters),
         own_user=telemetry.own_user,
         access_history=telemetry.access_history,
     )
@@ -176,25 +176,6 @@ def load_openlineage(settings: Settings, path: Path) -> ReceiveReport:
             path_in_event = "$" + exc.path[exc.path.index("]") + 1:] if exc.path.startswith("[") else exc.path
             raise InputError(f"{path}:{lines[index] if lines else 1}", f"not a valid OpenLineage RunEvent at {path_in_event}: "
                              f"{exc.reason}; nothing was stored") from None
-
-
-def _pushdown_types(query_filters: list[str]) -> list[str] | None:
-    """Return the QUERY_TYPEs to read: materializing ones, limited by ``telemetry.query_filters``."""
-    from lineage_engine.parsing import MATERIALIZING_QUERY_TYPES
-
-    if not query_filters:
-        return None
-    return sorted(MATERIALIZING_QUERY_TYPES & {t.upper() for t in query_filters}) or ["NONE"]
-
-
-def _with_reads(types: list[str] | None, keep_reads: bool) -> list[str] | None:
-    """Add the read-only QUERY_TYPEs (SELECT) to the pushdown when reads are kept, and GRANT / REVOKE
-    (grant facts) always (issue 14)."""
-    from lineage_engine.access.reads import READ_QUERY_TYPES
-    from lineage_engine.parsing import MATERIALIZING_QUERY_TYPES
-
-    base = set(types if types is not None else MATERIALIZING_QUERY_TYPES) | {"GRANT", "REVOKE"}  # grant facts
-    return sorted(base | READ_QUERY_TYPES if keep_reads else base)
 
 
 def reset_watermark(settings: Settings, path_override: Path | None = None) -> tuple[str, bool]:

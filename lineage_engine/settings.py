@@ -151,7 +151,8 @@ class TelemetrySettings(_Section):
     )
     keep_reads: bool = Field(
         True, description="Keep the read side of every successful statement (SELECTs too) as access facts: "
-        "per principal, role, dataset or column and UTC day, no query text (issue 14; 'lineage-engine access').",
+        "per principal, role, dataset or column and UTC day, no query text (issue 14; 'lineage-engine access'). "
+        "SELECTs are read either way: they may call external functions (egress).",
     )
     # Column schema from the catalog (issue 5); see lineage_engine.sources.snowflake_columns.
     sync_columns: bool = Field(

@@ -44,7 +44,7 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
-from lineage_engine.access.reads import access_reads_from_row, merge_access_reads
+from lineage_engine.access.reads import READ_QUERY_TYPES, access_reads_from_row, merge_access_reads
 from lineage_engine.model import AccessLineage, AccessReads, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
@@ -57,6 +57,26 @@ ACCESS_HISTORY_CHUNK = 1000
 """Query ids per ACCESS_HISTORY statement."""
 POSITION_SLACK = timedelta(seconds=1)
 """A watermark's row is looked up this far either side of its stored END_TIME (pruning)."""
+ALWAYS_READ_QUERY_TYPES: frozenset[str] = frozenset({"GRANT", "REVOKE"}) | READ_QUERY_TYPES
+"""QUERY_TYPEs read whatever ``telemetry.query_filters`` and ``keep_reads`` say (issue 14): GRANT /
+REVOKE are dated grant facts, and a SELECT may call an external function (egress of the columns
+it passes); a crawl without them would miss that data left the account."""
+
+
+def pushdown_query_types(query_filters: Sequence[str] | None = None) -> list[str]:
+    """Return the QUERY_TYPEs a crawl reads: the materializing ones (limited by ``query_filters``,
+    upper-cased; none left reads none of them) and :data:`ALWAYS_READ_QUERY_TYPES`.
+
+    Share and function statements (CREATE | ALTER | DROP SHARE, CREATE EXTERNAL FUNCTION),
+    like governance statements, are read whatever their QUERY_TYPE (Snowflake publishes no
+    list of its names; see ``sql/query_history.sql``).
+    """
+    types = set(MATERIALIZING_QUERY_TYPES)
+    if query_filters:
+        types &= {t.upper() for t in query_filters}
+    return sorted(types | ALWAYS_READ_QUERY_TYPES)
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -117,7 +137,8 @@ class SnowflakeQueryHistorySource:
         self.key = config.source_key
         self.lag, self.overlap, self.backfill_days = lag, overlap, backfill_days
         self.page_size = page_size
-        self.query_types = sorted({t.upper() for t in (query_types or MATERIALIZING_QUERY_TYPES)})
+        self.query_types = (sorted({t.upper() for t in query_types}) if query_types is not None
+                            else pushdown_query_types())
         self.own_user = own_user if own_user is not None else config.user
         self.access_history = access_history
         self.clock = clock

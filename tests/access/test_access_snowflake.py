@@ -16,7 +16,6 @@ import snowflake.connector
 from lineage_engine.graph.store import open_graph_store
 from lineage_engine.pipeline import CrawlOptions, crawl_once
 from lineage_engine.registry import Registry
-from lineage_engine.services import _with_reads
 from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
 from tests.service.fakesnow_history import create_views, load_query_history
@@ -64,8 +63,7 @@ def test_selects_are_read_and_access_history_reads_win(snow: Any, tmp_path: Path
     snow.execute(_INSERT_AH, {"query_id": "s1", "start": t - timedelta(seconds=2),
                               "direct": json.dumps([_obj("DB.S.V_CUSTOMERS", "View", "EMAIL")]),
                               "base": json.dumps([_obj("DB.RAW.CUSTOMERS", "Table", "EMAIL", "TENANT")])})
-    source = SnowflakeQueryHistorySource(CONFIG, clock=lambda: NOW, access_history=True,
-                                         query_types=_with_reads(None, True))
+    source = SnowflakeQueryHistorySource(CONFIG, clock=lambda: NOW, access_history=True)
     store = open_graph_store("embedded", path=tmp_path / "graph")
     registry = Registry(f"sqlite:///{tmp_path / 'registry.db'}")
     registry.migrate()
@@ -80,7 +78,7 @@ def test_selects_are_read_and_access_history_reads_win(snow: Any, tmp_path: Path
             ("ALICE", "db.s.orders"), ("ALICE", "db.s.orders.amount"),  # parsed
         }
         default = SnowflakeQueryHistorySource(CONFIG, clock=lambda: NOW)
-        assert "SELECT" not in default.query_types  # without reads kept, SELECTs are not even fetched
+        assert "SELECT" in default.query_types  # always fetched: a SELECT may call an external function
     finally:
         store.close()
         registry.close()

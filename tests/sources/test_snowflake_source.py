@@ -91,7 +91,7 @@ def test_filters_follow_the_reference_and_exclude_our_own_queries(snow: Any) -> 
         _row("q10", t, query_type="MERGE", query_tag='{"dbt_version": "1.10"}'),
         _row("q11", t, query_type="UNKNOWN", execution_status="FAILED_WITH_INCIDENT"),
     ])
-    assert _ids(_source()) == ["q01", "q08", "q09", "q10"]
+    assert _ids(_source()) == ["q01", "q03", "q08", "q09", "q10"]  # SELECTs: reads, external-function calls
     assert _ids(_source(query_types=["MERGE"])) == ["q10"]  # telemetry.query_filters pushed down
 
 
@@ -110,8 +110,12 @@ def test_governance_statements_are_read_whatever_their_query_type(snow: Any) -> 
         _row("p6", t, query_type="ALTER_TABLE_MODIFY_COLUMN", execution_status="FAILED_WITH_ERROR",
              text="alter table DB.S.A modify column email unset masking policy"),
         _row("p7", t, query_type="ALTER_TABLE_MODIFY_COLUMN", text="alter table DB.S.A modify column x set not null"),
+        _row("p8", t, query_type="CREATE_SHARE", text="create share PARTNER_FEED"),  # egress facts (issue 14)
+        _row("p9", t, query_type="CREATE_EXTERNAL_FUNCTION",
+             text="create external function DB.S.F(x varchar) returns variant api_integration = I as 'https://x'"),
     ])
-    assert _ids(_source()) == ["p1", "p2", "p3", "p4"]
+    assert _ids(_source(query_types=["INSERT"])) == ["p1", "p2", "p3", "p4", "p8", "p9"]  # not by type: by text
+    assert _ids(_source()) == ["p1", "p2", "p3", "p4", "p5", "p8", "p9"]  # SELECTs are read by default
 
 
 def test_keyset_pages_in_end_time_then_query_id_order(snow: Any) -> None:

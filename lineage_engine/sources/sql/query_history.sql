@@ -11,7 +11,8 @@
 --                                stop at microseconds while Snowflake orders by nanoseconds)
 --   %(page_size)s                rows per page
 -- Governance statements (ALTER … SET|UNSET MASKING POLICY / TAG, ADD|DROP ROW ACCESS POLICY, CREATE MASKING POLICY)
--- are read whatever their QUERY_TYPE (Snowflake publishes no list of its names): they become dated registry facts.
+-- are read whatever their QUERY_TYPE (Snowflake publishes no list of its names): they become dated registry facts;
+-- so are share and function statements (CREATE | ALTER | DROP SHARE, CREATE EXTERNAL FUNCTION): egress facts (issue 14).
 -- The session runs with TIMEZONE=UTC, so TIMESTAMP_LTZ values come back in UTC.
 -- END_TIME_NS is the exact keyset value of each row; END_TIME is kept for the records.
 SELECT query_id,
@@ -37,7 +38,8 @@ WHERE end_time >= %(win_start)s
   AND (query_type IN (%(query_types)s)
        OR (query_type NOT IN ('SELECT', 'SHOW', 'DESCRIBE')
            AND (query_text ILIKE '%%masking polic%%' OR query_text ILIKE '%%row access polic%%'
-                OR query_text ILIKE '%%set tag%%')))
+                OR query_text ILIKE '%%set tag%%' OR query_text ILIKE '%%share%%'
+                OR query_text ILIKE '%%function%%')))
   AND (%(own_user)s IS NULL OR UPPER(COALESCE(user_name, '')) <> UPPER(%(own_user)s))
   AND (%(own_tag_prefix)s IS NULL OR NOT STARTSWITH(LOWER(COALESCE(query_tag, '')), %(own_tag_prefix)s))
   AND end_time >= %(after_floor)s
