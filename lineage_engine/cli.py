@@ -927,12 +927,26 @@ def evidence_verify(folder: Annotated[Path, typer.Argument(help="The pack folder
                   soft_wrap=True)
 
 
-def _instant(value: Optional[str], option: str) -> Optional[datetime]:
-    """Parse an ISO 8601 option (no offset means UTC); InputError naming ``option`` otherwise."""
+def _instant(value: Optional[str], option: str, *, end_of_day: bool = False) -> Optional[datetime]:
+    """Parse an ISO 8601 option (no offset means UTC); InputError naming ``option`` otherwise.
+
+    ``end_of_day``: a date alone means the last microsecond of that UTC day (an upper bound
+    "through 2026-11-30" includes the 30th), else its first instant.
+    """
+    from datetime import date, timedelta, timezone
+
     from lineage_engine.sources.rows import RowError, parse_timestamp
 
     if value is None:
         return None
+    if end_of_day:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc) - timedelta(
+                microseconds=1)
     try:
         return parse_timestamp(value, option)
     except RowError:
@@ -945,7 +959,8 @@ def access(
     principal: Annotated[Optional[str], typer.Option(
         "--principal", help="A user: what sensitive data they read (every sensitive origin, or --origin's).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Reads at or after this instant (ISO 8601, UTC).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="Reads at or before this instant (ISO 8601, UTC).")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        "--until", help="Reads at or before this instant (ISO 8601, UTC; a date: through the end of that day).")] = None,
     format: FormatOption = "table",  # noqa: A002
 ) -> None:
     """Who read an origin's data, directly or through any copy that held it at the time of the read."""
@@ -953,7 +968,7 @@ def access(
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
-    start, end = _instant(since, "--since"), _instant(until, "--until")
+    start, end = _instant(since, "--since"), _instant(until, "--until", end_of_day=True)
     s = settings()
     with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
         found = access_rows(store, reg, origin=origin, principal=principal, since=start, until=end,

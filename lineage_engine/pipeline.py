@@ -365,15 +365,17 @@ def crawl_once(
                 else:
                     try:
                         governance.observe(item)
+                        granted = len(grants)
                         _observe_grant(item, source.key, options, grants, quarantine, now)
                         calls = _observe_egress(item, source.key, options, egress, grants, quarantine, now)
+                        granted = len(grants) > granted  # a GRANT / share statement: drift names who ran it
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
                                             profile, reads=reads, temp_re=temp_re, known_reads=known)
                         if calls:
                             found = [*found, *calls]
                         events.extend(found)
-                        if found:
+                        if found or granted:
                             statements[item.query_id] = Statement(item.query_id, item.query_type, item.user_name,
                                                                   item.role_name, item.end_time)
                     except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl

@@ -64,8 +64,10 @@ from lineage_engine.walk_arrays import Holdings, WalkEdges, build_array_index, w
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
-    text="MATCH (d:Dataset) WHERE d.kind = 'view' RETURN d.id AS id ORDER BY id",
-    description="Datasets that are views: they show their upstreams' content live (exposure walk).",
+    text="MATCH (d:Dataset) WHERE d.kind = 'view' OR (d.kind = 'external' AND NOT d.id CONTAINS '://') "
+         "RETURN d.id AS id ORDER BY id",
+    description="Datasets that are views or external tables (kind 'external' without a location id: "
+                "buckets and URLs are copies): they show their upstreams' content live (exposure walk).",
 )
 
 _PRESENT = SavedTrace(

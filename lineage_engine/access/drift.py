@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -85,18 +86,59 @@ def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
         who: query id -> ``(user, role)`` (``("", "")`` when unknown).
     """
     out: list[DriftItem] = []
+    into: dict[str, list[str]] = {}
+    for downstream, upstream in edges:
+        into.setdefault(downstream, []).append(upstream)
     for held in (*holdings.columns.values(), *holdings.datasets.values()):
         if held.object_id == holdings.origin or len(held.path) < 2 or math.isinf(held.arrive):
             continue
         at = _instant(held.arrive)
-        upstream = held.path[-2]
-        rows = edges.get((held.object_id, upstream), []) or edges.get((dataset_of(held.object_id), upstream), [])
-        opening = _interval_at(rows, at)
+        path, opening = _opening_route(held, at, holdings, edges, into)
         query = opening.last_query_id if opening is not None else ""
         user, role = who(query) if query else ("", "")
         kind = "new_egress" if is_egress(held.object_id) else "new_terminal"
-        out.append(DriftItem(kind, holdings.origin, held.object_id, at, query, user, role, held.path))
+        out.append(DriftItem(kind, holdings.origin, held.object_id, at, query, user, role, path))
     return out
+
+
+_NO_VALUE = frozenset({"masked", "counted"})
+"""Column-edge transforms that carry no value of the origin (a route through them brought nothing)."""
+
+
+def _rows_into(edges: Mapping[tuple[str, str], list[EdgeRow]], downstream: str, upstream: str) -> list[EdgeRow]:
+    """Return the intervals from ``upstream`` into ``downstream``: column to column, else at dataset level
+    (a dataset reached from a column where column lineage is unknown, or a column whose dataset was)."""
+    for key in ((downstream, upstream), (dataset_of(downstream), upstream), (downstream, dataset_of(upstream)),
+                (dataset_of(downstream), dataset_of(upstream))):
+        rows = edges.get(key)
+        if rows:
+            return rows
+    return []
+
+
+def _opening_route(held: Any, at: datetime, holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
+                   into: Mapping[str, list[str]]) -> tuple[tuple[str, ...], EdgeRow | None]:
+    """Return the route and the interval that brought the data into ``held`` at ``at``.
+
+    The holding window is the hull of every route (earliest arrival), while its path is the
+    walk's shortest: when the interval from the path's last hop did not open at ``at``,
+    another held upstream whose interval did (a longer route that arrived first) names the
+    statement, with its own path. Otherwise the interval from the path's last hop holding at
+    ``at`` (a view or external table: the data arrived upstream, after the view was made).
+    """
+    upstream = held.path[-2]
+    rows = _rows_into(edges, held.object_id, upstream)
+    if any(r.valid_from == at for r in rows):
+        return held.path, _interval_at(rows, at)
+    for other in sorted({*into.get(held.object_id, ()), *into.get(dataset_of(held.object_id), ())}):
+        source = holdings.columns.get(other) or holdings.datasets.get(other)
+        if source is None or other == held.object_id or source.arrive > held.arrive:
+            continue
+        opened = [r for r in edges.get((held.object_id, other), []) or edges.get((dataset_of(held.object_id), other), [])
+                  if r.valid_from == at and r.kind != "INDIRECT" and r.transform not in _NO_VALUE]
+        if opened:
+            return (*source.path, held.object_id), opened[0]
+    return held.path, _interval_at(rows, at)
 
 
 def _interval_at(rows: list[EdgeRow], at: datetime) -> EdgeRow | None:

@@ -19,10 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lineage_engine.model import join_id
 from lineage_engine.parsing.normalize import split_dotted_name
 
 GRANTEE_KINDS = ("ROLE", "USER", "SHARE", "DATABASE ROLE", "APPLICATION ROLE")
-_TOKEN = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_$@][\w$.@"]*(?:\.(?:"(?:[^"]|"")*"|[\w$]+))*|,|;|\S')
+_PART = r'(?:"(?:[^"]|"")*"|[A-Za-z_$@][\w$@]*)'
+_TOKEN = re.compile(rf'{_PART}(?:\.(?:"(?:[^"]|"")*"|[\w$]+))*|,|;|\S')
+"""A word or dotted name (each part bare or double-quoted: ``"DB"."My Schema".t`` is one token), a comma, ``;``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +59,28 @@ def is_grant_text(text: str) -> bool:
 
 
 def _name(text: str, database: str | None, schema: str | None, parts_wanted: int) -> str | None:
-    """Return a lower-case id of ``parts_wanted`` parts, missing leading parts from the session."""
+    """Return a lower-case id of ``parts_wanted`` parts, missing leading parts from the session.
+
+    Quoted parts are lower-cased like the parser's ids (``"DB"."RAW"."T"`` is ``db.raw.t``)
+    and a part holding a dot stays quoted (the id rule of :mod:`lineage_engine.model`).
+    """
     parts = split_dotted_name(text)
     if not parts:
         return None
-    names = [p if quoted else p.lower() for p, quoted in parts]
+    names = [p.lower() for p, _ in parts]  # quoted or not, ids are lower-case (parsing.normalize)
     need = parts_wanted - len(names)
     context = [(database or "").lower(), (schema or "").lower()][:max(0, parts_wanted - 1)]
     if need > 0 and all(context[:need]):
         names = context[:need] + names
-    return ".".join(names)
+    return join_id(names)
 
 
 def _ident(text: str) -> str:
-    return text[1:-1].replace('""', '"') if text.startswith('"') else text.upper()
+    """Return a role, user or share name as Snowflake folds it: unquoted parts upper-case (``db.r`` -> ``DB.R``)."""
+    parts = split_dotted_name(text) if '"' in text else None
+    if not parts:
+        return text.upper()
+    return ".".join(p if quoted else p.upper() for p, quoted in parts)
 
 
 def parse_grant(text: str, database: str | None = None, schema: str | None = None) -> GrantStatement | None:

@@ -14,18 +14,22 @@ from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
 from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers
-from lineage_engine.access.windows import Holdings, column_holdings, dataset_holdings
+from lineage_engine.access.windows import Held, Holdings, column_holdings, dataset_holdings
 from lineage_engine.errors import InputError, UnknownIdError
 from lineage_engine.exposure.column_walk import build_column_index
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, split_origins
 from lineage_engine.exposure.walk import build_edge_index
 from lineage_engine.graph.known_ids import require_known_ids
 from lineage_engine.graph.store import GraphStore
-from lineage_engine.model import EdgeRow, dataset_of, split_id
+from lineage_engine.model import EdgeRow, dataset_of, join_id, split_id
 
 
-def origin_kind(store: GraphStore, origin: str) -> tuple[str, str]:
+def origin_kind(store: GraphStore, origin: str, registry: Any = None, at: datetime | None = None) -> tuple[str, str]:
     """Return ``(id, "dataset" | "column")`` of an origin the user typed.
+
+    A column that no lineage edge touches (never copied) is still an origin when its dataset
+    is in the graph and ``registry`` knows the column: a classified asset (as of ``at``) or
+    one with stored reads (who read it directly is then the whole answer).
 
     Raises:
         UnknownIdError: neither a dataset nor a column of the graph; the closest ids of the
@@ -36,9 +40,29 @@ def origin_kind(store: GraphStore, origin: str) -> tuple[str, str]:
     except UnknownIdError as exc:
         if exc.other_kind == "column":
             return exc.ids[0], "column"
-        if len(split_id(origin.strip().lower())) >= 4:
+        parts = split_id(origin.strip().lower())
+        if len(parts) < 4:
+            raise
+        try:
             return require_known_ids(store, [origin], kind="column", input="--origin")[0], "column"
-        raise
+        except UnknownIdError:
+            column = join_id(parts)
+            if registry is not None and _known_column(store, registry, column, at):
+                return column, "column"
+            raise
+
+
+def _known_column(store: GraphStore, registry: Any, column: str, at: datetime | None) -> bool:
+    """Return True when ``column``'s dataset is in the graph and the registry classifies or saw reads of it."""
+    from lineage_engine.facts import registry_facts
+
+    try:
+        require_known_ids(store, [dataset_of(column)], kind="dataset", input="--origin")
+    except UnknownIdError:
+        return False
+    if at is not None and any(getattr(a, "catalog_path", "").lower() == column for a in registry_facts(registry, at)):
+        return True
+    return bool(registry.list_reads(objects=[column]))
 
 
 def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: datetime,
@@ -98,7 +122,7 @@ def access_rows(store: GraphStore, registry: Any, *, origin: str | None, princip
         raise InputError("--since", f"{since.isoformat()} is after --until {until.isoformat()}")
     as_of = until if until is not None and until < now else now
     if origin is not None:
-        origins = [origin_kind(store, origin)]
+        origins = [origin_kind(store, origin, registry, as_of)]
     else:
         origins = sensitive_origins(registry_facts(registry, as_of), sensitive_tags)
         origins = _present(store, origins)
@@ -239,8 +263,10 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     the share has a consumer account (``ALTER SHARE … ADD | SET ACCOUNTS``; a share never
     created or altered in the history counts as having some:
     :meth:`~lineage_engine.registry.shares.ShareFacts.exporting`). The item's time is
-    when the last of these began (grant, first account, the data's arrival); its statement
-    is the grant's, or the ``ALTER SHARE`` that added the first account when that came later.
+    when the last of these began (the grant, or the last grant of the chain through a database
+    role; the first account; the data's arrival in the dataset, its earliest still-holding
+    column); its statement is that grant's, or the ``ALTER SHARE`` that added the first
+    account when that came later.
     """
     from lineage_engine.access.readers import who_can_read
     from lineage_engine.access.windows import micros
@@ -252,20 +278,18 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     t = micros(now)
     out: list[DriftItem] = []
     for holding in holdings:
-        held = {**{dataset_of(c): h for c, h in holding.columns.items()}, **holding.datasets}
+        held: dict[str, list[Held]] = {}  # dataset -> what of it holds the data now (columns, or itself)
+        for h in (*holding.columns.values(), *holding.datasets.values()):
+            if h.leave >= t:  # one that no longer holds the data shares nothing of it
+                held.setdefault(h.object_id if h.object_id in holding.datasets else dataset_of(h.object_id), []).append(h)
         seen: set[str] = set()
-        for dataset, window in sorted(held.items()):
-            if window.leave < t:
-                continue  # no longer holds the data: sharing it now shares nothing of it
-            scopes = {dataset, dataset.rsplit(".", 1)[0], dataset.split(".", 1)[0]}
+        for dataset, windows in sorted(held.items()):
+            window = min(windows, key=lambda h: (h.arrive, len(h.path), h.path))  # the earliest arrival
             for reader in who_can_read(dataset, facts, broad_members=broad_members):
                 if reader.kind != "share" or reader.name in seen or not shares.exporting(reader.name):
                     continue
                 seen.add(reader.name)
-                grant = min((f for f in facts if f.grantee_kind == "SHARE" and f.grantee == reader.name
-                             and f.object_id in scopes), key=lambda f: f.valid_from, default=None)
-                query = (grant.query_id or "") if grant is not None else ""
-                at = grant.valid_from if grant is not None else now
+                at, query = (reader.since, reader.query_id) if reader.since is not None else (now, "")
                 first_account = shares.first_account.get(reader.name)
                 if first_account is not None and first_account[0] > at:
                     at, query = first_account

@@ -47,7 +47,7 @@ def test_egress_lists_unloads_and_shares_of_data_held_now(tmp_path: Path) -> Non
     assert got == {
         ("unload", "@db.raw.exports.email", "@db.raw.exports.email", "u1", "EVE"),
         ("unload", "s3://partner-bucket.email", "s3://partner-bucket.email", "u2", "EVE"),
-        ("share", "share:PARTNER_SHARE", "db.marts.c2.email", "s1", ""),
+        ("share", "share:PARTNER_SHARE", "db.marts.c2.email", "s1", "ADMIN"),  # the GRANT's user
     }, rows  # not OTHER_SHARE: db.marts.old was replaced without the data before it was shared
     share = next(r for r in rows if r["kind"] == "share")
     assert share["path"] == ["db.raw.customers.email", "db.marts.c2.email", "share:PARTNER_SHARE"]

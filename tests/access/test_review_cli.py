@@ -1,0 +1,129 @@
+"""Issue 14 as built, probed like a second engineer would (the review of 2026-12-03), through the command.
+
+Each test pins a defect the review found, on a small history: shares reached through a
+database role and grants with quoted names (egress missed), a shared table one of whose
+columns no longer holds the data (egress missed), an external table made before its stage
+got the data (readers missed), ``access --until DATE`` (the day's reads missed), ``access
+--origin`` of a classified column nobody copied (an error instead of its readers), a place
+reached first by a longer route (drift named the wrong statement and user), and the user
+and role of a GRANT in egress and drift.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.cli_run import run_cli
+from tests.cli_setup import crawled_installation
+
+REGISTRY = "- {catalog_path: db.raw.customers.email, asset_type: column, classification: restricted, regulatory_tags: [pii]}\n"
+ORIGIN = "db.raw.customers.email"
+
+
+def _row(query_id: str, at: str, text: str, query_type: str = "SELECT", user: str = "DBT",
+         role: str = "TRANSFORMER") -> dict[str, Any]:
+    return {"query_id": query_id, "query_text": text, "query_type": query_type, "start_time": at, "end_time": at,
+            "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "RAW", "user_name": user,
+            "role_name": role, "warehouse_name": "WH", "session_id": query_id}
+
+
+def _admin(query_id: str, at: str, text: str, query_type: str) -> dict[str, Any]:
+    return _row(query_id, at, text, query_type, "ADMIN", "ACCOUNTADMIN")
+
+
+def _installation(folder: Path, rows: list[dict[str, Any]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    history = folder / "history.jsonl"
+    history.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return crawled_installation(folder, history, REGISTRY)
+
+
+def _json(config: Path, *args: str) -> list[dict[str, Any]]:
+    return json.loads(run_cli(config, *args, "--format", "json").stdout)
+
+
+CREATE = _row("c1", "2026-11-01T08:00:00Z", "create table db.raw.customers (id int, email string, name string)",
+              "CREATE_TABLE", "LOADER", "LOADER")
+
+
+def test_shares_through_database_roles_quoted_names_and_partly_held_tables_are_egress(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("m1", "2026-11-02T08:00:00Z", "create table db.marts.c3 as select id, email from db.raw.customers",
+             "CREATE_TABLE_AS_SELECT"),
+        # a share reading through a database role (Snowflake's way of sharing with database roles)
+        _admin("d1", "2026-11-03T08:00:00Z", "create database role db.share_reader", "CREATE_ROLE"),
+        _admin("d2", "2026-11-03T09:00:00Z", "grant select on table db.marts.c3 to database role db.share_reader",
+               "GRANT"),
+        _admin("d3", "2026-11-03T10:00:00Z", "grant database role db.share_reader to share role_share", "GRANT"),
+        # quoted names, as tools write them
+        _admin("q1", "2026-11-03T11:00:00Z", 'grant select on table "DB"."MARTS"."C3" to share "Quoted_Share"',
+               "GRANT"),
+        # two columns got the value; an INSERT OVERWRITE later fills only one of them
+        _row("m2", "2026-11-02T09:00:00Z", "create table db.marts.two (a string, z string)", "CREATE_TABLE"),
+        _row("m3", "2026-11-02T10:00:00Z", "insert into db.marts.two (a, z) select email, email from db.raw.customers",
+             "INSERT"),
+        _row("m4", "2026-11-02T11:00:00Z", "insert overwrite into db.marts.two (a) select email from db.raw.customers",
+             "INSERT"),
+        _admin("s1", "2026-11-04T08:00:00Z", "grant select on table db.marts.two to share two_share", "GRANT"),
+    ])
+    assert "not understood" not in run_cli(config, "quarantine").stdout
+    rows = {r["destination"]: r for r in _json(config, "egress")}
+    assert set(rows) == {"share:ROLE_SHARE", "share:Quoted_Share", "share:TWO_SHARE"}, rows
+    through_role = rows["share:ROLE_SHARE"]  # exporting from the grant that completed the chain
+    assert (through_role["query_id"], through_role["since"][:19], through_role["user"], through_role["role"]) == (
+        "d3", "2026-11-03T10:00:00", "ADMIN", "ACCOUNTADMIN")
+    assert rows["share:TWO_SHARE"]["held_in"] == "db.marts.two.a"  # z no longer holds it, a does
+    drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-01")}
+    assert drift[("new_egress", "share:TWO_SHARE")]["user"] == "ADMIN"  # the GRANT's user and role are named
+    assert drift[("new_egress", "share:TWO_SHARE")]["role"] == "ACCOUNTADMIN"
+    grants = {(r["kind"], r["name"]): r for r in _json(config, "grants", "--object", "db.marts.c3")}
+    assert grants[("share", "ROLE_SHARE")]["via"] == ["DB.SHARE_READER"]
+
+
+def test_external_table_made_before_its_stage_got_the_data_is_read_live(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("e1", "2026-11-01T09:00:00Z", "create external table db.ext.lake (email string as (value:email::string)) "
+             "location=@db.raw.lake_stage/customers/ file_format=(type=parquet)", "CREATE_EXTERNAL_TABLE"),
+        _row("r0", "2026-11-02T08:00:00Z", "select email from db.ext.lake", user="EARLY"),  # before the unload: no
+        _row("u1", "2026-11-03T08:00:00Z", "copy into @db.raw.lake_stage/customers/ from (select email from "
+             "db.raw.customers)", "UNLOAD", "EVE", "EXPORTER"),
+        _row("r1", "2026-11-04T08:00:00Z", "select email from db.ext.lake", user="LATE"),
+    ])
+    readers = {r["principal"]: r for r in _json(config, "access", "--origin", ORIGIN)}
+    assert "LATE" in readers and "EARLY" not in readers, readers
+    assert readers["LATE"]["path"] == [ORIGIN, "@db.raw.lake_stage.email", "db.ext.lake"]
+    drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-01")}
+    lake = drift[("new_terminal", "db.ext.lake")]
+    assert (lake["at"][:19], lake["query_id"]) == ("2026-11-03T08:00:00", "e1")  # data arrived with the unload
+
+
+def test_access_until_a_date_includes_that_whole_day_and_a_never_copied_column_is_an_origin(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [  # no lineage touches the e-mail column: it is known from the registry
+        CREATE,
+        _row("a1", "2026-11-03T10:00:00Z", "select email from db.raw.customers", user="ALICE"),
+        _row("b1", "2026-11-04T00:00:00Z", "select email from db.raw.customers", user="BOB"),
+    ])
+    assert {r["principal"] for r in _json(config, "access", "--origin", ORIGIN, "--until", "2026-11-03")} == {"ALICE"}
+    assert {r["principal"] for r in _json(config, "access", "--origin", ORIGIN,
+                                          "--until", "2026-11-03T09:59:59Z")} == set()
+
+
+def test_drift_names_the_statement_of_the_route_that_arrived_first(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("m1", "2026-11-02T08:00:00Z", "create table db.marts.c2 as select id, email from db.raw.customers",
+             "CREATE_TABLE_AS_SELECT"),
+        _row("t1", "2026-11-02T09:00:00Z", "create table db.marts.wide (email string)", "CREATE_TABLE"),
+        _row("i1", "2026-11-03T08:00:00Z", "insert into db.marts.wide select email from db.marts.c2", "INSERT",
+             "CAROL", "ANALYST"),  # the data arrives here first, through the copy...
+        _row("i2", "2026-11-05T08:00:00Z", "insert into db.marts.wide select email from db.raw.customers", "INSERT",
+             "DAN", "ANALYST"),  # ...and later straight from the origin (the shortest path)
+    ])
+    drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-01")}
+    wide = drift[("new_terminal", "db.marts.wide.email")]
+    assert (wide["at"][:19], wide["query_id"], wide["user"]) == ("2026-11-03T08:00:00", "i1", "CAROL"), wide
+    assert wide["path"] == [ORIGIN, "db.marts.c2.email", "db.marts.wide.email"]
