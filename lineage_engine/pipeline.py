@@ -563,7 +563,7 @@ def _observe_egress(item: QueryRecord, source: str, options: CrawlOptions, egres
     if statement is not None:
         facts.append((statement, item.end_time, item.query_id))
         return []
-    return egress.calls(item, options.dialect)
+    return egress.calls(item, options.dialect, options.functions)
 
 
 def _read_only(item: QueryRecord, reason: str) -> bool:

@@ -65,8 +65,12 @@ class EgressObserver:
         if external and not any(s[1] is None for s in spans):
             spans.append([at, None])
 
-    def calls(self, item: QueryRecord, dialect: str = "snowflake") -> list[LineageEvent]:
-        """Return the lineage events of the external functions ``item`` calls (in force at its END_TIME)."""
+    def calls(self, item: QueryRecord, dialect: str = "snowflake", functions: Any = None) -> list[LineageEvent]:
+        """Return the lineage events of the external functions ``item`` calls (in force at its END_TIME).
+
+        ``functions``: the crawl's masking, unmasking and counting functions
+        (:class:`~lineage_engine.transform_lists.TransformFunctions`; None: the defaults).
+        """
         at = item.end_time
         live = [f for f, spans in self._functions.items()
                 if any(s[0] <= at and (s[1] is None or s[1] > at) for s in spans)]
@@ -75,5 +79,5 @@ class EgressObserver:
         if is_share_text(item.query_text or "") and parse_function(item.query_text, None, None) is not None:
             return []  # the function's own CREATE / DROP
         calls = find_external_calls(item.query_text, live, database=item.database_name, schema=item.schema_name,
-                                    dialect=dialect)
+                                    dialect=dialect, transform_functions=functions)
         return call_events(calls, at=at, query_id=item.query_id, query_type=item.query_type or "")

@@ -12,6 +12,12 @@ Argument columns are resolved through sqlglot's scopes to the base tables they c
 a column of a derived table or CTE is followed to the columns of its projection; an
 unqualified column of a query over several tables counts for each of them that may hold it
 (more rather than fewer: a false negative is the worse error).
+
+What is sent is judged like any column edge (:mod:`lineage_engine.parsing.transforms`): an
+argument that passes through a masking function on its way into the call
+(``f(SHA2(email))``) sends the masked value, a counting aggregate a number: the edge is
+``masked`` or ``counted`` and carries no value of the column (no egress of it); an
+unmasking function (``f(DETOKENIZE(t))``) sends the value again.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX
-from lineage_engine.model import ColumnLineage, ColumnRef, DatasetRef, LineageEvent, Operation, dataset_of
+from lineage_engine.model import TRANSFORMS, ColumnLineage, ColumnRef, DatasetRef, LineageEvent, Operation, dataset_of
 from lineage_engine.parsing.normalize import NameContext, table_ref
+from lineage_engine.parsing.transforms import IDENTITY, FunctionRules, along, function_rules
+from lineage_engine.transform_lists import TransformFunctions
 
 
 
@@ -83,18 +91,35 @@ def _resolve(scope: Scope, column: exp.Column, context: NameContext, depth: int 
     return out
 
 
+def _argument_rank(column: exp.Column, call: exp.Expr, rules: FunctionRules) -> int:
+    """Return the transform rank of ``column``'s value as the call receives it (functions on the way)."""
+    rank = IDENTITY
+    node = column.parent
+    while node is not None and node is not call:
+        if isinstance(node, exp.Func):
+            rank = along(rules.transform_of(node) if not isinstance(node, exp.Anonymous)
+                         else rules.by_name(str(node.this).upper(), aggregate=False), rank)
+        node = node.parent
+    return rank
+
+
 def find_external_calls(text: str, functions: Collection[str], *, database: str | None, schema: str | None,
-                        dialect: str = "snowflake") -> dict[str, set[str]]:
-    """Return the column ids passed to each external function called in ``text``.
+                        dialect: str = "snowflake",
+                        transform_functions: TransformFunctions | None = None) -> dict[str, dict[str, int]]:
+    """Return the column ids passed to each external function called in ``text``, with how.
 
     Args:
         functions: ids (``database.schema.name``, lower-case) of the external functions in
             force when the statement ran.
+        transform_functions: masking, unmasking and counting functions
+            (``compliance.*_functions``; default lists when None).
 
     Returns:
-        function id -> argument column ids (base tables); empty when the text does not parse
-        or calls none of ``functions``.
+        function id -> {argument column id (base tables) -> transform rank (the most
+        revealing over the calls)}; empty when the text does not parse or calls none of
+        ``functions``.
     """
+    rules = function_rules(transform_functions or TransformFunctions())
     import sqlglot
 
     try:
@@ -103,7 +128,7 @@ def find_external_calls(text: str, functions: Collection[str], *, database: str 
         return {}
     context = NameContext(database, schema, dialect)
     wanted = set(functions)
-    found: dict[str, set[str]] = {}
+    found: dict[str, dict[str, int]] = {}
     for statement in statements:
         if statement is None:
             continue
@@ -116,9 +141,11 @@ def find_external_calls(text: str, functions: Collection[str], *, database: str 
                 function = _function_id(call, context)
                 if function not in wanted or _scope_of(call, scopes) is not scope:
                     continue
-                columns = found.setdefault(function, set())
+                columns = found.setdefault(function, {})
                 for column in call.find_all(exp.Column):
-                    columns |= _resolve(scope, column, context)
+                    rank = _argument_rank(column, call, rules)
+                    for base in _resolve(scope, column, context):
+                        columns[base] = max(rank, columns.get(base, rank))
     return found
 
 
@@ -133,8 +160,10 @@ def _scope_of(node: exp.Expr, scopes: list[Scope]) -> Scope | None:
     return None
 
 
-def call_events(calls: dict[str, set[str]], *, at: datetime, query_id: str, query_type: str) -> list[LineageEvent]:
-    """Return one INSERT lineage event per called function: its argument columns flow into it."""
+def call_events(calls: dict[str, dict[str, int]], *, at: datetime, query_id: str,
+                query_type: str) -> list[LineageEvent]:
+    """Return one INSERT lineage event per called function: its argument columns flow into it
+    (each column edge with the transform of :func:`find_external_calls`)."""
     events = []
     for function, columns in sorted(calls.items()):
         if not columns:
@@ -142,7 +171,8 @@ def call_events(calls: dict[str, set[str]], *, at: datetime, query_id: str, quer
         target = destination_of(function)
         sources = tuple(sorted({DatasetRef(id=dataset_of(c), name=dataset_of(c)) for c in columns},
                                key=lambda r: r.id))
-        lineage = tuple(ColumnLineage(source=c, target=f"{target.id}.{c.rsplit('.', 1)[-1]}")
+        lineage = tuple(ColumnLineage(source=c, target=f"{target.id}.{c.rsplit('.', 1)[-1]}",
+                                      transform=TRANSFORMS[columns[c]] if 0 <= columns[c] < len(TRANSFORMS) else "identity")
                         for c in sorted(columns))
         events.append(LineageEvent(at=at, query_id=query_id, query_type=query_type, operation=Operation.INSERT,
                                    target=target, sources=sources, columns=lineage))

@@ -127,3 +127,17 @@ def test_drift_names_the_statement_of_the_route_that_arrived_first(tmp_path: Pat
     wide = drift[("new_terminal", "db.marts.wide.email")]
     assert (wide["at"][:19], wide["query_id"], wide["user"]) == ("2026-11-03T08:00:00", "i1", "CAROL"), wide
     assert wide["path"] == [ORIGIN, "db.marts.c2.email", "db.marts.wide.email"]
+
+
+def test_an_external_function_sent_a_hashed_value_sends_no_egress_of_the_column(tmp_path: Path) -> None:
+    function = ("create external function db.ml.{0}(x string) returns variant api_integration = api "
+                "as 'https://scoring.example.com/{0}'")
+    config = _installation(tmp_path, [
+        CREATE,
+        _admin("f1", "2026-11-01T09:00:00Z", function.format("hashed"), "CREATE_EXTERNAL_FUNCTION"),
+        _admin("f2", "2026-11-01T09:00:00Z", function.format("clear"), "CREATE_EXTERNAL_FUNCTION"),
+        _row("k1", "2026-11-02T08:00:00Z", "select db.ml.hashed(sha2(email)) from db.raw.customers", user="K1"),
+        _row("k2", "2026-11-02T08:00:00Z", "select db.ml.clear(upper(email)) from db.raw.customers", user="K2"),
+    ])
+    sent = {r["destination"] for r in _json(config, "egress")}
+    assert sent == {"extfn:db.ml.clear.email"}, sent  # SHA2 masks the value on its way into the call
