@@ -113,6 +113,7 @@ def test_governance_statements_are_read_whatever_their_query_type(snow: Any) -> 
         _row("p8", t, query_type="CREATE_SHARE", text="create share PARTNER_FEED"),  # egress facts (issue 14)
         _row("p9", t, query_type="CREATE_EXTERNAL_FUNCTION",
              text="create external function DB.S.F(x varchar) returns variant api_integration = I as 'https://x'"),
+        _row("p10", t, query_type="ALTER_SESSION", text="alter session set query_tag = 'share function'"),
     ])
     assert _ids(_source(query_types=["INSERT"])) == ["p1", "p2", "p3", "p4", "p8", "p9"]  # not by type: by text
     assert _ids(_source()) == ["p1", "p2", "p3", "p4", "p5", "p8", "p9"]  # SELECTs are read by default

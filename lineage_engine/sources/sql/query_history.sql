@@ -36,7 +36,7 @@ WHERE end_time >= %(win_start)s
   AND start_time >= %(start_floor)s
   AND execution_status = 'SUCCESS'
   AND (query_type IN (%(query_types)s)
-       OR (query_type NOT IN ('SELECT', 'SHOW', 'DESCRIBE')
+       OR (query_type NOT IN ('SELECT', 'SHOW', 'DESCRIBE', 'ALTER_SESSION', 'USE')
            AND (query_text ILIKE '%%masking polic%%' OR query_text ILIKE '%%row access polic%%'
                 OR query_text ILIKE '%%set tag%%' OR query_text ILIKE '%%share%%'
                 OR query_text ILIKE '%%function%%')))
