@@ -35,7 +35,7 @@ from lineage_engine.output import (
     rows_json,
     rows_table,
 )
-from lineage_engine.profiling import Profile  # stdlib only
+from lineage_engine.profiling import NO_PROFILE, Profile  # stdlib only
 from lineage_engine.suggest import check_choice
 
 
@@ -417,6 +417,8 @@ def scan(
                                                  "ledger and the alert outbox are not touched.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv (json and csv print the "  # noqa: A002
                                         "exposure paths only)")] = "table",
+    profile: Annotated[bool, typer.Option("--profile", help="Print where the scan spent its time: seconds (wall and "
+                                          "CPU) per stage, and the peak RSS, on stderr.")] = False,
 ) -> None:
     """Find unmasked exposure paths, update the findings ledger, deliver new alerts (or, with --as-of, only answer).
 
@@ -438,12 +440,27 @@ def scan(
                   f"Exposure paths as of {when.isoformat()}")
         return
     s = settings()
-    report = services.scan(s, console=console if fmt == "table" else Console(stderr=True))
-    if fmt == "table":
-        _print_scan(report, services.alert_destination(s))
-    else:
-        emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
+    timing = Profile() if profile else NO_PROFILE
+    report = services.scan(s, console=console if fmt == "table" else Console(stderr=True), profile=timing)
+    with timing.timed("output"):
+        if fmt == "table":
+            _print_scan(report, services.alert_destination(s))
+        else:
+            emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
+    if profile:
+        _print_scan_profile(timing)
     _exit_if_undelivered(report, services.alert_destination(s))
+
+
+def _print_scan_profile(timing: Profile) -> None:
+    """Print the scan's seconds per stage and this process's CPU seconds and peak RSS on stderr."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    err = Console(stderr=True)
+    err.print(rows_table(timing.rows(), title="Where the scan spent its time (seconds; CPU of this process)"))
+    err.print(f"scan process: {usage.ru_utime + usage.ru_stime:.2f} s CPU (start-up included), "
+              f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB", markup=False)
 
 
 def _exit_if_undelivered(report: ScanReport, destination: str) -> None:

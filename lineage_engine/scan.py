@@ -50,7 +50,7 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
-from lineage_engine.exposure.explain import IntervalIndex, explain_path, opening_hop
+from lineage_engine.exposure.explain import Hop, IntervalIndex, IntervalLookup, explain_path, opening_hop
 from lineage_engine.exposure.masking import MaskingView, masking_spans, tag_masking_spans
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
@@ -60,7 +60,8 @@ from lineage_engine.facts import registry_facts
 from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
-from lineage_engine.walk_arrays import Holdings, WalkEdges, build_array_index, walk_origin_arrays
+from lineage_engine.profiling import NO_PROFILE, Profile
+from lineage_engine.walk_arrays import Holdings, TableIntervals, WalkEdges, build_array_index, walk_origin_arrays
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
@@ -157,6 +158,7 @@ def assess_exposure(
     max_hops: int = DEFAULT_MAX_HOPS,
     masking: MaskingInputs | None = None,
     statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> Exposure:
     """Return the exposure paths as of ``as_of`` from the graph and registry facts; read-only.
 
@@ -168,7 +170,8 @@ def assess_exposure(
     ``masking`` (:class:`MaskingInputs`, from the registry) applies masking policies with
     time (:mod:`lineage_engine.exposure.masking`); None: the assets' masking as of ``as_of``.
     ``statements`` looks up who ran the statements on the paths (the registry's
-    ``get_statements``); without it the explanations carry query ids only.
+    ``get_statements``); without it the explanations carry query ids only. ``profile``
+    collects seconds per stage (``graph.*``, ``walk``, ``paths``, ``explain``).
 
     Raises:
         ValueError: ``as_of`` is naive, or a risk threshold is not a severity.
@@ -176,30 +179,42 @@ def assess_exposure(
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("assess_exposure needs an aware UTC 'as_of'")
-    by_path = index_assets(assets)
-    sensitive = find_sensitive_origins(assets, pii_tags=frozenset(pii_tags))
-    table_origins, column_origins = split_origins(sensitive, by_path)
-    origins = {**table_origins, **column_origins}
-    origin_ids = sorted(origins)
+    with profile.timed("paths.origins"):
+        by_path = index_assets(assets)
+        sensitive = find_sensitive_origins(assets, pii_tags=frozenset(pii_tags))
+        table_origins, column_origins = split_origins(sensitive, by_path)
+        origins = {**table_origins, **column_origins}
+        origin_ids = sorted(origins)
     present: list[str] = []
     if origin_ids:
         home = {o: dataset_of(o) if o in column_origins else o for o in origin_ids}  # the origin's dataset
-        found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
+        with profile.timed("graph.present"):
+            found = {str(r["id"]) for r in store.run_trace(_PRESENT, {"ids": sorted(set(home.values()))})}
         present = [o for o in origin_ids if home[o] in found]
-    lineage = load_lineage(store, columns=any(o in column_origins for o in present)) if present else Lineage((), ())
-    rows = _walk(lineage, assets, present, column_origins, as_of, max_hops, masking) if present else []
-    paths = find_exposure_paths(
-        rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys,
-        masking=masking.view if masking is not None else None, at=as_of,
-        notes=masking.notes if masking is not None else None,
-    )
-    windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
-    live = [p for p in paths if not p.closed]
-    coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
-    columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
-    if paths and lineage.walk is not None and not lineage.edges:  # read compactly: the paths' intervals only
-        lineage = replace(lineage, edges=tuple(intervals_out_of(store, sorted({i for p in paths for i in p.path}))[0]))
-    explanations = explain_paths(paths, columns, lineage, as_of, statements) if paths else {}
+    with profile.timed("graph.edges"):
+        lineage = load_lineage(store, columns=any(o in column_origins for o in present)) if present else Lineage((), ())
+    with profile.timed("walk"):
+        rows = _walk(lineage, assets, present, column_origins, as_of, max_hops, masking) if present else []
+    with profile.timed("paths"):
+        paths = find_exposure_paths(
+            rows, origins, by_path, risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys,
+            masking=masking.view if masking is not None else None, at=as_of,
+            notes=masking.notes if masking is not None else None,
+        )
+        windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
+        live = [p for p in paths if not p.closed]
+        coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
+        columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
+    intervals: IntervalLookup | None = None
+    if paths and lineage.walk is not None and not lineage.edges:  # read compactly
+        if lineage.walk.statements is not None:  # every interval's statement came with the walk's columns
+            with profile.timed("explain.intervals"):
+                intervals = TableIntervals(lineage.walk, as_of)
+        else:  # the paths' intervals only
+            with profile.timed("graph.path_intervals"):
+                lineage = replace(lineage, edges=tuple(intervals_out_of(store, sorted({i for p in paths for i in p.path}))[0]))
+    with profile.timed("explain"):
+        explanations = explain_paths(paths, columns, lineage, as_of, statements, intervals) if paths else {}
     return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=live, coverage=coverage, at=as_of,
                     windows=windows, explanations=explanations)
 
@@ -210,6 +225,7 @@ def explain_paths(
     lineage: Lineage,
     as_of: datetime,
     statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None = None,
+    intervals: IntervalLookup | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Return each path's explanation, by (origin, terminal) (issue 10 §6).
 
@@ -217,27 +233,39 @@ def explain_paths(
     role, at} | None}``; a hop is :meth:`Hop.as_dict` plus ``user`` and ``role`` of its
     statement. ``opened_by`` is the statement of the hop into the terminal: the last one
     that put the data there by ``as_of``. ``columns``: how many ids at the origin end of each
-    walked path (by origin and path) are columns.
+    walked path (by origin and path) are columns. Paths share hops, and equal hops share one
+    dict (and equal openings one ``opened_by``): read the result, do not change it in place.
+    ``intervals``: where hops find their interval (:class:`~lineage_engine.walk_arrays.TableIntervals`);
+    None: an :class:`IntervalIndex` of ``lineage``'s edges.
     """
-    index = IntervalIndex(lineage.edges, lineage.column_edges)
-    walked = {p: explain_path(p.path, columns.get((p.origin, p.path), 0), index, as_of) for p in paths}
-    query_ids = sorted({h.query_id for hops in walked.values() for h in hops if h.query_id})
+    index = intervals if intervals is not None else IntervalIndex(lineage.edges, lineage.column_edges)
+    cache: dict[tuple[str, str, str, bool], Hop] = {}  # paths share hops: each explained once
+    walked = [(p, explain_path(p.path, columns.get((p.origin, p.path), 0), index, as_of, cache)) for p in paths]
+    query_ids = sorted({h.query_id for h in cache.values() if h.query_id})
     known = dict(statements(query_ids)) if statements is not None and query_ids else {}
+    shown_hops: dict[int, dict[str, Any]] = {}  # by id(hop): equal hops share one (read-only) dict
+    openings: dict[int, dict[str, Any]] = {}
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for path, hops in walked.items():
+    for path, hops in walked:
         shown = []
         for hop in reversed(hops):
-            who = known.get(hop.query_id)
-            shown.append({**hop.as_dict(), "user": who.user_name if who else None,
-                          "role": who.role_name if who else None})
+            item = shown_hops.get(id(hop))
+            if item is None:
+                who = known.get(hop.query_id)
+                item = shown_hops[id(hop)] = {**hop.as_dict(), "user": who.user_name if who else None,
+                                              "role": who.role_name if who else None}
+            shown.append(item)
         first = opening_hop(hops)
         opened_by = None
         if first is not None:
-            who = known.get(first.query_id)
-            at = who.end_time if who else first.valid_from
-            opened_by = {"query_id": first.query_id, "query_type": first.query_type,
-                         "user": who.user_name if who else None, "role": who.role_name if who else None,
-                         "at": at.isoformat() if at else None}
+            opened_by = openings.get(id(first))
+            if opened_by is None:
+                who = known.get(first.query_id)
+                at = who.end_time if who else first.valid_from
+                opened_by = openings[id(first)] = {
+                    "query_id": first.query_id, "query_type": first.query_type,
+                    "user": who.user_name if who else None, "role": who.role_name if who else None,
+                    "at": at.isoformat() if at else None}
         out[(path.origin, path.terminal)] = {"level": path.level, "hops": shown, "opened_by": opened_by}
     return out
 
@@ -257,6 +285,7 @@ def scan_once(
     max_hops: int = DEFAULT_MAX_HOPS,
     alert_budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
     adjust: Callable[[list[ExposurePath], datetime], list[ExposurePath]] | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> ScanReport:
     """Run one exposure scan as of ``now`` and deliver the alerts it queued.
 
@@ -276,6 +305,9 @@ def scan_once(
             (``monitoring.alert_budget_seconds``; see :func:`deliver_outbox`).
         adjust: applied to the open paths before they are recorded (issue 14 §3: who can
             read each terminal, severity raised for a broad one); None: unchanged.
+        profile: collects wall and CPU seconds per stage (``lineage-engine scan --profile``):
+            ``registry.*`` reads and writes, ``graph.*`` reads, ``walk``, ``paths``,
+            ``explain``, ``adjust``, ``alerts``.
 
     Returns:
         The :class:`ScanReport`.
@@ -288,9 +320,12 @@ def scan_once(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("scan_once needs an aware UTC 'now'")
-    exposure = assess_exposure(store, registry_facts(registry, now), as_of=now, pii_tags=pii_tags,
-                               risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, max_hops=max_hops,
-                               masking=MaskingInputs(registry), statements=registry.get_statements)
+    with profile.timed("registry.facts"):
+        assets = registry_facts(registry, now)
+        masking = MaskingInputs(registry)
+    exposure = assess_exposure(store, assets, as_of=now, pii_tags=pii_tags, risk_thresholds=risk_thresholds,
+                               tag_risk_keys=tag_risk_keys, max_hops=max_hops, masking=masking,
+                               statements=registry.get_statements, profile=profile)
     if exposure.origins and not exposure.present:
         open_findings = registry.list_findings("open")
         if open_findings:
@@ -302,13 +337,16 @@ def scan_once(
             )
     paths, coverage = exposure.paths, exposure.coverage
     if adjust is not None:
-        paths = adjust(paths, now)
-    outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
-                                   explanations=exposure.explanations)
-    delivery = deliver_outbox(
-        registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
-        budget_seconds=alert_budget_seconds,
-    )
+        with profile.timed("adjust"):
+            paths = adjust(paths, now)
+    with profile.timed("registry.record_scan"):
+        outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
+                                       explanations=exposure.explanations)
+    with profile.timed("alerts"):
+        delivery = deliver_outbox(
+            registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,
+            budget_seconds=alert_budget_seconds,
+        )
     return ScanReport(
         origins=exposure.origins,
         paths=paths,

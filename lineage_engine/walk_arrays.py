@@ -36,10 +36,10 @@ holdings it reads.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -71,6 +71,9 @@ class WalkEdges:
         valid_to: ``int64`` UTC microseconds, :data:`POS` while the interval is open.
         moves: ``bool``, True when the interval's ``query_type`` moved identity (RENAME,
             SWAP: :data:`~lineage_engine.exposure.walk.MOVE_QUERY_TYPES`).
+        statements: the intervals' ``last_query_id`` and ``query_type`` (``""`` when
+            null), as two columns (lists or Arrow string arrays), for path explanations
+            (:class:`TableIntervals`); None when not read.
     """
 
     ids: tuple[str, ...]
@@ -80,6 +83,7 @@ class WalkEdges:
     valid_to: np.ndarray
     last_seen: np.ndarray
     moves: np.ndarray
+    statements: tuple[Any, Any] | None = None
 
     def __len__(self) -> int:
         return int(self.downstream.shape[0])
@@ -323,6 +327,91 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
     reached = np.flatnonzero((hpcell >= 0) & ~stop)
     return HoldingColumns(origin, index.ids, reached, hpcell[reached], harrive[reached], np.concatenate(cell_node),
                           np.concatenate(cell_parent))
+
+
+@dataclass(frozen=True, slots=True)
+class PickedInterval:
+    """The fields of a dataset interval a path explanation shows (an :class:`EdgeRow`'s, by name)."""
+
+    downstream: str
+    upstream: str
+    valid_from: datetime
+    valid_to: datetime | None
+    last_query_id: str
+    query_type: str
+    transform: str = ""
+    kind: str = ""
+
+
+class TableIntervals:
+    """The dataset interval each hop ``downstream <- upstream`` shows as of one instant, from
+    :class:`WalkEdges` with ``statements`` (the scan's compact read; issue 13 §6).
+
+    The same choice as :class:`lineage_engine.exposure.explain.IntervalIndex` (the interval
+    open at ``as_of`` when there is one, else the latest one opened by ``as_of``), made for
+    every pair at once on arrays: sorting the intervals opened by ``as_of`` by (pair, open
+    at ``as_of``, ``valid_from``) puts each pair's pick last. A hop's interval is built when
+    looked up. No column intervals: :meth:`column` finds none.
+
+    Raises:
+        ValueError: ``edges`` has no ``statements``, or ``as_of`` is naive.
+    """
+
+    __slots__ = ("as_of", "_edges", "_rank", "_keys", "_rows", "_ids", "_types")
+
+    def __init__(self, edges: WalkEdges, as_of: datetime, rank: Mapping[str, int] | None = None) -> None:
+        if edges.statements is None:
+            raise ValueError("TableIntervals needs WalkEdges read with their statements")
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise ValueError("TableIntervals needs an aware UTC 'as_of'")
+        t = micros(as_of)
+        n = max(len(edges.ids), 1)
+        opened = np.flatnonzero(edges.valid_from <= t)
+        key = edges.downstream[opened] * n + edges.upstream[opened]
+        current = edges.valid_to[opened] > t
+        order = np.lexsort((edges.valid_from[opened], current, key))
+        sorted_keys = key[order]
+        last = np.ones(sorted_keys.shape[0], dtype=bool)
+        last[:-1] = sorted_keys[1:] != sorted_keys[:-1]
+        self.as_of = as_of
+        self._edges = edges
+        self._rank = rank if rank is not None else {i: k for k, i in enumerate(edges.ids)}
+        self._keys = sorted_keys[last]
+        self._rows = opened[order[last]]
+        query_ids, query_types = edges.statements
+        self._ids, self._types = _texts(query_ids, self._rows), _texts(query_types, self._rows)
+
+    def table(self, downstream: str, upstream: str, as_of: datetime) -> PickedInterval | None:
+        """Return the interval shown for the hop ``downstream <- upstream`` (None: no interval)."""
+        if as_of != self.as_of:
+            raise ValueError("TableIntervals was built for another instant")
+        d, u = self._rank.get(downstream), self._rank.get(upstream)
+        if d is None or u is None:
+            return None
+        key = d * max(len(self._edges.ids), 1) + u
+        at = int(np.searchsorted(self._keys, key))
+        if at >= self._keys.shape[0] or int(self._keys[at]) != key:
+            return None
+        row = int(self._rows[at])
+        edges = self._edges
+        valid_to = int(edges.valid_to[row])
+        return PickedInterval(
+            downstream, upstream, _EPOCH + timedelta(microseconds=int(edges.valid_from[row])),
+            None if valid_to >= POS else _EPOCH + timedelta(microseconds=valid_to),
+            self._ids[at], self._types[at])
+
+    def column(self, downstream: str, upstream: str, as_of: datetime) -> None:
+        """Column intervals are not read here: always None."""
+        return None
+
+
+def _texts(column: Any, rows: np.ndarray) -> list[str]:
+    """Return ``column[rows]`` as ``str`` (null: ``""``) from a list or an Arrow string array."""
+    if hasattr(column, "take"):  # Arrow: one conversion of the picked rows
+        values = column.take(rows).to_pylist()
+    else:
+        values = [column[r] for r in rows.tolist()]
+    return [v or "" for v in values]
 
 
 class _HoldingSequence(Sequence[Holding]):

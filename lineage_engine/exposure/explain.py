@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lineage_engine.model import EdgeRow, dataset_of
 
@@ -58,6 +58,32 @@ class Hop:
         }
 
 
+class Interval(Protocol):
+    """What a hop reads of its interval (an :class:`EdgeRow` has it)."""
+
+    @property
+    def valid_from(self) -> datetime: ...
+    @property
+    def valid_to(self) -> datetime | None: ...
+    @property
+    def last_query_id(self) -> str: ...
+    @property
+    def query_type(self) -> str: ...
+    @property
+    def transform(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
+class IntervalLookup(Protocol):
+    """Where :func:`explain_path` finds each hop's interval (:class:`IntervalIndex`, or the
+    scan's columnar ``lineage_engine.walk_arrays.TableIntervals``)."""
+
+    def table(self, downstream: str, upstream: str, as_of: datetime) -> Interval | None: ...
+
+    def column(self, downstream: str, upstream: str, as_of: datetime) -> Interval | None: ...
+
+
 class IntervalIndex:
     """Edge intervals by (downstream, upstream), for :func:`explain_path` (build once per answer)."""
 
@@ -91,14 +117,19 @@ def _pick(rows: Sequence[EdgeRow], as_of: datetime) -> EdgeRow | None:
     return max(pool, key=lambda r: r.valid_from) if pool else None
 
 
-def explain_path(path: Sequence[str], columns: int, index: IntervalIndex, as_of: datetime) -> list[Hop]:
+def explain_path(path: Sequence[str], columns: int, index: IntervalLookup, as_of: datetime,
+                 cache: dict[tuple[str, str, str, bool], Hop] | None = None) -> list[Hop]:
     """Return the hops of a walked path, terminal end first (the path's own order).
 
     Args:
         path: ids terminal first, origin last (as the walks return them).
         columns: how many ids at the origin end of ``path`` are column ids (0: all datasets).
-        index: the graph's intervals.
+        index: the graph's intervals (:class:`IntervalIndex`, or any :class:`IntervalLookup`).
         as_of: the walk's instant (aware UTC).
+        cache: hops already explained with the same ``index`` and ``as_of``, by (downstream,
+            upstream, level, upstream is a column); filled here. Paths of one walk share most
+            of their hops (a path is its parent's plus one), so a caller explaining many
+            paths looks each hop up once, and equal hops are the same object.
 
     Returns:
         ``len(path) - 1`` hops; a hop whose interval is unknown has empty statement fields.
@@ -107,17 +138,25 @@ def explain_path(path: Sequence[str], columns: int, index: IntervalIndex, as_of:
     hops: list[Hop] = []
     for k in range(len(path) - 1):
         down, up = path[k], path[k + 1]
+        level = "column" if k >= first_column else "table"
+        key = (down, up, level, k + 1 >= first_column)
+        if cache is not None:
+            known = cache.get(key)
+            if known is not None:
+                hops.append(known)
+                continue
         if k >= first_column:
             row = index.column(down, up, as_of)
-            level = "column"
         else:
             row = index.table(down, dataset_of(up) if k + 1 >= first_column else up, as_of)
-            level = "table"
         if row is None:
-            hops.append(Hop(down, up, level))
-            continue
-        hops.append(Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
-                        query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to))
+            hop = Hop(down, up, level)
+        else:
+            hop = Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
+                      query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to)
+        if cache is not None:
+            cache[key] = hop
+        hops.append(hop)
     return hops
 
 

@@ -180,7 +180,8 @@ class EmbeddedGraphStore(CypherGraphStore):
 
         One read transaction: the Dataset ids by internal offset, then the intervals by
         offsets (no string per row, timestamps as ``int64`` microseconds); about 40 bytes per
-        interval. See :meth:`CypherGraphStore.walk_edges`.
+        interval, plus the statements (query id and type) as Arrow strings for the paths'
+        explanations. See :meth:`CypherGraphStore.walk_edges`.
 
         Raises:
             GraphError: the graph could not be read.
@@ -190,7 +191,7 @@ class EmbeddedGraphStore(CypherGraphStore):
             edges = self._arrow(
                 "MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) RETURN offset(id(d)) AS d, offset(id(u)) AS u, "
                 "e.valid_from AS valid_from, e.valid_to AS valid_to, e.last_seen AS last_seen, "
-                "e.query_type AS query_type")
+                "e.query_type AS query_type, e.last_query_id AS last_query_id")
         return walk_edges_from_arrow(nodes, edges)
 
     def _arrow(self, query: str) -> Any:

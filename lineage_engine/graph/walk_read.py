@@ -34,7 +34,8 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
         nodes: columns ``o`` (the engine's node offset) and ``id`` (dataset id), one row
             per Dataset.
         edges: columns ``d``, ``u`` (node offsets of downstream and upstream),
-            ``valid_from``, ``valid_to``, ``last_seen`` (timestamps, UTC) and ``query_type``.
+            ``valid_from``, ``valid_to``, ``last_seen`` (timestamps, UTC) and ``query_type``;
+            with a ``last_query_id`` column too, the result carries ``statements``.
         move_query_types: ``query_type`` values that move identity (any case).
     """
     offsets = np.asarray(nodes.column("o").to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -54,4 +55,6 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
         valid_to=_micros(edges.column("valid_to")),
         last_seen=last_seen,
         moves=np.asarray(pc.fill_null(moves, False).to_numpy(zero_copy_only=False), dtype=bool),
+        statements=((pc.fill_null(edges.column("last_query_id"), ""), pc.fill_null(edges.column("query_type"), ""))
+                    if "last_query_id" in edges.column_names else None),
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from lineage_engine.registry.tables import FindingEventRow
@@ -34,6 +34,7 @@ GENESIS_HASH = "0" * 64
 """``prev_hash`` of the first event of an installation."""
 
 _CHAIN_LOCK_KEY = 0x4C45_5643  # PostgreSQL advisory lock for appends ("LEVC")
+_INSERT_CHUNK = 10_000  # events per executemany (no ORM object per event: a scan may append a million)
 
 
 def _iso(value: datetime) -> str:
@@ -87,9 +88,9 @@ def append_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     session.flush()
     last = session.scalar(select(FindingEventRow.hash).order_by(FindingEventRow.id.desc()).limit(1))
-    for row in chain_rows(last, events):
-        session.add(FindingEventRow(**row))
-    session.flush()
+    rows = chain_rows(last, events)
+    for start in range(0, len(rows), _INSERT_CHUNK):  # one multi-row insert per chunk, ids in chain order
+        session.execute(insert(FindingEventRow), rows[start:start + _INSERT_CHUNK])
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,36 @@ def insert_alert(session: Session, kind: str, dedupe_key: str, payload: dict[str
     return session.execute(statement).scalar_one_or_none() is not None
 
 
+_ALERT_CHUNK = 5_000
+"""Outbox alerts per statement in :func:`insert_alerts` (and dedupe keys per ``IN``)."""
+
+
+def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[str, Any]]], at: datetime) -> set[str]:
+    """Add outbox alerts ``(dedupe_key, payload)`` whose key does not exist yet; return the keys added.
+
+    The same as :func:`insert_alert` for each, in order (a key repeated in ``alerts`` is added
+    once), in a few statements: the keys already there are read, the rest inserted many at a
+    time. Inside the scan's transaction (the scan lock on PostgreSQL, SQLite's single writer),
+    so no other writer adds a key in between.
+    """
+    table = AlertOutboxRow.__table__
+    keys = [key for key, _ in alerts]
+    present: set[str] = set()
+    for start in range(0, len(keys), _ALERT_CHUNK):
+        chunk = keys[start:start + _ALERT_CHUNK]
+        present.update(session.scalars(select(table.c.dedupe_key).where(table.c.dedupe_key.in_(chunk))))
+    added: set[str] = set()
+    rows = []
+    for key, payload in alerts:
+        if key in present or key in added:
+            continue
+        added.add(key)
+        rows.append({"kind": kind, "dedupe_key": key, "payload": payload, "created_at": at, "attempts": 0})
+    for start in range(0, len(rows), _ALERT_CHUNK):
+        session.execute(table.insert(), rows[start:start + _ALERT_CHUNK])
+    return added
+
+
 def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None) -> None:
     if explanation is not None:
         row.explanation = explanation
@@ -289,10 +319,12 @@ def record_scan(
             events.append(_event(row, "resolved", now, SCAN_ACTOR, severity=row.severity))
 
     session.flush()  # assigns ids to new findings
-    for row, path, event, previous in alerts:
-        payload = alert_payload(row, path, event, previous)
-        dedupe = f"{ALERT_KIND}:{row.id}:{event}:{now.isoformat()}"
-        if insert_alert(session, ALERT_KIND, dedupe, payload, now):
+    queued = [(row, event, f"{ALERT_KIND}:{row.id}:{event}:{now.isoformat()}", path, previous)
+              for row, path, event, previous in alerts]
+    added = insert_alerts(session, ALERT_KIND, [(dedupe, alert_payload(row, path, event, previous))
+                                                for row, event, dedupe, path, previous in queued], now)
+    for row, event, dedupe, _path, _previous in queued:
+        if dedupe in added:
             events.append(_event(row, "alerted", now, SCAN_ACTOR, alert=event, dedupe_key=dedupe,
                                  severity=row.severity))
         row.last_alerted_at, row.last_alerted_severity = now, row.severity

@@ -135,7 +135,7 @@ def test_scan_is_one_transaction_with_its_alerts(registry: Registry, monkeypatch
     def crash(*_: object) -> bool:
         raise RuntimeError("crash between ledger and outbox")
 
-    monkeypatch.setattr(findings_module, "insert_alert", crash)
+    monkeypatch.setattr(findings_module, "insert_alerts", crash)
     with pytest.raises(RuntimeError):
         registry.record_scan([_path("prod_db.mart.x", "HIGH")], T0)
     assert registry.list_findings() == [] and registry.pending_alerts() == []
