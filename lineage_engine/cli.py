@@ -213,10 +213,18 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
         f"  quarantined: {r.quarantined} this crawl, {outcome.quarantined_total} in total "
         "(see 'lineage-engine quarantine')"
     )
+    if r.merge.events_late:
+        console.print(f"  [yellow]{r.merge.events_late} lineage events merged out of END_TIME order: they ended before "
+                      "the last event already applied to their dataset and were folded into the past (see README, "
+                      "\"Late rows\")[/]")
+    if r.merge.events_inexact:
+        console.print(f"  [yellow]{r.merge.events_inexact} late replacing, DROP, RENAME or SWAP events could not be "
+                      "applied exactly: edges they would have closed were observed since and are kept (lineage may "
+                      "over-report there, never under-report)[/]")
     if r.merge.events_skipped:
         console.print(f"  [yellow]{r.merge.events_skipped} lineage events not merged: at or before the last event "
-                      "already applied to their dataset (read again after a crash or --reset-watermark, or rows out of END_TIME "
-                      "order)[/]")
+                      "already applied to their dataset, and already in the graph (read again after a crash or "
+                      "--reset-watermark)[/]")
     if r.internal_errors:
         console.print(f"  [yellow]{r.internal_errors} statements hit an unexpected error and were quarantined as "
                       "internal_error (please report them; the crawl went on)[/]")

@@ -529,9 +529,12 @@ class MergeReport:
 
     ``edges_created`` counts new dataset-edge intervals, ``edges_closed`` intervals given a
     valid_to, ``edges_updated`` existing open intervals re-observed; the ``column_edges_*``
-    counts are the same for column edges. ``events_skipped`` counts events at or before the
-    last event already applied to their dataset: a replay after a crash, or a row out of
-    ``END_TIME`` order (its lineage is not merged into the past; see the README).
+    counts are the same for column edges. Events at or before the last event already applied
+    to their dataset are *late* (a replay after a crash or ``--reset-watermark``, or a row out
+    of ``END_TIME`` order; see the README): ``events_skipped`` counts those that changed
+    nothing (already in the graph), ``events_late`` those merged into the past, and
+    ``events_inexact`` those that could not be applied exactly (edges they would have closed
+    were kept: a superset).
     """
 
     datasets_created: int = 0
@@ -542,6 +545,8 @@ class MergeReport:
     column_edges_updated: int = 0
     column_edges_closed: int = 0
     events_skipped: int = 0
+    events_late: int = 0
+    events_inexact: int = 0
 
     def __add__(self, other: MergeReport) -> MergeReport:
         """Return the field-by-field sum (what two batches changed together)."""

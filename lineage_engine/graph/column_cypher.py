@@ -33,6 +33,10 @@ READ_OPEN_COLUMN_INTERVALS = (
     "MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
     f"WHERE e.valid_to IS NULL RETURN {_COLUMN_EDGE_FIELDS}"
 )
+READ_COLUMN_INTERVAL_HISTORY = (  # every interval, open or closed, into datasets with late events (rare)
+    "MATCH (t:Dataset) WHERE t.id IN $ids MATCH (t)-[:HAS_COLUMN]->(d:`Column`) "
+    f"MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) RETURN {_COLUMN_EDGE_FIELDS}"
+)
 # Column nodes: the stored ones among a plan's are read by id (a plain list: the primary-key
 # index), the others created from a plain id list, then named. On LadybugDB 0.22 a key taken
 # from a map field (``MERGE``/``CREATE (c {id: r.id})``) checks the primary key the slow way:
@@ -64,6 +68,12 @@ UPDATE_COLUMN_INTERVALS = (
     "e.last_query_id = r.last_query_id, e.query_type = r.query_type, e.provenance = r.provenance"
 )
 SET_COLUMN_VIA = f"{_MATCH_COLUMN_INTERVAL}SET e.via = r.via"
+MOVE_COLUMN_INTERVALS_BACK = (  # a late event derived the edge earlier (graph/intervals.py); the update then matches it
+    "UNWIND $rows AS r MATCH (d:`Column` {id: r.downstream}) MATCH (u:`Column` {id: r.upstream}) "
+    "MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_from = r.stored_from AND e.kind = r.kind "
+    "SET e.valid_from = r.valid_from, e.first_seen = r.first_seen, e.observations = r.observations, e.via = r.via"
+)
+SET_COLUMN_TRANSFORM = f"{_MATCH_COLUMN_INTERVAL}SET e.transform = r.transform"  # a late event revealed more
 CLOSE_COLUMN_INTERVALS = f"{_MATCH_COLUMN_INTERVAL}SET e.valid_to = r.valid_to"
 ALL_COLUMN_EDGES = (
     f"MATCH (d:`Column`)-[e:DERIVES_FROM]->(u:`Column`) RETURN {_COLUMN_EDGE_FIELDS} "

@@ -39,15 +39,18 @@ from lineage_engine.graph.column_cypher import (
     COLUMN_EDGES_AS_OF,
     CREATE_COLUMNS,
     LINK_NEW_COLUMNS,
+    MOVE_COLUMN_INTERVALS_BACK,
     NAME_COLUMNS,
     READ_COLUMN_IDS,
+    READ_COLUMN_INTERVAL_HISTORY,
     READ_OPEN_COLUMN_INTERVALS,
+    SET_COLUMN_TRANSFORM,
     SET_COLUMN_VIA,
     UPDATE_COLUMN_INTERVALS,
     UPSERT_COLUMN_INTERVALS,
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
-from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, reads_for
+from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, late_datasets, reads_for, resets_of
 from lineage_engine.model import (
     CONTAINER_KINDS,
     Asset,
@@ -78,6 +81,12 @@ READ_OPEN_INTERVALS = (
     "UNWIND $ids AS i MATCH (d:Dataset {id: i})-[e:DERIVES_FROM]->(u:Dataset) "
     f"WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
 )
+READ_INTERVAL_HISTORY = (  # every interval, open or closed, into datasets with late events (rare)
+    "UNWIND $ids AS i MATCH (d:Dataset {id: i})-[e:DERIVES_FROM]->(u:Dataset) "
+    f"RETURN {_EDGE_FIELDS}"
+)
+READ_RESETS = "UNWIND $ids AS i MATCH (d:Dataset {id: i}) WHERE d.resets IS NOT NULL RETURN d.id AS id, d.resets AS resets"
+SET_RESETS = "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) SET d.resets = r.resets"
 READ_OPEN_PAIRS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
     f"MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
@@ -113,6 +122,10 @@ UPSERT_INTERVALS = (
     "SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
     "e.observations = r.observations, e.last_query_id = r.last_query_id, "
     "e.query_type = r.query_type, e.via = r.via, e.provenance = r.provenance"
+)
+MOVE_INTERVALS_BACK = (  # a late event derived the edge earlier: its interval starts earlier (graph/intervals.py)
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
+    "MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_from = r.stored_from SET e.valid_from = r.valid_from"
 )
 CLOSE_INTERVALS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
@@ -256,13 +269,24 @@ class CypherGraphStore(ABC):
         open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
         column_rows = [edge_row(r) for r in
                        self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
-        if lane != lanes.QUERY_HISTORY:
+        ordered = lane == lanes.QUERY_HISTORY
+        if not ordered:
             nodes = {i: replace(n, last_event_at=None, last_event_query_id=None) for i, n in nodes.items()}
         open_rows, column_rows = lanes.in_lane(open_rows, lane), lanes.in_lane(column_rows, lane)
+        # late events (rows out of END_TIME order, replays) fold against the whole stored
+        # history of their datasets and the resets of the datasets (graph/timeline.py)
+        late = late_datasets(events, nodes) if ordered else ()
+        history = lanes.in_lane((edge_row(r) for r in self._run_chunked(READ_INTERVAL_HISTORY, "ids", late)), lane)
+        column_history = lanes.in_lane(
+            (edge_row(r) for r in self._run_chunked(READ_COLUMN_INTERVAL_HISTORY, "ids", late)), lane)
+        reset_ids = sorted(set(late) | {i for e in events for i in resets_of(e)}) if ordered else []
+        resets = {str(r["id"]): list(r["resets"] or ()) for r in  # type: ignore[call-overload]
+                  self._run_chunked(READ_RESETS, "ids", reset_ids)}
         with self.profile.timed("graph.fold"):
-            plan = fold_events(events, nodes, open_rows, column_rows)
-        if lane != lanes.QUERY_HISTORY:
-            plan = replace(plan, marks=(), drops=(), revived=())
+            plan = fold_events(events, nodes, open_rows, column_rows, history=history,
+                               column_history=column_history, resets=resets, ordered=ordered)
+        if not ordered:
+            plan = replace(plan, marks=(), drops=(), revived=(), resets=())
         stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
         self._write_plan(plan, stored, lane)
         return plan.report
@@ -365,8 +389,11 @@ class CypherGraphStore(ABC):
                 {"id": n.id, "name": n.name, "kind": n.kind, "namespace": n.namespace,
                  "first_seen": n.first_seen, "last_seen": n.last_seen} for n in plan.nodes]),
             (SET_MARKS, "rows", [{"id": i, "at": at, "query_id": q} for i, at, q in plan.marks]),
+            (SET_RESETS, "rows", [{"id": i, "resets": list(positions)} for i, positions in plan.resets]),
             (SET_DROPPED, "rows", [{"id": i, "at": at} for i, at in plan.drops]),
             (CLEAR_DROPPED, "ids", list(plan.revived)),
+            (MOVE_INTERVALS_BACK, "rows", [{"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
+                                            "stored_from": stored_from} for r, stored_from in plan.moved_back]),
             (UPSERT_INTERVALS, "rows", [_interval_params(r) for r in plan.upserts]),
             (CLOSE_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
@@ -374,6 +401,10 @@ class CypherGraphStore(ABC):
             (CREATE_COLUMNS, "ids", [c.id for c in new_columns]),
             (NAME_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id, "name": c.name} for c in new_columns]),
             (LINK_NEW_COLUMNS, "rows", [{"id": c.id, "dataset_id": c.dataset_id} for c in new_columns]),
+            (MOVE_COLUMN_INTERVALS_BACK, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
+                 "stored_from": stored_from, "first_seen": r.first_seen, "observations": r.observations,
+                 "via": list(r.via)} for r, stored_from in plan.column_moved_back]),
             (UPSERT_COLUMN_INTERVALS, "rows", [
                 {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in plan.column_creates]),
             (UPDATE_COLUMN_INTERVALS, "rows", [
@@ -384,6 +415,9 @@ class CypherGraphStore(ABC):
             (SET_COLUMN_VIA, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
                  "via": list(r.via)} for r in plan.column_via]),
+            (SET_COLUMN_TRANSFORM, "rows", [
+                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
+                 "transform": r.transform} for r in plan.column_transforms]),
             (CLOSE_COLUMN_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to, "kind": r.kind} for r in plan.column_closes]),
@@ -400,7 +434,7 @@ class CypherGraphStore(ABC):
 
 
 _INTERVAL_STATEMENTS = frozenset({UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
-                                  SET_COLUMN_VIA, CLOSE_COLUMN_INTERVALS})
+                                  SET_COLUMN_VIA, SET_COLUMN_TRANSFORM, CLOSE_COLUMN_INTERVALS})
 """Statements that write one lineage interval each (keyed by provenance in lanes other than the query history)."""
 
 

@@ -55,14 +55,25 @@ def row_key(row: EdgeRow) -> tuple[str, str, str, datetime]:
 class _Interval:
     """A mutable working copy of one interval during the fold."""
 
-    __slots__ = ("row", "stored", "stored_open", "stored_via", "dirty")
+    __slots__ = ("row", "stored", "stored_open", "stored_via", "stored_to", "stored_transform", "stored_from", "dirty")
 
     def __init__(self, row: EdgeRow, *, stored: bool) -> None:
         self.row = row
         self.stored = stored
         self.stored_open = stored and row.valid_to is None
         self.stored_via = row.via if stored else None
+        self.stored_to = row.valid_to if stored else None
+        self.stored_transform = row.transform if stored else None
+        self.stored_from = row.valid_from if stored else None
         self.dirty = not stored
+
+    def covers(self, at: datetime) -> bool:
+        """Return True when the interval is valid at ``at`` (``valid_from <= at < valid_to``)."""
+        return self.row.valid_from <= at and (self.row.valid_to is None or self.row.valid_to > at)
+
+    def empty(self) -> bool:
+        """Return True for an interval valid at no instant (closed at its own ``valid_from``)."""
+        return self.row.valid_to is not None and self.row.valid_to <= self.row.valid_from
 
 
 class Intervals:
@@ -75,15 +86,31 @@ class Intervals:
             dataset); an edge from a node to itself is never stored.
     """
 
-    def __init__(self, open_rows: Iterable[EdgeRow], group_of: GroupOf, *, inside: bool = False) -> None:
+    def __init__(self, open_rows: Iterable[EdgeRow], group_of: GroupOf, *, inside: bool = False,
+                 history: Iterable[EdgeRow] = ()) -> None:
         self.group_of = group_of
         self.inside = inside
         self.open: dict[str, dict[EdgeKey, _Interval]] = {}
         self.all: dict[tuple[str, str, str, datetime], _Interval] = {}
         self.closed_here: dict[EdgeKey, _Interval] = {}
+        self.history: dict[EdgeKey, list[_Interval]] = {}
+        """Every known interval of a key (for the groups of late events: stored closed ones too)."""
+        self.keys: dict[str, set[EdgeKey]] = {}
+        """The keys of :attr:`history` by group."""
+        self.changes = 0
+        """Writes made by late events so far (:meth:`apply_late` compares it before and after)."""
+        self.inexact = False
+        """Set by :meth:`apply_late` when part of a late event could not be applied exactly."""
         for row in open_rows:
             if row.valid_to is None and self.storable(row.downstream, row.upstream):
                 self._track(_Interval(row, stored=True))
+        for row in history:
+            if row_key(row) not in self.all and self.storable(row.downstream, row.upstream):
+                interval = _Interval(row, stored=True)
+                if row.valid_to is None:
+                    self._track(interval)
+                else:
+                    self._remember(interval)
 
     def storable(self, downstream: str, upstream: str) -> bool:
         """Return False for a self-loop: an edge from a node to itself, or (``inside`` off) into its own group."""
@@ -93,8 +120,18 @@ class Intervals:
 
     def _track(self, interval: _Interval) -> None:
         row = interval.row
-        self.all[row_key(row)] = interval
+        self._remember(interval)
         self.open.setdefault(self.group_of(row.downstream), {})[(row.downstream, row.upstream, row.kind)] = interval
+
+    def _remember(self, interval: _Interval) -> None:
+        row = interval.row
+        key = (row.downstream, row.upstream, row.kind)
+        previous = self.all.get(row_key(row))
+        if previous is not None and previous in self.history.get(key, ()):
+            self.history[key].remove(previous)
+        self.all[row_key(row)] = interval
+        self.history.setdefault(key, []).append(interval)
+        self.keys.setdefault(self.group_of(row.downstream), set()).add(key)
 
     def apply(self, event: LineageEvent, wanted: dict[EdgeKey, Want]) -> None:
         """Apply one (not stale) event; ``wanted``: the edges it derives, for data-moving events."""
@@ -175,9 +212,197 @@ class Intervals:
         interval = self.open[self.group_of(key[0])].pop(key)
         if not interval.stored and interval.row.valid_from == at:
             del self.all[row_key(interval.row)]  # opened and closed at one instant: never valid
+            self.history[key].remove(interval)
             return
         interval.row = replace(interval.row, valid_to=at)
         self.closed_here[key] = interval
+
+    # -- late events: older than what is applied to their dataset ---------------------------
+
+    def apply_late(self, event: LineageEvent, wanted: dict[EdgeKey, Want],
+                   window_end: Callable[[str], datetime | None]) -> tuple[bool, bool]:
+        """Apply an event older than the last one applied to its target (or counterpart).
+
+        Needs every stored interval (open and closed) of the groups the event acts on in
+        ``history``. ``window_end(group)``: the instant of the group's first reset after the
+        event (a replace, DROP, RENAME or SWAP of it), None when none is known.
+
+        - What the event derives (an add, what a replace re-derives, what a RENAME or SWAP
+          moves) is present from the event's instant on (:meth:`late_add`): an interval opens
+          there up to ``window_end``, or the edge's next interval starts there instead, or the
+          interval covering the instant is re-observed; a column interval with a less
+          revealing transform gets the more revealing one from the event on.
+        - What a reset (replace, DROP, the sides of RENAME and SWAP) closes: an interval
+          valid at the event's instant and last observed before it is closed at that instant
+          (exact: nothing re-derived it since). One observed at or after it stays as it is: the
+          events between are not stored, so where it closed and reopened is unknown; it is
+          kept (a superset: over-report, never under-report) and the event is inexact. One
+          opened at the very instant of the event is taken as opened after it.
+
+        Returns:
+            ``(changed, exact)``: whether anything was written; whether the event was applied
+            as it would have been in END_TIME order. Replaying it changes nothing.
+        """
+        self.inexact = False
+        before = self.changes
+        target = event.target.id
+        other = event.counterpart.id if event.counterpart is not None else None
+        if event.operation is Operation.DROP:
+            self.late_reset(target, set(), event)
+        elif event.operation is Operation.RENAME and other is not None:
+            moved = {(other + d[len(target):], other + u[len(target):] if self.group_of(u) == target else u, k):
+                     (tuple(sorted(set(via) | set(event.via))), t)
+                     for (d, u, k), (via, t) in self.live_before(target, event.at).items()
+                     if self.group_of(u) != other}
+            self.late_reset(target, set(), event)
+            self.late_adds(other, moved, event, window_end)
+            self.late_reset(other, set(moved), event)
+        elif event.operation is Operation.SWAP and other is not None:
+            mine, theirs = self.live_before(target, event.at), self.live_before(other, event.at)
+            into_target = swapped(theirs, mine, other, target, self.group_of)
+            into_other = swapped(mine, theirs, target, other, self.group_of)
+            self.late_adds(target, into_target, event, window_end)
+            self.late_adds(other, into_other, event, window_end)
+            self.late_reset(target, set(into_target), event)
+            self.late_reset(other, set(into_other), event)
+        elif event.replaces and not reads_itself(event):
+            self.late_adds(target, wanted, event, window_end)
+            self.late_reset(target, set(wanted), event)
+        else:
+            self.late_adds(target, wanted, event, window_end)
+        return self.changes != before, not self.inexact
+
+    def live_before(self, group: str, at: datetime) -> dict[EdgeKey, Want]:
+        """Return the edges of ``group`` valid just before ``at`` (opened before, open at or closed at ``at``)."""
+        live: dict[EdgeKey, Want] = {}
+        for key in sorted(self.keys.get(group, ())):
+            for interval in self.history.get(key, ()):
+                row = interval.row
+                if row.valid_from < at and (row.valid_to is None or row.valid_to >= at) and not interval.empty():
+                    live[key] = (row.via, row.transform)
+        return live
+
+    def late_adds(self, group: str, wanted: dict[EdgeKey, Want], event: LineageEvent,
+                  window_end: Callable[[str], datetime | None]) -> None:
+        """Make each wanted edge present over ``[event, window_end(group))`` (see :meth:`apply_late`)."""
+        end = window_end(group)
+        for key, (via, transform) in sorted(wanted.items()):
+            self.late_add(key, event, via, transform, end)
+
+    def late_add(self, key: EdgeKey, event: LineageEvent, via: tuple[str, ...], transform: str,
+                 end: datetime | None) -> None:
+        """Make ``key`` present from ``event.at`` to ``end`` or to where its intervals end.
+
+        With no interval of ``key`` there, ``[event.at, end)`` opens. Else the first one is
+        extended back to the event's instant (or re-observed when it covers it), and it and the
+        intervals contiguous with it get the more revealing transform. An interval that ends
+        with no contiguous successor ended at a reset of the dataset (in END_TIME order only a
+        reset closes an edge, a change of transform reopens it at once), and so does the edge
+        the event derived: nothing opens after it (that stays right on a graph whose resets
+        before the upgrade are not stored).
+        """
+        downstream, upstream, kind = key
+        at = event.at
+        if not self.storable(downstream, upstream) or (end is not None and end <= at):
+            return
+        pieces = sorted((i for i in self.history.get(key, ()) if not i.empty()
+                         and (end is None or i.row.valid_from < end)
+                         and (i.row.valid_to is None or i.row.valid_to > at)), key=lambda i: i.row.valid_from)
+        if not pieces:
+            self._late_interval(key, event, via, transform, at, end)
+            return
+        for n, piece in enumerate(pieces):
+            if n and piece.row.valid_from != pieces[n - 1].row.valid_to:
+                return  # the edge ended at a reset
+            if transform and reveal(piece.row.transform, transform) != piece.row.transform:
+                piece = self._reveal_from(piece, at, reveal(piece.row.transform, transform))
+                pieces[n] = piece
+            if n == 0 and piece.row.valid_from > at:
+                if (not transform or piece.row.transform == transform) \
+                        and (downstream, upstream, kind, at) not in self.all:
+                    self._extend_back(piece, at, via)  # one interval, as END_TIME order makes it
+                else:  # the piece is more revealing than the event: END_TIME order splits there too
+                    self._late_interval(key, event, via, transform, at, piece.row.valid_from)
+            elif piece.covers(at):
+                self._observe(piece, event, via)
+
+    def late_reset(self, group: str, keep: set[EdgeKey], event: LineageEvent) -> None:
+        """Close the group's edges valid at the event and not in ``keep`` that nothing observed since."""
+        at = event.at
+        for key in sorted(self.keys.get(group, ())):
+            if key in keep:
+                continue
+            for interval in list(self.history.get(key, ())):
+                if interval.empty() or not interval.covers(at) or interval.row.valid_from == at:
+                    continue  # opened at the reset's own instant: after it (in one batch, one before is never valid)
+                if interval.row.last_seen < at:
+                    self._cut(interval, at)
+                else:
+                    self.inexact = True  # observed since: where it closed and reopened is unknown; kept
+
+    def _late_interval(self, key: EdgeKey, event: LineageEvent, via: tuple[str, ...], transform: str,
+                       start: datetime, end: datetime | None) -> None:
+        """Create the interval ``[start, end)`` of ``key`` observed by ``event`` (open when ``end`` is None)."""
+        downstream, upstream, kind = key
+        row = EdgeRow(downstream, upstream, start, end, event.at, event.at, 1, event.query_id,
+                      event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
+        interval = _Interval(row, stored=False)
+        if end is None:
+            self._track(interval)
+        else:
+            self._remember(interval)
+        self.changes += 1
+
+    def _observe(self, interval: _Interval, event: LineageEvent, via: tuple[str, ...]) -> None:
+        """Re-observe ``interval`` by a late event (only an event newer than ``last_seen`` counts)."""
+        row = interval.row
+        if event.at > row.last_seen:
+            row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,
+                          query_type=event.query_type, provenance=event.provenance)
+        merged_via = tuple(sorted(set(row.via) | set(via)))
+        if merged_via != row.via:
+            row = replace(row, via=merged_via)
+        if row != interval.row:
+            interval.row = row
+            interval.dirty = True
+            self.changes += 1
+
+    def _extend_back(self, interval: _Interval, start: datetime, via: tuple[str, ...]) -> None:
+        """Move ``interval``'s ``valid_from`` back to ``start``, the instant of a late event that derived
+        it earlier (one more observation, as END_TIME order counts it)."""
+        row = interval.row
+        del self.all[row_key(row)]
+        row = replace(row, valid_from=start, first_seen=min(start, row.first_seen),
+                      via=tuple(sorted(set(row.via) | set(via))))
+        row = replace(row, observations=row.observations + 1)
+        interval.row = row
+        interval.dirty = True
+        self.all[row_key(row)] = interval
+        self.changes += 1
+
+    def _reveal_from(self, interval: _Interval, at: datetime, transform: str) -> _Interval:
+        """Give ``interval`` the more revealing ``transform`` from ``at`` on; return the piece that has it."""
+        row = interval.row
+        if row.valid_from >= at:
+            interval.row = replace(row, transform=transform)
+            self.changes += 1
+            return interval
+        tail = _Interval(replace(row, valid_from=at, first_seen=at, transform=transform), stored=False)
+        self._cut(interval, at)
+        if tail.row.valid_to is None:
+            self._track(tail)
+        else:
+            self._remember(tail)
+        return tail
+
+    def _cut(self, interval: _Interval, at: datetime) -> None:
+        """End ``interval`` at ``at`` (earlier than its ``valid_to``, or it was open)."""
+        row = interval.row
+        key = (row.downstream, row.upstream, row.kind)
+        if row.valid_to is None:
+            self.open.get(self.group_of(row.downstream), {}).pop(key, None)
+        interval.row = replace(row, valid_to=at)
+        self.changes += 1
 
     def results(self) -> Changes:
         """Return what to write, rows sorted by :func:`row_key`."""
@@ -186,7 +411,12 @@ class Intervals:
             created=[i.row for i in intervals if not i.stored],
             updated=[i.row for i in intervals if i.stored and i.dirty],
             via_grown=[i.row for i in intervals if i.stored and i.dirty and i.row.via != i.stored_via],
-            closes=[i.row for i in intervals if i.row.valid_to is not None and (not i.stored or i.stored_open)],
+            # a stored closed interval re-observed is upserted open (dataset edges): close it again
+            closes=[i.row for i in intervals if i.row.valid_to is not None
+                    and (not i.stored or i.dirty or i.row.valid_to != i.stored_to)],
+            transformed=[i.row for i in intervals if i.stored and i.row.transform != i.stored_transform],
+            moved_back=[(i.row, i.stored_from) for i in intervals
+                        if i.stored and i.stored_from is not None and i.row.valid_from != i.stored_from],
         )
 
 
@@ -199,13 +429,18 @@ class Changes:
             then set it).
         updated: stored (open) intervals re-observed, or given more ``via``.
         via_grown: those of ``updated`` whose ``via`` grew.
-        closes: intervals whose ``valid_to`` becomes set.
+        closes: intervals whose ``valid_to`` becomes set (or moves earlier: a late event).
+        transformed: stored intervals whose ``transform`` a late event made more revealing.
+        moved_back: ``(row, stored valid_from)`` of stored intervals a late event extended
+            back to ``row.valid_from`` (write before the upserts: they match the new key).
     """
 
     created: list[EdgeRow]
     updated: list[EdgeRow]
     via_grown: list[EdgeRow]
     closes: list[EdgeRow]
+    transformed: list[EdgeRow]
+    moved_back: list[tuple[EdgeRow, datetime]]
 
     @property
     def upserts(self) -> list[EdgeRow]:

@@ -11,7 +11,9 @@ backticks, `` `Column` ``, which Neo4j accepts too.
 
 Two node properties extend design §4 for exact replays (see ``graph/timeline.py``):
 ``last_event_at`` and ``last_event_query_id`` hold the keyset position of the last
-lineage event applied to the dataset as a target.
+lineage event applied to the dataset as a target; ``resets`` the positions of its last
+replaces, DROPs, RENAMEs and SWAPs (``timeline.RESET_HISTORY``), which a late event's
+edges end at.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ DATASET_PROPERTIES: dict[str, str] = {
     "dropped_at": "TIMESTAMP",
     "last_event_at": "TIMESTAMP",
     "last_event_query_id": "STRING",
+    "resets": "STRING[]",
 }
 """``Dataset`` properties and their embedded types, in declaration order."""
 
@@ -92,6 +95,8 @@ EMBEDDED_SCHEMA: tuple[str, ...] = (
     f"FROM Dataset TO Dataset, FROM `Column` TO `Column`, {_columns(DERIVES_FROM_PROPERTIES)})",
     # Added by issue 3: upgrades a graph created before ``provenance`` existed (idempotent).
     "ALTER TABLE DERIVES_FROM ADD IF NOT EXISTS provenance STRING",
+    # Added for late events (graph/timeline.py): upgrades a graph created before ``resets``.
+    "ALTER TABLE Dataset ADD IF NOT EXISTS resets STRING[]",
 )
 """LadybugDB DDL: typed tables, created idempotently, in dependency order."""
 

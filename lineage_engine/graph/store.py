@@ -24,6 +24,10 @@ Temporal contract (design §6), applied by :meth:`GraphStore.apply_events` in ev
 - Self-loops are never stored (column edges between two columns of one dataset are, see below). Replaying a batch already applied changes nothing: counts,
   intervals and ``observations`` stay the same (observations only count events newer than
   the interval's ``last_seen``).
+- An event at or before the last one applied to its dataset (query-history lane) is *late*:
+  it is folded into the past against the dataset's stored intervals and ``resets``
+  (``graph/timeline.py``, README "Late rows"), so the result does not depend on where batches
+  cut; what cannot be applied exactly is kept open and counted (``events_inexact``).
 
 Column edges (issue 5) follow the same contract, event by event (``LineageEvent.columns``):
 ``(:Column {id, dataset_id, name})`` nodes (id ``db.schema.table.column``) linked from their

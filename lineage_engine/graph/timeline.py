@@ -12,14 +12,21 @@ stay exact on both backends without list properties. Contiguous intervals are co
 a replace that re-derives an upstream keeps its open interval, and a close immediately
 followed (same instant, same batch) by a re-add undoes the close.
 
-Replays. Each dataset records the keyset position ``(at, query_id)`` of the last event
-applied to it as a target (``last_event_at``, ``last_event_query_id``). An event whose
-position is at or before that of its target (or RENAME/SWAP counterpart) was already
-applied and is skipped, so re-running a batch, or an overlapping one, changes nothing.
-This assumes batches arrive in keyset order, as the crawler's watermark delivers them; an
-event older than what is stored for its target (a late backfill) is skipped, not merged
-into the past. Within a batch events apply strictly in the given order, and an interval's
-``observations`` counts only events newer than its ``last_seen``.
+Replays and late events. Each dataset records the keyset position ``(at, query_id)`` of the
+last event applied to it as a target (``last_event_at``, ``last_event_query_id``). An event
+at or before that position (stored, or of an earlier event of the batch: strictly before,
+since one statement's events share its position) is *late*: a row read again (a replay), or
+one that ended before a row already read (a file out of END_TIME order). A late event is
+folded by :meth:`~lineage_engine.graph.intervals.Intervals.apply_late` against every stored
+interval of its datasets and their *resets* (``resets``: the positions of the last
+:data:`RESET_HISTORY` replaces, DROPs, RENAMEs and SWAPs of each dataset): what it derives
+is present from its instant to the dataset's next reset, and what it resets is closed at its
+instant when nothing observed it since. Applied once or again, the result is the same, and it
+does not depend on where the batches cut; what cannot be applied exactly is kept (a
+superset) and counted (``MergeReport.events_inexact``). Events in order apply strictly in the
+given order, and an interval's ``observations`` counts only events newer than its
+``last_seen``. Lanes other than the query history have no positions: they never take the
+late path (:mod:`.lanes`).
 
 Column edges (issue 5) fold with the same code and the same events
 (:mod:`.intervals`): a column interval is keyed by ``(downstream, upstream, kind,
@@ -30,8 +37,9 @@ them. Column nodes are written for the endpoints of new column intervals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lineage_engine.graph.intervals import (
     Intervals,
@@ -84,8 +92,9 @@ class ColumnWrite:
 
 @dataclass(frozen=True, slots=True)
 class TimelinePlan:
-    """Everything one batch writes; apply in this order: nodes, marks, drops, upserts, closes,
-    then columns, column creates, column updates, column closes.
+    """Everything one batch writes; apply in this order: nodes, marks, resets, drops, moved_back,
+    upserts, closes, then columns, column_moved_back, column creates, column updates, column
+    transforms, column closes.
 
     Attributes:
         nodes: datasets named by the batch that are new or whose values change, by id.
@@ -98,6 +107,11 @@ class TimelinePlan:
         column_creates, column_updates: column intervals to create, and stored (open) ones
             re-observed or given more ``via`` (``column_via``: those whose ``via`` grew).
         column_closes: as ``closes``, for column edges.
+        resets: ``(id, positions)``: the new ``resets`` list (:func:`encode_position` strings,
+            oldest first, at most :data:`RESET_HISTORY`) of each dataset a reset changed.
+        column_transforms: stored column intervals whose transform a late event raised.
+        moved_back, column_moved_back: ``(row, stored valid_from)`` of stored intervals a late
+            event extended back to ``row.valid_from``; written first (later writes use the new key).
         report: what the batch changed; ``skipped``: events recognised as already applied.
     """
 
@@ -112,6 +126,10 @@ class TimelinePlan:
     column_updates: tuple[EdgeRow, ...] = ()
     column_via: tuple[EdgeRow, ...] = ()
     column_closes: tuple[EdgeRow, ...] = ()
+    resets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    column_transforms: tuple[EdgeRow, ...] = ()
+    moved_back: tuple[tuple[EdgeRow, datetime], ...] = ()
+    column_moved_back: tuple[tuple[EdgeRow, datetime], ...] = ()
     report: MergeReport = field(default_factory=MergeReport)
     skipped: int = 0
 
@@ -171,6 +189,94 @@ def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
                  tuple(sorted(column_targets)))
 
 
+RESET_HISTORY = 64
+"""Resets (replace, DROP, RENAME, SWAP) remembered per dataset for late events. A late event
+older than the oldest of a full list ends its edges at that one: later than the true next
+reset, perhaps (a superset), and counted inexact."""
+
+Position = tuple[datetime, str]
+"""A keyset position ``(at, query_id)``; ``at`` aware UTC."""
+
+
+def encode_position(position: Position) -> str:
+    """Return ``position`` as a string that sorts like it (``2026-05-04T10:00:00.000000Z|q1``)."""
+    at, query_id = position
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "|" + query_id
+
+
+def decode_position(text: str) -> Position:
+    """Return the position :func:`encode_position` wrote. Raises ValueError on other text."""
+    stamp, _, query_id = text.partition("|")
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc), query_id
+
+
+def resets_of(event: LineageEvent) -> tuple[str, ...]:
+    """Return the datasets whose content ``event`` resets (what :class:`Intervals` closes for it).
+
+    A replace that does not read its target, TRUNCATE, DROP: the target; RENAME: both names;
+    SWAP: both sides. An add (INSERT, MERGE, a replace reading its target) resets nothing.
+    """
+    other = event.counterpart.id if event.counterpart is not None else None
+    if event.operation is Operation.DROP:
+        return (event.target.id,)
+    if event.operation in (Operation.RENAME, Operation.SWAP) and other is not None:
+        return (event.target.id, other)
+    if event.replaces and not any(s.id == event.target.id for s in event.sources):
+        return (event.target.id,)
+    return ()
+
+
+def late_datasets(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState]) -> tuple[str, ...]:
+    """Return the targets and counterparts of the events :func:`fold_events` will find late, sorted.
+
+    The store reads every interval into them (open and closed, dataset and column) and their
+    ``resets`` before the fold (see the module doc).
+    """
+    marks = _Marks(dict(nodes))
+    late: set[str] = set()
+    for event in events:
+        if marks.late(event):
+            late.update(_ends(event))
+            marks.apply_late(event)
+        else:
+            marks.apply(event)
+    return tuple(sorted(late))
+
+
+def _ends(event: LineageEvent) -> tuple[str, ...]:
+    return (event.target.id,) if event.counterpart is None else (event.target.id, event.counterpart.id)
+
+
+class _Resets:
+    """The reset positions of the datasets a batch touches, stored and new (:data:`RESET_HISTORY`)."""
+
+    def __init__(self, stored: Mapping[str, Sequence[str]]) -> None:
+        self.lists: dict[str, list[Position]] = {i: sorted(decode_position(t) for t in v) for i, v in stored.items()}
+        self.changed: set[str] = set()
+
+    def add(self, event: LineageEvent) -> None:
+        position = (event.at, event.query_id)
+        for dataset_id in resets_of(event):
+            positions = self.lists.setdefault(dataset_id, [])
+            if position in positions:
+                continue
+            positions.append(position)
+            positions.sort()
+            del positions[:-RESET_HISTORY]
+            self.changed.add(dataset_id)
+
+    def first_after(self, dataset_id: str, position: Position) -> tuple[datetime | None, bool]:
+        """Return the instant of the dataset's first reset after ``position`` (None: none known),
+        and False when an older one may have been forgotten (the list is full and starts later)."""
+        positions = self.lists.get(dataset_id, [])
+        after = next((p for p in positions if p > position), None)
+        exact = not (len(positions) >= RESET_HISTORY and positions[0] > position)
+        return (after[0] if after is not None else None), exact
+
+    def writes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((i, tuple(encode_position(p) for p in self.lists[i])) for i in sorted(self.changed))
+
+
 def namespace_of(dataset_id: str) -> str:
     """Return the database part of a dataset id (``@db.schema.stage`` -> ``db``); an external
     location is its own namespace (``s3://bucket``)."""
@@ -187,18 +293,36 @@ class _Marks:
         self.dropped = {i: n.dropped_at for i, n in nodes.items()}
         self.marks: dict[str, tuple[datetime, str]] = {}
 
-    def stale(self, event: LineageEvent) -> bool:
+    def late(self, event: LineageEvent) -> bool:
+        """Return True when ``event`` is at or before its target's (or counterpart's) stored
+        position, or before a position an earlier event of the batch set."""
+        return any(self.late_for(i, event) for i in _ends(event))
+
+    def late_for(self, dataset_id: str, event: LineageEvent) -> bool:
         position = (event.at, event.query_id)
-        for dataset_id in (event.target.id, event.counterpart.id if event.counterpart else None):
-            node = self.nodes.get(dataset_id) if dataset_id else None
-            if node is not None and node.last_event_at is not None:
-                if position <= (node.last_event_at, node.last_event_query_id or ""):
-                    return True
-        return False
+        node = self.nodes.get(dataset_id)
+        if node is not None and node.last_event_at is not None \
+                and position <= (node.last_event_at, node.last_event_query_id or ""):
+            return True
+        return dataset_id in self.marks and position < self.marks[dataset_id]
+
+    def apply_late(self, event: LineageEvent) -> None:
+        """As :meth:`apply` for a late event: drop times change only on datasets it is not late for."""
+        dropped = dict(self.dropped)
+        keep = {i for i in _ends(event) if self.late_for(i, event)}
+        self.apply(event)
+        for dataset_id in keep:
+            if dataset_id in dropped:
+                self.dropped[dataset_id] = dropped[dataset_id]
+            else:
+                self.dropped.pop(dataset_id, None)
 
     def mark(self, dataset_id: str, event: LineageEvent, *, revive: bool) -> None:
         position = (event.at, event.query_id)
-        if dataset_id not in self.marks or position > self.marks[dataset_id]:
+        node = self.nodes.get(dataset_id)
+        stored = (node.last_event_at, node.last_event_query_id or "") \
+            if node is not None and node.last_event_at is not None else None
+        if (stored is None or position > stored) and (dataset_id not in self.marks or position > self.marks[dataset_id]):
             self.marks[dataset_id] = position
         if revive and self.dropped.get(dataset_id) is not None:
             self.dropped[dataset_id] = None
@@ -227,6 +351,11 @@ def fold_events(
     nodes: dict[str, NodeState],
     open_intervals: list[EdgeRow],
     open_column_intervals: list[EdgeRow] | tuple[EdgeRow, ...] = (),
+    *,
+    history: Sequence[EdgeRow] = (),
+    column_history: Sequence[EdgeRow] = (),
+    resets: Mapping[str, Sequence[str]] | None = None,
+    ordered: bool = True,
 ) -> TimelinePlan:
     """Fold ``events``, in order, over the stored state into the writes that realise them.
 
@@ -238,6 +367,11 @@ def fold_events(
             and the open intervals of ``reads_for(events).pairs``.
         open_column_intervals: the stored open intervals into any column of
             ``reads_for(events).column_targets``.
+        history, column_history: every stored interval (open and closed) into
+            ``late_datasets(events, nodes)`` (for columns: into any of their columns).
+        resets: the stored ``resets`` lists of ``late_datasets(...)`` and of every dataset
+            ``resets_of`` an event (missing: none stored).
+        ordered: False for lanes without replay positions (:mod:`.lanes`): no event is late.
 
     Returns:
         The plan; applying it to the store makes the store equal to the folded state.
@@ -245,12 +379,13 @@ def fold_events(
         (apart from node rows, which rewrite the same values).
     """
     marks = _Marks(nodes)
-    datasets = Intervals(open_intervals, dataset_group)
-    columns = Intervals(open_column_intervals, column_group, inside=True)
+    datasets = Intervals(open_intervals, dataset_group, history=history)
+    columns = Intervals(open_column_intervals, column_group, inside=True, history=column_history)
+    reset_lists = _Resets(resets or {})
     seen: dict[str, NodeWrite] = {}
-    skipped = 0
+    skipped = late_merged = inexact = 0
     for event in events:
-        stale = marks.stale(event)
+        stale = ordered and marks.late(event)
         describes = not stale and event.operation in _DEFINING
         _note_node(seen, nodes, event.target.id, event.target.name, event.target.kind, event.at, describes)
         for ref in event.sources:
@@ -259,11 +394,20 @@ def fold_events(
             ref = event.counterpart
             _note_node(seen, nodes, ref.id, ref.name, ref.kind, event.at, describes)
         if stale:
-            skipped += 1
+            changed, exact = _apply_late(event, datasets, columns, reset_lists)
+            marks.apply_late(event)
+            reset_lists.add(event)
+            if not exact:
+                inexact += 1
+            elif changed:
+                late_merged += 1
+            else:
+                skipped += 1
             continue
         datasets.apply(event, dataset_wants(event))
         columns.apply(event, column_wants(event))
         marks.apply(event)
+        reset_lists.add(event)
 
     dataset_changes, column_changes = datasets.results(), columns.results()
     report = MergeReport(
@@ -275,6 +419,8 @@ def fold_events(
         column_edges_updated=len(column_changes.updated),
         column_edges_closed=len(column_changes.closes),
         events_skipped=skipped,
+        events_late=late_merged,
+        events_inexact=inexact,
     )
     changed_drop = {i: d for i, d in marks.dropped.items() if nodes.get(i, NodeState(i)).dropped_at != d}
     new_columns = {i for r in column_changes.created for i in (r.downstream, r.upstream)}
@@ -290,9 +436,29 @@ def fold_events(
         column_updates=tuple(column_changes.updated),
         column_via=tuple(column_changes.via_grown),
         column_closes=tuple(column_changes.closes),
+        resets=reset_lists.writes(),
+        column_transforms=tuple(column_changes.transformed),
+        moved_back=tuple(dataset_changes.moved_back),
+        column_moved_back=tuple(column_changes.moved_back),
         report=report,
         skipped=skipped,
     )
+
+
+def _apply_late(event: LineageEvent, datasets: Intervals, columns: Intervals, resets: _Resets) -> tuple[bool, bool]:
+    """Fold a late event into both families; return ``(changed, exact)`` (see ``Intervals.apply_late``)."""
+    position = (event.at, event.query_id)
+    known = True
+
+    def window_end(group: str) -> datetime | None:
+        nonlocal known
+        end, exact = resets.first_after(group, position)
+        known = known and exact
+        return end
+
+    changed_d, exact_d = datasets.apply_late(event, dataset_wants(event), window_end)
+    changed_c, exact_c = columns.apply_late(event, column_wants(event), window_end)
+    return changed_d or changed_c, exact_d and exact_c and known
 
 
 def _changes(write: NodeWrite, stored: NodeState | None) -> bool:

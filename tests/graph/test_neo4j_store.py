@@ -50,6 +50,9 @@ SHARED_TEXT = {
     cypher_store.LINK_NEW_COLUMNS, cypher_store.UPSERT_COLUMN_INTERVALS, cypher_store.UPDATE_COLUMN_INTERVALS,
     cypher_store.SET_COLUMN_VIA, cypher_store.CLOSE_COLUMN_INTERVALS, cypher_store.ALL_COLUMN_EDGES,
     cypher_store.COLUMN_EDGES_AS_OF,
+    cypher_store.READ_INTERVAL_HISTORY, cypher_store.READ_RESETS, cypher_store.SET_RESETS,
+    cypher_store.MOVE_INTERVALS_BACK, cypher_store.READ_COLUMN_INTERVAL_HISTORY,
+    cypher_store.MOVE_COLUMN_INTERVALS_BACK, cypher_store.SET_COLUMN_TRANSFORM,
     *(f(label) for label in sync.LABELS for f in (sync.read_current, sync.read_by_id, sync.set_properties,
                                                    sync.clear_properties)),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,19 +90,43 @@ def test_replace_plan_against_stored_state() -> None:
     assert plan.marks == (("t", at(2), "q2"),)
     assert [(n.id, n.name, n.first_seen, n.last_seen) for n in plan.nodes] == [
         ("a", None, at(1), at(2)), ("d", "d", at(2), at(2)), ("t", "t", at(1), at(2))]
+    stored = EdgeRow("t", "a", at(1), None, at(1), at(2), 2, "q2", "REPLACE")
     replay = fold_events([ev(2, Operation.REPLACE, "t", "a", replaces=True)],
                          {i: NodeState(i, i, "table", at(1), at(2), last_event_at=at(2), last_event_query_id="q2")
-                          for i in ("t", "a")}, [])
-    assert (replay.nodes, replay.upserts, replay.skipped) == ((), (), 1)  # nothing left to write
+                          for i in ("t", "a")}, [stored], history=[stored], resets={"t": ["2024-03-01T02:00:00.000000Z|q2"]})
+    assert (replay.nodes, replay.upserts, replay.closes, replay.skipped) == ((), (), (), 1)  # nothing left to write
 
 
-def test_events_at_or_before_the_targets_mark_are_skipped() -> None:
+def test_events_at_or_before_the_targets_mark_already_applied_are_skipped() -> None:
     nodes = {"t": NodeState("t", "t", "table", at(1), at(3), last_event_at=at(3), last_event_query_id="q3")}
     events = [ev(2, Operation.REPLACE, "t", "x", replaces=True), ev(3, Operation.DROP, "t", query_id="q3"),
               ev(3, Operation.INSERT, "t", "y", query_id="q4")]
-    plan = fold_events(events, nodes, [open_row("t", "a", 1)])
+    history = [replace(open_row("t", "a", 1), valid_to=at(2)), replace(open_row("t", "x", 2), valid_to=at(3))]
+    resets = {"t": [timeline.encode_position((at(2), "q2")), timeline.encode_position((at(3), "q3"))]}
+    assert timeline.late_datasets(events, nodes) == ("t",)
+    plan = fold_events(events, nodes, [], history=history, resets=resets)
     assert plan.skipped == 2
     assert [r.upstream for r in plan.upserts] == ["y"] and plan.closes == ()
+
+
+def test_a_late_event_folds_into_the_past_as_in_end_time_order() -> None:
+    # stored: t <- a since 1 (last seen 1), t <- b since 4; t's last event at 4; resets of t: 5
+    nodes = {"t": NodeState("t", "t", "table", at(1), at(4), last_event_at=at(4), last_event_query_id="q4")}
+    stored = [open_row("t", "a", 1), replace(open_row("t", "b", 4), valid_to=at(5))]
+    resets = {"t": [timeline.encode_position((at(5), "q5"))]}
+    late_insert = fold_events([ev(2, Operation.INSERT, "t", "p")], nodes, [], history=stored, resets=resets)
+    assert spans(late_insert.upserts) == [("t", "p", "", at(2), at(5))]  # written open, then closed at the reset
+    assert spans(late_insert.closes) == [("t", "p", "", at(2), at(5))]
+    assert (late_insert.report.events_late, late_insert.skipped) == (1, 0)
+    late_replace = fold_events([ev(3, Operation.REPLACE, "t", "p", replaces=True)], nodes, [], history=stored,
+                               resets=resets)
+    assert spans(late_replace.closes) == [("t", "a", "", at(1), at(3)), ("t", "p", "", at(3), at(5))]
+    assert late_replace.resets == (("t", tuple(timeline.encode_position(p) for p in ((at(3), "q3"), (at(5), "q5")))),)
+    assert late_replace.report.events_inexact == 0 and late_replace.marks == ()
+    # a DROP at 3 of a t observed since (t <- a last seen at 4): kept, counted inexact
+    seen_since = [open_row("t", "a", 1, last=4)]
+    late_drop = fold_events([ev(3, Operation.DROP, "t")], nodes, [], history=seen_since, resets=resets)
+    assert (late_drop.closes, late_drop.report.events_inexact, late_drop.drops) == ((), 1, ())
 
 
 def test_an_interval_opened_and_closed_at_one_instant_is_never_written() -> None:
@@ -241,3 +266,14 @@ def test_a_truncate_of_a_dropped_table_does_not_bring_it_back() -> None:
     truncate = LineageEvent(at(2), "q2", "TRUNCATE_TABLE", Operation.TRUNCATE, DatasetRef("t", "t"), (), True)
     plan = fold_events([ev(1.5, Operation.DROP, "t"), truncate], nodes, [])
     assert plan.drops == (("t", at(1.5)),) and plan.revived == ()
+
+
+def test_a_late_add_before_an_interval_of_its_edge_starts_that_interval_earlier() -> None:
+    nodes = {"t": NodeState("t", "t", "table", at(1), at(4), last_event_at=at(4), last_event_query_id="q4")}
+    stored = [open_row("t", "p", 4)]
+    plan = fold_events([ev(2, Operation.INSERT, "t", "p")], nodes, [], history=stored)
+    assert [(r.valid_from, stored_from, r.observations) for r, stored_from in plan.moved_back] == [(at(2), at(4), 2)]
+    assert spans(plan.upserts) == [("t", "p", "", at(2), None)] and plan.closes == ()
+    moved = plan.moved_back[0][0]
+    replay = fold_events([ev(2, Operation.INSERT, "t", "p")], nodes, [], history=[moved])
+    assert (replay.upserts, replay.moved_back, replay.skipped) == ((), (), 1)
