@@ -32,8 +32,8 @@ from lineage_engine.output import (
     json_lines,
     plain,
     rows_csv,
-    rows_json,
     rows_table,
+    write_rows_json,
 )
 from lineage_engine.profiling import NO_PROFILE, Profile  # stdlib only
 from lineage_engine.suggest import check_choice
@@ -88,7 +88,8 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> None:
     """Print rows as a table (fits the terminal; ids wrap on dots), a JSON array or CSV on stdout."""
     fmt = check_format(fmt)
     if fmt == "json":
-        sys.stdout.write(rows_json(rows) + "\n")
+        write_rows_json(rows, sys.stdout)
+        sys.stdout.write("\n")
     elif fmt == "csv":
         sys.stdout.write(rows_csv(rows))
     else:

@@ -59,3 +59,30 @@ def test_path_columns_print_origin_to_terminal() -> None:
 def test_unknown_format_is_an_input_error() -> None:
     with pytest.raises(InputError, match="--format: 'yaml' is not a format; use table, json, csv"):
         check_format("yaml")
+
+
+def test_json_rows_are_exactly_json_dumps_with_shared_and_odd_values() -> None:
+    import json
+    import random
+    from datetime import datetime, timezone
+
+    from lineage_engine.output import plain, rows_json
+
+    rng = random.Random(7)
+    leaves = ["a", "é → x", '\n"q\\', "", 0, -5, 2**70, 2.5, 3.0, 1e300, float("inf"), True, False, None,
+              datetime(2026, 1, 2, tzinfo=timezone.utc)]
+
+    def value(depth: int = 0) -> object:
+        roll = rng.random()
+        if depth > 3 or roll < 0.4:
+            return rng.choice(leaves)
+        if roll < 0.7:
+            return {rng.choice(["k", "é", "x y", "1"]) + str(i): value(depth + 1) for i in range(rng.randrange(4))}
+        return [value(depth + 1) for _ in range(rng.randrange(4))]
+
+    hop = {"downstream": "db.s.b", "upstream": "db.s.a", "valid_to": None}  # shared by several rows, as paths share hops
+    for _ in range(500):
+        rows = [{"edges": [hop, hop], "v": value(), "w": {1: "int key", "n": [hop]}}, {"edges": [hop]}, {"x": value()}]
+        assert rows_json(rows) == json.dumps(plain(rows), indent=2)
+        assert json.loads(rows_json(rows))[1]["edges"] == [hop]
+    assert rows_json([]) == "[]"
