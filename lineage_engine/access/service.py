@@ -7,7 +7,7 @@ written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -169,7 +169,8 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     for holdings in walked:
         items.extend(arrivals(holdings, edges, lambda _q: ("", "")))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
-    items.extend(share_rows(registry, walked, now=now, broad_members=broad_members))
+    brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
+    items.extend(share_rows(registry, walked, now=now, broad_members=broad_members, brought=brought))
     asked = [i.query_id for i in items if i.kind != "new_reader" and i.query_id]
     runners = registry.who_ran(asked)
     missing = [q for q in asked if q not in runners]  # a RENAME, a GRANT: no read side recorded
@@ -254,7 +255,7 @@ def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
 
 
 def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
-               broad_members: int = 50) -> list[DriftItem]:
+               broad_members: int = 50, brought: Mapping[tuple[str, str], str] | None = None) -> list[DriftItem]:
     """Return the outbound shares exporting an origin's data now, as ``new_egress`` items.
 
     A share exports a dataset while a grant of ``SELECT`` (or ``OWNERSHIP`` / ``ALL``) on it,
@@ -266,7 +267,9 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     when the last of these began (the grant, or the last grant of the chain through a database
     role; the first account; the data's arrival in the dataset, its earliest still-holding
     column); its statement is that grant's, or the ``ALTER SHARE`` that added the first
-    account when that came later.
+    account when that came later, or the statement that brought the data into the dataset
+    (``brought``: (origin, object id) -> query id, from :func:`.drift.arrivals`) when the
+    data came last.
     """
     from lineage_engine.access.readers import who_can_read
     from lineage_engine.access.windows import micros
@@ -295,7 +298,7 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
                     at, query = first_account
                 arrived = _instant_of(window.arrive)
                 if arrived is not None and arrived > at:
-                    at = arrived
+                    at, query = arrived, (brought or {}).get((holding.origin, window.object_id), "")
                 out.append(DriftItem("new_egress", holding.origin, f"share:{reader.name}", at, query, "", "",
                                      (*window.path, f"share:{reader.name}")))
     return out

@@ -141,3 +141,16 @@ def test_an_external_function_sent_a_hashed_value_sends_no_egress_of_the_column(
     ])
     sent = {r["destination"] for r in _json(config, "egress")}
     assert sent == {"extfn:db.ml.clear.email"}, sent  # SHA2 masks the value on its way into the call
+
+
+def test_a_share_granted_before_the_data_arrived_names_the_statement_that_brought_it(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("t1", "2026-11-01T09:00:00Z", "create table db.marts.c2 (id int, email string)", "CREATE_TABLE"),
+        _admin("g1", "2026-11-02T08:00:00Z", "grant select on table db.marts.c2 to share early_share", "GRANT"),
+        _row("i1", "2026-11-03T08:00:00Z", "insert into db.marts.c2 select id, email from db.raw.customers", "INSERT",
+             "CAROL", "ANALYST"),
+    ])
+    (share,) = _json(config, "egress")
+    assert (share["destination"], share["since"][:19], share["query_id"], share["user"]) == (
+        "share:EARLY_SHARE", "2026-11-03T08:00:00", "i1", "CAROL")  # the data came last: its INSERT, not the GRANT
