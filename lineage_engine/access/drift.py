@@ -12,8 +12,9 @@ Pure: stdlib and :mod:`lineage_engine.access`. From one origin's holding windows
 * ``new_reader``: a principal who read the data for the first time (directly or through a
   copy, by the time rules of :mod:`.answer`), with the first counted read.
 
-An arrival of unknown time (an identity move with no history: ``-inf``) has no instant and
-is left to the exposure scan.
+Arrivals are by name (:func:`.windows.under_their_names`): a copy renamed or swapped into a
+name arrives there at the RENAME / SWAP. An arrival of unknown time (``-inf``: no interval
+into the object from a holder) has no instant and is left to the exposure scan.
 """
 
 from __future__ import annotations

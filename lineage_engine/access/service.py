@@ -14,7 +14,7 @@ from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
 from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers
-from lineage_engine.access.windows import Held, Holdings, column_holdings, dataset_holdings
+from lineage_engine.access.windows import Held, Holdings, column_holdings, dataset_holdings, micros, under_their_names
 from lineage_engine.errors import InputError, UnknownIdError
 from lineage_engine.exposure.column_walk import build_column_index
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, split_origins
@@ -80,15 +80,32 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
         lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins), edge_rows=True)
     tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
     columns = None
+    into: dict[str, list[tuple[str, float]]] = {}  # object -> (upstream, interval start µs)
+    for row in (*lineage.edges, *lineage.column_edges):
+        if row.valid_from <= as_of:
+            into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from)))
     out: list[Holdings] = []
     for origin, kind in origins:
         if kind == "dataset":
-            out.append(dataset_holdings(tables, origin))
+            walked = dataset_holdings(tables, origin)
         else:
             if columns is None:
                 columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
                                              tables=tables)
-            out.append(column_holdings(columns, origin))
+            walked = column_holdings(columns, origin)
+        out.append(under_their_names(walked, _first_from_holders(walked, into)))
+    return out
+
+
+def _first_from_holders(holdings: Holdings, into: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
+    """Return object -> start of the earliest interval into it from an object holding the origin's data
+    (a held column or dataset, or the dataset of a held column): when that name first got the data."""
+    holders = {*holdings.columns, *holdings.datasets, *holdings.by_dataset}
+    out: dict[str, float] = {}
+    for object_id in (*holdings.columns, *holdings.datasets):
+        starts = [start for upstream, start in into.get(object_id, ()) if upstream in holders]
+        if starts:
+            out[object_id] = min(starts)
     return out
 
 
@@ -272,7 +289,6 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     data came last.
     """
     from lineage_engine.access.readers import who_can_read
-    from lineage_engine.access.windows import micros
 
     facts = registry.grants_at(now)
     if not any(f.grantee_kind == "SHARE" for f in facts):
@@ -323,7 +339,6 @@ def boundary_crossings(store: GraphStore, registry: Any, *, now: datetime, sensi
                        rules: Sequence[Any], broad_members: int = 50) -> list[Any]:
     """Return every crossing of ``compliance.boundaries`` now (:mod:`.boundaries`), by rule, origin, destination."""
     from lineage_engine.access.boundaries import crossings
-    from lineage_engine.access.windows import micros
     from lineage_engine.exposure.origins import index_assets
 
     if not rules:

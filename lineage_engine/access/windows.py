@@ -16,6 +16,7 @@ Windows are in UTC microseconds since the epoch, ``-inf`` / ``+inf`` for unbound
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -113,6 +114,31 @@ def column_holdings(index: ColumnIndex, origin: str, *, max_hops: int = DEFAULT_
     out.columns.setdefault(origin, Held(origin, float("-inf"), float("inf"), (origin,)))
     for dataset, window in windows.get("table", {}).items():
         out.datasets[dataset] = _held(dataset, window)
+    for column, held in out.columns.items():
+        out.by_dataset.setdefault(dataset_of(column), []).append(held)
+    return out
+
+
+def under_their_names(holdings: Holdings, first_into: Mapping[str, float]) -> Holdings:
+    """Return ``holdings`` with no object holding before its name first received lineage.
+
+    The walk lets an identity move (RENAME, SWAP) inherit the window of the old name: right
+    for exposure ("derived since"), wrong for reads and arrivals by name. A read of
+    ``db.s.new`` before ``ALTER TABLE old RENAME TO new`` read another table (or nothing),
+    and the data reached the name ``new`` at the rename. So each object's arrival is at
+    least the start of the earliest lineage interval into it (``first_into``: object id
+    -> UTC microseconds); a window that would then close before it opens is dropped.
+    The origin is left as it is.
+    """
+    out = Holdings(holdings.origin)
+    for source, target in ((holdings.columns, out.columns), (holdings.datasets, out.datasets)):
+        for object_id, held in source.items():
+            start = first_into.get(object_id)
+            if object_id != holdings.origin and start is not None and held.arrive < start:
+                if start > held.leave:
+                    continue
+                held = Held(held.object_id, start, held.leave, held.path, held.exposure)
+            target[object_id] = held
     for column, held in out.columns.items():
         out.by_dataset.setdefault(dataset_of(column), []).append(held)
     return out

@@ -154,3 +154,21 @@ def test_a_share_granted_before_the_data_arrived_names_the_statement_that_brough
     (share,) = _json(config, "egress")
     assert (share["destination"], share["since"][:19], share["query_id"], share["user"]) == (
         "share:EARLY_SHARE", "2026-11-03T08:00:00", "i1", "CAROL")  # the data came last: its INSERT, not the GRANT
+
+
+def test_a_renamed_copy_holds_the_data_under_its_new_name_from_the_rename(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("o1", "2026-11-01T09:00:00Z", "create table db.marts.final (id int, email string)", "CREATE_TABLE"),
+        _row("m1", "2026-11-02T08:00:00Z", "create table db.marts.staging as select id, email from db.raw.customers",
+             "CREATE_TABLE_AS_SELECT"),
+        _row("r0", "2026-11-02T09:00:00Z", "select email from db.marts.final", user="OLD"),  # the old, empty table
+        _row("d1", "2026-11-03T08:00:00Z", "drop table db.marts.final", "DROP"),
+        _row("n1", "2026-11-03T09:00:00Z", "alter table db.marts.staging rename to db.marts.final", "RENAME_TABLE"),
+        _row("r1", "2026-11-04T08:00:00Z", "select email from db.marts.final", user="NEW"),
+    ])
+    readers = {r["principal"] for r in _json(config, "access", "--origin", ORIGIN)}
+    assert readers == {"DBT", "NEW"}, readers  # not OLD: the name held another table then
+    drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-03")}
+    final = drift[("new_terminal", "db.marts.final.email")]  # the name got the data at the rename
+    assert (final["at"][:19], final["query_id"]) == ("2026-11-03T09:00:00", "n1"), final
