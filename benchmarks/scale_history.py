@@ -14,6 +14,7 @@ Rows are streamed: memory holds the base workload only, whatever N.
 
     python benchmarks/scale_history.py 100000 -o /tmp/history-100k.jsonl
     python benchmarks/scale_history.py 1000000 --base sample -o /tmp/sample-1m.jsonl
+    python benchmarks/scale_history.py 150000 --of 1000000 -o /tmp/start-of-1m.jsonl
 """
 
 from __future__ import annotations
@@ -117,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", default="solana" if (SOLANA.exists() or SOLANA_SHARED.exists()) else "sample",
                         help="solana (default when present), sample, or a JSON Lines file")
     parser.add_argument("-o", "--output", type=Path, help="file to write (default stdout)")
+    parser.add_argument("--of", type=int, default=None,
+                        help="write the first ROWS rows of an OF-row history (its copies interleaved over the "
+                             "same 90 days): e.g. 150000 --of 1000000 is the start of the 1M crawl")
     args = parser.parse_args(argv)
     rows = load_base(base_path(args.base))
-    copies = -(-args.rows // len(rows))
+    copies = -(-max(args.rows, args.of or 0) // len(rows))
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     written = 0
     try:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,8 @@ class CrawlOptions:
         temp_patterns: regexes of temporary objects (added to the defaults).
         batch_size: rows per commit.
         parse_cache_size: distinct (text, database, schema) results kept; repeats cost nothing.
+        parse_cache_mb: and at most about this many MiB of them (texts and results, estimated
+            by :func:`cache_entry_bytes`); the least recently used go first.
         store_indirect_column_edges: also store INDIRECT column edges (filters, joins, group
             keys); off by default: they outnumber DIRECT ones several times and exposure
             does not use them (``telemetry.store_indirect_column_edges``).
@@ -104,6 +106,7 @@ class CrawlOptions:
     temp_patterns: tuple[str, ...] = ()
     batch_size: int = 1000
     parse_cache_size: int = 20_000
+    parse_cache_mb: int = 48
     store_indirect_column_edges: bool = False
     future_tolerance: timedelta = timedelta(minutes=60)
     parse_workers: int = 1
@@ -160,13 +163,28 @@ class ParseCache:
     used (learned or catalog alike), and is served only while the schema still gives them: a
     cached result is always the one a fresh extraction would give, so a resumed crawl matches
     a clean one, and a catalog reloaded between two windows of one backfill is honoured.
+
+    Bounded twice: at most ``size`` entries and about ``max_bytes`` of them (the estimate of
+    :func:`cache_entry_bytes`: a history of long distinct texts with wide column lineage, e.g.
+    a warehouse of many databases, holds several KiB per entry). A result served or dropped
+    is the same either way: the bound costs parse time, never a different answer.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int | None = None) -> None:
+        """Create an empty cache of at most ``size`` entries and ``max_bytes`` (None: no byte bound)."""
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        """Estimated bytes held by :attr:`entries` (:func:`cache_entry_bytes`)."""
         self.prefetched = 0  # rows whose worker extraction was used (parse_workers > 1)
         self.entries: OrderedDict[tuple[str, str, str | None, str | None],
                                   tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
+        self._sizes: dict[tuple[str, str, str | None, str | None], int] = {}
+
+    @classmethod
+    def for_options(cls, options: CrawlOptions) -> ParseCache:
+        """Return an empty cache bounded by ``options.parse_cache_size`` and ``parse_cache_mb``."""
+        return cls(options.parse_cache_size, options.parse_cache_mb * 2**20)
 
     @staticmethod
     def key(record: QueryRecord) -> tuple[str, str, str | None, str | None]:
@@ -197,11 +215,36 @@ class ParseCache:
             self.prefetched += 1
         else:
             result, answers = extract_record(record, options, patterns, schema, extract_lineage)
+        self._drop(key)
         self.entries[key] = (result, answers)
-        self.entries.move_to_end(key)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        self._sizes[key] = size = cache_entry_bytes(key, result, answers)
+        self.bytes += size
+        while self.entries and (len(self.entries) > self.size or
+                                (self.max_bytes is not None and self.bytes > self.max_bytes)):
+            self._drop(next(iter(self.entries)))
         return result, False
+
+    def _drop(self, key: tuple[str, str, str | None, str | None]) -> None:
+        if self.entries.pop(key, None) is not None:
+            self.bytes -= self._sizes.pop(key)
+
+
+def cache_entry_bytes(key: tuple[str, str, str | None, str | None], result: ExtractionResult,
+                      answers: Mapping[str, tuple[str, ...] | None]) -> int:
+    """Return an estimate, in bytes, of what a parse cache entry keeps alive.
+
+    The key's text (a row's whole ``query_text`` when it has no parameterized hash), the
+    redacted text, and a fixed cost per statement, dataset, column edge, read and schema
+    answer (CPython object sizes, fitted with ``tracemalloc`` on ``benchmarks/scale_history.py``
+    rows: 2 to 5.5 KiB per result besides its text, within 10%). An estimate, not a measure:
+    it bounds the cache's memory at the cost of a few operations per entry.
+    """
+    size = 900 + len(key[1]) + len(result.redacted_text) + len(result.fingerprint) + 120 * len(result.reads)
+    for st in result.statements:
+        size += 300 + 150 * len(st.sources) + 260 * len(st.columns) + 60 * len(st.defined_columns)
+    for dataset_id, columns in answers.items():
+        size += 100 + len(dataset_id) + (60 * len(columns) if columns else 0)
+    return size
 
 
 def quarantine_for(source: str, record: QueryRecord, result: ExtractionResult, now: datetime) -> QuarantineEntry | None:
@@ -280,7 +323,7 @@ def crawl_once(
         (d, seq, columns) for (d, columns), seq in zip(state.get("schema") or [], state.get("schema_order") or [],
                                                        strict=True))
     columns = CrawlSchema(schema, catalog)  # learned first; the catalog is not persisted
-    cache = parse_cache if parse_cache is not None else ParseCache(options.parse_cache_size)
+    cache = parse_cache if parse_cache is not None else ParseCache.for_options(options)
     checkpoint = getattr(source, "checkpoint", None)  # file sources: a position, not a time
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []

@@ -159,7 +159,7 @@ def crawl_windows(
         returned in ``error`` (not raised), the window stays pending for the next run.
     """
     report = WindowsReport(planned=list(windows))
-    cache = ParseCache(options.parse_cache_size)  # repeats across days are parsed once per run
+    cache = ParseCache.for_options(options)  # repeats across days are parsed once per run
     for index, window in enumerate(windows):
         if stop is not None and stop():
             report.stopped = True

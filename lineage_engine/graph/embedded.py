@@ -58,6 +58,9 @@ _TRANSIENT = (
 _READ_ONLY_OPEN_TRANSIENT = ("invalid local node offset", "found duplicated primary key value")
 _INTERNAL_KEYS = ("_ID", "_LABEL", "_SRC", "_DST")
 _ARROW_CHUNK = 100_000
+BULKY_PARAMETERS = 256
+"""A statement run with a list parameter longer than this has its prepared form dropped at the
+end of its transaction (:meth:`EmbeddedGraphStore._release_bulky`)."""
 
 
 class EmbeddedGraphStore(CypherGraphStore):
@@ -84,6 +87,7 @@ class EmbeddedGraphStore(CypherGraphStore):
         self.buffer_pool_mb = buffer_pool_mb
         self._db: Any = None
         self._conn: Any = None
+        self._bulky: set[str] = set()  # statements run with a long list parameter since the last release
         if read_only and not self.path.exists():
             _check_not_under_file(self.path)
             raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
@@ -140,6 +144,8 @@ class EmbeddedGraphStore(CypherGraphStore):
     def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
         if self._conn is None:
             raise GraphError(self.backend, f"the graph at {self.path} is closed")
+        if any(isinstance(v, list) and len(v) > BULKY_PARAMETERS for v in params.values()):
+            self._bulky.add(query)
         try:
             result = self._conn.execute(query, {k: _to_engine(v) for k, v in params.items()})
             names = result.get_column_names()
@@ -154,26 +160,51 @@ class EmbeddedGraphStore(CypherGraphStore):
     @contextmanager
     def _transaction(self, *, read_only: bool) -> Iterator[None]:
         if self.read_only:  # a read-only database admits no write transaction at all
-            yield
+            try:
+                yield
+            finally:
+                self._release_bulky()
             return
         self._execute("BEGIN TRANSACTION READ ONLY" if read_only else "BEGIN TRANSACTION", {})
         try:
-            yield
-        except BaseException:
             try:
-                self._execute("ROLLBACK", {})
-            except GraphError:
-                pass  # the engine may have rolled back already; the original error matters
-            raise
-        try:
-            with self.profile.timed("graph.commit"):
-                self._execute("COMMIT", {})
-        except GraphError:
+                yield
+            except BaseException:
+                try:
+                    self._execute("ROLLBACK", {})
+                except GraphError:
+                    pass  # the engine may have rolled back already; the original error matters
+                raise
             try:
-                self._execute("ROLLBACK", {})
+                with self.profile.timed("graph.commit"):
+                    self._execute("COMMIT", {})
             except GraphError:
-                pass
-            raise
+                try:
+                    self._execute("ROLLBACK", {})
+                except GraphError:
+                    pass
+                raise
+        finally:
+            self._release_bulky()
+
+    def _release_bulky(self) -> None:
+        """Drop the prepared forms of the statements run with a long list parameter.
+
+        The engine's Python binding keeps every statement it prepared (one per statement text
+        and parameter types) with the values it was last run with: after a crawl batch, its
+        UNWIND statements hold the batch's rows, about 110 MiB at 35,000 rows of
+        ``benchmarks/scale_history.py`` and more as new parameter types appear (issue 13).
+        Preparing again costs a few milliseconds per statement and transaction.
+        """
+        if not self._bulky:
+            return
+        cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
+        lock = getattr(self._conn, "_prepared_cache_lock", None)
+        if isinstance(cache, dict) and lock is not None:
+            with lock:
+                for key in [k for k in cache if isinstance(k, tuple) and k and k[0] in self._bulky]:
+                    del cache[key]
+        self._bulky.clear()
 
     def walk_edges(self) -> WalkEdges:
         """Return every dataset interval for the exposure walk, read as Arrow columns.
