@@ -18,6 +18,7 @@ Windowed crawls (Snowflake backfill and catch-up) live in :mod:`lineage_engine.w
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -188,10 +189,13 @@ class ParseCache:
 
     @staticmethod
     def key(record: QueryRecord) -> tuple[str, str, str | None, str | None]:
-        """Return the cache key of a row: its parameterized hash when it has one, else its text."""
+        """Return the cache key of a row: its parameterized hash when it has one, else a digest
+        of its text (BLAKE2b, 128 bits: a cache of a million entries collides with odds about
+        1e-27; the text itself, often KiB long, is not kept alive by the cache)."""
         if record.query_parameterized_hash:
             return ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
-        return ("text", record.query_text, record.database_name, record.schema_name)
+        digest = hashlib.blake2b(record.query_text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return ("text", digest, record.database_name, record.schema_name)
 
     def get_or_extract(
         self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...],
@@ -215,6 +219,8 @@ class ParseCache:
             self.prefetched += 1
         else:
             result, answers = extract_record(record, options, patterns, schema, extract_lineage)
+        if result.redacted_text and not any(p.code in QUARANTINE_CODES for p in result.problems):
+            result = replace(result, redacted_text="")  # read only for a quarantine entry (quarantine_for)
         self._drop(key)
         self.entries[key] = (result, answers)
         self._sizes[key] = size = cache_entry_bytes(key, result, answers)
@@ -233,8 +239,8 @@ def cache_entry_bytes(key: tuple[str, str, str | None, str | None], result: Extr
                       answers: Mapping[str, tuple[str, ...] | None]) -> int:
     """Return an estimate, in bytes, of what a parse cache entry keeps alive.
 
-    The key's text (a row's whole ``query_text`` when it has no parameterized hash), the
-    redacted text, and a fixed cost per statement, dataset, column edge, read and schema
+    The key's hash or digest, the redacted text (kept only for a statement that goes to
+    quarantine), and a fixed cost per statement, dataset, column edge, read and schema
     answer (CPython object sizes, fitted with ``tracemalloc`` on ``benchmarks/scale_history.py``
     rows: 2 to 5.5 KiB per result besides its text, within 10%). An estimate, not a measure:
     it bounds the cache's memory at the cost of a few operations per entry.
