@@ -145,6 +145,26 @@ def find_exposure_paths(
     floor = classification_rank(min_governed_level)
     best: dict[tuple[str, str], tuple[bool, int, tuple[str, ...], str]] = {}
     windows: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
+    masked_ids: dict[tuple[str, bool], bool] = {}  # bare ids (walk rows): a function of (id, is a column)
+    ranks: dict[tuple[str, bool], int] = {}
+
+    def masked(node_id: str, node: object, column: bool) -> bool:
+        if type(node) is not str:  # a trace row's node: its own properties count
+            return _is_masked(node_id, node, assets_by_path, column)
+        known = masked_ids.get((node_id, column))
+        if known is None:
+            known = masked_ids[(node_id, column)] = _is_masked(node_id, node, assets_by_path, column)
+        return known
+
+    def rank(node_id: str, node: object, column: bool) -> int:
+        if type(node) is not str:
+            return classification_rank(_classification(node_id, node, assets_by_path, column))
+        known = ranks.get((node_id, column))
+        if known is None:
+            known = ranks[(node_id, column)] = classification_rank(
+                _classification(node_id, node, assets_by_path, column))
+        return known
+
     for row in rows:
         origin_id = str(row.get("origin"))
         origin = origins.get(origin_id)
@@ -153,7 +173,7 @@ def find_exposure_paths(
         nodes = row.get("path")
         if not isinstance(nodes, Sequence) or isinstance(nodes, str) or len(nodes) < 2:
             raise ValueError(f"trace row for origin '{origin_id}' has no path of two or more nodes")
-        ids = tuple(_node_id(n) for n in nodes)
+        ids = tuple(n if type(n) is str and n else _node_id(n) for n in nodes)
         terminal_id = ids[0]
         if ids[-1] != origin_id or (row.get("terminal") not in (None, terminal_id)):
             raise ValueError(
@@ -166,7 +186,7 @@ def find_exposure_paths(
         first_column = len(ids) - int(row.get("columns") or 0)  # type: ignore[call-overload]
         timed = masking is not None and first_column <= 0
         since = masking.masked_since(terminal_id, at) if timed else None  # type: ignore[union-attr, arg-type]
-        if since is None and _is_masked(terminal_id, nodes[0], assets_by_path, first_column <= 0):
+        if since is None and masked(terminal_id, nodes[0], first_column <= 0):
             continue
         if first_column <= 0 and dataset_of(terminal_id) == dataset_of(origin_id):
             own = assets_by_path.get(origin_id)
@@ -175,11 +195,10 @@ def find_exposure_paths(
             if not origin_masked:
                 continue  # rule 3b: same table, same access, no masking to bypass
         else:
-            terminal_rank = classification_rank(
-                _classification(terminal_id, nodes[0], assets_by_path, first_column <= 0))
+            terminal_rank = rank(terminal_id, nodes[0], first_column <= 0)
             if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
                 continue
-        if any(_is_masked(i, n, assets_by_path, k >= first_column)
+        if any(masked(i, n, k >= first_column)
                for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)
                if masking is None or k < first_column):
             continue
@@ -197,12 +216,15 @@ def find_exposure_paths(
             best[key] = candidate
 
     paths: list[ExposurePath] = []
+    rated: dict[str, tuple[tuple[str, ...], str]] = {}  # by origin: its tags and severity
     for (origin_id, terminal_id), (partial, hops, ids, level) in best.items():
         origin = origins[origin_id]
-        tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
+        if origin_id not in rated:
+            tags = tuple(sorted({t.strip().lower() for t in origin.regulatory_tags}))
+            rated[origin_id] = (tags, severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys))
+        tags, severity = rated[origin_id]
         window = windows.get((origin_id, terminal_id))
         said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if notes and (d, u) in notes]
-        severity = severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys)
         paths.append(
             ExposurePath(
                 origin=origin_id,

@@ -151,17 +151,20 @@ def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[
 
 
 def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None) -> None:
+    values: dict[str, Any] = {
+        "severity": path.severity.upper(), "last_seen_at": now, "path": list(path.path),
+        "regulatory_tags": list(path.regulatory_tags), "level": path.level, "steward": path.steward,
+        "exposure": path.exposure, "note": path.note or None, "unmasked_from": None, "unmasked_to": None,
+    }
     if explanation is not None:
-        row.explanation = explanation
-    row.severity = path.severity.upper()
-    row.last_seen_at = now
-    row.path = list(path.path)
-    row.regulatory_tags = list(path.regulatory_tags)
-    row.level = path.level
-    row.steward = path.steward
-    row.exposure = path.exposure
-    row.note = path.note or None
-    row.unmasked_from = row.unmasked_to = None
+        values["explanation"] = explanation
+    if row.id is None:  # new: every field set
+        for name, value in values.items():
+            setattr(row, name, value)
+        return
+    for name, value in values.items():  # a finding seen again: only what changed (most scans: last_seen_at)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _record_windows(
