@@ -2,9 +2,10 @@
 
 - The parse cache holds at most ``parse_cache_mb`` of texts and results (estimated per entry),
   whatever their count, and serves exactly what a fresh extraction gives.
-- The embedded graph drops the prepared forms of statements run with a batch's rows at the end
-  of each transaction: the engine's binding keeps each prepared statement with the values it
-  last ran with (about 110 MiB after 35,000 rows of ``benchmarks/scale_history.py``).
+- The embedded graph runs UNWIND statements of at most ``EMBEDDED_CHUNK`` rows and lets the
+  engine's binding keep at most ``PREPARED_LIMIT`` prepared statements past a transaction: it
+  keeps each with the values it last ran with (111 MiB after 35,000 rows of
+  ``benchmarks/scale_history.py`` at 5,000 rows per statement).
 - A parse budget watches every statement from one thread per process, not one per statement.
 """
 
@@ -14,7 +15,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lineage_engine.graph.embedded import BULKY_PARAMETERS, EmbeddedGraphStore
+from lineage_engine.graph.embedded import EMBEDDED_CHUNK, PREPARED_LIMIT, EmbeddedGraphStore
 from lineage_engine.model import ColumnLineage, DatasetRef, LineageEvent, Operation, QueryRecord
 from lineage_engine.parse_budget import call_with_budget
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema
@@ -71,17 +72,27 @@ def prepared(store: EmbeddedGraphStore) -> list[tuple[object, ...]]:
     return list(store._conn._pybind_implicit_prepared_cache)  # the binding's cache of prepared statements
 
 
-def test_the_embedded_graph_keeps_no_prepared_statement_holding_a_batch(tmp_path: Path) -> None:
+def test_the_embedded_graph_writes_in_bounded_chunks_and_keeps_few_prepared_statements(tmp_path: Path) -> None:
     store = EmbeddedGraphStore(tmp_path / "graph")
+    sizes: list[int] = []
+    execute = store._execute
+
+    def counting(query: str, params: dict[str, object]) -> list[dict[str, object]]:
+        sizes.extend(len(v) for v in params.values() if isinstance(v, list))
+        return execute(query, params)
+
+    store._execute = counting  # type: ignore[method-assign]
     try:
         store.migrate()
-        store.apply_events(column_events(BULKY_PARAMETERS + 50))
-        bulky = [key for key in prepared(store) if str(key[0]).startswith("UNWIND")]
-        assert bulky == []  # every UNWIND ran with more rows than BULKY_PARAMETERS: none kept with them
-        store.apply_events(column_events(3))  # small statements stay prepared for the next batch
-        assert any(str(key[0]).startswith("UNWIND") for key in prepared(store))
-        assert len({e.downstream for e in store.iter_edges()}) == BULKY_PARAMETERS + 50
-        assert len(list(store.iter_column_edges())) == 3 * (BULKY_PARAMETERS + 50)
+        count = EMBEDDED_CHUNK + 50
+        store.apply_events(column_events(count))
+        assert max(sizes) == EMBEDDED_CHUNK  # 3 column edges per event: every UNWIND was cut
+        assert len({e.downstream for e in store.iter_edges()}) == count
+        assert len(list(store.iter_column_edges())) == 3 * count
+        for n in range(PREPARED_LIMIT + 10):  # statements of distinct texts, each prepared once
+            with store._lock, store._transaction(read_only=True):
+                store._execute(f"UNWIND $ids AS i RETURN i + {n} AS x", {"ids": [1, 2]})
+        assert len(prepared(store)) <= PREPARED_LIMIT
     finally:
         store.close()
 

@@ -58,9 +58,18 @@ _TRANSIENT = (
 _READ_ONLY_OPEN_TRANSIENT = ("invalid local node offset", "found duplicated primary key value")
 _INTERNAL_KEYS = ("_ID", "_LABEL", "_SRC", "_DST")
 _ARROW_CHUNK = 100_000
-BULKY_PARAMETERS = 256
-"""A statement run with a list parameter longer than this has its prepared form dropped at the
-end of its transaction (:meth:`EmbeddedGraphStore._release_bulky`)."""
+EMBEDDED_CHUNK = 1_000
+"""Rows per ``UNWIND`` statement on the embedded engine (:attr:`EmbeddedGraphStore.chunk_size`).
+
+The engine's Python binding keeps every statement it prepared (one per statement text and
+parameter types) with the values it last ran with. At 5,000 rows per statement a crawl's
+prepared UNWINDs held 111 MiB after 35,000 rows of ``benchmarks/scale_history.py`` (issue
+13); at 1,000 about a fifth, for a few milliseconds more per batch (a chunk costs about 1 ms),
+where preparing every statement again at each transaction cost about 85 ms per batch."""
+PREPARED_LIMIT = 64
+"""Prepared statements the binding may keep past a transaction; beyond, all are dropped
+(:meth:`EmbeddedGraphStore._release_prepared`): new parameter types (an integer grown from 8 to
+16 bits, a list that was empty) each add one, with its last values."""
 
 
 class EmbeddedGraphStore(CypherGraphStore):
@@ -79,6 +88,7 @@ class EmbeddedGraphStore(CypherGraphStore):
     """
 
     backend = "embedded"
+    chunk_size = EMBEDDED_CHUNK
 
     def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6,
                  buffer_pool_mb: int | None = None) -> None:
@@ -87,7 +97,6 @@ class EmbeddedGraphStore(CypherGraphStore):
         self.buffer_pool_mb = buffer_pool_mb
         self._db: Any = None
         self._conn: Any = None
-        self._bulky: set[str] = set()  # statements run with a long list parameter since the last release
         if read_only and not self.path.exists():
             _check_not_under_file(self.path)
             raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
@@ -144,8 +153,6 @@ class EmbeddedGraphStore(CypherGraphStore):
     def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
         if self._conn is None:
             raise GraphError(self.backend, f"the graph at {self.path} is closed")
-        if any(isinstance(v, list) and len(v) > BULKY_PARAMETERS for v in params.values()):
-            self._bulky.add(query)
         try:
             result = self._conn.execute(query, {k: _to_engine(v) for k, v in params.items()})
             names = result.get_column_names()
@@ -163,7 +170,7 @@ class EmbeddedGraphStore(CypherGraphStore):
             try:
                 yield
             finally:
-                self._release_bulky()
+                self._release_prepared()
             return
         self._execute("BEGIN TRANSACTION READ ONLY" if read_only else "BEGIN TRANSACTION", {})
         try:
@@ -185,26 +192,19 @@ class EmbeddedGraphStore(CypherGraphStore):
                     pass
                 raise
         finally:
-            self._release_bulky()
+            self._release_prepared()
 
-    def _release_bulky(self) -> None:
-        """Drop the prepared forms of the statements run with a long list parameter.
+    def _release_prepared(self) -> None:
+        """Drop the binding's prepared statements when it keeps more than :data:`PREPARED_LIMIT`.
 
-        The engine's Python binding keeps every statement it prepared (one per statement text
-        and parameter types) with the values it was last run with: after a crawl batch, its
-        UNWIND statements hold the batch's rows, about 110 MiB at 35,000 rows of
-        ``benchmarks/scale_history.py`` and more as new parameter types appear (issue 13).
-        Preparing again costs a few milliseconds per statement and transaction.
+        Each keeps the values it last ran with (up to :data:`EMBEDDED_CHUNK` rows), so their
+        number bounds that memory; the next statements are prepared again (a few ms each).
         """
-        if not self._bulky:
-            return
         cache = getattr(self._conn, "_pybind_implicit_prepared_cache", None)
         lock = getattr(self._conn, "_prepared_cache_lock", None)
-        if isinstance(cache, dict) and lock is not None:
+        if isinstance(cache, dict) and lock is not None and len(cache) > PREPARED_LIMIT:
             with lock:
-                for key in [k for k in cache if isinstance(k, tuple) and k and k[0] in self._bulky]:
-                    del cache[key]
-        self._bulky.clear()
+                cache.clear()
 
     def walk_edges(self) -> WalkEdges:
         """Return every dataset interval for the exposure walk, read as Arrow columns.
