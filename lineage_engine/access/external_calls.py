@@ -9,7 +9,8 @@ it is given. Each call becomes a lineage event into the function's destination d
 ``INSERT`` (added, never replacing): the function holds what it was sent from the call on.
 
 Argument columns are resolved through sqlglot's scopes to the base tables they come from:
-a column of a derived table or CTE is followed to the columns of its projection; an
+a column of a derived table or CTE is followed to the columns of its projection (of every
+branch of a ``UNION``, by position); an
 unqualified column of a query over several tables counts for each of them that may hold it
 (more rather than fewer: a false negative is the worse error).
 
@@ -81,13 +82,35 @@ def _resolve(scope: Scope, column: exp.Column, context: NameContext, depth: int 
             ref, _ = table_ref(source, context)
             if ref is not None:
                 out.add(ColumnRef(ref.id, name).id)
-        elif isinstance(source, Scope) and isinstance(source.expression, exp.Select):
-            for projection in source.expression.expressions:
-                if isinstance(projection, exp.Star) or projection.alias_or_name.lower() == name:
-                    inner = ([exp.column(name)] if isinstance(projection, exp.Star)
-                             else list(projection.find_all(exp.Column)))
-                    for col in inner:
-                        out |= _resolve(source, col, context, depth + 1)
+        elif isinstance(source, Scope):
+            out |= _from_query(source, name, None, context, depth)
+    return out
+
+
+def _from_query(source: Scope, name: str, index: int | None, context: NameContext, depth: int) -> set[str]:
+    """Return the base columns behind output ``name`` of a derived table or CTE (a SELECT, or a
+    UNION / INTERSECT / EXCEPT: the same position in every branch, named by the first)."""
+    query = source.expression
+    if isinstance(query, exp.SetOperation):
+        if index is None:
+            first: exp.Expr = query
+            while isinstance(first, (exp.SetOperation, exp.Subquery)):
+                first = first.this
+            names = [p.alias_or_name.lower() for p in first.expressions] if isinstance(first, exp.Select) else []
+            index = names.index(name) if name in names else None
+        out: set[str] = set()
+        for branch in source.set_operation_scopes:
+            out |= _from_query(branch, name, index, context, depth + 1)
+        return out
+    if not isinstance(query, exp.Select):
+        return set()
+    out = set()
+    for position, projection in enumerate(query.expressions):
+        if isinstance(projection, exp.Star):
+            out |= _resolve(source, exp.column(name), context, depth + 1)
+        elif (projection.alias_or_name.lower() == name) if index is None else position == index:
+            for col in projection.find_all(exp.Column):
+                out |= _resolve(source, col, context, depth + 1)
     return out
 
 

@@ -172,3 +172,16 @@ def test_a_renamed_copy_holds_the_data_under_its_new_name_from_the_rename(tmp_pa
     drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-03")}
     final = drift[("new_terminal", "db.marts.final.email")]  # the name got the data at the rename
     assert (final["at"][:19], final["query_id"]) == ("2026-11-03T09:00:00", "n1"), final
+
+
+def test_an_external_function_called_on_a_union_in_a_cte_sends_every_branch(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("t1", "2026-11-01T09:00:00Z", "create table db.raw.leads (contact string)", "CREATE_TABLE"),
+        _admin("f1", "2026-11-01T09:00:00Z", "create external function db.ml.enrich(x string) returns variant "
+               "api_integration = api as 'https://enrich.example.com/'", "CREATE_EXTERNAL_FUNCTION"),
+        _row("k1", "2026-11-02T08:00:00Z", "with people as (select contact as who from db.raw.leads union all "
+             "select email from db.raw.customers) select db.ml.enrich(who) from people", user="K1"),
+    ])
+    sent = {(r["destination"], r["query_id"]) for r in _json(config, "egress")}
+    assert sent == {("extfn:db.ml.enrich.email", "k1")}, sent  # the second branch, by position
