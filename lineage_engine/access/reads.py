@@ -17,6 +17,8 @@ Rules (README "Access history"):
 * Where the parser cannot say which columns were read (a statement it did not fully parse,
   a column error, CLONE, COPY and other table-level statements) every dataset read gets
   the marker column ``D.*``: the read counts for every column of ``D``.
+  So does a stage or bucket read without a named column (``SELECT $1 FROM @stage``: files
+  are read by position).
 * Temporary objects (by name pattern) are not recorded: the statement that filled a temp
   recorded the read of its upstreams by the same session.
 * With ACCESS_HISTORY reads on the record (``direct_objects_accessed`` and
@@ -129,7 +131,15 @@ def _parsed_reads(result: ExtractionResult) -> tuple[set[str], set[str]]:
         elif dataset in datasets:  # a column of a view definition in a mixed text stays out (its dataset too)
             columns.add(read)
     columns.update(column_id(d, ALL_COLUMNS) for d in whole)
+    named = {dataset_of(c) for c in columns}
+    # files in a stage or bucket are read by position ($1, $1:email): their columns have no names
+    columns.update(column_id(d, ALL_COLUMNS) for d in datasets if d not in named and _is_location(d))
     return datasets, columns
+
+
+def _is_location(dataset: str) -> bool:
+    """Return True for a stage (``@db.s.stage``, ``@~``) or a bucket / URL (``s3://bucket``)."""
+    return dataset.startswith("@") or "://" in dataset
 
 
 def access_reads_from_row(direct_objects_accessed: Any, base_objects_accessed: Any) -> AccessReads:

@@ -185,3 +185,14 @@ def test_an_external_function_called_on_a_union_in_a_cte_sends_every_branch(tmp_
     ])
     sent = {(r["destination"], r["query_id"]) for r in _json(config, "egress")}
     assert sent == {("extfn:db.ml.enrich.email", "k1")}, sent  # the second branch, by position
+
+
+def test_a_read_of_files_in_a_stage_by_position_reads_what_was_unloaded_there(tmp_path: Path) -> None:
+    config = _installation(tmp_path, [
+        CREATE,
+        _row("u1", "2026-11-02T08:00:00Z", "copy into @db.raw.exports/x/ from (select email from db.raw.customers)",
+             "UNLOAD", "EVE", "EXPORTER"),
+        _row("r1", "2026-11-03T08:00:00Z", "select $1 from @db.raw.exports/x/", user="STAGE_READER"),
+    ])
+    rows = {r["principal"]: r for r in _json(config, "access", "--origin", ORIGIN)}
+    assert rows["STAGE_READER"]["read"] == "@db.raw.exports.email", rows  # $1 names no column: every column
