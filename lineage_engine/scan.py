@@ -65,7 +65,7 @@ from lineage_engine.walk_arrays import Holdings, TableIntervals, WalkEdges, buil
 
 _VIEWS = SavedTrace(
     name="_views_in_graph",
-    text="MATCH (d:Dataset) WHERE d.kind = 'view' OR (d.kind = 'external' AND NOT d.id CONTAINS '://') "
+    text="MATCH (d:Dataset) WHERE d.kind = 'view' OR (d.kind = 'external' AND NOT (d.id CONTAINS '://')) "
          "RETURN d.id AS id ORDER BY id",
     description="Datasets that are views or external tables (kind 'external' without a location id: "
                 "buckets and URLs are copies): they show their upstreams' content live (exposure walk).",

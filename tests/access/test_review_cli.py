@@ -83,22 +83,34 @@ def test_shares_through_database_roles_quoted_names_and_partly_held_tables_are_e
     assert grants[("share", "ROLE_SHARE")]["via"] == ["DB.SHARE_READER"]
 
 
-def test_external_table_made_before_its_stage_got_the_data_is_read_live(tmp_path: Path) -> None:
-    config = _installation(tmp_path, [
-        CREATE,
-        _row("e1", "2026-11-01T09:00:00Z", "create external table db.ext.lake (email string as (value:email::string)) "
-             "location=@db.raw.lake_stage/customers/ file_format=(type=parquet)", "CREATE_EXTERNAL_TABLE"),
-        _row("r0", "2026-11-02T08:00:00Z", "select email from db.ext.lake", user="EARLY"),  # before the unload: no
-        _row("u1", "2026-11-03T08:00:00Z", "copy into @db.raw.lake_stage/customers/ from (select email from "
-             "db.raw.customers)", "UNLOAD", "EVE", "EXPORTER"),
-        _row("r1", "2026-11-04T08:00:00Z", "select email from db.ext.lake", user="LATE"),
-    ])
+EXTERNAL_TABLE = [
+    CREATE,
+    _row("e1", "2026-11-01T09:00:00Z", "create external table db.ext.lake (email string as (value:email::string)) "
+         "location=@db.raw.lake_stage/customers/ file_format=(type=parquet)", "CREATE_EXTERNAL_TABLE"),
+    _row("r0", "2026-11-02T08:00:00Z", "select email from db.ext.lake", user="EARLY"),  # before the unload: no
+    _row("u1", "2026-11-03T08:00:00Z", "copy into @db.raw.lake_stage/customers/ from (select email from "
+         "db.raw.customers)", "UNLOAD", "EVE", "EXPORTER"),
+    _row("r1", "2026-11-04T08:00:00Z", "select email from db.ext.lake", user="LATE"),
+]
+
+
+def _check_external_table(config: Path) -> None:
     readers = {r["principal"]: r for r in _json(config, "access", "--origin", ORIGIN)}
     assert "LATE" in readers and "EARLY" not in readers, readers
     assert readers["LATE"]["path"] == [ORIGIN, "@db.raw.lake_stage.email", "db.ext.lake"]
     drift = {(d["kind"], d["new"]): d for d in _json(config, "drift", "--since", "2026-11-01")}
     lake = drift[("new_terminal", "db.ext.lake")]
     assert (lake["at"][:19], lake["query_id"]) == ("2026-11-03T08:00:00", "e1")  # data arrived with the unload
+
+
+def test_external_table_made_before_its_stage_got_the_data_is_read_live(tmp_path: Path) -> None:
+    _check_external_table(_installation(tmp_path, EXTERNAL_TABLE))
+
+
+def test_external_table_is_live_on_neo4j(neo4j_graph: Any, tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(json.dumps(r) + "\n" for r in EXTERNAL_TABLE), encoding="utf-8")
+    _check_external_table(crawled_installation(tmp_path, history, REGISTRY, neo4j=neo4j_graph.options))
 
 
 def test_access_until_a_date_includes_that_whole_day_and_a_never_copied_column_is_an_origin(tmp_path: Path) -> None:
