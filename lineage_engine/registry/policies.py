@@ -94,6 +94,13 @@ def list_reads(session: Session, upstreams: Iterable[str] | None = None) -> list
     return [ColumnRead(r.downstream, r.upstream, r.at, r.query_id, r.role_name) for r in rows]
 
 
+def has_warehouse_facts(session: Session) -> bool:
+    """Return True when some fact that :func:`end_recreated` may end exists (a set value not from
+    the classification file), in any timeline: without one, a replaced dataset ends nothing."""
+    query = select(FactRow.id).where(FactRow.origin != "import", FactRow.value.is_not(None)).limit(1)
+    return session.scalar(query) is not None
+
+
 def end_recreated(session: Session, dataset_id: str, at: datetime, now: datetime) -> int:
     """End the warehouse facts of ``dataset_id`` and its columns at ``at`` (it was replaced or dropped).
 

@@ -249,7 +249,8 @@ class Registry:
             changed = sum(_facts.state_fact(session, f, now) for f in facts)
             changed += sum(_policies.state_body(session, b) for b in bodies)
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
-            changed += sum(_policies.end_recreated(session, dataset, at, now) for dataset, at in recreated)
+            if recreated and _policies.has_warehouse_facts(session):  # else nothing to end (one read per batch)
+                changed += sum(_policies.end_recreated(session, dataset, at, now) for dataset, at in recreated)
             return changed + _policies.add_reads(session, reads)
 
     def sync_warehouse_facts(
