@@ -277,3 +277,21 @@ def test_a_late_add_before_an_interval_of_its_edge_starts_that_interval_earlier(
     moved = plan.moved_back[0][0]
     replay = fold_events([ev(2, Operation.INSERT, "t", "p")], nodes, [], history=[moved])
     assert (replay.upserts, replay.moved_back, replay.skipped) == ((), (), 1)
+
+
+def test_a_late_swap_exchanges_what_each_side_held_at_its_instant() -> None:
+    nodes = {"a": NodeState("a", "a", "table", at(1), at(1), last_event_at=at(1), last_event_query_id="q1"),
+             "b": NodeState("b", "b", "table", at(1), at(4), last_event_at=at(4), last_event_query_id="q4")}
+    stored = [open_row("a", "p", 1), open_row("b", "q", 1), open_row("b", "r", 4)]
+    events = [ev(2, Operation.SWAP, "a", counterpart="b")]
+    assert timeline.late_datasets(events, nodes) == ("a", "b")
+    plan = fold_events(events, nodes, [], history=stored)
+    assert sorted(spans(plan.upserts)) == [("a", "q", "", at(2), None), ("b", "p", "", at(2), None)]
+    assert sorted(spans(plan.closes)) == [("a", "p", "", at(1), at(2)), ("b", "q", "", at(1), at(2))]
+    assert (plan.report.events_late, plan.report.events_inexact) == (1, 0)
+    assert plan.marks == (("a", at(2), "q2"),)  # b keeps its later position
+    after = [replace(open_row("a", "p", 1), valid_to=at(2)), open_row("a", "q", 2),
+             replace(open_row("b", "q", 1), valid_to=at(2)), open_row("b", "p", 2), open_row("b", "r", 4)]
+    replay = fold_events(events, {**nodes, "a": replace(nodes["a"], last_event_at=at(2), last_event_query_id="q2")},
+                         [], history=after, resets={i: [timeline.encode_position((at(2), "q2"))] for i in "ab"})
+    assert (replay.upserts, replay.closes, replay.skipped) == ((), (), 1)
