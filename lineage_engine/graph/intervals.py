@@ -186,13 +186,7 @@ class Intervals:
                           event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
             self._track(_Interval(row, stored=False))
             return
-        row = current.row
-        if event.at > row.last_seen:
-            row = replace(row, last_seen=event.at, observations=row.observations + 1,
-                          last_query_id=event.query_id, query_type=event.query_type, provenance=event.provenance)
-        merged_via = tuple(sorted(set(row.via) | set(via)))
-        if merged_via != row.via:
-            row = replace(row, via=merged_via)
+        row = observed(current.row, event, via)
         if row != current.row:
             current.row = row
             current.dirty = True
@@ -355,13 +349,7 @@ class Intervals:
 
     def _observe(self, interval: _Interval, event: LineageEvent, via: tuple[str, ...]) -> None:
         """Re-observe ``interval`` by a late event (only an event newer than ``last_seen`` counts)."""
-        row = interval.row
-        if event.at > row.last_seen:
-            row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,
-                          query_type=event.query_type, provenance=event.provenance)
-        merged_via = tuple(sorted(set(row.via) | set(via)))
-        if merged_via != row.via:
-            row = replace(row, via=merged_via)
+        row = observed(interval.row, event, via)
         if row != interval.row:
             interval.row = row
             interval.dirty = True
@@ -481,6 +469,16 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
         result.setdefault(key, want)
     result.update(inside)
     return {key: want for key, want in result.items() if key[0] != key[1]}  # no self-loop
+
+
+def observed(row: EdgeRow, event: LineageEvent, via: tuple[str, ...]) -> EdgeRow:
+    """Return ``row`` observed again by ``event``: ``last_seen``, the count and the statement move
+    only for an event newer than ``last_seen``; the ``via`` sets are merged either way."""
+    if event.at > row.last_seen:
+        row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,
+                      query_type=event.query_type, provenance=event.provenance)
+    merged_via = tuple(sorted(set(row.via) | set(via)))
+    return row if merged_via == row.via else replace(row, via=merged_via)
 
 
 def reveal(a: str, b: str) -> str:
