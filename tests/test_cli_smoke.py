@@ -69,6 +69,7 @@ CASES: list[Case] = [
     Case(("crawl", "--reset-watermark"), "nothing changed", code=1, input="n\n"),
     Case(("scan",), "alerts to the console"),
     Case(("scan", "--as-of", "2026-11-14", "--format", "json"), '"path"'),
+    Case(("scan", "--profile"), "Where the scan spent its time"),
     Case(("findings",), "Findings"),
     Case(("findings", "--status", "open"), "open"),
     Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal
