@@ -202,88 +202,18 @@ def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
 def write_rows_json(rows: Sequence[Mapping[str, Any]], stream: Any) -> None:
     """Write :func:`rows_json` of ``rows`` to ``stream`` (a text stream) a row at a time.
 
-    The text is exactly ``json.dumps(plain(rows), indent=2)``; a flat dict met again at the
-    same depth (the hops that paths share: a scan of 800,000 paths shares most of them) is
-    copied from its first text, and no whole-output string is built.
+    The text is exactly ``json.dumps(plain(rows), indent=2)`` (each row encoded by the ``json``
+    module and indented one level; JSON strings hold no raw newline), and no whole-output string
+    is built: a scan of 800,000 paths is written as it is encoded.
     """
     values = plain(list(rows))
     if not values:
         stream.write("[]")
         return
-    done: dict[tuple[int, int], str] = {}
+    encoder = json.JSONEncoder(indent=2)
     for n, value in enumerate(values):
-        piece: list[str] = ["[\n  " if n == 0 else ",\n  "]
-        _pretty(value, 1, piece, done, set())
-        stream.write("".join(piece))
+        stream.write(("[\n  " if n == 0 else ",\n  ") + encoder.encode(value).replace("\n", "\n  "))
     stream.write("\n]")
-
-
-def pretty_json(value: Any) -> str:
-    """Return ``json.dumps(value, indent=2)`` for a JSON-able ``value`` (see :func:`write_rows_json`)."""
-    out: list[str] = []
-    _pretty(value, 0, out, {}, set())
-    return "".join(out)
-
-
-_ESCAPE = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
-_FLOAT = json.encoder.JSONEncoder(allow_nan=True)
-
-
-def _pretty(value: Any, depth: int, out: list[str], done: dict[tuple[int, int], str], stack: set[int]) -> bool:
-    """Append ``value``'s indented JSON to ``out``; return True when it holds no dict or list."""
-    kind = type(value)
-    if kind is str:
-        out.append(_ESCAPE(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif kind is int:
-        out.append(int.__repr__(value))
-    elif kind is float:
-        out.append(_FLOAT.encode(value))
-    elif kind is dict or kind is list or kind is tuple:
-        if not value:
-            out.append("{}" if kind is dict else "[]")
-            return False
-        key = (id(value), depth)
-        text = done.get(key)
-        if text is not None:
-            out.append(text)
-            return False
-        if kind is dict and any(type(k) is not str for k in value):
-            out.append(json.dumps(value, indent=2).replace("\n", "\n" + "  " * depth))  # keys JSON converts
-            return False
-        if id(value) in stack:
-            raise ValueError("Circular reference detected")
-        stack.add(id(value))
-        mine: list[str] = []
-        inner = "\n" + "  " * (depth + 1)
-        flat = True
-        if kind is dict:
-            mine.append("{")
-            for n, (k, v) in enumerate(value.items()):
-                mine.append(("," if n else "") + inner + _ESCAPE(k) + ": ")
-                flat = _pretty(v, depth + 1, mine, done, stack) and flat
-            mine.append("\n" + "  " * depth + "}")
-        else:
-            mine.append("[")
-            for n, v in enumerate(value):
-                mine.append(("," if n else "") + inner)
-                flat = _pretty(v, depth + 1, mine, done, stack) and flat
-            mine.append("\n" + "  " * depth + "]")
-        stack.discard(id(value))
-        text = "".join(mine)
-        if flat and kind is dict:  # alive inside the input for the whole call: its id is not reused
-            done[key] = text
-        out.append(text)
-        return False
-    else:  # a subclass or a type JSON rejects: json's own answer
-        out.append(json.dumps(value, indent=2).replace("\n", "\n" + "  " * depth))
-        return False
-    return True
 
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
