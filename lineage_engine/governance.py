@@ -10,7 +10,8 @@ registry transaction:
   (clear roles, understood or not), ``DROP MASKING POLICY`` -> the body ends;
 * ``CREATE OR REPLACE`` (table or view) and ``DROP`` of a dataset -> its policies and tags from
   the warehouse end then (Snowflake drops them with the old object; facts from the
-  classification file are declarations and stay);
+  classification file are declarations and stay); ``RENAME`` and ``SWAP`` move them with the
+  object to its new name (schemas and databases too), ``CLONE`` copies them to the clone;
 * ``ALTER TAG t SET|UNSET MASKING POLICY p`` -> a ``tag_masking_policy`` fact of the tag;
 * column lineage out of a column that has a masking policy fact (or whose dataset has, or that
   carries a tag that has one: tag-based masking), or out of a view's column (a view shows its base column's policy) -> a
@@ -40,11 +41,13 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     RegistryFact,
+    CONTAINER_KINDS,
     dataset_of,
 )
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.exposure.masking import tag_name
 from lineage_engine.parsing.policies import PolicyChange, extract_policies, might_govern
+from lineage_engine.registry.policies import FactMove
 from lineage_engine.registry.repository import Registry
 
 if TYPE_CHECKING:
@@ -81,6 +84,7 @@ class PolicyRecorder:
         self._dropped: list[tuple[str, datetime]] = []
         self._reads: list[ColumnRead] = []
         self._recreated: list[tuple[str, datetime]] = []
+        self._moved: list[FactMove] = []
         self._roles: dict[str, str | None] = {}
         self._masked: set[str] | None = None
         self._carriers: dict[str, set[str]] = {}
@@ -138,6 +142,10 @@ class PolicyRecorder:
                 self._views.add(event.target.id)
             if event.operation in _RECREATES and (event.replaces or event.operation is Operation.DROP):
                 self._recreated.append((event.target.id, event.at))
+            move = _fact_move(event)
+            if move is not None:
+                self._moved.append(move)
+                self._follow(move)
             if not event.columns:
                 continue
             masked = self._masked_paths()
@@ -149,14 +157,41 @@ class PolicyRecorder:
                 if edge.source in masked or source in masked or source in self._views:
                     self._reads.append(ColumnRead(edge.target, edge.source, event.at, event.query_id, role))
 
+    def _follow(self, move: FactMove) -> None:
+        """Keep the masked ids, tag carriers and views current when an object moves or is cloned."""
+        pairs = [(move.source, move.target)] + ([(move.target, move.source)] if move.mode == "swap" else [])
+
+        def moved(paths: Iterable[str]) -> set[str]:
+            return {new + path[len(old):] for path in paths for old, new in pairs
+                    if path == old or path.startswith(old + ".")}
+
+        masked = self._masked_paths()
+        masked.update(moved(masked))
+        for carriers in self._carriers.values():
+            carriers.update(moved(carriers))
+        self._views.update(moved(self._views))
+
     def flush(self) -> int:
         """Write what was collected since the last flush; return how many registry rows changed."""
-        if not (self._facts or self._bodies or self._dropped or self._reads or self._recreated):
+        if not (self._facts or self._bodies or self._dropped or self._reads or self._recreated or self._moved):
             return 0
         changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads,
-                                                 self._recreated)
+                                                 self._recreated, self._moved)
         self._facts, self._bodies, self._dropped, self._reads, self._recreated = [], [], [], [], []
+        self._moved = []
         return changed
+
+
+def _fact_move(event: LineageEvent) -> FactMove | None:
+    """Return how ``event`` moves its objects' warehouse facts (RENAME, SWAP, CLONE), else None."""
+    if event.operation in (Operation.RENAME, Operation.SWAP) and event.counterpart is not None:
+        return FactMove(event.target.id, event.counterpart.id, event.at, event.operation.value, event.query_id,
+                        event.target.kind in CONTAINER_KINDS)
+    if event.operation is Operation.CLONE and len(event.sources) == 1:
+        source = event.sources[0]
+        return FactMove(source.id, event.target.id, event.at, "clone", event.query_id,
+                        event.target.kind in CONTAINER_KINDS)
+    return None
 
 
 def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime, *, fetch: Any = None) -> int | None:

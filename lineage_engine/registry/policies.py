@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -99,6 +100,78 @@ def has_warehouse_facts(session: Session) -> bool:
     the classification file), in any timeline: without one, a replaced dataset ends nothing."""
     query = select(FactRow.id).where(FactRow.origin != "import", FactRow.value.is_not(None)).limit(1)
     return session.scalar(query) is not None
+
+
+class FactMove(NamedTuple):
+    """A statement that moves or copies an object's warehouse facts with the object, as Snowflake does.
+
+    ``mode``: ``rename`` (``ALTER … RENAME TO``: the facts of ``source`` now hold on
+    ``target``), ``swap`` (``SWAP WITH``: the two sides exchange them) or ``clone`` (``CLONE``:
+    ``target`` gets a copy, ``source`` keeps them). ``container``: the ids are a schema or a
+    database, and the facts of every dataset and column inside move. ``at``: the statement's
+    end time (UTC); ``query_id`` is stated on the moved facts.
+    """
+
+    source: str
+    target: str
+    at: datetime
+    mode: str
+    query_id: str | None = None
+    container: bool = False
+
+
+def _inside(path: str, object_id: str, container: bool) -> bool:
+    """True when the fact path ``path`` is ``object_id`` or a part of it (a column; for a container, anything under it)."""
+    if path == object_id:
+        return True
+    if container:
+        return path.startswith(object_id + ".")
+    return path.startswith(object_id + ".") and dataset_of(path) == object_id
+
+
+def _holding(session: Session, object_id: str, at: datetime, container: bool) -> list[FactRow]:
+    """Return the warehouse facts (set values not from the classification file) holding at ``at``
+    on ``object_id`` and on what it holds (:func:`_inside`)."""
+    pattern = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+    query = select(FactRow).where(
+        (FactRow.catalog_path == object_id) | FactRow.catalog_path.like(pattern, escape="\\"),
+        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from <= at,
+        (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
+    return [r for r in session.scalars(query) if _inside(r.catalog_path, object_id, container)]
+
+
+def move_facts(session: Session, move: FactMove, now: datetime) -> int:
+    """Apply ``move`` to the warehouse facts holding at ``move.at`` (see :class:`FactMove`).
+
+    A policy or tag is attached to the object, not to its name: a renamed or swapped table
+    keeps its policies under its new name, and the name it left holds none of them (a clear
+    copy swapped into the name of a masked one is exposed). Facts from the classification
+    file describe names and stay. Returns how many timelines changed.
+    """
+    from lineage_engine.registry.facts import state_fact
+
+    def restate(rows: list[tuple[str, str, str, str, str]], old: str, new: str) -> int:
+        return sum(state_fact(session, RegistryFact(new + path[len(old):], fact, value, move.at, origin=origin,
+                                                    key=key, query_id=move.query_id), now)
+                   for path, fact, key, origin, value in rows)
+
+    def end(rows: list[tuple[str, str, str, str, str]]) -> int:
+        return sum(state_fact(session, RegistryFact(path, fact, None, move.at, origin=origin, key=key,
+                                                    query_id=move.query_id), now)
+                   for path, fact, key, origin, _ in rows)
+
+    # read as values first: ending a fact stated at this very instant rewrites its row
+    source = [(r.catalog_path, r.fact, r.key, r.origin, r.value)
+              for r in _holding(session, move.source, move.at, move.container)]
+    target = [(r.catalog_path, r.fact, r.key, r.origin, r.value)
+              for r in _holding(session, move.target, move.at, move.container)]
+    if move.mode == "clone":
+        return end(target) + restate(source, move.source, move.target)
+    changed = end(source) + end(target)
+    changed += restate(source, move.source, move.target)
+    if move.mode == "swap":
+        changed += restate(target, move.target, move.source)
+    return changed
 
 
 def end_recreated(session: Session, dataset_id: str, at: datetime, now: datetime) -> int:

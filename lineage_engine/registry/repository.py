@@ -40,6 +40,7 @@ from lineage_engine.registry import openlineage_events as _openlineage
 from lineage_engine.registry import policies as _policies
 from lineage_engine.registry import quarantine as _quarantine
 from lineage_engine.registry.crawl_state import CrawlStateChanges
+from lineage_engine.registry.policies import FactMove
 from lineage_engine.registry import statements as _statements
 from lineage_engine.registry.events import ChainCheck, ChainHead, chain_head, verify_chain
 from lineage_engine.registry.engine import create_registry_engine, mask_url, parse_registry_url, translating
@@ -225,6 +226,7 @@ class Registry:
         dropped: Sequence[tuple[str, datetime]] = (),
         reads: Sequence[ColumnRead] = (),
         recreated: Sequence[tuple[str, datetime]] = (),
+        moved: Sequence[FactMove] = (),
     ) -> int:
         """Record what a crawl batch learned about governance, in one transaction; idempotent.
 
@@ -232,7 +234,9 @@ class Registry:
         MASKING POLICY``) and ``dropped`` (policy name, time of ``DROP MASKING POLICY``) in
         each policy's body timeline; ``reads`` (copies out of masked columns) unless stored;
         ``recreated`` (dataset id, time of a ``CREATE OR REPLACE`` or ``DROP``) ends the
-        warehouse's policies and tags on the dataset and its columns at that time.
+        warehouse's policies and tags on the dataset and its columns at that time;
+        ``moved`` (RENAME, SWAP, CLONE) moves or copies them with the object
+        (:func:`~lineage_engine.registry.policies.move_facts`). Both are applied in time order.
         Returns how many rows changed.
 
         Raises:
@@ -249,8 +253,12 @@ class Registry:
             changed = sum(_facts.state_fact(session, f, now) for f in facts)
             changed += sum(_policies.state_body(session, b) for b in bodies)
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
-            if recreated and _policies.has_warehouse_facts(session):  # else nothing to end (one read per batch)
-                changed += sum(_policies.end_recreated(session, dataset, at, now) for dataset, at in recreated)
+            if (recreated or moved) and _policies.has_warehouse_facts(session):  # else nothing to end or move
+                changes: list[tuple[datetime, int, Any]] = [(at, 0, dataset) for dataset, at in recreated]
+                changes += [(move.at, 1, move) for move in moved]
+                for at, kind, what in sorted(changes, key=lambda c: (c[0], c[1])):
+                    changed += (_policies.end_recreated(session, what, at, now) if kind == 0
+                                else _policies.move_facts(session, what, now))
             return changed + _policies.add_reads(session, reads)
 
     def sync_warehouse_facts(
