@@ -24,11 +24,15 @@ from lineage_engine.exposure.explain import IntervalIndex, explain_path, hops_as
 from lineage_engine.facts import registry_facts
 from lineage_engine.lineage_reads import explain_flow_path
 from lineage_engine.model import Asset, EdgeRow, ExposurePath
+from lineage_engine.registry.tables import REDACTED_TEXT_MAX
 from lineage_engine.scan import Exposure, load_lineage, walk_tables
 from lineage_engine.suggest import closest
 
 RECOVERED_MARK = "recovered from its tokens"
 """Words the parser puts in a quarantine reason when it recovered table lineage from tokens."""
+
+UNKNOWN_TEXT = "(unknown: statement text not kept or cut)"
+"""``datasets`` of a quarantined statement whose names cannot be read: it may touch any dataset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +160,9 @@ def _around(lineage: Any, index: IntervalIndex, origin: str, dataset: str, as_of
 
 def _touching(entries: Sequence[Any], datasets: set[str], query_ids: set[str]) -> list[dict[str, Any]]:
     """Quarantined statements that may touch ``datasets``: by query id, or naming one in their
-    redacted text (full id, ``schema.name`` or the bare name as a word). The text is not kept."""
+    redacted text (full id, ``schema.name`` or the bare name as a word), or whose text was not
+    kept or was cut (:data:`UNKNOWN_TEXT` among their ``datasets``: they may touch any). The
+    text is not kept."""
     patterns = []
     for ds in sorted(datasets):
         parts = ds.split(".")
@@ -170,6 +176,10 @@ def _touching(entries: Sequence[Any], datasets: set[str], query_ids: set[str]) -
         hits = [ds for ds, rx in patterns if rx.search(text)]
         if entry.query_id and entry.query_id in query_ids and not hits:
             hits = ["(by query id)"]
+        if len(entry.redacted_text or "") >= REDACTED_TEXT_MAX or (not entry.redacted_text and entry.query_id):
+            # text not kept (quarantined before parsing: too_large, end_time_in_future, internal_error)
+            # or cut: the names it holds are unknown, so it may touch any of them
+            hits.append(UNKNOWN_TEXT)
         if hits:
             out.append({"query_id": entry.query_id, "source": entry.source, "position": entry.position,
                         "reason_code": entry.reason_code, "reason": entry.reason, "fingerprint": entry.fingerprint,

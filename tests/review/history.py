@@ -38,16 +38,19 @@ def history_lines(rows: Sequence[Row]) -> list[str]:
 
 
 def install(folder: Path, rows: Sequence[Row], registry: str = EMAIL_PII, *, batch_size: int = 1000,
-            parse_workers: int = 1, extra: str = "") -> Path:
+            parse_workers: int = 1, telemetry: str = "", extra: str = "") -> Path:
     """Write the history, a config (file source, embedded graph, SQLite registry) and the
-    classification file under ``folder``; run ``migrate`` and ``registry import``. Returns the config."""
+    classification file under ``folder``; run ``migrate`` and ``registry import``. Returns the config.
+
+    ``telemetry``: more ``telemetry`` keys (``"max_statement_chars: 200"``); ``extra``: more YAML."""
     folder.mkdir(parents=True, exist_ok=True)
     history = folder / "history.jsonl"
     history.write_text("\n".join(history_lines(rows)) + "\n", encoding="utf-8")
     (folder / "classifications.yaml").write_text(registry, encoding="utf-8")
     config = folder / "lineage-engine.config.yaml"
+    more = ", " + telemetry if telemetry else ""
     config.write_text(
-        f"telemetry: {{provider: file, path: '{history}', batch_size: {batch_size}, parse_workers: {parse_workers}}}\n"
+        f"telemetry: {{provider: file, path: '{history}', batch_size: {batch_size}, parse_workers: {parse_workers}{more}}}\n"
         "graph: {type: embedded, path: .lineage/graph}\n"
         'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
         "monitoring: {slack_webhook: ''}\n" + extra, encoding="utf-8")

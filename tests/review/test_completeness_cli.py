@@ -1,0 +1,32 @@
+"""Honest completeness: what the crawl could not read is named where an answer may depend on it.
+
+A statement quarantined before parsing (``too_large``, ``end_time_in_future``, an internal
+error) keeps no text, so it cannot be matched to the datasets it names; it may have copied
+the origin anywhere. The evidence pack's ``coverage.json`` lists "quarantined statements that
+may touch those datasets": such a statement must be listed (touching unknown datasets), not
+left out as if it touched none.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli_run import run_cli
+from tests.review.history import crawled, terminals
+
+PAD = " /* " + "x" * 300 + " */"
+
+
+def test_evidence_lists_a_quarantined_statement_without_text(tmp_path: Path) -> None:
+    config = crawled(tmp_path, [
+        ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+        ("09:01", "CREATE_TABLE_AS_SELECT", "create table db.s.mid as select id, email from db.s.pii" + PAD),
+        ("09:02", "CREATE_TABLE_AS_SELECT", "create table db.s.final as select * from db.s.mid"),
+    ], telemetry="max_statement_chars: 200")
+    assert terminals(config) == set()  # the copy into db.s.mid was not read: the pack must say so
+    run_cli(config, "evidence", "--as-of", "2026-05-05", "--out", str(tmp_path / "pack"))
+    coverage = json.loads((tmp_path / "pack" / "coverage.json").read_text(encoding="utf-8"))
+    listed = {row["query_id"]: row for row in coverage["quarantined"]}
+    assert "q001" in listed, coverage
+    assert listed["q001"]["reason_code"] == "too_large"
