@@ -123,7 +123,7 @@ class QueryColumns(ExpressionColumns):
         for item in select.expressions:
             star = _star_of(item)
             if star is not None:
-                outputs.extend(self._expand(star, item, scope))
+                outputs.extend(self._expand(star, item, scope, env))
                 continue
             deps = self.expression(item, scope, env)
             name = output_name(item)
@@ -207,11 +207,16 @@ class QueryColumns(ExpressionColumns):
         star = exp.Star()
         return self._expand(star, star, scope)
 
-    def _expand(self, star: exp.Star, item: exp.Expr, scope: Scope) -> list[Output]:
+    def _expand(self, star: exp.Star, item: exp.Expr, scope: Scope, env: dict[str, _Cte] | None = None) -> list[Output]:
+        """Return the outputs of ``*`` / ``t.*`` with its ``EXCLUDE``, ``RENAME`` and ``REPLACE``:
+        a replaced column is its expression (``* REPLACE (SHA2(email) AS email)`` is masked,
+        ``* REPLACE (email AS name)`` moves the e-mail into ``name``), in the column's place."""
         qualifier = item.table.lower() if isinstance(item, exp.Column) else ""
         relations = [scope.qualified(qualifier)] if qualifier else list(scope.relations.values())
         excluded = {c.name.lower() for c in star.args.get("except_") or star.args.get("except") or ()}
         renamed = {a.this.name.lower(): a.alias.lower() for a in star.args.get("rename") or () if isinstance(a, exp.Alias)}
+        replaced = {a.alias.lower(): self.expression(a.this, scope, env or {})
+                    for a in star.args.get("replace") or () if isinstance(a, exp.Alias)}
         outputs: list[Output] = []
         for relation in relations:
             if relation is None:
@@ -223,7 +228,9 @@ class QueryColumns(ExpressionColumns):
                 outputs.append(Output("*", relation.star()))
                 continue
             for name in names:
-                if name not in excluded:
+                if name in replaced:
+                    outputs.append(Output(name, replaced[name]))
+                elif name not in excluded:
                     outputs.append(Output(renamed.get(name, name), relation.lookup(name) if name != "*" else relation.star()))
         return outputs
 
