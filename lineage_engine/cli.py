@@ -31,7 +31,7 @@ from lineage_engine.output import (
     flow_order,
     json_lines,
     plain,
-    rows_csv,
+    write_rows_csv,
     rows_table,
     write_rows_json,
 )
@@ -51,6 +51,8 @@ class _LazyModule:
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from lineage_engine import services
     from lineage_engine.model import ExposurePath, Watermark
     from lineage_engine.scan import ScanReport
@@ -84,16 +86,19 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output: {' |
 """``--format table|json|csv``: the option of every command that prints rows."""
 
 
-def emit_rows(rows: list[dict[str, Any]], fmt: str, title: str) -> None:
-    """Print rows as a table (fits the terminal; ids wrap on dots), a JSON array or CSV on stdout."""
+def emit_rows(rows: Iterable[dict[str, Any]], fmt: str, title: str) -> None:
+    """Print rows as a table (fits the terminal; ids wrap on dots), a JSON array or CSV on stdout.
+
+    JSON and CSV are written a row at a time (``rows`` may be a generator).
+    """
     fmt = check_format(fmt)
     if fmt == "json":
         write_rows_json(rows, sys.stdout)
         sys.stdout.write("\n")
     elif fmt == "csv":
-        sys.stdout.write(rows_csv(rows))
+        write_rows_csv(rows, sys.stdout)
     else:
-        console.print(rows_table(rows, title=title))
+        console.print(rows_table(list(rows), title=title))
 
 
 class _State:
@@ -349,7 +354,8 @@ def run(
     raise typer.Exit(run_service(s, once=once, console=console, window_progress=bar))
 
 
-def _print_scan(report: ScanReport, destination: str) -> None:
+def _print_scan(report: ScanReport, destination: str, limit: int = 0) -> None:
+    """Print the scan's counts, coverage notes, the ``limit`` most severe paths (0: all) and closed windows."""
     outcome = report.outcome
     from collections import Counter
 
@@ -377,9 +383,11 @@ def _print_scan(report: ScanReport, destination: str) -> None:
              "tags": ", ".join(p.regulatory_tags), "level": p.level, "exposure": p.exposure,
              "steward": p.steward or "(none)", **({"kind": p.kind + (f" ({p.rule})" if p.rule else "")}
                                                  if len(kinds) > 1 else {})}
-            for p in report.paths
+            for p in (report.paths[:limit] if limit else report.paths)
         ]
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
+        _not_shown(len(report.paths), limit, "lineage-engine findings --status open --format csv (the ledger), "
+                   "or lineage-engine scan --format json (a new scan)")
     for window in report.windows:  # masked after the data arrived (issue 10 §2): resolved findings
         start = window.unmasked_from.isoformat().replace("+00:00", "Z") if window.unmasked_from else "an unknown time"
         end = window.unmasked_to.isoformat().replace("+00:00", "Z") if window.unmasked_to else ""
@@ -396,14 +404,13 @@ def opened_by_text(opened_by: object) -> str:
     return f"{opened_by['query_id']} ({opened_by.get('query_type') or '?'}{', ' + tail if tail else ''})"
 
 
-def exposure_rows(paths: list[ExposurePath], explanations: dict[tuple[str, str], dict[str, Any]],
-                  fmt: str) -> list[dict[str, object]]:
-    """Return exposure paths as output rows; ``path`` runs origin first, terminal last.
+def exposure_rows(paths: Iterable[ExposurePath], explanations: dict[tuple[str, str], dict[str, Any]],
+                  fmt: str) -> Iterator[dict[str, object]]:
+    """Yield exposure paths as output rows; ``path`` runs origin first, terminal last.
 
     JSON rows carry the explanation (``opened_by`` and ``edges``: the hops origin first, with
     transforms and statements); table and CSV rows the opening statement as text.
     """
-    rows: list[dict[str, object]] = []
     for p in paths:
         why = explanations.get((p.origin, p.terminal)) or {}
         row: dict[str, object] = {"severity": p.severity, "origin": p.origin, "terminal": p.terminal,
@@ -415,8 +422,18 @@ def exposure_rows(paths: list[ExposurePath], explanations: dict[tuple[str, str],
             row["edges"] = why.get("hops") or []
         else:
             row["opened_by"] = opened_by_text(why.get("opened_by"))
-        rows.append(row)
-    return rows
+        yield row
+
+
+DEFAULT_SCAN_LIMIT = 50
+"""Exposure paths ``scan`` prints in its table by default (``--limit``): the most severe."""
+
+
+def _not_shown(total: int, limit: int, every: str) -> None:
+    """Print how many paths the table left out (``--limit``) and the commands that list them all."""
+    if limit and total > limit:
+        console.print(f"  {total - limit:,} more exposure paths not shown: the table lists the {limit} most severe "
+                      f"(--limit N, 0 for all); every one: {every}", markup=False)
 
 
 @app.command()
@@ -428,6 +445,9 @@ def scan(
                                         "exposure paths only)")] = "table",
     profile: Annotated[bool, typer.Option("--profile", help="Print where the scan spent its time: seconds (wall and "
                                           "CPU) per stage, and the peak RSS, on stderr.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Table: print the N most severe exposure paths and "
+                                       "count the rest (0: all). json and csv always print every path.")]
+    = DEFAULT_SCAN_LIMIT,
 ) -> None:
     """Find unmasked exposure paths, update the findings ledger, deliver new alerts (or, with --as-of, only answer).
 
@@ -445,15 +465,17 @@ def scan(
                               + ", ".join(exposure.coverage.missing_from_graph), markup=False)
             for note in exposure.notes:
                 console.print(f"  {note}", markup=False)
-        emit_rows(exposure_rows(exposure.paths, exposure.explanations, fmt), fmt,
-                  f"Exposure paths as of {when.isoformat()}")
+        shown = exposure.paths[:limit] if fmt == "table" and limit else exposure.paths
+        emit_rows(exposure_rows(shown, exposure.explanations, fmt), fmt, f"Exposure paths as of {when.isoformat()}")
+        if fmt == "table":
+            _not_shown(len(exposure.paths), limit, f"lineage-engine scan --as-of {when.isoformat()} --format csv (or json)")
         return
     s = settings()
     timing = Profile() if profile else NO_PROFILE
     report = services.scan(s, console=console if fmt == "table" else Console(stderr=True), profile=timing)
     with timing.timed("output"):
         if fmt == "table":
-            _print_scan(report, services.alert_destination(s))
+            _print_scan(report, services.alert_destination(s), limit)
         else:
             emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
     if profile:

@@ -199,32 +199,106 @@ def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
-def write_rows_json(rows: Sequence[Mapping[str, Any]], stream: Any) -> None:
+def write_rows_json(rows: Iterable[Mapping[str, Any]], stream: Any) -> None:
     """Write :func:`rows_json` of ``rows`` to ``stream`` (a text stream) a row at a time.
 
-    The text is exactly ``json.dumps(plain(rows), indent=2)`` (each row encoded by the ``json``
-    module and indented one level; JSON strings hold no raw newline), and no whole-output string
-    is built: a scan of 800,000 paths is written as it is encoded.
+    The text is exactly ``json.dumps(plain(rows), indent=2)`` and no whole-output string (nor
+    converted copy) is built: a scan of 800,000 paths is written as it is encoded. ``rows``
+    may be any iterable (a generator is read one row at a time). Dicts shared between rows
+    (the hop dicts of paths through the same edges) are encoded once (:class:`IndentedJson`).
     """
-    values = plain(list(rows))
-    if not values:
-        stream.write("[]")
-        return
-    encoder = json.JSONEncoder(indent=2)
-    for n, value in enumerate(values):
-        stream.write(("[\n  " if n == 0 else ",\n  ") + encoder.encode(value).replace("\n", "\n  "))
-    stream.write("\n]")
+    encoder = IndentedJson()
+    first = True
+    for row in rows:
+        stream.write(("[\n  " if first else ",\n  ") + encoder.encode(row, 1))
+        first = False
+    stream.write("[]" if first else "\n]")
+
+
+class IndentedJson:
+    """``json.dumps(plain(value), indent=2)`` text, with dicts met more than once encoded once.
+
+    :meth:`encode` returns exactly the text the ``json`` module writes for :func:`plain` of
+    ``value`` nested ``level`` deep in an ``indent=2`` document (its inner lines indented
+    accordingly). A dict inside ``value`` met a second time (the same object at the same
+    depth: the hops paths share) is encoded then and its text reused afterwards; the encoder
+    keeps such dicts alive (their ids are the keys). Do not change a dict after encoding it.
+    """
+
+    __slots__ = ("_texts", "_met")
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[int, int], tuple[Any, str]] = {}
+        self._met: dict[tuple[int, int], Any] = {}
+
+    def encode(self, value: Any, level: int = 0) -> str:
+        """Return the text of ``plain(value)`` at depth ``level`` (0: a whole document)."""
+        return self._encode(value, level, top=True)
+
+    def _encode(self, value: Any, level: int, top: bool = False) -> str:
+        kind = type(value)
+        if kind is str:
+            return _ENCODE_STR(value)
+        if kind is dict:
+            if top:
+                return self._dict(value, level)
+            key = (id(value), level)
+            done = self._texts.get(key)
+            if done is not None:
+                return done[1]
+            text = self._dict(value, level)
+            if key in self._met:  # the second time: keep the text
+                del self._met[key]
+                self._texts[key] = (value, text)
+            else:
+                self._met[key] = value
+            return text
+        if kind is list or kind is tuple:
+            if not value:
+                return "[]"
+            inner = "\n" + "  " * (level + 1)
+            return ("[" + inner + ("," + inner).join(self._encode(v, level + 1) for v in value)
+                    + "\n" + "  " * level + "]")
+        if kind is int or kind is float or kind is bool or value is None:
+            return _PLAIN_ENCODER.encode(value)
+        converted = plain(value)  # datetimes, dataclasses, sets, other mappings
+        if converted is value:  # a str or int subclass (an enum): as the json module writes it
+            return _PLAIN_ENCODER.encode(value)
+        return self._encode(converted, level, top=True)
+
+    def _dict(self, value: dict[Any, Any], level: int) -> str:
+        if not value:
+            return "{}"
+        inner = "\n" + "  " * (level + 1)
+        return ("{" + inner + ("," + inner).join(
+            _ENCODE_STR(k if type(k) is str else str(k)) + ": " + self._encode(v, level + 1) for k, v in value.items())
+            + "\n" + "  " * level + "}")
+
+
+_ENCODE_STR = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_PLAIN_ENCODER = json.JSONEncoder()
 
 
 def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """Return rows as CSV with a header; nested values rendered as in tables."""
     buffer = io.StringIO()
-    columns = list(rows[0].keys()) if rows else []
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([column_cell(name, row.get(name)) for name in columns])
+    write_rows_csv(rows, buffer)
     return buffer.getvalue()
+
+
+def write_rows_csv(rows: Iterable[Mapping[str, Any]], stream: Any) -> None:
+    """Write :func:`rows_csv` of ``rows`` to ``stream`` a row at a time (the first row's keys are the header).
+
+    ``rows`` may be any iterable (a generator is read one row at a time); nothing is written
+    for no rows.
+    """
+    writer = csv.writer(stream, lineterminator="\n")
+    columns: list[str] | None = None
+    for row in rows:
+        if columns is None:
+            columns = list(row.keys())
+            writer.writerow(columns)
+        writer.writerow([column_cell(name, row.get(name)) for name in columns])
 
 
 def json_lines(items: Iterable[Any]) -> Iterable[str]:

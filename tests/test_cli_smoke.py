@@ -70,6 +70,7 @@ CASES: list[Case] = [
     Case(("scan",), "alerts to the console"),
     Case(("scan", "--as-of", "2026-11-14", "--format", "json"), '"path"'),
     Case(("scan", "--profile"), "Where the scan spent its time"),
+    Case(("scan", "--limit", "0"), "alerts to the console"),
     Case(("findings",), "Findings"),
     Case(("findings", "--status", "open"), "open"),
     Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal

@@ -97,6 +97,23 @@ def test_scan_as_of_table_and_csv(crawled: Path) -> None:
         ("db.s.export.email", "db.s.customers.email → db.s.stage.email → db.s.export.email")]
 
 
+def test_scan_table_limit_prints_the_most_severe_and_counts_the_rest(crawled: Path) -> None:
+    """``--limit N``: the table lists N paths and says how many more and how to list them; json/csv list all."""
+    instant = "2026-03-02T09:03:30Z"
+    both = run_cli(crawled, "scan", "--as-of", "2026-03-02T09:02:30Z", "--limit", "1").stdout
+    assert both.count("HIGH") == 1  # one row (the severity column)
+    assert "1 more exposure paths not shown" in both and "--limit N, 0 for all" in both
+    assert "scan --as-of 2026-03-02T09:02:30+00:00 --format csv" in " ".join(both.split())
+    every = run_cli(crawled, "scan", "--as-of", "2026-03-02T09:02:30Z", "--limit", "0").stdout
+    assert every.count("HIGH") == 2 and "not shown" not in every
+    assert "not shown" not in run_cli(crawled, "scan", "--as-of", instant, "--limit", "1").stdout  # nothing left out
+    rows = json.loads(run_cli(crawled, "scan", "--as-of", "2026-03-02T09:02:30Z", "--limit", "1",
+                              "--format", "json").stdout)
+    assert len(rows) == 2  # json is complete whatever the limit
+    result = run_cli(crawled, "scan", "--as-of", instant, "--limit", "-1", check=False)
+    assert result.returncode == 2 and "--limit" in result.stderr
+
+
 def test_scan_as_of_rejects_a_bad_instant(crawled: Path) -> None:
     result = run_cli(crawled, "scan", "--as-of", "last tuesday", check=False)
     assert result.returncode == 2 and "--as-of" in result.stderr and "Traceback" not in result.stderr
