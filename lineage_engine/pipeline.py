@@ -18,10 +18,9 @@ Windowed crawls (Snowflake backfill and catch-up) live in :mod:`lineage_engine.w
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -42,7 +41,13 @@ from lineage_engine.model import (
     Statement,
     Watermark,
 )
-from lineage_engine.parse_pool import Extracted, ParsePool, default_workers, extract_record
+from lineage_engine.parse_cache import (  # noqa: F401 - ParseCache and cache_entry_bytes are used from here
+    QUARANTINE_CODES,
+    Extracted,
+    ParseCache,
+    cache_entry_bytes,
+)
+from lineage_engine.parse_pool import ParsePool, Planned, Prefetched, Prefetcher, default_workers
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
@@ -60,9 +65,6 @@ if TYPE_CHECKING:
     from lineage_engine.settings import ComplianceSettings, TelemetrySettings
 
 _log = logging.getLogger(__name__)
-
-QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported", "timeout"})
-"""Problem codes that send a statement to quarantine (others only lower confidence)."""
 
 REDACTED_TEXT_LIMIT = 4000
 
@@ -85,9 +87,10 @@ class CrawlOptions:
             does not use them (``telemetry.store_indirect_column_edges``).
         future_tolerance: a statement that ended later than now plus this is quarantined
             as ``end_time_in_future`` (``telemetry.future_tolerance_minutes``).
-        parse_workers: processes parsing each batch (``telemetry.parse_workers``); 1 parses
-            in the crawl's own process. The graph is identical either way
-            (:mod:`lineage_engine.parse_pool`).
+        parse_workers: processes parsing (``telemetry.parse_workers``): 1 parses in the crawl's
+            own process; N > 1 adds N - 1 worker processes that parse one batch ahead while
+            the crawl's process applies the batch before (:mod:`lineage_engine.parse_pool`).
+            The graph is identical either way.
         max_statement_chars: a longer ``query_text`` is quarantined as ``too_large`` before
             parsing (``telemetry.max_statement_chars``).
         parse_timeout_seconds: one row's extraction budget; a longer one is stopped and
@@ -140,6 +143,9 @@ class CrawlReport:
     stopped: bool = False
     internal_errors: int = 0
     prefetched: int = 0
+    """Rows whose parse worker's extraction was used (``parse_workers`` > 1)."""
+    prefetch_refused: int = 0
+    """Rows whose worker extraction was not used (the crawl's schema answered otherwise) and were parsed again."""
     profile: Profile | None = None
     """Seconds per kind of work when the crawl was profiled (``crawl --profile``), else None."""
     reads: int = 0
@@ -148,109 +154,6 @@ class CrawlReport:
     """Of those, statements not aggregated before (a replay adds nothing)."""
     reads_known: int = 0
     """Of ``reads``, read-only statements not parsed again: their reads were already aggregated (a replay)."""
-
-
-class ParseCache:
-    """A bounded LRU of extraction results keyed by statement and session defaults.
-
-    The statement key is Snowflake's ``QUERY_PARAMETERIZED_HASH`` when the row has one, else
-    the text. The hash parameterises only constants in binary predicates and keeps every
-    identifier (docs.snowflake.com, aggregate_query_history; reference §1), so equal hashes
-    mean equal lineage: an hourly INSERT with a new date literal is parsed once per crawl.
-    Our own fingerprint is not used as a key: it redacts every literal, including
-    ``IDENTIFIER('db.s.t')`` and ``COPY`` locations, which name datasets.
-
-    With a schema (column lineage), an entry also keeps the schema answers its extraction
-    used (learned or catalog alike), and is served only while the schema still gives them: a
-    cached result is always the one a fresh extraction would give, so a resumed crawl matches
-    a clean one, and a catalog reloaded between two windows of one backfill is honoured.
-
-    Bounded twice: at most ``size`` entries and about ``max_bytes`` of them (the estimate of
-    :func:`cache_entry_bytes`: a history of long distinct texts with wide column lineage, e.g.
-    a warehouse of many databases, holds several KiB per entry). A result served or dropped
-    is the same either way: the bound costs parse time, never a different answer.
-    """
-
-    def __init__(self, size: int, max_bytes: int | None = None) -> None:
-        """Create an empty cache of at most ``size`` entries and ``max_bytes`` (None: no byte bound)."""
-        self.size = size
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        """Estimated bytes held by :attr:`entries` (:func:`cache_entry_bytes`)."""
-        self.prefetched = 0  # rows whose worker extraction was used (parse_workers > 1)
-        self.entries: OrderedDict[tuple[str, str, str | None, str | None],
-                                  tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
-        self._sizes: dict[tuple[str, str, str | None, str | None], int] = {}
-
-    @classmethod
-    def for_options(cls, options: CrawlOptions) -> ParseCache:
-        """Return an empty cache bounded by ``options.parse_cache_size`` and ``parse_cache_mb``."""
-        return cls(options.parse_cache_size, options.parse_cache_mb * 2**20)
-
-    @staticmethod
-    def key(record: QueryRecord) -> tuple[str, str, str | None, str | None]:
-        """Return the cache key of a row: its parameterized hash when it has one, else a digest
-        of its text (BLAKE2b, 128 bits: a cache of a million entries collides with odds about
-        1e-27; the text itself, often KiB long, is not kept alive by the cache)."""
-        if record.query_parameterized_hash:
-            return ("hash", record.query_parameterized_hash, record.database_name, record.schema_name)
-        digest = hashlib.blake2b(record.query_text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        return ("text", digest, record.database_name, record.schema_name)
-
-    def get_or_extract(
-        self, record: QueryRecord, options: CrawlOptions, patterns: tuple[str, ...],
-        schema: SchemaProvider | None = None, prefetched: Extracted | None = None,
-    ) -> tuple[ExtractionResult, bool]:
-        """Return ``(result, hit)``: the cached extraction when still valid, else a fresh one (cached).
-
-        Args:
-            schema: the column schema (None: table-level lineage only).
-            prefetched: a worker's extraction of this row and the schema answers it used
-                (:mod:`lineage_engine.parse_pool`); taken only while ``schema`` gives the
-                same answers, else the row is extracted here.
-        """
-        key = self.key(record)
-        hit = self.entries.get(key)
-        if hit is not None and (schema is None or same_answers(schema, hit[1])):
-            self.entries.move_to_end(key)
-            return hit[0], True
-        if prefetched is not None and (schema is None or same_answers(schema, prefetched[1])):
-            result, answers = prefetched  # parsed by a worker against a schema that still answers the same
-            self.prefetched += 1
-        else:
-            result, answers = extract_record(record, options, patterns, schema, extract_lineage)
-        if result.redacted_text and not any(p.code in QUARANTINE_CODES for p in result.problems):
-            result = replace(result, redacted_text="")  # read only for a quarantine entry (quarantine_for)
-        self._drop(key)
-        self.entries[key] = (result, answers)
-        self._sizes[key] = size = cache_entry_bytes(key, result, answers)
-        self.bytes += size
-        while self.entries and (len(self.entries) > self.size or
-                                (self.max_bytes is not None and self.bytes > self.max_bytes)):
-            self._drop(next(iter(self.entries)))
-        return result, False
-
-    def _drop(self, key: tuple[str, str, str | None, str | None]) -> None:
-        if self.entries.pop(key, None) is not None:
-            self.bytes -= self._sizes.pop(key)
-
-
-def cache_entry_bytes(key: tuple[str, str, str | None, str | None], result: ExtractionResult,
-                      answers: Mapping[str, tuple[str, ...] | None]) -> int:
-    """Return an estimate, in bytes, of what a parse cache entry keeps alive.
-
-    The key's hash or digest, the redacted text (kept only for a statement that goes to
-    quarantine), and a fixed cost per statement, dataset, column edge, read and schema
-    answer (CPython object sizes, fitted with ``tracemalloc`` on ``benchmarks/scale_history.py``
-    rows: 2 to 5.5 KiB per result besides its text, within 10%). An estimate, not a measure:
-    it bounds the cache's memory at the cost of a few operations per entry.
-    """
-    size = 900 + len(key[1]) + len(result.redacted_text) + len(result.fingerprint) + 120 * len(result.reads)
-    for st in result.statements:
-        size += 300 + 150 * len(st.sources) + 260 * len(st.columns) + 60 * len(st.defined_columns)
-    for dataset_id, columns in answers.items():
-        size += 100 + len(dataset_id) + (60 * len(columns) if columns else 0)
-    return size
 
 
 def quarantine_for(source: str, record: QueryRecord, result: ExtractionResult, now: datetime) -> QuarantineEntry | None:
@@ -389,12 +292,11 @@ def crawl_once(
         report.batches += 1
         events, quarantine, pending_rows, statements = [], [], 0, {}
 
-    def crawl_rows(batch: list[QueryRecord | QuarantineEntry],
-                   prefetched: dict[tuple[str, str, str | None, str | None], Extracted],
+    def crawl_rows(batch: list[QueryRecord | QuarantineEntry], prefetched: Prefetched | None,
                    known: set[str]) -> bool:
         """Process rows in history order; return True when ``stop`` asked to stop."""
         nonlocal pending_rows, last, rows_total, cursor
-        for item in batch:
+        for index, item in enumerate(batch):
             if stop is not None and stop():
                 report.stopped = True
                 return True
@@ -419,7 +321,8 @@ def crawl_once(
                         calls = _observe_egress(item, source.key, options, egress, grants, quarantine, now)
                         granted = len(grants) > granted  # a GRANT / share statement: drift names who ran it
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
-                                            resolver, report, quarantine, now, prefetched.get(ParseCache.key(item)),
+                                            resolver, report, quarantine, now,
+                                            prefetched.get(index) if prefetched is not None else None,
                                             profile, reads=reads, temp_re=temp_re, known_reads=known)
                         if calls:
                             found = [*found, *calls]
@@ -443,32 +346,57 @@ def crawl_once(
     if profiled_store:
         store.profile = profile  # type: ignore[attr-defined]
     pool: ParsePool | None = None
+    prefetcher: Prefetcher | None = None
     parallel = options.parse_workers > 1
-    prefetched_before = cache.prefetched
+    prefetched_before, refused_before = cache.prefetched, cache.refused
+
+    def hand_out(batch: list[QueryRecord | QuarantineEntry] | None, known: set[str],
+                 in_step: bool) -> Prefetched | None:
+        """Give ``batch``'s rows to the parse workers (started on the first batch worth it); None: parse here."""
+        nonlocal pool, prefetcher, parallel
+        if not parallel or batch is None or (prefetcher is not None and prefetcher.failed):
+            return None
+        rows = _to_prefetch(batch, source.key, options, known, clock())
+        try:
+            if pool is None:
+                if len(rows) < MIN_POOL_ROWS:
+                    return None
+                pool = ParsePool(options.parse_workers - 1, options, patterns, catalog, columns=True)
+                prefetcher = Prefetcher(pool, profile)
+                in_step = True
+            assert prefetcher is not None
+            return prefetcher.submit(rows, schema, in_step=in_step)
+        except Exception as error:  # noqa: BLE001 - workers only save time: parse here instead
+            _log.warning("parse workers failed (%s); parsing in the crawl's process", type(error).__name__)
+            parallel = False
+            return None
+
     try:
-        for batch in _batches(records, options.batch_size):
-            prefetched: dict[tuple[str, str, str | None, str | None], Extracted] = {}
+        batches = _batches(records, options.batch_size)
+        current = next(batches, None)
+        job: Prefetched | None = None
+        while current is not None:
             with profile.timed("registry.known_reads"):
-                known = _known_reads(batch, registry, options)
-            if parallel:
-                wanted = _to_prefetch(batch, cache, options, known)
-                try:
-                    if pool is None and len(wanted) >= MIN_POOL_ROWS:
-                        pool = ParsePool(options.parse_workers, options, patterns, catalog, columns=True)
-                    if pool is not None and wanted:
-                        with profile.timed("parse.workers"):
-                            futures = pool.submit(wanted, schema.to_state())
-                            done = [extracted for future in futures for extracted in future.result()]
-                        prefetched = {ParseCache.key(r): e for r, e in zip(wanted, done, strict=True)}
-                except Exception as error:  # noqa: BLE001 - workers only save time: parse here instead
-                    _log.warning("parse workers failed (%s); parsing in the crawl's process", type(error).__name__)
-                    parallel = False
-            if crawl_rows(batch, prefetched, known):
+                known = _known_reads(current, registry, options)
+            if job is None:  # the first batch, or after the workers' schema went another way
+                job = hand_out(current, known, in_step=True)
+            ahead = next(batches, None)  # read and handed out now: a worker parses it while this one is applied
+            ahead_job = None
+            if job is not None and ahead is not None:
+                with profile.timed("registry.known_reads"):
+                    ahead_known = _known_reads(ahead, registry, options)
+                ahead_job = hand_out(ahead, ahead_known, in_step=False)
+            refused = cache.refused
+            if crawl_rows(current, job, known):
                 break
+            if cache.refused > refused and prefetcher is not None and prefetcher.follows:
+                ahead_job = None  # parsed by a worker whose schema went another way: hand it out again, in step
+            current, job = ahead, ahead_job
     finally:
         if pool is not None:
             pool.close()
         report.prefetched = cache.prefetched - prefetched_before
+        report.prefetch_refused = cache.refused - refused_before
 
     close = getattr(records, "close", None)
     if close is not None:
@@ -547,7 +475,7 @@ def _lineage_of(
                 report.reads += 1  # kept, as recorded before (the crawl says "already recorded")
                 return []
             with profile.timed("parse.reads"):
-                result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
+                result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched, extract_lineage)
             report.cache_hits += hit
             entry = quarantine_for(source, item, result, now)
             if entry is not None:
@@ -557,7 +485,7 @@ def _lineage_of(
                 reads.append(fact)
         return []
     with profile.timed("parse"):
-        result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched)
+        result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched, extract_lineage)
     report.statements_parsed += 1
     report.cache_hits += hit
     entry = quarantine_for(source, item, result, now)
@@ -674,21 +602,22 @@ def _known_reads(batch: Sequence[QueryRecord | QuarantineEntry], registry: Regis
     return registry.known_reads(ids) if ids else set()
 
 
-def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], cache: ParseCache,
-                 options: CrawlOptions, known: set[str] = frozenset()) -> list[QueryRecord]:  # type: ignore[assignment]
-    """Return the rows of ``batch`` worth handing to workers: parsed, not cached, one per cache key."""
-    wanted: dict[tuple[str, str, str | None, str | None], QueryRecord] = {}
-    for item in batch:
-        if isinstance(item, QuarantineEntry):
-            continue
-        key = ParseCache.key(item)
-        if key in wanted or key in cache.entries:
+def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], source: str, options: CrawlOptions,
+                 known: set[str], now: datetime) -> list[Planned]:
+    """Return the rows of ``batch`` the crawl will parse, for the workers, in order: every admitted
+    materializing row (the crawl learns columns from it), and with ``keep_reads`` every read-only
+    row whose reads are not in ``known``."""
+    rows: list[Planned] = []
+    for index, item in enumerate(batch):
+        if isinstance(item, QuarantineEntry) or admit(source, item, options, now) is not None:
             continue
         keep, reason = should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
                                     own_query_tag_prefix=options.own_query_tag_prefix)
-        if keep or (options.keep_reads and _read_only(item, reason) and item.query_id not in known):
-            wanted[key] = item
-    return list(wanted.values())
+        if keep:
+            rows.append((index, item, True))
+        elif options.keep_reads and _read_only(item, reason) and item.query_id not in known:
+            rows.append((index, item, False))
+    return rows
 
 
 def sync_classifications(store: GraphStore, registry: Registry) -> int:

@@ -99,7 +99,7 @@ class TelemetrySettings(_Section):
     batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
     parse_workers: int | None = Field(
         None, ge=1, le=256,
-        description="Processes that parse each batch (default: the cores this process may use); 1 = no pool.",
+        description="Processes that parse (default 2 on two cores or more: the crawl's and one worker); 1 = no pool.",
     )
     temp_patterns: list[str] = Field(default_factory=list, description="Extra regexes of temporary objects.")
     future_tolerance_minutes: int = Field(
