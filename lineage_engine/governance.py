@@ -152,6 +152,8 @@ class PolicyRecorder:
             if not masked:
                 continue  # no masking policy known anywhere: no copy to judge
             role = self._roles.get(event.query_id)
+            if event.via_roles and set(event.via_roles) != {(role or "").upper()}:
+                role = None  # read into a temp by another role (or an unknown one): what it saw is not known
             for edge in event.columns:
                 source = dataset_of(edge.source)
                 if edge.source in masked or source in masked or source in self._views:

@@ -482,6 +482,10 @@ class LineageEvent:
             (composed through it, see :mod:`lineage_engine.parsing.column_compose`).
         provenance: how the sources were obtained: ``parsed`` (from the query text) or
             ``access_history`` (from Snowflake's ACCESS_HISTORY, which wins; issue 3).
+        via_roles: when ``via`` is not empty, the roles (upper case, "" unknown) of this
+            statement and of the statements that wrote those temporary objects, sorted: a
+            masked column read into a temp by one role and copied out by another holds what
+            the first role saw (:mod:`lineage_engine.governance`).
     """
 
     at: datetime
@@ -495,6 +499,7 @@ class LineageEvent:
     via: tuple[str, ...] = ()
     columns: tuple[ColumnLineage, ...] = ()
     provenance: str = "parsed"
+    via_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

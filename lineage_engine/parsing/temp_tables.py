@@ -105,6 +105,7 @@ class _Temp:
     upstreams: dict[str, DatasetRef] = field(default_factory=dict)  # id -> ref, insertion order
     via: set[str] = field(default_factory=set)
     columns: ColumnMap = field(default_factory=dict)  # column name -> upstream column edges
+    roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
 
 
 @dataclass(slots=True)
@@ -185,6 +186,11 @@ class SessionResolver:
             if target is None or st.operation is Operation.ALTER:
                 continue  # a SELECT or an ALTER (queries=True) moves no data
             sources, via = self._resolve(session, record, st.sources, target)
+            roles = {(record.role_name or "").upper()}
+            for src in st.sources:  # who wrote the temps read: they read the upstreams (masking policies)
+                read = session.temps.get(src.id)
+                if read is not None and src.id != target.id:
+                    roles.update(read.roles or {""})
             columns = self._resolve_columns(session, st, target)
             target_temp = self._is_temp(session, target, st.temporary)
             other = st.counterpart
@@ -195,7 +201,7 @@ class SessionResolver:
                     continue
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
-                self._write_temp(session, st.operation, target, own, via, other, columns)
+                self._write_temp(session, st.operation, target, own, via, other, columns, roles)
                 continue
             replaces = st.replaces
             if st.operation is Operation.TRUNCATE and any(target.id in t.upstreams for t in session.temps.values()):
@@ -203,7 +209,8 @@ class SessionResolver:
                 # may come back through it, so nothing closes (superset, never a lost path)
                 replaces = False
             events.append(
-                _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns)))
+                _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns),
+                       roles if via else set()))
         # temps written, moved or dropped by this row (only targets and counterparts change)
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
@@ -299,8 +306,9 @@ class SessionResolver:
         objects created before it (exact resume, design §10). Shape:
         ``{"sessions": [{"key": [...], "last_seen": ISO-8601 | None, "temps": {temp_id:
         {"upstreams": [[id, name, kind], ...], "via": [ids], "columns": {column:
-        [[source, kind, rank, confidence], ...]}}}}]}`` (``columns`` only when the temp
-        has column lineage); sessions without temps are left out.
+        [[source, kind, rank, confidence], ...]}, "roles": [ROLE, ...]}}}]}`` (``columns``
+        only when the temp has column lineage; ``roles``: of the statements that wrote it,
+        upper case, "" when unknown); sessions without temps are left out.
         """
         sessions = []
         for key, session in self._sessions.items():
@@ -332,7 +340,8 @@ class SessionResolver:
                 for temp_id, temp in item["temps"].items():
                     upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
                     columns = columns_from_state(temp.get("columns") or {})
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns)
+                    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles)
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
@@ -362,7 +371,8 @@ class SessionResolver:
         sources = list(entry.upstreams.values())  # the persistent side itself when the temp read it
         via = {temp.id, *entry.via}
         columns = _edges(persistent, entry.columns)
-        return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns)]
+        return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns,
+                       entry.roles or {""})]
 
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
@@ -414,6 +424,7 @@ class SessionResolver:
         via: set[str],
         counterpart: DatasetRef | None,
         columns: ColumnMap | tuple[ColumnLineage, ...],
+        roles: set[str],
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -430,7 +441,7 @@ class SessionResolver:
             if mine is not None and counterpart is not None:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
-            temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns))
+            temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles))
         elif operation in _IN_PLACE and target.id not in temps:
             return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
@@ -438,6 +449,7 @@ class SessionResolver:
             for src in sources:
                 entry.upstreams.setdefault(src.id, src)
             entry.via.update(via)
+            entry.roles.update(roles)
             merge_columns(entry.columns, _column_map(target, columns))
 
 
@@ -450,6 +462,7 @@ def _event(
     replaces: bool,
     counterpart: DatasetRef | None,
     columns: tuple[ColumnLineage, ...],
+    via_roles: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> LineageEvent:
     return LineageEvent(
         at=record.end_time,
@@ -462,6 +475,7 @@ def _event(
         counterpart=counterpart,
         via=tuple(sorted(via)),
         columns=columns,
+        via_roles=tuple(sorted(via_roles)),
     )
 
 
@@ -486,6 +500,8 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
     }
     if temp.columns:
         state["columns"] = columns_to_state(temp.columns)
+    if temp.roles:
+        state["roles"] = sorted(temp.roles)
     return state
 
 
