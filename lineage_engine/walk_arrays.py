@@ -36,6 +36,7 @@ holdings it reads.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -222,7 +223,8 @@ def _move_starts(down: np.ndarray, up: np.ndarray, vf: np.ndarray, vt: np.ndarra
 
 
 def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | None = None,
-                       max_hops: int = DEFAULT_MAX_HOPS) -> HoldingColumns:
+                       max_hops: int = DEFAULT_MAX_HOPS,
+                       windows: dict[str, tuple[float, float, tuple[str, ...]]] | None = None) -> HoldingColumns:
     """Return the datasets holding ``origin``'s data at ``index.as_of``.
 
     Exactly :func:`lineage_engine.exposure.walk.walk_origin` on the same intervals (see the
@@ -234,6 +236,10 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         masked: ``bool`` array over ``index.ids`` (:meth:`ArrayIndex.mask_of`); masked
             datasets are reached but neither expanded nor returned.
         max_hops: longest route considered, in lineage edges (>= 1).
+        windows: when given, filled as :func:`~lineage_engine.exposure.walk.walk_origin`
+            fills it: every dataset reached (the origin included, masked ones too) ->
+            ``(arrive, leave, path terminal first)``, UTC microseconds, ``-inf`` / ``inf``
+            for unbounded (access history, :mod:`lineage_engine.access.windows`).
 
     Returns:
         One :class:`Holding` per dataset, sorted by dataset id, kept as arrays until read
@@ -246,6 +252,8 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         raise ValueError(f"max_hops must be at least 1, got {max_hops}")
     o = index.rank.get(origin)
     if o is None:
+        if windows is not None:
+            windows[origin] = (-math.inf, math.inf, (origin,))
         empty = np.zeros(0, dtype=np.int64)
         return HoldingColumns(origin, index.ids, empty, empty, empty, empty, empty)
     n = len(index.ids)
@@ -325,8 +333,15 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         if frontier.shape[0] == 0:
             break
     reached = np.flatnonzero((hpcell >= 0) & ~stop)
-    return HoldingColumns(origin, index.ids, reached, hpcell[reached], harrive[reached], np.concatenate(cell_node),
-                          np.concatenate(cell_parent))
+    out = HoldingColumns(origin, index.ids, reached, hpcell[reached], harrive[reached], np.concatenate(cell_node),
+                         np.concatenate(cell_parent))
+    if windows is not None:
+        ids, path = index.ids, out._path  # noqa: SLF001 - the same cells
+        nodes = np.flatnonzero(key != big)
+        for node, a, lv, c in zip(nodes.tolist(), arrive[nodes].tolist(), leave[nodes].tolist(),
+                                  cell[nodes].tolist(), strict=True):
+            windows[ids[node]] = (-math.inf if a <= NEG else a, math.inf if lv >= POS else float(lv), path(c))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,8 +56,12 @@ def test_array_walk_equals_the_reference_walk(seed):
     assert index.intervals == reference.intervals
     for max_hops in (1, 2, 3, 5, 10):
         for origin in [*ids, "db.s.missing"]:
-            expected = walk_origin(reference, origin, masked=masked, max_hops=max_hops)
-            assert walk_origin_arrays(index, origin, masked=stop, max_hops=max_hops) == expected, (origin, max_hops)
+            expected_windows: dict[str, object] = {}
+            expected = walk_origin(reference, origin, masked=masked, max_hops=max_hops, windows=expected_windows)
+            windows: dict[str, object] = {}
+            assert walk_origin_arrays(index, origin, masked=stop, max_hops=max_hops, windows=windows) == expected, \
+                (origin, max_hops)
+            assert windows == expected_windows, (origin, max_hops)  # every dataset reached: window and path
 
 
 def test_array_walk_reads_an_open_interval_and_a_missing_last_seen():

@@ -77,19 +77,28 @@ def _instant(micros: float) -> datetime:
     return _EPOCH + timedelta(microseconds=int(micros))
 
 
+def upstreams_of(edges: Mapping[tuple[str, str], Any]) -> dict[str, list[str]]:
+    """Return downstream -> its upstreams, from intervals keyed by ``(downstream, upstream)``."""
+    into: dict[str, list[str]] = {}
+    for downstream, upstream in edges:
+        into.setdefault(downstream, []).append(upstream)
+    return into
+
+
 def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
-             who: Callable[[str], tuple[str, str]]) -> list[DriftItem]:
+             who: Callable[[str], tuple[str, str]], into: Mapping[str, list[str]] | None = None) -> list[DriftItem]:
     """Return a ``new_terminal`` / ``new_egress`` item for every object the origin's data reached.
 
     Args:
         holdings: from :func:`.windows.dataset_holdings` / :func:`.windows.column_holdings`.
         edges: lineage intervals by ``(downstream, upstream)``.
         who: query id -> ``(user, role)`` (``("", "")`` when unknown).
+        into: :func:`upstreams_of` ``edges`` (computed here when None; pass it when calling
+            for several origins).
     """
     out: list[DriftItem] = []
-    into: dict[str, list[str]] = {}
-    for downstream, upstream in edges:
-        into.setdefault(downstream, []).append(upstream)
+    if into is None:
+        into = upstreams_of(edges)
     for held in (*holdings.columns.values(), *holdings.datasets.values()):
         if held.object_id == holdings.origin or len(held.path) < 2 or math.isinf(held.arrive):
             continue
@@ -109,8 +118,11 @@ _NO_VALUE = frozenset({"masked", "counted"})
 def _rows_into(edges: Mapping[tuple[str, str], list[EdgeRow]], downstream: str, upstream: str) -> list[EdgeRow]:
     """Return the intervals from ``upstream`` into ``downstream``: column to column, else at dataset level
     (a dataset reached from a column where column lineage is unknown, or a column whose dataset was)."""
-    for key in ((downstream, upstream), (dataset_of(downstream), upstream), (downstream, dataset_of(upstream)),
-                (dataset_of(downstream), dataset_of(upstream))):
+    rows = edges.get((downstream, upstream))
+    if rows:
+        return rows
+    down, up = dataset_of(downstream), dataset_of(upstream)  # only when the direct pair has none
+    for key in ((down, upstream), (downstream, up), (down, up)):
         rows = edges.get(key)
         if rows:
             return rows
@@ -131,11 +143,12 @@ def _opening_route(held: Any, at: datetime, holdings: Holdings, edges: Mapping[t
     rows = _rows_into(edges, held.object_id, upstream)
     if any(r.valid_from == at for r in rows):
         return held.path, _interval_at(rows, at)
-    for other in sorted({*into.get(held.object_id, ()), *into.get(dataset_of(held.object_id), ())}):
+    dataset = dataset_of(held.object_id)
+    for other in sorted({*into.get(held.object_id, ()), *into.get(dataset, ())}):
         source = holdings.columns.get(other) or holdings.datasets.get(other)
         if source is None or other == held.object_id or source.arrive > held.arrive:
             continue
-        opened = [r for r in edges.get((held.object_id, other), []) or edges.get((dataset_of(held.object_id), other), [])
+        opened = [r for r in edges.get((held.object_id, other), []) or edges.get((dataset, other), [])
                   if r.valid_from == at and r.kind != "INDIRECT" and r.transform not in _NO_VALUE]
         if opened:
             return (*source.path, held.object_id), opened[0]

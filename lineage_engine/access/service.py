@@ -13,8 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
-from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers
-from lineage_engine.access.windows import Held, Holdings, column_holdings, dataset_holdings, micros, under_their_names
+from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers, upstreams_of
+from lineage_engine.access.windows import (
+    Held,
+    Holdings,
+    column_holdings,
+    holdings_of_windows,
+    micros,
+    under_their_names,
+)
 from lineage_engine.errors import InputError, UnknownIdError
 from lineage_engine.exposure.column_walk import build_column_index
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, split_origins
@@ -73,22 +80,28 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
     with columns), else read here.
     """
     from lineage_engine.scan import load_lineage
+    from lineage_engine.walk_arrays import build_array_index, walk_origin_arrays
 
     if not origins:
         return []
     if lineage is None:
         lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins), edge_rows=True)
-    tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
-    columns = None
+    tables = arrays = columns = None
     into: dict[str, list[tuple[str, float]]] = {}  # object -> (upstream, interval start µs)
     for row in (*lineage.edges, *lineage.column_edges):
         if row.valid_from <= as_of:
             into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from)))
     out: list[Holdings] = []
     for origin, kind in origins:
-        if kind == "dataset":
-            walked = dataset_holdings(tables, origin)
+        if kind == "dataset":  # on arrays: the same windows as dataset_holdings (tests/test_walk_arrays.py)
+            if arrays is None:
+                arrays = build_array_index(lineage.walk_edges(), as_of=as_of, live=lineage.views)
+            windows: dict[str, Any] = {}
+            walk_origin_arrays(arrays, origin, windows=windows)
+            walked = holdings_of_windows(origin, windows)
         else:
+            if tables is None:
+                tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
             if columns is None:
                 columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
                                              tables=tables)
@@ -181,10 +194,11 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     edges: dict[tuple[str, str], list[EdgeRow]] = {}
     for row in (*lineage.edges, *lineage.column_edges):
         edges.setdefault((row.downstream, row.upstream), []).append(row)
+    into = upstreams_of(edges)
     items: list[DriftItem] = []
     walked = holdings_for(store, origins, now, lineage)
     for holdings in walked:
-        items.extend(arrivals(holdings, edges, lambda _q: ("", "")))
+        items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
     brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
     items.extend(share_rows(registry, walked, now=now, broad_members=broad_members, brought=brought))

@@ -91,8 +91,15 @@ def dataset_holdings(index: EdgeIndex, origin: str, *, max_hops: int = DEFAULT_M
     """Return the datasets that held ``origin``'s data and when (the origin itself: always)."""
     windows: dict[str, Window] = {}
     walk_origin(index, origin, max_hops=max_hops, windows=windows)
-    windows.setdefault(origin, (float("-inf"), float("inf"), (origin,)))
-    return Holdings(origin, datasets={d: _held(d, w) for d, w in windows.items()})
+    return holdings_of_windows(origin, windows)
+
+
+def holdings_of_windows(origin: str, windows: Mapping[str, Window]) -> Holdings:
+    """Return the dataset holdings of a walk's ``windows`` (:func:`walk_origin`'s, or the array walk's:
+    :func:`lineage_engine.walk_arrays.walk_origin_arrays`); the origin always holds."""
+    out = Holdings(origin, datasets={d: _held(d, w) for d, w in windows.items()})
+    out.datasets.setdefault(origin, Held(origin, float("-inf"), float("inf"), (origin,)))
+    return out
 
 
 def column_holdings(index: ColumnIndex, origin: str, *, max_hops: int = DEFAULT_MAX_HOPS) -> Holdings:

@@ -153,15 +153,21 @@ def record_drift(session: Session, items: Sequence[Any], now: datetime,
     Returns:
         ``(new items, baseline)``.
     """
-    from lineage_engine.registry.findings import insert_alert
+    from lineage_engine.registry.findings import insert_alerts
 
-    baseline = session.scalar(select(DriftSeenRow.id).limit(1)) is None
-    seen = {(r.kind, r.origin, r.subject) for r in session.scalars(select(DriftSeenRow))}
+    table = DriftSeenRow.__table__
+    baseline = session.scalar(select(table.c.id).limit(1)) is None
+    seen = set(session.execute(select(table.c.kind, table.c.origin, table.c.subject)).tuples())
     new = [i for i in items if i.key not in seen]
-    for item in new:
-        session.add(DriftSeenRow(kind=item.kind, origin=item.origin, subject=item.subject, first_at=item.at,
-                                 query_id=item.query_id or None, recorded_at=now))
-        if not baseline:
-            insert_alert(session, "drift", f"drift:{item.kind}:{item.origin}:{item.subject}"[:512], payload(item), now)
-    session.flush()
+    rows = [{"kind": i.kind, "origin": i.origin, "subject": i.subject, "first_at": i.at,
+             "query_id": i.query_id or None, "recorded_at": now} for i in new]
+    for start in range(0, len(rows), _DRIFT_CHUNK):  # many rows per statement, no ORM objects
+        session.execute(table.insert(), rows[start:start + _DRIFT_CHUNK])
+    if not baseline and new:  # one alert per new item, its key once (as one insert_alert each)
+        insert_alerts(session, "drift", [(f"drift:{i.kind}:{i.origin}:{i.subject}"[:512], payload(i)) for i in new],
+                      now)
     return len(new), baseline
+
+
+_DRIFT_CHUNK = 5_000
+"""``drift_seen`` rows per INSERT statement in :func:`record_drift`."""
