@@ -465,6 +465,7 @@ def scan(
                               + ", ".join(exposure.coverage.missing_from_graph), markup=False)
             for note in exposure.notes:
                 console.print(f"  {note}", markup=False)
+            _print_unmerged(settings())
         shown = exposure.paths[:limit] if fmt == "table" and limit else exposure.paths
         emit_rows(exposure_rows(shown, exposure.explanations, fmt), fmt, f"Exposure paths as of {when.isoformat()}")
         if fmt == "table":
@@ -476,11 +477,23 @@ def scan(
     with timing.timed("output"):
         if fmt == "table":
             _print_scan(report, services.alert_destination(s), limit)
+            _print_unmerged(s)
         else:
             emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
     if profile:
         _print_scan_profile(timing)
     _exit_if_undelivered(report, services.alert_destination(s))
+
+
+def _print_unmerged(s: Settings) -> None:
+    """Print how many quarantined rows and statements the crawls could not merge: a path through
+    one of them is missing from the answer (honest completeness), with where to look."""
+    with services.registry(s) as reg:
+        count = reg.count_quarantine()
+    if count:
+        console.print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
+                      "recovered from tokens): a path through one of them is missing here (lineage-engine "
+                      "quarantine; an evidence pack names those that may touch each origin)", markup=False)
 
 
 def _print_scan_profile(timing: Profile) -> None:

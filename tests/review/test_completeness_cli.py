@@ -30,3 +30,15 @@ def test_evidence_lists_a_quarantined_statement_without_text(tmp_path: Path) -> 
     listed = {row["query_id"]: row for row in coverage["quarantined"]}
     assert "q001" in listed, coverage
     assert listed["q001"]["reason_code"] == "too_large"
+
+
+def test_scan_says_what_it_could_not_merge(tmp_path: Path) -> None:
+    """The scan's answer (and the as-of answer) names the quarantined statements it could not see through."""
+    config = crawled(tmp_path, [
+        ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+        ("09:01", "CREATE_TABLE_AS_SELECT", "create table db.s.mid as select id, email from db.s.pii" + PAD),
+    ], telemetry="max_statement_chars: 200")
+    for args in ((), ("--as-of", "2026-05-05")):
+        out = run_cli(config, "scan", *args).stdout
+        assert "0 exposure paths" in out
+        assert "not seen: 1 quarantined rows or statements were not merged" in out, out
