@@ -69,10 +69,17 @@ def write_config(folder: Path, history: Path, workers: int, batch: int) -> Path:
 
 
 class Segments:
-    """Progress callback: wall and CPU seconds at every ``size`` rows."""
+    """Progress callback: wall and CPU seconds at every ``size`` rows.
 
-    def __init__(self, size: int) -> None:
+    With ``profile`` and ``kinds`` > 0, each segment line is followed by the CPU seconds of
+    the ``kinds`` kinds of work that cost most in that segment (where a cost grows).
+    """
+
+    def __init__(self, size: int, profile: Profile | None = None, kinds: int = 0) -> None:
         self.size = size
+        self.profile = profile
+        self.kinds = kinds
+        self.last_cpu: dict[str, float] = {}
         self.marks: list[tuple[int, float, float, float]] = [(0, time.perf_counter(), time.process_time(),
                                                                peak_rss_mb())]
 
@@ -83,6 +90,11 @@ class Segments:
             print(f"  segment {r0}-{rows}: {(rows - r0) / max(self.marks[-1][1] - w0, 1e-9):.0f} rows/s wall, "
                   f"{(rows - r0) / max(self.marks[-1][2] - c0, 1e-9):.0f} rows/s CPU, peak RSS "
                   f"{self.marks[-1][3]:.0f} MiB, load {os.getloadavg()[0]:.1f}", flush=True)
+            if self.profile is not None and self.kinds:
+                now = dict(self.profile.cpu)
+                delta = sorted(((v - self.last_cpu.get(k, 0.0), k) for k, v in now.items()), reverse=True)
+                self.last_cpu = now
+                print("    cpu s: " + ", ".join(f"{k} {v:.2f}" for v, k in delta[:self.kinds]), flush=True)
 
     def finish(self, rows: int) -> None:
         if self.marks[-1][0] != rows:
@@ -134,10 +146,10 @@ def print_before_after(before: dict[str, object], after: dict[str, object]) -> N
             print(f"{key:<28} {before.get(key, ''):>12} {after.get(key, ''):>12}")
 
 
-def crawl(config: Path, segment: int) -> tuple[services.CrawlOutcome, Profile, Segments, float, float]:
+def crawl(config: Path, segment: int, kinds: int = 0) -> tuple[services.CrawlOutcome, Profile, Segments, float, float]:
     settings = load_settings(config)
     profile = Profile()
-    segments = Segments(segment)
+    segments = Segments(segment, profile, kinds)
     wall, cpu = time.perf_counter(), time.process_time()
     outcome = services.crawl(settings, progress=segments, profile=profile)
     segments.finish(outcome.report.rows_read)
@@ -191,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cypher", action="store_true", help="time the traces' Cypher text, not the product's answer")
     parser.add_argument("--traces-on", type=Path, help="time the traces on this crawled installation's config, no crawl")
     parser.add_argument("--top", type=int, default=12, help="statements shown in the breakdown")
+    parser.add_argument("--segment-kinds", type=int, default=0, metavar="N",
+                        help="after each segment, the N kinds of work that cost most CPU in it")
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept) instead of a temporary one")
     parser.add_argument("--save", type=Path, help="write the figures (crawl, replay) to this JSON file")
     parser.add_argument("--before", type=Path, help="a --save file of an earlier run: print before/after")
@@ -215,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"history: {history} ({history.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
         config = write_config(folder, history, args.workers, args.batch)
         print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-        outcome, profile, segments, wall, cpu = crawl(config, args.segment)
+        outcome, profile, segments, wall, cpu = crawl(config, args.segment, args.segment_kinds)
         rows = outcome.report.rows_read
         print(f"crawl: {describe(outcome)}; {outcome.report.cache_hits} parse cache hits")
         saved: dict[str, object] = {"crawl": figures(outcome, profile, wall, cpu)}

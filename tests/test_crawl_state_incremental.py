@@ -101,6 +101,6 @@ def test_crawl_profile_prints_where_the_time_went(tmp_path: Path) -> None:
     source = write_history(tmp_path / "h.jsonl", rows()[:6], T0)
     config = file_config(tmp_path / "cli", source, batch_size=2, extra="")
     out = run_cli(config, "crawl", "--profile").stdout
-    for kind in ("parse", "graph.upsert_intervals", "graph.create_columns", "registry.state.write", "source"):
+    for kind in ("parse", "graph.create_intervals", "graph.create_columns", "registry.state.write", "source"):
         assert kind in out, out
     assert "graph." not in run_cli(config, "crawl").stdout  # without --profile: no table

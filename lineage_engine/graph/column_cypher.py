@@ -37,6 +37,15 @@ READ_COLUMN_INTERVAL_HISTORY = (  # every interval, open or closed, into dataset
     "MATCH (t:Dataset) WHERE t.id IN $ids MATCH (t)-[:HAS_COLUMN]->(d:`Column`) "
     f"MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) RETURN {_COLUMN_EDGE_FIELDS}"
 )
+# One dataset id (``$id``) per statement: see ``CypherGraphStore.reads_per_id`` (LadybugDB).
+READ_OPEN_COLUMN_INTERVALS_OF = (
+    "MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
+    f"WHERE e.valid_to IS NULL RETURN {_COLUMN_EDGE_FIELDS}"
+)
+READ_COLUMN_INTERVAL_HISTORY_OF = (
+    "MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
+    f"RETURN {_COLUMN_EDGE_FIELDS}"
+)
 # Column nodes: the stored ones among a plan's are read by id (a plain list: the primary-key
 # index), the others created from a plain id list, then named. On LadybugDB 0.22 a key taken
 # from a map field (``MERGE``/``CREATE (c {id: r.id})``) checks the primary key the slow way:
@@ -56,6 +65,12 @@ UPSERT_COLUMN_INTERVALS = (
     "SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
     "e.observations = r.observations, e.last_query_id = r.last_query_id, "
     "e.query_type = r.query_type, e.via = r.via, e.provenance = r.provenance, e.transform = r.transform"
+)
+CREATE_COLUMN_INTERVALS = (  # known not to be stored (cypher_store._known_new): MERGE scans every edge on LadybugDB
+    "UNWIND $rows AS r MATCH (d:`Column` {id: r.downstream}) MATCH (u:`Column` {id: r.upstream}) "
+    "CREATE (d)-[e:DERIVES_FROM {valid_from: r.valid_from, kind: r.kind, first_seen: r.first_seen, "
+    "last_seen: r.last_seen, observations: r.observations, last_query_id: r.last_query_id, "
+    "query_type: r.query_type, via: r.via, provenance: r.provenance, transform: r.transform}]->(u)"
 )
 # Stored column intervals are all open (only open ones are read), and re-observed far more
 # often than created: set only what an observation changes (``via`` apart, when it grew).

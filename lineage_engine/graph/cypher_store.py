@@ -14,6 +14,11 @@ Rules kept here (measured on LadybugDB 0.22, see design §4):
   first, then ``MATCH (d)-[e]->(u)``: the single pattern
   ``MATCH (d {id: r.d})-[e]->(u {id: r.u})`` measured 3x (alone) to 30x (inside a write
   transaction) slower on LadybugDB 0.22.
+- An interval known not to be stored is written with ``CREATE`` (``CREATE_INTERVALS``,
+  ``CREATE_COLUMN_INTERVALS``; see :func:`_known_new`), the others with ``MERGE``: on
+  LadybugDB 0.22 a ``MERGE`` of a relationship, like any ``MATCH (d)-[e]->(u)`` whose ends come
+  from an ``UNWIND`` list, joins by scanning every relationship of the table (issue 13).
+- Reads keyed by dataset id run one statement per id on LadybugDB (:attr:`CypherGraphStore.reads_per_id`).
 - In ``UNWIND $rows`` a field that is null in *every* row is typed STRING by the embedded
   engine, so a TIMESTAMP or STRING[] property is never set from a possibly-all-null field:
   clearing uses a separate statement with a literal ``NULL``.
@@ -26,7 +31,7 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
@@ -37,19 +42,23 @@ from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
     COLUMN_EDGES_AS_OF,
+    CREATE_COLUMN_INTERVALS,
     CREATE_COLUMNS,
     LINK_NEW_COLUMNS,
     MOVE_COLUMN_INTERVALS_BACK,
     NAME_COLUMNS,
     READ_COLUMN_IDS,
     READ_COLUMN_INTERVAL_HISTORY,
+    READ_COLUMN_INTERVAL_HISTORY_OF,
     READ_OPEN_COLUMN_INTERVALS,
+    READ_OPEN_COLUMN_INTERVALS_OF,
     SET_COLUMN_TRANSFORM,
     SET_COLUMN_VIA,
     UPDATE_COLUMN_INTERVALS,
     UPSERT_COLUMN_INTERVALS,
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
+from lineage_engine.graph.intervals import row_key
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, late_datasets, reads_for, resets_of
 from lineage_engine.model import (
     CONTAINER_KINDS,
@@ -61,6 +70,7 @@ from lineage_engine.model import (
     MergeReport,
     Operation,
     SavedTrace,
+    dataset_of,
 )
 from lineage_engine.profiling import NO_PROFILE, Profile
 from lineage_engine.walk_arrays import WalkEdges, micros
@@ -85,6 +95,13 @@ READ_INTERVAL_HISTORY = (  # every interval, open or closed, into datasets with 
     "UNWIND $ids AS i MATCH (d:Dataset {id: i})-[e:DERIVES_FROM]->(u:Dataset) "
     f"RETURN {_EDGE_FIELDS}"
 )
+# The same reads for one dataset id (``$id``), for engines that join an ``UNWIND`` list to the
+# relationships by scanning all of them (:attr:`CypherGraphStore.reads_per_id`).
+READ_OPEN_INTERVALS_OF = (
+    "MATCH (d:Dataset {id: $id})-[e:DERIVES_FROM]->(u:Dataset) "
+    f"WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
+)
+READ_INTERVAL_HISTORY_OF = f"MATCH (d:Dataset {{id: $id}})-[e:DERIVES_FROM]->(u:Dataset) RETURN {_EDGE_FIELDS}"
 READ_RESETS = "UNWIND $ids AS i MATCH (d:Dataset {id: i}) WHERE d.resets IS NOT NULL RETURN d.id AS id, d.resets AS resets"
 SET_RESETS = "UNWIND $rows AS r MATCH (d:Dataset {id: r.id}) SET d.resets = r.resets"
 READ_OPEN_PAIRS = (
@@ -122,6 +139,12 @@ UPSERT_INTERVALS = (
     "SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
     "e.observations = r.observations, e.last_query_id = r.last_query_id, "
     "e.query_type = r.query_type, e.via = r.via, e.provenance = r.provenance"
+)
+CREATE_INTERVALS = (  # intervals known not to be stored (CypherGraphStore._known_new): no MERGE, which scans
+    "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
+    "CREATE (d)-[e:DERIVES_FROM {valid_from: r.valid_from, first_seen: r.first_seen, last_seen: r.last_seen, "
+    "observations: r.observations, last_query_id: r.last_query_id, query_type: r.query_type, via: r.via, "
+    "provenance: r.provenance}]->(u)"
 )
 MOVE_INTERVALS_BACK = (  # a late event derived the edge earlier: its interval starts earlier (graph/intervals.py)
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
@@ -166,6 +189,12 @@ class CypherGraphStore(ABC):
     backend: str = "cypher"
     chunk_size: int = CHUNK
     """Rows per ``UNWIND`` statement; a backend may set it from ``graph.batch_size``."""
+    reads_per_id: bool = False
+    """Read a batch's stored intervals with one statement per dataset id (``..._OF`` texts) instead
+    of one per chunk of ids. LadybugDB 0.22 joins an ``UNWIND``ed list (or an ``IN`` list) to the
+    relationships by scanning every relationship (or every Dataset): a cost per statement that
+    grows with the graph (issue 13), while a statement starting from one id by primary key
+    costs about 50-80 us whatever the graph's size."""
     profile: Profile = NO_PROFILE
     """Where :meth:`apply_events` adds seconds per statement (``graph.<name>``); set by a profiled crawl."""
 
@@ -242,8 +271,9 @@ class CypherGraphStore(ABC):
             moves = containers.expand(event, inside)
             report = self._fold_and_write(moves) if moves else MergeReport()
             moved = sorted(e.counterpart.id for e in moves if e.counterpart is not None)
-            rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", moved)]
-            columns = [edge_row(r) for r in self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", moved)]
+            rows = [edge_row(r) for r in self._read_of_ids(READ_OPEN_INTERVALS, READ_OPEN_INTERVALS_OF, moved)]
+            columns = [edge_row(r) for r in
+                       self._read_of_ids(READ_OPEN_COLUMN_INTERVALS, READ_OPEN_COLUMN_INTERVALS_OF, moved)]
             return report, containers.inside_fixups(event, moved, rows, columns)
         if event.operation is not Operation.UNDROP:
             return MergeReport(), containers.expand(event, inside)
@@ -264,11 +294,10 @@ class CypherGraphStore(ABC):
         """
         reads = reads_for(events)
         nodes = {r["id"]: NodeState(**r) for r in self._run_chunked(READ_NODES, "ids", reads.named)}
-        open_rows = [edge_row(r) for r in self._run_chunked(READ_OPEN_INTERVALS, "ids", reads.full)]
-        pairs = [{"downstream": d, "upstream": u} for d, u in reads.pairs]
-        open_rows += [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", pairs)]
+        open_rows = [edge_row(r) for r in self._read_of_ids(READ_OPEN_INTERVALS, READ_OPEN_INTERVALS_OF, reads.full)]
+        open_rows += self._read_open_pairs(reads.pairs)
         column_rows = [edge_row(r) for r in
-                       self._run_chunked(READ_OPEN_COLUMN_INTERVALS, "ids", reads.column_targets)]
+                       self._read_of_ids(READ_OPEN_COLUMN_INTERVALS, READ_OPEN_COLUMN_INTERVALS_OF, reads.column_targets)]
         ordered = lane == lanes.QUERY_HISTORY
         if not ordered:
             nodes = {i: replace(n, last_event_at=None, last_event_query_id=None) for i, n in nodes.items()}
@@ -276,9 +305,10 @@ class CypherGraphStore(ABC):
         # late events (rows out of END_TIME order, replays) fold against the whole stored
         # history of their datasets and the resets of the datasets (graph/timeline.py)
         late = late_datasets(events, nodes) if ordered else ()
-        history = lanes.in_lane((edge_row(r) for r in self._run_chunked(READ_INTERVAL_HISTORY, "ids", late)), lane)
-        column_history = lanes.in_lane(
-            (edge_row(r) for r in self._run_chunked(READ_COLUMN_INTERVAL_HISTORY, "ids", late)), lane)
+        history = lanes.in_lane(
+            (edge_row(r) for r in self._read_of_ids(READ_INTERVAL_HISTORY, READ_INTERVAL_HISTORY_OF, late)), lane)
+        column_history = lanes.in_lane((edge_row(r) for r in self._read_of_ids(
+            READ_COLUMN_INTERVAL_HISTORY, READ_COLUMN_INTERVAL_HISTORY_OF, late)), lane)
         reset_ids = sorted(set(late) | {i for e in events for i in resets_of(e)}) if ordered else []
         resets = {str(r["id"]): list(r["resets"] or ()) for r in  # type: ignore[call-overload]
                   self._run_chunked(READ_RESETS, "ids", reset_ids)}
@@ -288,7 +318,7 @@ class CypherGraphStore(ABC):
         if not ordered:
             plan = replace(plan, marks=(), drops=(), revived=(), resets=())
         stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
-        self._write_plan(plan, stored, lane)
+        self._write_plan(plan, stored, lane, _known_new(nodes, reads.named) if ordered else None)
         return plan.report
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:
@@ -381,8 +411,46 @@ class CypherGraphStore(ABC):
                 rows.extend(self._execute(query, {name: chunk}))
         return rows
 
-    def _write_plan(self, plan: TimelinePlan, stored_columns: set[str], lane: str = lanes.QUERY_HISTORY) -> None:
+    def _read_of_ids(self, query: str, query_of_one: str, ids: Sequence[str]) -> list[dict[str, object]]:
+        """Run a read keyed by dataset ids: ``query`` (``$ids``) by chunks, or ``query_of_one``
+        (``$id``) once per id when :attr:`reads_per_id`; the rows of every id, in id order."""
+        if not self.reads_per_id:
+            return self._run_chunked(query, "ids", ids)
+        rows: list[dict[str, object]] = []
+        if ids:
+            with self.profile.timed(_statement_kind(query)):
+                for one in ids:
+                    rows.extend(self._execute(query_of_one, {"id": one}))
+        return rows
+
+    def _read_open_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[EdgeRow]:
+        """Return the stored open intervals of ``(downstream, upstream)`` pairs (add-only events).
+
+        With :attr:`reads_per_id`, the open intervals of each downstream are read by id and only
+        the pairs asked for are kept (the same rows as ``READ_OPEN_PAIRS``).
+        """
+        if not self.reads_per_id:
+            rows = [{"downstream": d, "upstream": u} for d, u in pairs]
+            return [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", rows)]
+        wanted = set(pairs)
+        downstreams = sorted({d for d, _ in pairs})
+        return [edge_row(r) for r in self._read_of_ids(READ_OPEN_PAIRS, READ_OPEN_INTERVALS_OF, downstreams)
+                if (r["downstream"], r["upstream"]) in wanted]
+
+    def _write_plan(self, plan: TimelinePlan, stored_columns: set[str], lane: str = lanes.QUERY_HISTORY,
+                    known_new: Callable[[str, datetime], bool] | None = None) -> None:
+        """Write ``plan``; ``known_new(dataset id, valid_from)``: True when no interval into that
+        dataset (or its columns) with that ``valid_from`` is stored, so a new one is CREATEd, not
+        MERGEd (None: MERGE them all)."""
         new_columns = [c for c in plan.columns if c.id not in stored_columns]
+        creates: list[EdgeRow] = []
+        column_creates: list[EdgeRow] = []
+        if known_new is not None:
+            creates = [r for r in plan.edge_creates if known_new(r.downstream, r.valid_from)]
+            column_creates = [r for r in plan.column_creates if known_new(dataset_of(r.downstream), r.valid_from)]
+        created, column_created = set(map(row_key, creates)), set(map(row_key, column_creates))
+        upserts = [r for r in plan.upserts if row_key(r) not in created]
+        column_upserts = [r for r in plan.column_creates if row_key(r) not in column_created]
         statements: list[tuple[str, str, list[object]]] = [
             (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
             (SET_DATASETS, "rows", [
@@ -394,7 +462,8 @@ class CypherGraphStore(ABC):
             (CLEAR_DROPPED, "ids", list(plan.revived)),
             (MOVE_INTERVALS_BACK, "rows", [{"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                                             "stored_from": stored_from} for r, stored_from in plan.moved_back]),
-            (UPSERT_INTERVALS, "rows", [_interval_params(r) for r in plan.upserts]),
+            (CREATE_INTERVALS, "rows", [_interval_params(r) for r in creates]),
+            (UPSERT_INTERVALS, "rows", [_interval_params(r) for r in upserts]),
             (CLOSE_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to} for r in plan.closes]),
@@ -405,8 +474,10 @@ class CypherGraphStore(ABC):
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
                  "stored_from": stored_from, "first_seen": r.first_seen, "observations": r.observations,
                  "via": list(r.via)} for r, stored_from in plan.column_moved_back]),
+            (CREATE_COLUMN_INTERVALS, "rows", [
+                {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in column_creates]),
             (UPSERT_COLUMN_INTERVALS, "rows", [
-                {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in plan.column_creates]),
+                {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in column_upserts]),
             (UPDATE_COLUMN_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
                  "last_seen": r.last_seen, "observations": r.observations, "last_query_id": r.last_query_id,
@@ -436,6 +507,29 @@ class CypherGraphStore(ABC):
 _INTERVAL_STATEMENTS = frozenset({UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
                                   SET_COLUMN_VIA, SET_COLUMN_TRANSFORM, CLOSE_COLUMN_INTERVALS})
 """Statements that write one lineage interval each (keyed by provenance in lanes other than the query history)."""
+
+
+def _known_new(nodes: Mapping[str, NodeState], named: Sequence[str]) -> Callable[[str, datetime], bool]:
+    """Return ``known_new(dataset id, valid_from)`` for the query-history lane of a batch.
+
+    True when no query-history interval into the dataset (or its columns) can be stored with
+    that ``valid_from``: the dataset is new (read, not found), or ``valid_from`` is after the
+    last event applied to it (``last_event_at``): every interval that lane stored into a
+    dataset starts at or before that instant (events mark their target and counterpart,
+    late ones only move intervals earlier). A dataset stored before marks existed (no
+    ``last_event_at``), or one the batch did not read, is not known: its intervals are MERGEd.
+    """
+    read = frozenset(named)
+
+    def known_new(dataset_id: str, valid_from: datetime) -> bool:
+        if dataset_id not in read:
+            return False
+        node = nodes.get(dataset_id)
+        if node is None:
+            return True
+        return node.last_event_at is not None and valid_from > node.last_event_at
+
+    return known_new
 
 
 def _statement_kind(query: str) -> str:

@@ -89,6 +89,7 @@ class EmbeddedGraphStore(CypherGraphStore):
 
     backend = "embedded"
     chunk_size = EMBEDDED_CHUNK
+    reads_per_id = True
 
     def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6,
                  buffer_pool_mb: int | None = None) -> None:
@@ -153,8 +154,13 @@ class EmbeddedGraphStore(CypherGraphStore):
     def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
         if self._conn is None:
             raise GraphError(self.backend, f"the graph at {self.path} is closed")
+        scan = _rows_scan(query, params)
+        if scan is not None:
+            query, params = scan
+        else:
+            params = {k: _to_engine(v) for k, v in params.items()}
         try:
-            result = self._conn.execute(query, {k: _to_engine(v) for k, v in params.items()})
+            result = self._conn.execute(query, params)
             names = result.get_column_names()
             rows = []
             while result.has_next():
@@ -266,6 +272,84 @@ class EmbeddedGraphStore(CypherGraphStore):
                 except RuntimeError:
                     pass
         self._conn = self._db = None
+
+
+_ROWS_UNWIND = "UNWIND $rows AS r "
+_ROW_FIELD = re.compile(r"\br\.([A-Za-z_][A-Za-z0-9_]*)\b")
+_BARE_ROW = re.compile(r"\br\b")
+_SCAN_TEXTS: dict[str, str] = {}
+
+
+def _rows_scan(query: str, params: Mapping[str, object]) -> tuple[str, dict[str, object]] | None:
+    """Return ``query`` over ``$rows`` as a scan of an Arrow table (``LOAD FROM``), or None.
+
+    ``UNWIND $rows AS r ... r.field ...`` (the batch statements of :mod:`.cypher_store` and
+    :mod:`.column_cypher`) becomes ``LOAD FROM $rows ... r_field ...`` with ``$rows`` an Arrow
+    table of one column per field. Same rows, same values, same writes: LadybugDB 0.22 converts
+    a list of maps row by row, value by value (about 5 us per field per row, 60-120 us for an
+    interval row of 13 fields, the most expensive part of the crawl's graph writes), and an
+    Arrow table column by column (about 10 us per interval row; issue 13,
+    ``benchmarks/cypher_forms.py``). Fields are typed from their first non-null value (an
+    all-null field as STRING, as the engine types it in a list of maps).
+
+    None: not such a statement (other parameters, no rows) or a value the table cannot hold
+    as the engine would (the statement then runs as written).
+
+    Raises:
+        GraphError: a naive datetime among the values (as :func:`_to_engine`).
+    """
+    if not query.startswith(_ROWS_UNWIND) or len(params) != 1:
+        return None
+    rows = params.get("rows")
+    if not isinstance(rows, list) or not rows or not all(type(r) is dict for r in rows):
+        return None
+    if _SCAN_TEXTS.get(query) == "":
+        return None
+    table = _arrow_rows(rows)
+    if table is None:
+        return None
+    text = _SCAN_TEXTS.get(query)
+    if text is None:
+        body = _ROW_FIELD.sub(r"r_\1", query[len(_ROWS_UNWIND):])
+        # ``r`` itself (``WITH d, r``) has no column to stand for: such a statement runs as written
+        text = _SCAN_TEXTS[query] = "" if _BARE_ROW.search(body) else "LOAD FROM $rows " + body
+    if not text:
+        return None
+    return text, {"rows": table}
+
+
+def _arrow_rows(rows: list[dict[str, object]]) -> Any:
+    """Return ``rows`` (dicts) as an Arrow table with columns ``r_<field>``, or None (see :func:`_rows_scan`)."""
+    import pyarrow as pa
+
+    names = list(dict.fromkeys(k for r in rows for k in r)) if any(r.keys() != rows[0].keys() for r in rows) \
+        else list(rows[0])
+    arrays = []
+    for name in names:
+        values = [r.get(name) for r in rows]
+        sample = next((v for v in values if v is not None), None)
+        kind = type(sample)
+        if sample is None or kind is str:
+            arrow_type = pa.string()
+        elif kind is bool:
+            arrow_type = pa.bool_()
+        elif kind is int:
+            arrow_type = pa.int64()
+        elif kind is float:
+            arrow_type = pa.float64()
+        elif kind is datetime:
+            if any(v is not None and (v.tzinfo is None or v.utcoffset() is None) for v in values):  # type: ignore[union-attr]
+                raise GraphError("embedded", "naive datetime passed as a parameter; pass a timezone-aware datetime (UTC)")
+            arrow_type = pa.timestamp("us", tz="UTC")
+        elif kind is list and all(type(x) is str for v in values if v is not None for x in v):  # type: ignore[union-attr]
+            arrow_type = pa.list_(pa.string())
+        else:
+            return None
+        try:
+            arrays.append(pa.array(values, type=arrow_type))
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            return None  # mixed types in one field: the engine's own conversion decides
+    return pa.table(arrays, names=[f"r_{n}" for n in names])
 
 
 def _to_engine(value: object) -> object:

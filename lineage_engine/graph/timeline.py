@@ -102,6 +102,7 @@ class TimelinePlan:
         drops: ``(id, dropped_at)`` to set; ``revived``: ids whose ``dropped_at`` clears.
         upserts: intervals to create or update, all properties except ``valid_to`` (an
             upsert writes ``valid_to = null``; ``closes`` then set it).
+        edge_creates: those of ``upserts`` not stored before (new intervals).
         closes: intervals whose ``valid_to`` becomes set, ``valid_to`` filled in.
         columns: Column nodes at the ends of new column intervals, by id.
         column_creates, column_updates: column intervals to create, and stored (open) ones
@@ -120,6 +121,7 @@ class TimelinePlan:
     drops: tuple[tuple[str, datetime], ...] = ()
     revived: tuple[str, ...] = ()
     upserts: tuple[EdgeRow, ...] = ()
+    edge_creates: tuple[EdgeRow, ...] = ()
     closes: tuple[EdgeRow, ...] = ()
     columns: tuple[ColumnWrite, ...] = ()
     column_creates: tuple[EdgeRow, ...] = ()
@@ -430,6 +432,7 @@ def fold_events(
         drops=tuple(sorted((i, d) for i, d in changed_drop.items() if d is not None)),
         revived=tuple(sorted(i for i, d in changed_drop.items() if d is None)),
         upserts=tuple(dataset_changes.upserts),
+        edge_creates=tuple(dataset_changes.created),
         closes=tuple(dataset_changes.closes),
         columns=tuple(ColumnWrite(i, column_group(i), ColumnRef.parse(i).name) for i in sorted(new_columns)),
         column_creates=tuple(column_changes.created),

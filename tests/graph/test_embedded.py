@@ -8,12 +8,13 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
+from lineage_engine.graph import cypher_store
 from lineage_engine.graph.embedded import EmbeddedGraphStore
 from lineage_engine.graph.migrate import DATASET_PROPERTIES
 from lineage_engine.graph.store import GraphStore, open_graph_store
@@ -254,3 +255,26 @@ def test_a_reader_meeting_the_wal_mid_commit_gets_a_transient_error(tmp_path: Pa
         assert isinstance(reader._map(RuntimeError(message)), TransientGraphError)  # type: ignore[attr-defined]
     finally:
         reader.close()
+
+
+def test_batch_rows_are_written_from_an_arrow_table_with_the_same_values(tmp_path: Path) -> None:
+    """``UNWIND $rows`` statements run as a scan of an Arrow table (issue 13): same values, same nulls;
+    a naive datetime is refused as before, a statement using ``r`` itself runs as written."""
+    from lineage_engine.graph.embedded import _rows_scan
+
+    at = datetime(2024, 1, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    rows = [{"id": "d.s.a", "name": None, "kind": "table", "namespace": "d", "first_seen": at, "last_seen": at},
+            {"id": "d.s.b", "name": "B", "kind": None, "namespace": "d", "first_seen": at, "last_seen": at}]
+    text, params = _rows_scan(cypher_store.SET_DATASETS, {"rows": rows})
+    assert text.startswith("LOAD FROM $rows ") and "r." not in text
+    with EmbeddedGraphStore(tmp_path / "g") as graph:
+        graph.migrate()
+        graph._execute(cypher_store.MERGE_DATASETS, {"ids": ["d.s.a", "d.s.b"]})
+        graph._execute(cypher_store.SET_DATASETS, {"rows": rows})
+        got = graph._execute("MATCH (d:Dataset) RETURN d.id AS id, d.name AS name, d.kind AS kind, "
+                             "d.first_seen AS first_seen ORDER BY id", {})
+    assert got == [{"id": "d.s.a", "name": None, "kind": "table", "first_seen": at},
+                   {"id": "d.s.b", "name": "B", "kind": None, "first_seen": at}]
+    with pytest.raises(GraphError, match="naive datetime"):
+        _rows_scan(cypher_store.SET_DATASETS, {"rows": [{**rows[0], "first_seen": datetime(2024, 1, 1)}]})
+    assert _rows_scan("UNWIND $rows AS r WITH r RETURN r.id", {"rows": rows}) is None

@@ -53,6 +53,7 @@ SHARED_TEXT = {
     cypher_store.READ_INTERVAL_HISTORY, cypher_store.READ_RESETS, cypher_store.SET_RESETS,
     cypher_store.MOVE_INTERVALS_BACK, cypher_store.READ_COLUMN_INTERVAL_HISTORY,
     cypher_store.MOVE_COLUMN_INTERVALS_BACK, cypher_store.SET_COLUMN_TRANSFORM,
+    cypher_store.CREATE_INTERVALS, cypher_store.CREATE_COLUMN_INTERVALS,
     *(f(label) for label in sync.LABELS for f in (sync.read_current, sync.read_by_id, sync.set_properties,
                                                    sync.clear_properties)),
 }
