@@ -85,6 +85,7 @@ class PolicyRecorder:
         self._reads: list[ColumnRead] = []
         self._recreated: list[tuple[str, datetime]] = []
         self._moved: list[FactMove] = []
+        self._drops: dict[str, datetime] = {}  # dataset id -> its latest DROP seen by this crawl (UNDROP)
         self._roles: dict[str, str | None] = {}
         self._masked: set[str] | None = None
         self._carriers: dict[str, set[str]] = {}
@@ -142,7 +143,12 @@ class PolicyRecorder:
                 self._views.add(event.target.id)
             if event.operation in _RECREATES and (event.replaces or event.operation is Operation.DROP):
                 self._recreated.append((event.target.id, event.at))
+            if event.operation is Operation.DROP:
+                self._drops[event.target.id] = max(event.at, self._drops.get(event.target.id, event.at))
             move = _fact_move(event)
+            if move is not None and move.mode == "undrop":
+                dropped = self._drops.get(move.target)
+                move = move._replace(dropped_at=dropped if dropped is not None and dropped < move.at else None)
             if move is not None:
                 self._moved.append(move)
                 self._follow(move)
@@ -161,6 +167,8 @@ class PolicyRecorder:
 
     def _follow(self, move: FactMove) -> None:
         """Keep the masked ids, tag carriers and views current when an object moves or is cloned."""
+        if move.mode == "undrop":
+            return  # the masked ids are those that have or had a policy: an undropped one is among them
         pairs = [(move.source, move.target)] + ([(move.target, move.source)] if move.mode == "swap" else [])
 
         def moved(paths: Iterable[str]) -> set[str]:
@@ -185,9 +193,12 @@ class PolicyRecorder:
 
 
 def _fact_move(event: LineageEvent) -> FactMove | None:
-    """Return how ``event`` moves its objects' warehouse facts (RENAME, SWAP, CLONE), else None."""
+    """Return how ``event`` moves its objects' warehouse facts (RENAME, SWAP, CLONE, UNDROP), else None."""
     if event.operation in (Operation.RENAME, Operation.SWAP) and event.counterpart is not None:
         return FactMove(event.target.id, event.counterpart.id, event.at, event.operation.value, event.query_id,
+                        event.target.kind in CONTAINER_KINDS)
+    if event.operation is Operation.UNDROP:
+        return FactMove(event.target.id, event.target.id, event.at, "undrop", event.query_id,
                         event.target.kind in CONTAINER_KINDS)
     if event.operation is Operation.CLONE and len(event.sources) == 1:
         source = event.sources[0]

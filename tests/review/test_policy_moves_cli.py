@@ -67,3 +67,20 @@ def test_clone_copies_masking_policies(tmp_path: Path) -> None:
         ("09:03", "CREATE_TABLE", "create table db.s.k clone db.s.a"),
     ])
     assert terminals(config) == set()  # a and its clone k are both masked
+
+
+def test_undrop_brings_policies_back(tmp_path: Path) -> None:
+    """UNDROP brings a table back with its policies; one replaced before its drop comes back unmasked."""
+    config = crawled(tmp_path, [
+        ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+        ("09:01", "CREATE_TABLE_AS_SELECT", "create table db.s.t as select id, email from db.s.pii"),
+        ("09:02", "ALTER_TABLE", "alter table db.s.t modify column email set masking policy mp"),
+        ("09:03", "DROP", "drop table db.s.t"),
+        ("09:04", "UNDROP", "undrop table db.s.t"),
+        ("09:05", "CREATE_TABLE_AS_SELECT", "create table db.s.u as select id, email from db.s.pii"),
+        ("09:06", "ALTER_TABLE", "alter table db.s.u modify column email set masking policy mp"),
+        ("09:07", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.u as select id, email from db.s.pii"),
+        ("09:08", "DROP", "drop table db.s.u"),
+        ("09:09", "UNDROP", "undrop table db.s.u"),
+    ])
+    assert terminals(config) == {(PII, "db.s.u.email")}
