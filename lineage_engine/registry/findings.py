@@ -16,16 +16,18 @@ log (:mod:`lineage_engine.registry.events`), in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lineage_engine.errors import InputError
-from lineage_engine.model import ExposurePath
+from lineage_engine.model import ExposurePath, Finding
 from lineage_engine.registry.events import append_events
 from lineage_engine.registry.records import ScanOutcome, finding_from_row
 from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow
@@ -150,11 +152,15 @@ def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[
     return added
 
 
-def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None) -> None:
+def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None,
+           digest: str | None = None) -> None:
+    """Store ``path``'s fields (and ``explanation`` unless None) on ``row``; ``digest``: theirs
+    (:func:`finding_digest`), kept only when every digested field was stored."""
     values: dict[str, Any] = {
         "severity": path.severity.upper(), "last_seen_at": now, "path": list(path.path),
         "regulatory_tags": list(path.regulatory_tags), "level": path.level, "steward": path.steward,
         "exposure": path.exposure, "note": path.note or None, "unmasked_from": None, "unmasked_to": None,
+        "digest": digest if explanation is not None else None,
     }
     if explanation is not None:
         values["explanation"] = explanation
@@ -165,6 +171,55 @@ def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict
     for name, value in values.items():  # a finding seen again: only what changed (most scans: last_seen_at)
         if getattr(row, name) != value:
             setattr(row, name, value)
+
+
+class FindingDigests:
+    """:func:`finding_digest` for one scan: dicts shared between explanations (hops) digested once.
+
+    Keeps a digest per dict id: the explanations must stay alive (unchanged) while it is used.
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        self._memo: dict[int, bytes] = {}
+
+    def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
+        """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
+        fields = [path.severity.upper(), list(path.path), list(path.regulatory_tags), path.level, path.steward,
+                  path.exposure, path.note or None]
+        h = hashlib.blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
+        h.update(self._value(explanation, top=True))
+        return h.hexdigest()
+
+    def _value(self, value: Any, top: bool = False) -> bytes:
+        kind = type(value)
+        if kind is dict:
+            done = None if top else self._memo.get(id(value))
+            if done is None:
+                h = hashlib.blake2b(b"{", digest_size=16)
+                for key in sorted(value, key=str):
+                    h.update(json.dumps(str(key)).encode())
+                    h.update(self._value(value[key]))
+                done = h.digest()
+                if not top:
+                    self._memo[id(value)] = done
+            return done
+        if kind is list or kind is tuple:
+            h = hashlib.blake2b(b"[", digest_size=16)
+            for item in value:
+                h.update(self._value(item))
+            return h.digest()
+        return b"=" + json.dumps(value, default=str).encode() + b";"
+
+
+def finding_digest(path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
+    """Return a digest (32 hex) of what a scan stores on a finding for ``path`` and ``explanation``.
+
+    Severity, path, regulatory tags, level, steward, exposure, note and the explanation (its
+    JSON value: key order and list-or-tuple do not matter). Equal digests: the same values.
+    """
+    return FindingDigests()(path, explanation)
 
 
 def _record_windows(
@@ -205,6 +260,7 @@ def _record_windows(
         _clear_acceptance(row)
         _apply(row, path, now, explain.get((path.origin, path.terminal)))
         row.unmasked_from, row.unmasked_to = path.unmasked_from, path.unmasked_to
+        row.digest = None  # a window: compared field by field (resolved; rare)
         outcome["windows"].append(row)
         if opened:
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
@@ -262,14 +318,41 @@ def record_scan(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
     origins = sorted({*(key[2] for key in chosen), *(p.origin for p in paths if p.closed)})
-    query = select(FindingRow).where(or_(FindingRow.status == "open", FindingRow.origin.in_(origins)))
-    rows = {(r.kind or "exposure", r.rule or "", r.origin, r.terminal): r for r in session.scalars(query)}
+    digest = FindingDigests()
+    digests = {key: digest(path, explain.get((path.origin, path.terminal))) for key, path in chosen.items()}
+    windowed = {p.key for p in paths if p.closed and p.key not in chosen}
+    # The ledger's rows of these origins (and every open one) as plain columns, no ORM objects:
+    # a finding seen again unchanged (same digest, open, not accepted, no alert due) only moves
+    # last_seen_at (one UPDATE per chunk below); the others are loaded and handled field by field.
+    steady: dict[Key, Any] = {}
+    loaded: list[int] = []
+    table = FindingRow.__table__
+    for r in session.execute(select(*(table.c[name] for name in _LIGHT_COLUMNS))
+                             .where(or_(table.c.status == "open", table.c.origin.in_(origins)))):
+        key = (r.kind or "exposure", r.rule or "", r.origin, r.terminal)
+        if key in chosen:
+            if _unchanged(r, digests[key], now, realert_after):
+                steady[key] = r
+            else:
+                loaded.append(r.id)
+        elif r.status == "open" or key in windowed:  # resolved now, or takes a window
+            loaded.append(r.id)
+    rows: dict[Key, FindingRow] = {}
+    for start in range(0, len(loaded), _LOAD_CHUNK):
+        for row in session.scalars(select(FindingRow).where(FindingRow.id.in_(loaded[start:start + _LOAD_CHUNK]))):
+            rows[(row.kind or "exposure", row.rule or "", row.origin, row.terminal)] = row
 
     outcome: dict[str, list[FindingRow]] = {name: [] for name in _OUTCOME_FIELDS}
     alerts: list[tuple[FindingRow, ExposurePath, str, str | None]] = []
     events: list[tuple[FindingRow, dict[str, Any]]] = []
+    still_open: list[Finding | tuple[Any, ExposurePath, dict[str, Any] | None]] = []
     for key in sorted(chosen):
-        path, row = chosen[key], rows.get(key)
+        path = chosen[key]
+        light = steady.get(key)
+        if light is not None:  # unchanged: last_seen_at only (below); its Finding built when read
+            still_open.append((light, path, explain.get((path.origin, path.terminal))))
+            continue
+        row = rows.get(key)
         if row is None or row.status == "resolved":
             again = row is not None
             if row is None:
@@ -278,7 +361,7 @@ def record_scan(
             row.status, row.opened_at, row.resolved_at = "open", now, None
             row.last_alerted_at = row.last_alerted_severity = None
             _clear_acceptance(row)
-            _apply(row, path, now, explain.get((path.origin, path.terminal)))
+            _apply(row, path, now, explain.get((path.origin, path.terminal)), digests[key])
             outcome["opened"].append(row)
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
                                  exposure=row.exposure, path=list(reversed(row.path)), again=again,
@@ -287,8 +370,9 @@ def record_scan(
             continue
         alerted = row.last_alerted_severity or row.severity  # before the update below
         before = row.severity
-        _apply(row, path, now, explain.get((path.origin, path.terminal)))
+        _apply(row, path, now, explain.get((path.origin, path.terminal)), digests[key])
         outcome["still_open"].append(row)
+        still_open.append(row)  # type: ignore[arg-type]  # a FindingRow: converted at the end
         rose = severity_rank(row.severity) > severity_rank(before)
         if row.accepted_at is not None:
             if row.accepted_until is not None and now >= row.accepted_until:
@@ -332,7 +416,96 @@ def record_scan(
                                  severity=row.severity))
         row.last_alerted_at, row.last_alerted_severity = now, row.severity
     _flush_events(session, events)
-    return ScanOutcome(**{name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items()})
+    ids = [light.id for light in steady.values()]
+    for start in range(0, len(ids), _LOAD_CHUNK):
+        session.execute(update(table).where(table.c.id.in_(ids[start:start + _LOAD_CHUNK])).values(last_seen_at=now))
+    converted = {id(r): finding_from_row(r) for r in outcome["still_open"]}
+    fields = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items() if name != "still_open"}
+    return ScanOutcome(**fields, still_open=LazyFindings(  # type: ignore[arg-type]
+        [converted[id(item)] if isinstance(item, FindingRow) else item for item in still_open], now))
+
+
+_LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "resolved_at",
+                  "last_alerted_at", "last_alerted_severity", "severity", "accepted_at", "accepted_until",
+                  "accepted_by", "accepted_reason", "unmasked_from", "unmasked_to")
+"""The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object)."""
+
+_LOAD_CHUNK = 5_000
+"""Finding ids per ``IN`` (rows loaded, ``last_seen_at`` moved) in :func:`record_scan`."""
+
+
+def _unchanged(light: Any, digest: str, now: datetime, realert_after: timedelta | None) -> bool:
+    """Return True when a scan's only change to an existing finding is ``last_seen_at``.
+
+    Open, not accepted, no window, the same stored digest (so the same severity, path, tags,
+    level, steward, exposure, note and explanation), no escalation pending against the severity
+    last alerted, and no re-alert due: exactly the case where the field-by-field path writes
+    ``last_seen_at`` alone and records no event and no alert.
+    """
+    if light.status != "open" or light.digest is None or light.digest != digest or light.accepted_at is not None:
+        return False
+    if light.unmasked_from is not None or light.unmasked_to is not None:
+        return False
+    alerted = light.last_alerted_severity or light.severity
+    if severity_rank(light.severity) > severity_rank(alerted):
+        return False
+    return realert_after is None or (light.last_alerted_at is not None and now - light.last_alerted_at < realert_after)
+
+
+class LazyFindings(Sequence[Finding]):
+    """``ScanOutcome.still_open`` of a scan: findings built when read (a steady scan keeps 800,000).
+
+    Items are :class:`Finding` values, or ``(light row, path, explanation)`` of a finding the
+    scan found unchanged: its :class:`Finding` is what :func:`finding_from_row` returns for
+    the stored row (the scan's values, ``last_seen_at`` the scan's instant).
+    """
+
+    __slots__ = ("_items", "_now")
+
+    def __init__(self, items: list[Any], now: datetime) -> None:
+        self._items = items
+        self._now = now
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if isinstance(index, slice):
+            return [self._finding(item) for item in self._items[index]]
+        return self._finding(self._items[index])
+
+    def __iter__(self) -> Iterator[Finding]:
+        return (self._finding(item) for item in self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyFindings({len(self)} findings)"
+
+    def _finding(self, item: Any) -> Finding:
+        if isinstance(item, Finding):
+            return item
+        light, path, explanation = item
+        stored = json.loads(json.dumps(explanation)) if explanation else None  # as read back from the JSON column
+        return Finding(
+            id=light.id, origin=light.origin, terminal=light.terminal, severity=path.severity.upper(),
+            status="open", opened_at=light.opened_at, last_seen_at=self._now, resolved_at=light.resolved_at,
+            path=tuple(path.path), regulatory_tags=tuple(path.regulatory_tags), level=path.level,
+            steward=path.steward, unmasked_from=None, unmasked_to=None, note=path.note or None,
+            exposure=path.exposure or "full", explanation=stored, accepted_until=light.accepted_until,
+            accepted_by=light.accepted_by, accepted_reason=light.accepted_reason, kind=light.kind or "exposure",
+            rule=light.rule or "")
 
 
 def _finding(session: Session, finding_id: int) -> FindingRow:

@@ -246,6 +246,9 @@ class FindingRow(Base):
     accepted_reason: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), server_default="exposure", default="exposure")
     rule: Mapped[str] = mapped_column(String(256), default="")
+    # What the last scan stored (severity, path, tags, level, steward, exposure, note, explanation),
+    # digested (migration 0011): a scan that finds the same only moves last_seen_at. NULL: compare fields.
+    digest: Mapped[str | None] = mapped_column(String(32))
 
 
 class FactRow(Base):

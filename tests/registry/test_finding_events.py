@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -173,3 +174,78 @@ def test_chain_head_names_the_last_event(registry: Registry) -> None:
     assert check.ok and (check.last_id, check.last_hash) == (head.event_id, head.hash)
     assert not registry.verify_events((head.event_id, "0" * 64)).ok
     assert not registry.verify_events((head.event_id + 1, head.hash)).ok
+
+
+def _explained(terminal: str, query_id: str) -> dict[str, object]:
+    hop = {"downstream": terminal, "upstream": ORIGIN, "query_id": query_id, "transform": "identity"}
+    return {"level": "column", "hops": [hop], "opened_by": {"query_id": query_id, "user": "ETL"}}
+
+
+def _ledger(registry: Registry) -> list[tuple[object, ...]]:
+    return [(f.id, f.status, f.severity, f.path, f.note, f.explanation, f.last_seen_at, f.opened_at)
+            for f in registry.list_findings()]
+
+
+def _digests(registry_url: str) -> list[tuple[int, object]]:
+    engine = create_engine(parse_registry_url(registry_url))
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text("SELECT id, digest FROM findings ORDER BY id"))]
+    finally:
+        engine.dispose()
+
+
+def test_a_steady_scan_moves_last_seen_only_and_notices_every_change(registry: Registry, registry_url: str) -> None:
+    """Unchanged findings (same digest) only move last_seen_at, without events; a changed explanation,
+    note or severity is written and evented as field by field; the outcome's findings are the ledger's."""
+    a, b = "db.s.a.email", "db.s.b.email"
+    explain = {(ORIGIN, a): _explained(a, "q1"), (ORIGIN, b): _explained(b, "q2")}
+    registry.record_scan([_path(a), _path(b)], T0, explanations=explain)
+    events = registry.verify_events().checked
+    assert all(d is not None for _, d in _digests(registry_url))
+    steady = registry.record_scan([_path(a), _path(b)], T0 + DAY, explanations=explain)
+    assert (steady.opened, steady.escalated, steady.resolved) == ([], [], [])
+    assert list(steady.still_open) == [f for f in registry.list_findings()]  # built when read: the stored rows
+    assert [f.last_seen_at for f in registry.list_findings()] == [T0 + DAY] * 2
+    assert registry.verify_events().checked == events and registry.pending_alerts() != []
+    # a hop's statement changed (the explanation only): stored; the other finding untouched
+    changed = {**explain, (ORIGIN, a): _explained(a, "q9")}
+    registry.record_scan([_path(a), _path(b)], T0 + 2 * DAY, explanations=changed)
+    assert [f.explanation["opened_by"]["query_id"] for f in registry.list_findings()] == ["q9", "q2"]
+    # a note (who can read) and a severity rise: stored, escalation evented and alerted
+    rose = registry.record_scan([_path(a, "CRITICAL"), replace(_path(b), note="readable by X")], T0 + 3 * DAY,
+                                explanations=changed)
+    assert [f.terminal for f in rose.escalated] == [a]
+    assert [(f.severity, f.note) for f in registry.list_findings()] == [("CRITICAL", None), ("HIGH", "readable by X")]
+    assert registry.verify_events().ok
+
+
+def test_findings_of_0010_get_their_digest_on_the_first_scan(registry_url: str) -> None:
+    """Upgrade 0010 -> 0011: existing findings keep ids, events and chain; the first scan compares them
+    field by field (digest NULL), stores their digest, and answers as without the digest."""
+    a, b = "db.s.a.email", "db.s.b.email"
+    explain = {(ORIGIN, a): _explained(a, "q1"), (ORIGIN, b): _explained(b, "q2")}
+    with Registry(registry_url) as registry:
+        registry.migrate()
+        registry.record_scan([_path(a), _path(b)], T0, explanations=explain)
+    engine = create_registry_engine(parse_registry_url(registry_url))
+    try:
+        with engine.begin() as conn:  # back to 0010: as written by the previous release
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0010")
+            before = [tuple(r) for r in conn.execute(text("SELECT * FROM findings ORDER BY id"))]
+    finally:
+        engine.dispose()
+    with Registry(registry_url) as registry:
+        registry.migrate()
+        assert _digests(registry_url) == [(1, None), (2, None)]
+        ledger = _ledger(registry)
+        assert [row[:1] for row in before] == [(1,), (2,)] and [f[0] for f in ledger] == [1, 2]
+        again = registry.record_scan([_path(a), _path(b, "CRITICAL")], T0 + DAY, explanations=explain)
+        assert [f.terminal for f in again.escalated] == [b] and len(again.still_open) == 2
+        assert all(d is not None for _, d in _digests(registry_url))
+        assert [f[0] for f in _ledger(registry)] == [1, 2]
+        assert registry.verify_events().ok
+        steady = registry.record_scan([_path(a), _path(b, "CRITICAL")], T0 + 2 * DAY, explanations=explain)
+        assert steady.escalated == [] and list(steady.still_open) == registry.list_findings()
