@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from lineage_engine.parsing.column_sources import (
+    Deps,
     DerivedRelation,
     FunctionRelation,
     Output,
@@ -158,7 +159,69 @@ class QueryColumns(ExpressionColumns):
                 self.indirect.setdefault(key, None)
 
     def add_relation(self, node: exp.Expr | None, scope: Scope, env: dict[str, _Cte]) -> None:
-        """Add a FROM item (table, CTE reference, subquery, VALUES, table function) to ``scope``."""
+        """Add a FROM item (table, CTE reference, subquery, VALUES, table function) to ``scope``;
+        a ``PIVOT`` / ``UNPIVOT`` on it gives the relation its pivoted columns (:meth:`_pivoted`)."""
+        pivots = node.args.get("pivots") if isinstance(node, (exp.Table, exp.Subquery)) else None
+        before = set(scope.relations) if pivots else set()
+        self._add_relation(node, scope, env)
+        if pivots:
+            self._apply_pivots(pivots, before, scope, env)
+
+    def _apply_pivots(self, pivots: list[exp.Expr], before: set[str], scope: Scope, env: dict[str, _Cte]) -> None:
+        added = [key for key in scope.relations if key not in before]
+        if not added:
+            return
+        key = added[0]
+        relation = pivoted = scope.relations[key]
+        for pivot in pivots:
+            if isinstance(pivot, exp.Pivot):
+                pivoted = self._pivoted(pivot, pivoted, env)
+        scope.relations[key] = pivoted
+        for name, other in list(scope.alternates.items()):
+            if other is relation:
+                scope.alternates[name] = pivoted
+        for pivot in pivots:
+            alias = pivot.args.get("alias")
+            if alias is not None and alias.name:
+                scope.add(alias.name.lower(), pivoted)
+
+    def _pivoted(self, pivot: exp.Pivot, relation: Relation, env: dict[str, _Cte]) -> Relation:
+        """Return the columns of ``relation`` after ``pivot``.
+
+        ``UNPIVOT (val FOR name IN (a, b))``: ``val`` holds the values of every listed column,
+        ``name`` only their names (no value), the listed columns are gone, the others stay.
+        ``PIVOT (agg(v) FOR k IN ('x', 'y'))``: one column per listed value holding the
+        aggregate; ``v`` and ``k`` are gone, the others stay (the grouping columns).
+        Unknown input columns keep the relation's ``*`` besides the new columns.
+        """
+        inner = Scope()
+        inner.add("#pivot", relation)
+        names = relation.names()
+        fields = [f for f in pivot.args.get("fields") or () if isinstance(f, exp.In)]
+        listed = [c for f in fields for c in f.expressions]
+        if pivot.args.get("unpivot"):
+            gone = {c.name.lower() for c in listed if isinstance(c, exp.Column)}
+            values: Deps = {}
+            for column in listed:
+                merge_deps(values, self.expression(column, inner, env))
+            new = [Output(f.this.name.lower(), {}) for f in fields]
+            new += [Output(e.name.lower(), dict(values)) for e in pivot.expressions]
+        else:
+            gone = {c.name.lower() for f in fields for c in f.this.find_all(exp.Column)}
+            gone.update(c.name.lower() for e in pivot.expressions for c in e.find_all(exp.Column))
+            aggregate: Deps = {}
+            for expression in pivot.expressions:
+                merge_deps(aggregate, self.expression(expression, inner, env))
+            columns = [c.name for c in pivot.args.get("columns") or ()] or [
+                v.sql() if isinstance(v, exp.Literal) else v.name for v in listed]
+            new = [Output(name.lower(), dict(aggregate)) for name in columns]
+        if names is None:
+            kept = [Output("*", relation.star())]
+        else:
+            kept = [Output(n, relation.lookup(n)) for n in names if n not in gone]
+        return DerivedRelation(kept + new)
+
+    def _add_relation(self, node: exp.Expr | None, scope: Scope, env: dict[str, _Cte]) -> None:
         if isinstance(node, exp.Table):
             self._add_table(node, scope, env)
             for join in node.args.get("joins") or ():
