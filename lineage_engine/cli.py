@@ -213,6 +213,9 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
                   f"{r.merge.column_edges_closed} closed")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    if r.parses_stored:  # a history read again: extraction results stored by an earlier crawl (issue 13)
+        console.print(f"  read again: {r.parses_stored} statements not parsed (their results were stored by an "
+                      "earlier crawl)")
     if r.reads:  # issue 14: access facts ('lineage-engine access')
         console.print(f"  reads kept: {r.reads} statements ({r.reads_new} new, {r.reads - r.reads_new} already recorded)")
     console.print(

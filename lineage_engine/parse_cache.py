@@ -117,6 +117,8 @@ class ParseCache:
         """Estimated bytes held by :attr:`entries` (:func:`cache_entry_bytes`)."""
         self.prefetched = 0  # rows whose worker extraction was used (parse_workers > 1)
         self.refused = 0  # rows whose worker extraction was not: the schema answered otherwise here
+        self.new: list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers]] | None = None
+        """When a list: every result extracted here or by a worker is appended (to be stored, :meth:`take_new`)."""
         self.entries: OrderedDict[tuple[str, str, str | None, str | None],
                                   tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
         self._sizes: dict[tuple[str, str, str | None, str | None], int] = {}
@@ -174,6 +176,13 @@ class ParseCache:
             result, answers = extract_record(record, options, patterns, schema, extract or extract_lineage)
         if result.redacted_text and not any(p.code in QUARANTINE_CODES for p in result.problems):
             result = replace(result, redacted_text="")  # read only for a quarantine entry (quarantine_for)
+        if self.new is not None:
+            self.new.append((key, result, answers))
+        self.put(key, result, answers)
+        return result, answers, False
+
+    def put(self, key: tuple[str, str, str | None, str | None], result: ExtractionResult, answers: Answers) -> None:
+        """Keep ``result`` for ``key``, extracted with ``answers`` (served only while a schema gives them)."""
         self._drop(key)
         self.entries[key] = (result, answers)
         self._sizes[key] = size = cache_entry_bytes(key, result, answers)
@@ -181,7 +190,11 @@ class ParseCache:
         while self.entries and (len(self.entries) > self.size or
                                 (self.max_bytes is not None and self.bytes > self.max_bytes)):
             self._drop(next(iter(self.entries)))
-        return result, answers, False
+
+    def take_new(self) -> list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers]]:
+        """Return the results extracted since the last call (when :attr:`new` is a list) and start afresh."""
+        taken, self.new = (self.new or []), ([] if self.new is not None else None)
+        return taken
 
     def _drop(self, key: tuple[str, str, str | None, str | None]) -> None:
         if self.entries.pop(key, None) is not None:

@@ -48,6 +48,7 @@ from lineage_engine.parse_cache import (  # noqa: F401 - ParseCache and cache_en
     cache_entry_bytes,
 )
 from lineage_engine.parse_pool import ParsePool, Planned, Prefetched, Prefetcher, default_workers
+from lineage_engine.parse_store import StoredResults, parser_version
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
@@ -146,6 +147,9 @@ class CrawlReport:
     """Rows whose parse worker's extraction was used (``parse_workers`` > 1)."""
     prefetch_refused: int = 0
     """Rows whose worker extraction was not used (the crawl's schema answered otherwise) and were parsed again."""
+    parses_stored: int = 0
+    """Distinct statements whose extraction an earlier crawl stored was read instead of parsing them
+    (a history read again, :mod:`lineage_engine.parse_store`)."""
     profile: Profile | None = None
     """Seconds per kind of work when the crawl was profiled (``crawl --profile``), else None."""
     reads: int = 0
@@ -233,6 +237,9 @@ def crawl_once(
                                                        strict=True))
     columns = CrawlSchema(schema, catalog)  # learned first; the catalog is not persisted
     cache = parse_cache if parse_cache is not None else ParseCache.for_options(options)
+    cache.take_new()
+    cache.new = []  # what this crawl extracts is stored for a crawl that reads the history again
+    stored = StoredResults(registry, parser_version(options, patterns))
     checkpoint = getattr(source, "checkpoint", None)  # file sources: a position, not a time
     events: list[LineageEvent] = []
     quarantine: list[QuarantineEntry] = []
@@ -270,6 +277,8 @@ def crawl_once(
                 report.reads_new += registry.record_reads(reads)
             report.reads += len(reads)
             reads.clear()
+        with profile.timed("registry.parse_results"):
+            stored.save(cache)
         if last is not None or cursor is not None:
             position = checkpoint(cursor) if checkpoint is not None and cursor is not None else None
             mark = Watermark(
@@ -350,13 +359,19 @@ def crawl_once(
     parallel = options.parse_workers > 1
     prefetched_before, refused_before = cache.prefetched, cache.refused
 
-    def hand_out(batch: list[QueryRecord | QuarantineEntry] | None, known: set[str],
-                 in_step: bool) -> Prefetched | None:
-        """Give ``batch``'s rows to the parse workers (started on the first batch worth it); None: parse here."""
-        nonlocal pool, prefetcher, parallel
-        if not parallel or batch is None or (prefetcher is not None and prefetcher.failed):
-            return None
+    def plan(batch: list[QueryRecord | QuarantineEntry], known: set[str]) -> tuple[list[Planned], bool]:
+        """Return the rows of ``batch`` to parse and whether stored results cover nearly all of them
+        (a history read again: they are loaded into the parse cache, and no worker is needed)."""
         rows = _to_prefetch(batch, source.key, options, known, clock())
+        with profile.timed("registry.parse_results"):
+            covered = stored.load(rows, cache)
+        return rows, covered >= REPLAYED_SHARE * len(rows)
+
+    def hand_out(rows: list[Planned], in_step: bool) -> Prefetched | None:
+        """Give ``rows`` to the parse workers (started on the first batch worth it); None: parse here."""
+        nonlocal pool, prefetcher, parallel
+        if not parallel or (prefetcher is not None and prefetcher.failed):
+            return None
         try:
             if pool is None:
                 if len(rows) < MIN_POOL_ROWS:
@@ -378,25 +393,29 @@ def crawl_once(
         while current is not None:
             with profile.timed("registry.known_reads"):
                 known = _known_reads(current, registry, options)
-            if job is None:  # the first batch, or after the workers' schema went another way
-                job = hand_out(current, known, in_step=True)
-            ahead = next(batches, None)  # read and handed out now: a worker parses it while this one is applied
+            if job is None:  # the first batch, after a stored one, or after the workers' schema went another way
+                rows, replayed = plan(current, known)
+                job = None if replayed else hand_out(rows, in_step=True)
+            ahead = next(batches, None) if parallel else None  # a worker parses it while this one is applied
             ahead_job = None
-            if job is not None and ahead is not None:
+            if ahead is not None:
                 with profile.timed("registry.known_reads"):
                     ahead_known = _known_reads(ahead, registry, options)
-                ahead_job = hand_out(ahead, ahead_known, in_step=False)
+                rows, replayed = plan(ahead, ahead_known)
+                if job is not None and not replayed:
+                    ahead_job = hand_out(rows, in_step=False)
             refused = cache.refused
             if crawl_rows(current, job, known):
                 break
             if cache.refused > refused and prefetcher is not None and prefetcher.follows:
                 ahead_job = None  # parsed by a worker whose schema went another way: hand it out again, in step
-            current, job = ahead, ahead_job
+            current, job = (ahead, ahead_job) if parallel else (next(batches, None), None)
     finally:
         if pool is not None:
             pool.close()
         report.prefetched = cache.prefetched - prefetched_before
         report.prefetch_refused = cache.refused - refused_before
+        report.parses_stored = stored.loaded
 
     close = getattr(records, "close", None)
     if close is not None:
@@ -567,6 +586,9 @@ def _timed_rows(records: Iterable[QueryRecord | QuarantineEntry], profile: Profi
 
 MIN_POOL_ROWS = 32
 """Rows to parse in one batch before a crawl starts its worker processes (start-up costs ~1 s)."""
+
+REPLAYED_SHARE = 0.9
+"""A batch whose rows to parse have stored results for at least this share is not handed to workers."""
 
 
 def _batches(items: Iterable[QueryRecord | QuarantineEntry], size: int) -> Iterator[list[QueryRecord | QuarantineEntry]]:

@@ -657,6 +657,33 @@ class Registry:
             with self._transaction("record statements") as session:
                 _statements.insert(session, statements)
 
+    def parse_results(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Return the stored extraction results among ``keys`` (:mod:`lineage_engine.parse_store`), by key."""
+        from lineage_engine.registry.tables import ParseResultRow
+
+        found: dict[str, bytes] = {}
+        with self._transaction("read parse results") as session:
+            for start in range(0, len(keys), 500):
+                rows = session.execute(select(ParseResultRow.key, ParseResultRow.body)
+                                       .where(ParseResultRow.key.in_(list(keys[start:start + 500]))))
+                found.update((key, bytes(body)) for key, body in rows)
+        return found
+
+    def store_parse_results(self, results: Mapping[str, bytes]) -> None:
+        """Store extraction results by key (:mod:`lineage_engine.parse_store`); a key already stored is kept."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from lineage_engine.registry.tables import ParseResultRow
+
+        if not results:
+            return
+        with self._transaction("store parse results") as session:
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            values = [{"key": k, "body": v} for k, v in results.items()]
+            for start in range(0, len(values), 500):
+                session.execute(dialect.insert(ParseResultRow.__table__).values(values[start:start + 500])
+                                .on_conflict_do_nothing(index_elements=["key"]))
+
     def get_statements(self, query_ids: Sequence[str]) -> dict[str, Statement]:
         """Return the stored statements among ``query_ids``, by query id (unknown ids are left out)."""
         with self._transaction("read statements") as session:

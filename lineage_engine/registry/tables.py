@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    LargeBinary,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -396,6 +397,17 @@ class StatementRow(Base):
     user_name: Mapped[str | None] = mapped_column(String(256))
     role_name: Mapped[str | None] = mapped_column(String(256))
     end_time: Mapped[datetime]
+
+
+class ParseResultRow(Base):
+    """One statement's extraction result, kept so that reading a history again parses nothing twice
+    (:mod:`lineage_engine.parse_store`): ``key`` digests the statement's parse cache key and the
+    parser version, ``body`` is the compressed result without any text. Never query text."""
+
+    __tablename__ = "parse_results"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OpenLineageEventRow(Base):
