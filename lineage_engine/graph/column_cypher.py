@@ -90,6 +90,25 @@ MOVE_COLUMN_INTERVALS_BACK = (  # a late event derived the edge earlier (graph/i
 )
 SET_COLUMN_TRANSFORM = f"{_MATCH_COLUMN_INTERVAL}SET e.transform = r.transform"  # a late event revealed more
 CLOSE_COLUMN_INTERVALS = f"{_MATCH_COLUMN_INTERVAL}SET e.valid_to = r.valid_to"
+# The same writes for the intervals into one dataset's columns (``$id``), one statement per
+# dataset (CypherGraphStore.edge_writes_by_dataset, LadybugDB): the dataset by primary key, then
+# its columns' intervals; no scan of every column edge.
+_MATCH_COLUMN_INTERVAL_OF = (
+    "UNWIND $rows AS r MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
+    "WHERE e.valid_from = r.valid_from AND e.kind = r.kind AND d.id = r.downstream AND u.id = r.upstream "
+)
+UPDATE_COLUMN_INTERVALS_OF = (
+    f"{_MATCH_COLUMN_INTERVAL_OF}SET e.last_seen = r.last_seen, e.observations = r.observations, "
+    "e.last_query_id = r.last_query_id, e.query_type = r.query_type, e.provenance = r.provenance"
+)
+SET_COLUMN_VIA_OF = f"{_MATCH_COLUMN_INTERVAL_OF}SET e.via = r.via"
+SET_COLUMN_TRANSFORM_OF = f"{_MATCH_COLUMN_INTERVAL_OF}SET e.transform = r.transform"
+CLOSE_COLUMN_INTERVALS_OF = f"{_MATCH_COLUMN_INTERVAL_OF}SET e.valid_to = r.valid_to"
+MOVE_COLUMN_INTERVALS_BACK_OF = (
+    "UNWIND $rows AS r MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
+    "WHERE e.valid_from = r.stored_from AND e.kind = r.kind AND d.id = r.downstream AND u.id = r.upstream "
+    "SET e.valid_from = r.valid_from, e.first_seen = r.first_seen, e.observations = r.observations, e.via = r.via"
+)
 ALL_COLUMN_EDGES = (
     f"MATCH (d:`Column`)-[e:DERIVES_FROM]->(u:`Column`) RETURN {_COLUMN_EDGE_FIELDS} "
     "ORDER BY downstream, upstream, kind, valid_from"

@@ -42,10 +42,12 @@ from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
     COLUMN_EDGES_AS_OF,
+    CLOSE_COLUMN_INTERVALS_OF,
     CREATE_COLUMN_INTERVALS,
     CREATE_COLUMNS,
     LINK_NEW_COLUMNS,
     MOVE_COLUMN_INTERVALS_BACK,
+    MOVE_COLUMN_INTERVALS_BACK_OF,
     NAME_COLUMNS,
     READ_COLUMN_IDS,
     READ_COLUMN_INTERVAL_HISTORY,
@@ -53,12 +55,15 @@ from lineage_engine.graph.column_cypher import (
     READ_OPEN_COLUMN_INTERVALS,
     READ_OPEN_COLUMN_INTERVALS_OF,
     SET_COLUMN_TRANSFORM,
+    SET_COLUMN_TRANSFORM_OF,
     SET_COLUMN_VIA,
+    SET_COLUMN_VIA_OF,
     UPDATE_COLUMN_INTERVALS,
+    UPDATE_COLUMN_INTERVALS_OF,
     UPSERT_COLUMN_INTERVALS,
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
-from lineage_engine.graph.intervals import row_key
+from lineage_engine.graph.intervals import column_group, dataset_group, row_key
 from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, late_datasets, reads_for, resets_of
 from lineage_engine.model import (
     CONTAINER_KINDS,
@@ -153,6 +158,22 @@ MOVE_INTERVALS_BACK = (  # a late event derived the edge earlier: its interval s
 CLOSE_INTERVALS = (
     "UNWIND $rows AS r MATCH (d:Dataset {id: r.downstream}) MATCH (u:Dataset {id: r.upstream}) "
     "MATCH (d)-[e:DERIVES_FROM]->(u) WHERE e.valid_from = r.valid_from SET e.valid_to = r.valid_to"
+)
+# Writes to stored intervals into one dataset (``$id``), for engines that join an ``UNWIND``
+# list to the relationships by scanning all of them (CypherGraphStore.edge_writes_by_dataset).
+_MATCH_INTERVAL_OF = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: $id})-[e:DERIVES_FROM]->(u:Dataset) "
+    "WHERE e.valid_from = r.valid_from AND u.id = r.upstream "
+)
+UPDATE_INTERVALS_OF = (  # a stored interval re-observed (the fold's "updated"): what UPSERT_INTERVALS sets
+    f"{_MATCH_INTERVAL_OF}SET e.valid_to = NULL, e.first_seen = r.first_seen, e.last_seen = r.last_seen, "
+    "e.observations = r.observations, e.last_query_id = r.last_query_id, "
+    "e.query_type = r.query_type, e.via = r.via, e.provenance = r.provenance"
+)
+CLOSE_INTERVALS_OF = f"{_MATCH_INTERVAL_OF}SET e.valid_to = r.valid_to"
+MOVE_INTERVALS_BACK_OF = (
+    "UNWIND $rows AS r MATCH (d:Dataset {id: $id})-[e:DERIVES_FROM]->(u:Dataset) "
+    "WHERE e.valid_from = r.stored_from AND u.id = r.upstream SET e.valid_from = r.valid_from"
 )
 ALL_EDGES = f"MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) RETURN {_EDGE_FIELDS} ORDER BY downstream, upstream, valid_from"
 EDGES_AS_OF = (
@@ -400,6 +421,16 @@ class CypherGraphStore(ABC):
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+        """Return True to write stored intervals of ``family`` (``dataset`` or ``column`` edges) into
+        ``datasets`` datasets with one statement per dataset (``..._OF`` texts: ``$id`` and its
+        rows) rather than per chunk of rows. The default (Neo4j) never does: its indexes find
+        each row's relationship. See :meth:`EmbeddedGraphStore._writes_by_dataset`."""
+        return False
+
+    def _count_created(self, family: str, rows: int) -> None:
+        """Note ``rows`` new relationships of ``family`` (``dataset`` or ``column``; :meth:`_writes_by_dataset`)."""
+
     def _require_writable(self, action: str) -> None:
         if self.read_only:
             raise GraphError(self.backend, f"cannot {action}: the graph was opened read-only")
@@ -450,6 +481,11 @@ class CypherGraphStore(ABC):
             column_creates = [r for r in plan.column_creates if known_new(dataset_of(r.downstream), r.valid_from)]
         created, column_created = set(map(row_key, creates)), set(map(row_key, column_creates))
         upserts = [r for r in plan.upserts if row_key(r) not in created]
+        updates: list[EdgeRow] = []
+        new = set(map(row_key, plan.edge_creates))
+        if self._writes_by_dataset("dataset", len({r.downstream for r in upserts if row_key(r) not in new})):
+            updates = [r for r in upserts if row_key(r) not in new]  # stored, re-observed: matched per dataset
+            upserts = [r for r in upserts if row_key(r) in new]
         column_upserts = [r for r in plan.column_creates if row_key(r) not in column_created]
         statements: list[tuple[str, str, list[object]]] = [
             (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
@@ -464,6 +500,7 @@ class CypherGraphStore(ABC):
                                             "stored_from": stored_from} for r, stored_from in plan.moved_back]),
             (CREATE_INTERVALS, "rows", [_interval_params(r) for r in creates]),
             (UPSERT_INTERVALS, "rows", [_interval_params(r) for r in upserts]),
+            (UPDATE_INTERVALS_OF, "rows", [_interval_params(r) for r in updates]),
             (CLOSE_INTERVALS, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to} for r in plan.closes]),
@@ -493,20 +530,54 @@ class CypherGraphStore(ABC):
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from,
                  "valid_to": r.valid_to, "kind": r.kind} for r in plan.column_closes]),
         ]
-        if lane != lanes.QUERY_HISTORY:  # other lanes key their intervals by provenance too (.lanes)
-            provenance = {"provenance": lane}
-            statements = [(lanes.keyed_by_provenance(q, lane), n,
-                           [{**v, **provenance} for v in values] if n == "rows" else values)
-                          if q in _INTERVAL_STATEMENTS else (q, n, values) for q, n, values in statements]
+        keyed = lane != lanes.QUERY_HISTORY  # other lanes key their intervals by provenance too (.lanes)
         for query, name, values in statements:
-            for chunk in _chunks(values, self.chunk_size):
-                with self.profile.timed(_statement_kind(query)):
-                    self._execute(query, {name: chunk})
+            if not values:
+                continue
+            by_dataset = _BY_DATASET.get(query)
+            groups: dict[str, list[object]] = {}
+            if by_dataset is not None:
+                for row in values:
+                    groups.setdefault(by_dataset[1](row["downstream"]), []).append(row)  # type: ignore[index]
+                family = "dataset" if by_dataset[1] is dataset_group else "column"
+                if query != UPDATE_INTERVALS_OF and not self._writes_by_dataset(family, len(groups)):
+                    by_dataset = None
+            text = by_dataset[0] if by_dataset is not None else query
+            if keyed and query in _INTERVAL_STATEMENTS:
+                text = lanes.keyed_by_provenance(text, lane)
+                values = [{**v, "provenance": lane} for v in values] if name == "rows" else values  # type: ignore[dict-item]
+            with self.profile.timed(_statement_kind(query)):
+                if by_dataset is None:
+                    for chunk in _chunks(values, self.chunk_size):
+                        self._execute(text, {name: chunk})
+                    continue
+                for group, rows in groups.items():
+                    for chunk in _chunks(rows, self.chunk_size):
+                        self._execute(text, {"id": group, "rows": chunk})
+        self._count_created("dataset", len(plan.edge_creates))
+        self._count_created("column", len(plan.column_creates))
 
 
-_INTERVAL_STATEMENTS = frozenset({UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
+_INTERVAL_STATEMENTS = frozenset({UPDATE_INTERVALS_OF, UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
                                   SET_COLUMN_VIA, SET_COLUMN_TRANSFORM, CLOSE_COLUMN_INTERVALS})
 """Statements that write one lineage interval each (keyed by provenance in lanes other than the query history)."""
+
+
+def _by_dataset() -> dict[str, tuple[str, Callable[[str], str]]]:
+    """Statement -> (its one-dataset form, the dataset of a row's ``downstream``) (``_writes_by_dataset``)."""
+    return {
+        UPDATE_INTERVALS_OF: (UPDATE_INTERVALS_OF, dataset_group),
+        CLOSE_INTERVALS: (CLOSE_INTERVALS_OF, dataset_group),
+        MOVE_INTERVALS_BACK: (MOVE_INTERVALS_BACK_OF, dataset_group),
+        UPDATE_COLUMN_INTERVALS: (UPDATE_COLUMN_INTERVALS_OF, column_group),
+        SET_COLUMN_VIA: (SET_COLUMN_VIA_OF, column_group),
+        SET_COLUMN_TRANSFORM: (SET_COLUMN_TRANSFORM_OF, column_group),
+        CLOSE_COLUMN_INTERVALS: (CLOSE_COLUMN_INTERVALS_OF, column_group),
+        MOVE_COLUMN_INTERVALS_BACK: (MOVE_COLUMN_INTERVALS_BACK_OF, column_group),
+    }
+
+
+_BY_DATASET = _by_dataset()
 
 
 def _known_new(nodes: Mapping[str, NodeState], named: Sequence[str]) -> Callable[[str, datetime], bool]:

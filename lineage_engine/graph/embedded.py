@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
-from lineage_engine.graph.cypher_store import CypherGraphStore
+from lineage_engine.graph.cypher_store import COUNTS, CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
 from lineage_engine.graph.var_length import bounded_message, with_trail
 from lineage_engine.graph.walk_read import walk_edges_from_arrow
@@ -66,6 +66,9 @@ parameter types) with the values it last ran with. At 5,000 rows per statement a
 prepared UNWINDs held 111 MiB after 35,000 rows of ``benchmarks/scale_history.py`` (issue
 13); at 1,000 about a fifth, for a few milliseconds more per batch (a chunk costs about 1 ms),
 where preparing every statement again at each transaction cost about 85 ms per batch."""
+DATASET_STATEMENT_EDGES = 4_000
+"""Relationships LadybugDB scans in the time of one write statement keyed by one dataset (about 1.3 ms:
+:meth:`EmbeddedGraphStore._writes_by_dataset`)."""
 PREPARED_LIMIT = 64
 """Prepared statements the binding may keep past a transaction; beyond, all are dropped
 (:meth:`EmbeddedGraphStore._release_prepared`): new parameter types (an integer grown from 8 to
@@ -98,6 +101,7 @@ class EmbeddedGraphStore(CypherGraphStore):
         self.buffer_pool_mb = buffer_pool_mb
         self._db: Any = None
         self._conn: Any = None
+        self._edges: dict[str, int] | None = None  # relationships per family (_writes_by_dataset)
         if read_only and not self.path.exists():
             _check_not_under_file(self.path)
             raise GraphError(self.backend, f"no embedded graph at {self.path}: run a crawl first "
@@ -199,6 +203,26 @@ class EmbeddedGraphStore(CypherGraphStore):
                 raise
         finally:
             self._release_prepared()
+
+    def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+        """Return True when one statement per dataset costs less than one per chunk of rows.
+
+        LadybugDB 0.22 finds the relationship of each ``UNWIND`` row by scanning every
+        relationship of the family (about 0.4 us each: 85 ms per statement at 205,000 column
+        edges, whatever the rows), a statement starting from one dataset by primary key about
+        1.3 ms (:data:`DATASET_STATEMENT_EDGES` relationships scanned). The totals are counted
+        once per open store, then followed by what this store creates (an estimate: a
+        rolled-back batch is counted too; it only chooses between two writes of the same rows).
+        """
+        if self._edges is None:
+            with self.profile.timed("graph.count_edges"):
+                self._edges = {"dataset": int(self._execute(COUNTS[2], {})[0]["n"]),  # type: ignore[call-overload]
+                               "column": int(self._execute(COUNTS[3], {})[0]["n"])}  # type: ignore[call-overload]
+        return datasets * DATASET_STATEMENT_EDGES < self._edges[family]
+
+    def _count_created(self, family: str, rows: int) -> None:
+        if self._edges is not None:
+            self._edges[family] += rows
 
     def _release_prepared(self) -> None:
         """Drop the binding's prepared statements when it keeps more than :data:`PREPARED_LIMIT`.

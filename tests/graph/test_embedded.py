@@ -278,3 +278,41 @@ def test_batch_rows_are_written_from_an_arrow_table_with_the_same_values(tmp_pat
     with pytest.raises(GraphError, match="naive datetime"):
         _rows_scan(cypher_store.SET_DATASETS, {"rows": [{**rows[0], "first_seen": datetime(2024, 1, 1)}]})
     assert _rows_scan("UNWIND $rows AS r WITH r RETURN r.id", {"rows": rows}) is None
+
+
+def test_stored_intervals_written_per_dataset_give_the_same_graph(tmp_path: Path) -> None:
+    """On a large graph the embedded store writes stored intervals (re-observed, closed, moved back by a
+    late event, given more via or a more revealing transform) with one statement per dataset (issue 13):
+    the graph is the one the statements over chunks of rows give."""
+    from lineage_engine.model import ColumnLineage
+
+    class PerDataset(EmbeddedGraphStore):
+        def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+            return True
+
+    def event(hours: float, op: Operation, target: str, sources: tuple[str, ...], transform: str = "identity",
+              via: tuple[str, ...] = ()) -> LineageEvent:
+        columns = tuple(ColumnLineage(f"{s}.{c}", f"{target}.{c}", transform, "DIRECT") for s in sources
+                        for c in ("id", "email"))
+        return LineageEvent(T0 + timedelta(hours=hours), f"q{hours}", op.value.upper(), op, DatasetRef(target, target),
+                            tuple(DatasetRef(s, s) for s in sources), replaces=op is Operation.REPLACE,
+                            via=via, columns=columns)
+
+    batches = [
+        [event(1, Operation.INSERT, "d.s.t", ("d.s.a",), "hash"), event(1.5, Operation.INSERT, "d.s.u", ("d.s.t",))],
+        [event(2, Operation.INSERT, "d.s.t", ("d.s.a",), "hash", via=("d.s.tmp",)),  # re-observed, more via
+         event(2.5, Operation.INSERT, "d.s.t", ("d.s.b",))],
+        [event(3, Operation.REPLACE, "d.s.t", ("d.s.b",)),  # closes t <- a
+         event(0.5, Operation.INSERT, "d.s.u", ("d.s.t",), "identity")],  # late: u <- t starts earlier
+        [event(4, Operation.INSERT, "d.s.t", ("d.s.b",)), event(4, Operation.INSERT, "d.s.u", ("d.s.t",))],
+        [event(1.2, Operation.INSERT, "d.s.t", ("d.s.a",), "identity")],  # late, more revealing
+    ]
+    graphs = []
+    for kind in (EmbeddedGraphStore, PerDataset):
+        with kind(tmp_path / kind.__name__) as graph:
+            graph.migrate()
+            for batch in batches:
+                graph.apply_events(batch)
+            graphs.append((list(graph.iter_edges()), list(graph.iter_column_edges())))
+    assert graphs[0] == graphs[1]
+    assert any(e.valid_to is not None for e in graphs[0][1]) and any(e.via for e in graphs[0][1])
