@@ -15,6 +15,10 @@ dataset events built here, in the same transaction:
   name under the new container; ``query_type`` ``RENAME`` (an identity move for the walks);
   then intervals between two moved datasets are pointed at the moved upstream
   (:func:`inside_fixups`).
+* **CLONE** of a container (``CREATE SCHEMA|DATABASE new CLONE old``): one CLONE per dataset
+  that ``old`` holds and that is not dropped (stages are not: Snowflake does not clone an
+  internal stage's files), into the same name under ``new`` (dataset edges
+  only: the columns are not known here, so the walk goes on at table level).
 * **UNDROP** of a container: the datasets inside whose ``dropped_at`` is the latest drop
   time among them (what the container's drop closed; a table dropped on its own before
   stays dropped, as in Snowflake); of a table: that table when it is dropped. Each comes
@@ -85,17 +89,24 @@ def contained(container_id: str, nodes: Iterable[tuple[str, str | None, str | No
 
 
 def expand(event: LineageEvent, inside: Sequence[tuple]) -> list[LineageEvent]:
-    """Return the dataset events of a container DROP or RENAME (UNDROP: see :func:`undrop_targets`).
+    """Return the dataset events of a container DROP, RENAME or CLONE (UNDROP: see :func:`undrop_targets`).
 
     Args:
-        event: a DROP or RENAME whose target is a container.
-        inside: ``(id, name, kind, dropped_at)`` of the datasets the container holds (any
-            state; dropped ones are left out here), from :func:`contained`.
+        event: a DROP or RENAME whose target is a container, or a CLONE between containers.
+        inside: ``(id, name, kind, dropped_at)`` of the datasets the container holds (for a
+            CLONE: the source container; any state, dropped ones are left out here), from
+            :func:`contained`.
     """
     alive = [n for n in inside if n[3] is None]
     if event.operation is Operation.DROP:
         return [replace(event, target=_ref(n), sources=(), replaces=False, counterpart=None, columns=())
                 for n in alive]
+    if event.operation is Operation.CLONE and len(event.sources) == 1:
+        # CREATE SCHEMA|DATABASE new CLONE old: each dataset of old is cloned under new (``inside``:
+        # what old holds); the columns are not known here, so the walk goes on at table level
+        old, new = event.sources[0], event.target
+        return [replace(event, target=_moved(n, old, new), sources=(_ref(n),), replaces=True, counterpart=None,
+                        columns=()) for n in alive if not n[0].startswith("@")]  # stages hold no copy
     if event.operation is Operation.RENAME and event.counterpart is not None:
         old, new = event.target, event.counterpart
         return [replace(event, query_type=RENAME_QUERY_TYPE, target=_ref(n), counterpart=_moved(n, old, new),

@@ -285,6 +285,8 @@ class CypherGraphStore(ABC):
         """Return the dataset events of a container event or UNDROP (:mod:`.containers`), read in
         the open write transaction, and what was already written for it (a RENAME moves first)."""
         container = event.target.id if event.target.kind in CONTAINER_KINDS else event.target.id.rpartition(".")[0]
+        if event.operation is Operation.CLONE and event.sources:
+            container = event.sources[0].id  # a container CLONE copies what its source holds
         dataset, stage = containers.prefixes(container)
         rows = self._execute(READ_CONTAINED, {"prefix": dataset, "stage": stage})
         inside = containers.contained(container, [(r["id"], r["name"], r["kind"], r["dropped_at"]) for r in rows])

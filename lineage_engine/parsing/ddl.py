@@ -105,12 +105,21 @@ def undrop(b: _Builder, node: exp.Undrop) -> None:
 def replace_container(b: _Builder, node: exp.Create) -> None:
     """CREATE OR REPLACE SCHEMA|DATABASE: the old contents are dropped (the new one is empty).
 
-    ``CREATE OR REPLACE SCHEMA s CLONE other`` also drops the old contents; the clone's
-    copies of ``other``'s tables are not derived here (left out, documented in the README).
+    ``CREATE [OR REPLACE] SCHEMA|DATABASE s CLONE other`` (after that drop) is a CLONE between
+    the containers: the graph copies every dataset ``other`` holds at that instant into ``s``
+    (:mod:`lineage_engine.graph.containers`).
     """
     kind = str(node.args.get("kind") or "").upper()
-    if kind in _CONTAINERS and node.args.get("replace"):
+    if kind not in _CONTAINERS:
+        return
+    if node.args.get("replace"):
         b.emit(Operation.DROP, container_ref(b, _parts(node.this), _CONTAINERS[kind]))
+    clone = node.args.get("clone")
+    if isinstance(clone, exp.Clone) and clone.this is not None:
+        source = container_ref(b, _parts(clone.this), _CONTAINERS[kind])
+        target = container_ref(b, _parts(node.this), _CONTAINERS[kind])
+        if source is not None and target is not None:
+            b.emit(Operation.CLONE, target, [source])
 
 
 def container_ref(b: _Builder, parts: list[tuple[str, bool]], kind: str) -> DatasetRef | None:
