@@ -117,8 +117,9 @@ class ParseCache:
         """Estimated bytes held by :attr:`entries` (:func:`cache_entry_bytes`)."""
         self.prefetched = 0  # rows whose worker extraction was used (parse_workers > 1)
         self.refused = 0  # rows whose worker extraction was not: the schema answered otherwise here
-        self.new: list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers]] | None = None
-        """When a list: every result extracted here or by a worker is appended (to be stored, :meth:`take_new`)."""
+        self.new: list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers, bytes | None]] | None = None
+        """When a list: every result extracted here or by a worker is appended (to be stored, :meth:`take_new`),
+        with the worker's encoding of it when it made one (:func:`lineage_engine.parse_store.encode`)."""
         self.entries: OrderedDict[tuple[str, str, str | None, str | None],
                                   tuple[ExtractionResult, dict[str, tuple[str, ...] | None]]] = OrderedDict()
         self._sizes: dict[tuple[str, str, str | None, str | None], int] = {}
@@ -167,8 +168,10 @@ class ParseCache:
         if hit is not None and (schema is None or same_answers(schema, hit[1])):
             self.entries.move_to_end(key)
             return hit[0], hit[1], True
+        body = None
         if prefetched is not None and (schema is None or same_answers(schema, prefetched[1])):
-            result, answers = prefetched  # parsed by a worker against a schema that still answers the same
+            result, answers = prefetched[0], prefetched[1]  # parsed by a worker against a schema that answers the same
+            body = prefetched[2] if len(prefetched) > 2 else None  # type: ignore[misc]
             self.prefetched += 1
         else:
             if prefetched is not None:
@@ -177,7 +180,7 @@ class ParseCache:
         if result.redacted_text and not any(p.code in QUARANTINE_CODES for p in result.problems):
             result = replace(result, redacted_text="")  # read only for a quarantine entry (quarantine_for)
         if self.new is not None:
-            self.new.append((key, result, answers))
+            self.new.append((key, result, answers, body))
         self.put(key, result, answers)
         return result, answers, False
 
@@ -191,7 +194,7 @@ class ParseCache:
                                 (self.max_bytes is not None and self.bytes > self.max_bytes)):
             self._drop(next(iter(self.entries)))
 
-    def take_new(self) -> list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers]]:
+    def take_new(self) -> list[tuple[tuple[str, str, str | None, str | None], ExtractionResult, Answers, bytes | None]]:
         """Return the results extracted since the last call (when :attr:`new` is a list) and start afresh."""
         taken, self.new = (self.new or []), ([] if self.new is not None else None)
         return taken

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lineage_engine.model import QueryRecord, split_id
 from lineage_engine.parse_cache import Answers, Extracted, ParseCache, extract_record, timeout_result
+from lineage_engine.parse_store import encode, storable
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
@@ -250,8 +251,8 @@ def _parse_rows(rows: list[tuple[int, PoolRow, bool]], learned_state: list[list[
             result, answers, hit = cache.answered(row, _WORKER["options"], _WORKER["patterns"], schema)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - the crawl parses this row itself (and quarantines the error)
             continue  # not learned from either: the crawl learns nothing from a row it fails on
-        if not hit:
-            out.append((index, (result, answers)))
+        if not hit:  # encoded here for the registry (parse_store): the crawl's process has less to do
+            out.append((index, (result, answers, encode(result, answers) if storable(result) else None)))
         if learns:
             learned.learn(result.statements)
     learned.take_changes()  # nothing is stored from here: forget what changed

@@ -123,6 +123,10 @@ def decode(data: bytes) -> Extracted:
     return result, known
 
 
+STORE_EVERY = 2000
+"""Results kept in memory (about 0.5 KiB each) before they are written in one registry transaction."""
+
+
 class StoredResults:
     """A crawl's view of the stored results: load those a batch needs, store those it extracted."""
 
@@ -132,6 +136,8 @@ class StoredResults:
         self.version = version
         self.loaded = 0
         """Results loaded so far (rows of a history read again not parsed)."""
+        self.pending: dict[str, bytes] = {}
+        """Encoded results not stored yet, by stored key."""
 
     def load(self, rows: Iterable[Planned], cache: ParseCache) -> int:
         """Put the stored results of ``rows`` not in ``cache`` into it; return how many of ``rows`` it now holds.
@@ -150,9 +156,16 @@ class StoredResults:
                 self.loaded += 1
         return sum(1 for k in keys if k in cache.entries)
 
-    def save(self, cache: ParseCache) -> int:
-        """Store what ``cache`` extracted since the last call (not results that go to quarantine); return how many."""
-        bodies = {store_key(self.version, key): encode(result, answers)
-                  for key, result, answers in cache.take_new() if storable(result)}
-        self.registry.store_parse_results(bodies)
-        return len(bodies)
+    def save(self, cache: ParseCache, *, flush: bool = False) -> None:
+        """Keep what ``cache`` extracted since the last call (not results that go to quarantine) and
+        store what was kept once there are :data:`STORE_EVERY` of them, or now with ``flush``.
+
+        Stored results are a cache: those lost with a crash are parsed again by a later replay.
+        Fewer, larger registry transactions (a SQLite commit costs milliseconds of fsync).
+        """
+        for key, result, answers, body in cache.take_new():
+            if storable(result):
+                self.pending[store_key(self.version, key)] = body or encode(result, answers)
+        if self.pending and (flush or len(self.pending) >= STORE_EVERY):
+            self.registry.store_parse_results(self.pending)
+            self.pending = {}

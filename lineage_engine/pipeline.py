@@ -422,6 +422,8 @@ def crawl_once(
         close()  # a generator stopped early releases its cursor now
     try:
         commit()
+        with profile.timed("registry.parse_results"):
+            stored.save(cache, flush=True)
     finally:
         if profiled_store:
             del store.profile  # type: ignore[attr-defined]  # back to the class default
