@@ -176,7 +176,8 @@ def _touching(entries: Sequence[Any], datasets: set[str], query_ids: set[str]) -
         hits = [ds for ds, rx in patterns if rx.search(text)]
         if entry.query_id and entry.query_id in query_ids and not hits:
             hits = ["(by query id)"]
-        if len(entry.redacted_text or "") >= REDACTED_TEXT_MAX or (not entry.redacted_text and entry.query_id):
+        if len(entry.redacted_text or "") >= REDACTED_TEXT_MAX or (not entry.redacted_text and entry.query_id) \
+                or "RESULT_SCAN" in (entry.reason or ""):  # reads an earlier query's result: any dataset
             # text not kept (quarantined before parsing: too_large, end_time_in_future, internal_error)
             # or cut: the names it holds are unknown, so it may touch any of them
             hits.append(UNKNOWN_TEXT)

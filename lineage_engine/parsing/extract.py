@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
@@ -168,6 +169,7 @@ def extract_lineage(
         options = ColumnOptions(layered, rules, lateral_aliases=lateral)
     chunks = split_statements(text, tokens)
     fix = dialect_fix(engine)
+    reads_result = _RESULT_SCAN.search(text) is not None
     for index, chunk in enumerate(chunks):
         chunk = body_statement(chunk)
         if not needs_parse(chunk, queries=queries):
@@ -190,6 +192,8 @@ def extract_lineage(
             statements.extend(outcome.lineage)
             if outcome.unresolved_columns:
                 outcome.problems.append(unresolved_column_problem(statement_index=index, count=outcome.unresolved_columns))
+            if reads_result and _reads_result_scan(node):
+                outcome.problems.append(Problem("unsupported", _RESULT_SCAN_MESSAGE, statement_index=index))
             problems.extend(outcome.problems)
             scores.extend(_SCORES.get(p.code, 0.7) for p in outcome.problems)
             context = outcome.context
@@ -204,6 +208,21 @@ def extract_lineage(
         redacted_text=redacted,
         reads=tuple(sorted({c.source for st in statements for c in st.columns})) if columns else (),
     )
+
+
+_RESULT_SCAN = re.compile(r"\bresult_scan\s*\(", re.IGNORECASE)
+_RESULT_SCAN_MESSAGE = ("reads RESULT_SCAN, the result of an earlier query: what it copies from that query's "
+                        "sources is not followed (lineage through it is missing)")
+
+
+def _reads_result_scan(node: exp.Expr) -> bool:
+    """Return True when ``node`` reads ``RESULT_SCAN(...)`` (Snowflake: an earlier query's result set).
+
+    Its lineage is that earlier query's, which the extractor does not see: the statement is
+    quarantined as ``unsupported`` (its other lineage is kept), so every answer can say a path
+    through it may be missing.
+    """
+    return any(f.name.upper() == "RESULT_SCAN" for f in node.find_all(exp.Anonymous))
 
 
 @functools.lru_cache(maxsize=64)

@@ -42,3 +42,20 @@ def test_scan_says_what_it_could_not_merge(tmp_path: Path) -> None:
         out = run_cli(config, "scan", *args).stdout
         assert "0 exposure paths" in out
         assert "not seen: 1 quarantined rows or statements were not merged" in out, out
+
+
+def test_result_scan_is_named_as_a_gap(tmp_path: Path) -> None:
+    """``CREATE TABLE x AS SELECT * FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))`` copies an earlier
+    query's result (here the e-mails): its lineage is not followed, so the statement is
+    quarantined (``unsupported``) and named by the scan and the evidence pack, not silently empty."""
+    config = crawled(tmp_path, [
+        ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+        ("09:01", "SELECT", "select id, email from db.s.pii"),
+        ("09:02", "CREATE_TABLE_AS_SELECT", "create table db.s.x as select * from table(result_scan(last_query_id()))"),
+    ])
+    quarantined = json.loads(run_cli(config, "quarantine", "--format", "json").stdout)
+    assert [(q["query_id"], q["reason_code"]) for q in quarantined] == [("q002", "unsupported")]
+    assert "not seen: 1 quarantined" in run_cli(config, "scan").stdout
+    run_cli(config, "evidence", "--as-of", "2026-05-05", "--out", str(tmp_path / "pack"))
+    coverage = json.loads((tmp_path / "pack" / "coverage.json").read_text(encoding="utf-8"))
+    assert "q002" in {row["query_id"] for row in coverage["quarantined"]}
