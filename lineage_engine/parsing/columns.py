@@ -24,7 +24,7 @@ a column to itself).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -95,6 +95,19 @@ def clone_columns(
         for name in sorted(names)
     )
     return ColumnOutcome(edges=edges, columns=names if known else [])
+
+
+def rename_column(old: str, new: str) -> Callable[..., ColumnOutcome]:
+    """Return the column function of ``ALTER TABLE t RENAME COLUMN old TO new``: ``t.new <- t.old``
+    (identity, the values stay) and, when the schema knows ``t``, its columns with ``old`` renamed."""
+    old, new = old.lower(), new.lower()
+
+    def compute(_node: exp.Expr, target: DatasetRef, _context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+        known = options.schema.columns_of(target.id) if options.schema is not None else None
+        edge = ColumnLineage(column_id(target.id, old), column_id(target.id, new), TRANSFORM_NAMES[IDENTITY], "DIRECT")
+        return ColumnOutcome(edges=(edge,), columns=[new if n == old else n for n in known] if known else [])
+
+    return compute
 
 
 def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:

@@ -58,14 +58,16 @@ _TABLE_OR_VIEW = re.compile(r"\s*(?:[a-z_]+\s+){0,4}?(?:table|view)\b", re.IGNOR
 
 
 def alter(b: _Builder, node: exp.Alter) -> None:
-    """ALTER TABLE|VIEW ... RENAME TO / SWAP WITH (one action); other ALTERs are operations only."""
+    """ALTER TABLE|VIEW ... RENAME TO / SWAP WITH (one action); ``RENAME COLUMN a TO b``: the table's
+    ``b`` holds what ``a`` held (an in-table edge ``b <- a``, and the learned columns renamed);
+    other ALTERs are operations only."""
     kind = str(node.args.get("kind") or "").upper()
     actions = node.args.get("actions") or []
     if kind not in ("TABLE", "VIEW"):
         return
     ds_kind = "view" if kind == "VIEW" else "table"
     action = actions[0] if len(actions) == 1 else None
-    if b.queries and not isinstance(action, (exp.AlterRename, exp.SwapTable)):
+    if b.queries and not isinstance(action, (exp.AlterRename, exp.SwapTable, exp.RenameColumn)):
         b.emit(Operation.ALTER, b.ref(node.this, kind=ds_kind))
         return
     if isinstance(action, exp.AlterRename):
@@ -73,6 +75,11 @@ def alter(b: _Builder, node: exp.Alter) -> None:
         new = b.ref(action.this, kind=ds_kind, role="target")
         if new is not None:
             b.emit(Operation.RENAME, target, counterpart=new)
+    elif isinstance(action, exp.RenameColumn) and isinstance(action.args.get("to"), exp.Expr):
+        target = b.ref(node.this, kind=ds_kind)
+        if target is not None:
+            renamed = col.rename_column(action.this.name, action.args["to"].name)
+            b.emit(Operation.UPDATE, target, [target], columns=b.column_outcome(renamed, node, target))
     elif isinstance(action, exp.SwapTable):
         target = b.ref(node.this, kind=ds_kind)
         other = b.ref(action.this, kind=ds_kind, role="target")
