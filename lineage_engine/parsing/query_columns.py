@@ -191,7 +191,9 @@ class QueryColumns(ExpressionColumns):
         ``UNPIVOT (val FOR name IN (a, b))``: ``val`` holds the values of every listed column,
         ``name`` only their names (no value), the listed columns are gone, the others stay.
         ``PIVOT (agg(v) FOR k IN ('x', 'y'))``: one column per listed value holding the
-        aggregate; ``v`` and ``k`` are gone, the others stay (the grouping columns).
+        aggregate; ``v`` and ``k`` are gone, the others stay (the grouping columns). A value's
+        column is named by its alias, else ``'?'`` (design §5: a literal never becomes part of
+        an id; the values may be PII), so unaliased values share one column.
         Unknown input columns keep the relation's ``*`` besides the new columns.
         """
         inner = Scope()
@@ -212,9 +214,7 @@ class QueryColumns(ExpressionColumns):
             aggregate: Deps = {}
             for expression in pivot.expressions:
                 merge_deps(aggregate, self.expression(expression, inner, env))
-            columns = [c.name for c in pivot.args.get("columns") or ()] or [
-                v.sql() if isinstance(v, exp.Literal) else v.name for v in listed]
-            new = [Output(name.lower(), dict(aggregate)) for name in columns]
+            new = [Output(_pivot_column(value), dict(aggregate)) for value in listed]
         if names is None:
             kept = [Output("*", relation.star())]
         else:
@@ -296,6 +296,17 @@ class QueryColumns(ExpressionColumns):
                 elif name not in excluded:
                     outputs.append(Output(renamed.get(name, name), relation.lookup(name) if name != "*" else relation.star()))
         return outputs
+
+
+def _pivot_column(value: exp.Expr) -> str:
+    """Return the column name of one ``PIVOT ... IN (...)`` value: its alias, else the literal redacted."""
+    alias = value.args.get("alias") if isinstance(value, (exp.PivotAlias, exp.Alias)) else None
+    if alias is not None and alias.name:
+        return alias.name.lower()
+    inner = value.this if isinstance(value, (exp.PivotAlias, exp.Alias)) else value
+    if isinstance(inner, exp.Literal):
+        return "'?'" if inner.is_string else "?"
+    return inner.name.lower() if isinstance(inner, exp.Column) else "?"
 
 
 def _joined_tables(node: exp.Subquery) -> bool:
