@@ -59,7 +59,8 @@ def graph_store(settings: Settings, *, read_only: bool = False) -> Iterator[Grap
         path=graph.path,
         read_only=read_only,
         migrate=graph.migrate_on_open,
-        **({"buffer_pool_mb": graph.buffer_pool_mb} if graph.type == "embedded" else {}),
+        **({"buffer_pool_mb": graph.buffer_pool_mb, "checkpoint_mb": graph.checkpoint_mb}
+           if graph.type == "embedded" else {}),
         uri=graph.uri,
         database=graph.database,
         credentials=graph.credentials.get_secret_value() if graph.credentials else None,

@@ -231,6 +231,11 @@ class GraphSettings(_Section):
         512, ge=64, le=1_048_576,
         description="Embedded graph: MiB of pages LadybugDB may cache (its own default is 80% of RAM).",
     )
+    checkpoint_mb: int = Field(
+        128, ge=1, le=65_536,
+        description="Embedded graph: MiB of write-ahead log after which a commit checkpoints it into the "
+        "graph file (LadybugDB's default, 16, checkpoints every few batches of a large crawl).",
+    )
     uri: str | None = Field(None, description="Neo4j URI: neo4j:// (routing: clusters, Aura) or bolt:// (one server).")
     database: str | None = Field(None, description="Neo4j database name; none = the server's default database.")
     credentials: SecretStr | None = Field(None, description="Neo4j 'user/password', e.g. ${NEO4J_AUTH}.")

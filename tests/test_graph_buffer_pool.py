@@ -71,3 +71,24 @@ def test_an_invalid_pool_size_stops_start_up_with_its_key_path(tmp_path: Path) -
     result = run_cli(config(tmp_path, 8), "trace", "upstream_of", "-p", "dataset=db.s.t00", check=False)
     assert result.returncode == 2
     assert "graph.buffer_pool_mb" in result.stderr
+
+
+def test_the_checkpoint_threshold_is_the_configured_one(tmp_path: Path) -> None:
+    """``graph.checkpoint_mb`` (issue 13): MiB of write-ahead log after which LadybugDB checkpoints; the
+    engine's 16 MiB made a large crawl checkpoint every second batch."""
+    from lineage_engine import services
+    from lineage_engine.settings import load_settings
+
+    def threshold(settings_path: Path) -> int:
+        with services.graph_store(load_settings(settings_path)) as store:
+            rows = store._execute("CALL current_setting('checkpoint_threshold') RETURN *", {})  # type: ignore[attr-defined]
+        return int(next(iter(rows[0].values())))
+
+    path = config(tmp_path, 64)
+    assert threshold(path) == 128 * 2**20  # the default
+    path.write_text(path.read_text(encoding="utf-8").replace("buffer_pool_mb: 64", "buffer_pool_mb: 64, checkpoint_mb: 3"),
+                    encoding="utf-8")
+    assert threshold(path) == 3 * 2**20
+    path.write_text(path.read_text(encoding="utf-8").replace("checkpoint_mb: 3", "checkpoint_mb: 0"), encoding="utf-8")
+    result = run_cli(path, "crawl", check=False)
+    assert result.returncode != 0 and "graph.checkpoint_mb" in result.stderr, result.stderr

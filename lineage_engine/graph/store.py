@@ -139,6 +139,7 @@ def open_graph_store(
     read_only: bool = False,
     migrate: bool = True,
     buffer_pool_mb: int | None = None,
+    checkpoint_mb: int | None = None,
     **neo4j_options: object,
 ) -> GraphStore:
     """Open the graph backend named by ``graph.type``; read-write opens are migrated.
@@ -155,6 +156,8 @@ def open_graph_store(
             embedded graph is always migrated: its node and relationship tables must exist.
         buffer_pool_mb: embedded only (``graph.buffer_pool_mb``): MiB of pages LadybugDB may
             cache; None: the engine's default (about 80% of the machine's memory).
+        checkpoint_mb: embedded only (``graph.checkpoint_mb``): MiB of write-ahead log after which
+            a commit checkpoints; None: the engine's default (16 MiB).
         neo4j_options: for ``neo4j``: ``uri``, ``database``, ``credentials`` (``user/password``),
             ``indexes``, ``batch_size``, ``max_connection_pool_size``, ``connection_timeout``,
             ``connection_acquisition_timeout``, ``max_transaction_retry_time`` (seconds); see
@@ -170,7 +173,8 @@ def open_graph_store(
             raise ConfigError("graph.path", "required for the embedded backend (a LadybugDB file path)")
         from lineage_engine.graph.embedded import EmbeddedGraphStore
 
-        store = EmbeddedGraphStore(path, read_only=read_only, buffer_pool_mb=buffer_pool_mb)
+        store = EmbeddedGraphStore(path, read_only=read_only, buffer_pool_mb=buffer_pool_mb,
+                                   checkpoint_mb=checkpoint_mb)
         try:
             store.migrate()
         except BaseException:
