@@ -103,6 +103,10 @@ class ExpressionColumns:
             _add(out, deps, level)
             return
         if kind == _STAR:  # COUNT(*) counts rows: it carries no column (README, "Lineage semantics")
+            expand = getattr(self, "expand_star", None)
+            if expand is not None and not isinstance(node.parent, exp.Count):
+                for output in expand(scope):  # OBJECT_CONSTRUCT(*), HASH(*) ...: every column of the relations
+                    _add(out, output.deps, level)
             return
         if kind == _QUERY_KIND:
             for output in self.query(node, env, scope):
