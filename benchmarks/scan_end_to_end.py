@@ -11,7 +11,8 @@ ORIGINS datasets as ``restricted`` PII, and the installed command runs, as a use
     lineage-engine --config C findings --format json           # the ledger, hashed
 
 Each command is its own process: CPU seconds (user + system) and peak RSS come from that
-process's ``wait4`` rusage, start-up included. ``scan --profile`` prints the seconds per stage
+process's ``wait4`` rusage, start-up included (the outputs are read a line at a time, or in
+another process, so that no child inherits this process's peak RSS: see ``_count_rows``). ``scan --profile`` prints the seconds per stage
 (graph reads, walk, paths, explanations, registry writes, alerts, output). Alerts go to the
 console (no webhook); their delivery is bounded by ``monitoring.alert_budget_seconds``
 (``--alert-budget``, default 5 s here). The findings export's SHA-256 (without the ``*_at``
@@ -55,6 +56,31 @@ def run(args: list[str], folder: Path, stdout: Path) -> tuple[float, float, int,
     return wall, usage.ru_utime + usage.ru_stime, round(usage.ru_maxrss / 1024), text
 
 
+def _count_rows(path: Path) -> tuple[int, str]:
+    """Return (rows, sha256 prefix) of a ``--format json`` output, read a line at a time.
+
+    This process must stay small: a child started from it (fork or vfork, then exec) reports
+    this process's peak RSS as its own when that is larger (Linux keeps the pre-exec high-water
+    mark in ``ru_maxrss``), so loading 800,000 rows here would inflate every later figure.
+    """
+    digest = hashlib.sha256()
+    rows = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            digest.update(line)
+            rows += line.startswith(b"  {")  # a row opens at indent 2 (json.dumps(indent=2) of a list)
+    return rows, digest.hexdigest()[:16]
+
+
+_TIMELESS = (
+    "import hashlib, json, sys\n"
+    "rows = json.loads(open(sys.argv[1], 'rb').read() or b'[]')\n"
+    "timeless = json.dumps([{k: v for k, v in r.items() if not k.endswith('_at')} for r in rows], sort_keys=True)\n"
+    "print(len(rows), hashlib.sha256(timeless.encode()).hexdigest()[:16])\n"
+)
+"""Print a findings export's row count and SHA-256 prefix without the ``*_at`` times (run in a child)."""
+
+
 def ensure_graph(datasets: int, edges: int, keep: Path) -> Path:
     path = keep / f"graph-{datasets}-{edges}.lbug"
     if not path.exists():
@@ -91,19 +117,18 @@ def bench(datasets: int, edges: int, origins: int, scans: int, keep: Path, budge
         profile = ["--profile"] if "--profile" in helped else []  # an older revision: totals only
         for n in range(1, scans + 1):
             wall, cpu, rss, err = run(["scan", *profile, "--format", "json"], folder, folder / f"scan{n}.json")
-            printed = (folder / f"scan{n}.json").read_bytes()
-            paths = len(json.loads(printed or b"[]"))
+            paths, digest = _count_rows(folder / f"scan{n}.json")
             print(f"{label}: scan {n}: {wall:.1f} s wall, {cpu:.2f} s CPU, peak RSS {rss} MiB, {paths} paths "
-                  f"(output sha256 {hashlib.sha256(printed).hexdigest()[:16]}); "
+                  f"(output sha256 {digest}); "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
             start = err.find("Where the scan spent")
             print(err[start:].rstrip() if start >= 0 else err[-2000:], flush=True)
         wall, cpu, rss, _ = run(["findings", "--format", "json"], folder, folder / "findings.json")
-        rows = json.loads((folder / "findings.json").read_bytes() or b"[]")
-        timeless = json.dumps([{k: v for k, v in r.items() if not k.endswith("_at")} for r in rows], sort_keys=True)
+        count, timeless = subprocess.run(  # another process: this one stays small (see _count_rows)
+            [sys.executable, "-c", _TIMELESS, str(folder / "findings.json")], check=True, capture_output=True,
+            text=True).stdout.split()
         print(f"{label}: findings --format json: {wall:.1f} s wall, {cpu:.2f} s CPU, peak RSS {rss} MiB; "
-              f"{len(rows)} findings, sha256 without the *_at times {hashlib.sha256(timeless.encode()).hexdigest()[:16]}",
-              flush=True)
+              f"{count} findings, sha256 without the *_at times {timeless}", flush=True)
         if findings_out is not None:
             shutil.copy(folder / "findings.json", findings_out)
 
