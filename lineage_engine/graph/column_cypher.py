@@ -37,7 +37,7 @@ READ_COLUMN_INTERVAL_HISTORY = (  # every interval, open or closed, into dataset
     "MATCH (t:Dataset) WHERE t.id IN $ids MATCH (t)-[:HAS_COLUMN]->(d:`Column`) "
     f"MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) RETURN {_COLUMN_EDGE_FIELDS}"
 )
-# One dataset id (``$id``) per statement: see ``CypherGraphStore.reads_per_id`` (LadybugDB).
+# One dataset id (``$id``) per statement: see ``CypherGraphStore._reads_per_id`` (LadybugDB).
 READ_OPEN_COLUMN_INTERVALS_OF = (
     "MATCH (t:Dataset {id: $id})-[:HAS_COLUMN]->(d:`Column`) MATCH (d)-[e:DERIVES_FROM]->(u:`Column`) "
     f"WHERE e.valid_to IS NULL RETURN {_COLUMN_EDGE_FIELDS}"

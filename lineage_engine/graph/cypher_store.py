@@ -18,7 +18,8 @@ Rules kept here (measured on LadybugDB 0.22, see design §4):
   ``CREATE_COLUMN_INTERVALS``; see :func:`_known_new`), the others with ``MERGE``: on
   LadybugDB 0.22 a ``MERGE`` of a relationship, like any ``MATCH (d)-[e]->(u)`` whose ends come
   from an ``UNWIND`` list, joins by scanning every relationship of the table (issue 13).
-- Reads keyed by dataset id run one statement per id on LadybugDB (:attr:`CypherGraphStore.reads_per_id`).
+- Reads keyed by dataset id run one statement per id on a large LadybugDB graph
+  (:meth:`CypherGraphStore._reads_per_id`).
 - In ``UNWIND $rows`` a field that is null in *every* row is typed STRING by the embedded
   engine, so a TIMESTAMP or STRING[] property is never set from a possibly-all-null field:
   clearing uses a separate statement with a literal ``NULL``.
@@ -101,7 +102,7 @@ READ_INTERVAL_HISTORY = (  # every interval, open or closed, into datasets with 
     f"RETURN {_EDGE_FIELDS}"
 )
 # The same reads for one dataset id (``$id``), for engines that join an ``UNWIND`` list to the
-# relationships by scanning all of them (:attr:`CypherGraphStore.reads_per_id`).
+# relationships by scanning all of them (CypherGraphStore._reads_per_id).
 READ_OPEN_INTERVALS_OF = (
     "MATCH (d:Dataset {id: $id})-[e:DERIVES_FROM]->(u:Dataset) "
     f"WHERE e.valid_to IS NULL RETURN {_EDGE_FIELDS}"
@@ -210,12 +211,6 @@ class CypherGraphStore(ABC):
     backend: str = "cypher"
     chunk_size: int = CHUNK
     """Rows per ``UNWIND`` statement; a backend may set it from ``graph.batch_size``."""
-    reads_per_id: bool = False
-    """Read a batch's stored intervals with one statement per dataset id (``..._OF`` texts) instead
-    of one per chunk of ids. LadybugDB 0.22 joins an ``UNWIND``ed list (or an ``IN`` list) to the
-    relationships by scanning every relationship (or every Dataset): a cost per statement that
-    grows with the graph (issue 13), while a statement starting from one id by primary key
-    costs about 50-80 us whatever the graph's size."""
     profile: Profile = NO_PROFILE
     """Where :meth:`apply_events` adds seconds per statement (``graph.<name>``); set by a profiled crawl."""
 
@@ -430,8 +425,15 @@ class CypherGraphStore(ABC):
         each row's relationship. See :meth:`EmbeddedGraphStore._writes_by_dataset`."""
         return False
 
+    def _reads_per_id(self, query: str, ids: int) -> bool:
+        """Return True to run the read ``query`` (keyed by ``$ids``, or ``$rows`` of pairs) as one
+        statement per dataset id (its ``..._OF`` form) for ``ids`` ids. The default (Neo4j) never
+        does. See :meth:`EmbeddedGraphStore._reads_per_id`."""
+        return False
+
     def _count_created(self, family: str, rows: int) -> None:
-        """Note ``rows`` new relationships of ``family`` (``dataset`` or ``column``; :meth:`_writes_by_dataset`)."""
+        """Note ``rows`` new nodes or relationships of ``family`` (``datasets``, ``dataset`` or
+        ``column`` edges; :meth:`_writes_by_dataset`)."""
 
     def _require_writable(self, action: str) -> None:
         if self.read_only:
@@ -446,8 +448,8 @@ class CypherGraphStore(ABC):
 
     def _read_of_ids(self, query: str, query_of_one: str, ids: Sequence[str]) -> list[dict[str, object]]:
         """Run a read keyed by dataset ids: ``query`` (``$ids``) by chunks, or ``query_of_one``
-        (``$id``) once per id when :attr:`reads_per_id`; the rows of every id, in id order."""
-        if not self.reads_per_id:
+        (``$id``) once per id when :meth:`_reads_per_id`; the rows of every id, in id order."""
+        if not self._reads_per_id(query, len(ids)):
             return self._run_chunked(query, "ids", ids)
         rows: list[dict[str, object]] = []
         if ids:
@@ -459,14 +461,14 @@ class CypherGraphStore(ABC):
     def _read_open_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[EdgeRow]:
         """Return the stored open intervals of ``(downstream, upstream)`` pairs (add-only events).
 
-        With :attr:`reads_per_id`, the open intervals of each downstream are read by id and only
+        With :meth:`_reads_per_id`, the open intervals of each downstream are read by id and only
         the pairs asked for are kept (the same rows as ``READ_OPEN_PAIRS``).
         """
-        if not self.reads_per_id:
+        downstreams = sorted({d for d, _ in pairs})
+        if not self._reads_per_id(READ_OPEN_PAIRS, len(downstreams)):
             rows = [{"downstream": d, "upstream": u} for d, u in pairs]
             return [edge_row(r) for r in self._run_chunked(READ_OPEN_PAIRS, "rows", rows)]
         wanted = set(pairs)
-        downstreams = sorted({d for d, _ in pairs})
         return [edge_row(r) for r in self._read_of_ids(READ_OPEN_PAIRS, READ_OPEN_INTERVALS_OF, downstreams)
                 if (r["downstream"], r["upstream"]) in wanted]
 
@@ -556,6 +558,7 @@ class CypherGraphStore(ABC):
                 for group, rows in groups.items():
                     for chunk in _chunks(rows, self.chunk_size):
                         self._execute(text, {"id": group, "rows": chunk})
+        self._count_created("datasets", plan.report.datasets_created)
         self._count_created("dataset", len(plan.edge_creates))
         self._count_created("column", len(plan.column_creates))
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
+from lineage_engine.graph.column_cypher import READ_COLUMN_INTERVAL_HISTORY, READ_OPEN_COLUMN_INTERVALS
 from lineage_engine.graph.cypher_store import COUNTS, CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
 from lineage_engine.graph.var_length import bounded_message, with_trail
@@ -69,6 +70,11 @@ where preparing every statement again at each transaction cost about 85 ms per b
 DATASET_STATEMENT_EDGES = 4_000
 """Relationships LadybugDB scans in the time of one write statement keyed by one dataset (about 1.3 ms:
 :meth:`EmbeddedGraphStore._writes_by_dataset`)."""
+READ_STATEMENT_EDGES = 400
+"""Dataset edges LadybugDB scans in the time of one read statement keyed by one dataset id (about 150 us)."""
+READ_PER_ID_DATASETS = 12_000
+"""Datasets from which an ``IN $ids`` read (every Dataset tested against the list) costs more per id
+than a read by one id (:meth:`EmbeddedGraphStore._reads_per_id`)."""
 PREPARED_LIMIT = 64
 """Prepared statements the binding may keep past a transaction; beyond, all are dropped
 (:meth:`EmbeddedGraphStore._release_prepared`): new parameter types (an integer grown from 8 to
@@ -98,7 +104,6 @@ class EmbeddedGraphStore(CypherGraphStore):
 
     backend = "embedded"
     chunk_size = EMBEDDED_CHUNK
-    reads_per_id = True
 
     def __init__(self, path: str | Path, *, read_only: bool = False, open_attempts: int = 6,
                  buffer_pool_mb: int | None = None, checkpoint_mb: int | None = None) -> None:
@@ -224,11 +229,29 @@ class EmbeddedGraphStore(CypherGraphStore):
         once per open store, then followed by what this store creates (an estimate: a
         rolled-back batch is counted too; it only chooses between two writes of the same rows).
         """
+        return datasets * DATASET_STATEMENT_EDGES < self._totals()[family]
+
+    def _reads_per_id(self, query: str, ids: int) -> bool:
+        """Return True when one read statement per dataset id costs less than one per chunk.
+
+        The column reads (``WHERE t.id IN $ids``) test every Dataset against the list (about
+        12 ns per dataset and id), the dataset reads scan every dataset edge (about 0.4 us each);
+        a statement from one id by primary key costs about 150 us (:data:`READ_STATEMENT_EDGES`
+        edges, :data:`READ_PER_ID_DATASETS` datasets).
+        """
+        totals = self._totals()
+        if query in (READ_OPEN_COLUMN_INTERVALS, READ_COLUMN_INTERVAL_HISTORY):
+            return totals["datasets"] >= READ_PER_ID_DATASETS
+        return ids * READ_STATEMENT_EDGES < totals["dataset"]
+
+    def _totals(self) -> dict[str, int]:
+        """Datasets, dataset edges and column edges: counted once per open store, then followed."""
         if self._edges is None:
             with self.profile.timed("graph.count_edges"):
-                self._edges = {"dataset": int(self._execute(COUNTS[2], {})[0]["n"]),  # type: ignore[call-overload]
+                self._edges = {"datasets": int(self._execute(COUNTS[0], {})[0]["n"]),  # type: ignore[call-overload]
+                               "dataset": int(self._execute(COUNTS[2], {})[0]["n"]),  # type: ignore[call-overload]
                                "column": int(self._execute(COUNTS[3], {})[0]["n"])}  # type: ignore[call-overload]
-        return datasets * DATASET_STATEMENT_EDGES < self._edges[family]
+        return self._edges
 
     def _count_created(self, family: str, rows: int) -> None:
         if self._edges is not None:

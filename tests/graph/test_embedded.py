@@ -281,13 +281,17 @@ def test_batch_rows_are_written_from_an_arrow_table_with_the_same_values(tmp_pat
 
 
 def test_stored_intervals_written_per_dataset_give_the_same_graph(tmp_path: Path) -> None:
-    """On a large graph the embedded store writes stored intervals (re-observed, closed, moved back by a
-    late event, given more via or a more revealing transform) with one statement per dataset (issue 13):
-    the graph is the one the statements over chunks of rows give."""
+    """On a large graph the embedded store reads stored intervals with one statement per dataset id and
+    writes them (re-observed, closed, moved back by a late event, given more via or a more revealing
+    transform) with one statement per dataset (issue 13): the graph is the one the statements over chunks
+    of ids and rows give."""
     from lineage_engine.model import ColumnLineage
 
-    class PerDataset(EmbeddedGraphStore):
+    class PerDataset(EmbeddedGraphStore):  # what the store does on a large graph
         def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+            return True
+
+        def _reads_per_id(self, query: str, ids: int) -> bool:
             return True
 
     def event(hours: float, op: Operation, target: str, sources: tuple[str, ...], transform: str = "identity",
