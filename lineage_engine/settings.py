@@ -232,9 +232,10 @@ class GraphSettings(_Section):
         description="Embedded graph: MiB of pages LadybugDB may cache (its own default is 80% of RAM).",
     )
     checkpoint_mb: int = Field(
-        128, ge=1, le=65_536,
+        32, ge=1, le=65_536,
         description="Embedded graph: MiB of write-ahead log after which a commit checkpoints it into the "
-        "graph file (LadybugDB's default, 16, checkpoints every few batches of a large crawl).",
+        "graph file (LadybugDB's default, 16, checkpoints every second batch of a large crawl); what the "
+        "log holds stays in the buffer pool until then, so keep it well below graph.buffer_pool_mb.",
     )
     uri: str | None = Field(None, description="Neo4j URI: neo4j:// (routing: clusters, Aura) or bolt:// (one server).")
     database: str | None = Field(None, description="Neo4j database name; none = the server's default database.")

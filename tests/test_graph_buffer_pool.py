@@ -85,7 +85,7 @@ def test_the_checkpoint_threshold_is_the_configured_one(tmp_path: Path) -> None:
         return int(next(iter(rows[0].values())))
 
     path = config(tmp_path, 64)
-    assert threshold(path) == 128 * 2**20  # the default
+    assert threshold(path) == 32 * 2**20  # the default
     path.write_text(path.read_text(encoding="utf-8").replace("buffer_pool_mb: 64", "buffer_pool_mb: 64, checkpoint_mb: 3"),
                     encoding="utf-8")
     assert threshold(path) == 3 * 2**20

@@ -94,7 +94,9 @@ class EmbeddedGraphStore(CypherGraphStore):
             file (None: the engine's default, 16). A checkpoint rewrites the pages the log
             touched, a cost that grows with the graph: at 16 MiB a crawl of the 1M-row history
             checkpointed every second batch and spent 11 s of 30 s of graph CPU (and most of its
-            graph wall time, in fsync) committing by 60,000 rows; at 128 MiB, 2.8 s (issue 13).
+            graph wall time, in fsync) committing by 60,000 rows; at 128 MiB, 2.8 s (issue 13). What
+            the log holds stays in the buffer pool until the checkpoint: at 128 MiB against a pool
+            of 512 MiB that crawl ran out of pool near 110,000 rows (``graph.checkpoint_mb``: 32).
 
     Raises:
         GraphError: the file is missing (read-only) or not a LadybugDB database.
