@@ -362,6 +362,8 @@ def _rows_scan(query: str, params: Mapping[str, object]) -> tuple[str, dict[str,
     """
     if not query.startswith(_ROWS_UNWIND) or len(params) != 1:
         return None
+    if "MATCH (d)-[e:" in query or "MERGE (d)-[e:" in query:
+        return None  # a relationship matched per row: the scan's plan held two hash joins (pool full near 110,000 rows)
     rows = params.get("rows")
     if not isinstance(rows, list) or not rows or not all(type(r) is dict for r in rows):
         return None
