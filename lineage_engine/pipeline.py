@@ -396,7 +396,12 @@ def crawl_once(
             if job is None:  # the first batch, after a stored one, or after the workers' schema went another way
                 rows, replayed = plan(current, known)
                 job = None if replayed else hand_out(rows, in_step=True)
-            ahead = next(batches, None) if parallel else None  # a worker parses it while this one is applied
+            ahead, failed = None, None
+            if parallel:  # read now: a worker parses it while this one is applied
+                try:
+                    ahead = next(batches, None)
+                except Exception as error:  # noqa: BLE001 - re-raised once the rows already read are applied
+                    failed = error
             ahead_job = None
             if ahead is not None:
                 with profile.timed("registry.known_reads"):
@@ -407,6 +412,8 @@ def crawl_once(
             refused = cache.refused
             if crawl_rows(current, job, known):
                 break
+            if failed is not None:  # the source failed after this batch: its rows count, as without workers
+                raise failed
             if cache.refused > refused and prefetcher is not None and prefetcher.follows:
                 ahead_job = None  # parsed by a worker whose schema went another way: hand it out again, in step
             current, job = (ahead, ahead_job) if parallel else (next(batches, None), None)

@@ -192,10 +192,12 @@ def _edges(store: Any) -> list[tuple]:
     return [(e.downstream, e.upstream, e.valid_from, e.valid_to, e.observations, e.via) for e in store.iter_edges()]
 
 
-def test_keyset_resume_after_a_failure_between_pages(snow: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_keyset_resume_after_a_failure_between_pages(snow: Any, tmp_path: Path, workers: int) -> None:
+    """With parse workers the crawl reads a batch ahead: a failure reading it still commits the batch before."""
     rows = _sample_rows()
     load_query_history(snow, rows)
-    options = CrawlOptions(batch_size=20)
+    options = CrawlOptions(batch_size=20, parse_workers=workers)
     flaky = _FlakyDriver(fail_on=3)
     store, registry = _stores(tmp_path, "resumed")
     with pytest.raises(TransientSourceError, match="acme-test"):
