@@ -184,6 +184,10 @@ def extract_lineage(
             )
             scores.append(_RECOVERED if recovered else 0.0)
             continue
+        if _creates_or_alters(chunk):
+            for node in nodes:
+                if isinstance(node, exp.Create):
+                    node.meta["or_alter"] = True
         for node in nodes:
             outcome = statement_lineage(
                 node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries,
@@ -208,6 +212,17 @@ def extract_lineage(
         redacted_text=redacted,
         reads=tuple(sorted({c.source for st in statements for c in st.columns})) if columns else (),
     )
+
+
+def _creates_or_alters(chunk: Sequence[Token]) -> bool:
+    """Return True when ``chunk`` starts ``CREATE OR ALTER`` (Snowflake).
+
+    sqlglot 30.22 parses it as ``CREATE OR REPLACE`` (``replace`` set), but Snowflake's ``CREATE OR
+    ALTER`` keeps the object's data, tags, policies and grants ("CREATE OR ALTER <object>"): read
+    as a replace, it closed every upstream of a table holding copied PII.
+    """
+    words = [t.text.upper() for t in chunk[:3]]
+    return words == ["CREATE", "OR", "ALTER"]
 
 
 _RESULT_SCAN = re.compile(r"\bresult_scan\s*\(", re.IGNORECASE)

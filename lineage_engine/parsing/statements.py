@@ -11,7 +11,9 @@ for the statements after it. Rules kept in one place:
   columns (``SET a = a + 1``, ``SET notes = email``: the value flows from old to new), not
   when it only filters on them; DELETE never does (the rows it removes are not a read).
 * ``replaces`` is True for CREATE [OR REPLACE] (table, view, clone) unless ``IF NOT
-  EXISTS`` (then nothing may have happened), and for INSERT OVERWRITE.
+  EXISTS`` (then nothing may have happened), and for INSERT OVERWRITE; never for Snowflake's
+  ``CREATE OR ALTER TABLE|SCHEMA|DATABASE``, which keeps the object's data (a view's new
+  definition still replaces the old one).
 * CREATE OR REPLACE gives :attr:`Operation.REPLACE`, CREATE gives :attr:`Operation.CREATE`,
   also for a plain ``CREATE TABLE t (cols)`` with no upstreams (so the node exists).
 * UPDATE always names its target (its column edges may lie inside it); DELETE gives
@@ -116,8 +118,12 @@ def statement_lineage(
 
 def _create(b: StatementBuilder, node: exp.Create) -> None:
     kind = str(node.args.get("kind") or "").upper()
+    # Snowflake CREATE OR ALTER (marked by the extractor; sqlglot reads it as OR REPLACE) alters an
+    # existing object in place: its data stays, so a table or container is not replaced.
+    or_alter = bool(node.meta.get("or_alter"))
     if kind in ("SCHEMA", "DATABASE"):
-        ddl.replace_container(b, node)  # CREATE OR REPLACE: the old contents are dropped
+        if not or_alter:
+            ddl.replace_container(b, node)  # CREATE OR REPLACE: the old contents are dropped
         return
     if kind not in ("TABLE", "VIEW"):
         return  # stages, functions, ...: no dataset lineage
@@ -129,6 +135,8 @@ def _create(b: StatementBuilder, node: exp.Create) -> None:
     target = b.ref(node.this, kind=target_kind)
     replaces = not node.args.get("exists")
     replace = bool(node.args.get("replace"))
+    if or_alter and kind == "TABLE":
+        replaces = replace = False  # the table keeps its rows: an add (nothing closed), never a replace
     clone = node.args.get("clone")
     if isinstance(clone, exp.Clone):
         upstream = b.ref(clone.this, role="upstream")
