@@ -144,7 +144,9 @@ class FunctionRelation(Relation):
         return dict(self.inputs)
 
     def names(self) -> Sequence[str] | None:
-        return self.columns
+        # A UDTF whose columns are not declared (``TABLE(db.s.f(email)) u`` with no column list):
+        # ``u.*`` is unknown columns deriving from the inputs, never no column at all.
+        return self.columns or None
 
     def star(self) -> Deps:
         return dict(self.inputs)
