@@ -20,6 +20,7 @@ and names may hold PII). Sources quarantine such rows as ``malformed_row``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -146,6 +147,9 @@ def record_from_mapping(row: Mapping[str, Any], position: str, cursor: SourceCur
     )
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _query_id(value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise RowError("query_id is missing", "query_id")
@@ -154,7 +158,7 @@ def _query_id(value: Any) -> str:
     text = value.strip()
     if len(text) > MAX_QUERY_ID_CHARS:
         raise RowError(f"query_id is {len(text)} characters long, expected at most {MAX_QUERY_ID_CHARS}", "query_id")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         raise RowError("query_id holds a control character", "query_id")
     if has_surrogates(text):
         raise RowError("query_id is not valid Unicode (a lone surrogate)", "query_id")
