@@ -45,6 +45,20 @@ MATERIALIZING_QUERY_TYPES: frozenset[str] = frozenset(
         "CREATE_DATABASE",
         "DROP_SCHEMA",
         "DROP_DATABASE",
+        # Spellings seen in public SQL run against real accounts' QUERY_HISTORY (e.g. object
+        # inventories classifying CREATE_STREAM / CREATE_TASK / CREATE_ICEBERG_TABLE, audits
+        # listing RENAME_COLUMN, ALTER_TABLE_*_COLUMN, RESTORE). Left out, a stream (and every
+        # path through it), a task's statement, an Iceberg CTAS, a column rename or an UNDROP
+        # was silently never parsed, on both the file and the Snowflake source.
+        "CREATE_STREAM",
+        "CREATE_TASK",
+        "CREATE_ICEBERG_TABLE",
+        "CREATE_DYNAMIC_TABLE",
+        "RENAME_COLUMN",
+        "ALTER_TABLE_ADD_COLUMN",
+        "ALTER_TABLE_MODIFY_COLUMN",
+        "ALTER_TABLE_DROP_COLUMN",
+        "RESTORE",
         "UNKNOWN",
     }
 )
