@@ -65,7 +65,7 @@ from lineage_engine.graph.column_cypher import (
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
 from lineage_engine.graph.intervals import column_group, dataset_group, row_key
-from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, late_datasets, reads_for, resets_of
+from lineage_engine.graph.timeline import NodeState, TimelinePlan, fold_events, late_reads, reads_for
 from lineage_engine.model import (
     CONTAINER_KINDS,
     Asset,
@@ -322,14 +322,12 @@ class CypherGraphStore(ABC):
         open_rows, column_rows = lanes.in_lane(open_rows, lane), lanes.in_lane(column_rows, lane)
         # late events (rows out of END_TIME order, replays) fold against the whole stored
         # history of their datasets and the resets of the datasets (graph/timeline.py)
-        late = late_datasets(events, nodes) if ordered else ()
+        # and the datasets their content moved to later (read only for late events)
+        late, resets = late_reads(events, nodes, self._read_resets) if ordered else ((), {})
         history = lanes.in_lane(
             (edge_row(r) for r in self._read_of_ids(READ_INTERVAL_HISTORY, READ_INTERVAL_HISTORY_OF, late)), lane)
         column_history = lanes.in_lane((edge_row(r) for r in self._read_of_ids(
             READ_COLUMN_INTERVAL_HISTORY, READ_COLUMN_INTERVAL_HISTORY_OF, late)), lane)
-        reset_ids = sorted(set(late) | {i for e in events for i in resets_of(e)}) if ordered else []
-        resets = {str(r["id"]): list(r["resets"] or ()) for r in  # type: ignore[call-overload]
-                  self._run_chunked(READ_RESETS, "ids", reset_ids)}
         with self.profile.timed("graph.fold"):
             plan = fold_events(events, nodes, open_rows, column_rows, history=history,
                                column_history=column_history, resets=resets, ordered=ordered)
@@ -338,6 +336,11 @@ class CypherGraphStore(ABC):
         stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
         self._write_plan(plan, stored, lane, _known_new(nodes, reads.named) if ordered else None)
         return plan.report
+
+    def _read_resets(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """Return the stored ``resets`` lists of ``ids`` that have one."""
+        return {str(r["id"]): list(r["resets"] or ()) for r in  # type: ignore[call-overload]
+                self._run_chunked(READ_RESETS, "ids", list(ids))}
 
     def sync_classifications(self, assets: Sequence[Asset]) -> int:
         """Copy registry facts onto nodes. See :meth:`GraphStore.sync_classifications`."""

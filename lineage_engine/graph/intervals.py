@@ -35,6 +35,11 @@ EdgeKey = tuple[str, str, str]
 Want = tuple[tuple[str, ...], str]
 """What an event asks of one edge: (via, transform)."""
 GroupOf = Callable[[str], str]
+NextReset = Callable[[str, tuple[datetime, str]], tuple[tuple[datetime, str] | None, tuple[str, bool] | None]]
+"""``(group, position) -> (position of the group's first reset after it or None, (destination, swap)
+when that reset moved the group's content, else None)``."""
+MAX_CARRIES = 128
+"""Moves a late event's content is carried across at most (a guard: each move is later than the last)."""
 
 
 def dataset_group(node_id: str) -> str:
@@ -213,25 +218,31 @@ class Intervals:
 
     # -- late events: older than what is applied to their dataset ---------------------------
 
-    def apply_late(self, event: LineageEvent, wanted: dict[EdgeKey, Want],
-                   window_end: Callable[[str], datetime | None]) -> tuple[bool, bool]:
+    def apply_late(self, event: LineageEvent, wanted: dict[EdgeKey, Want], next_reset: NextReset) -> tuple[bool, bool]:
         """Apply an event older than the last one applied to its target (or counterpart).
 
         Needs every stored interval (open and closed) of the groups the event acts on in
-        ``history``. ``window_end(group)``: the instant of the group's first reset after the
-        event (a replace, DROP, RENAME or SWAP of it), None when none is known.
+        ``history``, and of the groups their content moved to later. ``next_reset(group,
+        position)``: the position of the group's first reset after ``position`` (a replace,
+        DROP, RENAME or SWAP of it; None when none is known) and, when that reset moved the
+        group's content, ``(destination, swap)``.
 
         - What the event derives (an add, what a replace re-derives, what a RENAME or SWAP
           moves) is present from the event's instant on (:meth:`late_add`): an interval opens
-          there up to ``window_end``, or the edge's next interval starts there instead, or the
-          interval covering the instant is re-observed; a column interval with a less
-          revealing transform gets the more revealing one from the event on.
+          there up to the group's next reset, or the edge's next interval starts there instead,
+          or the interval covering the instant is re-observed; a column interval with a less
+          revealing transform gets the more revealing one from the event on. When that next
+          reset moved the group's content (RENAME, SWAP), what the event derived moved with it:
+          it is present at the destination from the move to the destination's next reset, and
+          so on across later moves (:meth:`late_adds`).
         - What a reset (replace, DROP, the sides of RENAME and SWAP) closes: an interval
           valid at the event's instant and last observed before it is closed at that instant
           (exact: nothing re-derived it since). One observed at or after it stays as it is: the
           events between are not stored, so where it closed and reopened is unknown; it is
           kept (a superset: over-report, never under-report) and the event is inexact. One
-          opened at the very instant of the event is taken as opened after it.
+          opened at the very instant of the event is taken as opened after it. When the group's
+          content moved later, the copies the move made of what the event closes stay at the
+          destination (a superset) and the event is inexact.
 
         Returns:
             ``(changed, exact)``: whether anything was written; whether the event was applied
@@ -242,28 +253,28 @@ class Intervals:
         target = event.target.id
         other = event.counterpart.id if event.counterpart is not None else None
         if event.operation is Operation.DROP:
-            self.late_reset(target, set(), event)
+            self.late_reset(target, set(), event, next_reset)
         elif event.operation is Operation.RENAME and other is not None:
             moved = {(other + d[len(target):], other + u[len(target):] if self.group_of(u) == target else u, k):
                      (tuple(sorted(set(via) | set(event.via))), t)
                      for (d, u, k), (via, t) in self.live_before(target, event.at).items()
                      if self.group_of(u) != other}
-            self.late_reset(target, set(), event)
-            self.late_adds(other, moved, event, window_end)
-            self.late_reset(other, set(moved), event)
+            self.late_reset(target, set(), event, next_reset)
+            self.late_adds(other, moved, event, next_reset)
+            self.late_reset(other, set(moved), event, next_reset)
         elif event.operation is Operation.SWAP and other is not None:
             mine, theirs = self.live_before(target, event.at), self.live_before(other, event.at)
             into_target = swapped(theirs, mine, other, target, self.group_of)
             into_other = swapped(mine, theirs, target, other, self.group_of)
-            self.late_adds(target, into_target, event, window_end)
-            self.late_adds(other, into_other, event, window_end)
-            self.late_reset(target, set(into_target), event)
-            self.late_reset(other, set(into_other), event)
+            self.late_adds(target, into_target, event, next_reset)
+            self.late_adds(other, into_other, event, next_reset)
+            self.late_reset(target, set(into_target), event, next_reset)
+            self.late_reset(other, set(into_other), event, next_reset)
         elif event.replaces and not reads_itself(event):
-            self.late_adds(target, wanted, event, window_end)
-            self.late_reset(target, set(wanted), event)
+            self.late_adds(target, wanted, event, next_reset)
+            self.late_reset(target, set(wanted), event, next_reset)
         else:
-            self.late_adds(target, wanted, event, window_end)
+            self.late_adds(target, wanted, event, next_reset)
         return self.changes != before, not self.inexact
 
     def live_before(self, group: str, at: datetime) -> dict[EdgeKey, Want]:
@@ -276,16 +287,34 @@ class Intervals:
                     live[key] = (row.via, row.transform)
         return live
 
-    def late_adds(self, group: str, wanted: dict[EdgeKey, Want], event: LineageEvent,
-                  window_end: Callable[[str], datetime | None]) -> None:
-        """Make each wanted edge present over ``[event, window_end(group))`` (see :meth:`apply_late`)."""
-        end = window_end(group)
-        for key, (via, transform) in sorted(wanted.items()):
-            self.late_add(key, event, via, transform, end)
+    def late_adds(self, group: str, wanted: dict[EdgeKey, Want], event: LineageEvent, next_reset: NextReset) -> None:
+        """Make each wanted edge present from the event to the group's next reset; when that
+        reset moved the group's content, carry the edges to the destination from the move to its
+        next reset, and on across its later moves (see :meth:`apply_late`)."""
+        start, after = event.at, (event.at, event.query_id)
+        for _ in range(MAX_CARRIES):
+            position, move = next_reset(group, after)
+            end = position[0] if position is not None else None
+            for key, (via, transform) in sorted(wanted.items()):
+                self.late_add(key, event, via, transform, end, start=start)
+            if position is None or move is None or not wanted or (end is not None and end <= start):
+                return
+            destination, swap = move
+            wanted = self.carried(wanted, group, destination, swap, position[0])
+            group, start, after = destination, position[0], position
+
+    def carried(self, wanted: dict[EdgeKey, Want], group: str, destination: str, swap: bool,
+                at: datetime) -> dict[EdgeKey, Want]:
+        """Return the edges of ``group`` in ``wanted`` as a move at ``at`` leaves them at ``destination``."""
+        if swap:
+            return swapped(wanted, self.live_before(destination, at), group, destination, self.group_of)
+        return {(destination + d[len(group):], destination + u[len(group):] if self.group_of(u) == group else u, k): want
+                for (d, u, k), want in wanted.items() if self.group_of(u) != destination}
 
     def late_add(self, key: EdgeKey, event: LineageEvent, via: tuple[str, ...], transform: str,
-                 end: datetime | None) -> None:
-        """Make ``key`` present from ``event.at`` to ``end`` or to where its intervals end.
+                 end: datetime | None, *, start: datetime | None = None) -> None:
+        """Make ``key`` present from ``start`` (default ``event.at``; a later move's instant when
+        carried) to ``end`` or to where its intervals end.
 
         With no interval of ``key`` there, ``[event.at, end)`` opens. Else the first one is
         extended back to the event's instant (or re-observed when it covers it), and it and the
@@ -296,7 +325,7 @@ class Intervals:
         before the upgrade are not stored).
         """
         downstream, upstream, kind = key
-        at = event.at
+        at = event.at if start is None else start
         if not self.storable(downstream, upstream) or (end is not None and end <= at):
             return
         pieces = sorted((i for i in self.history.get(key, ()) if not i.empty()
@@ -320,9 +349,13 @@ class Intervals:
             elif piece.covers(at):
                 self._observe(piece, event, via)
 
-    def late_reset(self, group: str, keep: set[EdgeKey], event: LineageEvent) -> None:
-        """Close the group's edges valid at the event and not in ``keep`` that nothing observed since."""
+    def late_reset(self, group: str, keep: set[EdgeKey], event: LineageEvent, next_reset: NextReset) -> None:
+        """Close the group's edges valid at the event and not in ``keep`` that nothing observed since.
+
+        When the group's next reset moved its content elsewhere, the moved copies of what is
+        closed here stay (the move is not stored as events): inexact."""
         at = event.at
+        moved: bool | None = None
         for key in sorted(self.keys.get(group, ())):
             if key in keep:
                 continue
@@ -331,6 +364,10 @@ class Intervals:
                     continue  # opened at the reset's own instant: after it (in one batch, one before is never valid)
                 if interval.row.last_seen < at:
                     self._cut(interval, at)
+                    if moved is None:
+                        moved = next_reset(group, (at, event.query_id))[1] is not None
+                    if moved:
+                        self.inexact = True  # the later move copied it to the destination: kept there
                 else:
                     self.inexact = True  # observed since: where it closed and reopened is unknown; kept
 

@@ -20,8 +20,9 @@ one that ended before a row already read (a file out of END_TIME order). A late 
 folded by :meth:`~lineage_engine.graph.intervals.Intervals.apply_late` against every stored
 interval of its datasets and their *resets* (``resets``: the positions of the last
 :data:`RESET_HISTORY` replaces, DROPs, RENAMEs and SWAPs of each dataset): what it derives
-is present from its instant to the dataset's next reset, and what it resets is closed at its
-instant when nothing observed it since. Applied once or again, the result is the same, and it
+is present from its instant to the dataset's next reset (and, when that reset was a move,
+a RENAME or SWAP whose destination the list records, at the destination from the move on:
+:func:`late_reads`), and what it resets is closed at its instant when nothing observed it since. Applied once or again, the result is the same, and it
 does not depend on where the batches cut; what cannot be applied exactly is kept (a
 superset) and counted (``MergeReport.events_inexact``). Events in order apply strictly in the
 given order, and an interval's ``observations`` counts only events newer than its
@@ -37,11 +38,12 @@ them. Column nodes are written for the endpoints of new column intervals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lineage_engine.graph.intervals import (
+    MAX_CARRIES,
     Intervals,
     column_group,
     column_wants,
@@ -108,7 +110,7 @@ class TimelinePlan:
         column_creates, column_updates: column intervals to create, and stored (open) ones
             re-observed or given more ``via`` (``column_via``: those whose ``via`` grew).
         column_closes: as ``closes``, for column edges.
-        resets: ``(id, positions)``: the new ``resets`` list (:func:`encode_position` strings,
+        resets: ``(id, positions)``: the new ``resets`` list (:func:`encode_reset` strings,
             oldest first, at most :data:`RESET_HISTORY`) of each dataset a reset changed.
         column_transforms: stored column intervals whose transform a late event raised.
         moved_back, column_moved_back: ``(row, stored valid_from)`` of stored intervals a late
@@ -200,6 +202,19 @@ Position = tuple[datetime, str]
 """A keyset position ``(at, query_id)``; ``at`` aware UTC."""
 
 
+MOVE_MARK = "\x1f"
+"""Separates a reset position from the move it was (:func:`encode_reset`); never in a query id we write."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A reset that moved the dataset's content to another name: a RENAME (``swap`` False: the
+    dataset's content now lives at ``destination``) or a SWAP (``swap`` True: the two exchange)."""
+
+    destination: str
+    swap: bool
+
+
 def encode_position(position: Position) -> str:
     """Return ``position`` as a string that sorts like it (``2026-05-04T10:00:00.000000Z|q1``)."""
     at, query_id = position
@@ -207,9 +222,27 @@ def encode_position(position: Position) -> str:
 
 
 def decode_position(text: str) -> Position:
-    """Return the position :func:`encode_position` wrote. Raises ValueError on other text."""
-    stamp, _, query_id = text.partition("|")
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc), query_id
+    """Return the position :func:`encode_position` (or :func:`encode_reset`) wrote. Raises ValueError on other text."""
+    return decode_reset(text)[0]
+
+
+def encode_reset(position: Position, move: Move | None) -> str:
+    """Return a ``resets`` entry: the position, then for a move ``<US>RENAME|<US>SWAP`` and the destination."""
+    text = encode_position(position)
+    if move is None:
+        return text
+    return f"{text}{MOVE_MARK}{'SWAP' if move.swap else 'RENAME'}{MOVE_MARK}{move.destination}"
+
+
+def decode_reset(text: str) -> tuple[Position, Move | None]:
+    """Return what :func:`encode_reset` wrote (entries written before moves were recorded: no move)."""
+    head, _, move = text.partition(MOVE_MARK)
+    stamp, _, query_id = head.partition("|")
+    position = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc), query_id
+    if not move:
+        return position, None
+    kind, _, destination = move.partition(MOVE_MARK)
+    return position, Move(destination, kind == "SWAP")
 
 
 def resets_of(event: LineageEvent) -> tuple[str, ...]:
@@ -228,21 +261,80 @@ def resets_of(event: LineageEvent) -> tuple[str, ...]:
     return ()
 
 
+def moves_of(event: LineageEvent) -> dict[str, Move]:
+    """Return the datasets whose content ``event`` moves, with where it goes: RENAME moves the
+    target's to the new name (the new name's own content ends), SWAP exchanges both sides."""
+    other = event.counterpart.id if event.counterpart is not None else None
+    if other is None or other == event.target.id:
+        return {}
+    if event.operation is Operation.RENAME:
+        return {event.target.id: Move(other, False)}
+    if event.operation is Operation.SWAP:
+        return {event.target.id: Move(other, True), other: Move(event.target.id, True)}
+    return {}
+
+
 def late_datasets(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState]) -> tuple[str, ...]:
     """Return the targets and counterparts of the events :func:`fold_events` will find late, sorted.
 
     The store reads every interval into them (open and closed, dataset and column) and their
-    ``resets`` before the fold (see the module doc).
+    ``resets`` before the fold (see the module doc); and then, through :func:`late_reads`,
+    those of the datasets their content moved to later.
     """
+    return tuple(sorted({i for _, event in _late_events(events, nodes) for i in _ends(event)}))
+
+
+def _late_events(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState]) -> list[tuple[int, LineageEvent]]:
     marks = _Marks(dict(nodes))
-    late: set[str] = set()
-    for event in events:
+    late = []
+    for n, event in enumerate(events):
         if marks.late(event):
-            late.update(_ends(event))
+            late.append((n, event))
             marks.apply_late(event)
         else:
             marks.apply(event)
-    return tuple(sorted(late))
+    return late
+
+
+def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
+               read_resets: Callable[[Sequence[str]], Mapping[str, Sequence[str]]]) -> tuple[tuple[str, ...], dict[str, list[str]]]:
+    """Return the datasets whose whole interval history the fold of ``events`` needs, and the
+    stored ``resets`` it needs, read with ``read_resets(ids)`` (it returns the lists of the ids that have one).
+
+    Those are the late events' targets and counterparts (:func:`late_datasets`) and every
+    dataset their content reached through a later move (a RENAME or SWAP after the late event,
+    stored or earlier in the batch; then the moves of that dataset after that one, ...): a
+    late INSERT into ``s`` before ``alter table s rename to fin`` is carried into ``fin``.
+    The resets are read for those and for every dataset an event resets. Only the datasets a
+    late event touches are read, and the destinations of their moves, a few at a time.
+    """
+    late_events = _late_events(events, nodes)
+    history = {i for _, event in late_events for i in _ends(event)}
+    resets: dict[str, list[str]] = {}
+    read: set[str] = set()
+    wanted = history | {i for event in events for i in resets_of(event)}
+    while True:
+        missing = sorted(wanted - read)
+        if missing:
+            resets.update({i: list(v) for i, v in read_resets(missing).items()})
+            read.update(missing)
+        lists = _Resets(resets)
+        for event in events:
+            lists.add(event)
+        reached: set[str] = set()
+        for _, event in late_events:
+            for start in _ends(event):
+                group, after = start, (event.at, event.query_id)
+                for _ in range(MAX_CARRIES):
+                    position, move, _ = lists.next_reset(group, after)
+                    if position is None or move is None:
+                        break
+                    reached.add(move.destination)
+                    group, after = move.destination, position
+        if reached <= history:
+            return tuple(sorted(history)), resets
+        history |= reached
+        wanted |= reached
 
 
 def _ends(event: LineageEvent) -> tuple[str, ...]:
@@ -250,33 +342,52 @@ def _ends(event: LineageEvent) -> tuple[str, ...]:
 
 
 class _Resets:
-    """The reset positions of the datasets a batch touches, stored and new (:data:`RESET_HISTORY`)."""
+    """The reset positions of the datasets a batch touches, stored and new (:data:`RESET_HISTORY`),
+    and which of them were moves (and to where)."""
 
     def __init__(self, stored: Mapping[str, Sequence[str]]) -> None:
-        self.lists: dict[str, list[Position]] = {i: sorted(decode_position(t) for t in v) for i, v in stored.items()}
+        self.lists: dict[str, list[Position]] = {}
+        self.moves: dict[str, dict[Position, Move]] = {}
+        for dataset_id, texts in stored.items():
+            decoded = [decode_reset(t) for t in texts]
+            self.lists[dataset_id] = sorted(p for p, _ in decoded)
+            self.moves[dataset_id] = {p: m for p, m in decoded if m is not None}
         self.changed: set[str] = set()
 
     def add(self, event: LineageEvent) -> None:
         position = (event.at, event.query_id)
+        moves = moves_of(event)
         for dataset_id in resets_of(event):
             positions = self.lists.setdefault(dataset_id, [])
+            move = moves.get(dataset_id)
+            known = self.moves.setdefault(dataset_id, {})
             if position in positions:
+                if move is not None and known.get(position) != move:  # stored before moves were recorded
+                    known[position] = move
+                    self.changed.add(dataset_id)
                 continue
             positions.append(position)
             positions.sort()
             del positions[:-RESET_HISTORY]
+            if move is not None:
+                known[position] = move
+            for forgotten in [p for p in known if p < positions[0]]:
+                del known[forgotten]
             self.changed.add(dataset_id)
 
-    def first_after(self, dataset_id: str, position: Position) -> tuple[datetime | None, bool]:
-        """Return the instant of the dataset's first reset after ``position`` (None: none known),
-        and False when an older one may have been forgotten (the list is full and starts later)."""
+    def next_reset(self, dataset_id: str, position: Position) -> tuple[Position | None, Move | None, bool]:
+        """Return the dataset's first reset after ``position`` (None: none known), the move it
+        was (None: not a move), and False when an older reset may have been forgotten (the list
+        is full and starts later)."""
         positions = self.lists.get(dataset_id, [])
         after = next((p for p in positions if p > position), None)
         exact = not (len(positions) >= RESET_HISTORY and positions[0] > position)
-        return (after[0] if after is not None else None), exact
+        move = self.moves.get(dataset_id, {}).get(after) if after is not None else None
+        return after, move, exact
 
     def writes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return tuple((i, tuple(encode_position(p) for p in self.lists[i])) for i in sorted(self.changed))
+        return tuple((i, tuple(encode_reset(p, self.moves.get(i, {}).get(p)) for p in self.lists[i]))
+                     for i in sorted(self.changed))
 
 
 def namespace_of(dataset_id: str) -> str:
@@ -369,10 +480,9 @@ def fold_events(
             and the open intervals of ``reads_for(events).pairs``.
         open_column_intervals: the stored open intervals into any column of
             ``reads_for(events).column_targets``.
-        history, column_history: every stored interval (open and closed) into
-            ``late_datasets(events, nodes)`` (for columns: into any of their columns).
-        resets: the stored ``resets`` lists of ``late_datasets(...)`` and of every dataset
-            ``resets_of`` an event (missing: none stored).
+        history, column_history: every stored interval (open and closed) into the
+            datasets :func:`late_reads` names (for columns: into any of their columns).
+        resets: the stored ``resets`` lists :func:`late_reads` returns (missing: none stored).
         ordered: False for lanes without replay positions (:mod:`.lanes`): no event is late.
 
     Returns:
@@ -450,17 +560,16 @@ def fold_events(
 
 def _apply_late(event: LineageEvent, datasets: Intervals, columns: Intervals, resets: _Resets) -> tuple[bool, bool]:
     """Fold a late event into both families; return ``(changed, exact)`` (see ``Intervals.apply_late``)."""
-    position = (event.at, event.query_id)
     known = True
 
-    def window_end(group: str) -> datetime | None:
+    def next_reset(group: str, after: Position) -> tuple[Position | None, tuple[str, bool] | None]:
         nonlocal known
-        end, exact = resets.first_after(group, position)
+        position, move, exact = resets.next_reset(group, after)
         known = known and exact
-        return end
+        return position, (move.destination, move.swap) if move is not None else None
 
-    changed_d, exact_d = datasets.apply_late(event, dataset_wants(event), window_end)
-    changed_c, exact_c = columns.apply_late(event, column_wants(event), window_end)
+    changed_d, exact_d = datasets.apply_late(event, dataset_wants(event), next_reset)
+    changed_c, exact_c = columns.apply_late(event, column_wants(event), next_reset)
     return changed_d or changed_c, exact_d and exact_c and known
 
 

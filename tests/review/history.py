@@ -8,7 +8,7 @@ answers of ``scan``, ``findings`` and ``export`` as a user would.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,14 @@ def history_lines(rows: Sequence[Row]) -> list[str]:
 
 
 def install(folder: Path, rows: Sequence[Row], registry: str = EMAIL_PII, *, batch_size: int = 1000,
-            parse_workers: int = 1, telemetry: str = "", extra: str = "") -> Path:
+            parse_workers: int = 1, telemetry: str = "", extra: str = "",
+            graph: Mapping[str, object] | None = None) -> Path:
     """Write the history, a config (file source, embedded graph, SQLite registry) and the
     classification file under ``folder``; run ``migrate`` and ``registry import``. Returns the config.
 
-    ``telemetry``: more ``telemetry`` keys (``"max_statement_chars: 200"``); ``extra``: more YAML."""
+    ``telemetry``: more ``telemetry`` keys (``"max_statement_chars: 200"``); ``extra``: more YAML;
+    ``graph``: the ``graph`` section (default: embedded, in ``folder``; the ``graph_config`` fixture
+    gives either backend)."""
     folder.mkdir(parents=True, exist_ok=True)
     history = folder / "history.jsonl"
     history.write_text("\n".join(history_lines(rows)) + "\n", encoding="utf-8")
@@ -51,7 +54,7 @@ def install(folder: Path, rows: Sequence[Row], registry: str = EMAIL_PII, *, bat
     more = ", " + telemetry if telemetry else ""
     config.write_text(
         f"telemetry: {{provider: file, path: '{history}', batch_size: {batch_size}, parse_workers: {parse_workers}{more}}}\n"
-        "graph: {type: embedded, path: .lineage/graph}\n"
+        f"graph: {json.dumps(dict(graph)) if graph is not None else '{type: embedded, path: .lineage/graph}'}\n"
         'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
         "monitoring: {slack_webhook: ''}\n" + extra, encoding="utf-8")
     run_cli(config, "migrate")
