@@ -203,7 +203,8 @@ Position = tuple[datetime, str]
 
 
 MOVE_MARK = "\x1f"
-"""Separates a reset position from the move it was (:func:`encode_reset`); never in a query id we write."""
+"""Separates a reset position from the move it was (:func:`encode_reset`): a query id never holds a
+control character (sources/rows.py rejects the row)."""
 
 
 @dataclass(frozen=True, slots=True)
