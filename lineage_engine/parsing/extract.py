@@ -50,7 +50,7 @@ from lineage_engine.parsing.chunks import (
 )
 from lineage_engine.parsing.columns import ColumnOptions
 from lineage_engine.parsing.dialect_fixes import TokenFix, dialect_fix
-from lineage_engine.parsing.fallback import recover_lineage
+from lineage_engine.parsing.fallback import recover_lineage, recover_reads
 from lineage_engine.parsing.merge_clauses import PlainClause, plain_merge_clauses
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.problems import TRUNCATION_LENGTH, parse_problem, token_problem, unresolved_column_problem
@@ -179,6 +179,8 @@ def extract_lineage(
             last = index == len(chunks) - 1
             recovered = recover_lineage(chunk, index=index, context=context, temp_re=temp_re)
             statements.extend(recovered)
+            if queries and not recovered:  # an unparsable SELECT still read what it names (access history)
+                statements.extend(recover_reads(chunk, index=index, context=context, temp_re=temp_re))
             problems.append(
                 parse_problem(error, statement_index=index, truncated=truncated and last, recovered=bool(recovered))
             )

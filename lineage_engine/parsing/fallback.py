@@ -85,6 +85,34 @@ def recover_lineage(
     ]
 
 
+def recover_reads(
+    chunk: Sequence[Token], *, index: int, context: NameContext, temp_re: re.Pattern[str] | None
+) -> list[StatementLineage]:
+    """Return the datasets an unparsable query (``SELECT`` / ``WITH``) names after FROM / JOIN / USING.
+
+    Access history only (``queries``): a SELECT sqlglot cannot parse still read those tables.
+    Without them its reader was missing from ``lineage-engine access`` without a word; with
+    them the read counts for every column of each (``D.*``: the parse failed, columns unknown).
+
+    Returns:
+        Zero or one :attr:`Operation.QUERY` StatementLineage (no target).
+    """
+    if not chunk or chunk[0].token_type not in (TokenType.SELECT, TokenType.WITH):
+        return []
+    sources: dict[str, DatasetRef] = {}
+    ctes = _cte_names(chunk)
+    for parts in _read_names(chunk, 1):
+        if len(parts) == 1 and parts[0][0].lower() in ctes:
+            continue
+        ref = _ref(parts, context, "table")
+        if ref is None or (len(ref.parts) >= 2 and ref.parts[-2] in SYSTEM_SCHEMAS) or is_temp_name(ref.id, temp_re):
+            continue
+        sources.setdefault(ref.id, ref)
+    if not sources:
+        return []
+    return [StatementLineage(operation=Operation.QUERY, target=None, sources=tuple(sources.values()), index=index)]
+
+
 def _head(chunk: Sequence[Token]) -> tuple[Operation, int, bool] | None:
     first = chunk[0].token_type
     words = [t.text.upper() for t in chunk[:12]]
