@@ -37,8 +37,9 @@ from typing import Any
 from lineage_engine.model import AccessReads, ExtractionResult, Operation, QueryRecord, column_id, dataset_of
 from lineage_engine.parsing.temp_names import is_temp_name
 
-READ_QUERY_TYPES: frozenset[str] = frozenset({"SELECT"})
-"""QUERY_TYPEs that only read (Snowflake spelling); parsed for their reads alone."""
+READ_QUERY_TYPES: frozenset[str] = frozenset({"SELECT", "GET_FILES"})
+"""QUERY_TYPEs that only read (Snowflake spelling); parsed for their reads alone. ``GET_FILES``
+(``GET @stage file://...``) downloads a stage's files to a client: a read of the stage."""
 
 UNRESOLVED = "<unresolved>"
 SELECT_PSEUDO = "<select>"

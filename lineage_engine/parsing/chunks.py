@@ -178,6 +178,8 @@ def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
             every ALTER (reported as an operation).
     """
     head = chunk[0].text.upper()
+    if head == "GET" and queries:
+        return True  # Snowflake GET @stage file://...: a download of the stage's files (a read, access history)
     if head == "SELECT" and (queries or (len(chunk) > 1 and chunk[1].text.upper() in PARTITION_FUNCTIONS)
                              or any(tok.token_type == TokenType.INTO for tok in chunk)):
         return True  # its reads (``queries``), a Vertica partition function, or SELECT ... INTO t (a CTAS)

@@ -155,6 +155,21 @@ def _create(b: StatementBuilder, node: exp.Create) -> None:
                columns=b.column_outcome(col.create_columns, node, target))
 
 
+def _get(b: StatementBuilder, node: exp.Command) -> None:
+    """Snowflake ``GET @stage[/path] file://dir``: the stage's files are downloaded to a client, so the
+    statement read the stage (every column: files are read by position), like ``SELECT $1 FROM @stage``."""
+    rest = node.expression
+    text = (rest.name if isinstance(rest, exp.Expr) else str(rest or "")).strip()
+    location = text.split(None, 1)[0].strip("'") if text else ""
+    if not location.startswith("@"):
+        return
+    ref, problem = stage_ref(location, b.context)
+    if problem is not None:
+        b.outcome.problems.append(name_problem(problem, statement_index=b.index, role="upstream"))
+    if ref is not None:
+        b.outcome.lineage.append(StatementLineage(Operation.QUERY, None, (ref,), index=b.index))
+
+
 def _location(b: StatementBuilder, value: exp.Expr | None) -> list[DatasetRef]:
     text = value.name if isinstance(value, (exp.Var, exp.Identifier)) else ""
     if not text.startswith("@"):
@@ -395,7 +410,12 @@ def _cache(b: StatementBuilder, node: exp.Cache) -> None:
 
 
 def _command(b: StatementBuilder, node: exp.Command) -> None:
-    """Redshift ``UNLOAD ('query') TO 's3://...' ...``: an unload of the quoted query; else :func:`.ddl.command`."""
+    """Redshift ``UNLOAD ('query') TO 's3://...' ...``: an unload of the quoted query; Snowflake ``GET @stage
+    file://...`` (with ``queries``): a read of the stage; else :func:`.ddl.command`."""
+    if str(node.this or "").upper() == "GET":
+        if b.queries:
+            _get(b, node)
+        return
     if str(node.this or "").upper() == "UNLOAD" and isinstance(node.expression, exp.Literal):
         engine = Dialect.get_or_raise(b.context.dialect or "")
         engine.STRICT_JSON_PATH_SYNTAX = False  # as in extract_lineage: sqlglot logs nothing of the text
