@@ -29,8 +29,10 @@ Answers = dict[str, "tuple[str, ...] | None"]
 Extracted = tuple[ExtractionResult, Answers]
 
 
-QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported", "timeout"})
-"""Problem codes that send a statement to quarantine (others only lower confidence)."""
+QUARANTINE_CODES = frozenset({"parse_error", "truncated", "unsupported", "timeout", "dynamic_sql"})
+"""Problem codes that send a statement to quarantine (others only lower confidence). ``dynamic_sql``: a
+target or upstream named by a session variable (``IDENTIFIER($src)``, ``TABLE($src)``) is unknown, so a
+path through it is missing: counted as not seen (its other lineage is kept), never a silent gap."""
 
 
 def extract_record(

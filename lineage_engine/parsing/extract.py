@@ -168,6 +168,7 @@ def extract_lineage(
         rules = function_rules(functions or TransformFunctions(masking=frozenset(masking_functions)))
         options = ColumnOptions(layered, rules, lateral_aliases=lateral)
     chunks = split_statements(text, tokens)
+    snowflake = dialect.lower() == "snowflake"
     fix = dialect_fix(engine)
     reads_result = _RESULT_SCAN.search(text) is not None
     for index, chunk in enumerate(chunks):
@@ -186,6 +187,9 @@ def extract_lineage(
             )
             scores.append(_RECOVERED if recovered else 0.0)
             continue
+        if snowflake:
+            for node in nodes:
+                _table_literals_as_names(node)
         if _creates_or_alters(chunk):
             for node in nodes:
                 if isinstance(node, exp.Create):
@@ -214,6 +218,24 @@ def extract_lineage(
         redacted_text=redacted,
         reads=tuple(sorted({c.source for st in statements for c in st.columns})) if columns else (),
     )
+
+
+def _table_literals_as_names(node: exp.Expr) -> None:
+    """Read Snowflake's ``TABLE('db.s.t')`` / ``TABLE($var)`` in FROM as ``IDENTIFIER(...)`` (in place).
+
+    Snowflake ("Literals and variables as identifiers"): ``TABLE(<string or variable>)`` names a
+    table like ``IDENTIFIER``. sqlglot 30.22 parses it as a row-producing table function, so the
+    table was not read at all (no upstream, no column, no problem): a silent gap. As an
+    ``IDENTIFIER`` a literal resolves to the table and a variable is a ``dynamic_sql`` problem.
+    """
+    for found in list(node.find_all(exp.TableFromRows)):
+        inner = found.this
+        if (isinstance(inner, exp.Literal) and inner.is_string) or isinstance(inner, (exp.Parameter, exp.Placeholder)):
+            table = exp.Table(this=exp.DynamicIdentifier(this=inner.copy()))
+            alias = found.args.get("alias")
+            if alias is not None:
+                table.set("alias", alias.copy())
+            found.replace(table)
 
 
 def _creates_or_alters(chunk: Sequence[Token]) -> bool:

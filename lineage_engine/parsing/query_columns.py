@@ -244,7 +244,7 @@ class QueryColumns(ExpressionColumns):
             outputs = self._cte_outputs(env[name])
             scope.add(alias, DerivedRelation(_renamed(outputs, table.args.get("alias"))), name)
             return
-        if not isinstance(table.this, exp.Identifier):
+        if not isinstance(table.this, (exp.Identifier, exp.DynamicIdentifier)):  # IDENTIFIER('db.s.t') names a table
             if isinstance(table.this, exp.Func) and file_function_location(table.this) is None:
                 self._add_function(table, scope, env)  # a file read (read_parquet('s3://...')) is a dataset
                 return
