@@ -116,7 +116,11 @@ def table_ref(
         if this.quoted and context.dialect in _FILE_DIALECTS and _is_file_read(table):
             ref = location_ref(this.this)
             return (ref, None) if ref is not None else (None, EXTERNAL)
-        parts = [_ident_part(table.args.get("catalog")), _ident_part(table.args.get("db")), _ident_part(this)]
+        schema = table.args.get("db")
+        if isinstance(schema, str) and not schema and table.args.get("catalog") is not None:
+            # ``db..t`` (Snowflake "double-dot notation"; T-SQL the same): the database's default schema
+            schema = exp.to_identifier(_DOUBLE_DOT_SCHEMA.get(context.dialect or "", "PUBLIC"))
+        parts = [_ident_part(table.args.get("catalog")), _ident_part(schema), _ident_part(this)]
         return qualified_ref([p for p in parts if p is not None], context, kind)
     if isinstance(this, exp.Dot):  # four or more parts: ``srv.db.s.t``
         tail = [_ident_part(p) for p in this.flatten()]
@@ -284,6 +288,10 @@ def split_dotted_name(text: str) -> list[tuple[str, bool]] | None:
     if any(not quoted and not _UNQUOTED_PART.fullmatch(p) for p, quoted in parts):
         return None
     return parts
+
+
+_DOUBLE_DOT_SCHEMA = {"tsql": "dbo", "fabric": "dbo"}
+"""Schema of ``db..t`` per dialect (Snowflake and others: ``PUBLIC``; T-SQL: the default schema ``dbo``)."""
 
 
 def _ident_part(node: exp.Expr | None) -> tuple[str, bool] | None:
