@@ -120,6 +120,9 @@ class QueryColumns(ExpressionColumns):
             self.join(join, scope, env)
         for lateral in select.args.get("laterals") or ():
             self.add_relation(lateral, scope, env)
+        match = select.args.get("match")
+        if isinstance(match, exp.MatchRecognize):
+            scope = self._matched(match, scope, env, parent)
         outputs: list[Output] = []
         for item in select.expressions:
             star = _star_of(item)
@@ -139,6 +142,36 @@ class QueryColumns(ExpressionColumns):
         if order is not None and (select.args.get("limit") is not None or select.args.get("fetch") is not None):
             self.indirect_from(order, scope, env)  # ORDER BY ... LIMIT n chooses rows
         return outputs
+
+    def _matched(self, match: exp.MatchRecognize, scope: Scope, env: dict[str, _Cte], parent: Scope | None) -> Scope:
+        """Return the scope after ``MATCH_RECOGNIZE``: its rows are the measures (``MEASURES f(x) AS m``:
+        ``m`` from ``x``) with the partition columns (``ONE ROW PER MATCH``, the default) or with every
+        input column (``ALL ROWS PER MATCH``). Read as the plain input, a measure was an unknown
+        column (``<unresolved>.m``) and the value it carries was lost."""
+        measures: list[Output] = []
+        for measure in match.args.get("measures") or ():
+            item = measure.this if isinstance(measure, exp.MatchRecognizeMeasure) else measure
+            if isinstance(item, exp.Expr):
+                measures.append(Output(output_name(item), self.expression(item, scope, env)))
+        if "ALL" in str(match.args.get("rows") or "").upper():
+            kept: list[Output] = []
+            for relation in scope.relations.values():
+                names = relation.names()
+                if names is None:
+                    kept.append(Output("*", relation.star()))
+                else:
+                    kept.extend(Output(n, relation.lookup(n) if n != "*" else relation.star()) for n in names)
+        else:
+            kept = [Output(output_name(c), self.expression(c, scope, env)) for c in match.args.get("partition_by") or ()]
+        for clause in ("partition_by", "order"):
+            part = match.args.get(clause)
+            for node in part if isinstance(part, list) else [part] if part is not None else []:
+                self.indirect_from(node, scope, env)
+        matched = Scope(parent=parent, lateral_aliases=self.lateral_aliases)
+        alias = match.args.get("alias")
+        key = alias.name.lower() if isinstance(alias, exp.TableAlias) and alias.name else "#match"
+        matched.add(key, DerivedRelation(kept + measures))
+        return matched
 
     # -- relations -------------------------------------------------------------------------
 
