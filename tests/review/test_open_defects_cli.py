@@ -67,3 +67,23 @@ def test_grants_lists_the_creating_role_as_owner(tmp_path: Path) -> None:
     config = crawled(tmp_path, rows)
     found = json.loads(run_cli(config, "grants", "--object", "db.s.pii", "--format", "json").stdout)
     assert "OWNER_ROLE" in {row["name"] for row in found}
+
+
+@pytest.mark.xfail(strict=True, reason="egress (drift's walk) counts an unload made by a role the policy masks (owner: scan/drift)")
+def test_egress_leaves_out_an_unload_of_masked_values(tmp_path: Path) -> None:
+    # ANALYST sees '***' (policy mp shows clear values to ADMIN only): the stage it unloads to holds no
+    # e-mail. `scan` agrees (no egress finding for it); `egress` and drift's new_egress list it.
+    policy = ("create masking policy mp as (val string) returns string -> "
+              "case when current_role() in ('ADMIN') then val else '***' end")
+    rows = [("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+            ("09:01", "CREATE_MASKING_POLICY", policy),
+            ("09:02", "ALTER_TABLE", "alter table db.s.pii modify column email set masking policy mp"),
+            ("09:03", "UNLOAD", "copy into @db.s.masked_stage from (select email from db.s.pii)",
+             {"user_name": "U1", "role_name": "ANALYST"}),
+            ("09:04", "UNLOAD", "copy into @db.s.clear_stage from (select email from db.s.pii)",
+             {"user_name": "U2", "role_name": "ADMIN"})]
+    config = crawled(tmp_path, rows)
+    scanned = {row["terminal"] for row in json.loads(run_cli(config, "scan", "--format", "json").stdout)}
+    assert scanned == {"@db.s.clear_stage.email"}
+    egress = {row["destination"] for row in json.loads(run_cli(config, "egress", "--format", "json").stdout)}
+    assert egress == {"@db.s.clear_stage.email"}
