@@ -13,7 +13,8 @@ into a parse, never the reverse. Each applies to one sqlglot dialect class exact
 * ``tsql`` -- :func:`expand_compound_assignments`: ``x += e`` becomes ``x = x + (e)``.
 * ``teradata`` -- :func:`~lineage_engine.parsing.teradata_phrases.drop_attribute_phrases`:
   ``expr (TITLE 'x')``, ``(FORMAT ...)``, ``(NAMED n)``, ``(CHAR(10))`` ... in a select list.
-* ``snowflake`` -- :func:`merge_all_by_name`: MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL
+* ``snowflake`` -- :func:`scoped_temporary`: Snowpark's ``CREATE SCOPED TEMPORARY`` is read as
+  ``CREATE TEMPORARY``; and :func:`merge_all_by_name`: MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL
   BY NAME`` become ``UPDATE SET *`` / ``INSERT *``, which sqlglot parses and which mean the
   same (every source column into the target column of the same name). Any statement but
   a MERGE returns at its first token, so the hot path pays one comparison.
@@ -79,7 +80,7 @@ def _fix_for_class(dialect: type[Dialect]) -> TokenFix | None:
     if dialect is type(Dialect.get_or_raise("tsql")):
         return expand_compound_assignments
     if dialect is type(Dialect.get_or_raise("snowflake")):
-        return merge_all_by_name
+        return _snowflake_fix
     if dialect in (type(Dialect.get_or_raise("databricks")), type(Dialect.get_or_raise("spark"))):
         return identifier_literals
     if dialect is type(Dialect.get_or_raise("oracle")):
@@ -258,6 +259,27 @@ def replace_as_insert(chunk: list[Token], text: str) -> list[Token]:
     if shifted[0].token_type != TokenType.INTO:
         out.append(Token(TokenType.INTO, "INTO", head.line, head.col, head.end, head.end))
     return out + shifted
+
+
+def _snowflake_fix(chunk: list[Token], text: str) -> list[Token]:
+    return merge_all_by_name(scoped_temporary(chunk, text), text)
+
+
+def scoped_temporary(chunk: list[Token], text: str) -> list[Token]:
+    """Read Snowpark's ``CREATE [OR REPLACE] SCOPED TEMPORARY TABLE|VIEW`` as ``... TEMPORARY ...``.
+
+    Snowpark names its session objects ``SNOWPARK_TEMP_TABLE_…`` and creates them ``SCOPED
+    TEMPORARY`` (temporary, and dropped with the stored procedure that made them); sqlglot 30.22
+    rejects the word, so the statement was quarantined as unsupported and a DataFrame pipeline's
+    chain through its temporary tables was cut. Only the word ``SCOPED`` right before
+    ``TEMPORARY``/``TEMP`` among the first words of a CREATE is dropped.
+    """
+    if not chunk or chunk[0].token_type != TokenType.CREATE:
+        return chunk
+    for i in range(1, min(len(chunk) - 1, 5)):
+        if chunk[i].text.upper() == "SCOPED" and chunk[i + 1].text.upper() in ("TEMPORARY", "TEMP"):
+            return chunk[:i] + chunk[i + 1:]
+    return chunk
 
 
 def merge_all_by_name(chunk: list[Token], text: str) -> list[Token]:
