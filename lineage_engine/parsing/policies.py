@@ -6,7 +6,8 @@ statement text, the Snowflake DDL that governs columns (documented in Snowflake'
 POLICY`` reference pages):
 
 * ``ALTER TABLE|VIEW t MODIFY|ALTER [COLUMN] c SET MASKING POLICY p [USING (...)] [FORCE]``
-  and ``… UNSET MASKING POLICY``, several columns comma-separated;
+  and ``… UNSET MASKING POLICY``, several columns comma-separated; a policy in a column
+  definition, ``CREATE [OR REPLACE] TABLE|VIEW t (c type [WITH] MASKING POLICY p, …)``;
 * ``ALTER TABLE|VIEW t [MODIFY|ALTER [COLUMN] c] SET TAG a = 'v' [, …]`` / ``UNSET TAG a [, …]``;
 * ``ALTER TABLE|VIEW t ADD ROW ACCESS POLICY p ON (c, …)`` / ``DROP ROW ACCESS POLICY p`` /
   ``DROP ALL ROW ACCESS POLICIES``;
@@ -45,6 +46,10 @@ from lineage_engine.model import DatasetRef, column_id
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
 """Words that start the next action after a comma (not another name of the list)."""
+
+_CREATE_WORDS = frozenset({"OR", "REPLACE", "ALTER", "TEMPORARY", "TEMP", "VOLATILE", "TRANSIENT", "SECURE",
+                           "RECURSIVE", "MATERIALIZED", "LOCAL", "GLOBAL", "ICEBERG", "HYBRID", "DYNAMIC"})
+"""Words between CREATE and TABLE|VIEW (``CREATE OR REPLACE SECURE VIEW``)."""
 
 TAG_VALUE_MAX = 256
 """Longest tag value kept, in characters."""
@@ -222,10 +227,12 @@ class _Collector:
             if target is not None:
                 self.alter_object(cur, target)
         elif cur.accept("CREATE"):
-            cur.accept("OR", "REPLACE")
+            cur.accept("OR", "REPLACE") or cur.accept("OR", "ALTER")
             if cur.accept("MASKING", "POLICY"):
                 cur.accept("IF", "NOT", "EXISTS")
                 self.create_policy(cur)
+            else:
+                self.create_object(cur)
         elif cur.accept("ALTER", "TAG"):
             cur.accept("IF", "EXISTS")
             parts = cur.name()
@@ -241,6 +248,41 @@ class _Collector:
             parts = cur.name()
             if parts:
                 self.dropped.append(_policy_name(parts))
+
+    def create_object(self, cur: _Cursor) -> None:
+        """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)], …)``:
+        a policy set in a column definition (Snowflake CREATE TABLE / CREATE VIEW) masks that column
+        from the statement on, as an ``ALTER … SET MASKING POLICY`` would."""
+        while _word(cur.peek()) in _CREATE_WORDS:
+            cur.i += 1
+        if not (cur.accept("TABLE") or cur.accept("VIEW")):
+            return
+        cur.accept("IF", "NOT", "EXISTS")
+        parts = cur.name()
+        target = self.dataset(parts) if parts else None
+        token = cur.peek()
+        if target is None or token is None or token.token_type != TokenType.L_PAREN:
+            return
+        depth, column, tokens, i = 0, None, cur.tokens, cur.i
+        while i < len(tokens):
+            kind = tokens[i].token_type
+            if kind == TokenType.L_PAREN:
+                depth += 1
+                if depth == 1:
+                    column = tokens[i + 1] if i + 1 < len(tokens) else None
+            elif kind == TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    return
+            elif kind == TokenType.COMMA and depth == 1:
+                column = tokens[i + 1] if i + 1 < len(tokens) else None
+            elif depth == 1 and _word(tokens[i]) == "MASKING" and i + 2 < len(tokens) \
+                    and _word(tokens[i + 1]) == "POLICY" and column is not None:
+                policy = _Cursor(tokens[i + 2:]).name()
+                if policy is not None and column.token_type != TokenType.STRING and column.text:
+                    self.changes.append(PolicyChange(column_id(target, column.text.lower()), "masking_policy",
+                                                     _policy_name(policy)))
+            i += 1
 
     def alter_object(self, cur: _Cursor, target: str) -> None:
         while cur.peek() is not None:
