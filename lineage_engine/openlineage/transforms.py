@@ -11,7 +11,8 @@ DIRECT/TRANSFORMATION; ``aggregation``, ``counted`` -> DIRECT/AGGREGATION; ``mas
 that knows it gets it exactly back). INDIRECT edges carry no subtype (the graph does not keep
 which of filter, join or group key it was).
 
-In: a ``description`` that is one of our transform names wins; else ``masking: true`` ->
+In: a ``description`` that is one of our transform names wins (``masked`` and ``counted`` only
+with ``masking: true``: a description is free text, the flag is the spec's answer); else ``masking: true`` ->
 ``masked``; IDENTITY -> ``identity``; AGGREGATION -> ``aggregation``; anything else (or no
 transformation) -> ``expression`` (the value flows: over-report, never under). Facet 1-0/1-1
 ``transformationType`` MASKED -> ``masked``, IDENTITY -> ``identity``.
@@ -40,7 +41,10 @@ def transform_of(transformation: dict[str, object] | None, legacy_type: str | No
         return ("masked" if legacy == "MASKED" else "identity" if legacy == "IDENTITY" else "expression"), "DIRECT"
     kind = "INDIRECT" if str(transformation.get("type") or "").upper() == "INDIRECT" else "DIRECT"
     description = transformation.get("description")
-    if isinstance(description, str) and description in TRANSFORMS:
+    masking = transformation.get("masking") is True
+    # our own names win, but free text never closes a path the structured fields leave open:
+    # a "masked" / "counted" description with ``masking`` not true is read from the fields
+    if isinstance(description, str) and description in TRANSFORMS and (masking or description not in _MASKING):
         return description, kind
     if transformation.get("masking") is True:
         return "masked", kind
