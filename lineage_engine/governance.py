@@ -86,6 +86,7 @@ class PolicyRecorder:
         self._recreated: list[tuple[str, datetime]] = []
         self._moved: list[FactMove] = []
         self._drops: dict[str, datetime] = {}  # dataset id -> its latest DROP seen by this crawl (UNDROP)
+        self._drop_list: list[tuple[str, datetime]] = []  # the DROPs among ``_recreated`` (kept in the registry)
         self._roles: dict[str, str | None] = {}
         self._masked: set[str] | None = None
         self._carriers: dict[str, set[str]] = {}
@@ -145,6 +146,7 @@ class PolicyRecorder:
                 self._recreated.append((event.target.id, event.at))
             if event.operation is Operation.DROP:
                 self._drops[event.target.id] = max(event.at, self._drops.get(event.target.id, event.at))
+                self._drop_list.append((event.target.id, event.at))
             move = _fact_move(event)
             if move is not None and move.mode == "undrop":
                 dropped = self._drops.get(move.target)
@@ -186,9 +188,11 @@ class PolicyRecorder:
         if not (self._facts or self._bodies or self._dropped or self._reads or self._recreated or self._moved):
             return 0
         changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads,
-                                                 self._recreated, self._moved)
+                                                 self._recreated, self._moved, self._drop_list)
+        if self._facts:
+            self._masked = None  # a fact read late may have moved with its table: read the masked ids again
         self._facts, self._bodies, self._dropped, self._reads, self._recreated = [], [], [], [], []
-        self._moved = []
+        self._moved, self._drop_list = [], []
         return changed
 
 

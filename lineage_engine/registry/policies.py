@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of
-from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow
+from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of, join_id, split_id
+from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow, ObjectChangeRow
 
 
 def state_body(session: Session, body: MaskingPolicyBody) -> bool:
@@ -133,12 +133,13 @@ def _inside(path: str, object_id: str, container: bool) -> bool:
 
 
 def _holding(session: Session, object_id: str, at: datetime, container: bool) -> list[FactRow]:
-    """Return the warehouse facts (set values not from the classification file) holding at ``at``
-    on ``object_id`` and on what it holds (:func:`_inside`)."""
+    """Return the warehouse facts (set values not from the classification file) holding just before
+    ``at`` and still at ``at`` on ``object_id`` and on what it holds (:func:`_inside`). A fact stated
+    at ``at`` itself is what a move at ``at`` made: applying the move again changes nothing."""
     pattern = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
     query = select(FactRow).where(
         (FactRow.catalog_path == object_id) | FactRow.catalog_path.like(pattern, escape="\\"),
-        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from <= at,
+        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
         (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
     return [r for r in session.scalars(query) if _inside(r.catalog_path, object_id, container)]
 
@@ -244,3 +245,77 @@ def tag_carriers(session: Session) -> tuple[dict[str, set[str]], set[str]]:
             FactRow.fact == "tag", FactRow.value.is_not(None)).distinct()):
         carriers.setdefault(tag_name(key), set()).add(path)
     return carriers, masking
+
+
+def record_changes(session: Session, recreated: Sequence[tuple[str, datetime]], drops: Iterable[tuple[str, datetime]],
+                   moved: Sequence[FactMove]) -> None:
+    """Store the replaces, drops and moves of a flush in ``object_changes`` (a replayed one is stored once)."""
+    table = ObjectChangeRow.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dropped = set(drops)
+    rows = {(d, "", "drop" if (d, at) in dropped else "recreate", at): {
+        "source": d, "target": "", "mode": "drop" if (d, at) in dropped else "recreate", "container": False,
+        "at": at, "query_id": ""} for d, at in recreated}
+    for move in moved:
+        target = "" if move.mode == "undrop" else move.target
+        rows[(move.source, target, move.mode, move.at)] = {
+            "source": move.source, "target": target, "mode": move.mode, "container": move.container,
+            "at": move.at, "query_id": move.query_id or ""}
+    values = list(rows.values())
+    for start in range(0, len(values), 500):
+        session.execute(dialect.insert(table).values(values[start : start + 500])
+                        .on_conflict_do_nothing(index_elements=["source", "target", "mode", "at"]))
+
+
+def last_drop(session: Session, object_id: str, before: datetime) -> datetime | None:
+    """Return the time of the latest recorded ``DROP`` of ``object_id`` before ``before`` (UNDROP), else None."""
+    query = select(ObjectChangeRow.at).where(ObjectChangeRow.source == object_id, ObjectChangeRow.mode == "drop",
+                                             ObjectChangeRow.at < before).order_by(ObjectChangeRow.at.desc())
+    return session.scalars(query.limit(1)).first()
+
+
+def _changes_after(session: Session, path: str, since: datetime) -> list[ObjectChangeRow]:
+    """Return the recorded changes after ``since`` of ``path``'s object or of what holds it."""
+    parts = split_id(path)
+    prefixes = sorted({join_id(parts[:k]) for k in range(1, len(parts) + 1)})
+    query = select(ObjectChangeRow).where(
+        ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes), ObjectChangeRow.at > since)
+    return [r for r in session.scalars(query)
+            if _inside(path, r.source, r.container) or (r.target and _inside(path, r.target, r.container))]
+
+
+def follow_late_facts(session: Session, facts: Sequence[RegistryFact], now: datetime) -> int:
+    """Apply to ``facts`` (just stated) the recorded changes of their objects after them, in time order.
+
+    A masking policy or tag read late (after a later ``RENAME``/``SWAP``/``CLONE``, replace or
+    ``DROP`` of its table was recorded, in this flush or an earlier crawl) is where the statements
+    in ``END_TIME`` order leave it: it moves to the new name (and on across that one's later
+    changes), is copied to a clone, ends at a replace or ``DROP`` and comes back with an
+    ``UNDROP``. Applying a change again changes nothing, so every change found is applied once
+    more in order. Returns how many timelines changed.
+    """
+    found: dict[int, ObjectChangeRow] = {}
+    pending = [(f.catalog_path.strip().lower(), f.valid_from) for f in facts if f.origin != "import"]
+    seen: set[tuple[str, datetime]] = set()
+    while pending:
+        path, since = pending.pop()
+        if (path, since) in seen:
+            continue
+        seen.add((path, since))
+        for row in _changes_after(session, path, since):
+            found[row.id] = row
+            sides = [(row.source, row.target)] if row.mode in ("rename", "clone") else \
+                [(row.source, row.target), (row.target, row.source)] if row.mode == "swap" else []
+            for old, new in sides:
+                if _inside(path, old, row.container):
+                    pending.append((new + path[len(old):], row.at))
+    changed = 0
+    for row in sorted(found.values(), key=lambda r: (r.at, 0 if r.mode in ("recreate", "drop") else 1, r.id)):
+        if row.mode in ("recreate", "drop"):
+            changed += end_recreated(session, row.source, row.at, now)
+            continue
+        move = FactMove(row.source, row.target or row.source, row.at, row.mode, row.query_id or None, row.container)
+        if row.mode == "undrop":
+            move = move._replace(dropped_at=last_drop(session, row.source, row.at))
+        changed += move_facts(session, move, now)
+    return changed

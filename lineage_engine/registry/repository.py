@@ -227,6 +227,7 @@ class Registry:
         reads: Sequence[ColumnRead] = (),
         recreated: Sequence[tuple[str, datetime]] = (),
         moved: Sequence[FactMove] = (),
+        drops: Sequence[tuple[str, datetime]] = (),
     ) -> int:
         """Record what a crawl batch learned about governance, in one transaction; idempotent.
 
@@ -237,6 +238,10 @@ class Registry:
         warehouse's policies and tags on the dataset and its columns at that time;
         ``moved`` (RENAME, SWAP, CLONE) moves or copies them with the object
         (:func:`~lineage_engine.registry.policies.move_facts`). Both are applied in time order.
+        ``drops``: those of ``recreated`` that were a ``DROP`` (an ``UNDROP`` in a later crawl
+        finds them). Replaces, drops and moves are kept (``object_changes``), and the facts
+        stated here are then carried across the ones recorded after them
+        (:func:`~lineage_engine.registry.policies.follow_late_facts`: a policy read late).
         Returns how many rows changed.
 
         Raises:
@@ -253,12 +258,18 @@ class Registry:
             changed = sum(_facts.state_fact(session, f, now) for f in facts)
             changed += sum(_policies.state_body(session, b) for b in bodies)
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
+            if recreated or moved:
+                _policies.record_changes(session, recreated, drops, moved)
             if (recreated or moved) and _policies.has_warehouse_facts(session):  # else nothing to end or move
                 changes: list[tuple[datetime, int, Any]] = [(at, 0, dataset) for dataset, at in recreated]
-                changes += [(move.at, 1, move) for move in moved]
+                changes += [(move.at, 1, move if move.mode != "undrop" or move.dropped_at is not None else
+                             move._replace(dropped_at=_policies.last_drop(session, move.target, move.at)))
+                            for move in moved]
                 for at, kind, what in sorted(changes, key=lambda c: (c[0], c[1])):
                     changed += (_policies.end_recreated(session, what, at, now) if kind == 0
                                 else _policies.move_facts(session, what, now))
+            if facts:
+                changed += _policies.follow_late_facts(session, facts, now)
             return changed + _policies.add_reads(session, reads)
 
     def sync_warehouse_facts(

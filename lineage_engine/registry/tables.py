@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     LargeBinary,
     CheckConstraint,
     DateTime,
@@ -319,6 +320,37 @@ class ColumnReadRow(Base):
     at: Mapped[datetime]
     query_id: Mapped[str] = mapped_column(String(256))
     role_name: Mapped[str | None] = mapped_column(String(256))
+
+
+OBJECT_CHANGES: tuple[str, ...] = ("recreate", "drop", "rename", "swap", "clone", "undrop")
+"""Kinds of :class:`ObjectChangeRow`: a replace (``CREATE OR REPLACE``, CTAS over the name), a
+``DROP``, ``RENAME`` (source -> target), ``SWAP``, ``CLONE`` (source -> target), ``UNDROP``."""
+
+
+class ObjectChangeRow(Base):
+    """A statement of the query history that ended, moved or copied an object's warehouse facts.
+
+    One row per replace, ``DROP``, ``RENAME``, ``SWAP``, ``CLONE`` and ``UNDROP`` of a dataset
+    (or a schema or database: ``container``) the crawl recorded, at its ``END_TIME``: a
+    masking policy or tag read late (a file out of ``END_TIME`` order, a later crawl) is
+    carried across the moves recorded after it and ends at the replaces and drops
+    (:mod:`lineage_engine.registry.policies`). ``target`` is empty unless the change names a
+    second object. Never query text.
+    """
+
+    __tablename__ = "object_changes"
+    __table_args__ = (
+        UniqueConstraint("source", "target", "mode", "at"),
+        CheckConstraint(_in("mode", OBJECT_CHANGES), name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(1024), index=True)
+    target: Mapped[str] = mapped_column(String(1024), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    container: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+    query_id: Mapped[str] = mapped_column(String(256))
 
 
 FINDING_EVENTS: tuple[str, ...] = ("genesis", "opened", "escalated", "resolved", "accepted", "reopened", "alerted")
