@@ -488,6 +488,10 @@ class LineageEvent:
             statement and of the statements that wrote those temporary objects, sorted: a
             masked column read into a temp by one role and copied out by another holds what
             the first role saw (:mod:`lineage_engine.governance`).
+        via_since: when ``via`` is not empty and the temporary objects were written before
+            this statement, the earliest of those writes: the data it copies was read from its
+            sources then (a temp filled before a masking policy existed holds clear values),
+            so its column edges are first seen then (:mod:`lineage_engine.graph.intervals`).
     """
 
     at: datetime
@@ -502,6 +506,7 @@ class LineageEvent:
     columns: tuple[ColumnLineage, ...] = ()
     provenance: str = "parsed"
     via_roles: tuple[str, ...] = ()
+    via_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,7 @@ class Intervals:
         if current is None:
             current = self._reopen(key, event.at, transform)
         if current is None:
-            row = EdgeRow(downstream, upstream, event.at, None, event.at, event.at, 1, event.query_id,
+            row = EdgeRow(downstream, upstream, event.at, None, first_seen(event), event.at, 1, event.query_id,
                           event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
             self._track(_Interval(row, stored=False))
             return
@@ -375,7 +375,7 @@ class Intervals:
                        start: datetime, end: datetime | None) -> None:
         """Create the interval ``[start, end)`` of ``key`` observed by ``event`` (open when ``end`` is None)."""
         downstream, upstream, kind = key
-        row = EdgeRow(downstream, upstream, start, end, event.at, event.at, 1, event.query_id,
+        row = EdgeRow(downstream, upstream, start, end, first_seen(event), event.at, 1, event.query_id,
                       event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
         interval = _Interval(row, stored=False)
         if end is None:
@@ -508,9 +508,18 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
     return {key: want for key, want in result.items() if key[0] != key[1]}  # no self-loop
 
 
+def first_seen(event: LineageEvent) -> datetime:
+    """Return when what ``event`` copies was first read: its instant, or the earliest write into the
+    temporary objects it copies through (``via_since``: a temp filled before a masking policy existed)."""
+    return event.via_since if event.via_since is not None and event.via_since < event.at else event.at
+
+
 def observed(row: EdgeRow, event: LineageEvent, via: tuple[str, ...]) -> EdgeRow:
     """Return ``row`` observed again by ``event``: ``last_seen``, the count and the statement move
-    only for an event newer than ``last_seen``; the ``via`` sets are merged either way."""
+    only for an event newer than ``last_seen``; the ``via`` sets are merged either way, and
+    ``first_seen`` moves back to :func:`first_seen` of the event when that is earlier."""
+    if first_seen(event) < row.first_seen:
+        row = replace(row, first_seen=first_seen(event))
     if event.at > row.last_seen:
         row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,
                       query_type=event.query_type, provenance=event.provenance)

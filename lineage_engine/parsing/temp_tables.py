@@ -106,6 +106,7 @@ class _Temp:
     via: set[str] = field(default_factory=set)
     columns: ColumnMap = field(default_factory=dict)  # column name -> upstream column edges
     roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
+    since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
 
 
 @dataclass(slots=True)
@@ -187,10 +188,13 @@ class SessionResolver:
                 continue  # a SELECT or an ALTER (queries=True) moves no data
             sources, via = self._resolve(session, record, st.sources, target)
             roles = {(record.role_name or "").upper()}
+            since = record.end_time  # when the data this statement moves was read from persistent objects
             for src in st.sources:  # who wrote the temps read: they read the upstreams (masking policies)
                 read = session.temps.get(src.id)
                 if read is not None and src.id != target.id:
                     roles.update(read.roles or {""})
+                    if read.since is not None and read.since < since:
+                        since = read.since
             columns = self._resolve_columns(session, st, target)
             target_temp = self._is_temp(session, target, st.temporary)
             other = st.counterpart
@@ -201,7 +205,7 @@ class SessionResolver:
                     continue
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
-                self._write_temp(session, st.operation, target, own, via, other, columns, roles)
+                self._write_temp(session, st.operation, target, own, via, other, columns, roles, since)
                 continue
             replaces = st.replaces
             if st.operation is Operation.TRUNCATE and any(target.id in t.upstreams for t in session.temps.values()):
@@ -210,7 +214,7 @@ class SessionResolver:
                 replaces = False
             events.append(
                 _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns),
-                       roles if via else set()))
+                       roles if via else set(), since if via else None))
         # temps written, moved or dropped by this row (only targets and counterparts change)
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
@@ -306,9 +310,10 @@ class SessionResolver:
         objects created before it (exact resume, design §10). Shape:
         ``{"sessions": [{"key": [...], "last_seen": ISO-8601 | None, "temps": {temp_id:
         {"upstreams": [[id, name, kind], ...], "via": [ids], "columns": {column:
-        [[source, kind, rank, confidence], ...]}, "roles": [ROLE, ...]}}}]}`` (``columns``
-        only when the temp has column lineage; ``roles``: of the statements that wrote it,
-        upper case, "" when unknown); sessions without temps are left out.
+        [[source, kind, rank, confidence], ...]}, "roles": [ROLE, ...], "since": ISO-8601}}}]}``
+        (``columns`` only when the temp has column lineage; ``roles``: of the statements that
+        wrote it, upper case, "" when unknown; ``since``: its earliest write, or that of a temp
+        it read, when known); sessions without temps are left out.
         """
         sessions = []
         for key, session in self._sessions.items():
@@ -341,7 +346,8 @@ class SessionResolver:
                     upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
                     columns = columns_from_state(temp.get("columns") or {})
                     roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles)
+                    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since)
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
@@ -372,7 +378,7 @@ class SessionResolver:
         via = {temp.id, *entry.via}
         columns = _edges(persistent, entry.columns)
         return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns,
-                       entry.roles or {""})]
+                       entry.roles or {""}, entry.since)]
 
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
@@ -425,6 +431,7 @@ class SessionResolver:
         counterpart: DatasetRef | None,
         columns: ColumnMap | tuple[ColumnLineage, ...],
         roles: set[str],
+        since: datetime,
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -441,7 +448,8 @@ class SessionResolver:
             if mine is not None and counterpart is not None:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
-            temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles))
+            temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles),
+                                     since)
         elif operation in _IN_PLACE and target.id not in temps:
             return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
@@ -450,6 +458,8 @@ class SessionResolver:
                 entry.upstreams.setdefault(src.id, src)
             entry.via.update(via)
             entry.roles.update(roles)
+            if entry.since is None or since < entry.since:
+                entry.since = since
             merge_columns(entry.columns, _column_map(target, columns))
 
 
@@ -463,6 +473,7 @@ def _event(
     counterpart: DatasetRef | None,
     columns: tuple[ColumnLineage, ...],
     via_roles: set[str] = frozenset(),  # type: ignore[assignment]
+    via_since: datetime | None = None,
 ) -> LineageEvent:
     return LineageEvent(
         at=record.end_time,
@@ -476,6 +487,7 @@ def _event(
         via=tuple(sorted(via)),
         columns=columns,
         via_roles=tuple(sorted(via_roles)),
+        via_since=via_since if via_since is not None and via_since < record.end_time else None,
     )
 
 
@@ -502,6 +514,8 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
         state["columns"] = columns_to_state(temp.columns)
     if temp.roles:
         state["roles"] = sorted(temp.roles)
+    if temp.since is not None:
+        state["since"] = temp.since.isoformat()
     return state
 
 
