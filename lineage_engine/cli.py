@@ -240,6 +240,10 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     if r.unresolved_temp_reads:
         console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
                       "could not be resolved[/]")
+    if r.late_temps:
+        console.print(f"  [yellow]{r.late_temps} statements read a temporary object that a row read after them created "
+                      "earlier (rows out of END_TIME order): added from what the temp held; their edges from a "
+                      "permanent object of that name are kept (superset)[/]")
     if r.late_rows:
         console.print(f"  [yellow]{r.late_rows} rows came more than telemetry.session_idle_hours after a later row: "
                       "temporary objects of their sessions were judged in the order read (export the history "

@@ -135,6 +135,7 @@ class CrawlReport:
     quarantined: int = 0
     unresolved_temp_reads: int = 0
     late_rows: int = 0
+    late_temps: int = 0
     """Rows read more than ``session_idle`` after a later row (temp sessions judged in the order read)."""
     batches: int = 0
     merge: MergeReport = field(default_factory=MergeReport)
@@ -436,6 +437,7 @@ def crawl_once(
             del store.profile  # type: ignore[attr-defined]  # back to the class default
     report.unresolved_temp_reads = len(resolver.unresolved)
     report.late_rows = resolver.late_rows
+    report.late_temps = resolver.late_temps
     report.elapsed_seconds = time.perf_counter() - started
     return report
 

@@ -61,6 +61,7 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     StatementLineage,
+    dataset_of,
 )
 from lineage_engine.parsing.column_compose import (
     ColumnMap,
@@ -109,10 +110,28 @@ class _Temp:
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A statement that read a persistent name and wrote a persistent target (see :meth:`SessionResolver.feed`)."""
+
+    at: datetime
+    query_id: str
+    query_type: str
+    target: DatasetRef
+    columns: tuple[ColumnLineage, ...]  # its column edges out of that name
+    role: str
+
+
 @dataclass(slots=True)
 class _Session:
     temps: dict[str, _Temp] = field(default_factory=dict)
     last_seen: datetime | None = None
+    reads: dict[str, list[_Read]] = field(default_factory=dict)  # persistent name read -> latest reads (memory only)
+
+
+READS_KEPT = 500
+"""Persistent names whose reads a session remembers (for temps created late: :meth:`SessionResolver.feed`)."""
+READS_PER_NAME = 4
 
 
 @dataclass(slots=True)
@@ -162,6 +181,8 @@ class SessionResolver:
         self.clock: datetime | None = None
         """Latest end time (UTC) of any row fed, or of any session restored."""
         self.late_rows = 0
+        self.late_temps = 0
+        """Statements found to have read a temp created by a row read after them (see :meth:`feed`)."""
         """Rows read more than ``session_idle`` earlier than :attr:`clock` (out of time order)."""
         self._touched: set[object] = set()  # sessions seen since take_changes
         self._touched_temps: set[tuple[object, str]] = set()
@@ -205,8 +226,12 @@ class SessionResolver:
                     continue
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
+                created = st.operation in _RESETS and target.id not in session.temps
                 self._write_temp(session, st.operation, target, own, via, other, columns, roles, since)
+                if created:
+                    events.extend(self._read_before_created(session, record, target))
                 continue
+            self._note_reads(session, record, st, target)
             replaces = st.replaces
             if st.operation is Operation.TRUNCATE and any(target.id in t.upstreams for t in session.temps.values()):
                 # a live temp holds a copy of what is emptied (back up, empty, reload): the data
@@ -217,6 +242,47 @@ class SessionResolver:
                        roles if via else set(), since if via else None))
         # temps written, moved or dropped by this row (only targets and counterparts change)
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
+        return events
+
+    def _note_reads(self, session: _Session, record: QueryRecord, st: StatementLineage, target: DatasetRef) -> None:
+        """Remember which persistent names this statement read (a temp of that name created by a row
+        read later but ended earlier was what it read: :meth:`_read_before_created`)."""
+        for src in st.sources:
+            if src.id == target.id or src.id in session.temps:
+                continue
+            reads = session.reads.pop(src.id, [])  # re-inserted last: the dict forgets the oldest names first
+            reads.append(_Read(record.end_time, record.query_id, record.query_type, target,
+                               tuple(e for e in st.columns if dataset_of(e.source) == src.id),
+                               (record.role_name or "").upper()))
+            session.reads[src.id] = reads[-READS_PER_NAME:]
+            while len(session.reads) > READS_KEPT:
+                session.reads.pop(next(iter(session.reads)))
+
+    def _read_before_created(self, session: _Session, record: QueryRecord, temp: DatasetRef) -> list[LineageEvent]:
+        """A temp created by a row read after statements of its session that read its name but ended
+        later (a file out of END_TIME order): they read the temp, not a persistent table of that name.
+        Return an add event for each, at its own position, from what the temp holds (the edges they
+        already made from the persistent name stay: a superset)."""
+        entry = session.temps.get(temp.id)
+        if entry is None:
+            return []
+        events = []
+        for read in session.reads.pop(temp.id, []):
+            if read.at <= record.end_time:
+                continue
+            sources = [s for s in entry.upstreams.values() if s.id != read.target.id]
+            columns: ColumnMap | tuple[ColumnLineage, ...] = ()
+            if read.columns:
+                columns = compose_columns(read.target.id, read.columns,
+                                          lambda d: entry.columns if d == temp.id else None)[0]
+            if not sources and not columns:
+                continue
+            self.late_temps += 1
+            events.append(LineageEvent(
+                at=read.at, query_id=read.query_id, query_type=read.query_type, operation=Operation.INSERT,
+                target=read.target, sources=tuple(sources), via=tuple(sorted({temp.id, *entry.via})),
+                columns=_edges(read.target, columns), via_roles=tuple(sorted({read.role, *(entry.roles or {""})})),
+                via_since=entry.since if entry.since is not None and entry.since < read.at else None))
         return events
 
     def seen(self, record: QueryRecord) -> None:
