@@ -855,26 +855,38 @@ def findings_verify(
         "be in the log, unchanged (catches events cut off the end).")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
 ) -> None:
-    """Check the findings event log's hash chain; name the first event that does not match (exit 1)."""
+    """Check the findings event log's hash chain, then every finding against its events; name
+    the first event that does not match, or the findings whose row says otherwise than their
+    events (edited, added or deleted outside lineage-engine) (exit 1)."""
     check_choice("--format", format, ("table", "json"))
     expected = _parse_head(expect_head)
     with services.registry(settings()) as reg:
         check = reg.verify_events(expected)
+        checked, mismatches = reg.verify_ledger() if check.ok else (0, [])
+    ok = check.ok and not mismatches
     if format == "json":
         sys.stdout.write(json.dumps({
-            "ok": check.ok, "events": check.checked,
+            "ok": ok, "events": check.checked,
             "head": {"event_id": check.last_id, "hash": check.last_hash} if check.ok else None,
-            "bad_event": check.bad_id, "finding_id": check.finding_id, "problem": check.problem or None}) + "\n")
-        if not check.ok:
+            "bad_event": check.bad_id, "finding_id": check.finding_id, "problem": check.problem or None,
+            "findings_checked": checked,
+            "findings_not_matching": [{"finding_id": m.finding_id, "problem": m.problem} for m in mismatches]}) + "\n")
+        if not ok:
             raise typer.Exit(1)
         return
-    if check.ok:
+    if ok:
         console.print(f"event log intact: {check.checked} events, head event {check.last_id} "
-                      f"sha256 {check.last_hash}", markup=False)
+                      f"sha256 {check.last_hash}; {checked} findings match their events", markup=False)
         return
-    finding = f" (finding {check.finding_id})" if check.finding_id is not None else ""
-    sys.stderr.write(f"error: event {check.bad_id}{finding} does not match: {check.problem}; "
-                     f"{max(check.checked - 1, 0)} events before it are intact\n")
+    if not check.ok:
+        finding = f" (finding {check.finding_id})" if check.finding_id is not None else ""
+        sys.stderr.write(f"error: event {check.bad_id}{finding} does not match: {check.problem}; "
+                         f"{max(check.checked - 1, 0)} events before it are intact\n")
+        raise typer.Exit(1)
+    for mismatch in mismatches:
+        sys.stderr.write(f"error: finding {mismatch.finding_id} does not match its event log: {mismatch.problem}\n")
+    sys.stderr.write(f"the event log itself is intact ({check.checked} events); the findings above (the first "
+                     f"{len(mismatches)} at most 20) were changed outside lineage-engine\n")
     raise typer.Exit(1)
 
 

@@ -650,6 +650,15 @@ class Registry:
         with self._transaction("verify the finding events") as session:
             return verify_chain(session, expect_head)
 
+    def verify_ledger(self, limit: int = 20) -> tuple[int, list[Any]]:
+        """Compare every finding with what its events say (:mod:`lineage_engine.registry.ledger_check`):
+        return (findings checked, the first ``limit`` mismatches) — a row edited, added or deleted
+        outside lineage-engine, which the hash chain alone cannot show."""
+        from lineage_engine.registry.ledger_check import verify_ledger
+
+        with self._transaction("verify the findings against their events") as session:
+            return verify_ledger(session, limit)
+
     def findings_chain_head(self) -> ChainHead:
         """Return the head of the findings event log: last event id, its SHA-256 and the count.
 

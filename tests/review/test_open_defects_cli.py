@@ -43,7 +43,6 @@ def test_drift_keeps_a_share_arrival_that_ended(tmp_path: Path) -> None:
     assert ("new_egress", "share:SH3") in {(d["kind"], d["new"]) for d in drift}
 
 
-@pytest.mark.xfail(strict=True, reason="findings verify checks the event chain only, not the ledger it describes (owner: scan)")
 def test_findings_verify_catches_a_ledger_row_edited_in_sqlite(tmp_path: Path) -> None:
     # A finding marked resolved (or its acceptance extended) by SQL, with no event: the chain is intact,
     # `findings` shows the forged state, and `findings verify` says "event log intact".
