@@ -240,6 +240,11 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
     if r.unresolved_temp_reads:
         console.print(f"  [yellow]{r.unresolved_temp_reads} reads of temporary objects created before this crawl "
                       "could not be resolved[/]")
+    if r.late_definitions:
+        console.print(f"  [yellow]{r.late_definitions} statements defining a dataset's columns (CREATE, CTAS, RENAME, "
+                      "SWAP, DROP) ended before a statement already read that named the dataset (rows out of "
+                      "END_TIME order): column lineage between them was read with the columns of file order and "
+                      "may name columns wrongly (export the history ORDER BY END_TIME for exact columns)[/]")
     if r.late_temps:
         console.print(f"  [yellow]{r.late_temps} statements read a temporary object that a row read after them created "
                       "earlier (rows out of END_TIME order): added from what the temp held; their edges from a "

@@ -136,6 +136,7 @@ class CrawlReport:
     unresolved_temp_reads: int = 0
     late_rows: int = 0
     late_temps: int = 0
+    late_definitions: int = 0
     """Rows read more than ``session_idle`` after a later row (temp sessions judged in the order read)."""
     batches: int = 0
     merge: MergeReport = field(default_factory=MergeReport)
@@ -438,6 +439,7 @@ def crawl_once(
     report.unresolved_temp_reads = len(resolver.unresolved)
     report.late_rows = resolver.late_rows
     report.late_temps = resolver.late_temps
+    report.late_definitions = schema.late_definitions
     report.elapsed_seconds = time.perf_counter() - started
     return report
 
@@ -520,6 +522,7 @@ def _lineage_of(
     report.cache_hits += hit
     entry = quarantine_for(source, item, result, now)
     with profile.timed("resolve.schema"):
+        schema.observe(result.statements, item.end_time)
         schema.learn(result.statements)
     result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
     if reads is not None:

@@ -117,7 +117,7 @@ class WindowsReport:
         reports = [r for _, r in self.completed] + ([self.partial] if self.partial else [])
         for report in reports:
             for name in ("rows_read", "statements_parsed", "cache_hits", "events", "quarantined",
-                         "unresolved_temp_reads", "late_rows", "late_temps", "batches", "enriched"):
+                         "unresolved_temp_reads", "late_rows", "late_temps", "late_definitions", "batches", "enriched"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.merge += report.merge
             total.skipped.update(report.skipped)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from lineage_engine.model import CONTAINER_KINDS, Operation, StatementLineage
 from lineage_engine.parsing.schema import SchemaProvider
@@ -45,7 +46,7 @@ DEFAULT_LIMIT = 20_000
 class LearnedSchema:
     """Columns per dataset id, learned from statements in execution order; bounded."""
 
-    __slots__ = ("_changed", "_columns", "_next", "_seq", "limit")
+    __slots__ = ("_changed", "_columns", "_next", "_seq", "_used", "late_definitions", "limit")
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         """Create an empty schema remembering at most ``limit`` datasets (at least 1)."""
@@ -54,6 +55,10 @@ class LearnedSchema:
         self._seq: dict[str, int] = {}  # learning order, persisted with each entry
         self._next = 0
         self._changed: set[str] = set()  # learned or forgotten since take_changes
+        self._used: OrderedDict[str, datetime] = OrderedDict()  # latest END_TIME naming each dataset (memory only)
+        self.late_definitions = 0
+        """Statements that define a dataset's columns read after a statement naming it that ended later
+        (:meth:`observe`): the columns of the statements between were named in file order."""
 
     def columns_of(self, dataset_id: str) -> Sequence[str] | None:
         """Return the learned columns of ``dataset_id`` in table order, or None."""
@@ -83,6 +88,31 @@ class LearnedSchema:
                     self._set(st.counterpart.id, mine)
             elif st.defined_columns and "*" not in st.defined_columns:
                 self._set(target.id, st.defined_columns)
+
+    def observe(self, statements: Iterable[StatementLineage], at: datetime) -> None:
+        """Note one row's statements, ended at ``at``, before :meth:`learn` (the crawl's own schema).
+
+        Columns are learned in the order rows are read. A row that defines a dataset's columns
+        (a CTAS, view, ``CREATE TABLE (cols)``, CLONE, DROP, RENAME, SWAP) but ended before a row
+        already read that named the dataset came out of END_TIME order: that row and those
+        between were given the columns of file order, which may name them wrongly. Such rows are
+        counted in :attr:`late_definitions` (the crawl says so), once each; memory only, bounded
+        like the schema.
+        """
+        late = False
+        for st in statements:
+            ids = [ref.id for ref in (st.target, st.counterpart, *st.sources) if ref is not None]
+            defines = st.target is not None and (
+                st.operation in (Operation.DROP, Operation.RENAME, Operation.SWAP) or bool(st.defined_columns))
+            defined = [ref.id for ref in (st.target, st.counterpart) if ref is not None]
+            if defines and any(self._used.get(i, at) > at for i in defined):
+                late = True
+            for dataset_id in ids:
+                previous = self._used.pop(dataset_id, None)
+                self._used[dataset_id] = at if previous is None or previous < at else previous
+            while len(self._used) > self.limit:
+                self._used.popitem(last=False)
+        self.late_definitions += late
 
     def _learn_container(self, st: StatementLineage) -> None:
         """Forget a dropped container's datasets; move a renamed one's (UNDROP: nothing known)."""
