@@ -319,6 +319,8 @@ def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
         if missing:
             resets.update({i: list(v) for i, v in read_resets(missing).items()})
             read.update(missing)
+        if not late_events:
+            return (), resets  # in order: nothing is carried (the common case costs one read, as before)
         lists = _Resets(resets)
         for event in events:
             lists.add(event)
