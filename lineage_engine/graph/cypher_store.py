@@ -19,7 +19,9 @@ Rules kept here (measured on LadybugDB 0.22, see design §4):
   LadybugDB 0.22 a ``MERGE`` of a relationship, like any ``MATCH (d)-[e]->(u)`` whose ends come
   from an ``UNWIND`` list, joins by scanning every relationship of the table (issue 13).
 - Reads keyed by dataset id run one statement per id on a large LadybugDB graph
-  (:meth:`CypherGraphStore._reads_per_id`).
+  (:meth:`CypherGraphStore._reads_per_id`); writes to stored intervals (re-observed, closed,
+  moved back) one statement per dataset, at most :data:`DATASET_STATEMENT_ROWS` rows each
+  (:meth:`CypherGraphStore._writes_by_dataset`).
 - In ``UNWIND $rows`` a field that is null in *every* row is typed STRING by the embedded
   engine, so a TIMESTAMP or STRING[] property is never set from a possibly-all-null field:
   clearing uses a separate statement with a literal ``NULL``.
@@ -197,6 +199,9 @@ COUNTS = (
 CHUNK = 5_000
 """Default rows per ``UNWIND`` statement (``CypherGraphStore.chunk_size``); all chunks of one
 call share its transaction."""
+DATASET_STATEMENT_ROWS = 250
+"""Rows per statement keyed by one dataset (``..._OF``): the engine joins them with every column (or
+interval) of the dataset before it filters, so the rows are bounded (:meth:`CypherGraphStore._writes_by_dataset`)."""
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LINE_COMMENT = re.compile(r"//[^\n]*")
@@ -421,11 +426,11 @@ class CypherGraphStore(ABC):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _writes_by_dataset(self, family: str, datasets: int) -> bool:
-        """Return True to write stored intervals of ``family`` (``dataset`` or ``column`` edges) into
-        ``datasets`` datasets with one statement per dataset (``..._OF`` texts: ``$id`` and its
-        rows) rather than per chunk of rows. The default (Neo4j) never does: its indexes find
-        each row's relationship. See :meth:`EmbeddedGraphStore._writes_by_dataset`."""
+    def _writes_by_dataset(self, family: str, datasets: int, rows: int) -> bool:
+        """Return True to write ``rows`` stored intervals of ``family`` (``dataset`` or ``column``
+        edges) into ``datasets`` datasets with one statement per dataset (``..._OF`` texts: ``$id``
+        and its rows) rather than per chunk of rows. The default (Neo4j) never does: its indexes
+        find each row's relationship. See :meth:`EmbeddedGraphStore._writes_by_dataset`."""
         return False
 
     def _reads_per_id(self, query: str, ids: int) -> bool:
@@ -490,7 +495,9 @@ class CypherGraphStore(ABC):
         upserts = [r for r in plan.upserts if row_key(r) not in created]
         updates: list[EdgeRow] = []
         new = set(map(row_key, plan.edge_creates))
-        if self._writes_by_dataset("dataset", len({r.downstream for r in upserts if row_key(r) not in new})):
+        stored_upserts = [r for r in upserts if row_key(r) not in new]
+        if stored_upserts and self._writes_by_dataset("dataset", len({r.downstream for r in stored_upserts}),
+                                                      len(stored_upserts)):
             updates = [r for r in upserts if row_key(r) not in new]  # stored, re-observed: matched per dataset
             upserts = [r for r in upserts if row_key(r) in new]
         column_upserts = [r for r in plan.column_creates if row_key(r) not in column_created]
@@ -547,7 +554,7 @@ class CypherGraphStore(ABC):
                 for row in values:
                     groups.setdefault(by_dataset[1](row["downstream"]), []).append(row)  # type: ignore[index]
                 family = "dataset" if by_dataset[1] is dataset_group else "column"
-                if query != UPDATE_INTERVALS_OF and not self._writes_by_dataset(family, len(groups)):
+                if query != UPDATE_INTERVALS_OF and not self._writes_by_dataset(family, len(groups), len(values)):
                     by_dataset = None
             text = by_dataset[0] if by_dataset is not None else query
             if keyed and query in _INTERVAL_STATEMENTS:
@@ -559,7 +566,7 @@ class CypherGraphStore(ABC):
                         self._execute(text, {name: chunk})
                     continue
                 for group, rows in groups.items():
-                    for chunk in _chunks(rows, self.chunk_size):
+                    for chunk in _chunks(rows, min(self.chunk_size, DATASET_STATEMENT_ROWS)):
                         self._execute(text, {"id": group, "rows": chunk})
         self._count_created("datasets", plan.report.datasets_created)
         self._count_created("dataset", len(plan.edge_creates))

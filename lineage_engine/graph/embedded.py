@@ -221,20 +221,21 @@ class EmbeddedGraphStore(CypherGraphStore):
         finally:
             self._release_prepared()
 
-    def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+    def _writes_by_dataset(self, family: str, datasets: int, rows: int) -> bool:
         """Return True when one statement per dataset costs less than one per chunk of rows.
 
-        LadybugDB 0.22 finds the relationship of each ``UNWIND`` row by scanning every
-        relationship of the family (about 0.4 us each: 85 ms per statement at 205,000 column
-        edges, whatever the rows), a statement starting from one dataset by primary key about
-        1.3 ms (:data:`DATASET_STATEMENT_EDGES` relationships scanned). The totals are counted
-        once per open store, then followed by what this store creates (an estimate: a
-        rolled-back batch is counted too; it only chooses between two writes of the same rows).
+        LadybugDB 0.22 finds the relationship of each ``UNWIND`` row of a chunk by scanning the
+        node table of the family with a mask of the rows' nodes and every relationship of the masked
+        nodes: about 0.25 us per relationship of the family, whatever the rows (95 ms per chunk at
+        412,000 column edges, the graph of the first 150,000 rows of the 1M-row history), a cost that
+        grows with the graph. A statement starting from one dataset by primary key reads only that
+        dataset's columns and their intervals: about 1 ms (:data:`DATASET_STATEMENT_EDGES`
+        relationships scanned), whatever the graph (issue 13). The totals are counted once per open
+        store, then followed by what this store creates (an estimate: a rolled-back batch is counted
+        too; it only chooses between two writes of the same rows).
         """
-        # Off: on the 1M-row history a per-dataset statement joins its rows with every interval of
-        # the dataset (a cross product held in the buffer pool): past 100,000 rows the pool of 512 MiB
-        # filled. To come back with a bounded form (few rows per statement, open intervals only).
-        return False and datasets * DATASET_STATEMENT_EDGES < self._totals()[family]
+        chunks = -(-rows // self.chunk_size)
+        return datasets * DATASET_STATEMENT_EDGES < chunks * self._totals()[family]
 
     def _reads_per_id(self, query: str, ids: int) -> bool:
         """Return True when one read statement per dataset id costs less than one per chunk.

@@ -280,15 +280,17 @@ def test_batch_rows_are_written_from_an_arrow_table_with_the_same_values(tmp_pat
     assert _rows_scan("UNWIND $rows AS r WITH r RETURN r.id", {"rows": rows}) is None
 
 
-def test_stored_intervals_written_per_dataset_give_the_same_graph(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rows_per_statement", [cypher_store.DATASET_STATEMENT_ROWS, 1])
+def test_stored_intervals_written_per_dataset_give_the_same_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  rows_per_statement: int) -> None:
     """On a large graph the embedded store reads stored intervals with one statement per dataset id and
     writes them (re-observed, closed, moved back by a late event, given more via or a more revealing
-    transform) with one statement per dataset (issue 13): the graph is the one the statements over chunks
-    of ids and rows give."""
+    transform) with one statement per dataset and up to DATASET_STATEMENT_ROWS rows (issue 13): the graph
+    is the one the statements over chunks of ids and rows give, however a dataset's rows are split."""
     from lineage_engine.model import ColumnLineage
 
     class PerDataset(EmbeddedGraphStore):  # what the store does on a large graph
-        def _writes_by_dataset(self, family: str, datasets: int) -> bool:
+        def _writes_by_dataset(self, family: str, datasets: int, rows: int) -> bool:
             return True
 
         def _reads_per_id(self, query: str, ids: int) -> bool:
@@ -311,6 +313,7 @@ def test_stored_intervals_written_per_dataset_give_the_same_graph(tmp_path: Path
         [event(4, Operation.INSERT, "d.s.t", ("d.s.b",)), event(4, Operation.INSERT, "d.s.u", ("d.s.t",))],
         [event(1.2, Operation.INSERT, "d.s.t", ("d.s.a",), "identity")],  # late, more revealing
     ]
+    monkeypatch.setattr(cypher_store, "DATASET_STATEMENT_ROWS", rows_per_statement)
     graphs = []
     for kind in (EmbeddedGraphStore, PerDataset):
         with kind(tmp_path / kind.__name__) as graph:
