@@ -24,6 +24,7 @@ sample), or takes ``--history FILE``, and crawls it through ``services.crawl`` (
 Also the machine's load average at start and end: figures on a shared machine need it.
 
     python benchmarks/crawl_scale.py --rows 100000 [--segment 50000] [--workers 1] [--replay] [--traces 20]
+    python benchmarks/crawl_scale.py --history H [--buffer-pool-mb 256] [--checkpoint-mb 64] [--segment-kinds 10]
     python benchmarks/crawl_scale.py --history /tmp/history.jsonl --keep /tmp/crawl-100k
     python benchmarks/crawl_scale.py --traces-on /tmp/crawl-100k/crawl.config.yaml --traces 100 [--cypher]
     python benchmarks/crawl_scale.py --history H --replay --save after.json --before before.json
@@ -58,11 +59,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_config(folder: Path, history: Path, workers: int, batch: int) -> Path:
+def write_config(folder: Path, history: Path, workers: int, batch: int, graph_options: str = "") -> Path:
     config = folder / "crawl.config.yaml"
     config.write_text(
         f"telemetry: {{provider: file, path: '{history}', parse_workers: {workers}, batch_size: {batch}}}\n"
-        f"graph: {{type: embedded, path: '{folder / 'graph'}'}}\n"
+        f"graph: {{type: embedded, path: '{folder / 'graph'}'{graph_options}}}\n"
         f"compliance: {{classification_db: 'sqlite:///{folder / 'registry.db'}'}}\n",
         encoding="utf-8")
     return config
@@ -198,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--segment", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=1, help="telemetry.parse_workers (1: parse in-process)")
     parser.add_argument("--batch", type=int, default=1000, help="telemetry.batch_size")
+    parser.add_argument("--buffer-pool-mb", type=int, help="graph.buffer_pool_mb (default: the setting's)")
+    parser.add_argument("--checkpoint-mb", type=int, help="graph.checkpoint_mb (default: the setting's)")
     parser.add_argument("--replay", action="store_true", help="crawl the same file again from its start")
     parser.add_argument("--traces", type=int, default=0, help="time downstream_of/upstream_of on N datasets")
     parser.add_argument("--cypher", action="store_true", help="time the traces' Cypher text, not the product's answer")
@@ -227,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             scale_history.main([str(args.rows), "--base", base, "-o", str(history)])
             print(f"history: {history} ({history.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
-        config = write_config(folder, history, args.workers, args.batch)
+        graph_options = "".join(f", {name}: {value}" for name, value in (
+            ("buffer_pool_mb", args.buffer_pool_mb), ("checkpoint_mb", args.checkpoint_mb)) if value is not None)
+        config = write_config(folder, history, args.workers, args.batch, graph_options)
         print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
         outcome, profile, segments, wall, cpu = crawl(config, args.segment, args.segment_kinds)
         rows = outcome.report.rows_read
