@@ -47,7 +47,7 @@ def record_reads(session: Session, facts: Sequence[ReadFact]) -> int:
     new = [unique[i] for i in ids if i not in seen]
     if not new:
         return 0
-    session.execute(insert(AccessQueryRow), [{"query_id": f.query_id, "at": f.at, "principal": f.principal or None,
+    session.execute(insert(AccessQueryRow.__table__), [{"query_id": f.query_id, "at": f.at, "principal": f.principal or None,
                                               "role_name": f.role or None} for f in new])
     deltas = aggregate(new)
     existing = _existing(session, deltas)
@@ -64,7 +64,7 @@ def record_reads(session: Session, facts: Sequence[ReadFact]) -> int:
         else:
             updates.append(_merged(row, delta))
     if inserts:
-        session.execute(insert(AccessReadRow), inserts)
+        session.execute(insert(AccessReadRow.__table__), inserts)  # Core: no ORM bulk step per row
     if updates:
         table = AccessReadRow.__table__
         session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
