@@ -20,7 +20,7 @@ into the object from a holder) has no instant and is left to the exposure scan.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -86,7 +86,8 @@ def upstreams_of(edges: Mapping[tuple[str, str], Any]) -> dict[str, list[str]]:
 
 
 def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
-             who: Callable[[str], tuple[str, str]], into: Mapping[str, list[str]] | None = None) -> list[DriftItem]:
+             who: Callable[[str], tuple[str, str]], into: Mapping[str, list[str]] | None = None,
+             skip: Collection[tuple[str, str, str]] = frozenset()) -> list[DriftItem]:
     """Return a ``new_terminal`` / ``new_egress`` item for every object the origin's data reached.
 
     Args:
@@ -95,6 +96,7 @@ def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
         who: query id -> ``(user, role)`` (``("", "")`` when unknown).
         into: :func:`upstreams_of` ``edges`` (computed here when None; pass it when calling
             for several origins).
+        skip: item keys (:attr:`DriftItem.key`) not returned (nor their routes looked up).
     """
     out: list[DriftItem] = []
     if into is None:
@@ -102,11 +104,13 @@ def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
     for held in (*holdings.columns.values(), *holdings.datasets.values()):
         if held.object_id == holdings.origin or len(held.path) < 2 or math.isinf(held.arrive):
             continue
+        kind = "new_egress" if is_egress(held.object_id) else "new_terminal"
+        if skip and (kind, holdings.origin, held.object_id) in skip:
+            continue
         at = _instant(held.arrive)
         path, opening = _opening_route(held, at, holdings, edges, into)
         query = opening.last_query_id if opening is not None else ""
         user, role = who(query) if query else ("", "")
-        kind = "new_egress" if is_egress(held.object_id) else "new_terminal"
         out.append(DriftItem(kind, holdings.origin, held.object_id, at, query, user, role, path))
     return out
 

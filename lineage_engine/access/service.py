@@ -7,7 +7,7 @@ written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -178,11 +178,14 @@ def _present(store: GraphStore, origins: list[tuple[str, str]]) -> list[tuple[st
 
 
 def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
-                since: datetime | None = None, broad_members: int = 50) -> list[DriftItem]:
+                since: datetime | None = None, broad_members: int = 50,
+                skip: Collection[tuple[str, str, str]] = frozenset()) -> list[DriftItem]:
     """Return every first arrival of a sensitive origin's data (:mod:`.drift`), at or after ``since``.
 
     Origins are the registry's sensitive origins as the scan picks them (facts as of ``now``);
-    sorted by time, then kind, origin and subject.
+    sorted by time, then kind, origin and subject. ``skip``: keys (:attr:`DriftItem.key`) left
+    out of the answer (those a check already recorded): their route, statement and runner are
+    not looked up (a steady check's arrivals are all known; issue 13 §6).
     """
     from lineage_engine.facts import registry_facts
     from lineage_engine.scan import load_lineage
@@ -197,11 +200,15 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     into = upstreams_of(edges)
     items: list[DriftItem] = []
     walked = holdings_for(store, origins, now, lineage)
+    shared = any(f.grantee_kind == "SHARE" for f in registry.grants_at(now)) if skip else False
+    known = frozenset() if shared else skip  # share items name the statement of a known arrival: keep them all
     for holdings in walked:
-        items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into))
+        items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into, skip=known))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
     brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
     items.extend(share_rows(registry, walked, now=now, broad_members=broad_members, brought=brought))
+    if skip:
+        items = [i for i in items if i.key not in skip]
     asked = [i.query_id for i in items if i.kind != "new_reader" and i.query_id]
     runners = registry.who_ran(asked)
     missing = [q for q in asked if q not in runners]  # a RENAME, a GRANT: no read side recorded
@@ -229,7 +236,8 @@ def check_drift(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
 
     Returns ``(new items, baseline)``; the first check of a registry is a baseline (no alerts).
     """
-    return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags), now,
+    seen = registry.drift_seen()  # recorded already: neither new nor alerted again, so not explained again
+    return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, skip=seen), now,
                                  drift_payload)
 
 

@@ -143,6 +143,12 @@ def who_ran(session: Session, query_ids: Sequence[str]) -> dict[str, tuple[str, 
     return out
 
 
+def drift_seen(session: Session) -> set[tuple[str, str, str]]:
+    """Return the ``(kind, origin, subject)`` of every drift item recorded so far."""
+    table = DriftSeenRow.__table__
+    return set(session.execute(select(table.c.kind, table.c.origin, table.c.subject)).tuples())
+
+
 def record_drift(session: Session, items: Sequence[Any], now: datetime,
                  payload: Callable[[Any], dict[str, Any]]) -> tuple[int, bool]:
     """Store drift items not seen before and queue one ``drift`` alert for each, in one transaction.

@@ -357,6 +357,13 @@ class Registry:
         with self._transaction("read access facts") as session:
             return _access.who_ran(session, query_ids)
 
+    def drift_seen(self) -> set[tuple[str, str, str]]:
+        """Return the keys of the drift items recorded so far (:func:`lineage_engine.registry.access.drift_seen`)."""
+        from lineage_engine.registry import access as _access
+
+        with self._transaction("read drift items") as session:
+            return _access.drift_seen(session)
+
     def record_drift(self, items: Sequence[Any], now: datetime, payload: Any) -> tuple[int, bool]:
         """Store new drift items and queue their alerts in one transaction; see
         :func:`lineage_engine.registry.access.record_drift`."""
