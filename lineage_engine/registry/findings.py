@@ -346,6 +346,7 @@ def record_scan(
     alerts: list[tuple[FindingRow, ExposurePath, str, str | None]] = []
     events: list[tuple[FindingRow, dict[str, Any]]] = []
     still_open: list[Finding | tuple[Any, ExposurePath, dict[str, Any] | None]] = []
+    new: list[_NewFinding] = []
     for key in sorted(chosen):
         path = chosen[key]
         light = steady.get(key)
@@ -353,11 +354,17 @@ def record_scan(
             still_open.append((light, path, explain.get((path.origin, path.terminal))))
             continue
         row = rows.get(key)
-        if row is None or row.status == "resolved":
-            again = row is not None
-            if row is None:
-                row = FindingRow(kind=key[0], rule=key[1], origin=key[2], terminal=key[3])
-                session.add(row)
+        if row is None:  # new: inserted many at a time below (no ORM object), alerted, so last alerted now
+            row = _new_finding(key, path, now, explain.get((path.origin, path.terminal)), digests[key])
+            new.append(row)
+            outcome["opened"].append(row)  # type: ignore[arg-type]  # read as a FindingRow
+            events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
+                                 exposure=row.exposure, path=list(reversed(row.path)), again=False,
+                                 **_kind_details(row)))  # type: ignore[arg-type]
+            alerts.append((row, path, "opened", None))  # type: ignore[arg-type]
+            continue
+        if row.status == "resolved":
+            again = True
             row.status, row.opened_at, row.resolved_at = "open", now, None
             row.last_alerted_at = row.last_alerted_severity = None
             _clear_acceptance(row)
@@ -396,6 +403,7 @@ def record_scan(
         ):
             outcome["realerted"].append(row)
             alerts.append((row, path, "realert", None))
+    _insert_findings(session, new)  # before the windows' new rows: ids in the same order as one ORM flush
     _record_windows(session, paths, rows, chosen, now, outcome, explain, events)
     for key in sorted(rows):
         row = rows[key]
@@ -423,6 +431,48 @@ def record_scan(
     fields = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items() if name != "still_open"}
     return ScanOutcome(**fields, still_open=LazyFindings(  # type: ignore[arg-type]
         [converted[id(item)] if isinstance(item, FindingRow) else item for item in still_open], now))
+
+
+class _NewFinding:
+    """A finding a scan opens for the first time: the values of its ``findings`` row, without an ORM object.
+
+    Read like a :class:`FindingRow` (events, alert payloads, :func:`finding_from_row`); its
+    ``id`` is set when :func:`_insert_findings` has inserted it.
+    """
+
+    __slots__ = tuple(c.name for c in FindingRow.__table__.columns)
+
+    def values(self) -> dict[str, Any]:
+        """Return the row's column values (``id`` left to the database)."""
+        return {name: getattr(self, name) for name in self.__slots__ if name != "id"}
+
+
+def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None,
+                 digest: str) -> _NewFinding:
+    """Return the row a new finding gets: what ``_apply`` stores, open since ``now``, alerted ``now``."""
+    row = _NewFinding()
+    row.id = None
+    row.kind, row.rule, row.origin, row.terminal = key
+    row.status, row.opened_at, row.resolved_at = "open", now, None
+    row.severity, row.last_seen_at, row.path = path.severity.upper(), now, list(path.path)
+    row.regulatory_tags, row.level, row.steward = list(path.regulatory_tags), path.level, path.steward
+    row.exposure, row.note, row.unmasked_from, row.unmasked_to = path.exposure, path.note or None, None, None
+    row.explanation = explanation
+    row.digest = digest if explanation is not None else None
+    row.last_alerted_at, row.last_alerted_severity = now, row.severity  # its "opened" alert is queued with it
+    row.accepted_at = row.accepted_until = row.accepted_by = row.accepted_reason = None
+    return row
+
+
+def _insert_findings(session: Session, rows: Sequence[_NewFinding]) -> None:
+    """Insert new findings many at a time, in order, and set their ids (ascending, as inserted)."""
+    table = FindingRow.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    for start in range(0, len(rows), _LOAD_CHUNK):
+        chunk = rows[start:start + _LOAD_CHUNK]
+        ids = session.execute(statement, [r.values() for r in chunk]).scalars().all()
+        for row, finding_id in zip(chunk, ids, strict=True):
+            row.id = finding_id
 
 
 _LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "resolved_at",
