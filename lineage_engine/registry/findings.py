@@ -428,7 +428,10 @@ def record_scan(
     for start in range(0, len(ids), _LOAD_CHUNK):
         session.execute(update(table).where(table.c.id.in_(ids[start:start + _LOAD_CHUNK])).values(last_seen_at=now))
     converted = {id(r): finding_from_row(r) for r in outcome["still_open"]}
-    fields = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items() if name != "still_open"}
+    fields: dict[str, Any] = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items()
+                              if name not in ("still_open", "opened")}
+    fields["opened"] = LazyFindings([r if isinstance(r, _NewFinding) else finding_from_row(r)  # ORM rows expire
+                                     for r in outcome["opened"]], now)
     return ScanOutcome(**fields, still_open=LazyFindings(  # type: ignore[arg-type]
         [converted[id(item)] if isinstance(item, FindingRow) else item for item in still_open], now))
 
@@ -503,9 +506,11 @@ def _unchanged(light: Any, digest: str, now: datetime, realert_after: timedelta 
 
 
 class LazyFindings(Sequence[Finding]):
-    """``ScanOutcome.still_open`` of a scan: findings built when read (a steady scan keeps 800,000).
+    """``ScanOutcome.still_open`` and ``opened`` of a scan: findings built when read (a steady scan
+    keeps 800,000 open, a first scan opens as many).
 
-    Items are :class:`Finding` values, or ``(light row, path, explanation)`` of a finding the
+    Items are :class:`Finding` values, a :class:`_NewFinding` (a finding opened for the first
+    time: :func:`finding_from_row` of it), or ``(light row, path, explanation)`` of a finding the
     scan found unchanged: its :class:`Finding` is what :func:`finding_from_row` returns for
     the stored row (the scan's values, ``last_seen_at`` the scan's instant).
     """
@@ -546,6 +551,8 @@ class LazyFindings(Sequence[Finding]):
     def _finding(self, item: Any) -> Finding:
         if isinstance(item, Finding):
             return item
+        if isinstance(item, _NewFinding):
+            return finding_from_row(item)  # type: ignore[arg-type]
         light, path, explanation = item
         stored = json.loads(json.dumps(explanation)) if explanation else None  # as read back from the JSON column
         return Finding(
