@@ -179,16 +179,17 @@ class FindingDigests:
     Keeps a digest per dict id: the explanations must stay alive (unchanged) while it is used.
     """
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_memo", "_keys")
 
     def __init__(self) -> None:
         self._memo: dict[int, bytes] = {}
+        self._keys: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}  # keys in order, encoded, by dict shape
 
     def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
         """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
         fields = [path.severity.upper(), list(path.path), list(path.regulatory_tags), path.level, path.steward,
                   path.exposure, path.note or None]
-        h = hashlib.blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
+        h = _blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
         h.update(self._value(explanation, top=True))
         return h.hexdigest()
 
@@ -197,20 +198,39 @@ class FindingDigests:
         if kind is dict:
             done = None if top else self._memo.get(id(value))
             if done is None:
-                h = hashlib.blake2b(b"{", digest_size=16)
-                for key in sorted(value, key=str):
-                    h.update(json.dumps(str(key)).encode())
-                    h.update(self._value(value[key]))
+                h = _blake2b(b"{", digest_size=16)
+                update, memo = h.update, self._memo
+                names = tuple(value)
+                order = self._keys.get(names)  # dicts of one shape (hops) sort their keys once
+                if order is None:
+                    order = [(key, json.dumps(str(key)).encode()) for key in sorted(value, key=str)]
+                    if all(type(key) is str for key in names):
+                        self._keys[names] = order
+                for key, encoded in order:
+                    update(encoded)
+                    item = value[key]
+                    shared = memo.get(id(item)) if type(item) is dict else None  # a shared dict: one lookup
+                    update(shared if shared is not None else self._value(item))
                 done = h.digest()
                 if not top:
-                    self._memo[id(value)] = done
+                    memo[id(value)] = done
             return done
         if kind is list or kind is tuple:
-            h = hashlib.blake2b(b"[", digest_size=16)
+            h = _blake2b(b"[", digest_size=16)
+            update, memo = h.update, self._memo
             for item in value:
-                h.update(self._value(item))
+                shared = memo.get(id(item)) if type(item) is dict else None
+                update(shared if shared is not None else self._value(item))
             return h.digest()
+        if kind is str:  # what json.dumps(value) writes, without its call overhead (most values)
+            return b"=" + _encode_str(value).encode() + b";"
+        if value is None:
+            return b"=null;"
         return b"=" + json.dumps(value, default=str).encode() + b";"
+
+
+_blake2b = hashlib.blake2b
+_encode_str = json.encoder.encode_basestring_ascii  # json.dumps's own encoder of a str (ensure_ascii)
 
 
 def finding_digest(path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
