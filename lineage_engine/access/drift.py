@@ -115,6 +115,14 @@ def arrivals(holdings: Holdings, edges: Mapping[tuple[str, str], list[EdgeRow]],
     return out
 
 
+def arrival_keys(holdings: Holdings) -> Iterable[tuple[str, str, str]]:
+    """Yield the key (:attr:`DriftItem.key`) of every item :func:`arrivals` returns for ``holdings``."""
+    for held in (*holdings.columns.values(), *holdings.datasets.values()):
+        if held.object_id == holdings.origin or len(held.path) < 2 or math.isinf(held.arrive):
+            continue
+        yield ("new_egress" if is_egress(held.object_id) else "new_terminal", holdings.origin, held.object_id)
+
+
 _NO_VALUE = frozenset({"masked", "counted"})
 """Column-edge transforms that carry no value of the origin (a route through them brought nothing)."""
 

@@ -13,7 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.access.answer import AccessRow, who_read
-from lineage_engine.access.drift import EXTERNAL_FUNCTION_PREFIX, DriftItem, arrivals, first_readers, upstreams_of
+from lineage_engine.access.drift import (
+    EXTERNAL_FUNCTION_PREFIX,
+    DriftItem,
+    arrival_keys,
+    arrivals,
+    first_readers,
+    upstreams_of,
+)
 from lineage_engine.access.windows import (
     Held,
     Holdings,
@@ -91,6 +98,12 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
     for row in (*lineage.edges, *lineage.column_edges):
         if row.valid_from <= as_of:
             into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from)))
+    if not lineage.edges and lineage.walk is not None:  # the dataset intervals read compactly
+        walk, until = lineage.walk, micros(as_of)
+        ids = walk.ids
+        for down, up, start in zip(walk.downstream.tolist(), walk.upstream.tolist(), walk.valid_from.tolist()):
+            if start <= until:
+                into.setdefault(ids[down], []).append((ids[up], start))
     out: list[Holdings] = []
     for origin, kind in origins:
         if kind == "dataset":  # on arrays: the same windows as dataset_holdings (tests/test_walk_arrays.py)
@@ -193,17 +206,23 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     origins = _present(store, sensitive_origins(registry_facts(registry, now), sensitive_tags))
     if not origins:
         return []
-    lineage = load_lineage(store, columns=True)
-    edges: dict[tuple[str, str], list[EdgeRow]] = {}
-    for row in (*lineage.edges, *lineage.column_edges):
-        edges.setdefault((row.downstream, row.upstream), []).append(row)
-    into = upstreams_of(edges)
-    items: list[DriftItem] = []
+    # Dataset origins only: the walk's compact columns (no interval object); the intervals as
+    # objects are read below only when an arrival must be explained (none in a steady check).
+    lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins))
     walked = holdings_for(store, origins, now, lineage)
     shared = any(f.grantee_kind == "SHARE" for f in registry.grants_at(now)) if skip else False
     known = frozenset() if shared else skip  # share items name the statement of a known arrival: keep them all
+    edges: dict[tuple[str, str], list[EdgeRow]] | None = None
+    into: dict[str, list[str]] = {}
+    items: list[DriftItem] = []
     for holdings in walked:
-        items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into, skip=known))
+        if edges is None and any(key not in known for key in arrival_keys(holdings)):
+            edges = {}
+            for row in (*(lineage.edges or store.iter_edges(None)), *lineage.column_edges):
+                edges.setdefault((row.downstream, row.upstream), []).append(row)
+            into = upstreams_of(edges)
+        if edges is not None:
+            items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into, skip=known))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
     brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
     items.extend(share_rows(registry, walked, now=now, broad_members=broad_members, brought=brought))
