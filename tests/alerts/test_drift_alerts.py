@@ -81,3 +81,43 @@ def test_drift_alerts_once_with_the_statement_and_drift_lists_changes_since(tmp_
     assert {(r["kind"], r["new"]) for r in every} >= {("new_reader", "ALICE"), ("new_terminal", "db.marts.c2.email")}
     bad = run_cli(config, "drift", "--since", "soon", check=False, env=env)
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_drift_of_a_dataset_origin_explains_only_new_arrivals_and_alerts_them_once(tmp_path: Path, webhook) -> None:
+    """A table-level origin: its walk is read in compact columns and a steady check explains nothing
+    (issue 13 §6); an arrival after the baseline still alerts once with its statement, user and role."""
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(FIRST), encoding="utf-8")
+    (tmp_path / "registry.yaml").write_text(
+        "- {catalog_path: db.raw.customers, classification: restricted, regulatory_tags: [pii]}\n")
+    config = tmp_path / "lineage-engine.config.yaml"
+    config.write_text(f"telemetry: {{provider: file, path: '{history}'}}\n"
+                      "graph: {type: embedded, path: .lineage/graph}\n"
+                      'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
+                      f"monitoring: {{slack_webhook: '{webhook.url}'}}\n", encoding="utf-8")
+    env = environment()
+    for args in (("migrate",), ("registry", "import", str(tmp_path / "registry.yaml")), ("crawl",), ("scan",)):
+        run_cli(config, *args, env=env)
+
+    def drift_posts() -> list[str]:
+        return [b.get("text", "") for b in webhook.accepted if b.get("text", "").startswith("Drift")]
+
+    assert drift_posts() == []  # baseline
+    run_cli(config, "scan", env=env)
+    assert drift_posts() == []  # steady: every arrival known
+
+    with history.open("a", encoding="utf-8") as out:
+        out.write("".join(SECOND))
+    run_cli(config, "crawl", env=env)
+    run_cli(config, "scan", env=env)
+    joined = "\n".join(drift_posts())
+    assert "db.marts.c3" in joined and "m2" in joined and "DBT" in joined and "TRANSFORMER" in joined, joined
+    assert "@db.raw.exports" in joined and "u1" in joined and "EVE" in joined, joined
+    assert "new=db.marts.c2;" not in joined and "query_id=m1;" not in joined, joined  # known since the baseline
+    count = len(drift_posts())
+    run_cli(config, "scan", env=env)
+    assert len(drift_posts()) == count  # nothing new: no repeat
+    rows = json.loads(run_cli(config, "drift", "--since", "2026-11-01", "--format", "json", env=env).stdout)
+    got = {(r["kind"], r["new"], r["query_id"]) for r in rows if r["kind"] != "new_reader"}
+    assert got == {("new_terminal", "db.marts.c2", "m1"), ("new_terminal", "db.marts.c3", "m2"),
+                   ("new_egress", "@db.raw.exports", "u1")}, rows
