@@ -36,10 +36,11 @@ SECOND = [
 ]
 
 
-def test_drift_alerts_once_with_the_statement_and_drift_lists_changes_since(tmp_path: Path, webhook) -> None:
+def _installation(tmp_path: Path, webhook, registry: str) -> tuple[Path, Path, dict[str, str]]:
+    """Crawl and scan FIRST with ``registry`` imported and Slack at ``webhook``: (history, config, env)."""
     history = tmp_path / "history.jsonl"
     history.write_text("".join(FIRST), encoding="utf-8")
-    (tmp_path / "registry.yaml").write_text(REGISTRY)
+    (tmp_path / "registry.yaml").write_text(registry)
     config = tmp_path / "lineage-engine.config.yaml"
     config.write_text(f"telemetry: {{provider: file, path: '{history}'}}\n"
                       "graph: {type: embedded, path: .lineage/graph}\n"
@@ -48,9 +49,18 @@ def test_drift_alerts_once_with_the_statement_and_drift_lists_changes_since(tmp_
     env = environment()
     for args in (("migrate",), ("registry", "import", str(tmp_path / "registry.yaml")), ("crawl",), ("scan",)):
         run_cli(config, *args, env=env)
+    return history, config, env
+
+
+def _drift_posts(webhook) -> list[str]:
+    return [b.get("text", "") for b in webhook.accepted if b.get("text", "").startswith("Drift")]
+
+
+def test_drift_alerts_once_with_the_statement_and_drift_lists_changes_since(tmp_path: Path, webhook) -> None:
+    history, config, env = _installation(tmp_path, webhook, REGISTRY)
 
     def drift_posts() -> list[str]:
-        return [b.get("text", "") for b in webhook.accepted if b.get("text", "").startswith("Drift")]
+        return _drift_posts(webhook)
 
     assert webhook.accepted and drift_posts() == []  # the first check is a baseline: no drift alert
 
@@ -86,21 +96,11 @@ def test_drift_alerts_once_with_the_statement_and_drift_lists_changes_since(tmp_
 def test_drift_of_a_dataset_origin_explains_only_new_arrivals_and_alerts_them_once(tmp_path: Path, webhook) -> None:
     """A table-level origin: its walk is read in compact columns and a steady check explains nothing
     (issue 13 §6); an arrival after the baseline still alerts once with its statement, user and role."""
-    history = tmp_path / "history.jsonl"
-    history.write_text("".join(FIRST), encoding="utf-8")
-    (tmp_path / "registry.yaml").write_text(
-        "- {catalog_path: db.raw.customers, classification: restricted, regulatory_tags: [pii]}\n")
-    config = tmp_path / "lineage-engine.config.yaml"
-    config.write_text(f"telemetry: {{provider: file, path: '{history}'}}\n"
-                      "graph: {type: embedded, path: .lineage/graph}\n"
-                      'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
-                      f"monitoring: {{slack_webhook: '{webhook.url}'}}\n", encoding="utf-8")
-    env = environment()
-    for args in (("migrate",), ("registry", "import", str(tmp_path / "registry.yaml")), ("crawl",), ("scan",)):
-        run_cli(config, *args, env=env)
+    history, config, env = _installation(
+        tmp_path, webhook, "- {catalog_path: db.raw.customers, classification: restricted, regulatory_tags: [pii]}\n")
 
     def drift_posts() -> list[str]:
-        return [b.get("text", "") for b in webhook.accepted if b.get("text", "").startswith("Drift")]
+        return _drift_posts(webhook)
 
     assert drift_posts() == []  # baseline
     run_cli(config, "scan", env=env)
