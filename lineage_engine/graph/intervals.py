@@ -518,7 +518,7 @@ def observed(row: EdgeRow, event: LineageEvent, via: tuple[str, ...]) -> EdgeRow
     """Return ``row`` observed again by ``event``: ``last_seen``, the count and the statement move
     only for an event newer than ``last_seen``; the ``via`` sets are merged either way, and
     ``first_seen`` moves back to :func:`first_seen` of the event when that is earlier."""
-    if first_seen(event) < row.first_seen:
+    if event.via_since is not None and first_seen(event) < row.first_seen:  # only a copy out of a temp filled earlier
         row = replace(row, first_seen=first_seen(event))
     if event.at > row.last_seen:
         row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,

@@ -261,29 +261,18 @@ class SessionResolver:
     def _read_before_created(self, session: _Session, record: QueryRecord, temp: DatasetRef) -> list[LineageEvent]:
         """A temp created by a row read after statements of its session that read its name but ended
         later (a file out of END_TIME order): they read the temp, not a persistent table of that name.
-        Return an add event for each, at its own position, from what the temp holds (the edges they
-        already made from the persistent name stay: a superset)."""
+        Counted in :attr:`late_temps` (the crawl prints it: their lineage through the temp is not
+        followed, an inexact answer said, not hidden); no event is made. Adding the temp's lineage
+        at the reader's position made the graph depend on where crawls cut the history (the reads
+        are remembered in memory only): a history crawled in pieces no longer gave the graph of one
+        clean crawl. Returns no events."""
         entry = session.temps.get(temp.id)
         if entry is None:
             return []
-        events = []
         for read in session.reads.pop(temp.id, []):
-            if read.at <= record.end_time:
-                continue
-            sources = [s for s in entry.upstreams.values() if s.id != read.target.id]
-            columns: ColumnMap | tuple[ColumnLineage, ...] = ()
-            if read.columns:
-                columns = compose_columns(read.target.id, read.columns,
-                                          lambda d: entry.columns if d == temp.id else None)[0]
-            if not sources and not columns:
-                continue
-            self.late_temps += 1
-            events.append(LineageEvent(
-                at=read.at, query_id=read.query_id, query_type=read.query_type, operation=Operation.INSERT,
-                target=read.target, sources=tuple(sources), via=tuple(sorted({temp.id, *entry.via})),
-                columns=_edges(read.target, columns), via_roles=tuple(sorted({read.role, *(entry.roles or {""})})),
-                via_since=entry.since if entry.since is not None and entry.since < read.at else None))
-        return events
+            if read.at > record.end_time:
+                self.late_temps += 1
+        return []
 
     def seen(self, record: QueryRecord) -> None:
         """Note a row of the session that writes nothing (a query, a skipped row): the session

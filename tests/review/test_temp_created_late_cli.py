@@ -4,10 +4,9 @@ In END_TIME order ``create temporary table tt as select email from pii`` (09:01)
 ``create table c as select email from tt`` (09:05) copies the e-mails into ``c``. Read with the
 CTAS of c first (a file out of END_TIME order), ``tt`` was not known as a temp yet and resolved
 to a permanent ``db.s.tt``: c derived from a table that does not exist and the e-mails' path was
-lost without a word. Now the session remembers which names its statements read; the late
-creation of a temp of that name adds, at each such statement's own position, what the temp
-holds (column lineage composed through it), and the crawl says so. The same when the reader
-comes in an earlier batch.
+lost without a word. Now the session remembers which names its statements read and the crawl
+counts and prints such statements (not followed: adding the temp's lineage at the reader's
+position from memory made the graph depend on where crawls cut the history; strict xfail).
 """
 
 from __future__ import annotations
@@ -30,8 +29,17 @@ ROWS = [
 
 
 @pytest.mark.parametrize("batch_size", [1, 1000])
-def test_temp_read_before_its_creation_in_the_file(tmp_path: Path, batch_size: int) -> None:
+def test_temp_read_before_its_creation_in_the_file_is_said(tmp_path: Path, batch_size: int) -> None:
     config = install(tmp_path, ROWS, batch_size=batch_size)
     output = run_cli(config, "crawl").stdout
-    assert terminals(config) == {("db.s.pii.email", "db.s.c.email")}
     assert "1 statements read a temporary object that a row read after them created earlier" in output, output
+    assert "not followed" in output, output
+
+
+@pytest.mark.xfail(strict=True, reason="a temp read before its creation in file order: counted, not followed "
+                   "(following it in memory made the graph depend on where crawls cut the history)")
+@pytest.mark.parametrize("batch_size", [1, 1000])
+def test_temp_read_before_its_creation_in_the_file_is_followed(tmp_path: Path, batch_size: int) -> None:
+    config = install(tmp_path, ROWS, batch_size=batch_size)
+    run_cli(config, "crawl")
+    assert terminals(config) == {("db.s.pii.email", "db.s.c.email")}
