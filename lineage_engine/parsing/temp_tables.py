@@ -61,7 +61,6 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     StatementLineage,
-    dataset_of,
 )
 from lineage_engine.parsing.column_compose import (
     ColumnMap,
@@ -110,23 +109,11 @@ class _Temp:
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """A statement that read a persistent name and wrote a persistent target (see :meth:`SessionResolver.feed`)."""
-
-    at: datetime
-    query_id: str
-    query_type: str
-    target: DatasetRef
-    columns: tuple[ColumnLineage, ...]  # its column edges out of that name
-    role: str
-
-
 @dataclass(slots=True)
 class _Session:
     temps: dict[str, _Temp] = field(default_factory=dict)
     last_seen: datetime | None = None
-    reads: dict[str, list[_Read]] = field(default_factory=dict)  # persistent name read -> latest reads (memory only)
+    reads: dict[str, list[datetime]] = field(default_factory=dict)  # persistent name read -> END_TIMEs of its latest reads (memory only)
 
 
 READS_KEPT = 500
@@ -251,9 +238,7 @@ class SessionResolver:
             if src.id == target.id or src.id in session.temps:
                 continue
             reads = session.reads.pop(src.id, [])  # re-inserted last: the dict forgets the oldest names first
-            reads.append(_Read(record.end_time, record.query_id, record.query_type, target,
-                               tuple(e for e in st.columns if dataset_of(e.source) == src.id),
-                               (record.role_name or "").upper()))
+            reads.append(record.end_time)
             session.reads[src.id] = reads[-READS_PER_NAME:]
             while len(session.reads) > READS_KEPT:
                 session.reads.pop(next(iter(session.reads)))
@@ -269,8 +254,8 @@ class SessionResolver:
         entry = session.temps.get(temp.id)
         if entry is None:
             return []
-        for read in session.reads.pop(temp.id, []):
-            if read.at > record.end_time:
+        for at in session.reads.pop(temp.id, []):
+            if at > record.end_time:
                 self.late_temps += 1
         return []
 
