@@ -43,6 +43,25 @@ NEO4J_UNAVAILABLE = (
 _BASE_SCHEMA = {"dataset_id", "column_id", "derives_from_valid_from", "derives_from_valid_to", "lineage_write_lock"}
 
 
+PYCACHE_PREFIX = Path(tempfile.gettempdir()) / f"lineage-engine-tests-pycache-{os.getuid()}"
+"""Where the ``lineage-engine`` subprocesses of the tests cache their bytecode (see :func:`pytest_configure`)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the commands the tests run cache their bytecode, outside the source tree.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (some machines and CI images set it), every
+    ``lineage-engine`` subprocess compiled the package's ~70 modules from source again:
+    about 0.15 s of CPU per call, on ~2,000 calls. The subprocesses get
+    ``PYTHONPYCACHEPREFIX`` (a folder under the temporary directory) instead, so nothing is
+    written next to the sources, as the variable intends. Python checks each cached file
+    against its source's size and modification time, so an edited module is compiled again.
+    """
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        os.environ.pop("PYTHONDONTWRITEBYTECODE")
+        os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE_PREFIX)
+
+
 def in_ci() -> bool:
     """True when ``CI`` is set to a true value (``.ci/run`` runs with ``CI=true``)."""
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
