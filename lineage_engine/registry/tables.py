@@ -2,7 +2,9 @@
 
 One schema for PostgreSQL (production) and SQLite (embedded); Alembic revisions under
 ``migrations/versions/`` create it and must match these models exactly (a test compares
-them). Every datetime column is :class:`UTCDateTime`: it accepts only aware datetimes,
+them), column order included: an empty database is created from these models directly
+(``registry/migrate.py``), so a column a revision adds to an existing table goes LAST in
+its class, as the revision appends it. Every datetime column is :class:`UTCDateTime`: it accepts only aware datetimes,
 stores UTC, and always returns aware UTC, also on SQLite, which keeps naive values.
 """
 
@@ -133,9 +135,9 @@ class CrawlStateRow(Base):
     end_time: Mapped[datetime | None]
     query_id: Mapped[str] = mapped_column(String(256))
     rows_total: Mapped[int] = mapped_column(Integer)
-    position: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     resolver_state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     updated_at: Mapped[datetime]
+    position: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CrawlSessionRow(Base):
@@ -235,8 +237,6 @@ class FindingRow(Base):
     unmasked_from: Mapped[datetime | None]
     unmasked_to: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
-    # full: the origin's value reaches the terminal; partial: only a fragment (RIGHT(x, 4)).
-    exposure: Mapped[str] = mapped_column(String(8), server_default="full")
     # Why it exists (issue 10 §6): the path's hops with their transforms and the statement
     # (query id, user, role, time) that put the data into the terminal.
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
@@ -246,6 +246,8 @@ class FindingRow(Base):
     accepted_until: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(256))
     accepted_reason: Mapped[str | None] = mapped_column(Text)
+    # full: the origin's value reaches the terminal; partial: only a fragment (RIGHT(x, 4)).
+    exposure: Mapped[str] = mapped_column(String(8), server_default="full")
     kind: Mapped[str] = mapped_column(String(16), server_default="exposure", default="exposure")
     rule: Mapped[str] = mapped_column(String(256), default="")
     # What the last scan stored (severity, path, tags, level, steward, exposure, note, explanation),
