@@ -218,6 +218,19 @@ def graph_store(graph_config: dict[str, object]) -> Iterator[object]:
         store.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _installation_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Give :func:`tests.cli_setup.imported_template` a folder for this session (per xdist worker)."""
+    from tests import cli_setup
+
+    cli_setup.TEMPLATES = tmp_path_factory.mktemp("templates")
+    try:
+        yield
+    finally:
+        cli_setup.TEMPLATES = None
+        cli_setup._TEMPLATE_OF.clear()
+
+
 @pytest.fixture(scope="session")
 def crawled_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Config of an installation where ``lineage-engine demo`` ran on the bundled sample (built
