@@ -62,6 +62,65 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE_PREFIX)
 
 
+SLOW_FILES: dict[str, float] = {
+    # whole workloads, one or two tests each (xdist's default order ran these last)
+    "tests/service/test_run_acceptance.py": 150, "tests/service/test_run_acceptance_sigkill.py": 120,
+    "tests/test_solana_workload.py": 90, "tests/test_crawl_memory_bounds.py": 80,
+    "tests/parsing/test_workload.py": 60, "tests/test_replay_skips_known_reads.py": 50,
+    "tests/service/test_replicas.py": 50, "tests/service/test_replicas_web.py": 30,
+    "tests/openlineage/test_endpoint.py": 30, "tests/test_late_events_cli.py": 25,
+    "tests/alerts/test_drift_alerts.py": 25, "tests/test_observations_both_graphs_cli.py": 20,
+    # many CLI calls or a costly module set-up
+    "tests/test_cli_smoke.py": 110, "tests/access/test_egress_findings_cli.py": 110,
+    "tests/sources/test_dbt_source.py": 100, "tests/test_traces_agree_with_scan.py": 100,
+    "tests/graph/test_neo4j_server.py": 90, "tests/access/test_review_cli.py": 80,
+    "tests/graph/test_embedded.py": 70, "tests/access/test_access_cli.py": 65, "tests/test_trail_traces.py": 60,
+    "tests/registry/test_registry_assets.py": 55, "tests/access/test_grants.py": 50,
+    "tests/test_scan_as_of_cli.py": 45, "tests/test_web_browser.py": 45, "tests/test_golden_batch.py": 40,
+    "tests/faults/test_bad_rows_cli.py": 40, "tests/test_findings_triage_cli.py": 40,
+    "tests/openlineage/test_openlineage_cli.py": 40, "tests/test_scan_explanations_cli.py": 30,
+}
+"""Rough seconds per test file on an idle machine: the slowest files, handed out first by
+:func:`pytest_collection_modifyitems`. Used when the pytest cache holds no measured figures
+(a fresh clone, as in CI); figures measured by an earlier run in this checkout take precedence
+(:data:`_FILE_SECONDS_KEY`). Rough is enough: only the order matters. A file that grew slow
+belongs here; a file not listed runs after these, in collection order."""
+
+_FILE_SECONDS_KEY = "lineage-engine/file-seconds"
+_FILE_SECONDS: dict[str, float] = {}
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the slowest files first, so that the two xdist workers finish together.
+
+    ``--dist loadfile`` hands out whole files in collection order (``--no-loadscope-reorder`` in
+    pyproject.toml). xdist's default order, most tests first, put the whole-workload and long CLI
+    files, with one to five tests each, at the end, where one worker ran them while the other
+    had nothing left. Longest first is the classic greedy schedule: the last file handed out is
+    a short one. Every worker computes the same order (same cache file, same table).
+    """
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    measured = cache.get(_FILE_SECONDS_KEY, {}) if cache is not None else {}
+    seconds = {**SLOW_FILES, **measured} if isinstance(measured, dict) else dict(SLOW_FILES)
+    rank: dict[str, tuple[float, int]] = {}
+    for n, item in enumerate(items):
+        path = item.nodeid.split("::", 1)[0]
+        rank.setdefault(path, (-float(seconds.get(path, 0.0)), n))
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remember how long each file took (setup + call + teardown), for the next run's order."""
+    config = session.config
+    cache = getattr(config, "cache", None)
+    if hasattr(config, "workerinput") or cache is None or not _FILE_SECONDS:
+        return
+    measured = cache.get(_FILE_SECONDS_KEY, {})
+    merged = {**(measured if isinstance(measured, dict) else {}),
+              **{path: round(total, 1) for path, total in _FILE_SECONDS.items()}}
+    cache.set(_FILE_SECONDS_KEY, merged)
+
+
 def in_ci() -> bool:
     """True when ``CI`` is set to a true value (``.ci/run`` runs with ``CI=true``)."""
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -168,7 +227,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count the tests that ran on the Neo4j server (in the process that prints the summary)."""
+    """Count the tests that ran on the Neo4j server (in the process that prints the summary);
+    add up each file's time (:func:`pytest_sessionfinish`)."""
+    path = report.nodeid.split("::", 1)[0]
+    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + float(report.duration or 0.0)
     if report.when == "call" and any(prop[0] == _NEO4J_PROPERTY for prop in report.user_properties):
         _RAN_ON_NEO4J[report.outcome] = _RAN_ON_NEO4J.get(report.outcome, 0) + 1
 
