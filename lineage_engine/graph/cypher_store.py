@@ -52,6 +52,10 @@ from lineage_engine.graph.column_cypher import (
     MOVE_COLUMN_INTERVALS_BACK,
     MOVE_COLUMN_INTERVALS_BACK_OF,
     NAME_COLUMNS,
+    OBSERVE_COLUMN_INTERVALS,
+    OBSERVE_COLUMN_INTERVALS_OF,
+    OBSERVE_COLUMN_INTERVALS_VIA,
+    OBSERVE_COLUMN_INTERVALS_VIA_OF,
     READ_COLUMN_IDS,
     READ_COLUMN_INTERVAL_HISTORY,
     READ_COLUMN_INTERVAL_HISTORY_OF,
@@ -59,10 +63,10 @@ from lineage_engine.graph.column_cypher import (
     READ_OPEN_COLUMN_INTERVALS_OF,
     SET_COLUMN_TRANSFORM,
     SET_COLUMN_TRANSFORM_OF,
-    SET_COLUMN_VIA,
-    SET_COLUMN_VIA_OF,
     UPDATE_COLUMN_INTERVALS,
     UPDATE_COLUMN_INTERVALS_OF,
+    UPDATE_COLUMN_INTERVALS_VIA,
+    UPDATE_COLUMN_INTERVALS_VIA_OF,
     UPSERT_COLUMN_INTERVALS,
 )
 from lineage_engine.graph.read_only_cypher import find_write_clause
@@ -339,7 +343,8 @@ class CypherGraphStore(ABC):
         if not ordered:
             plan = replace(plan, marks=(), drops=(), revived=(), resets=())
         stored = {str(r["id"]) for r in self._run_chunked(READ_COLUMN_IDS, "ids", [c.id for c in plan.columns])}
-        self._write_plan(plan, stored, lane, _known_new(nodes, reads.named) if ordered else None)
+        stated = {row_key(r): (r.query_type, r.provenance) for rows in (column_rows, column_history) for r in rows}
+        self._write_plan(plan, stored, lane, _known_new(nodes, reads.named) if ordered else None, stated)
         return plan.report
 
     def _read_resets(self, ids: Sequence[str]) -> dict[str, list[str]]:
@@ -481,10 +486,14 @@ class CypherGraphStore(ABC):
                 if (r["downstream"], r["upstream"]) in wanted]
 
     def _write_plan(self, plan: TimelinePlan, stored_columns: set[str], lane: str = lanes.QUERY_HISTORY,
-                    known_new: Callable[[str, datetime], bool] | None = None) -> None:
+                    known_new: Callable[[str, datetime], bool] | None = None,
+                    stated: Mapping[tuple[str, str, str, datetime], tuple[str, str]] | None = None) -> None:
         """Write ``plan``; ``known_new(dataset id, valid_from)``: True when no interval into that
         dataset (or its columns) with that ``valid_from`` is stored, so a new one is CREATEd, not
-        MERGEd (None: MERGE them all)."""
+        MERGEd (None: MERGE them all). ``stated``: the stored ``(query_type, provenance)`` of the
+        column intervals the fold read, by :func:`row_key`: a re-observed one that keeps both is
+        written without them (``OBSERVE_COLUMN_INTERVALS``), the others with them
+        (``UPDATE_COLUMN_INTERVALS``); ``via``, when it grew, in the same statement (``..._VIA``)."""
         new_columns = [c for c in plan.columns if c.id not in stored_columns]
         creates: list[EdgeRow] = []
         column_creates: list[EdgeRow] = []
@@ -501,6 +510,19 @@ class CypherGraphStore(ABC):
             updates = [r for r in upserts if row_key(r) not in new]  # stored, re-observed: matched per dataset
             upserts = [r for r in upserts if row_key(r) in new]
         column_upserts = [r for r in plan.column_creates if row_key(r) not in column_created]
+        grown = set(map(row_key, plan.column_via))  # among column_updates (stored intervals)
+        observed: dict[tuple[bool, bool], list[dict[str, object]]] = {(a, b): [] for a in (False, True)
+                                                                       for b in (False, True)}
+        for r in plan.column_updates:
+            restated = (stated or {}).get(row_key(r)) != (r.query_type, r.provenance)
+            row: dict[str, object] = {
+                "downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
+                "last_seen": r.last_seen, "observations": r.observations, "last_query_id": r.last_query_id}
+            if restated:
+                row.update(query_type=r.query_type, provenance=r.provenance)
+            if row_key(r) in grown:
+                row["via"] = list(r.via)
+            observed[restated, row_key(r) in grown].append(row)
         statements: list[tuple[str, str, list[object]]] = [
             (MERGE_DATASETS, "ids", [n.id for n in plan.nodes]),
             (SET_DATASETS, "rows", [
@@ -529,14 +551,10 @@ class CypherGraphStore(ABC):
                 {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in column_creates]),
             (UPSERT_COLUMN_INTERVALS, "rows", [
                 {**_interval_params(r), "transform": r.transform, "kind": r.kind} for r in column_upserts]),
-            (UPDATE_COLUMN_INTERVALS, "rows", [
-                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
-                 "last_seen": r.last_seen, "observations": r.observations, "last_query_id": r.last_query_id,
-                 "query_type": r.query_type, "provenance": r.provenance}
-                for r in plan.column_updates]),
-            (SET_COLUMN_VIA, "rows", [
-                {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
-                 "via": list(r.via)} for r in plan.column_via]),
+            (OBSERVE_COLUMN_INTERVALS, "rows", observed[False, False]),
+            (OBSERVE_COLUMN_INTERVALS_VIA, "rows", observed[False, True]),
+            (UPDATE_COLUMN_INTERVALS, "rows", observed[True, False]),
+            (UPDATE_COLUMN_INTERVALS_VIA, "rows", observed[True, True]),
             (SET_COLUMN_TRANSFORM, "rows", [
                 {"downstream": r.downstream, "upstream": r.upstream, "valid_from": r.valid_from, "kind": r.kind,
                  "transform": r.transform} for r in plan.column_transforms]),
@@ -574,7 +592,8 @@ class CypherGraphStore(ABC):
 
 
 _INTERVAL_STATEMENTS = frozenset({UPDATE_INTERVALS_OF, UPSERT_INTERVALS, CLOSE_INTERVALS, UPSERT_COLUMN_INTERVALS, UPDATE_COLUMN_INTERVALS,
-                                  SET_COLUMN_VIA, SET_COLUMN_TRANSFORM, CLOSE_COLUMN_INTERVALS})
+                                  OBSERVE_COLUMN_INTERVALS, OBSERVE_COLUMN_INTERVALS_VIA, UPDATE_COLUMN_INTERVALS_VIA,
+                                  SET_COLUMN_TRANSFORM, CLOSE_COLUMN_INTERVALS})
 """Statements that write one lineage interval each (keyed by provenance in lanes other than the query history)."""
 
 
@@ -585,7 +604,9 @@ def _by_dataset() -> dict[str, tuple[str, Callable[[str], str]]]:
         CLOSE_INTERVALS: (CLOSE_INTERVALS_OF, dataset_group),
         MOVE_INTERVALS_BACK: (MOVE_INTERVALS_BACK_OF, dataset_group),
         UPDATE_COLUMN_INTERVALS: (UPDATE_COLUMN_INTERVALS_OF, column_group),
-        SET_COLUMN_VIA: (SET_COLUMN_VIA_OF, column_group),
+        OBSERVE_COLUMN_INTERVALS: (OBSERVE_COLUMN_INTERVALS_OF, column_group),
+        OBSERVE_COLUMN_INTERVALS_VIA: (OBSERVE_COLUMN_INTERVALS_VIA_OF, column_group),
+        UPDATE_COLUMN_INTERVALS_VIA: (UPDATE_COLUMN_INTERVALS_VIA_OF, column_group),
         SET_COLUMN_TRANSFORM: (SET_COLUMN_TRANSFORM_OF, column_group),
         CLOSE_COLUMN_INTERVALS: (CLOSE_COLUMN_INTERVALS_OF, column_group),
         MOVE_COLUMN_INTERVALS_BACK: (MOVE_COLUMN_INTERVALS_BACK_OF, column_group),

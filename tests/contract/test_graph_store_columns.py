@@ -108,6 +108,36 @@ def test_reapplying_and_overlapping_batches_equal_one_clean_run(open_store, tmp_
     assert (b.observations, b.last_query_id, b.via, b.kind) == (2, "q002.00", ("d.s.tmp",), "DIRECT")
 
 
+def test_stored_column_interval_reobserved_in_later_batches_keeps_every_field(store: GraphStore) -> None:
+    # one batch per event: each re-observes the stored interval (the write of what changed only,
+    # with via when it grew, or every field when the query type or provenance changed)
+    from dataclasses import replace as changed
+
+    edge = ("d.s.a.x", "d.s.b.x")
+    batches = [
+        ev(1, Operation.INSERT, "d.s.b", edge),
+        ev(2, Operation.INSERT, "d.s.b", edge),                      # only last_seen, count, statement
+        ev(3, Operation.INSERT, "d.s.b", edge, via=("d.s.tmp",)),    # via grows
+        ev(4, Operation.MERGE, "d.s.b", edge),                       # the query type changes
+        changed(ev(5, Operation.MERGE, "d.s.b", edge), provenance="access_history"),
+        changed(ev(6, Operation.MERGE, "d.s.b", edge, via=("d.s.tmp2",)), provenance="access_history"),
+    ]
+    seen = []
+    for event in batches:
+        store.apply_events([event])
+        (row,) = [e for e in store.iter_column_edges() if (e.upstream, e.downstream) == edge]
+        seen.append((row.valid_from, row.last_seen, row.observations, row.last_query_id, row.query_type,
+                     row.provenance, row.via))
+    assert seen == [
+        (at(1), at(1), 1, "q001.00", "INSERT", "parsed", ()),
+        (at(1), at(2), 2, "q002.00", "INSERT", "parsed", ()),
+        (at(1), at(3), 3, "q003.00", "INSERT", "parsed", ("d.s.tmp",)),
+        (at(1), at(4), 4, "q004.00", "MERGE", "parsed", ("d.s.tmp",)),
+        (at(1), at(5), 5, "q005.00", "MERGE", "access_history", ("d.s.tmp",)),
+        (at(1), at(6), 6, "q006.00", "MERGE", "access_history", ("d.s.tmp", "d.s.tmp2")),
+    ]
+
+
 def test_column_as_of_reads_are_exact_at_interval_boundaries(store: GraphStore) -> None:
     store.apply_events(HISTORY)
     tick = timedelta(microseconds=1)
