@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -124,9 +125,13 @@ def demo_installation(folder: Path, extra: str = "") -> Path:
 
 
 @pytest.fixture(scope="module")
-def installation(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's data in a fresh installation, once per test module that imports this fixture."""
-    return demo_installation(tmp_path_factory.mktemp("web"))
+def installation(crawled_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's data in a fresh installation, once per test module that imports this fixture:
+    a copy of the session's :func:`~tests.conftest.crawled_sample` (the same ``demo`` on the same
+    config as :func:`demo_installation`, run once per session instead of once per module)."""
+    folder = tmp_path_factory.mktemp("web")
+    shutil.copytree(crawled_sample.parent, folder, dirs_exist_ok=True)
+    return folder / crawled_sample.name
 
 
 @pytest.fixture(scope="module")
