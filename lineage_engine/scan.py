@@ -159,6 +159,7 @@ def assess_exposure(
     masking: MaskingInputs | None = None,
     statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None = None,
     profile: Profile = NO_PROFILE,
+    adjust: Callable[[list[ExposurePath], datetime], list[ExposurePath]] | None = None,
 ) -> Exposure:
     """Return the exposure paths as of ``as_of`` from the graph and registry facts; read-only.
 
@@ -171,7 +172,11 @@ def assess_exposure(
     time (:mod:`lineage_engine.exposure.masking`); None: the assets' masking as of ``as_of``.
     ``statements`` looks up who ran the statements on the paths (the registry's
     ``get_statements``); without it the explanations carry query ids only. ``profile``
-    collects seconds per stage (``graph.*``, ``walk``, ``paths``, ``explain``).
+    collects seconds per stage (``graph.*``, ``walk``, ``paths``, ``explain``, ``adjust``).
+    ``adjust`` is applied to the open paths as of ``as_of`` (the scan's hook: who can read each
+    terminal, egress kinds, shares exporting the data then, boundary crossings;
+    :func:`lineage_engine.access.findings.finding_adjuster`): ``scan`` and ``scan --as-of``
+    (and evidence packs) give one answer because both pass it here.
 
     Raises:
         ValueError: ``as_of`` is naive, or a risk threshold is not a severity.
@@ -205,6 +210,13 @@ def assess_exposure(
         live = [p for p in paths if not p.closed]
         coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
         columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
+    if adjust is not None:
+        with profile.timed("adjust"):
+            live = adjust(live, as_of)
+        for p in live:  # a path the hook added (a share): its hops up to the shared object are the walk's
+            if (p.origin, p.path) not in columns and len(p.path) > 1:
+                columns[(p.origin, p.path)] = columns.get((p.origin, p.path[1:]), 0)
+        paths = [*live, *windows]
     intervals: IntervalLookup | None = None
     if paths and lineage.walk is not None and not lineage.edges:  # read compactly
         if lineage.walk.statements is not None:  # every interval's statement came with the walk's columns
@@ -215,8 +227,32 @@ def assess_exposure(
                 lineage = replace(lineage, edges=tuple(intervals_out_of(store, sorted({i for p in paths for i in p.path}))[0]))
     with profile.timed("explain"):
         explanations = explain_paths(paths, columns, lineage, as_of, statements, intervals) if paths else {}
+        openings = getattr(adjust, "openings", None)
+        if openings:
+            _explain_openings(explanations, openings, statements)
     return Exposure(origins=tuple(origin_ids), present=tuple(present), paths=live, coverage=coverage, at=as_of,
                     windows=windows, explanations=explanations)
+
+
+def _explain_openings(explanations: dict[tuple[str, str], dict[str, Any]],
+                      openings: Mapping[tuple[str, str], tuple[str, datetime]],
+                      statements: Callable[[Sequence[str]], Mapping[str, Statement]] | None) -> None:
+    """Name the statement of the last hop of the paths the scan's hook added (a share: its grant, first
+    account or the data's arrival; ``openings``: (origin, terminal) -> (query id, time)), and make it
+    the path's ``opened_by``: no lineage interval records a share's export."""
+    asked = sorted({q for q, _ in openings.values() if q})
+    known = dict(statements(asked)) if statements is not None and asked else {}
+    for key, (query_id, at) in openings.items():
+        item = explanations.get(key)
+        if item is None or not item["hops"]:
+            continue
+        who = known.get(query_id)
+        opened = {"query_id": query_id, "query_type": who.query_type if who else "",
+                  "user": who.user_name if who else None, "role": who.role_name if who else None,
+                  "at": at.isoformat()}
+        last = {**item["hops"][-1], "query_id": query_id, "query_type": opened["query_type"],
+                "valid_from": at.isoformat(), "valid_to": None, "user": opened["user"], "role": opened["role"]}
+        explanations[key] = {**item, "hops": [*item["hops"][:-1], last], "opened_by": opened}
 
 
 def explain_paths(
@@ -325,7 +361,7 @@ def scan_once(
         masking = MaskingInputs(registry)
     exposure = assess_exposure(store, assets, as_of=now, pii_tags=pii_tags, risk_thresholds=risk_thresholds,
                                tag_risk_keys=tag_risk_keys, max_hops=max_hops, masking=masking,
-                               statements=registry.get_statements, profile=profile)
+                               statements=registry.get_statements, profile=profile, adjust=adjust)
     if exposure.origins and not exposure.present:
         open_findings = registry.list_findings("open")
         if open_findings:
@@ -335,10 +371,7 @@ def scan_once(
                 f"{len(open_findings)} findings are open; refusing to resolve them all. Check "
                 "graph.path / graph.uri points at the crawled graph, or run 'lineage-engine crawl'",
             )
-    paths, coverage = exposure.paths, exposure.coverage
-    if adjust is not None:
-        with profile.timed("adjust"):
-            paths = adjust(paths, now)
+    paths, coverage = exposure.paths, exposure.coverage  # adjusted by assess_exposure
     with profile.timed("registry.record_scan"):
         outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
                                        explanations=exposure.explanations)

@@ -543,6 +543,7 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
             tag_risk_keys=dict(compliance.tag_risk_keys),
             masking=MaskingInputs(reg),  # masking policies with time (issue 10 §2-3)
             statements=reg.get_statements,
+            adjust=_finding_adjuster(store, reg, compliance),  # as the scan: egress, shares, boundaries, grants
         )
 
 

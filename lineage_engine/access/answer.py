@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lineage_engine.access.aggregate import SAMPLE_SIZE, AccessRead
-from lineage_engine.access.windows import Held, Holdings, is_star, micros
+from lineage_engine.access.windows import Held, Holdings, gaps_between, is_star, micros
 from lineage_engine.model import dataset_of
 
 PARTIAL_DAY = "some reads of that day may fall outside the window in which the object held the data"
@@ -76,9 +76,22 @@ def window_for(holdings: Holdings, read: AccessRead) -> Held | None:
         if not held:
             return None
         best = min(held, key=lambda h: (len(h.path), h.path))
-        return Held(best.object_id, min(h.arrive for h in held), max(h.leave for h in held), best.path,
-                    "full" if any(h.exposure == "full" for h in held) else "partial")
+        arrive, leave = min(h.arrive for h in held), max(h.leave for h in held)
+        spans = [span for h in held for span in _spans(h)]
+        return Held(best.object_id, arrive, leave, best.path,
+                    "full" if any(h.exposure == "full" for h in held) else "partial",
+                    gaps_between(spans, arrive, leave) if any(h.gaps for h in held) else ())
     return holdings.columns.get(read.object_id)
+
+
+def _spans(held: Held) -> list[tuple[float, float]]:
+    """Return the stretches of ``held``'s window outside its gaps."""
+    out, start = [], held.arrive
+    for gap_start, gap_end in held.gaps:
+        out.append((start, gap_start))
+        start = gap_end
+    out.append((start, held.leave))
+    return out
 
 
 def who_read(holdings: Holdings, reads: Iterable[AccessRead], *, since: datetime | None = None,

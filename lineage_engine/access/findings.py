@@ -65,19 +65,27 @@ def finding_adjuster(store: Any, registry: Any, *, sensitive_tags: Sequence[str]
 
     def adjust(paths: list[ExposurePath], now: datetime) -> list[ExposurePath]:
         out = [as_egress(p, risk_thresholds) for p in (then(paths, now) if then is not None else paths)]
+        adjust.openings = {}  # type: ignore[attr-defined]
         return out + extra_paths(store, registry, now=now, sensitive_tags=sensitive_tags,
                                  risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, rules=rules,
-                                 broad_members=broad_members)
+                                 broad_members=broad_members, openings=adjust.openings)  # type: ignore[attr-defined]
 
+    adjust.openings = {}  # type: ignore[attr-defined]
     return adjust
 
 
 def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
                 risk_thresholds: Mapping[str, str], tag_risk_keys: Mapping[str, str], rules: Sequence[Any],
-                broad_members: int) -> list[ExposurePath]:
-    """Return the share egress paths and the boundary paths as of ``now`` (terminal first, as every path)."""
+                broad_members: int, openings: dict[tuple[str, str], tuple[str, datetime]] | None = None,
+                ) -> list[ExposurePath]:
+    """Return the share egress paths and the boundary paths as of ``now`` (terminal first, as every path).
+
+    ``openings`` gets (origin, share) -> (query id, time) of the statement that began each share's
+    export (:func:`lineage_engine.scan.assess_exposure` names it as the last hop and ``opened_by``).
+    """
     from lineage_engine.access.service import (
         _facts,
+        _masking,
         _present,
         boundary_crossings,
         holdings_for,
@@ -107,9 +115,12 @@ def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Seq
     out: list[ExposurePath] = []
     if shares_granted:
         origins = _present(store, sensitive_origins(assets, sensitive_tags))
-        for item in share_rows(registry, holdings_for(store, origins, now), now=now, broad_members=broad_members):
+        walked = holdings_for(store, origins, now, masking=_masking(registry))
+        for item in share_rows(registry, walked, now=now, broad_members=broad_members):
             out.append(path_of(item.origin, item.subject, item.path, "egress", None,
                                note=f"shared since {item.at.isoformat()}"))
+            if openings is not None:
+                openings[(item.origin, item.subject)] = (item.query_id, item.at)
     if rules:
         severity = _threshold(risk_thresholds, BOUNDARY_KEY, DEFAULT_BOUNDARY_SEVERITY)
         for crossing in boundary_crossings(store, registry, now=now, sensitive_tags=sensitive_tags, rules=rules,

@@ -7,6 +7,7 @@ written.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -80,11 +81,15 @@ def _known_column(store: GraphStore, registry: Any, column: str, at: datetime | 
 
 
 def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: datetime,
-                 lineage: Any = None) -> list[Holdings]:
+                 lineage: Any = None, masking: Any = None) -> list[Holdings]:
     """Walk each ``(origin id, kind)`` as of ``as_of`` and return when every copy held its data.
 
     ``lineage``: the graph's intervals already read (:func:`lineage_engine.scan.load_lineage`
-    with columns), else read here.
+    with columns), else read here. ``masking`` (:class:`lineage_engine.scan.MaskingInputs` of the
+    registry): a copy holds what the copying role saw, the scan's rule in the scan's code
+    (:meth:`MaskingInputs.judge`): a copy out of a masked column made by a role the policy
+    masks holds no value of the origin (``access``, ``drift``, ``egress``, shares and
+    boundaries agree with ``scan``). None: every copy holds the value.
     """
     from lineage_engine.scan import load_lineage
     from lineage_engine.walk_arrays import build_array_index, walk_origin_arrays
@@ -93,17 +98,24 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
         return []
     if lineage is None:
         lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins), edge_rows=True)
+    if masking is not None and lineage.column_edges:
+        lineage = replace(lineage, column_edges=tuple(masking.judge(lineage.column_edges, frozenset(lineage.views),
+                                                                    as_of)))
     tables = arrays = columns = None
-    into: dict[str, list[tuple[str, float]]] = {}  # object -> (upstream, interval start µs)
+    into: dict[str, list[tuple[str, float, float]]] = {}  # object -> (upstream, interval start, end µs)
     for row in (*lineage.edges, *lineage.column_edges):
         if row.valid_from <= as_of:
-            into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from)))
+            end = micros(row.valid_to) if row.valid_to is not None else float("inf")
+            into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from), end))
     if not lineage.edges and lineage.walk is not None:  # the dataset intervals read compactly
+        from lineage_engine.walk_arrays import POS
+
         walk, until = lineage.walk, micros(as_of)
         ids = walk.ids
-        for down, up, start in zip(walk.downstream.tolist(), walk.upstream.tolist(), walk.valid_from.tolist()):
+        for down, up, start, stop in zip(walk.downstream.tolist(), walk.upstream.tolist(), walk.valid_from.tolist(),
+                                         walk.valid_to.tolist()):
             if start <= until:
-                into.setdefault(ids[down], []).append((ids[up], start))
+                into.setdefault(ids[down], []).append((ids[up], start, float("inf") if stop >= POS else stop))
     out: list[Holdings] = []
     for origin, kind in origins:
         if kind == "dataset":  # on arrays: the same windows as dataset_holdings (tests/test_walk_arrays.py)
@@ -119,20 +131,35 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
                 columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
                                              tables=tables)
             walked = column_holdings(columns, origin)
-        out.append(under_their_names(walked, _first_from_holders(walked, into)))
+        first, spans = _from_holders(walked, into)
+        out.append(under_their_names(walked, first, spans))
     return out
 
 
-def _first_from_holders(holdings: Holdings, into: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
+def _masking(registry: Any) -> Any:
+    """Return the registry's masking policies with time (:class:`lineage_engine.scan.MaskingInputs`)."""
+    from lineage_engine.scan import MaskingInputs
+
+    return MaskingInputs(registry)
+
+
+def _from_holders(holdings: Holdings, into: dict[str, list[tuple[str, float, float]]],
+                  ) -> tuple[dict[str, float], dict[str, list[tuple[float, float]]]]:
     """Return object -> start of the earliest interval into it from an object holding the origin's data
-    (a held column or dataset, or the dataset of a held column): when that name first got the data."""
+    (a held column or dataset, or the dataset of a held column): when that name first got the data;
+    and object -> ``[start, end]`` of each such interval (a column's also those into its dataset)."""
     holders = {*holdings.columns, *holdings.datasets, *holdings.by_dataset}
-    out: dict[str, float] = {}
+    first: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for object_id in (*holdings.columns, *holdings.datasets):
-        starts = [start for upstream, start in into.get(object_id, ()) if upstream in holders]
-        if starts:
-            out[object_id] = min(starts)
-    return out
+        mine = [(start, end) for upstream, start, end in into.get(object_id, ()) if upstream in holders]
+        if mine:
+            first[object_id] = min(start for start, _ in mine)
+            if object_id in holdings.columns:  # a dataset-level interval carries the column too
+                mine += [(start, end) for upstream, start, end in into.get(dataset_of(object_id), ())
+                         if upstream in holders]
+            spans[object_id] = mine
+    return first, spans
 
 
 def sensitive_origins(assets: Sequence[Any], sensitive_tags: Sequence[str]) -> list[tuple[str, str]]:
@@ -171,7 +198,7 @@ def access_rows(store: GraphStore, registry: Any, *, origin: str | None, princip
         origins = _present(store, origins)
     rows: list[AccessRow] = []
     mine = registry.list_reads(principal=principal, since=since, until=until) if principal is not None else None
-    for holdings in holdings_for(store, origins, as_of):
+    for holdings in holdings_for(store, origins, as_of, masking=_masking(registry)):
         if mine is not None:
             wanted = set(holdings.object_ids())
             reads = [r for r in mine if r.object_id in wanted]
@@ -192,13 +219,15 @@ def _present(store: GraphStore, origins: list[tuple[str, str]]) -> list[tuple[st
 
 def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
                 since: datetime | None = None, broad_members: int = 50,
-                skip: Collection[tuple[str, str, str]] = frozenset()) -> list[DriftItem]:
+                skip: Collection[tuple[str, str, str]] = frozenset(), ended_shares: bool = True) -> list[DriftItem]:
     """Return every first arrival of a sensitive origin's data (:mod:`.drift`), at or after ``since``.
 
     Origins are the registry's sensitive origins as the scan picks them (facts as of ``now``);
     sorted by time, then kind, origin and subject. ``skip``: keys (:attr:`DriftItem.key`) left
     out of the answer (those a check already recorded): their route, statement and runner are
-    not looked up (a steady check's arrivals are all known; issue 13 §6).
+    not looked up (a steady check's arrivals are all known; issue 13 §6). A share's arrival stays
+    once the share stopped exporting (:func:`share_arrivals`); ``ended_shares=False``: only the
+    shares exporting at ``now`` (:func:`share_rows`, what ``egress`` lists).
     """
     from lineage_engine.facts import registry_facts
     from lineage_engine.scan import load_lineage
@@ -209,8 +238,8 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     # Dataset origins only: the walk's compact columns (no interval object); the intervals as
     # objects are read below only when an arrival must be explained (none in a steady check).
     lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins))
-    walked = holdings_for(store, origins, now, lineage)
-    shared = any(f.grantee_kind == "SHARE" for f in registry.grants_at(now)) if skip else False
+    walked = holdings_for(store, origins, now, lineage, masking=_masking(registry))
+    shared = any(f.grantee_kind == "SHARE" for f in registry.grant_history(("SHARE",))) if skip else False
     known = frozenset() if shared else skip  # share items name the statement of a known arrival: keep them all
     edges: dict[tuple[str, str], list[EdgeRow]] | None = None
     into: dict[str, list[str]] = {}
@@ -225,7 +254,8 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
             items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into, skip=known))
         items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
     brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
-    items.extend(share_rows(registry, walked, now=now, broad_members=broad_members, brought=brought))
+    items.extend((share_arrivals if ended_shares else share_rows)(registry, walked, now=now,
+                                                                   broad_members=broad_members, brought=brought))
     if skip:
         items = [i for i in items if i.key not in skip]
     asked = [i.query_id for i in items if i.kind != "new_reader" and i.query_id]
@@ -300,7 +330,8 @@ def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
       (:func:`share_rows`).
     """
     rows: list[dict[str, Any]] = []
-    for item in drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, broad_members=broad_members):
+    for item in drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, broad_members=broad_members,
+                            ended_shares=False):
         if item.kind == "new_egress":
             kind = ("share" if item.subject.startswith("share:") else
                     "function" if item.subject.startswith(EXTERNAL_FUNCTION_PREFIX) else "unload")
@@ -313,7 +344,8 @@ def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
 
 
 def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
-               broad_members: int = 50, brought: Mapping[tuple[str, str], str] | None = None) -> list[DriftItem]:
+               broad_members: int = 50, brought: Mapping[tuple[str, str], str] | None = None,
+               facts: Sequence[Any] | None = None, shares: Any = None) -> list[DriftItem]:
     """Return the outbound shares exporting an origin's data now, as ``new_egress`` items.
 
     A share exports a dataset while a grant of ``SELECT`` (or ``OWNERSHIP`` / ``ALL``) on it,
@@ -327,20 +359,22 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     column); its statement is that grant's, or the ``ALTER SHARE`` that added the first
     account when that came later, or the statement that brought the data into the dataset
     (``brought``: (origin, object id) -> query id, from :func:`.drift.arrivals`) when the
-    data came last.
+    data came last. A dataset shares the data at ``now`` when it holds it then (its window
+    contains ``now``). ``facts`` / ``shares``: the grant facts and share facts holding at ``now``
+    when already read (else read here).
     """
     from lineage_engine.access.readers import who_can_read
 
-    facts = registry.grants_at(now)
+    facts = registry.grants_at(now) if facts is None else facts
     if not any(f.grantee_kind == "SHARE" for f in facts):
         return []
-    shares = registry.share_facts(now)
+    shares = registry.share_facts(now) if shares is None else shares
     t = micros(now)
     out: list[DriftItem] = []
     for holding in holdings:
         held: dict[str, list[Held]] = {}  # dataset -> what of it holds the data now (columns, or itself)
         for h in (*holding.columns.values(), *holding.datasets.values()):
-            if h.leave >= t:  # one that no longer holds the data shares nothing of it
+            if h.holds_at(t):  # one that does not hold the data (yet, any more, or in a gap) shares nothing of it
                 held.setdefault(h.object_id if h.object_id in holding.datasets else dataset_of(h.object_id), []).append(h)
         seen: set[str] = set()
         for dataset, windows in sorted(held.items()):
@@ -349,6 +383,7 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
                 if reader.kind != "share" or reader.name in seen or not shares.exporting(reader.name):
                     continue
                 seen.add(reader.name)
+                subject = f"share:{reader.name}"
                 at, query = (reader.since, reader.query_id) if reader.since is not None else (now, "")
                 first_account = shares.first_account.get(reader.name)
                 if first_account is not None and first_account[0] > at:
@@ -356,9 +391,62 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
                 arrived = _instant_of(window.arrive)
                 if arrived is not None and arrived > at:
                     at, query = arrived, (brought or {}).get((holding.origin, window.object_id), "")
-                out.append(DriftItem("new_egress", holding.origin, f"share:{reader.name}", at, query, "", "",
-                                     (*window.path, f"share:{reader.name}")))
+                out.append(DriftItem("new_egress", holding.origin, subject, at, query, "", "",
+                                     (*window.path, subject)))
     return out
+
+
+SHARE_GRANTEES = ("SHARE", "DATABASE ROLE")
+"""Grantee kinds of the grants a share reads through (directly, or a database role granted to it)."""
+
+
+def share_arrivals(registry: Any, holdings: Sequence[Holdings], *, now: datetime, broad_members: int = 50,
+                   brought: Mapping[tuple[str, str], str] | None = None) -> list[DriftItem]:
+    """Return the first arrival of each (origin, share) by ``now``, also of an export that has ended since.
+
+    A share exported an origin's data during every stretch of time in which :func:`share_rows`
+    finds it (grant in force, a consumer account, a dataset holding the data). Each stretch ends
+    now, or at a change that can end it: a grant to a share or a database role ending, a
+    consumer account removed, a shared dataset losing the data. :func:`share_rows` is asked at
+    ``now`` and just before each such end (1 µs before a grant or an account ended; at a
+    holding's last instant), which meets every stretch; the earliest start per (origin, share)
+    is the arrival (the consumer could read the data from then on: revoking later does not undo
+    it). Without any grant to a share in the history, nothing is asked.
+    """
+    from datetime import timedelta
+
+    from lineage_engine.access.readers import who_can_read
+
+    history = registry.grant_history(SHARE_GRANTEES)
+    if not any(f.grantee_kind == "SHARE" and f.valid_from <= now for f in history):
+        return []
+    t = micros(now)
+    tick = timedelta(microseconds=1)
+    instants = {now}
+    instants.update(f.valid_to - tick for f in history if f.valid_to is not None and f.valid_to <= now)
+    instants.update(end - tick for end in registry.share_account_ends() if end <= now)
+    ever = [f for f in history if f.valid_from <= now]  # every grant a share read through: who could ever share
+    shared: dict[str, bool] = {}
+    for holding in holdings:
+        for h in (*holding.columns.values(), *holding.datasets.values()):
+            if math.isinf(h.leave) or h.leave > t:
+                continue
+            dataset = h.object_id if h.object_id in holding.datasets else dataset_of(h.object_id)
+            if dataset not in shared:
+                shared[dataset] = any(r.kind == "share" for r in who_can_read(dataset, ever, broad_members=broad_members))
+            if shared[dataset]:
+                instants.add(_instant_of(h.leave) or now)
+    first: dict[tuple[str, str], DriftItem] = {}
+    for at in sorted(instants):
+        facts = [f for f in history if f.valid_from <= at and (f.valid_to is None or f.valid_to > at)]
+        if not any(f.grantee_kind == "SHARE" for f in facts):  # grants to roles and users share nothing
+            continue
+        for item in share_rows(registry, holdings, now=at, broad_members=broad_members, brought=brought,
+                               facts=facts, shares=registry.share_facts(at)):
+            key = (item.origin, item.subject)
+            if key not in first or item.at < first[key].at:
+                first[key] = item
+    return list(first.values())
 
 
 def _instant_of(micros_value: float) -> datetime | None:
@@ -387,7 +475,7 @@ def boundary_crossings(store: GraphStore, registry: Any, *, now: datetime, sensi
     assets = _facts(registry, now)
     by_path = index_assets(assets)
     origins = _present(store, sensitive_origins(assets, sensitive_tags))
-    walked = holdings_for(store, origins, now)
+    walked = holdings_for(store, origins, now, masking=_masking(registry))
     shares: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     for item in share_rows(registry, walked, now=now, broad_members=broad_members):
         shares.setdefault(item.origin, []).append((item.subject, item.subject, item.path))

@@ -16,7 +16,8 @@ Windows are in UTC microseconds since the epoch, ``-inf`` / ``+inf`` for unbound
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -42,6 +43,9 @@ class Held:
         arrive, leave: UTC microseconds (infinities for unbounded).
         path: ids from the origin to ``object_id`` (origin first).
         exposure: ``full`` (the value) or ``partial`` (a fragment, ``RIGHT(ssn, 4)``).
+        gaps: open intervals ``(start, end)`` inside the window when the name held nothing of
+            the origin (no lineage interval into it from a holder was open: renamed away and
+            recreated empty before a SWAP brought the data back), sorted; both ends held.
     """
 
     object_id: str
@@ -49,14 +53,23 @@ class Held:
     leave: float
     path: tuple[str, ...]
     exposure: str = "full"
+    gaps: tuple[tuple[float, float], ...] = ()
 
     def holds_during(self, first: int, last: int) -> bool:
-        """Return True when ``[first, last]`` (µs) meets the window (both ends inclusive)."""
-        return last >= self.arrive and first <= self.leave
+        """Return True when ``[first, last]`` (µs) meets the window outside its gaps (both ends inclusive)."""
+        if last < self.arrive or first > self.leave:
+            return False
+        low, high = max(first, self.arrive), min(last, self.leave)
+        return not any(start < low and high < end for start, end in self.gaps)
 
     def covers(self, first: int, last: int) -> bool:
-        """Return True when the whole of ``[first, last]`` lies in the window."""
-        return first >= self.arrive and last <= self.leave
+        """Return True when the whole of ``[first, last]`` lies in the window and meets no gap."""
+        return (first >= self.arrive and last <= self.leave
+                and not any(first < end and start < last for start, end in self.gaps))
+
+    def holds_at(self, moment: float) -> bool:
+        """Return True when the object held the data at ``moment`` (µs)."""
+        return self.holds_during(int(moment), int(moment)) if not math.isinf(moment) else False
 
 
 @dataclass(slots=True)
@@ -126,7 +139,21 @@ def column_holdings(index: ColumnIndex, origin: str, *, max_hops: int = DEFAULT_
     return out
 
 
-def under_their_names(holdings: Holdings, first_into: Mapping[str, float]) -> Holdings:
+def gaps_between(spans: Sequence[tuple[float, float]], arrive: float, leave: float) -> tuple[tuple[float, float], ...]:
+    """Return the open intervals of ``[arrive, leave]`` between two spans ``[start, end]`` that none
+    covers, sorted. Only gaps between spans: before the first and after the last the window
+    decides (a copy keeps its data after its interval's upstream is gone)."""
+    out: list[tuple[float, float]] = []
+    reach = float("-inf")
+    for start, end in sorted(spans):
+        if reach > float("-inf") and start > reach and reach < leave and start > arrive:
+            out.append((max(reach, arrive), min(start, leave)))
+        reach = max(reach, end)
+    return tuple((a, b) for a, b in out if b > a)
+
+
+def under_their_names(holdings: Holdings, first_into: Mapping[str, float],
+                      spans_into: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> Holdings:
     """Return ``holdings`` with no object holding before its name first received lineage.
 
     The walk lets an identity move (RENAME, SWAP) inherit the window of the old name: right
@@ -135,7 +162,10 @@ def under_their_names(holdings: Holdings, first_into: Mapping[str, float]) -> Ho
     and the data reached the name ``new`` at the rename. So each object's arrival is at
     least the start of the earliest lineage interval into it (``first_into``: object id
     -> UTC microseconds); a window that would then close before it opens is dropped.
-    The origin is left as it is.
+    The origin is left as it is. ``spans_into`` (object id -> ``[start, end]`` of every lineage
+    interval into it from a holder, µs): the window's stretches that none of them covers are its
+    gaps (:attr:`Held.gaps`): one window per name would otherwise count a read of the name
+    while it held an empty table, between a rename away and a SWAP back.
     """
     out = Holdings(holdings.origin)
     for source, target in ((holdings.columns, out.columns), (holdings.datasets, out.datasets)):
@@ -145,6 +175,11 @@ def under_their_names(holdings: Holdings, first_into: Mapping[str, float]) -> Ho
                 if start > held.leave:
                     continue
                 held = Held(held.object_id, start, held.leave, held.path, held.exposure)
+            spans = spans_into.get(object_id) if spans_into is not None and object_id != holdings.origin else None
+            if spans:
+                gaps = gaps_between(spans, held.arrive, held.leave)
+                if gaps:
+                    held = Held(held.object_id, held.arrive, held.leave, held.path, held.exposure, gaps)
             target[object_id] = held
     for column, held in out.columns.items():
         out.by_dataset.setdefault(dataset_of(column), []).append(held)

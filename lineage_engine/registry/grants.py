@@ -108,3 +108,14 @@ def facts_at(session: Session, at: datetime) -> list[GrantFact]:
         GrantFactRow.valid_from <= at, or_(GrantFactRow.valid_to.is_(None), GrantFactRow.valid_to > at)))
     return [GrantFact(r.privilege, r.on_kind, r.scope, r.object_id, r.grantee_kind, r.grantee, r.valid_from,
                       r.valid_to, r.origin, r.query_id) for r in rows]
+
+
+def history(session: Session, grantee_kinds: Sequence[str] | None = None) -> list[GrantFact]:
+    """Return every grant interval (ended ones too), by ``valid_from`` then id; only grants to
+    ``grantee_kinds`` when given (``("SHARE", "DATABASE ROLE")``: what a share can read through)."""
+    query = select(GrantFactRow).order_by(GrantFactRow.valid_from, GrantFactRow.id)
+    if grantee_kinds is not None:
+        query = query.where(GrantFactRow.grantee_kind.in_(list(grantee_kinds)))
+    return [GrantFact(r.privilege, r.on_kind, r.scope, r.object_id, r.grantee_kind, r.grantee, r.valid_from,
+                      r.valid_to, r.origin, r.query_id) for r in session.scalars(query)]
+

@@ -415,6 +415,20 @@ class Registry:
         with self._transaction("sync grants") as session:
             return _grants.sync(session, facts)
 
+    def grant_history(self, grantee_kinds: Sequence[str] | None = None) -> list[Any]:
+        """Return every grant interval, ended ones too (:func:`lineage_engine.registry.grants.history`)."""
+        from lineage_engine.registry import grants as _grants
+
+        with self._transaction("read grant history") as session:
+            return _grants.history(session, grantee_kinds)
+
+    def share_account_ends(self) -> list[Any]:
+        """Return when share consumer accounts ended (:func:`lineage_engine.registry.shares.account_ends`)."""
+        from lineage_engine.registry import shares as _shares
+
+        with self._transaction("read share account ends") as session:
+            return _shares.account_ends(session)
+
     def grants_at(self, at: datetime) -> list[Any]:
         """Return the grant facts holding at ``at`` (:class:`~lineage_engine.registry.grants.GrantFact`)."""
         from lineage_engine.registry import grants as _grants

@@ -122,6 +122,13 @@ def share_facts(session: Session, at: datetime) -> ShareFacts:
     return ShareFacts(frozenset(known), accounts, first)
 
 
+def account_ends(session: Session) -> list[datetime]:
+    """Return the instants at which a share's consumer account was removed (or the share dropped), sorted."""
+    rows = session.scalars(select(ShareAccountRow.valid_to).where(
+        ShareAccountRow.valid_to.is_not(None), ShareAccountRow.account != SHARE_ITSELF).distinct())
+    return sorted(r for r in rows if r is not None)
+
+
 def record_function(session: Session, st: FunctionStatement, at: datetime, query_id: str) -> int:
     """Apply a CREATE / DROP FUNCTION: an external function starts or ends at ``at``."""
     changed = 0

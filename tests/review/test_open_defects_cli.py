@@ -23,7 +23,6 @@ SHARE = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="scan --as-of (and evidence packs) leave out share egress (owner: scan)")
 def test_scan_as_of_lists_a_share_exporting_pii(tmp_path: Path) -> None:
     # Plain `scan` lists share:SH3 (egress); `scan --as-of` of an instant when it exported, or of
     # any later instant, does not: "what was exposed on 14 March" misses data sent to another account.
@@ -32,15 +31,36 @@ def test_scan_as_of_lists_a_share_exporting_pii(tmp_path: Path) -> None:
     assert "share:SH3" in now
     rows = json.loads(run_cli(config, "scan", "--as-of", "2026-05-04T09:25:00Z", "--format", "json").stdout)
     assert "share:SH3" in {row["terminal"] for row in rows}
+    # time-respecting: before the first account (09:22) the share exported nothing
+    before = json.loads(run_cli(config, "scan", "--as-of", "2026-05-04T09:21:30Z", "--format", "json").stdout)
+    assert {row["terminal"] for row in before} == {"db.s.c1.email"}
+    # the evidence pack of that instant holds the same egress path
+    run_cli(config, "evidence", "--as-of", "2026-05-04T09:25:00Z", "--out", str(tmp_path / "pack"))
+    pack = json.loads((tmp_path / "pack" / "exposure.json").read_text())
+    assert {(p["terminal"], p["kind"]) for p in pack["paths"]} == {("db.s.c1.email", "exposure"), ("share:SH3", "egress")}
 
 
-@pytest.mark.xfail(strict=True, reason="drift drops a share's first arrival once the share stopped exporting (owner: scan)")
 def test_drift_keeps_a_share_arrival_that_ended(tmp_path: Path) -> None:
     # The consumer account could read the e-mails from 09:22 to 09:30; drift lists a copy's arrival
     # even after the copy was dropped, but a share's arrival disappears when the grant is revoked.
     config = crawled(tmp_path, [*SHARE, ("09:30", "REVOKE", "revoke select on table db.s.c1 from share sh3")])
     drift = json.loads(run_cli(config, "drift", "--since", "2026-05-04", "--format", "json").stdout)
     assert ("new_egress", "share:SH3") in {(d["kind"], d["new"]) for d in drift}
+
+
+def test_drift_keeps_a_share_arrival_whose_dataset_lost_the_data(tmp_path: Path) -> None:
+    # c2 is shared (09:24) while empty, gets the e-mails at 09:25 and loses them at 09:26 (replaced
+    # without them); the grant is never revoked. The consumer could read them for that minute.
+    rows = [*SHARE[:3], ("09:22", "ALTER", "alter share sh3 add accounts = org.acct4"),
+            ("09:23", "CREATE_TABLE", "create table db.s.c2 (id int, email varchar)"),
+            ("09:24", "GRANT", "grant select on table db.s.c2 to share sh3"),
+            ("09:25", "INSERT", "insert into db.s.c2 select id, email from db.s.pii"),
+            ("09:26", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.c2 as select id from db.s.pii")]
+    config = crawled(tmp_path, rows)
+    drift = json.loads(run_cli(config, "drift", "--since", "2026-05-04", "--format", "json").stdout)
+    shared = [(d["at"], d["query_id"], d["path"]) for d in drift if d["new"] == "share:SH3"]
+    assert shared == [("2026-05-04T09:25:00+00:00", "q006", ["db.s.pii.email", "db.s.c2.email", "share:SH3"])]
+    assert json.loads(run_cli(config, "egress", "--format", "json").stdout) == []  # egress: exporting now
 
 
 def test_findings_verify_catches_a_ledger_row_edited_in_sqlite(tmp_path: Path) -> None:
@@ -68,7 +88,6 @@ def test_grants_lists_the_creating_role_as_owner(tmp_path: Path) -> None:
     assert "OWNER_ROLE" in {row["name"] for row in found}
 
 
-@pytest.mark.xfail(strict=True, reason="egress (drift's walk) counts an unload made by a role the policy masks (owner: scan/drift)")
 def test_egress_leaves_out_an_unload_of_masked_values(tmp_path: Path) -> None:
     # ANALYST sees '***' (policy mp shows clear values to ADMIN only): the stage it unloads to holds no
     # e-mail. `scan` agrees (no egress finding for it); `egress` and drift's new_egress list it.
@@ -88,7 +107,6 @@ def test_egress_leaves_out_an_unload_of_masked_values(tmp_path: Path) -> None:
     assert egress == {"@db.s.clear_stage.email"}
 
 
-@pytest.mark.xfail(strict=True, reason="access: one hull window per name counts a read in the gap before a SWAP brought the data back (owner: access windows / exposure walk)")
 def test_access_does_not_count_a_read_of_the_name_while_it_held_an_empty_table(tmp_path: Path) -> None:
     # c holds the e-mails 09:01-09:03, is renamed away, recreated empty at 09:04 (R2 reads it at 09:05),
     # and gets them back by SWAP at 09:07. `access --until 09:05:30` rightly leaves R2 out; as of now
