@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from lineage_engine.access.external_calls import call_events, find_external_calls, mentions
+from lineage_engine.access.ownership import is_ownership_text, parse_ownership
 from lineage_engine.access.share_parse import is_share_text, parse_function, parse_share
 from lineage_engine.model import LineageEvent, QuarantineEntry, QueryRecord
 
@@ -43,6 +44,12 @@ class EgressObserver:
         that cannot be read, or ``(None, None)``.
         """
         text = item.query_text or ""
+        if is_ownership_text(text):  # the creating role owns a table or view; DROP ROLE ends its grants
+            owned = parse_ownership(text, item.role_name, item.database_name, item.schema_name)
+            # a statement returned here is not searched for external calls (the crawl's contract):
+            # a CREATE that calls a live external function keeps its calls, and sets no owner
+            if owned is not None and (owned.action == "drop_role" or not self._calls_live(item)):
+                return owned, None
         if not is_share_text(text):
             return None, None
         head = text.lstrip()[:160].upper()
@@ -64,6 +71,15 @@ class EgressObserver:
                 span[1] = at
         if external and not any(s[1] is None for s in spans):
             spans.append([at, None])
+
+    def _live(self, at: datetime) -> list[str]:
+        return [f for f, spans in self._functions.items()
+                if any(s[0] <= at and (s[1] is None or s[1] > at) for s in spans)]
+
+    def _calls_live(self, item: QueryRecord) -> bool:
+        """Return True when ``item`` may call an external function in force at its END_TIME."""
+        live = self._live(item.end_time)
+        return bool(live) and mentions(item.query_text or "", {f.rsplit(".", 1)[-1] for f in live})
 
     def calls(self, item: QueryRecord, dialect: str = "snowflake", functions: Any = None) -> list[LineageEvent]:
         """Return the lineage events of the external functions ``item`` calls (in force at its END_TIME).

@@ -41,6 +41,8 @@ class GrantStatement:
         object_id: dataset id (lower-case), schema/database id, or role name (upper-case).
         grantee_kind: one of :data:`GRANTEE_KINDS`.
         grantee: upper-case name.
+        current_grants: ``revoke`` / ``copy`` for ``GRANT OWNERSHIP … {REVOKE | COPY} CURRENT
+            GRANTS`` (the other grants on the object end / stay); "" otherwise.
     """
 
     action: str
@@ -50,6 +52,7 @@ class GrantStatement:
     object_id: str
     grantee_kind: str
     grantee: str
+    current_grants: str = ""
 
 
 def is_grant_text(text: str) -> bool:
@@ -151,4 +154,6 @@ def _grantee(action: str, privileges: tuple[str, ...], kind: str, scope: str, ob
         i += 2
     if i >= len(tokens):
         return None
-    return GrantStatement(action, privileges, kind, scope, object_id, grantee_kind, _ident(tokens[i]))
+    tail = up[i + 1:i + 4]
+    current = tail[0].lower() if tail[1:] == ["CURRENT", "GRANTS"] and tail[0] in ("REVOKE", "COPY") else ""
+    return GrantStatement(action, privileges, kind, scope, object_id, grantee_kind, _ident(tokens[i]), current)

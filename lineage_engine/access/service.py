@@ -494,7 +494,8 @@ def grant_adjuster(registry: Any, *, broad_members: int) -> Any:
     """Return the scan's ``adjust`` hook (issue 14 §3): each open path's note lists who can read its
     terminal, and a terminal readable by ``PUBLIC`` or a broad role raises the severity one level.
 
-    Without any grant fact at the scan's instant the paths are left as they are (nothing known).
+    Without any grant fact at the scan's instant other than OWNERSHIP (the creating roles' own,
+    known from every CREATE) the paths are left as they are: who else can read is not known.
     """
     from dataclasses import replace as _replace
 
@@ -503,7 +504,7 @@ def grant_adjuster(registry: Any, *, broad_members: int) -> Any:
 
     def adjust(paths: list[Any], now: datetime) -> list[Any]:
         facts = registry.grants_at(now)
-        if not facts:
+        if not any(f.privilege != "OWNERSHIP" for f in facts):
             return paths
         out = []
         for path in paths:

@@ -41,10 +41,16 @@ def _key(row: Any) -> tuple[str, ...]:
     return (row.privilege, row.on_kind, row.scope, row.object_id, row.grantee_kind, row.grantee)
 
 
-def record_statements(session: Session, statements: Sequence[tuple[GrantStatement, datetime, str]]) -> int:
-    """Apply GRANT / REVOKE statements in order (statement, END_TIME, query id); return facts changed."""
+def record_statements(session: Session, statements: Sequence[tuple[Any, datetime, str]]) -> int:
+    """Apply GRANT / REVOKE statements (and ownership statements: :mod:`lineage_engine.access.ownership`)
+    in order (statement, END_TIME, query id); return facts changed."""
     changed = 0
     for statement, at, query_id in statements:
+        if not hasattr(statement, "privileges"):  # an OwnershipStatement
+            changed += record_ownership(session, statement, at, query_id)
+            continue
+        if statement.action == "grant" and "OWNERSHIP" in statement.privileges:
+            changed += _transfer(session, statement, at)
         for privilege in statement.privileges:
             if statement.action == "grant":
                 changed += _grant(session, statement, privilege, at, query_id)
@@ -119,3 +125,112 @@ def history(session: Session, grantee_kinds: Sequence[str] | None = None) -> lis
     return [GrantFact(r.privilege, r.on_kind, r.scope, r.object_id, r.grantee_kind, r.grantee, r.valid_from,
                       r.valid_to, r.origin, r.query_id) for r in session.scalars(query)]
 
+
+OWNERSHIP = "OWNERSHIP"
+ROLE_KINDS = ("ROLE", "DATABASE ROLE", "APPLICATION ROLE")
+
+
+def _open_ownership(session: Session, object_id: str, at: datetime, scope: str = "object") -> list[GrantFactRow]:
+    return list(session.scalars(select(GrantFactRow).where(
+        GrantFactRow.privilege == OWNERSHIP, GrantFactRow.scope == scope, GrantFactRow.object_id == object_id,
+        GrantFactRow.origin == "query_history", GrantFactRow.valid_to.is_(None), GrantFactRow.valid_from <= at)))
+
+
+def _transfer(session: Session, st: GrantStatement, at: datetime) -> int:
+    """``GRANT OWNERSHIP``: the previous owner's OWNERSHIP ends (``ALL … IN``: of every object in the
+    container, and of the container's earlier ALL grant); ``REVOKE CURRENT GRANTS``: the other
+    grants on the object end too. A FUTURE ownership grant ends the earlier FUTURE one only."""
+    changed = 0
+    if st.scope == "future":
+        rows = _open_ownership(session, st.object_id, at, "future")
+    elif st.scope == "all":
+        prefix = st.object_id + "."
+        rows = [*_open_ownership(session, st.object_id, at, "all"), *session.scalars(select(GrantFactRow).where(
+            GrantFactRow.privilege == OWNERSHIP, GrantFactRow.scope == "object",
+            GrantFactRow.object_id.startswith(prefix, autoescape=True), GrantFactRow.origin == "query_history",
+            GrantFactRow.valid_to.is_(None), GrantFactRow.valid_from <= at))]
+    else:
+        rows = _open_ownership(session, st.object_id, at)
+    for row in rows:
+        if (row.grantee_kind, row.grantee) != (st.grantee_kind, st.grantee) and row.valid_from < at:
+            row.valid_to = at
+            changed += 1
+    if getattr(st, "current_grants", "") == "revoke" and st.scope == "object":
+        for row in session.scalars(select(GrantFactRow).where(
+                GrantFactRow.object_id == st.object_id, GrantFactRow.scope == "object",
+                GrantFactRow.privilege != OWNERSHIP, GrantFactRow.on_kind != "ROLE",
+                GrantFactRow.origin == "query_history", GrantFactRow.valid_to.is_(None),
+                GrantFactRow.valid_from < at)):
+            row.valid_to = at
+            changed += 1
+    return changed
+
+
+def _future_owner(session: Session, object_id: str, at: datetime) -> GrantFactRow | None:
+    """Return the FUTURE ownership grant covering a new object: on its schema, else its database."""
+    parts = object_id.split(".")
+    schema, database = ".".join(parts[:2]), parts[0]
+    rows = list(session.scalars(select(GrantFactRow).where(
+        GrantFactRow.privilege == OWNERSHIP, GrantFactRow.scope == "future",
+        GrantFactRow.object_id.in_([schema, database]), GrantFactRow.origin == "query_history",
+        GrantFactRow.valid_to.is_(None), GrantFactRow.valid_from <= at)))
+    if not rows:
+        return None
+    return max(rows, key=lambda r: (r.object_id == schema, r.valid_from))  # the schema's wins
+
+
+def record_ownership(session: Session, st: Any, at: datetime, query_id: str) -> int:
+    """Apply an :class:`~lineage_engine.access.ownership.OwnershipStatement` at ``at``; return facts changed.
+
+    ``create``: the creating role (or the grantee of a FUTURE ownership grant on the schema or
+    database) owns the object from ``at``; an earlier owner's OWNERSHIP ends, the same owner's
+    continues (a dbt ``CREATE OR REPLACE`` every run adds nothing). ``create_keep``: the same,
+    unless the object has an owner. ``drop_role``: every open grant to the role and of the role
+    ends at ``at``; its OWNERSHIP facts pass to the role that dropped it.
+    """
+    changed = 0
+    if st.action == "drop_role":
+        owned: list[GrantFactRow] = []
+        for row in session.scalars(select(GrantFactRow).where(
+                GrantFactRow.valid_to.is_(None), GrantFactRow.valid_from < at,
+                or_((GrantFactRow.grantee_kind == "ROLE") & (GrantFactRow.grantee == st.object_id),
+                    (GrantFactRow.on_kind == "ROLE") & (GrantFactRow.object_id == st.object_id)))):
+            row.valid_to = at
+            changed += 1
+            if row.privilege == OWNERSHIP and row.grantee == st.object_id:
+                owned.append(row)
+        session.flush()
+        if st.role and st.role != st.object_id:
+            for row in owned:
+                changed += _own(session, row.on_kind, row.scope, row.object_id, "ROLE", st.role, at, query_id)
+        session.flush()
+        return changed
+    open_rows = _open_ownership(session, st.object_id, at)
+    if st.action == "create_keep" and open_rows:
+        return 0
+    future = _future_owner(session, st.object_id, at)
+    kind, owner = (future.grantee_kind, future.grantee) if future is not None else ("ROLE", st.role)
+    if any((r.grantee_kind, r.grantee) == (kind, owner) for r in open_rows):
+        return 0  # the same owner: the interval goes on
+    for row in open_rows:
+        if row.valid_from < at:
+            row.valid_to = at
+            changed += 1
+    changed += _own(session, "TABLE", "object", st.object_id, kind, owner, at, query_id)
+    session.flush()
+    return changed
+
+
+def _own(session: Session, on_kind: str, scope: str, object_id: str, grantee_kind: str, grantee: str,
+         at: datetime, query_id: str) -> int:
+    exists = session.scalars(select(GrantFactRow).where(
+        GrantFactRow.privilege == OWNERSHIP, GrantFactRow.on_kind == on_kind, GrantFactRow.scope == scope,
+        GrantFactRow.object_id == object_id, GrantFactRow.grantee_kind == grantee_kind,
+        GrantFactRow.grantee == grantee, GrantFactRow.origin == "query_history",
+        or_(GrantFactRow.valid_to.is_(None), GrantFactRow.valid_from == at))).first()
+    if exists is not None:
+        return 0
+    session.add(GrantFactRow(privilege=OWNERSHIP, on_kind=on_kind, scope=scope, object_id=object_id,
+                             grantee_kind=grantee_kind, grantee=grantee, valid_from=at, valid_to=None,
+                             origin="query_history", query_id=query_id))
+    return 1

@@ -89,17 +89,19 @@ def test_grants_command_answers_as_of_an_instant(tmp_path: Path) -> None:
     history = tmp_path / "history.jsonl"
     history.write_text("".join(HISTORY), encoding="utf-8")
     config = crawled_installation(tmp_path, history, REGISTRY)
-    assert _who(config, "2026-11-02T08:00:00Z") == set()
-    assert _who(config, "2026-11-02T12:00:00Z") == {("role", "ANALYST", ""), ("user", "ALICE", "")}
-    assert _who(config, "2026-11-03T12:00:00Z") == {("role", "ANALYST", ""), ("user", "ALICE", ""),
+    owner = ("role", "SECURITYADMIN", "")  # the role that created the table owns it (OWNERSHIP)
+    assert _who(config, "2026-11-01T07:00:00Z") == set()  # before the CREATE
+    assert _who(config, "2026-11-02T08:00:00Z") == {owner}
+    assert _who(config, "2026-11-02T12:00:00Z") == {owner, ("role", "ANALYST", ""), ("user", "ALICE", "")}
+    assert _who(config, "2026-11-03T12:00:00Z") == {owner, ("role", "ANALYST", ""), ("user", "ALICE", ""),
                                                     ("role", "PUBLIC", "yes"), ("everyone", "PUBLIC", "yes")}
-    after = {("role", "ANALYST", ""), ("share", "PARTNER_SHARE", "")}
+    after = {owner, ("role", "ANALYST", ""), ("share", "PARTNER_SHARE", "")}
     assert _who(config, "2026-11-06") == after  # PUBLIC revoked, ALICE's role revoked, shared out
     quarantined = run_cli(config, "quarantine", "--format", "json").stdout
     assert "g7" in quarantined and "GRANT/REVOKE statement not understood" in quarantined
     run_cli(config, "crawl", "--reset-watermark", "--yes")  # a replay changes nothing
     assert _who(config, "2026-11-06") == after and _who(config, "2026-11-02T12:00:00Z") == {
-        ("role", "ANALYST", ""), ("user", "ALICE", "")}
+        owner, ("role", "ANALYST", ""), ("user", "ALICE", "")}
     bad = run_cli(config, "grants", "--object", "db.raw.custmers", check=False)
     assert bad.returncode == 2 and "db.raw.customers" in bad.stderr
 
@@ -126,6 +128,6 @@ def test_findings_list_who_can_read_the_terminal_and_public_raises_severity(tmp_
     run_cli(config, "scan")
     found = {f["terminal"]: f for f in json.loads(run_cli(config, "findings", "--format", "json").stdout)}
     open_copy, team_copy = found["db.marts.open_copy.email"], found["db.marts.team_copy.email"]
-    assert team_copy["severity"] == "HIGH" and "readable by roles ANALYST; users ALICE" in team_copy["note"]
+    assert team_copy["severity"] == "HIGH" and "readable by roles ANALYST, SECURITYADMIN; users ALICE" in team_copy["note"]
     assert open_copy["severity"] == "CRITICAL"  # pii_exposure HIGH, one level up: PUBLIC can read it
     assert "severity raised one level: readable by PUBLIC" in open_copy["note"]

@@ -77,7 +77,6 @@ def test_findings_verify_catches_a_ledger_row_edited_in_sqlite(tmp_path: Path) -
     assert run_cli(forged / config.name, "findings", "verify", check=False).returncode == 1
 
 
-@pytest.mark.xfail(strict=True, reason="grants: the role that created a table owns it (OWNERSHIP), not listed (owner: grants)")
 def test_grants_lists_the_creating_role_as_owner(tmp_path: Path) -> None:
     # Snowflake: an object is owned by the role that created it (OWNERSHIP: full access, SELECT included).
     rows = [("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)",
@@ -86,6 +85,32 @@ def test_grants_lists_the_creating_role_as_owner(tmp_path: Path) -> None:
     config = crawled(tmp_path, rows)
     found = json.loads(run_cli(config, "grants", "--object", "db.s.pii", "--format", "json").stdout)
     assert "OWNER_ROLE" in {row["name"] for row in found}
+
+
+def _readers(config: Path, at: str | None = None) -> set[tuple[str, str, str]]:
+    args = ["grants", "--object", "db.s.pii", "--format", "json", *(["--as-of", at] if at else [])]
+    return {(r["kind"], r["name"], r["privilege"]) for r in json.loads(run_cli(config, *args).stdout)}
+
+
+def test_grant_ownership_transfers_and_drop_role_ends_grants(tmp_path: Path) -> None:
+    # Snowflake: GRANT OWNERSHIP moves the object's OWNERSHIP to the new role (REVOKE CURRENT GRANTS
+    # also ends the other grants on it); DROP ROLE r ends every grant to and of r, and what r owned
+    # passes to the role that dropped it. A CREATE OR REPLACE by the same role changes no owner.
+    as_role = lambda role: {"user_name": "U", "role_name": role}  # noqa: E731
+    rows = [("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)", as_role("OWNER_ROLE")),
+            ("09:01", "GRANT", "grant select on table db.s.pii to role analyst"),
+            ("09:02", "GRANT", "grant role analyst to user alice"),
+            ("09:03", "CREATE_TABLE", "create or replace table db.s.pii (id int, email varchar)", as_role("OWNER_ROLE")),
+            ("09:05", "GRANT", "grant ownership on table db.s.pii to role steward revoke current grants"),
+            ("09:06", "GRANT", "grant select on table db.s.pii to role auditor"),
+            ("09:08", "DROP_ROLE", "drop role auditor", as_role("SECURITYADMIN")),
+            ("09:09", "DROP_ROLE", "drop role steward", as_role("SECURITYADMIN"))]
+    config = crawled(tmp_path, rows)
+    assert _readers(config, "2026-05-04T09:04:00Z") == {
+        ("role", "OWNER_ROLE", "OWNERSHIP"), ("role", "ANALYST", "SELECT"), ("user", "ALICE", "SELECT")}
+    assert _readers(config, "2026-05-04T09:07:00Z") == {
+        ("role", "STEWARD", "OWNERSHIP"), ("role", "AUDITOR", "SELECT")}
+    assert _readers(config) == {("role", "SECURITYADMIN", "OWNERSHIP")}
 
 
 def test_egress_leaves_out_an_unload_of_masked_values(tmp_path: Path) -> None:
