@@ -29,8 +29,10 @@ from lineage_engine.access.answer import AccessRow
 from lineage_engine.access.windows import Holdings
 from lineage_engine.model import EdgeRow, dataset_of
 
-EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:", "extfn:")
-"""Ids of objects outside the account (stages, buckets, URLs, outbound shares, external functions)."""
+EGRESS_PREFIXES = ("@", "s3://", "gcs://", "gs://", "azure://", "https://", "http://", "share:", "extfn:",
+                   "replication:")
+"""Ids of objects outside the account (stages, buckets, URLs, outbound shares, external functions,
+databases replicated to other accounts)."""
 
 EXTERNAL_FUNCTION_PREFIX = "extfn:"
 """Id prefix of an external function's destination dataset (:mod:`.external_calls`)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from lineage_engine.access.external_calls import call_events, find_external_calls, mentions
 from lineage_engine.access.ownership import is_ownership_text, parse_ownership
+from lineage_engine.access.replication import is_replication_text, parse_replication
 from lineage_engine.access.share_parse import is_share_text, parse_function, parse_share
 from lineage_engine.model import LineageEvent, QuarantineEntry, QueryRecord
 
@@ -44,6 +45,10 @@ class EgressObserver:
         that cannot be read, or ``(None, None)``.
         """
         text = item.query_text or ""
+        if is_replication_text(text):  # a database replicated to other accounts: egress of all of it
+            replicated = parse_replication(text)
+            if replicated is not None:
+                return replicated, None
         if is_ownership_text(text):  # the creating role owns a table or view; DROP ROLE ends its grants
             owned = parse_ownership(text, item.role_name, item.database_name, item.schema_name)
             # a statement returned here is not searched for external calls (the crawl's contract):

@@ -334,9 +334,11 @@ def egress_rows(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
                             ended_shares=False):
         if item.kind == "new_egress":
             kind = ("share" if item.subject.startswith("share:") else
+                    "replication" if item.subject.startswith("replication:") else
                     "function" if item.subject.startswith(EXTERNAL_FUNCTION_PREFIX) else "unload")
             rows.append({"origin": item.origin, "kind": kind, "destination": item.subject,
-                         "held_in": item.path[-2] if kind == "share" and len(item.path) > 1 else item.subject,
+                         "held_in": item.path[-2] if kind in ("share", "replication") and len(item.path) > 1
+                         else item.subject,
                          "path": item.path, "since": item.at, "query_id": item.query_id, "user": item.user,
                          "role": item.role})
     rows.sort(key=lambda r: (r["origin"], r["kind"], r["destination"]))
@@ -364,6 +366,7 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
     when already read (else read here).
     """
     from lineage_engine.access.readers import who_can_read
+    from lineage_engine.access.replication import destination_of
 
     facts = registry.grants_at(now) if facts is None else facts
     if not any(f.grantee_kind == "SHARE" for f in facts):
@@ -383,7 +386,7 @@ def share_rows(registry: Any, holdings: Sequence[Holdings], *, now: datetime,
                 if reader.kind != "share" or reader.name in seen or not shares.exporting(reader.name):
                     continue
                 seen.add(reader.name)
-                subject = f"share:{reader.name}"
+                subject = destination_of(reader.name) or f"share:{reader.name}"
                 at, query = (reader.since, reader.query_id) if reader.since is not None else (now, "")
                 first_account = shares.first_account.get(reader.name)
                 if first_account is not None and first_account[0] > at:

@@ -46,6 +46,9 @@ def record_statements(session: Session, statements: Sequence[tuple[Any, datetime
     in order (statement, END_TIME, query id); return facts changed."""
     changed = 0
     for statement, at, query_id in statements:
+        if getattr(statement, "databases", None) is not None:  # a ReplicationStatement
+            changed += record_replication(session, statement, at, query_id)
+            continue
         if not hasattr(statement, "privileges"):  # an OwnershipStatement
             changed += record_ownership(session, statement, at, query_id)
             continue
@@ -124,6 +127,29 @@ def history(session: Session, grantee_kinds: Sequence[str] | None = None) -> lis
         query = query.where(GrantFactRow.grantee_kind.in_(list(grantee_kinds)))
     return [GrantFact(r.privilege, r.on_kind, r.scope, r.object_id, r.grantee_kind, r.grantee, r.valid_from,
                       r.valid_to, r.origin, r.query_id) for r in session.scalars(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class _ShareGrant:
+    """``GRANT SELECT ON ALL TABLES IN DATABASE db TO SHARE s`` (the shape :func:`_grant` reads)."""
+
+    object_id: str
+    grantee: str
+    on_kind: str = "DATABASE"
+    scope: str = "all"
+    grantee_kind: str = "SHARE"
+
+
+def record_replication(session: Session, st: Any, at: datetime, query_id: str) -> int:
+    """Apply a :class:`~lineage_engine.access.replication.ReplicationStatement`: its databases are granted
+    (``SELECT`` on all their tables) to its pseudo share, and its accounts are the share's consumers."""
+    from lineage_engine.registry.shares import record_share
+
+    changed = record_share(session, st, at, query_id)
+    for database in st.databases:
+        changed += _grant(session, _ShareGrant(database, st.share), "SELECT", at, query_id)  # type: ignore[arg-type]
+    session.flush()
+    return changed
 
 
 OWNERSHIP = "OWNERSHIP"
