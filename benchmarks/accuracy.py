@@ -67,6 +67,12 @@ KNOWN: dict[str, tuple[str, str]] = {
     "sqll:column/test_column_select_function::test_column_with_ctas_and_func#1": (
         "design", "issue 10: if(col1 IS NOT NULL, 1, NULL): col1 only chooses a constant, INDIRECT (README, "
         "Exposure semantics)"),
+    "sqll:column/test_column_select_from_subquery::test_window_function_in_subquery#1": (
+        "design", "a window's PARTITION BY / ORDER BY keys choose rows and their order, no value of theirs reaches "
+        "row_number(): INDIRECT (README, Lineage semantics; OpenLineage INDIRECT/WINDOW); the corpus counts them"),
+    "sqll:column/test_column_select_function::test_select_column_using_window_function": (
+        "design", "a window's PARTITION BY / ORDER BY keys choose rows and their order, no value of theirs reaches "
+        "the result: INDIRECT (README, Lineage semantics; OpenLineage INDIRECT/WINDOW); the corpus counts them"),
     "sqll:column/test_column_select_function::test_select_column_using_function#": (
         "design", "count(*) counts rows and carries no column (README, Lineage semantics); the corpus expects "
         "'tab2.* -> count(*)'"),

@@ -35,7 +35,7 @@ _KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 _LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp.Null, exp.Boolean, exp.Placeholder)
 # How an expression node class changes a column's transform, decided once per class.
-_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE = range(11)
+_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN = range(13)
 _KINDS: dict[type, int] = {}
 # BigQuery pseudo-columns: the shard suffix of a wildcard table and ingestion-time partitions
 # (BigQuery docs, "Querying multiple tables using a wildcard table", "Partitioned tables").
@@ -113,13 +113,28 @@ class ExpressionColumns:
                 _add(out, output.deps, level)
             return
         if kind == _WINDOW:
+            # PARTITION BY and ORDER BY choose which rows a window function sees and in which
+            # order: no value of theirs reaches the result (OpenLineage: INDIRECT, WINDOW).
             self._walk(node.this, level, scope, env, out, aliases)
-            inner = along(level, EXPRESSION)
+            chooses = along(level, CONDITION)
             for part in node.args.get("partition_by") or ():
-                self._walk(part, inner, scope, env, out, aliases)
+                self._walk(part, chooses, scope, env, out, aliases)
             order = node.args.get("order")
             if order is not None:
-                self._walk(order, inner, scope, env, out, aliases)
+                self._walk(order, chooses, scope, env, out, aliases)
+            return
+        if kind == _WITHIN:  # ARRAY_AGG(x) WITHIN GROUP (ORDER BY k): the aggregate, then its order
+            self._walk(node.this, level, scope, env, out, aliases)
+            order = node.args.get("expression")
+            if order is not None:
+                self._walk(order, level, scope, env, out, aliases)
+            return
+        if kind == _ORDER:  # LISTAGG(x, ',') WITHIN GROUP (ORDER BY k): k orders the values (INDIRECT)
+            if node.this is not None:
+                self._walk(node.this, level, scope, env, out, aliases)
+            chooses = along(level, CONDITION)
+            for key in node.expressions:
+                self._walk(key, chooses, scope, env, out, aliases)
             return
         if kind == _FUNCTION or kind == _AGGREGATE:
             level = along(level, self.is_masking.transform_of(node))
@@ -242,7 +257,11 @@ def _kind_of(cls: type) -> int:
         return _KEEP
     if issubclass(cls, (exp.Anonymous, exp.Dot)):
         return _NAMED
-    if issubclass(cls, (exp.AggFunc, exp.WithinGroup)):
+    if issubclass(cls, exp.WithinGroup):
+        return _WITHIN
+    if issubclass(cls, exp.Order):
+        return _ORDER
+    if issubclass(cls, exp.AggFunc):
         return _AGGREGATE
     if issubclass(cls, (exp.Case, exp.If)):
         return _BRANCHES

@@ -28,7 +28,9 @@ nothing, never an error. Policy names are kept without database and schema, lowe
 where each role test is ``CURRENT_ROLE() IN ('R', …)``, ``CURRENT_ROLE() = 'R'``,
 ``IS_ROLE_IN_SESSION('R')`` (or an ``OR`` of them), each ``THEN`` returns the first argument
 unchanged (clear) or something that does not read it (masked), and the ``ELSE`` does not
-read it. The roles of the clear branches are the policy's clear roles. Any other body (a
+read it. The roles of the clear branches are the policy's clear roles. A clear branch
+tested with ``IS_ROLE_IN_SESSION`` is not understood: it admits every role that inherits
+the named one and the session's secondary roles, which ``ROLE_NAME`` does not tell. Any other body (a
 function call, a lookup table, a default that shows the value) is not understood: a copy
 made through it counts as clear (over-report, never under).
 """
@@ -429,6 +431,8 @@ def _read_body(text: str, arg: str | None) -> tuple[bool, tuple[str, ...]]:
             return False, ()
         then = branch.args.get("true")
         if is_arg(then):
+            if _by_hierarchy(branch.this):
+                return False, ()
             clear.update(roles)
         elif reads_arg(then):
             return False, ()
@@ -459,6 +463,17 @@ def _role_test(node: exp.Expr | None) -> set[str] | None:
         if len(values) == 1 and isinstance(values[0], exp.Literal) and values[0].is_string:
             return {values[0].this.upper()}
     return None
+
+
+def _by_hierarchy(node: exp.Expr) -> bool:
+    """Say whether a role test admits roles other than those it names.
+
+    ``IS_ROLE_IN_SESSION('R')`` is true for every active role that inherits ``R`` and for
+    the session's secondary roles (Snowflake "IS_ROLE_IN_SESSION"), which the query
+    history's ``ROLE_NAME`` (the primary role) does not tell: a copy by any role may have
+    read clear values.
+    """
+    return any(n.name.upper() == "IS_ROLE_IN_SESSION" for n in node.find_all(exp.Anonymous))
 
 
 def _is_current_role(node: exp.Expr | None) -> bool:

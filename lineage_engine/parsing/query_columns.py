@@ -71,7 +71,7 @@ class QueryColumns(ExpressionColumns):
         if isinstance(node, exp.SetOperation):
             left = self.query(node.this, env, parent)
             right = self.query(node.expression, env, parent)
-            return _union(left, right)
+            return _union_by_name(left, right) if node.args.get("by_name") else _union(left, right)
         if isinstance(node, (exp.Subquery, exp.Paren)):
             return self.query(node.this, env, parent)
         if isinstance(node, exp.Values):
@@ -364,6 +364,24 @@ def _union(left: list[Output], right: list[Output]) -> list[Output]:
     merged = [Output(o.name, dict(o.deps)) for o in left]
     for i, other in enumerate(right[: len(merged)]):
         merge_deps(merged[i].deps, other.deps)
+    return merged
+
+
+def _union_by_name(left: list[Output], right: list[Output]) -> list[Output]:
+    """Combine ``UNION [ALL] BY NAME`` outputs: columns match by name, not position.
+
+    A name only on the right is a new column after the left's (Snowflake "Set operators": the
+    queries may select different columns; the missing ones are NULL). An unexpanded star
+    (``*``) matches only a star: its columns are unknown, so it stays a column of its own.
+    """
+    merged = [Output(o.name, dict(o.deps)) for o in left]
+    by_name = {o.name: o for o in merged}
+    for other in right:
+        same = by_name.get(other.name)
+        if same is None:
+            same = by_name[other.name] = Output(other.name, {})
+            merged.append(same)
+        merge_deps(same.deps, other.deps)
     return merged
 
 

@@ -15,7 +15,8 @@ column. Ranked from least to most revealing (the rank is the index in
   ``LISTAGG``, ``ARRAY_AGG``, ``OBJECT_AGG``, ``MODE``, and every aggregate that is not
   counting: ``SUM``, ``AVG``... over-report rather than under).
 * ``expression`` (4): computed from (arithmetic, string functions, a variant path, a
-  CASE/IFF branch, a window's PARTITION/ORDER key).
+  CASE/IFF branch). A window's PARTITION BY / ORDER BY key and the ORDER BY of a
+  ``WITHIN GROUP`` only choose rows and their order: INDIRECT, like a filter.
 * ``identity`` (5): copied as is; a bare column, its alias, a ``CAST``/``::`` of it.
 * ``unmasked`` (6): the value passed through an unmasking function (``DETOKENIZE``,
   ``DECRYPT``...): a value masked upstream is clear again.
