@@ -5,8 +5,9 @@ statement text, the Snowflake DDL that governs columns (documented in Snowflake'
 ``ALTER TABLE … ALTER COLUMN``, ``ALTER TABLE``, ``ALTER VIEW`` and ``CREATE MASKING
 POLICY`` reference pages):
 
-* ``ALTER TABLE|VIEW t MODIFY|ALTER [COLUMN] c SET MASKING POLICY p [USING (...)] [FORCE]``
-  and ``… UNSET MASKING POLICY``, several columns comma-separated; a policy in a column
+* ``ALTER [DYNAMIC|ICEBERG|EXTERNAL|HYBRID] TABLE|[MATERIALIZED] VIEW t MODIFY|ALTER [COLUMN] c SET
+  MASKING POLICY p [USING (...)] [FORCE]`` and ``… UNSET MASKING POLICY``, several columns
+  comma-separated; a policy in a column
   definition, ``CREATE [OR REPLACE] TABLE|VIEW t (c type [WITH] MASKING POLICY p, …)``;
 * ``ALTER TABLE|VIEW t [MODIFY|ALTER [COLUMN] c] SET TAG a = 'v' [, …]`` / ``UNSET TAG a [, …]``;
 * ``ALTER TABLE|VIEW t ADD ROW ACCESS POLICY p ON (c, …)`` / ``DROP ROW ACCESS POLICY p`` /
@@ -17,7 +18,9 @@ POLICY`` reference pages):
 * ``CREATE [OR REPLACE] MASKING POLICY [IF NOT EXISTS] p AS (val type, …) RETURNS type ->
   body`` and ``ALTER MASKING POLICY p SET BODY -> body``: of the body only the roles that
   see the value in clear are kept, and whether the body was understood (never other
-  literals); ``DROP MASKING POLICY p``.
+  literals); ``DROP MASKING POLICY p``; ``ALTER MASKING POLICY p RENAME TO q`` makes ``p``'s
+  body not understood from then on (its columns keep the policy, whose later bodies are
+  stated under ``q``).
 
 sqlglot 30 parses none of these statements into an AST (they become opaque commands), so
 the statements are read from sqlglot's Snowflake **tokens** (quoting and string rules are
@@ -52,6 +55,9 @@ _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"
 _CREATE_WORDS = frozenset({"OR", "REPLACE", "ALTER", "TEMPORARY", "TEMP", "VOLATILE", "TRANSIENT", "SECURE",
                            "RECURSIVE", "MATERIALIZED", "LOCAL", "GLOBAL", "ICEBERG", "HYBRID", "DYNAMIC"})
 """Words between CREATE and TABLE|VIEW (``CREATE OR REPLACE SECURE VIEW``)."""
+
+_TABLE_KINDS = ("DYNAMIC", "ICEBERG", "EXTERNAL", "HYBRID", "EVENT")
+"""Words of ``ALTER <kind> TABLE`` whose columns take masking policies and tags like a table's."""
 
 TAG_VALUE_MAX = 256
 """Longest tag value kept, in characters."""
@@ -222,7 +228,8 @@ class _Collector:
 
     def statement(self, tokens: list[Token]) -> None:
         cur = _Cursor(tokens)
-        if cur.accept("ALTER", "TABLE") or cur.accept("ALTER", "VIEW") or cur.accept("ALTER", "MATERIALIZED", "VIEW"):
+        if cur.accept("ALTER", "TABLE") or cur.accept("ALTER", "VIEW") or cur.accept("ALTER", "MATERIALIZED", "VIEW") \
+                or any(cur.accept("ALTER", kind, "TABLE") for kind in _TABLE_KINDS):
             cur.accept("IF", "EXISTS")
             parts = cur.name()
             target = self.dataset(parts) if parts else None
@@ -245,6 +252,10 @@ class _Collector:
             parts = cur.name()
             if parts and cur.accept("SET", "BODY"):
                 self.body(cur, _policy_name(parts), None)
+            elif parts and cur.accept("RENAME", "TO"):
+                # The columns keep the policy (now under the new name), and a later SET BODY names the
+                # new one: what the old name's columns show from here on is not known from the text.
+                self.bodies.append(PolicyBody(_policy_name(parts), False, ()))
         elif cur.accept("DROP", "MASKING", "POLICY"):
             cur.accept("IF", "EXISTS")
             parts = cur.name()

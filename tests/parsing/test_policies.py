@@ -16,6 +16,9 @@ def _changes(text: str) -> list[PolicyChange]:
     "alter table raw.customers alter email set masking policy EMAIL_MASK force",
     "ALTER TABLE IF EXISTS db.raw.customers MODIFY COLUMN email SET MASKING POLICY email_mask USING (email, vip)",
     'ALTER VIEW "DB"."RAW".customers ALTER COLUMN EMAIL SET MASKING POLICY email_mask',
+    "ALTER DYNAMIC TABLE customers MODIFY COLUMN email SET MASKING POLICY email_mask",
+    "alter iceberg table if exists customers alter column email set masking policy email_mask",
+    "ALTER MATERIALIZED VIEW customers MODIFY COLUMN email SET MASKING POLICY email_mask",
 ])
 def test_set_masking_policy_forms(text: str) -> None:
     target = "db.raw.customers.email"
@@ -71,6 +74,12 @@ def test_policy_bodies_keep_only_roles(body: str, understood: bool, roles: tuple
     found = extract_policies(text)
     assert found == PolicyStatements(bodies=(PolicyBody("email_mask", understood, roles),))
     assert "MASKED" not in repr(found) and "x'" not in repr(found)
+
+
+def test_renamed_policy_body_is_no_longer_known() -> None:
+    # the columns keep the policy under its old name; later bodies are stated under the new one
+    assert extract_policies("ALTER MASKING POLICY IF EXISTS gov.m RENAME TO gov.m2").bodies == (
+        PolicyBody("m", False, ()),)
 
 
 def test_alter_and_drop_policy() -> None:
