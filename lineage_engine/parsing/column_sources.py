@@ -191,6 +191,31 @@ class Scope:
             if name and name not in self.relations:
                 self.alternates.setdefault(name, relation)
 
+    def positional(self, position: int, qualifier: str = "") -> Deps:
+        """Resolve Snowflake's ``$2`` / ``t.$2``: the column at 1-based ``position`` of relation
+        ``qualifier``, or of the FROM clause's relations taken in order.
+
+        Past a relation whose columns are unknown (or an unexpanded star) the position cannot be
+        counted: the column may be any of that relation's or a later one's (their stars).
+        """
+        if qualifier:
+            relation = self.qualified(qualifier)
+            relations = [relation] if relation is not None else []
+        else:
+            relations = list(self.relations.values())
+        offset = position - 1
+        for i, relation in enumerate(relations):
+            names = relation.names()
+            if names is None or "*" in names[: offset + 1]:
+                unknown: Deps = {}
+                for later in relations[i:]:
+                    merge_deps(unknown, later.star())
+                return unknown
+            if offset < len(names):
+                return relation.lookup(names[offset])
+            offset -= len(names)
+        return {}
+
     def qualified(self, qualifier: str) -> Relation | None:
         """Return the relation a column qualifier names here or in an enclosing scope."""
         scope: Scope | None = self

@@ -35,7 +35,7 @@ _KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 _LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp.Null, exp.Boolean, exp.Placeholder)
 # How an expression node class changes a column's transform, decided once per class.
-_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN = range(13)
+_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN, _POSITION = range(14)
 _KINDS: dict[type, int] = {}
 # BigQuery pseudo-columns: the shard suffix of a wildcard table and ingestion-time partitions
 # (BigQuery docs, "Querying multiple tables using a wildcard table", "Partitioned tables").
@@ -81,7 +81,7 @@ class ExpressionColumns:
     def expression(self, node: exp.Expr, scope: Scope, env: dict[str, Any], *, aliases: bool = False) -> Deps:
         """Return the upstream columns of one expression, with the transform of each."""
         bare = node.this if type(node) is exp.Alias else node
-        if type(bare) is exp.Column and type(bare.this) is not exp.Star:  # the common case: a copy
+        if type(bare) is exp.Column and type(bare.this) not in (exp.Star, exp.Parameter):  # the common case: a copy
             return dict(self.column(bare, scope, aliases))
         out: Deps = {}
         self._walk(node, IDENTITY, scope, env, out, aliases)
@@ -94,10 +94,18 @@ class ExpressionColumns:
             kind = _KINDS[cls] = _kind_of(cls)
         if kind == _SKIP:
             return
+        if kind == _POSITION:  # ``$2``: the second column of the FROM clause (``$var``: a session variable)
+            position = _position(node)
+            if position is not None:
+                _add(out, scope.positional(position), level)
+            return
         if kind == _COLUMN:
             if type(node.this) is exp.Star:
                 relation = scope.qualified(node.table.lower())
                 deps = relation.star() if relation is not None else {}
+            elif type(node.this) is exp.Parameter:  # ``t.$2``: the second column of t
+                position = _position(node.this)
+                deps = scope.positional(position, node.table.lower()) if position is not None else {}
             else:
                 deps = self.column(node, scope, aliases)
             _add(out, deps, level)
@@ -159,7 +167,7 @@ class ExpressionColumns:
             child_kind = _KINDS.get(type(child))
             if child_kind == _SKIP:  # identifiers, literals, types: most children
                 continue
-            if child_kind == _COLUMN and type(child.this) is not exp.Star:
+            if child_kind == _COLUMN and type(child.this) not in (exp.Star, exp.Parameter):
                 _add(out, self.column(child, scope, aliases), level)
                 continue
             self._walk(child, level, scope, env, out, aliases)
@@ -224,6 +232,10 @@ def output_name(item: exp.Expr) -> str:
     """
     if isinstance(item, exp.Alias):
         return item.alias.lower()
+    position = _position(item.this if isinstance(item, exp.Column) else item) if isinstance(
+        item, (exp.Column, exp.Parameter)) else None
+    if position is not None:  # ``$3`` is named ``$3`` (a position, never a literal value)
+        return f"${position}"
     inner = item
     # sqlglot 30.22 builds ``x::t`` with only this/to args; CAST(x AS t) also has "format".
     while isinstance(inner, exp.Cast) and "format" not in inner.args:
@@ -251,6 +263,8 @@ def _kind_of(cls: type) -> int:
         return _QUERY_KIND
     if issubclass(cls, exp.Window):
         return _WINDOW
+    if issubclass(cls, exp.Parameter):
+        return _POSITION
     if issubclass(cls, _LEAVES):
         return _SKIP
     if issubclass(cls, _KEEPS_VALUE):
@@ -268,6 +282,14 @@ def _kind_of(cls: type) -> int:
     if issubclass(cls, exp.Func):
         return _FUNCTION
     return _COMPUTE
+
+
+def _position(node: exp.Expr) -> int | None:
+    """Return N of a positional column reference ``$N`` (Snowflake SELECT: ``[t.]$col_position``), else None."""
+    inner = node.this
+    if isinstance(inner, exp.Literal) and not inner.is_string and inner.this.isdigit() and int(inner.this) > 0:
+        return int(inner.this)
+    return None
 
 
 def _add(out: Deps, deps: Deps, level: int) -> None:

@@ -263,9 +263,10 @@ class _Collector:
                 self.dropped.append(_policy_name(parts))
 
     def create_object(self, cur: _Cursor) -> None:
-        """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)], …)``:
-        a policy set in a column definition (Snowflake CREATE TABLE / CREATE VIEW) masks that column
-        from the statement on, as an ``ALTER … SET MASKING POLICY`` would."""
+        """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)]
+        [WITH] TAG (a = 'v', …), …) … [WITH] TAG (a = 'v', …) … [AS …]``: a policy or tag set in a
+        column definition, or a tag set on the object (Snowflake CREATE TABLE / CREATE VIEW /
+        CREATE DYNAMIC TABLE), holds from the statement on, as the ``ALTER … SET`` would."""
         while _word(cur.peek()) in _CREATE_WORDS:
             cur.i += 1
         if not (cur.accept("TABLE") or cur.accept("VIEW")):
@@ -274,8 +275,23 @@ class _Collector:
         parts = cur.name()
         target = self.dataset(parts) if parts else None
         token = cur.peek()
-        if target is None or token is None or token.token_type != TokenType.L_PAREN:
+        if target is None or token is None:
             return
+        if token.token_type == TokenType.L_PAREN:
+            self.column_definitions(cur, target)
+        # object properties up to the query: ``[WITH] TAG (...)`` sets tags on the object itself
+        while cur.peek() is not None and _word(cur.peek()) not in ("AS", "CLONE", "LIKE", "USING"):
+            if _word(cur.peek()) == "TAG" and cur.peek(1) is not None \
+                    and cur.peek(1).token_type == TokenType.L_PAREN:  # type: ignore[union-attr]
+                cur.i += 2
+                self.set_tags(cur, target)
+            elif cur.peek().token_type == TokenType.L_PAREN:  # type: ignore[union-attr]
+                cur.skip_parens()
+                continue
+            cur.i += 1
+
+    def column_definitions(self, cur: _Cursor, target: str) -> None:
+        """Read a column list from its ``(`` to its ``)``, leaving the cursor after it."""
         depth, column, tokens, i = 0, None, cur.tokens, cur.i
         while i < len(tokens):
             kind = tokens[i].token_type
@@ -286,16 +302,25 @@ class _Collector:
             elif kind == TokenType.R_PAREN:
                 depth -= 1
                 if depth == 0:
+                    cur.i = i + 1
                     return
             elif kind == TokenType.COMMA and depth == 1:
                 column = tokens[i + 1] if i + 1 < len(tokens) else None
-            elif depth == 1 and _word(tokens[i]) == "MASKING" and i + 2 < len(tokens) \
-                    and _word(tokens[i + 1]) == "POLICY" and column is not None:
-                policy = _Cursor(tokens[i + 2:]).name()
-                if policy is not None and column.token_type != TokenType.STRING and column.text:
-                    self.changes.append(PolicyChange(column_id(target, column.text.lower()), "masking_policy",
-                                                     _policy_name(policy)))
+            elif depth == 1 and column is not None and column.token_type != TokenType.STRING and column.text:
+                named = column_id(target, column.text.lower())
+                if _word(tokens[i]) == "MASKING" and i + 2 < len(tokens) and _word(tokens[i + 1]) == "POLICY":
+                    policy = _Cursor(tokens[i + 2:]).name()
+                    if policy is not None:
+                        self.changes.append(PolicyChange(named, "masking_policy", _policy_name(policy)))
+                elif _word(tokens[i]) == "TAG" and i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.L_PAREN:
+                    tags = _Cursor(tokens)
+                    tags.i = i + 1
+                    tags.skip_parens()  # past the tag list's ``)``
+                    self.set_tags(_Cursor(tokens[i + 2 : tags.i - 1]), named)
+                    i = tags.i
+                    continue
             i += 1
+        cur.i = len(tokens)
 
     def alter_object(self, cur: _Cursor, target: str) -> None:
         while cur.peek() is not None:
