@@ -264,6 +264,31 @@ class Scope:
         return self.aliases.get(name)
 
 
+def positional_names(outputs: list[Output], names: Sequence[str], *, keep_rest: bool) -> list[Output]:
+    """Give ``names`` (a column list: ``CREATE t (a, b) AS``, ``INSERT INTO t (a, b)``, ``AS s (a, b)``)
+    to ``outputs`` by position.
+
+    An unexpanded star (``*``: a relation whose columns are unknown) stands for an unknown
+    number of columns, so from its position on each name may hold any of its columns or of a
+    later output's: they all get the star's and the later outputs' dependencies. Outputs past
+    the names are dropped, or kept as they are with ``keep_rest``.
+    """
+    named: list[Output] = []
+    for i, output in enumerate(outputs):
+        if i >= len(names):
+            if keep_rest:
+                named.extend(outputs[i:])
+            break
+        if output.name == "*":
+            rest: Deps = {}
+            for later in outputs[i:]:
+                merge_deps(rest, later.deps)
+            named.extend(Output(name, dict(rest)) for name in names[i:])
+            break
+        named.append(Output(names[i], output.deps))
+    return named
+
+
 def merge_deps(into: Deps, deps: Deps) -> None:
     """Add alternative paths: keep the most revealing transform per upstream column."""
     for key, rank in deps.items():

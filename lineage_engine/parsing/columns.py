@@ -31,7 +31,7 @@ from sqlglot import exp
 
 from lineage_engine.model import SELECT_DATASET, ColumnLineage, DatasetRef, column_id
 from lineage_engine.parsing.column_edges import ColumnOutcome, column_edges
-from lineage_engine.parsing.column_sources import DerivedRelation, Output, Scope, TableRelation
+from lineage_engine.parsing.column_sources import DerivedRelation, Output, Scope, TableRelation, positional_names
 from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.query_columns import QueryColumns, output_name
@@ -314,7 +314,7 @@ def _target_names(
 
 
 def _rename(outputs: list[Output], names: Sequence[str]) -> list[Output]:
-    return [Output(names[i], o.deps) for i, o in enumerate(outputs) if i < len(names)]
+    return positional_names(outputs, names, keep_rest=False)
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from lineage_engine.parsing.column_sources import (
     Scope,
     TableRelation,
     merge_deps,
+    positional_names,
 )
 from lineage_engine.parsing.expression_columns import ExpressionColumns, output_name
 from lineage_engine.parsing.normalize import file_function_location, table_ref
@@ -389,8 +390,7 @@ def _renamed(outputs: list[Output], alias: exp.Expr | None) -> list[Output]:
     """Apply a column alias list ``AS t(a, b)`` positionally."""
     if not isinstance(alias, exp.TableAlias) or not alias.columns:
         return outputs
-    names = [c.name.lower() for c in alias.columns]
-    return [Output(names[i], o.deps) if i < len(names) else o for i, o in enumerate(outputs)]
+    return positional_names(outputs, [c.name.lower() for c in alias.columns], keep_rest=True)
 
 
 __all__ = ["QueryColumns"]
