@@ -194,6 +194,10 @@ def extract_lineage(
             for node in nodes:
                 if isinstance(node, exp.Create):
                     node.meta["or_alter"] = True
+        if _overwrites_several(chunk):
+            for node in nodes:
+                if isinstance(node, exp.MultitableInserts):
+                    node.set("overwrite", True)
         for node in nodes:
             outcome = statement_lineage(
                 node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries,
@@ -247,6 +251,16 @@ def _creates_or_alters(chunk: Sequence[Token]) -> bool:
     """
     words = [t.text.upper() for t in chunk[:3]]
     return words == ["CREATE", "OR", "ALTER"]
+
+
+def _overwrites_several(chunk: Sequence[Token]) -> bool:
+    """Return True when ``chunk`` starts ``INSERT OVERWRITE ALL|FIRST`` (Snowflake multi-table insert).
+
+    Snowflake truncates every target table first ("INSERT (multi-table)": OVERWRITE); sqlglot
+    30.22 reads the word and drops it, so the targets kept what they derived from before.
+    """
+    words = [t.text.upper() for t in chunk[:3]]
+    return words[:2] == ["INSERT", "OVERWRITE"] and len(words) == 3 and words[2] in ("ALL", "FIRST")
 
 
 _RESULT_SCAN = re.compile(r"\bresult_scan\s*\(", re.IGNORECASE)
