@@ -14,6 +14,9 @@ apply to every target column of the statement (row selection propagates through 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from lineage_engine.parsing.column_sources import (
@@ -312,6 +315,7 @@ class QueryColumns(ExpressionColumns):
         relations = [scope.qualified(qualifier)] if qualifier else list(scope.relations.values())
         excluded = {c.name.lower() for c in star.args.get("except_") or star.args.get("except") or ()}
         renamed = {a.this.name.lower(): a.alias.lower() for a in star.args.get("rename") or () if isinstance(a, exp.Alias)}
+        matches = _ilike(star.args.get("ilike"))  # ``* ILIKE '%mail%'``: only the matching columns
         replaced = {a.alias.lower(): self.expression(a.this, scope, env or {})
                     for a in star.args.get("replace") or () if isinstance(a, exp.Alias)}
         outputs: list[Output] = []
@@ -325,11 +329,24 @@ class QueryColumns(ExpressionColumns):
                 outputs.append(Output("*", relation.star()))
                 continue
             for name in names:
+                if matches is not None and name != "*" and not matches(name):
+                    continue
                 if name in replaced:
                     outputs.append(Output(name, replaced[name]))
                 elif name not in excluded:
                     outputs.append(Output(renamed.get(name, name), relation.lookup(name) if name != "*" else relation.star()))
         return outputs
+
+
+def _ilike(pattern: exp.Expr | None) -> Callable[[str], bool] | None:
+    """Return the test of Snowflake's ``SELECT * ILIKE 'pattern'`` (case-insensitive ``%`` / ``_``), or None.
+
+    A pattern that is not a string literal keeps every column (over-report, never under).
+    """
+    if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        return None
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern.this)
+    return re.compile(regex, re.IGNORECASE | re.DOTALL).fullmatch  # type: ignore[return-value]
 
 
 def _pivot_column(value: exp.Expr) -> str:
