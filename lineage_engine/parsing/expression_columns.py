@@ -20,6 +20,7 @@ from lineage_engine.parsing.column_sources import UNRESOLVED, Deps, Output, Scop
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.parsing.transforms import (
+    BRANCHING,
     CONDITION,
     EXPRESSION,
     IDENTITY,
@@ -277,7 +278,7 @@ def _kind_of(cls: type) -> int:
         return _ORDER
     if issubclass(cls, exp.AggFunc):
         return _AGGREGATE
-    if issubclass(cls, (exp.Case, exp.If)):
+    if issubclass(cls, BRANCHING):
         return _BRANCHES
     if issubclass(cls, exp.Func):
         return _FUNCTION

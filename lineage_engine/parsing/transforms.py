@@ -189,16 +189,28 @@ def is_constant(node: exp.Expr | None) -> bool:
     return node.find(exp.Column, exp.Star, exp.Select) is None
 
 
-def branch_results(node: exp.Case | exp.If) -> list[exp.Expr | None]:
-    """Return the value branches of a CASE or IFF (THEN values and ELSE), conditions excluded."""
+BRANCHING = (exp.Case, exp.If, exp.DecodeCase, exp.Nvl2)
+"""Conditional expressions: ``CASE``, ``IFF``, and the functions that are a ``CASE`` written
+otherwise: ``DECODE(x, s1, r1, …, default)`` is ``CASE x WHEN s1 THEN r1 … ELSE default END``
+and ``NVL2(x, a, b)`` is ``CASE WHEN x IS NOT NULL THEN a ELSE b END`` (Snowflake reference)."""
+
+
+def branch_results(node: exp.Expr) -> list[exp.Expr | None]:
+    """Return the value branches of a conditional (THEN values and ELSE), conditions excluded."""
     if isinstance(node, exp.Case):
         return [branch.args.get("true") for branch in node.args.get("ifs") or ()] + [node.args.get("default")]
+    if isinstance(node, exp.DecodeCase):
+        rest = node.expressions[1:]
+        return [rest[i + 1] for i in range(0, len(rest) - 1, 2)] + [rest[-1] if len(rest) % 2 else None]
     return [node.args.get("true"), node.args.get("false")]
 
 
-def branch_conditions(node: exp.Case | exp.If) -> list[exp.Expr]:
-    """Return the conditions of a CASE or IFF (a simple CASE's operand and WHEN values too)."""
+def branch_conditions(node: exp.Expr) -> list[exp.Expr]:
+    """Return the conditions of a conditional (a simple CASE's or DECODE's operand and WHEN values too)."""
     if isinstance(node, exp.Case):
         out = [node.this] if node.this is not None else []
         return out + [branch.this for branch in node.args.get("ifs") or () if branch.this is not None]
+    if isinstance(node, exp.DecodeCase):
+        rest = node.expressions[1:]
+        return node.expressions[:1] + [rest[i] for i in range(0, len(rest) - 1, 2)]
     return [node.this] if node.this is not None else []
