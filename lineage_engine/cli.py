@@ -247,8 +247,9 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
                       "may name columns wrongly (export the history ORDER BY END_TIME for exact columns)[/]")
     if r.late_temps:
         console.print(f"  [yellow]{r.late_temps} statements read a temporary object that a row read after them created "
-                      "earlier (rows out of END_TIME order): their lineage through the temp is not followed (their edges "
-                      "name a permanent object of that name; export the history ORDER BY END_TIME for exact lineage)[/]")
+                      "earlier (rows out of END_TIME order): their lineage through the temp is added at their positions; "
+                      "their edges from a permanent object of that name are kept (superset; export the history ORDER "
+                      "BY END_TIME for exact lineage)[/]")
     if r.late_rows:
         console.print(f"  [yellow]{r.late_rows} rows came more than telemetry.session_idle_hours after a later row: "
                       "temporary objects of their sessions were judged in the order read (export the history "

@@ -296,7 +296,8 @@ def crawl_once(
             with profile.timed("registry.state.write"):
                 registry.commit_crawl_state(mark, CrawlStateChanges(
                     sessions=sessions.sessions, temps=sessions.temps, gone_temps=sessions.gone_temps,
-                    gone_sessions=sessions.gone_sessions, learned=learned, forgotten=forgotten))
+                    gone_sessions=sessions.gone_sessions, learned=learned, forgotten=forgotten,
+                    reads=sessions.reads, gone_reads=sessions.gone_reads))
             report.watermark = latest = mark
         report.events += len(events)
         report.quarantined += len(quarantine)

@@ -61,6 +61,7 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     StatementLineage,
+    dataset_of,
 )
 from lineage_engine.parsing.column_compose import (
     ColumnMap,
@@ -109,11 +110,26 @@ class _Temp:
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A statement that read a persistent name and wrote a persistent target: what it would have
+    read, had a temp of that name been live (see :meth:`SessionResolver._reads_of_temp`)."""
+
+    at: datetime
+    query_id: str
+    query_type: str
+    target: DatasetRef
+    columns: tuple[ColumnLineage, ...]  # its column edges out of that name
+    role: str
+
+
 @dataclass(slots=True)
 class _Session:
     temps: dict[str, _Temp] = field(default_factory=dict)
     last_seen: datetime | None = None
-    reads: dict[str, list[datetime]] = field(default_factory=dict)  # persistent name read -> END_TIMEs of its latest reads (memory only)
+    reads: dict[str, tuple[int, list[_Read]]] = field(default_factory=dict)
+    """Persistent name read -> (order number, its latest reads), least recently read first; kept in the
+    crawl state with the temps (``crawl_reads``), so any cut of the history resolves alike."""
 
 
 READS_KEPT = 500
@@ -130,13 +146,18 @@ class StateChanges:
         temps: ``{(key, temp_id): state}`` of temps written (upsert; state as in
             :meth:`SessionResolver.to_state`).
         gone_temps: ``(key, temp_id)`` of temps dropped, renamed away or expired (delete).
-        gone_sessions: keys of sessions forgotten with all their temps (delete).
+        gone_sessions: keys of sessions forgotten with all their temps and reads (delete).
+        reads: ``{(key, name): [order, [read, ...]]}`` of persistent names whose remembered
+            reads changed (upsert; shape as in :meth:`SessionResolver.to_state`).
+        gone_reads: ``(key, name)`` of names a session no longer remembers (delete).
     """
 
     sessions: dict[tuple[object, ...], datetime | None] = field(default_factory=dict)
     temps: dict[tuple[tuple[object, ...], str], dict[str, object]] = field(default_factory=dict)
     gone_temps: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
     gone_sessions: set[tuple[object, ...]] = field(default_factory=set)
+    reads: dict[tuple[tuple[object, ...], str], list[object]] = field(default_factory=dict)
+    gone_reads: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
 
 
 class SessionResolver:
@@ -168,12 +189,14 @@ class SessionResolver:
         self.clock: datetime | None = None
         """Latest end time (UTC) of any row fed, or of any session restored."""
         self.late_rows = 0
+        """Rows read more than ``session_idle`` earlier than :attr:`clock` (out of time order)."""
         self.late_temps = 0
         """Statements found to have read a temp created by a row read after them (see :meth:`feed`)."""
-        """Rows read more than ``session_idle`` earlier than :attr:`clock` (out of time order)."""
         self._touched: set[object] = set()  # sessions seen since take_changes
         self._touched_temps: set[tuple[object, str]] = set()
+        self._touched_reads: set[tuple[object, str]] = set()
         self._gone: set[object] = set()
+        self._read_seq = 0  # order numbers of remembered reads (least recently read first)
 
     def feed(self, record: QueryRecord, result: ExtractionResult) -> list[LineageEvent]:
         """Apply one row's statements; return the events for its persistent targets.
@@ -215,10 +238,10 @@ class SessionResolver:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 created = st.operation in _RESETS and target.id not in session.temps
                 self._write_temp(session, st.operation, target, own, via, other, columns, roles, since)
-                if created:
-                    events.extend(self._read_before_created(session, record, target))
+                if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
+                    events.extend(self._reads_of_temp(key, session, record, target, created))
                 continue
-            self._note_reads(session, record, st, target)
+            self._note_reads(key, session, record, st, target)
             replaces = st.replaces
             if st.operation is Operation.TRUNCATE and any(target.id in t.upstreams for t in session.temps.values()):
                 # a live temp holds a copy of what is emptied (back up, empty, reload): the data
@@ -231,33 +254,62 @@ class SessionResolver:
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
 
-    def _note_reads(self, session: _Session, record: QueryRecord, st: StatementLineage, target: DatasetRef) -> None:
-        """Remember which persistent names this statement read (a temp of that name created by a row
-        read later but ended earlier was what it read: :meth:`_read_before_created`)."""
+    def _note_reads(self, key: object, session: _Session, record: QueryRecord, st: StatementLineage,
+                    target: DatasetRef) -> None:
+        """Remember which persistent names this statement read, with its target and column edges out
+        of each (a temp of that name created by a row read later but ended earlier was what it read:
+        :meth:`_reads_of_temp`). Bounded: the latest :data:`READS_PER_NAME` reads of the
+        :data:`READS_KEPT` names read last; kept in the crawl state, so where crawls cut the
+        history changes nothing."""
         for src in st.sources:
             if src.id == target.id or src.id in session.temps:
                 continue
-            reads = session.reads.pop(src.id, [])  # re-inserted last: the dict forgets the oldest names first
-            reads.append(record.end_time)
-            session.reads[src.id] = reads[-READS_PER_NAME:]
+            _, reads = session.reads.pop(src.id, (0, []))  # re-inserted last: the oldest names go first
+            reads.append(_Read(record.end_time, record.query_id, record.query_type, target,
+                               tuple(e for e in st.columns if dataset_of(e.source) == src.id),
+                               (record.role_name or "").upper()))
+            self._read_seq += 1
+            session.reads[src.id] = (self._read_seq, reads[-READS_PER_NAME:])
+            self._touched_reads.add((key, src.id))
             while len(session.reads) > READS_KEPT:
-                session.reads.pop(next(iter(session.reads)))
+                oldest = next(iter(session.reads))
+                del session.reads[oldest]
+                self._touched_reads.add((key, oldest))
 
-    def _read_before_created(self, session: _Session, record: QueryRecord, temp: DatasetRef) -> list[LineageEvent]:
-        """A temp created by a row read after statements of its session that read its name but ended
-        later (a file out of END_TIME order): they read the temp, not a persistent table of that name.
-        Counted in :attr:`late_temps` (the crawl prints it: their lineage through the temp is not
-        followed, an inexact answer said, not hidden); no event is made. Adding the temp's lineage
-        at the reader's position made the graph depend on where crawls cut the history (the reads
-        are remembered in memory only): a history crawled in pieces no longer gave the graph of one
-        clean crawl. Returns no events."""
+    def _reads_of_temp(self, key: object, session: _Session, record: QueryRecord, temp: DatasetRef,
+                       created: bool) -> list[LineageEvent]:
+        """Statements of the session read before this write to a temp (in the order read) that ended
+        after it and read the temp's name as a persistent object (a file out of END_TIME order): in
+        END_TIME order they read the temp. Return an add event for each, at its own position, from
+        what the temp holds now (column lineage composed through it, ``via``, the roles and the time
+        of its first write); the graph folds it as a late event. Their edges from a persistent
+        object of that name stay (a superset), and so does what the temp holds from writes read
+        before this one that ended after the reader (a superset, never a lost path). Counted in
+        :attr:`late_temps` when the write creates the temp. The reads stay remembered: a later-read
+        write into the temp that ended before them adds to what they read."""
         entry = session.temps.get(temp.id)
-        if entry is None:
+        remembered = session.reads.get(temp.id)
+        if entry is None or remembered is None:
             return []
-        for at in session.reads.pop(temp.id, []):
-            if at > record.end_time:
+        events = []
+        for read in remembered[1]:
+            if read.at <= record.end_time:
+                continue
+            sources = [s for s in entry.upstreams.values() if s.id != read.target.id]
+            columns: ColumnMap | tuple[ColumnLineage, ...] = ()
+            if read.columns:
+                columns = compose_columns(read.target.id, read.columns,
+                                          lambda d: entry.columns if d == temp.id else None)[0]
+            if created:
                 self.late_temps += 1
-        return []
+            if not sources and not columns:
+                continue
+            events.append(LineageEvent(
+                at=read.at, query_id=read.query_id, query_type=read.query_type, operation=Operation.INSERT,
+                target=read.target, sources=tuple(sources), via=tuple(sorted({temp.id, *entry.via})),
+                columns=_edges(read.target, columns), via_roles=tuple(sorted({read.role, *(entry.roles or {""})})),
+                via_since=entry.since if entry.since is not None and entry.since < read.at else None))
+        return events
 
     def seen(self, record: QueryRecord) -> None:
         """Note a row of the session that writes nothing (a query, a skipped row): the session
@@ -315,6 +367,7 @@ class SessionResolver:
         self._gone.add(key)
         self._touched.discard(key)
         self._touched_temps = {t for t in self._touched_temps if t[0] != key}
+        self._touched_reads = {t for t in self._touched_reads if t[0] != key}
 
     def take_changes(self) -> StateChanges:
         """Return what changed since the last call (or since creation) and start afresh.
@@ -325,7 +378,7 @@ class SessionResolver:
         changes = StateChanges(gone_sessions={_key_tuple(k) for k in self._gone})
         for key in self._touched:
             session = self._sessions.get(key)
-            if session is not None and session.temps:
+            if session is not None and (session.temps or session.reads):
                 changes.sessions[_key_tuple(key)] = session.last_seen
             else:
                 changes.gone_sessions.add(_key_tuple(key))  # nothing left to keep
@@ -336,7 +389,14 @@ class SessionResolver:
                 changes.temps[(_key_tuple(key), temp_id)] = _temp_state(temp)
             else:
                 changes.gone_temps.add((_key_tuple(key), temp_id))
-        self._touched, self._touched_temps, self._gone = set(), set(), set()
+        for key, name in self._touched_reads:
+            session = self._sessions.get(key)
+            remembered = session.reads.get(name) if session is not None else None
+            if remembered is not None:
+                changes.reads[(_key_tuple(key), name)] = _reads_state(remembered)
+            else:
+                changes.gone_reads.add((_key_tuple(key), name))
+        self._touched, self._touched_temps, self._touched_reads, self._gone = set(), set(), set(), set()
         return changes
 
     def live_temps(self) -> int:
@@ -353,17 +413,23 @@ class SessionResolver:
         [[source, kind, rank, confidence], ...]}, "roles": [ROLE, ...], "since": ISO-8601}}}]}``
         (``columns`` only when the temp has column lineage; ``roles``: of the statements that
         wrote it, upper case, "" when unknown; ``since``: its earliest write, or that of a temp
-        it read, when known); sessions without temps are left out.
+        it read, when known), and ``"reads": {name: [order, [[end_time, query_id, query_type,
+        [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
+        ...]]}`` when the session remembers reads of persistent names (the order number: least
+        recently read first); sessions with neither are left out.
         """
         sessions = []
         for key, session in self._sessions.items():
-            if not session.temps:
+            if not session.temps and not session.reads:
                 continue
-            sessions.append({
+            item: dict[str, object] = {
                 "key": list(key) if isinstance(key, tuple) else [key],
                 "last_seen": session.last_seen.isoformat() if session.last_seen else None,
                 "temps": {temp_id: _temp_state(temp) for temp_id, temp in session.temps.items()},
-            })
+            }
+            if session.reads:
+                item["reads"] = {name: _reads_state(r) for name, r in session.reads.items()}
+            sessions.append(item)
         return {"sessions": sessions}
 
     @classmethod
@@ -388,6 +454,11 @@ class SessionResolver:
                     roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
                     since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
                     session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since)
+                reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
+                                for name, (seq, kept) in (item.get("reads") or {}).items()), key=lambda r: r[0])
+                for seq, name, kept in reads:
+                    session.reads[name] = (seq, kept)
+                    resolver._read_seq = max(resolver._read_seq, seq)
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
@@ -557,6 +628,20 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
     if temp.since is not None:
         state["since"] = temp.since.isoformat()
     return state
+
+
+def _reads_state(remembered: tuple[int, list[_Read]]) -> list[object]:
+    seq, reads = remembered
+    return [seq, [[r.at.isoformat(), r.query_id, r.query_type, [r.target.id, r.target.name, r.target.kind],
+                   [[e.source, e.target, e.transform, e.kind, e.confidence] for e in r.columns], r.role]
+                  for r in reads]]
+
+
+def _read_from_state(data: Sequence[Any]) -> _Read:
+    at, query_id, query_type, (target_id, name, kind), columns, role = data
+    return _Read(datetime.fromisoformat(at), str(query_id), str(query_type), DatasetRef(id=target_id, name=name, kind=kind),
+                 tuple(ColumnLineage(source=e[0], target=e[1], transform=e[2], kind=e[3], confidence=float(e[4]))
+                       for e in columns), str(role))
 
 
 def _names(st: StatementLineage) -> tuple[str, ...]:

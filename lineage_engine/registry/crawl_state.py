@@ -1,7 +1,8 @@
 """The crawl state kept with a watermark, row by row (issue 13).
 
-A crawl's temp-table resolver state (live sessions and their temporary objects) and its
-learned schema live in ``crawl_session``, ``crawl_temp`` and ``crawl_learned_columns``. A
+A crawl's temp-table resolver state (live sessions, their temporary objects and the reads of
+persistent names they remember) and its learned schema live in ``crawl_session``, ``crawl_temp``,
+``crawl_reads`` and ``crawl_learned_columns``. A
 batch commit writes only what the batch changed (:class:`CrawlStateChanges`), in the
 watermark's transaction, so its cost depends on the batch, not on the history before it.
 The functions here run in the caller's transaction.
@@ -15,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from lineage_engine.registry.tables import CrawlLearnedRow, CrawlSessionRow, CrawlTempRow
+from lineage_engine.registry.tables import CrawlLearnedRow, CrawlReadRow, CrawlSessionRow, CrawlTempRow
 
 _CHUNK = 500
 
@@ -33,9 +34,11 @@ class CrawlStateChanges:
         sessions: ``{session key: last_seen (aware UTC or None)}`` to upsert.
         temps: ``{(session key, temp id): state}`` to upsert (JSON-able).
         gone_temps: ``(session key, temp id)`` to delete.
-        gone_sessions: session keys to delete with all their temps.
+        gone_sessions: session keys to delete with all their temps and reads.
         learned: ``{dataset id: (order, columns)}`` to upsert.
         forgotten: dataset ids to delete from the learned schema.
+        reads: ``{(session key, name): [order, [read, ...]]}`` to upsert (JSON-able).
+        gone_reads: ``(session key, name)`` to delete.
     """
 
     sessions: Mapping[SessionKey, datetime | None] = field(default_factory=dict)
@@ -44,6 +47,8 @@ class CrawlStateChanges:
     gone_sessions: Iterable[SessionKey] = ()
     learned: Mapping[str, tuple[int, Sequence[str]]] = field(default_factory=dict)
     forgotten: Iterable[str] = ()
+    reads: Mapping[tuple[SessionKey, str], Sequence[Any]] = field(default_factory=dict)
+    gone_reads: Iterable[tuple[SessionKey, str]] = ()
 
 
 def _key(key: SessionKey) -> str:
@@ -68,8 +73,13 @@ def load(session: Session, source: str) -> dict[str, Any]:
                                 .order_by(CrawlTempRow.session_key, CrawlTempRow.temp_id)):
         if temp.session_key in sessions:
             sessions[temp.session_key]["temps"][temp.temp_id] = temp.state
+    for key, name, seq, reads in session.execute(
+            select(CrawlReadRow.session_key, CrawlReadRow.name, CrawlReadRow.seq, CrawlReadRow.reads)
+            .where(CrawlReadRow.source == source).order_by(CrawlReadRow.session_key, CrawlReadRow.seq)):
+        if key in sessions:
+            sessions[key].setdefault("reads", {})[name] = [seq, reads]
     state: dict[str, Any] = {}
-    live = [s for s in sessions.values() if s["temps"]]
+    live = [s for s in sessions.values() if s["temps"] or s.get("reads")]
     if live:
         state["sessions"] = live
     learned = session.execute(select(CrawlLearnedRow.dataset_id, CrawlLearnedRow.columns, CrawlLearnedRow.seq)
@@ -90,12 +100,14 @@ def replace(session: Session, source: str, state: Mapping[str, Any]) -> None:
     schema = state.get("schema") or []
     order = state.get("schema_order") or list(range(len(schema)))
     learned = {dataset_id: (seq, columns) for (dataset_id, columns), seq in zip(schema, order, strict=True)}
-    apply(session, source, CrawlStateChanges(sessions=sessions, temps=temps, learned=learned))
+    reads = {(tuple(item["key"]), name): kept
+             for item in state.get("sessions") or [] for name, kept in (item.get("reads") or {}).items()}
+    apply(session, source, CrawlStateChanges(sessions=sessions, temps=temps, learned=learned, reads=reads))
 
 
 def clear(session: Session, source: str) -> None:
-    """Delete every stored session, temp and learned dataset of ``source``."""
-    for table in (CrawlTempRow, CrawlSessionRow, CrawlLearnedRow):
+    """Delete every stored session, temp, remembered read and learned dataset of ``source``."""
+    for table in (CrawlTempRow, CrawlReadRow, CrawlSessionRow, CrawlLearnedRow):
         session.execute(delete(table).where(table.source == source))
 
 
@@ -108,6 +120,11 @@ def apply(session: Session, source: str, changes: CrawlStateChanges) -> None:
     dropped = sorted({_key(k) for k in changes.gone_sessions})
     for chunk in _chunks(dropped):
         session.execute(delete(CrawlTempRow).where(CrawlTempRow.source == source, CrawlTempRow.session_key.in_(chunk)))
+        session.execute(delete(CrawlReadRow).where(CrawlReadRow.source == source, CrawlReadRow.session_key.in_(chunk)))
+    read_keys = sorted({(_key(k), n) for k, n in changes.gone_reads} | {(_key(k), n) for k, n in changes.reads})
+    for chunk in _chunks(read_keys):
+        session.execute(delete(CrawlReadRow).where(
+            CrawlReadRow.source == source, tuple_(CrawlReadRow.session_key, CrawlReadRow.name).in_(chunk)))
     temp_keys = sorted({(_key(k), t) for k, t in changes.gone_temps} | {(_key(k), t) for k, t in changes.temps})
     for chunk in _chunks(temp_keys):
         session.execute(delete(CrawlTempRow).where(
@@ -123,3 +140,7 @@ def apply(session: Session, source: str, changes: CrawlStateChanges) -> None:
                      for (k, t), state in changes.temps.items()])
     session.add_all([CrawlLearnedRow(source=source, dataset_id=d, seq=seq, columns=list(columns))
                      for d, (seq, columns) in changes.learned.items()])
+    if changes.reads:  # many per batch: Core inserts, no ORM object each
+        session.execute(insert(CrawlReadRow), [
+            {"source": source, "session_key": _key(k), "name": n, "seq": int(kept[0]), "reads": list(kept[1])}
+            for (k, n), kept in changes.reads.items()])

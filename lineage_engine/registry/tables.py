@@ -178,6 +178,22 @@ class CrawlLearnedRow(Base):
     columns: Mapped[list[Any]]
 
 
+class CrawlReadRow(Base):
+    """The latest reads of one persistent name by statements of a session (JSON, the shape of
+    ``SessionResolver.to_state()``'s reads: end time, query id and type, target, column edges
+    out of the name, role; never query text); ``seq`` orders the names, least recently read
+    first. A temporary object of that name created by a row read later but ended earlier was
+    what they read (README "Late rows")."""
+
+    __tablename__ = "crawl_reads"
+
+    source: Mapped[str] = mapped_column(String(256), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(768), primary_key=True)
+    name: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    reads: Mapped[list[Any]]
+
+
 class QuarantineRow(Base):
     """A statement or row that could not be processed; one row per (source, query, reason)."""
 

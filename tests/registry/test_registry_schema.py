@@ -19,7 +19,7 @@ TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", 
           "crawl_session", "crawl_temp", "crawl_learned_columns", "registry_facts", "masking_policies",
           "column_reads", "service_lease", "finding_events", "statements", "openlineage_events",
           "access_reads", "access_queries", "drift_seen", "grant_facts",
-          "share_accounts", "external_functions", "parse_results", "object_changes"}
+          "share_accounts", "external_functions", "parse_results", "object_changes", "crawl_reads"}
 
 
 def _diff(url: str, metadata: MetaData) -> list[object]:
