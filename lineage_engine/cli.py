@@ -213,6 +213,11 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
                   f"{r.merge.column_edges_closed} closed")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    if r.unclassified:  # review D3: a kind of statement never classified is said, not skipped silently
+        console.print(f"  {sum(r.unclassified.values())} rows of QUERY_TYPEs never classified were not read "
+                      "(quarantined as unclassified_query_type; report a type if it writes data): "
+                      + ", ".join(f"{t} {n}" for t, n in sorted(r.unclassified.items(), key=lambda x: (-x[1], x[0]))),
+                      style="yellow", markup=False)
     if r.parses_stored:  # a history read again: extraction results stored by an earlier crawl (issue 13)
         console.print(f"  read again: {r.parses_stored} statements not parsed (their results were stored by an "
                       "earlier crawl)")
@@ -276,6 +281,11 @@ def _print_source(r: services.CrawlReport) -> None:
                   f"{r.quarantined} quarantined")
     if r.skipped:
         console.print("  skipped: " + ", ".join(f"{reason} {n}" for reason, n in r.skipped.most_common()))
+    if r.unclassified:  # review D3: a kind of statement never classified is said, not skipped silently
+        console.print(f"  {sum(r.unclassified.values())} rows of QUERY_TYPEs never classified were not read "
+                      "(quarantined as unclassified_query_type; report a type if it writes data): "
+                      + ", ".join(f"{t} {n}" for t, n in sorted(r.unclassified.items(), key=lambda x: (-x[1], x[0]))),
+                      style="yellow", markup=False)
     if r.watermark:
         console.print(f"  watermark: {describe_watermark(r.watermark)}")
 

@@ -60,6 +60,7 @@ from lineage_engine.registry.crawl_state import CrawlStateChanges
 from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.access_history import apply_access_lineage
 from lineage_engine.sources.base import QueryHistorySource
+from lineage_engine.sources.query_types import unclassified, unclassified_entry
 from lineage_engine.transform_lists import TransformFunctions
 
 if TYPE_CHECKING:
@@ -135,9 +136,13 @@ class CrawlReport:
     quarantined: int = 0
     unresolved_temp_reads: int = 0
     late_rows: int = 0
-    late_temps: int = 0
-    late_definitions: int = 0
     """Rows read more than ``session_idle`` after a later row (temp sessions judged in the order read)."""
+    late_temps: int = 0
+    """Statements that read a temp created by a row read after them (its lineage added at their position)."""
+    late_definitions: int = 0
+    unclassified: Counter[str] = field(default_factory=Counter)
+    """Rows skipped as not materializing whose QUERY_TYPE the crawl never classified, per type
+    (quarantined as ``unclassified_query_type``; :mod:`lineage_engine.sources.query_types`)."""
     batches: int = 0
     merge: MergeReport = field(default_factory=MergeReport)
     watermark: Watermark | None = None
@@ -327,6 +332,7 @@ def crawl_once(
                     quarantine.append(rejected)
                 else:
                     try:
+                        governed = governance.statements
                         governance.observe(item)
                         granted = len(grants)
                         _observe_grant(item, source.key, options, grants, quarantine, now)
@@ -338,6 +344,11 @@ def crawl_once(
                                             profile, reads=reads, temp_re=temp_re, known_reads=known)
                         if calls:
                             found = [*found, *calls]
+                        never = unclassified(item)
+                        if never is not None and not found and not granted and governance.statements == governed \
+                                and _skipped_as_not_materializing(item, options):
+                            report.unclassified[never] += 1  # a kind of statement never classified: said, not hidden
+                            quarantine.append(unclassified_entry(source.key, item, never, options.dialect, now))
                         events.extend(found)
                         if found or granted:
                             statements[item.query_id] = Statement(item.query_id, item.query_type, item.user_name,
@@ -575,6 +586,12 @@ def _observe_egress(item: QueryRecord, source: str, options: CrawlOptions, egres
         facts.append((statement, item.end_time, item.query_id))
         return []
     return egress.calls(item, options.dialect, options.functions)
+
+
+def _skipped_as_not_materializing(item: QueryRecord, options: CrawlOptions) -> bool:
+    """Return True for a row ``should_parse`` skips as not materializing (successful, not ours)."""
+    return should_parse(item, allowed_query_types=options.allowed_query_types, own_user=options.own_user,
+                        own_query_tag_prefix=options.own_query_tag_prefix)[1] == SKIP_NOT_MATERIALIZING
 
 
 def _read_only(item: QueryRecord, reason: str) -> bool:

@@ -121,6 +121,7 @@ class WindowsReport:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.merge += report.merge
             total.skipped.update(report.skipped)
+            total.unclassified.update(report.unclassified)
             total.elapsed_seconds += report.elapsed_seconds
             total.watermark = report.watermark or total.watermark
         total.stopped = self.stopped

@@ -25,7 +25,8 @@ What one :meth:`SnowflakeQueryHistorySource.fetch_records` reads, all times UTC:
   before the watermark is yielded again;
 * ``START_TIME >= range start - 2 days`` (Snowflake's default statement timeout,
   STATEMENT_TIMEOUT_IN_SECONDS = 172800, bounds how long a statement can have run);
-* successful statements of the query types worth parsing, not run by our user and not
+* successful statements of the query types worth parsing (and of every type the crawl has never
+  classified, so that it can say so: :mod:`.query_types`), not run by our user and not
   carrying our QUERY_TAG (the same rules as :func:`lineage_engine.parsing.should_parse`,
   pushed down; see ``sql/query_history.sql``).
 
@@ -48,6 +49,7 @@ from lineage_engine.access.reads import READ_QUERY_TYPES, access_reads_from_row,
 from lineage_engine.model import AccessLineage, AccessReads, QuarantineEntry, QueryRecord, Watermark
 from lineage_engine.parsing.filter import MATERIALIZING_QUERY_TYPES
 from lineage_engine.sources.access_history import access_lineage_from_row, merge_access_lineage
+from lineage_engine.sources.query_types import CLASSIFIED_QUERY_TYPES
 from lineage_engine.sources.rows import RowError, record_from_mapping, valid_query_id
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig, connect, translate_error
 
@@ -76,6 +78,10 @@ def pushdown_query_types(query_filters: Sequence[str] | None = None) -> list[str
         types &= {t.upper() for t in query_filters}
     return sorted(types | ALWAYS_READ_QUERY_TYPES)
 
+
+CLASSIFIED_PUSHDOWN: list[str] = sorted(CLASSIFIED_QUERY_TYPES)
+"""Every QUERY_TYPE the crawl has classified: rows of any other type are read too (counted and
+quarantined by the crawl as ``unclassified_query_type``, :mod:`lineage_engine.sources.query_types`)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -238,7 +244,7 @@ class SnowflakeQueryHistorySource:
         while True:
             params = {
                 "win_start": win_start, "win_end": end, "start_floor": win_start - MAX_RUNTIME,
-                "query_types": self.query_types, "own_user": self.own_user or None,
+                "query_types": self.query_types, "classified": CLASSIFIED_PUSHDOWN, "own_user": self.own_user or None,
                 "own_tag_prefix": (self.config.query_tag or "").lower() or None,
                 "after_floor": from_epoch_ns(position[0]), "after_ns": position[0], "after_id": position[1],
                 "page_size": self.page_size,

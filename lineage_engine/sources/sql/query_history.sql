@@ -3,6 +3,8 @@
 --   %(win_start)s, %(win_end)s   aware UTC datetimes: the END_TIME range [win_start, win_end)
 --   %(start_floor)s              aware UTC datetime: START_TIME floor for pruning (win_start - 1 day)
 --   %(query_types)s              list of QUERY_TYPE names worth parsing (pushdown of should_parse)
+--   %(classified)s               list of every QUERY_TYPE name the crawl has classified: a row of any other
+--                                type is read too, so the crawl counts it and quarantines it (never skipped silently)
 --   %(own_user)s                 the service's user (NULL: none); its statements are never lineage
 --   %(own_tag_prefix)s           lower-case prefix of the service's QUERY_TAG (NULL: none), e.g. 'lineage-svc'
 --   %(after_floor)s              aware UTC datetime at or before the keyset position (pruning only)
@@ -36,6 +38,7 @@ WHERE end_time >= %(win_start)s
   AND start_time >= %(start_floor)s
   AND execution_status = 'SUCCESS'
   AND (query_type IN (%(query_types)s)
+       OR query_type NOT IN (%(classified)s)
        OR (query_type NOT IN ('SELECT', 'SHOW', 'DESCRIBE', 'ALTER_SESSION', 'USE')
            AND (query_text ILIKE '%%masking polic%%' OR query_text ILIKE '%%row access polic%%'
                 OR query_text ILIKE '%%set tag%%' OR query_text ILIKE '%%share%%'
