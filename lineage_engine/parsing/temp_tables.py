@@ -261,13 +261,16 @@ class SessionResolver:
         :meth:`_reads_of_temp`). Bounded: the latest :data:`READS_PER_NAME` reads of the
         :data:`READS_KEPT` names read last; kept in the crawl state, so where crawls cut the
         history changes nothing."""
+        by_source: dict[str, list[ColumnLineage]] = {}
+        for edge in st.columns:
+            by_source.setdefault(dataset_of(edge.source), []).append(edge)
+        role = (record.role_name or "").upper()
         for src in st.sources:
             if src.id == target.id or src.id in session.temps:
                 continue
             _, reads = session.reads.pop(src.id, (0, []))  # re-inserted last: the oldest names go first
             reads.append(_Read(record.end_time, record.query_id, record.query_type, target,
-                               tuple(e for e in st.columns if dataset_of(e.source) == src.id),
-                               (record.role_name or "").upper()))
+                               tuple(by_source.get(src.id, ())), role))
             self._read_seq += 1
             session.reads[src.id] = (self._read_seq, reads[-READS_PER_NAME:])
             self._touched_reads.add((key, src.id))
