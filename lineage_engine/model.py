@@ -332,6 +332,12 @@ class StatementLineage:
         defined_columns: the target's column names in table order when the statement
             defines them (CTAS, view, ``CREATE TABLE (cols)``, CLONE of a known table);
             empty otherwise and at table level. A crawl learns schemas from them.
+        overwrites: column ids of the target whose value the statement replaces in every row
+            with values that do not derive from the column's old value (``UPDATE t SET c =
+            'x'`` without WHERE): the column's earlier lineage ends there (a column-level
+            replace); empty otherwise.
+        column_moves: ``(old column id, new column id)`` of the target's columns renamed
+            (``ALTER TABLE t RENAME COLUMN a TO b``): ``a``'s lineage moves to ``b``.
     """
 
     operation: Operation
@@ -343,6 +349,8 @@ class StatementLineage:
     columns: tuple[ColumnLineage, ...] = ()
     index: int = 0
     defined_columns: tuple[str, ...] = ()
+    overwrites: tuple[str, ...] = ()
+    column_moves: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,6 +500,14 @@ class LineageEvent:
             this statement, the earliest of those writes: the data it copies was read from its
             sources then (a temp filled before a masking policy existed holds clear values),
             so its column edges are first seen then (:mod:`lineage_engine.graph.intervals`).
+        overwrites: column ids of ``target`` overwritten in every row (see
+            :attr:`StatementLineage.overwrites`): their open incoming column edges that this
+            event does not re-derive close at ``at`` (applied in END_TIME order; a late event's
+            overwrite closes nothing: a superset).
+        column_moves: ``(old, new)`` column ids of ``target`` renamed (see
+            :attr:`StatementLineage.column_moves`): the open edges into ``old`` close at ``at``
+            and the same upstreams open into ``new`` (in END_TIME order; a late rename only adds
+            its in-table edge ``new <- old``: a superset).
     """
 
     at: datetime
@@ -507,6 +523,8 @@ class LineageEvent:
     provenance: str = "parsed"
     via_roles: tuple[str, ...] = ()
     via_since: datetime | None = None
+    overwrites: tuple[str, ...] = ()
+    column_moves: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,17 @@ class Intervals:
         elif event.replaces and not reads_itself(event):
             self.replace_with(target, wanted, event)
         else:
+            if event.overwrites:  # columns overwritten in every row: their other lineage ends here
+                ends = set(event.overwrites)
+                for key in [k for k in self.open.get(target, {}) if k[0] in ends and k not in wanted]:
+                    self.close(key, event.at)
+            if event.column_moves:  # RENAME COLUMN: the old column's lineage moves to the new name
+                wanted = dict(wanted)
+                for old, new in event.column_moves:
+                    for key in [k for k in self.open.get(target, {}) if k[0] == old]:
+                        moved = self.open[target][key].row
+                        self.close(key, event.at)
+                        wanted.setdefault((new, key[1], key[2]), (moved.via, moved.transform))
             for key, (via, transform) in wanted.items():
                 self.add(key, event, via, transform, replacing=False)
 

@@ -176,7 +176,7 @@ def reads_for(events: list[LineageEvent] | tuple[LineageEvent, ...]) -> Reads:
     for event in events:
         named.add(event.target.id)
         named.update(source.id for source in event.sources)
-        if event.columns or event.replaces or event.operation in _STRUCTURAL:
+        if event.columns or event.replaces or event.overwrites or event.column_moves or event.operation in _STRUCTURAL:
             column_targets.add(event.target.id)
             if event.counterpart is not None:
                 column_targets.add(event.counterpart.id)

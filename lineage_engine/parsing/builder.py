@@ -98,6 +98,8 @@ class StatementBuilder:
         temporary: bool = False,
         counterpart: DatasetRef | None = None,
         columns: col.ColumnOutcome | None = None,
+        overwrites: tuple[str, ...] = (),
+        column_moves: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Append a StatementLineage for ``target`` (nothing when None).
 
@@ -128,6 +130,8 @@ class StatementBuilder:
                 columns=edges,
                 index=self.index,
                 defined_columns=defined,
+                overwrites=overwrites,
+                column_moves=column_moves,
             )
         )
 

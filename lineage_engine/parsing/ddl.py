@@ -79,7 +79,9 @@ def alter(b: _Builder, node: exp.Alter) -> None:
         target = b.ref(node.this, kind=ds_kind)
         if target is not None:
             renamed = col.rename_column(action.this.name, action.args["to"].name)
-            b.emit(Operation.UPDATE, target, [target], columns=b.column_outcome(renamed, node, target))
+            outcome = b.column_outcome(renamed, node, target)
+            moves = tuple((e.source, e.target) for e in (outcome.edges if outcome is not None else ()))
+            b.emit(Operation.UPDATE, target, [target], columns=outcome, column_moves=moves)
     elif isinstance(action, exp.SwapTable):
         target = b.ref(node.this, kind=ds_kind)
         other = b.ref(action.this, kind=ds_kind, role="target")

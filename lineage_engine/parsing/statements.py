@@ -43,7 +43,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
-from lineage_engine.model import DatasetRef, Operation, StatementLineage, dataset_of
+from lineage_engine.model import DatasetRef, Operation, StatementLineage, column_id, dataset_of
 from lineage_engine.parsing import columns as col
 from lineage_engine.parsing import ddl
 from lineage_engine.parsing.builder import StatementBuilder, StatementOutcome
@@ -218,6 +218,29 @@ def _merge(b: StatementBuilder, node: exp.Merge) -> None:
     b.emit(Operation.MERGE, target, b.upstreams(node, skip=[node.this]), columns=b.column_outcome(compute, node, target))
 
 
+def _overwritten(node: exp.Update, target: DatasetRef, columns: col.ColumnOutcome | None) -> tuple[str, ...]:
+    """Return the ids of the target's columns an UPDATE overwrites in every row: no WHERE, no LIMIT,
+    no JOIN (which could leave rows out), an unquoted column set to a value that reads neither the
+    column itself nor an unknown column (``<unresolved>``, ``*``). Their earlier lineage ends at the
+    UPDATE (README, Lineage semantics); any doubt keeps it (a superset, never a lost path)."""
+    if node.args.get("where") is not None or node.args.get("limit") is not None or node.args.get("joins") \
+            or (isinstance(node.this, exp.Table) and node.this.args.get("joins")):
+        return ()
+    edges = columns.edges if columns is not None else ()
+    out = []
+    for assignment in node.expressions:
+        column = assignment.this if isinstance(assignment, exp.EQ) else None
+        if not isinstance(column, exp.Column) or column.table or not isinstance(column.this, exp.Identifier) \
+                or column.this.quoted:
+            continue
+        cid = column_id(target.id, column.name.lower())
+        into = [e.source for e in edges if e.target == cid]
+        if any(s == cid or s.startswith("<") or s.endswith(".*") for s in into):
+            continue  # the new value reads the old one, or a column not known
+        out.append(cid)
+    return tuple(sorted(set(out)))
+
+
 def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> None:
     # DELETE's ``tables`` are what it deletes from (MySQL ``DELETE t1 FROM t1 JOIN t2``), never
     # a read; sqlglot 30.22 also puts T-SQL's ``DELETE TOP (10) FROM t`` there as a table TOP.
@@ -237,7 +260,7 @@ def _update_or_delete(b: StatementBuilder, node: exp.Update | exp.Delete) -> Non
         columns = b.column_outcome(col.update_columns, node, target)
         if _update_reads_target(node, target, columns):
             upstreams.append(target)  # the new value derives from the old (README, Lineage semantics)
-        b.emit(Operation.UPDATE, target, upstreams, columns=columns)
+        b.emit(Operation.UPDATE, target, upstreams, columns=columns, overwrites=_overwritten(node, target, columns))
     elif upstreams:
         b.emit(Operation.DELETE, target, upstreams)
     elif node.args.get("where") is None and not node.args.get("limit") and not deleted:  # every row gone

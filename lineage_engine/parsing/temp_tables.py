@@ -49,7 +49,7 @@ only that at each batch commit, at a cost that does not grow with the history.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -247,9 +247,11 @@ class SessionResolver:
                 # a live temp holds a copy of what is emptied (back up, empty, reload): the data
                 # may come back through it, so nothing closes (superset, never a lost path)
                 replaces = False
-            events.append(
-                _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns),
-                       roles if via else set(), since if via else None))
+            event = _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns),
+                           roles if via else set(), since if via else None)
+            if st.overwrites or st.column_moves:
+                event = replace(event, overwrites=st.overwrites, column_moves=st.column_moves)
+            events.append(event)
         # temps written, moved or dropped by this row (only targets and counterparts change)
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
