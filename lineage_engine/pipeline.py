@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineage_engine.access.egress_crawl import EgressObserver
 from lineage_engine.access.grant_parse import GrantStatement, is_grant_text, parse_grant
+from lineage_engine.access.ownership import OwnershipStatement
 from lineage_engine.access.reads import READ_QUERY_TYPES, ReadFact, read_fact
 from lineage_engine.governance import PolicyRecorder, known_views
 from lineage_engine.graph.store import GraphStore
@@ -337,6 +338,7 @@ def crawl_once(
                         granted = len(grants)
                         _observe_grant(item, source.key, options, grants, quarantine, now)
                         calls = _observe_egress(item, source.key, options, egress, grants, quarantine, now)
+                        facts = grants[granted:]
                         granted = len(grants) > granted  # a GRANT / share statement: drift names who ran it
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now,
@@ -345,7 +347,8 @@ def crawl_once(
                         if calls:
                             found = [*found, *calls]
                         never = unclassified(item)
-                        if never is not None and not found and not granted and governance.statements == governed \
+                        if never is not None and not found and governance.statements == governed \
+                                and all(isinstance(f[0], OwnershipStatement) for f in facts) \
                                 and _skipped_as_not_materializing(item, options):
                             report.unclassified[never] += 1  # a kind of statement never classified: said, not hidden
                             quarantine.append(unclassified_entry(source.key, item, never, options.dialect, now))
