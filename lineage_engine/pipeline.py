@@ -587,7 +587,8 @@ def _observe_egress(item: QueryRecord, source: str, options: CrawlOptions, egres
         quarantine.append(rejected)
     if statement is not None:
         facts.append((statement, item.end_time, item.query_id))
-        return []
+        if not isinstance(statement, OwnershipStatement):  # a CREATE that owns may also call functions
+            return []
     return egress.calls(item, options.dialect, options.functions)
 
 

@@ -51,9 +51,8 @@ class EgressObserver:
                 return replicated, None
         if is_ownership_text(text):  # the creating role owns a table or view; DROP ROLE ends its grants
             owned = parse_ownership(text, item.role_name, item.database_name, item.schema_name)
-            # a statement returned here is not searched for external calls (the crawl's contract):
-            # a CREATE that calls a live external function keeps its calls, and sets no owner
-            if owned is not None and (owned.action == "drop_role" or not self._calls_live(item)):
+            # the crawl still searches an ownership statement for external calls (a CTAS may call one)
+            if owned is not None:
                 return owned, None
         if not is_share_text(text):
             return None, None
@@ -80,11 +79,6 @@ class EgressObserver:
     def _live(self, at: datetime) -> list[str]:
         return [f for f, spans in self._functions.items()
                 if any(s[0] <= at and (s[1] is None or s[1] > at) for s in spans)]
-
-    def _calls_live(self, item: QueryRecord) -> bool:
-        """Return True when ``item`` may call an external function in force at its END_TIME."""
-        live = self._live(item.end_time)
-        return bool(live) and mentions(item.query_text or "", {f.rsplit(".", 1)[-1] for f in live})
 
     def calls(self, item: QueryRecord, dialect: str = "snowflake", functions: Any = None) -> list[LineageEvent]:
         """Return the lineage events of the external functions ``item`` calls (in force at its END_TIME).

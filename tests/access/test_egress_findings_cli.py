@@ -190,3 +190,19 @@ def test_drift_names_who_ran_a_statement_without_reads(tmp_path: Path) -> None:
     drift = json.loads(run_cli(config, "drift", "--since", "2026-11-01", "--format", "json").stdout)
     renamed = [d for d in drift if d["query_id"] == "r1"]
     assert renamed and all((d["user"], d["role"]) == ("DBA_DAN", "SYSADMIN") for d in renamed), drift
+
+
+def test_a_create_that_calls_an_external_function_sets_its_owner_and_is_egress(tmp_path: Path) -> None:
+    # Snowflake: the role that creates a table owns it (OWNERSHIP); a CTAS calling an external function
+    # sends the argument's values out. One row is both: neither fact may hide the other.
+    config = _install(tmp_path, [FUNCTION[0], _row(
+        "f3", "2026-11-03T10:00:00Z", "create table db.marts.scored as select id, db.ml.score(email) as s "
+        "from db.marts.c2", "CREATE_TABLE_AS_SELECT", "ANA", "ANALYST")])
+    run_cli(config, "scan")
+    assert {(f["origin"], f["terminal"]) for f in _findings(config, "egress")} == {
+        (ORIGIN, "extfn:db.ml.score.email")}
+    rows = json.loads(run_cli(config, "egress", "--format", "json").stdout)
+    assert [(r["destination"], r["query_id"]) for r in rows if r["kind"] == "function"] == [
+        ("extfn:db.ml.score.email", "f3")]
+    grants = json.loads(run_cli(config, "grants", "--object", "db.marts.scored", "--format", "json").stdout)
+    assert ("ANALYST", "OWNERSHIP") in {(g["name"], g["privilege"]) for g in grants}
