@@ -9,16 +9,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import fakesnow
 import pytest
-import snowflake.connector
 
 from lineage_engine.graph.store import open_graph_store
 from lineage_engine.pipeline import CrawlOptions, crawl_once
 from lineage_engine.registry import Registry
 from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
-from tests.service.fakesnow_history import create_views, load_query_history
+from tests.service.fakesnow_history import account_usage, load_query_history
 
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output:UserWarning")
 
@@ -34,12 +32,8 @@ SELECT %(query_id)s, %(start)s, PARSE_JSON('[]'), PARSE_JSON(%(direct)s), PARSE_
 
 @pytest.fixture
 def snow() -> Iterator[Any]:
-    with fakesnow.patch():
-        conn = snowflake.connector.connect(database="SNOWFLAKE", schema="ACCOUNT_USAGE")
-        cursor = conn.cursor()
-        create_views(cursor)
+    with account_usage() as cursor:
         yield cursor
-        conn.close()
 
 
 def _row(query_id: str, end: datetime, text: str, query_type: str = "SELECT", user: str = "ALICE") -> dict:

@@ -66,17 +66,10 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def snow() -> Iterator[Any]:
-    fakesnow = pytest.importorskip("fakesnow")
-    import snowflake.connector
+    from tests.service.fakesnow_history import account_usage
 
-    from tests.service.fakesnow_history import create_views
-
-    with fakesnow.patch():
-        conn = snowflake.connector.connect(database="SNOWFLAKE", schema="ACCOUNT_USAGE")
-        cursor = conn.cursor()
-        create_views(cursor)
+    with account_usage() as cursor:
         yield cursor
-        conn.close()
 
 
 @pytest.mark.filterwarnings("ignore:Arrow output:UserWarning")

@@ -65,6 +65,23 @@ def create_views(cursor: Any) -> None:
     cursor.execute(ACCESS_HISTORY_DDL)
 
 
+@contextlib.contextmanager
+def account_usage() -> Iterator[Any]:
+    """A fresh in-process fakesnow (``fakesnow.patch()``) with the two ACCOUNT_USAGE views;
+    yields a cursor of a connection to ``SNOWFLAKE.ACCOUNT_USAGE`` that loads rows."""
+    import fakesnow
+    import snowflake.connector
+
+    with fakesnow.patch():
+        conn = snowflake.connector.connect(database="SNOWFLAKE", schema="ACCOUNT_USAGE")
+        try:
+            cursor = conn.cursor()
+            create_views(cursor)
+            yield cursor
+        finally:
+            conn.close()
+
+
 def _iso(value: Any) -> Any:
     return value.astimezone(timezone.utc).isoformat() if isinstance(value, datetime) else value
 

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import fakesnow
 import pytest
 import snowflake.connector
 from snowflake.connector.errors import OperationalError
@@ -27,7 +26,7 @@ from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.file import FileQueryHistorySource
 from lineage_engine.sources.snowflake import SnowflakeQueryHistorySource
 from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
-from tests.service.fakesnow_history import create_views, free_port, load_access_history, load_query_history, read_jsonl
+from tests.service.fakesnow_history import account_usage, free_port, load_access_history, load_query_history, read_jsonl
 
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output:UserWarning")
 
@@ -40,12 +39,8 @@ CONFIG = SnowflakeConnectionConfig(account="acme-test", user="LINEAGE_SVC", pass
 @pytest.fixture
 def snow() -> Iterator[Any]:
     """A fresh in-memory fakesnow with the two ACCOUNT_USAGE views; yields a loader cursor."""
-    with fakesnow.patch():
-        conn = snowflake.connector.connect(database="SNOWFLAKE", schema="ACCOUNT_USAGE")
-        cursor = conn.cursor()
-        create_views(cursor)
+    with account_usage() as cursor:
         yield cursor
-        conn.close()
 
 
 def _row(query_id: str, end: datetime, text: str = "insert into DB.S.T select * from DB.S.SRC", **over: Any) -> dict:
