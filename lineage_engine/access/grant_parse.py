@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from lineage_engine.model import join_id
-from lineage_engine.parsing.normalize import split_dotted_name
+from lineage_engine.parsing.dotted_names import split_dotted_name
 
 GRANTEE_KINDS = ("ROLE", "USER", "SHARE", "DATABASE ROLE", "APPLICATION ROLE")
 _PART = r'(?:"(?:[^"]|"")*"|[A-Za-z_$@][\w$@]*)'

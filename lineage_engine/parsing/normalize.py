@@ -62,12 +62,12 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from lineage_engine.model import DatasetRef
+from lineage_engine.parsing.dotted_names import split_dotted_name  # noqa: F401 - re-exported
 
 UNQUALIFIED = "unqualified_name"
 DYNAMIC = "dynamic_sql"
 EXTERNAL = "external_location"
 INVALID = "invalid_name"
-_UNQUOTED_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,53 +241,6 @@ def stage_ref(location: str, context: NameContext) -> tuple[DatasetRef | None, s
         display[-1] = "%" + display[-1]
     stage = DatasetRef.of(display, display=display, kind="stage")
     return DatasetRef(id="@" + stage.id, name="@" + stage.name, kind="stage"), problem
-
-
-def split_dotted_name(text: str) -> list[tuple[str, bool]] | None:
-    """Split ``db."My Schema".t`` into parts, honouring double quotes.
-
-    Args:
-        text: a dotted name as written inside ``IDENTIFIER('...')`` or after ``@``.
-
-    Returns:
-        ``[(part, quoted), ...]`` with quotes removed and ``""`` unescaped, or None when
-        the text is empty, has more than three parts, an empty part, or an unquoted part
-        that is not a valid identifier (letters, digits, ``_``, ``$``).
-    """
-    parts: list[tuple[str, bool]] = []
-    i, n = 0, len(text.strip())
-    text = text.strip()
-    while i < n:
-        if text[i] == '"':
-            j = i + 1
-            buf: list[str] = []
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(text[j])
-                j += 1
-            parts.append(("".join(buf), True))
-            i = j + 1
-        else:
-            j = text.find(".", i)
-            j = n if j < 0 else j
-            parts.append((text[i:j].strip(), False))
-            i = j
-        if i < n:
-            if text[i] != ".":
-                return None
-            i += 1
-            if i == n:
-                return None
-    if not parts or len(parts) > 3 or any(not p for p, _ in parts):
-        return None
-    if any(not quoted and not _UNQUOTED_PART.fullmatch(p) for p, quoted in parts):
-        return None
-    return parts
 
 
 _DOUBLE_DOT_SCHEMA = {"tsql": "dbo", "fabric": "dbo"}
