@@ -75,6 +75,26 @@ def join_id(parts: Iterable[str]) -> str:
     return ".".join(quote_part(p) for p in parts)
 
 
+def read_quoted_part(text: str, start: int) -> tuple[str, int]:
+    """Read the double-quoted part of ``text`` whose opening quote is at ``start``.
+
+    Returns ``(value, end)``: the value with ``""`` unescaped, and the index of the closing
+    quote (``len(text)`` when the quote is never closed).
+    """
+    buf: list[str] = []
+    j, n = start + 1, len(text)
+    while j < n:
+        if text[j] == '"':
+            if j + 1 < n and text[j + 1] == '"':
+                buf.append('"')
+                j += 2
+                continue
+            break
+        buf.append(text[j])
+        j += 1
+    return "".join(buf), j
+
+
 def split_id(text: str) -> tuple[str, ...]:
     """Return the parts of a dotted id, quotes removed (the inverse of :func:`join_id`).
 
@@ -89,16 +109,8 @@ def split_id(text: str) -> tuple[str, ...]:
     while i < n:
         ch = text[i]
         if ch == '"' and not buf:
-            j = i + 1
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(text[j])
-                j += 1
+            value, j = read_quoted_part(text, i)
+            buf = list(value)
             if j >= n or (j + 1 < n and text[j + 1] != "."):  # not a well-formed quoted part
                 buf = list(text[i:j + 1])
             i = j + 1

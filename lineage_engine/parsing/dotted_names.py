@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lineage_engine.model import read_quoted_part
+
 _UNQUOTED_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
@@ -27,18 +29,8 @@ def split_dotted_name(text: str) -> list[tuple[str, bool]] | None:
     text = text.strip()
     while i < n:
         if text[i] == '"':
-            j = i + 1
-            buf: list[str] = []
-            while j < n:
-                if text[j] == '"':
-                    if j + 1 < n and text[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(text[j])
-                j += 1
-            parts.append(("".join(buf), True))
+            value, j = read_quoted_part(text, i)
+            parts.append((value, True))
             i = j + 1
         else:
             j = text.find(".", i)
