@@ -72,21 +72,38 @@ def state_fact(session: Session, fact: RegistryFact, now: datetime) -> bool:
     changes nothing.
     """
     check_fact(fact)
-    path, at, value = fact.catalog_path.strip().lower(), fact.valid_from, _stored(fact.value)
+    path, at = fact.catalog_path.strip().lower(), fact.valid_from
     timeline = (FactRow.catalog_path == path, FactRow.fact == fact.fact, FactRow.key == fact.key,
                 FactRow.origin == fact.origin)
     same = session.scalars(select(FactRow).where(*timeline, FactRow.valid_from == at)).first()
+    prev = nxt = None
+    if same is None:
+        prev = session.scalars(
+            select(FactRow).where(*timeline, FactRow.valid_from < at).order_by(FactRow.valid_from.desc()).limit(1)
+        ).first()
+        nxt = session.scalars(
+            select(FactRow).where(*timeline, FactRow.valid_from > at).order_by(FactRow.valid_from).limit(1)
+        ).first()
+    added = _place(fact, path, same, prev, nxt, now)
+    if isinstance(added, FactRow):
+        session.add(added)
+        session.flush()
+    return added is not False
+
+
+def _place(fact: RegistryFact, path: str, same: FactRow | None, prev: FactRow | None, nxt: FactRow | None,
+           now: datetime) -> FactRow | bool:
+    """Apply ``fact`` to its timeline, given the rows starting at, just before and just after it.
+
+    Returns False (nothing changed), True (``same`` updated in place) or the new row to add
+    (``prev`` is closed at the new row's start when it covered it).
+    """
+    at, value = fact.valid_from, _stored(fact.value)
     if same is not None:
         if same.value == value:
             return False
         same.value, same.query_id, same.recorded_at = value, fact.query_id, now
         return True
-    prev = session.scalars(
-        select(FactRow).where(*timeline, FactRow.valid_from < at).order_by(FactRow.valid_from.desc()).limit(1)
-    ).first()
-    nxt = session.scalars(
-        select(FactRow).where(*timeline, FactRow.valid_from > at).order_by(FactRow.valid_from).limit(1)
-    ).first()
     prev_covers = prev is not None and (prev.valid_to is None or prev.valid_to > at)
     if prev_covers and prev.value == value:
         return False
@@ -95,32 +112,43 @@ def state_fact(session: Session, fact: RegistryFact, now: datetime) -> bool:
         if prev.valid_to is not None:
             ends.append(prev.valid_to)
         prev.valid_to = at
-    session.add(FactRow(catalog_path=path, fact=fact.fact, key=fact.key, value=value, origin=fact.origin,
-                        valid_from=at, valid_to=min(ends) if ends else None, query_id=fact.query_id,
-                        recorded_at=now))
-    session.flush()
-    return True
+    return FactRow(catalog_path=path, fact=fact.fact, key=fact.key, value=value, origin=fact.origin,
+                   valid_from=at, valid_to=min(ends) if ends else None, query_id=fact.query_id, recorded_at=now)
 
 
 def import_history(session: Session, assets: Sequence[Asset], now: datetime) -> None:
-    """Record the facts of imported (normalised) ``assets`` in their import timelines."""
+    """Record the facts of imported (normalised, one per path) ``assets`` in their import timelines.
+
+    The stored import rows of the paths are read in chunks of 500 paths and placed in
+    memory (the same rule as :func:`state_fact`), so an import costs a few queries,
+    not several per asset.
+    """
+    timelines: dict[tuple[str, str], list[FactRow]] = {}
+    paths = sorted({asset.catalog_path for asset in assets})
+    for start in range(0, len(paths), 500):
+        query = select(FactRow).where(FactRow.catalog_path.in_(paths[start : start + 500]), FactRow.origin == "import")
+        for row in session.scalars(query):
+            timelines.setdefault((row.catalog_path, row.fact), []).append(row)
+    known = {path for path, _ in timelines}
     for asset in assets:
-        known = session.scalars(
-            select(FactRow.id).where(FactRow.catalog_path == asset.catalog_path, FactRow.origin == "import").limit(1)
-        ).first()
-        at = now if known is not None else EPOCH
+        at = now if asset.catalog_path in known else EPOCH
         values = {"classification": asset.classification, "regulatory_tags": asset.regulatory_tags or None,
                   "steward": asset.steward, "masking_policy": asset.masking_policy}
         for name, value in values.items():
-            if value is None and not _is_open(session, asset.catalog_path, name):
+            rows = timelines.setdefault((asset.catalog_path, name), [])
+            if value is None and not any(r.valid_to is None and r.value is not None for r in rows):
                 continue  # nothing stated before: "none" says nothing new
-            state_fact(session, RegistryFact(asset.catalog_path, name, value, at), now)
-
-
-def _is_open(session: Session, path: str, fact: str) -> bool:
-    query = select(FactRow.id).where(FactRow.catalog_path == path, FactRow.fact == fact, FactRow.origin == "import",
-                                     FactRow.valid_to.is_(None), FactRow.value.is_not(None))
-    return session.scalars(query.limit(1)).first() is not None
+            fact = RegistryFact(asset.catalog_path, name, value, at)
+            check_fact(fact)
+            line = [r for r in rows if r.key == fact.key]
+            same = next((r for r in line if r.valid_from == at), None)
+            prev = max((r for r in line if r.valid_from < at), key=lambda r: r.valid_from, default=None)
+            nxt = min((r for r in line if r.valid_from > at), key=lambda r: r.valid_from, default=None)
+            added = _place(fact, asset.catalog_path.strip().lower(), same, prev, nxt, now)
+            if isinstance(added, FactRow):
+                session.add(added)
+                rows.append(added)
+    session.flush()
 
 
 def close_import_facts(session: Session, paths: Iterable[str], at: datetime) -> None:
