@@ -75,6 +75,12 @@ READ_STATEMENT_EDGES = 400
 READ_PER_ID_DATASETS = 12_000
 """Datasets from which an ``IN $ids`` read (every Dataset tested against the list) costs more per id
 than a read by one id (:meth:`EmbeddedGraphStore._reads_per_id`)."""
+SCAN_RELATIONS_LIMIT = 50_000
+"""Relationships of a family up to which a statement matching one of them per ``$rows`` row runs as an
+Arrow scan (:func:`_rows_scan`): its hash join holds the family's relationships, whichever the form
+(7,156 column edges on solana: 30 against 45-75 us per re-observed row, the rows bound column by column
+instead of value by value); on a large graph the scan's plan held two (buffer pool full near 110,000 rows
+of the 1M-row history), so there the statement runs as written."""
 PREPARED_LIMIT = 64
 """Prepared statements the binding may keep past a transaction; beyond, all are dropped
 (:meth:`EmbeddedGraphStore._release_prepared`): new parameter types (an integer grown from 8 to
@@ -175,7 +181,7 @@ class EmbeddedGraphStore(CypherGraphStore):
     def _execute(self, query: str, params: Mapping[str, object]) -> list[dict[str, object]]:
         if self._conn is None:
             raise GraphError(self.backend, f"the graph at {self.path} is closed")
-        scan = _rows_scan(query, params)
+        scan = _rows_scan(query, params, self._few_relations(query))
         if scan is not None:
             query, params = scan
         else:
@@ -258,6 +264,13 @@ class EmbeddedGraphStore(CypherGraphStore):
                                "dataset": int(self._execute(COUNTS[2], {})[0]["n"]),  # type: ignore[call-overload]
                                "column": int(self._execute(COUNTS[3], {})[0]["n"])}  # type: ignore[call-overload]
         return self._edges
+
+    def _few_relations(self, query: str) -> bool:
+        """True when the relationships ``query`` may match per row are few enough for an Arrow scan of
+        its rows (:data:`SCAN_RELATIONS_LIMIT`); False before they were counted."""
+        if self._edges is None:
+            return False
+        return self._edges["column" if "`Column`" in query else "dataset"] <= SCAN_RELATIONS_LIMIT
 
     def _count_created(self, family: str, rows: int) -> None:
         if self._edges is not None:
@@ -343,7 +356,8 @@ _BARE_ROW = re.compile(r"\br\b")
 _SCAN_TEXTS: dict[str, str] = {}
 
 
-def _rows_scan(query: str, params: Mapping[str, object]) -> tuple[str, dict[str, object]] | None:
+def _rows_scan(query: str, params: Mapping[str, object],
+               relations: bool = False) -> tuple[str, dict[str, object]] | None:
     """Return ``query`` over ``$rows`` as a scan of an Arrow table (``LOAD FROM``), or None.
 
     ``UNWIND $rows AS r ... r.field ...`` (the batch statements of :mod:`.cypher_store` and
@@ -356,14 +370,16 @@ def _rows_scan(query: str, params: Mapping[str, object]) -> tuple[str, dict[str,
     all-null field as STRING, as the engine types it in a list of maps).
 
     None: not such a statement (other parameters, no rows) or a value the table cannot hold
-    as the engine would (the statement then runs as written).
+    as the engine would (the statement then runs as written), or a statement that matches a
+    relationship per row unless ``relations`` (its table is small: see
+    :data:`SCAN_RELATIONS_LIMIT`).
 
     Raises:
         GraphError: a naive datetime among the values (as :func:`_to_engine`).
     """
     if not query.startswith(_ROWS_UNWIND) or len(params) != 1:
         return None
-    if "MATCH (d)-[e:" in query or "MERGE (d)-[e:" in query:
+    if not relations and ("MATCH (d)-[e:" in query or "MERGE (d)-[e:" in query):
         return None  # a relationship matched per row: the scan's plan held two hash joins (pool full near 110,000 rows)
     rows = params.get("rows")
     if not isinstance(rows, list) or not rows or not all(type(r) is dict for r in rows):
