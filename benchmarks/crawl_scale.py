@@ -8,7 +8,8 @@ sample), or takes ``--history FILE``, and crawls it through ``services.crawl`` (
 
 - rows/s per SEGMENT-row segment, wall and CPU (CPU of this process: it survives a loaded
   machine better than wall time; ``--workers 1``, the default, keeps parsing in-process so
-  its CPU is counted), and the peak RSS reached by the end of each segment;
+  its CPU is counted), and the peak RSS reached by the end of each segment, the RSS then and
+  what the graph engine's buffer pool holds of it (``CALL BM_INFO()``);
 - peak RSS of the crawl's process;
 - the per-kind breakdown (source, parse, resolve, graph, registry) and the top kinds of
   work (``parse.reads``, ``graph.<statement>``, ``registry.<what>``), wall and CPU seconds;
@@ -59,6 +60,45 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """Current resident set size of this process in MiB (``/proc/self/statm``)."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+_STORES: list[object] = []
+
+
+def _follow_embedded_stores() -> None:
+    """Keep every embedded graph store this process opens (its buffer pool is read per segment)."""
+    from lineage_engine.graph import embedded
+
+    if getattr(embedded.EmbeddedGraphStore, "_followed", False):
+        return
+    opened = embedded.EmbeddedGraphStore.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened(self, *args, **kwargs)
+        _STORES.append(self)
+
+    embedded.EmbeddedGraphStore.__init__ = init  # type: ignore[method-assign]
+    embedded.EmbeddedGraphStore._followed = True  # type: ignore[attr-defined]
+
+
+def pool_mb() -> float | None:
+    """MiB the graph engine's buffer pool holds now (``CALL BM_INFO()``) in the last open store, or None."""
+    for store in reversed(_STORES):
+        conn = getattr(store, "_conn", None)
+        if conn is None or getattr(store, "read_only", True):
+            continue
+        try:
+            result = conn.execute("CALL BM_INFO() RETURN mem_usage")
+            return int(result.get_next()[0]) / 2**20
+        except RuntimeError:
+            return None
+    return None
+
+
 def write_config(folder: Path, history: Path, workers: int, batch: int, graph_options: str = "") -> Path:
     config = folder / "crawl.config.yaml"
     config.write_text(
@@ -90,7 +130,8 @@ class Segments:
             r0, w0, c0, _ = self.marks[-2]
             print(f"  segment {r0}-{rows}: {(rows - r0) / max(self.marks[-1][1] - w0, 1e-9):.0f} rows/s wall, "
                   f"{(rows - r0) / max(self.marks[-1][2] - c0, 1e-9):.0f} rows/s CPU, peak RSS "
-                  f"{self.marks[-1][3]:.0f} MiB, load {os.getloadavg()[0]:.1f}", flush=True)
+                  f"{self.marks[-1][3]:.0f} MiB (now {rss_mb():.0f}, of which graph buffer pool "
+                  f"{pool_mb() or 0:.0f}), load {os.getloadavg()[0]:.1f}", flush=True)
             if self.profile is not None and self.kinds:
                 now = dict(self.profile.cpu)
                 delta = sorted(((v - self.last_cpu.get(k, 0.0), k) for k, v in now.items()), reverse=True)
@@ -149,6 +190,7 @@ def print_before_after(before: dict[str, object], after: dict[str, object]) -> N
 
 def crawl(config: Path, segment: int, kinds: int = 0) -> tuple[services.CrawlOutcome, Profile, Segments, float, float]:
     settings = load_settings(config)
+    _follow_embedded_stores()
     profile = Profile()
     segments = Segments(segment, profile, kinds)
     wall, cpu = time.perf_counter(), time.process_time()
