@@ -325,6 +325,28 @@ def transform_along(outer: str, inner: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class TravelPoint:
+    """A Snowflake Time Travel read of one dataset (``AT | BEFORE (...)``, ``CHANGES ... AT``).
+
+    The statement reads ``dataset``'s content at an earlier point, not its current content
+    (:mod:`lineage_engine.parsing.time_travel`). Plain strings, so a stored parse result
+    keeps them (:mod:`lineage_engine.parse_store`); never query text beyond the point itself.
+
+    Attributes:
+        dataset: the dataset id read.
+        clause: ``at``, ``before`` or ``changes`` (a ``CHANGES`` clause: the changes since).
+        by: ``timestamp``, ``offset``, ``statement``, or ``unknown`` (not understood).
+        value: the timestamp literal (ISO 8601, with or without a zone), the offset in
+            seconds, or the query id; ``""`` when ``by`` is ``unknown``.
+    """
+
+    dataset: str
+    clause: str
+    by: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class StatementLineage:
     """Lineage of one SQL statement, before temp-table resolution.
 
@@ -350,6 +372,8 @@ class StatementLineage:
             replace); empty otherwise.
         column_moves: ``(old column id, new column id)`` of the target's columns renamed
             (``ALTER TABLE t RENAME COLUMN a TO b``): ``a``'s lineage moves to ``b``.
+        read_points: the sources read at a Time Travel point (``FROM t AT (...)``, ``CLONE t
+            BEFORE (...)``), in text order; empty for ordinary reads.
     """
 
     operation: Operation
@@ -363,6 +387,7 @@ class StatementLineage:
     defined_columns: tuple[str, ...] = ()
     overwrites: tuple[str, ...] = ()
     column_moves: tuple[tuple[str, str], ...] = ()
+    read_points: tuple[TravelPoint, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +545,11 @@ class LineageEvent:
             :attr:`StatementLineage.column_moves`): the open edges into ``old`` close at ``at``
             and the same upstreams open into ``new`` (in END_TIME order; a late rename only adds
             its in-table edge ``new <- old``: a superset).
+        read_points: ``(source dataset id, instant)`` for sources read at a Time Travel point
+            (:mod:`lineage_engine.parsing.time_travel`): the edges from that source copy its
+            content at that instant, not at ``at``; their ``first_seen`` is moved back to it
+            (:mod:`lineage_engine.graph.intervals`). A point not understood or not known is
+            :data:`~lineage_engine.parsing.time_travel.ANY_EARLIER` (the widest window).
     """
 
     at: datetime
@@ -537,6 +567,7 @@ class LineageEvent:
     via_since: datetime | None = None
     overwrites: tuple[str, ...] = ()
     column_moves: tuple[tuple[str, str], ...] = ()
+    read_points: tuple[tuple[str, datetime], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage_engine.model import ColumnLineage, DatasetRef, ExtractionResult, Operation, Problem, StatementLineage
+from lineage_engine.model import (
+    ColumnLineage,
+    DatasetRef,
+    ExtractionResult,
+    Operation,
+    Problem,
+    StatementLineage,
+    TravelPoint,
+)
 from lineage_engine.parse_cache import QUARANTINE_CODES, Answers, Extracted
 
 if TYPE_CHECKING:
@@ -87,7 +95,8 @@ def encode(result: ExtractionResult, answers: Mapping[str, tuple[str, ...] | Non
     """Return ``(result, answers)`` as compressed JSON (the result's redacted text is left out)."""
     statements = [[st.operation.value, _ds(st.target), [_ds(s) for s in st.sources], st.replaces, st.temporary,
                    _ds(st.counterpart), [[c.source, c.target, c.transform, c.kind, c.confidence] for c in st.columns],
-                   st.index, list(st.defined_columns), list(st.overwrites), [list(m) for m in st.column_moves]]
+                   st.index, list(st.defined_columns), list(st.overwrites), [list(m) for m in st.column_moves],
+                   [[p.dataset, p.clause, p.by, p.value] for p in st.read_points]]
                   for st in result.statements]
     problems = [[p.code, p.message, p.statement_index, p.line, p.column] for p in result.problems]
     body = [statements, problems, result.confidence, result.fingerprint, list(result.reads),
@@ -114,7 +123,8 @@ def decode(data: bytes) -> Extracted:
                 _OPERATIONS[op], _ref(target), tuple(DatasetRef(s[0], s[1], s[2]) for s in sources), replaces,
                 temporary, _ref(counterpart),
                 tuple(ColumnLineage(intern(c[0]), intern(c[1]), c[2], c[3], c[4]) for c in columns), index,
-                tuple(defined), tuple(more[0]) if more else (), tuple((m[0], m[1]) for m in more[1]) if more else ())
+                tuple(defined), tuple(more[0]) if more else (), tuple((m[0], m[1]) for m in more[1]) if more else (),
+                tuple(TravelPoint(*p) for p in more[2]) if len(more) > 2 else ())
                 for op, target, sources, replaces, temporary, counterpart, columns, index, defined, *more
                 in statements),
             problems=tuple(Problem(*p) for p in problems), confidence=confidence, fingerprint=fingerprint,

@@ -54,6 +54,7 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
+from lineage_engine.parsing.time_travel import with_read_points
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
@@ -263,6 +264,11 @@ def crawl_once(
     governance = PolicyRecorder(registry, known_views(store))  # policies and tags of the history (issue 10 §2)
     egress = EgressObserver(registry.external_functions())  # shares, external functions (issue 14 §4)
 
+    def statement_end(query_id: str) -> datetime | None:
+        """The END_TIME of a statement that changed lineage, of this batch or stored (Time Travel points)."""
+        seen = statements.get(query_id) or registry.get_statements([query_id]).get(query_id)
+        return seen.end_time if seen is not None else None
+
     def commit() -> None:
         nonlocal events, quarantine, pending_rows, latest, statements
         if pending_rows == 0 and not quarantine:
@@ -343,7 +349,8 @@ def crawl_once(
                         found = _lineage_of(item, source.key, options, patterns, cache, columns, schema,
                                             resolver, report, quarantine, now,
                                             prefetched.get(index) if prefetched is not None else None,
-                                            profile, reads=reads, temp_re=temp_re, known_reads=known)
+                                            profile, reads=reads, temp_re=temp_re, known_reads=known,
+                                            statement_end=statement_end)
                         if calls:
                             found = [*found, *calls]
                         never = unclassified(item)
@@ -499,6 +506,7 @@ def _lineage_of(
     quarantine: list[QuarantineEntry], now: datetime, prefetched: Extracted | None = None,
     profile: Profile = NO_PROFILE, *, reads: list[ReadFact] | None = None, temp_re: object = None,
     known_reads: set[str] = frozenset(),  # type: ignore[assignment]
+    statement_end: Callable[[str], datetime | None] = lambda _query_id: None,
 ) -> list[LineageEvent]:
     """Filter, parse and resolve one record; return its lineage events (statement problems quarantined).
 
@@ -544,8 +552,11 @@ def _lineage_of(
         fact = read_fact(item, result, temp_re)  # type: ignore[arg-type]
         if fact is not None:
             reads.append(fact)
+    parsed = result.statements
     with profile.timed("resolve.sessions"):
         fed = resolver.feed(item, result)
+    if any(st.read_points for st in parsed):  # Time Travel reads (parsing/time_travel.py)
+        fed = with_read_points(fed, parsed, start=item.start_time, end=item.end_time, statement_end=statement_end)
     if authoritative:
         report.enriched += 1
         fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]

@@ -75,6 +75,11 @@ class WalkEdges:
         statements: the intervals' ``last_query_id`` and ``query_type`` (``""`` when
             null), as two columns (lists or Arrow string arrays), for path explanations
             (:class:`TableIntervals`); None when not read.
+        first_seen: ``int64`` UTC microseconds, or None (``valid_from``): earlier than
+            ``valid_from`` for a copy of the upstream's earlier content (a Time Travel read).
+        single: ``bool`` or None: True for an interval with one observation and no ``via``
+            (with ``first_seen`` earlier than ``valid_from``: one Time Travel read alone,
+            :func:`~lineage_engine.exposure.walk.single_read_of_the_past`).
     """
 
     ids: tuple[str, ...]
@@ -85,6 +90,8 @@ class WalkEdges:
     last_seen: np.ndarray
     moves: np.ndarray
     statements: tuple[Any, Any] | None = None
+    first_seen: np.ndarray | None = None
+    single: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.downstream.shape[0])
@@ -92,7 +99,9 @@ class WalkEdges:
     @classmethod
     def from_columns(cls, downstream: Sequence[str], upstream: Sequence[str], valid_from: Iterable[int],
                      valid_to: Iterable[int | None], last_seen: Iterable[int | None], query_types: Iterable[str],
-                     move_query_types: Collection[str] = MOVE_QUERY_TYPES) -> WalkEdges:
+                     move_query_types: Collection[str] = MOVE_QUERY_TYPES,
+                     first_seen: Iterable[int | None] | None = None,
+                     single: Iterable[bool] | None = None) -> WalkEdges:
         """Build from per-interval columns (ids as strings, times as UTC microseconds).
 
         A null ``valid_to`` is open; a null ``last_seen`` falls back to ``valid_from`` (as
@@ -106,12 +115,18 @@ class WalkEdges:
         ls = np.fromiter((-1 if v is None else v for v in last_seen), dtype=np.int64, count=len(downstream))
         missing = ls == -1
         ls[missing] = vf[missing]
+        fs = None
+        if first_seen is not None:
+            fs = np.fromiter((POS if v is None else v for v in first_seen), dtype=np.int64, count=len(downstream))
+            fs = np.minimum(fs, vf)
         return cls(
             ids=tuple(ids),
             downstream=np.fromiter((rank[d] for d in downstream), dtype=np.int64, count=len(downstream)),
             upstream=np.fromiter((rank[u] for u in upstream), dtype=np.int64, count=len(upstream)),
             valid_from=vf, valid_to=vt, last_seen=ls,
             moves=np.fromiter(((q or "").upper() in moves for q in query_types), dtype=bool, count=len(downstream)),
+            first_seen=fs,
+            single=None if single is None else np.fromiter(single, dtype=bool, count=len(downstream)),
         )
 
     @classmethod
@@ -121,7 +136,8 @@ class WalkEdges:
         return cls.from_columns(
             [r.downstream for r in rows], [r.upstream for r in rows], (micros(r.valid_from) for r in rows),
             (None if r.valid_to is None else micros(r.valid_to) for r in rows),
-            (micros(r.last_seen) for r in rows), (r.query_type for r in rows), move_query_types)
+            (micros(r.last_seen) for r in rows), (r.query_type for r in rows), move_query_types,
+            (micros(r.first_seen) for r in rows), (r.observations == 1 and not r.via for r in rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +161,8 @@ class ArrayIndex:
     leave: np.ndarray
     live: np.ndarray
     intervals: int
+    reach: np.ndarray | None = None
+    """Where each derivation window meets its upstream (``start``, or an earlier ``first_seen``)."""
 
     def mask_of(self, masked: Callable[[str], bool] | Collection[str]) -> np.ndarray:
         """Return a ``bool`` array over :attr:`ids`: True where ``masked`` says so."""
@@ -186,9 +204,13 @@ def build_array_index(edges: WalkEdges, *, as_of: datetime, live: Collection[str
     order = np.argsort(up, kind="stable")
     up_sorted = up[order]
     offsets = np.searchsorted(up_sorted, np.arange(len(edges.ids) + 1), side="left").astype(np.int64)
+    reach = start if edges.first_seen is None else np.minimum(start, edges.first_seen[keep])
+    if edges.first_seen is not None and edges.single is not None:  # one Time Travel read alone: that instant
+        fs = edges.first_seen[keep]  # the epoch (0): a point not known, a window from it
+        end = np.where(~is_live & edges.single[keep] & (fs < vf) & (fs > 0), reach, end)
     return ArrayIndex(as_of=as_of, ids=edges.ids, rank=rank, offsets=offsets, up=up_sorted, down=down[order],
                       start=start[order], end=end[order], leave=leave[order], live=is_live[order],
-                      intervals=int(keep.shape[0]))
+                      intervals=int(keep.shape[0]), reach=reach[order])
 
 
 def _move_starts(down: np.ndarray, up: np.ndarray, vf: np.ndarray, vt: np.ndarray, moves: np.ndarray,
@@ -287,7 +309,8 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         u = index.up[steps]
         d = index.down[steps]
         au, lu = arrive[u], leave[u]
-        ok = (d != o) & (index.start[steps] <= lu) & (index.end[steps] >= au)
+        reach = index.start if index.reach is None else index.reach
+        ok = (d != o) & (reach[steps] <= lu) & (index.end[steps] >= au)
         if not ok.any():
             break
         steps, u, d, au, lu = steps[ok], u[ok], d[ok], au[ok], lu[ok]

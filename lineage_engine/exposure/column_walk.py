@@ -195,7 +195,7 @@ def unknown_parts(row: EdgeRow, spans: Iterable[tuple[datetime, datetime | None]
 
     Returns:
         One row per uncovered part, oldest first: ``valid_from`` and ``first_seen`` at the
-        part's start, ``last_seen`` clipped to its end, ``valid_to`` the interval's own
+        part's start (the first part keeps an earlier ``first_seen``: a Time Travel read), ``last_seen`` clipped to its end, ``valid_to`` the interval's own
         (the data copied then stays until the dataset edge closes); the identity-move
         ``query_type`` kept only on a part that starts with the interval. Parts without a
         derivation (``last_seen`` before their start) are left out.
@@ -220,7 +220,9 @@ def unknown_parts(row: EdgeRow, spans: Iterable[tuple[datetime, datetime | None]
 def _part(row: EdgeRow, start: datetime, end: datetime | None) -> EdgeRow:
     last_seen = row.last_seen if end is None or row.last_seen < end else end
     query_type = row.query_type if start == row.valid_from else ""
-    return replace(row, valid_from=start, first_seen=start, last_seen=last_seen, query_type=query_type)
+    # a part starting with the interval keeps an earlier first_seen (a Time Travel read: .walk)
+    first_seen = min(start, row.first_seen) if start == row.valid_from else start
+    return replace(row, valid_from=start, first_seen=first_seen, last_seen=last_seen, query_type=query_type)
 
 
 def walk_column_origin(

@@ -17,7 +17,13 @@ during a window ``[arrive_X, leave_X)``:
   data now, and we do not guess when it started to (simple and conservative).
 - An interval ``D DERIVES_FROM U`` counts only if ``valid_from <= T``. Its *derivation
   window* is ``[start, end]`` with ``start = valid_from`` and ``end = min(last_seen, T)``:
-  the instants at which a statement is known to have read ``U`` into ``D``.
+  the instants at which a statement is known to have read ``U`` into ``D``. An interval
+  whose ``first_seen`` is earlier than ``valid_from`` copied ``U``'s content of that earlier
+  instant (a Time Travel read ``AT | BEFORE``, :mod:`lineage_engine.parsing.time_travel`, or
+  a temp filled earlier): its window meets ``U`` from ``first_seen`` (``reach``), while
+  ``D`` still receives the data at ``start``. An interval made by one such read alone
+  (:func:`single_read_of_the_past`) derives at that instant only: its window is
+  ``[first_seen, first_seen]``.
 - ``D`` *received* origin data through it when the derivation window meets ``U``'s holding
   window: ``start <= leave_U`` and ``end >= arrive_U``. Both equalities count: event times
   are statement end times, so a copy that ends at the instant ``U`` was replaced or dropped
@@ -129,8 +135,10 @@ class Holding:
                 "arrived": self.arrived}
 
 
-# One relaxable interval: (downstream, start, end, leave, live); times in UTC microseconds.
-_Step = tuple[str, float, float, float, bool]
+# One relaxable interval: (downstream, start, end, leave, live, reach); times in UTC microseconds.
+# ``reach`` is where the derivation window meets the upstream: ``start``, or earlier for a copy of
+# the upstream's earlier content (a Time Travel read, a temp filled earlier: ``first_seen``).
+_Step = tuple[str, float, float, float, bool, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +201,23 @@ def build_edge_index(
             end = float(max(valid_from, min(_micros(row.last_seen), t)))
         if valid_to is not None:
             closed.setdefault((row.upstream, valid_to), []).append((row.downstream, start))
-        steps.setdefault(row.upstream, []).append((row.downstream, start, end, leave, is_live))
+        reach = min(start, float(_micros(row.first_seen))) if row.first_seen < row.valid_from else start
+        if not is_live and single_read_of_the_past(row):
+            end = reach  # one statement read the upstream as it was then, and nothing else
+        steps.setdefault(row.upstream, []).append((row.downstream, start, end, leave, is_live, reach))
     return EdgeIndex(as_of=as_of, steps={u: tuple(s) for u, s in steps.items()}, intervals=len(rows))
+
+
+def single_read_of_the_past(row: EdgeRow) -> bool:
+    """Return True for an interval made by one Time Travel read (``FROM u AT (...)``) alone.
+
+    Its ``first_seen`` is the point read, earlier than ``valid_from``; one observation and no
+    ``via`` (a copy out of a temp filled earlier has a ``via``, and may have been refilled
+    since): the interval copied ``U``'s content at that one instant, so its derivation window
+    is that instant. Re-observed by any other statement, the window is the hull again. A point
+    not known is stored as the epoch (``parsing.time_travel.ANY_EARLIER``): a window from it.
+    """
+    return _EPOCH < row.first_seen < row.valid_from and row.observations == 1 and not row.via
 
 
 def walk_origin(
@@ -277,10 +300,10 @@ def relax(
     downstream id first (a column walk's ``t.*`` onto the column's name).
     """
     arrive_u, leave_u, path_u = window
-    for downstream, start, end, leave, live in steps:
+    for downstream, start, end, leave, live, reach in steps:
         if rename is not None:
             downstream = rename(downstream)
-        if downstream == skip or start > leave_u or end < arrive_u:
+        if downstream == skip or reach > leave_u or end < arrive_u:
             continue
         arrive = arrive_u if arrive_u > start else start
         if live and leave_u < leave:

@@ -190,7 +190,8 @@ EDGES_AS_OF = (
 )
 WALK_EDGES = (
     "MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) RETURN d.id AS downstream, u.id AS upstream, "
-    "e.valid_from AS valid_from, e.valid_to AS valid_to, e.last_seen AS last_seen, e.query_type AS query_type"
+    "e.valid_from AS valid_from, e.valid_to AS valid_to, e.last_seen AS last_seen, e.query_type AS query_type, "
+    "e.first_seen AS first_seen, e.observations AS observations, e.via AS via"
 )
 """Only what the exposure walk reads of each dataset interval, in no order (:meth:`CypherGraphStore.walk_edges`)."""
 COUNTS = (
@@ -414,7 +415,9 @@ class CypherGraphStore(ABC):
             (micros(r["valid_from"]) for r in rows),  # type: ignore[arg-type]
             (None if r["valid_to"] is None else micros(r["valid_to"]) for r in rows),  # type: ignore[arg-type]
             (None if r["last_seen"] is None else micros(r["last_seen"]) for r in rows),  # type: ignore[arg-type]
-            (str(r["query_type"] or "") for r in rows))
+            (str(r["query_type"] or "") for r in rows),
+            first_seen=(None if r["first_seen"] is None else micros(r["first_seen"]) for r in rows),  # type: ignore[arg-type]
+            single=(r["observations"] == 1 and not r["via"] for r in rows))
 
     def iter_column_edges(self, as_of: datetime | None = None) -> Iterator[EdgeRow]:
         """Yield column edge intervals by downstream, upstream, kind, valid_from (materialised first)."""

@@ -304,7 +304,8 @@ class EmbeddedGraphStore(CypherGraphStore):
             edges = self._arrow(
                 "MATCH (d:Dataset)-[e:DERIVES_FROM]->(u:Dataset) RETURN offset(id(d)) AS d, offset(id(u)) AS u, "
                 "e.valid_from AS valid_from, e.valid_to AS valid_to, e.last_seen AS last_seen, "
-                "e.query_type AS query_type, e.last_query_id AS last_query_id")
+                "e.query_type AS query_type, e.last_query_id AS last_query_id, e.first_seen AS first_seen, "
+                "e.observations AS observations, e.via AS via")
         return walk_edges_from_arrow(nodes, edges)
 
     def _arrow(self, query: str) -> Any:

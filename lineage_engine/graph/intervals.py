@@ -60,7 +60,8 @@ def row_key(row: EdgeRow) -> tuple[str, str, str, datetime]:
 class _Interval:
     """A mutable working copy of one interval during the fold."""
 
-    __slots__ = ("row", "stored", "stored_open", "stored_via", "stored_to", "stored_transform", "stored_from", "dirty")
+    __slots__ = ("row", "stored", "stored_open", "stored_via", "stored_to", "stored_transform", "stored_from",
+                 "stored_first", "dirty")
 
     def __init__(self, row: EdgeRow, *, stored: bool) -> None:
         self.row = row
@@ -70,6 +71,7 @@ class _Interval:
         self.stored_to = row.valid_to if stored else None
         self.stored_transform = row.transform if stored else None
         self.stored_from = row.valid_from if stored else None
+        self.stored_first = row.first_seen if stored else None
         self.dirty = not stored
 
     def covers(self, at: datetime) -> bool:
@@ -198,7 +200,7 @@ class Intervals:
         if current is None:
             current = self._reopen(key, event.at, transform)
         if current is None:
-            row = EdgeRow(downstream, upstream, event.at, None, first_seen(event), event.at, 1, event.query_id,
+            row = EdgeRow(downstream, upstream, event.at, None, first_seen(event, upstream), event.at, 1, event.query_id,
                           event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
             self._track(_Interval(row, stored=False))
             return
@@ -386,7 +388,7 @@ class Intervals:
                        start: datetime, end: datetime | None) -> None:
         """Create the interval ``[start, end)`` of ``key`` observed by ``event`` (open when ``end`` is None)."""
         downstream, upstream, kind = key
-        row = EdgeRow(downstream, upstream, start, end, first_seen(event), event.at, 1, event.query_id,
+        row = EdgeRow(downstream, upstream, start, end, first_seen(event, upstream), event.at, 1, event.query_id,
                       event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
         interval = _Interval(row, stored=False)
         if end is None:
@@ -451,8 +453,11 @@ class Intervals:
             closes=[i.row for i in intervals if i.row.valid_to is not None
                     and (not i.stored or i.dirty or i.row.valid_to != i.stored_to)],
             transformed=[i.row for i in intervals if i.stored and i.row.transform != i.stored_transform],
+            # also those whose first_seen moved back (a Time Travel read, a temp filled earlier): the
+            # move-back statements write first_seen, which a column re-observation does not
             moved_back=[(i.row, i.stored_from) for i in intervals
-                        if i.stored and i.stored_from is not None and i.row.valid_from != i.stored_from],
+                        if i.stored and i.stored_from is not None
+                        and (i.row.valid_from != i.stored_from or i.row.first_seen != i.stored_first)],
         )
 
 
@@ -519,18 +524,27 @@ def swapped(incoming: dict[EdgeKey, Want], own: dict[EdgeKey, Want], source: str
     return {key: want for key, want in result.items() if key[0] != key[1]}  # no self-loop
 
 
-def first_seen(event: LineageEvent) -> datetime:
+def first_seen(event: LineageEvent, upstream: str | None = None) -> datetime:
     """Return when what ``event`` copies was first read: its instant, or the earliest write into the
-    temporary objects it copies through (``via_since``: a temp filled before a masking policy existed)."""
-    return event.via_since if event.via_since is not None and event.via_since < event.at else event.at
+    temporary objects it copies through (``via_since``: a temp filled before a masking policy existed),
+    or, for an edge out of ``upstream`` (a dataset or column id) read at a Time Travel point, that
+    point (``read_points``: the content copied is the upstream's content then)."""
+    at = event.via_since if event.via_since is not None and event.via_since < event.at else event.at
+    if event.read_points and upstream is not None:
+        dataset = dataset_of(upstream)  # of a column id; a dataset id matches itself
+        for source, point in event.read_points:
+            if (source == upstream or source == dataset) and point < at:
+                at = point
+    return at
 
 
 def observed(row: EdgeRow, event: LineageEvent, via: tuple[str, ...]) -> EdgeRow:
     """Return ``row`` observed again by ``event``: ``last_seen``, the count and the statement move
     only for an event newer than ``last_seen``; the ``via`` sets are merged either way, and
     ``first_seen`` moves back to :func:`first_seen` of the event when that is earlier."""
-    if event.via_since is not None and first_seen(event) < row.first_seen:  # only a copy out of a temp filled earlier
-        row = replace(row, first_seen=first_seen(event))
+    earliest = first_seen(event, row.upstream)
+    if (event.via_since is not None or event.read_points) and earliest < row.first_seen:
+        row = replace(row, first_seen=earliest)  # only a copy out of a temp filled earlier, or a Time Travel read
     if event.at > row.last_seen:
         row = replace(row, last_seen=event.at, observations=row.observations + 1, last_query_id=event.query_id,
                       query_type=event.query_type, provenance=event.provenance)

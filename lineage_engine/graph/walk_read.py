@@ -57,4 +57,15 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
         moves=np.asarray(pc.fill_null(moves, False).to_numpy(zero_copy_only=False), dtype=bool),
         statements=((pc.fill_null(edges.column("last_query_id"), ""), pc.fill_null(edges.column("query_type"), ""))
                     if "last_query_id" in edges.column_names else None),
+        # earlier than valid_from for a copy of the upstream's earlier content (a Time Travel read)
+        first_seen=(np.minimum(_micros(edges.column("first_seen"), fill=pa.array(valid_from)), valid_from)
+                    if "first_seen" in edges.column_names else None),
+        single=(_single(edges) if "observations" in edges.column_names and "via" in edges.column_names else None),
     )
+
+
+def _single(edges: Any) -> np.ndarray:
+    """True for an interval with one observation and no ``via`` (see ``WalkEdges.single``)."""
+    once = pc.fill_null(pc.equal(edges.column("observations"), 1), False)
+    no_via = pc.fill_null(pc.equal(pc.list_value_length(edges.column("via")), 0), True)
+    return np.asarray(pc.and_(once, no_via).to_numpy(zero_copy_only=False), dtype=bool)

@@ -30,6 +30,7 @@ import functools
 import gc
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ParamSpec, TypeVar
 
 from sqlglot import exp
@@ -56,6 +57,8 @@ from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.problems import TRUNCATION_LENGTH, parse_problem, token_problem, unresolved_column_problem
 from lineage_engine.parsing.redact import fingerprint_untokenized, redact_tokens, redact_untokenized
 from lineage_engine.parsing.schema import LayeredSchema, SchemaProvider
+from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS
+from lineage_engine.parsing.time_travel import HiddenColumns, travel_points
 from lineage_engine.parsing.statements import statement_lineage
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns
 from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, TransformFunctions, function_rules
@@ -171,6 +174,7 @@ def extract_lineage(
     snowflake = dialect.lower() == "snowflake"
     fix = dialect_fix(engine)
     reads_result = _RESULT_SCAN.search(text) is not None
+    travels = TRAVEL_MENTIONS.search(text) is not None  # Time Travel reads (parsing/time_travel.py)
     for index, chunk in enumerate(chunks):
         chunk = body_statement(chunk)
         if not needs_parse(chunk, queries=queries):
@@ -199,10 +203,16 @@ def extract_lineage(
                 if isinstance(node, exp.MultitableInserts):
                     node.set("overwrite", True)
         for node in nodes:
+            points = travel_points(node, context) if travels else ()
             outcome = statement_lineage(
-                node, index=index, context=context, temp_re=temp_re, columns=options, queries=queries,
-                merge_clauses=plain,
+                node, index=index, context=context, temp_re=temp_re, queries=queries, merge_clauses=plain,
+                columns=options if not points or options is None else
+                replace(options, schema=HiddenColumns(options.schema, {p.dataset for p in points})),
             )
+            if points:
+                outcome.lineage[:] = [replace(st, read_points=tuple(p for p in points if p.dataset in
+                                                                    {s.id for s in st.sources}))
+                                      for st in outcome.lineage]
             statements.extend(outcome.lineage)
             if outcome.unresolved_columns:
                 outcome.problems.append(unresolved_column_problem(statement_index=index, count=outcome.unresolved_columns))
