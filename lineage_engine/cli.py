@@ -508,14 +508,15 @@ def scan(
     _exit_if_undelivered(report, services.alert_destination(s))
 
 
-def _print_unmerged(s: Settings) -> None:
-    """Print how many quarantined rows and statements the crawls could not merge: a path through
-    one of them is missing from the answer (honest completeness), with where to look."""
+def _print_unmerged(s: Settings, missing: str = "a path through one of them") -> None:
+    """Print how many quarantined rows and statements the crawls could not merge: ``missing``
+    (what the answer may lack because of them) is missing from the answer (honest completeness),
+    with where to look. Used by ``scan``, ``egress``, ``drift`` and ``boundaries`` (table format)."""
     with services.registry(s) as reg:
         count = reg.count_quarantine()
     if count:
         console.print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
-                      "recovered from tokens): a path through one of them is missing here (lineage-engine "
+                      f"recovered from tokens): {missing} is missing here (lineage-engine "
                       "quarantine; an evidence pack names those that may touch each origin)", markup=False)
 
 
@@ -1115,6 +1116,8 @@ def drift(
              "user": i.user, "role": i.role, "path": arrow_path(i.path) if fmt != "json" else list(i.path)}
             for i in items]
     emit_rows(rows, fmt, f"Drift since {since} ({len(rows)} changes; path: origin → new)")
+    if fmt == "table":
+        _print_unmerged(s, "a first arrival through one of them")
 
 
 @app.command()
@@ -1153,6 +1156,8 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
                             broad_members=s.compliance.broad_role_members)
     rows = [{**r, "path": arrow_path(r["path"]) if fmt != "json" else list(r["path"])} for r in found]
     emit_rows(rows, fmt, f"Egress of sensitive data ({len(rows)}; path: origin → held in)")
+    if fmt == "table":
+        _print_unmerged(s, "an egress through one of them")
 
 
 @app.command()
@@ -1169,6 +1174,8 @@ def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
     rows = [{"kind": "boundary", "rule": c.rule, "origin": c.origin, "destination": c.destination,
              "path": arrow_path(c.path) if fmt != "json" else list(c.path)} for c in found]
     emit_rows(rows, fmt, f"Boundary crossings ({len(rows)}; {len(s.compliance.boundaries)} rules)")
+    if fmt == "table":
+        _print_unmerged(s, "a crossing through one of them")
 
 
 DEMO_NEXT = (

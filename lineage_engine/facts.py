@@ -14,11 +14,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lineage_engine.carried_assets import carry_assets
 from lineage_engine.model import Asset
 
 
 def registry_facts(registry: Any, as_of: datetime) -> list[Asset]:
     """Return the registry assets that hold at ``as_of`` (aware UTC), by ``catalog_path``.
+
+    Assets whose table (or schema, database) was renamed or swapped by ``as_of`` are also
+    given at the names their content reached (:func:`lineage_engine.carried_assets.carry_assets`).
 
     Args:
         registry: a :class:`lineage_engine.registry.Registry` (read only).
@@ -30,4 +34,5 @@ def registry_facts(registry: Any, as_of: datetime) -> list[Asset]:
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("registry_facts needs an aware UTC 'as_of'")
-    return registry.facts_as_of(as_of).assets()
+    assets, _carried = carry_assets(registry.facts_as_of(as_of).assets(), registry.object_moves(as_of))
+    return assets

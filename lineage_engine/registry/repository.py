@@ -62,6 +62,7 @@ from lineage_engine.registry.tables import (
     AssetRow,
     CrawlStateRow,
     FindingRow,
+    ObjectChangeRow,
     QuarantineRow,
 )
 
@@ -193,6 +194,24 @@ class Registry:
         _require_aware(at, "at")
         with self._transaction("read registry facts") as session:
             return _facts.facts_as_of(session, at.astimezone(timezone.utc))
+
+    def object_moves(self, until: datetime) -> list[Any]:
+        """Return the ``RENAME`` and ``SWAP`` statements recorded up to ``until`` (inclusive), in time order.
+
+        Each is a :class:`lineage_engine.carried_assets.ObjectMove` (the crawl records them in
+        ``object_changes`` at the statement's END_TIME).
+
+        Raises:
+            ValueError: ``until`` is naive.
+        """
+        from lineage_engine.carried_assets import ObjectMove
+
+        _require_aware(until, "until")
+        query = (select(ObjectChangeRow).where(ObjectChangeRow.mode.in_(("rename", "swap")),
+                                               ObjectChangeRow.at <= until.astimezone(timezone.utc))
+                 .order_by(ObjectChangeRow.at, ObjectChangeRow.id))
+        with self._transaction("read object moves") as session:
+            return [ObjectMove(r.source, r.target, r.mode, bool(r.container), r.at) for r in session.scalars(query)]
 
     def fact_history(self, *, fact: str | None = None, paths: Sequence[str] | None = None) -> list[RegistryFact]:
         """Return every stored fact interval (of one kind and/or of some paths).
