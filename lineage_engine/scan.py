@@ -322,6 +322,7 @@ def scan_once(
     alert_budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
     adjust: Callable[[list[ExposurePath], datetime], list[ExposurePath]] | None = None,
     profile: Profile = NO_PROFILE,
+    masking: MaskingInputs | None = None,
 ) -> ScanReport:
     """Run one exposure scan as of ``now`` and deliver the alerts it queued.
 
@@ -344,6 +345,8 @@ def scan_once(
         profile: collects wall and CPU seconds per stage (``lineage-engine scan --profile``):
             ``registry.*`` reads and writes, ``graph.*`` reads, ``walk``, ``paths``,
             ``explain``, ``adjust``, ``alerts``.
+        masking: the registry's masking inputs already read for this scan (drift, shares and
+            boundaries fork the same: :meth:`MaskingInputs.fork`); None: read here.
 
     Returns:
         The :class:`ScanReport`.
@@ -358,7 +361,7 @@ def scan_once(
         raise ValueError("scan_once needs an aware UTC 'now'")
     with profile.timed("registry.facts"):
         assets = registry_facts(registry, now)
-        masking = MaskingInputs(registry)
+        masking = masking.fork() if masking is not None else MaskingInputs(registry)
     exposure = assess_exposure(store, assets, as_of=now, pii_tags=pii_tags, risk_thresholds=risk_thresholds,
                                tag_risk_keys=tag_risk_keys, max_hops=max_hops, masking=masking,
                                statements=registry.get_statements, profile=profile, adjust=adjust)
@@ -403,13 +406,19 @@ class MaskingInputs:
         RegistryError: the registry could not be read.
     """
 
-    def __init__(self, registry: Any) -> None:
-        self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
-        on_tags = registry.fact_history(fact="tag_masking_policy")  # tag-based masking (rule 5)
-        self.tag_spans = tag_masking_spans([*on_tags, *registry.fact_history(fact="tag")]) if on_tags else {}
+    def __init__(self, registry: Any, *, _reads: _MaskingReads | None = None) -> None:
+        self._reads = _reads if _reads is not None else _MaskingReads(registry)
+        self.spans = self._reads.spans
+        self.tag_spans = self._reads.tag_spans
         self._registry = registry
         self.view: MaskingView = MaskingView(self.spans, tag_spans=self.tag_spans)
         self.notes: dict[tuple[str, str], str] = {}
+
+    def fork(self) -> MaskingInputs:
+        """Return fresh inputs (``view`` and ``notes`` as a new instance has them) over the same registry
+        reads: one scan reads the policies, bodies and column reads once and gives each of its answers
+        (the walk, drift, shares, boundaries) its own copy to :meth:`judge` with."""
+        return MaskingInputs(self._registry, _reads=self._reads)
 
     def judge(self, column_rows: Collection[EdgeRow], views: Collection[str], now: datetime) -> list[EdgeRow]:
         """Return the column intervals with copies that hold masked values marked ``masked``."""
@@ -421,7 +430,7 @@ class MaskingInputs:
         if not masked:
             self.view = MaskingView(self.spans, live_upstreams=live)
             return list(column_rows)
-        self.view = view = MaskingView(self.spans, self._registry.policy_bodies(), self._registry.column_reads(),
+        self.view = view = MaskingView(self.spans, self._reads.bodies(), self._reads.column_reads(),
                                        live_upstreams=live, tag_spans=self.tag_spans)
         out = []
         for row in column_rows:
@@ -438,6 +447,31 @@ class MaskingInputs:
                 self.notes[(row.downstream, up)] = verdict.note
             out.append(row)
         return out
+
+
+class _MaskingReads:
+    """The registry reads behind :class:`MaskingInputs`, shared by its forks: the masking spans (read
+    now), the policy bodies and the recorded column reads (read when a judge first needs them)."""
+
+    __slots__ = ("spans", "tag_spans", "_registry", "_bodies", "_column_reads")
+
+    def __init__(self, registry: Any) -> None:
+        self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
+        on_tags = registry.fact_history(fact="tag_masking_policy")  # tag-based masking (rule 5)
+        self.tag_spans = tag_masking_spans([*on_tags, *registry.fact_history(fact="tag")]) if on_tags else {}
+        self._registry = registry
+        self._bodies: tuple[Any, ...] | None = None
+        self._column_reads: tuple[Any, ...] | None = None
+
+    def bodies(self) -> tuple[Any, ...]:
+        if self._bodies is None:
+            self._bodies = tuple(self._registry.policy_bodies())
+        return self._bodies
+
+    def column_reads(self) -> tuple[Any, ...]:
+        if self._column_reads is None:
+            self._column_reads = tuple(self._registry.column_reads())
+        return self._column_reads
 
 
 @dataclass(frozen=True, slots=True)

@@ -470,7 +470,7 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
 
     ``profile`` collects wall and CPU seconds per stage (``lineage-engine scan --profile``).
     """
-    from lineage_engine.scan import scan_once
+    from lineage_engine.scan import MaskingInputs, scan_once
 
     timing = profile
     compliance = settings.compliance
@@ -478,11 +478,14 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
     with graph_store(settings) as store, registry(settings) as reg:
         with timing.timed("graph.sync_classifications"):
             store.sync_classifications(reg.list_assets())  # pipeline.sync_classifications, without the parser
+        with timing.timed("registry.masking"):
+            masking = MaskingInputs(reg)  # read once: the walk, drift, shares and boundaries fork it
         if "drift" in settings.monitoring.alert_on:  # issue 14 §5: queued here, delivered by the scan
             from lineage_engine.access.service import check_drift
 
             with timing.timed("drift"):
-                check_drift(store, reg, now=now or now_utc(), sensitive_tags=list(compliance.sensitive_tags))
+                check_drift(store, reg, now=now or now_utc(), sensitive_tags=list(compliance.sensitive_tags),
+                            masking=masking)
         return scan_once(
             store,
             reg,
@@ -494,12 +497,13 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
             alert_budget_seconds=settings.monitoring.alert_budget_seconds,
-            adjust=_finding_adjuster(store, reg, compliance),
+            adjust=_finding_adjuster(store, reg, compliance, masking),
             profile=timing,
+            masking=masking,
         )
 
 
-def _finding_adjuster(store: GraphStore, reg: Registry, compliance: Any) -> Any:
+def _finding_adjuster(store: GraphStore, reg: Registry, compliance: Any, masking: Any = None) -> Any:
     """The scan's hook: who can read each terminal (§3), then egress and boundary findings (issue 14 §4, §6)."""
     from lineage_engine.access.findings import finding_adjuster
 
@@ -507,7 +511,7 @@ def _finding_adjuster(store: GraphStore, reg: Registry, compliance: Any) -> Any:
                             risk_thresholds=dict(compliance.risk_thresholds),
                             tag_risk_keys=dict(compliance.tag_risk_keys), rules=list(compliance.boundaries),
                             broad_members=compliance.broad_role_members,
-                            then=_grant_adjuster(reg, compliance.broad_role_members))
+                            then=_grant_adjuster(reg, compliance.broad_role_members), masking=masking)
 
 
 def _grant_adjuster(reg: Registry, broad_members: int) -> Any:
@@ -534,6 +538,7 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
 
     compliance = settings.compliance
     with graph_store(settings, read_only=True) as store, registry(settings) as reg:
+        masking = MaskingInputs(reg)  # masking policies with time (issue 10 §2-3), read once
         return assess_exposure(
             store,
             registry_facts(reg, as_of),
@@ -541,9 +546,9 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
             pii_tags=frozenset(compliance.sensitive_tags),
             risk_thresholds=dict(compliance.risk_thresholds),
             tag_risk_keys=dict(compliance.tag_risk_keys),
-            masking=MaskingInputs(reg),  # masking policies with time (issue 10 §2-3)
+            masking=masking.fork(),
             statements=reg.get_statements,
-            adjust=_finding_adjuster(store, reg, compliance),  # as the scan: egress, shares, boundaries, grants
+            adjust=_finding_adjuster(store, reg, compliance, masking),  # as the scan: egress, shares, boundaries, grants
         )
 
 

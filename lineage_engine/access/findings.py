@@ -57,10 +57,11 @@ def as_egress(path: ExposurePath, risk_thresholds: Mapping[str, str]) -> Exposur
 
 def finding_adjuster(store: Any, registry: Any, *, sensitive_tags: Sequence[str], risk_thresholds: Mapping[str, str],
                      tag_risk_keys: Mapping[str, str], rules: Sequence[Any], broad_members: int,
-                     then: Adjust | None = None) -> Adjust:
+                     then: Adjust | None = None, masking: Any = None) -> Adjust:
     """Return the scan's ``adjust`` hook: ``then`` (who can read), egress kinds, shares and boundaries.
 
-    Shares and boundaries are walked only when there is a grant to a share or a rule.
+    Shares and boundaries are walked only when there is a grant to a share or a rule, once for
+    both. ``masking``: the scan's :class:`~lineage_engine.scan.MaskingInputs` (forked), else read.
     """
 
     def adjust(paths: list[ExposurePath], now: datetime) -> list[ExposurePath]:
@@ -68,7 +69,8 @@ def finding_adjuster(store: Any, registry: Any, *, sensitive_tags: Sequence[str]
         adjust.openings = {}  # type: ignore[attr-defined]
         return out + extra_paths(store, registry, now=now, sensitive_tags=sensitive_tags,
                                  risk_thresholds=risk_thresholds, tag_risk_keys=tag_risk_keys, rules=rules,
-                                 broad_members=broad_members, openings=adjust.openings)  # type: ignore[attr-defined]
+                                 broad_members=broad_members, openings=adjust.openings,  # type: ignore[attr-defined]
+                                 masking=masking)
 
     adjust.openings = {}  # type: ignore[attr-defined]
     return adjust
@@ -77,11 +79,13 @@ def finding_adjuster(store: Any, registry: Any, *, sensitive_tags: Sequence[str]
 def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
                 risk_thresholds: Mapping[str, str], tag_risk_keys: Mapping[str, str], rules: Sequence[Any],
                 broad_members: int, openings: dict[tuple[str, str], tuple[str, datetime]] | None = None,
-                ) -> list[ExposurePath]:
+                masking: Any = None) -> list[ExposurePath]:
     """Return the share egress paths and the boundary paths as of ``now`` (terminal first, as every path).
 
     ``openings`` gets (origin, share) -> (query id, time) of the statement that began each share's
     export (:func:`lineage_engine.scan.assess_exposure` names it as the last hop and ``opened_by``).
+    The origins are walked once for both (the dataset intervals read in the walk's compact columns
+    when no origin is a column, as drift reads them). ``masking``: the scan's masking inputs.
     """
     from lineage_engine.access.service import (
         _facts,
@@ -93,6 +97,7 @@ def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Seq
         share_rows,
     )
     from lineage_engine.exposure.origins import index_assets, is_column_asset
+    from lineage_engine.scan import load_lineage
 
     shares_granted = any(f.grantee_kind == "SHARE" for f in registry.grants_at(now))
     if not shares_granted and not rules:
@@ -113,10 +118,12 @@ def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Seq
                             steward=getattr(asset, "steward", None), note=note, kind=kind, rule=rule)
 
     out: list[ExposurePath] = []
+    origins = _present(store, sensitive_origins(assets, sensitive_tags))
+    lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins)) if origins else None
+    walked = holdings_for(store, origins, now, lineage, masking=_masking(registry, masking))
+    items = share_rows(registry, walked, now=now, broad_members=broad_members)  # [] without a grant to a share
     if shares_granted:
-        origins = _present(store, sensitive_origins(assets, sensitive_tags))
-        walked = holdings_for(store, origins, now, masking=_masking(registry))
-        for item in share_rows(registry, walked, now=now, broad_members=broad_members):
+        for item in items:
             out.append(path_of(item.origin, item.subject, item.path, "egress", None,
                                note=f"shared since {item.at.isoformat()}"))
             if openings is not None:
@@ -124,7 +131,7 @@ def extra_paths(store: Any, registry: Any, *, now: datetime, sensitive_tags: Seq
     if rules:
         severity = _threshold(risk_thresholds, BOUNDARY_KEY, DEFAULT_BOUNDARY_SEVERITY)
         for crossing in boundary_crossings(store, registry, now=now, sensitive_tags=sensitive_tags, rules=rules,
-                                           broad_members=broad_members):
+                                           broad_members=broad_members, walked=(assets, origins, walked, items)):
             out.append(path_of(crossing.origin, crossing.destination, crossing.path, "boundary", severity,
                                rule=crossing.rule, note=f"crosses boundary '{crossing.rule}'"))
     return out

@@ -102,45 +102,72 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
         lineage = replace(lineage, column_edges=tuple(masking.judge(lineage.column_edges, frozenset(lineage.views),
                                                                     as_of)))
     tables = arrays = columns = None
-    into: dict[str, list[tuple[str, float, float]]] = {}  # object -> (upstream, interval start, end µs)
-    for row in (*lineage.edges, *lineage.column_edges):
-        if row.valid_from <= as_of:
-            end = micros(row.valid_to) if row.valid_to is not None else float("inf")
-            into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from), end))
-    if not lineage.edges and lineage.walk is not None:  # the dataset intervals read compactly
-        from lineage_engine.walk_arrays import POS
-
-        walk, until = lineage.walk, micros(as_of)
-        ids = walk.ids
-        for down, up, start, stop in zip(walk.downstream.tolist(), walk.upstream.tolist(), walk.valid_from.tolist(),
-                                         walk.valid_to.tolist()):
-            if start <= until:
-                into.setdefault(ids[down], []).append((ids[up], start, float("inf") if stop >= POS else stop))
-    out: list[Holdings] = []
+    walked: list[Holdings] = []
     for origin, kind in origins:
         if kind == "dataset":  # on arrays: the same windows as dataset_holdings (tests/test_walk_arrays.py)
             if arrays is None:
                 arrays = build_array_index(lineage.walk_edges(), as_of=as_of, live=lineage.views)
             windows: dict[str, Any] = {}
             walk_origin_arrays(arrays, origin, windows=windows)
-            walked = holdings_of_windows(origin, windows)
+            walked.append(holdings_of_windows(origin, windows))
         else:
             if tables is None:
                 tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
             if columns is None:
                 columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
                                              tables=tables)
-            walked = column_holdings(columns, origin)
-        first, spans = _from_holders(walked, into)
-        out.append(under_their_names(walked, first, spans))
+            walked.append(column_holdings(columns, origin))
+    into = _intervals_into(lineage, as_of, _asked_into(walked))
+    out: list[Holdings] = []
+    for holdings in walked:
+        first, spans = _from_holders(holdings, into)
+        out.append(under_their_names(holdings, first, spans))
     return out
 
 
-def _masking(registry: Any) -> Any:
-    """Return the registry's masking policies with time (:class:`lineage_engine.scan.MaskingInputs`)."""
+def _asked_into(walked: Sequence[Holdings]) -> set[str]:
+    """Return the objects :func:`_from_holders` asks the intervals into: every held column and dataset,
+    and the dataset of each held column."""
+    asked: set[str] = set()
+    for holdings in walked:
+        asked.update(holdings.datasets)
+        asked.update(holdings.columns)
+        asked.update(dataset_of(c) for c in holdings.columns)
+    return asked
+
+
+def _intervals_into(lineage: Any, as_of: datetime, asked: set[str]) -> dict[str, list[tuple[str, float, float]]]:
+    """Return object -> (upstream, interval start, end µs) of every interval into an ``asked`` object that
+    began by ``as_of``, in the lineage's order (rows, then the compact dataset intervals): only the
+    objects a walk reached, not the whole graph's intervals (issue 13 §6: bounded by the answer)."""
+    into: dict[str, list[tuple[str, float, float]]] = {}
+    for row in (*lineage.edges, *lineage.column_edges):
+        if row.downstream in asked and row.valid_from <= as_of:
+            end = micros(row.valid_to) if row.valid_to is not None else float("inf")
+            into.setdefault(row.downstream, []).append((row.upstream, micros(row.valid_from), end))
+    if not lineage.edges and lineage.walk is not None and asked:  # the dataset intervals read compactly
+        import numpy as np
+
+        from lineage_engine.walk_arrays import POS
+
+        walk, until = lineage.walk, micros(as_of)
+        ids = walk.ids
+        wanted = np.zeros(len(ids), dtype=bool)
+        index = {name: i for i, name in enumerate(ids)}
+        wanted[[index[a] for a in asked if a in index]] = True
+        keep = np.flatnonzero(wanted[walk.downstream] & (walk.valid_from <= until))
+        for down, up, start, stop in zip(walk.downstream[keep].tolist(), walk.upstream[keep].tolist(),
+                                         walk.valid_from[keep].tolist(), walk.valid_to[keep].tolist()):
+            into.setdefault(ids[down], []).append((ids[up], start, float("inf") if stop >= POS else stop))
+    return into
+
+
+def _masking(registry: Any, masking: Any = None) -> Any:
+    """Return the registry's masking policies with time (:class:`lineage_engine.scan.MaskingInputs`):
+    a fork of ``masking`` (read once for a whole scan) when given, else read now."""
     from lineage_engine.scan import MaskingInputs
 
-    return MaskingInputs(registry)
+    return masking.fork() if masking is not None else MaskingInputs(registry)
 
 
 def _from_holders(holdings: Holdings, into: dict[str, list[tuple[str, float, float]]],
@@ -219,7 +246,8 @@ def _present(store: GraphStore, origins: list[tuple[str, str]]) -> list[tuple[st
 
 def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
                 since: datetime | None = None, broad_members: int = 50,
-                skip: Collection[tuple[str, str, str]] = frozenset(), ended_shares: bool = True) -> list[DriftItem]:
+                skip: Collection[tuple[str, str, str]] = frozenset(), ended_shares: bool = True,
+                masking: Any = None) -> list[DriftItem]:
     """Return every first arrival of a sensitive origin's data (:mod:`.drift`), at or after ``since``.
 
     Origins are the registry's sensitive origins as the scan picks them (facts as of ``now``);
@@ -227,7 +255,8 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     out of the answer (those a check already recorded): their route, statement and runner are
     not looked up (a steady check's arrivals are all known; issue 13 §6). A share's arrival stays
     once the share stopped exporting (:func:`share_arrivals`); ``ended_shares=False``: only the
-    shares exporting at ``now`` (:func:`share_rows`, what ``egress`` lists).
+    shares exporting at ``now`` (:func:`share_rows`, what ``egress`` lists). ``masking``: the scan's
+    :class:`~lineage_engine.scan.MaskingInputs` (forked here), else read from the registry.
     """
     from lineage_engine.facts import registry_facts
     from lineage_engine.scan import load_lineage
@@ -238,7 +267,7 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     # Dataset origins only: the walk's compact columns (no interval object); the intervals as
     # objects are read below only when an arrival must be explained (none in a steady check).
     lineage = load_lineage(store, columns=any(kind == "column" for _, kind in origins))
-    walked = holdings_for(store, origins, now, lineage, masking=_masking(registry))
+    walked = holdings_for(store, origins, now, lineage, masking=_masking(registry, masking))
     shared = any(f.grantee_kind == "SHARE" for f in registry.grant_history(("SHARE",))) if skip else False
     known = frozenset() if shared else skip  # share items name the statement of a known arrival: keep them all
     edges: dict[tuple[str, str], list[EdgeRow]] | None = None
@@ -280,14 +309,16 @@ def drift_payload(item: DriftItem) -> dict[str, Any]:
             "user": item.user or "(unknown)", "role": item.role or "(unknown)", "at": item.at.isoformat()}
 
 
-def check_drift(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str]) -> tuple[int, bool]:
+def check_drift(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
+                masking: Any = None) -> tuple[int, bool]:
     """Queue a ``drift`` alert for every first arrival not seen by an earlier check.
 
     Returns ``(new items, baseline)``; the first check of a registry is a baseline (no alerts).
+    ``masking``: the scan's masking inputs (:func:`drift_items`).
     """
     seen = registry.drift_seen()  # recorded already: neither new nor alerted again, so not explained again
-    return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, skip=seen), now,
-                                 drift_payload)
+    return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, skip=seen,
+                                             masking=masking), now, drift_payload)
 
 
 def sync_grants(settings: Any, registry: Any, *, fetch: Any = None) -> int | None:
@@ -468,19 +499,29 @@ def _facts(registry: Any, at: datetime) -> list[Any]:
 
 
 def boundary_crossings(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
-                       rules: Sequence[Any], broad_members: int = 50) -> list[Any]:
-    """Return every crossing of ``compliance.boundaries`` now (:mod:`.boundaries`), by rule, origin, destination."""
+                       rules: Sequence[Any], broad_members: int = 50, walked: Any = None) -> list[Any]:
+    """Return every crossing of ``compliance.boundaries`` now (:mod:`.boundaries`), by rule, origin, destination.
+
+    ``walked``: ``(assets, origins, holdings, share items)`` as of ``now`` already computed by the
+    caller (the scan's :func:`lineage_engine.access.findings.extra_paths`: one walk for shares and
+    boundaries), else computed here.
+    """
     from lineage_engine.access.boundaries import crossings
     from lineage_engine.exposure.origins import index_assets
 
     if not rules:
         return []
-    assets = _facts(registry, now)
+    if walked is not None:
+        assets, origins, held, items = walked
+    else:
+        assets = _facts(registry, now)
+        origins = _present(store, sensitive_origins(assets, sensitive_tags))
+        held = holdings_for(store, origins, now, masking=_masking(registry))
+        items = share_rows(registry, held, now=now, broad_members=broad_members)
     by_path = index_assets(assets)
-    origins = _present(store, sensitive_origins(assets, sensitive_tags))
-    walked = holdings_for(store, origins, now, masking=_masking(registry))
+    walked = held
     shares: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
-    for item in share_rows(registry, walked, now=now, broad_members=broad_members):
+    for item in items:
         shares.setdefault(item.origin, []).append((item.subject, item.subject, item.path))
     t = micros(now)
     out: list[Any] = []
