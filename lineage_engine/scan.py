@@ -210,6 +210,7 @@ def assess_exposure(
         live = [p for p in paths if not p.closed]
         coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
         columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
+        del rows  # one dict per walked path: not kept through the explanations (peak RSS)
     if adjust is not None:
         with profile.timed("adjust"):
             live = adjust(live, as_of)

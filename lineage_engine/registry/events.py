@@ -73,24 +73,38 @@ def chain_rows(prev_hash: str | None, events: Iterable[Mapping[str, Any]]) -> li
     return out
 
 
-def append_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+def append_events(session: Session, events: Iterable[Mapping[str, Any]]) -> None:
     """Append events at the end of the chain, inside the caller's transaction.
+
+    ``events`` may be any iterable (a generator is read once): they are chained and inserted
+    :data:`_INSERT_CHUNK` at a time, so a scan appending a million events never holds them all
+    as rows (issue 13 §6). A naive time raises before its chunk is written; the caller's
+    transaction then rolls back what was appended before it.
 
     Raises:
         ValueError: an event time is naive.
     """
-    if not events:
-        return
+    started = False
+    previous = GENESIS_HASH
+    chunk: list[dict[str, Any]] = []
     for event in events:
         if event["at"].tzinfo is None:
             raise ValueError("finding events need timezone-aware UTC times")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    session.flush()
-    last = session.scalar(select(FindingEventRow.hash).order_by(FindingEventRow.id.desc()).limit(1))
-    rows = chain_rows(last, events)
-    for start in range(0, len(rows), _INSERT_CHUNK):  # one multi-row insert per chunk, ids in chain order
-        session.execute(insert(FindingEventRow), rows[start:start + _INSERT_CHUNK])
+        if not started:
+            started = True
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+            session.flush()
+            previous = session.scalar(select(FindingEventRow.hash).order_by(FindingEventRow.id.desc()).limit(1)) \
+                or GENESIS_HASH
+        row = chain_rows(previous, (event,))[0]
+        previous = row["hash"]
+        chunk.append(row)
+        if len(chunk) == _INSERT_CHUNK:  # one multi-row insert per chunk, ids in chain order
+            session.execute(insert(FindingEventRow), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(FindingEventRow), chunk)
 
 
 @dataclass(frozen=True, slots=True)

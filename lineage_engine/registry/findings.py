@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, overload
 
 from sqlalchemy import or_, select, text, update
@@ -126,13 +127,15 @@ _ALERT_CHUNK = 5_000
 """Outbox alerts per statement in :func:`insert_alerts` (and dedupe keys per ``IN``)."""
 
 
-def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[str, Any]]], at: datetime) -> set[str]:
+def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[str, Any] | Callable[[], dict[str, Any]]]],
+                  at: datetime) -> set[str]:
     """Add outbox alerts ``(dedupe_key, payload)`` whose key does not exist yet; return the keys added.
 
     The same as :func:`insert_alert` for each, in order (a key repeated in ``alerts`` is added
     once), in a few statements: the keys already there are read, the rest inserted many at a
     time. Inside the scan's transaction (the scan lock on PostgreSQL, SQLite's single writer),
-    so no other writer adds a key in between.
+    so no other writer adds a key in between. A payload may be given as a function returning it:
+    it is built when its chunk is inserted (a first scan's 800,000 payloads are never all held).
     """
     table = AlertOutboxRow.__table__
     keys = [key for key, _ in alerts]
@@ -146,9 +149,13 @@ def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[
         if key in present or key in added:
             continue
         added.add(key)
-        rows.append({"kind": kind, "dedupe_key": key, "payload": payload, "created_at": at, "attempts": 0})
-    for start in range(0, len(rows), _ALERT_CHUNK):
-        session.execute(table.insert(), rows[start:start + _ALERT_CHUNK])
+        rows.append({"kind": kind, "dedupe_key": key, "payload": payload() if callable(payload) else payload,
+                     "created_at": at, "attempts": 0})
+        if len(rows) == _ALERT_CHUNK:
+            session.execute(table.insert(), rows)
+            rows = []
+    if rows:
+        session.execute(table.insert(), rows)
     return added
 
 
@@ -312,7 +319,7 @@ def _event(row: FindingRow, event: str, at: datetime, actor: str, reason: str | 
 
 def _flush_events(session: Session, pending: list[tuple[FindingRow, dict[str, Any]]]) -> None:
     session.flush()  # new findings get their ids
-    append_events(session, [{**event, "finding_id": row.id} for row, event in pending])
+    append_events(session, ({**event, "finding_id": row.id} for row, event in pending))  # streamed, chunk by chunk
 
 
 def record_scan(
@@ -436,7 +443,7 @@ def record_scan(
     session.flush()  # assigns ids to new findings
     queued = [(row, event, f"{ALERT_KIND}:{row.id}:{event}:{now.isoformat()}", path, previous)
               for row, path, event, previous in alerts]
-    added = insert_alerts(session, ALERT_KIND, [(dedupe, alert_payload(row, path, event, previous))
+    added = insert_alerts(session, ALERT_KIND, [(dedupe, partial(alert_payload, row, path, event, previous))
                                                 for row, event, dedupe, path, previous in queued], now)
     for row, event, dedupe, _path, _previous in queued:
         if dedupe in added:
