@@ -174,6 +174,28 @@ class Intervals:
             for key, (via, transform) in wanted.items():
                 self.add(key, event, via, transform, replacing=False)
 
+    def restore(self, group: str, point: datetime, event: LineageEvent) -> None:
+        """Give ``group`` back what it held at ``point``: a statement that reads its own target at a
+        Time Travel point (``CREATE OR REPLACE t CLONE t BEFORE (...)``, ``INSERT INTO t SELECT * FROM
+        t AT (...)``). Each interval of the group valid at ``point`` and not open now reopens at the
+        event's instant, keeping its ``first_seen`` (its upstream's content was read then) and counted
+        once more (so the walk reads the hull from then to this event, never one instant). Needs the
+        group's closed intervals in ``history`` (:func:`lineage_engine.graph.timeline.late_reads`)."""
+        current = self.open.get(group, {})
+        for key in sorted(self.keys.get(group, ())):
+            if key in current or not self.storable(key[0], key[1]):
+                continue
+            then = [i.row for i in self.history.get(key, ()) if i.row.valid_from <= point
+                    and (i.row.valid_to is None or i.row.valid_to > point)]
+            if not then:
+                continue
+            old = min(then, key=lambda r: (r.first_seen, r.valid_from))
+            if (key[0], key[1], key[2], event.at) in self.all:
+                continue
+            row = EdgeRow(old.downstream, old.upstream, event.at, None, old.first_seen, event.at, old.observations + 1,
+                          event.query_id, event.query_type, old.via, event.provenance, old.transform, old.kind)
+            self._track(_Interval(row, stored=False))
+
     def open_set(self, group: str) -> dict[EdgeKey, Want]:
         """Return the open edges of ``group`` with their via and transform."""
         return {key: (i.row.via, i.row.transform) for key, i in self.open.get(group, {}).items()}

@@ -297,6 +297,11 @@ def _late_events(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState])
     return late
 
 
+def restored_points(event: LineageEvent) -> tuple[datetime, ...]:
+    """Return the Time Travel points at which ``event`` reads its own target (a restore), sorted."""
+    return tuple(sorted(p for s, p in event.read_points if s == event.target.id))
+
+
 def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
                read_resets: Callable[[Sequence[str]], Mapping[str, Sequence[str]]]) -> tuple[tuple[str, ...], dict[str, list[str]]]:
     """Return the datasets whose whole interval history the fold of ``events`` needs, and the
@@ -310,6 +315,7 @@ def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
     late event touches are read, and the destinations of their moves, a few at a time.
     """
     late_events = _late_events(events, nodes)
+    restoring = {event.target.id for event in events if restored_points(event)}  # Intervals.restore
     history = {i for _, event in late_events for i in _ends(event)}
     resets: dict[str, list[str]] = {}
     read: set[str] = set()
@@ -319,8 +325,8 @@ def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
         if missing:
             resets.update({i: list(v) for i, v in read_resets(missing).items()})
             read.update(missing)
-        if not late_events:
-            return (), resets  # in order: nothing is carried (the common case costs one read, as before)
+        if not late_events:  # in order: nothing is carried (the common case costs one read, as before)
+            return tuple(sorted(restoring)), resets
         lists = _Resets(resets)
         for event in events:
             lists.add(event)
@@ -335,7 +341,7 @@ def late_reads(events: Sequence[LineageEvent], nodes: Mapping[str, NodeState],
                     reached.add(move.destination)
                     group, after = move.destination, position
         if reached <= history:
-            return tuple(sorted(history)), resets
+            return tuple(sorted(history | restoring)), resets
         history |= reached
         wanted |= reached
 
@@ -521,6 +527,9 @@ def fold_events(
             continue
         datasets.apply(event, dataset_wants(event))
         columns.apply(event, column_wants(event))
+        for point in restored_points(event):  # a table read at its own earlier point gets that content back
+            datasets.restore(event.target.id, point, event)
+            columns.restore(event.target.id, point, event)
         marks.apply(event)
         reset_lists.add(event)
 

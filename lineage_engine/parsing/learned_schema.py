@@ -88,6 +88,8 @@ class LearnedSchema:
                     self._set(st.counterpart.id, mine)
             elif st.defined_columns and "*" not in st.defined_columns:
                 self._set(target.id, st.defined_columns)
+            elif st.read_points and st.replaces:  # redefined from a Time Travel read: its columns then are unknown
+                self._pop(target.id)
 
     def observe(self, statements: Iterable[StatementLineage], at: datetime) -> None:
         """Note one row's statements, ended at ``at``, before :meth:`learn` (the crawl's own schema).

@@ -155,3 +155,22 @@ def test_one_crawl_two_crawls_and_a_replay_give_the_same_graph(tmp_path: Path, g
     assert _answers(two) == expected
     run_cli(two, "crawl", "--reset-watermark", "--yes")  # a replay changes nothing
     assert _answers(two) == expected
+
+
+def test_a_table_restored_from_its_own_past_holds_what_it_held_then(tmp_path: Path) -> None:
+    """``create or replace table cp clone cp before (statement => ...)`` (the usual undo of a bad
+    statement) and ``insert into cp select * from cp at (...)`` give cp back what it held then."""
+    rows: list[Row] = [
+        *BASE,
+        ("09:10", "CREATE_TABLE", "create or replace table db.s.cp clone db.s.cp before (statement => 'q002')"),
+        ("09:20", "CREATE_TABLE_AS_SELECT", "create table db.s.later as select * from db.s.cp"),
+    ]
+    config = crawled(tmp_path / "clone", rows)
+    assert {t for o, t in terminals(config) if o == PII} == {"db.s.cp.email", "db.s.later.email"}
+    assert terminals(config, "--as-of", "2026-05-04T09:08:00Z") == set()  # between the replace and the undo
+    config = crawled(tmp_path / "insert", [
+        *BASE, ("09:10", "INSERT", "insert into db.s.cp select * from db.s.cp at (timestamp => '2026-05-04T09:02:00Z')")])
+    assert {t for o, t in terminals(config) if o == PII} == {"db.s.cp.email"}
+    config = crawled(tmp_path / "after", [  # a point after the replace gives nothing back
+        *BASE, ("09:10", "INSERT", "insert into db.s.cp select * from db.s.cp at (timestamp => '2026-05-04T09:06:00Z')")])
+    assert terminals(config) == set()
