@@ -75,6 +75,19 @@ def join_id(parts: Iterable[str]) -> str:
     return ".".join(quote_part(p) for p in parts)
 
 
+def canonical_id(text: str) -> str:
+    """Return the id of a dotted name as a user may spell it (a registry catalog path, an ``--origin``).
+
+    Each part is case-folded and quoted only when the quoting rule needs it (see the module
+    doc): ``DB.S."Customers"."Email"`` -> ``db.s.customers.email``, ``db.s."A.B"`` ->
+    ``db.s."a.b"``. Ids already in that form are returned unchanged (idempotent).
+    """
+    text = text.strip()
+    if '"' not in text:
+        return text.lower()
+    return join_id(part.lower() for part in split_id(text))
+
+
 def read_quoted_part(text: str, start: int) -> tuple[str, int]:
     """Read the double-quoted part of ``text`` whose opening quote is at ``start``.
 

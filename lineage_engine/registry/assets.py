@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import CLASSIFICATION_LEVELS, Asset, split_id
+from lineage_engine.model import CLASSIFICATION_LEVELS, Asset, canonical_id, split_id
 from lineage_engine.registry.records import UpsertReport, asset_from_row
 from lineage_engine.registry.tables import ASSET_TYPES, AssetRow
 
@@ -43,12 +43,12 @@ def path_problem(path: str, asset_type: str | None) -> str | None:
 
 
 def normalize_asset(asset: Asset) -> Asset:
-    """Return ``asset`` with a lower-case path, normalised tags, blank steward/policy as None.
+    """Return ``asset`` with its path in id form (:func:`~lineage_engine.model.canonical_id`), normalised tags, blank steward/policy as None.
 
     Raises:
         ValueError: unknown asset_type or classification, a bad path, or a naive reviewed_at.
     """
-    path = asset.catalog_path.strip().lower()
+    path = canonical_id(asset.catalog_path)
     if asset.asset_type not in ASSET_TYPES:
         raise ValueError(f"asset '{path}': unknown asset_type '{asset.asset_type}'; use dataset or column")
     if asset.classification not in CLASSIFICATION_LEVELS:

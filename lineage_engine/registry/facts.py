@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import Asset, RegistryFact, split_id
+from lineage_engine.model import Asset, RegistryFact, canonical_id, split_id
 from lineage_engine.registry.tables import FACT_KINDS, FACT_ORIGINS, AssetRow, FactRow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -72,7 +72,7 @@ def state_fact(session: Session, fact: RegistryFact, now: datetime) -> bool:
     changes nothing.
     """
     check_fact(fact)
-    path, at = fact.catalog_path.strip().lower(), fact.valid_from
+    path, at = canonical_id(fact.catalog_path), fact.valid_from
     timeline = (FactRow.catalog_path == path, FactRow.fact == fact.fact, FactRow.key == fact.key,
                 FactRow.origin == fact.origin)
     same = session.scalars(select(FactRow).where(*timeline, FactRow.valid_from == at)).first()
@@ -144,7 +144,7 @@ def import_history(session: Session, assets: Sequence[Asset], now: datetime) -> 
             same = next((r for r in line if r.valid_from == at), None)
             prev = max((r for r in line if r.valid_from < at), key=lambda r: r.valid_from, default=None)
             nxt = min((r for r in line if r.valid_from > at), key=lambda r: r.valid_from, default=None)
-            added = _place(fact, asset.catalog_path.strip().lower(), same, prev, nxt, now)
+            added = _place(fact, canonical_id(asset.catalog_path), same, prev, nxt, now)
             if isinstance(added, FactRow):
                 session.add(added)
                 rows.append(added)
@@ -172,7 +172,7 @@ def fact_history(
     if paths is None:
         rows = [_domain(r) for r in session.scalars(query)]
     else:
-        wanted = sorted({p.strip().lower() for p in paths})
+        wanted = sorted({canonical_id(p) for p in paths})
         for start in range(0, len(wanted), 500):
             chunk = query.where(FactRow.catalog_path.in_(wanted[start : start + 500]))
             rows.extend(_domain(r) for r in session.scalars(chunk))

@@ -22,6 +22,7 @@ from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
 from lineage_engine.errors import RegistryError
 from lineage_engine.model import (
     Asset,
+    canonical_id,
     ColumnRead,
     ExposurePath,
     Finding,
@@ -168,7 +169,7 @@ class Registry:
 
     def remove_assets(self, paths: Sequence[str]) -> int:
         """Delete the assets at ``paths`` (case-insensitive); return how many existed."""
-        wanted = sorted({p.strip().lower() for p in paths})
+        wanted = sorted({canonical_id(p) for p in paths})
         removed = 0
         with self._transaction("remove assets") as session:
             _facts.close_import_facts(session, wanted, _utcnow())
