@@ -185,8 +185,8 @@ def needs_parse(chunk: Sequence[Token], *, queries: bool = False) -> bool:
         return True  # its reads (``queries``), a Vertica partition function, or SELECT ... INTO t (a CTAS)
     if head in _NO_LINEAGE_HEADS:
         return False
-    if head == "ALTER":  # only RENAME / SWAP move identity; with ``queries`` every ALTER is an operation
-        return queries or any(tok.text.upper() in _IDENTITY_WORDS for tok in chunk)
+    if head == "ALTER":  # RENAME / SWAP move identity, DROP [COLUMN] ends columns; with ``queries`` every ALTER
+        return queries or any(tok.text.upper() in _IDENTITY_WORDS or tok.text.upper() == "DROP" for tok in chunk)
     if head == "BEGIN" or head == "START":
         return len(chunk) > 2  # BEGIN [TRANSACTION|WORK] alone is a transaction
     return True

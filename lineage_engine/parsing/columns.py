@@ -110,6 +110,18 @@ def rename_column(old: str, new: str) -> Callable[..., ColumnOutcome]:
     return compute
 
 
+def drop_columns(names: Sequence[str]) -> Callable[..., ColumnOutcome]:
+    """Return the column function of ``ALTER TABLE t DROP COLUMN names``: no edge; when the schema
+    knows ``t``, its columns without ``names`` (lower-case)."""
+    gone = {n.lower() for n in names}
+
+    def compute(_node: exp.Expr, target: DatasetRef, _context: NameContext, options: ColumnOptions) -> ColumnOutcome:
+        known = options.schema.columns_of(target.id) if options.schema is not None else None
+        return ColumnOutcome(edges=(), columns=[n for n in known if n.lower() not in gone] if known else [])
+
+    return compute
+
+
 def insert_columns(node: exp.Insert, target: DatasetRef, context: NameContext, options: ColumnOptions) -> ColumnOutcome:
     """Return the column lineage of ``INSERT ... SELECT`` (or ``VALUES`` with subqueries)."""
     resolver = _resolver(context, options)

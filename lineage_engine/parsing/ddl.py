@@ -3,6 +3,9 @@
 * ``ALTER TABLE|VIEW a RENAME TO b`` -> :attr:`Operation.RENAME`; ``SWAP WITH`` -> SWAP; any
   other ALTER of a table or view -> :attr:`Operation.ALTER` (no data moves), only when the
   extraction reports operations (``queries=True``).
+* ``ALTER TABLE t DROP [COLUMN] [IF EXISTS] a [, b]`` -> an UPDATE of ``t`` that reads nothing
+  and overwrites ``t.a``, ``t.b`` (Snowflake "ALTER TABLE": the columns and their data are
+  gone, so their lineage ends there) and, when the schema knows ``t``, its columns without them.
 * ``DROP TABLE|VIEW`` -> :attr:`Operation.DROP`, one per table.
 * Containers (issue 10): ``DROP SCHEMA|DATABASE`` and ``CREATE OR REPLACE SCHEMA|DATABASE``
   -> :attr:`Operation.DROP` of a ref of kind ``schema`` (id ``db.s``) or ``database`` (id
@@ -31,7 +34,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
-from lineage_engine.model import DatasetRef, Operation, Problem
+from lineage_engine.model import DatasetRef, Operation, Problem, column_id
 from lineage_engine.parsing import columns as col
 from lineage_engine.parsing.builder import StatementBuilder as _Builder
 from lineage_engine.parsing.chunks import PARTITION_FUNCTIONS
@@ -66,6 +69,13 @@ def alter(b: _Builder, node: exp.Alter) -> None:
     if kind not in ("TABLE", "VIEW"):
         return
     ds_kind = "view" if kind == "VIEW" else "table"
+    dropped = _dropped_columns(actions) if kind == "TABLE" else None
+    if dropped:
+        target = b.ref(node.this, kind=ds_kind)
+        if target is not None:
+            b.emit(Operation.UPDATE, target, columns=b.column_outcome(col.drop_columns(dropped), node, target),
+                   overwrites=tuple(column_id(target.id, name) for name in dropped))
+        return
     action = actions[0] if len(actions) == 1 else None
     if b.queries and not isinstance(action, (exp.AlterRename, exp.SwapTable, exp.RenameColumn)):
         b.emit(Operation.ALTER, b.ref(node.this, kind=ds_kind))
@@ -87,6 +97,40 @@ def alter(b: _Builder, node: exp.Alter) -> None:
         other = b.ref(action.this, kind=ds_kind, role="target")
         if other is not None:
             b.emit(Operation.SWAP, target, counterpart=other)
+
+
+_COLUMN_DROP = re.compile(r"\s*DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(.+?)\s*$", re.IGNORECASE | re.DOTALL)
+_NAME = re.compile(r'\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][\w$]*))\s*$')
+_NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "ROW", "ALL", "SEARCH", "CLUSTERING",
+                          "AGGREGATION", "JOIN", "PROJECTION", "STORAGE", "MASKING", "TAG", "PARTITION",
+                          "PARTITIONS", "INDEX", "FEATURE", "CONTACT"})
+"""First words after ``ALTER TABLE t DROP`` that drop something other than columns."""
+
+
+def _dropped_columns(actions: list[exp.Expr]) -> list[str]:
+    """Return the (lower-case) columns ``ALTER TABLE t DROP [COLUMN] a, b`` drops; [] for any other ALTER.
+
+    sqlglot parses ``DROP COLUMN a, b``; ``DROP a, b`` (COLUMN is optional in Snowflake) stays an
+    opaque command, read here when it is a plain list of names.
+    """
+    names: list[str] = []
+    for action in actions:
+        if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN":
+            found = [c.name for c in action.args.get("tables") or [] if isinstance(c, (exp.Column, exp.Identifier))]
+            if not found:
+                return []
+            names.extend(found)
+        elif isinstance(action, exp.Command) and str(action.this or "").upper() == "DROP":
+            rest = action.expression
+            match = _COLUMN_DROP.match("DROP " + (rest.name if isinstance(rest, exp.Expr) else str(rest or "")))
+            parts = match.group(1).strip().removeprefix("(").removesuffix(")").split(",") if match else []
+            plain = [_NAME.match(p) for p in parts]
+            if not plain or any(m is None for m in plain) or parts[0].split()[0].upper() in _NOT_COLUMNS:
+                return []
+            names.extend(m.group(1).replace('""', '"') if m.group(1) else m.group(2) for m in plain if m)
+        else:
+            return []
+    return [n.lower() for n in names]
 
 
 def drop(b: _Builder, node: exp.Drop) -> None:
