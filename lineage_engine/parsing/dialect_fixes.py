@@ -17,7 +17,8 @@ into a parse, never the reverse. Each applies to one sqlglot dialect class exact
   ``CREATE TEMPORARY``; and :func:`merge_all_by_name`: MERGE's ``UPDATE ALL BY NAME`` / ``INSERT ALL
   BY NAME`` become ``UPDATE SET *`` / ``INSERT *``, which sqlglot parses and which mean the
   same (every source column into the target column of the same name). Any statement but
-  a MERGE returns at its first token, so the hot path pays one comparison.
+  a MERGE or a COPY returns at its first token, so the hot path pays one comparison.
+  :func:`copy_files`: ``COPY FILES INTO @to FROM @from`` is read as ``COPY INTO @to FROM @from``.
 * ``mysql`` (and SQLite) -- :func:`replace_as_insert`: ``REPLACE [INTO] t ...`` (an insert
   that first deletes rows with the same key) is read as ``INSERT INTO t ...``: the same rows
   flow from the same sources.
@@ -261,23 +262,50 @@ def replace_as_insert(chunk: list[Token], text: str) -> list[Token]:
     return out + shifted
 
 
+def copy_files(chunk: list[Token], text: str) -> list[Token]:
+    """Read Snowflake's ``COPY FILES INTO @to FROM @from [FILES = (...)] [PATTERN = '...']`` as ``COPY INTO @to FROM @from ...``.
+
+    Snowflake "COPY FILES": the files of one stage (internal or external) are copied into another,
+    so whatever an unload put in ``@from`` is then in ``@to`` too: an external target is egress.
+    sqlglot 30.22 rejects the word ``FILES``; without it the statement is a stage-to-stage COPY,
+    which :mod:`.statements` reads as an unload of every column (``@to.* <- @from.*``). The form
+    ``FROM (SELECT <url> ...)`` copies files named by a query's values: left as it is (quarantined).
+    """
+    if (len(chunk) < 6 or chunk[0].token_type != TokenType.COPY or chunk[1].text.upper() != "FILES"
+            or chunk[2].token_type != TokenType.INTO):
+        return chunk
+    at = next((i for i, t in enumerate(chunk) if t.token_type == TokenType.FROM), None)
+    if at is None or at + 1 >= len(chunk) or chunk[at + 1].token_type == TokenType.L_PAREN:
+        return chunk
+    return chunk[:1] + chunk[2:]
+
+
 def _snowflake_fix(chunk: list[Token], text: str) -> list[Token]:
+    if chunk and chunk[0].token_type == TokenType.COPY:
+        return copy_files(chunk, text)
     return merge_all_by_name(scoped_temporary(chunk, text), text)
 
 
 def scoped_temporary(chunk: list[Token], text: str) -> list[Token]:
-    """Read Snowpark's ``CREATE [OR REPLACE] SCOPED TEMPORARY TABLE|VIEW`` as ``... TEMPORARY ...``.
+    """Read Snowpark's ``CREATE [OR REPLACE] SCOPED TEMPORARY TABLE|VIEW`` as ``... TEMPORARY ...``,
+    and ``CREATE [OR REPLACE] [SECURE] RECURSIVE VIEW`` as ``... VIEW``.
 
     Snowpark names its session objects ``SNOWPARK_TEMP_TABLE_…`` and creates them ``SCOPED
     TEMPORARY`` (temporary, and dropped with the stored procedure that made them); sqlglot 30.22
     rejects the word, so the statement was quarantined as unsupported and a DataFrame pipeline's
     chain through its temporary tables was cut. Only the word ``SCOPED`` right before
     ``TEMPORARY``/``TEMP`` among the first words of a CREATE is dropped.
+
+    Snowflake "CREATE VIEW": ``RECURSIVE`` makes a view that may refer to itself (like a
+    recursive CTE); sqlglot rejects the word, so the view was quarantined (``unsupported``) and
+    every read through it lost. The word right before ``VIEW`` is dropped: the view's
+    definition and its reads are the same (a reference to itself is a self-loop the graph drops).
     """
     if not chunk or chunk[0].token_type != TokenType.CREATE:
         return chunk
     for i in range(1, min(len(chunk) - 1, 5)):
-        if chunk[i].text.upper() == "SCOPED" and chunk[i + 1].text.upper() in ("TEMPORARY", "TEMP"):
+        word, following = chunk[i].text.upper(), chunk[i + 1].text.upper()
+        if (word == "SCOPED" and following in ("TEMPORARY", "TEMP")) or (word == "RECURSIVE" and following == "VIEW"):
             return chunk[:i] + chunk[i + 1:]
     return chunk
 
