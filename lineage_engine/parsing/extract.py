@@ -36,7 +36,7 @@ from typing import ParamSpec, TypeVar
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
-from sqlglot.tokens import Token
+from sqlglot.tokens import Token, TokenType
 
 from lineage_engine.model import ExtractionResult, Operation, Problem, StatementLineage
 from lineage_engine.parsing.chunks import (
@@ -62,6 +62,7 @@ from lineage_engine.parsing.time_travel import HiddenColumns, travel_points
 from lineage_engine.parsing.statements import statement_lineage
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns
 from lineage_engine.parsing.transforms import DEFAULT_MASKING_FUNCTIONS, TransformFunctions, function_rules
+from lineage_engine.parsing.variables import variables_as_reads
 
 _SCORES = {"unqualified_name": 0.7, "dynamic_sql": 0.7, "external_location": 0.7, "invalid_name": 0.7,
            "unsupported": 0.3, "unresolved_column": 0.8, "column_error": 0.5}
@@ -177,7 +178,7 @@ def extract_lineage(
     travels = TRAVEL_MENTIONS.search(text) is not None  # Time Travel reads (parsing/time_travel.py)
     for index, chunk in enumerate(chunks):
         chunk = body_statement(chunk)
-        if not needs_parse(chunk, queries=queries):
+        if not needs_parse(chunk, queries=queries) and not (snowflake and _sets_variable(chunk)):
             continue
         nodes, error, plain = _parse(engine, chunk, text, trim=not columns, fix=fix)
         if error is not None:
@@ -194,6 +195,7 @@ def extract_lineage(
         if snowflake:
             for node in nodes:
                 _table_literals_as_names(node)
+                variables_as_reads(node)
         if _creates_or_alters(chunk):
             for node in nodes:
                 if isinstance(node, exp.Create):
@@ -250,6 +252,12 @@ def _table_literals_as_names(node: exp.Expr) -> None:
             if alias is not None:
                 table.set("alias", alias.copy())
             found.replace(table)
+
+
+def _sets_variable(chunk: Sequence[Token]) -> bool:
+    """Say whether a chunk is Snowflake's ``SET v = ...`` / ``SET (a, b) = (...)`` (a session variable)."""
+    return (len(chunk) > 2 and chunk[0].text.upper() == "SET"
+            and (chunk[1].token_type == TokenType.L_PAREN or chunk[2].token_type == TokenType.EQ))
 
 
 def _creates_or_alters(chunk: Sequence[Token]) -> bool:

@@ -62,6 +62,9 @@ MATERIALIZING_QUERY_TYPES: frozenset[str] = frozenset(
         # COPY FILES INTO @to FROM @from (stage to stage: an unload there is then in @to); the
         # spelling is not published: a row typed otherwise is still said (unclassified_query_type)
         "COPY_FILES",
+        # SET v = (SELECT ...): a session variable holding values read from a table, used later
+        # as $v (parsing.variables); a SET of a constant gives a temporary with no upstream
+        "SET",
         "UNKNOWN",
     }
 )

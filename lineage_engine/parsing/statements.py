@@ -45,7 +45,7 @@ from sqlglot.tokens import TokenType
 
 from lineage_engine.model import DatasetRef, Operation, StatementLineage, column_id, dataset_of
 from lineage_engine.parsing import columns as col
-from lineage_engine.parsing import ddl
+from lineage_engine.parsing import ddl, variables
 from lineage_engine.parsing.builder import StatementBuilder, StatementOutcome
 from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import EXTERNAL, NameContext, location_ref, stage_ref
@@ -474,4 +474,5 @@ _HANDLERS = {
     exp.Use: ddl.use,
     exp.Command: _command,
     exp.Cache: _cache,
+    exp.Set: variables.set_variables,
 }

@@ -29,7 +29,7 @@ NON_LINEAGE_QUERY_TYPES: frozenset[str] = frozenset({
     # reads (SELECT and GET are parsed for access facts) and metadata
     "SELECT", "GET_FILES", "SHOW", "DESCRIBE", "DESCRIBE_QUERY", "EXPLAIN", "LIST_FILES",
     # session and transaction control
-    "USE", "ALTER_SESSION", "SET", "UNSET", "BEGIN_TRANSACTION", "COMMIT", "ROLLBACK",
+    "USE", "ALTER_SESSION", "UNSET", "BEGIN_TRANSACTION", "COMMIT", "ROLLBACK",
     # grants (dated grant facts, read separately)
     "GRANT", "REVOKE",
     # files between the client and a stage: nothing moves between datasets in the account
