@@ -13,6 +13,13 @@ drop-function):
 * ``ALTER SHARE [IF EXISTS] <name> SET ACCOUNTS = <acct> [, …]`` replaces the whole list;
   other ``SET`` / ``UNSET`` forms (comment, tags) change no account: ``other``.
 * ``DROP SHARE [IF EXISTS] <name>`` — the share, its accounts and grants are gone.
+* ``CREATE [OR REPLACE] [EXTERNAL | ORGANIZATION] LISTING [IF NOT EXISTS] <name> SHARE <share>
+  {AS '<manifest>' | FROM '<stage file>'} …`` (create-listing) attaches the share to a listing:
+  its consumers (the manifest's ``targets``, an organization's accounts, or the Marketplace) can
+  read the share without any ``ALTER SHARE … ADD ACCOUNTS``. Read as an ``add`` of the pseudo
+  account ``LISTING:<name>`` (whoever the listing reaches) and of each ``org.account`` the inline
+  manifest lists under ``accounts: [...]``. A draft (``PUBLISH = FALSE``) counts too, and
+  ``ALTER LISTING`` / ``DROP LISTING`` (which name no share) end nothing: over-report, never under.
 * ``CREATE [OR REPLACE] [SECURE] EXTERNAL FUNCTION [IF NOT EXISTS] <name>(…) …`` — calls
   send their arguments to a remote service (the API integration's endpoint).
 * ``DROP FUNCTION [IF EXISTS] <name>(<types>)``.
@@ -24,6 +31,7 @@ spelling); accounts keep their ``org.account`` form. Functions are lower-case
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,6 +105,9 @@ def parse_share(text: str) -> ShareStatement | None:
     words = [_word(t) for t in tokens]
     if len(words) < 3:
         return None
+    listing = _listing(tokens, words)
+    if listing is not None:
+        return listing
     i = 1
     action = ""
     if words[0] == "CREATE":
@@ -127,6 +138,32 @@ def parse_share(text: str) -> ShareStatement | None:
     if verb in ("SET", "UNSET"):
         return ShareStatement("other", share)
     return None
+
+
+_MANIFEST_ACCOUNTS = re.compile(r"accounts\s*:\s*\[([^\]]*)\]", re.IGNORECASE)
+_ACCOUNT = re.compile(r"[\"']?\s*([A-Za-z0-9_$]+(?:\.[A-Za-z0-9_$]+)?)\s*[\"']?")
+
+
+def _listing(tokens: list[tuple[str, str]], words: list[str]) -> ShareStatement | None:
+    """Return the ``add`` a ``CREATE … LISTING … SHARE s`` states (see the module docstring), else None."""
+    i = 1
+    while i < len(words) and words[i] in ("OR", "REPLACE", "EXTERNAL", "ORGANIZATION"):
+        i += 1
+    if words[0] != "CREATE" or i >= len(words) or words[i] != "LISTING":
+        return None
+    i += 1
+    if words[i:i + 3] == ["IF", "NOT", "EXISTS"]:
+        i += 3
+    if i + 2 >= len(tokens) or words[i + 1] != "SHARE" or tokens[i + 2][0] not in ("VAR", "IDENTIFIER"):
+        return None
+    accounts = [f"LISTING:{_name(tokens[i])}"]
+    manifest = next((t[1] for t in tokens[i + 3:] if t[0] in ("STRING", "RAW_STRING")), "")
+    for found in _MANIFEST_ACCOUNTS.finditer(manifest):
+        for item in found.group(1).split(","):
+            match = _ACCOUNT.fullmatch(item.strip())
+            if match is not None:
+                accounts.append(match.group(1).upper())
+    return ShareStatement("add", _name(tokens[i + 2]), tuple(dict.fromkeys(accounts)))
 
 
 def _accounts(tokens: list[tuple[str, str]], i: int) -> tuple[str, ...] | None:

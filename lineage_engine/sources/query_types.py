@@ -43,7 +43,9 @@ NON_LINEAGE_QUERY_TYPES: frozenset[str] = frozenset({
     # (lineage_engine.governance, lineage_engine.access.egress_crawl; one not understood is quarantined there)
     "CREATE_MASKING_POLICY", "ALTER_MASKING_POLICY", "DROP_MASKING_POLICY", "CREATE_ROW_ACCESS_POLICY",
     "CREATE_TAG", "ALTER_TAG", "DROP_TAG", "ALTER_TABLE_SET_TAG", "ALTER_TABLE_ADD_ROW_ACCESS_POLICY",
-    "CREATE_SHARE", "ALTER_SHARE", "DROP_SHARE", "CREATE_EXTERNAL_FUNCTION",
+    "CREATE_SHARE", "ALTER_SHARE", "DROP_SHARE", "CREATE_EXTERNAL_FUNCTION", "CREATE_LISTING",
+    # a listing's later changes: its share already exports to every consumer it reaches (share_parse)
+    "ALTER_LISTING", "DROP_LISTING",
 })
 """QUERY_TYPEs known to move no data between datasets (Snowflake spellings)."""
 
