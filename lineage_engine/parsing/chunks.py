@@ -88,7 +88,8 @@ def body_statement(chunk: list[Token]) -> list[Token]:
     """Return the statement a routine header or block opening word stands before, or ``chunk``.
 
     ``CREATE [OR REPLACE|OR ALTER] PROCEDURE|PROC|FUNCTION name (...) [...] [AS] BEGIN
-    [TRY] <statement>``, Snowflake ``CREATE TASK t ... AS <statement>``: the tokens of
+    [TRY] <statement>``, Snowflake ``CREATE TASK t ... AS <statement>`` and ``CREATE PIPE p ... AS
+    COPY INTO ...``: the tokens of
     ``<statement>`` (the header itself moves no data).
     ``BEGIN [TRY] <statement>``: the same. The statement must start with a word that can
     carry lineage (INSERT, UPDATE, DELETE, MERGE, SELECT, WITH, CREATE, TRUNCATE, COPY,
@@ -101,7 +102,7 @@ def body_statement(chunk: list[Token]) -> list[Token]:
     if chunk[0].text.upper() == "BEGIN":  # BigQuery tokenizes BEGIN as a COMMAND: compare words
         rest = _after_block_words(chunk, 0)
         return rest if rest is not None else chunk
-    if chunk[0].token_type != TokenType.CREATE or not any(t.text.upper() in _ROUTINE_WORDS for t in chunk[1:6]):
+    if chunk[0].token_type != TokenType.CREATE or not (_creates_routine(chunk) or _creates_pipe(chunk)):
         return chunk
     for i, tok in _top_level(chunk):
         if (word := tok.text.upper()) in ("BEGIN", "AS"):
@@ -111,6 +112,31 @@ def body_statement(chunk: list[Token]) -> list[Token]:
             if word == "BEGIN":
                 return chunk
     return chunk
+
+
+def _creates_routine(chunk: list[Token]) -> bool:
+    """Say whether ``chunk`` creates a procedure, function or task (not a table or view named so).
+
+    The routine word must come before any ``TABLE`` / ``VIEW`` (BigQuery's ``TABLE FUNCTION`` is a
+    routine): ``CREATE TABLE task AS SELECT ...`` or ``CREATE VIEW db.proc AS ...`` is a CTAS or a
+    view whose lineage was lost when its name was read as a routine header.
+    """
+    for j, tok in enumerate(chunk[1:6], start=1):
+        word = tok.text.upper()
+        if word in _ROUTINE_WORDS:
+            before = [t.text.upper() for t in chunk[1:j]]
+            return "VIEW" not in before and ("TABLE" not in before or (word == "FUNCTION" and before[-1:] == ["TABLE"]))
+    return False
+
+
+def _creates_pipe(chunk: list[Token]) -> bool:
+    """Say whether ``chunk`` is Snowflake's ``CREATE [OR REPLACE] PIPE [IF NOT EXISTS] p ... AS COPY INTO ...``.
+
+    Snowflake "CREATE PIPE": Snowpipe runs the pipe's COPY whenever files arrive, serverless: the
+    loads are not statements of the query history, so the definition is the only record of the flow.
+    """
+    words = [t.text.upper() for t in chunk[1:4]]
+    return words[:1] == ["PIPE"] or words[:3] == ["OR", "REPLACE", "PIPE"]
 
 
 def _top_level(chunk: list[Token]) -> Iterator[tuple[int, Token]]:

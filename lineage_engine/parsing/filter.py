@@ -54,6 +54,7 @@ MATERIALIZING_QUERY_TYPES: frozenset[str] = frozenset(
         "CREATE_TASK",
         "CREATE_ICEBERG_TABLE",
         "CREATE_DYNAMIC_TABLE",
+        "CREATE_PIPE",  # CREATE PIPE p AS COPY INTO t FROM @s: Snowpipe's loads are not in the history
         "RENAME_COLUMN",
         "ALTER_TABLE_ADD_COLUMN",
         "ALTER_TABLE_MODIFY_COLUMN",
