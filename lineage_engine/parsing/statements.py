@@ -93,6 +93,10 @@ def statement_lineage(
         while isinstance(first, exp.SetOperation):
             first = first.this
         into = first.args.get("into") if isinstance(first, exp.Select) else None
+        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table) and isinstance(
+                into.this.this, (exp.Placeholder, exp.Parameter)) and context.dialect == "snowflake":
+            into = None  # Snowflake Scripting ``SELECT ... INTO :var``: a read into a variable, not a table
+            first.set("into", None)
         if isinstance(into, exp.Into) and isinstance(into.this, exp.Table) and (
                 queries or context.dialect in _SELECT_INTO_DIALECTS):  # SELECT ... INTO t: a CTAS
             target = builder.ref(into.this)
