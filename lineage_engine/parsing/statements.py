@@ -36,6 +36,8 @@ ALTER, DROP, USE and opaque commands are handled in :mod:`.ddl`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from functools import partial
 
@@ -155,8 +157,56 @@ def _create(b: StatementBuilder, node: exp.Create) -> None:
             if isinstance(prop, exp.LocationProperty):
                 upstreams.extend(_location(b, prop.this))
         op = Operation.REPLACE if replace else Operation.CREATE
-        b.emit(op, target, upstreams, replaces=replaces, temporary=temporary,
-               columns=b.column_outcome(col.create_columns, node, target))
+        columns = b.column_outcome(col.create_columns, node, target)
+        if _returns_no_rows(node.expression):  # CREATE TABLE t AS SELECT * FROM s WHERE 1 = 0: a structure only
+            upstreams = [u for u in upstreams if u.kind in ("stage", "external")]
+            columns = dataclasses.replace(columns, edges=()) if columns is not None else None
+        b.emit(op, target, upstreams, replaces=replaces, temporary=temporary, columns=columns)
+
+
+def _returns_no_rows(query: exp.Expr | None) -> bool:
+    """Say whether a CTAS query returns no row whatever its tables hold: ``LIMIT 0``, or a ``WHERE`` that
+    is a constant false (``FALSE``, ``1 = 0``, ``'a' = 'b'``, ``1 <> 1``), in every branch of a set operation.
+
+    ``CREATE TABLE t AS SELECT * FROM s WHERE 1 = 0`` (or ``LIMIT 0``) is the usual way to copy a
+    table's structure: ``t`` holds no value of ``s``, and reporting its columns as copies of ``s``'s
+    e-mails was a false positive. Anything not certainly constant keeps the lineage.
+    """
+    if isinstance(query, exp.Subquery):
+        return _returns_no_rows(query.this)
+    if isinstance(query, exp.SetOperation):
+        return _returns_no_rows(query.this) and _returns_no_rows(query.expression)
+    if not isinstance(query, exp.Select):
+        return False
+    limit = query.args.get("limit")
+    count = limit.expression if isinstance(limit, exp.Limit) else None
+    if isinstance(count, exp.Literal) and not count.is_string and count.this.strip() == "0":
+        return True
+    where = query.args.get("where")
+    return isinstance(where, exp.Where) and _constant_false(where.this)
+
+
+def _constant_false(node: exp.Expr | None) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Boolean):
+        return node.this is False
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        left, right = node.this, node.expression
+        if not (isinstance(left, exp.Literal) and isinstance(right, exp.Literal) and left.is_string == right.is_string):
+            return False
+        same = (left.this == right.this) if left.is_string else _number(left.this) == _number(right.this)
+        return (not same) if isinstance(node, exp.EQ) else same
+    if isinstance(node, exp.And):
+        return _constant_false(node.this) or _constant_false(node.expression)
+    return False
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _get(b: StatementBuilder, node: exp.Command) -> None:
