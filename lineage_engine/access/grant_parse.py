@@ -116,12 +116,15 @@ def parse_grant(text: str, database: str | None = None, schema: str | None = Non
     scope = "object"
     if up[i] in ("ALL", "FUTURE"):
         scope = up[i].lower()
-        kind = up[i + 1].rstrip("S") if i + 1 < len(up) else ""
-        if i + 3 >= len(up) or up[i + 2] != "IN":
+        # ``ON ALL|FUTURE <kind> IN SCHEMA|DATABASE x``: the kind may be several words (``DYNAMIC TABLES``,
+        # ``MATERIALIZED VIEWS``, ``EXTERNAL TABLES``, ``ICEBERG TABLES``): up to three before IN
+        at = next((j for j in range(i + 2, min(i + 5, len(up))) if up[j] == "IN"), None)
+        if at is None or at + 1 >= len(up):
             return None
-        container = up[i + 3]
-        name = _name(tokens[i + 4], database, None, 2 if container == "SCHEMA" else 1) if i + 4 < len(up) else None
-        i += 5
+        kind = " ".join([*up[i + 1:at - 1], up[at - 1].rstrip("S")])
+        container = up[at + 1]
+        name = _name(tokens[at + 2], database, None, 2 if container == "SCHEMA" else 1) if at + 2 < len(up) else None
+        i = at + 3
     else:
         kind_words = []
         while i < len(up) and up[i] in ("TABLE", "VIEW", "SCHEMA", "DATABASE", "MATERIALIZED", "EXTERNAL", "DYNAMIC",
