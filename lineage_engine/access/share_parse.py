@@ -21,7 +21,9 @@ drop-function):
   manifest lists under ``accounts: [...]``. A draft (``PUBLISH = FALSE``) counts too, and
   ``ALTER LISTING`` / ``DROP LISTING`` (which name no share) end nothing: over-report, never under.
 * ``CREATE [OR REPLACE] [SECURE] EXTERNAL FUNCTION [IF NOT EXISTS] <name>(…) …`` — calls
-  send their arguments to a remote service (the API integration's endpoint).
+  send their arguments to a remote service (the API integration's endpoint). A Python / Java /
+  Scala UDF created with ``EXTERNAL_ACCESS_INTEGRATIONS = (…)`` (external network access) may
+  send them out too: it counts as external.
 * ``DROP FUNCTION [IF EXISTS] <name>(<types>)``.
 
 Shares and accounts are upper-case as Snowflake folds them (quoted names keep their
@@ -210,6 +212,9 @@ def parse_function(text: str, database: str | None = None, schema: str | None = 
         i += 1
     if not parts or len(parts) > 3:
         return None
+    # a UDF whose handler may reach the network (Snowflake "External network access": CREATE FUNCTION
+    # ... EXTERNAL_ACCESS_INTEGRATIONS = (i)) can send its arguments out like an external function
+    external = external or (words[0] == "CREATE" and "EXTERNAL_ACCESS_INTEGRATIONS" in words[i:])
     from lineage_engine.parsing.normalize import NameContext, qualified_parts
 
     display, problem = qualified_parts(parts, NameContext(database, schema))
