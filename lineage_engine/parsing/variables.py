@@ -32,7 +32,7 @@ from lineage_engine.parsing.builder import StatementBuilder
 VALUE = "value"
 """The one column of a variable's temporary dataset."""
 
-_CONDITIONS = frozenset({"where", "on", "having", "qualify", "order", "group", "limit", "offset", "using",
+_CONDITIONS = frozenset({"where", "on", "having", "qualify", "order", "group", "limit", "offset",
                          "match_condition", "partition_by", "connect", "start"})
 """Argument names under which an expression only chooses or orders rows (no value flows out)."""
 
@@ -66,6 +66,8 @@ def set_variables(b: StatementBuilder, node: exp.Set) -> None:
         if not isinstance(assign, exp.EQ):
             continue
         names, values = assign.this, assign.expression
+        if isinstance(names, exp.Paren):  # SET (a) = (...)
+            names = names.this
         pairs: list[tuple[exp.Expr, exp.Expr]]
         if isinstance(names, exp.Tuple) and isinstance(values, exp.Tuple):
             pairs = list(zip(names.expressions, values.expressions))

@@ -28,10 +28,12 @@ def test_value_read_into_a_variable_flows_where_the_variable_is_used(tmp_path: P
         ("09:04", "SET", "set (run_id, n) = ('r1', 3)"),  # constants: nothing flows
         ("09:05", "INSERT", "insert into db.s.notes (id, contact, run) select $n, 'x', $run_id from db.s.pii "
                             "where email = $cust"),  # a variable in a condition chooses rows: no value flows
+        ("09:05:30", "MERGE", "merge into db.s.merged m using (select 1 as id, $cust as c) s on m.id = s.id "
+                              "when not matched then insert (id, contact) values (s.id, s.c)"),
         ("09:06", "SET", "set other = (select name from db.s.pii where id = 100)", {"session_id": "8"}),
         ("09:07", "INSERT", "insert into db.s.notes (id, run) values (2, $cust)", {"session_id": "8"}),
     ])
     # session 8 never set $cust from the table: its insert carries nothing of the e-mails
-    assert terminals(config) == {(PII, "db.s.notes.contact")}
+    assert terminals(config) == {(PII, "db.s.notes.contact"), (PII, "db.s.merged.contact")}
     readers = json.loads(run_cli(config, "access", "--origin", PII, "--format", "json").stdout)
     assert "ALICE" in {row["principal"] for row in readers}
