@@ -8,25 +8,18 @@ incoming lineage, so nothing moves: the table holding the e-mails under its new 
 origin, not a copy, and copies made from it are not reported. ``scan`` says "1 origins walked:
 0 exposure paths"; nothing says a path may be missing.
 
-Open (owner: integrator, exposure origins/walk): an origin's content should follow the RENAME
-and SWAP statements of its dataset (the crawl keeps them in the registry's ``object_changes``):
-the new name holds the origin's data from the statement on (a swap's other side from the swap),
-so copies of it are exposure paths, and ``access`` counts reads of it.
+Fixed on main by the integrator (07dbb80, carried origins).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.review.history import crawled, terminals
 
 PII = "db.s.pii.email"
 
 
-@pytest.mark.xfail(strict=True, reason="open, owner integrator (exposure origins): an origin's data does not "
-                                       "follow a RENAME of its table")
 def test_copy_of_a_renamed_origin_is_reported(tmp_path: Path) -> None:
     config = crawled(tmp_path, [
         ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar, name varchar)"),
@@ -37,8 +30,6 @@ def test_copy_of_a_renamed_origin_is_reported(tmp_path: Path) -> None:
     assert "db.s.c" in datasets
 
 
-@pytest.mark.xfail(strict=True, reason="open, owner integrator (exposure origins): an origin's data does not "
-                                       "follow a SWAP of its table")
 def test_copy_of_the_old_content_swapped_out_of_an_origin_is_reported(tmp_path: Path) -> None:
     config = crawled(tmp_path, [
         ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar, name varchar)"),
