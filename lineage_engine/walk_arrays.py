@@ -44,7 +44,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, MOVE_QUERY_TYPES, Holding
+from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, MOVE_QUERY_TYPES, REFRESH_QUERY_TYPES, Holding
 from lineage_engine.model import EdgeRow
 
 NEG = -(2**62)
@@ -77,6 +77,9 @@ class WalkEdges:
             (:class:`TableIntervals`); None when not read.
         first_seen: ``int64`` UTC microseconds, or None (``valid_from``): earlier than
             ``valid_from`` for a copy of the upstream's earlier content (a Time Travel read).
+        refreshes: ``bool`` or None (all False): True when the interval's ``query_type``
+            keeps its downstream refreshing (a dynamic table:
+            :data:`~lineage_engine.exposure.walk.REFRESH_QUERY_TYPES`).
         single: ``bool`` or None: True for an interval with one observation and no ``via``
             (with ``first_seen`` earlier than ``valid_from``: one Time Travel read alone,
             :func:`~lineage_engine.exposure.walk.single_read_of_the_past`).
@@ -92,6 +95,7 @@ class WalkEdges:
     statements: tuple[Any, Any] | None = None
     first_seen: np.ndarray | None = None
     single: np.ndarray | None = None
+    refreshes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.downstream.shape[0])
@@ -110,6 +114,7 @@ class WalkEdges:
         ids = sorted(set(downstream) | set(upstream))
         rank = {i: n for n, i in enumerate(ids)}
         moves = frozenset(q.upper() for q in move_query_types)
+        query_types = [(q or "").upper() for q in query_types]
         vf = np.fromiter(valid_from, dtype=np.int64, count=len(downstream))
         vt = np.fromiter((POS if v is None else v for v in valid_to), dtype=np.int64, count=len(downstream))
         ls = np.fromiter((-1 if v is None else v for v in last_seen), dtype=np.int64, count=len(downstream))
@@ -124,7 +129,8 @@ class WalkEdges:
             downstream=np.fromiter((rank[d] for d in downstream), dtype=np.int64, count=len(downstream)),
             upstream=np.fromiter((rank[u] for u in upstream), dtype=np.int64, count=len(upstream)),
             valid_from=vf, valid_to=vt, last_seen=ls,
-            moves=np.fromiter(((q or "").upper() in moves for q in query_types), dtype=bool, count=len(downstream)),
+            moves=np.fromiter((q in moves for q in query_types), dtype=bool, count=len(downstream)),
+            refreshes=np.fromiter((q in REFRESH_QUERY_TYPES for q in query_types), dtype=bool, count=len(downstream)),
             first_seen=fs,
             single=None if single is None else np.fromiter(single, dtype=bool, count=len(downstream)),
         )
@@ -200,14 +206,15 @@ def build_array_index(edges: WalkEdges, *, as_of: datetime, live: Collection[str
         if n is not None:
             views[n] = True
     is_live = views[down]
-    end = np.where(is_live, np.minimum(vt, t), np.maximum(vf, np.minimum(ls, t)))
+    refreshing = is_live if edges.refreshes is None else is_live | edges.refreshes[keep]
+    end = np.where(refreshing, np.minimum(vt, t), np.maximum(vf, np.minimum(ls, t)))
     order = np.argsort(up, kind="stable")
     up_sorted = up[order]
     offsets = np.searchsorted(up_sorted, np.arange(len(edges.ids) + 1), side="left").astype(np.int64)
     reach = start if edges.first_seen is None else np.minimum(start, edges.first_seen[keep])
     if edges.first_seen is not None and edges.single is not None:  # one Time Travel read alone: that instant
         fs = edges.first_seen[keep]  # the epoch (0): a point not known, a window from it
-        end = np.where(~is_live & edges.single[keep] & (fs < vf) & (fs > 0), reach, end)
+        end = np.where(~refreshing & edges.single[keep] & (fs < vf) & (fs > 0), reach, end)
     return ArrayIndex(as_of=as_of, ids=edges.ids, rank=rank, offsets=offsets, up=up_sorted, down=down[order],
                       start=start[order], end=end[order], leave=leave[order], live=is_live[order],
                       intervals=int(keep.shape[0]), reach=reach[order])

@@ -39,6 +39,12 @@ during a window ``[arrive_X, leave_X)``:
   open) and ``leave_D = min(leave_U, leave of the interval)``: a view over a table that is
   loaded with PII after the view was created exposes it, and a view over a dropped table
   exposes nothing.
+- **Dynamic tables refresh**: an interval written by ``CREATE DYNAMIC TABLE`` (``query_type``
+  in :data:`REFRESH_QUERY_TYPES`) derives during its whole validity, like a view's (window to
+  ``valid_to`` or ``T``): data reaching the base after the creation reaches the dynamic table
+  at its next refresh (counted at once: no lag). Unlike a view, it keeps what it holds
+  (``leave_D`` is the interval's, not its upstream's: it keeps its rows when its base is
+  dropped), and masking is a table's (the copy holds what the creating, owner, role saw).
 - **Identity moves** (RENAME, SWAP: ``query_type`` in ``move_query_types``) open the moved
   intervals at the rename instant, although the content was derived earlier under the old
   name. Such an interval inherits the earliest derivation start of the intervals from the
@@ -91,6 +97,11 @@ MOVE_QUERY_TYPES: frozenset[str] = frozenset(
     {"ALTER_TABLE", "ALTER_VIEW", "RENAME_TABLE", "RENAME_VIEW", "ALTER_TABLE_SWAP", "SWAP", "RENAME", "UNDROP"}
 )
 """Snowflake ``QUERY_TYPE`` values of statements that move identity (RENAME, SWAP)."""
+
+REFRESH_QUERY_TYPES: frozenset[str] = frozenset({"CREATE_DYNAMIC_TABLE"})
+"""Snowflake ``QUERY_TYPE`` values of statements whose target keeps refreshing from its query
+(a dynamic table: "automatically refresh based on a defined query and target freshness",
+Snowflake user guide "Dynamic tables"): the walk reads their intervals as refreshing."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -195,14 +206,15 @@ def build_edge_index(
         valid_to = _micros(row.valid_to) if row.valid_to is not None else None
         leave = float(valid_to) if valid_to is not None and valid_to <= t else _POS
         is_live = row.downstream in live_ids
-        if is_live:
+        refreshes = row.query_type.upper() in REFRESH_QUERY_TYPES
+        if is_live or refreshes:
             end = float(min(valid_to, t)) if valid_to is not None else float(t)
         else:
             end = float(max(valid_from, min(_micros(row.last_seen), t)))
         if valid_to is not None:
             closed.setdefault((row.upstream, valid_to), []).append((row.downstream, start))
         reach = min(start, float(_micros(row.first_seen))) if row.first_seen < row.valid_from else start
-        if not is_live and single_read_of_the_past(row):
+        if not is_live and not refreshes and single_read_of_the_past(row):
             end = reach  # one statement read the upstream as it was then, and nothing else
         steps.setdefault(row.upstream, []).append((row.downstream, start, end, leave, is_live, reach))
     return EdgeIndex(as_of=as_of, steps={u: tuple(s) for u, s in steps.items()}, intervals=len(rows))

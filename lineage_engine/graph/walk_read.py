@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lineage_engine.exposure.walk import MOVE_QUERY_TYPES
+from lineage_engine.exposure.walk import MOVE_QUERY_TYPES, REFRESH_QUERY_TYPES
 from lineage_engine.walk_arrays import POS, WalkEdges
 
 
@@ -55,6 +55,8 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
         valid_to=_micros(edges.column("valid_to")),
         last_seen=last_seen,
         moves=np.asarray(pc.fill_null(moves, False).to_numpy(zero_copy_only=False), dtype=bool),
+        refreshes=np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(edges.column("query_type")), value_set=pa.array(
+            sorted(REFRESH_QUERY_TYPES), pa.string())), False).to_numpy(zero_copy_only=False), dtype=bool),
         statements=((pc.fill_null(edges.column("last_query_id"), ""), pc.fill_null(edges.column("query_type"), ""))
                     if "last_query_id" in edges.column_names else None),
         # earlier than valid_from for a copy of the upstream's earlier content (a Time Travel read)
