@@ -77,6 +77,7 @@ start() {
         echo "none" > "$AUTHFILE"
     fi
     say "starting Neo4j (state in $STATE, log $LOG)"
+    : > "$STATE/server.out"  # exists before the loop reads it (the background redirect opens it later)
     LINEAGE_NEO4J_HOME="$STATE/home" LINEAGE_NEO4J_PORT="${LINEAGE_NEO4J_PORT:-0}" \
         LINEAGE_NEO4J_PASSWORD="$password" \
         setsid nohup java "-Xmx${LINEAGE_NEO4J_HEAP:-768m}" -XX:+UseSerialGC \
@@ -93,7 +94,7 @@ start() {
             exit 1
         fi
         local uri
-        uri="$(sed -n 's/^NEO4J_URI=//p' "$STATE/server.out")"
+        uri="$(sed -n 's/^NEO4J_URI=//p' "$STATE/server.out" 2>/dev/null || true)"
         if [[ -n "$uri" ]] && bolt_answers "$uri"; then
             echo "$uri" > "$URIFILE"
             say "Neo4j answers at $uri (pid $pid)"
