@@ -71,22 +71,15 @@ def test_ownership_recorded_by_batch_equals_one_statement_at_a_time(registry_url
             got.append(_facts(batched))
             with batched._transaction("reset") as session:
                 session.query(grants_module.GrantFactRow).delete()
-        if other_url is None:  # PostgreSQL: one schema, emptied between the two ways
-            with Registry(registry_url) as single:
-                _one_at_a_time(single, history)
-                want = [_facts(single)]
-                _one_at_a_time(single, history)
-                want.append(_facts(single))
-                with single._transaction("reset") as session:
-                    session.query(grants_module.GrantFactRow).delete()
-        else:
-            with Registry(other_url) as single:
+        # PostgreSQL: one schema, emptied between the two ways; SQLite: a second database
+        with Registry(registry_url if other_url is None else other_url) as single:
+            if other_url is not None:
                 single.migrate()
-                _one_at_a_time(single, history)
-                want = [_facts(single)]
-                _one_at_a_time(single, history)
-                want.append(_facts(single))
-                with single._transaction("reset") as session:
-                    session.query(grants_module.GrantFactRow).delete()
+            _one_at_a_time(single, history)
+            want = [_facts(single)]
+            _one_at_a_time(single, history)
+            want.append(_facts(single))
+            with single._transaction("reset") as session:
+                session.query(grants_module.GrantFactRow).delete()
         assert got == want, f"seed {seed}"
         assert any(f[0] == "OWNERSHIP" for f in want[0])
