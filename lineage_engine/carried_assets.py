@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
-from lineage_engine.model import Asset, dataset_of
+from lineage_engine.model import Asset, is_part_of
 
 
 class ObjectMove(NamedTuple):
@@ -44,22 +44,13 @@ class ObjectMove(NamedTuple):
     at: datetime
 
 
-def _inside(path: str, object_id: str, container: bool) -> bool:
-    """True when ``path`` is ``object_id`` or part of it (a column; for a container, anything under it)."""
-    if path == object_id:
-        return True
-    if not path.startswith(object_id + "."):
-        return False
-    return container or dataset_of(path) == object_id
-
-
 def _moved(path: str, move: ObjectMove) -> str | None:
     """Return where ``move`` takes the content at ``path``, or None when it does not touch it."""
     sides = [(move.source, move.target)]
     if move.mode == "swap":
         sides.append((move.target, move.source))
     for old, new in sides:
-        if _inside(path, old, move.container):
+        if is_part_of(path, old, move.container):
             return new + path[len(old):]
     return None
 

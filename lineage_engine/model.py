@@ -236,6 +236,16 @@ class ColumnRef:
         return cls(column_id[: len(column_id) - len(quote_part(name)) - 1], name)
 
 
+def is_part_of(path: str, object_id: str, container: bool) -> bool:
+    """True when the id ``path`` is ``object_id`` or part of it: one of its columns, or, for a
+    ``container`` (a schema or database), anything under it."""
+    if path == object_id:
+        return True
+    if not path.startswith(object_id + "."):
+        return False
+    return container or dataset_of(path) == object_id
+
+
 def column_id(dataset_id: str, name: str) -> str:
     """Return the id of column ``name`` of ``dataset_id`` (shorthand for ``ColumnRef(...).id``)."""
     return f"{dataset_id}.{quote_part(name)}"

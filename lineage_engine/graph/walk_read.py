@@ -45,8 +45,7 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
     rank_of[offsets[np.asarray(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.int64)
     valid_from = _micros(edges.column("valid_from"))
     last_seen = _micros(edges.column("last_seen"), fill=pa.array(valid_from))
-    moves = pc.is_in(pc.utf8_upper(edges.column("query_type")),
-                     value_set=pa.array(sorted({q.upper() for q in move_query_types}), pa.string()))
+    query_types = pc.utf8_upper(edges.column("query_type"))
     return WalkEdges(
         ids=tuple(names[i] for i in order),
         downstream=rank_of[np.asarray(edges.column("d").to_numpy(zero_copy_only=False), dtype=np.int64)],
@@ -54,9 +53,8 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
         valid_from=valid_from,
         valid_to=_micros(edges.column("valid_to")),
         last_seen=last_seen,
-        moves=np.asarray(pc.fill_null(moves, False).to_numpy(zero_copy_only=False), dtype=bool),
-        refreshes=np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(edges.column("query_type")), value_set=pa.array(
-            sorted(REFRESH_QUERY_TYPES), pa.string())), False).to_numpy(zero_copy_only=False), dtype=bool),
+        moves=_one_of(query_types, {q.upper() for q in move_query_types}),
+        refreshes=_one_of(query_types, REFRESH_QUERY_TYPES),
         statements=((pc.fill_null(edges.column("last_query_id"), ""), pc.fill_null(edges.column("query_type"), ""))
                     if "last_query_id" in edges.column_names else None),
         # earlier than valid_from for a copy of the upstream's earlier content (a Time Travel read)
@@ -64,6 +62,12 @@ def walk_edges_from_arrow(nodes: Any, edges: Any, move_query_types: Collection[s
                     if "first_seen" in edges.column_names else None),
         single=(_single(edges) if "observations" in edges.column_names and "via" in edges.column_names else None),
     )
+
+
+def _one_of(values: Any, wanted: Collection[str]) -> np.ndarray:
+    """True where the (upper-case) string ``values`` is one of ``wanted``; null is False."""
+    found = pc.is_in(values, value_set=pa.array(sorted(wanted), pa.string()))
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _single(edges: Any) -> np.ndarray:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of, join_id, split_id
+from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, dataset_of, is_part_of, join_id, split_id
 from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow, ObjectChangeRow
 
 
@@ -123,25 +123,16 @@ class FactMove(NamedTuple):
     dropped_at: datetime | None = None
 
 
-def _inside(path: str, object_id: str, container: bool) -> bool:
-    """True when the fact path ``path`` is ``object_id`` or a part of it (a column; for a container, anything under it)."""
-    if path == object_id:
-        return True
-    if container:
-        return path.startswith(object_id + ".")
-    return path.startswith(object_id + ".") and dataset_of(path) == object_id
-
-
 def _holding(session: Session, object_id: str, at: datetime, container: bool) -> list[FactRow]:
     """Return the warehouse facts (set values not from the classification file) holding just before
-    ``at`` and still at ``at`` on ``object_id`` and on what it holds (:func:`_inside`). A fact stated
+    ``at`` and still at ``at`` on ``object_id`` and on what it holds (:func:`~lineage_engine.model.is_part_of`). A fact stated
     at ``at`` itself is what a move at ``at`` made: applying the move again changes nothing."""
     pattern = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
     query = select(FactRow).where(
         (FactRow.catalog_path == object_id) | FactRow.catalog_path.like(pattern, escape="\\"),
         FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
         (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
-    return [r for r in session.scalars(query) if _inside(r.catalog_path, object_id, container)]
+    return [r for r in session.scalars(query) if is_part_of(r.catalog_path, object_id, container)]
 
 
 def move_facts(session: Session, move: FactMove, now: datetime) -> int:
@@ -197,7 +188,7 @@ def _restore(session: Session, move: FactMove, now: datetime) -> int:
         FactRow.valid_from == move.dropped_at, (FactRow.valid_to.is_(None)) | (FactRow.valid_to > move.at))
     restated = []
     for row in session.scalars(ended):
-        if not _inside(row.catalog_path, obj, move.container):
+        if not is_part_of(row.catalog_path, obj, move.container):
             continue
         before = session.scalars(select(FactRow).where(
             FactRow.catalog_path == row.catalog_path, FactRow.fact == row.fact, FactRow.key == row.key,
@@ -281,7 +272,7 @@ def _changes_after(session: Session, path: str, since: datetime) -> list[ObjectC
     query = select(ObjectChangeRow).where(
         ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes), ObjectChangeRow.at > since)
     return [r for r in session.scalars(query)
-            if _inside(path, r.source, r.container) or (r.target and _inside(path, r.target, r.container))]
+            if is_part_of(path, r.source, r.container) or (r.target and is_part_of(path, r.target, r.container))]
 
 
 def follow_late_facts(session: Session, facts: Sequence[RegistryFact], now: datetime) -> int:
@@ -307,7 +298,7 @@ def follow_late_facts(session: Session, facts: Sequence[RegistryFact], now: date
             sides = [(row.source, row.target)] if row.mode in ("rename", "clone") else \
                 [(row.source, row.target), (row.target, row.source)] if row.mode == "swap" else []
             for old, new in sides:
-                if _inside(path, old, row.container):
+                if is_part_of(path, old, row.container):
                     pending.append((new + path[len(old):], row.at))
     changed = 0
     for row in sorted(found.values(), key=lambda r: (r.at, 0 if r.mode in ("recreate", "drop") else 1, r.id)):
