@@ -24,6 +24,14 @@ def normalize_tags(tags: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted({t.strip().lower() for t in tags if t and t.strip()}))
 
 
+def quote_problem(text: str) -> str | None:
+    """Return why the catalog path ``text`` (as written) cannot be read, or None: a double quote not closed."""
+    if text.replace('""', "").count('"') % 2:
+        return (f"catalog_path '{text.strip()}' has a double quote that is not closed; quote a name on both "
+                'sides ("Customers"), with "" for a quote inside it')
+    return None
+
+
 def path_problem(path: str, asset_type: str | None) -> str | None:
     """Return why ``path`` is not a valid catalog path for ``asset_type``, or None if it is."""
     if not path:
@@ -48,6 +56,9 @@ def normalize_asset(asset: Asset) -> Asset:
     Raises:
         ValueError: unknown asset_type or classification, a bad path, or a naive reviewed_at.
     """
+    problem = quote_problem(asset.catalog_path)
+    if problem:
+        raise ValueError(problem)
     path = canonical_id(asset.catalog_path)
     if asset.asset_type not in ASSET_TYPES:
         raise ValueError(f"asset '{path}': unknown asset_type '{asset.asset_type}'; use dataset or column")

@@ -38,7 +38,7 @@ import yaml
 
 from lineage_engine.errors import InputError, RegistryImportError
 from lineage_engine.model import CLASSIFICATION_LEVELS, Asset, canonical_id
-from lineage_engine.registry.assets import normalize_asset, normalize_tags, path_problem
+from lineage_engine.registry.assets import normalize_asset, normalize_tags, path_problem, quote_problem
 from lineage_engine.registry.records import UpsertReport
 from lineage_engine.registry.tables import ASSET_TYPES
 
@@ -190,7 +190,11 @@ def _parse_entry(raw: Any, fail: _Fail) -> Asset:
     if not isinstance(raw, Mapping):
         raise fail(f"expected a mapping with catalog_path, classification, ... but got {type(raw).__name__}")
     fields = _canonical(raw, fail)
-    path = canonical_id(_text(fields, "catalog_path", fail) or "")
+    written = _text(fields, "catalog_path", fail) or ""
+    problem = quote_problem(written)
+    if problem:
+        raise fail(problem)
+    path = canonical_id(written)
     if not path:
         raise fail("catalog_path is empty; give db.schema.table or db.schema.table.column")
     classification = (_text(fields, "classification", fail) or "").lower()
