@@ -36,7 +36,8 @@ _KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 _LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp.Null, exp.Boolean, exp.Placeholder)
 # How an expression node class changes a column's transform, decided once per class.
-_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN, _POSITION = range(14)
+(_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN,
+ _POSITION, _BY_KEY) = range(15)
 _KINDS: dict[type, int] = {}
 # BigQuery pseudo-columns: the shard suffix of a wildcard table and ingestion-time partitions
 # (BigQuery docs, "Querying multiple tables using a wildcard table", "Partitioned tables").
@@ -144,6 +145,16 @@ class ExpressionColumns:
             chooses = along(level, CONDITION)
             for key in node.expressions:
                 self._walk(key, chooses, scope, env, out, aliases)
+            return
+        if kind == _BY_KEY:
+            # MAX_BY(value, key[, n]) / MIN_BY (ARG_MAX, ARG_MIN): the value of the row with the
+            # largest key; the key only chooses that row, none of its values reaches the result
+            # (INDIRECT, as a window's ORDER BY). Snowflake docs, "MAX_BY".
+            level = along(level, self.is_masking.transform_of(node))
+            self._walk(node.this, level, scope, env, out, aliases)
+            key = node.args.get("expression")
+            if key is not None:
+                self._walk(key, along(level, CONDITION), scope, env, out, aliases)
             return
         if kind == _FUNCTION or kind == _AGGREGATE:
             level = along(level, self.is_masking.transform_of(node))
@@ -276,6 +287,8 @@ def _kind_of(cls: type) -> int:
         return _WITHIN
     if issubclass(cls, exp.Order):
         return _ORDER
+    if issubclass(cls, (exp.ArgMax, exp.ArgMin)):
+        return _BY_KEY
     if issubclass(cls, exp.AggFunc):
         return _AGGREGATE
     if issubclass(cls, BRANCHING):
