@@ -54,7 +54,7 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
-from lineage_engine.parsing.time_travel import with_read_points
+from lineage_engine.parsing.time_travel import row_points
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
@@ -553,10 +553,10 @@ def _lineage_of(
         if fact is not None:
             reads.append(fact)
     parsed = result.statements
+    points = row_points(parsed, start=item.start_time, end=item.end_time, statement_end=statement_end) \
+        if any(st.read_points for st in parsed) else None  # Time Travel reads (parsing/time_travel.py)
     with profile.timed("resolve.sessions"):
-        fed = resolver.feed(item, result)
-    if any(st.read_points for st in parsed):  # Time Travel reads (parsing/time_travel.py)
-        fed = with_read_points(fed, parsed, start=item.start_time, end=item.end_time, statement_end=statement_end)
+        fed = resolver.feed(item, result, points)
     if authoritative:
         report.enriched += 1
         fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]

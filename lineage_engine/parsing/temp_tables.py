@@ -108,6 +108,7 @@ class _Temp:
     columns: ColumnMap = field(default_factory=dict)  # column name -> upstream column edges
     roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
+    points: dict[str, datetime] = field(default_factory=dict)  # upstream id -> earliest Time Travel point read
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +199,18 @@ class SessionResolver:
         self._gone: set[object] = set()
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
 
-    def feed(self, record: QueryRecord, result: ExtractionResult) -> list[LineageEvent]:
+    def feed(self, record: QueryRecord, result: ExtractionResult,
+             points: Mapping[str, datetime] | None = None) -> list[LineageEvent]:
         """Apply one row's statements; return the events for its persistent targets.
 
         Args:
             record: the query-history row (session, time and id come from it).
             result: ``extract_lineage`` of ``record.query_text``.
+            points: ``{source dataset id: instant}`` of the row's Time Travel reads
+                (:func:`~lineage_engine.parsing.time_travel.row_points`; aware UTC). An event
+                gets the points of the sources it reads (``read_points``), directly or through
+                a temporary object: a temp keeps the points of what it was filled from, so
+                ``target <- tmp <- t AT (...)`` reads ``t``'s content at that point too.
 
         Returns:
             Events in statement order, at ``record.end_time``; none for statements that
@@ -217,7 +224,7 @@ class SessionResolver:
             target = st.target
             if target is None or st.operation is Operation.ALTER:
                 continue  # a SELECT or an ALTER (queries=True) moves no data
-            sources, via = self._resolve(session, record, st.sources, target)
+            sources, via, travel = self._resolve(session, record, st.sources, target, points or {})
             roles = {(record.role_name or "").upper()}
             since = record.end_time  # when the data this statement moves was read from persistent objects
             for src in st.sources:  # who wrote the temps read: they read the upstreams (masking policies)
@@ -237,7 +244,8 @@ class SessionResolver:
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 created = st.operation in _RESETS and target.id not in session.temps
-                self._write_temp(session, st.operation, target, own, via, other, columns, roles, since)
+                self._write_temp(session, st.operation, target, own, via, other, columns, roles, since,
+                                 {s: p for s, p in travel.items() if s != target.id})
                 if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
                     events.extend(self._reads_of_temp(key, session, record, target, created))
                 continue
@@ -248,7 +256,7 @@ class SessionResolver:
                 # may come back through it, so nothing closes (superset, never a lost path)
                 replaces = False
             event = _event(record, st.operation, target, sources, via, replaces, other, _edges(target, columns),
-                           roles if via else set(), since if via else None)
+                           roles if via else set(), since if via else None, travel)
             if st.overwrites or st.column_moves:
                 event = replace(event, overwrites=st.overwrites, column_moves=st.column_moves)
             events.append(event)
@@ -313,7 +321,8 @@ class SessionResolver:
                 at=read.at, query_id=read.query_id, query_type=read.query_type, operation=Operation.INSERT,
                 target=read.target, sources=tuple(sources), via=tuple(sorted({temp.id, *entry.via})),
                 columns=_edges(read.target, columns), via_roles=tuple(sorted({read.role, *(entry.roles or {""})})),
-                via_since=entry.since if entry.since is not None and entry.since < read.at else None))
+                via_since=entry.since if entry.since is not None and entry.since < read.at else None,
+                read_points=_points_of(sources, entry.points)))
         return events
 
     def seen(self, record: QueryRecord) -> None:
@@ -418,7 +427,8 @@ class SessionResolver:
         [[source, kind, rank, confidence], ...]}, "roles": [ROLE, ...], "since": ISO-8601}}}]}``
         (``columns`` only when the temp has column lineage; ``roles``: of the statements that
         wrote it, upper case, "" when unknown; ``since``: its earliest write, or that of a temp
-        it read, when known), and ``"reads": {name: [order, [[end_time, query_id, query_type,
+        it read, when known; ``points``: ``{upstream id: ISO-8601}``, the earliest Time Travel
+        point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
         recently read first); sessions with neither are left out.
@@ -458,7 +468,8 @@ class SessionResolver:
                     columns = columns_from_state(temp.get("columns") or {})
                     roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
                     since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since)
+                    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since, points)
                 reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
                                 for name, (seq, kept) in (item.get("reads") or {}).items()), key=lambda r: r[0])
                 for seq, name, kept in reads:
@@ -494,7 +505,7 @@ class SessionResolver:
         via = {temp.id, *entry.via}
         columns = _edges(persistent, entry.columns)
         return [_event(record, Operation.REPLACE, persistent, sources, via, True, None, columns,
-                       entry.roles or {""}, entry.since)]
+                       entry.roles or {""}, entry.since, entry.points)]
 
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
@@ -520,10 +531,15 @@ class SessionResolver:
         return compose_columns(target.id, st.columns, lookup)[0]
 
     def _resolve(
-        self, session: _Session, record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef
-    ) -> tuple[list[DatasetRef], set[str]]:
+        self, session: _Session, record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef,
+        points: Mapping[str, datetime],
+    ) -> tuple[list[DatasetRef], set[str], dict[str, datetime]]:
+        """Return the persistent sources read (through temps), the temps on the way and the Time
+        Travel points of those sources (the row's own, or those the temps were filled with: the
+        earliest per source)."""
         resolved: dict[str, DatasetRef] = {}
         via: set[str] = set()
+        read: dict[str, datetime] = {}
         for src in sources:
             temp = session.temps.get(src.id)
             if temp is not None:
@@ -531,11 +547,14 @@ class SessionResolver:
                 via.update(temp.via)
                 for ref in temp.upstreams.values():
                     resolved.setdefault(ref.id, ref)
+                _earliest(read, temp.points)
             elif is_temp_name(src.id, self._temp_re):
                 self.unresolved.append(UnresolvedTempRead(record.query_id, src.id, target.id))
             else:
                 resolved.setdefault(src.id, src)
-        return list(resolved.values()), via
+                if src.id in points:
+                    _earliest(read, {src.id: points[src.id]})
+        return list(resolved.values()), via, read
 
     def _write_temp(
         self,
@@ -548,6 +567,7 @@ class SessionResolver:
         columns: ColumnMap | tuple[ColumnLineage, ...],
         roles: set[str],
         since: datetime,
+        points: dict[str, datetime],
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -565,7 +585,7 @@ class SessionResolver:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
             temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles),
-                                     since)
+                                     since, dict(points))
         elif operation in _IN_PLACE and target.id not in temps:
             return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
@@ -576,6 +596,7 @@ class SessionResolver:
             entry.roles.update(roles)
             if entry.since is None or since < entry.since:
                 entry.since = since
+            _earliest(entry.points, points)
             merge_columns(entry.columns, _column_map(target, columns))
 
 
@@ -590,6 +611,7 @@ def _event(
     columns: tuple[ColumnLineage, ...],
     via_roles: set[str] = frozenset(),  # type: ignore[assignment]
     via_since: datetime | None = None,
+    points: Mapping[str, datetime] | None = None,
 ) -> LineageEvent:
     return LineageEvent(
         at=record.end_time,
@@ -604,7 +626,20 @@ def _event(
         columns=columns,
         via_roles=tuple(sorted(via_roles)),
         via_since=via_since if via_since is not None and via_since < record.end_time else None,
+        read_points=_points_of(sources, points or {}),
     )
+
+
+def _points_of(sources: Sequence[DatasetRef], points: Mapping[str, datetime]) -> tuple[tuple[str, datetime], ...]:
+    """Return an event's ``read_points``: ``(source id, instant)`` of the sources read at a point, sorted."""
+    return tuple(sorted((s.id, points[s.id]) for s in sources if s.id in points))
+
+
+def _earliest(into: dict[str, datetime], points: Mapping[str, datetime]) -> None:
+    """Merge ``points`` into ``into``, keeping the earliest instant per source."""
+    for source, instant in points.items():
+        if source not in into or instant < into[source]:
+            into[source] = instant
 
 
 def _column_map(target: DatasetRef, columns: ColumnMap | tuple[ColumnLineage, ...]) -> ColumnMap:
@@ -632,6 +667,8 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
         state["roles"] = sorted(temp.roles)
     if temp.since is not None:
         state["since"] = temp.since.isoformat()
+    if temp.points:
+        state["points"] = {source: instant.isoformat() for source, instant in sorted(temp.points.items())}
     return state
 
 

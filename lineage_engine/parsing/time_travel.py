@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from sqlglot import exp
 
-from lineage_engine.model import LineageEvent, StatementLineage, TravelPoint
+from lineage_engine.model import StatementLineage, TravelPoint
 from lineage_engine.parsing.normalize import NameContext, table_ref
 
 ANY_EARLIER = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -152,31 +151,23 @@ def read_instant(point: TravelPoint, *, start: datetime | None, end: datetime,
     return ANY_EARLIER
 
 
-def with_read_points(events: Sequence[LineageEvent], statements: Iterable[StatementLineage], *,
-                     start: datetime | None, end: datetime,
-                     statement_end: Callable[[str], datetime | None]) -> list[LineageEvent]:
-    """Return ``events`` (one row's) with the Time Travel points of its statements resolved.
+def row_points(statements: Iterable[StatementLineage], *, start: datetime | None, end: datetime,
+               statement_end: Callable[[str], datetime | None]) -> dict[str, datetime]:
+    """Return ``{source dataset id: instant}`` of the Time Travel reads of one row's statements.
 
-    An event gets the points of the sources it reads (the earliest instant per source when
-    the row reads one source at several points). A point applies to every event of the row
-    that reads that source: a row that reads a table both ways gets the wider window.
+    The earliest instant per source when the row reads one source at several points; empty
+    for a row without Time Travel reads. The session resolver
+    (:meth:`~lineage_engine.parsing.temp_tables.SessionResolver.feed`) gives each event the
+    points of the sources it reads, directly or through the temporary objects it copies: a
+    point applies to every event of the row that reads that source (a row that reads a table
+    both ways gets the wider window).
     """
     points: dict[str, datetime] = {}
     for st in statements:
         for point in st.read_points:
             instant = read_instant(point, start=start, end=end, statement_end=statement_end)
             points[point.dataset] = min(instant, points.get(point.dataset, instant))
-    if not points:
-        return list(events)
-    out = []
-    for event in events:
-        mine = tuple(sorted((s.id, points[s.id]) for s in event.sources if s.id in points))
-        out.append(_with(event, mine) if mine else event)
-    return out
-
-
-def _with(event: LineageEvent, points: tuple[tuple[str, datetime], ...]) -> LineageEvent:
-    return replace(event, read_points=points)
+    return points
 
 
 class HiddenColumns:
