@@ -941,7 +941,9 @@ class MaskingPolicyBody:
     """What is understood of a masking policy's body (``CREATE MASKING POLICY``), with time.
 
     Attributes:
-        name: lower-case policy name without database and schema.
+        name: lower-case policy name, qualified with the creating session's database and schema
+            (``db.gov.email_mask``; bodies stored before review s12, and statements without
+            session defaults, keep fewer parts). Looked up by its last part.
         understood: True when the body is ``CASE WHEN CURRENT_ROLE() IN (...) THEN val
             ELSE … END`` (or the ``IS_ROLE_IN_SESSION`` form); False otherwise.
         clear_roles: upper-case roles the policy lets read the value in clear, sorted.

@@ -63,7 +63,7 @@ def test_a_crawl_stopped_anywhere_then_resumed_stores_the_facts_of_one_clean_cra
         ("db.s.customers.email", "masking_policy", "", None),
         ("db.s.customers.phone", "tag", "t", "x"),
     ]
-    assert [(b.name, b.understood, b.clear_roles) for b in bodies] == [("m", True, ("PII_ADMIN",))]
+    assert [(b.name, b.understood, b.clear_roles) for b in bodies] == [("db.gov.m", True, ("PII_ADMIN",))]
     assert [(r.downstream, r.role_name) for r in reads] == [("db.s.c1.email", "ANALYST"), ("db.s.c1.email", "PII_ADMIN")]
 
 

@@ -170,8 +170,8 @@ class MaskingView:
         self._spans = dict(spans)
         self._tag_spans = dict(tag_spans or {})
         self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
-        for body in bodies:
-            self._bodies[body.name].append(body)
+        for body in bodies:  # by the name assignments use: without database and schema
+            self._bodies[policy_short_name(body.name)].append(body)
         self._reads: dict[tuple[str, str], list[ColumnRead]] = defaultdict(list)
         for read in reads:
             self._reads[(read.downstream, read.upstream)].append(read)
@@ -210,11 +210,26 @@ class MaskingView:
         return self.policies_at(node, at) is not None
 
     def body_at(self, policy: str, at: datetime) -> MaskingPolicyBody | None:
-        """Return the body of ``policy`` holding at ``at``, None when none is known."""
-        for body in self._bodies.get(policy, ()):
-            if body.valid_from <= at and (body.valid_to is None or at < body.valid_to):
-                return body
-        return None
+        """Return the body of ``policy`` (a name without database and schema) holding at ``at``, None
+        when none is known.
+
+        Several policies of that name (in other schemas or databases: an assignment's fact keeps
+        the bare name) give one body that is understood only when all are and shows clear values
+        to every role any of them does (over-report, never under: which one a column carries is
+        not known).
+        """
+        holding = self._holding(policy, at)
+        if len(holding) <= 1:
+            return holding[0] if holding else None
+        return MaskingPolicyBody(policy, all(b.understood for b in holding),
+                                 tuple(sorted({r for b in holding for r in b.clear_roles})),
+                                 max(b.valid_from for b in holding))
+
+    def _holding(self, policy: str, at: datetime) -> list[MaskingPolicyBody]:
+        """Return the bodies of every policy named ``policy`` holding at ``at``, oldest first."""
+        return sorted((b for b in self._bodies.get(policy_short_name(policy), ())
+                       if b.valid_from <= at and (b.valid_to is None or at < b.valid_to)),
+                      key=lambda b: (b.valid_from, b.name))
 
     def judge_copy(self, edge: EdgeRow) -> CopyJudgement:
         """Return what the copy interval ``edge`` (downstream column <- upstream column) carries (rule 3)."""
@@ -254,14 +269,27 @@ class MaskingView:
             if not body.understood:
                 return (f"copied from {read.upstream} under masking policy {span.policy}, whose body is not "
                         f"understood: role {read.role_name or 'unknown'} may have read clear values "
-                        f"(query {read.query_id})")
+                        f"(query {read.query_id}){self._homonyms(span, read.at)}")
             if read.role_name is None:
                 return (f"copied from {read.upstream} under masking policy {span.policy} by an unknown role "
                         f"(query {read.query_id})")
             if read.role_name.upper() in body.clear_roles:
                 return (f"copied from {read.upstream} by role {read.role_name.upper()}, which masking policy "
-                        f"{span.policy} shows clear values to (query {read.query_id})")
+                        f"{span.policy} shows clear values to (query {read.query_id}){self._homonyms(span, read.at)}")
         return None
+
+    def _homonyms(self, span: Span, at: datetime) -> str:
+        """Say, when several policies bear ``span``'s name at ``at``, that their clear roles were joined."""
+        names = sorted({b.name for b in self._holding(span.policy, at)})
+        if len(names) < 2:
+            return ""
+        return f"; {len(names)} masking policies are named {span.policy} ({', '.join(names)}): their clear roles are joined"
+
+
+def policy_short_name(name: str) -> str:
+    """Return a masking policy's name without database and schema (``db.gov.email_mask`` -> ``email_mask``):
+    the name an assignment's fact keeps."""
+    return name.strip().lower().rsplit(".", 1)[-1]
 
 
 def _dataset(node: str) -> str | None:

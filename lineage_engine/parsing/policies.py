@@ -25,7 +25,11 @@ POLICY`` reference pages):
 sqlglot 30 parses none of these statements into an AST (they become opaque commands), so
 the statements are read from sqlglot's Snowflake **tokens** (quoting and string rules are
 sqlglot's); only a policy body is parsed as an expression. Unrecognised text gives
-nothing, never an error. Policy names are kept without database and schema, lower-case.
+nothing, never an error. Policy names are lower-case. An assignment (a :class:`PolicyChange`)
+keeps the policy's name without database and schema; a body, a drop and a rename keep it
+qualified with the session's defaults (``db.gov.email_mask``), because two schemas may each
+hold a policy of that name with different clear roles (the masking view joins the bodies of
+every policy of one name: :class:`~lineage_engine.exposure.masking.MaskingView`).
 
 **A body is understood** when it is ``CASE WHEN <role test> THEN <arg> … ELSE <no arg> END``
 where each role test is ``CURRENT_ROLE() IN ('R', …)``, ``CURRENT_ROLE() = 'R'``,
@@ -85,7 +89,9 @@ class PolicyChange:
 
 @dataclass(frozen=True, slots=True)
 class PolicyBody:
-    """A masking policy created (or its body replaced): name, understood, clear roles (upper-case, sorted)."""
+    """A masking policy created (or its body replaced): its name qualified with the session's defaults
+    (``db.schema.name``, lower-case; fewer parts when the session had none), understood, clear roles
+    (upper-case, sorted)."""
 
     name: str
     understood: bool
@@ -226,6 +232,15 @@ class _Collector:
             display.insert(0, self.database)
         return DatasetRef.of(display).id if len(display) == 3 else None
 
+    def policy(self, parts: list[tuple[str, bool]]) -> str:
+        """Return a masking policy's name qualified with the session's defaults, lower-case."""
+        names = [p.lower() for p, _ in parts]
+        if len(names) == 1 and self.schema:
+            names.insert(0, self.schema.lower())
+        if len(names) == 2 and self.database:
+            names.insert(0, self.database.lower())
+        return ".".join(names)
+
     def statement(self, tokens: list[Token]) -> None:
         cur = _Cursor(tokens)
         if cur.accept("ALTER", "TABLE") or cur.accept("ALTER", "VIEW") or cur.accept("ALTER", "MATERIALIZED", "VIEW") \
@@ -251,16 +266,16 @@ class _Collector:
             cur.accept("IF", "EXISTS")
             parts = cur.name()
             if parts and cur.accept("SET", "BODY"):
-                self.body(cur, _policy_name(parts), None)
+                self.body(cur, self.policy(parts), None)
             elif parts and cur.accept("RENAME", "TO"):
                 # The columns keep the policy (now under the new name), and a later SET BODY names the
                 # new one: what the old name's columns show from here on is not known from the text.
-                self.bodies.append(PolicyBody(_policy_name(parts), False, ()))
+                self.bodies.append(PolicyBody(self.policy(parts), False, ()))
         elif cur.accept("DROP", "MASKING", "POLICY"):
             cur.accept("IF", "EXISTS")
             parts = cur.name()
             if parts:
-                self.dropped.append(_policy_name(parts))
+                self.dropped.append(self.policy(parts))
 
     def create_object(self, cur: _Cursor) -> None:
         """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)]
@@ -426,7 +441,7 @@ class _Collector:
             return
         while cur.peek() is not None and cur.peek().token_type != TokenType.ARROW:  # type: ignore[union-attr]
             cur.i += 1
-        self.body(cur, _policy_name(parts), arg)
+        self.body(cur, self.policy(parts), arg)
 
     def body(self, cur: _Cursor, name: str, arg: str | None) -> None:
         arrow = cur.peek()

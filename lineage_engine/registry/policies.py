@@ -41,14 +41,21 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
 
 
 def drop_policy(session: Session, name: str, at: datetime) -> bool:
-    """Close the body of ``name`` holding at ``at``; True when one did."""
-    query = select(MaskingPolicyRow).where(MaskingPolicyRow.name == name.strip().lower(),
-                                           MaskingPolicyRow.valid_from < at)
+    """Close the body of ``name`` holding at ``at``; True when one did.
+
+    ``name`` is qualified (``db.gov.m``, review s12); a body stored before under the bare name
+    (``m``) holding then is closed too: the policy it described may be this one, and a body
+    not known counts as showing clear values (over-report, never under).
+    """
+    name = name.strip().lower()
+    names = sorted({name, name.rsplit(".", 1)[-1]})
+    query = select(MaskingPolicyRow).where(MaskingPolicyRow.name.in_(names), MaskingPolicyRow.valid_from < at)
+    closed = False
     for row in session.scalars(query):
         if row.valid_to is None or row.valid_to > at:
             row.valid_to = at
-            return True
-    return False
+            closed = True
+    return closed
 
 
 def list_bodies(session: Session) -> list[MaskingPolicyBody]:

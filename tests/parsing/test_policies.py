@@ -72,14 +72,14 @@ def test_row_access_policies() -> None:
 def test_policy_bodies_keep_only_roles(body: str, understood: bool, roles: tuple[str, ...]) -> None:
     text = f"CREATE OR REPLACE MASKING POLICY gov.email_mask AS (val string) RETURNS string -> {body} COMMENT = 'x'"
     found = extract_policies(text)
-    assert found == PolicyStatements(bodies=(PolicyBody("email_mask", understood, roles),))
+    assert found == PolicyStatements(bodies=(PolicyBody("gov.email_mask", understood, roles),))
     assert "MASKED" not in repr(found) and "x'" not in repr(found)
 
 
 def test_renamed_policy_body_is_no_longer_known() -> None:
     # the columns keep the policy under its old name; later bodies are stated under the new one
-    assert extract_policies("ALTER MASKING POLICY IF EXISTS gov.m RENAME TO gov.m2").bodies == (
-        PolicyBody("m", False, ()),)
+    assert extract_policies("ALTER MASKING POLICY IF EXISTS gov.m RENAME TO gov.m2", database="DB").bodies == (
+        PolicyBody("db.gov.m", False, ()),)
 
 
 def test_alter_and_drop_policy() -> None:
@@ -87,7 +87,15 @@ def test_alter_and_drop_policy() -> None:
                              "DROP MASKING POLICY IF EXISTS db.gov.m")
     # the argument's name is unknown here: a branch reading any column is not known to be clear
     assert found.bodies == (PolicyBody("m", False, ()),)
-    assert found.dropped_policies == ("m",)
+    assert found.dropped_policies == ("db.gov.m",)
+
+
+def test_policy_names_are_qualified_with_the_session_defaults() -> None:
+    # a policy is a schema object: two schemas may each hold an email_mask (review s12 R1)
+    found = extract_policies("CREATE MASKING POLICY email_mask AS (val string) RETURNS string -> val;"
+                             "DROP MASKING POLICY gov.m", database="Other", schema="Gov")
+    assert [b.name for b in found.bodies] == ["other.gov.email_mask"]
+    assert found.dropped_policies == ("other.gov.m",)
 
 
 @pytest.mark.parametrize("text", [
