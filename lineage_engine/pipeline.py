@@ -54,7 +54,8 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
-from lineage_engine.parsing.time_travel import row_points
+from lineage_engine.parsing.time_travel import ANY_EARLIER, row_points
+from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS  # a text that may read at a point
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
@@ -535,7 +536,8 @@ def _lineage_of(
             entry = quarantine_for(source, item, result, now)
             if entry is not None:
                 quarantine.append(entry)
-            fact = read_fact(item, result, temp_re)  # type: ignore[arg-type]
+            points = _points_of(item, result, statement_end)
+            fact = read_fact(item, result, temp_re, points)  # type: ignore[arg-type]
             if fact is not None:
                 reads.append(fact)
         return []
@@ -548,13 +550,12 @@ def _lineage_of(
         schema.observe(result.statements, item.end_time)
         schema.learn(result.statements)
     result, authoritative = apply_access_lineage(result, item.access_lineage, item.query_type)
+    parsed = result.statements
+    points = _points_of(item, result, statement_end)
     if reads is not None:
-        fact = read_fact(item, result, temp_re)  # type: ignore[arg-type]
+        fact = read_fact(item, result, temp_re, points)  # type: ignore[arg-type]
         if fact is not None:
             reads.append(fact)
-    parsed = result.statements
-    points = row_points(parsed, start=item.start_time, end=item.end_time, statement_end=statement_end) \
-        if any(st.read_points for st in parsed) else None  # Time Travel reads (parsing/time_travel.py)
     with profile.timed("resolve.sessions"):
         fed = resolver.feed(item, result, points)
     if authoritative:
@@ -563,6 +564,32 @@ def _lineage_of(
     if entry is not None:
         quarantine.append(entry)
     return fed
+
+
+_NOT_READ_WHOLE = frozenset({"parse_error", "truncated", "timeout"})
+"""Problem codes of a text the parser did not read whole (its Time Travel clauses may be unseen)."""
+
+
+def _points_of(item: QueryRecord, result: ExtractionResult | None,
+               statement_end: Callable[[str], datetime | None]) -> dict[str, datetime] | None:
+    """Return the row's Time Travel points (:func:`~lineage_engine.parsing.time_travel.row_points`), None for none.
+
+    A text that mentions ``AT (`` / ``BEFORE (`` but was not parsed whole (its lineage
+    recovered from tokens or from ACCESS_HISTORY, which names objects, not points): every
+    dataset it read whose point was not found was read at a point not known (any earlier
+    content: an over-report, never the current content only).
+    """
+    statements = result.statements if result is not None else ()
+    points = row_points(statements, start=item.start_time, end=item.end_time, statement_end=statement_end) \
+        if any(st.read_points for st in statements) else {}
+    if result is not None and any(p.code in _NOT_READ_WHOLE for p in result.problems) \
+            and TRAVEL_MENTIONS.search(item.query_text):
+        read = {s.id for st in statements for s in st.sources}
+        if item.access_reads is not None:
+            read.update(item.access_reads.datasets)
+        for dataset in sorted(read):
+            points.setdefault(dataset, ANY_EARLIER)
+    return points or None
 
 
 def _observe_grant(item: QueryRecord, source: str, options: CrawlOptions,

@@ -1,8 +1,10 @@
-"""Fold read facts into daily aggregates (issue 14 §1). Pure: stdlib only.
+"""Fold read facts into daily aggregates (issue 14 §1). Pure: stdlib and :mod:`lineage_engine.model`.
 
 One aggregate per (principal, role, object kind, object id, UTC day): the number of
 statements, the first and last END_TIME, the first statement's query id, up to
-:data:`SAMPLE_SIZE` query ids and up to :data:`SAMPLE_SIZE` warehouses. A year of reads
+:data:`SAMPLE_SIZE` query ids and up to :data:`SAMPLE_SIZE` warehouses, and the earliest
+Time Travel point read (``content_from``: a statement reading ``t AT (...)`` read ``t``'s
+content then; None when every statement read current content). A year of reads
 costs one row per principal, role, object and day on which it was read, whatever the number
 of statements.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lineage_engine.access.reads import ReadFact
+from lineage_engine.model import dataset_of
 
 SAMPLE_SIZE = 5
 """Query ids (and warehouses) kept per aggregate."""
@@ -37,6 +40,12 @@ class AccessRead:
     first_query_id: str
     sample_query_ids: tuple[str, ...]
     warehouses: tuple[str, ...]
+    content_from: datetime | None = None
+
+    @property
+    def content_first(self) -> datetime:
+        """Return the earliest instant of the content read: ``content_from`` when set, else ``first_at``."""
+        return self.first_at if self.content_from is None else min(self.content_from, self.first_at)
 
 
 @dataclass(slots=True)
@@ -49,10 +58,15 @@ class Delta:
     reads: int = 0
     samples: list[str] = field(default_factory=list)
     warehouses: list[str] = field(default_factory=list)
+    content_from: datetime | None = None
 
-    def add(self, fact: ReadFact) -> None:
-        """Count one statement."""
+    def add(self, fact: ReadFact, dataset: str | None = None) -> None:
+        """Count one statement (a read of ``dataset`` or of one of its columns: its Time Travel point counts)."""
         self.reads += 1
+        if dataset is not None and fact.points:
+            content = fact.content_from(dataset)
+            if content < fact.at and (self.content_from is None or content < self.content_from):
+                self.content_from = content
         if fact.at < self.first_at or (fact.at == self.first_at and fact.query_id < self.first_query_id):
             self.first_at, self.first_query_id = fact.at, fact.query_id
         self.last_at = max(self.last_at, fact.at)
@@ -82,5 +96,5 @@ def aggregate(facts: Iterable[ReadFact]) -> dict[AccessKey, Delta]:
             delta = out.get(key)
             if delta is None:
                 delta = out[key] = Delta(first_at=fact.at, last_at=fact.at, first_query_id=fact.query_id)
-            delta.add(fact)
+            delta.add(fact, object_id if kind == "dataset" else dataset_of(object_id))
     return out

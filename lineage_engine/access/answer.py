@@ -16,6 +16,11 @@ Pure: stdlib and :mod:`lineage_engine.access`. The time rules (README "Access hi
   table level (column lineage unknown). ``COUNT(*)`` of the origin's table reads no column:
   it does not count. Dataset origins: reads of held datasets count.
 * ``since`` / ``until`` bound the read time the same way.
+* A Time Travel read (``FROM t AT | BEFORE (...)``) read ``t``'s content at its point: an
+  aggregate with ``content_from`` counts when the object held the data at any instant from
+  that point to its last read (the hull: over-report, never under), and says so in ``note``
+  when the object did not hold it at the read times themselves. A point not known (the
+  epoch) reads any earlier content.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from lineage_engine.model import dataset_of
 
 PARTIAL_DAY = "some reads of that day may fall outside the window in which the object held the data"
 PARTIAL_RANGE = "some reads of that day may fall outside --since/--until"
+TIME_TRAVEL = "a Time Travel read (AT | BEFORE): counted for the content it read at its point"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +114,10 @@ def who_read(holdings: Holdings, reads: Iterable[AccessRead], *, since: datetime
         if held is None:
             continue
         first, last = micros(read.first_at), micros(read.last_at)
-        if not held.holds_during(first, last) or last < low or first > high:
+        content = micros(read.content_first)  # the earliest content read: a Time Travel point, else first
+        if not held.holds_during(content, last) or last < low or first > high:
             continue
-        note = "" if held.covers(first, last) else PARTIAL_DAY
+        note = "" if held.covers(first, last) else PARTIAL_DAY if held.holds_during(first, last) else TIME_TRAVEL
         if not note and (first < low or last > high):
             note = PARTIAL_RANGE
         # a read of "every column of D" is listed under the column of D that held the data

@@ -24,6 +24,10 @@ Rules (README "Access history"):
 * With ACCESS_HISTORY reads on the record (``direct_objects_accessed`` and
   ``base_objects_accessed``), Snowflake's record wins over the parsed reads, unless it was
   truncated.
+* A Time Travel read (``FROM t AT | BEFORE (...)``) read ``t``'s content at that point, not
+  at the statement's end: the fact keeps the point per dataset (``points``, resolved by the
+  crawl from the text, :mod:`lineage_engine.parsing.time_travel`), whether the datasets and
+  columns come from the parse or from ACCESS_HISTORY (which names the object, not the point).
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ class ReadFact:
         warehouse: WAREHOUSE_NAME or None.
         datasets: dataset ids read, sorted.
         columns: column ids read, sorted; ``D.*`` for "every column of D".
+        points: ``(dataset id, instant)`` of the datasets read at a Time Travel point, sorted:
+            the content read is the dataset's at that instant (aware UTC; the epoch,
+            ``parsing.time_travel.ANY_EARLIER``, for a point not known: any earlier content).
     """
 
     query_id: str
@@ -76,10 +83,16 @@ class ReadFact:
     warehouse: str | None
     datasets: tuple[str, ...]
     columns: tuple[str, ...]
+    points: tuple[tuple[str, datetime], ...] = ()
+
+    def content_from(self, dataset: str) -> datetime:
+        """Return the instant of ``dataset``'s content this statement read: its point, else its end."""
+        return min((p for d, p in self.points if d == dataset), default=self.at)
 
 
 def read_fact(record: QueryRecord, result: ExtractionResult | None,
-              temp_re: re.Pattern[str] | None = None) -> ReadFact | None:
+              temp_re: re.Pattern[str] | None = None,
+              points: Mapping[str, datetime] | None = None) -> ReadFact | None:
     """Return what ``record`` read, from its ACCESS_HISTORY reads or its parsed ``result``.
 
     Args:
@@ -87,6 +100,8 @@ def read_fact(record: QueryRecord, result: ExtractionResult | None,
         result: its extraction (``queries=True``, column mode); None when only
             ACCESS_HISTORY reads are available.
         temp_re: compiled temporary-object patterns (their reads are not recorded).
+        points: ``{dataset id: instant}`` of the row's Time Travel reads
+            (:func:`lineage_engine.parsing.time_travel.row_points`); kept for the datasets read.
 
     Returns:
         A ReadFact, or None when the statement read no dataset.
@@ -107,7 +122,8 @@ def read_fact(record: QueryRecord, result: ExtractionResult | None,
         return None
     return ReadFact(query_id=record.query_id, at=record.end_time, principal=(record.user_name or "").upper(),
                     role=(record.role_name or "").upper(), warehouse=record.warehouse_name,
-                    datasets=tuple(sorted(datasets)), columns=tuple(sorted(columns)))
+                    datasets=tuple(sorted(datasets)), columns=tuple(sorted(columns)),
+                    points=tuple(sorted((d, p) for d, p in (points or {}).items() if d in datasets and p < record.end_time)))
 
 
 def _parsed_reads(result: ExtractionResult) -> tuple[set[str], set[str]]:

@@ -60,7 +60,7 @@ def record_reads(session: Session, facts: Sequence[ReadFact]) -> int:
             inserts.append({"principal": principal, "role_name": role, "object_kind": kind, "object_id": object_id,
                             "day": day, "first_at": delta.first_at, "last_at": delta.last_at, "reads": delta.reads,
                             "first_query_id": delta.first_query_id, "sample_query_ids": list(delta.samples),
-                            "warehouses": sorted(delta.warehouses)})
+                            "warehouses": sorted(delta.warehouses), "content_from": delta.content_from})
         else:
             updates.append(_merged(row, delta))
     if inserts:
@@ -70,7 +70,7 @@ def record_reads(session: Session, facts: Sequence[ReadFact]) -> int:
         session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
             first_at=bindparam("new_first_at"), last_at=bindparam("new_last_at"), reads=bindparam("new_reads"),
             first_query_id=bindparam("new_first_query_id"), sample_query_ids=bindparam("new_samples"),
-            warehouses=bindparam("new_warehouses")), updates)
+            warehouses=bindparam("new_warehouses"), content_from=bindparam("new_content_from")), updates)
     return len(new)
 
 
@@ -96,14 +96,16 @@ def _merged(row: Any, delta: Delta) -> dict[str, Any]:
     samples += [q for q in delta.samples if q not in samples][:max(0, SAMPLE_SIZE - len(samples))]
     return {"row_id": row.id, "new_first_at": first_at, "new_last_at": max(row.last_at, delta.last_at),
             "new_reads": row.reads + delta.reads, "new_first_query_id": first_query_id, "new_samples": samples,
-            "new_warehouses": sorted(set(row.warehouses or []) | set(delta.warehouses))[:SAMPLE_SIZE]}
+            "new_warehouses": sorted(set(row.warehouses or []) | set(delta.warehouses))[:SAMPLE_SIZE],
+            "new_content_from": min((c for c in (row.content_from, delta.content_from) if c is not None), default=None)}
 
 
 def _record(row: AccessReadRow) -> AccessRead:
     return AccessRead(principal=row.principal, role=row.role_name, object_kind=row.object_kind,
                       object_id=row.object_id, day=row.day, first_at=row.first_at, last_at=row.last_at,
                       reads=row.reads, first_query_id=row.first_query_id,
-                      sample_query_ids=tuple(row.sample_query_ids or ()), warehouses=tuple(row.warehouses or ()))
+                      sample_query_ids=tuple(row.sample_query_ids or ()), warehouses=tuple(row.warehouses or ()),
+                      content_from=row.content_from)
 
 
 def list_reads(session: Session, *, objects: Sequence[str] | None = None, principal: str | None = None,

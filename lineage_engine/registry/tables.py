@@ -510,6 +510,9 @@ class AccessReadRow(Base):
     first_query_id: Mapped[str] = mapped_column(String(256))
     sample_query_ids: Mapped[list[Any]]
     warehouses: Mapped[list[Any]]
+    content_from: Mapped[datetime | None]
+    """Earliest Time Travel point read (``t AT | BEFORE (...)``; the epoch: not known), when
+    earlier than ``first_at``; None when every statement read current content (migration 0015)."""
 
 
 class AccessQueryRow(Base):

@@ -20,14 +20,7 @@ from typing import Any
 
 from tests.cli_run import export_edges, run_cli
 from tests.review.history import Row, crawled, history_lines, install, terminals
-
-PII = "db.s.pii.email"
-
-BASE: list[Row] = [
-    ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
-    ("09:01", "CREATE_TABLE_AS_SELECT", "create table db.s.cp as select id, email from db.s.pii"),
-    ("09:05", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.cp as select id from db.s.pii"),
-]
+from tests.review.test_s10_time_travel_cli import BASE, PII  # cp holds e-mails from 09:01 to 09:05
 
 THROUGH_TEMPS: list[Row] = [
     *BASE,
