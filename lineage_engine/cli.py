@@ -1061,6 +1061,7 @@ def access(
     format: FormatOption = "table",  # noqa: A002
 ) -> None:
     """Who read an origin's data, directly or through any copy that held it at the time of the read."""
+    from lineage_engine.access.answer import TIME_TRAVEL_UNKNOWN
     from lineage_engine.access.service import access_rows
     from lineage_engine.output import arrow_path
 
@@ -1091,6 +1092,10 @@ def access(
         for r in found:
             if r.note:
                 console.print(f"  {r.principal} {r.read}: {r.note} (queries {', '.join(r.query_ids)})", markup=False)
+        unknown = sum(1 for r in found if r.note == TIME_TRAVEL_UNKNOWN)
+        if unknown:  # counted, but what they read is not known
+            console.print(f"  not seen: {unknown:,} rows counted from Time Travel reads at an unknown point, read as "
+                          "any earlier content of the object read (an over-report)", markup=False)
         if unseen:  # what the answer could not see, as scan says it
             console.print(f"  not seen: {unseen:,} quarantined rows or statements: a read in one of them is missing "
                           "here or counted for whole tables only (its text did not parse, was too large or cut; "

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lineage_engine.alerts.notifier import Notifier
@@ -208,7 +208,8 @@ def assess_exposure(
         )
         windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
         live = [p for p in paths if not p.closed]
-        coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live)
+        coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live,
+                                      unknown_points=lineage.unknown_points(as_of))
         columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
         del rows  # one dict per walked path: not kept through the explanations (peak RSS)
     if adjust is not None:
@@ -494,6 +495,19 @@ class Lineage:
     def walk_edges(self) -> WalkEdges:
         """Return the dataset intervals as :class:`WalkEdges` (from :attr:`edges` unless read so)."""
         return self.walk if self.walk is not None else WalkEdges.from_rows(self.edges)
+
+    def unknown_points(self, as_of: datetime) -> int:
+        """Return the dataset intervals valid from ``as_of`` or earlier made by a Time Travel read at a
+        point not known (``first_seen`` at the epoch, ``parsing.time_travel.ANY_EARLIER``)."""
+        if self.walk is not None:
+            return self.walk.unknown_points(as_of)
+        return sum(1 for r in self.edges
+                   if r.first_seen == _UNKNOWN_POINT and r.valid_from <= as_of and r.downstream != r.upstream)
+
+
+_UNKNOWN_POINT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""``first_seen`` of an interval read at a Time Travel point not known (``parsing.time_travel.ANY_EARLIER``;
+not imported: that module loads sqlglot, which a scan does not need)."""
 
 
 def load_lineage(store: GraphStore, *, columns: bool, edge_rows: bool = False) -> Lineage:

@@ -100,6 +100,15 @@ class WalkEdges:
     def __len__(self) -> int:
         return int(self.downstream.shape[0])
 
+    def unknown_points(self, as_of: datetime) -> int:
+        """Return the intervals valid from ``as_of`` or earlier whose ``first_seen`` is the epoch: Time
+        Travel reads at a point not known (``parsing.time_travel.ANY_EARLIER``), read as any earlier
+        content of their upstream (0 when ``first_seen`` was not read)."""
+        if self.first_seen is None:
+            return 0
+        keep = (self.first_seen == 0) & (self.valid_from <= micros(as_of)) & (self.downstream != self.upstream)
+        return int(np.count_nonzero(keep))
+
     @classmethod
     def from_columns(cls, downstream: Sequence[str], upstream: Sequence[str], valid_from: Iterable[int],
                      valid_to: Iterable[int | None], last_seen: Iterable[int | None], query_types: Iterable[str],

@@ -36,6 +36,8 @@ from lineage_engine.model import dataset_of
 PARTIAL_DAY = "some reads of that day may fall outside the window in which the object held the data"
 PARTIAL_RANGE = "some reads of that day may fall outside --since/--until"
 TIME_TRAVEL = "a Time Travel read (AT | BEFORE): counted for the content it read at its point"
+TIME_TRAVEL_UNKNOWN = ("a Time Travel read at a point not known (a timestamp without a zone, an expression, "
+                       "a query id not seen): counted as a read of any earlier content (over-report)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,8 @@ def who_read(holdings: Holdings, reads: Iterable[AccessRead], *, since: datetime
         if not held.holds_during(content, last) or last < low or first > high:
             continue
         note = "" if held.covers(first, last) else PARTIAL_DAY if held.holds_during(first, last) else TIME_TRAVEL
+        if read.content_from is not None and read.content_from.timestamp() == 0 and not held.holds_during(first, last):
+            note = TIME_TRAVEL_UNKNOWN  # what it read is not known: what was seen is the widest window
         if not note and (first < low or last > high):
             note = PARTIAL_RANGE
         # a read of "every column of D" is listed under the column of D that held the data
@@ -137,6 +141,7 @@ def who_read(holdings: Holdings, reads: Iterable[AccessRead], *, since: datetime
             first_at=min(r.first_at for r, _, _ in items), last_at=max(r.last_at for r, _, _ in items),
             reads=sum(r.reads for r, _, _ in items), query_ids=tuple(ids),
             exposure="full" if any(h.exposure == "full" for _, h, _ in items) else "partial",
-            note=next((n for _, _, n in items if n), "")))
+            note=TIME_TRAVEL_UNKNOWN if any(n == TIME_TRAVEL_UNKNOWN for _, _, n in items)
+            else next((n for _, _, n in items if n), "")))
     rows.sort(key=lambda r: (r.principal, r.role, r.hops, r.read))
     return rows

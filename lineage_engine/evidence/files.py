@@ -10,7 +10,9 @@ Layout (every path relative to the pack folder)::
     facts.json, .csv           registry facts holding at T (classification, tags, steward,
                                masking policy, reviewed_at)
     coverage.json              quarantined statements that may touch those datasets, edges
-                               recovered from tokens, sources not crawled up to T
+                               recovered from tokens, sources not crawled up to T, lineage
+                               edges read at a Time Travel point not known (read as any
+                               earlier content)
     findings.json              the findings ledger when the pack was written (not as of T)
     pictures/path-NNN.svg      one picture per exposure path
     pictures/origin-NN-ORIGIN.svg  one picture per origin's downstream graph
@@ -134,7 +136,8 @@ def pack_files(evidence: Evidence) -> dict[str, bytes]:
     files["coverage.json"] = _json({"as_of": as_of, "quarantined": evidence.quarantined,
                                     "recovered_edges": evidence.recovered, "sources": evidence.sources,
                                     "origins_missing_from_graph":
-                                        list(evidence.exposure.coverage.missing_from_graph)})
+                                        list(evidence.exposure.coverage.missing_from_graph),
+                                    "unknown_time_travel_points": evidence.exposure.coverage.unknown_points})
     files["findings.json"] = _json({"written_at": iso(evidence.generated_at), "findings": evidence.ledger,
                                     "chain": evidence.chain})
     files["index.html"] = index_html(evidence, paths, sorted(files)).encode("utf-8")

@@ -257,6 +257,10 @@ class Coverage:
         column_origins: origins walked at column level (sensitive columns); the others are
             datasets without sensitive columns, walked at table level.
         column_paths, table_paths: exposure paths found at each level.
+        unknown_points: dataset lineage intervals (valid by the answer's instant) made by a Time
+            Travel read at a point not known (a timestamp without a zone, an expression, a
+            variable, a query id not seen, ``STREAM =>``): the walk read them as any earlier
+            content of their upstream (an over-report), since the content they copied is not known.
     """
 
     origins: tuple[str, ...]
@@ -264,6 +268,7 @@ class Coverage:
     column_origins: int = 0
     column_paths: int = 0
     table_paths: int = 0
+    unknown_points: int = 0
 
     def notes(self) -> tuple[str, ...]:
         """Return plain-language caveats and the column/table split, for a report."""
@@ -282,6 +287,10 @@ class Coverage:
         if self.table_paths:
             out.append("table-level paths show that some data of the origin reaches the terminal dataset "
                        "(a whole-dataset origin, or column lineage unknown on a hop)")
+        if self.unknown_points:
+            out.append(f"not seen: {self.unknown_points:,} Time Travel reads at an unknown point (a timestamp "
+                       "without a zone, an expression, a variable, a query id not seen, STREAM =>): read as any "
+                       "earlier content of the table read, so a path through one may be an over-report")
         return tuple(out)
 
 
@@ -291,6 +300,7 @@ def summarize_coverage(
     *,
     column_origins: int = 0,
     paths: Iterable[ExposurePath] = (),
+    unknown_points: int = 0,
 ) -> Coverage:
     """Return the :class:`Coverage` of a scan from its origins, those in the graph, and its paths."""
     origins = tuple(sorted(set(origin_ids)))
@@ -298,4 +308,5 @@ def summarize_coverage(
     missing = tuple(o for o in origins if o not in present)
     levels = [p.level for p in paths]
     return Coverage(origins=origins, missing_from_graph=missing, column_origins=column_origins,
-                    column_paths=levels.count("column"), table_paths=len(levels) - levels.count("column"))
+                    column_paths=levels.count("column"), table_paths=len(levels) - levels.count("column"),
+                    unknown_points=unknown_points)
