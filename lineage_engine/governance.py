@@ -134,7 +134,8 @@ class PolicyRecorder:
             elif change.fact in ("tag", "tag_masking_policy") and change.value is not None:
                 self._tag_change(change)
         for body in found.bodies:
-            self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid))
+            self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid,
+                                                  by_invoker=body.by_invoker))
         self._dropped.extend((name, at) for name in found.dropped_policies)
 
     def observe_events(self, events: Iterable[LineageEvent]) -> None:

@@ -949,6 +949,8 @@ class MaskingPolicyBody:
         clear_roles: upper-case roles the policy lets read the value in clear, sorted.
         valid_from, valid_to: when this body held (aware UTC; None while it holds).
         query_id: the statement that created it.
+        by_invoker: True when the body calls ``INVOKER_ROLE``/``IS_GRANTED_TO_INVOKER_ROLE``:
+            read through a view, the view owner's role decides (Snowflake "INVOKER_ROLE").
     """
 
     name: str
@@ -957,6 +959,7 @@ class MaskingPolicyBody:
     valid_from: datetime
     valid_to: datetime | None = None
     query_id: str | None = None
+    by_invoker: bool = False
 
 
 @dataclass(frozen=True, slots=True)

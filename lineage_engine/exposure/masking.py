@@ -183,11 +183,9 @@ class MaskingView:
         A column's own spans and its dataset's count, direct policies before tag-based ones
         (rule 5); a view column takes its upstreams' (all of them must be masked, rule 2).
         """
-        keys = [key for key in (node, _dataset(node)) if key]
-        for spans in (self._spans, self._tag_spans):
-            found = [s for key in keys for s in spans.get(key, ()) if s.holds(at)]
-            if found:
-                return found
+        found = self._own_spans(node, at)
+        if found:
+            return found
         ups = self._live.get(node)
         if not ups or node in _seen:
             return None
@@ -197,8 +195,47 @@ class MaskingView:
             spans = self.policies_at(up, at, seen)
             if spans is None:
                 return None
+            own = self._own_spans(up, at)
+            if own and self.owner_sees_clear(node, up, own, at) is not None:
+                return None
             collected.extend(spans)
         return collected
+
+    def _own_spans(self, node: str, at: datetime) -> list[Span]:
+        """Return the spans of policies set on ``node`` or its dataset (directly, else by tag) at ``at``."""
+        keys = [key for key in (node, _dataset(node)) if key]
+        for spans in (self._spans, self._tag_spans):
+            found = [s for key in keys for s in spans.get(key, ()) if s.holds(at)]
+            if found:
+                return found
+        return []
+
+    def owner_sees_clear(self, view_column: str, column: str, spans: list[Span], at: datetime) -> str | None:
+        """Return why the view column ``view_column`` shows ``column`` in clear at ``at`` though ``column`` is
+        masked by ``spans``, else None (rule 2b).
+
+        A policy whose body tests the invoker (``INVOKER_ROLE()``, ``IS_GRANTED_TO_INVOKER_ROLE``)
+        evaluates, through a view, the **view owner's role** (Snowflake "INVOKER_ROLE": context
+        View, evaluated role View owner role): every reader of the view sees what the owner
+        would. The owner is the role of the latest recorded statement that (re)created the
+        view's column from ``column`` by ``at`` (a ``CREATE VIEW``'s ``ROLE_NAME``; ownership
+        transfers are not followed); an owner not recorded, or a body not understood, counts as
+        seeing clear values (over-report, never under).
+        """
+        for span in spans:
+            body = self.body_at(span.policy, at)
+            if body is None or not body.by_invoker:
+                continue
+            made = [r for r in self._reads.get((view_column, column), ()) if r.at <= at]
+            owner = max(made, key=lambda r: (r.at, r.query_id)).role_name if made else None
+            if owner is None:
+                return (f"view column {view_column} reads {column} as its owner role, which is not recorded; "
+                        f"masking policy {span.policy} tests INVOKER_ROLE()")
+            if not body.understood or owner.upper() in body.clear_roles:
+                return (f"view column {view_column} reads {column} as its owner role {owner.upper()}, which "
+                        f"masking policy {span.policy} (INVOKER_ROLE()) may show clear values to: every "
+                        "reader of the view sees them")
+        return None
 
     def masked_since(self, node: str, at: datetime) -> datetime | None:
         """Return when the masking of ``node`` holding at ``at`` began (latest span start), else None."""
@@ -223,7 +260,7 @@ class MaskingView:
             return holding[0] if holding else None
         return MaskingPolicyBody(policy, all(b.understood for b in holding),
                                  tuple(sorted({r for b in holding for r in b.clear_roles})),
-                                 max(b.valid_from for b in holding))
+                                 max(b.valid_from for b in holding), by_invoker=any(b.by_invoker for b in holding))
 
     def _holding(self, policy: str, at: datetime) -> list[MaskingPolicyBody]:
         """Return the bodies of every policy named ``policy`` holding at ``at``, oldest first."""

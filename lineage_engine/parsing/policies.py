@@ -33,13 +33,20 @@ every policy of one name: :class:`~lineage_engine.exposure.masking.MaskingView`)
 
 **A body is understood** when it is ``CASE WHEN <role test> THEN <arg> … ELSE <no arg> END``
 where each role test is ``CURRENT_ROLE() IN ('R', …)``, ``CURRENT_ROLE() = 'R'``,
-``IS_ROLE_IN_SESSION('R')`` (or an ``OR`` of them), each ``THEN`` returns the first argument
-unchanged (clear) or something that does not read it (masked), and the ``ELSE`` does not
-read it. The roles of the clear branches are the policy's clear roles. A clear branch
-tested with ``IS_ROLE_IN_SESSION`` is not understood: it admits every role that inherits
-the named one and the session's secondary roles, which ``ROLE_NAME`` does not tell. Any other body (a
-function call, a lookup table, a default that shows the value) is not understood: a copy
-made through it counts as clear (over-report, never under).
+``IS_ROLE_IN_SESSION('R')`` (or an ``OR`` of them; ``INVOKER_ROLE()`` and
+``IS_GRANTED_TO_INVOKER_ROLE('R')`` as their ``CURRENT_ROLE``/``IS_ROLE_IN_SESSION`` forms), each
+``THEN`` returns the first argument unchanged (clear) or something that does not read it
+(masked), and the ``ELSE`` does not read it. The roles of the clear branches are the policy's
+clear roles. A clear branch tested with ``IS_ROLE_IN_SESSION`` (or
+``IS_GRANTED_TO_INVOKER_ROLE``) is not understood: it admits every role that inherits the
+named one (and the session's secondary roles), which ``ROLE_NAME`` does not tell. Any other
+body (a function call, a lookup table, a default that shows the value) is not understood: a
+copy made through it counts as clear (over-report, never under).
+
+**A body tests the invoker** (``PolicyBody.by_invoker``) when it calls ``INVOKER_ROLE`` or
+``IS_GRANTED_TO_INVOKER_ROLE``, understood or not: read through a view, those evaluate the
+**view owner's role**, not the querying one (Snowflake "INVOKER_ROLE", table "Context /
+Evaluated role"), so such a policy does not mask a view whose owner it shows clear values to.
 """
 
 from __future__ import annotations
@@ -96,6 +103,8 @@ class PolicyBody:
     name: str
     understood: bool
     clear_roles: tuple[str, ...]
+    by_invoker: bool = False
+    """True when the body calls ``INVOKER_ROLE``/``IS_GRANTED_TO_INVOKER_ROLE`` (a view's owner decides)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,7 +463,16 @@ class _Collector:
             return
         text = self.text[rest[0].start : rest[end - 1].end + 1]
         understood, roles = _read_body(text, arg)
-        self.bodies.append(PolicyBody(name, understood, roles))
+        by_invoker = any(_word(t) in _INVOKER_FUNCTIONS for t in rest[:end])
+        self.bodies.append(PolicyBody(name, understood, roles, by_invoker))
+
+
+_INVOKER_FUNCTIONS = frozenset({"INVOKER_ROLE", "IS_GRANTED_TO_INVOKER_ROLE"})
+"""Context functions that evaluate, through a view, the view owner's role (Snowflake "INVOKER_ROLE")."""
+
+_HIERARCHY_FUNCTIONS = frozenset({"IS_ROLE_IN_SESSION", "IS_GRANTED_TO_INVOKER_ROLE"})
+"""Role tests true for every role inheriting the named one (Snowflake "IS_ROLE_IN_SESSION",
+"IS_GRANTED_TO_INVOKER_ROLE"): a clear branch tested so is not understood."""
 
 
 def _read_body(text: str, arg: str | None) -> tuple[bool, tuple[str, ...]]:
@@ -509,7 +527,7 @@ def _role_test(node: exp.Expr | None) -> set[str] | None:
             if _is_current_role(fn) and isinstance(lit, exp.Literal) and lit.is_string:
                 return {lit.this.upper()}
         return None
-    if isinstance(node, exp.Anonymous) and node.name.upper() == "IS_ROLE_IN_SESSION":
+    if isinstance(node, exp.Anonymous) and node.name.upper() in _HIERARCHY_FUNCTIONS:
         values = node.expressions
         if len(values) == 1 and isinstance(values[0], exp.Literal) and values[0].is_string:
             return {values[0].this.upper()}
@@ -519,15 +537,17 @@ def _role_test(node: exp.Expr | None) -> set[str] | None:
 def _by_hierarchy(node: exp.Expr) -> bool:
     """Say whether a role test admits roles other than those it names.
 
-    ``IS_ROLE_IN_SESSION('R')`` is true for every active role that inherits ``R`` and for
-    the session's secondary roles (Snowflake "IS_ROLE_IN_SESSION"), which the query
+    ``IS_ROLE_IN_SESSION('R')`` (and ``IS_GRANTED_TO_INVOKER_ROLE('R')``) is true for every
+    active role that inherits ``R`` and for the session's secondary roles (Snowflake
+    "IS_ROLE_IN_SESSION"), which the query
     history's ``ROLE_NAME`` (the primary role) does not tell: a copy by any role may have
     read clear values.
     """
-    return any(n.name.upper() == "IS_ROLE_IN_SESSION" for n in node.find_all(exp.Anonymous))
+    return any(n.name.upper() in _HIERARCHY_FUNCTIONS for n in node.find_all(exp.Anonymous))
 
 
 def _is_current_role(node: exp.Expr | None) -> bool:
+    """``CURRENT_ROLE()``, or ``INVOKER_ROLE()`` (the same role outside a view; through one, its owner's)."""
     if isinstance(node, exp.CurrentRole):
         return True
-    return isinstance(node, exp.Anonymous) and node.name.upper() == "CURRENT_ROLE"
+    return isinstance(node, exp.Anonymous) and node.name.upper() in ("CURRENT_ROLE", "INVOKER_ROLE")

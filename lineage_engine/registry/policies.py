@@ -20,6 +20,14 @@ from lineage_engine.model import ColumnRead, MaskingPolicyBody, RegistryFact, da
 from lineage_engine.registry.tables import ColumnReadRow, FactRow, MaskingPolicyRow, ObjectChangeRow
 
 
+INVOKER_MARK = "(INVOKER_ROLE)"
+"""Stored among a body's ``clear_roles`` when the body tests the invoker (``MaskingPolicyBody.by_invoker``).
+
+Kept in the JSON list rather than a column of its own so that no migration was needed (review s12,
+while migration 0015 was taken); no role is named so (parentheses need a quoted identifier), and
+:func:`list_bodies` takes it out again."""
+
+
 def state_body(session: Session, body: MaskingPolicyBody) -> bool:
     """Put ``body`` (valid from ``body.valid_from``) into its policy's timeline; True when it changed."""
     name = body.name.strip().lower()
@@ -33,7 +41,8 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
         if prev.valid_to is not None:
             ends.append(prev.valid_to)
         prev.valid_to = body.valid_from
-    session.add(MaskingPolicyRow(name=name, understood=body.understood, clear_roles=sorted(body.clear_roles),
+    roles = sorted(body.clear_roles) + ([INVOKER_MARK] if body.by_invoker else [])
+    session.add(MaskingPolicyRow(name=name, understood=body.understood, clear_roles=roles,
                                  valid_from=body.valid_from, valid_to=min(ends) if ends else None,
                                  query_id=body.query_id))
     session.flush()
@@ -61,7 +70,8 @@ def drop_policy(session: Session, name: str, at: datetime) -> bool:
 def list_bodies(session: Session) -> list[MaskingPolicyBody]:
     """Return every body interval, by name then valid_from."""
     query = select(MaskingPolicyRow).order_by(MaskingPolicyRow.name, MaskingPolicyRow.valid_from)
-    return [MaskingPolicyBody(r.name, r.understood, tuple(r.clear_roles), r.valid_from, r.valid_to, r.query_id)
+    return [MaskingPolicyBody(r.name, r.understood, tuple(x for x in r.clear_roles if x != INVOKER_MARK),
+                              r.valid_from, r.valid_to, r.query_id, INVOKER_MARK in r.clear_roles)
             for r in session.scalars(query)]
 
 

@@ -125,3 +125,13 @@ def test_tag_masking_policies() -> None:
         PolicyChange("Pii", "tag_masking_policy", None, "str_mask")]
     assert _changes("ALTER TAG pii SET COMMENT = 'x'") == []  # nothing about masking
     assert _changes("ALTER TAG pii RENAME TO pii2") == []
+
+
+@pytest.mark.parametrize(("test", "understood", "roles"), [
+    ("INVOKER_ROLE() IN ('ANALYST')", True, ("ANALYST",)),  # outside a view, the copying role
+    ("IS_GRANTED_TO_INVOKER_ROLE('ANALYST')", False, ()),  # every role inheriting ANALYST
+])
+def test_invoker_role_bodies_say_so(test: str, understood: bool, roles: tuple[str, ...]) -> None:
+    # through a view, INVOKER_ROLE() is the view owner's role (review s12 R2)
+    text = f"CREATE MASKING POLICY m AS (val string) RETURNS string -> CASE WHEN {test} THEN val ELSE '*' END"
+    assert extract_policies(text).bodies == (PolicyBody("m", understood, roles, by_invoker=True),)
