@@ -136,8 +136,13 @@ def _driver_message(err: sa_exc.SQLAlchemyError, url: URL) -> str:
 
 
 def _missing_table(message: str) -> bool:
+    """True when the driver says a table or column of the registry schema is missing: the
+    database is older than this version (SQLite ``no such table`` / ``no such column``,
+    ``table t has no column named c``; PostgreSQL ``relation … does not exist``, ``column …
+    does not exist``), not a connection problem."""
     lowered = message.lower()
-    return "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered)
+    return ("no such table" in lowered or "no such column" in lowered or "has no column named" in lowered
+            or (("relation" in lowered or "column" in lowered) and "does not exist" in lowered))
 
 
 def translate_error(err: sa_exc.SQLAlchemyError, url: URL, action: str) -> RegistryError:

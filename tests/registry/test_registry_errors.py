@@ -92,3 +92,20 @@ def test_wrong_password_and_missing_database_are_not_transient(postgres_url: str
         assert advice in str(caught.value) and not isinstance(caught.value, Transient)
         assert SECRET not in _full_text(caught.value)
         assert base.password not in _full_text(caught.value)
+
+
+def test_a_registry_older_than_this_version_says_run_migrate(registry_url: str) -> None:
+    """A column added by a later migration is missing (the registry was not upgraded): the error
+    says to migrate, and is not a transient connection error (which the scheduler would retry)."""
+    from sqlalchemy import create_engine, text
+
+    with Registry(registry_url) as registry:
+        registry.migrate()
+    engine = create_engine(registry_url)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE findings DROP COLUMN digest"))
+    engine.dispose()
+    with Registry(registry_url) as registry:
+        with pytest.raises(RegistryError, match="run 'lineage-engine migrate'") as caught:
+            registry.list_findings()
+    assert not isinstance(caught.value, Transient)
