@@ -19,8 +19,10 @@ query or view; its docs: "Understanding Column-level Security"):
    unmasked (before its policy existed, or after it was unset); when every copy ran under a
    policy, it carries clear text only when one copy's role is allowed clear text by the
    policy body of that time, or when that cannot be told: the body is unknown or not
-   understood, or the role is unknown (an exposure with the reason said, over-report).
-   Otherwise the copy holds masked values (not an exposure, the edge is not followed).
+   understood, or the role is unknown (an exposure with the reason said, over-report); an
+   interval observed by more statements than were recorded with their role (copies crawled
+   before the policy was known: a row read late, a later import) counts as copied by an unknown
+   role. Otherwise the copy holds masked values (not an exposure, the edge is not followed).
 4. **A masked terminal was exposed until its policy came**: a column that holds origin data
    and is masked at T was readable in clear from the instant the data arrived until the
    start of the masked span holding at T: the finding is resolved and says "unmasked from
@@ -290,6 +292,11 @@ class MaskingView:
             verdict = self._read_clear(read)
             if verdict is not None:
                 return CopyJudgement(True, verdict)
+        unrecorded = edge.observations - len({r.query_id for r in reads})
+        if unrecorded > 0:  # copies crawled before the policy was known (a late row, a later import)
+            return CopyJudgement(True, f"copied from {up} under masking policy {_names(first)} by {edge.observations} "
+                                       f"statements, {unrecorded} of them not recorded with their role: the copy "
+                                       "may hold clear values")
         return CopyJudgement(False, f"copied from {up} by roles its masking policy shows masked values to")
 
     def _read_clear(self, read: ColumnRead) -> str | None:
