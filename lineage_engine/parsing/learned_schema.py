@@ -4,8 +4,11 @@ Column lineage needs a dataset's columns to expand ``SELECT *``, to map ``INSERT
 SELECT ...`` without a column list, and to place unqualified columns in joins. A crawl
 learns them from earlier statements' outputs, in execution order: a CTAS, view, ``CREATE
 TABLE (cols)`` or CLONE states its target's columns (``StatementLineage.defined_columns``),
-DROP forgets them, RENAME moves them, SWAP exchanges them. Temporary objects are learned
-too (dbt's ``INSERT INTO t SELECT * FROM t__dbt_tmp`` needs the temp's columns).
+DROP forgets them, RENAME moves them, SWAP exchanges them, and a replace whose columns are
+not known (``SELECT *`` of a table without schema, a Time Travel read) forgets them: the old
+columns are no longer the table's, and a later ``SELECT *`` of it stays ``t.*`` (every column)
+rather than naming only the old ones. Temporary objects are learned too (dbt's ``INSERT INTO
+t SELECT * FROM t__dbt_tmp`` needs the temp's columns).
 
 Exact resume. What was learned is stored with the watermark, one registry row per dataset
 written only when it changed (:meth:`LearnedSchema.take_changes`, :meth:`LearnedSchema.from_rows`),
@@ -88,7 +91,9 @@ class LearnedSchema:
                     self._set(st.counterpart.id, mine)
             elif st.defined_columns and "*" not in st.defined_columns:
                 self._set(target.id, st.defined_columns)
-            elif st.read_points and st.replaces:  # redefined from a Time Travel read: its columns then are unknown
+            elif st.replaces and (st.read_points or "*" in st.defined_columns):
+                # redefined with columns not known (a Time Travel read: its columns then; a SELECT * of a
+                # table without schema, a temp filled at a point): its earlier columns are no longer its own
                 self._pop(target.id)
 
     def observe(self, statements: Iterable[StatementLineage], at: datetime) -> None:

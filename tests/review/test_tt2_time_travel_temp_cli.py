@@ -73,3 +73,18 @@ def test_the_temp_keeps_its_points_across_two_crawls(tmp_path: Path) -> None:
     (tmp_path / "history.jsonl").write_text("\n".join(history_lines(THROUGH_TEMPS)) + "\n", encoding="utf-8")
     run_cli(config, "crawl")
     assert _datasets(config) == {"db.s.out", "db.s.out2", "db.s.out3"}
+
+
+def test_a_table_restored_through_a_temp_holds_what_it_held_then(tmp_path: Path) -> None:
+    """The usual undo through a temp: ``create temporary table tmp as select * from cp before (...)``, then
+    ``create or replace table cp as select * from tmp``: cp holds the e-mails again, and a later
+    ``select *`` of it copies them (cp's columns before the restore are no longer its own)."""
+    config = crawled(tmp_path, [
+        *BASE,
+        ("09:10", "CREATE_TABLE_AS_SELECT",
+         "create temporary table db.s.tmp as select * from db.s.cp before (statement => 'q002')"),
+        ("09:11", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.cp as select * from db.s.tmp"),
+        ("09:20", "CREATE_TABLE_AS_SELECT", "create table db.s.later as select * from db.s.cp"),
+    ])
+    assert {t for o, t in terminals(config) if o == PII} == {"db.s.cp.email", "db.s.later.email"}
+    assert terminals(config, "--as-of", "2026-05-04T09:08:00Z") == set()  # between the replace and the undo
