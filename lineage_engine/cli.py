@@ -754,37 +754,43 @@ def findings(
 
     check_choice("--status", status, (*FINDING_STATUSES, "accepted"))
     fmt = check_format(format)
+
+    def row_of(f: Any) -> dict[str, object]:
+        return {
+            "id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
+            "level": f.level, "exposure": f.exposure, "opened_at": f.opened_at, "resolved_at": f.resolved_at,
+            "steward": f.steward, "tags": list(f.regulatory_tags), "path": flow_order(f.path),
+            "unmasked window": f.window(),
+            "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
+            else opened_by_text((f.explanation or {}).get("opened_by")),
+            "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {}),
+            "kind": f.kind, "rule": f.rule}  # kind: exposure | egress | boundary (issue 14)
+
+    if fmt != "table":  # an export: written a finding at a time, the ledger read a page at a time
+        with services.registry(settings()) as reg:
+            emit_rows((row_of(f) for f in reg.iter_findings(status)), fmt, "")
+        return
     with services.registry(settings()) as reg:
         items = reg.list_findings(status)
-    rows: list[dict[str, object]] = [
-        {"id": f.id, "status": f.status, "severity": f.severity, "origin": f.origin, "terminal": f.terminal,
-         "level": f.level, "exposure": f.exposure, "opened_at": f.opened_at, "resolved_at": f.resolved_at,
-         "steward": f.steward, "tags": list(f.regulatory_tags), "path": flow_order(f.path),
-         "unmasked window": f.window(),
-         "opened_by": (f.explanation or {}).get("opened_by") if fmt == "json"
-         else opened_by_text((f.explanation or {}).get("opened_by")),
-         "accepted_until": f.accepted_until, **({"note": f.note} if fmt != "table" else {}),
-         "kind": f.kind, "rule": f.rule} for f in items]  # kind: exposure | egress | boundary (issue 14)
-    if fmt == "table":
-        # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
-        # the window and acceptance columns only when some finding has one
-        shown_window = any(f.window() for f in items)
-        shown_until = any(f.accepted_until for f in items)
-        shown_rule = any(f.rule for f in items)
-        for row in rows:
-            row["steward"] = row["steward"] or "(none)"
-            del row["opened_by"]
-            if not shown_window:
-                del row["unmasked window"]
-            if not shown_until:
-                del row["accepted_until"]
-            if not shown_rule:
-                del row["rule"]
+    rows = [row_of(f) for f in items]
+    # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
+    # the window and acceptance columns only when some finding has one
+    shown_window = any(f.window() for f in items)
+    shown_until = any(f.accepted_until for f in items)
+    shown_rule = any(f.rule for f in items)
+    for row in rows:
+        row["steward"] = row["steward"] or "(none)"
+        del row["opened_by"]
+        if not shown_window:
+            del row["unmasked window"]
+        if not shown_until:
+            del row["accepted_until"]
+        if not shown_rule:
+            del row["rule"]
     emit_rows(rows, fmt, f"Findings ({len(rows)}; path: origin → terminal)")
-    if fmt == "table":
-        for f in items:  # why a copy under a masking policy counts (issue 10 §3)
-            if f.note:
-                console.print(f"  finding {f.id}: {f.note}", markup=False)
+    for f in items:  # why a copy under a masking policy counts (issue 10 §3)
+        if f.note:
+            console.print(f"  finding {f.id}: {f.note}", markup=False)
 
 
 @findings_app.command("show")

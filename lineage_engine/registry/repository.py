@@ -630,17 +630,24 @@ class Registry:
         Raises:
             ValueError: unknown status.
         """
-        query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
-        if status is not None:
-            if status not in (*FINDING_STATUSES, "accepted"):
-                raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}, "
-                                 "accepted")
-            if status == "accepted":
-                query = query.where(FindingRow.status == "open", FindingRow.accepted_at.is_not(None))
-            else:
-                query = query.where(FindingRow.status == status)
         with self._transaction("list findings") as session:
-            return [finding_from_row(row) for row in session.scalars(query)]
+            return [finding_from_row(row) for row in session.scalars(_findings_query(status))]
+
+    def iter_findings(self, status: str | None = None, *, page: int = 1_000) -> Iterator[Finding]:
+        """Yield the findings :meth:`list_findings` returns, in its order, ``page`` rows at a time.
+
+        For exports of a large ledger (``findings --format json|csv``): memory holds one page,
+        not every finding with its explanation (175,650 findings took 2 GiB as a list). The
+        rows are read in one transaction, which stays open until the iterator is exhausted or
+        closed: consume it inside the ``with Registry(...)`` block.
+
+        Raises:
+            ValueError: unknown status (when the iteration starts).
+        """
+        query = _findings_query(status).execution_options(yield_per=page)
+        with self._transaction("list findings") as session:
+            for row in session.scalars(query):
+                yield finding_from_row(row)
 
     def get_finding(self, finding_id: int) -> Finding:
         """Return one finding.
@@ -866,3 +873,19 @@ class Registry:
         if row is None:
             raise RegistryError(f"registry {self.url}: no outbox alert with id {alert_id}")
         return row
+
+
+def _findings_query(status: str | None) -> Any:
+    """Return the SELECT of findings, all or with ``status`` (see :meth:`Registry.list_findings`).
+
+    Raises:
+        ValueError: unknown status.
+    """
+    query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
+    if status is None:
+        return query
+    if status not in (*FINDING_STATUSES, "accepted"):
+        raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}, accepted")
+    if status == "accepted":
+        return query.where(FindingRow.status == "open", FindingRow.accepted_at.is_not(None))
+    return query.where(FindingRow.status == status)

@@ -182,3 +182,17 @@ def test_escalation_without_alert_history_compares_with_stored_severity(
     outcome = registry.record_scan([_path(t, "HIGH")], T0 + timedelta(minutes=1))
     assert _keys(outcome.escalated) == [t]
     assert _events(registry)[-1] == ("escalated", t, "HIGH", "MEDIUM")
+
+
+def test_iter_findings_pages_through_the_same_findings(registry: Registry) -> None:
+    """``iter_findings`` (the exports' read, a page at a time) yields what ``list_findings`` returns,
+    in its order, for every status and for pages smaller than the ledger."""
+    terminals = [f"prod_db.mart.t{i:02d}" for i in range(7)]
+    registry.record_scan([_path(t, "HIGH") for t in terminals], T0)
+    registry.record_scan([_path(t, "HIGH") for t in terminals[:4]], T0 + DAY)  # three resolved
+    for status in (None, "open", "resolved", "accepted"):
+        listed = registry.list_findings(status)
+        assert list(registry.iter_findings(status, page=2)) == listed
+    assert len(registry.list_findings("resolved")) == 3
+    with pytest.raises(ValueError, match="unknown finding status"):
+        list(registry.iter_findings("closed"))
