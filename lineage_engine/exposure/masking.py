@@ -84,9 +84,18 @@ def masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
 
 
 def tag_name(name: str) -> str:
-    """Return the part of a tag's name that tag-based masking matches on: its last part, lower-case
-    unless it was quoted (``governance.tags.pii`` and ``pii`` are the same tag)."""
+    """Return the part of a tag's name that tag-based masking groups on: its last part, lower-case
+    unless it was quoted (``governance.tags.pii`` and ``pii`` may be the same tag; see :func:`same_tag`)."""
     return name.rsplit(".", 1)[-1]
+
+
+def same_tag(a: str, b: str) -> bool:
+    """Say whether two tag names, as written, may name one tag: equal on every part both give,
+    right-aligned (``pii`` and ``tags.pii`` may be ``governance.tags.pii``; ``hr.tags.pii`` is not:
+    a tag is a schema object, its name unique in its schema)."""
+    left, right = a.split("."), b.split(".")
+    n = min(len(left), len(right))
+    return left[-n:] == right[-n:]
 
 
 def tag_masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
@@ -95,7 +104,10 @@ def tag_masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
     An id (a column, or a dataset: then all its columns) is masked by policy ``p`` while it
     carries tag ``t`` (``tag`` facts: ``ALTER … SET TAG``, ``TAG_REFERENCES``) *and* ``t``
     carries ``p`` (``tag_masking_policy`` facts: ``ALTER TAG t SET MASKING POLICY p``): from
-    the later of the two starts to the earlier of the two ends.
+    the later of the two starts to the earlier of the two ends. Timelines are grouped by the
+    tag's last name part; a carried tag and a tag with a policy match when their names, as the
+    statements holding then wrote them, may name one tag (:func:`same_tag`): ``governance.tags.pii``
+    on a column is not masked by a policy on ``hr.tags.pii``.
     """
     carried: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
     on_tag: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
@@ -104,18 +116,33 @@ def tag_masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
             carried[(fact.catalog_path, tag_name(fact.key))].append(fact)
         elif fact.fact == "tag_masking_policy" and fact.key:
             on_tag[(tag_name(fact.catalog_path), fact.key.strip().lower())].append(fact)
-    policies: dict[str, list[tuple[datetime, datetime | None, str]]] = defaultdict(list)
+    policies: dict[str, list[tuple[datetime, datetime | None, str, str]]] = defaultdict(list)
     for (tag, policy), rows in on_tag.items():
-        policies[tag].extend((start, end, policy) for start, end, _ in _timeline(rows, lambda v: v is None))
+        policies[tag].extend((start, end, policy, win.catalog_path)
+                             for start, end, win in _winners(rows, lambda v: v is None))
     out: dict[str, list[Span]] = defaultdict(list)
     for (path, tag), rows in carried.items():
-        for start, end, _ in _timeline(rows, lambda v: v is None):
-            for p_start, p_end, policy in policies.get(tag, ()):
+        for start, end, win in _winners(rows, lambda v: v is None):
+            for p_start, p_end, policy, named in policies.get(tag, ()):
+                if not same_tag(win.key, named):
+                    continue
                 begin = max(start, p_start)
                 finish = end if p_end is None else p_end if end is None else min(end, p_end)
                 if finish is None or begin < finish:
                     out[path].append(Span(begin, finish, policy))
-    return {path: sorted(spans, key=lambda s: (s.start, s.policy)) for path, spans in out.items()}
+    return {path: _joined(spans) for path, spans in out.items()}
+
+
+def _joined(spans: list[Span]) -> list[Span]:
+    """Return ``spans`` oldest first, a policy's spans that touch or overlap joined into one."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.policy, s.start)):
+        last = out[-1] if out else None
+        if last is not None and last.policy == span.policy and last.end is not None and last.end >= span.start:
+            out[-1] = Span(last.start, None if span.end is None else max(last.end, span.end), span.policy)
+        else:
+            out.append(span)
+    return sorted(out, key=lambda s: (s.start, s.policy))
 
 
 def _timeline(rows: list[RegistryFact], off: Callable[[object], bool]) -> list[tuple[datetime, datetime | None, object]]:
@@ -124,21 +151,29 @@ def _timeline(rows: list[RegistryFact], off: Callable[[object], bool]) -> list[t
     At each instant the fact with the newest ``valid_from`` holding then wins (ties: the
     warehouse over the file); adjacent intervals with the same value are joined.
     """
-    bounds = sorted({r.valid_from for r in rows} | {r.valid_to for r in rows if r.valid_to is not None})
     out: list[tuple[datetime, datetime | None, object]] = []
+    for start, end, win in _winners(rows, off):
+        value = str(win.value).strip().lower() if isinstance(win.value, str) else win.value
+        if out and out[-1][1] == start and out[-1][2] == value:
+            out[-1] = (out[-1][0], end, value)
+        else:
+            out.append((start, end, value))
+    return out
+
+
+def _winners(rows: list[RegistryFact], off: Callable[[object], bool]) -> list[tuple[datetime, datetime | None, RegistryFact]]:
+    """Return ``(start, end, winning fact)`` for each stretch between two fact bounds where the
+    winning fact's value is not ``off``, oldest first (the rule of :func:`_timeline`, not joined)."""
+    bounds = sorted({r.valid_from for r in rows} | {r.valid_to for r in rows if r.valid_to is not None})
+    out: list[tuple[datetime, datetime | None, RegistryFact]] = []
     for k, start in enumerate(bounds):
         end = bounds[k + 1] if k + 1 < len(bounds) else None
         holding = [r for r in rows if r.holds_at(start)]
         if not holding:
             continue
         win = max(holding, key=lambda r: (r.valid_from, _ORIGIN_RANK.get(r.origin, 0)))
-        if off(win.value):
-            continue
-        value = str(win.value).strip().lower() if isinstance(win.value, str) else win.value
-        if out and out[-1][1] == start and out[-1][2] == value:
-            out[-1] = (out[-1][0], end, value)
-        else:
-            out.append((start, end, value))
+        if not off(win.value):
+            out.append((start, end, win))
     return out
 
 

@@ -243,7 +243,9 @@ def masked_paths(session: Session) -> set[str]:
 
 def tag_carriers(session: Session) -> tuple[dict[str, set[str]], set[str]]:
     """Return (tag name -> paths that carry or carried it, names of tags that have or had a
-    masking policy); tag names by their last part (:func:`~lineage_engine.exposure.masking.tag_name`)."""
+    masking policy); tag names by their last part (:func:`~lineage_engine.exposure.masking.tag_name`):
+    a superset, to record copies by; which tag masks what is decided by
+    :func:`~lineage_engine.exposure.masking.same_tag`."""
     from lineage_engine.exposure.masking import tag_name
 
     masking = {tag_name(p) for p in session.scalars(select(FactRow.catalog_path).where(

@@ -21,6 +21,17 @@ Row = tuple[str, str, str] | tuple[str, str, str, dict[str, Any]]
 """``(HH:MM[:SS], query_type, text[, fields])``: a statement ending at that time on 2026-05-04
 (UTC) in session 7 of user DBT, role TRANSFORMER, defaults DB.S; ``fields`` override columns."""
 
+PII_TABLE: Row = ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)")
+"""The row that creates ``db.s.pii`` (the origin of :data:`EMAIL_PII`) at 09:00."""
+
+
+def role_policy(at: str, name: str, role: str, *, test: str = "current_role()", **fields: str) -> Row:
+    """Return a row creating masking policy ``name`` that shows clear values to ``role`` only
+    (``CASE WHEN <test> IN ('<role>') THEN val ELSE '***' END``); ``fields`` override columns."""
+    text = (f"create masking policy {name} as (val string) returns string -> "
+            f"case when {test} in ('{role}') then val else '***' end")
+    return (at, "CREATE_MASKING_POLICY", text, dict(fields)) if fields else (at, "CREATE_MASKING_POLICY", text)
+
 
 def history_lines(rows: Sequence[Row]) -> list[str]:
     """Return the JSON Lines of ``rows`` in the given order, query ids ``q000``, ``q001`` ..."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.history import crawled, terminals
+from tests.review.history import PII_TABLE, crawled, role_policy, terminals
 
 PII = "db.s.pii.email"
 REGISTRY = ("assets:\n"
@@ -20,17 +20,12 @@ REGISTRY = ("assets:\n"
             "  - {catalog_path: DB.S.PII2.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}\n")
 
 
-def _policy(name: str, test: str) -> str:
-    return (f"create masking policy {name} as (val string) returns string -> "
-            f"case when {test} in ('REPORTING') then val else '***' end")
-
-
 def test_a_view_owned_by_a_clear_role_exposes_an_invoker_role_policy(tmp_path: Path) -> None:
     config = crawled(tmp_path, [
-        ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
+        PII_TABLE,
         ("09:00:30", "CREATE_TABLE", "create table db.s.pii2 (id int, email varchar)"),
-        ("09:01", "CREATE_MASKING_POLICY", _policy("by_invoker", "invoker_role()")),
-        ("09:01:30", "CREATE_MASKING_POLICY", _policy("by_reader", "current_role()")),
+        role_policy("09:01", "by_invoker", "REPORTING", test="invoker_role()"),
+        role_policy("09:01:30", "by_reader", "REPORTING"),
         ("09:02", "ALTER_TABLE_MODIFY_COLUMN", "alter table db.s.pii modify column email set masking policy by_invoker"),
         ("09:02:30", "ALTER_TABLE_MODIFY_COLUMN", "alter table db.s.pii2 modify column email set masking policy by_reader"),
         # REPORTING owns v and v2; ANALYST owns w

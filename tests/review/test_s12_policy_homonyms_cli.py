@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.history import crawled, findings, terminals
+from tests.review.history import PII_TABLE, crawled, findings, role_policy, terminals
 
 PII = "db.s.pii.email"
 OTHER_SCHEMA = {"database_name": "OTHER", "schema_name": "GOV"}
 MASKED_PII = [
-    ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
-    ("09:01", "CREATE_MASKING_POLICY", "create masking policy email_mask as (val string) returns string -> "
-     "case when current_role() in ('TRANSFORMER') then val else '***' end"),
+    PII_TABLE,
+    role_policy("09:01", "email_mask", "TRANSFORMER"),
     ("09:02", "ALTER_TABLE_MODIFY_COLUMN", "alter table db.s.pii modify column email set masking policy email_mask"),
 ]
 """db.s.pii.email masked by db.s.email_mask, which shows clear values to TRANSFORMER only."""
@@ -30,8 +29,7 @@ def test_a_policy_of_the_same_name_elsewhere_does_not_hide_a_clear_copy(tmp_path
     config = crawled(tmp_path, [
         *MASKED_PII,
         # another team's policy of the same name, in its own schema
-        ("09:03", "CREATE_MASKING_POLICY", "create or replace masking policy email_mask as (val string) returns string -> "
-         "case when current_role() in ('HR') then val else '***' end", OTHER_SCHEMA),
+        role_policy("09:03", "email_mask", "HR", **OTHER_SCHEMA),
         ("09:04", "CREATE_TABLE_AS_SELECT", "create table db.s.c as select id, email from db.s.pii"),
         ("09:05", "CREATE_TABLE_AS_SELECT", "create table db.s.m as select id, email from db.s.pii",
          {"role_name": "ANALYST"}),

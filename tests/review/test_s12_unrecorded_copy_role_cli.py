@@ -15,13 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli_run import run_cli
-from tests.review.history import crawled, findings, history_lines, terminals
+from tests.review.history import PII_TABLE, crawled, findings, history_lines, role_policy, terminals
 
 PII = "db.s.pii.email"
 EARLY = [
-    ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
-    ("09:01", "CREATE_MASKING_POLICY", "create masking policy m as (val string) returns string -> "
-     "case when current_role() in ('TRANSFORMER') then val else '***' end"),
+    PII_TABLE,
+    role_policy("09:01", "m", "TRANSFORMER"),
     ("09:01:30", "CREATE_TABLE", "create table db.s.c (id int, email varchar)"),
     ("09:04", "INSERT", "insert into db.s.c select id, email from db.s.pii"),  # TRANSFORMER: clear e-mails
 ]
