@@ -520,6 +520,15 @@ def _print_unmerged(s: Settings, missing: str = "a path through one of them") ->
                       "quarantine; an evidence pack names those that may touch each origin)", markup=False)
 
 
+def _print_unknown_points(count: int, what: str) -> None:
+    """Print how many lineage intervals came from Time Travel reads at a point not known (read as any
+    earlier content: ``what`` through one may be an over-report), as ``scan`` says in its coverage notes."""
+    if count:
+        console.print(f"  not seen: {count:,} Time Travel reads at an unknown point (a timestamp without a zone, an "
+                      f"expression, a variable, a query id not seen, STREAM =>): read as any earlier content of the "
+                      f"table read, so {what} through one may be an over-report", markup=False)
+
+
 def _print_scan_profile(timing: Profile) -> None:
     """Print the scan's seconds per stage and this process's CPU seconds and peak RSS on stderr."""
     import resource
@@ -1115,6 +1124,7 @@ def drift(
 ) -> None:
     """Every first arrival of sensitive data since T: new places, new egress, new readers."""
     from lineage_engine.access.service import drift_items
+    from lineage_engine.scan import count_unknown_points
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1123,11 +1133,13 @@ def drift(
     with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
         items = drift_items(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             since=start)
+        unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
     rows = [{"at": i.at, "kind": i.kind, "origin": i.origin, "new": i.subject, "query_id": i.query_id,
              "user": i.user, "role": i.role, "path": arrow_path(i.path) if fmt != "json" else list(i.path)}
             for i in items]
     emit_rows(rows, fmt, f"Drift since {since} ({len(rows)} changes; path: origin → new)")
     if fmt == "table":
+        _print_unknown_points(unknown, "a first arrival")
         _print_unmerged(s, "a first arrival through one of them")
 
 
@@ -1158,6 +1170,7 @@ def grants(
 def egress(format: FormatOption = "table") -> None:  # noqa: A002
     """Where sensitive data left the account: unloads to stages and URLs, outbound shares."""
     from lineage_engine.access.service import egress_rows
+    from lineage_engine.scan import count_unknown_points
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1165,9 +1178,11 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
     with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
         found = egress_rows(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             broad_members=s.compliance.broad_role_members)
+        unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
     rows = [{**r, "path": arrow_path(r["path"]) if fmt != "json" else list(r["path"])} for r in found]
     emit_rows(rows, fmt, f"Egress of sensitive data ({len(rows)}; path: origin → held in)")
     if fmt == "table":
+        _print_unknown_points(unknown, "an egress")
         _print_unmerged(s, "an egress through one of them")
 
 
@@ -1175,6 +1190,7 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
 def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
     """Paths that take sensitive data across a compliance.boundaries rule (held there now)."""
     from lineage_engine.access.service import boundary_crossings
+    from lineage_engine.scan import count_unknown_points
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1182,10 +1198,12 @@ def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
     with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
         found = boundary_crossings(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                                    rules=s.compliance.boundaries, broad_members=s.compliance.broad_role_members)
+        unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
     rows = [{"kind": "boundary", "rule": c.rule, "origin": c.origin, "destination": c.destination,
              "path": arrow_path(c.path) if fmt != "json" else list(c.path)} for c in found]
     emit_rows(rows, fmt, f"Boundary crossings ({len(rows)}; {len(s.compliance.boundaries)} rules)")
     if fmt == "table":
+        _print_unknown_points(unknown, "a crossing")
         _print_unmerged(s, "a crossing through one of them")
 
 

@@ -509,6 +509,21 @@ _UNKNOWN_POINT = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """``first_seen`` of an interval read at a Time Travel point not known (``parsing.time_travel.ANY_EARLIER``;
 not imported: that module loads sqlglot, which a scan does not need)."""
 
+def count_unknown_points(store: GraphStore, as_of: datetime) -> int:
+    """Return the dataset lineage intervals valid from ``as_of`` or earlier made by a Time Travel read at a
+    point not known (``first_seen`` at the epoch: read as any earlier content of their upstream), for the
+    answers that walk the graph and say what they could not see (``egress``, ``drift``, ``boundaries``;
+    ``scan`` counts them in its :class:`Coverage` from the intervals it read). Reads the walk's compact
+    columns where the store has them (both graph backends), as :func:`load_lineage` does.
+
+    Raises:
+        GraphError: the graph could not be read.
+    """
+    compact = getattr(store, "walk_edges", None)
+    if compact is not None:
+        return int(compact().unknown_points(as_of))
+    return Lineage((), tuple(store.iter_edges(None))).unknown_points(as_of)
+
 
 def load_lineage(store: GraphStore, *, columns: bool, edge_rows: bool = False) -> Lineage:
     """Read views and edge intervals (and column intervals when ``columns``) from the graph.

@@ -5,7 +5,8 @@ not seen) is read as any content the table held before the statement (the widest
 over-report by design). ``scan`` said nothing of it: a path through such a read looked as
 certain as any other. Now ``scan`` and ``scan --as-of`` count them under ``not seen`` (lineage
 intervals valid by the instant), an evidence pack lists the count in ``coverage.json`` and its
-notes, and ``access`` says which rows were counted from such reads.
+notes, ``egress`` and ``drift`` (and ``boundaries``) print the same line, and ``access`` says
+which rows were counted from such reads.
 
 History: ``cp`` holds the e-mails from 09:01 (q001) until it is replaced without them at 09:05
 (q002).
@@ -49,5 +50,7 @@ def test_scan_counts_time_travel_reads_at_an_unknown_point(tmp_path: Path) -> No
     run_cli(config, "evidence", "--as-of", "2026-05-04T10:00:00Z", "--out", str(pack))
     assert json.loads((pack / "coverage.json").read_text(encoding="utf-8"))["unknown_time_travel_points"] == 2
     assert any(_unknown(n) == 2 for n in json.loads((pack / "exposure.json").read_text(encoding="utf-8"))["notes"])
+    assert _unknown(run_cli(config, "egress").stdout) == 2  # the other answers that walk the graph say it too
+    assert _unknown(run_cli(config, "drift", "--since", "2026-05-04T00:00:00Z").stdout) == 2
     access = run_cli(config, "access", "--origin", PII).stdout
     assert re.search(r"not seen: 2 rows counted from Time Travel reads at an unknown point", access), access
