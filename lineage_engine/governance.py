@@ -155,7 +155,9 @@ class PolicyRecorder:
             if move is not None:
                 self._moved.append(move)
                 self._follow(move)
-            if not event.columns:
+            if not event.columns or event.operation is Operation.CLONE:
+                # a clone copies the stored values (and the policy with them: ``_fact_move``), not what
+                # the cloning role saw: no role to judge it by (its copy holds clear values)
                 continue
             masked = self._masked_paths()
             if not masked:

@@ -19,7 +19,8 @@ query or view; its docs: "Understanding Column-level Security"):
    unmasked (before its policy existed, or after it was unset); when every copy ran under a
    policy, it carries clear text only when one copy's role is allowed clear text by the
    policy body of that time, or when that cannot be told: the body is unknown or not
-   understood, or the role is unknown (an exposure with the reason said, over-report); an
+   understood, or the role is unknown (an exposure with the reason said, over-report; a ``CLONE``
+   records no role: it copies the stored values, with the policy); an
    interval observed by more statements than were recorded with their role (copies crawled
    before the policy was known: a row read late, a later import) counts as copied by an unknown
    role. Otherwise the copy holds masked values (not an exposure, the edge is not followed).
@@ -322,7 +323,8 @@ class MaskingView:
                  if r.at >= edge.valid_from and (edge.valid_to is None or r.at <= edge.valid_to)]
         if not reads:
             return CopyJudgement(True, f"copied from {up} under masking policy {_names(first)}; the copying "
-                                       "role is not recorded, so the copy may hold clear values")
+                                       "role is not recorded (or a CLONE copied the stored values), so the copy "
+                                       "may hold clear values")
         for read in sorted(reads, key=lambda r: (r.at, r.query_id)):
             verdict = self._read_clear(read)
             if verdict is not None:
