@@ -51,7 +51,7 @@ class _LazyModule:
 
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from lineage_engine import services
     from lineage_engine.model import ExposurePath, Watermark
@@ -465,7 +465,8 @@ def scan(
                                                  "UTC): lineage and registry facts of then; read-only, the findings "
                                                  "ledger and the alert outbox are not touched.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table | json | csv (json and csv print the "  # noqa: A002
-                                        "exposure paths only)")] = "table",
+                                        "exposure paths only; what the answer could not see goes to "
+                                        "stderr)")] = "table",
     profile: Annotated[bool, typer.Option("--profile", help="Print where the scan spent its time: seconds (wall and "
                                           "CPU) per stage, and the peak RSS, on stderr.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Table: print the N most severe exposure paths and "
@@ -493,6 +494,8 @@ def scan(
         emit_rows(exposure_rows(shown, exposure.explanations, fmt), fmt, f"Exposure paths as of {when.isoformat()}")
         if fmt == "table":
             _not_shown(len(exposure.paths), limit, f"lineage-engine scan --as-of {when.isoformat()} --format csv (or json)")
+        else:
+            _print_notes_on_stderr(exposure.coverage.missing_from_graph, exposure.notes)
         return
     s = settings()
     timing = Profile() if profile else NO_PROFILE
@@ -503,19 +506,33 @@ def scan(
             _print_unmerged(s)
         else:
             emit_rows(exposure_rows(report.paths, report.explanations, fmt), fmt, "Exposure paths")
+            _print_notes_on_stderr(report.origins_missing_from_graph, report.notes)
     if profile:
         _print_scan_profile(timing)
     _exit_if_undelivered(report, services.alert_destination(s))
 
 
-def _print_unmerged(s: Settings, missing: str = "a path through one of them") -> None:
+def _print_notes_on_stderr(missing_from_graph: Sequence[str], notes: Sequence[str]) -> None:
+    """Print ``scan``'s coverage notes on stderr when stdout carries its JSON or CSV: the origins not
+    in the graph, what the answer could not see (quarantined rows, Time Travel reads at an unknown
+    point, ...) and the quarantine count, as the table prints them. stdout stays the paths only."""
+    err = Console(stderr=True)
+    if missing_from_graph:
+        err.print("  not in the graph (no lineage seen yet): " + ", ".join(missing_from_graph), markup=False)
+    for note in notes:
+        err.print(f"  {note}", markup=False)
+    _print_unmerged(settings(), to=err)
+
+
+def _print_unmerged(s: Settings, missing: str = "a path through one of them", *, to: Console | None = None) -> None:
     """Print how many quarantined rows and statements the crawls could not merge: ``missing``
     (what the answer may lack because of them) is missing from the answer (honest completeness),
-    with where to look. Used by ``scan``, ``egress``, ``drift`` and ``boundaries`` (table format)."""
+    with where to look. Used by ``scan``, ``egress``, ``drift`` and ``boundaries`` (table format;
+    ``scan`` JSON and CSV: on stderr, ``to``)."""
     with services.registry(s) as reg:
         count = reg.count_quarantine()
     if count:
-        console.print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
+        (to or console).print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
                       f"recovered from tokens): {missing} is missing here (lineage-engine "
                       "quarantine; an evidence pack names those that may touch each origin)", markup=False)
 
