@@ -155,6 +155,10 @@ class PolicyRecorder:
             if move is not None:
                 self._moved.append(move)
                 self._follow(move)
+            for old, new in event.column_moves:  # RENAME COLUMN: the column's policy and tags go with it
+                column_move = FactMove(old, new, event.at, Operation.RENAME.value, event.query_id)
+                self._moved.append(column_move)
+                self._follow(column_move)
             if not event.columns or event.operation is Operation.CLONE:
                 # a clone copies the stored values (and the policy with them: ``_fact_move``), not what
                 # the cloning role saw: no role to judge it by (its copy holds clear values)
