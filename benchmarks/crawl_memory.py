@@ -8,7 +8,14 @@ objects by type that grew most (``gc``), and the process's RSS. Stops after ``--
 Memory the graph engine allocates in C++ (its buffer pool) is not traced: compare the traced
 total with RSS.
 
+``--owners`` also prints, at each point, what the crawl's long-lived objects hold (the
+session resolver, the learned schema, the parse cache, the policy recorder, the stored
+parse results): bytes (``sys.getsizeof`` summed over everything each reaches and no earlier
+one did) and objects. ``--no-trace`` leaves ``tracemalloc`` off: the crawl then runs at
+nearly its own speed, which makes ``--owners`` usable over hundreds of thousands of rows.
+
     python benchmarks/crawl_memory.py --history /work/bench/h150k_of_1m.jsonl --start 20000 --every 20000 --rows 100000
+    python benchmarks/crawl_memory.py --history /tmp/h300k.jsonl --start 25000 --every 25000 --rows 300000 --owners --no-trace
 """
 
 from __future__ import annotations
@@ -58,6 +65,40 @@ def report(old: tracemalloc.Snapshot, new: tracemalloc.Snapshot, top: int, frame
             print(f"      {line.strip()}")
 
 
+def owners() -> list[tuple[str, int, int]]:
+    """Return ``(class name, bytes, objects)`` reachable from each long-lived object of the crawl.
+
+    Bytes are ``sys.getsizeof`` summed over the objects each reaches (classes, modules and
+    functions not followed; the registry and graph handles neither), an object counted under
+    the first owner that reaches it; a lower bound of what each keeps alive (allocator
+    overhead not counted).
+    """
+    from lineage_engine.governance import PolicyRecorder
+    from lineage_engine.parse_cache import ParseCache
+    from lineage_engine.parse_store import StoredResults
+    from lineage_engine.parsing.learned_schema import LearnedSchema
+    from lineage_engine.parsing.temp_tables import SessionResolver
+    from lineage_engine.registry.repository import Registry
+
+    kinds = (SessionResolver, LearnedSchema, ParseCache, PolicyRecorder, StoredResults)
+    found = [o for o in gc.get_objects() if isinstance(o, kinds)]
+    seen = {id(o) for o in gc.get_objects() if isinstance(o, Registry)}
+    skip = (type, type(sys), type(len), type(owners))
+    out = []
+    for owner in found:
+        size, count, stack = 0, 0, [owner]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or isinstance(obj, skip):
+                continue
+            seen.add(id(obj))
+            size += sys.getsizeof(obj)
+            count += 1
+            stack.extend(gc.get_referents(obj))
+        out.append((type(owner).__name__, size, count))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=Path, required=True)
@@ -69,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="telemetry.parse_workers (1: parse in-process)")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept; an earlier crawl there continues)")
+    parser.add_argument("--owners", action="store_true", help="also print what the crawl's long-lived objects hold")
+    parser.add_argument("--no-trace", action="store_true", help="leave tracemalloc off (with --owners: fast)")
     args = parser.parse_args(argv)
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
@@ -83,16 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
 
         def progress(rows: int) -> None:
-            if rows == args.start:
+            if rows == args.start and not args.no_trace:
                 tracemalloc.start(args.frames)
             if rows >= args.start and (rows - args.start) % args.every == 0:
                 gc.collect()
-                snap, types = tracemalloc.take_snapshot(), type_counts()
-                traced = tracemalloc.get_traced_memory()[0] / 2**20
-                print(f"rows {rows}: traced {traced:.1f} MiB, RSS {rss_mib():.0f} MiB, peak RSS "
+                snap = None if args.no_trace else tracemalloc.take_snapshot()
+                types = type_counts()
+                traced = "" if args.no_trace else f"traced {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MiB, "
+                print(f"rows {rows}: {traced}RSS {rss_mib():.0f} MiB, peak RSS "
                       f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
                       f"{time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f}", flush=True)
-                if state["snap"] is not None:
+                if args.owners:
+                    print("  held by: " + ", ".join(f"{name} {size / 2**20:.1f} MiB ({count / 1e3:.0f}k objects)"
+                                                    for name, size, count in owners()), flush=True)
+                if state["types"] is not None and args.no_trace:
+                    grown = (types - state["types"]).most_common(12)  # type: ignore[operator]
+                    print("  objects: " + ", ".join(f"{name} +{n}" for name, n in grown), flush=True)
+                elif state["snap"] is not None:
                     print(f" grew since row {state['at']}:")
                     report(state["snap"], snap, args.top, args.frames)  # type: ignore[arg-type]
                     grown = (types - state["types"]).most_common(12)  # type: ignore[operator]

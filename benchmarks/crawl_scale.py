@@ -66,6 +66,39 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def workers_rss_mb() -> float:
+    """Summed resident set size in MiB of this process's child processes (the parse workers; 0 with none)."""
+    me, total = str(os.getpid()), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[1] == me:  # ppid (fields after the command's closing parenthesis: state, ppid, ...)
+            total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
+    return total / 2**20
+
+
+def heap_mb() -> tuple[float, float] | None:
+    """MiB glibc's malloc hands out now and MiB it holds free (``mallinfo2``: in use, free in its
+    arenas), or None where there is no glibc. Free memory held counts in RSS (fragmentation)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+            "keepcost")]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):
+        return None
+    info = libc.mallinfo2()
+    return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+
+
 _STORES: list[object] = []
 
 
@@ -128,10 +161,13 @@ class Segments:
         if rows % self.size == 0:
             self.marks.append((rows, time.perf_counter(), time.process_time(), peak_rss_mb()))
             r0, w0, c0, _ = self.marks[-2]
+            heap = heap_mb()
+            heap = f", malloc in use {heap[0]:.0f} free {heap[1]:.0f}" if heap else ""
             print(f"  segment {r0}-{rows}: {(rows - r0) / max(self.marks[-1][1] - w0, 1e-9):.0f} rows/s wall, "
                   f"{(rows - r0) / max(self.marks[-1][2] - c0, 1e-9):.0f} rows/s CPU, peak RSS "
                   f"{self.marks[-1][3]:.0f} MiB (now {rss_mb():.0f}, of which graph buffer pool "
-                  f"{pool_mb() or 0:.0f}), load {os.getloadavg()[0]:.1f}", flush=True)
+                  f"{pool_mb() or 0:.0f}{heap}, Python objects {sys.getallocatedblocks() / 1e6:.2f} M; "
+                  f"parse workers {workers_rss_mb():.0f}), load {os.getloadavg()[0]:.1f}", flush=True)
             if self.profile is not None and self.kinds:
                 now = dict(self.profile.cpu)
                 delta = sorted(((v - self.last_cpu.get(k, 0.0), k) for k, v in now.items()), reverse=True)
