@@ -42,6 +42,7 @@ from lineage_engine.graph.cypher_store import COUNTS, CypherGraphStore
 from lineage_engine.graph.migrate import PROPERTIES_BY_LABEL, migrate_statements
 from lineage_engine.graph.var_length import bounded_message, with_trail
 from lineage_engine.graph.walk_read import walk_edges_from_arrow
+from lineage_engine.heap import release_free_heap
 from lineage_engine.private_files import prepare_private_file
 from lineage_engine.walk_arrays import WalkEdges
 
@@ -206,6 +207,7 @@ class EmbeddedGraphStore(CypherGraphStore):
                 self._release_prepared()
             return
         self._execute("BEGIN TRANSACTION READ ONLY" if read_only else "BEGIN TRANSACTION", {})
+        committed = False
         try:
             try:
                 yield
@@ -224,8 +226,12 @@ class EmbeddedGraphStore(CypherGraphStore):
                 except GraphError:
                     pass
                 raise
+            committed = not read_only
         finally:
             self._release_prepared()
+        if committed:  # what the batch's statements, results and prepared values freed (lineage_engine.heap)
+            with self.profile.timed("graph.release_heap"):
+                release_free_heap()
 
     def _writes_by_dataset(self, family: str, datasets: int, rows: int) -> bool:
         """Return True when one statement per dataset costs less than one per chunk of rows.
