@@ -699,6 +699,8 @@ def trace(
     # the shipped downstream_of and unmasked_pii_columns are answered by the scan's walk (README)
     rows = services.run_trace(settings(), saved, params, walk=file is None)
     emit_rows(rows, format, f"{saved.name} ({len(rows)} rows)")
+    # what the lineage read could not see (honest completeness): on stderr when stdout is JSON or CSV
+    _print_unmerged(settings(), "lineage through one of them", to=None if format == "table" else Console(stderr=True))
 
 
 @registry_app.command("import")
