@@ -54,7 +54,7 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
-from lineage_engine.parsing.time_travel import ANY_EARLIER, row_points
+from lineage_engine.parsing.time_travel import ANY_EARLIER, read_now, row_points, with_reads_now
 from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS  # a text that may read at a point
 from lineage_engine.parsing.learned_schema import CrawlSchema, LearnedSchema, same_answers
 from lineage_engine.parsing.schema import SchemaProvider
@@ -558,6 +558,10 @@ def _lineage_of(
             reads.append(fact)
     with profile.timed("resolve.sessions"):
         fed = resolver.feed(item, result, points)
+    if points:
+        now = read_now(parsed)  # also read as they are: two reads, not the point alone
+        if now:
+            fed = [with_reads_now(e, now) for e in fed]
     if authoritative:
         report.enriched += 1
         fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]

@@ -222,7 +222,8 @@ class Intervals:
         if current is None:
             current = self._reopen(key, event.at, transform)
         if current is None:
-            row = EdgeRow(downstream, upstream, event.at, None, first_seen(event, upstream), event.at, 1, event.query_id,
+            row = EdgeRow(downstream, upstream, event.at, None, first_seen(event, upstream), event.at,
+                          reads_of(event, upstream), event.query_id,
                           event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
             self._track(_Interval(row, stored=False))
             return
@@ -410,7 +411,8 @@ class Intervals:
                        start: datetime, end: datetime | None) -> None:
         """Create the interval ``[start, end)`` of ``key`` observed by ``event`` (open when ``end`` is None)."""
         downstream, upstream, kind = key
-        row = EdgeRow(downstream, upstream, start, end, first_seen(event, upstream), event.at, 1, event.query_id,
+        row = EdgeRow(downstream, upstream, start, end, first_seen(event, upstream), event.at, reads_of(event, upstream),
+                      event.query_id,
                       event.query_type, tuple(sorted(set(via))), event.provenance, transform, kind)
         interval = _Interval(row, stored=False)
         if end is None:
@@ -558,6 +560,16 @@ def first_seen(event: LineageEvent, upstream: str | None = None) -> datetime:
             if (source == upstream or source == dataset) and point < at:
                 at = point
     return at
+
+
+def reads_of(event: LineageEvent, upstream: str) -> int:
+    """Return how many reads of ``upstream`` (a dataset or column id) ``event`` is: 2 when it reads that
+    dataset both at a Time Travel point and as it is at the statement (``read_points`` holds the point
+    and ``event.at``: ``parsing.time_travel.with_reads_now``), else 1. A new interval counts them as
+    its observations, so the walk reads the hull from the point to the statement, not the point alone."""
+    dataset = dataset_of(upstream)
+    instants = {p for s, p in event.read_points if s == upstream or s == dataset}
+    return 2 if len(instants) > 1 and event.at in instants else 1
 
 
 def observed(row: EdgeRow, event: LineageEvent, via: tuple[str, ...]) -> EdgeRow:

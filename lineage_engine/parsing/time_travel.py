@@ -30,16 +30,22 @@ Instants (aware UTC; the walk compares them with the statement end times the gra
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from sqlglot import exp
 
-from lineage_engine.model import StatementLineage, TravelPoint
+from lineage_engine.model import LineageEvent, StatementLineage, TravelPoint
 from lineage_engine.parsing.normalize import NameContext, table_ref
 
 ANY_EARLIER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """The instant of a point not understood or not known: every earlier content counts."""
+
+CURRENT = "current"
+"""``TravelPoint.clause`` of a plain read (no point) of a table the same statement also reads at
+a point (``INSERT INTO d SELECT * FROM t MINUS SELECT * FROM t AT (...)``): the statement read
+``t`` twice, at the point and as it is at the statement (:func:`read_now`)."""
 
 _TICK = timedelta(microseconds=1)
 _ZONE_GAP = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
@@ -67,6 +73,13 @@ def travel_points(node: exp.Expr, context: NameContext) -> tuple[TravelPoint, ..
             continue
         by, value = _point(when)
         points.append(TravelPoint(ref.id, clause, by, value))
+    if points:  # the same table also read as it is now (t MINUS t AT (...)): both reads count
+        travelled = {p.dataset for p in points}
+        for table in node.find_all(exp.Table):
+            if table.args.get("when") is None and table.args.get("changes") is None:
+                ref, _problem = table_ref(table, context)
+                if ref is not None and ref.id in travelled:
+                    points.append(TravelPoint(ref.id, CURRENT, "", ""))
     return tuple(dict.fromkeys(points))
 
 
@@ -165,9 +178,34 @@ def row_points(statements: Iterable[StatementLineage], *, start: datetime | None
     points: dict[str, datetime] = {}
     for st in statements:
         for point in st.read_points:
+            if point.clause == CURRENT:
+                continue  # a plain read (read_now)
             instant = read_instant(point, start=start, end=end, statement_end=statement_end)
             points[point.dataset] = min(instant, points.get(point.dataset, instant))
     return points
+
+
+def read_now(statements: Iterable[StatementLineage]) -> frozenset[str]:
+    """Return the dataset ids one row's statements read both at a Time Travel point and as they are
+    (a :data:`CURRENT` point next to a real one; empty for most rows)."""
+    return frozenset(p.dataset for st in statements for p in st.read_points if p.clause == CURRENT)
+
+
+def with_reads_now(event: LineageEvent, now: Collection[str]) -> LineageEvent:
+    """Return ``event`` with a read at its own instant added to ``read_points`` for each source in
+    ``now`` that it reads at an earlier point (not its own target: a restore reads its past only).
+
+    The edge from such a source then counts two reads (:func:`~lineage_engine.graph.intervals.reads_of`):
+    the walk reads the hull from the point to the statement, not the point alone
+    (``exposure.walk.single_read_of_the_past``), so content the source got after the point is
+    not missed. A copy through a temporary object (``via``) reads the hull already.
+    """
+    if event.via or not now:
+        return event
+    extra = {(s, event.at) for s, p in event.read_points if s in now and s != event.target.id and p < event.at}
+    if not extra:
+        return event
+    return replace(event, read_points=tuple(sorted({*event.read_points, *extra})))
 
 
 class HiddenColumns:
