@@ -482,6 +482,8 @@ def _read_body(text: str, arg: str | None) -> tuple[bool, tuple[str, ...]]:
         return False, ()
     if not isinstance(node, exp.Case) or node.this is not None:
         return False, ()
+    if arg is None:  # ALTER MASKING POLICY … SET BODY: the signature is not in the statement
+        arg = _only_column(node)
 
     def reads_arg(e: exp.Expr | None) -> bool:
         if e is None:
@@ -508,6 +510,18 @@ def _read_body(text: str, arg: str | None) -> tuple[bool, tuple[str, ...]]:
     if reads_arg(node.args.get("default")):
         return False, ()
     return True, tuple(sorted(clear))
+
+
+def _only_column(node: exp.Expr) -> str | None:
+    """Return the one column name a body reads, else None (none, or several).
+
+    A body may read only the policy's arguments (Snowflake "CREATE MASKING POLICY"; the signature
+    cannot change: "ALTER MASKING POLICY"), so a body of ``SET BODY`` reading a single name reads
+    the masked argument; a conditional policy's body (two arguments) or one with a subquery reads
+    several, and stays not understood unless every branch is a constant.
+    """
+    names = {c.name.lower() for c in node.find_all(exp.Column)}
+    return names.pop() if len(names) == 1 else None
 
 
 def _role_test(node: exp.Expr | None) -> set[str] | None:

@@ -85,8 +85,11 @@ def test_renamed_policy_body_is_no_longer_known() -> None:
 def test_alter_and_drop_policy() -> None:
     found = extract_policies("ALTER MASKING POLICY m SET BODY -> CASE WHEN CURRENT_ROLE() IN ('R') THEN v ELSE '*' END;"
                              "DROP MASKING POLICY IF EXISTS db.gov.m")
-    # the argument's name is unknown here: a branch reading any column is not known to be clear
-    assert found.bodies == (PolicyBody("m", False, ()),)
+    # the argument's name is not in SET BODY: the one column the body reads is it (review s12 O6)
+    assert found.bodies == (PolicyBody("m", True, ("R",)),)
+    # a conditional body reads two arguments: which one is masked is not told
+    two = extract_policies("ALTER MASKING POLICY m SET BODY -> CASE WHEN CURRENT_ROLE() IN ('R') THEN v ELSE v2 END")
+    assert two.bodies == (PolicyBody("m", False, ()),)
     assert found.dropped_policies == ("db.gov.m",)
 
 
