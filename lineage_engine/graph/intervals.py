@@ -26,9 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lineage_engine.model import TRANSFORMS, EdgeRow, LineageEvent, Operation, dataset_of, transform_along, transform_rank
+
+_ANY_EARLIER = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""The instant of a Time Travel point not known (``parsing.time_travel.ANY_EARLIER``; not imported:
+that module loads sqlglot)."""
 
 EdgeKey = tuple[str, str, str]
 """(downstream, upstream, kind); kind is empty on dataset edges."""
@@ -179,20 +183,27 @@ class Intervals:
         Time Travel point (``CREATE OR REPLACE t CLONE t BEFORE (...)``, ``INSERT INTO t SELECT * FROM
         t AT (...)``). Each interval of the group valid at ``point`` and not open now reopens at the
         event's instant, keeping its ``first_seen`` (its upstream's content was read then) and counted
-        once more (so the walk reads the hull from then to this event, never one instant). Needs the
+        once more (so the walk reads the hull from then to this event, never one instant). A point not
+        known (``point`` at the epoch, ``parsing.time_travel.ANY_EARLIER``) reads any earlier content:
+        every interval of the group valid before the event and not open now reopens, with ``first_seen``
+        at the epoch (the answers count it under 'not seen'). Needs the
         group's closed intervals in ``history`` (:func:`lineage_engine.graph.timeline.late_reads`)."""
         current = self.open.get(group, {})
         for key in sorted(self.keys.get(group, ())):
             if key in current or not self.storable(key[0], key[1]):
                 continue
-            then = [i.row for i in self.history.get(key, ()) if i.row.valid_from <= point
-                    and (i.row.valid_to is None or i.row.valid_to > point)]
+            if point <= _ANY_EARLIER:  # a point not known: whatever it held at any instant before the statement
+                then = [i.row for i in self.history.get(key, ()) if i.row.valid_from < event.at]
+            else:
+                then = [i.row for i in self.history.get(key, ()) if i.row.valid_from <= point
+                        and (i.row.valid_to is None or i.row.valid_to > point)]
             if not then:
                 continue
             old = min(then, key=lambda r: (r.first_seen, r.valid_from))
             if (key[0], key[1], key[2], event.at) in self.all:
                 continue
-            row = EdgeRow(old.downstream, old.upstream, event.at, None, old.first_seen, event.at, old.observations + 1,
+            seen = min(old.first_seen, point)  # at a point not known: the epoch (counted under 'not seen')
+            row = EdgeRow(old.downstream, old.upstream, event.at, None, seen, event.at, old.observations + 1,
                           event.query_id, event.query_type, old.via, event.provenance, old.transform, old.kind)
             self._track(_Interval(row, stored=False))
 
