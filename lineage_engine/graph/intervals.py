@@ -185,8 +185,9 @@ class Intervals:
         event's instant, keeping its ``first_seen`` (its upstream's content was read then) and counted
         once more (so the walk reads the hull from then to this event, never one instant). A point not
         known (``point`` at the epoch, ``parsing.time_travel.ANY_EARLIER``) reads any earlier content:
-        every interval of the group valid before the event and not open now reopens, with ``first_seen``
-        at the epoch (the answers count it under 'not seen'). Needs the
+        every interval of the group valid before the event and not open now reopens, and every interval
+        of the group open since before the event stays, both with ``first_seen`` at the epoch (the answers
+        count the dataset intervals under 'not seen'). Needs the
         group's closed intervals in ``history`` (:func:`lineage_engine.graph.timeline.late_reads`)."""
         current = self.open.get(group, {})
         for key in sorted(self.keys.get(group, ())):
@@ -206,6 +207,12 @@ class Intervals:
             row = EdgeRow(old.downstream, old.upstream, event.at, None, seen, event.at, old.observations + 1,
                           event.query_id, event.query_type, old.via, event.provenance, old.transform, old.kind)
             self._track(_Interval(row, stored=False))
+        if point <= _ANY_EARLIER:  # what it held before and still holds came back from a point not known too
+            for interval in self.open.get(group, {}).values():
+                if interval.row.valid_from < event.at and interval.row.first_seen > _ANY_EARLIER:
+                    interval.row = replace(interval.row, first_seen=_ANY_EARLIER)
+                    interval.dirty = True
+                    self.changes += 1
 
     def open_set(self, group: str) -> dict[EdgeKey, Want]:
         """Return the open edges of ``group`` with their via and transform."""

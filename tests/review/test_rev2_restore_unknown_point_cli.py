@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.cli_run import run_cli
 from tests.review.history import Row, crawled, terminals
 
 PII = "db.s.pii.email"
@@ -51,3 +52,13 @@ def test_a_restore_through_a_temp_at_a_point_not_known(tmp_path: Path) -> None:
         ("09:11", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.cp as select * from db.s.tmp"),
     ]
     assert _reported(tmp_path, restore, batch_size=1) == {"db.s.cp.email", "db.s.later.email"}
+
+
+def test_a_restore_at_a_point_not_known_is_counted_under_not_seen(tmp_path: Path) -> None:
+    """The restore's own edge (cp <- cp) is no interval, and cp <- pii stayed open through the replace:
+    the count of dataset intervals read at a point not known missed it (review rev2 V3). The intervals
+    the restore keeps or brings back are such intervals: 1 here (cp <- pii), as of after the restore."""
+    config = crawled(tmp_path, [*BASE, ("09:10", "CREATE_TABLE",
+                                        "create or replace table db.s.cp clone db.s.cp before (statement => 'not-crawled')")])
+    lines = run_cli(config, "scan").stdout.splitlines()
+    assert any(line.strip().startswith("not seen: 1 Time Travel reads at an unknown point") for line in lines)
