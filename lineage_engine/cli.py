@@ -524,13 +524,22 @@ def _print_notes_on_stderr(missing_from_graph: Sequence[str], notes: Sequence[st
     _print_unmerged(settings(), to=err)
 
 
-def _print_unmerged(s: Settings, missing: str = "a path through one of them", *, to: Console | None = None) -> None:
+def _print_unmerged(s: Settings, missing: str = "a path through one of them", *, to: Console | None = None,
+                    unreadable_ok: bool = False) -> None:
     """Print how many quarantined rows and statements the crawls could not merge: ``missing``
     (what the answer may lack because of them) is missing from the answer (honest completeness),
     with where to look. Used by ``scan``, ``egress``, ``drift`` and ``boundaries`` (table format;
-    ``scan`` JSON and CSV: on stderr, ``to``)."""
-    with services.registry(s) as reg:
-        count = reg.count_quarantine()
+    ``scan`` JSON and CSV: on stderr, ``to``). With ``unreadable_ok`` (``trace``: its answer is the
+    graph's, printed already) a registry that cannot be read is said so, not an error."""
+    try:
+        with services.registry(s) as reg:
+            count = reg.count_quarantine()
+    except LineageEngineError as error:
+        if not unreadable_ok:
+            raise
+        (to or console).print(f"  not seen: unknown: the registry could not be read, so how many rows the crawls "
+                              f"quarantined is not known ({error})", markup=False)
+        return
     if count:
         (to or console).print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
                       f"recovered from tokens): {missing} is missing here (lineage-engine "
@@ -700,7 +709,8 @@ def trace(
     rows = services.run_trace(settings(), saved, params, walk=file is None)
     emit_rows(rows, format, f"{saved.name} ({len(rows)} rows)")
     # what the lineage read could not see (honest completeness): on stderr when stdout is JSON or CSV
-    _print_unmerged(settings(), "lineage through one of them", to=None if format == "table" else Console(stderr=True))
+    _print_unmerged(settings(), "lineage through one of them", to=None if format == "table" else Console(stderr=True),
+                    unreadable_ok=True)
 
 
 @registry_app.command("import")

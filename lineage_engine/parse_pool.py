@@ -42,6 +42,8 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -110,7 +112,7 @@ class ParsePool:
         self.workers = workers
         self._executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(options, tuple(patterns), catalog, columns),
+            initializer=_init_worker, initargs=(os.getpid(), options, tuple(patterns), catalog, columns),
         )
 
     def submit(self, rows: Sequence[Planned], learned_state: list[list[object]] | None,
@@ -228,8 +230,27 @@ def state_for(learned_state: list[list[object]] | None, records: Sequence[QueryR
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(options: CrawlOptions, patterns: tuple[str, ...], catalog: SchemaProvider | None,
+PARENT_POLL_SECONDS = 1.0
+"""How often a parse worker checks that the crawl that started it is still alive."""
+
+
+def _exit_with_parent(parent: int, poll_seconds: float = PARENT_POLL_SECONDS) -> None:
+    """End this worker process once the crawl ``parent`` (its pid) is gone: our parent pid is another.
+
+    A crawl killed with SIGKILL (a lost replica, ``kill -9``) cannot stop its workers, and a
+    ``ProcessPoolExecutor`` worker waiting for a task never sees the end of its queue: its
+    sibling workers hold the queue's other end. Such orphans stayed, each with its parse cache
+    (about 200 MiB), for as long as the machine ran. Runs as a daemon thread of the worker.
+    """
+    while os.getppid() == parent:
+        time.sleep(poll_seconds)
+    os._exit(0)
+
+
+def _init_worker(parent: int, options: CrawlOptions, patterns: tuple[str, ...], catalog: SchemaProvider | None,
                  columns: bool) -> None:
+    # the crawl's pid as it gave it: killed while this worker started, it is not our parent any more
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="exit-with-parent", daemon=True).start()
     logging.disable(logging.WARNING)  # sqlglot's Command-fallback warnings; the main process reports problems
     _WORKER.update(options=options, patterns=patterns, catalog=catalog, columns=columns,
                    cache=ParseCache.for_options(options), learned=LearnedSchema())

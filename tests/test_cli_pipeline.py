@@ -234,8 +234,11 @@ def test_trace_list_and_unknown_name_suggests_the_closest(tmp_path: Path) -> Non
 def test_downstream_trace_as_json(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     cli(config, "crawl")
-    out = cli(config, "trace", "downstream_of", "-p", "dataset=prod_db.raw.customer_profiles", "--format", "json")
-    rows = json.loads(out)
+    result = runner.invoke(app, ["--config", str(config), "trace", "downstream_of", "-p",
+                                 "dataset=prod_db.raw.customer_profiles", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)  # stdout is the JSON alone; 'not seen: …' (quarantined rows) went to stderr
+    assert "not seen:" in result.stderr
     reached = {r["dataset"] for r in rows}
     assert {"prod_db.staging.stg_customers", "prod_db.analytics.customer_360",
             "prod_db.marts.marketing_audience", "@prod_db.exports.s3_crm_export"} <= reached

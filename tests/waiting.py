@@ -7,9 +7,10 @@ progress stopped for :data:`HANG_SECONDS`: that is a hang, whatever the machine'
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -52,3 +53,13 @@ def wait_until(condition: Callable[[], T], *, what: str, progress: Callable[[], 
             raise AssertionError(f"gave up waiting for {what}: no progress for {hang_seconds:.0f} s (a hang)\n"
                                  f"{detail()}")
         time.sleep(interval)
+
+
+def json_log_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON lines of a log a process is still writing: complete lines only.
+
+    A line read while the process writes it has no newline yet and is cut short; it is left
+    for the next read (parsing it failed a CI run at random, a timing-dependent test).
+    """
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.startswith("{")]

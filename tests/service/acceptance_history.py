@@ -10,7 +10,6 @@ two long ones run on separate workers.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import pytest
 
 from lineage_engine.parsing import MATERIALIZING_QUERY_TYPES
 from tests.corpora import corpus
-from tests.waiting import HANG_SECONDS, wait_until
+from tests.waiting import HANG_SECONDS, json_log_lines, wait_until
 from tests.service.fakesnow_history import (
     create_views,
     fakesnow_server,
@@ -143,7 +142,7 @@ class Service:
         Service.started.append(self)
 
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
+        lines = json_log_lines(self.log_path.read_text())  # complete lines: the service is writing
         return [line for line in lines if name is None or line.get("event") == name]
 
     def progress(self) -> int:

@@ -25,7 +25,7 @@ from lineage_engine.sources.file import FileQueryHistorySource
 from tests.alerts.conftest import Webhook, webhook  # noqa: F401 - the fixture, for this module
 from tests.cli_run import COMMAND, environment, export_edges, file_config, run_cli
 from tests.registry.conftest import postgres_schema_url as fresh_postgres_schema
-from tests.waiting import wait_until
+from tests.waiting import json_log_lines, wait_until
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config" / "sample"
 LEASE_SECONDS = 20  # long enough that a loaded machine never misses a renewal (L/2); take-over of
@@ -51,7 +51,7 @@ class Replica:
                                      stderr=self._log, cwd=config.parent, env=environment())
 
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
-        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
+        lines = json_log_lines(self.log_path.read_text())  # complete lines: the service is writing
         return [e for e in lines if name is None or e.get("event") == name]
 
     def close(self) -> None:
