@@ -779,10 +779,31 @@ def parse_until(value: Optional[str]) -> Optional[datetime]:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
 
 
+def _finding_origin(origin: str) -> str:
+    """Return ``--origin`` as stored (lower case, trimmed) when some finding has it (or an origin
+    inside it) or the ledger is empty, else fail naming the closest origins of the ledger.
+
+    Raises:
+        InputError: no finding of that origin.
+    """
+    from lineage_engine.suggest import closest
+
+    wanted = origin.strip().lower()
+    with services.registry(settings()) as reg:
+        origins = reg.finding_origins()
+    if not origins or any(o == wanted or o.startswith(f"{wanted}.") for o in origins):
+        return wanted  # an empty ledger lists nothing, whatever the origin
+    near = closest(wanted, origins)
+    hint = f"; closest: {', '.join(near)}" if near else "; 'lineage-engine findings' lists them all"
+    raise InputError("--origin", f"no finding has origin '{origin}'{hint}")
+
+
 @findings_app.callback()
 def findings(
     ctx: typer.Context,
     status: Annotated[Optional[str], typer.Option("--status", help="open | accepted | resolved")] = None,
+    origin: Annotated[Optional[str], typer.Option(
+        "--origin", help="Only findings of this origin (dataset or column id; a dataset includes its columns).")] = None,
     format: FormatOption = "table",  # noqa: A002
 ) -> None:
     """List exposure findings from the ledger (or run a findings subcommand)."""
@@ -792,6 +813,8 @@ def findings(
 
     check_choice("--status", status, (*FINDING_STATUSES, "accepted"))
     fmt = check_format(format)
+    if origin is not None:
+        origin = _finding_origin(origin)
 
     def row_of(f: Any) -> dict[str, object]:
         return {
@@ -806,10 +829,10 @@ def findings(
 
     if fmt != "table":  # an export: written a finding at a time, the ledger read a page at a time
         with services.registry(settings()) as reg:
-            emit_rows((row_of(f) for f in reg.iter_findings(status)), fmt, "")
+            emit_rows((row_of(f) for f in reg.iter_findings(status, origin=origin)), fmt, "")
         return
     with services.registry(settings()) as reg:
-        items = reg.list_findings(status)
+        items = reg.list_findings(status, origin=origin)
     rows = [row_of(f) for f in items]
     # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
     # the window and acceptance columns only when some finding has one

@@ -322,6 +322,7 @@ def scan_once(
     max_attempts: int | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
     alert_budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+    alert_group_above: int = 0,
     adjust: Callable[[list[ExposurePath], datetime], list[ExposurePath]] | None = None,
     profile: Profile = NO_PROFILE,
     masking: MaskingInputs | None = None,
@@ -342,6 +343,8 @@ def scan_once(
         max_hops: longest lineage route walked from an origin, in edges.
         alert_budget_seconds: time the outbox run may spend sending
             (``monitoring.alert_budget_seconds``; see :func:`deliver_outbox`).
+        alert_group_above: more alerts than this for one origin and event become one grouped
+            alert (``monitoring.alert_group_above``; 0: one per finding).
         adjust: applied to the open paths before they are recorded (issue 14 §3: who can
             read each terminal, severity raised for a broad one); None: unchanged.
         profile: collects wall and CPU seconds per stage (``lineage-engine scan --profile``):
@@ -379,7 +382,7 @@ def scan_once(
     paths, coverage = exposure.paths, exposure.coverage  # adjusted by assess_exposure
     with profile.timed("registry.record_scan"):
         outcome = registry.record_scan([*paths, *exposure.windows], now, realert_after=realert_after,
-                                       explanations=exposure.explanations)
+                                       explanations=exposure.explanations, group_above=alert_group_above)
     with profile.timed("alerts"):
         delivery = deliver_outbox(
             registry, notifier, now=now, max_attempts=max_attempts, kinds_enabled=alert_kinds_enabled,

@@ -497,6 +497,7 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
             realert_after=realert,
             alert_kinds_enabled=frozenset(settings.monitoring.alert_on),
             alert_budget_seconds=settings.monitoring.alert_budget_seconds,
+            alert_group_above=settings.monitoring.alert_group_above,
             adjust=_finding_adjuster(store, reg, compliance, masking),
             profile=timing,
             masking=masking,

@@ -26,7 +26,19 @@ class ConsoleNotifier:
 
     def send_alert(self, kind: str, payload: Mapping[str, object]) -> None:
         """Print the alert. Never raises :class:`DeliveryError` (a terminal always takes it)."""
-        if kind == "unmasked_pii":
+        if kind == "unmasked_pii" and payload.get("grouped"):  # many findings of one origin in one alert
+            severity = str(payload.get("severity") or "?").upper()
+            listed = payload.get("findings") if isinstance(payload.get("findings"), list) else []
+            count = payload.get("grouped")
+            lines = [f"origin: {payload.get('origin')}",
+                     *(f"  → {item.get('terminal')} ({item.get('severity')}, finding #{item.get('finding_id')})"
+                       for item in listed if isinstance(item, dict)),
+                     *([f"  … and {count - len(listed):,} more"] if isinstance(count, int) and count > len(listed) else []),
+                     f"steward: {payload.get('steward') or 'NONE (assign one)'}",
+                     f"all of them: {payload.get('list_command')}"]
+            title = f"{severity} · {count} {payload.get('event') or ''} findings from one origin"
+            style = _COLOURS.get(severity, "white")
+        elif kind == "unmasked_pii":
             severity = str(payload.get("severity") or "?").upper()
             steward = payload.get("steward")
             tags = payload.get("regulatory_tags") or []

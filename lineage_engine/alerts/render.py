@@ -110,8 +110,11 @@ def render_finding_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict
             Missing keys render as ``?``.
 
     Returns:
-        ``(text, blocks)``: header, facts, path, steward warning if none, context.
+        ``(text, blocks)``: header, facts, path, steward warning if none, context. A grouped
+        payload (``grouped``: many findings of one origin) is rendered by :func:`render_group_blocks`.
     """
+    if payload.get("grouped"):
+        return render_group_blocks(payload)
     severity = str(payload.get("severity") or "?").upper()
     origin = payload.get("origin") or "?"
     terminal = payload.get("terminal") or "?"
@@ -220,6 +223,67 @@ def _render_key_values(title: str, payload: Mapping[str, object]) -> tuple[str, 
 def render_failed_backfill_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
     """Render a ``failed_backfill`` alert: the window and error, one field per payload key."""
     return _render_key_values("Backfill window failed", payload)
+
+
+def render_group_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
+    """Render a grouped ``unmasked_pii`` alert: many findings of one origin opened (escalated,
+    still open, reopened) by one scan, as built by
+    :func:`lineage_engine.registry.findings.group_alert_payload`.
+
+    Returns:
+        ``(text, blocks)``: header with the count, facts (origin, highest severity, tags,
+        steward, levels), the listed findings, the command that lists them all, context.
+    """
+    count = payload.get("grouped")
+    count_text = f"{count:,}" if isinstance(count, int) else "?"
+    severity = str(payload.get("severity") or "?").upper()
+    origin = payload.get("origin") or "?"
+    event = _EVENTS.get(str(payload.get("event") or ""), "")
+    kind = "unmasked PII paths"
+    if payload.get("finding_kind") == "egress":
+        kind = "egress findings"
+    elif payload.get("finding_kind") == "boundary":
+        kind = f"boundary {payload.get('rule') or ''} crossings".replace("  ", " ")
+    tags = payload.get("regulatory_tags")
+    tag_text = ", ".join(_mrkdwn(str(t)) for t in tags) if isinstance(tags, Sequence) and not isinstance(tags, str) \
+        and tags else "none"
+    steward = payload.get("steward")
+    levels = payload.get("levels")
+    level_text = ", ".join(f"{_mrkdwn(str(k))} {v}" for k, v in levels.items()) if isinstance(levels, Mapping) else "?"
+    blocks = [
+        _header(f"{severity} · {event + ' ' if event else ''}{kind}: {count_text} from one origin"),
+        _fields([
+            ("Origin", _code(origin)),
+            ("Findings", _mrkdwn(count_text)),
+            ("Highest severity", _mrkdwn(severity)),
+            ("Regulatory tags", tag_text),
+            ("Steward", _mrkdwn(str(steward)) if steward else ":warning: no steward"),
+            ("Levels", level_text),
+        ]),
+    ]
+    listed = payload.get("findings")
+    if isinstance(listed, Sequence) and not isinstance(listed, str) and listed:
+        lines = [f"*Terminals* (the first {len(listed)}, highest severity first)"]
+        for item in listed:
+            if isinstance(item, Mapping):
+                lines.append(f"• {_code(item.get('terminal'))} {_mrkdwn(str(item.get('severity') or '?'))}, "
+                             f"{_mrkdwn(str(item.get('level') or '?'))}"
+                             f"{', partial' if item.get('exposure') == 'partial' else ''}"
+                             f" (finding #{_mrkdwn(str(item.get('finding_id')))})")
+        if isinstance(count, int) and count > len(listed):
+            lines.append(f"… and {count - len(listed):,} more")
+        blocks.append(_section("\n".join(lines)))
+    command = payload.get("list_command")
+    if command:
+        blocks.append(_section(f"Every one of them, with its path and opening statement: `{_mrkdwn(str(command))}`"))
+    if not steward:
+        blocks.append(_section(":warning: *No steward* is assigned to this origin: nobody owns fixing these paths. "
+                               "Assign one in the classification registry."))
+    blocks.append(_context(f"{count_text} findings of one origin in one scan, sent as one alert "
+                           f"(monitoring.alert_group_above) · {_mrkdwn(str(payload.get('opened_at') or '?'))}"))
+    text = _cut(f"{severity}: {count_text} {event.lower() + ' ' if event else ''}{kind} from "
+                f"{redact_text(str(origin))}; steward: {redact_text(str(steward)) if steward else 'none'}", SECTION_LIMIT)
+    return text, blocks
 
 
 def render_steward_missing_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:

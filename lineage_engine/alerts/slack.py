@@ -83,10 +83,12 @@ def alert_ids(payload: Mapping[str, object]) -> str:
 
     ``finding_id`` is the findings ledger's id, ``alert_id`` the outbox entry's id (one per
     finding event: opened, escalated, realert; :func:`lineage_engine.alerts.outbox.deliver_outbox`
-    adds it), ``event`` the event's kind.
+    adds it), ``event`` the event's kind; a grouped alert names how many findings it stands for.
     """
     parts = [f"{label} #{payload[key]}" for key, label in (("alert_id", "alert"), ("finding_id", "finding"))
              if payload.get(key) is not None]
+    if isinstance(payload.get("grouped"), int):  # one alert for many findings of one origin
+        parts.append(f"{payload['grouped']:,} findings")
     if not parts:
         return ""
     event = payload.get("event")

@@ -109,6 +109,88 @@ def alert_payload(row: FindingRow, path: ExposurePath, event: str, previous: str
     }
 
 
+GROUP_LISTED = 8
+"""Findings a grouped alert lists (the highest severity first); the rest are counted."""
+
+
+def group_alert_payload(members: Sequence[tuple[FindingRow, ExposurePath, str | None]], event: str,
+                        now: datetime) -> dict[str, Any]:
+    """Return the outbox payload of one alert standing for many finding events of one origin.
+
+    A first scan of a real account opens a finding per place each sensitive column reaches,
+    hundreds for one origin: one Slack message each floods the channel and, at
+    ``alert_budget_seconds`` per scan, takes days to deliver. ``members`` are the findings
+    (one kind, one origin, one ``event``) with their paths and previous severities; the
+    ledger keeps each finding and an ``alerted`` event each (with this alert's dedupe key).
+
+    The payload has ``grouped`` (how many), ``event``, ``origin``, ``severity`` (the highest),
+    ``regulatory_tags`` (the union), ``steward``, ``classification``, ``opened_at`` (``now``,
+    ISO 8601 UTC), ``findings`` (the first :data:`GROUP_LISTED` by severity, then terminal:
+    ``finding_id``, ``terminal``, ``severity``, ``level``, ``exposure``, ``hops``), ``levels``
+    (findings per level) and ``list_command`` (the command listing every one of them); an
+    egress or boundary group adds ``finding_kind`` (and ``rule`` when they share one).
+    """
+    ranked = sorted(members, key=lambda m: (-severity_rank(m[0].severity), m[0].terminal))
+    first = ranked[0][0]
+    levels: dict[str, int] = {}
+    tags: set[str] = set()
+    for row, _path, _previous in members:
+        levels[row.level] = levels.get(row.level, 0) + 1
+        tags.update(row.regulatory_tags or ())
+    stewards = sorted({row.steward for row, _p, _s in members if row.steward})
+    rules = {row.rule for row, _p, _s in members}
+    kind = first.kind or "exposure"
+    return {
+        "event": event,
+        "grouped": len(members),
+        "origin": first.origin,
+        "severity": first.severity,
+        "regulatory_tags": sorted(tags),
+        "classification": ranked[0][1].classification,
+        "steward": stewards[0] if len(stewards) == 1 else (", ".join(stewards) or None),
+        "opened_at": now.isoformat(),
+        "levels": dict(sorted(levels.items())),
+        "findings": [{"finding_id": row.id, "terminal": row.terminal, "severity": row.severity, "level": row.level,
+                      "exposure": path.exposure, "hops": path.hops} for row, path, _s in ranked[:GROUP_LISTED]],
+        "list_command": f"lineage-engine findings --origin {first.origin} --status open",
+        **({"finding_kind": kind, "rule": next(iter(rules)) if len(rules) == 1 else None}
+           if kind != "exposure" else {}),
+    }
+
+
+def _outbox_entries(alerts: Sequence[tuple[Any, ExposurePath, str, str | None]], now: datetime, group_above: int,
+                    ) -> list[tuple[str, Callable[[], dict[str, Any]], list[tuple[Any, str]]]]:
+    """Return ``(dedupe key, payload builder, [(finding row, event)])`` per outbox alert of a scan.
+
+    ``alerts`` are ``(row, path, event, previous severity)`` in the scan's order. Alerts of one
+    finding kind, origin and event are grouped when there are more than ``group_above`` of them
+    (``group_above`` 0: never); the entries keep the order of each one's first alert.
+    """
+    stamp = now.isoformat()
+    groups: dict[tuple[str, str, str], list[tuple[Any, ExposurePath, str, str | None]]] = {}
+    for item in alerts:
+        groups.setdefault((item[0].kind or "exposure", item[0].origin, item[2]), []).append(item)
+    entries: list[tuple[str, Callable[[], dict[str, Any]], list[tuple[Any, str]]]] = []
+    grouped: set[tuple[str, str, str]] = set()
+    for row, path, event, previous in alerts:
+        group_key = (row.kind or "exposure", row.origin, event)
+        items = groups[group_key]
+        if not group_above or len(items) <= group_above:
+            entries.append((f"{ALERT_KIND}:{row.id}:{event}:{stamp}", partial(alert_payload, row, path, event, previous),
+                            [(row, event)]))
+            continue
+        if group_key in grouped:
+            continue
+        grouped.add(group_key)  # the group's entry stands where its first alert was
+        name = f"{group_key[0]}:{group_key[1]}"
+        if len(name) > 300:  # the key's column holds 512 characters
+            name = hashlib.sha256(name.encode()).hexdigest()
+        entries.append((f"{ALERT_KIND}:group:{name}:{event}:{stamp}",
+                        partial(group_alert_payload, [(r, p, s) for r, p, _e, s in items], event, now),
+                        [(r, event) for r, _p, _e, _s in items]))
+    return entries
+
+
 def insert_alert(session: Session, kind: str, dedupe_key: str, payload: dict[str, Any], at: datetime) -> bool:
     """Add an outbox alert unless ``dedupe_key`` exists; return True when added."""
     table = AlertOutboxRow.__table__
@@ -328,12 +410,15 @@ def record_scan(
     now: datetime,
     realert_after: timedelta | None,
     explanations: Mapping[tuple[str, str], dict[str, Any]] | None = None,
+    group_above: int = 0,
 ) -> ScanOutcome:
     """Fold one complete exposure scan into the ledger, the outbox and the event log.
 
     A re-alert is due when ``now - last_alerted_at >= realert_after``; None disables
     re-alerts. Several paths for one (origin, terminal) count once (see ``_choose``).
     ``explanations`` (by (origin, terminal)) are stored on the findings and sent in alerts.
+    More than ``group_above`` alerts of one kind of finding, origin and event in this scan
+    become one grouped alert (0: one alert per finding); see :func:`group_alert_payload`.
 
     Raises:
         ValueError: ``now`` is naive, or a path has an unknown severity.
@@ -441,15 +526,15 @@ def record_scan(
             events.append(_event(row, "resolved", now, SCAN_ACTOR, severity=row.severity))
 
     session.flush()  # assigns ids to new findings
-    queued = [(row, event, f"{ALERT_KIND}:{row.id}:{event}:{now.isoformat()}", path, previous)
-              for row, path, event, previous in alerts]
-    added = insert_alerts(session, ALERT_KIND, [(dedupe, partial(alert_payload, row, path, event, previous))
-                                                for row, event, dedupe, path, previous in queued], now)
-    for row, event, dedupe, _path, _previous in queued:
-        if dedupe in added:
-            events.append(_event(row, "alerted", now, SCAN_ACTOR, alert=event, dedupe_key=dedupe,
-                                 severity=row.severity))
-        row.last_alerted_at, row.last_alerted_severity = now, row.severity
+    queued = _outbox_entries(alerts, now, group_above)
+    added = insert_alerts(session, ALERT_KIND, [(dedupe, payload) for dedupe, payload, _members in queued], now)
+    for dedupe, _payload, members in queued:
+        for row, event in members:
+            if dedupe in added:
+                grouped = {"grouped": len(members)} if len(members) > 1 else {}
+                events.append(_event(row, "alerted", now, SCAN_ACTOR, alert=event, dedupe_key=dedupe,
+                                     severity=row.severity, **grouped))
+            row.last_alerted_at, row.last_alerted_severity = now, row.severity
     _flush_events(session, events)
     ids = [light.id for light in steady.values()]
     for start in range(0, len(ids), _LOAD_CHUNK):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from lineage_engine.alerts.outbox import ATTEMPT_IN_FLIGHT
@@ -600,7 +600,7 @@ class Registry:
 
     def record_scan(
         self, paths: Sequence[ExposurePath], now: datetime, *, realert_after: timedelta | None = None,
-        explanations: Mapping[tuple[str, str], dict[str, Any]] | None = None,
+        explanations: Mapping[tuple[str, str], dict[str, Any]] | None = None, group_above: int = 0,
     ) -> ScanOutcome:
         """Fold a complete exposure scan into the findings ledger and the alert outbox.
 
@@ -613,27 +613,37 @@ class Registry:
         (origin, terminal). Accepted findings are not alerted until their acceptance expires;
         then they reopen and alert. Every change is also an event in the hash-chained log;
         ``explanations`` (by (origin, terminal)) are stored on the findings and sent in alerts.
+        More than ``group_above`` alerts of one origin and event in this scan are sent as one
+        grouped alert (``monitoring.alert_group_above``; 0: one per finding); each finding
+        still gets its ``alerted`` event.
 
         Raises:
             ValueError: ``now`` is naive or a severity is unknown; nothing is written.
             RegistryError: the database failed; nothing is written.
         """
         with self._transaction("record the exposure scan") as session:
-            return _findings.record_scan(session, paths, now, realert_after, explanations)
+            return _findings.record_scan(session, paths, now, realert_after, explanations, group_above)
 
-    def list_findings(self, status: str | None = None) -> list[Finding]:
+    def list_findings(self, status: str | None = None, *, origin: str | None = None) -> list[Finding]:
         """Return findings, all or with ``status`` open | accepted | resolved, by (origin, terminal).
 
         ``open`` includes accepted findings (they are open exposures; their ``status`` reads
-        ``accepted``); ``accepted`` lists only those.
+        ``accepted``); ``accepted`` lists only those. ``origin`` (an id as stored, lower case)
+        keeps the findings of that origin and of origins inside it (a dataset's columns).
 
         Raises:
             ValueError: unknown status.
         """
         with self._transaction("list findings") as session:
-            return [finding_from_row(row) for row in session.scalars(_findings_query(status))]
+            return [finding_from_row(row) for row in session.scalars(_findings_query(status, origin))]
 
-    def iter_findings(self, status: str | None = None, *, page: int = 1_000) -> Iterator[Finding]:
+    def finding_origins(self) -> list[str]:
+        """Return the distinct origins of the ledger's findings, sorted (for suggestions)."""
+        with self._transaction("list finding origins") as session:
+            return list(session.scalars(select(FindingRow.origin).distinct().order_by(FindingRow.origin)))
+
+    def iter_findings(self, status: str | None = None, *, origin: str | None = None,
+                      page: int = 1_000) -> Iterator[Finding]:
         """Yield the findings :meth:`list_findings` returns, in its order, ``page`` rows at a time.
 
         For exports of a large ledger (``findings --format json|csv``): memory holds one page,
@@ -644,7 +654,7 @@ class Registry:
         Raises:
             ValueError: unknown status (when the iteration starts).
         """
-        query = _findings_query(status).execution_options(yield_per=page)
+        query = _findings_query(status, origin).execution_options(yield_per=page)
         with self._transaction("list findings") as session:
             for row in session.scalars(query):
                 yield finding_from_row(row)
@@ -875,13 +885,16 @@ class Registry:
         return row
 
 
-def _findings_query(status: str | None) -> Any:
-    """Return the SELECT of findings, all or with ``status`` (see :meth:`Registry.list_findings`).
+def _findings_query(status: str | None, origin: str | None = None) -> Any:
+    """Return the SELECT of findings, all or with ``status`` (see :meth:`Registry.list_findings`),
+    of every origin or of ``origin`` and what it contains (a dataset's columns).
 
     Raises:
         ValueError: unknown status.
     """
     query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
+    if origin is not None:
+        query = query.where(or_(FindingRow.origin == origin, FindingRow.origin.startswith(f"{origin}.", autoescape=True)))
     if status is None:
         return query
     if status not in (*FINDING_STATUSES, "accepted"):
