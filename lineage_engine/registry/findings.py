@@ -677,11 +677,22 @@ class LazyFindings(Sequence[Finding]):
             rule=light.rule or "")
 
 
+def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
+    """Return up to ``n`` finding ids nearest ``finding_id`` (ties: the smaller), ascending.
+
+    Two bounded reads by the primary key (ids below and above), not the whole ledger.
+    """
+    below = list(session.scalars(select(FindingRow.id).where(FindingRow.id <= finding_id)
+                                 .order_by(FindingRow.id.desc()).limit(n)))
+    above = list(session.scalars(select(FindingRow.id).where(FindingRow.id > finding_id)
+                                 .order_by(FindingRow.id).limit(n)))
+    return sorted(sorted([*below, *above], key=lambda i: (abs(i - finding_id), i))[:n])
+
+
 def _finding(session: Session, finding_id: int) -> FindingRow:
     row = session.get(FindingRow, finding_id)
     if row is None:
-        ids = list(session.scalars(select(FindingRow.id).order_by(FindingRow.id)))
-        near = sorted(ids, key=lambda i: (abs(i - finding_id), i))[:3]
+        near = nearest_ids(session, finding_id)
         hint = f" (closest ids: {', '.join(str(i) for i in sorted(near))})" if near else " (the ledger is empty)"
         raise InputError(f"finding {finding_id}",
                          f"no such finding{hint}; 'lineage-engine findings' lists them")

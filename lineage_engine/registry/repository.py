@@ -35,7 +35,9 @@ from lineage_engine.model import (
 from lineage_engine.registry import assets as _assets
 from lineage_engine.registry import crawl_state as _crawl_state
 from lineage_engine.registry import facts as _facts
+from lineage_engine.registry import finding_pages as _finding_pages
 from lineage_engine.registry import findings as _findings
+from lineage_engine.registry.finding_pages import FindingsPage
 from lineage_engine.registry import lease as _lease
 from lineage_engine.registry import openlineage_events as _openlineage
 from lineage_engine.registry import policies as _policies
@@ -667,6 +669,21 @@ class Registry:
         """
         with self._transaction("read a finding") as session:
             return finding_from_row(_findings._finding(session, finding_id))
+
+    def page_findings(self, **filters: Any) -> FindingsPage:
+        """Return one page of the ledger, filtered and sorted in SQL (the web findings page and
+        ``/api/findings``); ``filters`` as :func:`lineage_engine.registry.finding_pages.page_findings`.
+
+        Raises:
+            RegistryError: the database failed.
+        """
+        with self._transaction("list findings") as session:
+            return _finding_pages.page_findings(session, **filters)
+
+    def nearest_finding_ids(self, finding_id: int, n: int = 3) -> list[int]:
+        """Return up to ``n`` ledger ids nearest ``finding_id``, ascending (for "no such finding")."""
+        with self._transaction("read finding ids") as session:
+            return _findings.nearest_ids(session, finding_id, n)
 
     def accept_finding(self, finding_id: int, *, reason: str, until: datetime | None, actor: str,
                        now: datetime | None = None) -> Finding:

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from lineage_engine import __version__
 from lineage_engine.report_rows import finding_row
 from lineage_engine.web.context import graph_of, registry_of
-from lineage_engine.web.queries import DEFAULT_SORT, filter_findings
+from lineage_engine.web.queries import DEFAULT_SORT, finding_filters
 from lineage_engine.web.views import coverage, dataset_history, finding_view, lineage_view, parse_expand, parse_instant
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 SVG = "image/svg+xml"
+API_LIMIT = 1_000
+"""Findings one ``/api/findings`` answer holds unless ``limit`` says otherwise."""
+MAX_LIMIT = 10_000
+"""The largest ``limit`` of ``/api/findings``."""
 
 AsOf = Annotated[str | None, Query(description="ISO 8601 instant (a date is midnight UTC; no offset: UTC); "
                                                "default now")]
@@ -36,11 +40,6 @@ def health() -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
-def finding_rows(registry: Any) -> list[dict[str, Any]]:
-    """Return every finding of the ledger as rows (:func:`lineage_engine.report_rows.finding_row`)."""
-    return [finding_row(f) for f in registry.list_findings()]
-
-
 def finding_statuses() -> tuple[str, ...]:
     """Return the ledger's finding statuses."""
     from lineage_engine.registry.tables import FINDING_STATUSES
@@ -48,8 +47,10 @@ def finding_statuses() -> tuple[str, ...]:
     return tuple(FINDING_STATUSES)
 
 
-@router.get("/findings", summary="Findings of the ledger, filtered and sorted")
+@router.get("/findings", summary="Findings of the ledger, filtered and sorted, a page at a time")
 def list_findings(
+    request: Request,
+    response: Response,
     registry: Annotated[Any, Depends(registry_of)],
     status: Annotated[str | None, Query(description="open | resolved (any ledger status)")] = None,
     severity: Annotated[str | None, Query(description="LOW | MEDIUM | HIGH | CRITICAL")] = None,
@@ -57,10 +58,22 @@ def list_findings(
     level: Annotated[str | None, Query(description="table | column")] = None,
     sort: Annotated[str, Query(description="severity, opened_at, origin, terminal, status, level, id; "
                                            "'-' in front: descending")] = DEFAULT_SORT,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"findings per page (1-{MAX_LIMIT:,})")] = API_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="findings skipped (the page's start)")] = 0,
 ) -> list[dict[str, Any]]:
-    """Return findings (path origin first) matching every filter given, sorted."""
-    return filter_findings(finding_rows(registry), statuses=finding_statuses(), status=status, severity=severity,
-                           origin=origin, level=level, sort=sort)
+    """Return one page of the findings (path origin first) matching every filter given, sorted.
+
+    ``X-Total-Count`` is the number of findings the filters keep; when more follow, a
+    ``Link: <…>; rel="next"`` header (RFC 8288) gives the next page's URL.
+    """
+    filters = finding_filters(statuses=finding_statuses(), status=status, severity=severity, origin=origin,
+                              level=level, sort=sort)
+    page = registry.page_findings(**filters, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(page.matching)
+    if offset + len(page.findings) < page.matching:
+        following = request.url.include_query_params(offset=offset + limit, limit=limit)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [finding_row(f) for f in page.findings]
 
 
 @router.get("/findings/{finding_id}", summary="One finding, with each hop's transform and query id")

@@ -19,9 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from lineage_engine import __version__
 from lineage_engine.exposure.severity import SEVERITIES
 from lineage_engine.render.neighbourhood import DEFAULT_LIMIT, MAX_HOPS
-from lineage_engine.web.api import finding_rows, finding_statuses
+from lineage_engine.report_rows import finding_row
+from lineage_engine.web.api import finding_statuses
 from lineage_engine.web.context import graph_of, registry_of
-from lineage_engine.web.queries import DEFAULT_SORT, LEVELS, filter_findings
+from lineage_engine.web.queries import DEFAULT_SORT, LEVELS, PAGE_ROWS, finding_filters
 from lineage_engine.web.views import (
     coverage,
     dataset_history,
@@ -67,21 +68,28 @@ def home() -> RedirectResponse:
 def findings_page(
     registry: Annotated[Any, Depends(registry_of)],
     status: str | None = None, severity: str | None = None, origin: str | None = None, level: str | None = None,
-    sort: str = DEFAULT_SORT,
+    sort: str = DEFAULT_SORT, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    """The findings ledger, filtered by severity, status, origin and level, sorted by a column."""
+    """The findings ledger, filtered by severity, status, origin and level, sorted by a column,
+    :data:`PAGE_ROWS` at a time (links to the previous and next pages)."""
     params = {"status": _blank(status), "severity": _blank(severity), "origin": _blank(origin),
               "level": _blank(level), "sort": sort or DEFAULT_SORT}
-    every = finding_rows(registry)
-    rows = filter_findings(every, statuses=finding_statuses(), **params)
+    filters = finding_filters(statuses=finding_statuses(), **params)
+    page = registry.page_findings(**filters, limit=PAGE_ROWS, offset=offset)
+    rows = [finding_row(f) for f in page.findings]
     links = {}
     for key, _ in COLUMNS:
         flipped = f"-{key}" if params["sort"] == key else key
         query = {k: v for k, v in {**params, "sort": flipped}.items() if v}
         links[key] = "/findings?" + urlencode(query)
-    return render("findings.html", title="Findings", nav="findings", rows=rows, total=len(every), params=params,
-                  severities=SEVERITIES, statuses=finding_statuses(), levels=LEVELS, columns=COLUMNS,
-                  sort_links=links)
+    kept = {k: v for k, v in params.items() if v}
+    pages = {"first": offset + 1 if rows else 0, "last": offset + len(rows),
+             "previous": "/findings?" + urlencode({**kept, "offset": max(0, offset - PAGE_ROWS)}) if offset else None,
+             "next": "/findings?" + urlencode({**kept, "offset": offset + PAGE_ROWS})
+             if offset + len(rows) < page.matching else None}
+    return render("findings.html", title="Findings", nav="findings", rows=rows, total=page.total,
+                  matching=page.matching, pages=pages, params=params, severities=SEVERITIES,
+                  statuses=finding_statuses(), levels=LEVELS, columns=COLUMNS, sort_links=links)
 
 
 @router.get("/findings/{finding_id}", response_class=HTMLResponse)

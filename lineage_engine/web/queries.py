@@ -1,4 +1,4 @@
-"""Filter and sort findings rows for the findings page and ``/api/findings``; pure, no I/O."""
+"""Check the findings page's and ``/api/findings``' filters and sort (the registry applies them); pure, no I/O."""
 
 from __future__ import annotations
 
@@ -19,14 +19,18 @@ DEFAULT_SORT = "-severity"
 """Most severe first; ties by origin, then terminal."""
 
 
-def filter_findings(rows: Sequence[dict[str, Any]], *, statuses: Sequence[str], status: str | None = None,
-                    severity: str | None = None, origin: str | None = None, level: str | None = None,
-                    sort: str = DEFAULT_SORT) -> list[dict[str, Any]]:
-    """Return the finding rows (:func:`lineage_engine.report_rows.finding_row`) that match, sorted.
+PAGE_ROWS = 200
+"""Findings the findings page shows at a time (``/api/findings``: its ``limit``, default 1,000)."""
+
+
+def finding_filters(*, statuses: Sequence[str], status: str | None = None, severity: str | None = None,
+                    origin: str | None = None, level: str | None = None, sort: str = DEFAULT_SORT) -> dict[str, Any]:
+    """Check the findings page's (and ``/api/findings``') filters; return them for
+    :meth:`lineage_engine.registry.Registry.page_findings`.
 
     Args:
-        rows: every finding row.
-        statuses: the ledger's statuses (``open``, ``resolved``, …).
+        statuses: the ledger's statuses (``open``, ``resolved``, …); ``accepted`` is shown for
+            an open finding with an acceptance, so ``open`` keeps those without one.
         status, severity, level: exact values (severity case-insensitive); None: any.
         origin: a dataset or column id: findings from it, or from a column of it (a dataset id
             matches its columns); case-insensitive.
@@ -40,28 +44,6 @@ def filter_findings(rows: Sequence[dict[str, Any]], *, statuses: Sequence[str], 
     severity = severity.upper() if severity else None
     check_choice("severity", severity, SEVERITIES)
     check_choice("level", level, LEVELS)
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    check_choice("sort", key, SORT_KEYS)
-    wanted = origin.strip().lower() if origin else None
-    out = [r for r in rows
-           if (status is None or r.get("status") == status)
-           and (severity is None or str(r.get("severity", "")).upper() == severity)
-           and (level is None or r.get("level") == level)
-           and (wanted is None or _under(str(r.get("origin", "")).lower(), wanted))]
-    out.sort(key=lambda r: (str(r.get("origin", "")), str(r.get("terminal", ""))))
-
-    def value(row: dict[str, Any]) -> Any:
-        v = row.get(key)
-        if key == "severity":
-            text = str(v or "").upper()
-            return SEVERITIES.index(text) if text in SEVERITIES else -1
-        return (v is not None, v if v is not None else "")
-
-    out.sort(key=value, reverse=descending)
-    return out
-
-
-def _under(origin: str, wanted: str) -> bool:
-    """Return True when ``origin`` is ``wanted`` or one of its columns."""
-    return origin == wanted or origin.startswith(wanted + ".")
+    check_choice("sort", sort.lstrip("-"), SORT_KEYS)
+    return {"severities": SEVERITIES, "status": status, "severity": severity, "level": level, "sort": sort,
+            "origin": origin.strip().lower() if origin and origin.strip() else None}

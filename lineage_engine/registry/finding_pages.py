@@ -1,0 +1,80 @@
+"""One page of the findings ledger, filtered and sorted in SQL (the web findings page, ``/api/findings``).
+
+The filters and the order are those of :func:`lineage_engine.web.queries.filter_findings`
+(which checks the values): a page reads ``limit`` rows and two counts, never the whole
+ledger (175,650 findings with their explanations took 2 GiB per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from lineage_engine.model import Finding
+from lineage_engine.registry.records import finding_from_row
+from lineage_engine.registry.tables import FindingRow
+
+
+@dataclass(frozen=True, slots=True)
+class FindingsPage:
+    """``findings``: one page, in order; ``matching``: findings the filters keep; ``total``: the ledger's."""
+
+    findings: list[Finding]
+    matching: int
+    total: int
+
+
+def _shown_status() -> Any:
+    """The status a finding row shows: ``accepted`` for an open finding with an acceptance."""
+    return case((and_(FindingRow.status == "open", FindingRow.accepted_at.is_not(None)), "accepted"),
+                else_=FindingRow.status)
+
+
+def _sort_value(key: str, severities: Sequence[str]) -> Any:
+    """The SQL value ``key`` sorts by (severity by rank, least urgent first; unknown below all)."""
+    if key == "severity":
+        upper = func.upper(FindingRow.severity)
+        return case(*((upper == name, rank) for rank, name in enumerate(severities)), else_=-1)
+    if key == "status":
+        return _shown_status()
+    return getattr(FindingRow, key)
+
+
+def page_findings(session: Session, *, severities: Sequence[str], status: str | None = None,
+                  severity: str | None = None, origin: str | None = None, level: str | None = None,
+                  sort: str = "-severity", limit: int = 500, offset: int = 0) -> FindingsPage:
+    """Return one page of the findings that match every filter given.
+
+    Args:
+        severities: the severities, least urgent first (the rank ``severity`` sorts by).
+        status: the status a row shows (``accepted`` for an open finding with an acceptance,
+            so ``open`` keeps those without one); None: any.
+        severity, level: exact values (severity case-insensitive); None: any.
+        origin: findings from this dataset or column id or from a column of it (lower case).
+        sort: a ``findings`` column, ``-`` in front for descending; missing values sort
+            first ascending, last descending; ties by origin, terminal, id.
+        limit, offset: the page (rows, from 0).
+    """
+    where = []
+    if status is not None:
+        where.append(_shown_status() == status)
+    if severity is not None:
+        where.append(func.upper(FindingRow.severity) == severity.upper())
+    if level is not None:
+        where.append(FindingRow.level == level)
+    if origin is not None:
+        lowered = func.lower(FindingRow.origin)
+        where.append(or_(lowered == origin, lowered.startswith(f"{origin}.", autoescape=True)))
+    descending = sort.startswith("-")
+    value = _sort_value(sort.lstrip("-"), severities)
+    order = value.desc().nulls_last() if descending else value.asc().nulls_first()
+    query = (select(FindingRow).where(*where).order_by(order, FindingRow.origin, FindingRow.terminal, FindingRow.id)
+             .limit(limit).offset(offset))
+    findings = [finding_from_row(row) for row in session.scalars(query)]
+    matching = session.scalar(select(func.count()).select_from(FindingRow).where(*where)) or 0
+    total = session.scalar(select(func.count()).select_from(FindingRow)) or 0
+    return FindingsPage(findings, matching, total)
