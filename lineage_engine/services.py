@@ -369,7 +369,7 @@ def _crawl_windowed(
     now = clock()
     watermark = reg.get_watermark(source.key)
     windows = plan_windows(watermark, now=now, lag=timedelta(minutes=telemetry.lag_minutes),
-                           backfill_days=telemetry.backfill_days)
+                           backfill_days=telemetry.backfill_days, window_days=telemetry.backfill_window_days)
     backfill = is_backfill(watermark, windows)
     for window in outside_retention(windows, now):
         log.warning("window %s starts more than 365 days ago: Snowflake keeps 365 days of ACCOUNT_USAGE "
@@ -451,7 +451,8 @@ def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_
         reg.migrate()
         watermark = reg.get_watermark(source.key)
     windows = plan_windows(watermark, now=clock(), lag=timedelta(minutes=settings.telemetry.lag_minutes),
-                           backfill_days=settings.telemetry.backfill_days)
+                           backfill_days=settings.telemetry.backfill_days,
+                           window_days=settings.telemetry.backfill_window_days)
     return is_backfill(watermark, windows)
 
 

@@ -90,6 +90,10 @@ class TelemetrySettings(_Section):
     role: str = "LINEAGE_OBSERVER"
     scan_interval_minutes: int = Field(15, ge=1, le=24 * 60)
     backfill_days: int = Field(90, ge=1, le=365)
+    backfill_window_days: int = Field(
+        1, ge=1, le=30,
+        description="Days of query history per backfill window (one watermark commit each; a kill loses at most one).",
+    )
     query_filters: list[str] = Field(
         default_factory=list,
         description="QUERY_TYPE allow-list (the guide's queryTypes); empty = every materializing type.",

@@ -21,7 +21,8 @@ from lineage_engine.registry.repository import Registry
 from lineage_engine.sources.base import QueryHistorySource
 
 BACKFILL_WINDOW = timedelta(days=1)
-"""Backfill and catch-up read query history one UTC day at a time (reference §0)."""
+"""Backfill and catch-up read query history one UTC day at a time (reference §0) unless
+``telemetry.backfill_window_days`` says more; one day behind or more is a backfill."""
 RETENTION = timedelta(days=365)
 """Snowflake keeps 365 days of ACCOUNT_USAGE query history (reference §1)."""
 
@@ -49,19 +50,27 @@ def floor_day(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, backfill_days: int) -> list[CrawlWindow]:
+def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, backfill_days: int,
+                 window_days: int = 1) -> list[CrawlWindow]:
     """Return the windows from the watermark to ``now - lag``, oldest first.
 
     Without a watermark the first window starts at midnight UTC ``backfill_days`` before
-    ``now``. Windows end at UTC midnights (the first may start mid-day, at the watermark;
-    the last ends at ``now - lag``), so a resumed backfill reuses the same day windows.
-    Steady state (watermark minutes behind) is one short window.
+    ``now``. Windows end at UTC midnights ``window_days`` after the midnight of their start
+    (``telemetry.backfill_window_days``; the first may start mid-day, at the watermark; the
+    last ends at ``now - lag``), so a resumed backfill plans from the first window not
+    committed. Steady state (watermark minutes behind) is one short window.
+
+    Raises:
+        ValueError: ``window_days`` below 1.
     """
+    if window_days < 1:
+        raise ValueError(f"window_days must be at least 1, not {window_days}")
+    span = BACKFILL_WINDOW * window_days
     end = now - lag
     start = watermark.end_time if watermark is not None and watermark.end_time is not None else floor_day(now - timedelta(days=backfill_days))
     windows: list[CrawlWindow] = []
     while start < end:
-        stop_at = min(floor_day(start) + BACKFILL_WINDOW, end)
+        stop_at = min(floor_day(start) + span, end)
         windows.append(CrawlWindow(start, stop_at))
         start = stop_at
     return windows

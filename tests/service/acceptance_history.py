@@ -104,11 +104,16 @@ def _config(folder: Path, telemetry: str, extra: str = "") -> Path:
     return path
 
 
+WINDOW_DAYS = 3
+"""``telemetry.backfill_window_days`` of the acceptance services: 31 windows over the 90 days, not 91
+(each window costs the fakesnow server about a second; the windows' semantics do not change)."""
+
+
 def _snowflake_config(folder: Path, port: int, *, interval: int = 2, extra: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     telemetry = ("telemetry: {provider: snowflake, account: acme-test, user: LINEAGE_SVC, password: '${SF_TEST_PASSWORD}', "
                  f"host: 127.0.0.1, port: {port}, protocol: http, warehouse: LINEAGE_WH, lag_minutes: 0, "
-                 "login_timeout_seconds: 5}\n")
+                 f"login_timeout_seconds: 5, backfill_window_days: {WINDOW_DAYS}}}\n")
     return _config(folder, telemetry, "monitoring: {log_format: json, metrics_port: 0}\n"
                    f"scheduler: {{crawl_interval_seconds: {interval}, retry_attempts: 3, retry_backoff_seconds: 0.2}}\n"
                    + extra)
