@@ -486,7 +486,7 @@ def scan(settings: Settings, *, console: Console | None = None, now: datetime | 
 
             with timing.timed("drift"):
                 check_drift(store, reg, now=now or now_utc(), sensitive_tags=list(compliance.sensitive_tags),
-                            masking=masking)
+                            masking=masking, group_above=settings.monitoring.alert_group_above)
         return scan_once(
             store,
             reg,

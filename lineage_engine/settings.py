@@ -404,8 +404,8 @@ class MonitoringSettings(_Section):
     )
     alert_group_above: int = Field(
         10, ge=0, le=1_000_000,
-        description="More alerts than this for one origin and event in one scan are sent as one grouped alert "
-                    "(each finding stays in the ledger); 0 sends one per finding.",
+        description="More alerts than this for one origin and event in one scan (drift: one kind and origin) "
+                    "are one grouped alert (each finding stays in the ledger); 0 sends one each.",
     )
     metrics_port: int | None = Field(
         9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 picks a free port, null turns it off."

@@ -309,16 +309,42 @@ def drift_payload(item: DriftItem) -> dict[str, Any]:
             "user": item.user or "(unknown)", "role": item.role or "(unknown)", "at": item.at.isoformat()}
 
 
+DRIFT_LISTED = 8
+"""New places, egress or readers a grouped drift alert names; the rest are counted."""
+
+
+def drift_group_payload(items: Sequence[DriftItem]) -> dict[str, Any]:
+    """Return the payload of one drift alert for many first arrivals of one kind and origin.
+
+    ``what`` says how many; ``new`` names the first :data:`DRIFT_LISTED` (earliest first) and
+    counts the rest; ``first_at`` / ``last_at`` bound them (ISO 8601 UTC); ``list_command``
+    lists them all.
+    """
+    ordered = sorted(items, key=lambda i: (i.at, i.subject))
+    count = f"{len(items):,}"
+    what = {"new_terminal": f"sensitive data reached {count} new places",
+            "new_egress": f"sensitive data left the account {count} new ways",
+            "new_reader": f"{count} new principals read sensitive data"}[ordered[0].kind]
+    listed = ", ".join(i.subject for i in ordered[:DRIFT_LISTED])
+    more = len(items) - min(len(items), DRIFT_LISTED)
+    return {"what": what, "kind": ordered[0].kind, "origin": ordered[0].origin, "grouped": len(items),
+            "new": listed + (f" … and {more:,} more" if more else ""),
+            "first_at": ordered[0].at.isoformat(), "last_at": ordered[-1].at.isoformat(),
+            "list_command": f"lineage-engine drift --since {ordered[0].at.isoformat()}"}
+
+
 def check_drift(store: GraphStore, registry: Any, *, now: datetime, sensitive_tags: Sequence[str],
-                masking: Any = None) -> tuple[int, bool]:
+                masking: Any = None, group_above: int = 0) -> tuple[int, bool]:
     """Queue a ``drift`` alert for every first arrival not seen by an earlier check.
 
     Returns ``(new items, baseline)``; the first check of a registry is a baseline (no alerts).
-    ``masking``: the scan's masking inputs (:func:`drift_items`).
+    ``masking``: the scan's masking inputs (:func:`drift_items`). More than ``group_above``
+    arrivals of one kind and origin are one alert (:func:`drift_group_payload`; 0: never).
     """
     seen = registry.drift_seen()  # recorded already: neither new nor alerted again, so not explained again
     return registry.record_drift(drift_items(store, registry, now=now, sensitive_tags=sensitive_tags, skip=seen,
-                                             masking=masking), now, drift_payload)
+                                             masking=masking), now, drift_payload, group_above=group_above,
+                                 group_payload=drift_group_payload)
 
 
 def sync_grants(settings: Any, registry: Any, *, fetch: Any = None) -> int | None:

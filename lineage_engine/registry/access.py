@@ -9,6 +9,7 @@ only (one writer on the embedded engine, and reads are the bulk of a query histo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -152,11 +153,14 @@ def drift_seen(session: Session) -> set[tuple[str, str, str]]:
 
 
 def record_drift(session: Session, items: Sequence[Any], now: datetime,
-                 payload: Callable[[Any], dict[str, Any]]) -> tuple[int, bool]:
+                 payload: Callable[[Any], dict[str, Any]], *, group_above: int = 0,
+                 group_payload: Callable[[Sequence[Any]], dict[str, Any]] | None = None) -> tuple[int, bool]:
     """Store drift items not seen before and queue one ``drift`` alert for each, in one transaction.
 
     The first check of a registry (nothing seen yet) is a **baseline**: it stores what it
-    finds without alerting (every reader and copy would otherwise be "new" at once).
+    finds without alerting (every reader and copy would otherwise be "new" at once). More
+    than ``group_above`` new items of one kind and origin (``monitoring.alert_group_above``;
+    0: never) are one alert, ``group_payload(items)``; each item is still stored.
 
     Returns:
         ``(new items, baseline)``.
@@ -171,9 +175,23 @@ def record_drift(session: Session, items: Sequence[Any], now: datetime,
              "query_id": i.query_id or None, "recorded_at": now} for i in new]
     for start in range(0, len(rows), _DRIFT_CHUNK):  # many rows per statement, no ORM objects
         session.execute(table.insert(), rows[start:start + _DRIFT_CHUNK])
-    if not baseline and new:  # one alert per new item, its key once (as one insert_alert each)
-        insert_alerts(session, "drift", [(f"drift:{i.kind}:{i.origin}:{i.subject}"[:512], payload(i)) for i in new],
-                      now)
+    if not baseline and new:  # one alert per new item, its key once (as one insert_alert each), or per group
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for item in new:
+            groups.setdefault((item.kind, item.origin), []).append(item)
+        alerts: list[tuple[str, dict[str, Any] | Callable[[], dict[str, Any]]]] = []
+        done: set[tuple[str, str]] = set()
+        for item in new:  # in the items' order; a group stands where its first item was
+            key = (item.kind, item.origin)
+            members = groups[key]
+            if not (group_above and group_payload is not None and len(members) > group_above):
+                alerts.append((f"drift:{item.kind}:{item.origin}:{item.subject}"[:512], payload(item)))
+            elif key not in done:
+                done.add(key)
+                name = f"{item.kind}:{item.origin}"
+                name = name if len(name) <= 300 else hashlib.sha256(name.encode()).hexdigest()
+                alerts.append((f"drift:group:{name}:{now.isoformat()}", group_payload(members)))
+        insert_alerts(session, "drift", alerts, now)
     return len(new), baseline
 
 

@@ -386,13 +386,15 @@ class Registry:
         with self._transaction("read drift items") as session:
             return _access.drift_seen(session)
 
-    def record_drift(self, items: Sequence[Any], now: datetime, payload: Any) -> tuple[int, bool]:
+    def record_drift(self, items: Sequence[Any], now: datetime, payload: Any, *, group_above: int = 0,
+                     group_payload: Any = None) -> tuple[int, bool]:
         """Store new drift items and queue their alerts in one transaction; see
         :func:`lineage_engine.registry.access.record_drift`."""
         from lineage_engine.registry import access as _access
 
         with self._transaction("record drift") as session:
-            return _access.record_drift(session, items, now, payload)
+            return _access.record_drift(session, items, now, payload, group_above=group_above,
+                                        group_payload=group_payload)
 
     def record_grants(self, statements: Sequence[Any]) -> int:
         """Apply GRANT / REVOKE statements ``(GrantStatement, END_TIME, query id)`` in order (issue 14 §3),

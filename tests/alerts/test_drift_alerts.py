@@ -36,7 +36,7 @@ SECOND = [
 ]
 
 
-def _installation(tmp_path: Path, webhook, registry: str) -> tuple[Path, Path, dict[str, str]]:
+def _installation(tmp_path: Path, webhook, registry: str, monitoring: str = "") -> tuple[Path, Path, dict[str, str]]:
     """Crawl and scan FIRST with ``registry`` imported and Slack at ``webhook``: (history, config, env)."""
     history = tmp_path / "history.jsonl"
     history.write_text("".join(FIRST), encoding="utf-8")
@@ -45,7 +45,7 @@ def _installation(tmp_path: Path, webhook, registry: str) -> tuple[Path, Path, d
     config.write_text(f"telemetry: {{provider: file, path: '{history}'}}\n"
                       "graph: {type: embedded, path: .lineage/graph}\n"
                       'compliance: {classification_db: "sqlite:///.lineage/registry.db"}\n'
-                      f"monitoring: {{slack_webhook: '{webhook.url}'}}\n", encoding="utf-8")
+                      f"monitoring: {{slack_webhook: '{webhook.url}'{monitoring}}}\n", encoding="utf-8")
     env = environment()
     for args in (("migrate",), ("registry", "import", str(tmp_path / "registry.yaml")), ("crawl",), ("scan",)):
         run_cli(config, *args, env=env)
@@ -121,3 +121,21 @@ def test_drift_of_a_dataset_origin_explains_only_new_arrivals_and_alerts_them_on
     got = {(r["kind"], r["new"], r["query_id"]) for r in rows if r["kind"] != "new_reader"}
     assert got == {("new_terminal", "db.marts.c2", "m1"), ("new_terminal", "db.marts.c3", "m2"),
                    ("new_egress", "@db.raw.exports", "u1")}, rows
+
+
+def test_many_arrivals_of_one_origin_are_one_drift_alert(tmp_path: Path, webhook) -> None:
+    """More than monitoring.alert_group_above new places of one origin in one check: one alert that
+    counts them and names the first ones (a new pipeline copying an e-mail column into dozens of
+    tables would otherwise post dozens of messages); drift --since still lists each one."""
+    history, config, env = _installation(tmp_path, webhook, REGISTRY, ", alert_group_above: 2")
+    copies = [_row(f"g{n}", f"2026-11-06T0{n}:00:00Z", f"create table db.marts.copy{n} as select email from db.marts.c2",
+                   "CREATE_TABLE_AS_SELECT", "DBT", "TRANSFORMER") for n in range(1, 5)]
+    history.write_text("".join(FIRST + copies), encoding="utf-8")
+    run_cli(config, "crawl", env=env)
+    run_cli(config, "scan", env=env)
+    posts = _drift_posts(webhook)
+    assert len(posts) == 1, posts
+    assert "sensitive data reached 4 new places" in posts[0]
+    assert all(f"db.marts.copy{n}" in json.dumps(webhook.accepted) for n in range(1, 5))
+    listed = json.loads(run_cli(config, "drift", "--since", "2026-11-06", "--format", "json", env=env).stdout)
+    assert {r["new"] for r in listed if r["kind"] == "new_terminal"} >= {f"db.marts.copy{n}.email" for n in range(1, 5)}
