@@ -780,15 +780,16 @@ def parse_until(value: Optional[str]) -> Optional[datetime]:
 
 
 def _finding_origin(origin: str) -> str:
-    """Return ``--origin`` as stored (lower case, trimmed) when some finding has it (or an origin
+    """Return ``--origin`` as stored (:func:`lineage_engine.model.canonical_id`) when some finding has it (or an origin
     inside it) or the ledger is empty, else fail naming the closest origins of the ledger.
 
     Raises:
         InputError: no finding of that origin.
     """
+    from lineage_engine.model import canonical_id
     from lineage_engine.suggest import closest
 
-    wanted = origin.strip().lower()
+    wanted = canonical_id(origin)  # as stored: DB.S."PII"."Email" is db.s.pii.email
     with services.registry(settings()) as reg:
         origins = reg.finding_origins()
     if not origins or any(o == wanted or o.startswith(f"{wanted}.") for o in origins):

@@ -441,7 +441,7 @@ def alert_failed_backfill(
 
 
 def backfill_pending(settings: Settings, *, clock: Callable[[], datetime] = now_utc) -> bool:
-    """Return True when a windowed source has no watermark or is more than one window behind."""
+    """Return True when a windowed source has no watermark or is more than one day behind."""
     from lineage_engine.windows import is_backfill, plan_windows
 
     source = query_history_source(settings)

@@ -57,8 +57,10 @@ def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, 
     Without a watermark the first window starts at midnight UTC ``backfill_days`` before
     ``now``. Windows end at UTC midnights ``window_days`` after the midnight of their start
     (``telemetry.backfill_window_days``; the first may start mid-day, at the watermark; the
-    last ends at ``now - lag``), so a resumed backfill plans from the first window not
-    committed. Steady state (watermark minutes behind) is one short window.
+    last ends at ``now - lag``). A resumed backfill starts at the watermark: with windows of
+    several days its windows need not line up with the first run's (each still ends at a
+    midnight; nothing is read twice or skipped). Steady state (watermark minutes behind) is
+    one short window.
 
     Raises:
         ValueError: ``window_days`` below 1.
@@ -77,7 +79,8 @@ def plan_windows(watermark: Watermark | None, *, now: datetime, lag: timedelta, 
 
 
 def is_backfill(watermark: Watermark | None, windows: list[CrawlWindow]) -> bool:
-    """Return True when the crawl starts without a watermark or more than one window behind."""
+    """Return True when the crawl starts without a watermark or more than one day behind
+    (:data:`BACKFILL_WINDOW`, whatever ``backfill_window_days``)."""
     return watermark is None or (bool(windows) and windows[-1].end - windows[0].start > BACKFILL_WINDOW)
 
 

@@ -70,6 +70,10 @@ def test_findings_api_pages_through_the_ledger(server: Server) -> None:
     assert json.loads(body) == high[1:3] and _header(headers, "X-Total-Count") == str(len(high))
     assert server.json("/api/findings?limit=0")[0] == 422
     assert server.json("/api/findings?offset=-1")[0] == 422
+    assert server.json("/api/findings?offset=99999999999999999999")[0] == 422  # not a 500 (review s13 F2)
+    assert server.get("/findings?offset=99999999999999999999")[0] == 422
+    status, body = server.json("/api/findings/99999999999999999999")  # beyond 64 bits: no finding (F1)
+    assert status == 404 and "no finding 99999999999999999999" in body["detail"]
 
 
 def test_findings_page_shows_a_page_at_a_time(server: Server) -> None:

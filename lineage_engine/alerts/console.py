@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from lineage_engine.alerts.render import redact_field, redact_text
+from lineage_engine.alerts.render import group_kind, redact_field, redact_text
 
 _COLOURS = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan"}
 
@@ -36,7 +36,7 @@ class ConsoleNotifier:
                      *([f"  … and {count - len(listed):,} more"] if isinstance(count, int) and count > len(listed) else []),
                      f"steward: {payload.get('steward') or 'NONE (assign one)'}",
                      f"all of them: {payload.get('list_command')}"]
-            title = f"{severity} · {count} {payload.get('event') or ''} findings from one origin"
+            title = f"{severity} · {count} {payload.get('event') or ''} {group_kind(payload)} from one origin"
             style = _COLOURS.get(severity, "white")
         elif kind == "unmasked_pii":
             severity = str(payload.get("severity") or "?").upper()

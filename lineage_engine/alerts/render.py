@@ -225,6 +225,16 @@ def render_failed_backfill_blocks(payload: Mapping[str, object]) -> tuple[str, l
     return _render_key_values("Backfill window failed", payload)
 
 
+def group_kind(payload: Mapping[str, object]) -> str:
+    """Return what a grouped alert counts: ``unmasked PII paths``, ``egress findings`` or
+    ``crossings of boundary RULE``."""
+    if payload.get("finding_kind") == "egress":
+        return "egress findings"
+    if payload.get("finding_kind") == "boundary":
+        return f"crossings of boundary {payload.get('rule') or '?'}"
+    return "unmasked PII paths"
+
+
 def render_group_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
     """Render a grouped ``unmasked_pii`` alert: many findings of one origin opened (escalated,
     still open, reopened) by one scan, as built by
@@ -239,11 +249,7 @@ def render_group_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[s
     severity = str(payload.get("severity") or "?").upper()
     origin = payload.get("origin") or "?"
     event = _EVENTS.get(str(payload.get("event") or ""), "")
-    kind = "unmasked PII paths"
-    if payload.get("finding_kind") == "egress":
-        kind = "egress findings"
-    elif payload.get("finding_kind") == "boundary":
-        kind = f"boundary {payload.get('rule') or ''} crossings".replace("  ", " ")
+    kind = group_kind(payload)
     tags = payload.get("regulatory_tags")
     tag_text = ", ".join(_mrkdwn(str(t)) for t in tags) if isinstance(tags, Sequence) and not isinstance(tags, str) \
         and tags else "none"
@@ -275,7 +281,8 @@ def render_group_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[s
         blocks.append(_section("\n".join(lines)))
     command = payload.get("list_command")
     if command:
-        blocks.append(_section(f"Every one of them, with its path and opening statement: `{_mrkdwn(str(command))}`"))
+        blocks.append(_section(f"Each with its path and opening statement (the origin's open findings of every "
+                               f"kind): `{_mrkdwn(str(command))}`"))
     if not steward:
         blocks.append(_section(":warning: *No steward* is assigned to this origin: nobody owns fixing these paths. "
                                "Assign one in the classification registry."))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -120,15 +121,15 @@ def group_alert_payload(members: Sequence[tuple[FindingRow, ExposurePath, str | 
     A first scan of a real account opens a finding per place each sensitive column reaches,
     hundreds for one origin: one Slack message each floods the channel and, at
     ``alert_budget_seconds`` per scan, takes days to deliver. ``members`` are the findings
-    (one kind, one origin, one ``event``) with their paths and previous severities; the
+    (one kind and boundary rule, one origin, one ``event``) with their paths and previous severities; the
     ledger keeps each finding and an ``alerted`` event each (with this alert's dedupe key).
 
     The payload has ``grouped`` (how many), ``event``, ``origin``, ``severity`` (the highest),
     ``regulatory_tags`` (the union), ``steward``, ``classification``, ``opened_at`` (``now``,
     ISO 8601 UTC), ``findings`` (the first :data:`GROUP_LISTED` by severity, then terminal:
     ``finding_id``, ``terminal``, ``severity``, ``level``, ``exposure``, ``hops``), ``levels``
-    (findings per level) and ``list_command`` (the command listing every one of them); an
-    egress or boundary group adds ``finding_kind`` (and ``rule`` when they share one).
+    (findings per level) and ``list_command`` (the command listing the origin's open findings,
+    of every kind, shell-quoted); an egress or boundary group adds ``finding_kind`` and ``rule``.
     """
     ranked = sorted(members, key=lambda m: (-severity_rank(m[0].severity), m[0].terminal))
     first = ranked[0][0]
@@ -152,9 +153,8 @@ def group_alert_payload(members: Sequence[tuple[FindingRow, ExposurePath, str | 
         "levels": dict(sorted(levels.items())),
         "findings": [{"finding_id": row.id, "terminal": row.terminal, "severity": row.severity, "level": row.level,
                       "exposure": path.exposure, "hops": path.hops} for row, path, _s in ranked[:GROUP_LISTED]],
-        "list_command": f"lineage-engine findings --origin {first.origin} --status open",
-        **({"finding_kind": kind, "rule": next(iter(rules)) if len(rules) == 1 else None}
-           if kind != "exposure" else {}),
+        "list_command": f"lineage-engine findings --origin {shlex.quote(first.origin)} --status open",
+        **({"finding_kind": kind, "rule": next(iter(rules)) or None} if kind != "exposure" else {}),
     }
 
 
@@ -163,17 +163,17 @@ def _outbox_entries(alerts: Sequence[tuple[Any, ExposurePath, str, str | None]],
     """Return ``(dedupe key, payload builder, [(finding row, event)])`` per outbox alert of a scan.
 
     ``alerts`` are ``(row, path, event, previous severity)`` in the scan's order. Alerts of one
-    finding kind, origin and event are grouped when there are more than ``group_above`` of them
+    finding kind (and boundary rule), origin and event are grouped when there are more than ``group_above`` of them
     (``group_above`` 0: never); the entries keep the order of each one's first alert.
     """
     stamp = now.isoformat()
-    groups: dict[tuple[str, str, str], list[tuple[Any, ExposurePath, str, str | None]]] = {}
-    for item in alerts:
-        groups.setdefault((item[0].kind or "exposure", item[0].origin, item[2]), []).append(item)
+    groups: dict[tuple[str, str, str, str], list[tuple[Any, ExposurePath, str, str | None]]] = {}
+    for item in alerts:  # a boundary rule is the policy broken: its crossings are grouped apart
+        groups.setdefault((item[0].kind or "exposure", item[0].rule or "", item[0].origin, item[2]), []).append(item)
     entries: list[tuple[str, Callable[[], dict[str, Any]], list[tuple[Any, str]]]] = []
-    grouped: set[tuple[str, str, str]] = set()
+    grouped: set[tuple[str, str, str, str]] = set()
     for row, path, event, previous in alerts:
-        group_key = (row.kind or "exposure", row.origin, event)
+        group_key = (row.kind or "exposure", row.rule or "", row.origin, event)
         items = groups[group_key]
         if not group_above or len(items) <= group_above:
             entries.append((f"{ALERT_KIND}:{row.id}:{event}:{stamp}", partial(alert_payload, row, path, event, previous),
@@ -182,7 +182,7 @@ def _outbox_entries(alerts: Sequence[tuple[Any, ExposurePath, str, str | None]],
         if group_key in grouped:
             continue
         grouped.add(group_key)  # the group's entry stands where its first alert was
-        name = f"{group_key[0]}:{group_key[1]}"
+        name = ":".join(part for part in group_key[:3] if part)
         if len(name) > 300:  # the key's column holds 512 characters
             name = hashlib.sha256(name.encode()).hexdigest()
         entries.append((f"{ALERT_KIND}:group:{name}:{event}:{stamp}",
@@ -682,6 +682,7 @@ def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
 
     Two bounded reads by the primary key (ids below and above), not the whole ledger.
     """
+    finding_id = max(0, min(finding_id, MAX_ID))
     below = list(session.scalars(select(FindingRow.id).where(FindingRow.id <= finding_id)
                                  .order_by(FindingRow.id.desc()).limit(n)))
     above = list(session.scalars(select(FindingRow.id).where(FindingRow.id > finding_id)
@@ -689,7 +690,14 @@ def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
     return sorted(sorted([*below, *above], key=lambda i: (abs(i - finding_id), i))[:n])
 
 
+MAX_ID = 2**63 - 1
+"""The largest id the registry's databases hold (a 64-bit signed integer)."""
+
+
 def _finding(session: Session, finding_id: int) -> FindingRow:
+    if not 0 < finding_id <= MAX_ID:  # the database cannot even be asked (SQLite: OverflowError)
+        raise InputError(f"finding {finding_id}", "no such finding (ids are positive 64-bit integers); "
+                                                  "'lineage-engine findings' lists them")
     row = session.get(FindingRow, finding_id)
     if row is None:
         near = nearest_ids(session, finding_id)

@@ -24,6 +24,8 @@ API_LIMIT = 1_000
 """Findings one ``/api/findings`` answer holds unless ``limit`` says otherwise."""
 MAX_LIMIT = 10_000
 """The largest ``limit`` of ``/api/findings``."""
+MAX_OFFSET = 2**62
+"""The largest ``offset`` of ``/api/findings`` and the findings page (a database integer)."""
 
 AsOf = Annotated[str | None, Query(description="ISO 8601 instant (a date is midnight UTC; no offset: UTC); "
                                                "default now")]
@@ -59,7 +61,7 @@ def list_findings(
     sort: Annotated[str, Query(description="severity, opened_at, origin, terminal, status, level, id; "
                                            "'-' in front: descending")] = DEFAULT_SORT,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"findings per page (1-{MAX_LIMIT:,})")] = API_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="findings skipped (the page's start)")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="findings skipped (the page's start)")] = 0,
 ) -> list[dict[str, Any]]:
     """Return one page of the findings (path origin first) matching every filter given, sorted.
 

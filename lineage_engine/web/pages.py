@@ -20,7 +20,7 @@ from lineage_engine import __version__
 from lineage_engine.exposure.severity import SEVERITIES
 from lineage_engine.render.neighbourhood import DEFAULT_LIMIT, MAX_HOPS
 from lineage_engine.report_rows import finding_row
-from lineage_engine.web.api import finding_statuses
+from lineage_engine.web.api import MAX_OFFSET, finding_statuses
 from lineage_engine.web.context import graph_of, registry_of
 from lineage_engine.web.queries import DEFAULT_SORT, LEVELS, PAGE_ROWS, finding_filters
 from lineage_engine.web.views import (
@@ -68,7 +68,7 @@ def home() -> RedirectResponse:
 def findings_page(
     registry: Annotated[Any, Depends(registry_of)],
     status: str | None = None, severity: str | None = None, origin: str | None = None, level: str | None = None,
-    sort: str = DEFAULT_SORT, offset: Annotated[int, Query(ge=0)] = 0,
+    sort: str = DEFAULT_SORT, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> HTMLResponse:
     """The findings ledger, filtered by severity, status, origin and level, sorted by a column,
     :data:`PAGE_ROWS` at a time (links to the previous and next pages)."""
@@ -83,8 +83,9 @@ def findings_page(
         query = {k: v for k, v in {**params, "sort": flipped}.items() if v}
         links[key] = "/findings?" + urlencode(query)
     kept = {k: v for k, v in params.items() if v}
+    back = max(0, min(offset, page.matching - 1) - PAGE_ROWS) if page.matching else 0  # past the end: the last page
     pages = {"first": offset + 1 if rows else 0, "last": offset + len(rows),
-             "previous": "/findings?" + urlencode({**kept, "offset": max(0, offset - PAGE_ROWS)}) if offset else None,
+             "previous": "/findings?" + urlencode({**kept, "offset": back}) if offset else None,
              "next": "/findings?" + urlencode({**kept, "offset": offset + PAGE_ROWS})
              if offset + len(rows) < page.matching else None}
     return render("findings.html", title="Findings", nav="findings", rows=rows, total=page.total,

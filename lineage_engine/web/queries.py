@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lineage_engine.exposure.severity import SEVERITIES
+from lineage_engine.model import canonical_id
 from lineage_engine.suggest import check_choice
 
 LEVELS: tuple[str, ...] = ("table", "column")
@@ -32,8 +33,9 @@ def finding_filters(*, statuses: Sequence[str], status: str | None = None, sever
         statuses: the ledger's statuses (``open``, ``resolved``, …); ``accepted`` is shown for
             an open finding with an acceptance, so ``open`` keeps those without one.
         status, severity, level: exact values (severity case-insensitive); None: any.
-        origin: a dataset or column id: findings from it, or from a column of it (a dataset id
-            matches its columns); case-insensitive.
+        origin: a dataset or column id as a user spells it (case-insensitive, Snowflake quotes
+            allowed: :func:`~lineage_engine.model.canonical_id`): findings from it, or from a
+            column of it (a dataset id matches its columns).
         sort: one of :data:`SORT_KEYS`, ``-`` in front for descending; ties by origin, terminal.
 
     Raises:
@@ -46,4 +48,4 @@ def finding_filters(*, statuses: Sequence[str], status: str | None = None, sever
     check_choice("level", level, LEVELS)
     check_choice("sort", sort.lstrip("-"), SORT_KEYS)
     return {"severities": SEVERITIES, "status": status, "severity": severity, "level": level, "sort": sort,
-            "origin": origin.strip().lower() if origin and origin.strip() else None}
+            "origin": canonical_id(origin) if origin and origin.strip() else None}

@@ -31,12 +31,14 @@ ROWS = [
 assert PII_TABLE[0] == ROWS[0][0]
 
 
-def _configured(folder: Path, webhook_url: str, group_above: int) -> Path:
+def _configured(folder: Path, webhook_url: str, group_above: int, boundaries: str = "") -> Path:
     config = install(folder, ROWS, TWO_ORIGINS)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("monitoring: {slack_webhook: ''}",
-                                   f"monitoring: {{slack_webhook: '{webhook_url}', alert_group_above: {group_above}}}"),
-                      encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace(
+        "monitoring: {slack_webhook: ''}", f"monitoring: {{slack_webhook: '{webhook_url}', alert_group_above: {group_above}}}")
+    if boundaries:
+        text = text.replace('compliance: {classification_db: "sqlite:///.lineage/registry.db"}',
+                            'compliance: {classification_db: "sqlite:///.lineage/registry.db", boundaries: ' + boundaries + "}")
+    config.write_text(text, encoding="utf-8")
     run_cli(config, "crawl")
     return config
 
@@ -92,3 +94,22 @@ def test_an_unknown_origin_names_the_closest(tmp_path: Path, webhook) -> None:
     wrong = run_cli(config, "findings", "--origin", "db.s.pii.emial", check=False)
     assert wrong.returncode == 2, wrong.stdout + wrong.stderr
     assert "db.s.pii.email" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_crossings_of_two_boundary_rules_are_two_alerts_each_naming_its_rule(tmp_path: Path, webhook) -> None:
+    """A boundary rule is the policy an operator set: a grouped alert names it (review s13 F10)."""
+    rules = ('[{name: no-mail, origins: ["db.s.pii.*"], forbidden: ["db.s.mail*"]}, '
+             '{name: no-first, origins: ["db.s.pii.*"], forbidden: ["db.s.mail1", "db.s.mail2", "db.s.mail3", '
+             '"db.s.mail4"]}]')
+    config = _configured(tmp_path, webhook.url, group_above=3, boundaries=rules)
+    run_cli(config, "scan")
+    crossings = [json.dumps(body) for body in webhook.accepted if "crossings of boundary" in json.dumps(body)]
+    assert len(crossings) == 2, [body.get("text") for body in webhook.accepted]
+    assert sum("crossings of boundary no-mail: 5 from one origin" in c for c in crossings) == 1
+    assert sum("crossings of boundary no-first: 4 from one origin" in c for c in crossings) == 1
+
+
+def test_findings_origin_takes_the_snowflake_spelling(tmp_path: Path, webhook) -> None:
+    config = _configured(tmp_path, webhook.url, group_above=3)
+    run_cli(config, "scan")
+    assert len(_findings(config, "--origin", 'DB.S."PII".EMAIL')) == 5  # quoted parts, upper case (review s13 F4)
