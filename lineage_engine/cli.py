@@ -89,7 +89,8 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output: {' |
 def emit_rows(rows: Iterable[dict[str, Any]], fmt: str, title: str) -> None:
     """Print rows as a table (fits the terminal; ids wrap on dots), a JSON array or CSV on stdout.
 
-    JSON and CSV are written a row at a time (``rows`` may be a generator).
+    JSON and CSV are written a row at a time (``rows`` may be a generator); no rows in a table
+    print ``TITLE: none``.
     """
     fmt = check_format(fmt)
     if fmt == "json":
@@ -98,7 +99,11 @@ def emit_rows(rows: Iterable[dict[str, Any]], fmt: str, title: str) -> None:
     elif fmt == "csv":
         write_rows_csv(rows, sys.stdout)
     else:
-        console.print(rows_table(list(rows), title=title))
+        items = list(rows)
+        if not items:  # an empty table prints nothing at all: say so
+            console.print(f"{title or 'Rows'}: none", markup=False)
+            return
+        console.print(rows_table(items, title=title))
 
 
 class _State:

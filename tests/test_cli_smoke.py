@@ -75,6 +75,7 @@ CASES: list[Case] = [
     Case(("findings", "--status", "open"), "open"),
     Case(("findings", "--status", "open", "--format", "csv"), " → "),  # paths origin → terminal
     Case(("findings", "--format", "json"), '"path"'),
+    Case(("findings", "--origin", "PROD_DB.RAW.CUSTOMER_PROFILES", "--format", "csv"), "prod_db.raw.customer_profiles.email"),
     Case(("findings", "show", "1"), "opened by"),
     Case(("findings", "accept", "2", "--reason", "smoke test", "--until", "2099-12-31"), "accepted by"),
     Case(("findings", "reopen", "3", "--reason", "smoke test"), "not accepted", code=2),  # 3 is never accepted
