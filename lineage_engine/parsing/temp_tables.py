@@ -17,10 +17,7 @@ Writes to a temp (create/replace reset its upstreams, insert/merge/update/delete
 to them) emit nothing; DROP forgets it. RENAME / SWAP between two temps move entries; a
 temp renamed (or swapped) onto a persistent name gives that name a REPLACE event with the
 temp's upstreams, which is how rename-based materializations (``X__dbt_tmp`` renamed to
-``X``) keep their lineage. A table created TEMPORARY stays temporary when renamed, whatever
-its new name (Snowflake keeps a table's type across ``ALTER TABLE … RENAME TO``); a temp whose
-name matches the temp patterns becomes persistent by a rename, whether or not it was declared
-TEMPORARY (the parsed statement does not tell the two apart), so dbt's renames keep working.
+``X``) keep their lineage.
 
 Column lineage is resolved the same way (issue 5): a temp object keeps, per column, the
 upstream column edges it was written with, and ``target.c <- tmp.c <- source.c`` becomes
@@ -112,8 +109,6 @@ class _Temp:
     roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
     points: dict[str, datetime] = field(default_factory=dict)  # upstream id -> earliest Time Travel point read
-    declared: bool = False  # created TEMPORARY|TEMP|VOLATILE under a name outside the temp patterns: stays
-    # temporary under any new name (a pattern name, X__dbt_tmp, becomes persistent when renamed: dbt's way)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,9 +238,6 @@ class SessionResolver:
             other = st.counterpart
             if st.operation in _IDENTITY_MOVES and other is not None:
                 other_temp = self._is_temp(session, other, False)
-                renamed = session.temps.get(target.id) if st.operation is Operation.RENAME else None
-                if renamed is not None and renamed.declared:
-                    other_temp = True  # a renamed temporary table stays temporary (Snowflake ALTER TABLE … RENAME TO)
                 if target_temp != other_temp:
                     events.extend(self._move_across(session, record, st, target_temp))
                     continue
@@ -253,8 +245,7 @@ class SessionResolver:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 created = st.operation in _RESETS and target.id not in session.temps
                 self._write_temp(session, st.operation, target, own, via, other, columns, roles, since,
-                                 {s: p for s, p in travel.items() if s != target.id},
-                                 declared=st.temporary and not is_temp_name(target.id, self._temp_re))
+                                 {s: p for s, p in travel.items() if s != target.id})
                 if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
                     events.extend(self._reads_of_temp(key, session, record, target, created))
                 continue
@@ -437,8 +428,7 @@ class SessionResolver:
         (``columns`` only when the temp has column lineage; ``roles``: of the statements that
         wrote it, upper case, "" when unknown; ``since``: its earliest write, or that of a temp
         it read, when known; ``points``: ``{upstream id: ISO-8601}``, the earliest Time Travel
-        point of each upstream it was filled from at one; ``declared``: true when a CREATE
-        TEMPORARY made it, so that a rename keeps it temporary), and ``"reads": {name: [order, [[end_time, query_id, query_type,
+        point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
         recently read first); sessions with neither are left out.
@@ -479,8 +469,7 @@ class SessionResolver:
                     roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
                     since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
                     points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since, points,
-                                                   bool(temp.get("declared")))  # not kept before: not known
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since, points)
                 reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
                                 for name, (seq, kept) in (item.get("reads") or {}).items()), key=lambda r: r[0])
                 for seq, name, kept in reads:
@@ -579,8 +568,6 @@ class SessionResolver:
         roles: set[str],
         since: datetime,
         points: dict[str, datetime],
-        *,
-        declared: bool = False,
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -598,7 +585,7 @@ class SessionResolver:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
             temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles),
-                                     since, dict(points), declared)
+                                     since, dict(points))
         elif operation in _IN_PLACE and target.id not in temps:
             return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
@@ -682,8 +669,6 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
         state["since"] = temp.since.isoformat()
     if temp.points:
         state["points"] = {source: instant.isoformat() for source, instant in sorted(temp.points.items())}
-    if temp.declared:
-        state["declared"] = True
     return state
 
 
