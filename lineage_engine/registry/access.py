@@ -9,7 +9,6 @@ only (one writer on the embedded engine, and reads are the bulk of a query histo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -165,7 +164,7 @@ def record_drift(session: Session, items: Sequence[Any], now: datetime,
     Returns:
         ``(new items, baseline)``.
     """
-    from lineage_engine.registry.findings import insert_alerts
+    from lineage_engine.registry.findings import group_key_name, insert_alerts, runs_in_order
 
     table = DriftSeenRow.__table__
     baseline = session.scalar(select(table.c.id).limit(1)) is None
@@ -176,21 +175,14 @@ def record_drift(session: Session, items: Sequence[Any], now: datetime,
     for start in range(0, len(rows), _DRIFT_CHUNK):  # many rows per statement, no ORM objects
         session.execute(table.insert(), rows[start:start + _DRIFT_CHUNK])
     if not baseline and new:  # one alert per new item, its key once (as one insert_alert each), or per group
-        groups: dict[tuple[str, str], list[Any]] = {}
-        for item in new:
-            groups.setdefault((item.kind, item.origin), []).append(item)
         alerts: list[tuple[str, dict[str, Any] | Callable[[], dict[str, Any]]]] = []
-        done: set[tuple[str, str]] = set()
-        for item in new:  # in the items' order; a group stands where its first item was
-            key = (item.kind, item.origin)
-            members = groups[key]
-            if not (group_above and group_payload is not None and len(members) > group_above):
+        for run in runs_in_order(new, lambda i: (i.kind, i.origin), group_above if group_payload is not None else 0):
+            item = run[0]
+            if len(run) == 1:
                 alerts.append((f"drift:{item.kind}:{item.origin}:{item.subject}"[:512], payload(item)))
-            elif key not in done:
-                done.add(key)
-                name = f"{item.kind}:{item.origin}"
-                name = name if len(name) <= 300 else hashlib.sha256(name.encode()).hexdigest()
-                alerts.append((f"drift:group:{name}:{now.isoformat()}", group_payload(members)))
+            elif group_payload is not None:  # always, for a run of several
+                alerts.append((f"drift:group:{group_key_name(item.kind, item.origin)}:{now.isoformat()}",
+                               group_payload(run)))
         insert_alerts(session, "drift", alerts, now)
     return len(new), baseline
 

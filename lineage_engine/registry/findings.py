@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -167,28 +167,49 @@ def _outbox_entries(alerts: Sequence[tuple[Any, ExposurePath, str, str | None]],
     (``group_above`` 0: never); the entries keep the order of each one's first alert.
     """
     stamp = now.isoformat()
-    groups: dict[tuple[str, str, str, str], list[tuple[Any, ExposurePath, str, str | None]]] = {}
-    for item in alerts:  # a boundary rule is the policy broken: its crossings are grouped apart
-        groups.setdefault((item[0].kind or "exposure", item[0].rule or "", item[0].origin, item[2]), []).append(item)
     entries: list[tuple[str, Callable[[], dict[str, Any]], list[tuple[Any, str]]]] = []
-    grouped: set[tuple[str, str, str, str]] = set()
-    for row, path, event, previous in alerts:
-        group_key = (row.kind or "exposure", row.rule or "", row.origin, event)
-        items = groups[group_key]
-        if not group_above or len(items) <= group_above:
+    # a boundary rule is the policy broken: its crossings are grouped apart
+    for run in runs_in_order(alerts, lambda a: (a[0].kind or "exposure", a[0].rule or "", a[0].origin, a[2]),
+                             group_above):
+        row, path, event, previous = run[0]
+        if len(run) == 1:
             entries.append((f"{ALERT_KIND}:{row.id}:{event}:{stamp}", partial(alert_payload, row, path, event, previous),
                             [(row, event)]))
             continue
-        if group_key in grouped:
-            continue
-        grouped.add(group_key)  # the group's entry stands where its first alert was
-        name = ":".join(part for part in group_key[:3] if part)
-        if len(name) > 300:  # the key's column holds 512 characters
-            name = hashlib.sha256(name.encode()).hexdigest()
+        name = group_key_name(row.kind or "exposure", row.rule or "", row.origin)
         entries.append((f"{ALERT_KIND}:group:{name}:{event}:{stamp}",
-                        partial(group_alert_payload, [(r, p, s) for r, p, _e, s in items], event, now),
-                        [(r, event) for r, _p, _e, _s in items]))
+                        partial(group_alert_payload, [(r, p, s) for r, p, _e, s in run], event, now),
+                        [(r, event) for r, _p, _e, _s in run]))
     return entries
+
+
+T = TypeVar("T")
+
+
+def runs_in_order(items: Sequence[T], key: Callable[[T], Hashable], above: int) -> list[list[T]]:
+    """Return ``items`` in order, each alone, except the items of a key that has more than
+    ``above`` of them (``above`` 0: none): those are one list, where the key's first item stood.
+    Used to group outbox alerts (findings and drift; ``monitoring.alert_group_above``)."""
+    groups: dict[Hashable, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    runs: list[list[T]] = []
+    placed: set[Hashable] = set()
+    for item in items:
+        k = key(item)
+        if not above or len(groups[k]) <= above:
+            runs.append([item])
+        elif k not in placed:
+            placed.add(k)
+            runs.append(groups[k])
+    return runs
+
+
+def group_key_name(*parts: str) -> str:
+    """Return the non-empty ``parts`` joined with ``:`` for a grouped alert's dedupe key, or their
+    SHA-256 when longer than 300 characters (the key's column holds 512)."""
+    name = ":".join(part for part in parts if part)
+    return name if len(name) <= 300 else hashlib.sha256(name.encode()).hexdigest()
 
 
 def insert_alert(session: Session, kind: str, dedupe_key: str, payload: dict[str, Any], at: datetime) -> bool:
