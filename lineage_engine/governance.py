@@ -13,6 +13,8 @@ registry transaction:
   classification file are declarations and stay); ``RENAME`` and ``SWAP`` move them with the
   object to its new name (schemas and databases too), ``CLONE`` copies them to the clone;
 * ``ALTER TAG t SET|UNSET MASKING POLICY p`` -> a ``tag_masking_policy`` fact of the tag;
+* a column's data type (``CREATE TABLE t (c type, …)``, ``ALTER TABLE … ADD COLUMN``, ``… SET DATA
+  TYPE``) -> a ``data_type`` fact: a tag's masking policy protects only columns of its type;
 * column lineage out of a column that has a masking policy fact (or whose dataset has, or that
   carries a tag that has one: tag-based masking), or out of a view's column (a view shows its base column's policy) -> a
   :class:`~lineage_engine.model.ColumnRead` with the statement's ``role_name``: the scan
@@ -135,7 +137,7 @@ class PolicyRecorder:
                 self._tag_change(change)
         for body in found.bodies:
             self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid,
-                                                  by_invoker=body.by_invoker))
+                                                  by_invoker=body.by_invoker, data_type=body.data_type))
         self._dropped.extend((name, at) for name in found.dropped_policies)
 
     def observe_events(self, events: Iterable[LineageEvent]) -> None:

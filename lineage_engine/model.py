@@ -911,7 +911,8 @@ class RegistryFact:
         catalog_path: lower-case dataset or column id; it may name an object the graph has
             not seen yet (a policy set before the first crawl of its table).
         fact: ``classification`` | ``regulatory_tags`` | ``steward`` | ``masking_policy`` |
-            ``tag`` | ``row_access_policy``.
+            ``tag`` | ``row_access_policy`` | ``tag_masking_policy`` | ``data_type`` (a column's
+            type family, from ``CREATE TABLE``/``ALTER TABLE`` in the query history).
         value: text, a tuple of tags (``regulatory_tags``), or None for "explicitly none"
             (an ``UNSET``, or an import that cleared the field).
         valid_from, valid_to: the interval ``[valid_from, valid_to)`` the fact held, aware UTC;
@@ -951,6 +952,9 @@ class MaskingPolicyBody:
         query_id: the statement that created it.
         by_invoker: True when the body calls ``INVOKER_ROLE``/``IS_GRANTED_TO_INVOKER_ROLE``:
             read through a view, the view owner's role decides (Snowflake "INVOKER_ROLE").
+        data_type: the family of the signature's first argument (``VARCHAR``, ``NUMBER``, …:
+            :func:`~lineage_engine.parsing.data_types.type_family`), None when not stated (``SET
+            BODY``, a body stored before migration 0016): a tag's policy masks only columns of it.
     """
 
     name: str
@@ -960,6 +964,7 @@ class MaskingPolicyBody:
     valid_to: datetime | None = None
     query_id: str | None = None
     by_invoker: bool = False
+    data_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport,
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
 from lineage_engine.exposure.explain import Hop, IntervalIndex, IntervalLookup, explain_path, opening_hop
-from lineage_engine.exposure.masking import MaskingView, masking_spans, tag_masking_spans
+from lineage_engine.exposure.masking import MaskingView, data_type_spans, masking_spans, tag_masking_spans, type_copies
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
@@ -416,7 +416,9 @@ class MaskingInputs:
         self.spans = self._reads.spans
         self.tag_spans = self._reads.tag_spans
         self._registry = registry
-        self.view: MaskingView = MaskingView(self.spans, tag_spans=self.tag_spans)
+        self.view: MaskingView = MaskingView(
+            self.spans, self._reads.bodies() if self.tag_spans else (), tag_spans=self.tag_spans,
+            column_types=self._reads.column_types())
         self.notes: dict[tuple[str, str], str] = {}
 
     def fork(self) -> MaskingInputs:
@@ -435,8 +437,11 @@ class MaskingInputs:
         if not masked:
             self.view = MaskingView(self.spans, live_upstreams=live)
             return list(column_rows)
+        # a column copied unchanged has its upstream's type (tag-based masking, rule 6)
+        copies = type_copies(column_rows) if self.tag_spans else {}
         self.view = view = MaskingView(self.spans, self._reads.bodies(), self._reads.column_reads(),
-                                       live_upstreams=live, tag_spans=self.tag_spans)
+                                       live_upstreams=live, tag_spans=self.tag_spans,
+                                       column_types=self._reads.column_types(), type_copies=copies)
         out = []
         for row in column_rows:
             up = row.upstream
@@ -458,7 +463,7 @@ class _MaskingReads:
     """The registry reads behind :class:`MaskingInputs`, shared by its forks: the masking spans (read
     now), the policy bodies and the recorded column reads (read when a judge first needs them)."""
 
-    __slots__ = ("spans", "tag_spans", "_registry", "_bodies", "_column_reads")
+    __slots__ = ("spans", "tag_spans", "_registry", "_bodies", "_column_reads", "_types")
 
     def __init__(self, registry: Any) -> None:
         self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
@@ -467,6 +472,13 @@ class _MaskingReads:
         self._registry = registry
         self._bodies: tuple[Any, ...] | None = None
         self._column_reads: tuple[Any, ...] | None = None
+        self._types: dict[str, Any] | None = None
+
+    def column_types(self) -> dict[str, Any]:
+        """Column id -> type family intervals (read only where a tag has a masking policy: rule 6)."""
+        if self._types is None:
+            self._types = data_type_spans(self._registry.fact_history(fact="data_type")) if self.tag_spans else {}
+        return self._types
 
     def bodies(self) -> tuple[Any, ...]:
         if self._bodies is None:

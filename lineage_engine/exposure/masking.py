@@ -33,8 +33,17 @@ query or view; its docs: "Understanding Column-level Security"):
    (``ALTER TAG t SET MASKING POLICY p``), from the later of the two facts' starts on
    (:func:`tag_masking_spans`). A policy assigned to the column (or its dataset) directly wins
    over a tag's: its body decides what a copy holds. Tags match on their last name part.
-   The policy's data type is not compared with the column's (types are not kept): a tag
-   policy is taken to mask every column that carries the tag.
+6. **A tag's policy masks only columns of its data type** (same page: "When the data type in
+   the masking policy signature and the data type of the column match, the tagged column is
+   automatically protected"; a tag holds one policy per data type). A column's type at t is
+   its ``data_type`` fact (``CREATE TABLE``, ``ALTER TABLE … ADD COLUMN | SET DATA TYPE``), else,
+   for a column created by copying one column unchanged (an ``identity`` edge of a CTAS or a
+   ``CREATE VIEW``: :data:`CREATING_QUERY_TYPES`, made by t; kept by a ``RENAME`` or ``SWAP``:
+   :func:`type_copies`), that column's type when the copy was made; a policy's is the type of
+   its signature's first argument (``CREATE MASKING POLICY p AS (val string)``). Types compare by
+   family (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's
+   policy is not taken to mask the column (over-report, never under) and :meth:`MaskingView.doubt`
+   says why; a dataset as a whole is never masked by a tag (its columns of other types are not).
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of
+from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, split_id
 
 _ORIGIN_RANK = {"import": 0, "tag_references": 1, "policy_references": 2, "query_history": 3}
 
@@ -82,6 +91,56 @@ def masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
         if spans:
             out[path] = spans
     return out
+
+
+TypeSpans = Mapping[str, list[tuple[datetime, "datetime | None", str]]]
+"""Column id -> ``(start, end, type family)`` intervals, oldest first (:func:`data_type_spans`)."""
+
+CREATING_QUERY_TYPES = frozenset({"CREATE_TABLE_AS_SELECT", "CREATE_VIEW", "CREATE_MATERIALIZED_VIEW", "CREATE_TABLE"})
+"""Snowflake ``QUERY_TYPE``s of statements that create the columns they fill: a column created by
+copying one column unchanged takes its type (an ``INSERT`` fills a column whose type was set before,
+and may cast)."""
+
+TypeCopies = Mapping[str, list[tuple[datetime, "datetime | None", datetime, str]]]
+"""Column id -> ``(valid_from, valid_to, last_seen, upstream column)`` of its ``identity`` copy
+intervals: a column copied unchanged has its upstream's type (rule 6)."""
+
+
+def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[datetime, datetime | None, datetime, str]]]:
+    """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
+    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`), and those a
+    ``RENAME`` or ``SWAP`` moved from one of them (the moved column is the same column: an interval
+    of another dataset's column of the same name, with the same upstream, that ended the instant
+    this one began and was itself such a copy). An ``INSERT``'s interval, moved or not, is not one."""
+    identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity"]
+    ended: dict[tuple[str, str, datetime], list[EdgeRow]] = defaultdict(list)
+    for row in identity:
+        if row.valid_to is not None:
+            ended[(row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_to)].append(row)
+
+    def creating(row: EdgeRow, seen: frozenset[int]) -> bool:
+        if row.query_type.upper() in CREATING_QUERY_TYPES:
+            return True
+        before = [r for r in ended.get((row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_from), ())
+                  if dataset_of(r.downstream) != dataset_of(row.downstream) and id(r) not in seen]
+        return any(creating(r, seen | {id(row)}) for r in before)
+
+    out: dict[str, list[tuple[datetime, datetime | None, datetime, str]]] = {}
+    for row in identity:
+        if creating(row, frozenset()):
+            out.setdefault(row.downstream, []).append((row.valid_from, row.valid_to, row.last_seen, row.upstream))
+    return out
+
+
+def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[datetime, datetime | None, str]]]:
+    """Return column id -> its type family over time from ``data_type`` fact intervals of any origin
+    (the newest statement holding at each instant wins, as :func:`masking_spans`)."""
+    by_path: dict[str, list[RegistryFact]] = defaultdict(list)
+    for fact in facts:
+        if fact.fact == "data_type" and not fact.key:
+            by_path[fact.catalog_path].append(fact)
+    return {path: [(start, end, str(value).upper()) for start, end, value in _timeline(rows, lambda v: v is None)]
+            for path, rows in by_path.items()}
 
 
 def tag_name(name: str) -> str:
@@ -192,9 +251,11 @@ class MaskingView:
     Args:
         spans: from :func:`masking_spans`.
         bodies: every policy body interval.
-        tag_spans: from :func:`tag_masking_spans` (used where no direct span holds).
+        tag_spans: from :func:`tag_masking_spans` (used where no direct span holds, rule 6).
         reads: every recorded copy out of a masked column.
         live_upstreams: view column id -> its DIRECT upstream column ids through view edges.
+        column_types: from :func:`data_type_spans`.
+        type_copies: the ``identity`` column intervals, by downstream (:data:`TypeCopies`).
     """
 
     def __init__(
@@ -204,9 +265,13 @@ class MaskingView:
         reads: Iterable[ColumnRead] = (),
         live_upstreams: Mapping[str, Iterable[str]] | None = None,
         tag_spans: Mapping[str, list[Span]] | None = None,
+        column_types: TypeSpans | None = None,
+        type_copies: TypeCopies | None = None,
     ) -> None:
         self._spans = dict(spans)
         self._tag_spans = dict(tag_spans or {})
+        self._types = column_types or {}
+        self._copies = type_copies or {}
         self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
         for body in bodies:  # by the name assignments use: without database and schema
             self._bodies[policy_short_name(body.name)].append(body)
@@ -240,13 +305,88 @@ class MaskingView:
         return collected
 
     def _own_spans(self, node: str, at: datetime) -> list[Span]:
-        """Return the spans of policies set on ``node`` or its dataset (directly, else by tag) at ``at``."""
+        """Return the spans of policies set on ``node`` or its dataset (directly, else by tag and of
+        ``node``'s data type: rule 6) at ``at``."""
         keys = [key for key in (node, _dataset(node)) if key]
-        for spans in (self._spans, self._tag_spans):
-            found = [s for key in keys for s in spans.get(key, ()) if s.holds(at)]
-            if found:
-                return found
-        return []
+        found = [s for key in keys for s in self._spans.get(key, ()) if s.holds(at)]
+        if found or not self._tag_spans:
+            return found
+        tagged = [s for key in keys for s in self._tag_spans.get(key, ()) if s.holds(at)]
+        return self._typed(node, tagged, at)[0] if tagged else []
+
+    def _typed(self, node: str, spans: list[Span], at: datetime) -> tuple[list[Span], str | None]:
+        """Return the tag-based ``spans`` that mask ``node`` at ``at`` (rule 6), and why the others
+        do not when that is worth saying (a type not known, or another type)."""
+        if len(split_id(node)) < 4:
+            return [], (f"tag-based masking policy {_names(spans)} masks only the columns of {node} of its data "
+                        "type; the dataset as a whole is not taken as masked")
+        column = self.column_type(node, at)
+        applied: list[Span] = []
+        unknown: list[str] = []
+        other: list[str] = []
+        for span in spans:
+            policy = self.policy_type(span.policy, at)
+            if policy is None:
+                unknown.append(f"{span.policy} (its signature's data type is not known: no CREATE MASKING POLICY seen)")
+            elif column is None:
+                unknown.append(f"{span.policy} ({policy})")
+            elif policy == column:
+                applied.append(span)
+            else:
+                other.append(f"{span.policy} ({policy})")
+        if applied:
+            return applied, None
+        if unknown:
+            said = (f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, and "
+                    "not a plain copy of a column whose type is)" if column is None else f"{node} is {column}")
+            many = len(unknown) > 1
+            return [], (f"{node} carries a tag with masking polic{'ies' if many else 'y'} {', '.join(sorted(unknown))}, "
+                        f"which mask{'' if many else 's'} only columns of {'their' if many else 'its'} data type; "
+                        f"{said}: counted as unmasked")
+        return [], (f"{node} is {column}; a tag it carries has masking policies only for other data types: "
+                    f"{', '.join(sorted(other))}")
+
+    def doubt(self, node: str, at: datetime) -> str | None:
+        """Return why a tag-based masking policy holding on ``node`` (or its dataset) at ``at`` is not
+        taken to mask it (rule 6: a data type not known or another one), None when none is set aside."""
+        if not self._tag_spans:
+            return None
+        keys = [key for key in (node, _dataset(node)) if key]
+        if any(s.holds(at) for key in keys for s in self._spans.get(key, ())):
+            return None
+        tagged = [s for key in keys for s in self._tag_spans.get(key, ()) if s.holds(at)]
+        return self._typed(node, tagged, at)[1] if tagged else None
+
+    def column_type(self, column: str, at: datetime, _seen: frozenset[str] = frozenset()) -> str | None:
+        """Return the type family of ``column`` at ``at``: its ``data_type`` fact, else the type its
+        ``identity`` upstreams agree on when the copy was last made; None when not known (rule 6).
+
+        An interval counts only when its last statement (the creating one: the interval's query
+        type) ran by ``at``: an interval may also hold earlier ``INSERT``s, which do not set a type.
+        """
+        for start, end, family in self._types.get(column, ()):
+            if start <= at and (end is None or at < end):
+                return family
+        copies = [(last, up) for start, end, last, up in self._copies.get(column, ())
+                  if start <= at and (end is None or at < end) and last <= at]
+        if not copies or column in _seen:
+            return None
+        seen = _seen | {column}
+        found = {self.column_type(up, when, seen) for when, up in copies}
+        return found.pop() if len(found) == 1 and None not in found else None
+
+    def policy_type(self, policy: str, at: datetime) -> str | None:
+        """Return the data type family of ``policy``'s signature (a name without database and schema) at
+        ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature); None when
+        not known, or when several policies of that name disagree."""
+        latest: dict[str, MaskingPolicyBody] = {}
+        for body in self._bodies.get(policy_short_name(policy), ()):
+            if body.valid_from <= at and body.data_type is not None:
+                held = latest.get(body.name)
+                if held is None or held.valid_from < body.valid_from:
+                    latest[body.name] = body
+        families = {b.data_type for b in latest.values()}
+        return families.pop() if len(families) == 1 else None
 
     def owner_sees_clear(self, view_column: str, column: str, spans: list[Span], at: datetime) -> str | None:
         """Return why the view column ``view_column`` shows ``column`` in clear at ``at`` though ``column`` is

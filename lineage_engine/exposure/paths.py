@@ -225,6 +225,8 @@ def find_exposure_paths(
         tags, severity = rated[origin_id]
         window = windows.get((origin_id, terminal_id))
         said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if notes and (d, u) in notes]
+        if masking is not None and at is not None:  # a tag's policy set aside for its data type (rule 6)
+            said += [doubt for node in ids[:-1] if (doubt := masking.doubt(node, at))]
         paths.append(
             ExposurePath(
                 origin=origin_id,

@@ -51,6 +51,7 @@ Evaluated role"), so such a policy does not mask a view whose owner it shows cle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -59,6 +60,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from lineage_engine.model import DatasetRef, column_id
+from lineage_engine.parsing.data_types import read_type
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
 """Words that start the next action after a comma (not another name of the list)."""
@@ -82,8 +84,10 @@ class PolicyChange:
         target: a column id (masking policy, column tag) or a dataset id (tag, row access
             policy); unqualified names are completed from the session's database/schema.
             For ``tag_masking_policy``: the tag's name (lower-case, as written).
-        fact: ``masking_policy`` | ``tag`` | ``row_access_policy`` | ``tag_masking_policy``.
-        value: the policy name (lower-case, unqualified) or tag value; None for an unset/drop.
+        fact: ``masking_policy`` | ``tag`` | ``row_access_policy`` | ``tag_masking_policy`` |
+            ``data_type`` (a column's type family, :func:`~lineage_engine.parsing.data_types.type_family`:
+            tag-based masking protects only the columns of its policy's type).
+        value: the policy name (lower-case, unqualified), tag value or type family; None for an unset/drop.
         key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change; the
             policy name of a ``tag_masking_policy`` change (a tag holds one policy per data type).
     """
@@ -105,6 +109,9 @@ class PolicyBody:
     clear_roles: tuple[str, ...]
     by_invoker: bool = False
     """True when the body calls ``INVOKER_ROLE``/``IS_GRANTED_TO_INVOKER_ROLE`` (a view's owner decides)."""
+    data_type: str | None = None
+    """The family of the signature's first argument (``AS (val string)`` -> ``VARCHAR``); None when not
+    stated (``ALTER MASKING POLICY … SET BODY`` keeps the signature) or not a type known here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +126,19 @@ class PolicyStatements:
         return bool(self.changes or self.bodies or self.dropped_policies)
 
 
+_NAME = r'(?:"[^"]*"|[\w$]+)(?:\s*\.\s*(?:"[^"]*"|[\w$]+)){0,2}'
+_LEAD = r"(?:^|;)(?:\s|--[^\n]*\n|/\*.*?\*/)*"
+_DEFINES_COLUMNS = re.compile(
+    _LEAD + r"(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:[A-Z]+\s+){0,3}?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    + _NAME + r"\s*\(|ALTER\s+(?:[A-Z]+\s+)?TABLE\s[^;]*?\b(?:ADD|TYPE)\b)", re.IGNORECASE | re.DOTALL)
+"""A ``CREATE TABLE t (…)`` with a column list, or an ``ALTER TABLE`` that adds a column or changes a
+type: a statement that states column data types (not a ``CREATE TABLE … AS SELECT``)."""
+
+
 def might_govern(text: str) -> bool:
     """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
     upper = text.upper()
-    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper
+    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None
 
 
 def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
@@ -293,7 +309,8 @@ class _Collector:
         CREATE DYNAMIC TABLE), holds from the statement on, as the ``ALTER … SET`` would."""
         while _word(cur.peek()) in _CREATE_WORDS:
             cur.i += 1
-        if not (cur.accept("TABLE") or cur.accept("VIEW")):
+        table = cur.accept("TABLE")
+        if not (table or cur.accept("VIEW")):
             return
         cur.accept("IF", "NOT", "EXISTS")
         parts = cur.name()
@@ -302,7 +319,7 @@ class _Collector:
         if target is None or token is None:
             return
         if token.token_type == TokenType.L_PAREN:
-            self.column_definitions(cur, target)
+            self.column_definitions(cur, target, typed=table)
         # object properties up to the query: ``[WITH] TAG (...)`` sets tags on the object itself
         while cur.peek() is not None and _word(cur.peek()) not in ("AS", "CLONE", "LIKE", "USING"):
             if _word(cur.peek()) == "TAG" and cur.peek(1) is not None \
@@ -314,8 +331,9 @@ class _Collector:
                 continue
             cur.i += 1
 
-    def column_definitions(self, cur: _Cursor, target: str) -> None:
-        """Read a column list from its ``(`` to its ``)``, leaving the cursor after it."""
+    def column_definitions(self, cur: _Cursor, target: str, *, typed: bool = False) -> None:
+        """Read a column list from its ``(`` to its ``)``, leaving the cursor after it; with ``typed``
+        (a table's list, not a view's) each column's data type too."""
         depth, column, tokens, i = 0, None, cur.tokens, cur.i
         while i < len(tokens):
             kind = tokens[i].token_type
@@ -323,6 +341,8 @@ class _Collector:
                 depth += 1
                 if depth == 1:
                     column = tokens[i + 1] if i + 1 < len(tokens) else None
+                    if typed:
+                        self.column_type(target, tokens, i + 1)
             elif kind == TokenType.R_PAREN:
                 depth -= 1
                 if depth == 0:
@@ -330,6 +350,8 @@ class _Collector:
                     return
             elif kind == TokenType.COMMA and depth == 1:
                 column = tokens[i + 1] if i + 1 < len(tokens) else None
+                if typed:
+                    self.column_type(target, tokens, i + 1)
             elif depth == 1 and column is not None and column.token_type != TokenType.STRING and column.text:
                 named = column_id(target, column.text.lower())
                 if _word(tokens[i]) == "MASKING" and i + 2 < len(tokens) and _word(tokens[i + 1]) == "POLICY":
@@ -346,10 +368,42 @@ class _Collector:
             i += 1
         cur.i = len(tokens)
 
+    def column_type(self, table: str, tokens: list[Token], i: int) -> int:
+        """Record the data type of the column defined at ``tokens[i]`` (``name type …``) when one is
+        known there; return the index after the name and type words read."""
+        if i >= len(tokens) or tokens[i].token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN,
+                                                        TokenType.R_PAREN) or _word(tokens[i]) in _NOT_COLUMNS:
+            return i
+        family = read_type(tokens, i + 1)
+        if family is not None:
+            self.changes.append(PolicyChange(column_id(table, tokens[i].text.lower()), "data_type", family))
+        return i + 1
+
+    def add_columns(self, cur: _Cursor, table: str) -> None:
+        """``ADD [COLUMN] [IF NOT EXISTS] c type […] [, c2 type2 …]`` (Snowflake ALTER TABLE)."""
+        while True:
+            cur.accept("COLUMN")
+            cur.accept("IF", "NOT", "EXISTS")
+            start = cur.i
+            self.column_type(table, cur.tokens, start)
+            depth = 0  # on to the comma that starts the next column, past parameters and clauses
+            while cur.peek() is not None:
+                kind = cur.peek().token_type  # type: ignore[union-attr]
+                if kind == TokenType.COMMA and depth == 0:
+                    break
+                depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+                cur.i += 1
+            if not cur.at_comma():
+                return
+
     def alter_object(self, cur: _Cursor, target: str) -> None:
         while cur.peek() is not None:
             if cur.accept("MODIFY") or cur.accept("ALTER"):
                 self.alter_columns(cur, target)
+                return
+            if _word(cur.peek()) == "ADD" and _word(cur.peek(1)) not in _NOT_COLUMNS | {"ROW", "SEARCH"}:
+                cur.i += 1
+                self.add_columns(cur, target)
                 return
             if cur.accept("SET", "TAG"):
                 self.set_tags(cur, target)
@@ -391,6 +445,15 @@ class _Collector:
                 cur.accept("FORCE")
             elif cur.accept("UNSET", "MASKING", "POLICY"):
                 self.changes.append(PolicyChange(column, "masking_policy", None))
+            elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE") or cur.accept("DATA", "TYPE"):
+                family = read_type(cur.tokens, cur.i)
+                if family is not None:
+                    self.changes.append(PolicyChange(column, "data_type", family))
+                depth = 0
+                while cur.peek() is not None and not (depth == 0 and cur.peek().token_type == TokenType.COMMA):  # type: ignore[union-attr]
+                    kind = cur.peek().token_type  # type: ignore[union-attr]
+                    depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+                    cur.i += 1
             elif cur.accept("SET", "TAG"):
                 self.set_tags(cur, column)
             elif cur.accept("UNSET", "TAG"):
@@ -444,15 +507,16 @@ class _Collector:
         if start is None or start.token_type != TokenType.L_PAREN:
             return
         argument = cur.peek(1)
+        family = read_type(cur.tokens, cur.i + 2) if argument is not None else None
         cur.skip_parens()
         arg = argument.text if argument is not None and argument.token_type != TokenType.R_PAREN else None
         if not cur.accept("RETURNS"):
             return
         while cur.peek() is not None and cur.peek().token_type != TokenType.ARROW:  # type: ignore[union-attr]
             cur.i += 1
-        self.body(cur, self.policy(parts), arg)
+        self.body(cur, self.policy(parts), arg, family)
 
-    def body(self, cur: _Cursor, name: str, arg: str | None) -> None:
+    def body(self, cur: _Cursor, name: str, arg: str | None, data_type: str | None = None) -> None:
         arrow = cur.peek()
         if arrow is None or arrow.token_type != TokenType.ARROW:
             return
@@ -464,8 +528,11 @@ class _Collector:
         text = self.text[rest[0].start : rest[end - 1].end + 1]
         understood, roles = _read_body(text, arg)
         by_invoker = any(_word(t) in _INVOKER_FUNCTIONS for t in rest[:end])
-        self.bodies.append(PolicyBody(name, understood, roles, by_invoker))
+        self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
 
+
+_NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "LIKE"})
+"""Words that start an out-of-line constraint (or a clause) in a column list or after ``ADD``, not a column."""
 
 _INVOKER_FUNCTIONS = frozenset({"INVOKER_ROLE", "IS_GRANTED_TO_INVOKER_ROLE"})
 """Context functions that evaluate, through a view, the view owner's role (Snowflake "INVOKER_ROLE")."""

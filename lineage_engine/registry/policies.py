@@ -32,7 +32,11 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
     """Put ``body`` (valid from ``body.valid_from``) into its policy's timeline; True when it changed."""
     name = body.name.strip().lower()
     rows = list(session.scalars(select(MaskingPolicyRow).where(MaskingPolicyRow.name == name)))
-    if any(r.valid_from == body.valid_from for r in rows):
+    same = next((r for r in rows if r.valid_from == body.valid_from), None)
+    if same is not None:  # stated before; a re-crawl fills a signature type stored before migration 0016
+        if same.data_type is None and body.data_type is not None:
+            same.data_type = body.data_type
+            return True
         return False
     prev = max((r for r in rows if r.valid_from < body.valid_from), key=lambda r: r.valid_from, default=None)
     nxt = min((r for r in rows if r.valid_from > body.valid_from), key=lambda r: r.valid_from, default=None)
@@ -44,7 +48,7 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
     roles = sorted(body.clear_roles) + ([INVOKER_MARK] if body.by_invoker else [])
     session.add(MaskingPolicyRow(name=name, understood=body.understood, clear_roles=roles,
                                  valid_from=body.valid_from, valid_to=min(ends) if ends else None,
-                                 query_id=body.query_id))
+                                 query_id=body.query_id, data_type=body.data_type))
     session.flush()
     return True
 
@@ -71,7 +75,7 @@ def list_bodies(session: Session) -> list[MaskingPolicyBody]:
     """Return every body interval, by name then valid_from."""
     query = select(MaskingPolicyRow).order_by(MaskingPolicyRow.name, MaskingPolicyRow.valid_from)
     return [MaskingPolicyBody(r.name, r.understood, tuple(x for x in r.clear_roles if x != INVOKER_MARK),
-                              r.valid_from, r.valid_to, r.query_id, INVOKER_MARK in r.clear_roles)
+                              r.valid_from, r.valid_to, r.query_id, INVOKER_MARK in r.clear_roles, r.data_type)
             for r in session.scalars(query)]
 
 

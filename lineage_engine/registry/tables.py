@@ -44,10 +44,11 @@ FINDING_KINDS: tuple[str, ...] = ("exposure", "egress", "boundary")
 it crossed a ``compliance.boundaries`` rule (issue 14 §4, §6)."""
 FACT_KINDS: tuple[str, ...] = (
     "classification", "regulatory_tags", "steward", "masking_policy", "tag", "row_access_policy",
-    "tag_masking_policy",
+    "tag_masking_policy", "data_type",
 )  # fmt: skip
 # tag_masking_policy: catalog_path is a tag's name, key and value the policy it masks with
 # (ALTER TAG ... SET MASKING POLICY; value None once unset): tag-based masking (issue 10).
+# data_type: a column's type family (VARCHAR, NUMBER, ...): a tag's policy masks only columns of its type.
 FACT_ORIGINS: tuple[str, ...] = ("import", "query_history", "policy_references", "tag_references")
 
 # Deterministic constraint names, so migrations can refer to them on both databases.
@@ -320,6 +321,8 @@ class MaskingPolicyRow(Base):
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]
     query_id: Mapped[str | None] = mapped_column(String(256))
+    data_type: Mapped[str | None] = mapped_column(String(64))
+    """The family of the signature's first argument (``VARCHAR``, ``NUMBER`` …), null when not stated."""
 
 
 class ColumnReadRow(Base):

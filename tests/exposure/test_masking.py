@@ -71,9 +71,49 @@ def test_tag_spans_overlap_the_tag_and_its_policy_and_a_direct_policy_wins() -> 
     spans = tag_masking_spans([*tag, *on_tag])
     assert spans[EMAIL] == [Span(h(4), h(6), "str_mask"), Span(h(8), h(10), "str_mask")]
     assert "db.s.orders" not in spans  # "PII" (quoted, other case) is another tag
-    view = MaskingView(masking_spans([fact("direct_mask", 5)]), tag_spans=spans)
+    view = MaskingView(masking_spans([fact("direct_mask", 5)]), [MaskingPolicyBody("str_mask", True, (), h(0),
+                                                                                   data_type="VARCHAR")],
+                       tag_spans=spans, column_types={EMAIL: [(h(0), None, "VARCHAR")]})
     assert [s.policy for s in view.policies_at(EMAIL, h(4.5))] == ["str_mask"]  # type: ignore[arg-type, union-attr]
     assert [s.policy for s in view.policies_at(EMAIL, h(5.5))] == ["direct_mask"]  # type: ignore[arg-type, union-attr]
     assert view.policies_at(EMAIL, h(7)) is None or [s.policy for s in view.policies_at(EMAIL, h(7))] == [  # type: ignore[union-attr]
         "direct_mask"]
     assert not view.is_masked("db.s.other.email", h(5))
+
+
+def test_a_tag_policy_masks_only_columns_of_its_data_type() -> None:
+    """Rule 6 (Snowflake "Tag-based masking policies": the signature's type and the column's must
+    match; a tag holds one policy per data type). Review s12 O1: every tagged column was taken as masked."""
+    from lineage_engine.exposure.masking import data_type_spans
+
+    table = "db.s.customers"
+    spans = {table: [Span(h(1), None, "str_mask"), Span(h(1), None, "num_mask")],  # a table tag: all its columns
+             "db.s.legacy.email": [Span(h(1), None, "str_mask")]}
+    bodies = [MaskingPolicyBody("gov.str_mask", True, (), h(0), data_type="VARCHAR"),
+              MaskingPolicyBody("gov.str_mask", True, ("R",), h(0.5)),  # SET BODY keeps the signature
+              MaskingPolicyBody("gov.num_mask", True, (), h(0), data_type="NUMBER")]
+    types = data_type_spans([
+        RegistryFact(EMAIL, "data_type", "VARCHAR", h(0), origin="query_history"),
+        RegistryFact(f"{table}.dob", "data_type", "DATE", h(0), origin="query_history"),
+        RegistryFact(f"{table}.ssn", "data_type", "NUMBER", h(0), origin="query_history"),
+        RegistryFact(f"{table}.ssn", "data_type", "VARCHAR", h(5), origin="query_history")])  # SET DATA TYPE
+    copies = {"db.s.legacy.email": [(h(0.5), None, h(0.5), "db.s.raw.email")]}  # copied unchanged: its upstream's
+    view = MaskingView({}, bodies, tag_spans=spans, column_types=types,
+                       type_copies={**copies, "db.s.crm.email": [(h(0.5), None, h(0.5), EMAIL)]})
+    assert view.is_masked(EMAIL, h(2))  # VARCHAR: the tag's VARCHAR policy
+    assert [s.policy for s in view.policies_at(f"{table}.ssn", h(2)) or ()] == ["num_mask"]
+    assert [s.policy for s in view.policies_at(f"{table}.ssn", h(6)) or ()] == ["str_mask"]
+    assert not view.is_masked(f"{table}.dob", h(2))  # a DATE: no DATE policy on the tag
+    assert view.doubt(f"{table}.dob", h(2)) == (
+        "db.s.customers.dob is DATE; a tag it carries has masking policies only for other data types: "
+        "num_mask (NUMBER), str_mask (VARCHAR)")
+    assert not view.is_masked(f"{table}.name", h(2))  # no type known: over-report, and say why
+    assert "the data type of db.s.customers.name is not known" in (view.doubt(f"{table}.name", h(2)) or "")
+    assert not view.is_masked(table, h(2))  # the table as a whole: its DATE column is clear
+    assert view.column_type("db.s.crm.email", h(2)) == "VARCHAR"  # a plain copy of a VARCHAR column
+    assert view.column_type("db.s.crm.email", h(0.25)) is None  # not made yet
+    assert not view.is_masked("db.s.legacy.email", h(2))  # copied from a column whose type is not known
+    assert view.doubt(EMAIL, h(2)) is None
+    unknown = MaskingView({}, [], tag_spans=spans, column_types=types)  # no CREATE MASKING POLICY seen
+    assert not unknown.is_masked(EMAIL, h(2))
+    assert "its signature's data type is not known" in (unknown.doubt(EMAIL, h(2)) or "")

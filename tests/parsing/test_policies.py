@@ -72,7 +72,7 @@ def test_row_access_policies() -> None:
 def test_policy_bodies_keep_only_roles(body: str, understood: bool, roles: tuple[str, ...]) -> None:
     text = f"CREATE OR REPLACE MASKING POLICY gov.email_mask AS (val string) RETURNS string -> {body} COMMENT = 'x'"
     found = extract_policies(text)
-    assert found == PolicyStatements(bodies=(PolicyBody("gov.email_mask", understood, roles),))
+    assert found == PolicyStatements(bodies=(PolicyBody("gov.email_mask", understood, roles, data_type="VARCHAR"),))
     assert "MASKED" not in repr(found) and "x'" not in repr(found)
 
 
@@ -104,7 +104,6 @@ def test_policy_names_are_qualified_with_the_session_defaults() -> None:
 @pytest.mark.parametrize("text", [
     "SELECT masking_policy FROM t",
     "ALTER TABLE t RENAME TO u",
-    "ALTER TABLE t MODIFY COLUMN email SET DATA TYPE varchar",
     "ALTER TABLE",
     "CREATE MASKING POLICY",
     "ALTER TABLE t SET TAG a =",
@@ -137,4 +136,29 @@ def test_tag_masking_policies() -> None:
 def test_invoker_role_bodies_say_so(test: str, understood: bool, roles: tuple[str, ...]) -> None:
     # through a view, INVOKER_ROLE() is the view owner's role (review s12 R2)
     text = f"CREATE MASKING POLICY m AS (val string) RETURNS string -> CASE WHEN {test} THEN val ELSE '*' END"
-    assert extract_policies(text).bodies == (PolicyBody("m", understood, roles, by_invoker=True),)
+    assert extract_policies(text).bodies == (PolicyBody("m", understood, roles, by_invoker=True, data_type="VARCHAR"),)
+
+
+def test_column_data_types() -> None:
+    """Tag-based masking compares data types (review s12 O1): a table's column list, ``ADD COLUMN`` and
+    ``SET DATA TYPE`` state them, folded to Snowflake's families; a view's list and a CTAS do not."""
+    assert _changes('CREATE OR REPLACE TRANSIENT TABLE t (id int, email varchar(100) NOT NULL WITH MASKING POLICY m, '
+                    'dob date, "Amount" number(38, 2), at timestamp with local time zone, '
+                    'CONSTRAINT pk PRIMARY KEY (id))') == [
+        PolicyChange("db.raw.t.id", "data_type", "NUMBER"),
+        PolicyChange("db.raw.t.email", "data_type", "VARCHAR"),
+        PolicyChange("db.raw.t.email", "masking_policy", "m"),
+        PolicyChange("db.raw.t.dob", "data_type", "DATE"),
+        PolicyChange("db.raw.t.amount", "data_type", "NUMBER"),
+        PolicyChange("db.raw.t.at", "data_type", "TIMESTAMP_LTZ"),
+    ]
+    assert _changes("/* dbt */ alter table t add column if not exists x string, y double precision") == [
+        PolicyChange("db.raw.t.x", "data_type", "VARCHAR"), PolicyChange("db.raw.t.y", "data_type", "FLOAT")]
+    assert _changes("ALTER TABLE t ALTER COLUMN email SET DATA TYPE text, COLUMN n TYPE bigint") == [
+        PolicyChange("db.raw.t.email", "data_type", "VARCHAR"), PolicyChange("db.raw.t.n", "data_type", "NUMBER")]
+    assert _changes("CREATE TABLE t AS SELECT id, email FROM customers") == []
+    assert _changes("CREATE VIEW v (id, email) AS SELECT id, email FROM customers") == []
+    assert _changes("ALTER TABLE t ADD ROW ACCESS POLICY rap ON (id)") == [
+        PolicyChange("db.raw.t", "row_access_policy", "rap")]
+    body = extract_policies("CREATE MASKING POLICY n AS (val number(38,0), other varchar) RETURNS number -> 0").bodies
+    assert [b.data_type for b in body] == ["NUMBER"]
