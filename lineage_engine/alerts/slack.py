@@ -62,7 +62,7 @@ class SlackNotifier:
                 The reason never contains the webhook URL.
         """
         text, blocks = render_alert(kind, payload)
-        ids = alert_ids(payload)
+        ids = alert_ids(kind, payload)
         if ids:  # who received it can quote them; duplicates (see the outbox) show the same ids
             text = f"{text} · {ids}"
             blocks = [*blocks, {"type": "context", "elements": [{"type": "mrkdwn", "text": ids}]}]
@@ -78,17 +78,28 @@ class SlackNotifier:
             raise DeliveryError(CHANNEL, self._scrub(f"HTTP {response.status_code}: {body or 'no body'}"))
 
 
-def alert_ids(payload: Mapping[str, object]) -> str:
+GROUPED_ITEMS: Mapping[str, tuple[str, str]] = {
+    "unmasked_pii": ("finding", "findings"),  # registry/findings.group_alert_payload
+    "drift": ("first arrival", "first arrivals"),  # access/service.drift_group_payload: drift events, no finding
+}
+"""What a grouped alert of each outbox kind stands for (singular, plural), named in its footer."""
+
+
+def alert_ids(kind: str, payload: Mapping[str, object]) -> str:
     """Return ``alert #34 · finding #12 · opened`` from an outbox payload, or "" when it names neither.
 
     ``finding_id`` is the findings ledger's id, ``alert_id`` the outbox entry's id (one per
     finding event: opened, escalated, realert; :func:`lineage_engine.alerts.outbox.deliver_outbox`
-    adds it), ``event`` the event's kind; a grouped alert names how many findings it stands for.
+    adds it), ``event`` the event's kind. A grouped alert names how many items it stands for, and
+    what they are by the alert's ``kind`` (:data:`GROUPED_ITEMS`): ``5 findings`` for findings,
+    ``40 first arrivals`` for drift (drift events are not findings); another kind says ``N grouped``.
     """
     parts = [f"{label} #{payload[key]}" for key, label in (("alert_id", "alert"), ("finding_id", "finding"))
              if payload.get(key) is not None]
-    if isinstance(payload.get("grouped"), int):  # one alert for many findings of one origin
-        parts.append(f"{payload['grouped']:,} findings")
+    count = payload.get("grouped")
+    if isinstance(count, int) and not isinstance(count, bool):  # one alert for many items of one origin
+        one, many = GROUPED_ITEMS.get(kind, ("grouped", "grouped"))
+        parts.append(f"{count:,} {one if count == 1 else many}")
     if not parts:
         return ""
     event = payload.get("event")

@@ -11,6 +11,7 @@ counts them, lists the first few and names the command listing them all
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.cli_run import run_cli
@@ -59,7 +60,9 @@ def test_more_findings_of_one_origin_than_the_threshold_go_out_as_one_alert(tmp_
     assert "5 from one origin" in blocks and "db.s.pii.email" in grouped[0]["text"]
     assert all(f"db.s.mail{n}" in blocks for n in range(1, 6))  # up to 8 terminals listed
     assert "lineage-engine findings --origin db.s.pii.email --status open" in blocks
-    assert "5 findings" in blocks  # the footer: alert #A · 5 findings · opened
+    footer = grouped[0]["blocks"][-1]["elements"][0]["text"]  # the last block: alert #A · 5 findings · opened
+    assert re.fullmatch(r"alert #\d+ · 5 findings · opened", footer), footer
+    assert grouped[0]["text"].endswith(footer)
     singles = [t for t in texts if "db.s.pii.phone" in t]
     assert len(singles) == 2 and all("unmasked PII path" in t for t in singles)
 

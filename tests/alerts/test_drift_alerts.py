@@ -5,6 +5,7 @@ statement's query id, user, role and time; the first check is a silent baseline.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.cli_run import environment, run_cli
@@ -136,6 +137,11 @@ def test_many_arrivals_of_one_origin_are_one_drift_alert(tmp_path: Path, webhook
     posts = _drift_posts(webhook)
     assert len(posts) == 1, posts
     assert "sensitive data reached 4 new places" in posts[0]
+    # the footer names what was grouped: drift events (first arrivals), not findings (review F2)
+    body = next(b for b in webhook.accepted if b.get("text", "").startswith("Drift"))
+    footer = body["blocks"][-1]["elements"][0]["text"]
+    assert re.fullmatch(r"alert #\d+ · 4 first arrivals", footer), footer
+    assert body["text"].endswith(footer) and "findings" not in footer
     assert all(f"db.marts.copy{n}" in json.dumps(webhook.accepted) for n in range(1, 5))
     listed = json.loads(run_cli(config, "drift", "--since", "2026-11-06", "--format", "json", env=env).stdout)
     assert {r["new"] for r in listed if r["kind"] == "new_terminal"} >= {f"db.marts.copy{n}.email" for n in range(1, 5)}
