@@ -815,9 +815,9 @@ def findings(
     """List exposure findings from the ledger (or run a findings subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    from lineage_engine.registry.tables import FINDING_STATUSES
+    from lineage_engine.registry.tables import FINDING_STATUS_FILTERS
 
-    check_choice("--status", status, (*FINDING_STATUSES, "accepted"))
+    check_choice("--status", status, FINDING_STATUS_FILTERS)
     fmt = check_format(format)
     if origin is not None:
         origin = _finding_origin(origin)

@@ -221,7 +221,7 @@ MISTAKES: list[tuple[tuple[str, ...], str]] = [
     (("crawl", "--path", "{missing}/history.jsonl"), "--path: "),
     (("quarantine", "--limit", "0"), "--limit: 0 is not a number of rows"),
     (("lineage", "extract", "--input", "{missing}/cases.jsonl", "--output", "{missing}/p.jsonl"), "--input: "),
-    (("findings", "--status", "opn"), "--status: 'opn' is not one of open, resolved, accepted; did you mean 'open'?"),
+    (("findings", "--status", "opn"), "--status: 'opn' is not one of open, accepted, resolved; did you mean 'open'?"),
     (("registry", "list", "--type", "tables"), "--type: 'tables' is not one of dataset, column"),
     (("export", "edges", "--output", "{missing}/edges.jsonl"), "does not exist"),
     (("export", "edges", "--output", "{file}/edges.jsonl"), "is a file"),

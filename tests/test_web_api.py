@@ -216,3 +216,32 @@ def test_pages_answer_html_errors(server: Server) -> None:
     assert status == 404 and headers["content-type"].startswith("text/html") and b"no finding 987654" in body
     status, _, body = server.get("/lineage?id=prod_db.raw.customer_profiles&as_of=yesterday")
     assert status == 422 and b"as_of" in body
+
+
+def test_status_filter_means_what_findings_status_means(sample_copy: Path) -> None:
+    """``status=`` of ``/api/findings`` and the findings page takes the statuses of ``findings --status``
+    and keeps the same findings (review F5: ``open`` left accepted findings out and ``accepted`` was
+    refused, while the CLI counts an accepted finding as open: an open exposure, not alerted)."""
+    def ids(*args: str) -> list[int]:
+        return sorted(r["id"] for r in json.loads(run_cli(sample_copy, "findings", *args, "--format", "json").stdout))
+
+    accepted = ids("--status", "open")[0]
+    run_cli(sample_copy, "findings", "accept", str(accepted), "--reason", "export deleted nightly")
+    cli = {status: ids("--status", status) for status in ("open", "accepted", "resolved")}
+    assert cli["accepted"] == [accepted] and accepted in cli["open"] and cli["resolved"], cli
+    total = len(ids())
+
+    with running_server(sample_copy) as web:
+        for status, expected in cli.items():
+            code, rows = web.json(f"/api/findings?status={status}")
+            assert code == 200, rows
+            assert sorted(r["id"] for r in rows) == expected, status
+            code, _, page = web.get(f"/findings?status={status}")
+            assert code == 200 and f"({len(expected)} of {total})".encode() in page, status
+            assert f'<option value="{status}" selected>'.encode() in page
+        code, body = web.json("/api/findings?status=closed")
+        assert code == 422 and body["detail"] == "status: 'closed' is not one of open, accepted, resolved", body
+        code, _, page = web.get("/findings?status=closed")
+        assert code == 422 and b"is not one of open, accepted, resolved" in page
+    wrong = run_cli(sample_copy, "findings", "--status", "closed", check=False)
+    assert wrong.returncode == 2 and "is not one of open, accepted, resolved" in wrong.stderr, wrong.stderr

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from lineage_engine.model import Finding
 from lineage_engine.registry.records import finding_from_row
-from lineage_engine.registry.tables import FindingRow
+from lineage_engine.registry.tables import FINDING_STATUS_FILTERS, FindingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,23 @@ def _shown_status() -> Any:
     """The status a finding row shows: ``accepted`` for an open finding with an acceptance."""
     return case((and_(FindingRow.status == "open", FindingRow.accepted_at.is_not(None)), "accepted"),
                 else_=FindingRow.status)
+
+
+def status_filter(status: str) -> Any:
+    """Return the SQL condition of ``findings --status STATUS`` (the CLI, the web page and the API alike).
+
+    ``open`` keeps every open finding, accepted ones included (an accepted finding is an open
+    exposure that is not alerted); ``accepted`` the open ones with an acceptance; ``resolved``
+    the resolved ones (:data:`~lineage_engine.registry.tables.FINDING_STATUS_FILTERS`).
+
+    Raises:
+        ValueError: ``status`` is not one of them (callers check user input first).
+    """
+    if status == "accepted":
+        return and_(FindingRow.status == "open", FindingRow.accepted_at.is_not(None))
+    if status in FINDING_STATUS_FILTERS:
+        return FindingRow.status == status
+    raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUS_FILTERS)}")
 
 
 def _sort_value(key: str, severities: Sequence[str]) -> Any:
@@ -51,17 +68,21 @@ def page_findings(session: Session, *, severities: Sequence[str], status: str | 
 
     Args:
         severities: the severities, least urgent first (the rank ``severity`` sorts by).
-        status: the status a row shows (``accepted`` for an open finding with an acceptance,
-            so ``open`` keeps those without one); None: any.
+        status: one of :data:`~lineage_engine.registry.tables.FINDING_STATUS_FILTERS`, as
+            ``findings --status`` reads it (:func:`status_filter`: ``open`` includes accepted
+            findings); None: any.
         severity, level: exact values (severity case-insensitive); None: any.
         origin: findings from this dataset or column id or from a column of it (lower case).
         sort: a ``findings`` column, ``-`` in front for descending; missing values sort
             first ascending, last descending; ties by origin, terminal, id.
         limit, offset: the page (rows, from 0).
+
+    Raises:
+        ValueError: unknown status.
     """
     where = []
     if status is not None:
-        where.append(_shown_status() == status)
+        where.append(status_filter(status))
     if severity is not None:
         where.append(func.upper(FindingRow.severity) == severity.upper())
     if level is not None:

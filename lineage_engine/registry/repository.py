@@ -60,7 +60,6 @@ from lineage_engine.registry.records import (
 )
 from lineage_engine.registry.tables import (
     ASSET_TYPES,
-    FINDING_STATUSES,
     AlertOutboxRow,
     AssetRow,
     CrawlStateRow,
@@ -916,8 +915,4 @@ def _findings_query(status: str | None, origin: str | None = None) -> Any:
         query = query.where(or_(FindingRow.origin == origin, FindingRow.origin.startswith(f"{origin}.", autoescape=True)))
     if status is None:
         return query
-    if status not in (*FINDING_STATUSES, "accepted"):
-        raise ValueError(f"unknown finding status '{status}'; use one of {', '.join(FINDING_STATUSES)}, accepted")
-    if status == "accepted":
-        return query.where(FindingRow.status == "open", FindingRow.accepted_at.is_not(None))
-    return query.where(FindingRow.status == status)
+    return query.where(_finding_pages.status_filter(status))

@@ -39,6 +39,12 @@ REDACTED_TEXT_MAX = 4000
 
 ASSET_TYPES: tuple[str, ...] = ("dataset", "column")
 FINDING_STATUSES: tuple[str, ...] = ("open", "resolved")
+"""The ``status`` a ``findings`` row stores; an acceptance is its own columns (``accepted_at``, …)."""
+FINDING_STATUS_FILTERS: tuple[str, ...] = ("open", "accepted", "resolved")
+"""What ``findings --status``, the web findings page and ``/api/findings`` filter by, each meaning
+the same (:func:`lineage_engine.registry.finding_pages.status_filter`): ``open`` every open finding,
+accepted ones included (they are open exposures; their status reads ``accepted``), ``accepted``
+the open ones with an acceptance, ``resolved`` the resolved ones."""
 FINDING_KINDS: tuple[str, ...] = ("exposure", "egress", "boundary")
 """``exposure``: unmasked sensitive data (design §7); ``egress``: it left the account; ``boundary``:
 it crossed a ``compliance.boundaries`` rule (issue 14 §4, §6)."""

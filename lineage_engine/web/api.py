@@ -43,10 +43,11 @@ def health() -> dict[str, Any]:
 
 
 def finding_statuses() -> tuple[str, ...]:
-    """Return the ledger's finding statuses."""
-    from lineage_engine.registry.tables import FINDING_STATUSES
+    """Return the statuses findings are filtered by, as ``findings --status`` takes them (``open``
+    includes accepted findings; :data:`~lineage_engine.registry.tables.FINDING_STATUS_FILTERS`)."""
+    from lineage_engine.registry.tables import FINDING_STATUS_FILTERS
 
-    return tuple(FINDING_STATUSES)
+    return FINDING_STATUS_FILTERS
 
 
 @router.get("/findings", summary="Findings of the ledger, filtered and sorted, a page at a time")
@@ -54,7 +55,8 @@ def list_findings(
     request: Request,
     response: Response,
     registry: Annotated[Any, Depends(registry_of)],
-    status: Annotated[str | None, Query(description="open | resolved (any ledger status)")] = None,
+    status: Annotated[str | None, Query(description="open (accepted included) | accepted | resolved, "
+                                                                  "as `findings --status`")] = None,
     severity: Annotated[str | None, Query(description="LOW | MEDIUM | HIGH | CRITICAL")] = None,
     origin: Annotated[str | None, Query(description="dataset or column id; a dataset matches its columns")] = None,
     level: Annotated[str | None, Query(description="table | column")] = None,

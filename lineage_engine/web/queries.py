@@ -30,8 +30,8 @@ def finding_filters(*, statuses: Sequence[str], status: str | None = None, sever
     :meth:`lineage_engine.registry.Registry.page_findings`.
 
     Args:
-        statuses: the ledger's statuses (``open``, ``resolved``, …); ``accepted`` is shown for
-            an open finding with an acceptance, so ``open`` keeps those without one.
+        statuses: the statuses findings are filtered by (``open``, ``accepted``, ``resolved``,
+            meaning what ``findings --status`` means: ``open`` includes accepted findings).
         status, severity, level: exact values (severity case-insensitive); None: any.
         origin: a dataset or column id as a user spells it (case-insensitive, Snowflake quotes
             allowed: :func:`~lineage_engine.model.canonical_id`): findings from it, or from a
