@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 
 from lineage_engine import __version__
-from lineage_engine.errors import ConfigError, InputError, LineageEngineError
+from lineage_engine.errors import ConfigError, InputError, LineageEngineError, RegistryNotFoundError
 from lineage_engine.outfile import check_output, open_output, require_file
 from lineage_engine.output import (
     FORMATS,
@@ -535,15 +535,18 @@ def _print_unmerged(s: Settings, missing: str = "a path through one of them", *,
     (what the answer may lack because of them) is missing from the answer (honest completeness),
     with where to look. Used by ``scan``, ``egress``, ``drift`` and ``boundaries`` (table format;
     ``scan`` JSON and CSV: on stderr, ``to``). With ``unreadable_ok`` (``trace``: its answer is the
-    graph's, printed already) a registry that cannot be read is said so, not an error."""
+    graph's, printed already) a registry that cannot be read, or does not exist (it is opened
+    read-only, never created), is said so, not an error."""
     try:
-        with services.registry(s) as reg:
+        with services.registry(s, read_only=True) as reg:
             count = reg.count_quarantine()
     except LineageEngineError as error:
         if not unreadable_ok:
             raise
-        (to or console).print(f"  not seen: unknown: the registry could not be read, so how many rows the crawls "
-                              f"quarantined is not known ({error})", markup=False)
+        why = (f"no registry was found at {error.path} (none was created; 'lineage-engine migrate' creates it)"
+               if isinstance(error, RegistryNotFoundError) else f"the registry could not be read ({error})")
+        (to or console).print(f"  not seen: unknown: {why}, so how many rows the crawls quarantined is not known",
+                              markup=False)
         return
     if count:
         (to or console).print(f"  not seen: {count:,} quarantined rows or statements were not merged (or only their tables, "
@@ -736,7 +739,7 @@ def registry_list(
 
     check_choice("--type", asset_type, ASSET_TYPES)
     check_format(format)
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         assets = reg.list_assets(asset_type)
     rows = [{"catalog_path": a.catalog_path, "type": a.asset_type, "classification": a.classification,
              "tags": ", ".join(a.regulatory_tags), "steward": a.steward or "(none)",
@@ -795,7 +798,7 @@ def _finding_origin(origin: str) -> str:
     from lineage_engine.suggest import closest
 
     wanted = canonical_id(origin)  # as stored: DB.S."PII"."Email" is db.s.pii.email
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         origins = reg.finding_origins()
     if not origins or any(o == wanted or o.startswith(f"{wanted}.") for o in origins):
         return wanted  # an empty ledger lists nothing, whatever the origin
@@ -834,10 +837,10 @@ def findings(
             "kind": f.kind, "rule": f.rule}  # kind: exposure | egress | boundary (issue 14)
 
     if fmt != "table":  # an export: written a finding at a time, the ledger read a page at a time
-        with services.registry(settings()) as reg:
+        with services.registry(settings(), read_only=True) as reg:
             emit_rows((row_of(f) for f in reg.iter_findings(status, origin=origin)), fmt, "")
         return
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         items = reg.list_findings(status, origin=origin)
     rows = [row_of(f) for f in items]
     # the table stays readable: the opening statement is in 'findings show ID' (and JSON/CSV);
@@ -867,7 +870,7 @@ def findings_show(
 ) -> None:
     """Show one finding: its path hop by hop, the statement that opened it, and its event log."""
     check_choice("--format", format, ("table", "json"))
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         finding = reg.get_finding(finding_id)
         events = reg.finding_events(finding_id)
     why = dict(finding.explanation or {})
@@ -950,7 +953,7 @@ def findings_verify(
     events (edited, added or deleted outside lineage-engine) (exit 1)."""
     check_choice("--format", format, ("table", "json"))
     expected = _parse_head(expect_head)
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         check = reg.verify_events(expected)
         checked, mismatches = reg.verify_ledger() if check.ok else (0, [])
     ok = check.ok and not mismatches
@@ -1005,7 +1008,7 @@ def quarantine(
     check_format(format)
     if limit < 1:
         raise InputError("--limit", f"{limit} is not a number of rows; give 1 or more")
-    with services.registry(settings()) as reg:
+    with services.registry(settings(), read_only=True) as reg:
         entries = reg.list_quarantine(limit)
     rows = [{"position": e.position, "query_id": e.query_id or "", "reason_code": e.reason_code, "reason": e.reason}
             for e in entries]
@@ -1141,7 +1144,7 @@ def access(
     fmt = check_format(format)
     start, end = _instant(since, "--since"), _instant(until, "--until", end_of_day=True)
     s = settings()
-    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+    with services.graph_store(s, read_only=True) as store, services.registry(s, read_only=True) as reg:
         found = access_rows(store, reg, origin=origin, principal=principal, since=start, until=end,
                             now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags))
         unseen = reg.count_quarantine() if fmt == "table" else 0
@@ -1188,7 +1191,7 @@ def drift(
     fmt = check_format(format)
     start = _instant(since, "--since")
     s = settings()
-    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+    with services.graph_store(s, read_only=True) as store, services.registry(s, read_only=True) as reg:
         items = drift_items(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             since=start)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
@@ -1216,7 +1219,7 @@ def grants(
     s = settings()
     with services.graph_store(s, read_only=True) as store:
         (dataset,) = require_known_ids(store, [object_id], kind="dataset", input="--object")
-    with services.registry(s) as reg:
+    with services.registry(s, read_only=True) as reg:
         found = can_read(reg, dataset, at=at, broad_members=s.compliance.broad_role_members)
     rows = [{"kind": r.kind, "name": r.name, "via": " → ".join(r.via) if fmt != "json" else list(r.via),
              "privilege": r.privilege, "members": r.members if r.kind == "role" else "",
@@ -1233,7 +1236,7 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
 
     fmt = check_format(format)
     s = settings()
-    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+    with services.graph_store(s, read_only=True) as store, services.registry(s, read_only=True) as reg:
         found = egress_rows(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             broad_members=s.compliance.broad_role_members)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
@@ -1253,7 +1256,7 @@ def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
 
     fmt = check_format(format)
     s = settings()
-    with services.graph_store(s, read_only=True) as store, services.registry(s) as reg:
+    with services.graph_store(s, read_only=True) as store, services.registry(s, read_only=True) as reg:
         found = boundary_crossings(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                                    rules=s.compliance.boundaries, broad_members=s.compliance.broad_role_members)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0

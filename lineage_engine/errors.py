@@ -15,6 +15,7 @@
     ├── GraphError                      the graph store failed (``backend``)
     │   └── TransientGraphError         busy, locked, unreachable (Transient)
     ├── RegistryError                   the registry database failed
+    │   ├── RegistryNotFoundError       a read found no SQLite registry file (``path``); none is created
     │   └── TransientRegistryError      unreachable, busy or locked (Transient)
     └── DeliveryError                   an alert could not be delivered (``channel``)
         ├── ExportDeliveryError         OpenLineage events could not be sent (``channel``: the URL)
@@ -157,6 +158,19 @@ class TransientGraphError(GraphError, Transient):
 
 class RegistryError(LineageEngineError):
     """The registry database failed."""
+
+
+class RegistryNotFoundError(RegistryError):
+    """A read-only command found no SQLite registry file; it creates none (a read writes nothing).
+
+    Attributes:
+        path: the registry file that does not exist (absolute).
+    """
+
+    def __init__(self, url: str, path: str) -> None:
+        self.path = path
+        super().__init__(f"registry {url}: no registry file at {path} (nothing was created); "
+                         "run 'lineage-engine migrate' to create it, or check compliance.classification_db")
 
 
 class TransientRegistryError(RegistryError, Transient):

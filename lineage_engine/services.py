@@ -78,11 +78,15 @@ def graph_store(settings: Settings, *, read_only: bool = False) -> Iterator[Grap
 
 
 @contextmanager
-def registry(settings: Settings) -> Iterator[Registry]:
-    """Open the configured classification registry; close it on exit."""
+def registry(settings: Settings, *, read_only: bool = False) -> Iterator[Registry]:
+    """Open the configured classification registry; close it on exit.
+
+    ``read_only`` for a command that only reads: a missing SQLite registry is an error
+    (``RegistryNotFoundError``), never created, and nothing in it is written.
+    """
     from lineage_engine.registry.repository import Registry
 
-    reg = Registry(settings.registry_url)
+    reg = Registry(settings.registry_url, read_only=read_only)
     try:
         yield reg
     finally:
@@ -539,7 +543,7 @@ def scan_as_of(settings: Settings, as_of: datetime) -> Exposure:
     from lineage_engine.scan import MaskingInputs, assess_exposure
 
     compliance = settings.compliance
-    with graph_store(settings, read_only=True) as store, registry(settings) as reg:
+    with graph_store(settings, read_only=True) as store, registry(settings, read_only=True) as reg:
         masking = MaskingInputs(reg)  # masking policies with time (issue 10 §2-3), read once
         return assess_exposure(
             store,
@@ -594,7 +598,7 @@ def run_trace(settings: Settings, trace: SavedTrace, params: dict[str, object], 
 
             def reg() -> Registry:
                 if not opened:
-                    opened.append(stack.enter_context(registry(settings)))
+                    opened.append(stack.enter_context(registry(settings, read_only=True)))
                 return opened[0]
 
             def facts(as_of: datetime) -> list[Any]:

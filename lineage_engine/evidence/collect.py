@@ -109,7 +109,8 @@ def collect(settings: Any, as_of: datetime, origins: Sequence[str] = (), *, now:
     exposure = services.scan_as_of(settings, as_of)
     chosen = select_origins(exposure, origins)
     picked = set(chosen)
-    with services.graph_store(settings, read_only=True) as store, services.registry(settings) as reg:
+    with services.graph_store(settings, read_only=True) as store, \
+            services.registry(settings, read_only=True) as reg:
         lineage = load_lineage(store, columns=True)
         index = IntervalIndex(lineage.edges, lineage.column_edges)
         dataset_ids = {e.downstream for e in lineage.edges} | {e.upstream for e in lineage.edges}

@@ -9,14 +9,16 @@ read as psycopg 3). The password never appears in a message: URLs are rendered w
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 
-from lineage_engine.errors import RegistryError, TransientRegistryError
+from lineage_engine.errors import RegistryError, RegistryNotFoundError, TransientRegistryError
 from lineage_engine.private_files import prepare_private_file
 
 MIGRATE_HINT = "run 'lineage-engine migrate' to create or upgrade the registry tables"
@@ -54,7 +56,7 @@ def mask_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create_registry_engine(url: URL) -> Engine:
+def create_registry_engine(url: URL, *, read_only: bool = False) -> Engine:
     """Create an engine for the registry; for SQLite, create the file (0600) and its folders (0700).
 
     PostgreSQL connections time out after 10 s unless the URL sets ``connect_timeout``.
@@ -62,7 +64,17 @@ def create_registry_engine(url: URL) -> Engine:
     read-then-write transaction such as ``record_scan`` is isolated from other writers;
     the busy timeout is 30 s.
 
+    With ``read_only`` (commands that only read: ``trace``, ``findings``, ``serve``, …) a SQLite
+    file is never created and never written: it must exist; it is opened with SQLite's
+    ``mode=rw`` (which fails on a missing file instead of creating it) and ``PRAGMA
+    query_only`` (any INSERT, UPDATE, DELETE or DDL fails), without changing its journal mode;
+    transactions start with a plain ``BEGIN`` (a snapshot: neither waits for nor holds back a
+    writer). Not ``mode=ro``: a read-only connection cannot remove the ``-wal`` and ``-shm``
+    files it opens beside a WAL database, so every read would leave two files behind. A
+    PostgreSQL registry is opened as usual (a read creates no database there).
+
     Raises:
+        RegistryNotFoundError: ``read_only`` and the SQLite file does not exist.
         RegistryError: the SQLite folder cannot be created.
     """
     if url.get_backend_name() != "sqlite":
@@ -70,7 +82,14 @@ def create_registry_engine(url: URL) -> Engine:
         connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    plain_file = bool(database) and database != ":memory:" and not database.startswith("file:")
+    if plain_file and read_only:
+        path = os.path.abspath(database)
+        if not os.path.isfile(path):
+            raise RegistryNotFoundError(mask_url(url), path)
+        # SQLite's own URI: mode=rw never creates the file (a race with its removal fails, not creates)
+        url = url.set(database=f"file:{quote(path)}", query={**url.query, "mode": "rw", "uri": "true"})
+    elif plain_file:
         try:  # owner-only: folders 0700, a new file 0600 (lineage_engine.private_files)
             prepare_private_file(Path(database), what="registry")
         except OSError as err:
@@ -85,12 +104,14 @@ def create_registry_engine(url: URL) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        if file_database:
+        if read_only:  # the journal mode is the file's: a reader leaves it, and writes nothing
+            dbapi_connection.execute("PRAGMA query_only = ON")
+        elif file_database:
             _write_ahead_log(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

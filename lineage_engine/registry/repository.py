@@ -87,15 +87,18 @@ class Registry:
 
     Use as a context manager, or call :meth:`close`. Create or upgrade the schema with
     :meth:`migrate` first; other methods on a database without tables raise a
-    ``RegistryError`` saying to run ``lineage-engine migrate``.
+    ``RegistryError`` saying to run ``lineage-engine migrate``. ``read_only`` (a command that
+    only reads) never creates or changes a SQLite file; a write then fails
+    (:func:`~lineage_engine.registry.engine.create_registry_engine`).
 
     Raises:
         RegistryError: ``url`` is not a SQLite or PostgreSQL URL.
+        RegistryNotFoundError: ``read_only`` and the SQLite file does not exist.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self._url = parse_registry_url(url)
-        self._engine = create_registry_engine(self._url)
+        self._engine = create_registry_engine(self._url, read_only=read_only)
 
     @property
     def url(self) -> str:

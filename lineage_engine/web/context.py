@@ -29,7 +29,7 @@ def registry_of(request: Request) -> Any:
     if state.registry is None:
         from lineage_engine.registry.repository import Registry
 
-        state.registry = Registry(state.settings.registry_url)
+        state.registry = Registry(state.settings.registry_url, read_only=True)  # never creates the file
     return state.registry
 
 
