@@ -73,8 +73,9 @@ def create_app(settings: Settings, token: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if app.state.registry is not None:
-            app.state.registry.close()
+        for held in (app.state.registry, app.state.writable_registry):
+            if held is not None:
+                held.close()
 
     app = FastAPI(
         title="lineage-engine",
@@ -88,6 +89,7 @@ def create_app(settings: Settings, token: str | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = None
+    app.state.writable_registry = None
     app.state.token_check = check
     _add_error_handlers(app)
     _add_middleware(app, check)

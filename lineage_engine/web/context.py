@@ -2,7 +2,8 @@
 
 Handlers take these as FastAPI dependencies (``Depends(registry_of)``), so every router
 (:mod:`lineage_engine.web.routers`) reads the same stores the same way: the registry opened
-once per app (a pool; only read here), the graph opened read-only per request (the embedded
+once per app, read-only (a pool; the OpenLineage endpoint alone writes, through its own
+:func:`writable_registry_of`), the graph opened read-only per request (the embedded
 engine then sees everything committed up to that moment, never half a batch, README "Crawl").
 """
 
@@ -31,6 +32,18 @@ def registry_of(request: Request) -> Any:
 
         state.registry = Registry(state.settings.registry_url, read_only=True)  # never creates the file
     return state.registry
+
+
+def writable_registry_of(request: Request) -> Any:
+    """Return the app's registry for the one handler that stores what it receives (the OpenLineage
+    endpoint, ``openlineage_events``): opened on first use, writable, a SQLite file created if
+    missing (as ``lineage-engine run`` would). Every other handler reads through :func:`registry_of`."""
+    state = request.app.state
+    if getattr(state, "writable_registry", None) is None:
+        from lineage_engine.registry.repository import Registry
+
+        state.writable_registry = Registry(state.settings.registry_url)
+    return state.writable_registry
 
 
 def graph_of(request: Request) -> Iterator[GraphStore]:

@@ -26,7 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from lineage_engine.web.context import registry_of
+from lineage_engine.web.context import writable_registry_of
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """Largest request body accepted (a run event with column lineage of a few thousand columns fits)."""
@@ -36,7 +36,7 @@ router = APIRouter()
 
 @router.post("/api/v1/lineage", status_code=201, tags=["openlineage"],
              summary="Receive one OpenLineage RunEvent (stored, merged by the next crawl)")
-async def receive_run_event(request: Request, registry: Any = Depends(registry_of)) -> JSONResponse:  # noqa: B008
+async def receive_run_event(request: Request, registry: Any = Depends(writable_registry_of)) -> JSONResponse:  # noqa: B008
     """Check one run event against the spec, store it durably, answer 201 (see the module docstring)."""
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
