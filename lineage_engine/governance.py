@@ -220,14 +220,18 @@ def _fact_move(event: LineageEvent) -> FactMove | None:
     return None
 
 
-def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime, *, fetch: Any = None) -> int | None:
-    """Read POLICY_REFERENCES and TAG_REFERENCES and reconcile the registry (``telemetry.sync_policies``).
+def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime, *, fetch: Any = None,
+                            fetch_types: Any = None) -> int | None:
+    """Read POLICY_REFERENCES and TAG_REFERENCES, and the data types of tagged tables' columns
+    (``ACCOUNT_USAGE.COLUMNS``: a tag's masking policy protects only columns of its type), and
+    reconcile the registry (``telemetry.sync_policies``).
 
     Returns how many registry timelines changed, or None when the read failed: a failure is
     a warning (account and host named, never a secret), never an error, and the registry
-    keeps the facts of the last successful sync.
+    keeps the facts of the last successful sync. A failed read of the types alone (the role
+    lacks OBJECT_VIEWER) is a warning too: the policies and tags are synced, the types kept.
     """
-    from lineage_engine.sources import snowflake_policies
+    from lineage_engine.sources import snowflake_columns, snowflake_policies
     from lineage_engine.sources.snowflake_connection import SnowflakeConnectionConfig
 
     try:
@@ -238,7 +242,16 @@ def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime
                     extra={"event": "policy_sync_failed", "error_type": type(exc).__name__,
                            "transient": isinstance(exc, Transient)})
         return None
-    changed = registry.sync_warehouse_facts(found.policies, found.tags, at)
+    types: dict[str, str] | None = None
+    if found.tags:  # no tag, no tag-based masking: the types decide nothing
+        try:
+            types = (fetch_types or snowflake_columns.fetch_tagged_column_types)(config)
+        except SourceError as exc:
+            log.warning("column data types of tagged tables not synced (tag-based masking of a column whose type "
+                        "is not known counts as unmasked): %s", exc,
+                        extra={"event": "column_types_sync_failed", "error_type": type(exc).__name__,
+                               "transient": isinstance(exc, Transient)})
+    changed = registry.sync_warehouse_facts(found.policies, found.tags, at, types=types)
     log.info("warehouse policies synced: %d policy and %d tag assignments, %d changes", len(found.policies),
              len(found.tags), changed, extra={"event": "policy_sync", "policies": len(found.policies),
                                                "tags": len(found.tags), "changed": changed})

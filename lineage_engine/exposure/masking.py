@@ -36,7 +36,8 @@ query or view; its docs: "Understanding Column-level Security"):
 6. **A tag's policy masks only columns of its data type** (same page: "When the data type in
    the masking policy signature and the data type of the column match, the tagged column is
    automatically protected"; a tag holds one policy per data type). A column's type at t is
-   its ``data_type`` fact (``CREATE TABLE``, ``ALTER TABLE … ADD COLUMN | SET DATA TYPE``), else,
+   its ``data_type`` fact (``CREATE TABLE``, ``ALTER TABLE … ADD COLUMN | SET DATA TYPE``, or the
+   ``ACCOUNT_USAGE.COLUMNS`` type of a tagged table's column read by ``telemetry.sync_policies``), else,
    for a column created by copying one column unchanged (an ``identity`` edge of a CTAS or a
    ``CREATE VIEW``: :data:`CREATING_QUERY_TYPES`, made by t; kept by a ``RENAME`` or ``SWAP``:
    :func:`type_copies`), that column's type when the copy was made; a policy's is the type of
@@ -55,7 +56,7 @@ from datetime import datetime
 
 from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, split_id
 
-_ORIGIN_RANK = {"import": 0, "tag_references": 1, "policy_references": 2, "query_history": 3}
+_ORIGIN_RANK = {"import": 0, "columns": 1, "tag_references": 2, "policy_references": 3, "query_history": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,8 +338,8 @@ class MaskingView:
         if applied:
             return applied, None
         if unknown:
-            said = (f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, and "
-                    "not a plain copy of a column whose type is)" if column is None else f"{node} is {column}")
+            said = (f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
+                    "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)" if column is None else f"{node} is {column}")
             many = len(unknown) > 1
             return [], (f"{node} carries a tag with masking polic{'ies' if many else 'y'} {', '.join(sorted(unknown))}, "
                         f"which mask{'' if many else 's'} only columns of {'their' if many else 'its'} data type; "

@@ -38,7 +38,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ASSET_FACTS: tuple[str, ...] = ("classification", "regulatory_tags", "steward", "masking_policy")
 """The facts a classification file states for each asset."""
 
-_ORIGIN_RANK = {"import": 0, "tag_references": 1, "policy_references": 2, "query_history": 3}
+_ORIGIN_RANK = {"import": 0, "columns": 1, "tag_references": 2, "policy_references": 3, "query_history": 4}
 
 
 def _stored(value: Any) -> Any:

@@ -301,13 +301,17 @@ class Registry:
         policies: Mapping[tuple[str, str, str], str],
         tags: Mapping[tuple[str, str, str], str],
         at: datetime,
+        *,
+        types: Mapping[str, str] | None = None,
     ) -> int:
         """Reconcile the registry with what ACCOUNT_USAGE shows at ``at``, in one transaction.
 
         ``policies``: (id, ``masking_policy`` | ``row_access_policy``, "") -> policy name
         (origin ``policy_references``); ``tags``: (id, ``tag``, tag name) -> value (origin
-        ``tag_references``). New or changed assignments hold from ``at``; assignments no
-        longer shown end at ``at``. Idempotent. Returns how many timelines changed.
+        ``tag_references``); ``types``: column id -> data type family (origin ``columns``,
+        ``ACCOUNT_USAGE.COLUMNS``; None: not read, the stored ones are kept). New or changed
+        assignments hold from ``at``; assignments no longer shown end at ``at``. Idempotent.
+        Returns how many timelines changed.
 
         Raises:
             ValueError: ``at`` is naive.
@@ -317,7 +321,11 @@ class Registry:
         with self._transaction("sync warehouse policies and tags") as session:
             changed = _facts.reconcile(session, "policy_references", ("masking_policy", "row_access_policy"),
                                        dict(policies), at, now)
-            return changed + _facts.reconcile(session, "tag_references", ("tag",), dict(tags), at, now)
+            changed += _facts.reconcile(session, "tag_references", ("tag",), dict(tags), at, now)
+            if types is not None:
+                changed += _facts.reconcile(session, "columns", ("data_type",),
+                                            {(path, "data_type", ""): family for path, family in types.items()}, at, now)
+            return changed
 
     def policy_bodies(self) -> list[MaskingPolicyBody]:
         """Return every masking policy body interval known, by name then valid_from."""

@@ -55,7 +55,7 @@ FACT_KINDS: tuple[str, ...] = (
 # tag_masking_policy: catalog_path is a tag's name, key and value the policy it masks with
 # (ALTER TAG ... SET MASKING POLICY; value None once unset): tag-based masking (issue 10).
 # data_type: a column's type family (VARCHAR, NUMBER, ...): a tag's policy masks only columns of its type.
-FACT_ORIGINS: tuple[str, ...] = ("import", "query_history", "policy_references", "tag_references")
+FACT_ORIGINS: tuple[str, ...] = ("import", "query_history", "policy_references", "tag_references", "columns")
 
 # Deterministic constraint names, so migrations can refer to them on both databases.
 NAMING_CONVENTION = {
@@ -285,7 +285,8 @@ class FactRow(Base):
     otherwise); ``value`` is JSON (text, a list of tags, or null for "explicitly none").
     Each (catalog_path, fact, key, origin) is a timeline: intervals ``[valid_from,
     valid_to)`` that do not overlap, ``valid_to`` null while current. ``origin`` says who
-    stated it (a registry import, a statement of the query history, or ACCOUNT_USAGE).
+    stated it (a registry import, a statement of the query history, or ACCOUNT_USAGE:
+    POLICY_REFERENCES, TAG_REFERENCES, COLUMNS).
     ``catalog_path`` may name an object the graph has not seen (yet).
     """
 

@@ -141,3 +141,45 @@ class _CatalogBuilder:
     def result(self) -> CatalogColumns:
         self._flush()
         return CatalogColumns(columns=self.columns, rows_read=self.rows, ambiguous=tuple(sorted(self.ambiguous)))
+
+
+def fetch_tagged_column_types(config: SnowflakeConnectionConfig, *, connect_fn: Any = None,
+                              fetch_size: int = FETCH_SIZE) -> dict[str, str]:
+    """Read the data types of the columns of every table or view that carries a tag (itself or
+    on a column: ``TAG_REFERENCES``), in one streamed statement of its own session
+    (``sql/column_types.sql``).
+
+    A tag's masking policy protects only the columns whose type is the policy's (Snowflake,
+    "Tag-based masking policies"); a table created before the crawled history has no
+    ``CREATE TABLE`` to say its types, so the catalog does. ``DATA_TYPE`` is Snowflake's name
+    (``TEXT``, ``NUMBER``, ``TIMESTAMP_NTZ`` …; docs.snowflake.com, account-usage/columns).
+
+    Returns:
+        Column id (lower-case ``database.schema.table.column``) -> type family
+        (:func:`~lineage_engine.parsing.data_types.type_family`); a type not known is left
+        out, and so is any id two objects differing only in case map to.
+
+    Raises:
+        SourceError: terminal failure (credentials, missing grant: the message says which).
+        TransientSourceError: network, timeout or expired session.
+    """
+    from lineage_engine.parsing.data_types import type_family
+
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    seen: dict[str, tuple[str, ...]] = {}
+    with session_cursor(config, "read ACCOUNT_USAGE.COLUMNS", grant=COLUMNS_GRANT, connect_fn=connect_fn) as cursor:
+        cursor.execute(load_sql("column_types"))
+        while rows := cursor.fetchmany(fetch_size):
+            for catalog, schema, table, column, data_type in rows:
+                if None in (catalog, schema, table, column):
+                    continue
+                names = (str(catalog), str(schema), str(table), str(column))
+                column_key = join_id(part.lower() for part in names)
+                if seen.setdefault(column_key, names) != names:
+                    clash.add(column_key)  # "Foo" and FOO: which type is whose is not known
+                family = type_family(str(data_type)) if data_type is not None else None
+                if family is not None:
+                    out[column_key] = family
+    return {key: family for key, family in out.items() if key not in clash}
+

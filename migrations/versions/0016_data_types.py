@@ -9,8 +9,9 @@ signature type and the column's type match (Snowflake "Tag-based masking policie
 s12 O1, a false negative when every tagged column was taken as masked). ``masking_policies``
 keeps the family of a policy's first argument type (``VARCHAR``, ``NUMBER`` …; null for bodies
 stored before: a re-crawl of their ``CREATE MASKING POLICY`` fills it), and ``registry_facts``
-accepts the fact kind ``data_type`` (a column's type family). Runs on PostgreSQL and SQLite
-(batch mode on SQLite).
+accepts the fact kind ``data_type`` (a column's type family) and the origin ``columns`` (the
+types of tagged tables' columns read from ACCOUNT_USAGE.COLUMNS by ``telemetry.sync_policies``).
+Runs on PostgreSQL and SQLite (batch mode on SQLite).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ _KINDS = ("classification", "regulatory_tags", "steward", "masking_policy", "tag
           "tag_masking_policy")
 
 
-def _kinds(kinds: tuple[str, ...]) -> str:
-    return f"fact IN ({', '.join(repr(k) for k in kinds)})"
+_ORIGINS = ("import", "query_history", "policy_references", "tag_references")
+
+
+def _kinds(kinds: tuple[str, ...], column: str = "fact") -> str:
+    return f"{column} IN ({', '.join(repr(k) for k in kinds)})"
 
 
 def upgrade() -> None:
@@ -40,12 +44,16 @@ def upgrade() -> None:
     with op.batch_alter_table("registry_facts") as batch:
         batch.drop_constraint(op.f("ck_registry_facts_fact"), type_="check")
         batch.create_check_constraint(op.f("ck_registry_facts_fact"), _kinds((*_KINDS, "data_type")))
+        batch.drop_constraint(op.f("ck_registry_facts_origin"), type_="check")
+        batch.create_check_constraint(op.f("ck_registry_facts_origin"), _kinds((*_ORIGINS, "columns"), "origin"))
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM registry_facts WHERE fact = 'data_type'")
+    op.execute("DELETE FROM registry_facts WHERE fact = 'data_type' OR origin = 'columns'")
     with op.batch_alter_table("registry_facts") as batch:
         batch.drop_constraint(op.f("ck_registry_facts_fact"), type_="check")
         batch.create_check_constraint(op.f("ck_registry_facts_fact"), _kinds(_KINDS))
+        batch.drop_constraint(op.f("ck_registry_facts_origin"), type_="check")
+        batch.create_check_constraint(op.f("ck_registry_facts_origin"), _kinds(_ORIGINS, "origin"))
     with op.batch_alter_table("masking_policies") as batch:
         batch.drop_column("data_type")

@@ -36,6 +36,9 @@ TAG_REFERENCES_DDL = """CREATE TABLE snowflake.account_usage.tag_references (
   tag_database VARCHAR, tag_schema VARCHAR, tag_id NUMBER, tag_name VARCHAR, tag_value VARCHAR,
   object_database VARCHAR, object_schema VARCHAR, object_id NUMBER, object_name VARCHAR, object_deleted TIMESTAMP_LTZ,
   domain VARCHAR, column_id NUMBER, column_name VARCHAR, apply_method VARCHAR)"""
+COLUMNS_DDL = """CREATE TABLE snowflake.account_usage.columns (
+  column_id NUMBER, column_name VARCHAR, table_id NUMBER, table_name VARCHAR, table_schema VARCHAR,
+  table_catalog VARCHAR, ordinal_position NUMBER, data_type VARCHAR, deleted TIMESTAMP_LTZ)"""
 
 
 @pytest.fixture
@@ -48,6 +51,7 @@ def snow() -> Iterator[Any]:
         cursor.execute("CREATE SCHEMA IF NOT EXISTS snowflake.account_usage")
         cursor.execute(POLICY_REFERENCES_DDL)
         cursor.execute(TAG_REFERENCES_DDL)
+        cursor.execute(COLUMNS_DDL)
         yield cursor
         conn.close()
 
@@ -66,6 +70,13 @@ def _tag(cursor: Any, name: str, value: str, table: str, column: str | None, del
         "object_database, object_schema, object_name, object_deleted, domain, column_name) VALUES ('GOV', 'TAGS', "
         f"%(n)s, %(v)s, 'PROD_DB', 'RAW', %(t)s, {'CURRENT_TIMESTAMP()' if deleted else 'NULL'}, %(d)s, %(c)s)",
         {"n": name, "v": value, "t": table, "d": "COLUMN" if column else "TABLE", "c": column})
+
+
+def _column(cursor: Any, table: str, column: str, data_type: str, deleted: bool = False) -> None:
+    cursor.execute(
+        "INSERT INTO snowflake.account_usage.columns (table_catalog, table_schema, table_name, column_name, data_type, "
+        f"deleted) VALUES ('PROD_DB', 'RAW', %(t)s, %(c)s, %(d)s, {'CURRENT_TIMESTAMP()' if deleted else 'NULL'})",
+        {"t": table, "c": column, "d": data_type})
 
 
 def test_assignments_are_read_under_the_extractors_ids(snow: Any) -> None:
@@ -134,3 +145,42 @@ def test_sync_policies_without_an_account_fails_at_start_up_with_the_key(tmp_pat
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert "sync_policies" in str(caught.value) and "telemetry" in str(caught.value)
+
+
+def test_the_types_of_tagged_tables_columns_are_read_and_synced(snow: Any, tmp_path: Path, caplog: Any) -> None:
+    """Tag-based masking protects only the columns of the policy's type (review O1): a table made
+    before the crawled history has no CREATE TABLE to say its types; ACCOUNT_USAGE.COLUMNS does."""
+    from lineage_engine.exposure.masking import MaskingView, data_type_spans
+    from lineage_engine.sources.snowflake_columns import fetch_tagged_column_types
+
+    _tag(snow, "PII", "yes", "CUSTOMERS", None)  # on the table: every column's type matters
+    _tag(snow, "PII", "email", "LEADS", "EMAIL")
+    for table, column, data_type in (("CUSTOMERS", "EMAIL", "TEXT"), ("CUSTOMERS", "DOB", "DATE"),
+                                     ("CUSTOMERS", "ID", "NUMBER"), ("LEADS", "EMAIL", "TEXT"),
+                                     ("ORDERS", "AMOUNT", "NUMBER")):  # ORDERS carries no tag: not read
+        _column(snow, table, column, data_type)
+    _column(snow, "CUSTOMERS", "OLD", "TEXT", deleted=True)
+    expected = {"prod_db.raw.customers.email": "VARCHAR", "prod_db.raw.customers.dob": "DATE",
+                "prod_db.raw.customers.id": "NUMBER", "prod_db.raw.leads.email": "VARCHAR"}
+    assert fetch_tagged_column_types(CONFIG) == expected
+
+    config = tmp_path / "lineage-engine.config.yaml"
+    config.write_text("telemetry: {provider: snowflake, account: acme-test, user: LINEAGE_SVC, "
+                      "sync_policies: true}\ncompliance: {classification_db: 'sqlite:///registry.db'}\n")
+    settings = load_settings(config)
+    with Registry(f"sqlite:///{tmp_path}/registry.db") as registry:
+        registry.migrate()
+        assert sync_warehouse_policies(settings, registry, T1)
+        assert sync_warehouse_policies(settings, registry, T1 + timedelta(minutes=5)) == 0  # idempotent
+        view = MaskingView({}, column_types=data_type_spans(registry.fact_history(fact="data_type")))
+        assert {c: view.column_type(c, T1 + timedelta(hours=1)) for c in expected} == expected
+        assert view.column_type("prod_db.raw.customers.dob", T1 - timedelta(hours=1)) is None  # before the sync
+        assert {f.origin for f in registry.fact_history(fact="data_type")} == {"columns"}
+
+        snow.execute("DROP TABLE snowflake.account_usage.columns")  # the role lost OBJECT_VIEWER
+        snow.execute("DELETE FROM snowflake.account_usage.tag_references WHERE object_name = 'LEADS'")
+        assert sync_warehouse_policies(settings, registry, T2) == 1  # the tag ended; the types kept
+        view = MaskingView({}, column_types=data_type_spans(registry.fact_history(fact="data_type")))
+        assert view.column_type("prod_db.raw.customers.dob", T2 + timedelta(hours=1)) == "DATE"
+    assert "column data types of tagged tables not synced" in caplog.text and "OBJECT_VIEWER" in caplog.text
+    assert "hunter2" not in caplog.text
