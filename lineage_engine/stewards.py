@@ -16,11 +16,15 @@ Rules (design §1, §8; ``compliance`` settings):
 
 Alerts are deduplicated per asset, rule and review period: periods are consecutive blocks
 of ``review_cycle_days`` days counted from 1970-01-01 UTC, so an unresolved issue alerts
-once per period, not once per run.
+once per period, not once per run. More than ``monitoring.alert_group_above`` new issues of one
+rule in one run (a registry import of thousands of unowned assets) are one alert
+(:func:`group_payload`); each asset's own outbox row is still recorded, as delivered within
+that alert, so it does not alert again that period.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -37,6 +41,9 @@ NO_STEWARD = "no_steward"
 REVIEW_OVERDUE = "review_overdue"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _CLASSIFIED = frozenset({"confidential", "restricted"})
+GROUP_LISTED = 8
+"""Assets a grouped alert lists (by catalog path); the rest are counted."""
+_PROBLEMS = {NO_STEWARD: "no steward is assigned", REVIEW_OVERDUE: "classification review older than {days} days"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +68,7 @@ class StewardIssue:
     def payload(self, review_cycle_days: int) -> dict[str, Any]:
         """Return the alert payload (JSON values only)."""
         asset = self.asset
-        problem = ("no steward is assigned" if self.rule == NO_STEWARD
-                   else f"classification review older than {review_cycle_days} days")
+        problem = _PROBLEMS[self.rule].format(days=review_cycle_days)
         return {
             "asset": asset.catalog_path,
             "asset_type": asset.asset_type,
@@ -73,6 +79,31 @@ class StewardIssue:
             "reviewed_at": asset.reviewed_at.isoformat() if asset.reviewed_at else None,
             "review_period_start": self.period_start.date().isoformat(),
         }
+
+
+def group_payload(issues: Sequence[StewardIssue], review_cycle_days: int) -> dict[str, Any]:
+    """Return the payload of one alert standing for many issues of one rule and review period.
+
+    Keys: ``problem``, ``rule``, ``grouped`` (how many), ``review_period_start`` (ISO date),
+    ``classifications`` and ``regulatory_tags`` (assets per value), ``assets`` (the first
+    :data:`GROUP_LISTED` by catalog path: ``asset``, ``asset_type``, ``classification``,
+    ``regulatory_tags``) and ``list_command`` (the command listing every asset with its steward).
+    """
+    ranked = sorted(issues, key=lambda i: i.asset.catalog_path)
+    first = ranked[0]
+    tags: Counter[str] = Counter(t for i in ranked for t in i.asset.regulatory_tags)
+    return {
+        "problem": _PROBLEMS[first.rule].format(days=review_cycle_days),
+        "rule": first.rule,
+        "grouped": len(ranked),
+        "review_period_start": first.period_start.date().isoformat(),
+        "classifications": dict(sorted(Counter(i.asset.classification or "(none)" for i in ranked).items())),
+        "regulatory_tags": dict(sorted(tags.items())),
+        "assets": [{"asset": i.asset.catalog_path, "asset_type": i.asset.asset_type,
+                    "classification": i.asset.classification, "regulatory_tags": list(i.asset.regulatory_tags)}
+                   for i in ranked[:GROUP_LISTED]],
+        "list_command": "lineage-engine registry list",
+    }
 
 
 def is_classified(asset: Asset) -> bool:
@@ -130,7 +161,9 @@ class StewardReport:
 def check_stewards(settings: Settings, *, now: datetime, console: object | None = None) -> StewardReport:
     """Queue a ``steward_missing`` alert per new issue, then deliver the outbox.
 
-    Nothing is queued when ``steward_missing`` is not in ``monitoring.alert_on``.
+    Nothing is queued when ``steward_missing`` is not in ``monitoring.alert_on``. More than
+    ``monitoring.alert_group_above`` new issues of one rule (0: never) are queued as one alert
+    (:func:`group_payload`); ``queued`` counts outbox alerts, so such a group counts one.
 
     Raises:
         RegistryError: the registry could not be read or written.
@@ -145,8 +178,18 @@ def check_stewards(settings: Settings, *, now: datetime, console: object | None 
                                      review_cycle_days=compliance.review_cycle_days)
         queued = 0
         if enabled:
-            for issue in issues:
-                queued += reg.enqueue_alert(KIND, issue.dedupe_key, issue.payload(compliance.review_cycle_days))
+            days = compliance.review_cycle_days
+            for rule in (NO_STEWARD, REVIEW_OVERDUE):
+                mine = [i for i in issues if i.rule == rule]
+                if not mine:
+                    continue
+                by_key = {i.dedupe_key: i for i in mine}
+                queued += reg.enqueue_alert_group(
+                    KIND, [(i.dedupe_key, i.payload(days)) for i in mine],
+                    group_above=settings.monitoring.alert_group_above,
+                    group=lambda keys, rule=rule, by_key=by_key: (
+                        f"{KIND}:{rule}:group:{by_key[keys[0]].period_start.date().isoformat()}:{now.isoformat()}",
+                        group_payload([by_key[k] for k in keys], days)))
         delivery = deliver_outbox(reg, services.notifier(settings, console), now=now,
                                   kinds_enabled=frozenset(settings.monitoring.alert_on),
                                   budget_seconds=settings.monitoring.alert_budget_seconds)

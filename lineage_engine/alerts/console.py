@@ -54,6 +54,16 @@ class ConsoleNotifier:
             elif payload.get("finding_kind") == "boundary":  # issue 14 §6
                 title = f"{severity} · boundary {payload.get('rule') or '?'} crossed"
             style = _COLOURS.get(severity, "white")
+        elif kind == "steward_missing" and payload.get("grouped"):  # many assets of one rule (stewards.group_payload)
+            listed = payload.get("assets") if isinstance(payload.get("assets"), list) else []
+            count = payload.get("grouped")
+            lines = [*(f"  {item.get('asset')} ({item.get('classification') or '?'})"
+                       for item in listed if isinstance(item, dict)),
+                     *([f"  … and {count - len(listed):,} more"] if isinstance(count, int) and count > len(listed) else []),
+                     f"review period: {payload.get('review_period_start')}",
+                     f"all of them: {payload.get('list_command')}"]
+            title = f"{kind} · {count} classified assets: {payload.get('problem')}"
+            style = "magenta"
         else:
             lines = [f"{k}: {redact_field(k, v)}" for k, v in payload.items()]
             title = kind

@@ -294,8 +294,41 @@ def render_group_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[s
 
 
 def render_steward_missing_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:
-    """Render a ``steward_missing`` alert: the classified asset without a steward."""
-    return _render_key_values("Classified asset has no steward", payload)
+    """Render a ``steward_missing`` alert: a classified asset without a steward or overdue for
+    review, or, grouped (``grouped`` in the payload: :func:`lineage_engine.stewards.group_payload`),
+    many of one rule: the count, classifications and tags, the first assets, the list command."""
+    problem = str(payload.get("problem") or "no steward is assigned")
+    count = payload.get("grouped")
+    if not isinstance(count, int) or isinstance(count, bool):
+        title = "Classified asset has no steward" if "steward" in problem else f"Classified asset: {problem}"
+        return _render_key_values(title, payload)
+    count_text = f"{count:,}"
+
+    def tally(key: str) -> str:
+        found = payload.get(key)
+        return (", ".join(f"{_mrkdwn(str(k))} {v}" for k, v in found.items()) or "none") if isinstance(found, Mapping) \
+            else "?"
+
+    blocks: list[dict[str, object]] = [
+        _header(f"{count_text} classified assets: {problem}"),
+        _fields([("Assets", _mrkdwn(count_text)), ("Classifications", tally("classifications")),
+                 ("Regulatory tags", tally("regulatory_tags")),
+                 ("Review period", _mrkdwn(str(payload.get("review_period_start") or "?")))]),
+    ]
+    listed = payload.get("assets")
+    if isinstance(listed, Sequence) and not isinstance(listed, str) and listed:
+        lines = [f"*Assets* (the first {len(listed)})"]
+        lines += [f"• {_code(item.get('asset'))} {_mrkdwn(str(item.get('classification') or '?'))}"
+                  for item in listed if isinstance(item, Mapping)]
+        if count > len(listed):
+            lines.append(f"… and {count - len(listed):,} more")
+        blocks.append(_section("\n".join(lines)))
+    command = payload.get("list_command")
+    if command:
+        blocks.append(_section(f"Every asset with its steward: `{_mrkdwn(str(command))}`"))
+    blocks.append(_context(f"{count_text} assets of one rule in one check, sent as one alert "
+                           "(monitoring.alert_group_above)"))
+    return _cut(f"{count_text} classified assets: {problem}", SECTION_LIMIT), blocks
 
 
 def render_drift_blocks(payload: Mapping[str, object]) -> tuple[str, list[dict[str, object]]]:

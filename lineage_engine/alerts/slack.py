@@ -81,6 +81,7 @@ class SlackNotifier:
 GROUPED_ITEMS: Mapping[str, tuple[str, str]] = {
     "unmasked_pii": ("finding", "findings"),  # registry/findings.group_alert_payload
     "drift": ("first arrival", "first arrivals"),  # access/service.drift_group_payload: drift events, no finding
+    "steward_missing": ("asset", "assets"),  # stewards.group_payload: assets of one rule
 }
 """What a grouped alert of each outbox kind stands for (singular, plural), named in its footer."""
 

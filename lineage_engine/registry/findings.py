@@ -230,6 +230,15 @@ _ALERT_CHUNK = 5_000
 """Outbox alerts per statement in :func:`insert_alerts` (and dedupe keys per ``IN``)."""
 
 
+def present_alert_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Return which of ``keys`` the outbox holds (read :data:`_ALERT_CHUNK` keys per ``IN``)."""
+    column = AlertOutboxRow.__table__.c.dedupe_key
+    present: set[str] = set()
+    for start in range(0, len(keys), _ALERT_CHUNK):
+        present.update(session.scalars(select(column).where(column.in_(keys[start:start + _ALERT_CHUNK]))))
+    return present
+
+
 def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[str, Any] | Callable[[], dict[str, Any]]]],
                   at: datetime) -> set[str]:
     """Add outbox alerts ``(dedupe_key, payload)`` whose key does not exist yet; return the keys added.
@@ -241,11 +250,7 @@ def insert_alerts(session: Session, kind: str, alerts: Sequence[tuple[str, dict[
     it is built when its chunk is inserted (a first scan's 800,000 payloads are never all held).
     """
     table = AlertOutboxRow.__table__
-    keys = [key for key, _ in alerts]
-    present: set[str] = set()
-    for start in range(0, len(keys), _ALERT_CHUNK):
-        chunk = keys[start:start + _ALERT_CHUNK]
-        present.update(session.scalars(select(table.c.dedupe_key).where(table.c.dedupe_key.in_(chunk))))
+    present = present_alert_keys(session, [key for key, _ in alerts])
     added: set[str] = set()
     rows = []
     for key, payload in alerts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -808,6 +808,41 @@ class Registry:
             raise ValueError(f"alert payload for '{dedupe_key}' is not JSON-serialisable: {err}") from None
         with self._transaction("enqueue an alert") as session:
             return _findings.insert_alert(session, kind, dedupe_key, payload, _utcnow())
+
+    def enqueue_alert_group(
+        self,
+        kind: str,
+        alerts: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        group_above: int,
+        group: Callable[[list[str]], tuple[str, dict[str, Any]]],
+    ) -> int:
+        """Add the alerts ``(dedupe_key, payload)`` whose key is new, one each, or, when more than
+        ``group_above`` are new (0: never), one alert ``group(new keys)`` -> ``(dedupe_key,
+        payload)`` standing for them all, in one transaction. Grouped, each new key is still
+        stored, as delivered now with ``grouped_in`` (the group's key) in its payload, so it is
+        not alerted again. Returns how many outbox alerts will be delivered (a group: 1).
+
+        Raises:
+            ValueError: a payload is not JSON-serialisable.
+        """
+        for key, payload in alerts:
+            try:
+                json.dumps(payload)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"alert payload for '{key}' is not JSON-serialisable: {err}") from None
+        now = _utcnow()
+        with self._transaction("enqueue alerts") as session:
+            present = _findings.present_alert_keys(session, list(dict.fromkeys(key for key, _ in alerts)))
+            new = [(key, payload) for key, payload in dict(alerts).items() if key not in present]
+            if not group_above or len(new) <= group_above:
+                return len(_findings.insert_alerts(session, kind, new, now))
+            group_key, group_payload = group([key for key, _ in new])
+            if not _findings.insert_alert(session, kind, group_key, group_payload, now):
+                return 0
+            session.add_all(AlertOutboxRow(kind=kind, dedupe_key=key, payload={**payload, "grouped_in": group_key},
+                                           created_at=now, attempts=0, delivered_at=now) for key, payload in new)
+            return 1
 
     def pending_alerts(self, limit: int = 100) -> list[OutboxAlert]:
         """Return up to ``limit`` undelivered alerts, oldest first (created_at, then id)."""

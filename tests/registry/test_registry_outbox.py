@@ -61,3 +61,20 @@ def test_unknown_alert_id(registry: Registry) -> None:
         registry.mark_alert_delivered(999, T0)
     with pytest.raises(ValueError, match="timezone-aware"):
         registry.mark_alert_failed(1, "x", datetime(2024, 1, 1))
+
+
+def test_enqueue_alert_group_records_every_member_and_sends_one(registry: Registry) -> None:
+    alerts = [(f"steward_missing:no_steward:a.b.t{n}", {"n": n}) for n in range(5)]
+    assert registry.enqueue_alert("steward_missing", alerts[0][0], alerts[0][1]) is True  # alerted before
+    group = registry.enqueue_alert_group(
+        "steward_missing", alerts, group_above=3,
+        group=lambda keys: ("steward_missing:group:x", {"grouped": len(keys), "first": keys[0]}))
+    assert group == 1
+    pending = registry.pending_alerts()
+    assert [(a.dedupe_key, a.payload) for a in pending] == [
+        (alerts[0][0], {"n": 0}), ("steward_missing:group:x", {"grouped": 4, "first": alerts[1][0]})]
+    again = registry.enqueue_alert_group("steward_missing", alerts, group_above=3,
+                                         group=lambda keys: ("steward_missing:group:y", {"grouped": len(keys)}))
+    assert again == 0 and len(registry.pending_alerts()) == 2  # the grouped members are recorded
+    few = [(f"steward_missing:no_steward:a.b.u{n}", {"n": n}) for n in range(3)]
+    assert registry.enqueue_alert_group("steward_missing", few, group_above=3, group=lambda keys: ("g", {})) == 3
