@@ -21,6 +21,7 @@ changes nothing. Removing an asset closes its import facts.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -89,6 +90,40 @@ def state_fact(session: Session, fact: RegistryFact, now: datetime) -> bool:
         session.add(added)
         session.flush()
     return added is not False
+
+
+def state_facts(session: Session, facts: Iterable[RegistryFact], now: datetime) -> int:
+    """Apply :func:`state_fact` to each of ``facts`` in order; return how many changed a timeline.
+
+    The same result, with the stored timelines of the facts' paths read once (500 paths per
+    ``IN``) and placed in memory, instead of up to three reads per fact: a crawl batch states
+    a ``data_type`` fact for every column of every ``CREATE TABLE`` it reads.
+    """
+    facts = list(facts)
+    for fact in facts:
+        check_fact(fact)
+    paths = sorted({canonical_id(f.catalog_path) for f in facts})
+    timelines: dict[tuple[str, str, str, str], list[FactRow]] = {}
+    for start in range(0, len(paths), 500):
+        for row in session.scalars(select(FactRow).where(FactRow.catalog_path.in_(paths[start : start + 500]))):
+            timelines.setdefault((row.catalog_path, row.fact, row.key, row.origin), []).append(row)
+    for rows in timelines.values():
+        rows.sort(key=lambda r: r.valid_from)
+    changed = 0
+    for fact in facts:
+        path, at = canonical_id(fact.catalog_path), fact.valid_from
+        rows = timelines.setdefault((path, fact.fact, fact.key, fact.origin), [])
+        i = bisect_left(rows, at, key=lambda r: r.valid_from)
+        same = rows[i] if i < len(rows) and rows[i].valid_from == at else None
+        prev = rows[i - 1] if same is None and i > 0 else None
+        nxt = rows[i] if same is None and i < len(rows) else None
+        added = _place(fact, path, same, prev, nxt, now)
+        if isinstance(added, FactRow):
+            session.add(added)
+            rows.insert(i, added)
+        changed += added is not False
+    session.flush()
+    return changed
 
 
 def _place(fact: RegistryFact, path: str, same: FactRow | None, prev: FactRow | None, nxt: FactRow | None,

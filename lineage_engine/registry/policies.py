@@ -123,6 +123,31 @@ def has_warehouse_facts(session: Session) -> bool:
     return session.scalar(query) is not None
 
 
+def fact_holders(session: Session, since: datetime) -> set[str]:
+    """Return every prefix (container, dataset, column id) of the paths holding a warehouse fact
+    (a set value not from the classification file) at some instant after ``since``: what
+    :func:`end_recreated` may end. One read per flush instead of one per replaced dataset."""
+    query = select(FactRow.catalog_path).where(
+        FactRow.origin != "import", FactRow.value.is_not(None),
+        (FactRow.valid_to.is_(None)) | (FactRow.valid_to > since)).distinct()
+    return fact_holders_of(*session.scalars(query))
+
+
+def fact_holders_of(*ids: str) -> set[str]:
+    """Return ``ids`` and their prefixes (containers, dataset), as :func:`fact_holders` (a move's
+    sides: what it may have given facts). Test with :func:`holds_facts`."""
+    out: set[str] = set(ids)
+    for object_id in ids:
+        parts = split_id(object_id)
+        out.update(join_id(parts[:k]) for k in range(1, len(parts) + 1))
+    return out
+
+
+def holds_facts(holders: set[str], object_id: str) -> bool:
+    """Return True when ``object_id`` (a dataset or container) is among ``holders`` (:func:`fact_holders`)."""
+    return object_id in holders or join_id(split_id(object_id)) in holders
+
+
 class FactMove(NamedTuple):
     """A statement that moves or copies an object's warehouse facts with the object, as Snowflake does.
 
@@ -293,13 +318,24 @@ def last_drop(session: Session, object_id: str, before: datetime) -> datetime | 
     return session.scalars(query.limit(1)).first()
 
 
-def _changes_after(session: Session, path: str, since: datetime) -> list[ObjectChangeRow]:
-    """Return the recorded changes after ``since`` of ``path``'s object or of what holds it."""
+def _changes_after(session: Session, path: str, since: datetime,
+                   read: dict[tuple[str, datetime], list[ObjectChangeRow]] | None = None) -> list[ObjectChangeRow]:
+    """Return the recorded changes after ``since`` of ``path``'s object or of what holds it.
+
+    ``read``: the changes already read for a dataset and instant (the columns of one table
+    stated by one statement share one read: ``object_changes`` holds datasets and containers,
+    never columns)."""
     parts = split_id(path)
-    prefixes = sorted({join_id(parts[:k]) for k in range(1, len(parts) + 1)})
-    query = select(ObjectChangeRow).where(
-        ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes), ObjectChangeRow.at > since)
-    return [r for r in session.scalars(query)
+    key = (join_id(parts[:3]) if len(parts) > 3 else path, since)
+    rows = read.get(key) if read is not None else None
+    if rows is None:
+        prefixes = sorted({join_id(parts[:k]) for k in range(1, min(len(parts), 3) + 1)} | {path})
+        query = select(ObjectChangeRow).where(
+            ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes), ObjectChangeRow.at > since)
+        rows = list(session.scalars(query))
+        if read is not None:
+            read[key] = rows
+    return [r for r in rows
             if is_part_of(path, r.source, r.container) or (r.target and is_part_of(path, r.target, r.container))]
 
 
@@ -316,12 +352,13 @@ def follow_late_facts(session: Session, facts: Sequence[RegistryFact], now: date
     found: dict[int, ObjectChangeRow] = {}
     pending = [(f.catalog_path.strip().lower(), f.valid_from) for f in facts if f.origin != "import"]
     seen: set[tuple[str, datetime]] = set()
+    read: dict[tuple[str, datetime], list[ObjectChangeRow]] = {}
     while pending:
         path, since = pending.pop()
         if (path, since) in seen:
             continue
         seen.add((path, since))
-        for row in _changes_after(session, path, since):
+        for row in _changes_after(session, path, since, read):
             found[row.id] = row
             sides = [(row.source, row.target)] if row.mode in ("rename", "clone") else \
                 [(row.source, row.target), (row.target, row.source)] if row.mode == "swap" else []

@@ -241,7 +241,7 @@ class Registry:
             _facts.check_fact(fact)
         now = _utcnow()
         with self._transaction("record registry facts") as session:
-            return sum(_facts.state_fact(session, f, now) for f in facts)
+            return _facts.state_facts(session, facts, now)
 
     def record_policies(
         self,
@@ -279,7 +279,7 @@ class Registry:
             _require_aware(read.at, "at")
         now = _utcnow()
         with self._transaction("record policies") as session:
-            changed = sum(_facts.state_fact(session, f, now) for f in facts)
+            changed = _facts.state_facts(session, facts, now)
             changed += sum(_policies.state_body(session, b) for b in bodies)
             changed += sum(_policies.drop_policy(session, name, at) for name, at in dropped)
             if recreated or moved:
@@ -289,9 +289,18 @@ class Registry:
                 changes += [(move.at, 1, move if move.mode != "undrop" or move.dropped_at is not None else
                              move._replace(dropped_at=_policies.last_drop(session, move.target, move.at)))
                             for move in moved]
+                # replaced datasets holding no warehouse fact end nothing: skipped without a read each
+                holders: set[str] | None = _policies.fact_holders(session, min(c[0] for c in changes))
                 for at, kind, what in sorted(changes, key=lambda c: (c[0], c[1])):
-                    changed += (_policies.end_recreated(session, what, at, now) if kind == 0
-                                else _policies.move_facts(session, what, now))
+                    if kind == 0:
+                        if holders is None or _policies.holds_facts(holders, what):
+                            changed += _policies.end_recreated(session, what, at, now)
+                        continue
+                    changed += _policies.move_facts(session, what, now)
+                    if what.container:
+                        holders = None  # facts moved into a container: read each replaced dataset again
+                    elif holders is not None:
+                        holders.update(_policies.fact_holders_of(what.source, what.target))
             if facts:
                 changed += _policies.follow_late_facts(session, facts, now)
             return changed + _policies.add_reads(session, reads)
