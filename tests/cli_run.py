@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from tests.waiting import HANG_SECONDS
@@ -42,6 +45,29 @@ def file_config(folder: Path, history: Path, *, batch_size: int = 1000, extra: s
         "monitoring: {slack_webhook: ''}\n" + extra,
         encoding="utf-8",
     )
+    return config
+
+
+def write_history(path: Path, rows: Sequence[tuple[str, str, str]], at: Callable[[int], datetime]) -> Path:
+    """Write ``rows`` of ``(query_type, role, text)`` as a JSON Lines history, row ``n`` ending at
+    ``at(n)``, query id ``q<n>``, session 7 of user ETL, defaults DB.S. Returns ``path``."""
+    path.write_text("".join(json.dumps({
+        "query_id": f"q{n}", "query_text": text, "query_type": kind, "start_time": at(n).isoformat(),
+        "end_time": at(n).isoformat(), "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "S",
+        "session_id": "7", "user_name": "ETL", "role_name": role}) + "\n" for n, (kind, role, text) in enumerate(rows)))
+    return path
+
+
+def crawl_history(folder: Path, rows: Sequence[tuple[str, str, str]], at: Callable[[int], datetime],
+                  registry: str) -> Path:
+    """Write ``rows`` (:func:`write_history`) and the classification file ``registry`` (YAML)
+    under ``folder``, then ``migrate``, ``registry import`` and ``crawl`` a file-source config
+    in ``folder / "work"``. Returns the config."""
+    config = file_config(folder / "work", write_history(folder / "history.jsonl", rows, at))
+    (folder / "registry.yaml").write_text(registry)
+    run_cli(config, "migrate")
+    run_cli(config, "registry", "import", str(folder / "registry.yaml"))
+    run_cli(config, "crawl")
     return config
 
 

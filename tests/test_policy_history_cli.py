@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lineage_engine.model import Finding
 from lineage_engine.registry import Registry
-from tests.cli_run import file_config, run_cli
+from tests.cli_run import crawl_history, run_cli
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 REGISTRY = """assets:
@@ -34,16 +34,7 @@ def iso(minute: int) -> str:
 
 def run(tmp_path: Path, rows: list[tuple[str, str, str]]) -> tuple[list[Finding], str, Path]:
     """Crawl ``rows`` of (query_type, role, text), one a minute from T0; scan; return findings and output."""
-    history = tmp_path / "history.jsonl"
-    history.write_text("".join(json.dumps({
-        "query_id": f"q{n}", "query_text": text, "query_type": kind, "start_time": at(n).isoformat(),
-        "end_time": at(n).isoformat(), "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "S",
-        "session_id": "7", "user_name": "ETL", "role_name": role}) + "\n" for n, (kind, role, text) in enumerate(rows)))
-    config = file_config(tmp_path / "work", history)
-    (tmp_path / "registry.yaml").write_text(REGISTRY)
-    run_cli(config, "migrate")
-    run_cli(config, "registry", "import", str(tmp_path / "registry.yaml"))
-    run_cli(config, "crawl")
+    config = crawl_history(tmp_path, rows, at, REGISTRY)
     scanned = run_cli(config, "scan").stdout
     shown = run_cli(config, "findings").stdout
     with Registry(f"sqlite:///{tmp_path}/work/.lineage/registry.db") as registry:

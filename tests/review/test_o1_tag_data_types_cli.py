@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from lineage_engine.registry import Registry
-from tests.cli_run import file_config, run_cli
+from tests.cli_run import crawl_history, run_cli
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 REGISTRY = """assets:
@@ -43,16 +43,7 @@ def iso(n: float) -> str:
 
 
 def crawl_and_scan(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
-    history = tmp_path / "history.jsonl"
-    history.write_text("".join(json.dumps({
-        "query_id": f"q{n}", "query_text": text, "query_type": kind, "start_time": at(n).isoformat(),
-        "end_time": at(n).isoformat(), "execution_status": "SUCCESS", "database_name": "DB", "schema_name": "S",
-        "session_id": "7", "user_name": "ETL", "role_name": role}) + "\n" for n, (kind, role, text) in enumerate(rows)))
-    config = file_config(tmp_path / "work", history)
-    (tmp_path / "registry.yaml").write_text(REGISTRY)
-    run_cli(config, "migrate")
-    run_cli(config, "registry", "import", str(tmp_path / "registry.yaml"))
-    run_cli(config, "crawl")
+    config = crawl_history(tmp_path, rows, at, REGISTRY)
     run_cli(config, "scan")
     return config
 
