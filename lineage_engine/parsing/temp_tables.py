@@ -19,19 +19,6 @@ temp renamed (or swapped) onto a persistent name gives that name a REPLACE event
 temp's upstreams, which is how rename-based materializations (``X__dbt_tmp`` renamed to
 ``X``) keep their lineage.
 
-A table created TEMPORARY (TEMP, VOLATILE) under a name outside the temp patterns stays
-temporary when renamed, whatever its new name, as in Snowflake, which keeps a table's type
-across ``ALTER TABLE … RENAME TO`` (V5: the new name was reported as a persistent copy). A temp
-whose name matches the temp patterns still becomes persistent by a rename, whether or not it was
-declared TEMPORARY (the parsed statement does not tell the two apart), so dbt's renames keep
-working. The rename keeps the temp only when it is read in order: a rename read after a row of
-its session that ended at or after it (a file out of END_TIME order, a later crawl) is applied
-as before, a REPLACE of the new name, since those rows used the new name as a persistent table
-(their reads and writes of it are in the graph, not in the temp); and a row ended before a kept
-rename but read after it that names one of the temp's new names undoes the keeping (the new
-names get the REPLACE events the renames would have given: :meth:`SessionResolver._unkeep`).
-Both cases report a superset (the renamed temp as a copy), never lose a path.
-
 Column lineage is resolved the same way (issue 5): a temp object keeps, per column, the
 upstream column edges it was written with, and ``target.c <- tmp.c <- source.c`` becomes
 ``target.c <- source.c`` with the transforms composed (masked anywhere stays masked; see
@@ -122,23 +109,6 @@ class _Temp:
     roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
     points: dict[str, datetime] = field(default_factory=dict)  # upstream id -> earliest Time Travel point read
-    declared: bool = False  # created TEMPORARY|TEMP|VOLATILE under a name outside the temp patterns: a rename
-    # read in order keeps it temporary (a pattern name, X__dbt_tmp, becomes persistent when renamed: dbt's way)
-    renamed: list[_Rename] = field(default_factory=list)
-    """Renames that kept it temporary onto a name outside the temp patterns, in order (what
-    :meth:`SessionResolver._unkeep` turns back into REPLACE events)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Rename:
-    """A rename that kept a declared temp temporary under a name outside the temp patterns."""
-
-    old: str
-    new: DatasetRef
-    at: datetime
-    query_id: str
-    query_type: str
-    held: _Temp  # a copy of what the temp held when renamed (its own ``renamed`` left empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,16 +216,10 @@ class SessionResolver:
             Events in statement order, at ``record.end_time``; none for statements that
             write a temporary object (they update the session's temp map instead).
         """
-        before = self._sessions.get(session_key(record))
-        seen_until = before.last_seen if before is not None else None
         key, session = self._session_of(record)
-        # a row of this session that ended at or after this one was read before it (out of END_TIME order)
-        late = session is before and seen_until is not None and seen_until >= record.end_time
-        events: list[LineageEvent] = []
-        if any(t.renamed for t in session.temps.values()):
-            events.extend(self._unkeep(key, session, record, result))
         named = {n for st in result.statements for n in _names(st)}
         held = {n for n in named if n in session.temps}  # temps this row may rewrite or remove
+        events: list[LineageEvent] = []
         for st in result.statements:
             target = st.target
             if target is None or st.operation is Operation.ALTER:
@@ -274,26 +238,14 @@ class SessionResolver:
             other = st.counterpart
             if st.operation in _IDENTITY_MOVES and other is not None:
                 other_temp = self._is_temp(session, other, False)
-                renamed = session.temps.get(target.id) if st.operation is Operation.RENAME else None
-                kept = not other_temp and renamed is not None and renamed.declared and not late
-                if kept:
-                    other_temp = True  # a renamed temporary table stays temporary (Snowflake ALTER TABLE … RENAME TO)
                 if target_temp != other_temp:
                     events.extend(self._move_across(session, record, st, target_temp))
                     continue
-                if kept and renamed is not None and other is not None:
-                    held_then = _temp_from_state(_temp_state(renamed))
-                    held_then.renamed = []
-                    renamed.renamed.append(_Rename(target.id, other, record.end_time, record.query_id,
-                                                   record.query_type, held_then))
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 created = st.operation in _RESETS and target.id not in session.temps
-                was = session.temps.get(target.id)
-                declared = (st.temporary and not is_temp_name(target.id, self._temp_re)) or \
-                    (st.operation is Operation.TRUNCATE and was is not None and was.declared)  # same table, emptied
                 self._write_temp(session, st.operation, target, own, via, other, columns, roles, since,
-                                 {s: p for s, p in travel.items() if s != target.id}, declared=declared)
+                                 {s: p for s, p in travel.items() if s != target.id})
                 if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
                     events.extend(self._reads_of_temp(key, session, record, target, created))
                 continue
@@ -310,49 +262,6 @@ class SessionResolver:
             events.append(event)
         # temps written, moved or dropped by this row (only targets and counterparts change)
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
-        return events
-
-    def _unkeep(self, key: object, session: _Session, record: QueryRecord,
-                result: ExtractionResult) -> list[LineageEvent]:
-        """Undo the renames that kept a declared temp temporary when this row, ended at or before the
-        latest of them but read after it (out of END_TIME order), names one of their new names: then
-        those names were persistent tables to it, as they were to the rows before the renames. Each
-        new name gets the REPLACE event the rename gives a temp renamed onto a persistent name, at the
-        rename's own position, with what the temp held then and, for its current name, what it holds
-        now (a superset); the temp is forgotten, so this row and later ones use the name as a
-        persistent table, as they did before V5's fix (never a lost path)."""
-        used = {ref.id for st in result.statements
-                for ref in (st.target, st.counterpart, *st.sources) if ref is not None}
-        events: list[LineageEvent] = []
-        for temp_id, entry in list(session.temps.items()):
-            names = {r.new.id for r in entry.renamed}
-            if not entry.renamed or record.end_time > entry.renamed[-1].at or not used & names:
-                continue
-            self._touched_temps.add((key, temp_id))
-            if temp_id in names:
-                del session.temps[temp_id]
-            else:  # renamed since onto a temp name: a temp there either way
-                entry.renamed = []
-            for rename in entry.renamed:
-                held = rename.held
-                if rename.new.id == temp_id:  # what it got under its current name since
-                    held = _temp_from_state(_temp_state(held))
-                    for ref in entry.upstreams.values():
-                        held.upstreams.setdefault(ref.id, ref)
-                    held.via.update(entry.via)
-                    held.roles.update(entry.roles)
-                    if entry.since is not None and (held.since is None or entry.since < held.since):
-                        held.since = entry.since
-                    _earliest(held.points, entry.points)
-                    merge_columns(held.columns, entry.columns)
-                target = rename.new
-                sources = list(held.upstreams.values())
-                events.append(LineageEvent(
-                    at=rename.at, query_id=rename.query_id, query_type=rename.query_type, operation=Operation.REPLACE,
-                    target=target, sources=tuple(sources), replaces=True, via=tuple(sorted({rename.old, *held.via})),
-                    columns=_edges(target, held.columns), via_roles=tuple(sorted(held.roles or {""})),
-                    via_since=held.since if held.since is not None and held.since < rename.at else None,
-                    read_points=_points_of(sources, held.points)))
         return events
 
     def _note_reads(self, key: object, session: _Session, record: QueryRecord, st: StatementLineage,
@@ -519,11 +428,7 @@ class SessionResolver:
         (``columns`` only when the temp has column lineage; ``roles``: of the statements that
         wrote it, upper case, "" when unknown; ``since``: its earliest write, or that of a temp
         it read, when known; ``points``: ``{upstream id: ISO-8601}``, the earliest Time Travel
-        point of each upstream it was filled from at one; ``declared``: true when a CREATE
-        TEMPORARY made it under a name outside the temp patterns, so that a rename keeps it
-        temporary; ``renamed``: ``[[old name, [new id, name, kind], ISO-8601, query id, query
-        type, {temp state: what it held then}], ...]``, the renames that kept it temporary), and
-        ``"reads": {name: [order, [[end_time, query_id, query_type,
+        point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
         recently read first); sessions with neither are left out.
@@ -559,7 +464,12 @@ class SessionResolver:
                 last_seen = item.get("last_seen")
                 session.last_seen = datetime.fromisoformat(last_seen) if last_seen else None
                 for temp_id, temp in item["temps"].items():
-                    session.temps[temp_id] = _temp_from_state(temp)
+                    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
+                    columns = columns_from_state(temp.get("columns") or {})
+                    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
+                    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
+                    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
+                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since, points)
                 reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
                                 for name, (seq, kept) in (item.get("reads") or {}).items()), key=lambda r: r[0])
                 for seq, name, kept in reads:
@@ -658,8 +568,6 @@ class SessionResolver:
         roles: set[str],
         since: datetime,
         points: dict[str, datetime],
-        *,
-        declared: bool = False,
     ) -> None:
         temps = session.temps
         if operation is Operation.DROP:
@@ -677,7 +585,7 @@ class SessionResolver:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
             temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles),
-                                     since, dict(points), declared)
+                                     since, dict(points))
         elif operation in _IN_PLACE and target.id not in temps:
             return  # an UPDATE / DELETE of a temp never seen written: a later read stays unresolved
         else:
@@ -761,25 +669,7 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
         state["since"] = temp.since.isoformat()
     if temp.points:
         state["points"] = {source: instant.isoformat() for source, instant in sorted(temp.points.items())}
-    if temp.declared:
-        state["declared"] = True
-    if temp.renamed:
-        state["renamed"] = [[r.old, [r.new.id, r.new.name, r.new.kind], r.at.isoformat(), r.query_id, r.query_type,
-                             _temp_state(r.held)] for r in temp.renamed]
     return state
-
-
-def _temp_from_state(temp: Mapping[str, Any]) -> _Temp:
-    """Return the temp of a :func:`_temp_state` (keys absent from older states: not known)."""
-    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
-    columns = columns_from_state(temp.get("columns") or {})
-    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
-    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
-    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
-    renamed = [_Rename(str(old), DatasetRef(id=new[0], name=new[1], kind=new[2]), datetime.fromisoformat(at),
-                       str(query_id), str(query_type), _temp_from_state(held))
-               for old, new, at, query_id, query_type, held in temp.get("renamed") or []]
-    return _Temp(upstreams, set(temp["via"]), columns, roles, since, points, bool(temp.get("declared")), renamed)
 
 
 def _reads_state(remembered: tuple[int, list[_Read]]) -> list[object]:
