@@ -40,17 +40,21 @@ query or view; its docs: "Understanding Column-level Security"):
    ``ACCOUNT_USAGE.COLUMNS`` type of a tagged table's column read by ``telemetry.sync_policies``), else,
    for a column created by copying one column unchanged (an ``identity`` edge of a CTAS or a
    ``CREATE VIEW``: :data:`CREATING_QUERY_TYPES`, made by t; kept by a ``RENAME`` or ``SWAP``:
-   :func:`type_copies`), that column's type when the copy was made; a policy's is the type of
-   its signature's first argument (``CREATE MASKING POLICY p AS (val string)``). Types compare by
-   family (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's
-   policy is not taken to mask the column (over-report, never under) and :meth:`MaskingView.doubt`
-   says why; a dataset as a whole is never masked by a tag (its columns of other types are not).
+   :func:`type_copies`; not through a temporary object), that column's type when the copy was
+   made (a view's: at t); the history's type and the synced one disagreeing: not known
+   (:meth:`MaskingView.column_type`). A policy's is the type of its signature's first argument
+   (``CREATE MASKING POLICY p AS (val string)``). Types compare by family
+   (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's policy is
+   not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
+   as a whole is never masked by a tag (its columns of other types are not). Known limit: a cast
+   in a CTAS or view is an ``identity`` edge (the value is kept), so it is typed as a plain copy.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -94,26 +98,43 @@ def masking_spans(facts: Iterable[RegistryFact]) -> dict[str, list[Span]]:
     return out
 
 
-TypeSpans = Mapping[str, list[tuple[datetime, "datetime | None", str]]]
-"""Column id -> ``(start, end, type family)`` intervals, oldest first (:func:`data_type_spans`)."""
+TypeSpans = Mapping[str, list[tuple[Any, ...]]]
+"""Column id -> ``(start, end, type family[, origin])`` intervals (:func:`data_type_spans`; one
+timeline per origin, so intervals of two origins may overlap; no origin: ``query_history``)."""
 
-CREATING_QUERY_TYPES = frozenset({"CREATE_TABLE_AS_SELECT", "CREATE_VIEW", "CREATE_MATERIALIZED_VIEW", "CREATE_TABLE"})
+CREATING_QUERY_TYPES = frozenset({"CREATE_TABLE_AS_SELECT", "CREATE_VIEW", "CREATE_MATERIALIZED_VIEW", "CREATE_TABLE",
+                                  "CREATE_DYNAMIC_TABLE", "CREATE_ICEBERG_TABLE"})
 """Snowflake ``QUERY_TYPE``s of statements that create the columns they fill: a column created by
 copying one column unchanged takes its type (an ``INSERT`` fills a column whose type was set before,
 and may cast)."""
 
-TypeCopies = Mapping[str, list[tuple[datetime, "datetime | None", datetime, str]]]
-"""Column id -> ``(valid_from, valid_to, last_seen, upstream column)`` of its ``identity`` copy
-intervals: a column copied unchanged has its upstream's type (rule 6)."""
+LIVE_QUERY_TYPES = frozenset({"CREATE_VIEW", "CREATE_MATERIALIZED_VIEW"})
+"""Creating statements whose columns are their upstreams' at every instant (a view is not stored:
+its column has the type its base column has now), not when the statement ran."""
+
+TypeCopies = Mapping[str, list[tuple[Any, ...]]]
+"""Column id -> ``(valid_from, valid_to, last_seen, upstream column[, live])`` of its ``identity``
+copy intervals: a column copied unchanged has its upstream's type (rule 6), as it was when the copy
+was made, or, ``live`` (a view), as it is at the instant asked."""
 
 
-def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[datetime, datetime | None, datetime, str]]]:
+def _moves(query_type: str) -> bool:
+    """Return True for the ``QUERY_TYPE`` of a statement that renames or swaps a table (the
+    interval it opens is a moved one): ``RENAME_TABLE``, ``ALTER_TABLE`` (… RENAME TO, SWAP WITH),
+    a container ``RENAME``; never a data-moving type such as ``INSERT``."""
+    upper = query_type.upper()
+    return "RENAME" in upper or "SWAP" in upper or upper.startswith("ALTER")
+
+
+def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...]]]:
     """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
     ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`), and those a
     ``RENAME`` or ``SWAP`` moved from one of them (the moved column is the same column: an interval
-    of another dataset's column of the same name, with the same upstream, that ended the instant
-    this one began and was itself such a copy). An ``INSERT``'s interval, moved or not, is not one."""
-    identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity"]
+    opened by a renaming statement (:func:`_moves`) into another dataset's column of the same name,
+    with the same upstream, where such a copy ended the instant it began). An ``INSERT``'s interval,
+    moved or not, is not one; nor is an interval through a temporary object (``via``: the temp's
+    column has a type of its own, and an ``INSERT`` into it may have cast)."""
+    identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity" and not r.via]
     ended: dict[tuple[str, str, datetime], list[EdgeRow]] = defaultdict(list)
     for row in identity:
         if row.valid_to is not None:
@@ -122,26 +143,42 @@ def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[datetime
     def creating(row: EdgeRow, seen: frozenset[int]) -> bool:
         if row.query_type.upper() in CREATING_QUERY_TYPES:
             return True
+        if not _moves(row.query_type):
+            return False
         before = [r for r in ended.get((row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_from), ())
                   if dataset_of(r.downstream) != dataset_of(row.downstream) and id(r) not in seen]
         return any(creating(r, seen | {id(row)}) for r in before)
 
-    out: dict[str, list[tuple[datetime, datetime | None, datetime, str]]] = {}
+    def live(row: EdgeRow) -> bool:  # a view's column, or one moved from a view's
+        if row.query_type.upper() in LIVE_QUERY_TYPES:
+            return True
+        before = ended.get((row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_from), ())
+        return _moves(row.query_type) and any(r.query_type.upper() in LIVE_QUERY_TYPES for r in before)
+
+    out: dict[str, list[tuple[Any, ...]]] = {}
     for row in identity:
         if creating(row, frozenset()):
-            out.setdefault(row.downstream, []).append((row.valid_from, row.valid_to, row.last_seen, row.upstream))
+            out.setdefault(row.downstream, []).append(
+                (row.valid_from, row.valid_to, row.last_seen, row.upstream, live(row)))
     return out
 
 
-def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[datetime, datetime | None, str]]]:
-    """Return column id -> its type family over time from ``data_type`` fact intervals of any origin
-    (the newest statement holding at each instant wins, as :func:`masking_spans`)."""
-    by_path: dict[str, list[RegistryFact]] = defaultdict(list)
+def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[Any, ...]]]:
+    """Return column id -> its type family over time from ``data_type`` fact intervals: one
+    timeline per origin (the newest statement holding at each instant wins, as
+    :func:`masking_spans`), ``(start, end, family, origin)``. The query history's and
+    ``ACCOUNT_USAGE.COLUMNS``' are kept apart: the view lags up to 90 minutes, so a sync may state a
+    replaced table's old type after the replace (:meth:`MaskingView.column_type` takes a
+    disagreement as not known)."""
+    by_path: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
     for fact in facts:
         if fact.fact == "data_type" and not fact.key:
-            by_path[fact.catalog_path].append(fact)
-    return {path: [(start, end, str(value).upper()) for start, end, value in _timeline(rows, lambda v: v is None)]
-            for path, rows in by_path.items()}
+            by_path[(fact.catalog_path, "columns" if fact.origin == "columns" else "query_history")].append(fact)
+    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for (path, origin), rows in sorted(by_path.items()):
+        out[path] += [(start, end, str(value).upper(), origin)
+                      for start, end, value in _timeline(rows, lambda v: v is None)]
+    return dict(out)
 
 
 def tag_name(name: str) -> str:
@@ -359,22 +396,30 @@ class MaskingView:
         return self._typed(node, tagged, at)[1] if tagged else None
 
     def column_type(self, column: str, at: datetime, _seen: frozenset[str] = frozenset()) -> str | None:
-        """Return the type family of ``column`` at ``at``: its ``data_type`` fact, else the type its
-        ``identity`` upstreams agree on when the copy was last made; None when not known (rule 6).
+        """Return the type family of ``column`` at ``at`` (rule 6), None when not known.
 
-        An interval counts only when its last statement (the creating one: the interval's query
-        type) ran by ``at``: an interval may also hold earlier ``INSERT``s, which do not set a type.
+        The query history's ``data_type`` fact, else the type its ``identity`` upstreams agree on
+        (:func:`type_copies`: when the copy was last made; a view's, at ``at``); and the
+        ``ACCOUNT_USAGE.COLUMNS`` fact of a sync. When those two disagree the type is not known
+        (the view lags: a sync may state a type the history has replaced since).
+
+        A copy interval counts only when its last statement (the creating one: the interval's
+        query type) ran by ``at``: an interval may also hold earlier ``INSERT``s, which set no type.
         """
-        for start, end, family in self._types.get(column, ()):
+        stated: dict[str, str] = {}
+        for span in self._types.get(column, ()):
+            start, end = span[0], span[1]
             if start <= at and (end is None or at < end):
-                return family
-        copies = [(last, up) for start, end, last, up in self._copies.get(column, ())
-                  if start <= at and (end is None or at < end) and last <= at]
-        if not copies or column in _seen:
-            return None
-        seen = _seen | {column}
-        found = {self.column_type(up, when, seen) for when, up in copies}
-        return found.pop() if len(found) == 1 and None not in found else None
+                stated[span[3] if len(span) > 3 else "query_history"] = span[2]
+        own = stated.get("query_history")
+        if own is None and column not in _seen:
+            copies = [(at if len(c) > 4 and c[4] else c[2], c[3]) for c in self._copies.get(column, ())
+                      if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+            if copies:
+                found = {self.column_type(up, when, _seen | {column}) for when, up in copies}
+                own = found.pop() if len(found) == 1 and None not in found else None
+        known = {family for family in (own, stated.get("columns")) if family is not None}
+        return known.pop() if len(known) == 1 else None
 
     def policy_type(self, policy: str, at: datetime) -> str | None:
         """Return the data type family of ``policy``'s signature (a name without database and schema) at

@@ -1,0 +1,85 @@
+"""Where a column's data type is not what a plain copy suggests, a tag's policy is not taken to mask it
+(review s14 of O1, through the installed CLI).
+
+Rule 6 (README "tag-based masking"): a tag's masking policy masks a column only when the policy's
+signature type and the column's type match. The column's type was inferred wrongly, so a STRING (or
+DATE) policy was taken to mask a column of another type, a false negative:
+
+* R13: a copy collapsed through a session temp took the source's type, not the temp's (a typed
+  temp, filled by an INSERT that casts);
+* R14: a view column kept its base column's type at the view's creation, though a view is live;
+* R17: an unrelated INSERT ending the instant another table's CTAS copy ended was taken as that copy
+  renamed, and got its type;
+* R5: ``CREATE TABLE IF NOT EXISTS`` on a table that exists (a no-op) restated its column types.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.review.history import Row, crawled, terminals
+
+REGISTRY = """assets:
+  - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}
+  - {catalog_path: DB.S.PII.DOB, classification: restricted, regulatory_tags: [pii], steward: dpo}
+"""
+PII: Row = ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar, dob date, ssn number)")
+
+
+def _tag_policy(name: str, data_type: str, null: str) -> list[Row]:
+    return [("09:01", "CREATE_MASKING_POLICY",
+             f"create masking policy {name} as (val {data_type}) returns {data_type} -> "
+             f"case when current_role() in ('PII_ADMIN') then val else {null} end"),
+            ("09:02", "ALTER_TAG", f"alter tag pii set masking policy {name}")]
+
+
+STRING_TAG = _tag_policy("str_mask", "string", "'***'")
+DATE_TAG = _tag_policy("date_mask", "date", "null")
+
+CASES = {
+    "R13_typed_temp": (DATE_TAG + [
+        ("09:03", "CREATE_TABLE", "create temporary table tmp (c varchar)"),
+        ("09:03:10", "INSERT", "insert into tmp select dob from db.s.pii"),  # Snowflake casts the dates
+        ("09:03:20", "CREATE_TABLE_AS_SELECT", "create table db.s.t as select c from tmp"),  # t.c is VARCHAR
+        ("09:05", "ALTER_TABLE", "alter table db.s.t set tag pii = 'x'"),
+    ], ("db.s.pii.dob", "db.s.t.c")),
+    "R14_live_view": (STRING_TAG + [
+        ("09:03", "CREATE_TABLE_AS_SELECT", "create table db.s.base as select email as c from db.s.pii"),
+        ("09:03:20", "CREATE_VIEW", "create view db.s.v as select c from db.s.base"),
+        ("09:04", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.base as select dob as c from db.s.pii"),
+        ("09:05", "ALTER_VIEW", "alter view db.s.v set tag pii = 'x'"),  # v.c is DATE now
+    ], ("db.s.pii.dob", "db.s.v.c")),
+    "R17_same_instant_insert": (STRING_TAG + [
+        ("09:03", "CREATE_TABLE_AS_SELECT", "create table db.s.a as select email as c from db.s.pii"),
+        ("09:04", "CREATE_TABLE_AS_SELECT", "create or replace table db.s.a as select id as c from db.s.pii"),
+        ("09:04", "INSERT", "insert into db.s.b (c) select email from db.s.pii",
+         {"session_id": "99", "user_name": "LOADER"}),  # b was made outside the history: its type is not known
+        ("09:05", "ALTER_TABLE", "alter table db.s.b set tag pii = 'x'"),
+    ], ("db.s.pii.email", "db.s.b.c")),
+    "R5_if_not_exists": (STRING_TAG + [
+        ("09:03", "CREATE_TABLE", "create table db.s.t (c date)"),
+        ("09:03:30", "INSERT", "insert into db.s.t select dob from db.s.pii"),
+        ("09:04", "ALTER_TABLE", "alter table db.s.t set tag pii = 'x'"),
+        ("09:06", "CREATE_TABLE", "create table if not exists db.s.t (c varchar)"),  # t exists: a no-op
+    ], ("db.s.pii.dob", "db.s.t.c")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_column_of_another_type_than_the_tag_policy_is_exposed(tmp_path: Path, case: str) -> None:
+    rows, path = CASES[case]
+    config = crawled(tmp_path, [PII, *rows], REGISTRY)
+    assert path in terminals(config)
+
+
+def test_a_plain_copy_renamed_keeps_its_type_and_stays_masked(tmp_path: Path) -> None:
+    """The control: a CTAS copy of a VARCHAR column, renamed, is VARCHAR; the tag's STRING policy masks it."""
+    rows = STRING_TAG + [
+        ("09:03", "CREATE_TABLE_AS_SELECT", "create table db.s.a as select email as c from db.s.pii"),
+        ("09:04", "ALTER_TABLE", "alter table db.s.a rename to db.s.a2"),
+        ("09:05", "ALTER_TABLE", "alter table db.s.a2 set tag pii = 'x'"),
+    ]
+    config = crawled(tmp_path, [PII, *rows], REGISTRY)
+    assert ("db.s.pii.email", "db.s.a2.c") not in terminals(config)
