@@ -36,12 +36,14 @@ def registry_of(request: Request) -> Any:
 
 def writable_registry_of(request: Request) -> Any:
     """Return the app's registry for the one handler that stores what it receives (the OpenLineage
-    endpoint, ``openlineage_events``): opened on first use, writable, a SQLite file created if
-    missing (as ``lineage-engine run`` would). Every other handler reads through :func:`registry_of`."""
+    endpoint, ``openlineage_events``): opened on first use, writable. A SQLite registry that does
+    not exist is not created (``RegistryNotFoundError``: answered 503, naming ``migrate``), as a
+    read would not. Every other handler reads through :func:`registry_of`."""
     state = request.app.state
     if getattr(state, "writable_registry", None) is None:
         from lineage_engine.registry.repository import Registry
 
+        Registry(state.settings.registry_url, read_only=True).close()  # raises when the file is missing
         state.writable_registry = Registry(state.settings.registry_url)
     return state.writable_registry
 

@@ -121,3 +121,20 @@ def test_run_events_posted_by_the_client_become_lineage_and_findings(tmp_path: P
         ("prod.raw.customers.email", "s3://partner-exports.email")]
     again = run_cli(config, "crawl")
     assert "openlineage:received" not in again.stdout  # nothing new to merge
+
+
+def test_a_post_before_migrate_creates_no_registry(tmp_path: Path) -> None:
+    """Review s14 R12: with no registry yet, the endpoint created an empty registry.db and answered a
+    retryable 503 for ever (and every read then found an empty, unmigrated registry). Now: 503 naming
+    ``migrate``, and no file."""
+    (tmp_path / "history.jsonl").write_text("")
+    config = file_config(tmp_path, tmp_path / "history.jsonl")
+    event = json.dumps({"eventType": "COMPLETE", "eventTime": "2026-03-14T10:00:00Z",
+                        "producer": "https://example.com/p", "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json",
+                        "run": {"runId": RUN_ID}, "job": {"namespace": "a", "name": "b"}}).encode()
+    with running_server(config) as server:
+        status, _, answer = request(server.url + "/api/v1/lineage", data=event, method="POST",
+                                    headers={"Content-Type": "application/json"})
+    text = answer.decode() if isinstance(answer, bytes) else str(answer)
+    assert status == 503 and "migrate" in text, text
+    assert not (tmp_path / ".lineage" / "registry.db").exists()
