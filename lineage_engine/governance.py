@@ -221,10 +221,11 @@ def _fact_move(event: LineageEvent) -> FactMove | None:
 
 
 def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime, *, fetch: Any = None,
-                            fetch_types: Any = None) -> int | None:
+                            fetch_types: Any = None, fetch_signatures: Any = None) -> int | None:
     """Read POLICY_REFERENCES and TAG_REFERENCES, and the data types of tagged tables' columns
-    (``ACCOUNT_USAGE.COLUMNS``: a tag's masking policy protects only columns of its type), and
-    reconcile the registry (``telemetry.sync_policies``).
+    (``ACCOUNT_USAGE.COLUMNS``) and of masking policies' signatures (``MASKING_POLICIES``: a tag's
+    masking policy protects only columns of its type), and reconcile the registry
+    (``telemetry.sync_policies``).
 
     Returns how many registry timelines changed, or None when the read failed: a failure is
     a warning (account and host named, never a secret), never an error, and the registry
@@ -242,16 +243,21 @@ def sync_warehouse_policies(settings: Settings, registry: Registry, at: datetime
                     extra={"event": "policy_sync_failed", "error_type": type(exc).__name__,
                            "transient": isinstance(exc, Transient)})
         return None
-    types: dict[str, str] | None = None
-    if found.tags:  # no tag, no tag-based masking: the types decide nothing
+    def optional(what: str, read: Any) -> dict[str, str] | None:
+        """Read what only tag-based masking needs; a failure is a warning (the stored ones are kept)."""
+        if not found.tags:  # no tag, no tag-based masking: the types decide nothing
+            return None
         try:
-            types = (fetch_types or snowflake_columns.fetch_tagged_column_types)(config)
+            return read(config)  # type: ignore[no-any-return]
         except SourceError as exc:
-            log.warning("column data types of tagged tables not synced (tag-based masking of a column whose type "
-                        "is not known counts as unmasked): %s", exc,
-                        extra={"event": "column_types_sync_failed", "error_type": type(exc).__name__,
-                               "transient": isinstance(exc, Transient)})
-    changed = registry.sync_warehouse_facts(found.policies, found.tags, at, types=types)
+            log.warning("%s not synced (tag-based masking where a type is not known counts as unmasked): %s", what,
+                        exc, extra={"event": "column_types_sync_failed", "error_type": type(exc).__name__,
+                                    "transient": isinstance(exc, Transient)})
+            return None
+
+    types = optional("column data types of tagged tables", fetch_types or snowflake_columns.fetch_tagged_column_types)
+    signatures = optional("masking policy signatures", fetch_signatures or snowflake_policies.fetch_policy_signatures)
+    changed = registry.sync_warehouse_facts(found.policies, found.tags, at, types=types, signatures=signatures)
     log.info("warehouse policies synced: %d policy and %d tag assignments, %d changes", len(found.policies),
              len(found.tags), changed, extra={"event": "policy_sync", "policies": len(found.policies),
                                                "tags": len(found.tags), "changed": changed})

@@ -166,14 +166,16 @@ def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...
 def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[Any, ...]]]:
     """Return column id -> its type family over time from ``data_type`` fact intervals: one
     timeline per origin (the newest statement holding at each instant wins, as
-    :func:`masking_spans`), ``(start, end, family, origin)``. The query history's and
+    :func:`masking_spans`), ``(start, end, family, origin)``; origin ``policy_references``: a
+    masking policy's signature type, on the policy's id (``MASKING_POLICIES``). The query history's and
     ``ACCOUNT_USAGE.COLUMNS``' are kept apart: the view lags up to 90 minutes, so a sync may state a
     replaced table's old type after the replace (:meth:`MaskingView.column_type` takes a
     disagreement as not known)."""
     by_path: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
     for fact in facts:
         if fact.fact == "data_type" and not fact.key:
-            by_path[(fact.catalog_path, "columns" if fact.origin == "columns" else "query_history")].append(fact)
+            origin = fact.origin if fact.origin in ("columns", "policy_references") else "query_history"
+            by_path[(fact.catalog_path, origin)].append(fact)
     out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for (path, origin), rows in sorted(by_path.items()):
         out[path] += [(start, end, str(value).upper(), origin)
@@ -309,6 +311,11 @@ class MaskingView:
         self._spans = dict(spans)
         self._tag_spans = dict(tag_spans or {})
         self._types = column_types or {}
+        self._signatures: dict[str, list[tuple[Any, ...]]] = defaultdict(list)  # synced MASKING_POLICIES types
+        for path, spans in self._types.items():
+            signed = [s for s in spans if len(s) > 3 and s[3] == "policy_references"]
+            if signed:
+                self._signatures[policy_short_name(path)] += signed
         self._copies = type_copies or {}
         self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
         for body in bodies:  # by the name assignments use: without database and schema
@@ -423,8 +430,9 @@ class MaskingView:
 
     def policy_type(self, policy: str, at: datetime) -> str | None:
         """Return the data type family of ``policy``'s signature (a name without database and schema) at
-        ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature); None when
-        not known, or when several policies of that name disagree."""
+        ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature), else of
+        the ``MASKING_POLICIES`` sync (a policy created before the crawled history); None when not
+        known, or when several policies of that name disagree."""
         latest: dict[str, MaskingPolicyBody] = {}
         for body in self._bodies.get(policy_short_name(policy), ()):
             if body.valid_from <= at and body.data_type is not None:
@@ -432,6 +440,9 @@ class MaskingView:
                 if held is None or held.valid_from < body.valid_from:
                     latest[body.name] = body
         families = {b.data_type for b in latest.values()}
+        if not families:
+            families = {s[2] for s in self._signatures.get(policy_short_name(policy), ())
+                        if s[0] <= at and (s[1] is None or at < s[1])}
         return families.pop() if len(families) == 1 else None
 
     def owner_sees_clear(self, view_column: str, column: str, spans: list[Span], at: datetime) -> str | None:

@@ -312,13 +312,16 @@ class Registry:
         at: datetime,
         *,
         types: Mapping[str, str] | None = None,
+        signatures: Mapping[str, str] | None = None,
     ) -> int:
         """Reconcile the registry with what ACCOUNT_USAGE shows at ``at``, in one transaction.
 
         ``policies``: (id, ``masking_policy`` | ``row_access_policy``, "") -> policy name
         (origin ``policy_references``); ``tags``: (id, ``tag``, tag name) -> value (origin
         ``tag_references``); ``types``: column id -> data type family (origin ``columns``,
-        ``ACCOUNT_USAGE.COLUMNS``; None: not read, the stored ones are kept). New or changed
+        ``ACCOUNT_USAGE.COLUMNS``; None: not read, the stored ones are kept); ``signatures``:
+        masking policy id -> its first argument's type family (a ``data_type`` fact of origin
+        ``policy_references`` on the policy's id, ``MASKING_POLICIES``; None: kept). New or changed
         assignments hold from ``at``; assignments no longer shown end at ``at``. Idempotent.
         Returns how many timelines changed.
 
@@ -334,6 +337,10 @@ class Registry:
             if types is not None:
                 changed += _facts.reconcile(session, "columns", ("data_type",),
                                             {(path, "data_type", ""): family for path, family in types.items()}, at, now)
+            if signatures is not None:
+                changed += _facts.reconcile(session, "policy_references", ("data_type",),
+                                            {(name, "data_type", ""): family for name, family in signatures.items()},
+                                            at, now)
             return changed
 
     def policy_bodies(self) -> list[MaskingPolicyBody]:

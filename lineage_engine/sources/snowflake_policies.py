@@ -82,3 +82,35 @@ def fetch_warehouse_policies(config: SnowflakeConnectionConfig, *, connect_fn: A
             key = ".".join(p for p in (_part(tag_db), _part(tag_schema), str(tag).lower()) if p)
             out.tags[(target, "tag", key)] = "" if value is None else str(value)[:TAG_VALUE_MAX]
     return out
+
+
+def fetch_policy_signatures(config: SnowflakeConnectionConfig, *, connect_fn: Any = None) -> dict[str, str]:
+    """Read the signature type of every live masking policy (``sql/masking_policies.sql``), in a
+    session of its own.
+
+    ``POLICY_SIGNATURE`` is Snowflake's ``(VAL VARCHAR)`` or ``(VAL NUMBER, CONDITION VARCHAR)``
+    (docs.snowflake.com, account-usage/masking_policies); the first argument is the one a tag-based
+    assignment compares with the column's type (Snowflake, "Tag-based masking policies").
+
+    Returns:
+        Policy id (lower-case ``database.schema.name``) -> the first argument's type family
+        (:func:`~lineage_engine.parsing.data_types.type_family`); a signature not read is left out.
+
+    Raises:
+        SourceError: terminal failure (credentials, missing grant: the message says which).
+        TransientSourceError: network, timeout or expired session.
+    """
+    from lineage_engine.parsing.data_types import type_family
+
+    out: dict[str, str] = {}
+    with session_cursor(config, "read ACCOUNT_USAGE.MASKING_POLICIES", grant=POLICIES_GRANT,
+                        connect_fn=connect_fn) as cursor:
+        cursor.execute(load_sql("masking_policies"))
+        for db, schema, name, signature in cursor.fetchall():
+            parts = [_part(db), _part(schema), _part(name)]
+            first = str(signature or "").strip().strip("()").split(",", 1)[0].split()
+            family = type_family(" ".join(first[1:])) if len(first) > 1 else None
+            if None not in parts and family is not None:
+                out[join_id(str(p).lower() for p in parts if p is not None)] = family
+    return out
+

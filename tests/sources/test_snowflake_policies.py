@@ -184,3 +184,32 @@ def test_the_types_of_tagged_tables_columns_are_read_and_synced(snow: Any, tmp_p
         assert view.column_type("prod_db.raw.customers.dob", T2 + timedelta(hours=1)) == "DATE"
     assert "column data types of tagged tables not synced" in caplog.text and "OBJECT_VIEWER" in caplog.text
     assert "hunter2" not in caplog.text
+
+
+def test_policy_signatures_are_synced_for_tag_based_masking(snow: Any, tmp_path: Path) -> None:
+    """Review s14 R9: a tag policy created before the crawled history had no known signature type, so
+    every column the tag masks was reported. MASKING_POLICIES says it (first argument)."""
+    from lineage_engine.exposure.masking import MaskingView, Span, data_type_spans
+    from lineage_engine.sources.snowflake_policies import fetch_policy_signatures
+
+    snow.execute("CREATE TABLE snowflake.account_usage.masking_policies (policy_name VARCHAR, policy_schema VARCHAR, "
+                 "policy_catalog VARCHAR, policy_signature VARCHAR, policy_return_type VARCHAR, deleted TIMESTAMP_LTZ)")
+    for name, signature, deleted in (("STR_MASK", "(VAL VARCHAR)", "NULL"), ("NUM_MASK", "(VAL NUMBER, COND VARCHAR)", "NULL"),
+                                     ("OLD_MASK", "(VAL DATE)", "CURRENT_TIMESTAMP()")):
+        snow.execute("INSERT INTO snowflake.account_usage.masking_policies (policy_name, policy_schema, policy_catalog, "
+                     f"policy_signature, deleted) VALUES ('{name}', 'POLICIES', 'GOV', '{signature}', {deleted})")
+    assert fetch_policy_signatures(CONFIG) == {"gov.policies.str_mask": "VARCHAR", "gov.policies.num_mask": "NUMBER"}
+
+    _tag(snow, "PII", "yes", "CUSTOMERS", "EMAIL")
+    _column(snow, "CUSTOMERS", "EMAIL", "TEXT")
+    config = tmp_path / "lineage-engine.config.yaml"
+    config.write_text("telemetry: {provider: snowflake, account: acme-test, user: LINEAGE_SVC, "
+                      "sync_policies: true}\ncompliance: {classification_db: 'sqlite:///registry.db'}\n")
+    with Registry(f"sqlite:///{tmp_path}/registry.db") as registry:
+        registry.migrate()
+        assert sync_warehouse_policies(load_settings(config), registry, T1)
+        types = data_type_spans(registry.fact_history(fact="data_type"))
+    view = MaskingView({}, tag_spans={"prod_db.raw.customers.email": [Span(T1, None, "str_mask")]}, column_types=types)
+    assert view.policy_type("str_mask", T2) == "VARCHAR" and view.policy_type("num_mask", T2) == "NUMBER"
+    assert view.is_masked("prod_db.raw.customers.email", T2)  # a VARCHAR column, a VARCHAR policy: masked
+    assert view.policy_type("str_mask", T1 - timedelta(hours=1)) is None  # before the sync: not known
