@@ -47,7 +47,9 @@ query or view; its docs: "Understanding Column-level Security"):
    (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's policy is
    not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
    as a whole is never masked by a tag (its columns of other types are not). Known limit: a cast
-   in a CTAS or view is an ``identity`` edge (the value is kept), so it is typed as a plain copy.
+   in a CTAS or view is an ``identity`` edge (the value is kept): the cast's type is a ``data_type``
+   fact of its own (:mod:`lineage_engine.parsing.policies`), for aliased columns of the outermost
+   ``SELECT`` only.
 """
 
 from __future__ import annotations
@@ -419,13 +421,15 @@ class MaskingView:
             if start <= at and (end is None or at < end):
                 stated[span[3] if len(span) > 3 else "query_history"] = span[2]
         own = stated.get("query_history")
-        if own is None and column not in _seen:
+        if own == "?":  # cast to a type not known here (parsing.policies cast_columns): no copy types it
+            own = None
+        elif own is None and column not in _seen:
             copies = [(at if len(c) > 4 and c[4] else c[2], c[3]) for c in self._copies.get(column, ())
                       if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
             if copies:
                 found = {self.column_type(up, when, _seen | {column}) for when, up in copies}
                 own = found.pop() if len(found) == 1 and None not in found else None
-        known = {family for family in (own, stated.get("columns")) if family is not None}
+        known = {family for family in (own, stated.get("columns")) if family not in (None, "?")}
         return known.pop() if len(known) == 1 else None
 
     def policy_type(self, policy: str, at: datetime) -> str | None:

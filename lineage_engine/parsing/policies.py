@@ -135,10 +135,15 @@ _DEFINES_COLUMNS = re.compile(
 type: a statement that states column data types (not a ``CREATE TABLE … AS SELECT``)."""
 
 
+_CREATES = re.compile(_LEAD + r"CREATE\s", re.IGNORECASE | re.DOTALL)
+"""A ``CREATE`` statement: with a cast (``::``, ``CAST``) it may be a CTAS or view of a cast column."""
+
+
 def might_govern(text: str) -> bool:
     """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
     upper = text.upper()
-    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None
+    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None \
+        or (("::" in text or "CAST" in upper) and _CREATES.search(text) is not None)
 
 
 def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
@@ -322,7 +327,8 @@ class _Collector:
         token = cur.peek()
         if target is None or token is None:
             return
-        if token.token_type == TokenType.L_PAREN:
+        listed = token.token_type == TokenType.L_PAREN
+        if listed:
             self.column_definitions(cur, target, typed=table)
         # object properties up to the query: ``[WITH] TAG (...)`` sets tags on the object itself
         while cur.peek() is not None and _word(cur.peek()) not in ("AS", "CLONE", "LIKE", "USING"):
@@ -334,6 +340,69 @@ class _Collector:
                 cur.skip_parens()
                 continue
             cur.i += 1
+        if not listed and cur.accept("AS"):
+            self.cast_columns(cur.tokens, cur.i, target)
+
+    def cast_columns(self, tokens: list[Token], i: int, target: str) -> None:
+        """Record the type of each column of a CTAS or view that its query's outermost ``SELECT``
+        casts (``x::date AS c``, ``CAST(x AS VARCHAR) c``, ``TRY_CAST``): the lineage keeps the value
+        (an ``identity`` edge), but the column has the cast's type, not its upstream's (review s14
+        R1); ``?`` when the type is not one known here. Only aliased columns (an unaliased cast's
+        column name is its expression); a ``UNION``'s later branches are not read."""
+        base = 0
+        while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:  # AS (SELECT …)
+            base, i = base + 1, i + 1
+        depth = base
+        while i < len(tokens):  # the outermost SELECT, past a WITH clause's bodies
+            kind = tokens[i].token_type
+            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+            i += 1
+            if kind == TokenType.SELECT and depth == base:
+                break
+        else:
+            return
+        item: list[Token] = []
+        while i <= len(tokens):
+            token = tokens[i] if i < len(tokens) else None
+            kind = token.token_type if token is not None else None
+            if token is None or (depth == base and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
+                    or (kind == TokenType.R_PAREN and depth == base):
+                self.cast_column(item, target)
+                if token is None or kind != TokenType.COMMA:
+                    return
+                item = []
+            else:
+                depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+                item.append(token)
+            i += 1
+
+    def cast_column(self, item: list[Token], target: str) -> None:
+        """Record the type of one projection item when it is an aliased cast (see :meth:`cast_columns`)."""
+        if len(item) >= 3 and _word(item[-2]) == "AS":
+            name, expr = item[-1], item[:-2]
+        elif len(item) >= 3 and item[-1].token_type in (TokenType.VAR, TokenType.IDENTIFIER) \
+                and item[-2].token_type not in (TokenType.DCOLON, TokenType.DOT):
+            name, expr = item[-1], item[:-1]
+        else:
+            return
+        while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
+            expr = expr[1:-1]
+        start = None
+        if expr and _word(expr[0]) in ("CAST", "TRY_CAST") and len(expr) > 1 and expr[1].token_type == TokenType.L_PAREN:
+            depth = 0
+            for k, token in enumerate(expr):
+                depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+                if depth == 1 and _word(token) == "AS":
+                    start = k + 1
+        else:
+            depth = 0
+            for k, token in enumerate(expr):
+                depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+                if depth == 0 and token.token_type == TokenType.DCOLON:
+                    start = k + 1
+        if start is not None:
+            family = read_type(expr, start) or "?"
+            self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
 
     def column_definitions(self, cur: _Cursor, target: str, *, typed: bool = False) -> None:
         """Read a column list from its ``(`` to its ``)``, leaving the cursor after it; with ``typed``
@@ -539,6 +608,9 @@ class _Collector:
         self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
 
 
+_PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WHERE", "GROUP", "ORDER",
+                              "LIMIT", "QUALIFY", "HAVING"})
+"""Words that end a ``SELECT``'s projection at its own level."""
 _NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "LIKE"})
 """Words that start an out-of-line constraint (or a clause) in a column list or after ``ADD``, not a column."""
 

@@ -160,6 +160,12 @@ def test_column_data_types() -> None:
     assert _changes("ALTER TABLE t ALTER COLUMN email SET DATA TYPE text, COLUMN n TYPE bigint") == [
         PolicyChange("db.raw.t.email", "data_type", "VARCHAR"), PolicyChange("db.raw.t.n", "data_type", "NUMBER")]
     assert _changes("CREATE TABLE t AS SELECT id, email FROM customers") == []
+    # a cast keeps the value (an identity edge) but not the type (review s14 R1): aliased casts of the outer SELECT
+    assert _changes("create or replace transient table t as (with q as (select a::date as no from s) "
+                    "select id, email::variant as e, cast(dob as varchar(10)) d, x::geography_x as g, "
+                    "count(*) over (partition by k::int) as n from q where y::int > 0 union all select 1, 2, 3, 4, 5)") == [
+        PolicyChange("db.raw.t.e", "data_type", "VARIANT"), PolicyChange("db.raw.t.d", "data_type", "VARCHAR"),
+        PolicyChange("db.raw.t.g", "data_type", "?")]
     assert _changes("CREATE VIEW v (id, email) AS SELECT id, email FROM customers") == []
     assert _changes("ALTER TABLE t ADD ROW ACCESS POLICY rap ON (id)") == [
         PolicyChange("db.raw.t", "row_access_policy", "rap")]
