@@ -51,7 +51,9 @@ Evaluated role"), so such a policy does not mask a view whose owner it shows cle
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlglot
@@ -159,14 +161,30 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     """
     if not might_govern(text):
         return PolicyStatements()
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), database, schema)
+    found = _RECENT.get(key)
+    if found is not None:
+        _RECENT.move_to_end(key)
+        return found
     try:
         tokens = sqlglot.Dialect.get_or_raise("snowflake").tokenize(text)
     except (SqlglotError, ValueError):
-        return PolicyStatements()
-    out = _Collector(text, database, schema)
-    for statement in _split(tokens):
-        out.statement(statement)
-    return PolicyStatements(tuple(out.changes), tuple(out.bodies), tuple(out.dropped))
+        found = PolicyStatements()
+    else:
+        out = _Collector(text, database, schema)
+        for statement in _split(tokens):
+            out.statement(statement)
+        found = PolicyStatements(tuple(out.changes), tuple(out.bodies), tuple(out.dropped))
+    _RECENT[key] = found
+    if len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return found
+
+
+_RECENT: OrderedDict[tuple[bytes, str | None, str | None], PolicyStatements] = OrderedDict()
+"""The answers for recent texts, least recently used first, by a digest of the text (never the text:
+it may hold PII): a scheduled job's statement recurs with the same text every run."""
+_RECENT_SIZE = 4096
 
 
 def _split(tokens: list[Token]) -> list[list[Token]]:
