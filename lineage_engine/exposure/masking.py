@@ -477,9 +477,31 @@ class MaskingView:
         return None
 
     def masked_since(self, node: str, at: datetime) -> datetime | None:
-        """Return when the masking of ``node`` holding at ``at`` began (latest span start), else None."""
+        """Return when the masking of ``node`` holding at ``at`` began (latest span start), else None.
+
+        A tag's policy masks only from when the types match too (rule 6): then also the start of
+        the column's type (its fact, or the copy that gave it) and of the policy's signature (the
+        body or sync that stated it), whichever is latest (review s14 R6: the window of an
+        unmasked copy ended when the tag was set, though the types matched only later). A type
+        restated later than it began gives a later start: the window is over-stated, never under."""
         spans = self.policies_at(node, at)
-        return max(s.start for s in spans) if spans else None
+        if not spans:
+            return None
+        since = max(s.start for s in spans)
+        keys = [key for key in (node, _dataset(node)) if key]
+        tagged = [s for s in spans if any(s in self._tag_spans.get(key, ()) for key in keys)]
+        if not tagged:
+            return since
+        starts = [since]
+        own = [t[0] for t in self._types.get(node, ()) if t[0] <= at and (t[1] is None or at < t[1])]
+        starts += own or [max(c[0], c[2]) for c in self._copies.get(node, ())
+                          if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+        for span in tagged:
+            stated = [b.valid_from for b in self._bodies.get(policy_short_name(span.policy), ())
+                      if b.valid_from <= at and b.data_type is not None]
+            starts += stated or [s[0] for s in self._signatures.get(policy_short_name(span.policy), ())
+                                 if s[0] <= at and (s[1] is None or at < s[1])]
+        return max(starts)
 
     def is_masked(self, node: str, at: datetime) -> bool:
         """Return True when ``node`` is masked at ``at``."""

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_run import run_cli
 from tests.review.history import Row, crawled, terminals
 
 REGISTRY = """assets:
@@ -93,3 +94,19 @@ def test_a_plain_copy_renamed_keeps_its_type_and_stays_masked(tmp_path: Path) ->
     config = crawled(tmp_path, [PII, *rows], REGISTRY)
     found = terminals(config)
     assert ("db.s.pii.email", "db.s.a2.c") not in found and ("db.s.pii.email", "db.s.s.c") not in found
+
+
+def test_the_unmasked_window_ends_when_the_types_match(tmp_path: Path) -> None:
+    """Review s14 R6: the tag's policy had a DATE signature until 09:10, when it became STRING; the
+    VARCHAR copy made at 09:03:30 was clear until 09:10, not until the tag was set at 09:04."""
+    rows = _tag_policy("str_mask", "date", "null") + [
+        ("09:03", "CREATE_TABLE", "create table db.s.t (e varchar)"),
+        ("09:03:30", "INSERT", "insert into db.s.t select email from db.s.pii"),
+        ("09:04", "ALTER_TABLE", "alter table db.s.t set tag pii = 'x'"),
+        ("09:10", "CREATE_MASKING_POLICY", "create or replace masking policy str_mask as (val string) returns string -> "
+                                           "case when current_role() in ('PII_ADMIN') then val else '***' end"),
+    ]
+    config = crawled(tmp_path, [PII, *rows], REGISTRY)
+    out = run_cli(config, "scan").stdout
+    assert "db.s.pii.email → db.s.t.e unmasked from 2026-05-04T09:03:30Z to 2026-05-04T09:10:00Z" in out, out
+
