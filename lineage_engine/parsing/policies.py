@@ -89,7 +89,8 @@ class PolicyChange:
         fact: ``masking_policy`` | ``tag`` | ``row_access_policy`` | ``tag_masking_policy`` |
             ``data_type`` (a column's type family, :func:`~lineage_engine.parsing.data_types.type_family`:
             tag-based masking protects only the columns of its policy's type).
-        value: the policy name (lower-case, unqualified), tag value or type family; None for an unset/drop.
+        value: the policy name (lower-case, unqualified), tag value or type family (``?``: a type
+            stated but not known, which no copy may fill); None for an unset/drop.
         key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change; the
             policy name of a ``tag_masking_policy`` change (a tag holds one policy per data type).
     """
@@ -347,7 +348,9 @@ class _Collector:
             return
         listed = token.token_type == TokenType.L_PAREN
         if listed:
+            first = len(self.changes)
             self.column_definitions(cur, target, typed=table)
+            self.fold_clashes(first)
         # object properties up to the query: ``[WITH] TAG (...)`` sets tags on the object itself
         while cur.peek() is not None and _word(cur.peek()) not in ("AS", "CLONE", "LIKE", "USING"):
             if _word(cur.peek()) == "TAG" and cur.peek(1) is not None \
@@ -360,6 +363,19 @@ class _Collector:
             cur.i += 1
         if not listed and cur.accept("AS"):
             self.cast_columns(cur.tokens, cur.i, target)
+
+    def fold_clashes(self, first: int) -> None:
+        """Make ``?`` (not known) the type of a column id that two columns of one list fold to with two
+        types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage names them; review s14 R3)."""
+        types: dict[str, set[str]] = {}
+        for change in self.changes[first:]:
+            if change.fact == "data_type":
+                types.setdefault(change.target, set()).add(str(change.value))
+        clashing = {target for target, values in types.items() if len(values) > 1}
+        if clashing:
+            self.changes[first:] = [PolicyChange(c.target, c.fact, "?", c.key)
+                                    if c.fact == "data_type" and c.target in clashing else c
+                                    for c in self.changes[first:]]
 
     def cast_columns(self, tokens: list[Token], i: int, target: str) -> None:
         """Record the type of each column of a CTAS or view that its query's outermost ``SELECT``
