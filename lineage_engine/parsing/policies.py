@@ -138,6 +138,8 @@ _DEFINES_COLUMNS = re.compile(
 type: a statement that states column data types (not a ``CREATE TABLE … AS SELECT``)."""
 
 
+_RETYPES = ("::", "CAST", "UNION", "EXCEPT", "INTERSECT", "MINUS")
+"""Words of a CTAS or view whose columns may not have their upstreams' types (casts, set operations)."""
 _CREATES = re.compile(_LEAD + r"CREATE\s", re.IGNORECASE | re.DOTALL)
 """A ``CREATE`` statement: with a cast (``::``, ``CAST``) it may be a CTAS or view of a cast column."""
 
@@ -146,7 +148,7 @@ def might_govern(text: str) -> bool:
     """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
     upper = text.upper()
     return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None \
-        or (("::" in text or "CAST" in upper) and _CREATES.search(text) is not None)
+        or (any(word in upper for word in _RETYPES) and _CREATES.search(text) is not None)
 
 
 def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
@@ -381,8 +383,10 @@ class _Collector:
         """Record the type of each column of a CTAS or view that its query's outermost ``SELECT``
         casts (``x::date AS c``, ``CAST(x AS VARCHAR) c``, ``TRY_CAST``): the lineage keeps the value
         (an ``identity`` edge), but the column has the cast's type, not its upstream's (review s14
-        R1); ``?`` when the type is not one known here. Only aliased columns (an unaliased cast's
-        column name is its expression); a ``UNION``'s later branches are not read."""
+        R1); ``?`` when the type is not one known here. Only named columns (an unaliased cast's
+        column name is its expression). A set operation (``UNION`` …) gives its column the branches'
+        common type: ``?`` for a column that is not a bare column in every branch (a literal or a
+        cast there; review s14 R2); branches matched by name or in parentheses are not read."""
         base = 0
         while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:  # AS (SELECT …)
             base, i = base + 1, i + 1
@@ -395,48 +399,38 @@ class _Collector:
                 break
         else:
             return
+        branches: list[list[list[Token]]] = [[]]
         item: list[Token] = []
-        while i <= len(tokens):
-            token = tokens[i] if i < len(tokens) else None
+        at: int | None = i
+        while at is not None and at <= len(tokens):
+            token = tokens[at] if at < len(tokens) else None
             kind = token.token_type if token is not None else None
             if token is None or (depth == base and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
                     or (kind == TokenType.R_PAREN and depth == base):
-                self.cast_column(item, target)
-                if token is None or kind != TokenType.COMMA:
-                    return
+                branches[-1].append(item)
                 item = []
+                if kind == TokenType.COMMA:
+                    at += 1
+                    continue
+                at = _next_branch(tokens, at, base) if token is not None and kind != TokenType.R_PAREN else None
+                if at is not None:
+                    branches.append([])
+                continue
+            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+            item.append(token)
+            at += 1
+        for position, first in enumerate(branches[0]):
+            named = _named(first)
+            if named is None:
+                continue
+            name, expr = named
+            if len(branches) == 1:
+                family = _cast_type(expr)
             else:
-                depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-                item.append(token)
-            i += 1
-
-    def cast_column(self, item: list[Token], target: str) -> None:
-        """Record the type of one projection item when it is an aliased cast (see :meth:`cast_columns`)."""
-        if len(item) >= 3 and _word(item[-2]) == "AS":
-            name, expr = item[-1], item[:-2]
-        elif len(item) >= 3 and item[-1].token_type in (TokenType.VAR, TokenType.IDENTIFIER) \
-                and item[-2].token_type not in (TokenType.DCOLON, TokenType.DOT):
-            name, expr = item[-1], item[:-1]
-        else:
-            return
-        while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
-            expr = expr[1:-1]
-        start = None
-        if expr and _word(expr[0]) in ("CAST", "TRY_CAST") and len(expr) > 1 and expr[1].token_type == TokenType.L_PAREN:
-            depth = 0
-            for k, token in enumerate(expr):
-                depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
-                if depth == 1 and _word(token) == "AS":
-                    start = k + 1
-        else:
-            depth = 0
-            for k, token in enumerate(expr):
-                depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
-                if depth == 0 and token.token_type == TokenType.DCOLON:
-                    start = k + 1
-        if start is not None:
-            family = read_type(expr, start) or "?"
-            self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
+                items = [b[position] if position < len(b) else [] for b in branches]
+                family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
+            if family is not None:
+                self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
 
     def column_definitions(self, cur: _Cursor, target: str, *, typed: bool = False) -> None:
         """Read a column list from its ``(`` to its ``)``, leaving the cursor after it; with ``typed``
@@ -640,6 +634,61 @@ class _Collector:
         understood, roles = _read_body(text, arg)
         by_invoker = any(_word(t) in _INVOKER_FUNCTIONS for t in rest[:end])
         self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
+
+
+def _next_branch(tokens: list[Token], i: int, base: int) -> int | None:
+    """Return the index after the ``SELECT`` of the next branch of a set operation, reading on from
+    ``tokens[i]`` (the word that ended a projection: ``FROM``, ``UNION`` …) at depth ``base``; None
+    when there is none, or it is matched by name (``BY NAME``) or in parentheses."""
+    depth = base
+    while i < len(tokens):
+        kind = tokens[i].token_type
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth < base:
+            return None
+        if depth == base and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
+            break
+        i += 1
+    else:
+        return None
+    i += 1
+    while i < len(tokens) and _word(tokens[i]) in ("ALL", "DISTINCT"):
+        i += 1
+    return i + 1 if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
+
+
+def _named(item: list[Token]) -> tuple[Token, list[Token]] | None:
+    """Return ``(name, expression)`` of a projection item named by an alias or a bare column
+    (``a.b``), else None."""
+    if len(item) >= 3 and _word(item[-2]) == "AS":
+        return item[-1], item[:-2]
+    if len(item) >= 2 and item[-1].token_type in (TokenType.VAR, TokenType.IDENTIFIER) \
+            and item[-2].token_type not in (TokenType.DCOLON, TokenType.DOT):
+        return item[-1], item[:-1]
+    if _bare(item):
+        return item[-1], item
+    return None
+
+
+def _bare(expr: list[Token]) -> bool:
+    """Return True for a bare (dotted) column reference: identifiers and dots only."""
+    return bool(expr) and all(t.token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT) for t in expr)
+
+
+def _cast_type(expr: list[Token]) -> str | None:
+    """Return the family an expression casts to at its top (``x::date``, ``CAST(x AS DATE)``,
+    ``TRY_CAST``; ``?`` for a type not known here), None when it is no cast."""
+    while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
+        expr = expr[1:-1]
+    start = None
+    cast = len(expr) > 1 and _word(expr[0]) in ("CAST", "TRY_CAST") and expr[1].token_type == TokenType.L_PAREN
+    depth = 0
+    for k, token in enumerate(expr):
+        depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+        if (cast and depth == 1 and _word(token) == "AS") or (
+                not cast and depth == 0 and token.token_type == TokenType.DCOLON):
+            start = k + 1
+    return (read_type(expr, start) or "?") if start is not None else None
 
 
 _PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WHERE", "GROUP", "ORDER",

@@ -11,7 +11,8 @@ DATE) policy was taken to mask a column of another type, a false negative:
 * R17: an unrelated INSERT ending the instant another table's CTAS copy ended was taken as that copy
   renamed, and got its type;
 * R5: ``CREATE TABLE IF NOT EXISTS`` on a table that exists (a no-op) restated its column types;
-* R1: a cast in a CTAS (``email::variant``, ``CAST(email AS DATE)``) was typed as a plain copy.
+* R1: a cast in a CTAS (``email::variant``, ``CAST(email AS DATE)``) was typed as a plain copy;
+* R2: a ``UNION`` column whose other branch is a literal was typed from its column branch.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ STRING_TAG = _tag_policy("str_mask", "string", "'***'")
 DATE_TAG = _tag_policy("date_mask", "date", "null")
 
 CASES: dict[str, tuple] = {  # rows, then the (origin, terminal) paths expected open
+    "R2_union_with_a_literal": (STRING_TAG + [
+        ("09:03", "CREATE_TABLE_AS_SELECT", "create table db.s.u as select email as c from db.s.pii union all select 42"),
+        ("09:05", "ALTER_TABLE", "alter table db.s.u set tag pii = 'x'"),  # u.c: the branches' common type
+    ], ("db.s.pii.email", "db.s.u.c")),
     "R1_cast_in_ctas": (STRING_TAG + [
         ("09:03", "CREATE_TABLE_AS_SELECT", "create table db.s.t1 as select email::variant as c from db.s.pii"),
         ("09:03:10", "CREATE_TABLE_AS_SELECT", "create table db.s.t2 as (select cast(email as date) c from db.s.pii)"),
