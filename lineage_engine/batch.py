@@ -48,9 +48,11 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
-from lineage_engine.model import DatasetRef, Problem
+from lineage_engine.model import DatasetRef, Problem, StatementLineage
 from lineage_engine.parsing.extract import extract_lineage
 from lineage_engine.parsing.normalize import NameContext, table_ref
+from lineage_engine.parsing.result_scan import MESSAGE as RESULT_SCAN_MESSAGE
+from lineage_engine.parsing.result_scan import is_result_read
 from lineage_engine.parsing.schema import MappingSchemaProvider
 from lineage_engine.parsing.script import collapse_script
 
@@ -113,6 +115,7 @@ def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
             columns=True, schema=schema, queries=True,
         )
         script = collapse_script(result.statements)
+        session = _session_reads(result.statements)
     except ValueError:
         return _bad(case_id, position, "field 'dialect' is not a sqlglot dialect name")
     except Exception as error:  # noqa: BLE001 - a defect must cost one case, not the run
@@ -132,9 +135,21 @@ def extract_case(case: Any, *, position: str = "<case>") -> dict[str, Any]:
              "counterpart": st.counterpart.id if st.counterpart else None}
             for st in result.statements
         ],
-        "problems": [_problem(p) for p in (*schema_problems, *result.problems)],
-        "confidence": result.confidence if not schema_problems else min(result.confidence, 0.7),
+        "problems": [_problem(p) for p in (*schema_problems, *result.problems, *session)],
+        "confidence": min(result.confidence, 0.7 if schema_problems else 1.0, 0.3 if session else 1.0),
     }
+
+
+def _session_reads(statements: Iterable[StatementLineage]) -> list[Problem]:
+    """Return an ``unsupported`` problem per statement reading ``RESULT_SCAN`` (an earlier query's result set).
+
+    Only a crawl knows the session and its earlier queries (review O2,
+    :mod:`lineage_engine.parsing.result_scan`); here the read stays a ``#$result:...`` source whose
+    upstreams are not known, and the case says so.
+    """
+    return [Problem("unsupported", RESULT_SCAN_MESSAGE + "; only a crawl, which reads the session's queries, "
+                    "follows it", statement_index=st.index)
+            for st in statements if any(is_result_read(s.id) for s in st.sources)]
 
 
 def _schema(raw: Any, context: NameContext) -> tuple[MappingSchemaProvider | None, list[Problem]]:

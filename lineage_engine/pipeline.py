@@ -52,6 +52,8 @@ from lineage_engine.parse_pool import ParsePool, Planned, Prefetched, Prefetcher
 from lineage_engine.parse_store import StoredResults, parser_version
 from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extract_lineage, should_parse
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
+from lineage_engine.parsing.redact import redact_literals
+from lineage_engine.parsing.result_scan import UNKNOWN_MESSAGE as RESULT_SCAN_UNKNOWN
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.temp_tables import DEFAULT_SESSION_IDLE
 from lineage_engine.parsing.time_travel import ANY_EARLIER, read_now, row_points, with_reads_now
@@ -338,6 +340,7 @@ def crawl_once(
                 rejected = admit(source.key, item, options, now)
                 if rejected is not None:
                     quarantine.append(rejected)
+                    resolver.seen(item)  # a place among its session's queries, its result not known (LAST_QUERY_ID)
                 else:
                     try:
                         governed = governance.statements
@@ -367,6 +370,8 @@ def crawl_once(
                     except Exception as exc:  # noqa: BLE001 - one row must never stop every crawl
                         report.internal_errors += 1
                         quarantine.append(internal_error(source.key, item, exc, now))
+                        resolver.unresolved_results.clear()
+                        resolver.seen(item)  # keeps its place among its session's queries (LAST_QUERY_ID)
                 if progress is not None:
                     progress(report.rows_read)
             if pending_rows >= options.batch_size:
@@ -524,7 +529,8 @@ def _lineage_of(
     )
     if not keep:
         report.skipped[reason] += 1
-        resolver.seen(item)  # the session is active: its temps live on
+        if reads is None or not _read_only(item, reason) or item.query_id in known_reads:
+            resolver.seen(item)  # the session is active: its temps live on (a place among its queries)
         if reads is not None and _read_only(item, reason):
             if item.query_id in known_reads:  # stored by an earlier crawl: parsing it adds nothing
                 report.reads_known += 1
@@ -533,10 +539,13 @@ def _lineage_of(
             with profile.timed("parse.reads"):
                 result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched, extract_lineage)
             report.cache_hits += hit
-            entry = quarantine_for(source, item, result, now)
+            points = _points_of(item, result, statement_end)
+            with profile.timed("resolve.sessions"):
+                resolver.query(item, result, points)  # its result set, for a later RESULT_SCAN (review O2)
+            entry = _unknown_results(source, item, resolver, quarantine_for(source, item, result, now), result,
+                                     options.dialect, now)
             if entry is not None:
                 quarantine.append(entry)
-            points = _points_of(item, result, statement_end)
             fact = read_fact(item, result, temp_re, points)  # type: ignore[arg-type]
             if fact is not None:
                 reads.append(fact)
@@ -565,9 +574,30 @@ def _lineage_of(
     if authoritative:
         report.enriched += 1
         fed = [replace(e, provenance="access_history") if e.target.id in authoritative else e for e in fed]
+    entry = _unknown_results(source, item, resolver, entry, result, options.dialect, now)
     if entry is not None:
         quarantine.append(entry)
     return fed
+
+
+def _unknown_results(source: str, item: QueryRecord, resolver: SessionResolver, entry: QuarantineEntry | None,
+                     result: ExtractionResult, dialect: str, now: datetime) -> QuarantineEntry | None:
+    """Return the row's quarantine entry, with its RESULT_SCAN reads of results the resolver did not know.
+
+    Such a read (:attr:`SessionResolver.unresolved_results`, cleared here) is quarantined as
+    ``unsupported``, as every RESULT_SCAN was before review O2: what it copies is not followed, so
+    ``scan`` counts the row under "not seen". The text is redacted (never raw).
+    """
+    if not resolver.unresolved_results:
+        return entry
+    resolver.unresolved_results.clear()
+    reason = f"unsupported: {RESULT_SCAN_UNKNOWN}"
+    if entry is not None:
+        return entry if reason in entry.reason else replace(entry, reason=f"{entry.reason}; {reason}"[:1000])
+    return QuarantineEntry(
+        source=source, query_id=item.query_id, position=item.position, reason_code="unsupported", reason=reason,
+        fingerprint=result.fingerprint or None,
+        redacted_text=redact_literals(item.query_text, dialect=dialect)[:REDACTED_TEXT_LIMIT] or None, seen_at=now)
 
 
 _NOT_READ_WHOLE = frozenset({"parse_error", "truncated", "timeout"})

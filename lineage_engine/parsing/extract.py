@@ -56,6 +56,8 @@ from lineage_engine.parsing.merge_clauses import PlainClause, plain_merge_clause
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.problems import TRUNCATION_LENGTH, parse_problem, token_problem, unresolved_column_problem
 from lineage_engine.parsing.redact import fingerprint_untokenized, redact_tokens, redact_untokenized
+from lineage_engine.parsing.result_scan import MESSAGE as RESULT_SCAN_MESSAGE
+from lineage_engine.parsing.result_scan import results_as_reads
 from lineage_engine.parsing.schema import LayeredSchema, SchemaProvider
 from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS
 from lineage_engine.parsing.time_travel import HiddenColumns, travel_points
@@ -192,8 +194,11 @@ def extract_lineage(
             )
             scores.append(_RECOVERED if recovered else 0.0)
             continue
+        unresolved_results: set[int] = set()
         if snowflake:
-            for node in nodes:
+            for node_index, node in enumerate(nodes):
+                if reads_result and results_as_reads(node, first=index == 0):  # RESULT_SCAN: a session-scoped read (.result_scan)
+                    unresolved_results.add(node_index)
                 _table_literals_as_names(node)
                 variables_as_reads(node)
         if _creates_or_alters(chunk):
@@ -204,7 +209,7 @@ def extract_lineage(
             for node in nodes:
                 if isinstance(node, exp.MultitableInserts):
                     node.set("overwrite", True)
-        for node in nodes:
+        for node_index, node in enumerate(nodes):
             points = travel_points(node, context) if travels else ()
             outcome = statement_lineage(
                 node, index=index, context=context, temp_re=temp_re, queries=queries, merge_clauses=plain,
@@ -218,8 +223,8 @@ def extract_lineage(
             statements.extend(outcome.lineage)
             if outcome.unresolved_columns:
                 outcome.problems.append(unresolved_column_problem(statement_index=index, count=outcome.unresolved_columns))
-            if reads_result and _reads_result_scan(node):
-                outcome.problems.append(Problem("unsupported", _RESULT_SCAN_MESSAGE, statement_index=index))
+            if node_index in unresolved_results or (reads_result and not snowflake and _reads_result_scan(node)):
+                outcome.problems.append(Problem("unsupported", RESULT_SCAN_MESSAGE, statement_index=index))
             problems.extend(outcome.problems)
             scores.extend(_SCORES.get(p.code, 0.7) for p in outcome.problems)
             context = outcome.context
@@ -282,16 +287,15 @@ def _overwrites_several(chunk: Sequence[Token]) -> bool:
 
 
 _RESULT_SCAN = re.compile(r"\bresult_scan\s*\(", re.IGNORECASE)
-_RESULT_SCAN_MESSAGE = ("reads RESULT_SCAN, the result of an earlier query: what it copies from that query's "
-                        "sources is not followed (lineage through it is missing)")
 
 
 def _reads_result_scan(node: exp.Expr) -> bool:
     """Return True when ``node`` reads ``RESULT_SCAN(...)`` (Snowflake: an earlier query's result set).
 
-    Its lineage is that earlier query's, which the extractor does not see: the statement is
-    quarantined as ``unsupported`` (its other lineage is kept), so every answer can say a path
-    through it may be missing.
+    Outside Snowflake (where :func:`~lineage_engine.parsing.result_scan.results_as_reads` reads it
+    as a session-scoped dataset) its lineage is that earlier query's, which the extractor does
+    not see: the statement is quarantined as ``unsupported`` (its other lineage is kept), so
+    every answer can say a path through it may be missing.
     """
     return any(f.name.upper() == "RESULT_SCAN" for f in node.find_all(exp.Anonymous))
 

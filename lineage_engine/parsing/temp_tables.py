@@ -41,6 +41,15 @@ where commits fall does not matter. Rows read later than that are counted
 (:attr:`SessionResolver.late_rows`) and reported by the crawl, since for them the per-row
 decision follows the order read.
 
+Result sets (review O2). A query's result set is a temporary object too: ``RESULT_SCAN`` reads it
+later (Snowflake "RESULT_SCAN", https://docs.snowflake.com/en/sql-reference/functions/result_scan;
+"LAST_QUERY_ID", https://docs.snowflake.com/en/sql-reference/functions/last_query_id; see
+:mod:`.result_scan`). A session keeps the query ids of its last :data:`RECENT_QUERIES` rows and the
+result set of each query among them (temp ``#$result:<query id>``); a result leaving them (or its
+session) is kept by id, the latest :data:`RESULTS_BY_ID` for :data:`RESULT_LIFETIME`. Places follow
+the order rows are read, like temps: a copy read before a row of its session that ended before it
+(a file out of END_TIME order) may be bound to an older result (not detected).
+
 Incremental state. :meth:`SessionResolver.take_changes` returns what changed since its
 last call (sessions seen, temps written or gone, sessions forgotten) so a crawl can persist
 only that at each batch commit, at a cost that does not grow with the history.
@@ -50,7 +59,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lineage_engine.model import (
@@ -70,6 +79,16 @@ from lineage_engine.parsing.column_compose import (
     columns_to_state,
     compose_columns,
     merge_columns,
+)
+from lineage_engine.parsing.result_scan import (
+    BY_ID,
+    LAST,
+    PREFIX,
+    UNKNOWN,
+    is_result_read,
+    may_return_data,
+    rebind,
+    result_id,
 )
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 
@@ -109,6 +128,7 @@ class _Temp:
     roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
     since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
     points: dict[str, datetime] = field(default_factory=dict)  # upstream id -> earliest Time Travel point read
+    ended: datetime | None = None  # a remembered result set (#$result:<id>): its query's END_TIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +151,41 @@ class _Session:
     reads: dict[str, tuple[int, list[_Read]]] = field(default_factory=dict)
     """Persistent name read -> (order number, its latest reads), least recently read first; kept in the
     crawl state with the temps (``crawl_reads``), so any cut of the history resolves alike."""
+    recent: list[str] = field(default_factory=list)
+    """Query ids of the session's last :data:`RECENT_QUERIES` rows, in the order read (oldest first):
+    what ``LAST_QUERY_ID(-k)`` names. Their remembered result sets are temps ``#$result:<query id>``."""
 
 
 READS_KEPT = 500
 """Persistent names whose reads a session remembers (for temps created late: :meth:`SessionResolver.feed`)."""
 READS_PER_NAME = 4
+RECENT_QUERIES = 10
+"""Rows per session whose query ids (and SELECT result sets) are remembered for ``RESULT_SCAN`` (review O2):
+``LAST_QUERY_ID(-k)`` with k up to this, and ``RESULT_SCAN('<id>')`` of one of a live session's last rows."""
+RESULTS_BY_ID = 1000
+"""Result sets kept for ``RESULT_SCAN('<query id>')`` after their rows left their session's last
+:data:`RECENT_QUERIES` (or their session ended), latest first; older ones are forgotten."""
+RESULT_LIFETIME = timedelta(hours=24)
+"""Snowflake keeps a query's result set for 24 hours ("RESULT_SCAN", not adjustable): an older one is forgotten."""
+KEPT_KEY: tuple[object, ...] = ("results",)
+"""Session key under which the results kept by id are stored (``crawl_session`` / ``crawl_temp``); real
+keys start with ``session`` or ``user_db`` (:func:`session_key`)."""
+RECENT_NAME = PREFIX + "recent"
+"""Name under which a session's :attr:`_Session.recent` is stored among its reads (``crawl_reads``):
+never a persistent dataset id (those never start with ``#``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedResultRead:
+    """A ``RESULT_SCAN`` of a query whose result set the resolver does not know (the row is quarantined).
+
+    Attributes:
+        query_id: the reading statement.
+        reference: ``#$result:last:k`` or ``#$result:id:<query id>`` (:mod:`.result_scan`).
+    """
+
+    query_id: str
+    reference: str
 
 
 @dataclass(slots=True)
@@ -198,6 +248,12 @@ class SessionResolver:
         self._touched_reads: set[tuple[object, str]] = set()
         self._gone: set[object] = set()
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
+        self._results: dict[str, object] = {}  # query id -> key of the session remembering its result set
+        self._touched_recent: set[object] = set()
+        self._kept: dict[str, _Temp] = {}  # query id -> result set kept by id (RESULTS_BY_ID), oldest first
+        self._touched_kept: set[str] = set()
+        self.unresolved_results: list[UnresolvedResultRead] = []
+        """RESULT_SCAN reads of results not known, in feed order; the caller quarantines their rows and clears it."""
 
     def feed(self, record: QueryRecord, result: ExtractionResult,
              points: Mapping[str, datetime] | None = None) -> list[LineageEvent]:
@@ -215,8 +271,60 @@ class SessionResolver:
         Returns:
             Events in statement order, at ``record.end_time``; none for statements that
             write a temporary object (they update the session's temp map instead).
+
+        ``RESULT_SCAN`` (review O2, :mod:`.result_scan`): a result set is remembered (the temp
+        ``#$result:<query id>``) for a row whose last statement is a query, while the row is among
+        its session's last :data:`RECENT_QUERIES` read. A read of ``#$result:last:k`` is bound to
+        the result sets of the last k rows of the session read before this one: for k = 1 the row
+        just before; for k > 1 every result among the last k (rows the crawl never reads, such as
+        failed or ``SHOW`` rows from Snowflake, take no place, so the real k-th row is one of them
+        or holds no values: the union over-reports, never under-reports). A read of
+        ``#$result:id:<query id>`` is bound to that query's result set in any live session. A
+        read bound to nothing is left out and listed in :attr:`unresolved_results`: a place
+        not held (too far back, or this row read after a row of its session that ended later),
+        a window holding a row whose result may hold values not known (a CALL, a query not
+        parsed), or no result kept in it (DDL, DML, SHOW ...).
         """
+        key, session, ahead = self._enter(record)
+        result, borrowed = self._bind_results(key, session, record, result, ahead)
+        try:
+            events = self._apply(key, session, record, result, points)
+            kept = self._remember(key, session, record, result, points)
+        finally:
+            for rid in borrowed:  # another session's result, read by this row
+                session.temps.pop(rid, None)
+        self._note_query(key, session, record, kept)
+        return events
+
+    def query(self, record: QueryRecord, result: ExtractionResult,
+              points: Mapping[str, datetime] | None = None) -> None:
+        """Note a row that writes nothing but returns a result set (a SELECT parsed for its reads).
+
+        The session is active (as :meth:`seen`), and the row's result set is remembered as the
+        temp ``#$result:<query id>`` for later ``RESULT_SCAN`` reads (see :meth:`feed`); a
+        ``RESULT_SCAN`` it reads itself is resolved the same way (a result of a result).
+        """
+        key, session, ahead = self._enter(record)
+        result, borrowed = self._bind_results(key, session, record, result, ahead)
+        try:
+            kept = self._remember(key, session, record, result, points)
+        finally:
+            for rid in borrowed:
+                session.temps.pop(rid, None)
+        self._note_query(key, session, record, kept)
+
+    def _enter(self, record: QueryRecord) -> tuple[object, _Session, bool]:
+        """Return the row's session key and session (see :meth:`_session_of`), and whether a row of it
+        that ended strictly after this one was read before it (out of END_TIME order)."""
+        before = self._sessions.get(session_key(record))
+        seen_until = before.last_seen if before is not None else None
         key, session = self._session_of(record)
+        ahead = session is before and seen_until is not None and seen_until > record.end_time
+        return key, session, ahead
+
+    def _apply(self, key: object, session: _Session, record: QueryRecord, result: ExtractionResult,
+               points: Mapping[str, datetime] | None) -> list[LineageEvent]:
+        """Apply one row's statements to its session; return the events (see :meth:`feed`)."""
         named = {n for st in result.statements for n in _names(st)}
         held = {n for n in named if n in session.temps}  # temps this row may rewrite or remove
         events: list[LineageEvent] = []
@@ -327,8 +435,119 @@ class SessionResolver:
 
     def seen(self, record: QueryRecord) -> None:
         """Note a row of the session that writes nothing (a query, a skipped row): the session
-        is active, so its temps stay alive."""
-        self._session_of(record)
+        is active, so its temps stay alive. It takes a position among the session's queries
+        (``LAST_QUERY_ID``), with no result set known."""
+        key, session = self._session_of(record)
+        self._note_query(key, session, record, False)
+
+    def _bind_results(self, key: object, session: _Session, record: QueryRecord, result: ExtractionResult,
+                      ahead: bool) -> tuple[ExtractionResult, list[str]]:
+        """Bind the row's ``RESULT_SCAN`` references to remembered result sets (see :meth:`feed`).
+
+        Returns:
+            ``(result with its statements reading the results, ids of other sessions' results put
+            into this session's temps for the row)``: the caller takes those out after the row.
+        """
+        refs = sorted({s.id for st in result.statements for s in st.sources if is_result_read(s.id)})
+        if not refs:
+            return result, []
+        own = record.query_id.strip().lower()
+        places = [q.removeprefix(UNKNOWN) for q in session.recent]
+        # LAST_QUERY_ID counts the rows before this one; a row read again counts from its first place
+        base = places.index(own) if own in places else None if ahead else len(places)
+        bound: dict[str, tuple[str, ...]] = {}
+        borrowed: list[str] = []
+        for ref in refs:
+            rids: tuple[str, ...] = ()
+            if ref.startswith(LAST):
+                back = ref[len(LAST):]
+                if back.isdigit() and base is not None and 0 < int(back) <= base:
+                    # the k-th place or a later one: rows the crawl does not read (failed, SHOW, USE ...)
+                    # take no place, so the k-th place read may be older than the real one
+                    window = session.recent[base - int(back):base]
+                    if not any(q.startswith(UNKNOWN) for q in window):
+                        rids = tuple(result_id(q) for q in window if result_id(q) in session.temps)
+            elif ref.startswith(BY_ID) and ref[len(BY_ID):]:
+                wanted = ref[len(BY_ID):]
+                rid = result_id(wanted)
+                if rid not in session.temps:
+                    home = self._sessions.get(self._results.get(wanted, ()))
+                    held = home.temps.get(rid) if home is not None else self._kept.get(wanted)
+                    if held is not None and held.ended is not None and record.end_time - held.ended > RESULT_LIFETIME:
+                        held = None  # Snowflake no longer holds it (the statement read another one, or failed)
+                    if held is not None:
+                        session.temps[rid] = held
+                        borrowed.append(rid)
+                rids = (rid,) if rid in session.temps else ()
+            bound[ref] = rids
+            if not rids:
+                self.unresolved_results.append(UnresolvedResultRead(record.query_id, ref))
+        statements = tuple(rebind(st, bound, lambda r: tuple(session.temps[r].columns)) for st in result.statements)
+        return replace(result, statements=statements), borrowed
+
+    def _remember(self, key: object, session: _Session, record: QueryRecord, result: ExtractionResult,
+                  points: Mapping[str, datetime] | None) -> bool:
+        """Keep the result set of a row whose last statement is a query as the temp ``#$result:<query id>``:
+        what the query read (through temps and results), its column lineage into ``<select>``, roles, the
+        time of the earliest write it read through and its Time Travel points, as a temporary CTAS of the
+        query would hold them. Return True when it was kept."""
+        last = result.statements[-1] if result.statements else None
+        if last is None or last.operation is not Operation.QUERY or not record.query_id.strip():
+            return False
+        rid = result_id(record.query_id)
+        ref = DatasetRef(id=rid, name=rid)
+        unresolved = len(self.unresolved)
+        sources, via, travel = self._resolve(session, record, last.sources, ref, points or {})
+        del self.unresolved[unresolved:]  # a query's unknown temp reads were never counted (no lineage to lose)
+        roles = {(record.role_name or "").upper()}
+        since = record.end_time
+        for src in last.sources:
+            read = session.temps.get(src.id)
+            if read is not None:
+                roles.update(read.roles or {""})
+                if read.since is not None and read.since < since:
+                    since = read.since
+        columns = self._resolve_columns(session, last, _SELECT)
+        self._write_temp(session, Operation.CREATE, ref, sources, via, None, columns, roles, since, travel)
+        session.temps[rid].ended = record.end_time
+        self._results[rid[len(PREFIX):]] = key
+        self._touched_temps.add((key, rid))
+        return True
+
+    def _note_query(self, key: object, session: _Session, record: QueryRecord, kept: bool) -> None:
+        """Give the row its place among the session's last :data:`RECENT_QUERIES` (once: a row read again keeps
+        its first place), marked :data:`~.result_scan.UNKNOWN` when its result set is not kept but may hold
+        values (a CALL, a query not read), and forget the result set of the row that falls out."""
+        own = record.query_id.strip().lower()
+        if not own or own in session.recent or UNKNOWN + own in session.recent:
+            return
+        unknown = not kept and may_return_data(record.query_type, record.execution_status)
+        session.recent.append(UNKNOWN + own if unknown else own)
+        self._touched_recent.add(key)
+        while len(session.recent) > RECENT_QUERIES:
+            old = session.recent.pop(0).removeprefix(UNKNOWN)
+            rid = result_id(old)
+            held = session.temps.pop(rid, None)
+            if held is not None:
+                self._touched_temps.add((key, rid))
+                self._keep(old, held)
+            if self._results.get(old) == key:
+                del self._results[old]
+
+    def _keep(self, query_id: str, held: _Temp) -> None:
+        """Keep a result set that left its session for ``RESULT_SCAN('<query id>')``: the latest
+        :data:`RESULTS_BY_ID`, none older than :data:`RESULT_LIFETIME` before :attr:`clock`."""
+        self._kept.pop(query_id, None)
+        self._kept[query_id] = held
+        self._touched_kept.add(query_id)
+        while self._kept:
+            oldest = next(iter(self._kept))
+            ended = self._kept[oldest].ended
+            if len(self._kept) <= RESULTS_BY_ID and (ended is None or self.clock is None
+                                                     or self.clock - ended <= RESULT_LIFETIME):
+                break
+            del self._kept[oldest]
+            self._touched_kept.add(oldest)
 
     def _session_of(self, record: QueryRecord) -> tuple[object, _Session]:
         key = session_key(record)
@@ -377,7 +596,13 @@ class SessionResolver:
         return self.evict_idle(self.clock - 2 * self.session_idle)
 
     def _forget(self, key: object) -> None:
-        del self._sessions[key]
+        session = self._sessions.pop(key)
+        for temp_id, temp in session.temps.items():
+            if temp_id.startswith(PREFIX):
+                if self._results.get(temp_id[len(PREFIX):]) == key:
+                    del self._results[temp_id[len(PREFIX):]]
+                self._keep(temp_id[len(PREFIX):], temp)  # Snowflake keeps it 24 hours, the session gone or not
+        self._touched_recent.discard(key)
         self._gone.add(key)
         self._touched.discard(key)
         self._touched_temps = {t for t in self._touched_temps if t[0] != key}
@@ -410,7 +635,25 @@ class SessionResolver:
                 changes.reads[(_key_tuple(key), name)] = _reads_state(remembered)
             else:
                 changes.gone_reads.add((_key_tuple(key), name))
+        for key in self._touched_recent:
+            session = self._sessions.get(key)
+            if session is not None and _has_results(session):
+                changes.reads[(_key_tuple(key), RECENT_NAME)] = [0, list(session.recent)]
+            else:
+                changes.gone_reads.add((_key_tuple(key), RECENT_NAME))
+        for query_id in self._touched_kept:
+            held = self._kept.get(query_id)
+            if held is not None:
+                changes.temps[(KEPT_KEY, result_id(query_id))] = _temp_state(held)
+            else:
+                changes.gone_temps.add((KEPT_KEY, result_id(query_id)))
+        if self._touched_kept:
+            if self._kept:
+                changes.sessions[KEPT_KEY] = None
+            else:
+                changes.gone_sessions.add(KEPT_KEY)
         self._touched, self._touched_temps, self._touched_reads, self._gone = set(), set(), set(), set()
+        self._touched_recent, self._touched_kept = set(), set()
         return changes
 
     def live_temps(self) -> int:
@@ -431,7 +674,10 @@ class SessionResolver:
         point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
-        recently read first); sessions with neither are left out.
+        recently read first); sessions with neither are left out. Remembered result sets (review O2)
+        are temps ``#$result:<query id>`` of that shape, and a session holding one also has the reads
+        entry ``#$result:recent``: ``[0, [query id, ...]]``, its last :data:`RECENT_QUERIES` places,
+        oldest first, ``?`` before the id of a row whose result may hold values not known.
         """
         sessions = []
         for key, session in self._sessions.items():
@@ -444,7 +690,12 @@ class SessionResolver:
             }
             if session.reads:
                 item["reads"] = {name: _reads_state(r) for name, r in session.reads.items()}
+            if _has_results(session):
+                item.setdefault("reads", {})[RECENT_NAME] = [0, list(session.recent)]  # type: ignore[index]
             sessions.append(item)
+        if self._kept:
+            sessions.append({"key": list(KEPT_KEY), "last_seen": None,
+                             "temps": {result_id(q): _temp_state(t) for q, t in self._kept.items()}})
         return {"sessions": sessions}
 
     @classmethod
@@ -460,18 +711,22 @@ class SessionResolver:
         resolver = cls(temp_patterns, session_idle)
         try:
             for item in state.get("sessions", []):
+                if tuple(item["key"]) == KEPT_KEY:  # results kept by id, oldest first
+                    kept = sorted(((_temp_from_state(t), temp_id[len(PREFIX):]) for temp_id, t in item["temps"].items()),
+                                  key=lambda pair: (pair[0].ended or datetime.min.replace(tzinfo=timezone.utc), pair[1]))
+                    resolver._kept = {query_id: temp for temp, query_id in kept}
+                    continue
                 session = _Session()
                 last_seen = item.get("last_seen")
                 session.last_seen = datetime.fromisoformat(last_seen) if last_seen else None
                 for temp_id, temp in item["temps"].items():
-                    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
-                    columns = columns_from_state(temp.get("columns") or {})
-                    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
-                    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
-                    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
-                    session.temps[temp_id] = _Temp(upstreams, set(temp["via"]), columns, roles, since, points)
+                    session.temps[temp_id] = _temp_from_state(temp)
+                    if temp_id.startswith(PREFIX):
+                        resolver._results[temp_id[len(PREFIX):]] = tuple(item["key"])
+                stored = dict(item.get("reads") or {})
+                session.recent = [str(q) for q in (stored.pop(RECENT_NAME, None) or [0, []])[1]][-RECENT_QUERIES:]
                 reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
-                                for name, (seq, kept) in (item.get("reads") or {}).items()), key=lambda r: r[0])
+                                for name, (seq, kept) in stored.items()), key=lambda r: r[0])
                 for seq, name, kept in reads:
                     session.reads[name] = (seq, kept)
                     resolver._read_seq = max(resolver._read_seq, seq)
@@ -669,7 +924,20 @@ def _temp_state(temp: _Temp) -> dict[str, object]:
         state["since"] = temp.since.isoformat()
     if temp.points:
         state["points"] = {source: instant.isoformat() for source, instant in sorted(temp.points.items())}
+    if temp.ended is not None:
+        state["ended"] = temp.ended.isoformat()
     return state
+
+
+def _temp_from_state(temp: Mapping[str, Any]) -> _Temp:
+    """Return the temp of a :func:`_temp_state` (keys absent from older states: not known)."""
+    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
+    columns = columns_from_state(temp.get("columns") or {})
+    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
+    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
+    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
+    ended = datetime.fromisoformat(temp["ended"]) if temp.get("ended") else None
+    return _Temp(upstreams, set(temp["via"]), columns, roles, since, points, ended)
 
 
 def _reads_state(remembered: tuple[int, list[_Read]]) -> list[object]:
@@ -684,6 +952,15 @@ def _read_from_state(data: Sequence[Any]) -> _Read:
     return _Read(datetime.fromisoformat(at), str(query_id), str(query_type), DatasetRef(id=target_id, name=name, kind=kind),
                  tuple(ColumnLineage(source=e[0], target=e[1], transform=e[2], kind=e[3], confidence=float(e[4]))
                        for e in columns), str(role))
+
+
+_SELECT = DatasetRef(id="<select>", name="<select>")
+"""The pseudo-dataset a query's output columns go into (:mod:`.query_columns`)."""
+
+
+def _has_results(session: _Session) -> bool:
+    """Return True when the session remembers a result set (its recent queries are then worth keeping)."""
+    return bool(session.recent) and any(t.startswith(PREFIX) for t in session.temps)
 
 
 def _names(st: StatementLineage) -> tuple[str, ...]:

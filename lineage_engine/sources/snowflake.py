@@ -59,10 +59,12 @@ ACCESS_HISTORY_CHUNK = 1000
 """Query ids per ACCESS_HISTORY statement."""
 POSITION_SLACK = timedelta(seconds=1)
 """A watermark's row is looked up this far either side of its stored END_TIME (pruning)."""
-ALWAYS_READ_QUERY_TYPES: frozenset[str] = frozenset({"GRANT", "REVOKE"}) | READ_QUERY_TYPES
+ALWAYS_READ_QUERY_TYPES: frozenset[str] = frozenset({"GRANT", "REVOKE", "CALL"}) | READ_QUERY_TYPES
 """QUERY_TYPEs read whatever ``telemetry.query_filters`` and ``keep_reads`` say (issue 14): GRANT /
 REVOKE are dated grant facts, and a SELECT may call an external function (egress of the columns
-it passes); a crawl without them would miss that data left the account."""
+it passes); a crawl without them would miss that data left the account. A CALL takes its place
+among its session's queries (review O2): ``RESULT_SCAN(LAST_QUERY_ID())`` after it reads the
+procedure's result, not known (quarantined), never the query before it (which may hold less)."""
 
 
 def pushdown_query_types(query_filters: Sequence[str] | None = None) -> list[str]:
