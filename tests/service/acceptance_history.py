@@ -42,9 +42,10 @@ SECRET = "hunter2-do-not-print"
 EXE = str(Path(sys.executable).with_name("lineage-engine"))
 
 
-READ_TYPES = MATERIALIZING_QUERY_TYPES | {"SELECT", "GRANT", "REVOKE"}
+READ_TYPES = MATERIALIZING_QUERY_TYPES | {"SELECT", "GRANT", "REVOKE", "CALL"}
 """What the crawler's SQL asks for by default: materializing types, SELECTs (reads kept as access
-facts) and GRANT / REVOKE (grant facts), issue 14."""
+facts), GRANT / REVOKE (grant facts), issue 14, and CALL (a place among its session's queries for
+``RESULT_SCAN(LAST_QUERY_ID())``, review O2)."""
 
 
 def _materializing(rows: list[dict[str, Any]]) -> int:
