@@ -74,3 +74,37 @@ def test_reads_of_an_existing_registry_leave_its_folder_as_it_was(sample_copy: P
     for args in (TRACE, ("findings", "--status", "accepted"), ("quarantine",), ("scan", "--as-of", "2026-12-01")):
         run_cli(sample_copy, *args)
         assert _files(lineage) == before, args
+
+
+def test_a_reader_who_may_not_write_the_registry_folder_is_told_so(sample_copy: Path) -> None:
+    """Review s14 R19: a WAL-mode SQLite registry can only be read by a user who may create its
+    ``-shm``/``-wal`` files; such a reader was told to check a database server. The message now names
+    the folder and what to do, in one line, exit 1, and the registry is untouched."""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.cli_run import COMMAND, environment
+
+    lineage = sample_copy.parent / ".lineage"
+    run_cli(sample_copy, "findings")  # the registry exists, in WAL mode, no -wal/-shm left
+    registry = lineage / "registry.db"
+    before = registry.read_bytes()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # root writes anything: drop its capabilities, as a plain user
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to run this test as root"
+        prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-all"]
+    registry.chmod(0o444)
+    lineage.chmod(0o555)
+    try:
+        result = subprocess.run([*prefix, COMMAND, "--config", str(sample_copy), "findings"], cwd=sample_copy.parent,
+                                capture_output=True, text=True, timeout=120, env=environment())
+    finally:
+        lineage.chmod(0o755)
+        registry.chmod(0o644)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, (result.stdout, result.stderr)
+    assert f"must be able to write the SQLite file and its folder {lineage}" in lines[0], lines
+    assert "database server" not in lines[0] and "Traceback" not in result.stderr
+    assert registry.read_bytes() == before

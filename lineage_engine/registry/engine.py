@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
@@ -166,6 +166,23 @@ def _missing_table(message: str) -> bool:
             or (("relation" in lowered or "column" in lowered) and "does not exist" in lowered))
 
 
+def _sqlite_permission(message: str) -> bool:
+    """True when SQLite says it may not write a file it needs: ``attempt to write a readonly
+    database`` (SQLITE_READONLY: the file, or the ``-shm``/``-wal`` files a WAL-mode reader must
+    create beside it; https://sqlite.org/wal.html "Read-Only Databases") or ``unable to open
+    database file`` (SQLITE_CANTOPEN)."""
+    lowered = message.lower()
+    return "readonly database" in lowered or "unable to open database file" in lowered
+
+
+def _sqlite_folder(url: URL) -> str:
+    """The folder of a SQLite registry URL's file (plain path or ``file:`` URI), for messages."""
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = unquote(database[len("file:"):].split("?", 1)[0])
+    return os.path.dirname(os.path.abspath(database)) if database else "."
+
+
 def translate_error(err: sa_exc.SQLAlchemyError, url: URL, action: str) -> RegistryError:
     """Turn a SQLAlchemy error into a ``RegistryError`` that says what to do.
 
@@ -186,6 +203,18 @@ def translate_error(err: sa_exc.SQLAlchemyError, url: URL, action: str) -> Regis
     elif "locked" in detail.lower() or "busy" in detail.lower():
         error = TransientRegistryError(
             f"registry {where}: cannot {action}: {detail}; another process holds the database, retry later"
+        )
+    elif url.get_backend_name() == "sqlite" and _sqlite_permission(detail):
+        folder = _sqlite_folder(url)
+        error = RegistryError(
+            f"registry {where}: cannot {action}: {detail}; this user must be able to write the SQLite file "
+            f"and its folder {folder} (SQLite keeps registry.db-wal and -shm beside the file, and a reader "
+            "of a WAL-mode registry creates them): grant write permission (e.g. a group shared with the "
+            "crawl's user), or read through 'lineage-engine serve', or use a PostgreSQL registry"
+        )
+    elif url.get_backend_name() == "sqlite" and isinstance(err, sa_exc.OperationalError):
+        error = TransientRegistryError(
+            f"registry {where}: cannot {action}: {detail}; check the SQLite file's path, its permissions and the disk"
         )
     elif isinstance(err, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)):
         error = TransientRegistryError(
