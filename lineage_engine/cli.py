@@ -416,11 +416,17 @@ def _print_scan(report: ScanReport, destination: str, limit: int = 0) -> None:
         console.print(rows_table(rows, title="Unmasked exposure paths (full paths: lineage-engine findings, trace unmasked_pii_paths)"))
         _not_shown(len(report.paths), limit, "lineage-engine findings --status open --format csv (the ledger), "
                    "or lineage-engine scan --format json (a new scan)")
-    for window in report.windows:  # masked after the data arrived (issue 10 §2): resolved findings
+    _print_windows(report.windows, "resolved", "masked since; resolved, not alerted")
+
+
+def _print_windows(windows: Sequence[ExposurePath], label: str, tail: str) -> None:
+    """Print closed windows (paths to terminals masked after the data arrived, issue 10 §2), one line
+    each: ``LABEL: ORIGIN → TERMINAL unmasked from T1 to T2 (TAIL)``, UTC."""
+    for window in windows:
         start = window.unmasked_from.isoformat().replace("+00:00", "Z") if window.unmasked_from else "an unknown time"
         end = window.unmasked_to.isoformat().replace("+00:00", "Z") if window.unmasked_to else ""
-        console.print(f"  resolved: {window.origin} → {window.terminal} unmasked from {start} to {end} "
-                      "(masked since; resolved, not alerted)", markup=False)
+        console.print(f"  {label}: {window.origin} → {window.terminal} unmasked from {start} to {end} ({tail})",
+                      markup=False)
 
 
 def opened_by_text(opened_by: object) -> str:
@@ -499,6 +505,7 @@ def scan(
         emit_rows(exposure_rows(shown, exposure.explanations, fmt), fmt, f"Exposure paths as of {when.isoformat()}")
         if fmt == "table":
             _not_shown(len(exposure.paths), limit, f"lineage-engine scan --as-of {when.isoformat()} --format csv (or json)")
+            _print_windows(exposure.windows, "closed window", "masked by then")
         else:
             _print_notes_on_stderr(exposure.coverage.missing_from_graph, exposure.notes)
         return
