@@ -32,6 +32,7 @@ from lineage_engine.model import (
     column_id,
 )
 from lineage_engine.parsing.normalize import NameContext, qualified_ref, split_dotted_name
+from lineage_engine.parsing.result_scan import is_result_read
 
 TRUNCATED = "TRUNCATED"
 _KINDS = {"table": "table", "view": "view", "materialized view": "view", "secure view": "view",
@@ -188,6 +189,9 @@ def apply_access_lineage(
     its ``transform``; others are ``expression``); a record without column lineage (a stage
     written by an unload) leaves the parsed column edges. A recorded target the parser did
     not see (text cut or unparsable) is added with the operation its query type implies.
+    A parsed ``RESULT_SCAN`` read (:func:`~lineage_engine.parsing.result_scan.is_result_read`) and
+    its column edges stay beside the record's: a result set is not an object, so ACCESS_HISTORY
+    names no source for it (review s15 Q2: the copy vanished, neither followed nor quarantined).
     Targets only the parser saw, truncated or empty records, and identity or emptying
     statements (DROP, RENAME, SWAP, TRUNCATE: nothing is derived) keep the parsed lineage;
     an unparsed TRUNCATE_TABLE derives from nothing.
@@ -207,7 +211,12 @@ def apply_access_lineage(
             continue
         transforms = {(c.source, c.target): c.transform for c in statement.columns}
         columns = tuple(replace(c, transform=transforms.get((c.source, c.target), c.transform)) for c in write.columns)
-        statements.append(replace(statement, sources=write.sources, columns=columns or statement.columns))
+        # A result set is not an object: ACCESS_HISTORY cannot name a RESULT_SCAN read; the parsed one stays
+        results = tuple(s for s in statement.sources if is_result_read(s.id))
+        result_columns = tuple(c for c in statement.columns if is_result_read(c.source))
+        sources = (*write.sources, *(r for r in results if r not in write.sources))
+        columns = (*columns, *(c for c in result_columns if c not in columns)) if columns else statement.columns
+        statements.append(replace(statement, sources=sources, columns=columns))
         used.add(write.target.id)
     operation, replaces = _OPERATIONS.get(query_type.upper(), (Operation.INSERT, False))
     for target_id, write in writes.items():
