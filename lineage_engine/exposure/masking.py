@@ -373,7 +373,9 @@ class MaskingView:
         other: list[str] = []
         for span in spans:
             policy = self.policy_type(span.policy, at)
-            if policy is None:
+            if policy == "?":
+                unknown.append(f"{span.policy} (its signature's data type is not known: {_NOT_KNOWN_TYPE})")
+            elif policy is None:
                 unknown.append(f"{span.policy} (its signature's data type is not known: no CREATE MASKING POLICY seen)")
             elif column is None:
                 unknown.append(f"{span.policy} ({policy})")
@@ -384,8 +386,10 @@ class MaskingView:
         if applied:
             return applied, None
         if unknown:
-            said = (f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
-                    "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)" if column is None else f"{node} is {column}")
+            said = (f"{node} is {column}" if column is not None else
+                    f"the data type of {node} is not known ({_NOT_KNOWN_TYPE})" if self._stated_unknown(node, at) else
+                    f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
+                    "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)")
             many = len(unknown) > 1
             return [], (f"{node} carries a tag with masking polic{'ies' if many else 'y'} {', '.join(sorted(unknown))}, "
                         f"which mask{'' if many else 's'} only columns of {'their' if many else 'its'} data type; "
@@ -403,6 +407,11 @@ class MaskingView:
             return None
         tagged = [s for key in keys for s in self._tag_spans.get(key, ()) if s.holds(at)]
         return self._typed(node, tagged, at)[1] if tagged else None
+
+    def _stated_unknown(self, column: str, at: datetime) -> bool:
+        """Say whether the history states ``column``'s type at ``at`` as one not known (``?``)."""
+        return any(s[0] <= at and (s[1] is None or at < s[1]) and s[2] == "?"
+                   and (len(s) < 4 or s[3] == "query_history") for s in self._types.get(column, ()))
 
     def column_type(self, column: str, at: datetime, _seen: frozenset[str] = frozenset()) -> str | None:
         """Return the type family of ``column`` at ``at`` (rule 6), None when not known.
@@ -436,7 +445,8 @@ class MaskingView:
         """Return the data type family of ``policy``'s signature (a name without database and schema) at
         ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature), else of
         the ``MASKING_POLICIES`` sync (a policy created before the crawled history); None when not
-        known, or when several policies of that name disagree."""
+        known, or when several policies of that name disagree; ``?`` when the latest body states a type
+        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``)."""
         latest: dict[str, MaskingPolicyBody] = {}
         for body in self._bodies.get(policy_short_name(policy), ()):
             if body.valid_from <= at and body.data_type is not None:
@@ -588,6 +598,12 @@ class MaskingView:
         if len(names) < 2:
             return ""
         return f"; {len(names)} masking policies are named {span.policy} ({', '.join(names)}): their clear roles are joined"
+
+
+_NOT_KNOWN_TYPE = ("written as a type not compared here: TIMESTAMP or DATETIME, whose variant the session's "
+                   "TIMESTAMP_TYPE_MAPPING decides (compliance.timestamp_type_mapping not set), or a cast to a "
+                   "type not in the list")
+"""Why a type stated as ``?`` is not known (:mod:`lineage_engine.parsing.data_types`)."""
 
 
 def policy_short_name(name: str) -> str:

@@ -62,7 +62,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from lineage_engine.model import DatasetRef, column_id
-from lineage_engine.parsing.data_types import read_type
+from lineage_engine.parsing.data_types import TIMESTAMP_VARIANTS, read_type
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
 """Words that start the next action after a comma (not another name of the list)."""
@@ -151,12 +151,18 @@ def might_govern(text: str) -> bool:
         or (any(word in upper for word in _RETYPES) and _CREATES.search(text) is not None)
 
 
-def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
+def extract_policies(text: str, *, database: str | None = None, schema: str | None = None,
+                     timestamp_mapping: str | None = None) -> PolicyStatements:
     """Return the policy and tag statements in ``text`` (Snowflake SQL, one or more statements).
 
     Args:
         text: statement text as the query history holds it.
         database, schema: the session's defaults, to complete unqualified names.
+        timestamp_mapping: the ``TIMESTAMP_TYPE_MAPPING`` the statement runs under
+            (``TIMESTAMP_NTZ`` | ``TIMESTAMP_LTZ`` | ``TIMESTAMP_TZ``), None when not known: a
+            ``TIMESTAMP`` or ``DATETIME`` column or policy argument then has the type ``?`` (not
+            known; :mod:`lineage_engine.parsing.data_types`). An ``ALTER SESSION SET|UNSET
+            TIMESTAMP_TYPE_MAPPING`` earlier in ``text`` changes it for the statements after it.
 
     Returns:
         The changes, policy bodies and dropped policies, in statement order; empty for
@@ -164,7 +170,8 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     """
     if not might_govern(text):
         return PolicyStatements()
-    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), database, schema)
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), database, schema,
+           timestamp_mapping)
     found = _RECENT.get(key)
     if found is not None:
         _RECENT.move_to_end(key)
@@ -174,7 +181,7 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     except (SqlglotError, ValueError):
         found = PolicyStatements()
     else:
-        out = _Collector(text, database, schema)
+        out = _Collector(text, database, schema, timestamp_mapping)
         for statement in _split(tokens):
             out.statement(statement)
         found = PolicyStatements(tuple(out.changes), tuple(out.bodies), tuple(out.dropped))
@@ -184,7 +191,7 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     return found
 
 
-_RECENT: OrderedDict[tuple[bytes, str | None, str | None], PolicyStatements] = OrderedDict()
+_RECENT: OrderedDict[tuple[bytes, str | None, str | None, str | None], PolicyStatements] = OrderedDict()
 """The answers for recent texts, least recently used first, by a digest of the text (never the text:
 it may hold PII): a scheduled job's statement recurs with the same text every run."""
 _RECENT_SIZE = 4096
@@ -269,8 +276,9 @@ def _tag_name(parts: list[tuple[str, bool]]) -> str:
 
 
 class _Collector:
-    def __init__(self, text: str, database: str | None, schema: str | None) -> None:
+    def __init__(self, text: str, database: str | None, schema: str | None, mapping: str | None = None) -> None:
         self.text, self.database, self.schema = text, database, schema
+        self.default_mapping = self.mapping = mapping  # TIMESTAMP_TYPE_MAPPING (ALTER SESSION changes it)
         self.changes: list[PolicyChange] = []
         self.bodies: list[PolicyBody] = []
         self.dropped: list[str] = []
@@ -327,6 +335,29 @@ class _Collector:
             parts = cur.name()
             if parts:
                 self.dropped.append(self.policy(parts))
+        elif cur.accept("ALTER", "SESSION"):
+            self.session_parameters(cur)
+
+    def session_parameters(self, cur: _Cursor) -> None:
+        """``ALTER SESSION SET TIMESTAMP_TYPE_MAPPING = 'TIMESTAMP_LTZ'`` (among other parameters) or
+        ``… UNSET TIMESTAMP_TYPE_MAPPING``: the mapping of the text's later statements (Snowflake ALTER
+        SESSION); UNSET goes back to the one given (the account's or user's), a value not a mapping
+        makes it not known."""
+        if cur.accept("SET"):
+            while cur.peek() is not None:
+                name, eq, value = cur.peek(), cur.peek(1), cur.peek(2)
+                if eq is None or eq.token_type != TokenType.EQ or value is None:
+                    return
+                if _word(name) == "TIMESTAMP_TYPE_MAPPING":
+                    written = value.text.strip().upper()
+                    self.mapping = written if written in TIMESTAMP_VARIANTS else None
+                cur.i += 3
+                cur.at_comma()
+        elif cur.accept("UNSET"):
+            while cur.peek() is not None:
+                if _word(cur.peek()) == "TIMESTAMP_TYPE_MAPPING":
+                    self.mapping = self.default_mapping
+                cur.i += 1
 
     def create_object(self, cur: _Cursor) -> None:
         """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)]
@@ -425,7 +456,7 @@ class _Collector:
                 continue
             name, expr = named
             if len(branches) == 1:
-                family = _cast_type(expr)
+                family = _cast_type(expr, self.mapping)
             else:
                 items = [b[position] if position < len(b) else [] for b in branches]
                 family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
@@ -475,7 +506,7 @@ class _Collector:
         if i >= len(tokens) or tokens[i].token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN,
                                                         TokenType.R_PAREN) or _word(tokens[i]) in _NOT_COLUMNS:
             return i
-        family = read_type(tokens, i + 1)
+        family = read_type(tokens, i + 1, self.mapping)
         if family is not None:
             self.changes.append(PolicyChange(column_id(table, tokens[i].text.lower()), "data_type", family))
         return i + 1
@@ -551,7 +582,7 @@ class _Collector:
             elif cur.accept("UNSET", "MASKING", "POLICY"):
                 self.changes.append(PolicyChange(column, "masking_policy", None))
             elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE") or cur.accept("DATA", "TYPE"):
-                family = read_type(cur.tokens, cur.i)
+                family = read_type(cur.tokens, cur.i, self.mapping)
                 if family is not None:
                     self.changes.append(PolicyChange(column, "data_type", family))
                 depth = 0
@@ -612,7 +643,7 @@ class _Collector:
         if start is None or start.token_type != TokenType.L_PAREN:
             return
         argument = cur.peek(1)
-        family = read_type(cur.tokens, cur.i + 2) if argument is not None else None
+        family = read_type(cur.tokens, cur.i + 2, self.mapping) if argument is not None else None
         cur.skip_parens()
         arg = argument.text if argument is not None and argument.token_type != TokenType.R_PAREN else None
         if not cur.accept("RETURNS"):
@@ -675,7 +706,7 @@ def _bare(expr: list[Token]) -> bool:
     return bool(expr) and all(t.token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT) for t in expr)
 
 
-def _cast_type(expr: list[Token]) -> str | None:
+def _cast_type(expr: list[Token], mapping: str | None = None) -> str | None:
     """Return the family an expression casts to at its top (``x::date``, ``CAST(x AS DATE)``,
     ``TRY_CAST``; ``?`` for a type not known here), None when it is no cast."""
     while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
@@ -688,7 +719,7 @@ def _cast_type(expr: list[Token]) -> str | None:
         if (cast and depth == 1 and _word(token) == "AS") or (
                 not cast and depth == 0 and token.token_type == TokenType.DCOLON):
             start = k + 1
-    return (read_type(expr, start) or "?") if start is not None else None
+    return (read_type(expr, start, mapping) or "?") if start is not None else None
 
 
 _PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WHERE", "GROUP", "ORDER",

@@ -33,8 +33,9 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
     name = body.name.strip().lower()
     rows = list(session.scalars(select(MaskingPolicyRow).where(MaskingPolicyRow.name == name)))
     same = next((r for r in rows if r.valid_from == body.valid_from), None)
-    if same is not None:  # stated before; a re-crawl fills a signature type stored before migration 0016
-        if same.data_type is None and body.data_type is not None:
+    if same is not None:  # stated before; a re-crawl fills a signature type stored before migration 0016,
+        # or states it again as the statement reads now (a TIMESTAMP once taken as TIMESTAMP_NTZ: review s14 R8)
+        if body.data_type is not None and same.data_type != body.data_type:
             same.data_type = body.data_type
             return True
         return False
