@@ -417,35 +417,40 @@ class _Collector:
         R1); ``?`` when the type is not one known here. Only named columns (an unaliased cast's
         column name is its expression). A set operation (``UNION`` …) gives its column the branches'
         common type: ``?`` for a column that is not a bare column in every branch (a literal or a
-        cast there; review s14 R2); branches matched by name or in parentheses are not read."""
-        base = 0
+        cast there; review s14 R2), branches in parentheses (``(SELECT …) UNION ALL (SELECT …)``)
+        and matched by name (``UNION ALL BY NAME``: the branch's item of that name) included."""
+        level = 0
         while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:  # AS (SELECT …)
-            base, i = base + 1, i + 1
-        depth = base
+            level, i = level + 1, i + 1
+        depth = level
         while i < len(tokens):  # the outermost SELECT, past a WITH clause's bodies
             kind = tokens[i].token_type
             depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
             i += 1
-            if kind == TokenType.SELECT and depth == base:
+            if kind == TokenType.SELECT and depth == level:
                 break
         else:
             return
         branches: list[list[list[Token]]] = [[]]
+        by_name = False
         item: list[Token] = []
         at: int | None = i
         while at is not None and at <= len(tokens):
             token = tokens[at] if at < len(tokens) else None
             kind = token.token_type if token is not None else None
-            if token is None or (depth == base and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
-                    or (kind == TokenType.R_PAREN and depth == base):
+            if token is None or (depth == level and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
+                    or (kind == TokenType.R_PAREN and depth == level):
                 branches[-1].append(item)
                 item = []
                 if kind == TokenType.COMMA:
                     at += 1
                     continue
-                at = _next_branch(tokens, at, base) if token is not None and kind != TokenType.R_PAREN else None
-                if at is not None:
-                    branches.append([])
+                found = _next_branch(tokens, at, level) if token is not None else None
+                if found is None:
+                    break
+                at, depth, named_match = found
+                level, by_name = depth, by_name or named_match
+                branches.append([])
                 continue
             depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
             item.append(token)
@@ -458,7 +463,8 @@ class _Collector:
             if len(branches) == 1:
                 family = _cast_type(expr, self.mapping)
             else:
-                items = [b[position] if position < len(b) else [] for b in branches]
+                items = [_item_named(b, name) if by_name else b[position] if position < len(b) else []
+                         for b in branches]
                 family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
             if family is not None:
                 self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
@@ -667,25 +673,46 @@ class _Collector:
         self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
 
 
-def _next_branch(tokens: list[Token], i: int, base: int) -> int | None:
-    """Return the index after the ``SELECT`` of the next branch of a set operation, reading on from
-    ``tokens[i]`` (the word that ended a projection: ``FROM``, ``UNION`` …) at depth ``base``; None
-    when there is none, or it is matched by name (``BY NAME``) or in parentheses."""
-    depth = base
+def _next_branch(tokens: list[Token], i: int, level: int) -> tuple[int, int, bool] | None:
+    """Return where the next branch of a set operation starts, reading on from ``tokens[i]`` (the
+    token that ended a projection at paren depth ``level``: ``FROM``, ``UNION``, the ``)`` closing a
+    parenthesized branch …): ``(index after its SELECT, its projection's depth, matched BY NAME)``;
+    None when there is none. The operator may stand outside the branch's parentheses (``(SELECT …)
+    UNION ALL (SELECT …)``), never inside a deeper subquery."""
+    depth = level
     while i < len(tokens):
         kind = tokens[i].token_type
-        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-        if depth < base:
-            return None
-        if depth == base and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
+        if depth <= level and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
             break
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth < 0:
+            return None
+        level = min(level, depth)  # out of the branch's parentheses: the operator may follow them
         i += 1
     else:
         return None
     i += 1
     while i < len(tokens) and _word(tokens[i]) in ("ALL", "DISTINCT"):
         i += 1
-    return i + 1 if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
+    by_name = i + 1 < len(tokens) and _word(tokens[i]) == "BY" and _word(tokens[i + 1]) == "NAME"
+    if by_name:
+        i += 2
+    while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+        depth, i = depth + 1, i + 1
+    return (i + 1, depth, by_name) if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
+
+
+def _item_named(items: list[list[Token]], name: Token) -> list[Token]:
+    """Return the projection item of ``items`` named as ``name`` is (unquoted names fold), else an empty one."""
+
+    def folded(token: Token) -> str:
+        return token.text if token.token_type == TokenType.IDENTIFIER else token.text.upper()
+
+    for item in items:
+        named = _named(item)
+        if named is not None and folded(named[0]) == folded(name):
+            return item
+    return []
 
 
 def _named(item: list[Token]) -> tuple[Token, list[Token]] | None:

@@ -172,6 +172,22 @@ def test_column_data_types() -> None:
     assert _changes("create view v as select a as x, b, c::date as c, d from s union all select x, 1, y.z, d from r "
                     "union select p, q, r, s from w where k in (select 1 union select 2)") == [
         PolicyChange("db.raw.v.b", "data_type", "?"), PolicyChange("db.raw.v.c", "data_type", "?")]
+    # branches in parentheses, and matched by name, are read too (review s14 R2, the rest)
+    assert _changes("create view v as (select a, b from s) union all ((select a, 1.5 from r)) union select a, b "
+                    "from (select a, b from z union select 1, 2)") == [PolicyChange("db.raw.v.b", "data_type", "?")]
+    assert _changes("create view v as select a, b, c from s union all by name select c, 2 as a, b from r") == [
+        PolicyChange("db.raw.v.a", "data_type", "?")]
+    assert _changes("create view v as (select a, b from s)") == []
+    # TIMESTAMP is typed by the mapping given, or by an ALTER SESSION earlier in the text (review s14 R8)
+    assert _changes("create table t (a timestamp, b datetime, c timestamp_ltz)") == [
+        PolicyChange("db.raw.t.a", "data_type", "?"), PolicyChange("db.raw.t.b", "data_type", "?"),
+        PolicyChange("db.raw.t.c", "data_type", "TIMESTAMP_LTZ")]
+    assert _changes("alter session set query_tag = 'x', timestamp_type_mapping = timestamp_tz; "
+                    "create table t (a timestamp(9))") == [PolicyChange("db.raw.t.a", "data_type", "TIMESTAMP_TZ")]
+    assert extract_policies("create table t (a timestamp); alter session unset timestamp_type_mapping; "
+                            "create table u (a timestamp)", database="DB", schema="RAW",
+                            timestamp_mapping="TIMESTAMP_NTZ").changes == (
+        PolicyChange("db.raw.t.a", "data_type", "TIMESTAMP_NTZ"), PolicyChange("db.raw.u.a", "data_type", "TIMESTAMP_NTZ"))
     assert _changes("CREATE VIEW v (id, email) AS SELECT id, email FROM customers") == []
     assert _changes("ALTER TABLE t ADD ROW ACCESS POLICY rap ON (id)") == [
         PolicyChange("db.raw.t", "row_access_policy", "rap")]
