@@ -55,7 +55,7 @@ query or view; its docs: "Understanding Column-level Security"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,9 +115,17 @@ LIVE_QUERY_TYPES = frozenset({"CREATE_VIEW", "CREATE_MATERIALIZED_VIEW"})
 its column has the type its base column has now), not when the statement ran."""
 
 TypeCopies = Mapping[str, list[tuple[Any, ...]]]
-"""Column id -> ``(valid_from, valid_to, last_seen, upstream column[, live])`` of its ``identity``
-copy intervals: a column copied unchanged has its upstream's type (rule 6), as it was when the copy
-was made, or, ``live`` (a view), as it is at the instant asked."""
+"""Column id -> ``(valid_from, valid_to, made, upstream column[, live])`` of its ``identity`` copy
+intervals: a column copied unchanged has its upstream's type (rule 6), as it was when the copy was
+made (``made``: the instants, oldest first, of the creating statements that made it within the
+interval; a single datetime is one instant), or, ``live`` (a view), as it is at the instant asked."""
+
+
+def _made_by(copy: tuple[Any, ...], at: datetime) -> datetime | None:
+    """Return when the creating statement that gave ``copy`` (a :data:`TypeCopies` tuple) its type
+    by ``at`` ran (the latest by then), None when none had by then."""
+    made = copy[2] if isinstance(copy[2], tuple) else (copy[2],)
+    return max((m for m in made if m <= at), default=None)
 
 
 def _moves(query_type: str) -> bool:
@@ -128,22 +136,39 @@ def _moves(query_type: str) -> bool:
     return "RENAME" in upper or "SWAP" in upper or upper.startswith("ALTER")
 
 
-def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...]]]:
+def type_copies(column_rows: Iterable[EdgeRow],
+                recreated: Mapping[str, Sequence[datetime]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
-    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`), and those a
+    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`, or opened the
+    instant their dataset was created: ``recreated``, dataset id -> the instants a ``CREATE [OR
+    REPLACE]``, CTAS or view statement (re)created it, the registry's ``object_changes``), and those a
     ``RENAME`` or ``SWAP`` moved from one of them (the moved column is the same column: an interval
     opened by a renaming statement (:func:`_moves`) into another dataset's column of the same name,
     with the same upstream, where such a copy ended the instant it began). An ``INSERT``'s interval,
     moved or not, is not one; nor is an interval through a temporary object (``via``: the temp's
-    column has a type of its own, and an ``INSERT`` into it may have cast)."""
+    column has a type of its own, and an ``INSERT`` into it may have cast).
+
+    An interval opened by a CTAS and filled again by an ``INSERT`` or ``MERGE`` of the same column
+    (a dbt incremental model) keeps the CTAS's type: the interval's last statement is then the
+    ``INSERT``, which changes no type (review s14 R4, an over-report). Its type is its upstream's
+    when the latest creating statement within the interval ran (a replace that re-derives the
+    column keeps the interval open); a replace that does not re-derive it ends the interval."""
+    recreated = recreated or {}
     identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity" and not r.via]
+
+    def created(row: EdgeRow) -> list[datetime]:  # the instants creating statements ran inside the interval
+        return [t for t in recreated.get(dataset_of(row.downstream), ())
+                if row.valid_from <= t and (row.valid_to is None or t < row.valid_to)]
+
+    def opened_by_create(row: EdgeRow) -> bool:
+        return row.valid_from in recreated.get(dataset_of(row.downstream), ())
     ended: dict[tuple[str, str, datetime], list[EdgeRow]] = defaultdict(list)
     for row in identity:
         if row.valid_to is not None:
             ended[(row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_to)].append(row)
 
     def creating(row: EdgeRow, seen: frozenset[int]) -> bool:
-        if row.query_type.upper() in CREATING_QUERY_TYPES:
+        if row.query_type.upper() in CREATING_QUERY_TYPES or opened_by_create(row):
             return True
         if not _moves(row.query_type):
             return False
@@ -160,8 +185,11 @@ def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...
     out: dict[str, list[tuple[Any, ...]]] = {}
     for row in identity:
         if creating(row, frozenset()):
+            made = set(created(row))
+            if row.query_type.upper() in CREATING_QUERY_TYPES or not made:  # its last statement, or a move
+                made.add(row.last_seen)
             out.setdefault(row.downstream, []).append(
-                (row.valid_from, row.valid_to, row.last_seen, row.upstream, live(row)))
+                (row.valid_from, row.valid_to, tuple(sorted(made)), row.upstream, live(row)))
     return out
 
 
@@ -421,8 +449,8 @@ class MaskingView:
         ``ACCOUNT_USAGE.COLUMNS`` fact of a sync. When those two disagree the type is not known
         (the view lags: a sync may state a type the history has replaced since).
 
-        A copy interval counts only when its last statement (the creating one: the interval's
-        query type) ran by ``at``: an interval may also hold earlier ``INSERT``s, which set no type.
+        A copy interval counts from the first creating statement within it that ran by ``at``
+        (:func:`type_copies`; an ``INSERT`` in it sets no type), with the type of the latest.
         """
         stated: dict[str, str] = {}
         for span in self._types.get(column, ()):
@@ -433,8 +461,8 @@ class MaskingView:
         if own == "?":  # cast to a type not known here (parsing.policies cast_columns): no copy types it
             own = None
         elif own is None and column not in _seen:
-            copies = [(at if len(c) > 4 and c[4] else c[2], c[3]) for c in self._copies.get(column, ())
-                      if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+            copies = [(at if len(c) > 4 and c[4] else _made_by(c, at), c[3]) for c in self._copies.get(column, ())
+                      if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
             if copies:
                 found = {self.column_type(up, when, _seen | {column}) for when, up in copies}
                 own = found.pop() if len(found) == 1 and None not in found else None
@@ -504,8 +532,8 @@ class MaskingView:
             return since
         starts = [since]
         own = [t[0] for t in self._types.get(node, ()) if t[0] <= at and (t[1] is None or at < t[1])]
-        starts += own or [max(c[0], c[2]) for c in self._copies.get(node, ())
-                          if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+        starts += own or [max(c[0], _made_by(c, at)) for c in self._copies.get(node, ())  # type: ignore[type-var]
+                          if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
         for span in tagged:
             stated = [b.valid_from for b in self._bodies.get(policy_short_name(span.policy), ())
                       if b.valid_from <= at and b.data_type is not None]

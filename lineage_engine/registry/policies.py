@@ -312,6 +312,16 @@ def record_changes(session: Session, recreated: Sequence[tuple[str, datetime]], 
                         .on_conflict_do_nothing(index_elements=["source", "target", "mode", "at"]))
 
 
+def recreate_times(session: Session) -> dict[str, tuple[datetime, ...]]:
+    """Return dataset id -> the instants (oldest first) a recorded ``CREATE [OR REPLACE]``, CTAS or
+    ``CREATE VIEW`` (re)created it (``object_changes`` of mode ``recreate``)."""
+    out: dict[str, list[datetime]] = {}
+    query = select(ObjectChangeRow.source, ObjectChangeRow.at).where(ObjectChangeRow.mode == "recreate")
+    for source, at in session.execute(query):
+        out.setdefault(source, []).append(at)
+    return {source: tuple(sorted(times)) for source, times in out.items()}
+
+
 def last_drop(session: Session, object_id: str, before: datetime) -> datetime | None:
     """Return the time of the latest recorded ``DROP`` of ``object_id`` before ``before`` (UNDROP), else None."""
     query = select(ObjectChangeRow.at).where(ObjectChangeRow.source == object_id, ObjectChangeRow.mode == "drop",
