@@ -48,8 +48,11 @@ query or view; its docs: "Understanding Column-level Security"):
    not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
    as a whole is never masked by a tag (its columns of other types are not). Known limit: a cast
    in a CTAS or view is an ``identity`` edge (the value is kept): the cast's type is a ``data_type``
-   fact of its own (:mod:`lineage_engine.parsing.policies`), for aliased columns of the outermost
-   ``SELECT`` only.
+   fact of its own (:mod:`lineage_engine.parsing.policies`), as is ``?`` for a set operation's
+   column that is not a bare column in every branch, for named columns of the outermost ``SELECT``
+   only (a cast or ``UNION`` in a CTE or subquery is taken as a plain copy: README, "known false
+   negatives left"). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
+   at the crawl (``compliance.timestamp_type_mapping``; :mod:`lineage_engine.parsing.data_types`).
 """
 
 from __future__ import annotations

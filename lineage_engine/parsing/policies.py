@@ -398,8 +398,10 @@ class _Collector:
             self.cast_columns(cur.tokens, cur.i, target)
 
     def fold_clashes(self, first: int) -> None:
-        """Make ``?`` (not known) the type of a column id that two columns of one list fold to with two
-        types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage names them; review s14 R3)."""
+        """Make ``?`` (not known) the type of a column id that two columns of one list (a ``CREATE TABLE``'s,
+        an ``ADD COLUMN``'s) fold to with two types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage
+        names them; review s14 R3). A column added by a later statement that folds onto an existing one
+        is not told apart: it states its type over the other's."""
         types: dict[str, set[str]] = {}
         for change in self.changes[first:]:
             if change.fact == "data_type":
@@ -545,7 +547,9 @@ class _Collector:
                 return
             if _word(cur.peek()) == "ADD" and _word(cur.peek(1)) not in _NOT_COLUMNS | {"ROW", "SEARCH"}:
                 cur.i += 1
+                first = len(self.changes)
                 self.add_columns(cur, target)
+                self.fold_clashes(first)  # ADD "Dob" DATE, DOB VARCHAR: one id, two types (review s14 R3)
                 return
             if cur.accept("SET", "TAG"):
                 self.set_tags(cur, target)
