@@ -50,8 +50,7 @@ query or view; its docs: "Understanding Column-level Security"):
    in a CTAS or view is an ``identity`` edge (the value is kept): the cast's type is a ``data_type``
    fact of its own (:mod:`lineage_engine.parsing.policies`), as is ``?`` for a set operation's
    column that is not a bare column in every branch, for named columns of the outermost ``SELECT``
-   only (a cast or ``UNION`` in a CTE or subquery is taken as a plain copy: README, "known false
-   negatives left"). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
+   and, by name, those a CTE or subquery casts or unions (README, "known false negatives left"). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
    at the crawl (``compliance.timestamp_type_mapping``; :mod:`lineage_engine.parsing.data_types`).
 """
 

@@ -420,10 +420,17 @@ class _Collector:
         column name is its expression). A set operation (``UNION`` …) gives its column the branches'
         common type: ``?`` for a column that is not a bare column in every branch (a literal or a
         cast there; review s14 R2), branches in parentheses (``(SELECT …) UNION ALL (SELECT …)``)
-        and matched by name (``UNION ALL BY NAME``: the branch's item of that name) included."""
+        and matched by name (``UNION ALL BY NAME``: the branch's item of that name) included.
+
+        A bare column of the outermost ``SELECT`` (or a column its ``*`` may bring) whose name an inner
+        ``SELECT`` (a CTE's, a subquery's) defines otherwise than as a bare column takes the type that
+        definition gives: the cast's when every definition of that name is a cast to one type, else
+        ``?`` (a cast in a CTE was taken as a plain copy, review s14 R1; names, not scopes, are
+        matched: a homonym in an unrelated subquery makes it ``?``, an over-report)."""
         level = 0
         while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:  # AS (SELECT …)
             level, i = level + 1, i + 1
+        base, first_token = level, i
         depth = level
         while i < len(tokens):  # the outermost SELECT, past a WITH clause's bodies
             kind = tokens[i].token_type
@@ -433,43 +440,33 @@ class _Collector:
                 break
         else:
             return
-        branches: list[list[list[Token]]] = [[]]
-        by_name = False
-        item: list[Token] = []
-        at: int | None = i
-        while at is not None and at <= len(tokens):
-            token = tokens[at] if at < len(tokens) else None
-            kind = token.token_type if token is not None else None
-            if token is None or (depth == level and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
-                    or (kind == TokenType.R_PAREN and depth == level):
-                branches[-1].append(item)
-                item = []
-                if kind == TokenType.COMMA:
-                    at += 1
-                    continue
-                found = _next_branch(tokens, at, level) if token is not None else None
-                if found is None:
-                    break
-                at, depth, named_match = found
-                level, by_name = depth, by_name or named_match
-                branches.append([])
-                continue
-            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-            item.append(token)
-            at += 1
+        branches, by_name, consumed = _read_branches(tokens, i, level)
+        inner = _inner_definitions(tokens, first_token, base, consumed | {i - 1}, self.mapping)
+        derived = _derived_names(tokens, first_token)
+        stated: set[str] = set()
         for position, first in enumerate(branches[0]):
             named = _named(first)
             if named is None:
                 continue
             name, expr = named
+            items = [_item_named(b, name) if by_name else b[position] if position < len(b) else [] for b in branches]
             if len(branches) == 1:
                 family = _cast_type(expr, self.mapping)
+                if family is None and _bare(expr) and (len(expr) < 3 or _folded(expr[-3]) in derived):
+                    family = _combined(inner, [expr])
+            elif all(_bare(_named(x)[1]) if _named(x) else False for x in items):
+                # which branch reads the inner query is not told by names: any inner definition -> not known
+                family = None if _combined(inner, [_named(x)[1] for x in items]) is None else "?"  # type: ignore[index]
             else:
-                items = [_item_named(b, name) if by_name else b[position] if position < len(b) else []
-                         for b in branches]
-                family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
+                family = "?"
+            stated.add(name.text.lower())
             if family is not None:
                 self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
+        if any(_is_star(item) for branch in branches for item in branch):  # SELECT * (or q.*) brings them
+            for key, values in sorted(inner.items()):
+                family = _agreed(values)
+                if family is not None and key.lower() not in stated:
+                    self.changes.append(PolicyChange(column_id(target, key.lower()), "data_type", family))
 
     def column_definitions(self, cur: _Cursor, target: str, *, typed: bool = False) -> None:
         """Read a column list from its ``(`` to its ``)``, leaving the cursor after it; with ``typed``
@@ -677,19 +674,20 @@ class _Collector:
         self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
 
 
-def _next_branch(tokens: list[Token], i: int, level: int) -> tuple[int, int, bool] | None:
+def _next_branch(tokens: list[Token], i: int, level: int, floor: int = -1) -> tuple[int, int, bool] | None:
     """Return where the next branch of a set operation starts, reading on from ``tokens[i]`` (the
     token that ended a projection at paren depth ``level``: ``FROM``, ``UNION``, the ``)`` closing a
     parenthesized branch …): ``(index after its SELECT, its projection's depth, matched BY NAME)``;
-    None when there is none. The operator may stand outside the branch's parentheses (``(SELECT …)
-    UNION ALL (SELECT …)``), never inside a deeper subquery."""
+    None when there is none before the parentheses closing depth ``floor`` end the query. The operator
+    may stand outside the branch's parentheses (``(SELECT …) UNION ALL (SELECT …)``), never inside a
+    deeper subquery."""
     depth = level
     while i < len(tokens):
         kind = tokens[i].token_type
         if depth <= level and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
             break
         depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-        if depth < 0:
+        if depth <= floor:
             return None
         level = min(level, depth)  # out of the branch's parentheses: the operator may follow them
         i += 1
@@ -706,15 +704,126 @@ def _next_branch(tokens: list[Token], i: int, level: int) -> tuple[int, int, boo
     return (i + 1, depth, by_name) if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
 
 
+def _read_branches(tokens: list[Token], i: int, level: int,
+                   floor: int = -1) -> tuple[list[list[list[Token]]], bool, set[int]]:
+    """Read the projections of a ``SELECT`` (``tokens[i]`` follows it; its items at paren depth
+    ``level``) and of the set operation's later branches, within paren depth above ``floor`` (an inner
+    query's parentheses): ``(branches: items, matched BY NAME, indexes of the later branches' SELECT
+    tokens)``."""
+    branches: list[list[list[Token]]] = [[]]
+    by_name, consumed, depth = False, set(), level
+    item: list[Token] = []
+    at = i
+    while at <= len(tokens):
+        token = tokens[at] if at < len(tokens) else None
+        kind = token.token_type if token is not None else None
+        if token is None or (depth == level and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
+                or (kind == TokenType.R_PAREN and depth == level):
+            branches[-1].append(item)
+            item = []
+            if kind == TokenType.COMMA:
+                at += 1
+                continue
+            found = _next_branch(tokens, at, level, floor) if token is not None else None
+            if found is None:
+                break
+            at, depth, named_match = found
+            consumed.add(at - 1)
+            level, by_name = depth, by_name or named_match
+            branches.append([])
+            continue
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        item.append(token)
+        at += 1
+    return branches, by_name, consumed
+
+
+def _inner_definitions(tokens: list[Token], i: int, depth: int, skip: set[int],
+                       mapping: str | None) -> dict[str, list[str | None]]:
+    """Return folded column name -> what each inner ``SELECT`` (every one from ``tokens[i]`` on, at paren
+    depth ``depth`` there, but those at ``skip``: the outermost query's) defines it as: None for a bare
+    column in every branch, a cast's family, ``?`` for anything else (an expression, a literal, a set
+    operation's column not bare in every branch)."""
+    out: dict[str, list[str | None]] = {}
+    selects: list[tuple[int, int]] = []
+    opened = 0  # parentheses right before the token: an inner query's own
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        if kind == TokenType.SELECT and k not in skip:
+            selects.append((k, depth, depth - opened))
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        opened = opened + 1 if kind == TokenType.L_PAREN else 0
+    for k, level, floor in selects:
+        if k in skip:
+            continue
+        branches, by_name, consumed = _read_branches(tokens, k + 1, level, floor)
+        skip |= consumed
+        for position, first in enumerate(branches[0]):
+            named = _named(first)
+            if named is None:
+                continue
+            name, expr = named
+            items = [_item_named(b, name) if by_name else b[position] if position < len(b) else [] for b in branches]
+            if len(branches) > 1:
+                family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
+            else:
+                family = None if _bare(expr) else (_cast_type(expr, mapping) or "?")
+            out.setdefault(_folded(name), []).append(family)
+    return out
+
+
+def _derived_names(tokens: list[Token], i: int) -> set[str]:
+    """Return the folded names of the CTEs (``q AS (``, ``q (a, b) AS (``) and parenthesized subqueries
+    (``) [AS] q``) from ``tokens[i]`` on: a column qualified by another name is a table's."""
+    names: set[str] = set()
+    for k in range(i, len(tokens)):
+        token, nxt = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else None
+        if token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        if _word(nxt) == "AS" and k + 2 < len(tokens) and tokens[k + 2].token_type == TokenType.L_PAREN:
+            names.add(_folded(token))
+        elif nxt is not None and nxt.token_type == TokenType.L_PAREN and _word(tokens[k - 1]) in ("WITH", ","):
+            names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
+        elif k > 0 and (tokens[k - 1].token_type == TokenType.R_PAREN
+                        or (_word(tokens[k - 1]) == "AS" and tokens[k - 2].token_type == TokenType.R_PAREN)):
+            names.add(_folded(token))
+    return names
+
+
+def _combined(inner: dict[str, list[str | None]], exprs: list[list[Token]]) -> str | None:
+    """Return the family bare columns ``exprs`` (one output column: one per branch of a set operation)
+    take from ``inner`` definitions of their names (:func:`_agreed`, for each and then across them),
+    None when none is defined otherwise than as a bare column."""
+    return _agreed([_agreed(list(inner.get(_folded(expr[-1]), ()))) for expr in exprs])
+
+
+def _agreed(values: list[str | None]) -> str | None:
+    """None when every definition is a bare column (or there is none), the family when all are casts
+    to it, else ``?``."""
+    if all(v is None for v in values):
+        return None
+    found = set(values)
+    return found.pop() if len(found) == 1 else "?"
+
+
+def _is_star(item: list[Token]) -> bool:
+    """Return True for ``*`` or ``q.*`` (with ``EXCLUDE``/``RENAME``/``REPLACE``/``ILIKE`` after it)."""
+    star = next((k for k, t in enumerate(item) if t.token_type == TokenType.STAR), None)
+    return star is not None and all(t.token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT)
+                                    for t in item[:star])
+
+
+def _folded(token: Token) -> str:
+    """Return a name as Snowflake resolves it: quoted as written, unquoted in upper case."""
+    return token.text if token.token_type == TokenType.IDENTIFIER else token.text.upper()
+
+
 def _item_named(items: list[list[Token]], name: Token) -> list[Token]:
     """Return the projection item of ``items`` named as ``name`` is (unquoted names fold), else an empty one."""
 
-    def folded(token: Token) -> str:
-        return token.text if token.token_type == TokenType.IDENTIFIER else token.text.upper()
-
     for item in items:
         named = _named(item)
-        if named is not None and folded(named[0]) == folded(name):
+        if named is not None and _folded(named[0]) == _folded(name):
             return item
     return []
 

@@ -41,3 +41,23 @@ def test_a_set_operation_column_with_a_literal_branch_is_not_typed(tmp_path: Pat
     found = terminals(crawled(tmp_path, rows, REGISTRY))
     assert ("db.s.pii.ssn", "db.s.t.c") in found  # before: typed NUMBER, masked (a false negative)
     assert ("db.s.pii.ssn", "db.s.ok.c") not in found  # bare columns in both branches: NUMBER, masked
+
+
+INNER = {  # review s14 R1/R2 in a CTE or subquery: the outer column is a bare reference to it
+    "cte_cast": "with q as (select ssn::float as c from db.s.pii) select c from q",
+    "cte_cast_star": "with q as (select id, ssn::float as c from db.s.pii) select * from q",
+    "subquery_union": "select z.c from (select ssn as c from db.s.pii union all select 1.5 from db.s.pii) z",
+}
+
+
+@pytest.mark.parametrize("form", sorted(INNER))
+def test_a_cast_or_union_inside_a_cte_or_subquery_types_the_column(tmp_path: Path, form: str) -> None:
+    rows = [*ROWS,
+            ("09:03", "CREATE_TABLE_AS_SELECT", f"create table db.s.t as {INNER[form]}"),
+            ("09:03:30", "CREATE_TABLE_AS_SELECT", "create table db.s.ok as with q as (select id, ssn::number(38, 0) "
+                                                   "as c from db.s.pii) select * from q"),
+            ("09:05", "ALTER_TABLE", "alter table db.s.t set tag pii = 'x'"),
+            ("09:05:10", "ALTER_TABLE", "alter table db.s.ok set tag pii = 'x'")]
+    found = terminals(crawled(tmp_path, rows, REGISTRY))
+    assert ("db.s.pii.ssn", "db.s.t.c") in found  # FLOAT (or not known): before, typed NUMBER and masked
+    assert ("db.s.pii.ssn", "db.s.ok.c") not in found  # cast to NUMBER: masked
