@@ -14,7 +14,8 @@ registry transaction:
   object to its new name (schemas and databases too), ``CLONE`` copies them to the clone;
 * ``ALTER TAG t SET|UNSET MASKING POLICY p`` -> a ``tag_masking_policy`` fact of the tag;
 * a column's data type (``CREATE TABLE t (c type, …)``, ``ALTER TABLE … ADD COLUMN``, ``… SET DATA
-  TYPE``) -> a ``data_type`` fact: a tag's masking policy protects only columns of its type;
+  TYPE``) -> a ``data_type`` fact: a tag's masking policy protects only columns of its type
+  (``TIMESTAMP`` resolved by ``compliance.timestamp_type_mapping`` at the crawl, else ``?``);
 * column lineage out of a column that has a masking policy fact (or whose dataset has, or that
   carries a tag that has one: tag-based masking), or out of a view's column (a view shows its base column's policy) -> a
   :class:`~lineage_engine.model.ColumnRead` with the statement's ``role_name``: the scan
@@ -78,8 +79,11 @@ def known_views(store: GraphStore) -> list[str]:
 class PolicyRecorder:
     """Collect governance facts during one crawl; :meth:`flush` writes them (idempotent)."""
 
-    def __init__(self, registry: Registry, views: Iterable[str] = ()) -> None:
+    def __init__(self, registry: Registry, views: Iterable[str] = (), *, timestamp_mapping: str | None = None) -> None:
+        """``timestamp_mapping``: ``compliance.timestamp_type_mapping``, the variant a ``TIMESTAMP`` column
+        or policy argument has (None: not known; :func:`~lineage_engine.parsing.policies.extract_policies`)."""
         self._registry = registry
+        self._timestamp_mapping = timestamp_mapping
         self._views = set(views)
         self._facts: list[RegistryFact] = []
         self._bodies: list[MaskingPolicyBody] = []
@@ -123,7 +127,8 @@ class PolicyRecorder:
         self._roles[record.query_id] = record.role_name
         if (record.execution_status or "SUCCESS").upper() != "SUCCESS" or not might_govern(record.query_text):
             return
-        found = extract_policies(record.query_text, database=record.database_name, schema=record.schema_name)
+        found = extract_policies(record.query_text, database=record.database_name, schema=record.schema_name,
+                                 timestamp_mapping=self._timestamp_mapping)
         if not found:
             return
         self.statements += 1

@@ -108,6 +108,8 @@ class CrawlOptions:
             decide column transforms (``compliance.*_functions``, ``partial_max_chars``).
         keep_reads: keep the read side of every statement (SELECTs parsed too) as access
             facts in the registry (``telemetry.keep_reads``; issue 14, :mod:`lineage_engine.access`).
+        timestamp_type_mapping: the variant a ``TIMESTAMP`` column or masking policy argument has
+            (``compliance.timestamp_type_mapping``; None: not known, review s14 R8).
     """
 
     dialect: str = "snowflake"
@@ -126,6 +128,7 @@ class CrawlOptions:
     session_idle: timedelta = DEFAULT_SESSION_IDLE
     functions: TransformFunctions = TransformFunctions()
     keep_reads: bool = True
+    timestamp_type_mapping: str | None = None
 
 
 @dataclass
@@ -264,7 +267,8 @@ def crawl_once(
     cursor: SourceCursor | None = None
     rows_total = watermark.rows_total if watermark else 0
     latest = watermark
-    governance = PolicyRecorder(registry, known_views(store))  # policies and tags of the history (issue 10 §2)
+    governance = PolicyRecorder(registry, known_views(store),  # policies and tags of the history (issue 10 §2)
+                                timestamp_mapping=options.timestamp_type_mapping)
     egress = EgressObserver(registry.external_functions())  # shares, external functions (issue 14 §4)
 
     def statement_end(query_id: str) -> datetime | None:
@@ -773,4 +777,5 @@ def options_from_settings(telemetry: TelemetrySettings, compliance: ComplianceSe
         parse_timeout_seconds=telemetry.parse_timeout_seconds or None,
         session_idle=timedelta(hours=telemetry.session_idle_hours),
         keep_reads=telemetry.keep_reads,
+        timestamp_type_mapping=compliance.timestamp_type_mapping if compliance is not None else None,
     )

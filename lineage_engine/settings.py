@@ -349,6 +349,15 @@ class ComplianceSettings(_Section):
         DEFAULT_PARTIAL_MAX_CHARS, ge=0,
         description="Longest literal RIGHT/LEFT/SUBSTR length that is a partial exposure (a fragment).",
     )
+    timestamp_type_mapping: Literal["TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP_TZ"] | None = Field(
+        None, description="The account's TIMESTAMP_TYPE_MAPPING (no user or session overriding it): the variant a "
+        "TIMESTAMP or DATETIME column or masking policy argument has, for tag-based masking; unset: not known.",
+    )
+
+    @field_validator("timestamp_type_mapping", mode="before")
+    @classmethod
+    def _mapping_upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("masking_functions", "unmasking_functions", "counting_functions")
     @classmethod

@@ -48,14 +48,16 @@ query or view; its docs: "Understanding Column-level Security"):
    not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
    as a whole is never masked by a tag (its columns of other types are not). Known limit: a cast
    in a CTAS or view is an ``identity`` edge (the value is kept): the cast's type is a ``data_type``
-   fact of its own (:mod:`lineage_engine.parsing.policies`), for aliased columns of the outermost
-   ``SELECT`` only.
+   fact of its own (:mod:`lineage_engine.parsing.policies`), as is ``?`` for a set operation's
+   column that is not a bare column in every branch, for named columns of the outermost ``SELECT``
+   and, by name, those a CTE or subquery casts or unions (README, "known false negatives left"). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
+   at the crawl (``compliance.timestamp_type_mapping``; :mod:`lineage_engine.parsing.data_types`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,9 +117,17 @@ LIVE_QUERY_TYPES = frozenset({"CREATE_VIEW", "CREATE_MATERIALIZED_VIEW"})
 its column has the type its base column has now), not when the statement ran."""
 
 TypeCopies = Mapping[str, list[tuple[Any, ...]]]
-"""Column id -> ``(valid_from, valid_to, last_seen, upstream column[, live])`` of its ``identity``
-copy intervals: a column copied unchanged has its upstream's type (rule 6), as it was when the copy
-was made, or, ``live`` (a view), as it is at the instant asked."""
+"""Column id -> ``(valid_from, valid_to, made, upstream column[, live])`` of its ``identity`` copy
+intervals: a column copied unchanged has its upstream's type (rule 6), as it was when the copy was
+made (``made``: the instants, oldest first, of the creating statements that made it within the
+interval; a single datetime is one instant), or, ``live`` (a view), as it is at the instant asked."""
+
+
+def _made_by(copy: tuple[Any, ...], at: datetime) -> datetime | None:
+    """Return when the creating statement that gave ``copy`` (a :data:`TypeCopies` tuple) its type
+    by ``at`` ran (the latest by then), None when none had by then."""
+    made = copy[2] if isinstance(copy[2], tuple) else (copy[2],)
+    return max((m for m in made if m <= at), default=None)
 
 
 def _moves(query_type: str) -> bool:
@@ -128,22 +138,39 @@ def _moves(query_type: str) -> bool:
     return "RENAME" in upper or "SWAP" in upper or upper.startswith("ALTER")
 
 
-def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...]]]:
+def type_copies(column_rows: Iterable[EdgeRow],
+                recreated: Mapping[str, Sequence[datetime]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
-    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`), and those a
+    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`, or opened the
+    instant their dataset was created: ``recreated``, dataset id -> the instants a ``CREATE [OR
+    REPLACE]``, CTAS or view statement (re)created it, the registry's ``object_changes``), and those a
     ``RENAME`` or ``SWAP`` moved from one of them (the moved column is the same column: an interval
     opened by a renaming statement (:func:`_moves`) into another dataset's column of the same name,
     with the same upstream, where such a copy ended the instant it began). An ``INSERT``'s interval,
     moved or not, is not one; nor is an interval through a temporary object (``via``: the temp's
-    column has a type of its own, and an ``INSERT`` into it may have cast)."""
+    column has a type of its own, and an ``INSERT`` into it may have cast).
+
+    An interval opened by a CTAS and filled again by an ``INSERT`` or ``MERGE`` of the same column
+    (a dbt incremental model) keeps the CTAS's type: the interval's last statement is then the
+    ``INSERT``, which changes no type (review s14 R4, an over-report). Its type is its upstream's
+    when the latest creating statement within the interval ran (a replace that re-derives the
+    column keeps the interval open); a replace that does not re-derive it ends the interval."""
+    recreated = recreated or {}
     identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity" and not r.via]
+
+    def created(row: EdgeRow) -> list[datetime]:  # the instants creating statements ran inside the interval
+        return [t for t in recreated.get(dataset_of(row.downstream), ())
+                if row.valid_from <= t and (row.valid_to is None or t < row.valid_to)]
+
+    def opened_by_create(row: EdgeRow) -> bool:
+        return row.valid_from in recreated.get(dataset_of(row.downstream), ())
     ended: dict[tuple[str, str, datetime], list[EdgeRow]] = defaultdict(list)
     for row in identity:
         if row.valid_to is not None:
             ended[(row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_to)].append(row)
 
     def creating(row: EdgeRow, seen: frozenset[int]) -> bool:
-        if row.query_type.upper() in CREATING_QUERY_TYPES:
+        if row.query_type.upper() in CREATING_QUERY_TYPES or opened_by_create(row):
             return True
         if not _moves(row.query_type):
             return False
@@ -160,8 +187,11 @@ def type_copies(column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...
     out: dict[str, list[tuple[Any, ...]]] = {}
     for row in identity:
         if creating(row, frozenset()):
+            made = set(created(row))
+            if row.query_type.upper() in CREATING_QUERY_TYPES or not made:  # its last statement, or a move
+                made.add(row.last_seen)
             out.setdefault(row.downstream, []).append(
-                (row.valid_from, row.valid_to, row.last_seen, row.upstream, live(row)))
+                (row.valid_from, row.valid_to, tuple(sorted(made)), row.upstream, live(row)))
     return out
 
 
@@ -373,7 +403,9 @@ class MaskingView:
         other: list[str] = []
         for span in spans:
             policy = self.policy_type(span.policy, at)
-            if policy is None:
+            if policy == "?":
+                unknown.append(f"{span.policy} (its signature's data type is not known: {_NOT_KNOWN_TYPE})")
+            elif policy is None:
                 unknown.append(f"{span.policy} (its signature's data type is not known: no CREATE MASKING POLICY seen)")
             elif column is None:
                 unknown.append(f"{span.policy} ({policy})")
@@ -384,8 +416,10 @@ class MaskingView:
         if applied:
             return applied, None
         if unknown:
-            said = (f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
-                    "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)" if column is None else f"{node} is {column}")
+            said = (f"{node} is {column}" if column is not None else
+                    f"the data type of {node} is not known ({_NOT_KNOWN_TYPE})" if self._stated_unknown(node, at) else
+                    f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
+                    "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)")
             many = len(unknown) > 1
             return [], (f"{node} carries a tag with masking polic{'ies' if many else 'y'} {', '.join(sorted(unknown))}, "
                         f"which mask{'' if many else 's'} only columns of {'their' if many else 'its'} data type; "
@@ -404,6 +438,11 @@ class MaskingView:
         tagged = [s for key in keys for s in self._tag_spans.get(key, ()) if s.holds(at)]
         return self._typed(node, tagged, at)[1] if tagged else None
 
+    def _stated_unknown(self, column: str, at: datetime) -> bool:
+        """Say whether the history states ``column``'s type at ``at`` as one not known (``?``)."""
+        return any(s[0] <= at and (s[1] is None or at < s[1]) and s[2] == "?"
+                   and (len(s) < 4 or s[3] == "query_history") for s in self._types.get(column, ()))
+
     def column_type(self, column: str, at: datetime, _seen: frozenset[str] = frozenset()) -> str | None:
         """Return the type family of ``column`` at ``at`` (rule 6), None when not known.
 
@@ -412,8 +451,8 @@ class MaskingView:
         ``ACCOUNT_USAGE.COLUMNS`` fact of a sync. When those two disagree the type is not known
         (the view lags: a sync may state a type the history has replaced since).
 
-        A copy interval counts only when its last statement (the creating one: the interval's
-        query type) ran by ``at``: an interval may also hold earlier ``INSERT``s, which set no type.
+        A copy interval counts from the first creating statement within it that ran by ``at``
+        (:func:`type_copies`; an ``INSERT`` in it sets no type), with the type of the latest.
         """
         stated: dict[str, str] = {}
         for span in self._types.get(column, ()):
@@ -424,8 +463,8 @@ class MaskingView:
         if own == "?":  # cast to a type not known here (parsing.policies cast_columns): no copy types it
             own = None
         elif own is None and column not in _seen:
-            copies = [(at if len(c) > 4 and c[4] else c[2], c[3]) for c in self._copies.get(column, ())
-                      if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+            copies = [(at if len(c) > 4 and c[4] else _made_by(c, at), c[3]) for c in self._copies.get(column, ())
+                      if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
             if copies:
                 found = {self.column_type(up, when, _seen | {column}) for when, up in copies}
                 own = found.pop() if len(found) == 1 and None not in found else None
@@ -436,7 +475,8 @@ class MaskingView:
         """Return the data type family of ``policy``'s signature (a name without database and schema) at
         ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature), else of
         the ``MASKING_POLICIES`` sync (a policy created before the crawled history); None when not
-        known, or when several policies of that name disagree."""
+        known, or when several policies of that name disagree; ``?`` when the latest body states a type
+        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``)."""
         latest: dict[str, MaskingPolicyBody] = {}
         for body in self._bodies.get(policy_short_name(policy), ()):
             if body.valid_from <= at and body.data_type is not None:
@@ -494,8 +534,8 @@ class MaskingView:
             return since
         starts = [since]
         own = [t[0] for t in self._types.get(node, ()) if t[0] <= at and (t[1] is None or at < t[1])]
-        starts += own or [max(c[0], c[2]) for c in self._copies.get(node, ())
-                          if c[0] <= at and (c[1] is None or at < c[1]) and c[2] <= at]
+        starts += own or [max(c[0], _made_by(c, at)) for c in self._copies.get(node, ())  # type: ignore[type-var]
+                          if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
         for span in tagged:
             stated = [b.valid_from for b in self._bodies.get(policy_short_name(span.policy), ())
                       if b.valid_from <= at and b.data_type is not None]
@@ -588,6 +628,12 @@ class MaskingView:
         if len(names) < 2:
             return ""
         return f"; {len(names)} masking policies are named {span.policy} ({', '.join(names)}): their clear roles are joined"
+
+
+_NOT_KNOWN_TYPE = ("written as a type not compared here: TIMESTAMP or DATETIME, whose variant the session's "
+                   "TIMESTAMP_TYPE_MAPPING decides (compliance.timestamp_type_mapping not set), or a cast to a "
+                   "type not in the list")
+"""Why a type stated as ``?`` is not known (:mod:`lineage_engine.parsing.data_types`)."""
 
 
 def policy_short_name(name: str) -> str:

@@ -62,7 +62,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from lineage_engine.model import DatasetRef, column_id
-from lineage_engine.parsing.data_types import read_type
+from lineage_engine.parsing.data_types import TIMESTAMP_VARIANTS, read_type
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
 """Words that start the next action after a comma (not another name of the list)."""
@@ -151,12 +151,18 @@ def might_govern(text: str) -> bool:
         or (any(word in upper for word in _RETYPES) and _CREATES.search(text) is not None)
 
 
-def extract_policies(text: str, *, database: str | None = None, schema: str | None = None) -> PolicyStatements:
+def extract_policies(text: str, *, database: str | None = None, schema: str | None = None,
+                     timestamp_mapping: str | None = None) -> PolicyStatements:
     """Return the policy and tag statements in ``text`` (Snowflake SQL, one or more statements).
 
     Args:
         text: statement text as the query history holds it.
         database, schema: the session's defaults, to complete unqualified names.
+        timestamp_mapping: the ``TIMESTAMP_TYPE_MAPPING`` the statement runs under
+            (``TIMESTAMP_NTZ`` | ``TIMESTAMP_LTZ`` | ``TIMESTAMP_TZ``), None when not known: a
+            ``TIMESTAMP`` or ``DATETIME`` column or policy argument then has the type ``?`` (not
+            known; :mod:`lineage_engine.parsing.data_types`). An ``ALTER SESSION SET|UNSET
+            TIMESTAMP_TYPE_MAPPING`` earlier in ``text`` changes it for the statements after it.
 
     Returns:
         The changes, policy bodies and dropped policies, in statement order; empty for
@@ -164,7 +170,8 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     """
     if not might_govern(text):
         return PolicyStatements()
-    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), database, schema)
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), database, schema,
+           timestamp_mapping)
     found = _RECENT.get(key)
     if found is not None:
         _RECENT.move_to_end(key)
@@ -174,7 +181,7 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     except (SqlglotError, ValueError):
         found = PolicyStatements()
     else:
-        out = _Collector(text, database, schema)
+        out = _Collector(text, database, schema, timestamp_mapping)
         for statement in _split(tokens):
             out.statement(statement)
         found = PolicyStatements(tuple(out.changes), tuple(out.bodies), tuple(out.dropped))
@@ -184,7 +191,7 @@ def extract_policies(text: str, *, database: str | None = None, schema: str | No
     return found
 
 
-_RECENT: OrderedDict[tuple[bytes, str | None, str | None], PolicyStatements] = OrderedDict()
+_RECENT: OrderedDict[tuple[bytes, str | None, str | None, str | None], PolicyStatements] = OrderedDict()
 """The answers for recent texts, least recently used first, by a digest of the text (never the text:
 it may hold PII): a scheduled job's statement recurs with the same text every run."""
 _RECENT_SIZE = 4096
@@ -269,8 +276,9 @@ def _tag_name(parts: list[tuple[str, bool]]) -> str:
 
 
 class _Collector:
-    def __init__(self, text: str, database: str | None, schema: str | None) -> None:
+    def __init__(self, text: str, database: str | None, schema: str | None, mapping: str | None = None) -> None:
         self.text, self.database, self.schema = text, database, schema
+        self.default_mapping = self.mapping = mapping  # TIMESTAMP_TYPE_MAPPING (ALTER SESSION changes it)
         self.changes: list[PolicyChange] = []
         self.bodies: list[PolicyBody] = []
         self.dropped: list[str] = []
@@ -327,6 +335,29 @@ class _Collector:
             parts = cur.name()
             if parts:
                 self.dropped.append(self.policy(parts))
+        elif cur.accept("ALTER", "SESSION"):
+            self.session_parameters(cur)
+
+    def session_parameters(self, cur: _Cursor) -> None:
+        """``ALTER SESSION SET TIMESTAMP_TYPE_MAPPING = 'TIMESTAMP_LTZ'`` (among other parameters) or
+        ``… UNSET TIMESTAMP_TYPE_MAPPING``: the mapping of the text's later statements (Snowflake ALTER
+        SESSION); UNSET goes back to the one given (the account's or user's), a value not a mapping
+        makes it not known."""
+        if cur.accept("SET"):
+            while cur.peek() is not None:
+                name, eq, value = cur.peek(), cur.peek(1), cur.peek(2)
+                if eq is None or eq.token_type != TokenType.EQ or value is None:
+                    return
+                if _word(name) == "TIMESTAMP_TYPE_MAPPING":
+                    written = value.text.strip().upper()
+                    self.mapping = written if written in TIMESTAMP_VARIANTS else None
+                cur.i += 3
+                cur.at_comma()
+        elif cur.accept("UNSET"):
+            while cur.peek() is not None:
+                if _word(cur.peek()) == "TIMESTAMP_TYPE_MAPPING":
+                    self.mapping = self.default_mapping
+                cur.i += 1
 
     def create_object(self, cur: _Cursor) -> None:
         """``CREATE [modifiers] TABLE|VIEW [IF NOT EXISTS] t (c type [WITH] MASKING POLICY p [USING (…)]
@@ -367,8 +398,10 @@ class _Collector:
             self.cast_columns(cur.tokens, cur.i, target)
 
     def fold_clashes(self, first: int) -> None:
-        """Make ``?`` (not known) the type of a column id that two columns of one list fold to with two
-        types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage names them; review s14 R3)."""
+        """Make ``?`` (not known) the type of a column id that two columns of one list (a ``CREATE TABLE``'s,
+        an ``ADD COLUMN``'s) fold to with two types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage
+        names them; review s14 R3). A column added by a later statement that folds onto an existing one
+        is not told apart: it states its type over the other's."""
         types: dict[str, set[str]] = {}
         for change in self.changes[first:]:
             if change.fact == "data_type":
@@ -386,51 +419,54 @@ class _Collector:
         R1); ``?`` when the type is not one known here. Only named columns (an unaliased cast's
         column name is its expression). A set operation (``UNION`` …) gives its column the branches'
         common type: ``?`` for a column that is not a bare column in every branch (a literal or a
-        cast there; review s14 R2); branches matched by name or in parentheses are not read."""
-        base = 0
+        cast there; review s14 R2), branches in parentheses (``(SELECT …) UNION ALL (SELECT …)``)
+        and matched by name (``UNION ALL BY NAME``: the branch's item of that name) included.
+
+        A bare column of the outermost ``SELECT`` (or a column its ``*`` may bring) whose name an inner
+        ``SELECT`` (a CTE's, a subquery's) defines otherwise than as a bare column takes the type that
+        definition gives: the cast's when every definition of that name is a cast to one type, else
+        ``?`` (a cast in a CTE was taken as a plain copy, review s14 R1; names, not scopes, are
+        matched: a homonym in an unrelated subquery makes it ``?``, an over-report)."""
+        level = 0
         while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:  # AS (SELECT …)
-            base, i = base + 1, i + 1
-        depth = base
+            level, i = level + 1, i + 1
+        base, first_token = level, i
+        depth = level
         while i < len(tokens):  # the outermost SELECT, past a WITH clause's bodies
             kind = tokens[i].token_type
             depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
             i += 1
-            if kind == TokenType.SELECT and depth == base:
+            if kind == TokenType.SELECT and depth == level:
                 break
         else:
             return
-        branches: list[list[list[Token]]] = [[]]
-        item: list[Token] = []
-        at: int | None = i
-        while at is not None and at <= len(tokens):
-            token = tokens[at] if at < len(tokens) else None
-            kind = token.token_type if token is not None else None
-            if token is None or (depth == base and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
-                    or (kind == TokenType.R_PAREN and depth == base):
-                branches[-1].append(item)
-                item = []
-                if kind == TokenType.COMMA:
-                    at += 1
-                    continue
-                at = _next_branch(tokens, at, base) if token is not None and kind != TokenType.R_PAREN else None
-                if at is not None:
-                    branches.append([])
-                continue
-            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-            item.append(token)
-            at += 1
+        branches, by_name, consumed = _read_branches(tokens, i, level)
+        inner = _inner_definitions(tokens, first_token, base, consumed | {i - 1}, self.mapping)
+        derived = _derived_names(tokens, first_token)
+        stated: set[str] = set()
         for position, first in enumerate(branches[0]):
             named = _named(first)
             if named is None:
                 continue
             name, expr = named
+            items = [_item_named(b, name) if by_name else b[position] if position < len(b) else [] for b in branches]
             if len(branches) == 1:
-                family = _cast_type(expr)
+                family = _cast_type(expr, self.mapping)
+                if family is None and _bare(expr) and (len(expr) < 3 or _folded(expr[-3]) in derived):
+                    family = _combined(inner, [expr])
+            elif all(_bare(_named(x)[1]) if _named(x) else False for x in items):
+                # which branch reads the inner query is not told by names: any inner definition -> not known
+                family = None if _combined(inner, [_named(x)[1] for x in items]) is None else "?"  # type: ignore[index]
             else:
-                items = [b[position] if position < len(b) else [] for b in branches]
-                family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
+                family = "?"
+            stated.add(name.text.lower())
             if family is not None:
                 self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
+        if any(_is_star(item) for branch in branches for item in branch):  # SELECT * (or q.*) brings them
+            for key, values in sorted(inner.items()):
+                family = _agreed(values)
+                if family is not None and key.lower() not in stated:
+                    self.changes.append(PolicyChange(column_id(target, key.lower()), "data_type", family))
 
     def column_definitions(self, cur: _Cursor, target: str, *, typed: bool = False) -> None:
         """Read a column list from its ``(`` to its ``)``, leaving the cursor after it; with ``typed``
@@ -475,7 +511,7 @@ class _Collector:
         if i >= len(tokens) or tokens[i].token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN,
                                                         TokenType.R_PAREN) or _word(tokens[i]) in _NOT_COLUMNS:
             return i
-        family = read_type(tokens, i + 1)
+        family = read_type(tokens, i + 1, self.mapping)
         if family is not None:
             self.changes.append(PolicyChange(column_id(table, tokens[i].text.lower()), "data_type", family))
         return i + 1
@@ -508,7 +544,9 @@ class _Collector:
                 return
             if _word(cur.peek()) == "ADD" and _word(cur.peek(1)) not in _NOT_COLUMNS | {"ROW", "SEARCH"}:
                 cur.i += 1
+                first = len(self.changes)
                 self.add_columns(cur, target)
+                self.fold_clashes(first)  # ADD "Dob" DATE, DOB VARCHAR: one id, two types (review s14 R3)
                 return
             if cur.accept("SET", "TAG"):
                 self.set_tags(cur, target)
@@ -551,7 +589,7 @@ class _Collector:
             elif cur.accept("UNSET", "MASKING", "POLICY"):
                 self.changes.append(PolicyChange(column, "masking_policy", None))
             elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE") or cur.accept("DATA", "TYPE"):
-                family = read_type(cur.tokens, cur.i)
+                family = read_type(cur.tokens, cur.i, self.mapping)
                 if family is not None:
                     self.changes.append(PolicyChange(column, "data_type", family))
                 depth = 0
@@ -612,7 +650,7 @@ class _Collector:
         if start is None or start.token_type != TokenType.L_PAREN:
             return
         argument = cur.peek(1)
-        family = read_type(cur.tokens, cur.i + 2) if argument is not None else None
+        family = read_type(cur.tokens, cur.i + 2, self.mapping) if argument is not None else None
         cur.skip_parens()
         arg = argument.text if argument is not None and argument.token_type != TokenType.R_PAREN else None
         if not cur.accept("RETURNS"):
@@ -636,25 +674,158 @@ class _Collector:
         self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
 
 
-def _next_branch(tokens: list[Token], i: int, base: int) -> int | None:
-    """Return the index after the ``SELECT`` of the next branch of a set operation, reading on from
-    ``tokens[i]`` (the word that ended a projection: ``FROM``, ``UNION`` …) at depth ``base``; None
-    when there is none, or it is matched by name (``BY NAME``) or in parentheses."""
-    depth = base
+def _next_branch(tokens: list[Token], i: int, level: int, floor: int = -1) -> tuple[int, int, bool] | None:
+    """Return where the next branch of a set operation starts, reading on from ``tokens[i]`` (the
+    token that ended a projection at paren depth ``level``: ``FROM``, ``UNION``, the ``)`` closing a
+    parenthesized branch …): ``(index after its SELECT, its projection's depth, matched BY NAME)``;
+    None when there is none before the parentheses closing depth ``floor`` end the query. The operator
+    may stand outside the branch's parentheses (``(SELECT …) UNION ALL (SELECT …)``), never inside a
+    deeper subquery."""
+    depth = level
     while i < len(tokens):
         kind = tokens[i].token_type
-        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
-        if depth < base:
-            return None
-        if depth == base and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
+        if depth <= level and _word(tokens[i]) in ("UNION", "EXCEPT", "INTERSECT", "MINUS"):
             break
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth <= floor:
+            return None
+        level = min(level, depth)  # out of the branch's parentheses: the operator may follow them
         i += 1
     else:
         return None
     i += 1
     while i < len(tokens) and _word(tokens[i]) in ("ALL", "DISTINCT"):
         i += 1
-    return i + 1 if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
+    by_name = i + 1 < len(tokens) and _word(tokens[i]) == "BY" and _word(tokens[i + 1]) == "NAME"
+    if by_name:
+        i += 2
+    while i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+        depth, i = depth + 1, i + 1
+    return (i + 1, depth, by_name) if i < len(tokens) and tokens[i].token_type == TokenType.SELECT else None
+
+
+def _read_branches(tokens: list[Token], i: int, level: int,
+                   floor: int = -1) -> tuple[list[list[list[Token]]], bool, set[int]]:
+    """Read the projections of a ``SELECT`` (``tokens[i]`` follows it; its items at paren depth
+    ``level``) and of the set operation's later branches, within paren depth above ``floor`` (an inner
+    query's parentheses): ``(branches: items, matched BY NAME, indexes of the later branches' SELECT
+    tokens)``."""
+    branches: list[list[list[Token]]] = [[]]
+    by_name, consumed, depth = False, set(), level
+    item: list[Token] = []
+    at = i
+    while at <= len(tokens):
+        token = tokens[at] if at < len(tokens) else None
+        kind = token.token_type if token is not None else None
+        if token is None or (depth == level and (kind == TokenType.COMMA or _word(token) in _PROJECTION_ENDS)) \
+                or (kind == TokenType.R_PAREN and depth == level):
+            branches[-1].append(item)
+            item = []
+            if kind == TokenType.COMMA:
+                at += 1
+                continue
+            found = _next_branch(tokens, at, level, floor) if token is not None else None
+            if found is None:
+                break
+            at, depth, named_match = found
+            consumed.add(at - 1)
+            level, by_name = depth, by_name or named_match
+            branches.append([])
+            continue
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        item.append(token)
+        at += 1
+    return branches, by_name, consumed
+
+
+def _inner_definitions(tokens: list[Token], i: int, depth: int, skip: set[int],
+                       mapping: str | None) -> dict[str, list[str | None]]:
+    """Return folded column name -> what each inner ``SELECT`` (every one from ``tokens[i]`` on, at paren
+    depth ``depth`` there, but those at ``skip``: the outermost query's) defines it as: None for a bare
+    column in every branch, a cast's family, ``?`` for anything else (an expression, a literal, a set
+    operation's column not bare in every branch)."""
+    out: dict[str, list[str | None]] = {}
+    selects: list[tuple[int, int]] = []
+    opened = 0  # parentheses right before the token: an inner query's own
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        if kind == TokenType.SELECT and k not in skip:
+            selects.append((k, depth, depth - opened))
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        opened = opened + 1 if kind == TokenType.L_PAREN else 0
+    for k, level, floor in selects:
+        if k in skip:
+            continue
+        branches, by_name, consumed = _read_branches(tokens, k + 1, level, floor)
+        skip |= consumed
+        for position, first in enumerate(branches[0]):
+            named = _named(first)
+            if named is None:
+                continue
+            name, expr = named
+            items = [_item_named(b, name) if by_name else b[position] if position < len(b) else [] for b in branches]
+            if len(branches) > 1:
+                family = None if all(_bare(_named(x)[1]) if _named(x) else False for x in items) else "?"
+            else:
+                family = None if _bare(expr) else (_cast_type(expr, mapping) or "?")
+            out.setdefault(_folded(name), []).append(family)
+    return out
+
+
+def _derived_names(tokens: list[Token], i: int) -> set[str]:
+    """Return the folded names of the CTEs (``q AS (``, ``q (a, b) AS (``) and parenthesized subqueries
+    (``) [AS] q``) from ``tokens[i]`` on: a column qualified by another name is a table's."""
+    names: set[str] = set()
+    for k in range(i, len(tokens)):
+        token, nxt = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else None
+        if token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        if _word(nxt) == "AS" and k + 2 < len(tokens) and tokens[k + 2].token_type == TokenType.L_PAREN:
+            names.add(_folded(token))
+        elif nxt is not None and nxt.token_type == TokenType.L_PAREN and _word(tokens[k - 1]) in ("WITH", ","):
+            names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
+        elif k > 0 and (tokens[k - 1].token_type == TokenType.R_PAREN
+                        or (_word(tokens[k - 1]) == "AS" and tokens[k - 2].token_type == TokenType.R_PAREN)):
+            names.add(_folded(token))
+    return names
+
+
+def _combined(inner: dict[str, list[str | None]], exprs: list[list[Token]]) -> str | None:
+    """Return the family bare columns ``exprs`` (one output column: one per branch of a set operation)
+    take from ``inner`` definitions of their names (:func:`_agreed`, for each and then across them),
+    None when none is defined otherwise than as a bare column."""
+    return _agreed([_agreed(list(inner.get(_folded(expr[-1]), ()))) for expr in exprs])
+
+
+def _agreed(values: list[str | None]) -> str | None:
+    """None when every definition is a bare column (or there is none), the family when all are casts
+    to it, else ``?``."""
+    if all(v is None for v in values):
+        return None
+    found = set(values)
+    return found.pop() if len(found) == 1 else "?"
+
+
+def _is_star(item: list[Token]) -> bool:
+    """Return True for ``*`` or ``q.*`` (with ``EXCLUDE``/``RENAME``/``REPLACE``/``ILIKE`` after it)."""
+    star = next((k for k, t in enumerate(item) if t.token_type == TokenType.STAR), None)
+    return star is not None and all(t.token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT)
+                                    for t in item[:star])
+
+
+def _folded(token: Token) -> str:
+    """Return a name as Snowflake resolves it: quoted as written, unquoted in upper case."""
+    return token.text if token.token_type == TokenType.IDENTIFIER else token.text.upper()
+
+
+def _item_named(items: list[list[Token]], name: Token) -> list[Token]:
+    """Return the projection item of ``items`` named as ``name`` is (unquoted names fold), else an empty one."""
+
+    for item in items:
+        named = _named(item)
+        if named is not None and _folded(named[0]) == _folded(name):
+            return item
+    return []
 
 
 def _named(item: list[Token]) -> tuple[Token, list[Token]] | None:
@@ -675,7 +846,7 @@ def _bare(expr: list[Token]) -> bool:
     return bool(expr) and all(t.token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT) for t in expr)
 
 
-def _cast_type(expr: list[Token]) -> str | None:
+def _cast_type(expr: list[Token], mapping: str | None = None) -> str | None:
     """Return the family an expression casts to at its top (``x::date``, ``CAST(x AS DATE)``,
     ``TRY_CAST``; ``?`` for a type not known here), None when it is no cast."""
     while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
@@ -688,7 +859,7 @@ def _cast_type(expr: list[Token]) -> str | None:
         if (cast and depth == 1 and _word(token) == "AS") or (
                 not cast and depth == 0 and token.token_type == TokenType.DCOLON):
             start = k + 1
-    return (read_type(expr, start) or "?") if start is not None else None
+    return (read_type(expr, start, mapping) or "?") if start is not None else None
 
 
 _PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WHERE", "GROUP", "ORDER",

@@ -33,8 +33,9 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
     name = body.name.strip().lower()
     rows = list(session.scalars(select(MaskingPolicyRow).where(MaskingPolicyRow.name == name)))
     same = next((r for r in rows if r.valid_from == body.valid_from), None)
-    if same is not None:  # stated before; a re-crawl fills a signature type stored before migration 0016
-        if same.data_type is None and body.data_type is not None:
+    if same is not None:  # stated before; a re-crawl fills a signature type stored before migration 0016,
+        # or states it again as the statement reads now (a TIMESTAMP once taken as TIMESTAMP_NTZ: review s14 R8)
+        if body.data_type is not None and same.data_type != body.data_type:
             same.data_type = body.data_type
             return True
         return False
@@ -309,6 +310,16 @@ def record_changes(session: Session, recreated: Sequence[tuple[str, datetime]], 
     for start in range(0, len(values), 500):
         session.execute(dialect.insert(table).values(values[start : start + 500])
                         .on_conflict_do_nothing(index_elements=["source", "target", "mode", "at"]))
+
+
+def recreate_times(session: Session) -> dict[str, tuple[datetime, ...]]:
+    """Return dataset id -> the instants (oldest first) a recorded ``CREATE [OR REPLACE]``, CTAS or
+    ``CREATE VIEW`` (re)created it (``object_changes`` of mode ``recreate``)."""
+    out: dict[str, list[datetime]] = {}
+    query = select(ObjectChangeRow.source, ObjectChangeRow.at).where(ObjectChangeRow.mode == "recreate")
+    for source, at in session.execute(query):
+        out.setdefault(source, []).append(at)
+    return {source: tuple(sorted(times)) for source, times in out.items()}
 
 
 def last_drop(session: Session, object_id: str, before: datetime) -> datetime | None:

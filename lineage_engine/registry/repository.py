@@ -348,6 +348,12 @@ class Registry:
         with self._transaction("read masking policies") as session:
             return _policies.list_bodies(session)
 
+    def recreate_times(self) -> dict[str, tuple[datetime, ...]]:
+        """Return dataset id -> the instants the crawl saw it (re)created (``CREATE [OR REPLACE]``, CTAS,
+        ``CREATE VIEW``), oldest first: a copy interval opened then was made by its creating statement."""
+        with self._transaction("read recreated datasets") as session:
+            return _policies.recreate_times(session)
+
     def column_reads(self, upstreams: Sequence[str] | None = None) -> list[ColumnRead]:
         """Return the recorded copies out of masked columns (all, or out of ``upstreams``)."""
         with self._transaction("read column reads") as session:

@@ -172,6 +172,33 @@ def test_column_data_types() -> None:
     assert _changes("create view v as select a as x, b, c::date as c, d from s union all select x, 1, y.z, d from r "
                     "union select p, q, r, s from w where k in (select 1 union select 2)") == [
         PolicyChange("db.raw.v.b", "data_type", "?"), PolicyChange("db.raw.v.c", "data_type", "?")]
+    # branches in parentheses, and matched by name, are read too (review s14 R2, the rest)
+    assert _changes("create view v as (select a, b from s) union all ((select a, 1.5 from r)) union select a, b "
+                    "from (select a, b from z union select 1, 2)") == [
+        PolicyChange("db.raw.v.a", "data_type", "?"), PolicyChange("db.raw.v.b", "data_type", "?")]
+    # a cast or set operation in a CTE or subquery gives the outer bare column of its name its type (R1)
+    assert _changes("create table t as with q as (select email::date as d, ssn as s, id from p union all "
+                    "select 1::date, 2.5, id from r), z as (select x::int as n from w) select d, s, q.id, n from q, z") == [
+        PolicyChange("db.raw.t.d", "data_type", "?"), PolicyChange("db.raw.t.s", "data_type", "?"),
+        PolicyChange("db.raw.t.n", "data_type", "NUMBER")]
+    assert _changes("create view v as with a as (select cast(e as varchar) as e, f::date f from p), "
+                    "b as (select * from a) select * exclude (g) from b") == [
+        PolicyChange("db.raw.v.e", "data_type", "VARCHAR"), PolicyChange("db.raw.v.f", "data_type", "DATE")]
+    assert _changes("create view v as with a as (select e::date as e from p), b as (select e from a) select e from b") == [
+        PolicyChange("db.raw.v.e", "data_type", "?")]  # a bare homonym: which e is not told by names
+    assert _changes("create view v as select a, b, c from s union all by name select c, 2 as a, b from r") == [
+        PolicyChange("db.raw.v.a", "data_type", "?")]
+    assert _changes("create view v as (select a, b from s)") == []
+    # TIMESTAMP is typed by the mapping given, or by an ALTER SESSION earlier in the text (review s14 R8)
+    assert _changes("create table t (a timestamp, b datetime, c timestamp_ltz)") == [
+        PolicyChange("db.raw.t.a", "data_type", "?"), PolicyChange("db.raw.t.b", "data_type", "?"),
+        PolicyChange("db.raw.t.c", "data_type", "TIMESTAMP_LTZ")]
+    assert _changes("alter session set query_tag = 'x', timestamp_type_mapping = timestamp_tz; "
+                    "create table t (a timestamp(9))") == [PolicyChange("db.raw.t.a", "data_type", "TIMESTAMP_TZ")]
+    assert extract_policies("create table t (a timestamp); alter session unset timestamp_type_mapping; "
+                            "create table u (a timestamp)", database="DB", schema="RAW",
+                            timestamp_mapping="TIMESTAMP_NTZ").changes == (
+        PolicyChange("db.raw.t.a", "data_type", "TIMESTAMP_NTZ"), PolicyChange("db.raw.u.a", "data_type", "TIMESTAMP_NTZ"))
     assert _changes("CREATE VIEW v (id, email) AS SELECT id, email FROM customers") == []
     assert _changes("ALTER TABLE t ADD ROW ACCESS POLICY rap ON (id)") == [
         PolicyChange("db.raw.t", "row_access_policy", "rap")]
