@@ -197,7 +197,10 @@ def extract_lineage(
         unresolved_results: set[int] = set()
         if snowflake:
             for node_index, node in enumerate(nodes):
-                if reads_result and results_as_reads(node, first=index == 0):  # RESULT_SCAN: a session-scoped read (.result_scan)
+                if reads_result and _defines_view(node):
+                    if _reads_result_scan(node):  # evaluated when the view is read, in the reader's session
+                        unresolved_results.add(node_index)
+                elif reads_result and results_as_reads(node, first=index == 0):  # RESULT_SCAN: a session-scoped read (.result_scan)
                     unresolved_results.add(node_index)
                 _table_literals_as_names(node)
                 variables_as_reads(node)
@@ -287,6 +290,16 @@ def _overwrites_several(chunk: Sequence[Token]) -> bool:
 
 
 _RESULT_SCAN = re.compile(r"\bresult_scan\s*\(", re.IGNORECASE)
+
+
+def _defines_view(node: exp.Expr) -> bool:
+    """Return True when ``node`` creates a view (plain, secure, materialized, ``CREATE OR ALTER``).
+
+    A view's ``RESULT_SCAN(LAST_QUERY_ID())`` is evaluated each time the view is read, in the
+    reader's session, not the creator's: binding it to the creator's previous query hid a copy
+    through the view made in another session (review s15 Q11, a false negative); it stays
+    unresolved (``unsupported``)."""
+    return isinstance(node, exp.Create) and "VIEW" in str(node.args.get("kind") or "").upper()
 
 
 def _reads_result_scan(node: exp.Expr) -> bool:

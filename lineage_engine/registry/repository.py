@@ -23,6 +23,7 @@ from lineage_engine.errors import RegistryError
 from lineage_engine.model import (
     Asset,
     canonical_id,
+    dataset_of,
     ColumnRead,
     ExposurePath,
     Finding,
@@ -291,16 +292,29 @@ class Registry:
                             for move in moved]
                 # replaced datasets holding no warehouse fact end nothing: skipped without a read each
                 holders: set[str] | None = _policies.fact_holders(session, min(c[0] for c in changes))
+                ended: dict[str, datetime] = {}  # dataset -> earliest replace that ended facts on it
                 for at, kind, what in sorted(changes, key=lambda c: (c[0], c[1])):
                     if kind == 0:
                         if holders is None or _policies.holds_facts(holders, what):
-                            changed += _policies.end_recreated(session, what, at, now)
+                            cut = _policies.end_recreated(session, what, at, now)
+                            changed += cut
+                            if cut:
+                                ended.setdefault(what, at)
                         continue
                     changed += _policies.move_facts(session, what, now)
                     if what.container:
                         holders = None  # facts moved into a container: read each replaced dataset again
                     elif holders is not None:
                         holders.update(_policies.fact_holders_of(what.source, what.target))
+                # A fact of this batch stated at or after a replace of its dataset (the statement's own
+                # column types and inline tags, a tag re-set after the replace) was merged above into the
+                # row holding the same value before the replace, which the replace then ended: state it
+                # again, after the end (review s15 T10: a re-run CREATE OR REPLACE lost its types and tags)
+                again = [f for f in facts if (at := ended.get(f.catalog_path if f.catalog_path in ended
+                                                              else dataset_of(f.catalog_path))) is not None
+                         and f.valid_from >= at]
+                if again:
+                    changed += _facts.state_facts(session, again, now)
             if facts:
                 changed += _policies.follow_late_facts(session, facts, now)
             return changed + _policies.add_reads(session, reads)
