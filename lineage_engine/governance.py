@@ -142,7 +142,8 @@ class PolicyRecorder:
                 self._tag_change(change)
         for body in found.bodies:
             self._bodies.append(MaskingPolicyBody(body.name, body.understood, body.clear_roles, at, query_id=qid,
-                                                  by_invoker=body.by_invoker, data_type=body.data_type))
+                                                  by_invoker=body.by_invoker, data_type=body.data_type,
+                                                  if_absent=body.if_absent))
         self._dropped.extend((name, at) for name in found.dropped_policies)
 
     def observe_events(self, events: Iterable[LineageEvent]) -> None:

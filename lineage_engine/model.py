@@ -955,6 +955,8 @@ class MaskingPolicyBody:
         data_type: the family of the signature's first argument (``VARCHAR``, ``NUMBER``, …:
             :func:`~lineage_engine.parsing.data_types.type_family`), None when not stated (``SET
             BODY``, a body stored before migration 0016): a tag's policy masks only columns of it.
+        if_absent: ``CREATE MASKING POLICY IF NOT EXISTS``: stored only where no body of that name
+            holds at ``valid_from`` (on an existing policy the statement is a no-op: review s15 T2).
     """
 
     name: str
@@ -965,6 +967,7 @@ class MaskingPolicyBody:
     query_id: str | None = None
     by_invoker: bool = False
     data_type: str | None = None
+    if_absent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

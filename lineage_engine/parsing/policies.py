@@ -115,6 +115,9 @@ class PolicyBody:
     data_type: str | None = None
     """The family of the signature's first argument (``AS (val string)`` -> ``VARCHAR``); None when not
     stated (``ALTER MASKING POLICY … SET BODY`` keeps the signature) or not a type known here."""
+    if_absent: bool = False
+    """``CREATE MASKING POLICY IF NOT EXISTS``: the body holds only where no policy of that name does
+    (Snowflake: a no-op on an existing policy, whose signature and body stay)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,8 +315,7 @@ class _Collector:
         elif cur.accept("CREATE"):
             cur.accept("OR", "REPLACE") or cur.accept("OR", "ALTER")
             if cur.accept("MASKING", "POLICY"):
-                cur.accept("IF", "NOT", "EXISTS")
-                self.create_policy(cur)
+                self.create_policy(cur, if_absent=cur.accept("IF", "NOT", "EXISTS"))
             else:
                 self.create_object(cur)
         elif cur.accept("ALTER", "TAG"):
@@ -642,7 +644,7 @@ class _Collector:
             if not cur.next_in_list():
                 return
 
-    def create_policy(self, cur: _Cursor) -> None:
+    def create_policy(self, cur: _Cursor, *, if_absent: bool = False) -> None:
         parts = cur.name()
         if parts is None or not cur.accept("AS"):
             return
@@ -657,9 +659,10 @@ class _Collector:
             return
         while cur.peek() is not None and cur.peek().token_type != TokenType.ARROW:  # type: ignore[union-attr]
             cur.i += 1
-        self.body(cur, self.policy(parts), arg, family)
+        self.body(cur, self.policy(parts), arg, family, if_absent=if_absent)
 
-    def body(self, cur: _Cursor, name: str, arg: str | None, data_type: str | None = None) -> None:
+    def body(self, cur: _Cursor, name: str, arg: str | None, data_type: str | None = None, *,
+             if_absent: bool = False) -> None:
         arrow = cur.peek()
         if arrow is None or arrow.token_type != TokenType.ARROW:
             return
@@ -671,7 +674,7 @@ class _Collector:
         text = self.text[rest[0].start : rest[end - 1].end + 1]
         understood, roles = _read_body(text, arg)
         by_invoker = any(_word(t) in _INVOKER_FUNCTIONS for t in rest[:end])
-        self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type))
+        self.bodies.append(PolicyBody(name, understood, roles, by_invoker, data_type, if_absent))
 
 
 def _next_branch(tokens: list[Token], i: int, level: int, floor: int = -1) -> tuple[int, int, bool] | None:

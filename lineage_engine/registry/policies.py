@@ -29,7 +29,10 @@ while migration 0015 was taken); no role is named so (parentheses need a quoted 
 
 
 def state_body(session: Session, body: MaskingPolicyBody) -> bool:
-    """Put ``body`` (valid from ``body.valid_from``) into its policy's timeline; True when it changed."""
+    """Put ``body`` (valid from ``body.valid_from``) into its policy's timeline; True when it changed.
+
+    A body ``if_absent`` (``CREATE MASKING POLICY IF NOT EXISTS``) is ignored where a body of the
+    name holds at its instant: Snowflake leaves the existing policy, signature and body, as it is."""
     name = body.name.strip().lower()
     rows = list(session.scalars(select(MaskingPolicyRow).where(MaskingPolicyRow.name == name)))
     same = next((r for r in rows if r.valid_from == body.valid_from), None)
@@ -40,9 +43,12 @@ def state_body(session: Session, body: MaskingPolicyBody) -> bool:
             return True
         return False
     prev = max((r for r in rows if r.valid_from < body.valid_from), key=lambda r: r.valid_from, default=None)
+    holding = prev is not None and (prev.valid_to is None or prev.valid_to > body.valid_from)
+    if body.if_absent and holding:  # CREATE … IF NOT EXISTS on a policy that exists: a no-op (review s15 T2)
+        return False
     nxt = min((r for r in rows if r.valid_from > body.valid_from), key=lambda r: r.valid_from, default=None)
     ends = [nxt.valid_from] if nxt is not None else []
-    if prev is not None and (prev.valid_to is None or prev.valid_to > body.valid_from):
+    if prev is not None and holding:
         if prev.valid_to is not None:
             ends.append(prev.valid_to)
         prev.valid_to = body.valid_from
