@@ -443,7 +443,9 @@ def exposure_rows(paths: Iterable[ExposurePath], explanations: dict[tuple[str, s
     """Yield exposure paths as output rows; ``path`` runs origin first, terminal last.
 
     JSON rows carry the explanation (``opened_by`` and ``edges``: the hops origin first, with
-    transforms and statements); table and CSV rows the opening statement as text.
+    transforms and statements); table and CSV rows the opening statement as text. JSON and CSV
+    rows also carry the path's ``note`` (why it is an exposure where that is not plain, e.g. a
+    tag policy of another data type; None/empty otherwise), as the findings ledger does.
     """
     for p in paths:
         why = explanations.get((p.origin, p.terminal)) or {}
@@ -456,6 +458,8 @@ def exposure_rows(paths: Iterable[ExposurePath], explanations: dict[tuple[str, s
             row["edges"] = why.get("hops") or []
         else:
             row["opened_by"] = opened_by_text(why.get("opened_by"))
+        if fmt != "table":  # why it is an exposure where that is not plain (review s15 T9: the ledger had it, scan not)
+            row["note"] = p.note or None
         yield row
 
 

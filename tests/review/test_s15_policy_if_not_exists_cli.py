@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.history import Row, crawled, terminals
+from tests.cli_run import run_cli
+from tests.review.history import Row, crawled, scan_paths, terminals
 
 REGISTRY = "assets:\n  - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}\n"
 ROWS: list[Row] = [
@@ -31,6 +32,11 @@ def test_if_not_exists_on_an_existing_policy_is_a_no_op(tmp_path: Path) -> None:
     config = crawled(tmp_path, ROWS, REGISTRY)
     assert PATH in terminals(config)  # the tag's only policy is DATE: the VARCHAR copy is clear
     assert PATH in terminals(config, "--as-of", "2026-05-04T09:07:00Z")
+    # scan says why, as the ledger does (review s15 T9: its JSON and CSV rows had no note)
+    for args in ((), ("--as-of", "2026-05-04T09:07:00Z")):
+        row = next(r for r in scan_paths(config, *args) if (r["origin"], r["terminal"]) == PATH)
+        assert "data type" in (row["note"] or ""), row
+    assert "data type" in run_cli(config, "scan", "--format", "csv").stdout
 
 
 def test_if_not_exists_creates_a_policy_that_did_not_exist(tmp_path: Path) -> None:
