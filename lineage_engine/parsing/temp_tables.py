@@ -11,7 +11,8 @@ practice (dbt's ``X__dbt_tmp``), so collisions are rare.
 
 Temporary objects are TEMPORARY / VOLATILE ones, names matching the temp patterns, and any
 object created as temporary earlier in the same session (later INSERTs into it name it
-without the keyword). Upstreams of a temp object are resolved when it is written
+without the keyword; a ``CREATE`` without the keyword of such a name is the permanent table, see
+:meth:`SessionResolver._shadowed`). Upstreams of a temp object are resolved when it is written
 (a snapshot): a temp built from temps carries their upstreams and their ids in ``via``.
 Writes to a temp (create/replace reset its upstreams, insert/merge/update/delete/copy add
 to them) emit nothing; DROP forgets it. RENAME / SWAP between two temps move entries; a
@@ -101,6 +102,7 @@ clients with ``CLIENT_SESSION_KEEP_ALIVE`` may keep it longer, hence a day by de
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE, Operation.TRUNCATE})
 _IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
 _IN_PLACE = frozenset({Operation.UPDATE, Operation.DELETE})
+_CREATES = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +351,15 @@ class SessionResolver:
                 if target_temp != other_temp:
                     events.extend(self._move_across(session, record, st, target_temp))
                     continue
+            if target_temp and self._shadowed(session, st, target):
+                # a permanent CREATE of a live temp's name (review s14 R11a): the permanent table gets the
+                # content (other sessions read it); an OR REPLACE may also have replaced the temp, so the
+                # temp takes it too (a superset for this session's later reads)
+                if st.operation is not Operation.CREATE:
+                    own = [s for s in sources if s.id != target.id]
+                    self._write_temp(session, Operation.INSERT, target, own, via, other, columns, roles, since,
+                                     {s: p for s, p in travel.items() if s != target.id})
+                target_temp = False
             if target_temp:
                 own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
                 created = st.operation in _RESETS and target.id not in session.temps
@@ -764,6 +775,18 @@ class SessionResolver:
 
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
+
+    def _shadowed(self, session: _Session, st: StatementLineage, target: DatasetRef) -> bool:
+        """Return True when ``st`` creates a permanent object of a name its session holds as a declared
+        temporary table: ``CREATE [OR REPLACE] TABLE|VIEW`` (CTAS, CLONE) without ``TEMPORARY``.
+
+        Snowflake ("Working with Temporary and Transient Tables", potential naming conflicts,
+        https://docs.snowflake.com/en/user-guide/tables-temp-transient): a table may be created with the
+        name of a temporary table of the same schema; it is a permanent table, hidden by the temporary
+        one in that session only. Names matching the temp patterns stay temporary (dbt's ``__dbt_tmp``
+        relations are created without the word)."""
+        return (not st.temporary and st.operation in _CREATES and target.id in session.temps
+                and not is_temp_name(target.id, self._temp_re))
 
     def _resolve_columns(
         self, session: _Session, st: StatementLineage, target: DatasetRef
