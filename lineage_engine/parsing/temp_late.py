@@ -46,7 +46,6 @@ from lineage_engine.model import (
 )
 from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns
 from lineage_engine.parsing.result_scan import PREFIX
-from lineage_engine.parsing.temp_names import is_temp_name
 from lineage_engine.parsing.temp_state import Gone, Move, Read, Session, Temp, copy_temp, merge_temp
 
 READS_KEPT = 500

@@ -74,7 +74,6 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     StatementLineage,
-    dataset_of,
 )
 from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns, merge_columns
 from lineage_engine.parsing.result_scan import (
@@ -87,11 +86,10 @@ from lineage_engine.parsing.result_scan import (
     rebind,
     result_id,
 )
-from lineage_engine.parsing.temp_late import GONE, READS_KEPT, READS_PER_NAME, LateRows, view_of
+from lineage_engine.parsing.temp_late import GONE, LateRows, view_of
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 from lineage_engine.parsing.temp_state import Session as _Session
 from lineage_engine.parsing.temp_state import gone_from_state, gone_state
-from lineage_engine.parsing.temp_state import Read as _Read
 from lineage_engine.parsing.temp_state import Temp as _Temp
 from lineage_engine.parsing.temp_state import read_from_state as _read_from_state
 from lineage_engine.parsing.temp_state import reads_state as _reads_state
