@@ -11,7 +11,8 @@ practice (dbt's ``X__dbt_tmp``), so collisions are rare.
 
 Temporary objects are TEMPORARY / VOLATILE ones, names matching the temp patterns, and any
 object created as temporary earlier in the same session (later INSERTs into it name it
-without the keyword). Upstreams of a temp object are resolved when it is written
+without the keyword; a ``CREATE`` without the keyword of such a name is the permanent table, see
+:meth:`SessionResolver._shadowed`). Upstreams of a temp object are resolved when it is written
 (a snapshot): a temp built from temps carries their upstreams and their ids in ``via``.
 Writes to a temp (create/replace reset its upstreams, insert/merge/update/delete/copy add
 to them) emit nothing; DROP forgets it. RENAME / SWAP between two temps move entries; a
@@ -50,6 +51,9 @@ session) is kept by id, the latest :data:`RESULTS_BY_ID` for :data:`RESULT_LIFET
 the order rows are read, like temps: a copy read before a row of its session that ended before it
 (a file out of END_TIME order) may be bound to an older result (not detected).
 
+Rows read out of END_TIME order (review s14 R11): remembered reads of names (persistent and
+temporary) and names gone (renamed, dropped, replaced) with what they held: :mod:`.temp_late`.
+
 Incremental state. :meth:`SessionResolver.take_changes` returns what changed since its
 last call (sessions seen, temps written or gone, sessions forgotten) so a crawl can persist
 only that at each batch commit, at a cost that does not grow with the history.
@@ -70,16 +74,8 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     StatementLineage,
-    dataset_of,
 )
-from lineage_engine.parsing.column_compose import (
-    ColumnMap,
-    column_lineage,
-    columns_from_state,
-    columns_to_state,
-    compose_columns,
-    merge_columns,
-)
+from lineage_engine.parsing.column_compose import ColumnMap, column_lineage, compose_columns, merge_columns
 from lineage_engine.parsing.result_scan import (
     BY_ID,
     LAST,
@@ -90,7 +86,15 @@ from lineage_engine.parsing.result_scan import (
     rebind,
     result_id,
 )
+from lineage_engine.parsing.temp_late import GONE, LateRows, view_of
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
+from lineage_engine.parsing.temp_state import Session as _Session
+from lineage_engine.parsing.temp_state import gone_from_state, gone_state
+from lineage_engine.parsing.temp_state import Temp as _Temp
+from lineage_engine.parsing.temp_state import read_from_state as _read_from_state
+from lineage_engine.parsing.temp_state import reads_state as _reads_state
+from lineage_engine.parsing.temp_state import temp_from_state as _temp_from_state
+from lineage_engine.parsing.temp_state import temp_state as _temp_state
 
 DEFAULT_SESSION_IDLE = timedelta(hours=24)
 """Idle time after which a session is taken as ended. Snowflake closes a session after 4
@@ -101,6 +105,7 @@ clients with ``CLIENT_SESSION_KEEP_ALIVE`` may keep it longer, hence a day by de
 _RESETS = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE, Operation.TRUNCATE})
 _IDENTITY_MOVES = frozenset({Operation.RENAME, Operation.SWAP})
 _IN_PLACE = frozenset({Operation.UPDATE, Operation.DELETE})
+_CREATES = frozenset({Operation.CREATE, Operation.REPLACE, Operation.VIEW, Operation.CLONE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,45 +125,6 @@ class UnresolvedTempRead:
     target_id: str
 
 
-@dataclass(slots=True)
-class _Temp:
-    upstreams: dict[str, DatasetRef] = field(default_factory=dict)  # id -> ref, insertion order
-    via: set[str] = field(default_factory=set)
-    columns: ColumnMap = field(default_factory=dict)  # column name -> upstream column edges
-    roles: set[str] = field(default_factory=set)  # upper-case roles of the statements that wrote it ("": unknown)
-    since: datetime | None = None  # earliest write into it or into the temps it read (None: not known)
-    points: dict[str, datetime] = field(default_factory=dict)  # upstream id -> earliest Time Travel point read
-    ended: datetime | None = None  # a remembered result set (#$result:<id>): its query's END_TIME
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """A statement that read a persistent name and wrote a persistent target: what it would have
-    read, had a temp of that name been live (see :meth:`SessionResolver._reads_of_temp`)."""
-
-    at: datetime
-    query_id: str
-    query_type: str
-    target: DatasetRef
-    columns: tuple[ColumnLineage, ...]  # its column edges out of that name
-    role: str
-
-
-@dataclass(slots=True)
-class _Session:
-    temps: dict[str, _Temp] = field(default_factory=dict)
-    last_seen: datetime | None = None
-    reads: dict[str, tuple[int, list[_Read]]] = field(default_factory=dict)
-    """Persistent name read -> (order number, its latest reads), least recently read first; kept in the
-    crawl state with the temps (``crawl_reads``), so any cut of the history resolves alike."""
-    recent: list[str] = field(default_factory=list)
-    """Query ids of the session's last :data:`RECENT_QUERIES` rows, in the order read (oldest first):
-    what ``LAST_QUERY_ID(-k)`` names. Their remembered result sets are temps ``#$result:<query id>``."""
-
-
-READS_KEPT = 500
-"""Persistent names whose reads a session remembers (for temps created late: :meth:`SessionResolver.feed`)."""
-READS_PER_NAME = 4
 RECENT_QUERIES = 10
 """Rows per session whose query ids (and SELECT result sets) are remembered for ``RESULT_SCAN`` (review O2):
 ``LAST_QUERY_ID(-k)`` with k up to this, and ``RESULT_SCAN('<id>')`` of one of a live session's last rows."""
@@ -211,7 +177,7 @@ class StateChanges:
     gone_reads: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
 
 
-class SessionResolver:
+class SessionResolver(LateRows):
     """Fold extraction results, row by row in execution order, into lineage events.
 
     Stateful but pure: no I/O, no clock; state is the per-session map of temp objects.
@@ -288,7 +254,7 @@ class SessionResolver:
         key, session, ahead = self._enter(record)
         result, borrowed = self._bind_results(key, session, record, result, ahead)
         try:
-            events = self._apply(key, session, record, result, points)
+            events = self._apply(key, session, record, result, points, ahead)
             kept = self._remember(key, session, record, result, points)
         finally:
             for rid in borrowed:  # another session's result, read by this row
@@ -323,38 +289,66 @@ class SessionResolver:
         return key, session, ahead
 
     def _apply(self, key: object, session: _Session, record: QueryRecord, result: ExtractionResult,
-               points: Mapping[str, datetime] | None) -> list[LineageEvent]:
-        """Apply one row's statements to its session; return the events (see :meth:`feed`)."""
+               points: Mapping[str, datetime] | None, ahead: bool = False) -> list[LineageEvent]:
+        """Apply one row's statements to its session; return the events (see :meth:`feed`).
+
+        ``ahead``: a row of the session that ended after this one was read before it. Such a row reads
+        (and writes) the temps gone since it ended as they were (:mod:`.temp_late`), and its replace of a
+        live temp adds to it (the temp holds what rows that ended after it wrote: a superset)."""
         named = {n for st in result.statements for n in _names(st)}
         held = {n for n in named if n in session.temps}  # temps this row may rewrite or remove
+        was = self._as_it_was(session, record, result)
+        temps = view_of(session.temps, was)
         events: list[LineageEvent] = []
         for st in result.statements:
             target = st.target
             if target is None or st.operation is Operation.ALTER:
                 continue  # a SELECT or an ALTER (queries=True) moves no data
-            sources, via, travel = self._resolve(session, record, st.sources, target, points or {})
+            sources, via, travel = self._resolve(temps, record, st.sources, target, points or {})
             roles = {(record.role_name or "").upper()}
             since = record.end_time  # when the data this statement moves was read from persistent objects
             for src in st.sources:  # who wrote the temps read: they read the upstreams (masking policies)
-                read = session.temps.get(src.id)
+                read = temps.get(src.id)
                 if read is not None and src.id != target.id:
                     roles.update(read.roles or {""})
                     if read.since is not None and read.since < since:
                         since = read.since
-            columns = self._resolve_columns(session, st, target)
+            columns = self._resolve_columns(temps, st, target)
+            own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
+            own_points = {s: p for s, p in travel.items() if s != target.id}
+            if target.id in was:  # a write of a temp's name gone since this row ended (review s14 R11b)
+                if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
+                    self._note_reads(key, session, record, st, target)
+                    added = _Temp({s.id: s for s in own}, set(via), _column_map(target, columns), roles, since,
+                                  own_points)
+                    events.extend(self._late_add(key, session, target, record.end_time, record.query_id,
+                                                 record.query_type, added))
+                continue  # a late DROP / RENAME of it moves nothing the crawl follows
             target_temp = self._is_temp(session, target, st.temporary)
             other = st.counterpart
             if st.operation in _IDENTITY_MOVES and other is not None:
                 other_temp = self._is_temp(session, other, False)
                 if target_temp != other_temp:
-                    events.extend(self._move_across(session, record, st, target_temp))
+                    events.extend(self._move_across(key, session, record, st, target_temp))
                     continue
+            operation = st.operation
+            if target_temp and self._shadowed(session, st, target):
+                # a permanent CREATE of a live temp's name (review s14 R11a): the permanent table gets the
+                # content (other sessions read it); an OR REPLACE may also have replaced the temp, so the
+                # temp takes it too (a superset for this session's later reads)
+                if operation is not Operation.CREATE:
+                    self._write_temp(key, session, record, Operation.INSERT, target, own, via, other, columns,
+                                     roles, since, own_points)
+                    events.extend(self._reads_of_temp(key, session, record, target, False))
+                target_temp = False
             if target_temp:
-                own = [s for s in sources if s.id != target.id]  # a temp never derives from itself
-                created = st.operation in _RESETS and target.id not in session.temps
-                self._write_temp(session, st.operation, target, own, via, other, columns, roles, since,
-                                 {s: p for s, p in travel.items() if s != target.id})
-                if st.operation not in _IDENTITY_MOVES and st.operation is not Operation.DROP:
+                if ahead and operation in _RESETS and target.id in session.temps:
+                    operation = Operation.INSERT  # rows that ended after this one wrote it: keep what they wrote
+                created = operation in _RESETS and target.id not in session.temps
+                self._write_temp(key, session, record, operation, target, own, via, other, columns, roles, since,
+                                 own_points)
+                if operation not in _IDENTITY_MOVES and operation is not Operation.DROP:
+                    self._note_reads(key, session, record, st, target)
                     events.extend(self._reads_of_temp(key, session, record, target, created))
                 continue
             self._note_reads(key, session, record, st, target)
@@ -372,66 +366,8 @@ class SessionResolver:
         self._touched_temps.update((key, n) for n in named if n in held or n in session.temps)
         return events
 
-    def _note_reads(self, key: object, session: _Session, record: QueryRecord, st: StatementLineage,
-                    target: DatasetRef) -> None:
-        """Remember which persistent names this statement read, with its target and column edges out
-        of each (a temp of that name created by a row read later but ended earlier was what it read:
-        :meth:`_reads_of_temp`). Bounded: the latest :data:`READS_PER_NAME` reads of the
-        :data:`READS_KEPT` names read last; kept in the crawl state, so where crawls cut the
-        history changes nothing."""
-        by_source: dict[str, list[ColumnLineage]] = {}
-        for edge in st.columns:
-            by_source.setdefault(dataset_of(edge.source), []).append(edge)
-        role = (record.role_name or "").upper()
-        for src in st.sources:
-            if src.id == target.id or src.id in session.temps:
-                continue
-            _, reads = session.reads.pop(src.id, (0, []))  # re-inserted last: the oldest names go first
-            reads.append(_Read(record.end_time, record.query_id, record.query_type, target,
-                               tuple(by_source.get(src.id, ())), role))
-            self._read_seq += 1
-            session.reads[src.id] = (self._read_seq, reads[-READS_PER_NAME:])
-            self._touched_reads.add((key, src.id))
-            while len(session.reads) > READS_KEPT:
-                oldest = next(iter(session.reads))
-                del session.reads[oldest]
-                self._touched_reads.add((key, oldest))
-
-    def _reads_of_temp(self, key: object, session: _Session, record: QueryRecord, temp: DatasetRef,
-                       created: bool) -> list[LineageEvent]:
-        """Statements of the session read before this write to a temp (in the order read) that ended
-        after it and read the temp's name as a persistent object (a file out of END_TIME order): in
-        END_TIME order they read the temp. Return an add event for each, at its own position, from
-        what the temp holds now (column lineage composed through it, ``via``, the roles and the time
-        of its first write); the graph folds it as a late event. Their edges from a persistent
-        object of that name stay (a superset), and so does what the temp holds from writes read
-        before this one that ended after the reader (a superset, never a lost path). Counted in
-        :attr:`late_temps` when the write creates the temp. The reads stay remembered: a later-read
-        write into the temp that ended before them adds to what they read."""
-        entry = session.temps.get(temp.id)
-        remembered = session.reads.get(temp.id)
-        if entry is None or remembered is None:
-            return []
-        events = []
-        for read in remembered[1]:
-            if read.at <= record.end_time:
-                continue
-            sources = [s for s in entry.upstreams.values() if s.id != read.target.id]
-            columns: ColumnMap | tuple[ColumnLineage, ...] = ()
-            if read.columns:
-                columns = compose_columns(read.target.id, read.columns,
-                                          lambda d: entry.columns if d == temp.id else None)[0]
-            if created:
-                self.late_temps += 1
-            if not sources and not columns:
-                continue
-            events.append(LineageEvent(
-                at=read.at, query_id=read.query_id, query_type=read.query_type, operation=Operation.INSERT,
-                target=read.target, sources=tuple(sources), via=tuple(sorted({temp.id, *entry.via})),
-                columns=_edges(read.target, columns), via_roles=tuple(sorted({read.role, *(entry.roles or {""})})),
-                via_since=entry.since if entry.since is not None and entry.since < read.at else None,
-                read_points=_points_of(sources, entry.points)))
-        return events
+    def _is_temp_id(self, dataset_id: str) -> bool:
+        return is_temp_name(dataset_id, self._temp_re)
 
     def seen(self, record: QueryRecord) -> None:
         """Note a row of the session that writes nothing (a query, a skipped row): the session
@@ -497,7 +433,7 @@ class SessionResolver:
         rid = result_id(record.query_id)
         ref = DatasetRef(id=rid, name=rid)
         unresolved = len(self.unresolved)
-        sources, via, travel = self._resolve(session, record, last.sources, ref, points or {})
+        sources, via, travel = self._resolve(session.temps, record, last.sources, ref, points or {})
         del self.unresolved[unresolved:]  # a query's unknown temp reads were never counted (no lineage to lose)
         roles = {(record.role_name or "").upper()}
         since = record.end_time
@@ -507,8 +443,9 @@ class SessionResolver:
                 roles.update(read.roles or {""})
                 if read.since is not None and read.since < since:
                     since = read.since
-        columns = self._resolve_columns(session, last, _SELECT)
-        self._write_temp(session, Operation.CREATE, ref, sources, via, None, columns, roles, since, travel)
+        columns = self._resolve_columns(session.temps, last, _SELECT)
+        self._write_temp(key, session, record, Operation.CREATE, ref, sources, via, None, columns, roles, since,
+                         travel)
         session.temps[rid].ended = record.end_time
         self._results[rid[len(PREFIX):]] = key
         self._touched_temps.add((key, rid))
@@ -617,12 +554,19 @@ class SessionResolver:
         changes = StateChanges(gone_sessions={_key_tuple(k) for k in self._gone})
         for key in self._touched:
             session = self._sessions.get(key)
-            if session is not None and (session.temps or session.reads):
+            if session is not None and (session.temps or session.reads or session.gone):
                 changes.sessions[_key_tuple(key)] = session.last_seen
             else:
                 changes.gone_sessions.add(_key_tuple(key))  # nothing left to keep
         for key, temp_id in self._touched_temps:
             session = self._sessions.get(key)
+            if temp_id.startswith(GONE):
+                gone = session.gone.get(temp_id[len(GONE):]) if session is not None else None
+                if gone is not None:
+                    changes.temps[(_key_tuple(key), temp_id)] = gone_state(gone)
+                else:
+                    changes.gone_temps.add((_key_tuple(key), temp_id))
+                continue
             temp = session.temps.get(temp_id) if session is not None else None
             if temp is not None:
                 changes.temps[(_key_tuple(key), temp_id)] = _temp_state(temp)
@@ -674,19 +618,22 @@ class SessionResolver:
         point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
-        recently read first); sessions with neither are left out. Remembered result sets (review O2)
+        recently read first; names of temps too); names gone (:mod:`.temp_late`) are temps ``#$gone:<name>``
+        of that shape with ``"ended"`` (when) and ``"moves": [[[id, name, kind], ISO-8601, query_id,
+        query_type, ROLE], ...]``; sessions with none of these are left out. Remembered result sets (review O2)
         are temps ``#$result:<query id>`` of that shape, and a session holding one also has the reads
         entry ``#$result:recent``: ``[0, [query id, ...]]``, its last :data:`RECENT_QUERIES` places,
         oldest first, ``?`` before the id of a row whose result may hold values not known.
         """
         sessions = []
         for key, session in self._sessions.items():
-            if not session.temps and not session.reads:
+            if not session.temps and not session.reads and not session.gone:
                 continue
             item: dict[str, object] = {
                 "key": list(key) if isinstance(key, tuple) else [key],
                 "last_seen": session.last_seen.isoformat() if session.last_seen else None,
-                "temps": {temp_id: _temp_state(temp) for temp_id, temp in session.temps.items()},
+                "temps": {**{temp_id: _temp_state(temp) for temp_id, temp in session.temps.items()},
+                          **{GONE + name: gone_state(gone) for name, gone in session.gone.items()}},
             }
             if session.reads:
                 item["reads"] = {name: _reads_state(r) for name, r in session.reads.items()}
@@ -719,7 +666,11 @@ class SessionResolver:
                 session = _Session()
                 last_seen = item.get("last_seen")
                 session.last_seen = datetime.fromisoformat(last_seen) if last_seen else None
+                gone = []
                 for temp_id, temp in item["temps"].items():
+                    if temp_id.startswith(GONE):
+                        gone.append((temp_id[len(GONE):], gone_from_state(temp)))
+                        continue
                     session.temps[temp_id] = _temp_from_state(temp)
                     if temp_id.startswith(PREFIX):
                         resolver._results[temp_id[len(PREFIX):]] = tuple(item["key"])
@@ -730,6 +681,8 @@ class SessionResolver:
                 for seq, name, kept in reads:
                     session.reads[name] = (seq, kept)
                     resolver._read_seq = max(resolver._read_seq, seq)
+                for name, entry in sorted(gone, key=lambda g: (g[1].temp.ended or _EPOCH, g[0])):
+                    session.gone[name] = entry  # least recently gone first
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
@@ -738,7 +691,7 @@ class SessionResolver:
         return resolver
 
     def _move_across(
-        self, session: _Session, record: QueryRecord, st: StatementLineage, target_is_temp: bool
+        self, key: object, session: _Session, record: QueryRecord, st: StatementLineage, target_is_temp: bool
     ) -> list[LineageEvent]:
         """RENAME or SWAP between a temporary and a persistent object.
 
@@ -750,6 +703,8 @@ class SessionResolver:
         if st.target is None or st.counterpart is None:
             return []
         temp, persistent = (st.target, st.counterpart) if target_is_temp else (st.counterpart, st.target)
+        self._leave(key, session, record, temp.id, (persistent,) if target_is_temp or st.operation is
+                    Operation.SWAP else ())
         entry = session.temps.pop(temp.id, None)
         if st.operation is Operation.RENAME and not target_is_temp:
             return [_event(record, Operation.DROP, persistent, [], set(), False, None, ())]
@@ -765,20 +720,32 @@ class SessionResolver:
     def _is_temp(self, session: _Session, ref: DatasetRef, flagged: bool) -> bool:
         return flagged or ref.id in session.temps or is_temp_name(ref.id, self._temp_re)
 
+    def _shadowed(self, session: _Session, st: StatementLineage, target: DatasetRef) -> bool:
+        """Return True when ``st`` creates a permanent object of a name its session holds as a declared
+        temporary table: ``CREATE [OR REPLACE] TABLE|VIEW`` (CTAS, CLONE) without ``TEMPORARY``.
+
+        Snowflake ("Working with Temporary and Transient Tables", potential naming conflicts,
+        https://docs.snowflake.com/en/user-guide/tables-temp-transient): a table may be created with the
+        name of a temporary table of the same schema; it is a permanent table, hidden by the temporary
+        one in that session only. Names matching the temp patterns stay temporary (dbt's ``__dbt_tmp``
+        relations are created without the word)."""
+        return (not st.temporary and st.operation in _CREATES and target.id in session.temps
+                and not is_temp_name(target.id, self._temp_re))
+
     def _resolve_columns(
-        self, session: _Session, st: StatementLineage, target: DatasetRef
+        self, temps: Mapping[str, _Temp], st: StatementLineage, target: DatasetRef
     ) -> ColumnMap | tuple[ColumnLineage, ...]:
         """Return the statement's column edges with temp sources composed through the temps.
 
         The statement's own edges, unchanged, when it reads no temporary object (the
         common case, kept cheap); else a column map (see :mod:`.column_compose`).
         """
-        if not st.columns or not (target.id in session.temps or any(
-                s.id in session.temps or is_temp_name(s.id, self._temp_re) for s in st.sources)):
+        if not st.columns or not (target.id in temps or any(
+                s.id in temps or is_temp_name(s.id, self._temp_re) for s in st.sources)):
             return st.columns
 
         def lookup(dataset_id: str) -> ColumnMap | None:
-            temp = session.temps.get(dataset_id)
+            temp = temps.get(dataset_id)
             if temp is not None:
                 return temp.columns
             return {} if is_temp_name(dataset_id, self._temp_re) else None  # unknown temp: dropped
@@ -786,7 +753,7 @@ class SessionResolver:
         return compose_columns(target.id, st.columns, lookup)[0]
 
     def _resolve(
-        self, session: _Session, record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef,
+        self, temps: Mapping[str, _Temp], record: QueryRecord, sources: Sequence[DatasetRef], target: DatasetRef,
         points: Mapping[str, datetime],
     ) -> tuple[list[DatasetRef], set[str], dict[str, datetime]]:
         """Return the persistent sources read (through temps), the temps on the way and the Time
@@ -796,7 +763,7 @@ class SessionResolver:
         via: set[str] = set()
         read: dict[str, datetime] = {}
         for src in sources:
-            temp = session.temps.get(src.id)
+            temp = temps.get(src.id)
             if temp is not None:
                 via.add(src.id)
                 via.update(temp.via)
@@ -813,7 +780,9 @@ class SessionResolver:
 
     def _write_temp(
         self,
+        key: object,
         session: _Session,
+        record: QueryRecord,
         operation: Operation,
         target: DatasetRef,
         sources: list[DatasetRef],
@@ -824,14 +793,21 @@ class SessionResolver:
         since: datetime,
         points: dict[str, datetime],
     ) -> None:
+        """Apply a write to the temp ``target``; a name that stops naming its temp (DROP, RENAME, SWAP, a
+        replace) keeps what it held for rows read late (:meth:`~.temp_late.LateRows._leave`)."""
         temps = session.temps
         if operation is Operation.DROP:
+            self._leave(key, session, record, target.id)
             temps.pop(target.id, None)
         elif operation is Operation.RENAME:
+            self._leave(key, session, record, target.id, (counterpart,) if counterpart is not None else ())
             moved = temps.pop(target.id, None)
             if moved is not None and counterpart is not None:
                 temps[counterpart.id] = moved
         elif operation is Operation.SWAP:
+            self._leave(key, session, record, target.id, (counterpart,) if counterpart is not None else ())
+            if counterpart is not None:
+                self._leave(key, session, record, counterpart.id, (target,))
             mine = temps.pop(target.id, None)
             other = temps.pop(counterpart.id, None) if counterpart is not None else None
             if other is not None:
@@ -839,6 +815,7 @@ class SessionResolver:
             if mine is not None and counterpart is not None:
                 temps[counterpart.id] = mine
         elif operation in _RESETS:
+            self._leave(key, session, record, target.id)
             temps[target.id] = _Temp({s.id: s for s in sources}, set(via), _column_map(target, columns), set(roles),
                                      since, dict(points))
         elif operation in _IN_PLACE and target.id not in temps:
@@ -911,49 +888,7 @@ def _edges(target: DatasetRef, columns: ColumnMap | tuple[ColumnLineage, ...]) -
     return tuple(sorted(column_lineage(target.id, columns), key=lambda e: (e.target, e.source, e.kind)))
 
 
-def _temp_state(temp: _Temp) -> dict[str, object]:
-    state: dict[str, object] = {
-        "upstreams": [[r.id, r.name, r.kind] for r in temp.upstreams.values()],
-        "via": sorted(temp.via),
-    }
-    if temp.columns:
-        state["columns"] = columns_to_state(temp.columns)
-    if temp.roles:
-        state["roles"] = sorted(temp.roles)
-    if temp.since is not None:
-        state["since"] = temp.since.isoformat()
-    if temp.points:
-        state["points"] = {source: instant.isoformat() for source, instant in sorted(temp.points.items())}
-    if temp.ended is not None:
-        state["ended"] = temp.ended.isoformat()
-    return state
-
-
-def _temp_from_state(temp: Mapping[str, Any]) -> _Temp:
-    """Return the temp of a :func:`_temp_state` (keys absent from older states: not known)."""
-    upstreams = {u[0]: DatasetRef(id=u[0], name=u[1], kind=u[2]) for u in temp["upstreams"]}
-    columns = columns_from_state(temp.get("columns") or {})
-    roles = {str(r) for r in temp.get("roles") or [""]}  # not kept before: unknown
-    since = datetime.fromisoformat(temp["since"]) if temp.get("since") else None
-    points = {str(s): datetime.fromisoformat(p) for s, p in (temp.get("points") or {}).items()}
-    ended = datetime.fromisoformat(temp["ended"]) if temp.get("ended") else None
-    return _Temp(upstreams, set(temp["via"]), columns, roles, since, points, ended)
-
-
-def _reads_state(remembered: tuple[int, list[_Read]]) -> list[object]:
-    seq, reads = remembered
-    return [seq, [[r.at.isoformat(), r.query_id, r.query_type, [r.target.id, r.target.name, r.target.kind],
-                   [[e.source, e.target, e.transform, e.kind, e.confidence] for e in r.columns], r.role]
-                  for r in reads]]
-
-
-def _read_from_state(data: Sequence[Any]) -> _Read:
-    at, query_id, query_type, (target_id, name, kind), columns, role = data
-    return _Read(datetime.fromisoformat(at), str(query_id), str(query_type), DatasetRef(id=target_id, name=name, kind=kind),
-                 tuple(ColumnLineage(source=e[0], target=e[1], transform=e[2], kind=e[3], confidence=float(e[4]))
-                       for e in columns), str(role))
-
-
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SELECT = DatasetRef(id="<select>", name="<select>")
 """The pseudo-dataset a query's output columns go into (:mod:`.query_columns`)."""
 
