@@ -36,7 +36,7 @@ _FAMILIES: dict[str, str] = {
     **dict.fromkeys(("TIMESTAMP_TZ", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"), "TIMESTAMP_TZ"),
     **dict.fromkeys(("BINARY", "VARBINARY"), "BINARY"),
     **{name: name for name in ("BOOLEAN", "DATE", "TIME", "VARIANT", "OBJECT", "ARRAY", "MAP", "GEOGRAPHY",
-                               "GEOMETRY", "VECTOR", "FILE")},
+                               "GEOMETRY", "VECTOR", "FILE", "DECFLOAT")},
 }
 """Written type name (upper case, words joined by one space) -> the family compared."""
 
