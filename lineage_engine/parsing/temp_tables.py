@@ -61,6 +61,8 @@ only that at each batch commit, at a cost that does not grow with the history.
 
 from __future__ import annotations
 
+from bisect import insort
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -177,6 +179,15 @@ class StateChanges:
     gone_reads: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
 
 
+_NO_END = datetime.min.replace(tzinfo=timezone.utc)
+"""Sort key of a kept result whose END_TIME is not known: oldest."""
+
+
+def _kept_key(query_id: str, held: _Temp) -> tuple[datetime, str]:
+    """Order of results kept by id: (END_TIME, query id), oldest first (eviction and restore agree)."""
+    return (held.ended or _NO_END, query_id)
+
+
 class SessionResolver(LateRows):
     """Fold extraction results, row by row in execution order, into lineage events.
 
@@ -216,7 +227,8 @@ class SessionResolver(LateRows):
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
         self._results: dict[str, object] = {}  # query id -> key of the session remembering its result set
         self._touched_recent: set[object] = set()
-        self._kept: dict[str, _Temp] = {}  # query id -> result set kept by id (RESULTS_BY_ID), oldest first
+        self._kept: dict[str, _Temp] = {}  # query id -> result set kept by id (RESULTS_BY_ID)
+        self._kept_order: list[tuple[datetime, str]] = []  # (END_TIME, query id) of self._kept, sorted
         self._touched_kept: set[str] = set()
         self.unresolved_results: list[UnresolvedResultRead] = []
         """RESULT_SCAN reads of results not known, in feed order; the caller quarantines their rows and clears it."""
@@ -474,15 +486,19 @@ class SessionResolver(LateRows):
     def _keep(self, query_id: str, held: _Temp) -> None:
         """Keep a result set that left its session for ``RESULT_SCAN('<query id>')``: the latest
         :data:`RESULTS_BY_ID`, none older than :data:`RESULT_LIFETIME` before :attr:`clock`."""
-        self._kept.pop(query_id, None)
+        if self._kept.pop(query_id, None) is not None:
+            self._kept_order = [key for key in self._kept_order if key[1] != query_id]
         self._kept[query_id] = held
+        insort(self._kept_order, _kept_key(query_id, held))
         self._touched_kept.add(query_id)
-        while self._kept:
-            oldest = next(iter(self._kept))
-            ended = self._kept[oldest].ended
-            if len(self._kept) <= RESULTS_BY_ID and (ended is None or self.clock is None
+        # oldest first by (END_TIME, query id), the order from_state restores: evicted by insertion
+        # order instead, a resumed crawl kept other results than one crawl (review s15 Q5)
+        while self._kept_order:
+            ended, oldest = self._kept_order[0]
+            if len(self._kept) <= RESULTS_BY_ID and (ended == _NO_END or self.clock is None
                                                      or self.clock - ended <= RESULT_LIFETIME):
                 break
+            del self._kept_order[0]
             del self._kept[oldest]
             self._touched_kept.add(oldest)
 
@@ -662,6 +678,7 @@ class SessionResolver(LateRows):
                     kept = sorted(((_temp_from_state(t), temp_id[len(PREFIX):]) for temp_id, t in item["temps"].items()),
                                   key=lambda pair: (pair[0].ended or datetime.min.replace(tzinfo=timezone.utc), pair[1]))
                     resolver._kept = {query_id: temp for temp, query_id in kept}
+                    resolver._kept_order = sorted(_kept_key(q, t) for q, t in resolver._kept.items())
                     continue
                 session = _Session()
                 last_seen = item.get("last_seen")
