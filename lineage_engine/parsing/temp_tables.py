@@ -271,7 +271,7 @@ class SessionResolver(LateRows):
         finally:
             for rid in borrowed:  # another session's result, read by this row
                 session.temps.pop(rid, None)
-        self._note_query(key, session, record, kept)
+        self._note_query(key, session, record, kept, ahead)
         return events
 
     def query(self, record: QueryRecord, result: ExtractionResult,
@@ -289,7 +289,7 @@ class SessionResolver(LateRows):
         finally:
             for rid in borrowed:
                 session.temps.pop(rid, None)
-        self._note_query(key, session, record, kept)
+        self._note_query(key, session, record, kept, ahead)
 
     def _enter(self, record: QueryRecord) -> tuple[object, _Session, bool]:
         """Return the row's session key and session (see :meth:`_session_of`), and whether a row of it
@@ -385,8 +385,8 @@ class SessionResolver(LateRows):
         """Note a row of the session that writes nothing (a query, a skipped row): the session
         is active, so its temps stay alive. It takes a position among the session's queries
         (``LAST_QUERY_ID``), with no result set known."""
-        key, session = self._session_of(record)
-        self._note_query(key, session, record, False)
+        key, session, ahead = self._enter(record)
+        self._note_query(key, session, record, False, ahead)
 
     def _bind_results(self, key: object, session: _Session, record: QueryRecord, result: ExtractionResult,
                       ahead: bool) -> tuple[ExtractionResult, list[str]]:
@@ -463,14 +463,18 @@ class SessionResolver(LateRows):
         self._touched_temps.add((key, rid))
         return True
 
-    def _note_query(self, key: object, session: _Session, record: QueryRecord, kept: bool) -> None:
+    def _note_query(self, key: object, session: _Session, record: QueryRecord, kept: bool,
+                    ahead: bool = False) -> None:
         """Give the row its place among the session's last :data:`RECENT_QUERIES` (once: a row read again keeps
         its first place), marked :data:`~.result_scan.UNKNOWN` when its result set is not kept but may hold
-        values (a CALL, a query not read), and forget the result set of the row that falls out."""
+        values (a CALL, a query not read) or when the row is read after a row of its session that ended
+        later (``ahead``: its place is not the newest, so ``LAST_QUERY_ID`` over it is not known; taken as
+        the newest, the next copy read the late row's result silently: review s15 Q1), and forget the
+        result set of the row that falls out."""
         own = record.query_id.strip().lower()
         if not own or own in session.recent or UNKNOWN + own in session.recent:
             return
-        unknown = not kept and may_return_data(record.query_type, record.execution_status)
+        unknown = ahead or (not kept and may_return_data(record.query_type, record.execution_status))
         session.recent.append(UNKNOWN + own if unknown else own)
         self._touched_recent.add(key)
         while len(session.recent) > RECENT_QUERIES:
