@@ -54,7 +54,7 @@ class CrawlOptions:
     own_user: str | None = None
     own_query_tag_prefix: str = "lineage-svc"
     temp_patterns: tuple[str, ...] = ()
-    batch_size: int = 1000
+    batch_size: int = 5000
     parse_cache_size: int = 20_000
     parse_cache_mb: int = 48
     store_indirect_column_edges: bool = False

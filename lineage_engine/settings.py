@@ -100,7 +100,7 @@ class TelemetrySettings(_Section):
     )
     own_user: str | None = Field(None, description="Our service user: its queries are never lineage.")
     query_tag: str = Field("lineage-svc", description="QUERY_TAG we set; tagged queries are excluded.")
-    batch_size: int = Field(1000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
+    batch_size: int = Field(5000, ge=1, le=1_000_000, description="Rows per graph commit + watermark.")
     parse_workers: int | None = Field(
         None, ge=1, le=256,
         description="Processes that parse (default 2 on two cores or more: the crawl's and one worker); 1 = no pool.",
