@@ -32,6 +32,7 @@ from lineage_engine.access.ownership import OwnershipStatement
 from lineage_engine.access.reads import READ_QUERY_TYPES, ReadFact, read_fact
 from lineage_engine.governance import PolicyRecorder, known_views
 from lineage_engine.crawl_options import CrawlOptions
+from lineage_engine.gc_pace import spaced_full_collections
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import (
     ExtractionResult,
@@ -142,6 +143,7 @@ def quarantine_for(source: str, record: QueryRecord, result: ExtractionResult, n
     )
 
 
+@spaced_full_collections  # a crawl's batches made 12 full collections, 1.2 s of 9.4 s on solana (issue 13)
 def crawl_once(
     source: QueryHistorySource,
     store: GraphStore,
