@@ -22,7 +22,7 @@ from lineage_engine.parsing.redact import fingerprint_untokenized, redact_untoke
 from lineage_engine.parsing.schema import SchemaProvider
 
 if TYPE_CHECKING:
-    from lineage_engine.pipeline import CrawlOptions
+    from lineage_engine.crawl_options import CrawlOptions
 
 Answers = dict[str, "tuple[str, ...] | None"]
 """Dataset id -> the columns a schema answered (None: unknown) during one extraction."""

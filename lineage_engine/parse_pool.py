@@ -56,7 +56,7 @@ from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.profiling import NO_PROFILE, Profile
 
 if TYPE_CHECKING:
-    from lineage_engine.pipeline import CrawlOptions
+    from lineage_engine.crawl_options import CrawlOptions
 
 __all__ = ["Answers", "Extracted", "ParsePool", "Prefetcher", "default_workers", "extract_record",
            "state_for", "timeout_result"]
@@ -177,6 +177,9 @@ class Prefetcher:
 
     CHUNKS = 4
     """Tasks per batch for a single worker: the crawl starts on a batch when its first quarter is parsed."""
+    CHUNK_ROWS = 250
+    """And rows per task at most: the crawl waits for the first batch (parsed in step) only until its
+    first 250 rows are parsed, not a quarter of it (1,250 rows of a 5,000-row batch; issue 13)."""
 
     def __init__(self, pool: ParsePool, profile: Profile = NO_PROFILE) -> None:
         """Use ``pool``; ``profile`` times waiting (``parse.workers``) and handing out (``parse.submit``)."""
@@ -199,7 +202,7 @@ class Prefetcher:
             if not rows:
                 return Prefetched([], self)
             if self.follows:
-                size = -(-len(rows) // self.CHUNKS)
+                size = min(-(-len(rows) // self.CHUNKS), self.CHUNK_ROWS)
                 state = learned.to_state() if in_step else None
                 return Prefetched([(rows[i][0], self.pool.submit(rows[i:i + size], state if i == 0 else None,
                                                                  in_step and i == 0, in_step and i == 0))

@@ -43,7 +43,7 @@ from lineage_engine.parse_cache import QUARANTINE_CODES, Answers, Extracted
 if TYPE_CHECKING:
     from lineage_engine.parse_cache import ParseCache
     from lineage_engine.parse_pool import Planned
-    from lineage_engine.pipeline import CrawlOptions
+    from lineage_engine.crawl_options import CrawlOptions
     from lineage_engine.registry.repository import Registry
 
 _OPERATIONS = {o.value: o for o in Operation}
