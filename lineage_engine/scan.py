@@ -441,7 +441,8 @@ class MaskingInputs:
         copies = type_copies(column_rows, self._reads.recreated()) if self.tag_spans else {}
         self.view = view = MaskingView(self.spans, self._reads.bodies(), self._reads.column_reads(),
                                        live_upstreams=live, tag_spans=self.tag_spans,
-                                       column_types=self._reads.column_types(), type_copies=copies)
+                                       column_types=self._reads.column_types(), type_copies=copies,
+                                       recreated=self._reads.recreated() if self.tag_spans else None)
         out = []
         for row in column_rows:
             up = row.upstream

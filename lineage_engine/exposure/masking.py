@@ -60,7 +60,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, split_id
 
@@ -317,6 +317,10 @@ class CopyJudgement:
     note: str = ""
 
 
+
+COLUMNS_LATENCY = timedelta(minutes=90)
+"""Latency of ``SNOWFLAKE.ACCOUNT_USAGE.COLUMNS`` (Snowflake "Account Usage": up to 90 minutes)."""
+
 class MaskingView:
     """Masking of every dataset and column over time, for one scan (see the module docstring).
 
@@ -328,6 +332,9 @@ class MaskingView:
         live_upstreams: view column id -> its DIRECT upstream column ids through view edges.
         column_types: from :func:`data_type_spans`.
         type_copies: the ``identity`` column intervals, by downstream (:data:`TypeCopies`).
+        recreated: dataset id -> the instants the query history (re)created it (``object_changes``):
+            an ``ACCOUNT_USAGE.COLUMNS`` type synced less than :data:`COLUMNS_LATENCY` after one may
+            describe the object it replaced.
     """
 
     def __init__(
@@ -339,8 +346,10 @@ class MaskingView:
         tag_spans: Mapping[str, list[Span]] | None = None,
         column_types: TypeSpans | None = None,
         type_copies: TypeCopies | None = None,
+        recreated: Mapping[str, Sequence[datetime]] | None = None,
     ) -> None:
         self._spans = dict(spans)
+        self._recreated = recreated or {}
         self._tag_spans = dict(tag_spans or {})
         self._types = column_types or {}
         self._signatures: dict[str, list[tuple[Any, ...]]] = defaultdict(list)  # synced MASKING_POLICIES types
@@ -460,16 +469,40 @@ class MaskingView:
             if start <= at and (end is None or at < end):
                 stated[span[3] if len(span) > 3 else "query_history"] = span[2]
         own = stated.get("query_history")
-        if own == "?":  # cast to a type not known here (parsing.policies cast_columns): no copy types it
-            own = None
-        elif own is None and column not in _seen:
+        if own == "?":  # stated, not known (a cast or set operation, a TIMESTAMP): no copy types it, and a
+            # COLUMNS sync only when it came well after the statement (before, it may describe the replaced
+            # table: it filled such a column with the old type, review s15 T8)
+            synced, stated_at = stated.get("columns"), self._span_start(column, at, "query_history")
+            synced_at = self._span_start(column, at, "columns")
+            fresh = (synced not in (None, "?") and stated_at is not None and synced_at is not None
+                     and synced_at - stated_at > COLUMNS_LATENCY and not self._stale_sync(column, at))
+            return synced if fresh else None
+        if own is None and column not in _seen:
             copies = [(at if len(c) > 4 and c[4] else _made_by(c, at), c[3]) for c in self._copies.get(column, ())
                       if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
             if copies:
                 found = {self.column_type(up, when, _seen | {column}) for when, up in copies}
                 own = found.pop() if len(found) == 1 and None not in found else None
-        known = {family for family in (own, stated.get("columns")) if family not in (None, "?")}
+        synced = stated.get("columns")
+        if synced is not None and self._stale_sync(column, at):
+            synced = None
+        known = {family for family in (own, synced) if family not in (None, "?")}
         return known.pop() if len(known) == 1 else None
+
+    def _span_start(self, column: str, at: datetime, origin: str) -> datetime | None:
+        """Start of the ``data_type`` fact of ``origin`` (``query_history``, ``columns``) holding at ``at``."""
+        return max((span[0] for span in self._types.get(column, ())
+                    if (span[3] if len(span) > 3 else "query_history") == origin
+                    and span[0] <= at and (span[1] is None or at < span[1])), default=None)
+
+    def _stale_sync(self, column: str, at: datetime) -> bool:
+        """True when the ``ACCOUNT_USAGE.COLUMNS`` type of ``column`` holding at ``at`` was synced less than
+        :data:`COLUMNS_LATENCY` after the query history (re)created its dataset: the view may still show
+        the replaced table's column (review s15 T8: it typed a column the history could not, wrongly)."""
+        start = self._span_start(column, at, "columns")
+        if start is None:
+            return False
+        return any(start - COLUMNS_LATENCY < made <= start for made in self._recreated.get(dataset_of(column), ()))
 
     def policy_type(self, policy: str, at: datetime) -> str | None:
         """Return the data type family of ``policy``'s signature (a name without database and schema) at
