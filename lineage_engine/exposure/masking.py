@@ -566,15 +566,37 @@ class MaskingView:
         if not tagged:
             return since
         starts = [since]
-        own = [t[0] for t in self._types.get(node, ()) if t[0] <= at and (t[1] is None or at < t[1])]
-        starts += own or [max(c[0], _made_by(c, at)) for c in self._copies.get(node, ())  # type: ignore[type-var]
-                          if c[0] <= at and (c[1] is None or at < c[1]) and _made_by(c, at) is not None]
+        typed = self._type_since(node, at)
+        if typed is not None:
+            starts.append(typed)
         for span in tagged:
             stated = [b.valid_from for b in self._bodies.get(policy_short_name(span.policy), ())
                       if b.valid_from <= at and b.data_type is not None]
             starts += stated or [s[0] for s in self._signatures.get(policy_short_name(span.policy), ())
                                  if s[0] <= at and (s[1] is None or at < s[1])]
         return max(starts)
+
+    def _type_since(self, node: str, at: datetime, _seen: frozenset[str] = frozenset()) -> datetime | None:
+        """Return since when ``node`` has had the type it has at ``at`` (as :meth:`column_type` finds it):
+        its fact's start, else the copy that gave it; a view's column (a live copy) has its base
+        column's type of the instant, so its type began when that one did, if later than the view
+        (review s15 T7: the window of a tagged view ended when the tag was set, though the view's
+        type matched only when its base was replaced later). The latest of the candidates (never under)."""
+        own = [t[0] for t in self._types.get(node, ()) if t[0] <= at and (t[1] is None or at < t[1])]
+        if own:
+            return max(own)
+        starts: list[datetime] = []
+        for c in self._copies.get(node, ()):
+            made = _made_by(c, at)
+            if c[0] > at or (c[1] is not None and at >= c[1]) or made is None:
+                continue
+            start = max(c[0], made)
+            if len(c) > 4 and c[4] and node not in _seen:  # live: the base column's type now
+                base = self._type_since(c[3], at, _seen | {node})
+                if base is not None:
+                    start = max(start, base)
+            starts.append(start)
+        return max(starts, default=None)
 
     def is_masked(self, node: str, at: datetime) -> bool:
         """Return True when ``node`` is masked at ``at``."""
