@@ -438,7 +438,7 @@ class MaskingInputs:
             self.view = MaskingView(self.spans, live_upstreams=live)
             return list(column_rows)
         # a column copied unchanged has its upstream's type (tag-based masking, rule 6)
-        copies = type_copies(column_rows, self._reads.recreated()) if self.tag_spans else {}
+        copies = type_copies(column_rows, self._reads.recreated(), self._reads.moves()) if self.tag_spans else {}
         self.view = view = MaskingView(self.spans, self._reads.bodies(), self._reads.column_reads(),
                                        live_upstreams=live, tag_spans=self.tag_spans,
                                        column_types=self._reads.column_types(), type_copies=copies,
@@ -464,7 +464,7 @@ class _MaskingReads:
     """The registry reads behind :class:`MaskingInputs`, shared by its forks: the masking spans (read
     now), the policy bodies and the recorded column reads (read when a judge first needs them)."""
 
-    __slots__ = ("spans", "tag_spans", "_registry", "_bodies", "_column_reads", "_types", "_recreated")
+    __slots__ = ("spans", "tag_spans", "_registry", "_bodies", "_column_reads", "_types", "_recreated", "_moves")
 
     def __init__(self, registry: Any) -> None:
         self.spans = masking_spans(registry.fact_history(fact="masking_policy"))
@@ -475,12 +475,19 @@ class _MaskingReads:
         self._column_reads: tuple[Any, ...] | None = None
         self._types: dict[str, Any] | None = None
         self._recreated: dict[str, Any] | None = None
+        self._moves: list[Any] | None = None
 
     def recreated(self) -> dict[str, Any]:
         """Dataset id -> the instants it was (re)created (read only where a tag has a masking policy: rule 6)."""
         if self._recreated is None:
             self._recreated = self._registry.recreate_times() if self.tag_spans else {}
         return self._recreated
+
+    def moves(self) -> list[Any]:
+        """The recorded renames and swaps (read only where a tag has a masking policy: rule 6)."""
+        if self._moves is None:
+            self._moves = self._registry.dataset_moves() if self.tag_spans else []
+        return self._moves
 
     def column_types(self) -> dict[str, Any]:
         """Column id -> type family intervals (read only where a tag has a masking policy: rule 6)."""

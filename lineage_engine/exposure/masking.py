@@ -139,7 +139,8 @@ def _moves(query_type: str) -> bool:
 
 
 def type_copies(column_rows: Iterable[EdgeRow],
-                recreated: Mapping[str, Sequence[datetime]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+                recreated: Mapping[str, Sequence[datetime]] | None = None,
+                moves: Sequence[tuple[str, str, datetime, bool]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
     ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`, or opened the
     instant their dataset was created: ``recreated``, dataset id -> the instants a ``CREATE [OR
@@ -154,8 +155,30 @@ def type_copies(column_rows: Iterable[EdgeRow],
     (a dbt incremental model) keeps the CTAS's type: the interval's last statement is then the
     ``INSERT``, which changes no type (review s14 R4, an over-report). Its type is its upstream's
     when the latest creating statement within the interval ran (a replace that re-derives the
-    column keeps the interval open); a replace that does not re-derive it ends the interval."""
+    column keeps the interval open); a replace that does not re-derive it ends the interval.
+
+    ``moves``: the recorded renames and swaps ``(source, target, at, container)`` (a swap both
+    ways). When given, a moved interval continues only a copy of the dataset the move came from:
+    an unrelated table's copy of the same column that ended the same instant is not it (review s15
+    T6: a second-precision coincidence typed a renamed table from another table's CTAS)."""
     recreated = recreated or {}
+    moved_from: dict[tuple[str, datetime], set[str]] | None = None
+    if moves is not None:
+        moved_from = defaultdict(set)
+        for source, target, at, _container in moves:
+            moved_from[(target, at)].add(source)
+
+    def came_from(row: EdgeRow, earlier: EdgeRow) -> bool:  # the move into row's dataset came from earlier's
+        if moved_from is None:
+            return True
+        dataset, before = dataset_of(row.downstream), dataset_of(earlier.downstream)
+        if before in moved_from.get((dataset, row.valid_from), ()):
+            return True
+        parts, old = dataset.split("."), before.split(".")
+        # a schema or database moved: the same table name under the container it came from
+        return len(parts) == len(old) == 3 and parts[2] == old[2] and (
+            (parts[1] == old[1] and old[0] in moved_from.get((parts[0], row.valid_from), ()))
+            or ".".join(old[:2]) in moved_from.get((".".join(parts[:2]), row.valid_from), ()))
     identity = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity" and not r.via]
 
     def created(row: EdgeRow) -> list[datetime]:  # the instants creating statements ran inside the interval
@@ -175,14 +198,16 @@ def type_copies(column_rows: Iterable[EdgeRow],
         if not _moves(row.query_type):
             return False
         before = [r for r in ended.get((row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_from), ())
-                  if dataset_of(r.downstream) != dataset_of(row.downstream) and id(r) not in seen]
+                  if dataset_of(r.downstream) != dataset_of(row.downstream) and id(r) not in seen
+                  and came_from(row, r)]
         return any(creating(r, seen | {id(row)}) for r in before)
 
     def live(row: EdgeRow) -> bool:  # a view's column, or one moved from a view's
         if row.query_type.upper() in LIVE_QUERY_TYPES:
             return True
         before = ended.get((row.upstream, row.downstream.rsplit(".", 1)[-1], row.valid_from), ())
-        return _moves(row.query_type) and any(r.query_type.upper() in LIVE_QUERY_TYPES for r in before)
+        return _moves(row.query_type) and any(r.query_type.upper() in LIVE_QUERY_TYPES and came_from(row, r)
+                                              for r in before)
 
     out: dict[str, list[tuple[Any, ...]]] = {}
     for row in identity:

@@ -328,6 +328,19 @@ def recreate_times(session: Session) -> dict[str, tuple[datetime, ...]]:
     return {source: tuple(sorted(times)) for source, times in out.items()}
 
 
+def moves(session: Session) -> list[tuple[str, str, datetime, bool]]:
+    """Return the recorded ``RENAME`` and ``SWAP`` of datasets and containers as ``(source, target, at,
+    container)``, a ``SWAP`` both ways (``object_changes`` of mode ``rename`` or ``swap``)."""
+    query = select(ObjectChangeRow.source, ObjectChangeRow.target, ObjectChangeRow.at, ObjectChangeRow.mode,
+                   ObjectChangeRow.container).where(ObjectChangeRow.mode.in_(("rename", "swap")))
+    out: list[tuple[str, str, datetime, bool]] = []
+    for source, target, at, mode, container in session.execute(query):
+        out.append((source, target, at, bool(container)))
+        if mode == "swap":
+            out.append((target, source, at, bool(container)))
+    return out
+
+
 def last_drop(session: Session, object_id: str, before: datetime) -> datetime | None:
     """Return the time of the latest recorded ``DROP`` of ``object_id`` before ``before`` (UNDROP), else None."""
     query = select(ObjectChangeRow.at).where(ObjectChangeRow.source == object_id, ObjectChangeRow.mode == "drop",

@@ -368,6 +368,12 @@ class Registry:
         with self._transaction("read recreated datasets") as session:
             return _policies.recreate_times(session)
 
+    def dataset_moves(self) -> list[tuple[str, str, datetime, bool]]:
+        """Return the recorded ``RENAME``/``SWAP`` of datasets and containers: ``(source, target, at
+        (UTC), container)``, a ``SWAP`` both ways (:func:`~lineage_engine.registry.policies.moves`)."""
+        with self._transaction("read dataset moves") as session:
+            return _policies.moves(session)
+
     def column_reads(self, upstreams: Sequence[str] | None = None) -> list[ColumnRead]:
         """Return the recorded copies out of masked columns (all, or out of ``upstreams``)."""
         with self._transaction("read column reads") as session:
