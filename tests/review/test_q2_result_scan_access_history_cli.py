@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 
 from tests.cli_run import environment, run_cli
+from tests.review.history import EMAIL_PII
 from tests.service.fakesnow_history import (create_views, fakesnow_server, load_access_history, load_query_history,
                                             server_connection)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output:UserWarning")
 
-REGISTRY = "assets:\n  - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}\n"
+REGISTRY = EMAIL_PII
 
 
 def _row(base: datetime, n: int, minutes: int, query_type: str, text: str) -> dict[str, Any]:

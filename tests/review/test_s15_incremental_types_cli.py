@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.history import Row, crawled, terminals
+from tests.review.history import EMAIL_PII, Row, crawled, terminals
 
-REGISTRY = "assets:\n  - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}\n"
+REGISTRY = EMAIL_PII
 BASE: list[Row] = [
     ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar)"),
     ("09:01", "CREATE_MASKING_POLICY", "create masking policy str_mask as (val string) returns string -> "

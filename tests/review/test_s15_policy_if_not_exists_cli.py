@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli_run import run_cli
-from tests.review.history import Row, crawled, scan_paths, terminals
+from tests.review.history import EMAIL_PII, Row, crawled, scan_paths, terminals
 
-REGISTRY = "assets:\n  - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}\n"
+REGISTRY = EMAIL_PII
 ROWS: list[Row] = [
     ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar, dob date)"),
     ("09:01", "CREATE_MASKING_POLICY", "create masking policy pii_mask as (val date) returns date -> "
