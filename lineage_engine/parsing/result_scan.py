@@ -16,6 +16,15 @@ an explicit id. The crawl's session resolver (:mod:`.temp_tables`) maps it to th
 remembered for that query, ``#$result:<query id>``, and collapses ``target <- result <- source``
 as for any temporary table (column lineage composed, ``via``, roles, Time Travel points).
 
+A star with modifiers over a result (review s15 Q6; Snowflake "SELECT", ``* EXCLUDE``, ``* RENAME``,
+``* ILIKE``): the extractor does not know the result's columns, so it reads ``out.* <- r.*``; the
+modifiers travel in the reference id (:class:`StarView`, names only, never a literal but an ``ILIKE``
+pattern of name characters) and :func:`rebind` applies them to the remembered columns. What cannot
+be applied faithfully is quarantined: ``* REPLACE`` (its expression's lineage is not carried), two
+stars over one result of which one has modifiers, a non-literal or unusual ``ILIKE`` pattern, a
+modified star over a subquery or CTE in a statement reading a result (its columns may be the result's,
+unknown here), and a result whose columns the crawl does not know (an unexpanded ``SELECT *``).
+
 Not resolvable from the text, so quarantined as ``unsupported`` as before: ``LAST_QUERY_ID(k)``
 with k > 0 (the crawl cannot know where a session started: its history may begin mid-session,
 and a wrong pick could under-report), any other argument (``RESULT_SCAN($qid)``, an expression, a string not shaped as a query id:
@@ -27,8 +36,9 @@ text, which is not a row of the history). Outside Snowflake nothing is rewritten
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import quote, unquote
 
 from sqlglot import exp
 
@@ -89,26 +99,161 @@ def results_as_reads(node: exp.Expr, *, first: bool = True) -> bool:
     an earlier statement of the same text, which the crawl does not remember as a row: it is
     left unresolved rather than bound to a row before the text (a wrong pick could under-report).
 
-    The alias is kept. Returns True when a RESULT_SCAN stays that cannot be resolved (the
-    caller reports it as ``unsupported``).
+    The alias is kept. A star with modifiers over the read (``* EXCLUDE (email)``) is carried in
+    the reference id (:class:`StarView`). Returns True when a RESULT_SCAN stays that cannot be
+    resolved, or whose star modifiers cannot be applied (the caller reports it as ``unsupported``).
     """
+    calls = [call for call in node.find_all(exp.Anonymous) if call.name.upper() == "RESULT_SCAN"]
+    blind = bool(calls) and _modified_over_derived(node)
     left = False
-    for call in list(node.find_all(exp.Anonymous)):
-        if call.name.upper() != "RESULT_SCAN":
-            continue
+    for call in calls:
         reference = _reference(call)
         if reference is not None and not first and reference.startswith(LAST):
             reference = None
         holder = call.parent if isinstance(call.parent, exp.TableFromRows) else None
-        if reference is None or holder is None:
+        view = _view_over(holder) if holder is not None else None
+        if reference is None or holder is None or blind or view is _CANNOT:
             left = True
             continue
+        if isinstance(view, StarView):
+            reference += view.encoded()
         table = exp.Table(this=exp.Identifier(this=reference[1:], temporary=True))
         alias = holder.args.get("alias")
         if alias is not None:
             table.set("alias", alias.copy())
         holder.replace(table)
     return left
+
+
+_MODIFIERS = ("except_", "except", "rename", "ilike", "replace")
+"""Arguments of a sqlglot ``Star`` that change which columns it stands for, or their names or values."""
+_NAME_PATTERN = re.compile(r"[a-z0-9_$%]*", re.IGNORECASE)
+"""An ``ILIKE`` pattern carried in an id: name characters and ``%`` only (a literal that may hold
+anything is never kept in an id)."""
+_CANNOT = object()
+"""Mark of a star over a result whose modifiers cannot be carried (the read is quarantined)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StarView:
+    """The modifiers of a ``*`` over a result: which remembered columns it copies, under which names.
+
+    Snowflake "SELECT" (https://docs.snowflake.com/en/sql-reference/sql/select): ``* ILIKE 'p'``
+    keeps the columns matching ``p`` (case-insensitive, ``%`` any characters, ``_`` one), then
+    ``EXCLUDE (a, ...)`` drops columns and ``RENAME (a AS b, ...)`` renames them.
+
+    Attributes:
+        excluded: lower-case names left out.
+        renamed: ``(name, new name)`` pairs, lower case.
+        ilike: the ``ILIKE`` pattern, or None.
+    """
+
+    excluded: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    ilike: str | None = None
+
+    def encoded(self) -> str:
+        """Return the suffix carrying the view in a reference id: ``;x=a,b;r=a:c;l=p`` (names URL-quoted)."""
+        parts = []
+        if self.excluded:
+            parts.append("x=" + ",".join(quote(n, safe="") for n in self.excluded))
+        if self.renamed:
+            parts.append("r=" + ",".join(f"{quote(a, safe='')}:{quote(b, safe='')}" for a, b in self.renamed))
+        if self.ilike is not None:
+            parts.append("l=" + quote(self.ilike, safe=""))
+        return "".join(";" + part for part in parts)
+
+    @classmethod
+    def decoded(cls, suffix: str) -> StarView:
+        """Return the view of an :meth:`encoded` suffix (the inverse; ids are lower case, as names are)."""
+        fields = dict(part.split("=", 1) for part in suffix.split(";") if part)
+        names = [unquote(n) for n in fields.get("x", "").split(",") if n]
+        pairs = [tuple(unquote(x) for x in pair.split(":", 1)) for pair in fields.get("r", "").split(",") if pair]
+        return cls(tuple(names), tuple((a, b) for a, b in pairs), unquote(fields["l"]) if "l" in fields else None)
+
+    def outputs(self, names: Collection[str]) -> Iterator[tuple[str, str]]:
+        """Yield ``(column, output name)`` of the columns ``names`` the star copies, in order."""
+        matches = _ilike_test(self.ilike) if self.ilike is not None else None
+        renamed = dict(self.renamed)
+        for name in names:
+            if (matches is None or matches(name)) and name not in self.excluded:
+                yield name, renamed.get(name, name)
+
+
+def _ilike_test(pattern: str) -> Callable[[str], object]:
+    """Return the test of Snowflake's ``ILIKE`` ``pattern`` over a column name (``%`` any, ``_`` one character)."""
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.compile(regex, re.IGNORECASE | re.DOTALL).fullmatch
+
+
+def split_reference(reference: str) -> tuple[str, StarView | None]:
+    """Return ``(#$result:last:k or #$result:id:<id>, its star view or None)`` of a reference id."""
+    base, _, suffix = reference.partition(";")
+    return base, StarView.decoded(suffix) if suffix else None
+
+
+def fits(reference: str, columns: Collection[str]) -> bool:
+    """Return False when ``reference`` carries a star view that ``columns`` (a result's) cannot take
+    faithfully: columns not known (none, or an unexpanded ``*``); the read is then quarantined."""
+    return split_reference(reference)[1] is None or (bool(columns) and "*" not in columns)
+
+
+def _stars(select: exp.Select) -> Iterator[tuple[str, exp.Star]]:
+    """Yield ``(qualifier or "", star)`` of the select items ``*`` and ``q.*``."""
+    for item in select.expressions:
+        if isinstance(item, exp.Star):
+            yield "", item
+        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+            yield item.table.lower(), item.this
+
+
+def _modified(star: exp.Star) -> bool:
+    return any(star.args.get(key) for key in _MODIFIERS)
+
+
+def _view_over(holder: exp.TableFromRows) -> StarView | object | None:
+    """Return the :class:`StarView` of the modified star over ``holder`` (a RESULT_SCAN in a FROM or
+    JOIN), None when no star over it has modifiers, :data:`_CANNOT` when they cannot be carried."""
+    select = holder.parent.parent if isinstance(holder.parent, (exp.From, exp.Join)) else None
+    if not isinstance(select, exp.Select):
+        return None
+    alias = holder.alias.lower()
+    over = [star for qualifier, star in _stars(select) if not qualifier or qualifier == alias]
+    modified = [star for star in over if _modified(star)]
+    if not modified:
+        return None
+    star = modified[0]
+    if len(over) > 1 or star.args.get("replace"):  # one id per read: a second star would take the view too
+        return _CANNOT
+    pattern = star.args.get("ilike")
+    if pattern is not None and not (isinstance(pattern, exp.Literal) and pattern.is_string
+                                    and _NAME_PATTERN.fullmatch(pattern.this)):
+        return _CANNOT
+    excluded = star.args.get("except_") or star.args.get("except") or ()
+    return StarView(
+        excluded=tuple(c.name.lower() for c in excluded),
+        renamed=tuple((a.this.name.lower(), a.alias.lower()) for a in star.args.get("rename") or ()
+                      if isinstance(a, exp.Alias)),
+        ilike=pattern.this.lower() if pattern is not None else None,
+    )
+
+
+def _modified_over_derived(node: exp.Expr) -> bool:
+    """Return True when a star with modifiers ranges over a subquery or a CTE: its columns may be a result's,
+    not known when parsing, and the extractor keeps such a star whole (its modifiers would be lost)."""
+    ctes = {cte.alias.lower() for cte in node.find_all(exp.CTE)}
+    for select in node.find_all(exp.Select):
+        if not any(_modified(star) for _, star in _stars(select)):
+            continue
+        relations = [select.args.get("from_") or select.args.get("from"), *(select.args.get("joins") or ())]
+        for relation in relations:
+            inner = relation.this if isinstance(relation, (exp.From, exp.Join)) else relation
+            if isinstance(inner, exp.Table) and not (inner.args.get("db") is None and inner.name.lower() in ctes):
+                continue
+            if inner is None or isinstance(inner, exp.TableFromRows):
+                continue
+            return True
+    return False
 
 
 def _reference(call: exp.Anonymous) -> str | None:
@@ -159,7 +304,10 @@ def rebind(st: StatementLineage, bound: Mapping[str, tuple[str, ...]],
         ``st`` itself when it reads no reference; else a copy whose sources and column edges
         name the results. A ``*`` read of a result whose columns are known stands for each of
         them (``out.* <- r.*`` becomes ``out.c <- r.c`` per column ``c``; ``out.x <- r.*``
-        becomes ``out.x <- r.c`` for every ``c``: any of them).
+        becomes ``out.x <- r.c`` for every ``c``: any of them). A star view carried by the
+        reference (:class:`StarView`) applies to ``out.* <- r.*``: ``out.d <- r.c`` for the
+        columns ``c`` it copies, ``d`` their names after ``RENAME`` (the caller binds a viewed
+        reference only to results whose columns are known, :func:`fits`).
     """
     if not any(s.id in bound for s in st.sources):
         return st
@@ -176,11 +324,13 @@ def rebind(st: StatementLineage, bound: Mapping[str, tuple[str, ...]],
             edges.append(edge)
             continue
         target = ColumnRef.parse(edge.target)
+        view = split_reference(source.dataset_id)[1] if target.is_star else None
         for rid in bound[source.dataset_id]:
             if not source.is_star:
                 edges.append(replace(edge, source=column_id(rid, source.name)))
                 continue
-            for name in columns_of(rid) or ("*",):
-                into = column_id(target.dataset_id, name) if target.is_star else edge.target
+            names = columns_of(rid) or ("*",)
+            for name, output in view.outputs(names) if view is not None else ((n, n) for n in names):
+                into = column_id(target.dataset_id, output) if target.is_star else edge.target
                 edges.append(replace(edge, source=column_id(rid, name), target=into))
     return replace(st, sources=tuple(sources), columns=tuple(edges))

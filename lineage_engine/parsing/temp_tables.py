@@ -83,10 +83,12 @@ from lineage_engine.parsing.result_scan import (
     LAST,
     PREFIX,
     UNKNOWN,
+    fits,
     is_result_read,
     may_return_data,
     rebind,
     result_id,
+    split_reference,
 )
 from lineage_engine.parsing.temp_late import GONE, LateRows, view_of
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
@@ -407,16 +409,17 @@ class SessionResolver(LateRows):
         borrowed: list[str] = []
         for ref in refs:
             rids: tuple[str, ...] = ()
-            if ref.startswith(LAST):
-                back = ref[len(LAST):]
+            plain = split_reference(ref)[0]
+            if plain.startswith(LAST):
+                back = plain[len(LAST):]
                 if back.isdigit() and base is not None and 0 < int(back) <= base:
                     # the k-th place or a later one: rows the crawl does not read (failed, SHOW, USE ...)
                     # take no place, so the k-th place read may be older than the real one
                     window = session.recent[base - int(back):base]
                     if not any(q.startswith(UNKNOWN) for q in window):
                         rids = tuple(result_id(q) for q in window if result_id(q) in session.temps)
-            elif ref.startswith(BY_ID) and ref[len(BY_ID):]:
-                wanted = ref[len(BY_ID):]
+            elif plain.startswith(BY_ID) and plain[len(BY_ID):]:
+                wanted = plain[len(BY_ID):]
                 rid = result_id(wanted)
                 if rid not in session.temps:
                     home = self._sessions.get(self._results.get(wanted, ()))
@@ -427,6 +430,8 @@ class SessionResolver(LateRows):
                         session.temps[rid] = held
                         borrowed.append(rid)
                 rids = (rid,) if rid in session.temps else ()
+            if not all(fits(ref, session.temps[r].columns) for r in rids):
+                rids = ()  # star modifiers over columns not known: never applied wrongly (review s15 Q6)
             bound[ref] = rids
             if not rids:
                 self.unresolved_results.append(UnresolvedResultRead(record.query_id, ref))
