@@ -266,14 +266,16 @@ class SessionResolver(LateRows):
         parsed), or no result kept in it (DDL, DML, SHOW ...).
         """
         key, session, ahead = self._enter(record)
+        unbound = len(self.unresolved_results)
         result, borrowed = self._bind_results(key, session, record, result, ahead)
+        unbound = len(self.unresolved_results) > unbound
         try:
             events = self._apply(key, session, record, result, points, ahead)
-            kept = self._remember(key, session, record, result, points)
+            kept = not unbound and self._remember(key, session, record, result, points)
         finally:
             for rid in borrowed:  # another session's result, read by this row
                 session.temps.pop(rid, None)
-        self._note_query(key, session, record, kept, ahead)
+        self._note_query(key, session, record, kept, ahead, unbound and _returns_rows(result))
         return events
 
     def query(self, record: QueryRecord, result: ExtractionResult,
@@ -285,13 +287,16 @@ class SessionResolver(LateRows):
         ``RESULT_SCAN`` it reads itself is resolved the same way (a result of a result).
         """
         key, session, ahead = self._enter(record)
+        unbound = len(self.unresolved_results)
         result, borrowed = self._bind_results(key, session, record, result, ahead)
+        unbound = len(self.unresolved_results) > unbound
         try:
-            kept = self._remember(key, session, record, result, points)
+            # a query that read a result not known returns values not known: its place is ``?`` (review s15 Q7)
+            kept = not unbound and self._remember(key, session, record, result, points)
         finally:
             for rid in borrowed:
                 session.temps.pop(rid, None)
-        self._note_query(key, session, record, kept, ahead)
+        self._note_query(key, session, record, kept, ahead, unbound and _returns_rows(result))
 
     def _enter(self, record: QueryRecord) -> tuple[object, _Session, bool]:
         """Return the row's session key and session (see :meth:`_session_of`), and whether a row of it
@@ -469,17 +474,17 @@ class SessionResolver(LateRows):
         return True
 
     def _note_query(self, key: object, session: _Session, record: QueryRecord, kept: bool,
-                    ahead: bool = False) -> None:
+                    ahead: bool = False, unknown: bool = False) -> None:
         """Give the row its place among the session's last :data:`RECENT_QUERIES` (once: a row read again keeps
         its first place), marked :data:`~.result_scan.UNKNOWN` when its result set is not kept but may hold
-        values (a CALL, a query not read) or when the row is read after a row of its session that ended
-        later (``ahead``: its place is not the newest, so ``LAST_QUERY_ID`` over it is not known; taken as
-        the newest, the next copy read the late row's result silently: review s15 Q1), and forget the
-        result set of the row that falls out."""
+        values (a CALL, a query not read, a query that read a result not known: ``unknown``, review s15 Q7)
+        or when the row is read after a row of its session that ended later (``ahead``: its place is not the
+        newest, so ``LAST_QUERY_ID`` over it is not known; taken as the newest, the next copy read the late
+        row's result silently: review s15 Q1), and forget the result set of the row that falls out."""
         own = record.query_id.strip().lower()
         if not own or own in session.recent or UNKNOWN + own in session.recent:
             return
-        unknown = ahead or (not kept and may_return_data(record.query_type, record.execution_status))
+        unknown = unknown or ahead or (not kept and may_return_data(record.query_type, record.execution_status))
         session.recent.append(UNKNOWN + own if unknown else own)
         self._touched_recent.add(key)
         while len(session.recent) > RECENT_QUERIES:
@@ -917,6 +922,11 @@ def _edges(target: DatasetRef, columns: ColumnMap | tuple[ColumnLineage, ...]) -
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SELECT = DatasetRef(id="<select>", name="<select>")
 """The pseudo-dataset a query's output columns go into (:mod:`.query_columns`)."""
+
+
+def _returns_rows(result: ExtractionResult) -> bool:
+    """Return True when the row's last statement is a query (its result set holds what it read)."""
+    return bool(result.statements) and result.statements[-1].operation is Operation.QUERY
 
 
 def _has_results(session: _Session) -> bool:
