@@ -118,7 +118,7 @@ class CrawlReport:
     reads_new: int = 0
     """Of those, statements not aggregated before (a replay adds nothing)."""
     reads_known: int = 0
-    """Of ``reads``, read-only statements not parsed again: their reads were already aggregated (a replay)."""
+    """Of ``reads``, read-only statements whose reads were already aggregated (a replay): not aggregated again."""
 
 
 def quarantine_for(source: str, record: QueryRecord, result: ExtractionResult, now: datetime) -> QuarantineEntry | None:
@@ -469,8 +469,8 @@ def _lineage_of(
 
     ``prefetched``: a parse worker's extraction of the row (see :meth:`ParseCache.get_or_extract`).
     ``reads``: when given, the row's read side is appended (:func:`~lineage_engine.access.reads.read_fact`);
-    a read-only row (``SELECT``) is then parsed for it, and quarantined when it cannot be,
-    unless its query id is in ``known_reads`` (its reads already aggregated: a replay).
+    a read-only row (``SELECT``) is then parsed for it, and quarantined when it cannot be; one whose query
+    id is in ``known_reads`` (its reads already aggregated: a replay) is parsed for its result set only.
     """
     keep, reason = should_parse(
         item,
@@ -480,13 +480,12 @@ def _lineage_of(
     )
     if not keep:
         report.skipped[reason] += 1
-        if reads is None or not _read_only(item, reason) or item.query_id in known_reads:
+        if reads is None or not _read_only(item, reason):
             resolver.seen(item)  # the session is active: its temps live on (a place among its queries)
         if reads is not None and _read_only(item, reason):
-            if item.query_id in known_reads:  # stored by an earlier crawl: parsing it adds nothing
-                report.reads_known += 1
-                report.reads += 1  # kept, as recorded before (the crawl says "already recorded")
-                return []
+            # parsed even when its reads were stored by an earlier crawl (a replay): its result set is what a
+            # RESULT_SCAN read again after it copies; taken as not known, the replay quarantined copies
+            # one crawl follows (review s15 Q3)
             with profile.timed("parse.reads"):
                 result, hit = cache.get_or_extract(item, options, patterns, columns, prefetched, extract_lineage)
             report.cache_hits += hit
@@ -497,6 +496,10 @@ def _lineage_of(
                                      options.dialect, now)
             if entry is not None:
                 quarantine.append(entry)
+            if item.query_id in known_reads:  # its reads stored by an earlier crawl: not aggregated again
+                report.reads_known += 1
+                report.reads += 1  # kept, as recorded before (the crawl says "already recorded")
+                return []
             fact = read_fact(item, result, temp_re, points)  # type: ignore[arg-type]
             if fact is not None:
                 reads.append(fact)
@@ -687,7 +690,8 @@ def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], source: str, op
                  known: set[str], now: datetime) -> list[Planned]:
     """Return the rows of ``batch`` the crawl will parse, for the workers, in order: every admitted
     materializing row (the crawl learns columns from it), and with ``keep_reads`` every read-only
-    row whose reads are not in ``known``."""
+    row, also one whose reads are in ``known`` (a replay: its result set is what a RESULT_SCAN after
+    it copies, review s15 Q3; its extraction stored by the earlier crawl is read, not parsed again)."""
     rows: list[Planned] = []
     for index, item in enumerate(batch):
         if isinstance(item, QuarantineEntry) or admit(source, item, options, now) is not None:
@@ -696,7 +700,7 @@ def _to_prefetch(batch: Sequence[QueryRecord | QuarantineEntry], source: str, op
                                     own_query_tag_prefix=options.own_query_tag_prefix)
         if keep:
             rows.append((index, item, True))
-        elif options.keep_reads and _read_only(item, reason) and item.query_id not in known:
+        elif options.keep_reads and _read_only(item, reason):
             rows.append((index, item, False))
     return rows
 
