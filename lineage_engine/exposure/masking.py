@@ -271,6 +271,35 @@ def swapped_copies(copies: TypeCopies, column_rows: Iterable[EdgeRow],
     return {k: v for k, v in out.items() if v}
 
 
+def travelled_copies(copies: TypeCopies, column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...]]]:
+    """Return ``copies`` (:func:`type_copies`) with a copy that read its upstream at an earlier point
+    typed from that point.
+
+    Snowflake "AT | BEFORE" and "CREATE TABLE … AS SELECT": ``create table k as select c from a at
+    (offset => -60)`` creates ``k.c`` from ``a.c`` as it was 60 seconds earlier, with that column's type
+    then (a column dropped and re-added with another type since). The column lineage keeps the point
+    as the interval's ``first_seen`` (:mod:`lineage_engine.parsing.time_travel`; a restore keeps the
+    first derivation the same way); the interval opened by that statement is typed from its upstream
+    at ``first_seen`` instead of at the statement (later creating statements within it keep theirs). A
+    point not known is the epoch: no type is known then, so the column counts as unmasked (review s15
+    T5: the type of the upstream's current column masked the copy, a false negative). Returns a new
+    mapping; ``copies`` is not changed."""
+    opened = {(r.downstream, r.upstream, r.valid_from): r.first_seen for r in column_rows
+              if r.kind == "DIRECT" and r.transform == "identity" and not r.via and r.first_seen < r.valid_from}
+    if not opened:
+        return {k: list(v) for k, v in copies.items()}
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for column, intervals in copies.items():
+        out[column] = []
+        for c in intervals:
+            read = opened.get((column, c[3], c[0]))
+            if read is not None and not (len(c) > 4 and c[4]):  # a view is live: read when asked
+                later = tuple(m for m in _made(c) if m > c[0])
+                c = (c[0], c[1], (read, *later), *c[3:])
+            out[column].append(c)
+    return out
+
+
 def _made(copy: tuple[Any, ...] | None) -> tuple[datetime, ...]:
     """Return the creating instants of a :data:`TypeCopies` tuple (``made``: one datetime or a tuple)."""
     if copy is None:
