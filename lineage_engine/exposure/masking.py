@@ -524,7 +524,12 @@ class MaskingView:
         other: list[str] = []
         for span in spans:
             policy = self.policy_type(span.policy, at)
-            if policy == "?":
+            taken = self.policy_type(span.policy, span.start) if span.start < at else policy
+            if taken is not None and policy != taken and self._renamed(span.policy, span.start, at):
+                unknown.append(f"{span.policy} (its signature's data type is not known: a masking policy of "
+                               f"that name with another signature ({policy or 'not known'}) was created after "
+                               f"the tag took the one of {taken}, e.g. after it was renamed)")
+            elif policy == "?":
                 unknown.append(f"{span.policy} (its signature's data type is not known: {_NOT_KNOWN_TYPE})")
             elif policy is None:
                 unknown.append(f"{span.policy} (its signature's data type is not known: no CREATE MASKING POLICY seen)")
@@ -621,7 +626,13 @@ class MaskingView:
         ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature), else of
         the ``MASKING_POLICIES`` sync (a policy created before the crawled history); None when not
         known, or when several policies of that name disagree; ``?`` when the latest body states a type
-        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``)."""
+        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``).
+
+        A tag's policy is the object the tag took, not a name: :meth:`_typed` compares this type at
+        the tag span's start with the one at ``at``, and takes a change as not known (Snowflake
+        "ALTER MASKING POLICY": a signature cannot be altered, and ``RENAME TO`` keeps the policy's
+        assignments under its new name, so a later policy created under the old name is another one;
+        review s15 T11: its signature typed the tag's policy, a false negative)."""
         latest: dict[str, MaskingPolicyBody] = {}
         for body in self._bodies.get(policy_short_name(policy), ()):
             if body.valid_from <= at and body.data_type is not None:
@@ -633,6 +644,17 @@ class MaskingView:
             families = {s[2] for s in self._signatures.get(policy_short_name(policy), ())
                         if s[0] <= at and (s[1] is None or at < s[1])}
         return families.pop() if len(families) == 1 else None
+
+    def _renamed(self, policy: str, start: datetime, at: datetime) -> bool:
+        """Say whether the policy named ``policy`` left that name after ``start`` and by ``at``: an ``ALTER
+        MASKING POLICY … RENAME TO`` (recorded as a body not understood, stating no type and no role) or a
+        ``DROP`` (its body ends with no body of the name from that instant). A ``CREATE OR REPLACE`` in
+        place is neither: its signature is the tag's policy's from then on."""
+        bodies = self._bodies.get(policy_short_name(policy), ())
+        starts = {b.valid_from for b in bodies}
+        return any((start < b.valid_from <= at and b.data_type is None and not b.understood and not b.clear_roles)
+                   or (b.valid_to is not None and start < b.valid_to <= at and b.valid_to not in starts)
+                   for b in bodies)
 
     def owner_sees_clear(self, view_column: str, column: str, spans: list[Span], at: datetime) -> str | None:
         """Return why the view column ``view_column`` shows ``column`` in clear at ``at`` though ``column`` is
