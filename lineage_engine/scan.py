@@ -51,7 +51,8 @@ from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport,
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
 from lineage_engine.exposure.explain import Hop, IntervalIndex, IntervalLookup, explain_path, opening_hop
-from lineage_engine.exposure.masking import MaskingView, data_type_spans, masking_spans, tag_masking_spans, type_copies
+from lineage_engine.exposure.masking import (MaskingView, data_type_spans, masking_spans, swapped_copies, tag_masking_spans,
+                                             travelled_copies, type_copies)
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
 from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summarize_coverage
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
@@ -438,7 +439,11 @@ class MaskingInputs:
             self.view = MaskingView(self.spans, live_upstreams=live)
             return list(column_rows)
         # a column copied unchanged has its upstream's type (tag-based masking, rule 6)
-        copies = type_copies(column_rows, self._reads.recreated(), self._reads.moves()) if self.tag_spans else {}
+        copies: dict[str, Any] = {}
+        if self.tag_spans:  # a SWAP gives each name the other side's column, types included
+            moves = self._reads.moves()
+            copies = swapped_copies(type_copies(column_rows, self._reads.recreated(), moves), column_rows, moves)
+            copies = travelled_copies(copies, column_rows)  # a Time Travel read: the type at its point
         self.view = view = MaskingView(self.spans, self._reads.bodies(), self._reads.column_reads(),
                                        live_upstreams=live, tag_spans=self.tag_spans,
                                        column_types=self._reads.column_types(), type_copies=copies,

@@ -62,7 +62,7 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, split_id
+from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, is_part_of, split_id
 
 _ORIGIN_RANK = {"import": 0, "columns": 1, "tag_references": 2, "policy_references": 3, "query_history": 4}
 
@@ -218,6 +218,93 @@ def type_copies(column_rows: Iterable[EdgeRow],
             out.setdefault(row.downstream, []).append(
                 (row.valid_from, row.valid_to, tuple(sorted(made)), row.upstream, live(row)))
     return out
+
+
+def swapped_copies(copies: TypeCopies, column_rows: Iterable[EdgeRow],
+                   moves: Sequence[tuple[str, str, datetime, bool]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Return ``copies`` (:func:`type_copies`) with the copy intervals a ``SWAP`` went through split at it.
+
+    Snowflake "ALTER TABLE … SWAP WITH" (and "ALTER SCHEMA … SWAP WITH") exchanges the two objects'
+    contents and metadata in one statement: from then on a name holds the other side's column. When
+    both sides held a copy of the same upstream column under one name, the column lineage keeps each
+    interval open across the swap (the same edge before and after), so :func:`type_copies` would go on
+    typing ``a``'s column from ``a``'s own CTAS while it holds ``b``'s rows (review s16, a false
+    negative: ``b``'s column may be VARIANT). Here each interval of ``column_rows`` (the ``DIRECT``
+    ``identity`` ones) holding across a move into its dataset (``moves``: ``(source, target, at,
+    container)``, a swap both ways, as :func:`type_copies` takes them) gets, from the move on, the
+    type the source side's copy had just before it (its creating instants by then), and the creating
+    instants of its own dataset after it; when the source side's copy was not typed, none until such
+    an instant (not known: an over-report, never under). Moves are applied in time order, so two
+    swaps give the type back. Returns a new mapping (column id -> :data:`TypeCopies` tuples, oldest
+    first); ``copies`` is not changed."""
+    out: dict[str, list[tuple[Any, ...]]] = {k: sorted(v, key=lambda c: c[0]) for k, v in copies.items()}
+    spanning = [r for r in column_rows if r.kind == "DIRECT" and r.transform == "identity" and not r.via]
+    by_instant: dict[datetime, list[tuple[str, str, bool]]] = defaultdict(list)
+    for source, target, at, container in moves:
+        by_instant[at].append((source, target, container))
+    for at in sorted(by_instant):
+        before = {k: list(v) for k, v in out.items()}  # both sides of a swap read the state before it
+        for source, target, container in by_instant[at]:
+            for row in spanning:
+                if not (row.valid_from < at and (row.valid_to is None or at < row.valid_to)):
+                    continue
+                dataset = dataset_of(row.downstream)
+                if not is_part_of(dataset, target, container):
+                    continue
+                name = row.downstream.rsplit(".", 1)[-1]
+                moved_from = source + dataset[len(target):] + "." + name
+                given = next((c for c in before.get(moved_from, ()) if c[3] == row.upstream and c[0] < at
+                              and (c[1] is None or at <= c[1])), None)
+                kept = [c for c in out.get(row.downstream, ()) if not (c[3] == row.upstream and c[0] < at
+                                                                       and (c[1] is None or at < c[1]))]
+                own = next((c for c in out.get(row.downstream, ()) if c[3] == row.upstream and c[0] < at
+                            and (c[1] is None or at < c[1])), None)
+                ahead = tuple(m for m in _made(own) if m <= at)
+                if own is not None and ahead:  # its own type up to the move
+                    kept.append((own[0], at, ahead, *own[3:]))
+                made = tuple(sorted({m for m in _made(given) if m <= at} | {m for m in _made(own) if m > at}))
+                if made:
+                    side = given if given is not None else own
+                    kept.append((at, row.valid_to, made, row.upstream, bool(side is not None and len(side) > 4
+                                                                           and side[4])))
+                out[row.downstream] = sorted(kept, key=lambda c: c[0])
+    return {k: v for k, v in out.items() if v}
+
+
+def travelled_copies(copies: TypeCopies, column_rows: Iterable[EdgeRow]) -> dict[str, list[tuple[Any, ...]]]:
+    """Return ``copies`` (:func:`type_copies`) with a copy that read its upstream at an earlier point
+    typed from that point.
+
+    Snowflake "AT | BEFORE" and "CREATE TABLE … AS SELECT": ``create table k as select c from a at
+    (offset => -60)`` creates ``k.c`` from ``a.c`` as it was 60 seconds earlier, with that column's type
+    then (a column dropped and re-added with another type since). The column lineage keeps the point
+    as the interval's ``first_seen`` (:mod:`lineage_engine.parsing.time_travel`; a restore keeps the
+    first derivation the same way); the interval opened by that statement is typed from its upstream
+    at ``first_seen`` instead of at the statement (later creating statements within it keep theirs). A
+    point not known is the epoch: no type is known then, so the column counts as unmasked (review s15
+    T5: the type of the upstream's current column masked the copy, a false negative). Returns a new
+    mapping; ``copies`` is not changed."""
+    opened = {(r.downstream, r.upstream, r.valid_from): r.first_seen for r in column_rows
+              if r.kind == "DIRECT" and r.transform == "identity" and not r.via and r.first_seen < r.valid_from}
+    if not opened:
+        return {k: list(v) for k, v in copies.items()}
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for column, intervals in copies.items():
+        out[column] = []
+        for c in intervals:
+            read = opened.get((column, c[3], c[0]))
+            if read is not None and not (len(c) > 4 and c[4]):  # a view is live: read when asked
+                later = tuple(m for m in _made(c) if m > c[0])
+                c = (c[0], c[1], (read, *later), *c[3:])
+            out[column].append(c)
+    return out
+
+
+def _made(copy: tuple[Any, ...] | None) -> tuple[datetime, ...]:
+    """Return the creating instants of a :data:`TypeCopies` tuple (``made``: one datetime or a tuple)."""
+    if copy is None:
+        return ()
+    return copy[2] if isinstance(copy[2], tuple) else (copy[2],)
 
 
 def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[Any, ...]]]:
@@ -437,7 +524,12 @@ class MaskingView:
         other: list[str] = []
         for span in spans:
             policy = self.policy_type(span.policy, at)
-            if policy == "?":
+            taken = self.policy_type(span.policy, span.start) if span.start < at else policy
+            if taken is not None and policy != taken and self._renamed(span.policy, span.start, at):
+                unknown.append(f"{span.policy} (its signature's data type is not known: a masking policy of "
+                               f"that name with another signature ({policy or 'not known'}) was created after "
+                               f"the tag took the one of {taken}, e.g. after it was renamed)")
+            elif policy == "?":
                 unknown.append(f"{span.policy} (its signature's data type is not known: {_NOT_KNOWN_TYPE})")
             elif policy is None:
                 unknown.append(f"{span.policy} (its signature's data type is not known: no CREATE MASKING POLICY seen)")
@@ -534,7 +626,13 @@ class MaskingView:
         ``at``: of its latest body by then that states one (``SET BODY`` keeps the signature), else of
         the ``MASKING_POLICIES`` sync (a policy created before the crawled history); None when not
         known, or when several policies of that name disagree; ``?`` when the latest body states a type
-        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``)."""
+        not known here (``AS (val timestamp)`` without a known ``TIMESTAMP_TYPE_MAPPING``).
+
+        A tag's policy is the object the tag took, not a name: :meth:`_typed` compares this type at
+        the tag span's start with the one at ``at``, and takes a change as not known (Snowflake
+        "ALTER MASKING POLICY": a signature cannot be altered, and ``RENAME TO`` keeps the policy's
+        assignments under its new name, so a later policy created under the old name is another one;
+        review s15 T11: its signature typed the tag's policy, a false negative)."""
         latest: dict[str, MaskingPolicyBody] = {}
         for body in self._bodies.get(policy_short_name(policy), ()):
             if body.valid_from <= at and body.data_type is not None:
@@ -546,6 +644,17 @@ class MaskingView:
             families = {s[2] for s in self._signatures.get(policy_short_name(policy), ())
                         if s[0] <= at and (s[1] is None or at < s[1])}
         return families.pop() if len(families) == 1 else None
+
+    def _renamed(self, policy: str, start: datetime, at: datetime) -> bool:
+        """Say whether the policy named ``policy`` left that name after ``start`` and by ``at``: an ``ALTER
+        MASKING POLICY … RENAME TO`` (recorded as a body not understood, stating no type and no role) or a
+        ``DROP`` (its body ends with no body of the name from that instant). A ``CREATE OR REPLACE`` in
+        place is neither: its signature is the tag's policy's from then on."""
+        bodies = self._bodies.get(policy_short_name(policy), ())
+        starts = {b.valid_from for b in bodies}
+        return any((start < b.valid_from <= at and b.data_type is None and not b.understood and not b.clear_roles)
+                   or (b.valid_to is not None and start < b.valid_to <= at and b.valid_to not in starts)
+                   for b in bodies)
 
     def owner_sees_clear(self, view_column: str, column: str, spans: list[Span], at: datetime) -> str | None:
         """Return why the view column ``view_column`` shows ``column`` in clear at ``at`` though ``column`` is
