@@ -397,13 +397,18 @@ class _Collector:
                 continue
             cur.i += 1
         if not listed and cur.accept("AS"):
+            first = len(self.changes)
             self.cast_columns(cur.tokens, cur.i, target)
+            self.fold_clashes(first)  # "Dob" DATE and dob VARCHAR from two casts: one id (review s15 T4)
 
     def fold_clashes(self, first: int) -> None:
         """Make ``?`` (not known) the type of a column id that two columns of one list (a ``CREATE TABLE``'s,
         an ``ADD COLUMN``'s) fold to with two types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage
-        names them; review s14 R3). A column added by a later statement that folds onto an existing one
-        is not told apart: it states its type over the other's."""
+        names them; review s14 R3), or two casts of one CTAS (review s15 T4). A column added by a later
+        statement that folds onto an existing one is not told apart here: an added quoted name not all
+        in upper case (``ADD COLUMN "Dob" DATE``) states ``?`` (:meth:`add_columns`); an unquoted one
+        added to a table holding a quoted one (``"Dob"``, then ``ADD COLUMN DOB VARCHAR``) states its
+        type over the other's."""
         types: dict[str, set[str]] = {}
         for change in self.changes[first:]:
             if change.fact == "data_type":
@@ -447,6 +452,7 @@ class _Collector:
         inner = _inner_definitions(tokens, first_token, base, consumed | {i - 1}, self.mapping)
         derived = _derived_names(tokens, first_token)
         stated: set[str] = set()
+        spellings: dict[str, set[str]] = {}  # lower-case name -> the names as Snowflake resolves them
         for position, first in enumerate(branches[0]):
             named = _named(first)
             if named is None:
@@ -462,9 +468,13 @@ class _Collector:
                 family = None if _combined(inner, [_named(x)[1] for x in items]) is None else "?"  # type: ignore[index]
             else:
                 family = "?"
+            spellings.setdefault(name.text.lower(), set()).add(_folded(name))
             stated.add(name.text.lower())
             if family is not None:
                 self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
+        for key, folded in sorted(spellings.items()):  # "Dob", DOB: two columns, one id (review s15 T4)
+            if len(folded) > 1:
+                self.changes.append(PolicyChange(column_id(target, key), "data_type", "?"))
         if any(_is_star(item) for branch in branches for item in branch):  # SELECT * (or q.*) brings them
             for key, values in sorted(inner.items()):
                 family = _agreed(values)
@@ -522,14 +532,21 @@ class _Collector:
     def add_columns(self, cur: _Cursor, table: str) -> None:
         """``ADD [COLUMN] [IF NOT EXISTS] c type […] [, c2 type2 …]`` (Snowflake ALTER TABLE). With
         ``IF NOT EXISTS`` no type is stated: on a column that exists the statement does nothing, and
-        its type may be another (review s14 R5)."""
+        its type may be another (review s14 R5). A quoted name not all in upper case (``"Dob"``) states
+        ``?``: it may fold onto an existing ``DOB`` of another type, one id in the lineage (review s15 T4)."""
         conditional = False
         while True:
             cur.accept("COLUMN")
             conditional = cur.accept("IF", "NOT", "EXISTS") or conditional
             start = cur.i
             if not conditional:
+                first = len(self.changes)
                 self.column_type(table, cur.tokens, start)
+                name = cur.tokens[start] if start < len(cur.tokens) else None
+                if name is not None and name.token_type == TokenType.IDENTIFIER and name.text != name.text.upper():
+                    # "Dob" may fold onto an existing DOB (one id, two columns): not known (review s15 T4)
+                    self.changes[first:] = [PolicyChange(c.target, c.fact, "?", c.key) if c.fact == "data_type"
+                                            else c for c in self.changes[first:]]
             depth = 0  # on to the comma that starts the next column, past parameters and clauses
             while cur.peek() is not None:
                 kind = cur.peek().token_type  # type: ignore[union-attr]

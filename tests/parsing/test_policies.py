@@ -164,6 +164,11 @@ def test_column_data_types() -> None:
     assert _changes("CREATE TABLE t AS SELECT id, email FROM customers") == []
     # two columns that fold to one id with two types: not known (review s14 R3)
     assert [c.value for c in _changes('create table t ("Dob" date, DOB varchar, id int)')] == ["?", "?", "NUMBER"]
+    # two items of a CTAS, or an added quoted mixed-case name, folding to one id: not known (review s15 T4)
+    assert [c.value for c in _changes('create table t as select d::date as "Dob", e::varchar as dob from s')] == [
+        "?", "?", "?"]
+    assert [c.value for c in _changes('create table t as select e::varchar as "Dob", d as DOB from s')] == ["?", "?"]
+    assert [c.value for c in _changes('alter table t add column "Dob" date, "X" int')] == ["?", "NUMBER"]
     # a cast keeps the value (a cast edge) but not the type (review s14 R1): aliased casts of the outer SELECT
     assert _changes("create or replace transient table t as (with q as (select a::date as no from s) "
                     "select id, email::variant as e, cast(dob as varchar(10)) d, x::geography_x as g, "
