@@ -303,17 +303,21 @@ class ColumnLineage:
     confidence: float = 1.0
 
 
-TRANSFORMS: tuple[str, ...] = ("counted", "masked", "partial", "aggregation", "expression", "identity", "unmasked")
+TRANSFORMS: tuple[str, ...] = ("counted", "masked", "partial", "aggregation", "expression", "cast", "identity",
+                                "unmasked")
 """Column-edge transforms from least to most revealing (their rank is the index; issue 10).
 
 ``counted`` carries no value (a count of values), ``masked`` a masked one, ``partial`` a
-fragment, ``aggregation``/``expression``/``identity`` the value, ``unmasked`` the value
-given back by an unmasking function (clear even where the upstream was masked). Across
-alternatives for one edge they combine with ``max``; along a path with
+fragment, ``aggregation``/``expression``/``cast``/``identity`` the value, ``unmasked`` the value
+given back by an unmasking function (clear even where the upstream was masked). ``cast`` is
+the value copied as is but under another data type (a ``CAST``/``::``/``TRY_CAST`` on its way, or
+a set operation's column that is not a bare column in every branch: review s15 T1, T3): for
+exposure it is ``identity``; only ``identity`` keeps the upstream's type (tag-based masking
+matches on it). Across alternatives for one edge they combine with ``max``; along a path with
 :func:`transform_along` (the less revealing, except that ``unmasked`` undoes ``masked``).
 """
 
-VALUE_TRANSFORMS: frozenset[str] = frozenset({"aggregation", "expression", "identity", "unmasked"})
+VALUE_TRANSFORMS: frozenset[str] = frozenset({"aggregation", "expression", "cast", "identity", "unmasked"})
 """Transforms through which the value flows in clear (from a clear upstream)."""
 
 
@@ -328,7 +332,7 @@ def transform_rank(transform: str) -> int:
 def rank_along(outer: int, inner: int) -> int:
     """Combine two steps of a path by rank: ``outer`` applied after ``inner``.
 
-    The less revealing rank, except: ``unmasked`` (6) over ``masked`` (1) gives
+    The less revealing rank, except: ``unmasked`` (7) over ``masked`` (1) gives
     ``unmasked`` (DETOKENIZE of a token is the value); ``unmasked`` with a value-carrying
     step (``aggregation`` 3 and up) or with ``partial`` (2), in either order, stays
     ``unmasked`` (one label cannot say "a fragment of a value that was masked upstream":
@@ -337,8 +341,8 @@ def rank_along(outer: int, inner: int) -> int:
     triple), so a walk may combine top-down or bottom-up.
     """
     low, high = (outer, inner) if outer <= inner else (inner, outer)
-    if high == 6 and (low >= 2 or (low == 1 and outer == 6)):
-        return 6
+    if high == 7 and (low >= 2 or (low == 1 and outer == 7)):
+        return 7
     return low
 
 

@@ -46,11 +46,11 @@ query or view; its docs: "Understanding Column-level Security"):
    (``CREATE MASKING POLICY p AS (val string)``). Types compare by family
    (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's policy is
    not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
-   as a whole is never masked by a tag (its columns of other types are not). Known limit: a cast
-   in a CTAS or view is an ``identity`` edge (the value is kept): the cast's type is a ``data_type``
-   fact of its own (:mod:`lineage_engine.parsing.policies`), as is ``?`` for a set operation's
-   column that is not a bare column in every branch, for named columns of the outermost ``SELECT``
-   and, by name, those a CTE or subquery casts or unions (README, "known false negatives left"). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
+   as a whole is never masked by a tag (its columns of other types are not). A cast on the way
+   (anywhere in the statement: a CTE, a subquery, ``*``) or a set operation's column that is not a
+   bare column in every branch makes a ``cast`` edge, not ``identity`` (the value is kept, the type
+   is not: review s15 T1, T3): no copy type; the cast's type may be a ``data_type`` fact of its own
+   (:mod:`lineage_engine.parsing.policies`, named columns of the outermost ``SELECT``). A ``TIMESTAMP`` column or signature is ``?`` unless its mapping was known
    at the crawl (``compliance.timestamp_type_mapping``; :mod:`lineage_engine.parsing.data_types`).
 """
 
@@ -142,13 +142,14 @@ def type_copies(column_rows: Iterable[EdgeRow],
                 recreated: Mapping[str, Sequence[datetime]] | None = None,
                 moves: Sequence[tuple[str, str, datetime, bool]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
     """Return the :data:`TypeCopies` of ``column_rows`` (column edge intervals): the ``DIRECT``
-    ``identity`` intervals a creating statement made (:data:`CREATING_QUERY_TYPES`, or opened the
-    instant their dataset was created: ``recreated``, dataset id -> the instants a ``CREATE [OR
-    REPLACE]``, CTAS or view statement (re)created it, the registry's ``object_changes``), and those a
-    ``RENAME`` or ``SWAP`` moved from one of them (the moved column is the same column: an interval
-    opened by a renaming statement (:func:`_moves`) into another dataset's column of the same name,
-    with the same upstream, where such a copy ended the instant it began). An ``INSERT``'s interval,
-    moved or not, is not one; nor is an interval through a temporary object (``via``: the temp's
+    ``identity`` intervals (not ``cast``: a cast or set operation on the way changed the type) a
+    creating statement made (:data:`CREATING_QUERY_TYPES`, or opened the instant their dataset was
+    created: ``recreated``, dataset id -> the instants a ``CREATE [OR REPLACE]``, CTAS or view
+    statement (re)created it, the registry's ``object_changes``), and those a ``RENAME`` or ``SWAP``
+    moved from one of them (the moved column is the same column: an interval opened by a renaming
+    statement (:func:`_moves`) into another dataset's column of the same name, with the same
+    upstream, where such a copy ended the instant it began). An ``INSERT``'s interval, moved or not,
+    is not one; nor is an interval through a temporary object (``via``: the temp's
     column has a type of its own, and an ``INSERT`` into it may have cast).
 
     An interval opened by a CTAS and filled again by an ``INSERT`` or ``MERGE`` of the same column

@@ -5,7 +5,7 @@ each input field carries ``transformations``: ``type`` DIRECT|INDIRECT, ``subtyp
 IDENTITY, TRANSFORMATION, AGGREGATION; INDIRECT: JOIN, GROUP_BY, FILTER, SORT, WINDOW,
 CONDITIONAL), ``masking`` (true when the output holds no original data), ``description``.
 
-Out: ``identity`` -> DIRECT/IDENTITY; ``expression``, ``partial``, ``unmasked`` ->
+Out: ``identity`` and ``cast`` (the value as is, under another type) -> DIRECT/IDENTITY; ``expression``, ``partial``, ``unmasked`` ->
 DIRECT/TRANSFORMATION; ``aggregation``, ``counted`` -> DIRECT/AGGREGATION; ``masked`` and
 ``counted`` carry ``masking: true``. Our transform name is the ``description`` (a consumer
 that knows it gets it exactly back). INDIRECT edges carry no subtype (the graph does not keep
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from lineage_engine.model import TRANSFORMS
 
-_SUBTYPE = {"identity": "IDENTITY", "aggregation": "AGGREGATION", "counted": "AGGREGATION"}
+_SUBTYPE = {"identity": "IDENTITY", "cast": "IDENTITY", "aggregation": "AGGREGATION", "counted": "AGGREGATION"}
 _MASKING = frozenset({"masked", "counted"})
 
 

@@ -21,6 +21,7 @@ from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.schema import SchemaProvider
 from lineage_engine.parsing.transforms import (
     BRANCHING,
+    CAST,
     CONDITION,
     EXPRESSION,
     IDENTITY,
@@ -32,12 +33,15 @@ from lineage_engine.parsing.transforms import (
     is_constant,
 )
 
-_KEEPS_VALUE = (exp.Cast, exp.TryCast, exp.Paren, exp.Alias)
+_KEEPS_VALUE = (exp.Paren, exp.Alias)
+# A cast keeps the value, not its type (``CAST``, ``::``, ``TRY_CAST``, and the casts sqlglot makes of
+# ``TO_GEOGRAPHY``/``TO_GEOMETRY``): transform ``cast`` (review s15 T1).
+_CASTS = (exp.Cast, exp.CastToStrType)
 QUERY_NODES = (exp.Select, exp.SetOperation, exp.Subquery)
 _LEAVES = (exp.Literal, exp.Identifier, exp.DataType, exp.Var, exp.JSONPath, exp.Null, exp.Boolean, exp.Placeholder)
 # How an expression node class changes a column's transform, decided once per class.
 (_SKIP, _COLUMN, _STAR, _QUERY_KIND, _WINDOW, _KEEP, _FUNCTION, _NAMED, _AGGREGATE, _BRANCHES, _COMPUTE, _ORDER, _WITHIN,
- _POSITION, _BY_KEY) = range(15)
+ _POSITION, _BY_KEY, _CAST) = range(16)
 _KINDS: dict[type, int] = {}
 # BigQuery pseudo-columns: the shard suffix of a wildcard table and ingestion-time partitions
 # (BigQuery docs, "Querying multiple tables using a wildcard table", "Partitioned tables").
@@ -175,6 +179,8 @@ class ExpressionColumns:
             return
         elif kind == _COMPUTE:
             level = along(level, EXPRESSION)
+        elif kind == _CAST:
+            level = along(level, CAST)
         for child in node.iter_expressions():
             child_kind = _KINDS.get(type(child))
             if child_kind == _SKIP:  # identifiers, literals, types: most children
@@ -279,6 +285,8 @@ def _kind_of(cls: type) -> int:
         return _POSITION
     if issubclass(cls, _LEAVES):
         return _SKIP
+    if issubclass(cls, _CASTS):
+        return _CAST
     if issubclass(cls, _KEEPS_VALUE):
         return _KEEP
     if issubclass(cls, (exp.Anonymous, exp.Dot)):

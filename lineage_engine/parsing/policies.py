@@ -397,13 +397,18 @@ class _Collector:
                 continue
             cur.i += 1
         if not listed and cur.accept("AS"):
+            first = len(self.changes)
             self.cast_columns(cur.tokens, cur.i, target)
+            self.fold_clashes(first)  # "Dob" DATE and dob VARCHAR from two casts: one id (review s15 T4)
 
     def fold_clashes(self, first: int) -> None:
         """Make ``?`` (not known) the type of a column id that two columns of one list (a ``CREATE TABLE``'s,
         an ``ADD COLUMN``'s) fold to with two types (``"Dob" DATE, DOB VARCHAR``: one id, as the lineage
-        names them; review s14 R3). A column added by a later statement that folds onto an existing one
-        is not told apart: it states its type over the other's."""
+        names them; review s14 R3), or two casts of one CTAS (review s15 T4). A column added by a later
+        statement that folds onto an existing one is not told apart here: an added quoted name not all
+        in upper case (``ADD COLUMN "Dob" DATE``) states ``?`` (:meth:`add_columns`); an unquoted one
+        added to a table holding a quoted one (``"Dob"``, then ``ADD COLUMN DOB VARCHAR``) states its
+        type over the other's."""
         types: dict[str, set[str]] = {}
         for change in self.changes[first:]:
             if change.fact == "data_type":
@@ -416,9 +421,10 @@ class _Collector:
 
     def cast_columns(self, tokens: list[Token], i: int, target: str) -> None:
         """Record the type of each column of a CTAS or view that its query's outermost ``SELECT``
-        casts (``x::date AS c``, ``CAST(x AS VARCHAR) c``, ``TRY_CAST``): the lineage keeps the value
-        (an ``identity`` edge), but the column has the cast's type, not its upstream's (review s14
-        R1); ``?`` when the type is not one known here. Only named columns (an unaliased cast's
+        casts (``x::date AS c``, ``CAST(x AS VARCHAR) c``, ``TRY_CAST``; the cast is the whole item:
+        ``CAST(x AS VARCHAR) = '1'`` is none, review s15 T13): the lineage keeps the value (a ``cast``
+        edge, which gives no type), and the column has the cast's type (review s14 R1); ``?`` when
+        the type is not one known here. Only named columns (an unaliased cast's
         column name is its expression). A set operation (``UNION`` …) gives its column the branches'
         common type: ``?`` for a column that is not a bare column in every branch (a literal or a
         cast there; review s14 R2), branches in parentheses (``(SELECT …) UNION ALL (SELECT …)``)
@@ -446,6 +452,7 @@ class _Collector:
         inner = _inner_definitions(tokens, first_token, base, consumed | {i - 1}, self.mapping)
         derived = _derived_names(tokens, first_token)
         stated: set[str] = set()
+        spellings: dict[str, set[str]] = {}  # lower-case name -> the names as Snowflake resolves them
         for position, first in enumerate(branches[0]):
             named = _named(first)
             if named is None:
@@ -461,9 +468,13 @@ class _Collector:
                 family = None if _combined(inner, [_named(x)[1] for x in items]) is None else "?"  # type: ignore[index]
             else:
                 family = "?"
+            spellings.setdefault(name.text.lower(), set()).add(_folded(name))
             stated.add(name.text.lower())
             if family is not None:
                 self.changes.append(PolicyChange(column_id(target, name.text.lower()), "data_type", family))
+        for key, folded in sorted(spellings.items()):  # "Dob", DOB: two columns, one id (review s15 T4)
+            if len(folded) > 1:
+                self.changes.append(PolicyChange(column_id(target, key), "data_type", "?"))
         if any(_is_star(item) for branch in branches for item in branch):  # SELECT * (or q.*) brings them
             for key, values in sorted(inner.items()):
                 family = _agreed(values)
@@ -521,14 +532,21 @@ class _Collector:
     def add_columns(self, cur: _Cursor, table: str) -> None:
         """``ADD [COLUMN] [IF NOT EXISTS] c type […] [, c2 type2 …]`` (Snowflake ALTER TABLE). With
         ``IF NOT EXISTS`` no type is stated: on a column that exists the statement does nothing, and
-        its type may be another (review s14 R5)."""
+        its type may be another (review s14 R5). A quoted name not all in upper case (``"Dob"``) states
+        ``?``: it may fold onto an existing ``DOB`` of another type, one id in the lineage (review s15 T4)."""
         conditional = False
         while True:
             cur.accept("COLUMN")
             conditional = cur.accept("IF", "NOT", "EXISTS") or conditional
             start = cur.i
             if not conditional:
+                first = len(self.changes)
                 self.column_type(table, cur.tokens, start)
+                name = cur.tokens[start] if start < len(cur.tokens) else None
+                if name is not None and name.token_type == TokenType.IDENTIFIER and name.text != name.text.upper():
+                    # "Dob" may fold onto an existing DOB (one id, two columns): not known (review s15 T4)
+                    self.changes[first:] = [PolicyChange(c.target, c.fact, "?", c.key) if c.fact == "data_type"
+                                            else c for c in self.changes[first:]]
             depth = 0  # on to the comma that starts the next column, past parameters and clauses
             while cur.peek() is not None:
                 kind = cur.peek().token_type  # type: ignore[union-attr]
@@ -850,19 +868,75 @@ def _bare(expr: list[Token]) -> bool:
 
 
 def _cast_type(expr: list[Token], mapping: str | None = None) -> str | None:
-    """Return the family an expression casts to at its top (``x::date``, ``CAST(x AS DATE)``,
-    ``TRY_CAST``; ``?`` for a type not known here), None when it is no cast."""
-    while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and expr[-1].token_type == TokenType.R_PAREN:
+    """Return the family an expression casts to when the cast *is* the expression (``x::date``,
+    ``CAST(x AS DATE)``, ``TRY_CAST``, ``f(x)::number(38, 0)``, ``x::varchar::date``; ``?`` for a type
+    not known here), None when it is no cast. A cast followed or preceded by an operator is not one
+    (``CAST(x AS VARCHAR) = '1'`` is BOOLEAN, ``x::date - y::date`` a NUMBER: review s15 T13):
+    before the last ``::`` of its level only an operand may stand, after it only a type."""
+    while len(expr) >= 2 and expr[0].token_type == TokenType.L_PAREN and _closes(expr, 0) == len(expr) - 1:
         expr = expr[1:-1]
-    start = None
-    cast = len(expr) > 1 and _word(expr[0]) in ("CAST", "TRY_CAST") and expr[1].token_type == TokenType.L_PAREN
-    depth = 0
+    last, depth = None, 0
     for k, token in enumerate(expr):
         depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
-        if (cast and depth == 1 and _word(token) == "AS") or (
-                not cast and depth == 0 and token.token_type == TokenType.DCOLON):
-            start = k + 1
-    return (read_type(expr, start, mapping) or "?") if start is not None else None
+        if depth == 0 and token.token_type == TokenType.DCOLON:
+            last = k
+    if last is not None:
+        if not (_operand(expr[:last]) and _type_only(expr[last + 1:])):
+            return None
+        return read_type(expr, last + 1, mapping) or "?"
+    if len(expr) > 1 and _word(expr[0]) in ("CAST", "TRY_CAST") and expr[1].token_type == TokenType.L_PAREN \
+            and _closes(expr, 1) == len(expr) - 1:
+        depth = 0
+        for k, token in enumerate(expr):
+            depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+            if depth == 1 and _word(token) == "AS":
+                return read_type(expr, k + 1, mapping) or "?"
+    return None
+
+
+def _closes(expr: list[Token], i: int) -> int:
+    """Return the index of the ``)`` that closes the ``(`` at ``expr[i]``, -1 when none does."""
+    depth = 0
+    for k in range(i, len(expr)):
+        depth += (expr[k].token_type == TokenType.L_PAREN) - (expr[k].token_type == TokenType.R_PAREN)
+        if depth == 0:
+            return k
+    return -1
+
+
+_OPERAND_SYMBOLS = frozenset({TokenType.DOT, TokenType.COLON, TokenType.DCOLON, TokenType.L_PAREN, TokenType.R_PAREN,
+                              TokenType.L_BRACKET, TokenType.R_BRACKET, TokenType.STRING, TokenType.NUMBER,
+                              TokenType.VAR, TokenType.IDENTIFIER})
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "IS", "NULL", "LIKE", "ILIKE", "RLIKE", "REGEXP", "BETWEEN", "IN",
+                             "CASE", "WHEN", "THEN", "ELSE", "END", "COLLATE", "ESCAPE", "DISTINCT", "FROM"})
+
+
+def _operand(expr: list[Token]) -> bool:
+    """Return True when ``expr`` (what stands before a ``::``) is one operand at its level: a column,
+    a path, a literal, a call or a parenthesized expression, earlier casts; no operator (``+``, ``=``,
+    ``||``, ``IS``, ``CASE`` …: a ``CASE … END::t`` is not told from ``a = CASE … END::t``: None)."""
+    depth = 0
+    for token in expr:
+        if depth == 0:
+            if token.token_type not in _OPERAND_SYMBOLS and not token.text.replace("_", "").isalnum():
+                return False
+            if _word(token) in _OPERATOR_WORDS:
+                return False
+        depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+    return bool(expr)
+
+
+def _type_only(expr: list[Token]) -> bool:
+    """Return True when ``expr`` (what follows a ``::``) is a type and nothing else: words at its level
+    (``TIMESTAMP WITH LOCAL TIME ZONE``, a type not known here), parameters in parentheses
+    (``NUMBER(38, 0)``); no operator (``IS NOT NULL``, ``BETWEEN``, ``=``, ``||`` …)."""
+    depth = 0
+    for token in expr:
+        if depth == 0 and token.token_type not in (TokenType.L_PAREN, TokenType.R_PAREN) and (
+                not token.text.replace("_", "").isalnum() or _word(token) in _OPERATOR_WORDS):
+            return False
+        depth += (token.token_type == TokenType.L_PAREN) - (token.token_type == TokenType.R_PAREN)
+    return bool(expr)
 
 
 _PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WHERE", "GROUP", "ORDER",

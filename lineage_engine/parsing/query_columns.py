@@ -32,7 +32,7 @@ from lineage_engine.parsing.column_sources import (
 )
 from lineage_engine.parsing.expression_columns import ExpressionColumns, output_name
 from lineage_engine.parsing.normalize import file_function_location, table_ref
-from lineage_engine.parsing.transforms import function_name
+from lineage_engine.parsing.transforms import CAST, IDENTITY, along, function_name
 
 _INDIRECT_CLAUSES = ("where", "having", "qualify", "group")
 _FUNCTION_RELATIONS = (exp.Lateral, exp.Unnest, exp.TableFromRows)
@@ -377,12 +377,13 @@ def _star_of(item: exp.Expr) -> exp.Star | None:
 
 
 def _union(left: list[Output], right: list[Output]) -> list[Output]:
+    """Combine a set operation's outputs by position (the left's names; see :func:`_typed`)."""
     if len(right) > len(left) and not any(o.name == "*" for o in left):
         left = left + [Output(o.name, {}) for o in right[len(left):]]
     merged = [Output(o.name, dict(o.deps)) for o in left]
     for i, other in enumerate(right[: len(merged)]):
         merge_deps(merged[i].deps, other.deps)
-    return merged
+    return [_typed(out, left[i].deps, right[i].deps if i < len(right) else {}) for i, out in enumerate(merged)]
 
 
 def _union_by_name(left: list[Output], right: list[Output]) -> list[Output]:
@@ -391,6 +392,7 @@ def _union_by_name(left: list[Output], right: list[Output]) -> list[Output]:
     A name only on the right is a new column after the left's (Snowflake "Set operators": the
     queries may select different columns; the missing ones are NULL). An unexpanded star
     (``*``) matches only a star: its columns are unknown, so it stays a column of its own.
+    Types: see :func:`_typed` (a name missing from one side is a NULL there: not a bare column).
     """
     merged = [Output(o.name, dict(o.deps)) for o in left]
     by_name = {o.name: o for o in merged}
@@ -400,7 +402,24 @@ def _union_by_name(left: list[Output], right: list[Output]) -> list[Output]:
             same = by_name[other.name] = Output(other.name, {})
             merged.append(same)
         merge_deps(same.deps, other.deps)
-    return merged
+    lefts = {o.name: o.deps for o in left}
+    rights = {o.name: o.deps for o in right}
+    return [_typed(out, lefts.get(out.name, {}), rights.get(out.name, {})) for out in merged]
+
+
+def _typed(merged: Output, left: Deps, right: Deps) -> Output:
+    """Return a set operation's merged output column, ``cast`` unless both branches copy a column as is.
+
+    Snowflake gives a set operation's column one type for every branch, the branches' common
+    supertype ("Set operators", "Data type conversion": DATE with TIMESTAMP_LTZ is TIMESTAMP_LTZ),
+    so a column's type is kept only when each branch at that position is a column copied as is
+    (an ``identity`` dependency: then the copies' types must still agree, which typing checks);
+    a literal, an expression, a cast or a missing column on either side makes every ``identity``
+    dependency ``cast``: the value flows, the type is not known (review s15 T3).
+    """
+    if IDENTITY in left.values() and IDENTITY in right.values():
+        return merged
+    return Output(merged.name, {key: along(CAST, rank) for key, rank in merged.deps.items()})
 
 
 def _renamed(outputs: list[Output], alias: exp.Expr | None) -> list[Output]:

@@ -17,8 +17,12 @@ column. Ranked from least to most revealing (the rank is the index in
 * ``expression`` (4): computed from (arithmetic, string functions, a variant path, a
   CASE/IFF branch). A window's PARTITION BY / ORDER BY key and the ORDER BY of a
   ``WITHIN GROUP`` only choose rows and their order: INDIRECT, like a filter.
-* ``identity`` (5): copied as is; a bare column, its alias, a ``CAST``/``::`` of it.
-* ``unmasked`` (6): the value passed through an unmasking function (``DETOKENIZE``,
+* ``cast`` (5): copied as is under another data type: a ``CAST``/``::``/``TRY_CAST`` of it
+  (also one sqlglot makes: ``TO_GEOGRAPHY``, ``TO_GEOMETRY``), or a set operation's column
+  that is not a bare column in every branch (Snowflake gives it the branches' common type).
+  The value flows as with ``identity``; its type is not the upstream's (review s15 T1, T3).
+* ``identity`` (6): copied as is, type kept; a bare column, its alias.
+* ``unmasked`` (7): the value passed through an unmasking function (``DETOKENIZE``,
   ``DECRYPT``...): a value masked upstream is clear again.
 
 Two facts combine with :func:`along` along a path (the less revealing, except that an
@@ -53,14 +57,14 @@ from lineage_engine.transform_lists import (
 
 __all__ = [
     "AGGREGATION", "CONDITION", "COUNTED", "DEFAULT_COUNTING_FUNCTIONS", "DEFAULT_MASKING_FUNCTIONS",
-    "DEFAULT_PARTIAL_MAX_CHARS", "DEFAULT_UNMASKING_FUNCTIONS", "EXPRESSION", "IDENTITY", "MASKED", "PARTIAL",
+    "CAST", "DEFAULT_PARTIAL_MAX_CHARS", "DEFAULT_UNMASKING_FUNCTIONS", "EXPRESSION", "IDENTITY", "MASKED", "PARTIAL",
     "TRANSFORM_NAMES", "UNMASKED", "FunctionRules", "NameMatcher", "TransformFunctions", "along",
     "branch_conditions", "branch_results", "class_function_name", "function_name", "function_rules",
     "is_constant", "masking_matcher",
 ]
 
 CONDITION = -1
-COUNTED, MASKED, PARTIAL, AGGREGATION, EXPRESSION, IDENTITY, UNMASKED = range(7)
+COUNTED, MASKED, PARTIAL, AGGREGATION, EXPRESSION, CAST, IDENTITY, UNMASKED = range(8)
 TRANSFORM_NAMES: tuple[str, ...] = TRANSFORMS
 """Transform names indexed by rank (the model's :data:`~lineage_engine.model.TRANSFORMS`)."""
 

@@ -217,4 +217,4 @@ def test_every_transform_is_stored_and_read_back_and_the_trace_follows_unmasking
     trace = load_trace("unmasked_pii_columns")
     rows = store.run_trace(trace, coerce_params(trace, {"origins": "d.s.o.e", "as_of": at(3).isoformat()}))
     assert sorted(str(r["terminal"]) for r in rows) == [  # counted and masked carry no clear value
-        "d.s.t.aggregation", "d.s.t.expression", "d.s.t.identity", "d.s.t.partial", "d.s.t.unmasked", "d.s.u.clear"]
+        "d.s.t.aggregation", "d.s.t.cast", "d.s.t.expression", "d.s.t.identity", "d.s.t.partial", "d.s.t.unmasked", "d.s.u.clear"]

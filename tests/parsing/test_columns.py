@@ -39,8 +39,14 @@ def test_column_ids_share_the_table_level_canonical_ids() -> None:
     ("item", "transform"),
     [
         ("email", "identity"),
-        ("email::varchar", "identity"),
-        ("cast(email as varchar(100))", "identity"),
+        ("(email)", "identity"),
+        ("email::varchar", "cast"),  # the value as is, under the cast's type (review s15 T1)
+        ("cast(email as varchar(100))", "cast"),
+        ("try_cast(email as date)", "cast"),
+        ("to_geography(email)", "cast"),  # sqlglot parses it into a cast
+        ("(email::variant)", "cast"),
+        ("detokenize(email)::varchar", "unmasked"),
+        ("sha2(email)::varchar", "masked"),
         ("lower(email)", "expression"),
         ("email:domain::string", "expression"),
         ("max(email)", "aggregation"),
@@ -72,8 +78,30 @@ def test_masking_functions_are_configurable() -> None:
 
 
 def test_union_keeps_the_most_revealing_transform() -> None:
+    # the set operation's column has the branches' common type, not b.email's: ``cast`` (review s15 T3)
     st = one("create table t as select sha2(email) as e from a union all select email from b")
-    assert direct(st) == {("d.s.t.e", "d.s.a.email"): "masked", ("d.s.t.e", "d.s.b.email"): "identity"}
+    assert direct(st) == {("d.s.t.e", "d.s.a.email"): "masked", ("d.s.t.e", "d.s.b.email"): "cast"}
+
+
+@pytest.mark.parametrize(
+    ("query", "transforms"),
+    [
+        # every branch a bare column at that position: the type is kept (the copies' types must still agree)
+        ("select email as e from a union all select email from b", {"a": "identity", "b": "identity"}),
+        ("select * from (select email as e from a union select e from c) x", {"a": "identity", "c": "identity"}),
+        # a literal, an expression or a cast in one branch: the column's type is the branches' common one
+        ("select email as e from a union all select 'x'", {"a": "cast"}),
+        ("select email as e from a except select lower(email) from b", {"a": "cast", "b": "expression"}),
+        ("select email as e from a union all select email::variant from b", {"a": "cast", "b": "cast"}),
+        ("with u as (select email as e from a union all select null) select e from u", {"a": "cast"}),
+        ("select e from (select email as e from a union all select current_timestamp())", {"a": "cast"}),
+        ("select email as e from a union all by name select 1 as f", {"a": "cast"}),
+    ],
+)
+def test_set_operation_column_keeps_its_type_only_when_bare_in_every_branch(query: str, transforms: dict[str, str]) -> None:
+    st = one(f"create table t as {query}")
+    assert {source.split(".")[2]: transform for (target, source), transform in direct(st).items()
+            if target == "d.s.t.e"} == transforms
 
 
 def test_filter_join_and_group_keys_are_indirect_to_every_target_column() -> None:

@@ -164,12 +164,26 @@ def test_column_data_types() -> None:
     assert _changes("CREATE TABLE t AS SELECT id, email FROM customers") == []
     # two columns that fold to one id with two types: not known (review s14 R3)
     assert [c.value for c in _changes('create table t ("Dob" date, DOB varchar, id int)')] == ["?", "?", "NUMBER"]
-    # a cast keeps the value (an identity edge) but not the type (review s14 R1): aliased casts of the outer SELECT
+    # two items of a CTAS, or an added quoted mixed-case name, folding to one id: not known (review s15 T4)
+    assert [c.value for c in _changes('create table t as select d::date as "Dob", e::varchar as dob from s')] == [
+        "?", "?", "?"]
+    assert [c.value for c in _changes('create table t as select e::varchar as "Dob", d as DOB from s')] == ["?", "?"]
+    assert [c.value for c in _changes('alter table t add column "Dob" date, "X" int')] == ["?", "NUMBER"]
+    # a cast keeps the value (a cast edge) but not the type (review s14 R1): aliased casts of the outer SELECT
     assert _changes("create or replace transient table t as (with q as (select a::date as no from s) "
                     "select id, email::variant as e, cast(dob as varchar(10)) d, x::geography_x as g, "
                     "count(*) over (partition by k::int) as n from q where y::int > 0)") == [
         PolicyChange("db.raw.t.e", "data_type", "VARIANT"), PolicyChange("db.raw.t.d", "data_type", "VARCHAR"),
         PolicyChange("db.raw.t.g", "data_type", "?")]
+    # the cast must be the whole item: followed or preceded by an operator it is not the type (review s15 T13)
+    assert _changes("create table t as select cast(s as varchar) = '1' as f, s::varchar is not null as g, "
+                    "d::date - d::date as h, e::varchar || e as i, x::date between a and b as j, -x::number as k, "
+                    "(s)::number(10, 2) as l, x::varchar::date as m, f(x)::string as n, cast(y as varchar)::date as o, "
+                    "x::timestamp with local time zone as p, ((try_cast(e as date))) as q, x::mytype as r from s") == [
+        PolicyChange("db.raw.t.l", "data_type", "NUMBER"), PolicyChange("db.raw.t.m", "data_type", "DATE"),
+        PolicyChange("db.raw.t.n", "data_type", "VARCHAR"), PolicyChange("db.raw.t.o", "data_type", "DATE"),
+        PolicyChange("db.raw.t.p", "data_type", "TIMESTAMP_LTZ"), PolicyChange("db.raw.t.q", "data_type", "DATE"),
+        PolicyChange("db.raw.t.r", "data_type", "?")]
     # a set operation's column has the branches' common type: not known unless a bare column in each (R2)
     assert _changes("create view v as select a as x, b, c::date as c, d from s union all select x, 1, y.z, d from r "
                     "union select p, q, r, s from w where k in (select 1 union select 2)") == [
