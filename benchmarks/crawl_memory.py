@@ -121,8 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept; an earlier crawl there continues)")
     parser.add_argument("--owners", action="store_true", help="also print what the crawl's long-lived objects hold")
     parser.add_argument("--no-trace", action="store_true", help="leave tracemalloc off (with --owners: fast)")
+    parser.add_argument("--reads-kept", type=int, help="an experiment: names whose reads each session remembers "
+                        "(lineage_engine.parsing.temp_late.READS_KEPT) for this run; answers may differ")
     args = parser.parse_args(argv)
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    if args.reads_kept is not None:
+        from lineage_engine.parsing import temp_late
+
+        temp_late.READS_KEPT = args.reads_kept
+        print(f"experiment: READS_KEPT = {args.reads_kept} names per session", flush=True)
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="crawl-memory-") as tmp:
         folder = args.keep or Path(tmp)
