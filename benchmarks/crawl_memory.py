@@ -8,6 +8,12 @@ objects by type that grew most (``gc``), and the process's RSS. Stops after ``--
 Memory the graph engine allocates in C++ (its buffer pool) is not traced: compare the traced
 total with RSS.
 
+Each point's line also splits RSS: anonymous and file-backed pages, the graph engine's buffer
+pool (``CALL BM_INFO()``), what glibc's malloc hands out and holds free, CPython's small-object
+arenas and the bytes in use in them, and the cyclic garbage a full collection found there (the
+crawl spaces full collections out: :mod:`lineage_engine.gc_pace`; the point's own collection
+frees it, so the points after it are not the crawl's unobserved course).
+
 ``--owners`` also prints, at each point, what the crawl's long-lived objects hold (the
 session resolver, the learned schema, the parse cache, the policy recorder, the stored
 parse results): bytes (``sys.getsizeof`` summed over everything each reaches and no earlier
@@ -37,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawl_scale import write_config  # noqa: E402
+from crawl_scale import _follow_embedded_stores, heap_mb, pool_mb, pymalloc_mb, status_mb, write_config  # noqa: E402
 
 from lineage_engine import services  # noqa: E402
 from lineage_engine.settings import load_settings  # noqa: E402
@@ -80,7 +86,10 @@ def owners() -> list[tuple[str, int, int]]:
     from lineage_engine.parsing.temp_tables import SessionResolver
     from lineage_engine.registry.repository import Registry
 
-    kinds = (SessionResolver, LearnedSchema, ParseCache, PolicyRecorder, StoredResults)
+    from lineage_engine.access.egress_crawl import EgressObserver
+    from lineage_engine.graph.embedded import EmbeddedGraphStore
+
+    kinds = (SessionResolver, LearnedSchema, ParseCache, PolicyRecorder, StoredResults, EgressObserver, EmbeddedGraphStore)
     found = [o for o in gc.get_objects() if isinstance(o, kinds)]
     seen = {id(o) for o in gc.get_objects() if isinstance(o, Registry)}
     skip = (type, type(sys), type(len), type(owners))
@@ -99,6 +108,32 @@ def owners() -> list[tuple[str, int, int]]:
     return out
 
 
+def expire_reads() -> None:
+    """Make :meth:`SessionResolver.sweep` also forget reads no late row can reach (``--expire-reads``).
+
+    A remembered read is replayed only for a write that ended before it (:mod:`.temp_late`); rows
+    arrive at most ``session_idle`` out of END_TIME order (the premise of the sweep), so a write
+    still to come ended after ``clock - session_idle``, and a read that ended before ``clock - 2 x
+    session_idle`` can never be replayed again.
+    """
+    from lineage_engine.parsing.temp_tables import SessionResolver
+
+    swept = SessionResolver.sweep
+
+    def sweep(self):  # type: ignore[no-untyped-def]
+        forgotten = swept(self)
+        if self.clock is not None:
+            before = self.clock - 2 * self.session_idle
+            for key, session in self._sessions.items():
+                for name in [n for n, (_, reads) in session.reads.items() if all(r.at < before for r in reads)]:
+                    del session.reads[name]
+                    self._touched_reads.add((key, name))
+        return forgotten
+
+    SessionResolver.sweep = sweep  # type: ignore[method-assign]
+    print("experiment: remembered reads expire after twice session_idle", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=Path, required=True)
@@ -112,8 +147,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="crawl into this folder (kept; an earlier crawl there continues)")
     parser.add_argument("--owners", action="store_true", help="also print what the crawl's long-lived objects hold")
     parser.add_argument("--no-trace", action="store_true", help="leave tracemalloc off (with --owners: fast)")
+    parser.add_argument("--reads-kept", type=int, help="an experiment: names whose reads each session remembers "
+                        "(lineage_engine.parsing.temp_late.READS_KEPT) for this run; answers may differ")
+    parser.add_argument("--expire-reads", action="store_true",
+                        help="an experiment: each batch commit's sweep also forgets a session's remembered reads of a "
+                        "name once all of them ended more than twice telemetry.session_idle_hours before the latest "
+                        "row (what the sweep of idle sessions assumes of late rows)")
     args = parser.parse_args(argv)
+    if args.expire_reads:
+        expire_reads()
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    if args.reads_kept is not None:
+        from lineage_engine.parsing import temp_late
+
+        temp_late.READS_KEPT = args.reads_kept
+        print(f"experiment: READS_KEPT = {args.reads_kept} names per session", flush=True)
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="crawl-memory-") as tmp:
         folder = args.keep or Path(tmp)
@@ -121,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         folder.chmod(0o700)
         config = write_config(folder, args.history.resolve(), args.workers, args.batch)
         settings = load_settings(config)
+        _follow_embedded_stores()
         stop = threading.Event()
         state: dict[str, object] = {"snap": None, "types": None, "at": 0}
         started = time.perf_counter()
@@ -129,13 +178,21 @@ def main(argv: list[str] | None = None) -> int:
             if rows == args.start and not args.no_trace:
                 tracemalloc.start(args.frames)
             if rows >= args.start and (rows - args.start) % args.every == 0:
-                gc.collect()
+                before = rss_mib(), sys.getallocatedblocks()
+                garbage = gc.collect()
                 snap = None if args.no_trace else tracemalloc.take_snapshot()
                 types = type_counts()
                 traced = "" if args.no_trace else f"traced {tracemalloc.get_traced_memory()[0] / 2**20:.1f} MiB, "
-                print(f"rows {rows}: {traced}RSS {rss_mib():.0f} MiB, peak RSS "
-                      f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
-                      f"{time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f}", flush=True)
+                heap, small, (anon, files) = heap_mb(), pymalloc_mb(), status_mb("RssAnon", "RssFile")
+                print(f"rows {rows}: {traced}RSS {before[0]:.0f} MiB ({rss_mib():.0f} after a full collection that "
+                      f"freed {garbage} cyclic objects, Python blocks {before[1] / 1e6:.2f} -> "
+                      f"{sys.getallocatedblocks() / 1e6:.2f} M), peak RSS "
+                      f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, anon {anon:.0f} files "
+                      f"{files:.0f}, graph buffer pool {pool_mb() or 0:.0f}"
+                      + (f", malloc in use {heap[0]:.0f} free {heap[1]:.0f}" if heap else "")
+                      + (f", pymalloc arenas {small[0]:.0f} in use {small[1]:.0f}" if small else "")
+                      + f"; {time.perf_counter() - started:.0f} s, CPU {time.process_time():.0f} s, "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
                 if args.owners:
                     print("  held by: " + ", ".join(f"{name} {size / 2**20:.1f} MiB ({count / 1e3:.0f}k objects)"
                                                     for name, size, count in owners()), flush=True)

@@ -99,6 +99,45 @@ def heap_mb() -> tuple[float, float] | None:
     return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
 
 
+def pymalloc_mb() -> tuple[float, float] | None:
+    """MiB of CPython's small-object allocator: its arenas (mapped, counted in RSS as touched) and
+    the bytes of the blocks in use in them (``sys._debugmallocstats``, read from a temporary file
+    standing in for standard error), or None where it cannot be read."""
+    import re
+
+    if not hasattr(sys, "_debugmallocstats"):
+        return None
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as out:
+            os.dup2(out.fileno(), 2)
+            try:
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+            out.seek(0)
+            text = out.read().decode("ascii", "replace")
+    finally:
+        os.close(saved)
+    arenas = re.search(r"arenas \* (\d+) bytes/arena\s*=\s*([\d,]+)", text)
+    used = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    if arenas is None or used is None:
+        return None
+    return int(arenas.group(2).replace(",", "")) / 2**20, int(used.group(1).replace(",", "")) / 2**20
+
+
+def status_mb(*names: str) -> list[float]:
+    """Fields of ``/proc/self/status`` in MiB (``RssAnon``, ``RssFile``: kB there), 0 when absent."""
+    found = dict.fromkeys(names, 0.0)
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in found:
+                found[key] = int(value.split()[0]) / 1024
+    return [found[n] for n in names]
+
+
 _STORES: list[object] = []
 
 
@@ -163,6 +202,10 @@ class Segments:
             r0, w0, c0, _ = self.marks[-2]
             heap = heap_mb()
             heap = f", malloc in use {heap[0]:.0f} free {heap[1]:.0f}" if heap else ""
+            small = pymalloc_mb()
+            heap += f", pymalloc arenas {small[0]:.0f} in use {small[1]:.0f}" if small else ""
+            anon, files = status_mb("RssAnon", "RssFile")
+            heap += f", anon {anon:.0f} files {files:.0f}"
             print(f"  segment {r0}-{rows}: {(rows - r0) / max(self.marks[-1][1] - w0, 1e-9):.0f} rows/s wall, "
                   f"{(rows - r0) / max(self.marks[-1][2] - c0, 1e-9):.0f} rows/s CPU, peak RSS "
                   f"{self.marks[-1][3]:.0f} MiB (now {rss_mb():.0f}, of which graph buffer pool "
