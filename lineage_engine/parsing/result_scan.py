@@ -38,11 +38,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import quote, unquote
 
 from sqlglot import exp
 
 from lineage_engine.model import ColumnLineage, ColumnRef, DatasetRef, StatementLineage, column_id
+
+
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def quote(text: str, safe: str = "") -> str:
+    """Percent-encode ``text`` (UTF-8) as RFC 3986 does, keeping only unreserved characters (pure, no I/O)."""
+    return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in text.encode("utf-8"))
+
+
+def unquote(text: str) -> str:
+    """Undo :func:`quote`."""
+    return re.sub(rb"%([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8")).decode("utf-8")
+
 
 _QUERY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 """A Snowflake query id (``01b71944-0001-b181-0000-0129032279f6``)."""
