@@ -58,6 +58,7 @@ from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summari
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding
 from lineage_engine.facts import registry_facts
+from lineage_engine.graph.column_rules import column_rules_of
 from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.model import EdgeRow, ExposurePath, SavedTrace, Statement
@@ -210,7 +211,9 @@ def assess_exposure(
         windows = [p for p in paths if p.closed]  # masked after the data arrived: resolved findings (issue 10 §2)
         live = [p for p in paths if not p.closed]
         coverage = summarize_coverage(origin_ids, present, column_origins=len(column_origins), paths=live,
-                                      unknown_points=lineage.unknown_points(as_of))
+                                      unknown_points=lineage.unknown_points(as_of),
+                                      untyped_copies=lineage.untyped_copies if masking is not None and masking.tag_spans
+                                      else 0)
         columns = {(str(r["origin"]), tuple(r["path"])): int(r.get("columns") or 0) for r in rows}  # type: ignore[arg-type, call-overload]
         del rows  # one dict per walked path: not kept through the explanations (peak RSS)
     if adjust is not None:
@@ -520,12 +523,15 @@ class Lineage:
         edges: every dataset interval (``iter_edges(None)``); empty when only ``walk`` was read.
         column_edges: every column interval (``iter_column_edges(None)``); empty unless asked.
         walk: every dataset interval in the walk's compact columns, when read that way.
+        untyped_copies: column copies crawled before the ``cast`` transform, not typed from their
+            upstream until a replay settles them (:mod:`lineage_engine.graph.column_rules`).
     """
 
     views: tuple[str, ...]
     edges: tuple[EdgeRow, ...]
     column_edges: tuple[EdgeRow, ...] = ()
     walk: WalkEdges | None = None
+    untyped_copies: int = 0
 
     def walk_edges(self) -> WalkEdges:
         """Return the dataset intervals as :class:`WalkEdges` (from :attr:`edges` unless read so)."""
@@ -575,7 +581,10 @@ def load_lineage(store: GraphStore, *, columns: bool, edge_rows: bool = False) -
     if compact is not None and not (columns or edge_rows):
         return Lineage(views, (), walk=compact())
     edges = tuple(store.iter_edges(None))
-    return Lineage(views, edges, tuple(store.iter_column_edges(None)) if columns else ())
+    if not columns:
+        return Lineage(views, edges)
+    rules = column_rules_of(store)  # copies crawled before the `cast` transform are not typed
+    return Lineage(views, edges, rules.rows(store.iter_column_edges(None)), untyped_copies=rules.untyped)
 
 
 def masked_ids(assets: Collection[Any]) -> tuple[frozenset[str], frozenset[str]]:

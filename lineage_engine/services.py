@@ -298,6 +298,7 @@ def crawl(
     """
     from lineage_engine.column_catalog import ColumnCatalog
     from lineage_engine.governance import sync_warehouse_policies
+    from lineage_engine.graph.column_rules import settle_column_rules
     from lineage_engine.pipeline import crawl_once, options_from_settings, sync_classifications
     from lineage_engine.sources.dbt import DbtArtifactsSource, crawl_dbt
     from lineage_engine.sources.openlineage import crawl_openlineage
@@ -314,6 +315,7 @@ def crawl(
         call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
         options = options_from_settings(settings.telemetry, settings.compliance)
         catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
+        from_start = not isinstance(source, DbtArtifactsSource) and reg.get_watermark(source.key) is None
         if isinstance(source, DbtArtifactsSource):
             report = call_with_retry(lambda: crawl_dbt(source, store, reg, options, clock=clock), policy, stop=stop,
                                      what=f"crawl {source.key}")
@@ -329,6 +331,8 @@ def crawl(
                 settings, source, store, reg, options, window_progress=window_progress, stop=stop,
                 clock=clock, console=console, catalog=catalog)
             report = outcome_windows.total(source.key)
+        if from_start and not report.stopped:  # a replay gave `identity` back to the copies it saw unchanged
+            settle_column_rules(store)
         extra = tuple(_crawl_extra(extra_source, store, reg, options, settings, stop, clock)
                       for extra_source in (extra_sources(settings) if path_override is None else []))
         tolerance = timedelta(minutes=settings.telemetry.future_tolerance_minutes)

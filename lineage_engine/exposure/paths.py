@@ -263,6 +263,9 @@ class Coverage:
             Travel read at a point not known (a timestamp without a zone, an expression, a
             variable, a query id not seen, ``STREAM =>``): the walk read them as any earlier
             content of their upstream (an over-report), since the content they copied is not known.
+        untyped_copies: column copies crawled before the ``cast`` transform existed, not typed from
+            their upstream (a tag's masking policy is not taken to mask them: an over-report) until
+            ``crawl --reset-watermark`` replays them (``graph/column_rules.py``).
     """
 
     origins: tuple[str, ...]
@@ -271,6 +274,7 @@ class Coverage:
     column_paths: int = 0
     table_paths: int = 0
     unknown_points: int = 0
+    untyped_copies: int = 0
 
     def notes(self) -> tuple[str, ...]:
         """Return plain-language caveats and the column/table split, for a report."""
@@ -293,6 +297,10 @@ class Coverage:
             out.append(f"not seen: {self.unknown_points:,} Time Travel reads at an unknown point (a timestamp "
                        "without a zone, an expression, a variable, a query id not seen, STREAM =>): read as any "
                        "earlier content of the table read, so a path through one may be an over-report")
+        if self.untyped_copies:
+            out.append(f"not seen: {self.untyped_copies:,} column copies crawled before the cast transform are "
+                       "not typed from their upstream (a tag's masking policy is not taken to mask them, so a path "
+                       "through one may be an over-report): crawl --reset-watermark to settle them")
         return tuple(out)
 
 
@@ -303,6 +311,7 @@ def summarize_coverage(
     column_origins: int = 0,
     paths: Iterable[ExposurePath] = (),
     unknown_points: int = 0,
+    untyped_copies: int = 0,
 ) -> Coverage:
     """Return the :class:`Coverage` of a scan from its origins, those in the graph, and its paths."""
     origins = tuple(sorted(set(origin_ids)))
@@ -311,4 +320,4 @@ def summarize_coverage(
     levels = [p.level for p in paths]
     return Coverage(origins=origins, missing_from_graph=missing, column_origins=column_origins,
                     column_paths=levels.count("column"), table_paths=len(levels) - levels.count("column"),
-                    unknown_points=unknown_points)
+                    unknown_points=unknown_points, untyped_copies=untyped_copies)

@@ -41,6 +41,7 @@ from datetime import datetime
 
 from lineage_engine.errors import GraphError
 from lineage_engine.graph import containers, lanes, sync
+from lineage_engine.graph.column_rules import upgrade_column_rules
 from lineage_engine.graph.column_cypher import (
     ALL_COLUMN_EDGES,
     CLOSE_COLUMN_INTERVALS,
@@ -265,6 +266,7 @@ class CypherGraphStore(ABC):
         with self._lock:
             for statement in self._schema_statements():
                 self._execute(statement, {})
+            upgrade_column_rules(self)  # a graph crawled before the `cast` transform (graph/column_rules.py)
 
     def apply_events(self, events: Sequence[LineageEvent]) -> MergeReport:
         """Fold events into temporal edges in one transaction. See :meth:`GraphStore.apply_events`."""

@@ -97,6 +97,9 @@ EMBEDDED_SCHEMA: tuple[str, ...] = (
     "ALTER TABLE DERIVES_FROM ADD IF NOT EXISTS provenance STRING",
     # Added for late events (graph/timeline.py): upgrades a graph created before ``resets``.
     "ALTER TABLE Dataset ADD IF NOT EXISTS resets STRING[]",
+    # The rules the column edges were written under (graph/column_rules.py: one node, id 'column_edges').
+    "CREATE NODE TABLE IF NOT EXISTS LineageRules(id STRING, rules INT64, upgraded_at TIMESTAMP, demoted INT64, "
+    "settled_at TIMESTAMP, PRIMARY KEY(id))",
 )
 """LadybugDB DDL: typed tables, created idempotently, in dependency order."""
 
@@ -105,6 +108,7 @@ NEO4J_SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT column_id IF NOT EXISTS FOR (c:`Column`) REQUIRE c.id IS UNIQUE",
     "CREATE INDEX derives_from_valid_from IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_from)",
     "CREATE INDEX derives_from_valid_to IF NOT EXISTS FOR ()-[e:DERIVES_FROM]-() ON (e.valid_to)",
+    "CREATE CONSTRAINT lineage_rules_id IF NOT EXISTS FOR (m:LineageRules) REQUIRE m.id IS UNIQUE",
 )
 """Neo4j 5 constraints and indexes the Neo4j backend always creates; ``graph.indexes`` adds more."""
 

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 
 from lineage_engine import __version__
 from lineage_engine.errors import ConfigError, GraphError, TransientGraphError
+from lineage_engine.graph.column_rules import upgrade_column_rules
 from lineage_engine.graph.cypher_store import CHUNK, CypherGraphStore
 from lineage_engine.graph.var_length import bounded_message
 from lineage_engine.graph.migrate import (
@@ -350,6 +351,7 @@ class Neo4jGraphStore(CypherGraphStore):
                 # Two crawls opening at once: the other one created it between our check and ours.
                 if getattr(err.__cause__, "code", None) not in SCHEMA_ALREADY_THERE:
                     raise
+        upgrade_column_rules(self)  # a graph crawled before the `cast` transform (graph/column_rules.py)
 
     def apply_events(self, events: Sequence[LineageEvent]) -> MergeReport:
         """Fold events into temporal edges in one managed write transaction (see GraphStore)."""
