@@ -460,10 +460,14 @@ def test_migrate_sends_constraints_and_configured_indexes_each_in_its_own_write_
     store.migrate()
     store.migrate()  # idempotent: the same IF NOT EXISTS statements again
     expected = [*NEO4J_SCHEMA, WRITE_LOCK_SCHEMA, *neo4j_index_statements(["last_seen", "Column.classification"])]
-    assert [s.query for s in fake.sent] == expected * 2
+    # then the marker of the column-lineage rules (graph/column_rules.py), in one explicit write transaction
+    schema = [s for s in fake.sent if "LineageRules {" not in s.query and not s.query.startswith("MATCH (:`Column`)")]
+    assert [s.query for s in schema] == expected * 2
     assert "CREATE INDEX dataset_last_seen IF NOT EXISTS FOR (n:Dataset) ON (n.last_seen)" in expected
-    assert fake.transactions == [("managed", "WRITE", "committed")] * len(expected) * 2
-    assert len({s.tx for s in fake.sent}) == len(fake.sent)
+    assert fake.transactions == ([("managed", "WRITE", "committed")] * len(expected)
+                                 + [("explicit", "WRITE", "committed")]) * 2
+    assert len({s.tx for s in schema}) == len(schema)
+    assert sum(s.query.startswith("CREATE (:LineageRules") for s in fake.sent) == 1  # an empty graph: marked once
 
 
 def test_read_only_store_refuses_writes_and_only_reads(fake: FakeNeo4j) -> None:
