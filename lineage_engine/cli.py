@@ -565,9 +565,14 @@ def _print_unmerged(s: Settings, missing: str = "a path through one of them", *,
                       "quarantine; an evidence pack names those that may touch each origin)", markup=False)
 
 
-def _print_unknown_points(count: int, what: str) -> None:
+def _print_unknown_points(count: int, what: str, untyped: int = 0) -> None:
     """Print how many lineage intervals came from Time Travel reads at a point not known (read as any
-    earlier content: ``what`` through one may be an over-report), as ``scan`` says in its coverage notes."""
+    earlier content: ``what`` through one may be an over-report), and how many column copies crawled
+    before the ``cast`` transform are not typed (``untyped``), as ``scan`` says in its coverage notes."""
+    if untyped:
+        from lineage_engine.exposure.paths import untyped_copies_note
+
+        console.print("  " + untyped_copies_note(untyped), markup=False)
     if count:
         console.print(f"  not seen: {count:,} Time Travel reads at an unknown point (a timestamp without a zone, an "
                       f"expression, a variable, a query id not seen, STREAM =>): read as any earlier content of the "
@@ -1196,7 +1201,7 @@ def drift(
 ) -> None:
     """Every first arrival of sensitive data since T: new places, new egress, new readers."""
     from lineage_engine.access.service import drift_items
-    from lineage_engine.scan import count_unknown_points
+    from lineage_engine.scan import count_unknown_points, count_untyped_copies
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1206,12 +1211,13 @@ def drift(
         items = drift_items(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             since=start)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
+        untyped = count_untyped_copies(store, reg) if fmt == "table" else 0
     rows = [{"at": i.at, "kind": i.kind, "origin": i.origin, "new": i.subject, "query_id": i.query_id,
              "user": i.user, "role": i.role, "path": arrow_path(i.path) if fmt != "json" else list(i.path)}
             for i in items]
     emit_rows(rows, fmt, f"Drift since {since} ({len(rows)} changes; path: origin → new)")
     if fmt == "table":
-        _print_unknown_points(unknown, "a first arrival")
+        _print_unknown_points(unknown, "a first arrival", untyped)
         _print_unmerged(s, "a first arrival through one of them")
 
 
@@ -1242,7 +1248,7 @@ def grants(
 def egress(format: FormatOption = "table") -> None:  # noqa: A002
     """Where sensitive data left the account: unloads to stages and URLs, outbound shares."""
     from lineage_engine.access.service import egress_rows
-    from lineage_engine.scan import count_unknown_points
+    from lineage_engine.scan import count_unknown_points, count_untyped_copies
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1251,10 +1257,11 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
         found = egress_rows(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                             broad_members=s.compliance.broad_role_members)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
+        untyped = count_untyped_copies(store, reg) if fmt == "table" else 0
     rows = [{**r, "path": arrow_path(r["path"]) if fmt != "json" else list(r["path"])} for r in found]
     emit_rows(rows, fmt, f"Egress of sensitive data ({len(rows)}; path: origin → held in)")
     if fmt == "table":
-        _print_unknown_points(unknown, "an egress")
+        _print_unknown_points(unknown, "an egress", untyped)
         _print_unmerged(s, "an egress through one of them")
 
 
@@ -1262,7 +1269,7 @@ def egress(format: FormatOption = "table") -> None:  # noqa: A002
 def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
     """Paths that take sensitive data across a compliance.boundaries rule (held there now)."""
     from lineage_engine.access.service import boundary_crossings
-    from lineage_engine.scan import count_unknown_points
+    from lineage_engine.scan import count_unknown_points, count_untyped_copies
     from lineage_engine.output import arrow_path
 
     fmt = check_format(format)
@@ -1271,11 +1278,12 @@ def boundaries(format: FormatOption = "table") -> None:  # noqa: A002
         found = boundary_crossings(store, reg, now=services.now_utc(), sensitive_tags=list(s.compliance.sensitive_tags),
                                    rules=s.compliance.boundaries, broad_members=s.compliance.broad_role_members)
         unknown = count_unknown_points(store, services.now_utc()) if fmt == "table" else 0
+        untyped = count_untyped_copies(store, reg) if fmt == "table" else 0
     rows = [{"kind": "boundary", "rule": c.rule, "origin": c.origin, "destination": c.destination,
              "path": arrow_path(c.path) if fmt != "json" else list(c.path)} for c in found]
     emit_rows(rows, fmt, f"Boundary crossings ({len(rows)}; {len(s.compliance.boundaries)} rules)")
     if fmt == "table":
-        _print_unknown_points(unknown, "a crossing")
+        _print_unknown_points(unknown, "a crossing", untyped)
         _print_unmerged(s, "a crossing through one of them")
 
 

@@ -550,6 +550,20 @@ _UNKNOWN_POINT = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """``first_seen`` of an interval read at a Time Travel point not known (``parsing.time_travel.ANY_EARLIER``;
 not imported: that module loads sqlglot, which a scan does not need)."""
 
+def count_untyped_copies(store: GraphStore, registry: Any) -> int:
+    """Return the column copies crawled before the ``cast`` transform that are not typed from their
+    upstream until a replay settles them (:mod:`lineage_engine.graph.column_rules`), where a tag has a
+    masking policy (else typing decides nothing: 0), for the answers that judge copies outside ``scan``
+    (``egress``, ``drift``, ``boundaries``; ``scan`` counts them in its :class:`Coverage`).
+
+    Raises:
+        GraphError, RegistryError: the graph or the registry could not be read.
+    """
+    if not registry.fact_history(fact="tag_masking_policy"):
+        return 0
+    return column_rules_of(store).untyped
+
+
 def count_unknown_points(store: GraphStore, as_of: datetime) -> int:
     """Return the dataset lineage intervals valid from ``as_of`` or earlier made by a Time Travel read at a
     point not known (``first_seen`` at the epoch: read as any earlier content of their upstream), for the

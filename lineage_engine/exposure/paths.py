@@ -298,10 +298,16 @@ class Coverage:
                        "without a zone, an expression, a variable, a query id not seen, STREAM =>): read as any "
                        "earlier content of the table read, so a path through one may be an over-report")
         if self.untyped_copies:
-            out.append(f"not seen: {self.untyped_copies:,} column copies crawled before the cast transform are "
-                       "not typed from their upstream (a tag's masking policy is not taken to mask them, so a path "
-                       "through one may be an over-report): crawl --reset-watermark to settle them")
+            out.append(untyped_copies_note(self.untyped_copies))
         return tuple(out)
+
+
+def untyped_copies_note(count: int) -> str:
+    """Return the caveat for ``count`` column copies crawled before the ``cast`` transform (not typed from
+    their upstream until ``crawl --reset-watermark`` settles them: ``graph/column_rules.py``)."""
+    return (f"not seen: {count:,} column copies crawled before the cast transform are not typed from their "
+            "upstream (a tag's masking policy is not taken to mask them, so a path through one may be an "
+            "over-report): crawl --reset-watermark to settle them")
 
 
 def summarize_coverage(
