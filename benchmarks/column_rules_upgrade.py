@@ -51,7 +51,8 @@ def main() -> None:
                            "CREATE (d)-[:DERIVES_FROM {valid_from: $at, first_seen: $at, last_seen: $at, "
                            "observations: 1, transform: 'identity', kind: 'DIRECT', provenance: 'parsed'}]->(u)",
                            {"rows": rows[start:start + 50_000], "at": AT})
-        print(f"{n:,} identity column edges in {folder / 'graph'}")
+        print(f"{n:,} identity column edges in {folder / 'graph'} (peak RSS after building them: "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
         _timed("old graph read (column_rules_of)", lambda: column_rules_of(store))
         _timed("migration (upgrade_column_rules)", lambda: upgrade_column_rules(store))
         _timed("upgraded graph read (column_rules_of)", lambda: column_rules_of(store))
