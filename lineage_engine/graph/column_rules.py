@@ -140,10 +140,12 @@ def upgrade_column_rules(store: Any, now: datetime | None = None) -> int:
             return 0
         if not rows:
             if not store._execute(_ANY_COLUMN_EDGE.text, {}):  # fresh: written under these rules from the start
-                store._execute("CREATE (:LineageRules {id: 'column_edges', rules: $rules, upgraded_at: $now, "
-                               "demoted: 0, settled_at: $now})", {"rules": RULES, "now": now})
+                # MERGE: two processes migrating one Neo4j graph at once both get here (the id is unique)
+                store._execute("MERGE (m:LineageRules {id: 'column_edges'}) ON CREATE SET m.rules = $rules, "
+                               "m.upgraded_at = $now, m.demoted = 0, m.settled_at = $now", {"rules": RULES, "now": now})
                 return 0
-            store._execute("CREATE (:LineageRules {id: 'column_edges', rules: $rules, demoted: 0})", {"rules": RULES})
+            store._execute("MERGE (m:LineageRules {id: 'column_edges'}) ON CREATE SET m.rules = $rules, m.demoted = 0",
+                           {"rules": RULES})
     demoted = 0
     while True:
         with store._lock, store._transaction(read_only=False):

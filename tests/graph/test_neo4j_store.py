@@ -467,7 +467,7 @@ def test_migrate_sends_constraints_and_configured_indexes_each_in_its_own_write_
     assert fake.transactions == ([("managed", "WRITE", "committed")] * len(expected)
                                  + [("explicit", "WRITE", "committed")]) * 2
     assert len({s.tx for s in schema}) == len(schema)
-    assert sum(s.query.startswith("CREATE (:LineageRules") for s in fake.sent) == 1  # an empty graph: marked once
+    assert sum(s.query.startswith("MERGE (m:LineageRules") for s in fake.sent) == 1  # an empty graph: marked once
 
 
 def test_read_only_store_refuses_writes_and_only_reads(fake: FakeNeo4j) -> None:
