@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.review.history import Row, crawled, scan_paths
+from tests.review.history import Row, crawled, role_policy, scan_paths
 
 REGISTRY = """assets:
   - {catalog_path: DB.S.PII.EMAIL, classification: restricted, regulatory_tags: [pii], steward: dpo}
@@ -24,8 +24,7 @@ REGISTRY = """assets:
 def test_an_unquoted_added_column_does_not_type_a_quoted_one_of_its_id(tmp_path: Path) -> None:
     rows: list[Row] = [
         ("09:00", "CREATE_TABLE", "create table db.s.pii (id int, email varchar, dob date)"),
-        ("09:01", "CREATE_MASKING_POLICY", "create masking policy str_mask as (val string) returns string -> "
-                                           "case when current_role() in ('PII_ADMIN') then val else '***' end"),
+        role_policy("09:01", "str_mask", "PII_ADMIN"),
         ("09:02", "ALTER_TAG", "alter tag pii set masking policy str_mask"),
         # "Dob" DATE stated by CREATE TABLE, then DOB VARCHAR added: two columns, one id
         ("09:03", "CREATE_TABLE", 'create table db.s.c ("Dob" date)'),

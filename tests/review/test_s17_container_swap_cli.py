@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.history import EMAIL_PII, PII_TABLE, Row, crawled, scan_paths
+from tests.review.history import EMAIL_PII, PII_TABLE, Row, crawled, role_policy, scan_paths
 
 SIDES = {"schema": ("db.a", "db.b", "alter schema db.a swap with db.b"),
          "database": ("x.s", "y.s", "alter database x swap with y")}
@@ -26,8 +26,7 @@ def test_a_container_swap_moves_every_table_of_both(tmp_path: Path, container: s
     a, b, swap = SIDES[container]
     rows: list[Row] = [
         PII_TABLE,
-        ("09:01", "CREATE_MASKING_POLICY", "create masking policy str_mask as (val string) returns string -> "
-                                           "case when current_role() in ('PII_ADMIN') then val else '***' end"),
+        role_policy("09:01", "str_mask", "PII_ADMIN"),
         ("09:02", "ALTER_TAG", "alter tag pii set masking policy str_mask"),
         ("09:03", "CREATE_TABLE_AS_SELECT", f"create table {a}.t as select email as e from db.s.pii"),
         ("09:03:05", "CREATE_TABLE_AS_SELECT", f"create table {b}.t as select email::variant as e from db.s.pii"),
