@@ -602,9 +602,11 @@ class _Collector:
 
     def drop_columns(self, cur: _Cursor, table: str) -> None:
         """``DROP [COLUMN] [IF EXISTS] c [, c2 …]`` (Snowflake ALTER TABLE): the columns are gone, and
-        their data types with them (``None`` of both keys), so a column added again under the name
-        states its own (without this, the old type held on, and an added column was taken as folding
-        onto it: review s16 T4)."""
+        their data types (``None`` of both keys) and masking policies with them, so a column added again
+        under the name states its own type (without this, the old type held on, and an added column was
+        taken as folding onto it: review s16 T4) and is not masked by the dropped one's policy (it was:
+        its copies were no finding, a false negative). Tags set on the dropped column are not ended
+        (their names are not known here)."""
         cur.accept("COLUMN")
         cur.accept("IF", "EXISTS")
         while True:
@@ -613,6 +615,7 @@ class _Collector:
                 return
             column = column_id(table, parts[0][0].lower())
             self.changes += [PolicyChange(column, "data_type", None, key) for key in ("", ADDED_COLUMN_TYPE)]
+            self.changes.append(PolicyChange(column, "masking_policy", None))
             if not cur.at_comma():
                 return
 

@@ -161,7 +161,8 @@ def test_column_data_types() -> None:
         PolicyChange("db.raw.t.y", "data_type", "FLOAT", ADDED_COLUMN_TYPE)]
     # a dropped column's type ends with it (both keys); DROP of a constraint or a policy drops no column
     assert _changes('alter table t drop column if exists a, "B"') == [
-        PolicyChange(f"db.raw.t.{c}", "data_type", None, key) for c in ("a", "b") for key in ("", ADDED_COLUMN_TYPE)]
+        PolicyChange(f"db.raw.t.{c}", fact, None, key) for c in ("a", "b")
+        for fact, key in (("data_type", ""), ("data_type", ADDED_COLUMN_TYPE), ("masking_policy", ""))]
     assert _changes("alter table t drop primary key") == _changes("alter table t drop clustering key") == []
     # IF NOT EXISTS on what exists does nothing, whatever it says (review s14 R5): nothing stated
     assert _changes("alter table t add column if not exists x string, y double precision") == []
