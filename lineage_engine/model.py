@@ -907,6 +907,13 @@ class SavedTrace:
     returns: str = ""
 
 
+ADDED_COLUMN_TYPE = "added"
+"""The ``key`` of a ``data_type`` fact stated by ``ALTER TABLE … ADD COLUMN`` of a name Snowflake stores in
+upper case (unquoted, or quoted upper case): the table may already hold a quoted column of another case
+(``"Dob"``) that folds to the same column id, so the scan takes the type as known only where it can tell
+that the id held no column before (:class:`~lineage_engine.exposure.masking.MaskingView`; review s16 T4)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryFact:
     """One dated registry fact about a dataset or column (issue 10 §2).
@@ -923,7 +930,8 @@ class RegistryFact:
             ``valid_to`` None while it holds.
         origin: ``import`` (classification file), ``query_history`` (an ``ALTER … SET``
             statement), ``policy_references`` / ``tag_references`` (Snowflake ACCOUNT_USAGE).
-        key: the tag name of a ``tag`` fact (``governance.pii_type``); empty otherwise.
+        key: the tag name of a ``tag`` fact (``governance.pii_type``); :data:`ADDED_COLUMN_TYPE` for a
+            ``data_type`` stated by an ``ADD COLUMN`` that may fold onto another column; empty otherwise.
         query_id: the statement that stated it, for query-history facts.
     """
 

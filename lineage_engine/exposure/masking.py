@@ -42,7 +42,9 @@ query or view; its docs: "Understanding Column-level Security"):
    ``CREATE VIEW``: :data:`CREATING_QUERY_TYPES`, made by t; kept by a ``RENAME`` or ``SWAP``:
    :func:`type_copies`; not through a temporary object), that column's type when the copy was
    made (a view's: at t); the history's type and the synced one disagreeing: not known
-   (:meth:`MaskingView.column_type`). A policy's is the type of its signature's first argument
+   (:meth:`MaskingView.column_type`); an ``ADD COLUMN``'s type where the id may hold a second column
+   (a quoted ``"Dob"`` beside ``DOB``) or the table was not created in the history: not known
+   (:meth:`MaskingView._added_types`). A policy's is the type of its signature's first argument
    (``CREATE MASKING POLICY p AS (val string)``). Types compare by family
    (:mod:`lineage_engine.parsing.data_types`). When either type is not known the tag's policy is
    not taken to mask the column (an over-report) and :meth:`MaskingView.doubt` says why; a dataset
@@ -62,7 +64,7 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lineage_engine.model import ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, is_part_of, split_id
+from lineage_engine.model import ADDED_COLUMN_TYPE, ColumnRead, EdgeRow, MaskingPolicyBody, RegistryFact, dataset_of, is_part_of, split_id
 
 _ORIGIN_RANK = {"import": 0, "columns": 1, "tag_references": 2, "policy_references": 3, "query_history": 4}
 
@@ -311,20 +313,28 @@ def _made(copy: tuple[Any, ...] | None) -> tuple[datetime, ...]:
 def data_type_spans(facts: Iterable[RegistryFact]) -> dict[str, list[tuple[Any, ...]]]:
     """Return column id -> its type family over time from ``data_type`` fact intervals: one
     timeline per origin (the newest statement holding at each instant wins, as
-    :func:`masking_spans`), ``(start, end, family, origin)``; origin ``policy_references``: a
+    :func:`masking_spans`), ``(start, end, family, origin[, added])``; origin ``policy_references``: a
     masking policy's signature type, on the policy's id (``MASKING_POLICIES``). The query history's and
     ``ACCOUNT_USAGE.COLUMNS``' are kept apart: the view lags up to 90 minutes, so a sync may state a
     replaced table's old type after the replace (:meth:`MaskingView.column_type` takes a
-    disagreement as not known)."""
+    disagreement as not known). ``added``: the instant of the ``ADD COLUMN`` that stated the type (a
+    fact of key :data:`~lineage_engine.model.ADDED_COLUMN_TYPE`, one timeline with the query history's
+    others): :class:`MaskingView` takes it as known only where the id held no other column then."""
     by_path: dict[tuple[str, str], list[RegistryFact]] = defaultdict(list)
     for fact in facts:
-        if fact.fact == "data_type" and not fact.key:
+        if fact.fact == "data_type" and fact.key in ("", ADDED_COLUMN_TYPE):
             origin = fact.origin if fact.origin in ("columns", "policy_references") else "query_history"
             by_path[(fact.catalog_path, origin)].append(fact)
     out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for (path, origin), rows in sorted(by_path.items()):
-        out[path] += [(start, end, str(value).upper(), origin)
-                      for start, end, value in _timeline(rows, lambda v: v is None)]
+        spans: list[tuple[Any, ...]] = []
+        for start, end, win in _winners(rows, lambda v: v is None):
+            span = (start, end, str(win.value).strip().upper(), origin,
+                    *((win.valid_from,) if win.key == ADDED_COLUMN_TYPE else ()))
+            if spans and spans[-1][1] == start and spans[-1][2:] == span[2:]:
+                span = (spans.pop()[0], *span[1:])
+            spans.append(span)
+        out[path] += spans
     return dict(out)
 
 
@@ -471,6 +481,9 @@ class MaskingView:
             if signed:
                 self._signatures[policy_short_name(path)] += signed
         self._copies = type_copies or {}
+        self._folds: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        self._types = {column: self._added_types(column, spans) if any(len(t) > 4 for t in spans) else spans
+                       for column, spans in self._types.items()}
         self._bodies: dict[str, list[MaskingPolicyBody]] = defaultdict(list)
         for body in bodies:  # by the name assignments use: without database and schema
             self._bodies[policy_short_name(body.name)].append(body)
@@ -478,6 +491,36 @@ class MaskingView:
         for read in reads:
             self._reads[(read.downstream, read.upstream)].append(read)
         self._live = {k: tuple(sorted(set(v))) for k, v in (live_upstreams or {}).items()}
+
+    def _added_types(self, column: str, spans: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Return ``spans`` (:data:`TypeSpans` of ``column``) with the query history's type ``?`` (not
+        known) from an ``ADD COLUMN`` that may have added a second column to the id, until the id's
+        type ends (a ``DROP COLUMN``, a replace) (review s16 T4: ``ADD COLUMN DOB VARCHAR`` to a table
+        holding ``"Dob" DATE`` typed the birth dates VARCHAR, masked by a ``STRING`` tag policy).
+
+        Snowflake fails an ``ADD COLUMN`` of a name the table holds, so a name stored upper case that
+        was added while the id already held a column (a type fact of any origin, or a copy: rule 6)
+        added another column, which folds to the same id (a quoted ``"Dob"``); one added to a table
+        the crawled history did not (re)create by then may fold onto a column it never saw (an
+        over-report, never under). The instants are kept for :meth:`doubt`'s note."""
+        created = self._recreated.get(dataset_of(column), ())
+        out = [s for s in spans if len(s) > 3 and s[3] != "query_history"]
+        folded, previous = False, None
+        for span in sorted((s for s in spans if len(s) < 4 or s[3] == "query_history"), key=lambda s: s[0]):
+            folded = folded and previous == span[0]  # a gap: the type ended (dropped or replaced)
+            if len(span) > 4 and span[4] == span[0]:
+                folded = folded or not any(t <= span[0] for t in created) or self._held_column(column, span[0], spans)
+            if folded:
+                self._folds[column].append((span[0], span[1]))
+            out.append((*span[:2], "?", *span[3:]) if folded else span)
+            previous = span[1]
+        return sorted(out, key=lambda s: s[0])
+
+    def _held_column(self, column: str, at: datetime, spans: list[tuple[Any, ...]]) -> bool:
+        """Say whether the id ``column`` held a column just before ``at``: a type fact (any origin) or
+        a copy interval (:data:`TypeCopies`) began before ``at`` and held until it."""
+        return any(s[0] < at and (s[1] is None or at <= s[1]) for s in spans) or any(
+            c[0] < at and (c[1] is None or at < c[1]) for c in self._copies.get(column, ()))
 
     def policies_at(self, node: str, at: datetime, _seen: frozenset[str] = frozenset()) -> list[Span] | None:
         """Return the spans masking ``node`` (dataset or column id) at ``at``, None when it is clear.
@@ -544,6 +587,7 @@ class MaskingView:
             return applied, None
         if unknown:
             said = (f"{node} is {column}" if column is not None else
+                    f"the data type of {node} is not known ({_FOLDED})" if self._folded(node, at) else
                     f"the data type of {node} is not known ({_NOT_KNOWN_TYPE})" if self._stated_unknown(node, at) else
                     f"the data type of {node} is not known (no CREATE TABLE or ALTER TABLE stating it seen, "
                     "not a plain copy of a column whose type is, and not in ACCOUNT_USAGE.COLUMNS)")
@@ -564,6 +608,11 @@ class MaskingView:
             return None
         tagged = [s for key in keys for s in self._tag_spans.get(key, ()) if s.holds(at)]
         return self._typed(node, tagged, at)[1] if tagged else None
+
+    def _folded(self, column: str, at: datetime) -> bool:
+        """Say whether ``column``'s type at ``at`` is not known because an ``ADD COLUMN`` may have added
+        a second column to its id (:meth:`_added_types`)."""
+        return any(start <= at and (end is None or at < end) for start, end in self._folds.get(column, ()))
 
     def _stated_unknown(self, column: str, at: datetime) -> bool:
         """Say whether the history states ``column``'s type at ``at`` as one not known (``?``)."""
@@ -824,6 +873,11 @@ _NOT_KNOWN_TYPE = ("written as a type not compared here: TIMESTAMP or DATETIME, 
                    "TIMESTAMP_TYPE_MAPPING decides (compliance.timestamp_type_mapping not set), or a cast to a "
                    "type not in the list")
 """Why a type stated as ``?`` is not known (:mod:`lineage_engine.parsing.data_types`)."""
+
+_FOLDED = ("a column added by ALTER TABLE … ADD COLUMN under a name stored in upper case, while the id held a "
+           "column already (a quoted name of another case, such as \"Dob\" and DOB, is another column of the "
+           "same id) or to a table the crawled history did not create")
+"""Why the type of a column added by ``ADD COLUMN`` is not known (:meth:`MaskingView._added_types`)."""
 
 
 def policy_short_name(name: str) -> str:

@@ -15,6 +15,11 @@ dataset events built here, in the same transaction:
   name under the new container; ``query_type`` ``RENAME`` (an identity move for the walks);
   then intervals between two moved datasets are pointed at the moved upstream
   (:func:`inside_fixups`).
+* **SWAP** of two containers (``ALTER SCHEMA|DATABASE a SWAP WITH b``: Snowflake exchanges
+  their contents, so each name then holds the other's objects): a name both hold alive gets one
+  SWAP of the two datasets, a name only one holds one RENAME to the same name under the other
+  (``query_type`` ``SWAP`` / ``RENAME``: identity moves); then the intervals between two moved
+  datasets are pointed at the moved upstreams, both ways (:func:`inside_fixups`).
 * **CLONE** of a container (``CREATE SCHEMA|DATABASE new CLONE old``): one CLONE per dataset
   that ``old`` holds and that is not dropped (stages are not: Snowflake does not clone an
   internal stage's files), into the same name under ``new`` (dataset edges
@@ -52,6 +57,8 @@ UNDROP_QUERY_TYPE = "UNDROP"
 """``query_type`` of the intervals an UNDROP reopens (an identity move, see exposure.walk)."""
 RENAME_QUERY_TYPE = "RENAME"
 """``query_type`` of the datasets a container RENAME moves (an identity move)."""
+SWAP_QUERY_TYPE = "SWAP"
+"""``query_type`` of the datasets a container SWAP exchanges (an identity move)."""
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -111,7 +118,37 @@ def expand(event: LineageEvent, inside: Sequence[tuple]) -> list[LineageEvent]:
         old, new = event.target, event.counterpart
         return [replace(event, query_type=RENAME_QUERY_TYPE, target=_ref(n), counterpart=_moved(n, old, new),
                         sources=(), replaces=False, columns=()) for n in alive]
+    if event.operation is Operation.SWAP and event.counterpart is not None:
+        return _swapped(event, alive)
     return []
+
+
+def _swapped(event: LineageEvent, alive: Sequence[tuple]) -> list[LineageEvent]:
+    """Return the dataset events of a container SWAP (module doc): ``alive`` holds the datasets of both."""
+    one, other = event.target, event.counterpart
+    assert other is not None
+    ids = {n[0] for n in alive}
+    out = []
+    for n in alive:
+        first = any(n[0].startswith(p) for p in prefixes(one.id))
+        partner = _moved(n, one, other) if first else _moved(n, other, one)
+        if partner.id not in ids:
+            out.append(replace(event, query_type=RENAME_QUERY_TYPE, operation=Operation.RENAME, target=_ref(n),
+                               counterpart=partner, sources=(), replaces=False, columns=()))
+        elif first:  # one SWAP per pair
+            kind = next(m[2] for m in alive if m[0] == partner.id) or "table"
+            out.append(replace(event, query_type=SWAP_QUERY_TYPE, target=_ref(n),
+                               counterpart=DatasetRef(partner.id, partner.name, kind), sources=(), replaces=False,
+                               columns=()))
+    return out
+
+
+def destinations(moves: Sequence[LineageEvent]) -> list[str]:
+    """Return the ids the dataset events of a container RENAME or SWAP (:func:`expand`) moved content
+    into, sorted: each counterpart, and each side of a SWAP."""
+    out = {e.counterpart.id for e in moves if e.counterpart is not None}
+    out |= {e.target.id for e in moves if e.operation is Operation.SWAP}
+    return sorted(out)
 
 
 def undrop_targets(event: LineageEvent, inside: Sequence[tuple]) -> list[tuple]:
@@ -158,7 +195,7 @@ def _moved(node: tuple, old: DatasetRef, new: DatasetRef) -> DatasetRef:
 
 def inside_fixups(event: LineageEvent, moved: Sequence[str], dataset_rows: Sequence[EdgeRow],
                   column_rows: Sequence[EdgeRow]) -> list[LineageEvent]:
-    """Return the events that point moved datasets at moved upstreams after a container RENAME.
+    """Return the events that point moved datasets at moved upstreams after a container RENAME or SWAP.
 
     A per-dataset RENAME moves a dataset's incoming intervals but not the upstream end of an
     interval from another dataset of the same container (``s.b <- s.a`` would become
@@ -168,19 +205,21 @@ def inside_fixups(event: LineageEvent, moved: Sequence[str], dataset_rows: Seque
     and transforms kept; the walk treats it as an identity move (``query_type`` RENAME).
 
     Args:
-        event: the container RENAME (target: old container, counterpart: new one).
-        moved: the new ids of the moved datasets.
+        event: the container RENAME (target: old container, counterpart: new one) or SWAP (an
+            upstream inside either container is renamed to the other's).
+        moved: the new ids of the moved datasets (:func:`destinations`).
         dataset_rows, column_rows: their open incoming intervals (dataset and column).
     """
     if event.counterpart is None:
         return []
     old, new = event.target.id, event.counterpart.id
-    inside = prefixes(old)
+    pairs = [(old, new)] + ([(new, old)] if event.operation is Operation.SWAP else [])
 
     def rename(i: str) -> str:
-        for prefix in inside:
-            if i.startswith(prefix):
-                return prefix.replace(old, new, 1) + i[len(prefix):]
+        for a, b in pairs:
+            for prefix in prefixes(a):
+                if i.startswith(prefix):
+                    return prefix.replace(a, b, 1) + i[len(prefix):]
         return i
 
     out = []

@@ -294,13 +294,16 @@ class CypherGraphStore(ABC):
         container = event.target.id if event.target.kind in CONTAINER_KINDS else event.target.id.rpartition(".")[0]
         if event.operation is Operation.CLONE and event.sources:
             container = event.sources[0].id  # a container CLONE copies what its source holds
-        dataset, stage = containers.prefixes(container)
-        rows = self._execute(READ_CONTAINED, {"prefix": dataset, "stage": stage})
-        inside = containers.contained(container, [(r["id"], r["name"], r["kind"], r["dropped_at"]) for r in rows])
-        if event.operation is Operation.RENAME:  # move now, then point moved datasets at moved upstreams
+        inside = []
+        for held in [container] + ([event.counterpart.id] if event.operation is Operation.SWAP
+                                   and event.counterpart is not None else []):  # a SWAP: what both hold
+            dataset, stage = containers.prefixes(held)
+            rows = self._execute(READ_CONTAINED, {"prefix": dataset, "stage": stage})
+            inside += containers.contained(held, [(r["id"], r["name"], r["kind"], r["dropped_at"]) for r in rows])
+        if event.operation in (Operation.RENAME, Operation.SWAP):  # move now, then point moved datasets at moved upstreams
             moves = containers.expand(event, inside)
             report = self._fold_and_write(moves) if moves else MergeReport()
-            moved = sorted(e.counterpart.id for e in moves if e.counterpart is not None)
+            moved = containers.destinations(moves)
             rows = [edge_row(r) for r in self._read_of_ids(READ_OPEN_INTERVALS, READ_OPEN_INTERVALS_OF, moved)]
             columns = [edge_row(r) for r in
                        self._read_of_ids(READ_OPEN_COLUMN_INTERVALS, READ_OPEN_COLUMN_INTERVALS_OF, moved)]

@@ -10,8 +10,9 @@
 * Containers (issue 10): ``DROP SCHEMA|DATABASE`` and ``CREATE OR REPLACE SCHEMA|DATABASE``
   -> :attr:`Operation.DROP` of a ref of kind ``schema`` (id ``db.s``) or ``database`` (id
   ``db``); ``UNDROP TABLE|SCHEMA|DATABASE`` -> :attr:`Operation.UNDROP`; ``ALTER
-  SCHEMA|DATABASE a RENAME TO b`` -> :attr:`Operation.RENAME` between containers. The
-  graph applies them to every dataset inside (``CONTAINER_KINDS`` in the model).
+  SCHEMA|DATABASE a RENAME TO b`` -> :attr:`Operation.RENAME` between containers, ``… SWAP
+  WITH b`` -> :attr:`Operation.SWAP` between them. The graph applies them to every dataset
+  inside (``CONTAINER_KINDS`` in the model).
 * ``USE`` changes the name context of the statements after it, per dialect (below).
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) -> an INSERT into ``a``
   from ``b`` (sqlglot keeps it an opaque command; the names are read from its text).
@@ -53,7 +54,8 @@ _STREAM = re.compile(
     r"\s*(?:OR\s+REPLACE\s+)?STREAM\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w$.`\"]+)(?:\s+COPY\s+GRANTS)?"
     r"\s+ON\s+(?:EXTERNAL\s+TABLE|TABLE|VIEW|DYNAMIC\s+TABLE)\s+([\w$.`\"]+)", re.IGNORECASE)
 _CONTAINER_RENAME = re.compile(
-    r"\s*(SCHEMA|DATABASE)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)\s+RENAME\s+TO\s+([\w$.`\"]+)\s*$", re.IGNORECASE)
+    r"\s*(SCHEMA|DATABASE)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)\s+(RENAME\s+TO|SWAP\s+WITH)\s+([\w$.`\"]+)\s*$",
+    re.IGNORECASE)
 _CONTAINERS = {"SCHEMA": "schema", "DATABASE": "database"}
 _ALTERED = re.compile(r"\s*(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?([\w$.`\"]+)", re.IGNORECASE)
 # CREATE/DROP/ALTER of a table or view: up to four words (OR REPLACE, flavours) before it.
@@ -271,13 +273,14 @@ def command(b: _Builder, node: exp.Command) -> None:
             b.emit(Operation.INSERT, target, [source])
         return
     renamed = _CONTAINER_RENAME.match(text) if keyword == "ALTER" else None
-    if renamed is not None:  # ALTER SCHEMA|DATABASE a RENAME TO b (sqlglot keeps it a command)
+    if renamed is not None:  # ALTER SCHEMA|DATABASE a RENAME TO | SWAP WITH b (sqlglot keeps it a command)
         kind = _CONTAINERS[renamed.group(1).upper()]
-        old, new = (split_dotted_name(renamed.group(i).replace("`", '"')) for i in (2, 3))
+        old, new = (split_dotted_name(renamed.group(i).replace("`", '"')) for i in (2, 4))
         source = container_ref(b, old, kind) if old else None
         target = container_ref(b, new, kind) if new else None
         if source is not None and target is not None:
-            b.emit(Operation.RENAME, source, counterpart=target)
+            swap = renamed.group(3).upper().startswith("SWAP")
+            b.emit(Operation.SWAP if swap else Operation.RENAME, source, counterpart=target)
         return
     altered = _ALTERED.match(text) if keyword == "ALTER" and b.queries else None
     if altered is not None and not _RENAME_OR_SWAP.search(text):

@@ -61,7 +61,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-from lineage_engine.model import DatasetRef, column_id
+from lineage_engine.model import ADDED_COLUMN_TYPE, DatasetRef, column_id
 from lineage_engine.parsing.data_types import TIMESTAMP_VARIANTS, read_type
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
@@ -92,7 +92,9 @@ class PolicyChange:
         value: the policy name (lower-case, unqualified), tag value or type family (``?``: a type
             stated but not known, which no copy may fill); None for an unset/drop.
         key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change; the
-            policy name of a ``tag_masking_policy`` change (a tag holds one policy per data type).
+            policy name of a ``tag_masking_policy`` change (a tag holds one policy per data type);
+            :data:`~lineage_engine.model.ADDED_COLUMN_TYPE` for the ``data_type`` an ``ADD COLUMN`` of
+            a name stored upper-case states (it may fold onto a quoted column the table holds).
     """
 
     target: str
@@ -136,8 +138,8 @@ _NAME = r'(?:"[^"]*"|[\w$]+)(?:\s*\.\s*(?:"[^"]*"|[\w$]+)){0,2}'
 _LEAD = r"(?:^|;)(?:\s|--[^\n]*\n|/\*.*?\*/)*"
 _DEFINES_COLUMNS = re.compile(
     _LEAD + r"(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:[A-Z]+\s+){0,3}?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-    + _NAME + r"\s*\(|ALTER\s+(?:[A-Z]+\s+)?TABLE\s[^;]*?\b(?:ADD|TYPE)\b)", re.IGNORECASE | re.DOTALL)
-"""A ``CREATE TABLE t (…)`` with a column list, or an ``ALTER TABLE`` that adds a column or changes a
+    + _NAME + r"\s*\(|ALTER\s+(?:[A-Z]+\s+)?TABLE\s[^;]*?\b(?:ADD|TYPE|DROP)\b)", re.IGNORECASE | re.DOTALL)
+"""A ``CREATE TABLE t (…)`` with a column list, or an ``ALTER TABLE`` that adds or drops a column or changes a
 type: a statement that states column data types (not a ``CREATE TABLE … AS SELECT``)."""
 
 
@@ -518,22 +520,25 @@ class _Collector:
             i += 1
         cur.i = len(tokens)
 
-    def column_type(self, table: str, tokens: list[Token], i: int) -> int:
+    def column_type(self, table: str, tokens: list[Token], i: int, key: str = "") -> int:
         """Record the data type of the column defined at ``tokens[i]`` (``name type …``) when one is
-        known there; return the index after the name and type words read."""
+        known there (a fact of ``key``); return the index after the name and type words read."""
         if i >= len(tokens) or tokens[i].token_type in (TokenType.STRING, TokenType.COMMA, TokenType.L_PAREN,
                                                         TokenType.R_PAREN) or _word(tokens[i]) in _NOT_COLUMNS:
             return i
         family = read_type(tokens, i + 1, self.mapping)
         if family is not None:
-            self.changes.append(PolicyChange(column_id(table, tokens[i].text.lower()), "data_type", family))
+            self.changes.append(PolicyChange(column_id(table, tokens[i].text.lower()), "data_type", family, key))
         return i + 1
 
     def add_columns(self, cur: _Cursor, table: str) -> None:
         """``ADD [COLUMN] [IF NOT EXISTS] c type […] [, c2 type2 …]`` (Snowflake ALTER TABLE). With
         ``IF NOT EXISTS`` no type is stated: on a column that exists the statement does nothing, and
         its type may be another (review s14 R5). A quoted name not all in upper case (``"Dob"``) states
-        ``?``: it may fold onto an existing ``DOB`` of another type, one id in the lineage (review s15 T4)."""
+        ``?``: it may fold onto an existing ``DOB`` of another type, one id in the lineage (review s15 T4).
+        A name stored upper case (``DOB``, ``"DOB"``) may fold onto an existing ``"Dob"`` the same way:
+        its type is a fact of key :data:`~lineage_engine.model.ADDED_COLUMN_TYPE`, which the scan takes as
+        known only where the id held no column before (review s16 T4)."""
         conditional = False
         while True:
             cur.accept("COLUMN")
@@ -541,9 +546,10 @@ class _Collector:
             start = cur.i
             if not conditional:
                 first = len(self.changes)
-                self.column_type(table, cur.tokens, start)
                 name = cur.tokens[start] if start < len(cur.tokens) else None
-                if name is not None and name.token_type == TokenType.IDENTIFIER and name.text != name.text.upper():
+                mixed = name is not None and name.token_type == TokenType.IDENTIFIER and name.text != name.text.upper()
+                self.column_type(table, cur.tokens, start, "" if mixed else ADDED_COLUMN_TYPE)
+                if mixed:
                     # "Dob" may fold onto an existing DOB (one id, two columns): not known (review s15 T4)
                     self.changes[first:] = [PolicyChange(c.target, c.fact, "?", c.key) if c.fact == "data_type"
                                             else c for c in self.changes[first:]]
@@ -585,8 +591,31 @@ class _Collector:
                 self.changes.append(PolicyChange(target, "row_access_policy", None))
             elif cur.accept("DROP", "ALL", "ROW", "ACCESS", "POLICIES"):
                 self.changes.append(PolicyChange(target, "row_access_policy", None))
+            elif _word(cur.peek()) == "DROP" and (_word(cur.peek(1)).split() or [""])[0] not in _NOT_COLUMNS | _NOT_DROPPED:
+                cur.i += 1
+                self.drop_columns(cur, target)
+                return
             else:
                 return
+            if not cur.at_comma():
+                return
+
+    def drop_columns(self, cur: _Cursor, table: str) -> None:
+        """``DROP [COLUMN] [IF EXISTS] c [, c2 …]`` (Snowflake ALTER TABLE): the columns are gone, and
+        their data types (``None`` of both keys) and masking policies with them, so a column added again
+        under the name states its own type (without this, the old type held on, and an added column was
+        taken as folding onto it: review s16 T4) and is not masked by the dropped one's policy (it was:
+        its copies were no finding, a false negative). Tags set on the dropped column are not ended
+        (their names are not known here)."""
+        cur.accept("COLUMN")
+        cur.accept("IF", "EXISTS")
+        while True:
+            parts = cur.name()
+            if parts is None or len(parts) != 1:
+                return
+            column = column_id(table, parts[0][0].lower())
+            self.changes += [PolicyChange(column, "data_type", None, key) for key in ("", ADDED_COLUMN_TYPE)]
+            self.changes.append(PolicyChange(column, "masking_policy", None))
             if not cur.at_comma():
                 return
 
@@ -944,6 +973,9 @@ _PROJECTION_ENDS = frozenset({"FROM", "UNION", "EXCEPT", "INTERSECT", "MINUS", "
 """Words that end a ``SELECT``'s projection at its own level."""
 _NOT_COLUMNS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "LIKE"})
 """Words that start an out-of-line constraint (or a clause) in a column list or after ``ADD``, not a column."""
+_NOT_DROPPED = frozenset({"ROW", "SEARCH", "CLUSTERING", "AGGREGATION", "JOIN", "PROJECTION", "STORAGE", "MASKING",
+                          "TAG", "PARTITION", "PARTITIONS", "FEATURE", "CONTACT", "ALL"})
+"""Words after ``ALTER TABLE t DROP`` that drop something other than columns (as :mod:`.ddl` reads them)."""
 
 _INVOKER_FUNCTIONS = frozenset({"INVOKER_ROLE", "IS_GRANTED_TO_INVOKER_ROLE"})
 """Context functions that evaluate, through a view, the view owner's role (Snowflake "INVOKER_ROLE")."""

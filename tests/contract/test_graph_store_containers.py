@@ -2,7 +2,7 @@
 
 DROP SCHEMA|DATABASE close every dataset inside at that instant; UNDROP reopens what the
 drop closed; CREATE OR REPLACE is parsed as a DROP; ALTER SCHEMA|DATABASE ... RENAME TO
-moves every dataset. A container never becomes a Dataset node.
+moves every dataset; ... SWAP WITH exchanges those of both. A container never becomes a Dataset node.
 """
 
 from __future__ import annotations
@@ -95,4 +95,19 @@ def test_rename_schema_replayed_changes_nothing(store: GraphStore) -> None:
     store.apply_events(events)
     first = sorted(store.iter_column_edges(), key=lambda e: (e.downstream, e.upstream, e.valid_from))
     store.apply_events(events)
+    assert sorted(store.iter_column_edges(), key=lambda e: (e.downstream, e.upstream, e.valid_from)) == first
+
+
+def test_swap_schema_exchanges_every_dataset_of_both_and_the_lineage_between_them(store: GraphStore) -> None:
+    """ALTER SCHEMA db.s SWAP WITH db.s2 (Snowflake: each name then holds the other's objects): ``b``
+    exists only in ``db.s`` (moves to ``db.s2.b``, still reading ``a``, now ``db.s2.a``), ``d`` only in
+    ``db.s2``, ``a`` in both (exchanged)."""
+    events = [*HISTORY, copy(4.5, "db.s2.a", "db.raw.other"), container(5, Operation.SWAP, "db.s", new="db.s2")]
+    store.apply_events(events)
+    assert open_edges(store) == {("db.s2.a", "db.raw.src"), ("db.s2.b", "db.s2.a"), ("db.s.a", "db.raw.other"),
+                                 ("db.s.d", "db.raw.src"), ("db.other.c", "db.s.b")}  # c keeps what it copied
+    assert ("db.s2.b.email", "db.s2.a.email") in open_columns(store)
+    assert "db.s" not in dataset_ids(store) and "db.s2" not in dataset_ids(store)
+    first = sorted(store.iter_column_edges(), key=lambda e: (e.downstream, e.upstream, e.valid_from))
+    store.apply_events(events)  # a crawl re-run: same graph
     assert sorted(store.iter_column_edges(), key=lambda e: (e.downstream, e.upstream, e.valid_from)) == first

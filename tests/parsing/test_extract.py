@@ -113,6 +113,12 @@ def test_clone_rename_swap_drop() -> None:
     assert (st.operation, st.target.id, st.counterpart.id) == (Operation.SWAP, "prod_db.raw.a", "prod_db.raw.b")
     st = one("drop table if exists a")
     assert (st.operation, st.target.id) == (Operation.DROP, "prod_db.raw.a")
+    # a container SWAP (Snowflake ALTER SCHEMA|DATABASE … SWAP WITH): the graph exchanges what both hold
+    st = one("alter schema if exists s1 swap with s2")
+    assert (st.operation, st.target.id, st.target.kind, st.counterpart.id) == (Operation.SWAP, "prod_db.s1", "schema",
+                                                                              "prod_db.s2")
+    st = one("alter database d1 swap with d2")
+    assert (st.operation, st.target.id, st.target.kind, st.counterpart.id) == (Operation.SWAP, "d1", "database", "d2")
 
 
 def test_cte_names_are_never_datasets_but_shadowed_tables_are() -> None:
