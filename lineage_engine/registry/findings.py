@@ -290,40 +290,71 @@ def _apply(row: FindingRow, path: ExposurePath, now: datetime, explanation: dict
 
 
 class FindingDigests:
-    """:func:`finding_digest` for one scan, and the JSON text of its explanations (:attr:`text`, a
-    :class:`~lineage_engine.registry.bulk_rows.JSONText`: hops shared between explanations are
-    encoded once). Keeps the explanations it saw: they must stay unchanged while it is used.
+    """:func:`finding_digest` for one scan: dicts shared between explanations (hops) digested once.
+
+    Keeps a digest per dict id: the explanations must stay alive (unchanged) while it is used.
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("_memo", "_keys", "text")
 
     def __init__(self) -> None:
-        self.text = JSONText()
+        self._memo: dict[int, bytes] = {}
+        self._keys: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}  # keys in order, encoded, by dict shape
+        self.text = JSONText()  # the explanations' JSON text as stored (new findings), shared hops encoded once
 
     def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
         """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
-        return self.with_text(path, explanation)[1]
-
-    def with_text(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> tuple[str, str]:
-        """Return (the JSON text of ``explanation`` as stored, the digest of ``path`` with it)."""
         fields = [path.severity.upper(), list(path.path), list(path.regulatory_tags), path.level, path.steward,
                   path.exposure, path.note or None]
-        stored = self.text(explanation)
         h = _blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
-        h.update(b"\n")
-        h.update(stored.encode())
-        return stored, h.hexdigest()
+        h.update(self._value(explanation, top=True))
+        return h.hexdigest()
+
+    def _value(self, value: Any, top: bool = False) -> bytes:
+        kind = type(value)
+        if kind is dict:
+            done = None if top else self._memo.get(id(value))
+            if done is None:
+                h = _blake2b(b"{", digest_size=16)
+                update, memo = h.update, self._memo
+                names = tuple(value)
+                order = self._keys.get(names)  # dicts of one shape (hops) sort their keys once
+                if order is None:
+                    order = [(key, json.dumps(str(key)).encode()) for key in sorted(value, key=str)]
+                    if all(type(key) is str for key in names):
+                        self._keys[names] = order
+                for key, encoded in order:
+                    update(encoded)
+                    item = value[key]
+                    shared = memo.get(id(item)) if type(item) is dict else None  # a shared dict: one lookup
+                    update(shared if shared is not None else self._value(item))
+                done = h.digest()
+                if not top:
+                    memo[id(value)] = done
+            return done
+        if kind is list or kind is tuple:
+            h = _blake2b(b"[", digest_size=16)
+            update, memo = h.update, self._memo
+            for item in value:
+                shared = memo.get(id(item)) if type(item) is dict else None
+                update(shared if shared is not None else self._value(item))
+            return h.digest()
+        if kind is str:  # what json.dumps(value) writes, without its call overhead (most values)
+            return b"=" + _encode_str(value).encode() + b";"
+        if value is None:
+            return b"=null;"
+        return b"=" + json.dumps(value, default=str).encode() + b";"
 
 
 _blake2b = hashlib.blake2b
+_encode_str = json.encoder.encode_basestring_ascii  # json.dumps's own encoder of a str (ensure_ascii)
 
 
 def finding_digest(path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
     """Return a digest (32 hex) of what a scan stores on a finding for ``path`` and ``explanation``.
 
     Severity, path, regulatory tags, level, steward, exposure, note and the explanation (its
-    JSON text as stored). Equal digests: the same values. (Equal values built with another key
-    order digest differently: the finding is then compared field by field, as without a digest.)
+    JSON value: key order and list-or-tuple do not matter). Equal digests: the same values.
     """
     return FindingDigests()(path, explanation)
 
@@ -555,10 +586,10 @@ class _NewFinding:
     __slots__ = (*(c.name for c in FindingRow.__table__.columns), "chosen")
 
     def values(self, digests: FindingDigests) -> dict[str, Any]:
-        """Return the row's column values (``id`` left to the database), JSON columns as text; set
-        ``digest`` from the explanation's text (None without an explanation, as :func:`_apply`)."""
+        """Return the row's column values (``id`` left to the database), JSON columns as text (the
+        explanation by ``digests.text``); set ``digest`` (None without an explanation, as :func:`_apply`)."""
         out = {name: getattr(self, name) for name in _COLUMN_NAMES if name != "id"}
-        stored, digest = digests.with_text(self.chosen, self.explanation)
+        stored, digest = digests.text(self.explanation), digests(self.chosen, self.explanation)
         out["path"], out["regulatory_tags"] = _dumps(self.path), _dumps(self.regulatory_tags)
         out["explanation"] = stored if self.explanation is not None else None  # none_as_null
         self.digest = out["digest"] = digest if self.explanation is not None else None
@@ -567,7 +598,7 @@ class _NewFinding:
 
 def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None) -> _NewFinding:
     """Return the row a new finding gets: what ``_apply`` stores, open since ``now``, alerted ``now``
-    (its ``digest`` set when inserted, from the explanation's JSON text: :meth:`_NewFinding.values`)."""
+    (its ``digest`` set when inserted: :meth:`_NewFinding.values`)."""
     row = _NewFinding()
     row.id = None
     row.kind, row.rule, row.origin, row.terminal = key
