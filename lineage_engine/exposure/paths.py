@@ -83,6 +83,17 @@ def _node_id(node: object) -> str:
     return value
 
 
+def _bare_ids(nodes: object) -> bool:
+    """Say whether ``nodes`` is a list or tuple of non-empty ids (a walk row's path), checked in C."""
+    if type(nodes) is not list and type(nodes) is not tuple:
+        return False
+    try:
+        "".join(nodes)  # type: ignore[arg-type]
+    except TypeError:  # a node that is not a string (a trace row's property dict)
+        return False
+    return "" not in nodes
+
+
 def _is_masked(node_id: str, node: object, assets_by_path: Mapping[str, Asset], column: bool = False) -> bool:
     if column and _is_masked(dataset_of(node_id), None, assets_by_path):
         return True  # a masking policy on the dataset masks its columns
@@ -147,6 +158,7 @@ def find_exposure_paths(
     windows: dict[tuple[str, str], tuple[datetime | None, datetime]] = {}
     masked_ids: dict[tuple[str, bool], bool] = {}  # bare ids (walk rows): a function of (id, is a column)
     ranks: dict[tuple[str, bool], int] = {}
+    masked_datasets = frozenset(i for i, a in assets_by_path.items() if a.is_masked)  # bare ids, table level
 
     def masked(node_id: str, node: object, column: bool) -> bool:
         if type(node) is not str:  # a trace row's node: its own properties count
@@ -173,7 +185,8 @@ def find_exposure_paths(
         nodes = row.get("path")
         if not isinstance(nodes, Sequence) or isinstance(nodes, str) or len(nodes) < 2:
             raise ValueError(f"trace row for origin '{origin_id}' has no path of two or more nodes")
-        ids = tuple(n if type(n) is str and n else _node_id(n) for n in nodes)
+        bare = _bare_ids(nodes)
+        ids = tuple(nodes) if bare else tuple(n if type(n) is str and n else _node_id(n) for n in nodes)
         terminal_id = ids[0]
         if ids[-1] != origin_id or (row.get("terminal") not in (None, terminal_id)):
             raise ValueError(
@@ -198,9 +211,12 @@ def find_exposure_paths(
             terminal_rank = rank(terminal_id, nodes[0], first_column <= 0)
             if terminal_rank >= floor and terminal_rank >= classification_rank(origin.classification):
                 continue
-        if any(masked(i, n, k >= first_column)
-               for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)
-               if masking is None or k < first_column):
+        if bare and first_column >= len(ids) - 1:  # a walk row, table level between the ends
+            if not masked_datasets.isdisjoint(ids[1:-1]):
+                continue
+        elif any(masked(i, n, k >= first_column)
+                 for k, (i, n) in enumerate(zip(ids[1:-1], nodes[1:-1], strict=True), start=1)
+                 if masking is None or k < first_column):
             continue
         key = (origin_id, terminal_id)
         if since is not None:  # rule 7: masked now; exposed only if the data came before the masking
@@ -224,7 +240,7 @@ def find_exposure_paths(
             rated[origin_id] = (tags, severity_for(tags, origin.classification, risk_thresholds, tag_risk_keys))
         tags, severity = rated[origin_id]
         window = windows.get((origin_id, terminal_id))
-        said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if notes and (d, u) in notes]
+        said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if (d, u) in notes] if notes else []
         if masking is not None and at is not None:  # a tag's policy set aside for its data type (rule 6)
             said += [doubt for node in ids[:-1] if (doubt := masking.doubt(node, at))]
         paths.append(

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from lineage_engine.registry.bulk_rows import PlainInsert
 from lineage_engine.registry.tables import FindingEventRow
 
 GENESIS_HASH = "0" * 64
@@ -47,17 +48,18 @@ def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
     ``event`` holds ``finding_id``, ``event``, ``at`` (aware datetime), ``actor``, ``reason``
     and ``details`` (JSON-able, no floats).
     """
-    content = {
-        "finding_id": int(event["finding_id"]),
-        "event": str(event["event"]),
-        "at": _iso(event["at"]),
-        "actor": str(event["actor"]),
-        "reason": event.get("reason"),
-        "details": event.get("details") or {},
-        "prev_hash": prev_hash,
-    }
-    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return _content_hash(int(event["finding_id"]), str(event["event"]), _iso(event["at"]), str(event["actor"]),
+                         event.get("reason"), event.get("details") or {}, prev_hash)
+
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+"""``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, its encoder made once."""
+
+
+def _content_hash(finding_id: int, event: str, at: str, actor: str, reason: Any, details: Any, prev_hash: str) -> str:
+    content = {"finding_id": finding_id, "event": event, "at": at, "actor": actor, "reason": reason,
+               "details": details, "prev_hash": prev_hash}
+    return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
 
 
 def chain_rows(prev_hash: str | None, events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -77,34 +79,48 @@ def append_events(session: Session, events: Iterable[Mapping[str, Any]]) -> None
     """Append events at the end of the chain, inside the caller's transaction.
 
     ``events`` may be any iterable (a generator is read once): they are chained and inserted
-    :data:`_INSERT_CHUNK` at a time, so a scan appending a million events never holds them all
-    as rows (issue 13 §6). A naive time raises before its chunk is written; the caller's
-    transaction then rolls back what was appended before it.
+    :data:`_INSERT_CHUNK` at a time (one executemany of prepared values,
+    :class:`~lineage_engine.registry.bulk_rows.PlainInsert`), so a scan appending a million
+    events never holds them all as rows (issue 13 §6). A naive time raises before its chunk
+    is written; the caller's transaction then rolls back what was appended before it.
 
     Raises:
         ValueError: an event time is naive.
     """
-    started = False
     previous = GENESIS_HASH
     chunk: list[dict[str, Any]] = []
+    insert_rows: PlainInsert | None = None
+    iso_at: dict[datetime, str] = {}  # a scan's events share one time
     for event in events:
-        if event["at"].tzinfo is None:
+        at = event["at"]
+        if at.tzinfo is None:
             raise ValueError("finding events need timezone-aware UTC times")
-        if not started:
-            started = True
+        if insert_rows is None:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
             session.flush()
             previous = session.scalar(select(FindingEventRow.hash).order_by(FindingEventRow.id.desc()).limit(1)) \
                 or GENESIS_HASH
-        row = chain_rows(previous, (event,))[0]
-        previous = row["hash"]
-        chunk.append(row)
+            insert_rows = PlainInsert(session, FindingEventRow.__table__, _EVENT_COLUMNS, json_columns=("details",),
+                                      time_columns=("at",))
+        stamp = iso_at.get(at)
+        if stamp is None:
+            stamp = iso_at[at] = _iso(at)
+        finding_id, name, actor, reason = int(event["finding_id"]), event["event"], event["actor"], event.get("reason")
+        details = dict(event.get("details") or {})
+        digest = _content_hash(finding_id, str(name), stamp, str(actor), reason, details, previous)
+        chunk.append({"finding_id": finding_id, "event": name, "at": at, "actor": actor, "reason": reason,
+                      "details": _dumps(details), "prev_hash": previous, "hash": digest})
+        previous = digest
         if len(chunk) == _INSERT_CHUNK:  # one multi-row insert per chunk, ids in chain order
-            session.execute(insert(FindingEventRow), chunk)
+            insert_rows.execute(session, chunk)
             chunk = []
-    if chunk:
-        session.execute(insert(FindingEventRow), chunk)
+    if chunk and insert_rows is not None:
+        insert_rows.execute(session, chunk)
+
+
+_EVENT_COLUMNS = ("finding_id", "event", "at", "actor", "reason", "details", "prev_hash", "hash")
+_dumps = json.dumps  # the text SQLAlchemy's JSON type stores for ``details``
 
 
 @dataclass(frozen=True, slots=True)

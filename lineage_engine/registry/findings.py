@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import JSON, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,8 @@ from lineage_engine.errors import InputError
 from lineage_engine.model import ExposurePath, Finding
 from lineage_engine.registry.events import append_events
 from lineage_engine.registry.records import ScanOutcome, finding_from_row
-from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow
+from lineage_engine.registry.bulk_rows import JSONText, PlainInsert
+from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, UTCDateTime
 
 SEVERITY_ORDER: tuple[str, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 """Severities, least to most severe."""
@@ -294,11 +295,12 @@ class FindingDigests:
     Keeps a digest per dict id: the explanations must stay alive (unchanged) while it is used.
     """
 
-    __slots__ = ("_memo", "_keys")
+    __slots__ = ("_memo", "_keys", "text")
 
     def __init__(self) -> None:
         self._memo: dict[int, bytes] = {}
         self._keys: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}  # keys in order, encoded, by dict shape
+        self.text = JSONText()  # the explanations' JSON text as stored (new findings), shared hops encoded once
 
     def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
         """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
@@ -457,7 +459,7 @@ def record_scan(
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
     origins = sorted({*(key[2] for key in chosen), *(p.origin for p in paths if p.closed)})
     digest = FindingDigests()
-    digests = {key: digest(path, explain.get((path.origin, path.terminal))) for key, path in chosen.items()}
+    digests = _LazyDigests(chosen, explain, digest)  # a new finding's is made with its JSON text, when inserted
     windowed = {p.key for p in paths if p.closed and p.key not in chosen}
     # The ledger's rows of these origins (and every open one) as plain columns, no ORM objects:
     # a finding seen again unchanged (same digest, open, not accepted, no alert due) only moves
@@ -493,7 +495,7 @@ def record_scan(
             continue
         row = rows.get(key)
         if row is None:  # new: inserted many at a time below (no ORM object), alerted, so last alerted now
-            row = _new_finding(key, path, now, explain.get((path.origin, path.terminal)), digests[key])
+            row = _new_finding(key, path, now, explain.get((path.origin, path.terminal)))
             new.append(row)
             outcome["opened"].append(row)  # type: ignore[arg-type]  # read as a FindingRow
             events.append(_event(row, "opened", now, SCAN_ACTOR, severity=row.severity, level=row.level,
@@ -541,7 +543,7 @@ def record_scan(
         ):
             outcome["realerted"].append(row)
             alerts.append((row, path, "realert", None))
-    _insert_findings(session, new)  # before the windows' new rows: ids in the same order as one ORM flush
+    _insert_findings(session, new, digest)  # before the windows' new rows: ids in the same order as one ORM flush
     _record_windows(session, paths, rows, chosen, now, outcome, explain, events)
     for key in sorted(rows):
         row = rows[key]
@@ -581,16 +583,22 @@ class _NewFinding:
     ``id`` is set when :func:`_insert_findings` has inserted it.
     """
 
-    __slots__ = tuple(c.name for c in FindingRow.__table__.columns)
+    __slots__ = (*(c.name for c in FindingRow.__table__.columns), "chosen")
 
-    def values(self) -> dict[str, Any]:
-        """Return the row's column values (``id`` left to the database)."""
-        return {name: getattr(self, name) for name in self.__slots__ if name != "id"}
+    def values(self, digests: FindingDigests) -> dict[str, Any]:
+        """Return the row's column values (``id`` left to the database), JSON columns as text (the
+        explanation by ``digests.text``); set ``digest`` (None without an explanation, as :func:`_apply`)."""
+        out = {name: getattr(self, name) for name in _COLUMN_NAMES if name != "id"}
+        stored, digest = digests.text(self.explanation), digests(self.chosen, self.explanation)
+        out["path"], out["regulatory_tags"] = _dumps(self.path), _dumps(self.regulatory_tags)
+        out["explanation"] = stored if self.explanation is not None else None  # none_as_null
+        self.digest = out["digest"] = digest if self.explanation is not None else None
+        return out
 
 
-def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None,
-                 digest: str) -> _NewFinding:
-    """Return the row a new finding gets: what ``_apply`` stores, open since ``now``, alerted ``now``."""
+def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[str, Any] | None) -> _NewFinding:
+    """Return the row a new finding gets: what ``_apply`` stores, open since ``now``, alerted ``now``
+    (its ``digest`` set when inserted: :meth:`_NewFinding.values`)."""
     row = _NewFinding()
     row.id = None
     row.kind, row.rule, row.origin, row.terminal = key
@@ -599,21 +607,48 @@ def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[
     row.regulatory_tags, row.level, row.steward = list(path.regulatory_tags), path.level, path.steward
     row.exposure, row.note, row.unmasked_from, row.unmasked_to = path.exposure, path.note or None, None, None
     row.explanation = explanation
-    row.digest = digest if explanation is not None else None
+    row.digest = None
+    row.chosen = path
     row.last_alerted_at, row.last_alerted_severity = now, row.severity  # its "opened" alert is queued with it
     row.accepted_at = row.accepted_until = row.accepted_by = row.accepted_reason = None
     return row
 
 
-def _insert_findings(session: Session, rows: Sequence[_NewFinding]) -> None:
-    """Insert new findings many at a time, in order, and set their ids (ascending, as inserted)."""
-    table = FindingRow.__table__
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+def _insert_findings(session: Session, rows: Sequence[_NewFinding], digests: FindingDigests) -> None:
+    """Insert new findings many at a time, in order, and set their ids (ascending, as inserted) and digests.
+
+    Prepared values (:class:`~lineage_engine.registry.bulk_rows.PlainInsert`): the JSON columns
+    as text, the explanations encoded by ``digests`` (their shared hops once).
+    """
+    if not rows:
+        return
+    insert_rows = PlainInsert(session, FindingRow.__table__, [n for n in _COLUMN_NAMES if n != "id"],
+                              json_columns=_JSON_COLUMNS, time_columns=_TIME_COLUMNS, returning="id")
     for start in range(0, len(rows), _LOAD_CHUNK):
         chunk = rows[start:start + _LOAD_CHUNK]
-        ids = session.execute(statement, [r.values() for r in chunk]).scalars().all()
+        ids = insert_rows.execute(session, [r.values(digests) for r in chunk])
         for row, finding_id in zip(chunk, ids, strict=True):
             row.id = finding_id
+
+
+class _LazyDigests:
+    """The digest of each chosen path with its explanation (:class:`FindingDigests`), made when asked."""
+
+    __slots__ = ("_chosen", "_explain", "_digest")
+
+    def __init__(self, chosen: Mapping[Key, ExposurePath], explain: Mapping[tuple[str, str], dict[str, Any]],
+                 digest: FindingDigests) -> None:
+        self._chosen, self._explain, self._digest = chosen, explain, digest
+
+    def __getitem__(self, key: Key) -> str:
+        path = self._chosen[key]  # not kept: asked once per seen finding (twice when it changed)
+        return self._digest(path, self._explain.get((path.origin, path.terminal)))
+
+
+_COLUMN_NAMES = tuple(c.name for c in FindingRow.__table__.columns)
+_JSON_COLUMNS = frozenset(c.name for c in FindingRow.__table__.columns if isinstance(c.type, JSON))
+_TIME_COLUMNS = frozenset(c.name for c in FindingRow.__table__.columns if isinstance(c.type, UTCDateTime))
+_dumps = json.dumps  # the text SQLAlchemy's JSON type stores
 
 
 _LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "resolved_at",
