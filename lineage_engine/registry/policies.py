@@ -328,10 +328,9 @@ def record_changes(session: Session, recreated: Sequence[tuple[str, datetime]], 
         rows[(move.source, target, move.mode, move.at)] = {
             "source": move.source, "target": target, "mode": move.mode, "container": move.container,
             "at": move.at, "query_id": move.query_id or ""}
-    values = list(rows.values())
-    for start in range(0, len(values), 500):
-        session.execute(dialect.insert(table).values(values[start : start + 500])
-                        .on_conflict_do_nothing(index_elements=["source", "target", "mode", "at"]))
+    if rows:  # executemany: one compiled statement, not a VALUES list compiled anew per flush
+        session.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=["source", "target", "mode", "at"]),
+                        list(rows.values()))
 
 
 def recreate_times(session: Session) -> dict[str, tuple[datetime, ...]]:
