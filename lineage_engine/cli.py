@@ -225,7 +225,8 @@ def _print_crawl(outcome: services.CrawlOutcome) -> None:
                       style="yellow", markup=False)
     if r.parses_stored:  # a history read again: extraction results stored by an earlier crawl (issue 13)
         console.print(f"  read again: {r.parses_stored} statements not parsed (their results were stored by an "
-                      "earlier crawl)")
+                      "earlier crawl)" + (f", {r.policies_stored} governance texts not read again"
+                                          if r.policies_stored else ""))
     if r.reads:  # issue 14: access facts ('lineage-engine access')
         console.print(f"  reads kept: {r.reads} statements ({r.reads_new} new, {r.reads - r.reads_new} already recorded)")
     console.print(

@@ -29,7 +29,10 @@ crawl killed anywhere and re-run stores the same facts once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -49,7 +52,7 @@ from lineage_engine.model import (
 )
 from lineage_engine.graph.store import GraphStore
 from lineage_engine.exposure.masking import tag_name
-from lineage_engine.parsing.policies import PolicyChange, extract_policies
+from lineage_engine.parsing.policies import PolicyBody, PolicyChange, PolicyStatements, extract_policies, might_govern
 from lineage_engine.registry.policies import FactMove
 from lineage_engine.registry.repository import Registry
 
@@ -70,6 +73,9 @@ _RECREATES = frozenset({Operation.REPLACE, Operation.CREATE, Operation.VIEW, Ope
 _ROLES_KEPT = 10_000
 """Statements whose role is remembered for events emitted later (temporary-table chains)."""
 
+_EXTRACTIONS_KEPT = 20_000
+"""Extractions of governed texts kept in memory (loaded or extracted; a few hundred bytes each)."""
+
 
 def known_views(store: GraphStore) -> list[str]:
     """Return the ids of the views the graph holds (at the start of a crawl)."""
@@ -79,11 +85,21 @@ def known_views(store: GraphStore) -> list[str]:
 class PolicyRecorder:
     """Collect governance facts during one crawl; :meth:`flush` writes them (idempotent)."""
 
-    def __init__(self, registry: Registry, views: Iterable[str] = (), *, timestamp_mapping: str | None = None) -> None:
+    def __init__(self, registry: Registry, views: Iterable[str] = (), *, timestamp_mapping: str | None = None,
+                 version: str | None = None) -> None:
         """``timestamp_mapping``: ``compliance.timestamp_type_mapping``, the variant a ``TIMESTAMP`` column
-        or policy argument has (None: not known; :func:`~lineage_engine.parsing.policies.extract_policies`)."""
+        or policy argument has (None: not known; :func:`~lineage_engine.parsing.policies.extract_policies`).
+        ``version``: the parser version of the crawl (:func:`~lineage_engine.parse_store.parser_version`, which
+        covers the code of ``parsing/``): the extractions of governed texts are stored in the registry's parse
+        results under it and read back by a crawl reading the history again (:meth:`load`); None: not stored."""
         self._registry = registry
         self._timestamp_mapping = timestamp_mapping
+        self._version = version
+        self._extracted: OrderedDict[str, PolicyStatements] = OrderedDict()  # stored key -> extraction
+        self._planned: dict[str, tuple[QueryRecord, str | None]] = {}  # query id -> (row, stored key or None), by load()
+        self._new: dict[str, bytes] = {}  # extractions to store at the next flush, by stored key
+        self.loaded = 0
+        """Governed texts whose extraction was read from the registry instead of extracted (a replay)."""
         self._views = set(views)
         self._facts: list[RegistryFact] = []
         self._bodies: list[MaskingPolicyBody] = []
@@ -120,17 +136,67 @@ class PolicyRecorder:
             self._masking_tags.add(name)
             masked.update(self._carriers.get(name, ()))
 
+    def _key(self, record: QueryRecord) -> str | None:
+        """Return the stored key of ``record``'s extraction, None when its text holds no governance
+        statement (:func:`~lineage_engine.parsing.policies.might_govern`: nothing to extract)."""
+        text = record.query_text
+        if not might_govern(text):
+            return None
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        parts = ["policies", self._version or "", digest, record.database_name, record.schema_name,
+                 self._timestamp_mapping]
+        return hashlib.blake2b("\0".join(p if p is not None else "\1" for p in parts).encode("utf-8", "surrogatepass"),
+                               digest_size=32).hexdigest()
+
+    def load(self, records: Iterable[object]) -> int:
+        """Read the stored extractions of the governed texts among ``records`` (a batch, in one registry
+        read), so that :meth:`observe` takes them instead of extracting them again; return how many were
+        read. An extraction is a pure function of the text, the session's defaults, the timestamp mapping
+        and the parser's code (all in its key): the one stored is the one a fresh extraction gives.
+        Nothing is read without a ``version``."""
+        if self._version is None:
+            return 0
+        wanted = []
+        for record in records:
+            if isinstance(record, QueryRecord) and record.query_id not in self._planned:
+                key = self._key(record)
+                self._planned[record.query_id] = (record, key)
+                if key is not None and key not in self._extracted:
+                    wanted.append(key)
+        if len(self._planned) > _EXTRACTIONS_KEPT:  # rows planned and never observed (quarantined before)
+            self._planned.clear()
+        read = 0
+        for key, body in self._registry.parse_results(sorted(set(wanted))).items() if wanted else ():
+            found = _decode(body)
+            if found is not None:
+                self._keep(key, found)
+                read += 1
+        self.loaded += read
+        return read
+
+    def _keep(self, key: str, found: PolicyStatements) -> None:
+        self._extracted[key] = found
+        if len(self._extracted) > _EXTRACTIONS_KEPT:
+            self._extracted.popitem(last=False)
+
     def observe(self, record: QueryRecord) -> None:
         """Read the governance statements of one admitted row; remember its role."""
         if len(self._roles) >= _ROLES_KEPT:
             self._roles.pop(next(iter(self._roles)))
         self._roles[record.query_id] = record.role_name
+        planned = self._planned.pop(record.query_id, None)
         if (record.execution_status or "SUCCESS").upper() != "SUCCESS":
             return
-        # extract_policies runs the cheap might_govern pre-check itself (empty answer); checking it here
-        # too read every row's text twice (about 0.4 s of the solana crawl's 17,151 rows, issue 13)
-        found = extract_policies(record.query_text, database=record.database_name, schema=record.schema_name,
-                                 timestamp_mapping=self._timestamp_mapping)
+        key = planned[1] if planned is not None and planned[0] is record else self._key(record)
+        if key is None:
+            return  # no governance statement in its text (tested once per row: issue 13)
+        found = self._extracted.get(key)
+        if found is None:
+            found = extract_policies(record.query_text, database=record.database_name, schema=record.schema_name,
+                                     timestamp_mapping=self._timestamp_mapping)
+            self._keep(key, found)
+            if self._version is not None:
+                self._new[key] = _encode(found)
         if not found:
             return
         self.statements += 1
@@ -201,7 +267,12 @@ class PolicyRecorder:
         self._views.update(moved(self._views))
 
     def flush(self) -> int:
-        """Write what was collected since the last flush; return how many registry rows changed."""
+        """Write what was collected since the last flush; return how many registry rows changed.
+
+        The extractions made since are stored too (a cache: one lost is extracted again)."""
+        if self._new:
+            self._registry.store_parse_results(self._new)
+            self._new = {}
         if not (self._facts or self._bodies or self._dropped or self._reads or self._recreated or self._moved):
             return 0
         changed = self._registry.record_policies(self._facts, self._bodies, self._dropped, self._reads,
@@ -211,6 +282,25 @@ class PolicyRecorder:
         self._facts, self._bodies, self._dropped, self._reads, self._recreated = [], [], [], [], []
         self._moved, self._drop_list = [], []
         return changed
+
+
+def _encode(found: PolicyStatements) -> bytes:
+    """Return an extraction as JSON (names and values it found; never the text)."""
+    return json.dumps([[[c.target, c.fact, c.value, c.key] for c in found.changes],
+                       [[b.name, b.understood, list(b.clear_roles), b.by_invoker, b.data_type, b.if_absent]
+                        for b in found.bodies], list(found.dropped_policies)],
+                      separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _decode(body: bytes) -> PolicyStatements | None:
+    """Return the extraction :func:`_encode` wrote, None for anything else (extracted again)."""
+    try:
+        changes, bodies, dropped = json.loads(bytes(body).decode("utf-8", "surrogatepass"))
+        return PolicyStatements(tuple(PolicyChange(t, f, v, k) for t, f, v, k in changes),
+                                tuple(PolicyBody(n, u, tuple(r), i, d, a) for n, u, r, i, d, a in bodies),
+                                tuple(dropped))
+    except (ValueError, TypeError):
+        return None
 
 
 def _fact_move(event: LineageEvent) -> FactMove | None:

@@ -111,6 +111,9 @@ class CrawlReport:
     parses_stored: int = 0
     """Distinct statements whose extraction an earlier crawl stored was read instead of parsing them
     (a history read again, :mod:`lineage_engine.parse_store`)."""
+    policies_stored: int = 0
+    """Distinct governed texts (policy, tag, column type statements) whose extraction an earlier crawl stored
+    was read instead of extracting them (:meth:`~lineage_engine.governance.PolicyRecorder.load`)."""
     profile: Profile | None = None
     """Seconds per kind of work when the crawl was profiled (``crawl --profile``), else None."""
     reads: int = 0
@@ -215,7 +218,7 @@ def crawl_once(
     rows_total = watermark.rows_total if watermark else 0
     latest = watermark
     governance = PolicyRecorder(registry, known_views(store),  # policies and tags of the history (issue 10 §2)
-                                timestamp_mapping=options.timestamp_type_mapping)
+                                timestamp_mapping=options.timestamp_type_mapping, version=stored.version)
     egress = EgressObserver(registry.external_functions())  # shares, external functions (issue 14 §4)
 
     def statement_end(query_id: str) -> datetime | None:
@@ -346,6 +349,7 @@ def crawl_once(
         rows = _to_prefetch(batch, source.key, options, known, clock())
         with profile.timed("registry.parse_results"):
             covered = stored.load(rows, cache)
+            governance.load(batch)  # governed texts' extractions stored by an earlier crawl (issue 13)
         return rows, covered >= REPLAYED_SHARE * len(rows)
 
     def hand_out(rows: list[Planned], in_step: bool) -> Prefetched | None:
@@ -404,6 +408,7 @@ def crawl_once(
         report.prefetched = cache.prefetched - prefetched_before
         report.prefetch_refused = cache.refused - refused_before
         report.parses_stored = stored.loaded
+        report.policies_stored = governance.loaded
 
     close = getattr(records, "close", None)
     if close is not None:

@@ -828,10 +828,9 @@ class Registry:
             return
         with self._transaction("store parse results") as session:
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            values = [{"key": k, "body": v} for k, v in results.items()]
-            for start in range(0, len(values), 500):
-                session.execute(dialect.insert(ParseResultRow.__table__).values(values[start:start + 500])
-                                .on_conflict_do_nothing(index_elements=["key"]))
+            # executemany: one compiled statement, not a VALUES list compiled anew per batch
+            session.execute(dialect.insert(ParseResultRow.__table__).on_conflict_do_nothing(index_elements=["key"]),
+                            [{"key": k, "body": v} for k, v in results.items()])
 
     def get_statements(self, query_ids: Sequence[str]) -> dict[str, Statement]:
         """Return the stored statements among ``query_ids``, by query id (unknown ids are left out)."""

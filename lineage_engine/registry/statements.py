@@ -27,9 +27,9 @@ def insert(session: Session, statements: Sequence[Statement]) -> None:
                "user_name": s.user_name[:256] if s.user_name else None,
                "role_name": s.role_name[:256] if s.role_name else None, "end_time": s.end_time}
               for s in unique.values()]
-    for start in range(0, len(values), _CHUNK):
-        statement = dialect.insert(StatementRow.__table__).values(values[start : start + _CHUNK])
-        session.execute(statement.on_conflict_do_nothing(index_elements=["query_id"]))
+    if values:  # executemany: one compiled statement (a 500-row VALUES list was compiled anew per batch)
+        session.execute(dialect.insert(StatementRow.__table__).on_conflict_do_nothing(index_elements=["query_id"]),
+                        values)
 
 
 def fetch(session: Session, query_ids: Sequence[str]) -> dict[str, Statement]:
