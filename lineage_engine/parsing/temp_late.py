@@ -27,8 +27,9 @@ Bounds (issue 13): the latest :data:`READS_PER_NAME` reads of a name; the names 
 name goes first, by the order numbers of the reads, which the crawl state keeps: one crawl and two
 crawls forget alike); names whose latest read ended more than twice ``session_idle`` before the
 resolver's clock (expired in the order read). A read is replayed only for a write that ended before
-it, and a row is read at most ``session_idle`` after rows that ended later than it (the premise of
-``SessionResolver.sweep``), so for such rows an expired read is never needed. Whatever a bound
+it (and for the writes that one passes it on to, each later still), so an expired read is needed only
+by a row read more than twice ``session_idle`` after a row that ended later: never while rows come at
+most ``session_idle`` out of END_TIME order (the premise of ``SessionResolver.sweep``). Whatever a bound
 forgets leaves its latest END_TIME behind (:attr:`~.temp_state.Session.forgot` for whole names,
 :attr:`~.temp_state.Session.dropped` per name): a write into a temp that ended before it may have
 missed a reader, and the row is listed in :attr:`LateRows.forgotten_reads` (the crawl quarantines it:
