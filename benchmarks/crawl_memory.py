@@ -108,32 +108,6 @@ def owners() -> list[tuple[str, int, int]]:
     return out
 
 
-def expire_reads() -> None:
-    """Make :meth:`SessionResolver.sweep` also forget reads no late row can reach (``--expire-reads``).
-
-    A remembered read is replayed only for a write that ended before it (:mod:`.temp_late`); rows
-    arrive at most ``session_idle`` out of END_TIME order (the premise of the sweep), so a write
-    still to come ended after ``clock - session_idle``, and a read that ended before ``clock - 2 x
-    session_idle`` can never be replayed again.
-    """
-    from lineage_engine.parsing.temp_tables import SessionResolver
-
-    swept = SessionResolver.sweep
-
-    def sweep(self):  # type: ignore[no-untyped-def]
-        forgotten = swept(self)
-        if self.clock is not None:
-            before = self.clock - 2 * self.session_idle
-            for key, session in self._sessions.items():
-                for name in [n for n, (_, reads) in session.reads.items() if all(r.at < before for r in reads)]:
-                    del session.reads[name]
-                    self._touched_reads.add((key, name))
-        return forgotten
-
-    SessionResolver.sweep = sweep  # type: ignore[method-assign]
-    print("experiment: remembered reads expire after twice session_idle", flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=Path, required=True)
@@ -149,19 +123,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-trace", action="store_true", help="leave tracemalloc off (with --owners: fast)")
     parser.add_argument("--reads-kept", type=int, help="an experiment: names whose reads each session remembers "
                         "(lineage_engine.parsing.temp_late.READS_KEPT) for this run; answers may differ")
-    parser.add_argument("--expire-reads", action="store_true",
-                        help="an experiment: each batch commit's sweep also forgets a session's remembered reads of a "
-                        "name once all of them ended more than twice telemetry.session_idle_hours before the latest "
-                        "row (what the sweep of idle sessions assumes of late rows)")
+    parser.add_argument("--reads-kept-all", type=int, help="an experiment: names whose reads all sessions together "
+                        "remember (lineage_engine.parsing.temp_late.READS_KEPT_ALL) for this run; answers may differ")
     args = parser.parse_args(argv)
-    if args.expire_reads:
-        expire_reads()
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     if args.reads_kept is not None:
         from lineage_engine.parsing import temp_late
 
         temp_late.READS_KEPT = args.reads_kept
         print(f"experiment: READS_KEPT = {args.reads_kept} names per session", flush=True)
+    if args.reads_kept_all is not None:
+        from lineage_engine.parsing import temp_late
+
+        temp_late.READS_KEPT_ALL = args.reads_kept_all
+        print(f"experiment: READS_KEPT_ALL = {args.reads_kept_all} names over all sessions", flush=True)
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="crawl-memory-") as tmp:
         folder = args.keep or Path(tmp)

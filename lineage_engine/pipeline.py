@@ -56,6 +56,7 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.redact import redact_literals
 from lineage_engine.parsing.result_scan import UNKNOWN_MESSAGE as RESULT_SCAN_UNKNOWN
+from lineage_engine.parsing.temp_late import FORGOTTEN_MESSAGE
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.time_travel import ANY_EARLIER, read_now, row_points, with_reads_now
 from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS  # a text that may read at a point
@@ -325,6 +326,7 @@ def crawl_once(
                         report.internal_errors += 1
                         quarantine.append(internal_error(source.key, item, exc, now))
                         resolver.unresolved_results.clear()
+                        resolver.forgotten_reads.clear()
                         resolver.seen(item)  # keeps its place among its session's queries (LAST_QUERY_ID)
                 if progress is not None:
                     progress(report.rows_read)
@@ -547,10 +549,13 @@ def _unknown_results(source: str, item: QueryRecord, resolver: SessionResolver, 
     ``unsupported``, as every RESULT_SCAN was before review O2: what it copies is not followed, so
     ``scan`` counts the row under "not seen". The text is redacted (never raw).
     """
-    if not resolver.unresolved_results:
+    reasons = [f"unsupported: {m}" for m, found in ((RESULT_SCAN_UNKNOWN, resolver.unresolved_results),
+                                                   (FORGOTTEN_MESSAGE, resolver.forgotten_reads)) if found]
+    if not reasons:  # also a write into a temp whose readers a memory bound forgot (issue 13, temp_late)
         return entry
     resolver.unresolved_results.clear()
-    reason = f"unsupported: {RESULT_SCAN_UNKNOWN}"
+    resolver.forgotten_reads.clear()
+    reason = "; ".join(reasons)
     if entry is not None:
         return entry if reason in entry.reason else replace(entry, reason=f"{entry.reason}; {reason}"[:1000])
     return QuarantineEntry(

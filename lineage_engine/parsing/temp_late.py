@@ -22,8 +22,19 @@ ended after it. Three things keep that from losing a path (review s14 R11):
 What the temp holds *now* is what is added (it may hold writes that ended after the reader): a
 superset, never a lost path. Remembered reads and names gone are part of the crawl state
 (``crawl_reads``, ``crawl_temp``), so one crawl, two crawls and a replay give the same graph.
-Bounds: the reads of the last :data:`READS_KEPT` names per session and :data:`GONE_KEPT` names
-gone; older ones are forgotten (a row read that late resolves as it did before).
+Bounds (issue 13): the latest :data:`READS_PER_NAME` reads of a name; the names read last, at most
+:data:`READS_KEPT` per session and :data:`READS_KEPT_ALL` over all sessions (the least recently read
+name goes first, by the order numbers of the reads, which the crawl state keeps: one crawl and two
+crawls forget alike); names whose latest read ended more than twice ``session_idle`` before the
+resolver's clock (expired in the order read). A read is replayed only for a write that ended before
+it (and for the writes that one passes it on to, each later still), so an expired read is needed only
+by a row read more than twice ``session_idle`` after a row that ended later: never while rows come at
+most ``session_idle`` out of END_TIME order (the premise of ``SessionResolver.sweep``). Whatever a bound
+forgets leaves its latest END_TIME behind (:attr:`~.temp_state.Session.forgot` for whole names,
+:attr:`~.temp_state.Session.dropped` per name): a write into a temp that ended before it may have
+missed a reader, and the row is listed in :attr:`LateRows.forgotten_reads` (the crawl quarantines it:
+its lineage through the temp is not known), never resolved silently short. :data:`GONE_KEPT` names
+gone per session; older ones are forgotten (a row read that late resolves as it did before).
 
 Pure: no I/O. A mixin of :class:`~.temp_tables.SessionResolver`, whose state it uses.
 """
@@ -31,8 +42,8 @@ Pure: no I/O. A mixin of :class:`~.temp_tables.SessionResolver`, whose state it 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from lineage_engine.model import (
     ColumnLineage,
@@ -50,7 +61,18 @@ from lineage_engine.parsing.temp_state import Gone, Move, Read, Session, Temp, c
 
 READS_KEPT = 500
 """Names whose reads a session remembers (for temps created or written late)."""
+READS_KEPT_ALL = 5000
+"""Names whose reads all sessions together remember: the least recently read goes first (issue 13: 59
+sessions that each lasted 90 days kept 29,500 names, about 2 KB of a crawl's 3.3 KB per row)."""
 READS_PER_NAME = 4
+"""Latest reads remembered per name."""
+FORGOT = "#$forgot"
+"""Name under which a session's :attr:`~.temp_state.Session.forgot` is stored among its reads (``crawl_reads``:
+``[0, [ISO-8601]]``): never a dataset id (those never start with ``#``)."""
+FORGOTTEN_MESSAGE = ("wrote a temporary object before rows of its session already read, and the crawl no longer "
+                     "remembers every read of that name by those rows (a memory bound: rows far out of END_TIME "
+                     "order): lineage through the temporary object into what they wrote may be missing")
+"""Reason of the quarantine entry of a row listed in :attr:`LateRows.forgotten_reads`."""
 GONE_KEPT = 100
 """Temp names gone (renamed, dropped, replaced) whose content a session remembers for rows read late."""
 GONE = "#$gone:"
@@ -59,14 +81,37 @@ _ID_MAX = 1000
 """Longest name kept gone (``crawl_temp.temp_id`` holds 1,024 characters with :data:`GONE`)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ForgottenReads:
+    """A write into a temporary object by a row read late, whose readers may have been forgotten.
+
+    Attributes:
+        query_id: the writing row (quarantined by the crawl with :data:`FORGOTTEN_MESSAGE`).
+        name: lower-case id of the temporary object written.
+    """
+
+    query_id: str
+    name: str
+
+
 class LateRows:
-    """Late rows through temporary objects (see the module docstring); state lives on the resolver."""
+    """Late rows through temporary objects (see the module docstring); state lives on the resolver.
+
+    Attributes:
+        forgotten_reads: rows whose write into a temp may have missed readers a bound forgot, in feed
+            order; the caller quarantines them and clears it.
+    """
 
     _sessions: dict[object, Session]
     _touched_temps: set[tuple[object, str]]
     _touched_reads: set[tuple[object, str]]
     _read_seq: int
+    _read_names: dict[tuple[object, str], None]  # (session key, name) of every session's reads, least recent first
+    _row_id: str  # query id of the row being applied
     late_temps: int
+    forgotten_reads: list[ForgottenReads]
+    clock: datetime | None
+    session_idle: timedelta
 
     def _is_temp_id(self, dataset_id: str) -> bool:
         raise NotImplementedError  # the resolver's temp-name patterns
@@ -75,9 +120,8 @@ class LateRows:
                     target: DatasetRef) -> None:
         """Remember which names this statement read (persistent or temporary), with its target and column
         edges out of each: a temp of that name created or written by a row read later but ended earlier
-        adds to what it read (:meth:`_reads_of_temp`). Bounded: the latest :data:`READS_PER_NAME` reads
-        of the :data:`READS_KEPT` names read last; kept in the crawl state, so where crawls cut the
-        history changes nothing."""
+        adds to what it read (:meth:`_reads_of_temp`). Bounded (see the module docstring); kept in the
+        crawl state, so where crawls cut the history changes nothing."""
         by_source: dict[str, list[ColumnLineage]] = {}
         for edge in st.columns:
             by_source.setdefault(dataset_of(edge.source), []).append(edge)
@@ -88,13 +132,53 @@ class LateRows:
             _, reads = session.reads.pop(src.id, (0, []))  # re-inserted last: the oldest names go first
             reads.append(Read(record.end_time, record.query_id, record.query_type, target,
                               tuple(by_source.get(src.id, ())), role))
+            if len(reads) > READS_PER_NAME:
+                dropped = max(r.at for r in reads[:-READS_PER_NAME])
+                if src.id not in session.dropped or session.dropped[src.id] < dropped:
+                    session.dropped[src.id] = dropped
+                del reads[:-READS_PER_NAME]
             self._read_seq += 1
-            session.reads[src.id] = (self._read_seq, reads[-READS_PER_NAME:])
+            session.reads[src.id] = (self._read_seq, reads)
+            self._read_names.pop((key, src.id), None)
+            self._read_names[(key, src.id)] = None
             self._touched_reads.add((key, src.id))
             while len(session.reads) > READS_KEPT:
-                oldest = next(iter(session.reads))
-                del session.reads[oldest]
-                self._touched_reads.add((key, oldest))
+                self._forget_reads(key, session, next(iter(session.reads)))
+        while len(self._read_names) > READS_KEPT_ALL:
+            oldest, name = next(iter(self._read_names))
+            self._forget_reads(oldest, self._sessions[oldest], name)
+        self._expire_reads()
+
+    def _expire_reads(self) -> None:
+        """Forget the least recently read names, in that order, while the latest read of the first ended more
+        than twice ``session_idle`` before :attr:`clock` (no row within the sweep's premise needs them)."""
+        if self.clock is None:
+            return
+        before = self.clock - 2 * self.session_idle
+        while self._read_names:
+            key, name = next(iter(self._read_names))
+            session = self._sessions[key]
+            if max(r.at for r in session.reads[name][1]) >= before:
+                break
+            self._forget_reads(key, session, name)
+
+    def _forget_reads(self, key: object, session: Session, name: str) -> None:
+        """Forget the reads of ``name`` in the session ``key``, leaving their latest END_TIME in
+        :attr:`~.temp_state.Session.forgot`."""
+        _, reads = session.reads.pop(name)
+        self._read_names.pop((key, name), None)
+        latest = max((r.at for r in reads), default=None)
+        dropped = session.dropped.pop(name, None)
+        for instant in (latest, dropped):
+            if instant is not None and (session.forgot is None or instant > session.forgot):
+                session.forgot = instant
+                self._touched_reads.add((key, FORGOT))
+        self._touched_reads.add((key, name))
+
+    def _forget_session_reads(self, key: object, session: Session) -> None:
+        """Take the reads of a session being forgotten out of the order over all sessions."""
+        for name in session.reads:
+            self._read_names.pop((key, name), None)
 
     def _reads_of_temp(self, key: object, session: Session, record: QueryRecord, temp: DatasetRef,
                        created: bool) -> list[LineageEvent]:
@@ -117,6 +201,9 @@ class LateRows:
         """Add ``content`` (what the temp ``name`` holds, or what was added to it) to each remembered read of
         ``name`` that ended after ``after`` (and before ``before``, when the name stopped naming that temp
         then): its column edges composed through ``content``, ``via`` the temp (:meth:`_late_add`)."""
+        lost = max((t for t in (session.forgot, session.dropped.get(name)) if t is not None), default=None)
+        if lost is not None and after < lost:  # a bound forgot reads of the session that ended after ``after``
+            self.forgotten_reads.append(ForgottenReads(self._row_id, name))
         events: list[LineageEvent] = []
         for read in list(session.reads.get(name, (0, []))[1]):
             if read.at <= after or (before is not None and read.at >= before):

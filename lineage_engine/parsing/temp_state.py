@@ -84,6 +84,12 @@ class Session:
     what ``LAST_QUERY_ID(-k)`` names. Their remembered result sets are temps ``#$result:<query id>``."""
     gone: dict[str, Gone] = field(default_factory=dict)
     """Temp names that stopped naming their temp, least recently gone first (:mod:`.temp_late`)."""
+    dropped: dict[str, datetime] = field(default_factory=dict)
+    """Name read -> the latest END_TIME of its reads dropped past the latest ``READS_PER_NAME`` (only names
+    still in :attr:`reads`): a write into that name that ended before it may have missed one (:mod:`.temp_late`)."""
+    forgot: datetime | None = None
+    """The latest END_TIME of a read whose whole name the session forgot (a bound of :mod:`.temp_late`), None
+    when it forgot none: a write into any name that ended before it may have missed a reader."""
 
 
 def copy_temp(temp: Temp) -> Temp:
@@ -152,13 +158,24 @@ def gone_from_state(state: Mapping[str, Any]) -> Gone:
     return Gone(temp_from_state(state), moves)
 
 
-def reads_state(remembered: tuple[int, list[Read]]) -> list[object]:
+def reads_state(remembered: tuple[int, list[Read]], dropped: datetime | None = None) -> list[object]:
     """Return the JSON shape of one name's remembered reads: ``[order, [[end_time, query_id, query_type,
-    [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE], ...]]``."""
+    [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE], ...]]``, the
+    list led by ``dropped`` as an ISO-8601 string when reads of the name were dropped (see
+    :attr:`Session.dropped`)."""
     seq, reads = remembered
-    return [seq, [[r.at.isoformat(), r.query_id, r.query_type, [r.target.id, r.target.name, r.target.kind],
-                   [[e.source, e.target, e.transform, e.kind, e.confidence] for e in r.columns], r.role]
-                  for r in reads]]
+    kept: list[object] = [dropped.isoformat()] if dropped is not None else []
+    kept.extend([r.at.isoformat(), r.query_id, r.query_type, [r.target.id, r.target.name, r.target.kind],
+                 [[e.source, e.target, e.transform, e.kind, e.confidence] for e in r.columns], r.role]
+                for r in reads)
+    return [seq, kept]
+
+
+def reads_from_state(data: Sequence[Any]) -> tuple[list[Read], datetime | None]:
+    """Return the reads of a :func:`reads_state`'s list and the instant reads of the name were dropped
+    until (None: none dropped, or a state written before it was kept)."""
+    dropped = datetime.fromisoformat(data[0]) if data and isinstance(data[0], str) else None
+    return [read_from_state(r) for r in data[dropped is not None:]], dropped
 
 
 def read_from_state(data: Sequence[Any]) -> Read:

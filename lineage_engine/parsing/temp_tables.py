@@ -90,12 +90,12 @@ from lineage_engine.parsing.result_scan import (
     result_id,
     split_reference,
 )
-from lineage_engine.parsing.temp_late import GONE, LateRows, view_of
+from lineage_engine.parsing.temp_late import FORGOT, GONE, LateRows, view_of
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 from lineage_engine.parsing.temp_state import Session as _Session
 from lineage_engine.parsing.temp_state import gone_from_state, gone_state
 from lineage_engine.parsing.temp_state import Temp as _Temp
-from lineage_engine.parsing.temp_state import read_from_state as _read_from_state
+from lineage_engine.parsing.temp_state import reads_from_state as _reads_from_state
 from lineage_engine.parsing.temp_state import reads_state as _reads_state
 from lineage_engine.parsing.temp_state import temp_from_state as _temp_from_state
 from lineage_engine.parsing.temp_state import temp_state as _temp_state
@@ -227,6 +227,9 @@ class SessionResolver(LateRows):
         self._touched_reads: set[tuple[object, str]] = set()
         self._gone: set[object] = set()
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
+        self._read_names: dict[tuple[object, str], None] = {}  # every session's names read, least recent first
+        self._row_id = ""
+        self.forgotten_reads = []
         self._results: dict[str, object] = {}  # query id -> key of the session remembering its result set
         self._touched_recent: set[object] = set()
         self._kept: dict[str, _Temp] = {}  # query id -> result set kept by id (RESULTS_BY_ID)
@@ -301,6 +304,7 @@ class SessionResolver(LateRows):
     def _enter(self, record: QueryRecord) -> tuple[object, _Session, bool]:
         """Return the row's session key and session (see :meth:`_session_of`), and whether a row of it
         that ended strictly after this one was read before it (out of END_TIME order)."""
+        self._row_id = record.query_id
         before = self._sessions.get(session_key(record))
         seen_until = before.last_seen if before is not None else None
         key, session = self._session_of(record)
@@ -564,6 +568,7 @@ class SessionResolver(LateRows):
 
     def _forget(self, key: object) -> None:
         session = self._sessions.pop(key)
+        self._forget_session_reads(key, session)
         for temp_id, temp in session.temps.items():
             if temp_id.startswith(PREFIX):
                 if self._results.get(temp_id[len(PREFIX):]) == key:
@@ -584,7 +589,7 @@ class SessionResolver(LateRows):
         changes = StateChanges(gone_sessions={_key_tuple(k) for k in self._gone})
         for key in self._touched:
             session = self._sessions.get(key)
-            if session is not None and (session.temps or session.reads or session.gone):
+            if session is not None and (session.temps or session.reads or session.gone or session.forgot):
                 changes.sessions[_key_tuple(key)] = session.last_seen
             else:
                 changes.gone_sessions.add(_key_tuple(key))  # nothing left to keep
@@ -604,9 +609,15 @@ class SessionResolver(LateRows):
                 changes.gone_temps.add((_key_tuple(key), temp_id))
         for key, name in self._touched_reads:
             session = self._sessions.get(key)
+            if name == FORGOT:
+                if session is not None and session.forgot is not None:
+                    changes.reads[(_key_tuple(key), FORGOT)] = [0, [session.forgot.isoformat()]]
+                else:
+                    changes.gone_reads.add((_key_tuple(key), FORGOT))
+                continue
             remembered = session.reads.get(name) if session is not None else None
             if remembered is not None:
-                changes.reads[(_key_tuple(key), name)] = _reads_state(remembered)
+                changes.reads[(_key_tuple(key), name)] = _reads_state(remembered, session.dropped.get(name))
             else:
                 changes.gone_reads.add((_key_tuple(key), name))
         for key in self._touched_recent:
@@ -648,7 +659,9 @@ class SessionResolver(LateRows):
         point of each upstream it was filled from at one), and ``"reads": {name: [order, [[end_time, query_id, query_type,
         [target id, name, kind], [[source, target, transform, kind, confidence], ...], ROLE],
         ...]]}`` when the session remembers reads of persistent names (the order number: least
-        recently read first; names of temps too); names gone (:mod:`.temp_late`) are temps ``#$gone:<name>``
+        recently read first; names of temps too; the list led by an ISO-8601 string when reads of the name
+        past the latest 4 were dropped: the latest END_TIME dropped), ``"#$forgot": [0, [ISO-8601]]`` when
+        the session forgot whole names (the latest END_TIME of their reads, :mod:`.temp_late`); names gone (:mod:`.temp_late`) are temps ``#$gone:<name>``
         of that shape with ``"ended"`` (when) and ``"moves": [[[id, name, kind], ISO-8601, query_id,
         query_type, ROLE], ...]``; sessions with none of these are left out. Remembered result sets (review O2)
         are temps ``#$result:<query id>`` of that shape, and a session holding one also has the reads
@@ -657,7 +670,7 @@ class SessionResolver(LateRows):
         """
         sessions = []
         for key, session in self._sessions.items():
-            if not session.temps and not session.reads and not session.gone:
+            if not session.temps and not session.reads and not session.gone and session.forgot is None:
                 continue
             item: dict[str, object] = {
                 "key": list(key) if isinstance(key, tuple) else [key],
@@ -666,7 +679,9 @@ class SessionResolver(LateRows):
                           **{GONE + name: gone_state(gone) for name, gone in session.gone.items()}},
             }
             if session.reads:
-                item["reads"] = {name: _reads_state(r) for name, r in session.reads.items()}
+                item["reads"] = {name: _reads_state(r, session.dropped.get(name)) for name, r in session.reads.items()}
+            if session.forgot is not None:
+                item.setdefault("reads", {})[FORGOT] = [0, [session.forgot.isoformat()]]  # type: ignore[index]
             if _has_results(session):
                 item.setdefault("reads", {})[RECENT_NAME] = [0, list(session.recent)]  # type: ignore[index]
             sessions.append(item)
@@ -686,6 +701,7 @@ class SessionResolver(LateRows):
             ValueError: the state is not of the documented shape.
         """
         resolver = cls(temp_patterns, session_idle)
+        order: list[tuple[int, tuple[object, ...], str]] = []  # (order number, session key, name) of every read
         try:
             for item in state.get("sessions", []):
                 if tuple(item["key"]) == KEPT_KEY:  # results kept by id, oldest first
@@ -707,16 +723,22 @@ class SessionResolver(LateRows):
                         resolver._results[temp_id[len(PREFIX):]] = tuple(item["key"])
                 stored = dict(item.get("reads") or {})
                 session.recent = [str(q) for q in (stored.pop(RECENT_NAME, None) or [0, []])[1]][-RECENT_QUERIES:]
-                reads = sorted(((int(seq), str(name), [_read_from_state(r) for r in kept])
+                forgot = (stored.pop(FORGOT, None) or [0, []])[1]
+                session.forgot = datetime.fromisoformat(forgot[0]) if forgot else None
+                reads = sorted(((int(seq), str(name), *_reads_from_state(kept))
                                 for name, (seq, kept) in stored.items()), key=lambda r: r[0])
-                for seq, name, kept in reads:
+                for seq, name, kept, dropped in reads:
                     session.reads[name] = (seq, kept)
+                    if dropped is not None:
+                        session.dropped[name] = dropped
+                    order.append((seq, tuple(item["key"]), name))
                     resolver._read_seq = max(resolver._read_seq, seq)
                 for name, entry in sorted(gone, key=lambda g: (g[1].temp.ended or _EPOCH, g[0])):
                     session.gone[name] = entry  # least recently gone first
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
+            resolver._read_names = {(key, name): None for _, key, name in sorted(order, key=lambda o: o[0])}
         except (KeyError, TypeError, IndexError, ValueError) as exc:
             raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
         return resolver
