@@ -8,8 +8,8 @@ registry transaction:
   -> facts of origin ``query_history``, effective from the statement's ``end_time``;
 * ``CREATE [OR REPLACE] MASKING POLICY`` / ``ALTER MASKING POLICY … SET BODY`` -> the body
   (clear roles, understood or not), ``DROP MASKING POLICY`` -> the body ends;
-* ``CREATE OR REPLACE`` (table or view) and ``DROP`` of a dataset -> its policies and tags from
-  the warehouse end then (Snowflake drops them with the old object; facts from the
+* ``CREATE OR REPLACE`` (table or view) and ``DROP`` of a dataset (or ``DROP COLUMN`` of a column) -> its
+  policies and tags from the warehouse end then (Snowflake drops them with the old object; facts from the
   classification file are declarations and stay); ``RENAME`` and ``SWAP`` move them with the
   object to its new name (schemas and databases too), ``CLONE`` copies them to the clone;
 * ``ALTER TAG t SET|UNSET MASKING POLICY p`` -> a ``tag_masking_policy`` fact of the tag;
@@ -47,6 +47,7 @@ from lineage_engine.model import (
     Operation,
     QueryRecord,
     RegistryFact,
+    COLUMN_DROPPED,
     CONTAINER_KINDS,
     dataset_of,
 )
@@ -202,6 +203,10 @@ class PolicyRecorder:
         self.statements += 1
         at, qid = record.end_time, record.query_id
         for change in found.changes:
+            if change.fact == COLUMN_DROPPED:  # its tags and policies go with it: end them all (a drop of the id)
+                self._recreated.append((change.target, at))
+                self._drop_list.append((change.target, at))
+                continue
             self._facts.append(RegistryFact(change.target, change.fact, change.value, at, origin="query_history",
                                             key=change.key, query_id=qid))
             if change.fact == "masking_policy" and change.value is not None:

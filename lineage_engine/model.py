@@ -913,6 +913,11 @@ upper case (unquoted, or quoted upper case): the table may already hold a quoted
 (``"Dob"``) that folds to the same column id, so the scan takes the type as known only where it can tell
 that the id held no column before (:class:`~lineage_engine.exposure.masking.MaskingView`; review s16 T4)."""
 
+COLUMN_DROPPED = "column_dropped"
+"""The ``fact`` of a :class:`~lineage_engine.parsing.policies.PolicyChange` stated by ``ALTER TABLE … DROP COLUMN``
+(value None): never stored as a fact; the crawl ends every warehouse fact of the column id (tags, policies,
+types: Snowflake removes them with the column) as of the drop (:mod:`lineage_engine.governance`; review s18)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RegistryFact:

@@ -61,7 +61,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-from lineage_engine.model import ADDED_COLUMN_TYPE, DatasetRef, column_id
+from lineage_engine.model import ADDED_COLUMN_TYPE, COLUMN_DROPPED, DatasetRef, column_id
 from lineage_engine.parsing.data_types import TIMESTAMP_VARIANTS, read_type
 
 _ACTIONS = frozenset({"SET", "UNSET", "ADD", "DROP", "COLUMN", "MODIFY", "ALTER"})
@@ -88,7 +88,9 @@ class PolicyChange:
             For ``tag_masking_policy``: the tag's name (lower-case, as written).
         fact: ``masking_policy`` | ``tag`` | ``row_access_policy`` | ``tag_masking_policy`` |
             ``data_type`` (a column's type family, :func:`~lineage_engine.parsing.data_types.type_family`:
-            tag-based masking protects only the columns of its policy's type).
+            tag-based masking protects only the columns of its policy's type) |
+            :data:`~lineage_engine.model.COLUMN_DROPPED` (value None: the column is gone, with every
+            fact of it).
         value: the policy name (lower-case, unqualified), tag value or type family (``?``: a type
             stated but not known, which no copy may fill); None for an unset/drop.
         key: the tag name (lower-case, as written, qualified or not) of a ``tag`` change; the
@@ -605,8 +607,9 @@ class _Collector:
         their data types (``None`` of both keys) and masking policies with them, so a column added again
         under the name states its own type (without this, the old type held on, and an added column was
         taken as folding onto it: review s16 T4) and is not masked by the dropped one's policy (it was:
-        its copies were no finding, a false negative). Tags set on the dropped column are not ended
-        (their names are not known here)."""
+        its copies were no finding, a false negative). A :data:`~lineage_engine.model.COLUMN_DROPPED`
+        change makes the crawl end the column's other facts too: its tags, whose names are not known
+        here (review s18)."""
         cur.accept("COLUMN")
         cur.accept("IF", "EXISTS")
         while True:
@@ -615,7 +618,7 @@ class _Collector:
                 return
             column = column_id(table, parts[0][0].lower())
             self.changes += [PolicyChange(column, "data_type", None, key) for key in ("", ADDED_COLUMN_TYPE)]
-            self.changes.append(PolicyChange(column, "masking_policy", None))
+            self.changes += [PolicyChange(column, "masking_policy", None), PolicyChange(column, COLUMN_DROPPED, None)]
             if not cur.at_comma():
                 return
 

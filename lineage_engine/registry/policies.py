@@ -369,12 +369,14 @@ def _changes_after(session: Session, path: str, since: datetime,
 
     ``read``: the changes already read for a dataset and instant (the columns of one table
     stated by one statement share one read: ``object_changes`` holds datasets and containers,
-    never columns)."""
+    and the ``DROP COLUMN`` of a column, so one read takes those of every column of the table)."""
     key, prefixes = _change_key(path, since)
     rows = read.get(key) if read is not None else None
     if rows is None:
-        query = select(ObjectChangeRow).where(
-            ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes), ObjectChangeRow.at > since)
+        named = ObjectChangeRow.source.in_(prefixes) | ObjectChangeRow.target.in_(prefixes)
+        if key[0] != path:
+            named = named | ObjectChangeRow.source.like(_escaped(key[0]) + ".%", escape="\\")
+        query = select(ObjectChangeRow).where(named, ObjectChangeRow.at > since)
         rows = list(session.scalars(query))
         if read is not None:
             read[key] = rows
@@ -382,9 +384,15 @@ def _changes_after(session: Session, path: str, since: datetime,
             if is_part_of(path, r.source, r.container) or (r.target and is_part_of(path, r.target, r.container))]
 
 
+def _escaped(object_id: str) -> str:
+    """Return ``object_id`` with the LIKE wildcards escaped (escape character ``\\``)."""
+    return object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _change_key(path: str, since: datetime) -> tuple[tuple[str, datetime], list[str]]:
     """Return the key under which :func:`_changes_after` keeps the changes of ``path`` after ``since``
-    (its dataset, or itself when it is one or a container) and the ids a change of it may name."""
+    (its dataset, or itself when it is one or a container) and the ids a change of it may name (a
+    column's own id: a ``DROP COLUMN`` is recorded under it)."""
     prefixes = _prefixes(path)
     key = (prefixes[2] if len(prefixes) > 3 else path, since)
     return key, sorted(set(prefixes[:3]) | {path})
@@ -395,11 +403,10 @@ def _read_changes(session: Session, paths: Sequence[tuple[str, datetime]],
     """Return the changes of every ``(path, since)`` as :func:`_changes_after` reads them, by its key, in
     one read per 500 ids instead of one per dataset and instant (a batch states thousands of column
     types: issue 13). Each key's rows are in id order."""
-    wanted: dict[tuple[str, datetime], list[str]] = {}
+    wanted: dict[tuple[str, datetime], set[str]] = {}
     for path, since in paths:
         key, prefixes = _change_key(path, since)
-        if key not in wanted:
-            wanted[key] = prefixes
+        wanted.setdefault(key, set()).update(prefixes)  # the columns sharing a key: each its own DROP COLUMN
     if not wanted:
         return {}
     ids = sorted({p for prefixes in wanted.values() for p in prefixes})

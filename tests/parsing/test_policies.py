@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_engine.model import ADDED_COLUMN_TYPE
+from lineage_engine.model import ADDED_COLUMN_TYPE, COLUMN_DROPPED
 from lineage_engine.parsing.policies import PolicyBody, PolicyChange, PolicyStatements, extract_policies
 
 
@@ -159,10 +159,12 @@ def test_column_data_types() -> None:
     assert _changes("/* dbt */ alter table t add column x string, y double precision") == [
         PolicyChange("db.raw.t.x", "data_type", "VARCHAR", ADDED_COLUMN_TYPE),
         PolicyChange("db.raw.t.y", "data_type", "FLOAT", ADDED_COLUMN_TYPE)]
-    # a dropped column's type ends with it (both keys); DROP of a constraint or a policy drops no column
+    # a dropped column's type ends with it (both keys), and every other fact of it (review s18: its tags);
+    # DROP of a constraint or a policy drops no column
     assert _changes('alter table t drop column if exists a, "B"') == [
         PolicyChange(f"db.raw.t.{c}", fact, None, key) for c in ("a", "b")
-        for fact, key in (("data_type", ""), ("data_type", ADDED_COLUMN_TYPE), ("masking_policy", ""))]
+        for fact, key in (("data_type", ""), ("data_type", ADDED_COLUMN_TYPE), ("masking_policy", ""),
+                          (COLUMN_DROPPED, ""))]
     assert _changes("alter table t drop primary key") == _changes("alter table t drop clustering key") == []
     # IF NOT EXISTS on what exists does nothing, whatever it says (review s14 R5): nothing stated
     assert _changes("alter table t add column if not exists x string, y double precision") == []
