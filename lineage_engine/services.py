@@ -315,7 +315,12 @@ def crawl(
         call_with_retry(reg.migrate, policy, stop=stop, what="migrate the registry")
         options = options_from_settings(settings.telemetry, settings.compliance)
         catalog = (columns if columns is not None else ColumnCatalog()).get(settings)
-        from_start = not isinstance(source, DbtArtifactsSource) and reg.get_watermark(source.key) is None
+        # the configured query history read from its start (a first crawl, --reset-watermark): not another
+        # file (`crawl --path`), which replays nothing of it; --path of the configured file itself counts
+        telemetry = settings.telemetry
+        history = path_override is None or (telemetry.provider == "file" and telemetry.path is not None
+                                             and query_history_source(settings).key == source.key)
+        from_start = history and not isinstance(source, DbtArtifactsSource) and reg.get_watermark(source.key) is None
         if isinstance(source, DbtArtifactsSource):
             report = call_with_retry(lambda: crawl_dbt(source, store, reg, options, clock=clock), policy, stop=stop,
                                      what=f"crawl {source.key}")

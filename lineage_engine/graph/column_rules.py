@@ -164,8 +164,9 @@ def settle_column_rules(store: Any, now: datetime | None = None) -> bool:
     """Record that a crawl of the query history from its start finished on an upgraded graph:
     its replay gave ``identity`` back to every copy it showed unchanged. Idempotent.
 
-    Called after such a crawl (``crawl --reset-watermark``, or a first crawl) that was not
-    stopped. Copies older than the history the source still holds stay ``cast`` (not typed:
+    Called after such a crawl (``crawl --reset-watermark``, or a first crawl) of the configured
+    query-history source that was not stopped; not after ``crawl --path`` of another file (it replays
+    none of the history, review s18). Copies older than the history the source still holds stay ``cast`` (not typed:
     an over-report, never under).
 
     Returns:
