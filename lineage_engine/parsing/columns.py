@@ -36,7 +36,7 @@ from lineage_engine.parsing.merge_clauses import PlainClause
 from lineage_engine.parsing.normalize import NameContext
 from lineage_engine.parsing.query_columns import QueryColumns, output_name
 from lineage_engine.parsing.schema import SchemaProvider
-from lineage_engine.parsing.transforms import IDENTITY, TRANSFORM_NAMES, FunctionRules
+from lineage_engine.parsing.transforms import EXPRESSION, IDENTITY, TRANSFORM_NAMES, FunctionRules
 
 _GUESSED_TARGET = 0.8
 SELECT_REF = DatasetRef(id=SELECT_DATASET, name=SELECT_DATASET, kind="query")
@@ -106,6 +106,40 @@ def rename_column(old: str, new: str) -> Callable[..., ColumnOutcome]:
         known = options.schema.columns_of(target.id) if options.schema is not None else None
         edge = ColumnLineage(column_id(target.id, old), column_id(target.id, new), TRANSFORM_NAMES[IDENTITY], "DIRECT")
         return ColumnOutcome(edges=(edge,), columns=[new if n == old else n for n in known] if known else [])
+
+    return compute
+
+
+def virtual_column_defs(defs: Sequence[exp.Expr]) -> list[tuple[str, exp.Expr]]:
+    """Return ``(name, expression)`` (lower-case name) of the virtual columns among ``defs``, the column
+    definitions of ``CREATE TABLE t (…)`` or the actions of ``ALTER TABLE t ADD [COLUMN]``: ``c type AS (expr)``
+    (Snowflake "Virtual columns": computed from other columns of the same table when it is read)."""
+    out = []
+    for d in defs:
+        if isinstance(d, exp.ColumnDef):
+            for constraint in d.args.get("constraints") or []:
+                kind = constraint.args.get("kind") if isinstance(constraint, exp.ColumnConstraint) else None
+                if isinstance(kind, exp.ComputedColumnConstraint) and isinstance(kind.this, exp.Expr):
+                    out.append((d.name.lower(), kind.this))
+    return out
+
+
+def virtual_columns(defs: Sequence[tuple[str, exp.Expr]]) -> Callable[..., ColumnOutcome]:
+    """Return the column function of virtual columns ``t.c AS (expr)`` (:func:`virtual_column_defs`): an
+    in-table edge ``t.c <- t.x`` for every column ``x`` the expression reads, ``identity`` for a bare
+    column, else ``expression`` (a masking function in it is not judged: the value counts as flowing)."""
+
+    def compute(_node: exp.Expr, target: DatasetRef, _context: NameContext, _options: ColumnOptions) -> ColumnOutcome:
+        edges = set()
+        for name, expr in defs:
+            while isinstance(expr, exp.Paren):
+                expr = expr.this
+            transform = TRANSFORM_NAMES[IDENTITY if isinstance(expr, exp.Column) else EXPRESSION]
+            for read in expr.find_all(exp.Column):
+                if read.name and read.name.lower() != name:
+                    edges.add(ColumnLineage(column_id(target.id, read.name.lower()), column_id(target.id, name),
+                                            transform, "DIRECT"))
+        return ColumnOutcome(edges=tuple(sorted(edges, key=lambda e: (e.target, e.source))))
 
     return compute
 

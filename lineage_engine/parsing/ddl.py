@@ -78,6 +78,10 @@ def alter(b: _Builder, node: exp.Alter) -> None:
             b.emit(Operation.UPDATE, target, columns=b.column_outcome(col.drop_columns(dropped), node, target),
                    overwrites=tuple(column_id(target.id, name) for name in dropped))
         return
+    virtual = col.virtual_column_defs(actions) if kind == "TABLE" else []
+    if virtual:  # ADD COLUMN c AS (expr): c shows what expr reads, an in-table edge (review s18)
+        emit_virtual_columns(b, b.ref(node.this, kind=ds_kind), virtual, node)
+        return
     action = actions[0] if len(actions) == 1 else None
     if b.queries and not isinstance(action, (exp.AlterRename, exp.SwapTable, exp.RenameColumn)):
         b.emit(Operation.ALTER, b.ref(node.this, kind=ds_kind))
@@ -99,6 +103,14 @@ def alter(b: _Builder, node: exp.Alter) -> None:
         other = b.ref(action.this, kind=ds_kind, role="target")
         if other is not None:
             b.emit(Operation.SWAP, target, counterpart=other)
+
+
+def emit_virtual_columns(b: _Builder, target: DatasetRef | None, virtual: list[tuple[str, exp.Expr]],
+                         node: exp.Expr) -> None:
+    """Emit the in-table edges of ``target``'s virtual columns (:func:`~lineage_engine.parsing.columns.virtual_columns`)
+    as an ``UPDATE`` of ``target`` reading itself, as ``RENAME COLUMN`` does (nothing closed)."""
+    if target is not None:
+        b.emit(Operation.UPDATE, target, [target], columns=b.column_outcome(col.virtual_columns(virtual), node, target))
 
 
 _COLUMN_DROP = re.compile(r"\s*DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(.+?)\s*$", re.IGNORECASE | re.DOTALL)

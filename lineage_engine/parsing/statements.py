@@ -162,6 +162,10 @@ def _create(b: StatementBuilder, node: exp.Create) -> None:
             upstreams = [u for u in upstreams if u.kind in ("stage", "external")]
             columns = dataclasses.replace(columns, edges=()) if columns is not None else None
         b.emit(op, target, upstreams, replaces=replaces, temporary=temporary, columns=columns)
+        schema = node.this if isinstance(node.this, exp.Schema) else None
+        virtual = col.virtual_column_defs(schema.expressions) if schema is not None else []
+        if virtual:  # CREATE TABLE t (c type AS (expr)): c shows what expr reads (review s18)
+            ddl.emit_virtual_columns(b, target, virtual, node)
 
 
 def _returns_no_rows(query: exp.Expr | None) -> bool:
