@@ -106,11 +106,12 @@ def alter(b: _Builder, node: exp.Alter) -> None:
 
 
 def emit_virtual_columns(b: _Builder, target: DatasetRef | None, virtual: list[tuple[str, exp.Expr]],
-                         node: exp.Expr) -> None:
+                         node: exp.Expr, *, temporary: bool = False) -> None:
     """Emit the in-table edges of ``target``'s virtual columns (:func:`~lineage_engine.parsing.columns.virtual_columns`)
     as an ``UPDATE`` of ``target`` reading itself, as ``RENAME COLUMN`` does (nothing closed)."""
     if target is not None:
-        b.emit(Operation.UPDATE, target, [target], columns=b.column_outcome(col.virtual_columns(virtual), node, target))
+        b.emit(Operation.UPDATE, target, [target], temporary=temporary,
+               columns=b.column_outcome(col.virtual_columns(virtual), node, target))
 
 
 _COLUMN_DROP = re.compile(r"\s*DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(.+?)\s*$", re.IGNORECASE | re.DOTALL)

@@ -165,7 +165,7 @@ def _create(b: StatementBuilder, node: exp.Create) -> None:
         schema = node.this if isinstance(node.this, exp.Schema) else None
         virtual = col.virtual_column_defs(schema.expressions) if schema is not None else []
         if virtual:  # CREATE TABLE t (c type AS (expr)): c shows what expr reads (review s18)
-            ddl.emit_virtual_columns(b, target, virtual, node)
+            ddl.emit_virtual_columns(b, target, virtual, node, temporary=temporary)
 
 
 def _returns_no_rows(query: exp.Expr | None) -> bool:
