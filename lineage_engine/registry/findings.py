@@ -24,16 +24,16 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import JSON, or_, select, text, update
+from sqlalchemy import JSON, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lineage_engine.errors import InputError
 from lineage_engine.model import ExposurePath, Finding
 from lineage_engine.registry.events import append_events
-from lineage_engine.registry.records import ScanOutcome, finding_from_row
+from lineage_engine.registry.records import ScanOutcome, finding_from_row, last_seen_column
 from lineage_engine.registry.bulk_rows import JSONText, PlainInsert
-from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, UTCDateTime
+from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, FindingScanRow, UTCDateTime
 
 SEVERITY_ORDER: tuple[str, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 """Severities, least to most severe."""
@@ -457,13 +457,15 @@ def record_scan(
     chosen = _choose(paths)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
+    previous = latest_scan(session)  # every open finding's last sighting (None: each row's own)
     origins = sorted({*(key[2] for key in chosen), *(p.origin for p in paths if p.closed)})
     digest = FindingDigests()
     digests = _LazyDigests(chosen, explain, digest)  # a new finding's is made with its JSON text, when inserted
     windowed = {p.key for p in paths if p.closed and p.key not in chosen}
     # The ledger's rows of these origins (and every open one) as plain columns, no ORM objects:
-    # a finding seen again unchanged (same digest, open, not accepted, no alert due) only moves
-    # last_seen_at (one UPDATE per chunk below); the others are loaded and handled field by field.
+    # a finding seen again unchanged (same digest, open, not accepted, no alert due) is not
+    # written at all (its last_seen_at is this scan's, recorded below); the others are loaded
+    # and handled field by field.
     steady: dict[Key, Any] = {}
     loaded: list[int] = []
     table = FindingRow.__table__
@@ -487,10 +489,14 @@ def record_scan(
     events: list[tuple[FindingRow, dict[str, Any]]] = []
     still_open: list[Finding | tuple[Any, ExposurePath, dict[str, Any] | None]] = []
     new: list[_NewFinding] = []
-    for key in sorted(chosen):
+    for position, key in enumerate(sorted(chosen)):
+        if position and not position % _LOAD_CHUNK and (new or events):  # memory bounded by a chunk's events
+            _insert_findings(session, new, digest)  # in key order: ids as one insert of all
+            _flush_events(session, events)  # in the order of one flush of all
+            new, events = [], []
         path = chosen[key]
         light = steady.get(key)
-        if light is not None:  # unchanged: last_seen_at only (below); its Finding built when read
+        if light is not None:  # unchanged: nothing written (last seen by this scan); its Finding built when read
             still_open.append((light, path, explain.get((path.origin, path.terminal))))
             continue
         row = rows.get(key)
@@ -549,6 +555,8 @@ def record_scan(
         row = rows[key]
         if row.status == "open" and key not in chosen:
             row.status, row.resolved_at = "resolved", now
+            if previous is not None:  # last seen by the scan before this one: stored, as it no longer follows the scans
+                row.last_seen_at = previous
             _clear_acceptance(row)
             outcome["resolved"].append(row)
             events.append(_event(row, "resolved", now, SCAN_ACTOR, severity=row.severity))
@@ -562,11 +570,12 @@ def record_scan(
                 grouped = {"grouped": len(members)} if len(members) > 1 else {}
                 events.append(_event(row, "alerted", now, SCAN_ACTOR, alert=event, dedupe_key=dedupe,
                                      severity=row.severity, **grouped))
+                if len(events) >= _LOAD_CHUNK:
+                    _flush_events(session, events)
+                    events = []
             row.last_alerted_at, row.last_alerted_severity = now, row.severity
     _flush_events(session, events)
-    ids = [light.id for light in steady.values()]
-    for start in range(0, len(ids), _LOAD_CHUNK):
-        session.execute(update(table).where(table.c.id.in_(ids[start:start + _LOAD_CHUNK])).values(last_seen_at=now))
+    session.execute(insert(FindingScanRow.__table__).values(scanned_at=now))  # every open finding's last sighting
     converted = {id(r): finding_from_row(r) for r in outcome["still_open"]}
     fields: dict[str, Any] = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items()
                               if name not in ("still_open", "opened")}
@@ -603,8 +612,8 @@ def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[
     row.id = None
     row.kind, row.rule, row.origin, row.terminal = key
     row.status, row.opened_at, row.resolved_at = "open", now, None
-    row.severity, row.last_seen_at, row.path = path.severity.upper(), now, list(path.path)
-    row.regulatory_tags, row.level, row.steward = list(path.regulatory_tags), path.level, path.steward
+    row.severity, row.last_seen_at, row.path = path.severity.upper(), now, tuple(path.path)  # the path's own tuples
+    row.regulatory_tags, row.level, row.steward = tuple(path.regulatory_tags), path.level, path.steward
     row.exposure, row.note, row.unmasked_from, row.unmasked_to = path.exposure, path.note or None, None, None
     row.explanation = explanation
     row.digest = None
@@ -657,7 +666,7 @@ _LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest"
 """The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object)."""
 
 _LOAD_CHUNK = 5_000
-"""Finding ids per ``IN`` (rows loaded, ``last_seen_at`` moved) in :func:`record_scan`."""
+"""Finding ids per ``IN`` (rows loaded), and findings per chunk of inserts and events, in :func:`record_scan`."""
 
 
 def _unchanged(light: Any, digest: str, now: datetime, realert_after: timedelta | None) -> bool:
@@ -755,6 +764,26 @@ MAX_ID = 2**63 - 1
 """The largest id the registry's databases hold (a 64-bit signed integer)."""
 
 
+def latest_scan(session: Session) -> datetime | None:
+    """Return the instant of the latest recorded scan (``finding_scans``), None before the first."""
+    return session.scalar(select(FindingScanRow.scanned_at).order_by(FindingScanRow.id.desc()).limit(1))
+
+
+def last_seen(session: Session, row: FindingRow) -> datetime:
+    """Return ``row``'s last sighting as readers give it (:func:`~lineage_engine.registry.records.last_seen_column`),
+    read in ``session`` (its own changes flushed)."""
+    session.flush()
+    seen = session.scalar(select(last_seen_column()).where(FindingRow.id == row.id))
+    return row.last_seen_at if seen is None else seen
+
+
+def _store_last_seen(session: Session, row: FindingRow) -> None:
+    """Store on ``row`` (open) the last sighting readers give it, before its status can change by hand."""
+    seen = last_seen(session, row)
+    if row.last_seen_at != seen:
+        row.last_seen_at = seen
+
+
 def _finding(session: Session, finding_id: int) -> FindingRow:
     if not 0 < finding_id <= MAX_ID:  # the database cannot even be asked (SQLite: OverflowError)
         raise InputError(f"finding {finding_id}", "no such finding (ids are positive 64-bit integers); "
@@ -785,6 +814,7 @@ def accept(session: Session, finding_id: int, *, reason: str, until: datetime | 
     row = _finding(session, finding_id)
     if row.status != "open":
         raise InputError(f"finding {finding_id}", "is resolved; only open findings can be accepted")
+    _store_last_seen(session, row)  # the value returned
     row.accepted_at, row.accepted_until, row.accepted_by, row.accepted_reason = now, until, actor, reason.strip()
     _flush_events(session, [_event(row, "accepted", now, actor, reason.strip(),
                                    until=until.isoformat() if until else None, severity=row.severity)])
@@ -802,6 +832,7 @@ def reopen(session: Session, finding_id: int, *, actor: str, now: datetime, reas
         raise InputError(f"finding {finding_id}", f"is {row.status}, not accepted; only accepted findings "
                          "can be reopened (a resolved one reopens by itself when its path comes back)")
     _clear_acceptance(row)
+    _store_last_seen(session, row)  # the value returned and sent in the alert
     events = [_event(row, "reopened", now, actor, reason, severity=row.severity)]
     path = ExposurePath(origin=row.origin, terminal=row.terminal, path=tuple(row.path), hops=len(row.path) - 1,
                         regulatory_tags=tuple(row.regulatory_tags), classification="", severity=row.severity,
