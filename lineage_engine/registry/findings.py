@@ -469,7 +469,8 @@ def record_scan(
     steady: dict[Key, Any] = {}
     loaded: list[int] = []
     table = FindingRow.__table__
-    for r in session.execute(select(*(table.c[name] for name in _LIGHT_COLUMNS))
+    special = or_(*(table.c[name].is_not(None) for name in _SPECIAL_COLUMNS)).label("special")
+    for r in session.execute(select(*(table.c[name] for name in _LIGHT_COLUMNS), special)
                              .where(or_(table.c.status == "open", table.c.origin.in_(origins)))):
         key = (r.kind or "exposure", r.rule or "", r.origin, r.terminal)
         if key in chosen:
@@ -660,29 +661,32 @@ _TIME_COLUMNS = frozenset(c.name for c in FindingRow.__table__.columns if isinst
 _dumps = json.dumps  # the text SQLAlchemy's JSON type stores
 
 
-_LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "resolved_at",
-                  "last_alerted_at", "last_alerted_severity", "severity", "accepted_at", "accepted_until",
-                  "accepted_by", "accepted_reason", "unmasked_from", "unmasked_to")
-"""The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object)."""
+_LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "last_alerted_at",
+                  "last_alerted_severity", "severity")
+"""The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object), with
+``special``: whether any of :data:`_SPECIAL_COLUMNS` is set (read as one flag, not as times)."""
+
+_SPECIAL_COLUMNS = ("accepted_at", "unmasked_from", "unmasked_to")
+"""A finding with one of these set (accepted, or a window) is never unchanged: it is loaded whole.
+An open finding without them has no ``resolved_at`` and no acceptance (they are set and cleared together)."""
 
 _LOAD_CHUNK = 5_000
 """Finding ids per ``IN`` (rows loaded), and findings per chunk of inserts and events, in :func:`record_scan`."""
 
 
 def _unchanged(light: Any, digest: str, now: datetime, realert_after: timedelta | None) -> bool:
-    """Return True when a scan's only change to an existing finding is ``last_seen_at``.
+    """Return True when a scan changes nothing on an existing finding but its last sighting.
 
     Open, not accepted, no window, the same stored digest (so the same severity, path, tags,
     level, steward, exposure, note and explanation), no escalation pending against the severity
-    last alerted, and no re-alert due: exactly the case where the field-by-field path writes
-    ``last_seen_at`` alone and records no event and no alert.
+    last alerted, and no re-alert due: exactly the case where the field-by-field path would
+    change ``last_seen_at`` alone and record no event and no alert (that value now follows the
+    scan's record, :func:`~lineage_engine.registry.records.last_seen_column`: nothing is written).
     """
-    if light.status != "open" or light.digest is None or light.digest != digest or light.accepted_at is not None:
-        return False
-    if light.unmasked_from is not None or light.unmasked_to is not None:
+    if light.status != "open" or light.digest is None or light.digest != digest or light.special:
         return False
     alerted = light.last_alerted_severity or light.severity
-    if severity_rank(light.severity) > severity_rank(alerted):
+    if alerted != light.severity and severity_rank(light.severity) > severity_rank(alerted):
         return False
     return realert_after is None or (light.last_alerted_at is not None and now - light.last_alerted_at < realert_after)
 
@@ -739,12 +743,11 @@ class LazyFindings(Sequence[Finding]):
         stored = json.loads(json.dumps(explanation)) if explanation else None  # as read back from the JSON column
         return Finding(
             id=light.id, origin=light.origin, terminal=light.terminal, severity=path.severity.upper(),
-            status="open", opened_at=light.opened_at, last_seen_at=self._now, resolved_at=light.resolved_at,
+            status="open", opened_at=light.opened_at, last_seen_at=self._now, resolved_at=None,
             path=tuple(path.path), regulatory_tags=tuple(path.regulatory_tags), level=path.level,
             steward=path.steward, unmasked_from=None, unmasked_to=None, note=path.note or None,
-            exposure=path.exposure or "full", explanation=stored, accepted_until=light.accepted_until,
-            accepted_by=light.accepted_by, accepted_reason=light.accepted_reason, kind=light.kind or "exposure",
-            rule=light.rule or "")
+            exposure=path.exposure or "full", explanation=stored, accepted_until=None, accepted_by=None,
+            accepted_reason=None, kind=light.kind or "exposure", rule=light.rule or "")  # open, not accepted
 
 
 def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
