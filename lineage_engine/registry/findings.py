@@ -304,9 +304,9 @@ class FindingDigests:
 
     def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
         """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
-        fields = [path.severity.upper(), list(path.path), list(path.regulatory_tags), path.level, path.steward,
+        fields = [path.severity.upper(), path.path, path.regulatory_tags, path.level, path.steward,  # tuples: as lists
                   path.exposure, path.note or None]
-        h = _blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
+        h = _blake2b(_FIELDS_JSON(fields).encode(), digest_size=16)
         h.update(self._value(explanation, top=True))
         return h.hexdigest()
 
@@ -326,8 +326,16 @@ class FindingDigests:
                 for key, encoded in order:
                     update(encoded)
                     item = value[key]
-                    shared = memo.get(id(item)) if type(item) is dict else None  # a shared dict: one lookup
-                    update(shared if shared is not None else self._value(item))
+                    kind = type(item)
+                    if kind is str:  # _value's own bytes, without a call per value (most values)
+                        update(b"=" + _encode_str(item).encode() + b";")
+                    elif item is None:
+                        update(b"=null;")
+                    elif kind is dict:  # a shared dict: one lookup
+                        shared = memo.get(id(item))
+                        update(shared if shared is not None else self._value(item))
+                    else:
+                        update(self._value(item))
                 done = h.digest()
                 if not top:
                     memo[id(value)] = done
@@ -336,8 +344,14 @@ class FindingDigests:
             h = _blake2b(b"[", digest_size=16)
             update, memo = h.update, self._memo
             for item in value:
-                shared = memo.get(id(item)) if type(item) is dict else None
-                update(shared if shared is not None else self._value(item))
+                kind = type(item)
+                if kind is dict:
+                    shared = memo.get(id(item))
+                    update(shared if shared is not None else self._value(item))
+                elif kind is str:
+                    update(b"=" + _encode_str(item).encode() + b";")
+                else:
+                    update(self._value(item))
             return h.digest()
         if kind is str:  # what json.dumps(value) writes, without its call overhead (most values)
             return b"=" + _encode_str(value).encode() + b";"
@@ -348,6 +362,7 @@ class FindingDigests:
 
 _blake2b = hashlib.blake2b
 _encode_str = json.encoder.encode_basestring_ascii  # json.dumps's own encoder of a str (ensure_ascii)
+_FIELDS_JSON = json.JSONEncoder(default=str).encode  # json.dumps(value, default=str), the encoder made once
 
 
 def finding_digest(path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
