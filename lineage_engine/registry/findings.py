@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from lineage_engine.errors import InputError
 from lineage_engine.model import ExposurePath, Finding
 from lineage_engine.registry.events import append_events
-from lineage_engine.registry.records import ScanOutcome, finding_from_row, last_seen_column
+from lineage_engine.registry.records import ScanOutcome, finding_from_row, last_seen_column, latest_scan_at
 from lineage_engine.registry.bulk_rows import JSONText, PlainInsert
 from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, FindingScanRow, UTCDateTime
 
@@ -784,7 +784,7 @@ MAX_ID = 2**63 - 1
 
 def latest_scan(session: Session) -> datetime | None:
     """Return the instant of the latest recorded scan (``finding_scans``), None before the first."""
-    return session.scalar(select(FindingScanRow.scanned_at).order_by(FindingScanRow.id.desc()).limit(1))
+    return session.scalar(select(latest_scan_at()))
 
 
 def last_seen(session: Session, row: FindingRow) -> datetime:
