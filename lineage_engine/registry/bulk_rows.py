@@ -45,7 +45,8 @@ class PlainInsert:
         self._json = frozenset(json_columns)
         self._times = frozenset(time_columns)
         self._columns = tuple(columns)
-        self._time_processor = UTCDateTime().bind_processor(dialect)
+        # the dialect's own processor too: on SQLite the text SQLAlchemy writes, so stored times compare in SQL
+        self._time_processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
         self._time_memo: dict[datetime, Any] = {}
         postgres = dialect.name == "postgresql"
         # the bound value's own type: no processing per row (SQLAlchemy gives an untyped parameter the column's)

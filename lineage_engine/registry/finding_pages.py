@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lineage_engine.model import Finding
-from lineage_engine.registry.records import finding_from_row
+from lineage_engine.registry.records import finding_from_row, last_seen_column
 from lineage_engine.registry.tables import FINDING_STATUS_FILTERS, FindingRow
 
 
@@ -58,6 +58,8 @@ def _sort_value(key: str, severities: Sequence[str]) -> Any:
         return case(*((upper == name, rank) for rank, name in enumerate(severities)), else_=-1)
     if key == "status":
         return _shown_status()
+    if key == "last_seen_at":
+        return last_seen_column()  # as shown: an open finding's is the latest scan's
     return getattr(FindingRow, key)
 
 
@@ -93,9 +95,9 @@ def page_findings(session: Session, *, severities: Sequence[str], status: str | 
     descending = sort.startswith("-")
     value = _sort_value(sort.lstrip("-"), severities)
     order = value.desc().nulls_last() if descending else value.asc().nulls_first()
-    query = (select(FindingRow).where(*where).order_by(order, FindingRow.origin, FindingRow.terminal, FindingRow.id)
-             .limit(limit).offset(offset))
-    findings = [finding_from_row(row) for row in session.scalars(query)]
+    query = (select(FindingRow, last_seen_column()).where(*where)
+             .order_by(order, FindingRow.origin, FindingRow.terminal, FindingRow.id).limit(limit).offset(offset))
+    findings = [finding_from_row(row, seen) for row, seen in session.execute(query)]
     matching = session.scalar(select(func.count()).select_from(FindingRow).where(*where)) or 0
     total = session.scalar(select(func.count()).select_from(FindingRow)) or 0
     return FindingsPage(findings, matching, total)

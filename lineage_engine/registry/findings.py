@@ -24,16 +24,16 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import JSON, or_, select, text, update
+from sqlalchemy import JSON, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lineage_engine.errors import InputError
 from lineage_engine.model import ExposurePath, Finding
 from lineage_engine.registry.events import append_events
-from lineage_engine.registry.records import ScanOutcome, finding_from_row
+from lineage_engine.registry.records import ScanOutcome, finding_from_row, last_seen_column, latest_scan_at
 from lineage_engine.registry.bulk_rows import JSONText, PlainInsert
-from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, UTCDateTime
+from lineage_engine.registry.tables import AlertOutboxRow, FindingEventRow, FindingRow, FindingScanRow, UTCDateTime
 
 SEVERITY_ORDER: tuple[str, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 """Severities, least to most severe."""
@@ -304,9 +304,9 @@ class FindingDigests:
 
     def __call__(self, path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
         """Return the digest of what :func:`_apply` stores for ``path`` and ``explanation`` (32 hex)."""
-        fields = [path.severity.upper(), list(path.path), list(path.regulatory_tags), path.level, path.steward,
+        fields = [path.severity.upper(), path.path, path.regulatory_tags, path.level, path.steward,  # tuples: as lists
                   path.exposure, path.note or None]
-        h = _blake2b(json.dumps(fields, default=str).encode(), digest_size=16)
+        h = _blake2b(_FIELDS_JSON(fields).encode(), digest_size=16)
         h.update(self._value(explanation, top=True))
         return h.hexdigest()
 
@@ -326,8 +326,16 @@ class FindingDigests:
                 for key, encoded in order:
                     update(encoded)
                     item = value[key]
-                    shared = memo.get(id(item)) if type(item) is dict else None  # a shared dict: one lookup
-                    update(shared if shared is not None else self._value(item))
+                    kind = type(item)
+                    if kind is str:  # _value's own bytes, without a call per value (most values)
+                        update(b"=" + _encode_str(item).encode() + b";")
+                    elif item is None:
+                        update(b"=null;")
+                    elif kind is dict:  # a shared dict: one lookup
+                        shared = memo.get(id(item))
+                        update(shared if shared is not None else self._value(item))
+                    else:
+                        update(self._value(item))
                 done = h.digest()
                 if not top:
                     memo[id(value)] = done
@@ -336,8 +344,14 @@ class FindingDigests:
             h = _blake2b(b"[", digest_size=16)
             update, memo = h.update, self._memo
             for item in value:
-                shared = memo.get(id(item)) if type(item) is dict else None
-                update(shared if shared is not None else self._value(item))
+                kind = type(item)
+                if kind is dict:
+                    shared = memo.get(id(item))
+                    update(shared if shared is not None else self._value(item))
+                elif kind is str:
+                    update(b"=" + _encode_str(item).encode() + b";")
+                else:
+                    update(self._value(item))
             return h.digest()
         if kind is str:  # what json.dumps(value) writes, without its call overhead (most values)
             return b"=" + _encode_str(value).encode() + b";"
@@ -348,6 +362,7 @@ class FindingDigests:
 
 _blake2b = hashlib.blake2b
 _encode_str = json.encoder.encode_basestring_ascii  # json.dumps's own encoder of a str (ensure_ascii)
+_FIELDS_JSON = json.JSONEncoder(default=str).encode  # json.dumps(value, default=str), the encoder made once
 
 
 def finding_digest(path: ExposurePath, explanation: Mapping[str, Any] | None) -> str:
@@ -457,17 +472,20 @@ def record_scan(
     chosen = _choose(paths)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCAN_LOCK_KEY})
+    previous = latest_scan(session)  # every open finding's last sighting (None: each row's own)
     origins = sorted({*(key[2] for key in chosen), *(p.origin for p in paths if p.closed)})
     digest = FindingDigests()
     digests = _LazyDigests(chosen, explain, digest)  # a new finding's is made with its JSON text, when inserted
     windowed = {p.key for p in paths if p.closed and p.key not in chosen}
     # The ledger's rows of these origins (and every open one) as plain columns, no ORM objects:
-    # a finding seen again unchanged (same digest, open, not accepted, no alert due) only moves
-    # last_seen_at (one UPDATE per chunk below); the others are loaded and handled field by field.
+    # a finding seen again unchanged (same digest, open, not accepted, no alert due) is not
+    # written at all (its last_seen_at is this scan's, recorded below); the others are loaded
+    # and handled field by field.
     steady: dict[Key, Any] = {}
     loaded: list[int] = []
     table = FindingRow.__table__
-    for r in session.execute(select(*(table.c[name] for name in _LIGHT_COLUMNS))
+    special = or_(*(table.c[name].is_not(None) for name in _SPECIAL_COLUMNS)).label("special")
+    for r in session.execute(select(*(table.c[name] for name in _LIGHT_COLUMNS), special)
                              .where(or_(table.c.status == "open", table.c.origin.in_(origins)))):
         key = (r.kind or "exposure", r.rule or "", r.origin, r.terminal)
         if key in chosen:
@@ -487,10 +505,14 @@ def record_scan(
     events: list[tuple[FindingRow, dict[str, Any]]] = []
     still_open: list[Finding | tuple[Any, ExposurePath, dict[str, Any] | None]] = []
     new: list[_NewFinding] = []
-    for key in sorted(chosen):
+    for position, key in enumerate(sorted(chosen)):
+        if position and not position % _LOAD_CHUNK and (new or events):  # memory bounded by a chunk's events
+            _insert_findings(session, new, digest)  # in key order: ids as one insert of all
+            _flush_events(session, events)  # in the order of one flush of all
+            new, events = [], []
         path = chosen[key]
         light = steady.get(key)
-        if light is not None:  # unchanged: last_seen_at only (below); its Finding built when read
+        if light is not None:  # unchanged: nothing written (last seen by this scan); its Finding built when read
             still_open.append((light, path, explain.get((path.origin, path.terminal))))
             continue
         row = rows.get(key)
@@ -549,6 +571,8 @@ def record_scan(
         row = rows[key]
         if row.status == "open" and key not in chosen:
             row.status, row.resolved_at = "resolved", now
+            if previous is not None:  # last seen by the scan before this one: stored, as it no longer follows the scans
+                row.last_seen_at = previous
             _clear_acceptance(row)
             outcome["resolved"].append(row)
             events.append(_event(row, "resolved", now, SCAN_ACTOR, severity=row.severity))
@@ -562,11 +586,12 @@ def record_scan(
                 grouped = {"grouped": len(members)} if len(members) > 1 else {}
                 events.append(_event(row, "alerted", now, SCAN_ACTOR, alert=event, dedupe_key=dedupe,
                                      severity=row.severity, **grouped))
+                if len(events) >= _LOAD_CHUNK:
+                    _flush_events(session, events)
+                    events = []
             row.last_alerted_at, row.last_alerted_severity = now, row.severity
     _flush_events(session, events)
-    ids = [light.id for light in steady.values()]
-    for start in range(0, len(ids), _LOAD_CHUNK):
-        session.execute(update(table).where(table.c.id.in_(ids[start:start + _LOAD_CHUNK])).values(last_seen_at=now))
+    session.execute(insert(FindingScanRow.__table__).values(scanned_at=now))  # every open finding's last sighting
     converted = {id(r): finding_from_row(r) for r in outcome["still_open"]}
     fields: dict[str, Any] = {name: [finding_from_row(r) for r in rows_] for name, rows_ in outcome.items()
                               if name not in ("still_open", "opened")}
@@ -603,8 +628,8 @@ def _new_finding(key: Key, path: ExposurePath, now: datetime, explanation: dict[
     row.id = None
     row.kind, row.rule, row.origin, row.terminal = key
     row.status, row.opened_at, row.resolved_at = "open", now, None
-    row.severity, row.last_seen_at, row.path = path.severity.upper(), now, list(path.path)
-    row.regulatory_tags, row.level, row.steward = list(path.regulatory_tags), path.level, path.steward
+    row.severity, row.last_seen_at, row.path = path.severity.upper(), now, tuple(path.path)  # the path's own tuples
+    row.regulatory_tags, row.level, row.steward = tuple(path.regulatory_tags), path.level, path.steward
     row.exposure, row.note, row.unmasked_from, row.unmasked_to = path.exposure, path.note or None, None, None
     row.explanation = explanation
     row.digest = None
@@ -651,29 +676,32 @@ _TIME_COLUMNS = frozenset(c.name for c in FindingRow.__table__.columns if isinst
 _dumps = json.dumps  # the text SQLAlchemy's JSON type stores
 
 
-_LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "resolved_at",
-                  "last_alerted_at", "last_alerted_severity", "severity", "accepted_at", "accepted_until",
-                  "accepted_by", "accepted_reason", "unmasked_from", "unmasked_to")
-"""The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object)."""
+_LIGHT_COLUMNS = ("id", "kind", "rule", "origin", "terminal", "status", "digest", "opened_at", "last_alerted_at",
+                  "last_alerted_severity", "severity")
+"""The ``findings`` columns a scan reads to tell an unchanged finding (no JSON, no ORM object), with
+``special``: whether any of :data:`_SPECIAL_COLUMNS` is set (read as one flag, not as times)."""
+
+_SPECIAL_COLUMNS = ("accepted_at", "unmasked_from", "unmasked_to")
+"""A finding with one of these set (accepted, or a window) is never unchanged: it is loaded whole.
+An open finding without them has no ``resolved_at`` and no acceptance (they are set and cleared together)."""
 
 _LOAD_CHUNK = 5_000
-"""Finding ids per ``IN`` (rows loaded, ``last_seen_at`` moved) in :func:`record_scan`."""
+"""Finding ids per ``IN`` (rows loaded), and findings per chunk of inserts and events, in :func:`record_scan`."""
 
 
 def _unchanged(light: Any, digest: str, now: datetime, realert_after: timedelta | None) -> bool:
-    """Return True when a scan's only change to an existing finding is ``last_seen_at``.
+    """Return True when a scan changes nothing on an existing finding but its last sighting.
 
     Open, not accepted, no window, the same stored digest (so the same severity, path, tags,
     level, steward, exposure, note and explanation), no escalation pending against the severity
-    last alerted, and no re-alert due: exactly the case where the field-by-field path writes
-    ``last_seen_at`` alone and records no event and no alert.
+    last alerted, and no re-alert due: exactly the case where the field-by-field path would
+    change ``last_seen_at`` alone and record no event and no alert (that value now follows the
+    scan's record, :func:`~lineage_engine.registry.records.last_seen_column`: nothing is written).
     """
-    if light.status != "open" or light.digest is None or light.digest != digest or light.accepted_at is not None:
-        return False
-    if light.unmasked_from is not None or light.unmasked_to is not None:
+    if light.status != "open" or light.digest is None or light.digest != digest or light.special:
         return False
     alerted = light.last_alerted_severity or light.severity
-    if severity_rank(light.severity) > severity_rank(alerted):
+    if alerted != light.severity and severity_rank(light.severity) > severity_rank(alerted):
         return False
     return realert_after is None or (light.last_alerted_at is not None and now - light.last_alerted_at < realert_after)
 
@@ -730,12 +758,11 @@ class LazyFindings(Sequence[Finding]):
         stored = json.loads(json.dumps(explanation)) if explanation else None  # as read back from the JSON column
         return Finding(
             id=light.id, origin=light.origin, terminal=light.terminal, severity=path.severity.upper(),
-            status="open", opened_at=light.opened_at, last_seen_at=self._now, resolved_at=light.resolved_at,
+            status="open", opened_at=light.opened_at, last_seen_at=self._now, resolved_at=None,
             path=tuple(path.path), regulatory_tags=tuple(path.regulatory_tags), level=path.level,
             steward=path.steward, unmasked_from=None, unmasked_to=None, note=path.note or None,
-            exposure=path.exposure or "full", explanation=stored, accepted_until=light.accepted_until,
-            accepted_by=light.accepted_by, accepted_reason=light.accepted_reason, kind=light.kind or "exposure",
-            rule=light.rule or "")
+            exposure=path.exposure or "full", explanation=stored, accepted_until=None, accepted_by=None,
+            accepted_reason=None, kind=light.kind or "exposure", rule=light.rule or "")  # open, not accepted
 
 
 def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
@@ -753,6 +780,26 @@ def nearest_ids(session: Session, finding_id: int, n: int = 3) -> list[int]:
 
 MAX_ID = 2**63 - 1
 """The largest id the registry's databases hold (a 64-bit signed integer)."""
+
+
+def latest_scan(session: Session) -> datetime | None:
+    """Return the instant of the latest recorded scan (``finding_scans``), None before the first."""
+    return session.scalar(select(latest_scan_at()))
+
+
+def last_seen(session: Session, row: FindingRow) -> datetime:
+    """Return ``row``'s last sighting as readers give it (:func:`~lineage_engine.registry.records.last_seen_column`),
+    read in ``session`` (its own changes flushed)."""
+    session.flush()
+    seen = session.scalar(select(last_seen_column()).where(FindingRow.id == row.id))
+    return row.last_seen_at if seen is None else seen
+
+
+def _store_last_seen(session: Session, row: FindingRow) -> None:
+    """Store on ``row`` (open) the last sighting readers give it, before its status can change by hand."""
+    seen = last_seen(session, row)
+    if row.last_seen_at != seen:
+        row.last_seen_at = seen
 
 
 def _finding(session: Session, finding_id: int) -> FindingRow:
@@ -785,6 +832,7 @@ def accept(session: Session, finding_id: int, *, reason: str, until: datetime | 
     row = _finding(session, finding_id)
     if row.status != "open":
         raise InputError(f"finding {finding_id}", "is resolved; only open findings can be accepted")
+    _store_last_seen(session, row)  # the value returned
     row.accepted_at, row.accepted_until, row.accepted_by, row.accepted_reason = now, until, actor, reason.strip()
     _flush_events(session, [_event(row, "accepted", now, actor, reason.strip(),
                                    until=until.isoformat() if until else None, severity=row.severity)])
@@ -802,6 +850,7 @@ def reopen(session: Session, finding_id: int, *, actor: str, now: datetime, reas
         raise InputError(f"finding {finding_id}", f"is {row.status}, not accepted; only accepted findings "
                          "can be reopened (a resolved one reopens by itself when its path comes back)")
     _clear_acceptance(row)
+    _store_last_seen(session, row)  # the value returned and sent in the alert
     events = [_event(row, "reopened", now, actor, reason, severity=row.severity)]
     path = ExposurePath(origin=row.origin, terminal=row.terminal, path=tuple(row.path), hops=len(row.path) - 1,
                         regulatory_tags=tuple(row.regulatory_tags), classification="", severity=row.severity,

@@ -22,8 +22,9 @@ event           state it implies
 Checked per finding: it has events; ``status``, ``opened_at`` and ``resolved_at`` (when an
 event set them), the four acceptance fields, and ``origin`` / ``terminal`` (the ends of the
 ``opened`` event's path, or the ``genesis`` record). Not checked: ``severity`` (a scan lowers
-it without an event: only rises are recorded), ``last_seen_at`` and the explanation (a steady
-scan updates them without an event, by design), alert bookkeeping. Pure code: the caller
+it without an event: only rises are recorded), ``last_seen_at`` and the explanation (scans change
+them without an event, by design; an open finding's ``last_seen_at`` is the latest scan's, from
+``finding_scans``), alert bookkeeping. Pure code: the caller
 passes rows (any objects with the attributes used) and events grouped by finding.
 """
 

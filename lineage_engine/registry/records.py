@@ -6,8 +6,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy.sql.elements import ColumnElement
+
 from lineage_engine.model import Asset, Finding, QuarantineEntry
-from lineage_engine.registry.tables import AlertOutboxRow, AssetRow, FindingEventRow, FindingRow, QuarantineRow
+from lineage_engine.registry.tables import (
+    AlertOutboxRow,
+    AssetRow,
+    FindingEventRow,
+    FindingRow,
+    FindingScanRow,
+    QuarantineRow,
+    UTCDateTime,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +118,34 @@ def asset_from_row(row: AssetRow) -> Asset:
     )
 
 
-def finding_from_row(row: FindingRow) -> Finding:
-    """Return the domain value of a ``findings`` row (an open row with an acceptance is ``accepted``)."""
+def latest_scan_at() -> Any:
+    """The SQL scalar: ``scanned_at`` of the latest recorded scan (highest id; NULL before the first)."""
+    return (select(FindingScanRow.scanned_at).order_by(FindingScanRow.id.desc()).limit(1)
+            .scalar_subquery())
+
+
+def last_seen_column() -> ColumnElement[Any]:
+    """The SQL value of a finding's ``last_seen_at`` as every reader gives it (aware UTC).
+
+    An open finding was seen by the latest scan (a scan resolves every open finding it does
+    not see), so its last sighting is that scan's ``scanned_at`` (``finding_scans``, migration
+    0017); a steady scan does not rewrite the rows it finds unchanged. A resolved finding keeps
+    its stored ``last_seen_at`` (the scan that resolves one stores the sighting before, see
+    :func:`lineage_engine.registry.findings.record_scan`); before the first recorded scan the
+    stored value is exact for every finding. Select it beside the row in one statement (one
+    snapshot) and give it to :func:`finding_from_row`.
+    """
+    column = FindingRow.__table__.c.last_seen_at
+    latest = func.coalesce(latest_scan_at(), column)
+    return type_coerce(case((FindingRow.__table__.c.status == "open", latest), else_=column), UTCDateTime())
+
+
+def finding_from_row(row: FindingRow, last_seen_at: datetime | None = None) -> Finding:
+    """Return the domain value of a ``findings`` row (an open row with an acceptance is ``accepted``).
+
+    ``last_seen_at``: the finding's last sighting read beside the row (:func:`last_seen_column`);
+    None: the row's own (a row a scan has just written, or one whose value was stored).
+    """
     return Finding(
         id=row.id,
         origin=row.origin,
@@ -116,7 +153,7 @@ def finding_from_row(row: FindingRow) -> Finding:
         severity=row.severity,
         status="accepted" if row.status == "open" and row.accepted_at is not None else row.status,
         opened_at=row.opened_at,
-        last_seen_at=row.last_seen_at,
+        last_seen_at=row.last_seen_at if last_seen_at is None else last_seen_at,
         resolved_at=row.resolved_at,
         path=tuple(row.path),
         regulatory_tags=tuple(row.regulatory_tags),

@@ -57,6 +57,7 @@ from lineage_engine.registry.records import (
     asset_from_row,
     event_from_row,
     finding_from_row,
+    last_seen_column,
     quarantine_from_row,
 )
 from lineage_engine.registry.tables import (
@@ -691,7 +692,7 @@ class Registry:
             ValueError: unknown status.
         """
         with self._transaction("list findings") as session:
-            return [finding_from_row(row) for row in session.scalars(_findings_query(status, origin))]
+            return [finding_from_row(row, seen) for row, seen in session.execute(_findings_query(status, origin))]
 
     def finding_origins(self) -> list[str]:
         """Return the distinct origins of the ledger's findings, sorted (for suggestions)."""
@@ -712,8 +713,8 @@ class Registry:
         """
         query = _findings_query(status, origin).execution_options(yield_per=page)
         with self._transaction("list findings") as session:
-            for row in session.scalars(query):
-                yield finding_from_row(row)
+            for row, seen in session.execute(query):
+                yield finding_from_row(row, seen)
 
     def get_finding(self, finding_id: int) -> Finding:
         """Return one finding.
@@ -722,7 +723,8 @@ class Registry:
             InputError: no such finding (the message names the closest ids).
         """
         with self._transaction("read a finding") as session:
-            return finding_from_row(_findings._finding(session, finding_id))
+            row = _findings._finding(session, finding_id)
+            return finding_from_row(row, _findings.last_seen(session, row))
 
     def page_findings(self, **filters: Any) -> FindingsPage:
         """Return one page of the ledger, filtered and sorted in SQL (the web findings page and
@@ -992,12 +994,13 @@ class Registry:
 
 def _findings_query(status: str | None, origin: str | None = None) -> Any:
     """Return the SELECT of findings, all or with ``status`` (see :meth:`Registry.list_findings`),
-    of every origin or of ``origin`` and what it contains (a dataset's columns).
+    of every origin or of ``origin`` and what it contains (a dataset's columns): rows of
+    (finding row, its last sighting: :func:`~lineage_engine.registry.records.last_seen_column`).
 
     Raises:
         ValueError: unknown status.
     """
-    query = select(FindingRow).order_by(FindingRow.origin, FindingRow.terminal)
+    query = select(FindingRow, last_seen_column()).order_by(FindingRow.origin, FindingRow.terminal)
     if origin is not None:
         query = query.where(or_(FindingRow.origin == origin, FindingRow.origin.startswith(f"{origin}.", autoescape=True)))
     if status is None:

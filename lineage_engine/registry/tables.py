@@ -278,6 +278,21 @@ class FindingRow(Base):
     digest: Mapped[str | None] = mapped_column(String(32))
 
 
+class FindingScanRow(Base):
+    """One exposure scan recorded in the findings ledger (migration 0017), in the scan's transaction.
+
+    ``scanned_at`` is the scan's instant (UTC). Every finding open after a scan was seen by it
+    (a scan resolves each open finding it does not see), so an open finding's ``last_seen_at``
+    is the ``scanned_at`` of the latest scan (highest ``id``): a scan that finds a finding
+    unchanged writes nothing on its row (:func:`lineage_engine.registry.findings.seen_at`).
+    """
+
+    __tablename__ = "finding_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scanned_at: Mapped[datetime]
+
+
 class FactRow(Base):
     """One dated registry fact about a dataset or column (issue 10 §2).
 

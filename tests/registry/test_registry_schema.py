@@ -15,7 +15,7 @@ from lineage_engine.registry.engine import parse_registry_url
 from lineage_engine.registry.migrate import current_revision, head_revision
 from lineage_engine.registry.tables import Base
 
-TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "alert_outbox",
+TABLES = {"alembic_version", "assets", "crawl_state", "quarantine", "findings", "finding_scans", "alert_outbox",
           "crawl_session", "crawl_temp", "crawl_learned_columns", "registry_facts", "masking_policies",
           "column_reads", "service_lease", "finding_events", "statements", "openlineage_events",
           "access_reads", "access_queries", "drift_seen", "grant_facts",
