@@ -246,3 +246,21 @@ def test_tsql_temp_tables_and_table_variables_are_session_objects_not_real_table
                                                             default_schema="DBO")))
     assert edges(events) == [("insert", "dw.dbo.export", ["dw.dbo.customers", "dw.dbo.orders"], ("#@ids", "#stage"))]
     assert resolver.unresolved == []
+
+
+def test_a_late_row_past_the_names_gone_kept_is_listed_also_after_a_restore() -> None:
+    """Names gone past ``GONE_KEPT`` leave the latest instant one went (kept in the state): a row read
+    later that ended before it is listed in ``forgotten_reads``, in one resolver and in a restored one."""
+    from lineage_engine.parsing.temp_late import GONE_FORGOTTEN_MESSAGE, GONE_KEPT
+
+    s = Session()
+    for n in range(GONE_KEPT + 1):
+        s.run(f"create temporary table SOLANA.silver.t{n} as select id from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+        s.run(f"drop table SOLANA.silver.t{n}", "DROP")
+    state = s.resolver.to_state()
+    restored = Session(SessionResolver.from_state(state))
+    assert restored.resolver.to_state() == state
+    for session in (s, restored):
+        session.run("create table SOLANA.silver.c as select id from SOLANA.silver.t0", "CREATE_TABLE_AS_SELECT",
+                    end_time=T0 + timedelta(seconds=1, milliseconds=6))  # ended before t0 was dropped
+        assert [f.message for f in session.resolver.forgotten_reads] == [GONE_FORGOTTEN_MESSAGE]
