@@ -34,7 +34,7 @@ forgets leaves its latest END_TIME behind (:attr:`~.temp_state.Session.forgot` f
 :attr:`~.temp_state.Session.dropped` per name): a write into a temp that ended before it may have
 missed a reader, and the row is listed in :attr:`LateRows.forgotten_reads` (the crawl quarantines it:
 its lineage through the temp is not known), never resolved silently short. :data:`GONE_KEPT` names
-gone per session, the least recently gone forgotten first; the latest instant a forgotten name went stays
+gone per session and :data:`GONE_KEPT_ALL` over all sessions, the least recently gone forgotten first; the latest instant a forgotten name went stays
 (:attr:`~.temp_state.Session.gone_forgot`), and a row of the session that ended before it and names any
 dataset is listed in :attr:`LateRows.forgotten_reads` with :data:`GONE_FORGOTTEN_MESSAGE` (it may have
 read or written a temp the session no longer remembers), never resolved as if that temp had not been.
@@ -78,6 +78,10 @@ FORGOTTEN_MESSAGE = ("wrote a temporary object before rows of its session alread
 """Reason of the quarantine entry of a row listed in :attr:`LateRows.forgotten_reads`."""
 GONE_KEPT = 100
 """Temp names gone (renamed, dropped, replaced) whose content a session remembers for rows read late."""
+GONE_KEPT_ALL = 2000
+"""Names gone all sessions together remember: the least recently gone first (issue 13: 60 sessions that each
+lasted 90 days kept 100 each, about 10 KB apiece; in the order the crawl read them, by ``(END_TIME, session,
+name)`` after a restore)."""
 GONE_FORGOT = "#$goneforgot"
 """Name under which a session's :attr:`~.temp_state.Session.gone_forgot` is stored among its reads
 (``crawl_reads``: ``[0, [ISO-8601]]``): never a dataset id (those never start with ``#``)."""
@@ -121,6 +125,7 @@ class LateRows:
     _touched_reads: set[tuple[object, str]]
     _read_seq: int
     _read_names: dict[tuple[object, str], None]  # (session key, name) of every session's reads, least recent first
+    _gone_names: dict[tuple[object, str], None]  # (session key, name) of every session's names gone, least recent first
     _row_id: str  # query id of the row being applied
     late_temps: int
     forgotten_reads: list[ForgottenReads]
@@ -190,9 +195,11 @@ class LateRows:
         self._touched_reads.add((key, name))
 
     def _forget_session_reads(self, key: object, session: Session) -> None:
-        """Take the reads of a session being forgotten out of the order over all sessions."""
+        """Take the reads and names gone of a session being forgotten out of the orders over all sessions."""
         for name in session.reads:
             self._read_names.pop((key, name), None)
+        for name in session.gone:
+            self._gone_names.pop((key, name), None)
 
     def _reads_of_temp(self, key: object, session: Session, record: QueryRecord, temp: DatasetRef,
                        created: bool) -> list[LineageEvent]:
@@ -281,18 +288,28 @@ class LateRows:
         moves = tuple(Move(ref, record.end_time, record.query_id, record.query_type, (record.role_name or "").upper())
                       for ref in to)
         before = session.gone.pop(name, None)
+        self._gone_names.pop((key, name), None)
         if before is not None:  # gone again: the union, at the latest instant
             merge_temp(held, before.temp)
             moves = (*before.moves, *moves)
         session.gone[name] = Gone(held, moves)
+        self._gone_names[(key, name)] = None
         self._touched_temps.add((key, GONE + name))
         while len(session.gone) > GONE_KEPT:
-            oldest = next(iter(session.gone))
-            ended = session.gone.pop(oldest).temp.ended
-            self._touched_temps.add((key, GONE + oldest))
-            if ended is not None and (session.gone_forgot is None or ended > session.gone_forgot):
-                session.gone_forgot = ended
-                self._touched_reads.add((key, GONE_FORGOT))
+            self._forget_gone(key, session, next(iter(session.gone)))
+        while len(self._gone_names) > GONE_KEPT_ALL:
+            oldest, oldest_name = next(iter(self._gone_names))
+            self._forget_gone(oldest, self._sessions[oldest], oldest_name)
+
+    def _forget_gone(self, key: object, session: Session, name: str) -> None:
+        """Forget the name gone ``name`` of the session ``key``, leaving the instant it went in
+        :attr:`~.temp_state.Session.gone_forgot` (the latest such)."""
+        ended = session.gone.pop(name).temp.ended
+        self._gone_names.pop((key, name), None)
+        self._touched_temps.add((key, GONE + name))
+        if ended is not None and (session.gone_forgot is None or ended > session.gone_forgot):
+            session.gone_forgot = ended
+            self._touched_reads.add((key, GONE_FORGOT))
 
     def _as_it_was(self, session: Session, record: QueryRecord, result: ExtractionResult) -> dict[str, Temp]:
         """Return the temps gone that this row named (read or wrote) before they went: ``{name: what it

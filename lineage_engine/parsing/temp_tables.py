@@ -237,6 +237,7 @@ class SessionResolver(LateRows):
         self._gone: set[object] = set()
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
         self._read_names: dict[tuple[object, str], None] = {}  # every session's names read, least recent first
+        self._gone_names: dict[tuple[object, str], None] = {}  # every session's names gone, least recent first
         self._row_id = ""
         self.forgotten_reads = []
         self._results: dict[str, object] = {}  # query id -> key of the session remembering its result set
@@ -714,6 +715,7 @@ class SessionResolver(LateRows):
         """
         resolver = cls(temp_patterns, session_idle)
         order: list[tuple[int, tuple[object, ...], str]] = []  # (order number, session key, name) of every read
+        went: list[tuple[datetime, str, tuple[object, ...], str]] = []  # (when, repr(key), key, name) of names gone
         try:
             for item in state.get("sessions", []):
                 if tuple(item["key"]) == KEPT_KEY:  # results kept by id, oldest first
@@ -748,10 +750,12 @@ class SessionResolver(LateRows):
                     resolver._read_seq = max(resolver._read_seq, seq)
                 for name, entry in sorted(gone, key=lambda g: (g[1].temp.ended or _EPOCH, g[0])):
                     session.gone[name] = entry  # least recently gone first
+                    went.append((entry.temp.ended or _EPOCH, repr(tuple(item["key"])), tuple(item["key"]), name))
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
             resolver._read_names = {(key, name): None for _, key, name in sorted(order, key=lambda o: o[0])}
+            resolver._gone_names = {(key, name): None for _, _, key, name in sorted(went)}
         except (KeyError, TypeError, IndexError, ValueError) as exc:
             raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
         return resolver
