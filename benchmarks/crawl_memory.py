@@ -93,20 +93,7 @@ def owners() -> list[tuple[str, int, int]]:
     kinds = (SessionResolver, LearnedSchema, ParseCache, PolicyRecorder, StoredResults, EgressObserver, EmbeddedGraphStore)
     found = [o for o in gc.get_objects() if isinstance(o, kinds)]
     seen = {id(o) for o in gc.get_objects() if isinstance(o, Registry)}
-    skip = (type, type(sys), type(len), type(owners))
-    out = []
-    for owner in found:
-        size, count, stack = 0, 0, [owner]
-        while stack:
-            obj = stack.pop()
-            if id(obj) in seen or isinstance(obj, skip):
-                continue
-            seen.add(id(obj))
-            size += sys.getsizeof(obj)
-            count += 1
-            stack.extend(gc.get_referents(obj))
-        out.append((type(owner).__name__, size, count))
-    return out
+    return [(type(owner).__name__, *_reach([owner], seen)) for owner in found]
 
 
 def _reach(roots: list[object], seen: set[int]) -> tuple[int, int]:

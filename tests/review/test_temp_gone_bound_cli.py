@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from tests.cli_run import export_edges, run_cli
-from tests.review.history import PII_TABLE, history_lines, install, terminals
+from tests.review.history import PII_TABLE, crawled_whole_and_in_pieces, install, terminals
 
 FORGOTTEN = "no longer remembers what a temporary object"
 
@@ -72,12 +72,6 @@ def test_a_late_row_past_the_names_gone_kept_is_said(tmp_path: Path) -> None:
 def test_what_the_names_gone_bound_forgot_is_kept_across_crawls(tmp_path: Path) -> None:
     """The late row comes in a second crawl (the file grew): the crawl state kept what was forgotten."""
     rows = history(KEPT + 1)
-    whole = install(tmp_path / "whole", rows)
-    run_cli(whole, "crawl")
-    pieces = install(tmp_path / "pieces", rows[:-1])
-    run_cli(pieces, "crawl")
-    with (tmp_path / "pieces" / "history.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(history_lines(rows)[-1] + "\n")
-    run_cli(pieces, "crawl")
+    whole, pieces = crawled_whole_and_in_pieces(tmp_path, rows)
     assert quarantined(pieces).keys() == quarantined(whole).keys() == {f"q{len(rows) - 1:03d}"}
     assert export_edges(pieces, "--level", "column") == export_edges(whole, "--level", "column")
