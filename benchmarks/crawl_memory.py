@@ -17,7 +17,8 @@ frees it, so the points after it are not the crawl's unobserved course).
 ``--owners`` also prints, at each point, what the crawl's long-lived objects hold (the
 session resolver, the learned schema, the parse cache, the policy recorder, the stored
 parse results): bytes (``sys.getsizeof`` summed over everything each reaches and no earlier
-one did) and objects. ``--no-trace`` leaves ``tracemalloc`` off: the crawl then runs at
+one did) and objects. With ``--owners`` the session resolver's state is also split (live temps, names gone, remembered
+reads, result sets kept by id, the rest) and counted. ``--no-trace`` leaves ``tracemalloc`` off: the crawl then runs at
 nearly its own speed, which makes ``--owners`` usable over hundreds of thousands of rows.
 
     python benchmarks/crawl_memory.py --history /work/bench/h150k_of_1m.jsonl --start 20000 --every 20000 --rows 100000
@@ -92,19 +93,47 @@ def owners() -> list[tuple[str, int, int]]:
     kinds = (SessionResolver, LearnedSchema, ParseCache, PolicyRecorder, StoredResults, EgressObserver, EmbeddedGraphStore)
     found = [o for o in gc.get_objects() if isinstance(o, kinds)]
     seen = {id(o) for o in gc.get_objects() if isinstance(o, Registry)}
+    return [(type(owner).__name__, *_reach([owner], seen)) for owner in found]
+
+
+def _reach(roots: list[object], seen: set[int]) -> tuple[int, int]:
+    """Return ``(bytes, objects)`` reachable from ``roots`` and not in ``seen`` (added to it); see :func:`owners`."""
     skip = (type, type(sys), type(len), type(owners))
+    size, count, stack = 0, 0, list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, skip):
+            continue
+        seen.add(id(obj))
+        size += sys.getsizeof(obj)
+        count += 1
+        stack.extend(gc.get_referents(obj))
+    return size, count
+
+
+def resolver_parts() -> list[tuple[str, int, int]]:
+    """Return ``(part, bytes, objects)`` of the session resolvers' state, in the order counted (an object
+    under the first part that reaches it): live temps, names gone, remembered reads, result sets kept by
+    id, the rest (sessions' recent query ids, dropped instants, the order of reads, counters)."""
+    from lineage_engine.parsing.temp_tables import SessionResolver
+
+    resolvers = [o for o in gc.get_objects() if isinstance(o, SessionResolver)]
+    sessions = [s for r in resolvers for s in r._sessions.values()]
+    seen: set[int] = {id(r) for r in resolvers} | {id(s) for s in sessions}
+    parts = [("temps", [s.temps for s in sessions]), ("gone", [s.gone for s in sessions]),
+             ("reads", [s.reads for s in sessions]), ("kept results", [r._kept for r in resolvers]),
+             ("rest", [*[s for s in sessions], *[vars(r) if hasattr(r, "__dict__") else r for r in resolvers]])]
     out = []
-    for owner in found:
-        size, count, stack = 0, 0, [owner]
-        while stack:
-            obj = stack.pop()
-            if id(obj) in seen or isinstance(obj, skip):
-                continue
-            seen.add(id(obj))
-            size += sys.getsizeof(obj)
-            count += 1
-            stack.extend(gc.get_referents(obj))
-        out.append((type(owner).__name__, size, count))
+    for name, roots in parts:
+        if name == "rest":
+            seen -= {id(s) for s in sessions}
+        size, count = _reach(roots, seen)
+        out.append((name, size, count))
+    counts = (f"{len(sessions)} sessions, {sum(len(s.temps) for s in sessions)} live temps, "
+              f"{sum(len(s.gone) for s in sessions)} names gone, {sum(len(s.reads) for s in sessions)} names read, "
+              f"{sum(len(r) for s in sessions for _, r in s.reads.values())} reads, "
+              f"{sum(len(r.unresolved) for r in resolvers)} unresolved temp reads")
+    out.append((counts, 0, 0))
     return out
 
 
@@ -171,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                 if args.owners:
                     print("  held by: " + ", ".join(f"{name} {size / 2**20:.1f} MiB ({count / 1e3:.0f}k objects)"
                                                     for name, size, count in owners()), flush=True)
+                    *parts, (counts, _, _) = resolver_parts()
+                    print("  session resolver: " + ", ".join(f"{name} {size / 2**20:.1f} MiB ({count / 1e3:.0f}k "
+                                                             f"objects)" for name, size, count in parts)
+                          + f"; {counts}", flush=True)
                 if state["types"] is not None and args.no_trace:
                     grown = (types - state["types"]).most_common(12)  # type: ignore[operator]
                     print("  objects: " + ", ".join(f"{name} +{n}" for name, n in grown), flush=True)

@@ -56,7 +56,6 @@ from lineage_engine.parsing import DEFAULT_TEMP_PATTERNS, SessionResolver, extra
 from lineage_engine.parsing.filter import SKIP_NOT_MATERIALIZING
 from lineage_engine.parsing.redact import redact_literals
 from lineage_engine.parsing.result_scan import UNKNOWN_MESSAGE as RESULT_SCAN_UNKNOWN
-from lineage_engine.parsing.temp_late import FORGOTTEN_MESSAGE
 from lineage_engine.parsing.temp_names import compile_temp_patterns
 from lineage_engine.parsing.time_travel import ANY_EARLIER, read_now, row_points, with_reads_now
 from lineage_engine.parsing.time_travel import MENTIONS as TRAVEL_MENTIONS  # a text that may read at a point
@@ -549,8 +548,8 @@ def _unknown_results(source: str, item: QueryRecord, resolver: SessionResolver, 
     ``unsupported``, as every RESULT_SCAN was before review O2: what it copies is not followed, so
     ``scan`` counts the row under "not seen". The text is redacted (never raw).
     """
-    reasons = [f"unsupported: {m}" for m, found in ((RESULT_SCAN_UNKNOWN, resolver.unresolved_results),
-                                                   (FORGOTTEN_MESSAGE, resolver.forgotten_reads)) if found]
+    reasons = [f"unsupported: {m}" for m in ([RESULT_SCAN_UNKNOWN] if resolver.unresolved_results else [])
+               + list(dict.fromkeys(f.message for f in resolver.forgotten_reads))]
     if not reasons:  # also a write into a temp whose readers a memory bound forgot (issue 13, temp_late)
         return entry
     resolver.unresolved_results.clear()

@@ -34,7 +34,10 @@ forgets leaves its latest END_TIME behind (:attr:`~.temp_state.Session.forgot` f
 :attr:`~.temp_state.Session.dropped` per name): a write into a temp that ended before it may have
 missed a reader, and the row is listed in :attr:`LateRows.forgotten_reads` (the crawl quarantines it:
 its lineage through the temp is not known), never resolved silently short. :data:`GONE_KEPT` names
-gone per session; older ones are forgotten (a row read that late resolves as it did before).
+gone per session and :data:`GONE_KEPT_ALL` over all sessions, the least recently gone forgotten first; the latest instant a forgotten name went stays
+(:attr:`~.temp_state.Session.gone_forgot`), and a row of the session that ended before it and names any
+dataset is listed in :attr:`LateRows.forgotten_reads` with :data:`GONE_FORGOTTEN_MESSAGE` (it may have
+read or written a temp the session no longer remembers), never resolved as if that temp had not been.
 
 Pure: no I/O. A mixin of :class:`~.temp_tables.SessionResolver`, whose state it uses.
 """
@@ -75,6 +78,18 @@ FORGOTTEN_MESSAGE = ("wrote a temporary object before rows of its session alread
 """Reason of the quarantine entry of a row listed in :attr:`LateRows.forgotten_reads`."""
 GONE_KEPT = 100
 """Temp names gone (renamed, dropped, replaced) whose content a session remembers for rows read late."""
+GONE_KEPT_ALL = 2000
+"""Names gone all sessions together remember: the least recently gone first (issue 13: 60 sessions that each
+lasted 90 days kept 100 each, about 10 KB apiece; in the order the crawl read them, by ``(END_TIME, session,
+name)`` after a restore)."""
+GONE_FORGOT = "#$goneforgot"
+"""Name under which a session's :attr:`~.temp_state.Session.gone_forgot` is stored among its reads
+(``crawl_reads``: ``[0, [ISO-8601]]``): never a dataset id (those never start with ``#``)."""
+GONE_FORGOTTEN_MESSAGE = ("ended before a row of its session renamed, dropped or replaced a temporary object, and "
+                          "the crawl no longer remembers what a temporary object of its session held then (a memory "
+                          "bound: rows far out of END_TIME order): lineage through a temporary object it named may "
+                          "be missing")
+"""Reason of the quarantine entry of a row read after a name gone it may have named was forgotten."""
 GONE = "#$gone:"
 """Prefix of a name gone in the crawl state's temps (``crawl_temp``): never a dataset id or a result's."""
 _ID_MAX = 1000
@@ -86,12 +101,15 @@ class ForgottenReads:
     """A write into a temporary object by a row read late, whose readers may have been forgotten.
 
     Attributes:
-        query_id: the writing row (quarantined by the crawl with :data:`FORGOTTEN_MESSAGE`).
-        name: lower-case id of the temporary object written.
+        query_id: the writing row (quarantined by the crawl with ``message``).
+        name: lower-case id of the temporary object written (or a name the row named, for
+            :data:`GONE_FORGOTTEN_MESSAGE`).
+        message: the reason the crawl gives: :data:`FORGOTTEN_MESSAGE` or :data:`GONE_FORGOTTEN_MESSAGE`.
     """
 
     query_id: str
     name: str
+    message: str = FORGOTTEN_MESSAGE
 
 
 class LateRows:
@@ -107,6 +125,7 @@ class LateRows:
     _touched_reads: set[tuple[object, str]]
     _read_seq: int
     _read_names: dict[tuple[object, str], None]  # (session key, name) of every session's reads, least recent first
+    _gone_names: dict[tuple[object, str], None]  # (session key, name) of every session's names gone, least recent first
     _row_id: str  # query id of the row being applied
     late_temps: int
     forgotten_reads: list[ForgottenReads]
@@ -176,9 +195,11 @@ class LateRows:
         self._touched_reads.add((key, name))
 
     def _forget_session_reads(self, key: object, session: Session) -> None:
-        """Take the reads of a session being forgotten out of the order over all sessions."""
+        """Take the reads and names gone of a session being forgotten out of the orders over all sessions."""
         for name in session.reads:
             self._read_names.pop((key, name), None)
+        for name in session.gone:
+            self._gone_names.pop((key, name), None)
 
     def _reads_of_temp(self, key: object, session: Session, record: QueryRecord, temp: DatasetRef,
                        created: bool) -> list[LineageEvent]:
@@ -267,22 +288,40 @@ class LateRows:
         moves = tuple(Move(ref, record.end_time, record.query_id, record.query_type, (record.role_name or "").upper())
                       for ref in to)
         before = session.gone.pop(name, None)
+        self._gone_names.pop((key, name), None)
         if before is not None:  # gone again: the union, at the latest instant
             merge_temp(held, before.temp)
             moves = (*before.moves, *moves)
         session.gone[name] = Gone(held, moves)
+        self._gone_names[(key, name)] = None
         self._touched_temps.add((key, GONE + name))
         while len(session.gone) > GONE_KEPT:
-            oldest = next(iter(session.gone))
-            del session.gone[oldest]
-            self._touched_temps.add((key, GONE + oldest))
+            self._forget_gone(key, session, next(iter(session.gone)))
+        while len(self._gone_names) > GONE_KEPT_ALL:
+            oldest, oldest_name = next(iter(self._gone_names))
+            self._forget_gone(oldest, self._sessions[oldest], oldest_name)
+
+    def _forget_gone(self, key: object, session: Session, name: str) -> None:
+        """Forget the name gone ``name`` of the session ``key``, leaving the instant it went in
+        :attr:`~.temp_state.Session.gone_forgot` (the latest such)."""
+        ended = session.gone.pop(name).temp.ended
+        self._gone_names.pop((key, name), None)
+        self._touched_temps.add((key, GONE + name))
+        if ended is not None and (session.gone_forgot is None or ended > session.gone_forgot):
+            session.gone_forgot = ended
+            self._touched_reads.add((key, GONE_FORGOT))
 
     def _as_it_was(self, session: Session, record: QueryRecord, result: ExtractionResult) -> dict[str, Temp]:
         """Return the temps gone that this row named (read or wrote) before they went: ``{name: what it
-        held}`` (empty for a row read in END_TIME order)."""
-        if not session.gone:
+        held}`` (empty for a row read in END_TIME order). A row that ended before a name gone the session
+        forgot and names any dataset is listed in :attr:`forgotten_reads` (any name: which one went is
+        forgotten too; a possible false positive, never a silent gap)."""
+        if not session.gone and session.gone_forgot is None:
             return {}
-        named = {ref.id for st in result.statements for ref in (*st.sources, st.target) if ref is not None}
+        named = {ref.id for st in result.statements for ref in (*st.sources, st.target)
+                 if ref is not None and not ref.id.startswith(PREFIX)}
+        if named and session.gone_forgot is not None and record.end_time < session.gone_forgot:
+            self.forgotten_reads.append(ForgottenReads(self._row_id, min(named), GONE_FORGOTTEN_MESSAGE))
         return {name: gone.temp for name in named
                 if (gone := session.gone.get(name)) is not None and gone.temp.ended is not None
                 and record.end_time < gone.temp.ended}

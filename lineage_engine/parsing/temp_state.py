@@ -90,6 +90,10 @@ class Session:
     forgot: datetime | None = None
     """The latest END_TIME of a read whose whole name the session forgot (a bound of :mod:`.temp_late`), None
     when it forgot none: a write into any name that ended before it may have missed a reader."""
+    gone_forgot: datetime | None = None
+    """The latest instant a name gone that the session forgot stopped naming its temp (the bound
+    ``GONE_KEPT`` of :mod:`.temp_late`), None when it forgot none: a row that ended before it may have named
+    that temp as it was, which the session no longer knows."""
 
 
 def copy_temp(temp: Temp) -> Temp:

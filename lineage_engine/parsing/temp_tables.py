@@ -90,7 +90,7 @@ from lineage_engine.parsing.result_scan import (
     result_id,
     split_reference,
 )
-from lineage_engine.parsing.temp_late import FORGOT, GONE, LateRows, view_of
+from lineage_engine.parsing.temp_late import FORGOT, GONE, GONE_FORGOT, LateRows, view_of
 from lineage_engine.parsing.temp_names import DEFAULT_TEMP_PATTERNS, compile_temp_patterns, is_temp_name
 from lineage_engine.parsing.temp_state import Session as _Session
 from lineage_engine.parsing.temp_state import gone_from_state, gone_state
@@ -181,6 +181,15 @@ class StateChanges:
     gone_reads: set[tuple[tuple[object, ...], str]] = field(default_factory=set)
 
 
+_INSTANTS = {FORGOT: "forgot", GONE_FORGOT: "gone_forgot"}
+"""Names of a session's instants stored among its reads (``[0, [ISO-8601]]``) -> :class:`_Session` attribute."""
+
+
+def _keeps(session: _Session) -> bool:
+    """Return whether the crawl state keeps anything of ``session``."""
+    return bool(session.temps or session.reads or session.gone or session.forgot or session.gone_forgot)
+
+
 _NO_END = datetime.min.replace(tzinfo=timezone.utc)
 """Sort key of a kept result whose END_TIME is not known: oldest."""
 
@@ -228,6 +237,7 @@ class SessionResolver(LateRows):
         self._gone: set[object] = set()
         self._read_seq = 0  # order numbers of remembered reads (least recently read first)
         self._read_names: dict[tuple[object, str], None] = {}  # every session's names read, least recent first
+        self._gone_names: dict[tuple[object, str], None] = {}  # every session's names gone, least recent first
         self._row_id = ""
         self.forgotten_reads = []
         self._results: dict[str, object] = {}  # query id -> key of the session remembering its result set
@@ -589,7 +599,7 @@ class SessionResolver(LateRows):
         changes = StateChanges(gone_sessions={_key_tuple(k) for k in self._gone})
         for key in self._touched:
             session = self._sessions.get(key)
-            if session is not None and (session.temps or session.reads or session.gone or session.forgot):
+            if session is not None and _keeps(session):
                 changes.sessions[_key_tuple(key)] = session.last_seen
             else:
                 changes.gone_sessions.add(_key_tuple(key))  # nothing left to keep
@@ -609,11 +619,12 @@ class SessionResolver(LateRows):
                 changes.gone_temps.add((_key_tuple(key), temp_id))
         for key, name in self._touched_reads:
             session = self._sessions.get(key)
-            if name == FORGOT:
-                if session is not None and session.forgot is not None:
-                    changes.reads[(_key_tuple(key), FORGOT)] = [0, [session.forgot.isoformat()]]
+            if name in _INSTANTS:
+                instant = getattr(session, _INSTANTS[name]) if session is not None else None
+                if instant is not None:
+                    changes.reads[(_key_tuple(key), name)] = [0, [instant.isoformat()]]
                 else:
-                    changes.gone_reads.add((_key_tuple(key), FORGOT))
+                    changes.gone_reads.add((_key_tuple(key), name))
                 continue
             remembered = session.reads.get(name) if session is not None else None
             if remembered is not None:
@@ -661,7 +672,8 @@ class SessionResolver(LateRows):
         ...]]}`` when the session remembers reads of persistent names (the order number: least
         recently read first; names of temps too; the list led by an ISO-8601 string when reads of the name
         past the latest 4 were dropped: the latest END_TIME dropped), ``"#$forgot": [0, [ISO-8601]]`` when
-        the session forgot whole names (the latest END_TIME of their reads, :mod:`.temp_late`); names gone (:mod:`.temp_late`) are temps ``#$gone:<name>``
+        the session forgot whole names (the latest END_TIME of their reads, :mod:`.temp_late`), ``"#$goneforgot":
+        [0, [ISO-8601]]`` when it forgot names gone (the latest instant one went); names gone (:mod:`.temp_late`) are temps ``#$gone:<name>``
         of that shape with ``"ended"`` (when) and ``"moves": [[[id, name, kind], ISO-8601, query_id,
         query_type, ROLE], ...]``; sessions with none of these are left out. Remembered result sets (review O2)
         are temps ``#$result:<query id>`` of that shape, and a session holding one also has the reads
@@ -670,7 +682,7 @@ class SessionResolver(LateRows):
         """
         sessions = []
         for key, session in self._sessions.items():
-            if not session.temps and not session.reads and not session.gone and session.forgot is None:
+            if not _keeps(session):
                 continue
             item: dict[str, object] = {
                 "key": list(key) if isinstance(key, tuple) else [key],
@@ -680,8 +692,9 @@ class SessionResolver(LateRows):
             }
             if session.reads:
                 item["reads"] = {name: _reads_state(r, session.dropped.get(name)) for name, r in session.reads.items()}
-            if session.forgot is not None:
-                item.setdefault("reads", {})[FORGOT] = [0, [session.forgot.isoformat()]]  # type: ignore[index]
+            for name, attribute in _INSTANTS.items():
+                if (instant := getattr(session, attribute)) is not None:
+                    item.setdefault("reads", {})[name] = [0, [instant.isoformat()]]  # type: ignore[index]
             if _has_results(session):
                 item.setdefault("reads", {})[RECENT_NAME] = [0, list(session.recent)]  # type: ignore[index]
             sessions.append(item)
@@ -702,6 +715,7 @@ class SessionResolver(LateRows):
         """
         resolver = cls(temp_patterns, session_idle)
         order: list[tuple[int, tuple[object, ...], str]] = []  # (order number, session key, name) of every read
+        went: list[tuple[datetime, str, tuple[object, ...], str]] = []  # (when, repr(key), key, name) of names gone
         try:
             for item in state.get("sessions", []):
                 if tuple(item["key"]) == KEPT_KEY:  # results kept by id, oldest first
@@ -723,8 +737,9 @@ class SessionResolver(LateRows):
                         resolver._results[temp_id[len(PREFIX):]] = tuple(item["key"])
                 stored = dict(item.get("reads") or {})
                 session.recent = [str(q) for q in (stored.pop(RECENT_NAME, None) or [0, []])[1]][-RECENT_QUERIES:]
-                forgot = (stored.pop(FORGOT, None) or [0, []])[1]
-                session.forgot = datetime.fromisoformat(forgot[0]) if forgot else None
+                for name, attribute in _INSTANTS.items():
+                    instant = (stored.pop(name, None) or [0, []])[1]
+                    setattr(session, attribute, datetime.fromisoformat(instant[0]) if instant else None)
                 reads = sorted(((int(seq), str(name), *_reads_from_state(kept))
                                 for name, (seq, kept) in stored.items()), key=lambda r: r[0])
                 for seq, name, kept, dropped in reads:
@@ -735,10 +750,12 @@ class SessionResolver(LateRows):
                     resolver._read_seq = max(resolver._read_seq, seq)
                 for name, entry in sorted(gone, key=lambda g: (g[1].temp.ended or _EPOCH, g[0])):
                     session.gone[name] = entry  # least recently gone first
+                    went.append((entry.temp.ended or _EPOCH, repr(tuple(item["key"])), tuple(item["key"]), name))
                 resolver._sessions[tuple(item["key"])] = session
                 if session.last_seen is not None and (resolver.clock is None or session.last_seen > resolver.clock):
                     resolver.clock = session.last_seen
             resolver._read_names = {(key, name): None for _, key, name in sorted(order, key=lambda o: o[0])}
+            resolver._gone_names = {(key, name): None for _, _, key, name in sorted(went)}
         except (KeyError, TypeError, IndexError, ValueError) as exc:
             raise ValueError(f"resolver state is not of the documented shape ({exc.__class__.__name__})") from None
         return resolver

@@ -246,3 +246,53 @@ def test_tsql_temp_tables_and_table_variables_are_session_objects_not_real_table
                                                             default_schema="DBO")))
     assert edges(events) == [("insert", "dw.dbo.export", ["dw.dbo.customers", "dw.dbo.orders"], ("#@ids", "#stage"))]
     assert resolver.unresolved == []
+
+
+def test_a_late_row_past_the_names_gone_kept_is_listed_also_after_a_restore() -> None:
+    """Names gone past ``GONE_KEPT`` leave the latest instant one went (kept in the state): a row read
+    later that ended before it is listed in ``forgotten_reads``, in one resolver and in a restored one."""
+    from lineage_engine.parsing.temp_late import GONE_FORGOTTEN_MESSAGE, GONE_KEPT
+
+    s = Session()
+    for n in range(GONE_KEPT + 1):
+        s.run(f"create temporary table SOLANA.silver.t{n} as select id from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+        s.run(f"drop table SOLANA.silver.t{n}", "DROP")
+    state = s.resolver.to_state()
+    restored = Session(SessionResolver.from_state(state))
+    assert restored.resolver.to_state() == state
+    for session in (s, restored):
+        session.run("create table SOLANA.silver.c as select id from SOLANA.silver.t0", "CREATE_TABLE_AS_SELECT",
+                    end_time=T0 + timedelta(seconds=1, milliseconds=6))  # ended before t0 was dropped
+        assert [f.message for f in session.resolver.forgotten_reads] == [GONE_FORGOTTEN_MESSAGE]
+
+
+def test_names_gone_over_all_sessions_are_bounded_and_what_goes_is_said(monkeypatch) -> None:  # noqa: ANN001
+    """At most ``GONE_KEPT_ALL`` names gone over all sessions, the least recently gone first: another session's
+    names gone push a session's out, and its late row says so; a restored resolver evicts alike."""
+    from lineage_engine.parsing import temp_late
+
+    monkeypatch.setattr(temp_late, "GONE_KEPT_ALL", 3)
+    resolver = SessionResolver()
+    a, b = Session(resolver, "a"), Session(resolver, "b")
+    a.run("create temporary table SOLANA.silver.t as select id from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+    a.run("drop table SOLANA.silver.t", "DROP")  # a's name gone, at T0 + 2 s
+    for n in range(3):  # b's names gone, later (each row of b one second after a's rows)
+        b.n = a.n + 2 * n + 1
+        b.run(f"create temporary table SOLANA.silver.u{n} as select id from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+        b.run(f"drop table SOLANA.silver.u{n}", "DROP")
+    state = resolver.to_state()
+    restored = SessionResolver.from_state(state)
+    assert restored.to_state() == state
+    assert sum(len(s.gone) for s in resolver._sessions.values()) == 3
+    for r in (resolver, restored):
+        late = Session(r, "a")
+        late.run("create table SOLANA.silver.c as select id from SOLANA.silver.t", "CREATE_TABLE_AS_SELECT",
+                 end_time=T0 + timedelta(seconds=1, milliseconds=6))  # ended before t was dropped
+        assert [f.message for f in r.forgotten_reads] == [temp_late.GONE_FORGOTTEN_MESSAGE]
+    # b pushes on: the restored resolver forgets what one resolver forgets
+    for r in (resolver, restored):
+        more = Session(r, "b")
+        more.n = 20
+        more.run("create temporary table SOLANA.silver.v as select id from SOLANA.bronze.a", "CREATE_TABLE_AS_SELECT")
+        more.run("drop table SOLANA.silver.v", "DROP")
+    assert resolver.to_state() == restored.to_state()

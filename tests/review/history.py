@@ -93,3 +93,14 @@ def terminals(config: Path, *args: str) -> set[tuple[str, str]]:
 def findings(config: Path) -> list[dict[str, Any]]:
     """Return the rows of ``findings --format json``."""
     return json.loads(run_cli(config, "findings", "--format", "json").stdout)
+
+
+def crawled_whole_and_in_pieces(folder: Path, rows: Sequence[Row], **options: Any) -> tuple[Path, Path]:
+    """Crawl ``rows`` in one crawl (``folder/whole``) and in two (``folder/pieces``: all but the last row,
+    then the last row appended to the file, as a history that grew). Returns both configs."""
+    whole = crawled(folder / "whole", rows, **options)
+    pieces = crawled(folder / "pieces", rows[:-1], **options)
+    with (folder / "pieces" / "history.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(history_lines(rows)[-1] + "\n")
+    run_cli(pieces, "crawl")
+    return whole, pieces

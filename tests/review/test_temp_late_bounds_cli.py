@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import export_edges, run_cli
-from tests.review.history import PII_TABLE, history_lines, install, terminals
+from tests.review.history import PII_TABLE, crawled_whole_and_in_pieces, install, terminals
 
 FORGOTTEN = "no longer remembers every read of that name"
 
@@ -72,12 +72,6 @@ def test_reads_expired_after_twice_the_idle_time_are_said(tmp_path: Path) -> Non
                          ids=["four per name", "expired"])
 def test_what_a_bound_forgot_is_kept_across_crawls(tmp_path: Path, rows: list, telemetry: str) -> None:
     """The late row comes in a second crawl (the file grew): the crawl state kept what was forgotten."""
-    whole = install(tmp_path / "whole", rows, telemetry=telemetry)
-    run_cli(whole, "crawl")
-    pieces = install(tmp_path / "pieces", rows[:-1], telemetry=telemetry)
-    run_cli(pieces, "crawl")
-    with (tmp_path / "pieces" / "history.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(history_lines(rows)[-1] + "\n")
-    run_cli(pieces, "crawl")
+    whole, pieces = crawled_whole_and_in_pieces(tmp_path, rows, telemetry=telemetry)
     assert quarantined(pieces).keys() == quarantined(whole).keys() == {f"q{len(rows) - 1:03d}"}
     assert export_edges(pieces, "--level", "column") == export_edges(whole, "--level", "column")
