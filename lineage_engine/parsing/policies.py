@@ -135,7 +135,9 @@ class PolicyStatements:
 
 
 _NAME = r'(?:"[^"]*"|[\w$]+)(?:\s*\.\s*(?:"[^"]*"|[\w$]+)){0,2}'
-_LEAD = r"(?:^|;)(?:\s|--[^\n]*\n|/\*.*?\*/)*"
+_LEAD = r"(?:\s|--[^\n]*\n|/\*.*?\*/)*"
+"""Blanks and comments before a statement's first word; the patterns below are matched where a statement
+may start (:func:`_starts_a_statement`)."""
 _DEFINES_COLUMNS = re.compile(
     _LEAD + r"(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:[A-Z]+\s+){0,3}?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
     + _NAME + r"\s*\(|ALTER\s+(?:[A-Z]+\s+)?TABLE\s[^;]*?\b(?:ADD|TYPE|DROP)\b)", re.IGNORECASE | re.DOTALL)
@@ -152,8 +154,22 @@ _CREATES = re.compile(_LEAD + r"CREATE\s", re.IGNORECASE | re.DOTALL)
 def might_govern(text: str) -> bool:
     """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
     upper = text.upper()
-    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None \
-        or (any(word in upper for word in _RETYPES) and _CREATES.search(text) is not None)
+    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _starts_a_statement(_DEFINES_COLUMNS, text) \
+        or (any(word in upper for word in _RETYPES) and _starts_a_statement(_CREATES, text))
+
+
+def _starts_a_statement(pattern: re.Pattern[str], text: str) -> bool:
+    """Return True when ``pattern`` matches at the start of ``text`` or right after one of its ``;``.
+
+    The answer of a search for ``(?:^|;)pattern``, which tries the pattern at every position of the
+    text (it cannot skip to the ``;``): a crawl tests every row's text (issue 13)."""
+    at = -1
+    while True:
+        if pattern.match(text, at + 1) is not None:
+            return True
+        at = text.find(";", at + 1)
+        if at == -1:
+            return False
 
 
 def extract_policies(text: str, *, database: str | None = None, schema: str | None = None,
