@@ -842,16 +842,21 @@ def _derived_names(tokens: list[Token], i: int) -> set[str]:
     """Return the folded names of the CTEs (``q AS (``, ``q (a, b) AS (``) and parenthesized subqueries
     (``) [AS] q``) from ``tokens[i]`` on: a column qualified by another name is a table's."""
     names: set[str] = set()
-    for k in range(i, len(tokens)):
-        token, nxt = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else None
-        if token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+    count, plain, opening, closing = len(tokens), (TokenType.VAR, TokenType.IDENTIFIER), TokenType.L_PAREN, TokenType.R_PAREN
+    for k in range(i, count):  # the cheap tests first: every token of a CTAS passes here (issue 13)
+        token = tokens[k]
+        if token.token_type not in plain:
             continue
-        if _word(nxt) == "AS" and k + 2 < len(tokens) and tokens[k + 2].token_type == TokenType.L_PAREN:
+        nxt = tokens[k + 1] if k + 1 < count else None
+        if nxt is not None and nxt.token_type == opening:
+            if _word(tokens[k - 1]) in ("WITH", ","):
+                names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
+                continue
+        elif k + 2 < count and tokens[k + 2].token_type == opening and _word(nxt) == "AS":
             names.add(_folded(token))
-        elif nxt is not None and nxt.token_type == TokenType.L_PAREN and _word(tokens[k - 1]) in ("WITH", ","):
-            names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
-        elif k > 0 and (tokens[k - 1].token_type == TokenType.R_PAREN
-                        or (_word(tokens[k - 1]) == "AS" and tokens[k - 2].token_type == TokenType.R_PAREN)):
+            continue
+        if k > 0 and (tokens[k - 1].token_type == closing
+                      or (tokens[k - 2].token_type == closing and _word(tokens[k - 1]) == "AS")):
             names.add(_folded(token))
     return names
 
