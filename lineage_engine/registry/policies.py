@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,27 +130,14 @@ def has_warehouse_facts(session: Session) -> bool:
     return session.scalar(query) is not None
 
 
-def fact_holders(session: Session, since: datetime, datasets: Iterable[str] | None = None) -> set[str]:
+def fact_holders(session: Session, since: datetime) -> set[str]:
     """Return every prefix (container, dataset, column id) of the paths holding a warehouse fact
     (a set value not from the classification file) at some instant after ``since``: what
-    :func:`end_recreated` may end. One read per flush instead of one per replaced dataset.
-
-    ``datasets``: the ids :func:`holds_facts` will be asked about (None: any). On SQLite only the
-    paths that can answer for them are read (each id or its :func:`join_id` spelling, and the ids
-    under them: an index range each, :func:`_at_or_under`), with every path holding a quote (its
-    prefixes are split by :func:`split_id`, not by the text): the answer of :func:`holds_facts`
-    for those ids is the same as over all paths, and a flush no longer reads every fact the
-    history stated (issue 13: the set grew with the history)."""
-    live = (FactRow.origin != "import", FactRow.value.is_not(None),
-            (FactRow.valid_to.is_(None)) | (FactRow.valid_to > since))
-    if datasets is None or session.get_bind().dialect.name != "sqlite":
-        return fact_holders_of(*session.scalars(select(FactRow.catalog_path).where(*live).distinct()))
-    wanted = sorted({i for dataset in datasets for i in (dataset, join_id(split_id(dataset)))})
-    paths = set(session.scalars(select(FactRow.catalog_path).where(*live, FactRow.catalog_path.contains('"'))))
-    for start in range(0, len(wanted), 100):
-        under = or_(*(_at_or_under(session, i) for i in wanted[start : start + 100]))
-        paths.update(session.scalars(select(FactRow.catalog_path).where(under, *live)))
-    return fact_holders_of(*paths)
+    :func:`end_recreated` may end. One read per flush instead of one per replaced dataset."""
+    query = select(FactRow.catalog_path).where(
+        FactRow.origin != "import", FactRow.value.is_not(None),
+        (FactRow.valid_to.is_(None)) | (FactRow.valid_to > since)).distinct()
+    return fact_holders_of(*session.scalars(query))
 
 
 def fact_holders_of(*ids: str) -> set[str]:

@@ -291,8 +291,7 @@ class Registry:
                              move._replace(dropped_at=_policies.last_drop(session, move.target, move.at)))
                             for move in moved]
                 # replaced datasets holding no warehouse fact end nothing: skipped without a read each
-                holders: set[str] | None = _policies.fact_holders(session, min(c[0] for c in changes),
-                                                                  [dataset for dataset, _ in recreated])
+                holders: set[str] | None = _policies.fact_holders(session, min(c[0] for c in changes))
                 ended: dict[str, datetime] = {}  # dataset -> earliest replace that ended facts on it
                 for at, kind, what in sorted(changes, key=lambda c: (c[0], c[1])):
                     if kind == 0:
