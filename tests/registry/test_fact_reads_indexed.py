@@ -45,12 +45,13 @@ def _facts(paths: list[str], at: datetime) -> list[RegistryFact]:
 
 def test_replace_and_move_read_facts_by_index_and_end_only_the_dataset_and_its_columns(registry_url: str) -> None:
     kept = ["db.s.t_10.c", "db.s.tx1.c", "db.s.t_1x.c", "db.s.t_1.c.d"]  # `_` is literal; a 5-part id is no column
-    ended = ["db.s.t_1", "db.s.t_1.a", 'db.s.t_1."Mixed Case"']
+    ended = ["db.s.t_1", "db.s.t_1.a", 'db.s.t_1."Mixed Case"', 'db.s."q.r".c']  # db.s."q.r": a column's fact only
     with Registry(registry_url) as registry:
         registry.migrate()
         registry.state_facts(_facts(kept + ended + ["db.s.src.c"], T0))
         with _fact_selects() as selects:
-            registry.record_policies(recreated=[("db.s.t_1", T0 + timedelta(hours=1))],
+            registry.record_policies(recreated=[("db.s.t_1", T0 + timedelta(hours=1)), ("db.s.none", T0 + timedelta(hours=1)),
+                                                ('db.s."q.r"', T0 + timedelta(hours=1))],
                                      moved=[FactMove("db.s.src", "db.s.dst", T0 + timedelta(hours=2), "rename", "q2")])
         now = registry.facts_as_of(T0 + timedelta(hours=3)).masking_policies()
     assert sorted(now) == sorted([*kept, "db.s.dst.c"])
