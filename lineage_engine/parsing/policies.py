@@ -137,7 +137,9 @@ class PolicyStatements:
 
 
 _NAME = r'(?:"[^"]*"|[\w$]+)(?:\s*\.\s*(?:"[^"]*"|[\w$]+)){0,2}'
-_LEAD = r"(?:^|;)(?:\s|--[^\n]*\n|/\*.*?\*/)*"
+_LEAD = r"(?:\s|--[^\n]*\n|/\*.*?\*/)*"
+"""Blanks and comments before a statement's first word; the patterns below are matched where a statement
+may start (:func:`_starts_a_statement`)."""
 _DEFINES_COLUMNS = re.compile(
     _LEAD + r"(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:[A-Z]+\s+){0,3}?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
     + _NAME + r"\s*\(|ALTER\s+(?:[A-Z]+\s+)?TABLE\s[^;]*?\b(?:ADD|TYPE|DROP)\b)", re.IGNORECASE | re.DOTALL)
@@ -154,8 +156,22 @@ _CREATES = re.compile(_LEAD + r"CREATE\s", re.IGNORECASE | re.DOTALL)
 def might_govern(text: str) -> bool:
     """Return True when ``text`` may hold a statement :func:`extract_policies` reads (cheap pre-check)."""
     upper = text.upper()
-    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _DEFINES_COLUMNS.search(text) is not None \
-        or (any(word in upper for word in _RETYPES) and _CREATES.search(text) is not None)
+    return "POLICY" in upper or "POLICIES" in upper or " TAG" in upper or _starts_a_statement(_DEFINES_COLUMNS, text) \
+        or (any(word in upper for word in _RETYPES) and _starts_a_statement(_CREATES, text))
+
+
+def _starts_a_statement(pattern: re.Pattern[str], text: str) -> bool:
+    """Return True when ``pattern`` matches at the start of ``text`` or right after one of its ``;``.
+
+    The answer of a search for ``(?:^|;)pattern``, which tries the pattern at every position of the
+    text (it cannot skip to the ``;``): a crawl tests every row's text (issue 13)."""
+    at = -1
+    while True:
+        if pattern.match(text, at + 1) is not None:
+            return True
+        at = text.find(";", at + 1)
+        if at == -1:
+            return False
 
 
 def extract_policies(text: str, *, database: str | None = None, schema: str | None = None,
@@ -829,16 +845,21 @@ def _derived_names(tokens: list[Token], i: int) -> set[str]:
     """Return the folded names of the CTEs (``q AS (``, ``q (a, b) AS (``) and parenthesized subqueries
     (``) [AS] q``) from ``tokens[i]`` on: a column qualified by another name is a table's."""
     names: set[str] = set()
-    for k in range(i, len(tokens)):
-        token, nxt = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else None
-        if token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+    count, plain, opening, closing = len(tokens), (TokenType.VAR, TokenType.IDENTIFIER), TokenType.L_PAREN, TokenType.R_PAREN
+    for k in range(i, count):  # the cheap tests first: every token of a CTAS passes here (issue 13)
+        token = tokens[k]
+        if token.token_type not in plain:
             continue
-        if _word(nxt) == "AS" and k + 2 < len(tokens) and tokens[k + 2].token_type == TokenType.L_PAREN:
+        nxt = tokens[k + 1] if k + 1 < count else None
+        if nxt is not None and nxt.token_type == opening:
+            if _word(tokens[k - 1]) in ("WITH", ","):
+                names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
+                continue
+        elif k + 2 < count and tokens[k + 2].token_type == opening and _word(nxt) == "AS":
             names.add(_folded(token))
-        elif nxt is not None and nxt.token_type == TokenType.L_PAREN and _word(tokens[k - 1]) in ("WITH", ","):
-            names.add(_folded(token))  # q (a, b) AS (…): a CTE with a column list
-        elif k > 0 and (tokens[k - 1].token_type == TokenType.R_PAREN
-                        or (_word(tokens[k - 1]) == "AS" and tokens[k - 2].token_type == TokenType.R_PAREN)):
+            continue
+        if k > 0 and (tokens[k - 1].token_type == closing
+                      or (tokens[k - 2].token_type == closing and _word(tokens[k - 1]) == "AS")):
             names.add(_folded(token))
     return names
 

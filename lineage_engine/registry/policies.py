@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -191,14 +191,29 @@ class FactMove(NamedTuple):
     dropped_at: datetime | None = None
 
 
+def _at_or_under(session: Session, object_id: str) -> ColumnElement[bool]:
+    """Return the condition "``catalog_path`` is ``object_id`` or starts with ``object_id.``" (its
+    columns, or what a container holds; callers then keep the rows :func:`is_part_of` keeps).
+
+    SQLite compares text bytewise (BINARY collation) and its ``LIKE`` ignores ASCII case, so a
+    ``LIKE`` scans the whole table at every call (issue 13: a crawl ends the facts of each replaced
+    dataset, and the table grows with the history); the range ``[id., id/)`` ('/' follows '.') holds
+    exactly the ids starting with ``id.`` and is read from the index on ``catalog_path``. Every caller
+    keeps only case-sensitive prefixes, so the rows kept are the same. PostgreSQL orders text by
+    the database's collation, where such a range is not a prefix: there the ``LIKE`` stays."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (FactRow.catalog_path == object_id) | (
+            (FactRow.catalog_path >= object_id + ".") & (FactRow.catalog_path < object_id + "/"))
+    pattern = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+    return (FactRow.catalog_path == object_id) | FactRow.catalog_path.like(pattern, escape="\\")
+
+
 def _holding(session: Session, object_id: str, at: datetime, container: bool) -> list[FactRow]:
     """Return the warehouse facts (set values not from the classification file) holding just before
     ``at`` and still at ``at`` on ``object_id`` and on what it holds (:func:`~lineage_engine.model.is_part_of`). A fact stated
     at ``at`` itself is what a move at ``at`` made: applying the move again changes nothing."""
-    pattern = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
     query = select(FactRow).where(
-        (FactRow.catalog_path == object_id) | FactRow.catalog_path.like(pattern, escape="\\"),
-        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
+        _at_or_under(session, object_id), FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
         (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
     return [r for r in session.scalars(query) if is_part_of(r.catalog_path, object_id, container)]
 
@@ -249,10 +264,8 @@ def _restore(session: Session, move: FactMove, now: datetime) -> int:
     obj = move.target
     if move.dropped_at is None:
         return 0  # the drop undone is not known (another crawl): the facts stay ended (over-report)
-    pattern = obj.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
     ended = select(FactRow).where(
-        (FactRow.catalog_path == obj) | FactRow.catalog_path.like(pattern, escape="\\"),
-        FactRow.origin != "import", FactRow.value.is_(None), FactRow.query_id.is_(None),  # ended by end_recreated
+        _at_or_under(session, obj), FactRow.origin != "import", FactRow.value.is_(None), FactRow.query_id.is_(None),  # ended by end_recreated
         FactRow.valid_from == move.dropped_at, (FactRow.valid_to.is_(None)) | (FactRow.valid_to > move.at))
     restated = []
     for row in session.scalars(ended):
@@ -276,10 +289,8 @@ def end_recreated(session: Session, dataset_id: str, at: datetime, now: datetime
     """
     from lineage_engine.registry.facts import state_facts
 
-    pattern = dataset_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
     query = select(FactRow).where(
-        (FactRow.catalog_path == dataset_id) | FactRow.catalog_path.like(pattern, escape="\\"),
-        FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
+        _at_or_under(session, dataset_id), FactRow.origin != "import", FactRow.value.is_not(None), FactRow.valid_from < at,
         (FactRow.valid_to.is_(None)) | (FactRow.valid_to > at))
     rows = [r for r in session.scalars(query) if r.catalog_path == dataset_id or dataset_of(r.catalog_path) == dataset_id]
     # one read of the rows' timelines, not three per row (a replaced table ends a type fact per column)
