@@ -262,7 +262,8 @@ def _move_starts(down: np.ndarray, up: np.ndarray, vf: np.ndarray, vt: np.ndarra
 
 def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | None = None,
                        max_hops: int = DEFAULT_MAX_HOPS,
-                       windows: dict[str, tuple[float, float, tuple[str, ...]]] | None = None) -> HoldingColumns:
+                       windows: dict[str, tuple[float, float, tuple[str, ...]]] | None = None,
+                       states: list[WindowArrays] | None = None) -> HoldingColumns:
     """Return the datasets holding ``origin``'s data at ``index.as_of``.
 
     Exactly :func:`lineage_engine.exposure.walk.walk_origin` on the same intervals (see the
@@ -278,6 +279,8 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
             fills it: every dataset reached (the origin included, masked ones too) ->
             ``(arrive, leave, path terminal first)``, UTC microseconds, ``-inf`` / ``inf``
             for unbounded (access history, :mod:`lineage_engine.access.windows`).
+        states: when given, the same windows as arrays are appended to it
+            (:class:`WindowArrays`: no dict, no path tuple built; issue 13 §6).
 
     Returns:
         One :class:`Holding` per dataset, sorted by dataset id, kept as arrays until read
@@ -293,7 +296,10 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         if windows is not None:
             windows[origin] = (-math.inf, math.inf, (origin,))
         empty = np.zeros(0, dtype=np.int64)
-        return HoldingColumns(origin, index.ids, empty, empty, empty, empty, empty)
+        out = HoldingColumns(origin, index.ids, empty, empty, empty, empty, empty)
+        if states is not None:
+            states.append(WindowArrays(origin, None, empty, empty, empty, empty, out))
+        return out
     n = len(index.ids)
     stop = masked if masked is not None else np.zeros(n, dtype=bool)
     big = np.int64(2**62)
@@ -374,6 +380,9 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
     reached = np.flatnonzero((hpcell >= 0) & ~stop)
     out = HoldingColumns(origin, index.ids, reached, hpcell[reached], harrive[reached], np.concatenate(cell_node),
                          np.concatenate(cell_parent))
+    if states is not None:
+        nodes = np.flatnonzero(key != big)
+        states.append(WindowArrays(origin, o, nodes, arrive[nodes], leave[nodes], cell[nodes], out))
     if windows is not None:
         ids, path = index.ids, out._path  # noqa: SLF001 - the same cells
         nodes = np.flatnonzero(key != big)
@@ -381,6 +390,32 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
                                   cell[nodes].tolist(), strict=True):
             windows[ids[node]] = (-math.inf if a <= NEG else a, math.inf if lv >= POS else float(lv), path(c))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArrays:
+    """The windows of one origin's walk (:func:`walk_origin_arrays` ``windows``) as arrays.
+
+    Attributes:
+        origin: the origin id; ``rank``: its index in the walk's ids (None: not in the graph's
+            intervals, so it alone holds).
+        nodes: ``int64`` ranks of every dataset reached (the origin included), ascending.
+        arrive, leave: ``int64`` UTC microseconds per node, :data:`NEG` / :data:`POS` unbounded.
+        cells: each node's path cell; :meth:`path` builds its path (terminal first).
+        columns: the walk's :class:`HoldingColumns` (owner of the cells).
+    """
+
+    origin: str
+    rank: int | None
+    nodes: np.ndarray
+    arrive: np.ndarray
+    leave: np.ndarray
+    cells: np.ndarray
+    columns: HoldingColumns
+
+    def path(self, cell: int) -> tuple[str, ...]:
+        """Return the path of ``cell``, terminal first (built once per cell)."""
+        return self.columns._path(cell)  # noqa: SLF001 - the walk's own cells
 
 
 @dataclass(frozen=True, slots=True)
