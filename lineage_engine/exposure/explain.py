@@ -135,29 +135,51 @@ def explain_path(path: Sequence[str], columns: int, index: IntervalLookup, as_of
         ``len(path) - 1`` hops; a hop whose interval is unknown has empty statement fields.
     """
     first_column = len(path) - columns
-    hops: list[Hop] = []
-    for k in range(len(path) - 1):
-        down, up = path[k], path[k + 1]
-        level = "column" if k >= first_column else "table"
-        key = (down, up, level, k + 1 >= first_column)
-        if cache is not None:
-            known = cache.get(key)
-            if known is not None:
-                hops.append(known)
-                continue
-        if k >= first_column:
-            row = index.column(down, up, as_of)
-        else:
-            row = index.table(down, dataset_of(up) if k + 1 >= first_column else up, as_of)
-        if row is None:
-            hop = Hop(down, up, level)
-        else:
-            hop = Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
-                      query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to)
-        if cache is not None:
-            cache[key] = hop
-        hops.append(hop)
-    return hops
+    return [_hop(path, k, first_column, index, as_of, cache) for k in range(len(path) - 1)]
+
+
+def first_hops(paths: Iterable[tuple[Sequence[str], int]], index: IntervalLookup, as_of: datetime,
+               cache: dict[tuple[str, str, str, bool], Hop] | None = None,
+               ) -> dict[tuple[tuple[str, ...], int], Hop]:
+    """Return ``(path, columns)`` -> the path's first hop (terminal end), for each path and each of its tails.
+
+    A path's hops are its first hop, then the hops of its tail ``path[1:]`` with the same
+    ``columns`` (the walks' paths are their parent's plus one id): so :func:`explain_path` of
+    ``path`` is ``[first[(path, c)], first[(path[1:], c)], …]``, and a tail shared by many paths
+    is looked up once (issue 13 §6). Arguments as :func:`explain_path`; paths of fewer than two
+    ids have no entry.
+    """
+    out: dict[tuple[tuple[str, ...], int], Hop] = {}
+    for ids, columns in paths:
+        path = tuple(ids)
+        while len(path) > 1 and (path, columns) not in out:
+            out[(path, columns)] = _hop(path, 0, len(path) - columns, index, as_of, cache)
+            path = path[1:]
+    return out
+
+
+def _hop(path: Sequence[str], k: int, first_column: int, index: IntervalLookup, as_of: datetime,
+         cache: dict[tuple[str, str, str, bool], Hop] | None) -> Hop:
+    """Return hop ``k`` of ``path`` (ids ``k`` and ``k + 1``); ids from ``first_column`` on are columns."""
+    down, up = path[k], path[k + 1]
+    level = "column" if k >= first_column else "table"
+    key = (down, up, level, k + 1 >= first_column)
+    if cache is not None:
+        known = cache.get(key)
+        if known is not None:
+            return known
+    if k >= first_column:
+        row = index.column(down, up, as_of)
+    else:
+        row = index.table(down, dataset_of(up) if k + 1 >= first_column else up, as_of)
+    if row is None:
+        hop = Hop(down, up, level)
+    else:
+        hop = Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
+                  query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to)
+    if cache is not None:
+        cache[key] = hop
+    return hop
 
 
 def opening_hop(hops: Sequence[Hop]) -> Hop | None:
