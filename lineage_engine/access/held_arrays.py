@@ -109,13 +109,16 @@ def _gaps(wanted: np.ndarray, by_node: np.ndarray, into: np.ndarray, start: np.n
 class _Gaps:
     """Gaps as three arrays sorted by node (``(node, start)`` order); each node's read when asked."""
 
-    __slots__ = ("nodes", "low", "high")
+    __slots__ = ("nodes", "low", "high", "_with")
 
     def __init__(self, nodes: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
         self.nodes, self.low, self.high = nodes, low, high
+        self._with = frozenset(nodes.tolist())
 
     def of(self, node: int) -> tuple[tuple[int, int], ...]:
         """Return the gaps of ``node`` (µs), in order; ``()`` when none."""
+        if node not in self._with:
+            return ()
         lo, hi = np.searchsorted(self.nodes, [node, node + 1])
         return tuple(zip(self.low[lo:hi].tolist(), self.high[lo:hi].tolist(), strict=True)) if hi > lo else ()
 
@@ -160,6 +163,13 @@ class HeldByName(Mapping[str, Held]):
                 name, -math.inf if a <= NEG else a, math.inf if lv >= POS else float(lv),
                 tuple(reversed(self._state.path(int(self._cells[i])))), "full", self._gaps.of(self._rows[i]))
         return held
+
+    def get(self, name: str, default: Held | None = None) -> Held | None:  # type: ignore[override]
+        """Return the :class:`Held` of ``name``, else ``default`` (as ``dict.get``; without a raised KeyError)."""
+        held = self._built.get(name)
+        if held is not None:
+            return held
+        return self[name] if name in self._at else default
 
     def arrival_ids(self) -> list[str]:
         """Return the ids that arrived at a known instant, other than the origin (what

@@ -300,12 +300,18 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     missing = [q for q in asked if q not in runners]  # a RENAME, a GRANT: no read side recorded
     if missing:
         runners.update({q: (st.user_name or "", st.role_name or "") for q, st in registry.get_statements(missing).items()})
-    items = [replace(i, user=runners.get(i.query_id, ("", ""))[0], role=runners.get(i.query_id, ("", ""))[1])
-             if i.kind != "new_reader" else i for i in items]
+    items = [i if i.kind == "new_reader" else _run_by(i, runners.get(i.query_id, ("", ""))) for i in items]
     if since is not None:
         items = [i for i in items if i.at >= since]
     items.sort(key=lambda i: (i.at, i.kind, i.origin, i.subject))
     return items
+
+
+def _run_by(item: DriftItem, runner: tuple[str, str]) -> DriftItem:
+    """Return ``item`` with ``(user, role)`` of its statement (itself when they are already so)."""
+    if (item.user, item.role) == runner:
+        return item
+    return DriftItem(item.kind, item.origin, item.subject, item.at, item.query_id, runner[0], runner[1], item.path)
 
 
 def _reads_by_origin(registry: Any, walked: Sequence[Holdings]) -> Iterator[list[Any]]:
