@@ -34,12 +34,17 @@ def reference(rows, views, origins, as_of):
     return [under_their_names(h, *_from_holders(h, into)) for h in walked]
 
 
-@pytest.mark.parametrize("seed", range(150))
-def test_holdings_by_name_equal_the_reference(seed):
+def case(seed: int) -> tuple[list[object], set[str], object, list[str]]:
+    """Return (rows, views, as_of, dataset ids) of random temporal graph ``seed`` (test_walk_arrays' graphs)."""
     rng = random.Random(seed)
     rows, views = random_graph(rng, rng.randrange(3, 14), rng.randrange(1, 60))
     as_of = T0 + timedelta(hours=rng.choice([0, 3, 6, 11, 20]), minutes=rng.choice([0, 30]))
-    ids = sorted({r.downstream for r in rows} | {r.upstream for r in rows})
+    return rows, views, as_of, sorted({r.downstream for r in rows} | {r.upstream for r in rows})
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_holdings_by_name_equal_the_reference(seed):
+    rows, views, as_of, ids = case(seed)
     origins = [*ids, "db.s.missing"]
     edges = WalkEdges.from_rows(rows)
     index = build_array_index(edges, as_of=as_of, live=views)
@@ -62,9 +67,6 @@ def test_some_random_graph_has_gaps():
     """The comparison above meets names that held nothing for a while (not only gap-free windows)."""
     gaps = 0
     for seed in range(150):
-        rng = random.Random(seed)
-        rows, views = random_graph(rng, rng.randrange(3, 14), rng.randrange(1, 60))
-        as_of = T0 + timedelta(hours=rng.choice([0, 3, 6, 11, 20]), minutes=rng.choice([0, 30]))
-        ids = sorted({r.downstream for r in rows} | {r.upstream for r in rows})
+        rows, views, as_of, ids = case(seed)
         gaps += sum(1 for h in reference(rows, views, ids, as_of) for held in h.datasets.values() if held.gaps)
     assert gaps > 10
