@@ -58,6 +58,7 @@ from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summari
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding
 from lineage_engine.facts import registry_facts
+from lineage_engine.gc_pace import spaced_full_collections
 from lineage_engine.graph.column_rules import column_rules_of
 from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
@@ -149,6 +150,7 @@ class Exposure(_CoverageNotes):
     explanations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
+@spaced_full_collections  # hundreds of thousands of paths and hops, none in a cycle (lineage_engine/gc_pace.py)
 def assess_exposure(
     store: GraphStore,
     assets: list[Any],

@@ -472,22 +472,31 @@ class TableIntervals:
 
     def table(self, downstream: str, upstream: str, as_of: datetime) -> PickedInterval | None:
         """Return the interval shown for the hop ``downstream <- upstream`` (None: no interval)."""
+        return self.tables([(downstream, upstream)], as_of)[0]
+
+    def tables(self, pairs: Sequence[tuple[str, str]], as_of: datetime) -> list[PickedInterval | None]:
+        """Return :meth:`table` of each ``(downstream, upstream)`` pair, in order, in one array lookup."""
         if as_of != self.as_of:
             raise ValueError("TableIntervals was built for another instant")
-        d, u = self._rank.get(downstream), self._rank.get(upstream)
-        if d is None or u is None:
-            return None
-        key = d * max(len(self._edges.ids), 1) + u
-        at = int(np.searchsorted(self._keys, key))
-        if at >= self._keys.shape[0] or int(self._keys[at]) != key:
-            return None
-        row = int(self._rows[at])
+        if not pairs:
+            return []
+        n = max(len(self._edges.ids), 1)
+        rank = self._rank
+        ranks = [(rank.get(d, -1), rank.get(u, -1)) for d, u in pairs]
+        known = np.fromiter((d >= 0 and u >= 0 for d, u in ranks), dtype=bool, count=len(ranks))
+        keys = np.fromiter((d * n + u for d, u in ranks), dtype=np.int64, count=len(ranks))
+        at = np.searchsorted(self._keys, keys)
+        found = known & (at < self._keys.shape[0])
+        found[found] = self._keys[at[found]] == keys[found]
         edges = self._edges
-        valid_to = int(edges.valid_to[row])
-        return PickedInterval(
-            downstream, upstream, _EPOCH + timedelta(microseconds=int(edges.valid_from[row])),
-            None if valid_to >= POS else _EPOCH + timedelta(microseconds=valid_to),
-            self._ids[at], self._types[at])
+        out: list[PickedInterval | None] = [None] * len(pairs)
+        for i, k in zip(np.flatnonzero(found).tolist(), at[found].tolist(), strict=True):
+            row = int(self._rows[k])
+            valid_to = int(edges.valid_to[row])
+            out[i] = PickedInterval(
+                pairs[i][0], pairs[i][1], _EPOCH + timedelta(microseconds=int(edges.valid_from[row])),
+                None if valid_to >= POS else _EPOCH + timedelta(microseconds=valid_to), self._ids[k], self._types[k])
+        return out
 
     def column(self, downstream: str, upstream: str, as_of: datetime) -> None:
         """Column intervals are not read here: always None."""
