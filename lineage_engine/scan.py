@@ -50,7 +50,7 @@ from lineage_engine.alerts.notifier import Notifier
 from lineage_engine.alerts.outbox import DEFAULT_BUDGET_SECONDS, DeliveryReport, deliver_outbox
 from lineage_engine.errors import GraphError
 from lineage_engine.exposure.column_walk import ColumnHolding, build_column_index, dataset_of, walk_column_origin
-from lineage_engine.exposure.explain import Hop, IntervalIndex, IntervalLookup, explain_path, opening_hop
+from lineage_engine.exposure.explain import Hop, IntervalIndex, IntervalLookup, first_hops, opening_hop
 from lineage_engine.exposure.masking import (MaskingView, data_type_spans, masking_spans, swapped_copies, tag_masking_spans,
                                              travelled_copies, type_copies)
 from lineage_engine.exposure.origins import find_sensitive_origins, index_assets, is_column_asset, split_origins
@@ -58,6 +58,7 @@ from lineage_engine.exposure.paths import Coverage, find_exposure_paths, summari
 from lineage_engine.exposure.severity import DEFAULT_TAG_RISK_KEYS
 from lineage_engine.exposure.walk import DEFAULT_MAX_HOPS, Holding
 from lineage_engine.facts import registry_facts
+from lineage_engine.gc_pace import spaced_full_collections
 from lineage_engine.graph.column_rules import column_rules_of
 from lineage_engine.graph.reach import intervals_out_of
 from lineage_engine.graph.store import GraphStore
@@ -149,6 +150,7 @@ class Exposure(_CoverageNotes):
     explanations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
+@spaced_full_collections  # hundreds of thousands of paths and hops, none in a cycle (lineage_engine/gc_pace.py)
 def assess_exposure(
     store: GraphStore,
     assets: list[Any],
@@ -282,22 +284,31 @@ def explain_paths(
     """
     index = intervals if intervals is not None else IntervalIndex(lineage.edges, lineage.column_edges)
     cache: dict[tuple[str, str, str, bool], Hop] = {}  # paths share hops: each explained once
-    walked = [(p, explain_path(p.path, columns.get((p.origin, p.path), 0), index, as_of, cache)) for p in paths]
+    keys = [(p.path, columns.get((p.origin, p.path), 0)) for p in paths]
+    firsts = first_hops(keys, index, as_of, cache)  # a path's hops: its first, then its tail's
     query_ids = sorted({h.query_id for h in cache.values() if h.query_id})
     known = dict(statements(query_ids)) if statements is not None and query_ids else {}
     shown_hops: dict[int, dict[str, Any]] = {}  # by id(hop): equal hops share one (read-only) dict
+    shown_paths: dict[tuple[tuple[str, ...], int], list[dict[str, Any]]] = {}  # origin first: its tail's, then its first
     openings: dict[int, dict[str, Any]] = {}
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for path, hops in walked:
-        shown = []
-        for hop in reversed(hops):
+    for path, key in zip(paths, keys, strict=True):
+        chain = []
+        tail = (tuple(key[0]), key[1])
+        while len(tail[0]) > 1 and tail not in shown_paths:
+            chain.append(tail)
+            tail = (tail[0][1:], tail[1])
+        shown = shown_paths.get(tail, [])
+        for step in reversed(chain):
+            hop = firsts[step]
             item = shown_hops.get(id(hop))
             if item is None:
                 who = known.get(hop.query_id)
                 item = shown_hops[id(hop)] = {**hop.as_dict(), "user": who.user_name if who else None,
                                               "role": who.role_name if who else None}
-            shown.append(item)
-        first = opening_hop(hops)
+            shown = shown_paths[step] = [*shown, item]
+        hop0 = firsts.get((tuple(key[0]), key[1]))
+        first = opening_hop([hop0] if hop0 is not None else [])
         opened_by = None
         if first is not None:
             opened_by = openings.get(id(first))

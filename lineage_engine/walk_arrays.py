@@ -262,7 +262,8 @@ def _move_starts(down: np.ndarray, up: np.ndarray, vf: np.ndarray, vt: np.ndarra
 
 def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | None = None,
                        max_hops: int = DEFAULT_MAX_HOPS,
-                       windows: dict[str, tuple[float, float, tuple[str, ...]]] | None = None) -> HoldingColumns:
+                       windows: dict[str, tuple[float, float, tuple[str, ...]]] | None = None,
+                       states: list[WindowArrays] | None = None) -> HoldingColumns:
     """Return the datasets holding ``origin``'s data at ``index.as_of``.
 
     Exactly :func:`lineage_engine.exposure.walk.walk_origin` on the same intervals (see the
@@ -278,6 +279,8 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
             fills it: every dataset reached (the origin included, masked ones too) ->
             ``(arrive, leave, path terminal first)``, UTC microseconds, ``-inf`` / ``inf``
             for unbounded (access history, :mod:`lineage_engine.access.windows`).
+        states: when given, the same windows as arrays are appended to it
+            (:class:`WindowArrays`: no dict, no path tuple built; issue 13 §6).
 
     Returns:
         One :class:`Holding` per dataset, sorted by dataset id, kept as arrays until read
@@ -293,7 +296,10 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
         if windows is not None:
             windows[origin] = (-math.inf, math.inf, (origin,))
         empty = np.zeros(0, dtype=np.int64)
-        return HoldingColumns(origin, index.ids, empty, empty, empty, empty, empty)
+        out = HoldingColumns(origin, index.ids, empty, empty, empty, empty, empty)
+        if states is not None:
+            states.append(WindowArrays(origin, None, empty, empty, empty, empty, out))
+        return out
     n = len(index.ids)
     stop = masked if masked is not None else np.zeros(n, dtype=bool)
     big = np.int64(2**62)
@@ -374,6 +380,9 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
     reached = np.flatnonzero((hpcell >= 0) & ~stop)
     out = HoldingColumns(origin, index.ids, reached, hpcell[reached], harrive[reached], np.concatenate(cell_node),
                          np.concatenate(cell_parent))
+    if states is not None:
+        nodes = np.flatnonzero(key != big)
+        states.append(WindowArrays(origin, o, nodes, arrive[nodes], leave[nodes], cell[nodes], out))
     if windows is not None:
         ids, path = index.ids, out._path  # noqa: SLF001 - the same cells
         nodes = np.flatnonzero(key != big)
@@ -381,6 +390,32 @@ def walk_origin_arrays(index: ArrayIndex, origin: str, *, masked: np.ndarray | N
                                   cell[nodes].tolist(), strict=True):
             windows[ids[node]] = (-math.inf if a <= NEG else a, math.inf if lv >= POS else float(lv), path(c))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArrays:
+    """The windows of one origin's walk (:func:`walk_origin_arrays` ``windows``) as arrays.
+
+    Attributes:
+        origin: the origin id; ``rank``: its index in the walk's ids (None: not in the graph's
+            intervals, so it alone holds).
+        nodes: ``int64`` ranks of every dataset reached (the origin included), ascending.
+        arrive, leave: ``int64`` UTC microseconds per node, :data:`NEG` / :data:`POS` unbounded.
+        cells: each node's path cell; :meth:`path` builds its path (terminal first).
+        columns: the walk's :class:`HoldingColumns` (owner of the cells).
+    """
+
+    origin: str
+    rank: int | None
+    nodes: np.ndarray
+    arrive: np.ndarray
+    leave: np.ndarray
+    cells: np.ndarray
+    columns: HoldingColumns
+
+    def path(self, cell: int) -> tuple[str, ...]:
+        """Return the path of ``cell``, terminal first (built once per cell)."""
+        return self.columns._path(cell)  # noqa: SLF001 - the walk's own cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,22 +472,31 @@ class TableIntervals:
 
     def table(self, downstream: str, upstream: str, as_of: datetime) -> PickedInterval | None:
         """Return the interval shown for the hop ``downstream <- upstream`` (None: no interval)."""
+        return self.tables([(downstream, upstream)], as_of)[0]
+
+    def tables(self, pairs: Sequence[tuple[str, str]], as_of: datetime) -> list[PickedInterval | None]:
+        """Return :meth:`table` of each ``(downstream, upstream)`` pair, in order, in one array lookup."""
         if as_of != self.as_of:
             raise ValueError("TableIntervals was built for another instant")
-        d, u = self._rank.get(downstream), self._rank.get(upstream)
-        if d is None or u is None:
-            return None
-        key = d * max(len(self._edges.ids), 1) + u
-        at = int(np.searchsorted(self._keys, key))
-        if at >= self._keys.shape[0] or int(self._keys[at]) != key:
-            return None
-        row = int(self._rows[at])
+        if not pairs:
+            return []
+        n = max(len(self._edges.ids), 1)
+        rank = self._rank
+        ranks = [(rank.get(d, -1), rank.get(u, -1)) for d, u in pairs]
+        known = np.fromiter((d >= 0 and u >= 0 for d, u in ranks), dtype=bool, count=len(ranks))
+        keys = np.fromiter((d * n + u for d, u in ranks), dtype=np.int64, count=len(ranks))
+        at = np.searchsorted(self._keys, keys)
+        found = known & (at < self._keys.shape[0])
+        found[found] = self._keys[at[found]] == keys[found]
         edges = self._edges
-        valid_to = int(edges.valid_to[row])
-        return PickedInterval(
-            downstream, upstream, _EPOCH + timedelta(microseconds=int(edges.valid_from[row])),
-            None if valid_to >= POS else _EPOCH + timedelta(microseconds=valid_to),
-            self._ids[at], self._types[at])
+        out: list[PickedInterval | None] = [None] * len(pairs)
+        for i, k in zip(np.flatnonzero(found).tolist(), at[found].tolist(), strict=True):
+            row = int(self._rows[k])
+            valid_to = int(edges.valid_to[row])
+            out[i] = PickedInterval(
+                pairs[i][0], pairs[i][1], _EPOCH + timedelta(microseconds=int(edges.valid_from[row])),
+                None if valid_to >= POS else _EPOCH + timedelta(microseconds=valid_to), self._ids[k], self._types[k])
+        return out
 
     def column(self, downstream: str, upstream: str, as_of: datetime) -> None:
         """Column intervals are not read here: always None."""

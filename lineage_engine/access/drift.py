@@ -125,6 +125,27 @@ def arrival_keys(holdings: Holdings) -> Iterable[tuple[str, str, str]]:
         yield ("new_egress" if is_egress(held.object_id) else "new_terminal", holdings.origin, held.object_id)
 
 
+def known_subjects(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
+    """Return ``(kind, origin)`` -> subjects of the item keys (:attr:`DriftItem.key`), for :func:`has_new_arrival`."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for kind, origin, subject in keys:
+        out.setdefault((kind, origin), set()).add(subject)
+    return out
+
+
+def has_new_arrival(holdings: Holdings, known: Mapping[tuple[str, str], Collection[str]]) -> bool:
+    """Return True when some key :func:`arrival_keys` yields for ``holdings`` is not in ``known``
+    (:func:`known_subjects` of the keys), without building the keys (issue 13 §6)."""
+    terminal = known.get(("new_terminal", holdings.origin), ())
+    egress = known.get(("new_egress", holdings.origin), ())
+    fast = getattr(holdings.datasets, "arrival_ids", None)  # :class:`.held_arrays.HeldByName`
+    if fast is not None and not holdings.columns:
+        ids: Iterable[str] = fast()
+    else:
+        ids = (key[2] for key in arrival_keys(holdings))
+    return any(s not in (egress if is_egress(s) else terminal) for s in ids)
+
+
 _NO_VALUE = frozenset({"masked", "counted"})
 """Column-edge transforms that carry no value of the origin (a route through them brought nothing)."""
 

@@ -8,7 +8,7 @@ written.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -17,16 +17,16 @@ from lineage_engine.access.answer import AccessRow, who_read
 from lineage_engine.access.drift import (
     EXTERNAL_FUNCTION_PREFIX,
     DriftItem,
-    arrival_keys,
     arrivals,
     first_readers,
+    has_new_arrival,
+    known_subjects,
     upstreams_of,
 )
 from lineage_engine.access.windows import (
     Held,
     Holdings,
     column_holdings,
-    holdings_of_windows,
     micros,
     under_their_names,
 )
@@ -91,6 +91,7 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
     masks holds no value of the origin (``access``, ``drift``, ``egress``, shares and
     boundaries agree with ``scan``). None: every copy holds the value.
     """
+    from lineage_engine.access.held_arrays import holdings_by_name
     from lineage_engine.scan import load_lineage
     from lineage_engine.walk_arrays import build_array_index, walk_origin_arrays
 
@@ -101,15 +102,15 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
     if masking is not None and lineage.column_edges:
         lineage = replace(lineage, column_edges=tuple(masking.judge(lineage.column_edges, frozenset(lineage.views),
                                                                     as_of)))
-    tables = arrays = columns = None
+    tables = columns = None
     walked: list[Holdings] = []
+    states: list[Any] = []  # dataset origins: the walk's windows as arrays, named on arrays below
     for origin, kind in origins:
         if kind == "dataset":  # on arrays: the same windows as dataset_holdings (tests/test_walk_arrays.py)
-            if arrays is None:
-                arrays = build_array_index(lineage.walk_edges(), as_of=as_of, live=lineage.views)
-            windows: dict[str, Any] = {}
-            walk_origin_arrays(arrays, origin, windows=windows)
-            walked.append(holdings_of_windows(origin, windows))
+            if not states:
+                edges = lineage.walk_edges()
+                arrays = build_array_index(edges, as_of=as_of, live=lineage.views)
+            walk_origin_arrays(arrays, origin, states=states)
         else:
             if tables is None:
                 tables = build_edge_index(lineage.edges, as_of=as_of, live=lineage.views)
@@ -117,9 +118,15 @@ def holdings_for(store: GraphStore, origins: Sequence[tuple[str, str]], as_of: d
                 columns = build_column_index(lineage.edges, lineage.column_edges, as_of=as_of, live=lineage.views,
                                              tables=tables)
             walked.append(column_holdings(columns, origin))
-    into = _intervals_into(lineage, as_of, _asked_into(walked))
+    into = _intervals_into(lineage, as_of, _asked_into(walked)) if walked else {}
+    named = iter(holdings_by_name(edges, states, as_of) if states else ())  # tests/access/test_held_arrays.py
+    by_column = iter(walked)
     out: list[Holdings] = []
-    for holdings in walked:
+    for _, kind in origins:
+        if kind == "dataset":
+            out.append(next(named))
+            continue
+        holdings = next(by_column)
         first, spans = _from_holders(holdings, into)
         out.append(under_their_names(holdings, first, spans))
     return out
@@ -273,15 +280,16 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     edges: dict[tuple[str, str], list[EdgeRow]] | None = None
     into: dict[str, list[str]] = {}
     items: list[DriftItem] = []
-    for holdings in walked:
-        if edges is None and any(key not in known for key in arrival_keys(holdings)):
+    subjects = known_subjects(known)
+    for holdings, reads in zip(walked, _reads_by_origin(registry, walked), strict=True):
+        if edges is None and has_new_arrival(holdings, subjects):
             edges = {}
             for row in (*(lineage.edges or store.iter_edges(None)), *lineage.column_edges):
                 edges.setdefault((row.downstream, row.upstream), []).append(row)
             into = upstreams_of(edges)
         if edges is not None:
             items.extend(arrivals(holdings, edges, lambda _q: ("", ""), into, skip=known))
-        items.extend(first_readers(who_read(holdings, registry.list_reads(objects=holdings.object_ids()))))
+        items.extend(first_readers(who_read(holdings, reads)))
     brought = {(i.origin, i.subject): i.query_id for i in items if i.kind != "new_reader"}
     items.extend((share_arrivals if ended_shares else share_rows)(registry, walked, now=now,
                                                                    broad_members=broad_members, brought=brought))
@@ -292,12 +300,32 @@ def drift_items(store: GraphStore, registry: Any, *, now: datetime, sensitive_ta
     missing = [q for q in asked if q not in runners]  # a RENAME, a GRANT: no read side recorded
     if missing:
         runners.update({q: (st.user_name or "", st.role_name or "") for q, st in registry.get_statements(missing).items()})
-    items = [replace(i, user=runners.get(i.query_id, ("", ""))[0], role=runners.get(i.query_id, ("", ""))[1])
-             if i.kind != "new_reader" else i for i in items]
+    items = [i if i.kind == "new_reader" else _run_by(i, runners.get(i.query_id, ("", ""))) for i in items]
     if since is not None:
         items = [i for i in items if i.at >= since]
     items.sort(key=lambda i: (i.at, i.kind, i.origin, i.subject))
     return items
+
+
+def _run_by(item: DriftItem, runner: tuple[str, str]) -> DriftItem:
+    """Return ``item`` with ``(user, role)`` of its statement (itself when they are already so)."""
+    if (item.user, item.role) == runner:
+        return item
+    return DriftItem(item.kind, item.origin, item.subject, item.at, item.query_id, runner[0], runner[1], item.path)
+
+
+def _reads_by_origin(registry: Any, walked: Sequence[Holdings]) -> Iterator[list[Any]]:
+    """Yield, per holdings in order, the stored reads of its objects (``list_reads(objects=...)``, in its order).
+
+    One read of the objects of every origin first (origins share most copies): an origin none of
+    whose objects was read gets ``[]`` without a query of its own (issue 13 §6); the others are
+    asked as before, so their reads come in the registry's order for that origin.
+    """
+    asked = [holdings.object_ids() for holdings in walked]
+    everyone = sorted(set().union(*asked)) if asked else []
+    read = {r.object_id for r in registry.list_reads(objects=everyone)} if everyone else set()
+    for ids in asked:
+        yield registry.list_reads(objects=ids) if not read.isdisjoint(ids) else []
 
 
 def drift_payload(item: DriftItem) -> dict[str, Any]:

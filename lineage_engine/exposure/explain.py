@@ -135,29 +135,69 @@ def explain_path(path: Sequence[str], columns: int, index: IntervalLookup, as_of
         ``len(path) - 1`` hops; a hop whose interval is unknown has empty statement fields.
     """
     first_column = len(path) - columns
-    hops: list[Hop] = []
-    for k in range(len(path) - 1):
-        down, up = path[k], path[k + 1]
-        level = "column" if k >= first_column else "table"
-        key = (down, up, level, k + 1 >= first_column)
-        if cache is not None:
-            known = cache.get(key)
-            if known is not None:
-                hops.append(known)
-                continue
-        if k >= first_column:
-            row = index.column(down, up, as_of)
-        else:
-            row = index.table(down, dataset_of(up) if k + 1 >= first_column else up, as_of)
-        if row is None:
-            hop = Hop(down, up, level)
-        else:
-            hop = Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
-                      query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to)
-        if cache is not None:
-            cache[key] = hop
-        hops.append(hop)
-    return hops
+    return [_hop(path, k, first_column, index, as_of, cache) for k in range(len(path) - 1)]
+
+
+def first_hops(paths: Iterable[tuple[Sequence[str], int]], index: IntervalLookup, as_of: datetime,
+               cache: dict[tuple[str, str, str, bool], Hop] | None = None,
+               ) -> dict[tuple[tuple[str, ...], int], Hop]:
+    """Return ``(path, columns)`` -> the path's first hop (terminal end), for each path and each of its tails.
+
+    A path's hops are its first hop, then the hops of its tail ``path[1:]`` with the same
+    ``columns`` (the walks' paths are their parent's plus one id): so :func:`explain_path` of
+    ``path`` is ``[first[(path, c)], first[(path[1:], c)], …]``, and a tail shared by many paths
+    is looked up once (issue 13 §6). Arguments as :func:`explain_path`; paths of fewer than two
+    ids have no entry.
+    """
+    keys: dict[tuple[tuple[str, ...], int], tuple[str, str, str, bool]] = {}
+    for ids, columns in paths:
+        path = tuple(ids)
+        while len(path) > 1 and (path, columns) not in keys:
+            first_column = len(path) - columns
+            keys[(path, columns)] = (path[0], path[1], "column" if first_column <= 0 else "table", first_column <= 1)
+            path = path[1:]
+    cache = {} if cache is None else cache
+    missing = sorted({key for key in keys.values() if key not in cache})
+    tables = [key for key in missing if key[2] == "table"]
+    many = getattr(index, "tables", None)  # one lookup for every table hop (TableIntervals), else one each
+    rows = (many([(down, dataset_of(up) if up_column else up) for down, up, _, up_column in tables], as_of)
+            if many is not None else [_interval(key, index, as_of) for key in tables])
+    for key, row in zip(tables, rows, strict=True):
+        cache[key] = _made(key, row)
+    for key in missing:
+        if key[2] != "table":
+            cache[key] = _made(key, _interval(key, index, as_of))
+    return {tail: cache[key] for tail, key in keys.items()}
+
+
+def _hop(path: Sequence[str], k: int, first_column: int, index: IntervalLookup, as_of: datetime,
+         cache: dict[tuple[str, str, str, bool], Hop] | None) -> Hop:
+    """Return hop ``k`` of ``path`` (ids ``k`` and ``k + 1``); ids from ``first_column`` on are columns."""
+    key = (path[k], path[k + 1], "column" if k >= first_column else "table", k + 1 >= first_column)
+    if cache is not None:
+        known = cache.get(key)
+        if known is not None:
+            return known
+    hop = _made(key, _interval(key, index, as_of))
+    if cache is not None:
+        cache[key] = hop
+    return hop
+
+
+def _interval(key: tuple[str, str, str, bool], index: IntervalLookup, as_of: datetime) -> Interval | None:
+    """Return the interval a hop ``(downstream, upstream, level, upstream is a column)`` shows."""
+    down, up, level, up_column = key
+    if level == "column":
+        return index.column(down, up, as_of)
+    return index.table(down, dataset_of(up) if up_column else up, as_of)
+
+
+def _made(key: tuple[str, str, str, bool], row: Interval | None) -> Hop:
+    down, up, level, _ = key
+    if row is None:
+        return Hop(down, up, level)
+    return Hop(down, up, level, transform=row.transform, kind=row.kind, query_id=row.last_query_id,
+               query_type=row.query_type, valid_from=row.valid_from, valid_to=row.valid_to)
 
 
 def opening_hop(hops: Sequence[Hop]) -> Hop | None:

@@ -598,6 +598,11 @@ class MaskingView:
         return [], (f"{node} is {column}; a tag it carries has masking policies only for other data types: "
                     f"{', '.join(sorted(other))}")
 
+    @property
+    def sets_aside_nothing(self) -> bool:
+        """True when no tag has a masking policy: :meth:`doubt` is None for every node and instant."""
+        return not self._tag_spans
+
     def doubt(self, node: str, at: datetime) -> str | None:
         """Return why a tag-based masking policy holding on ``node`` (or its dataset) at ``at`` is not
         taken to mask it (rule 6: a data type not known or another one), None when none is set aside."""

@@ -233,6 +233,14 @@ def find_exposure_paths(
 
     paths: list[ExposurePath] = []
     rated: dict[str, tuple[tuple[str, ...], str]] = {}  # by origin: its tags and severity
+    doubting = masking is not None and at is not None and not masking.sets_aside_nothing
+    doubts: dict[str, str | None] = {}  # by node: one instant, so one answer each
+
+    def doubt_of(node: str) -> str | None:
+        if node not in doubts:
+            doubts[node] = masking.doubt(node, at)  # type: ignore[union-attr, arg-type]
+        return doubts[node]
+
     for (origin_id, terminal_id), (partial, hops, ids, level) in best.items():
         origin = origins[origin_id]
         if origin_id not in rated:
@@ -241,8 +249,8 @@ def find_exposure_paths(
         tags, severity = rated[origin_id]
         window = windows.get((origin_id, terminal_id))
         said = [notes[(d, u)] for d, u in zip(ids, ids[1:], strict=False) if (d, u) in notes] if notes else []
-        if masking is not None and at is not None:  # a tag's policy set aside for its data type (rule 6)
-            said += [doubt for node in ids[:-1] if (doubt := masking.doubt(node, at))]
+        if doubting:  # a tag's policy set aside for its data type (rule 6)
+            said += [doubt for node in ids[:-1] if (doubt := doubt_of(node))]
         paths.append(
             ExposurePath(
                 origin=origin_id,
